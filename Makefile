@@ -1,0 +1,34 @@
+# lifeexp — every target installs what it needs into .venv first (idempotent).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA   ?= $(or $(LIFEEXP_DATA),../shared/data/life_expectancy_who.csv)
+FIT    := $(BIN)/lifeexp fit --data $(DATA) --cv 5 --quiet
+
+.PHONY: install demo test models clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install  ## Tim's and Tom's models predict for Tim and Tom, with their accuracy
+	$(BIN)/lifeexp compare
+
+test: install  ## the whole test suite (needs the dataset, see README)
+	$(BIN)/python -m pytest -q
+
+models: install  ## refit the shipped models from the dataset
+	$(FIT) --features bmi --out models/tim-bmi.joblib
+	$(FIT) --features gdp --out models/tom-gdp.joblib
+	$(FIT) --features bmi,adult_mortality,hiv --out models/tim.joblib
+	$(FIT) --features gdp,income,schooling --out models/tom.joblib
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

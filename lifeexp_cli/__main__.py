@@ -1,0 +1,3 @@
+from lifeexp_cli.cli import main
+
+main()

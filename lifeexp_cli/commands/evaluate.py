@@ -1,0 +1,54 @@
+"""`lifeexp eval`: score a saved model on data."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from lifeexp_cli import render
+from lifeexp_cli.errors import ModelError
+from lifeexp_cli.options import DataOpt, Format, FormatOpt, ModelOpt, QuietOpt
+
+
+def evaluate(
+    model: ModelOpt = "model",
+    data: DataOpt = None,
+    all_rows: Annotated[bool, typer.Option(
+        "--all-rows", help="Score on every row even when the model kept held-out rows of this data.")] = False,
+    output: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+):
+    """Score a saved model (RMSE, MAE, R²) on --data: on all rows, or on the model's own held-out rows
+    when it was fitted with --test-size on this same file.
+
+    Example:
+
+        lifeexp eval --model tim --data life_expectancy_who.csv --format json
+    """
+    from lifeexp_cli import dataset, fitting, metrics, model_file
+
+    record = model_file.load(model)
+    table = dataset.read_table(data)
+    missing = [c for c in [record["target"], *record["features"]] if c not in table.frame.columns]
+    if missing:
+        raise ModelError(f"model {record['path']} needs column(s) {', '.join(missing)} that the data lacks: "
+                         "evaluate it on data like the data it was fitted on")
+    design = dataset.design(table, record["features"], record["target"])
+    rows, scope = np.ones(len(design.y), dtype=bool), "all rows"
+    split = record.get("split")
+    if split and not all_rows and record["data"].get("sha256") == table.sha256:
+        rows, scope = np.isin(design.rows, split["test_rows"]), "held-out rows"
+    yhat = fitting.predict(record["kind"], record["params"], design.X[rows])
+    scores = metrics.score(design.y[rows], yhat)
+    document = {"model": record["path"], "on": scope, "metrics": scores,
+                "rows": {"scored": int(rows.sum()), "dropped": design.dropped_target}}
+    if output.value == "json":
+        render.emit_json(document)
+    elif output.value == "csv":
+        render.emit_csv([{"model": record["path"], "on": scope, **scores, "rows": int(rows.sum())}])
+    else:
+        render.rows_output([{"model": record["path"], "on": scope, "rows": int(rows.sum()),
+                             "RMSE": scores["rmse"], "MAE": scores["mae"], "R²": scores["r2"]}], "table")
+        render.info(f"{design.dropped_target} rows without a target were skipped", quiet or not design.dropped_target)

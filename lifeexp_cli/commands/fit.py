@@ -1,0 +1,138 @@
+"""`lifeexp fit`: fit a model on the data and save it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from lifeexp_cli import render
+from lifeexp_cli.errors import UsageError
+from lifeexp_cli.options import DataOpt, Format, FormatOpt, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt
+
+
+def fit(
+    features: Annotated[str, typer.Option(
+        "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")],
+    data: DataOpt = None,
+    target: TargetOpt = "life_expectancy",
+    solver: Annotated[str, typer.Option(help="lstsq (exact, QR) or normal (the lecture's normal equation).")]
+    = "lstsq",
+    scale: Annotated[Optional[str], typer.Option(
+        help="none, minmax (normalization) or standard (standardization). Default: none.",
+        show_default=False)] = None,
+    impute: Annotated[str, typer.Option(help="Missing feature values: mean, median, or drop the row.")] = "mean",
+    no_intercept: Annotated[bool, typer.Option("--no-intercept", help="Fit through the origin.")] = False,
+    cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
+                                              show_default=False)] = None,
+    test_size: Annotated[Optional[float], typer.Option(
+        help="Hold out this share of countries (or rows) and score on them.", show_default=False)] = None,
+    split: SplitOpt = Split.country,
+    seed: SeedOpt = 0,
+    name: Annotated[Optional[str], typer.Option(help="Save as models/NAME.joblib.", show_default=False)] = None,
+    out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
+    output: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+):
+    """Fit a linear model and save it (θ, scaler and imputation statistics) as a joblib file.
+
+    Example:
+
+        lifeexp fit --features bmi --name tim-bmi --cv 5
+
+        lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
+    """
+    from lifeexp_cli import dataset, fitting, model_file, pipeline
+
+    if name and out:
+        raise UsageError("give either --name or --out, not both")
+    if cv is not None and test_size is not None:
+        raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
+    spec = fitting.Spec(kind="linear", solver=solver, scale=scale or "none", impute=impute,
+                        intercept=not no_intercept)
+    path = model_file.output_path(name, out)
+    table = dataset.read_table(data)
+    for note in table.warnings:
+        render.warn(note)
+    target_name = dataset.resolve_target(table.frame, target)
+    names = dataset.resolve_features(table.frame, features, target_name)
+    design = dataset.design(table, names, target_name)
+    record = pipeline.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
+                                data_sha256=table.sha256, source=table.source)
+    written = model_file.save(record, path)
+    for note in record["warnings"]:
+        render.warn(note)
+    show_fit(record, str(written), output.value, quiet)
+
+
+def fit_document(record: dict, path: str) -> dict:
+    rows = record["rows"]
+    return {
+        "model": path,
+        "target": record["target"],
+        "features": record["features"],
+        "solver": record["solver"],
+        "kind": record["kind"],
+        "coefficients": record.get("coefficients"),
+        "coefficients_scaled": record.get("coefficients_scaled"),
+        "metrics": record["metrics"],
+        "rows": {"train": rows["train"], "test": rows["test"], "dropped": rows["dropped"],
+                 "imputed": rows["imputed"]},
+        "condition_number": record["condition_number"],
+        "warnings": record["warnings"],
+    }
+
+
+def equation(record: dict) -> str:
+    coef = record["coefficients"]
+    terms = [f"{render.fmt(coef[f])}·{f}" for f in record["features"]]
+    if coef["intercept"] is not None:
+        terms.append(render.fmt(coef["intercept"]))
+    return f"{record['target']} = " + " + ".join(terms).replace("+ -", "− ")
+
+
+def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
+    if output == "json":
+        render.emit_json(fit_document(record, path))
+        return
+    if output == "csv":
+        render.emit_csv(coefficient_rows(record))
+        return
+    if "coefficients" in record:
+        render.out.print(equation(record), highlight=False)
+        render.rows_output(coefficient_rows(record), "table", title="Coefficients")
+    render.rows_output(metric_rows(record["metrics"]), "table", title="Metrics")
+    rows = record["rows"]
+    imputed = ", ".join(f"{f} {n}" for f, n in rows["imputed"].items() if n) or "none"
+    render.out.print(f"Rows: {rows['train']} used for training, {rows['test']} held out, {rows['dropped']} dropped "
+                     f"({rows['dropped_target']} without a target, {rows['dropped_missing']} with missing features); "
+                     f"imputed: {imputed}", highlight=False)
+    if record.get("condition_number") is not None:
+        render.out.print(f"Condition number of the design: {render.fmt(record['condition_number'])}",
+                         highlight=False)
+    render.info(f"Saved {path}", quiet)
+
+
+def coefficient_rows(record: dict) -> list[dict]:
+    coef = record.get("coefficients") or {}
+    scaled = record.get("coefficients_scaled")
+    rows = []
+    for term in (["intercept"] if record["intercept"] else []) + record["features"]:
+        row = {"term": term, "coefficient": coef.get(term)}
+        if scaled:
+            row["scaled"] = scaled.get(term)
+        rows.append(row)
+    return rows
+
+
+def metric_rows(scores: dict) -> list[dict]:
+    rows = []
+    for where in ("train", "test", "cv"):
+        m = scores.get(where)
+        if not m:
+            continue
+        label = {"train": "training rows", "test": "held-out rows", "cv": f"{m.get('k', '')}-fold CV"}[where]
+        spread = (lambda key: f" ± {render.fmt(m[key + '_std'], 2)}") if where == "cv" else (lambda key: "")
+        rows.append({"on": label, "RMSE": render.fmt(m["rmse"]) + spread("rmse"),
+                     "MAE": render.fmt(m["mae"]) + spread("mae"), "R²": render.fmt(m["r2"]) + spread("r2")})
+    return rows

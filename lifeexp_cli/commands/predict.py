@@ -1,0 +1,104 @@
+"""`lifeexp predict`: predictions for one person from options, or for CSV rows in a pipeline."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from lifeexp_cli import render
+from lifeexp_cli.errors import UsageError
+from lifeexp_cli.options import Format, FormatOpt, ModelOpt, QuietOpt
+
+
+def feature_options(args: list[str]) -> dict[str, float]:
+    """`--adult-mortality 53 --hiv=0.1` -> {'adult-mortality': 53.0, 'hiv': 0.1}."""
+    from lifeexp_cli.people import number
+
+    values: dict[str, float] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or len(arg) < 3:
+            raise UsageError(f"unexpected argument {arg!r}: give features as --name value, e.g. --bmi 24.1")
+        key, eq, value = arg[2:].partition("=")
+        if not eq:
+            if i + 1 >= len(args):
+                raise UsageError(f"--{key} needs a value, e.g. --{key} 1.5")
+            value, i = args[i + 1], i + 1
+        values[key] = number(value, f"--{key}")
+        i += 1
+    return values
+
+
+def predict(
+    ctx: typer.Context,
+    model: ModelOpt = "model",
+    input: Annotated[Optional[str], typer.Option(
+        "--input", "-i", help="CSV of rows to predict (- for stdin); written back with a predicted_<target> "
+                              "column.", show_default=False)] = None,
+    height: Annotated[Optional[float], typer.Option(help="Height in metres; with --weight gives BMI.",
+                                                    show_default=False)] = None,
+    weight: Annotated[Optional[float], typer.Option(help="Weight in kilograms; with --height gives BMI.",
+                                                    show_default=False)] = None,
+    strict: Annotated[bool, typer.Option(help="Fail instead of filling a left-out feature with its training "
+                                              "mean.")] = False,
+    output: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+):
+    """Predict life expectancy. Give each of the model's features as an option (--bmi 24.1, aliases
+    accepted), or a CSV of rows with --input.
+
+    Example:
+
+        lifeexp predict --model tim --bmi 24.1 --adult-mortality 53 --hiv 0.1
+
+        lifeexp predict --model tim-bmi --height 1.82 --weight 80
+
+        cat rows.csv | lifeexp predict --model tom --input - > predicted.csv
+    """
+    from lifeexp_cli import model_file, prediction
+
+    record = model_file.load(model)
+    given = feature_options(ctx.args)
+    if input is not None:
+        if given or height is not None or weight is not None:
+            raise UsageError("give either --input or feature options, not both")
+        predict_batch(record, input, quiet)
+        return
+    if height is not None:
+        given["height"] = height
+    if weight is not None:
+        given["weight"] = weight
+    warnings: list[str] = []
+    values = prediction.resolve_inputs(record, given, warnings)
+    row = prediction.complete(record, values, strict, warnings)
+    for note in warnings:
+        render.warn(note)
+    result = {**dict(zip(record["features"], row[0].tolist())), "prediction": prediction.predict_one(record, row)}
+    if output.value == "json":
+        render.emit_json([result])
+    else:
+        render.rows_output([result], output.value, title=f"{record['path']} predicts {record['target']}")
+
+
+def predict_batch(record: dict, source: str, quiet: bool) -> None:
+    from lifeexp_cli import prediction
+    from lifeexp_cli.errors import DataError
+
+    try:
+        stream = sys.stdin if source == "-" else open(source, newline="", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError(f"--input file {source} does not exist: check the path") from None
+    except IsADirectoryError:
+        raise DataError(f"--input {source} is a directory: give a CSV file") from None
+    except OSError as exc:
+        raise DataError(f"cannot read --input {source}: {exc.strerror}") from None
+    with stream:
+        counts = prediction.predict_stream(record, stream, sys.stdout)
+    if counts["filled"]:
+        render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
+    if counts["outside"]:
+        render.warn(f"{counts['outside']} rows have values outside the training range (extrapolation)")
+    render.info(f"Predicted {counts['rows']} rows", quiet)

@@ -1,0 +1,189 @@
+"""Reading CSV data and turning named columns into numeric arrays.
+
+The WHO file is read as published (stray spaces in headers, CRLF); every column name is made canonical
+(`catalog.canonical`). `status` becomes 0/1; `country` is kept only as the group key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from lifeexp_cli import catalog
+from lifeexp_cli.errors import DataError, UsageError
+
+DATA_ENV = "LIFEEXP_DATA"
+PUBLIC_SOURCE = "Kaggle 'Life Expectancy (WHO)', kaggle.com/kumarajarshi/life-expectancy-who"
+STATUS_CODES = {"developed": 1.0, "developing": 0.0}
+
+
+@dataclass
+class Table:
+    """A CSV read into memory: canonical column names, where it came from and its fingerprint."""
+
+    frame: pd.DataFrame
+    source: str
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Design:
+    """Numeric arrays for one target and feature list; rows whose target is missing are already dropped."""
+
+    X: np.ndarray  # (n, p) float64, NaN where a value is missing
+    y: np.ndarray  # (n,)
+    groups: np.ndarray  # (n,) group key per row (country, or the row number when there is none)
+    rows: np.ndarray  # (n,) row positions in the file
+    features: list[str]
+    target: str
+    dropped_target: int
+
+
+def locate(data: str | None) -> str:
+    """`--data` wins, then $LIFEEXP_DATA; `-` means stdin."""
+    source = data or os.environ.get(DATA_ENV)
+    if not source:
+        raise UsageError(f"no data given: pass --data PATH (or - for stdin) or set {DATA_ENV} "
+                         f"(the dataset is {PUBLIC_SOURCE})")
+    return source
+
+
+def read_source(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    if os.path.isdir(source):
+        raise DataError(f"{source} is a directory: pass the CSV file inside it with --data")
+    try:
+        with open(source, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise DataError(f"data file {source} does not exist: check the path given to --data "
+                        f"or ${DATA_ENV}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {source}: {exc.strerror}") from None
+
+
+def decode(raw: bytes, source: str) -> tuple[str, list[str]]:
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        note = f"{source} is not UTF-8; read it as Latin-1"
+        return raw.decode("latin-1"), [note]
+
+
+def sniff_separator(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+def parse_csv(text: str, source: str) -> pd.DataFrame:
+    if not text.strip():
+        raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text), skipinitialspace=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(f"{source} is not a readable CSV ({first}): check the file, or its separator") from None
+    if frame.shape[0] == 0:
+        raise DataError(f"{source} has a header but no data rows")
+    names = [catalog.canonical(str(c)) for c in frame.columns]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DataError(f"{source} has several columns named {', '.join(duplicates)} once made canonical: "
+                        "rename them")
+    frame.columns = names
+    return frame
+
+
+def read_table(data: str | None) -> Table:
+    """Locate, read, fingerprint and parse a CSV."""
+    source = locate(data)
+    raw = read_source(source)
+    text, warnings = decode(raw, "stdin" if source == "-" else source)
+    frame = parse_csv(text, "stdin" if source == "-" else source)
+    return Table(frame, source, hashlib.sha256(raw).hexdigest(), warnings)
+
+
+def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as float64 with NaN for blanks; `status` text becomes 0/1; other text is an error."""
+    column = frame[name]
+    if name == catalog.STATUS_COLUMN and not pd.api.types.is_numeric_dtype(column):
+        codes = column.map(lambda v: STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v) else np.nan)
+        unknown = column[codes.isna() & column.notna()]
+        if len(unknown):
+            raise DataError(f"column status has value {unknown.iloc[0]!r}: expected Developed or Developing")
+        return codes.to_numpy(dtype=float)
+    if pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=float)
+    values = pd.to_numeric(column, errors="coerce")
+    bad = column[values.isna() & column.notna() & (column.astype(str).str.strip() != "")]
+    if len(bad):
+        sample = str(bad.iloc[0])
+        hint = " (decimal comma? use a dot)" if "," in sample else ""
+        raise DataError(f"column {name} has a non-numeric value {sample!r} in row {bad.index[0] + 2}"
+                        f"{hint}: fix it or leave the cell empty")
+    return values.to_numpy(dtype=float)
+
+
+def is_numeric_column(frame: pd.DataFrame, name: str) -> bool:
+    if name == catalog.STATUS_COLUMN:
+        return True
+    column = frame[name]
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return True
+    present = column.dropna()
+    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().all()
+
+
+def candidate_features(frame: pd.DataFrame, target: str) -> list[str]:
+    """Every column usable as a feature: the numeric ones plus status, never the target or the group key."""
+    return [c for c in frame.columns
+            if c != target and c not in catalog.NON_FEATURES and is_numeric_column(frame, c)]
+
+
+def resolve_target(frame: pd.DataFrame, target: str) -> str:
+    return catalog.resolve(target, list(frame.columns), what="target column")
+
+
+def resolve_features(frame: pd.DataFrame, spec: str | list[str], target: str) -> list[str]:
+    """`all` means every numeric column plus status; otherwise names or aliases, comma-separated."""
+    usable = candidate_features(frame, target)
+    if isinstance(spec, str) and spec.strip().lower() == "all":
+        if not usable:
+            raise DataError("the data has no numeric column besides the target: nothing to fit on")
+        return usable
+    names = catalog.resolve_many(spec, [c for c in frame.columns if c != target])
+    for name in names:
+        if name == catalog.GROUP_COLUMN:
+            raise UsageError("country is the group key for splits, never a feature: leave it out of --features")
+        if name not in usable:
+            raise DataError(f"column {name} is not numeric: pick numeric features (see `lifeexp features`)")
+    return names
+
+
+def design(table: Table, features: list[str], target: str) -> Design:
+    """Arrays for fitting: drop rows whose target is missing, keep NaN in features for imputation."""
+    frame = table.frame
+    y = numeric_column(frame, target)
+    X = np.column_stack([numeric_column(frame, f) for f in features]) if features else np.empty((len(y), 0))
+    nonfinite = ~np.isfinite(X) & ~np.isnan(X)
+    if nonfinite.any():
+        col = features[int(np.argwhere(nonfinite)[0][1])]
+        raise DataError(f"column {col} holds an infinite value: remove it or leave the cell empty")
+    keep = np.isfinite(y)
+    if catalog.GROUP_COLUMN in frame.columns:
+        groups = frame[catalog.GROUP_COLUMN].astype(str).to_numpy()
+    else:
+        groups = np.arange(len(y)).astype(str)
+    rows = np.flatnonzero(keep)
+    return Design(X[keep], y[keep], groups[keep], rows, features, target, int((~keep).sum()))

@@ -1,0 +1,138 @@
+"""The model record and its file: written with joblib, atomically; read back without running any code.
+
+A model file is a joblib (pickle protocol) file holding one dict of plain values: str, int, float, bool,
+None, lists and dicts. Loading uses a restricted unpickler that refuses every global lookup, so a
+crafted file cannot name a callable to run (the only way pickle executes code); joblib itself is not
+imported on the loading path, which keeps `predict` fast to start.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import tempfile
+from importlib.util import find_spec
+from pathlib import Path
+
+from lifeexp_cli.errors import ModelError
+
+FORMAT = "lifeexp-model"
+FORMAT_VERSION = 1
+MAX_MODEL_BYTES = 64 * 1024 * 1024
+REQUIRED = ("format", "format_version", "kind", "target", "features", "intercept", "params", "metrics")
+MODELS_DIR = "models"
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickler that only rebuilds plain containers and scalars: no class, no function, no reduce."""
+
+    def find_class(self, module, name):
+        raise ModelError(f"refusing to load: the file asks to import {module}.{name}, "
+                         "which a lifeexp model never does (it may run code); refit the model")
+
+
+def shipped_dir() -> Path | None:
+    """The models that travel with the package (`models/` in the source tree)."""
+    spec = find_spec("lifeexp_cli.shipped")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def resolve(model: str) -> Path:
+    """A path as given, else `./models/NAME.joblib`, else the shipped model of that name."""
+    given = Path(model)
+    if given.suffix == ".joblib" or given.parent != Path(".") or given.exists():
+        return given
+    local = Path(MODELS_DIR) / f"{model}.joblib"
+    if local.exists():
+        return local
+    shipped = shipped_dir()
+    if shipped is not None and (shipped / f"{model}.joblib").exists():
+        return shipped / f"{model}.joblib"
+    return local
+
+
+def output_path(name: str | None, out: str | None) -> Path:
+    if out:
+        return Path(out)
+    return Path(MODELS_DIR) / f"{name or 'model'}.joblib"
+
+
+def _to_plain(value):
+    """numpy scalars/arrays to Python values, so the file holds only plain types."""
+    if isinstance(value, dict):
+        return {str(k): _to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+def save(record: dict, path: Path) -> Path:
+    """Write atomically: a temporary file in the same folder, flushed to disk, then renamed over `path`."""
+    import joblib  # only the writers pay for importing joblib
+
+    path = Path(path)
+    if path.is_dir():
+        raise ModelError(f"--out {path} is a directory: give a file path such as {path}/model.joblib")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ModelError(f"cannot write to {path.parent}: {exc.strerror}; choose another --out") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            joblib.dump(_to_plain(record), stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def loads(raw: bytes, where: str = "model file") -> dict:
+    """Parse and check a model file's bytes; any problem is a one-line ModelError."""
+    if not raw:
+        raise ModelError(f"{where} is empty: refit it with `lifeexp fit`")
+    try:
+        record = _PlainUnpickler(io.BytesIO(raw)).load()
+    except ModelError:
+        raise
+    except Exception:
+        raise ModelError(f"{where} is not a lifeexp model (corrupt or truncated): refit it with `lifeexp fit`") \
+            from None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise ModelError(f"{where} is not a lifeexp model: refit it with `lifeexp fit`")
+    version = record.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelError(f"{where} has model format version {version}, this lifeexp reads up to "
+                         f"{FORMAT_VERSION}: upgrade lifeexp or refit the model")
+    missing = [key for key in REQUIRED if key not in record]
+    if missing:
+        raise ModelError(f"{where} lacks {', '.join(missing)}: refit it with `lifeexp fit`")
+    return record
+
+
+def load(model: str | Path) -> dict:
+    path = resolve(str(model))
+    if path.is_dir():
+        raise ModelError(f"model {path} is a directory: give the .joblib file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_MODEL_BYTES:
+            raise ModelError(f"model file {path} is {size} bytes, too large for a lifeexp model")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"no model {model!r} (looked for {path}): fit one with `lifeexp fit --name {Path(str(model)).stem}` "
+                         "or give a path with --model") from None
+    except OSError as exc:
+        raise ModelError(f"cannot read model {path}: {exc.strerror}") from None
+    record = loads(raw, str(path))
+    record["path"] = str(path)
+    return record

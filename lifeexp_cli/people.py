@@ -1,0 +1,91 @@
+"""People to predict for: the lecture's Tim and Tom, `--person` strings, and BMI from height and weight."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from lifeexp_cli.errors import UsageError
+
+# The lecture's profiles. BMI comes from height and weight, as the lecture computes it.
+TIM = {"height": 1.82, "weight": 80.0, "adult_mortality": 53.0, "hiv_aids": 0.1, "gdp": 5000.0,
+       "income_composition_of_resources": 0.77, "schooling": 15.5}
+TOM = {"height": 1.80, "weight": 73.0, "adult_mortality": 70.0, "hiv_aids": 0.1, "gdp": 8500.0,
+       "income_composition_of_resources": 0.8, "schooling": 16.5}
+PLAUSIBLE_BMI = (10.0, 80.0)
+
+
+def bmi(height_m: float, weight_kg: float) -> float:
+    """Body mass index = weight / height², in kg/m²."""
+    if not (height_m > 0 and weight_kg > 0 and math.isfinite(height_m) and math.isfinite(weight_kg)):
+        raise UsageError(f"--height and --weight must be positive numbers (got {height_m} m, {weight_kg} kg)")
+    return weight_kg / height_m**2
+
+
+def with_bmi(values: dict[str, float], warnings: list[str]) -> dict[str, float]:
+    """Replace height and weight by the BMI they give; warn when it is implausible (height in cm?)."""
+    values = dict(values)
+    height, weight = values.pop("height", None), values.pop("weight", None)
+    if (height is None) != (weight is None):
+        raise UsageError("give both --height (m) and --weight (kg) to compute BMI, or --bmi directly")
+    if height is not None:
+        if "bmi" in values:
+            raise UsageError("give either --bmi or --height and --weight, not both")
+        values["bmi"] = bmi(height, weight)
+        low, high = PLAUSIBLE_BMI
+        if not low <= values["bmi"] <= high:
+            warnings.append(f"BMI {values['bmi']:.3g} from height {height} and weight {weight} is implausible: "
+                            "--height is in metres (1.82, not 182) and --weight in kilograms")
+    return values
+
+
+def number(text: str, what: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise UsageError(f"{what} must be a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{what} must be a finite number, got {text!r}")
+    return value
+
+
+def parse_person(text: str) -> tuple[str, dict[str, float]]:
+    """`name:bmi=24.1,hiv=0.1` -> ('name', {'bmi': 24.1, 'hiv': 0.1}) (names resolved later)."""
+    name, sep, rest = text.partition(":")
+    if not sep or not name.strip():
+        raise UsageError(f"--person {text!r} must look like name:bmi=24.1,hiv=0.1")
+    values = {}
+    for item in filter(None, (p.strip() for p in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise UsageError(f"--person {name}: {item!r} must look like feature=value")
+        values[key.strip()] = number(value, f"--person {name}: {key.strip()}")
+    return name.strip(), values
+
+
+def read_people(path: str) -> list[tuple[str, dict[str, float]]]:
+    """People from a JSON object {name: {feature: value}} or list, or a CSV with a `name` column."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"cannot read --people {path}: {exc.strerror}") from None
+    if path.lower().endswith(".json"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"--people {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        items = data.items() if isinstance(data, dict) else [(p.pop("name", f"person{i + 1}"), p)
+                                                              for i, p in enumerate(data)]
+        return [(str(n), {k: number(v, f"{n}: {k}") for k, v in p.items()}) for n, p in items]
+    import csv
+    rows = list(csv.DictReader(text.splitlines()))
+    if not rows:
+        raise UsageError(f"--people {path} has no rows: give a CSV with a header (name, then features)")
+    return [(row.pop("name", None) or f"person{i + 1}",
+             {k: number(v, f"{k}") for k, v in row.items() if k and v not in (None, "")})
+            for i, row in enumerate(rows)]
+
+
+def lecture_people() -> list[tuple[str, dict[str, float]]]:
+    return [("Tim", dict(TIM)), ("Tom", dict(TOM))]

@@ -1,0 +1,80 @@
+"""From a table and the user's choices to a complete model record: split, fit, score, cross-validate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+
+from lifeexp_cli import __version__, fitting, metrics, model_file, splits, validation
+from lifeexp_cli.dataset import Design
+
+
+def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
+    """Training ranges [min, max] and means per feature (missing values ignored)."""
+    ranges, means = {}, {}
+    for name, column in zip(features, X.T):
+        present = column[~np.isnan(column)]
+        ranges[name] = [float(present.min()), float(present.max())] if present.size else [None, None]
+        means[name] = float(present.mean()) if present.size else None
+    return ranges, means
+
+
+def clean(value):
+    """JSON has no NaN/inf: turn them into None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test_size: float | None = None,
+              split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "") -> dict:
+    """Fit on the training rows (all rows unless `test_size`), score, and build the model record."""
+    X, y, features = design.X, design.y, design.features
+    held = splits.holdout(design.groups, test_size, split, seed) if test_size else np.zeros(len(y), bool)
+    fitted = fitting.fit(X[~held], y[~held], features, spec)
+    train_pred = fitting.predict(spec.kind, fitted.params, X[~held])
+    train_ok = ~np.isnan(X[~held]).any(axis=1) if spec.impute == "drop" else slice(None)
+    scores = {"train": metrics.score(y[~held][train_ok], train_pred[train_ok]), "test": None, "cv": None}
+    if test_size:
+        scores["test"] = metrics.score(y[held], fitting.predict(spec.kind, fitted.params, X[held]))
+    if cv:
+        scores["cv"] = validation.cross_validate(X, y, design.groups, features, spec, cv, split, seed)
+    ranges, means = feature_summary(X[~held], features)
+    record = {
+        "format": model_file.FORMAT,
+        "format_version": model_file.FORMAT_VERSION,
+        "lifeexp_version": __version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "kind": spec.kind,
+        "target": design.target,
+        "features": features,
+        "intercept": spec.intercept,
+        "solver": spec.solver,
+        "spec": spec.describe(),
+        "params": fitted.params,
+        "ranges": ranges,
+        "means": means,
+        "metrics": scores,
+        "rows": {"train": fitted.rows_used, "test": int(held.sum()), "dropped": design.dropped_target +
+                 fitted.rows_dropped, "dropped_target": design.dropped_target,
+                 "dropped_missing": fitted.rows_dropped, "imputed": fitted.imputed},
+        "split": {"method": split, "seed": seed, "test_size": test_size,
+                  "test_rows": design.rows[held].tolist()} if test_size else None,
+        "data": {"sha256": data_sha256, "source": source, "rows": len(y) + design.dropped_target},
+        "condition_number": fitted.condition_number,
+        "warnings": fitted.warnings,
+        **fitted.extra,
+    }
+    if spec.kind == "linear":
+        record["coefficients"] = fitting.coefficients(fitted.params, features, spec.intercept)
+        if spec.scale != "none":
+            weights = dict(zip(features, fitted.params["weights"]))
+            record["coefficients_scaled"] = {"intercept": fitted.params["bias"] if spec.intercept else None,
+                                             **weights}
+    return clean(record)

@@ -1,0 +1,91 @@
+"""Everything that reaches the terminal: tables and documents on stdout, messages on stderr."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "json", "csv")
+SPARKS = "▁▂▃▄▅▆▇█"
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def fmt(value, digits: int = 4) -> str:
+    """Numbers with `digits` significant digits; None as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:.{digits}e}"
+    return str(value)
+
+
+def warn(message: str) -> None:
+    err.print(f"[yellow]Warning:[/yellow] {message}", highlight=False, markup=True)
+
+
+def info(message: str, quiet: bool = False) -> None:
+    if not quiet:
+        err.print(message, highlight=False)
+
+
+def error(message: str) -> None:
+    err.print(f"[bold red]Error:[/bold red] {message}", highlight=False)
+
+
+def emit_json(document) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+
+
+def emit_csv(rows: list[dict]) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+
+
+def table(title: str | None, columns: list[str], rows: list[list], justify_numbers: bool = True) -> None:
+    grid = Table(title=title, title_justify="left", header_style="bold")
+    for name in columns:
+        grid.add_column(name)
+    for row in rows:
+        grid.add_row(*[fmt(v) if not isinstance(v, str) else v for v in row])
+    out.print(grid)
+
+
+def rows_output(rows: list[dict], output: str, title: str | None = None) -> None:
+    """One function for every command that emits rows: a Rich table, a JSON list, or CSV."""
+    if output == "json":
+        emit_json(rows)
+    elif output == "csv":
+        emit_csv(rows)
+    else:
+        columns = list(rows[0]) if rows else []
+        table(title, columns, [[row[c] for c in columns] for row in rows])
+
+
+def sparkline(values: list[float]) -> str:
+    """A one-line picture of a curve (log-scaled, since losses fall by orders of magnitude)."""
+    finite = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not finite:
+        return ""
+    if len(finite) > 60:
+        step = len(finite) / 60
+        finite = [finite[int(i * step)] for i in range(60)] + [finite[-1]]
+    logs = [math.log10(v) for v in finite]
+    low, high = min(logs), max(logs)
+    span = (high - low) or 1.0
+    return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in logs)

@@ -1,0 +1,42 @@
+"""Feature scaling fitted on training rows: normalization and standardization.
+
+minmax:   x' = (x - min) / (max - min)
+standard: x' = (x - mean) / σ   (population σ)
+A constant feature gets scale 1 so nothing is divided by zero. Without an intercept the centre is 0
+(only the scale is applied), otherwise centring would smuggle an intercept back into the model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lifeexp_cli.errors import UsageError
+
+METHODS = ("none", "minmax", "standard")
+
+
+def fit_scaler(X: np.ndarray, method: str, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, scale) per feature."""
+    p = X.shape[1]
+    if method == "none":
+        return np.zeros(p), np.ones(p)
+    if method == "minmax":
+        low, high = X.min(axis=0), X.max(axis=0)
+        shift, spread = low, high - low
+    elif method == "standard":
+        shift, spread = X.mean(axis=0), X.std(axis=0)
+    else:
+        raise UsageError(f"--scale must be one of {', '.join(METHODS)}, got {method!r}")
+    spread = np.where(spread > 0, spread, 1.0)
+    return (shift if center else np.zeros(p)), spread
+
+
+def transform(X: np.ndarray, center: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return (X - center) / scale
+
+
+def to_original_units(weights: np.ndarray, bias: float, center: np.ndarray,
+                      scale: np.ndarray) -> tuple[np.ndarray, float]:
+    """ŷ = b + Σ wⱼ (xⱼ − cⱼ)/sⱼ  =  (b − Σ wⱼ cⱼ/sⱼ) + Σ (wⱼ/sⱼ) xⱼ."""
+    coef = weights / scale
+    return coef, float(bias - coef @ center)

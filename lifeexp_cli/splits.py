@@ -1,0 +1,54 @@
+"""Train/test splits and K folds, by country (groups) or by row, reproducible for a seed.
+
+Grouped splits keep every row of a group (a country's 16 yearly rows) on one side, because a random
+row split lets a model see a country's other years during training and flatters it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lifeexp_cli.errors import UsageError
+
+METHODS = ("country", "random")
+
+
+def _units(groups: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """The things that get shuffled (unique groups, or rows) and each row's unit index."""
+    if method == "country":
+        units, index = np.unique(groups, return_inverse=True)
+        return units, index
+    if method == "random":
+        return np.arange(len(groups)), np.arange(len(groups))
+    raise UsageError(f"--split must be one of {', '.join(METHODS)}, got {method!r}")
+
+
+def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> list[np.ndarray]:
+    """Test-row indices of each of k folds; every row is in exactly one test fold."""
+    units, index = _units(groups, method)
+    if k < 2:
+        raise UsageError(f"--cv/--folds must be at least 2, got {k}")
+    if k > len(units):
+        what = "countries" if method == "country" else "rows"
+        raise UsageError(f"{k} folds need at least {k} {what}, the data has {len(units)}: use fewer folds")
+    order = np.random.default_rng(seed).permutation(len(units))
+    fold_of_unit = np.empty(len(units), dtype=int)
+    for fold, chunk in enumerate(np.array_split(order, k)):
+        fold_of_unit[chunk] = fold
+    fold_of_row = fold_of_unit[index]
+    return [np.flatnonzero(fold_of_row == f) for f in range(k)]
+
+
+def holdout(groups: np.ndarray, test_size: float, method: str = "country", seed: int = 0) -> np.ndarray:
+    """Boolean mask of held-out rows: about `test_size` of the groups (or rows)."""
+    if not 0 < test_size < 1:
+        raise UsageError(f"--test-size must be between 0 and 1 (exclusive), got {test_size}")
+    units, index = _units(groups, method)
+    n_test = int(round(test_size * len(units)))
+    if n_test < 1 or n_test >= len(units):
+        raise UsageError(f"--test-size {test_size} leaves no rows on one side of the split: "
+                         "choose a size between them or use more data")
+    chosen = np.random.default_rng(seed).permutation(len(units))[:n_test]
+    held = np.zeros(len(units), dtype=bool)
+    held[chosen] = True
+    return held[index]

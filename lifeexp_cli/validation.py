@@ -1,0 +1,24 @@
+"""Honest estimates: scores on held-out rows and K-fold cross-validation of a model specification."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lifeexp_cli import fitting, metrics, splits
+
+
+def fold_scores(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting.Spec,
+                test: np.ndarray) -> dict[str, float]:
+    """Fit on every row not in `test`, score on `test`."""
+    train = np.ones(len(y), dtype=bool)
+    train[test] = False
+    fitted = fitting.fit(X[train], y[train], features, spec)
+    return metrics.score(y[test], fitting.predict(spec.kind, fitted.params, X[test]))
+
+
+def cross_validate(X: np.ndarray, y: np.ndarray, groups: np.ndarray, features: list[str],
+                   spec: fitting.Spec, k: int, split: str = "country", seed: int = 0) -> dict:
+    """Mean and spread of RMSE, MAE, R² over k folds (grouped by country unless split='random')."""
+    folds = splits.kfold(groups, k, split, seed)
+    scores = [fold_scores(X, y, features, spec, test) for test in folds]
+    return {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}

@@ -1,0 +1,93 @@
+"""Model files: round trip, refusal of crafted pickles, corrupt files, atomic writes."""
+
+from __future__ import annotations
+
+import os
+
+import joblib
+import numpy as np
+import pytest
+
+from lifeexp_cli import model_file
+from lifeexp_cli.errors import ModelError
+
+RECORD = {"format": model_file.FORMAT, "format_version": model_file.FORMAT_VERSION, "kind": "linear",
+          "target": "life_expectancy", "features": ["bmi"], "intercept": True,
+          "params": {"weights": np.array([0.27]), "bias": 58.9, "fill": [38.0], "center": [0.0], "scale": [1.0]},
+          "metrics": {"train": {"rmse": 7.9}}}
+
+
+def test_round_trip_and_joblib_can_read_it(tmp_path):
+    path = model_file.save(RECORD, tmp_path / "m.joblib")
+    loaded = model_file.load(str(path))
+    assert loaded["params"]["weights"] == [0.27] and loaded["features"] == ["bmi"]
+    assert joblib.load(path)["params"]["bias"] == 58.9
+
+
+class Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_crafted_pickle_is_refused_and_runs_nothing(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.joblib"
+    plain = {**RECORD, "params": {"weights": [0.27], "bias": 58.9}}
+    joblib.dump({**plain, "payload": Exploit(marker)}, path)
+    with pytest.raises(ModelError, match="refusing"):
+        model_file.load(str(path))
+    assert not marker.exists()
+    joblib.load(path)  # the control: an ordinary loader does run it
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("cut", [0, 1, 5, 20, 60, -1])
+def test_truncated_files_are_refused(tmp_path, cut):
+    good = model_file.save(RECORD, tmp_path / "m.joblib").read_bytes()
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(good[:cut] if cut >= 0 else good[:-1])
+    with pytest.raises(ModelError):
+        model_file.load(str(bad))
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01garbage" * 10, b'{"format": "lifeexp-model"}'])
+def test_garbage_is_refused(tmp_path, content):
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(content)
+    with pytest.raises(ModelError, match="not a lifeexp model"):
+        model_file.load(str(bad))
+
+
+def test_newer_format_version_is_refused(tmp_path):
+    path = model_file.save({**RECORD, "format_version": 99}, tmp_path / "m.joblib")
+    with pytest.raises(ModelError, match="version 99"):
+        model_file.load(str(path))
+
+
+def test_missing_model_names_it(tmp_path):
+    with pytest.raises(ModelError, match="no model"):
+        model_file.load(str(tmp_path / "nope.joblib"))
+
+
+def test_failed_write_leaves_previous_model_intact(tmp_path, monkeypatch):
+    path = model_file.save(RECORD, tmp_path / "m.joblib")
+    before = path.read_bytes()
+
+    def broken_dump(value, stream):
+        stream.write(b"half a model")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(joblib, "dump", broken_dump)
+    with pytest.raises(RuntimeError):
+        model_file.save({**RECORD, "target": "other"}, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]  # no temporary file left behind
+
+
+def test_names_resolve_to_shipped_models(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("tim-bmi", "tom-gdp", "tim", "tom"):
+        assert model_file.load(name)["kind"] == "linear"
