@@ -10,17 +10,31 @@ from lifeexp_cli import render
 from lifeexp_cli.errors import UsageError
 from lifeexp_cli.options import DataOpt, Format, FormatOpt, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt
 
+TRAINING = "Iterative solvers (gd, sgd, momentum, adam)"
+
+
+def training_bar(spec, quiet: bool):
+    """The progress bar for an iterative fit; nothing for an exact solver."""
+    import contextlib
+
+    from lifeexp_cli import iterative
+
+    if not iterative.is_iterative(spec.solver):
+        return contextlib.nullcontext(None)
+    return render.training_progress(spec.options["epochs"], quiet, spec.options.get("val_size") is not None)
+
 
 def fit(
     features: Annotated[str, typer.Option(
         "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")],
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    solver: Annotated[str, typer.Option(help="lstsq (exact, QR) or normal (the lecture's normal equation).")]
-    = "lstsq",
+    solver: Annotated[str, typer.Option(
+        help="lstsq (exact, QR) or normal (the lecture's normal equation); or iterative: gd (full-batch "
+             "gradient descent), sgd (mini-batch), momentum (Polyak), adam (Kingma & Ba).")] = "lstsq",
     scale: Annotated[Optional[str], typer.Option(
-        help="none, minmax (normalization) or standard (standardization). Default: none.",
-        show_default=False)] = None,
+        help="none, minmax (normalization) or standard (standardization). Default: standard for gd, sgd, "
+             "momentum, adam; none for lstsq, normal.", show_default=False)] = None,
     impute: Annotated[str, typer.Option(help="Missing feature values: mean, median, or drop the row.")] = "mean",
     no_intercept: Annotated[bool, typer.Option("--no-intercept", help="Fit through the origin.")] = False,
     cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
@@ -33,14 +47,51 @@ def fit(
     out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
     output: FormatOpt = Format.table,
     quiet: QuietOpt = False,
+    lr: Annotated[Optional[float], typer.Option(
+        "--lr", help="Learning rate α. Default: 0.1 (gd), 0.003 (sgd), 0.0003 (momentum), 0.005 (adam).",
+        show_default=False, rich_help_panel=TRAINING)] = None,
+    epochs: Annotated[Optional[int], typer.Option(
+        help="Most passes over the training rows. Default: 1000.", show_default=False,
+        rich_help_panel=TRAINING)] = None,
+    batch_size: Annotated[Optional[int], typer.Option(
+        help="Rows per mini-batch for sgd, momentum, adam (the row count or more means full batch). "
+             "Default: 64.", show_default=False, rich_help_panel=TRAINING)] = None,
+    tol: Annotated[Optional[float], typer.Option(
+        help="An epoch improves when the loss falls below best − tol·max(best, 1). Default: 1e-7.",
+        show_default=False, rich_help_panel=TRAINING)] = None,
+    patience: Annotated[Optional[int], typer.Option(
+        help="Stop (converged) after this many epochs without improvement. Default: 50.", show_default=False,
+        rich_help_panel=TRAINING)] = None,
+    beta: Annotated[Optional[float], typer.Option(
+        help="Momentum β. Default: 0.9.", show_default=False, rich_help_panel=TRAINING)] = None,
+    beta1: Annotated[Optional[float], typer.Option(
+        help="Adam β1 (first moment). Default: 0.9.", show_default=False, rich_help_panel=TRAINING)] = None,
+    beta2: Annotated[Optional[float], typer.Option(
+        help="Adam β2 (second moment). Default: 0.999.", show_default=False, rich_help_panel=TRAINING)] = None,
+    eps: Annotated[Optional[float], typer.Option(
+        help="Adam ε. Default: 1e-8.", show_default=False, rich_help_panel=TRAINING)] = None,
+    init: Annotated[Optional[str], typer.Option(
+        help="Initial θ: random (a standard normal draw from --seed) or zeros. Default: random.",
+        show_default=False, rich_help_panel=TRAINING)] = None,
+    val_size: Annotated[Optional[float], typer.Option(
+        help="Set aside this share of the training countries (rows with --split random) and stop early on "
+             "their loss instead of the training loss.", show_default=False, rich_help_panel=TRAINING)] = None,
+    restore_best: Annotated[Optional[bool], typer.Option(
+        "--restore-best/--no-restore-best", help="Keep θ from the epoch with the lowest monitored loss, or "
+        "from the last epoch. Default: best.", show_default=False, rich_help_panel=TRAINING)] = None,
 ):
     """Fit a linear model and save it (θ, scaler and imputation statistics) as a joblib file.
+
+    Exact solvers (lstsq, normal) or iterative ones (gd, sgd, momentum, adam), which show a progress bar
+    on stderr, store their loss history, and scale features by default.
 
     Example:
 
         lifeexp fit --features bmi --name tim-bmi --cv 5
 
         lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
+
+        lifeexp fit --features bmi,adult_mortality,hiv --solver adam --lr 0.01 --name tim-adam
     """
     from lifeexp_cli import dataset, fitting, model_file, pipeline
 
@@ -48,8 +99,11 @@ def fit(
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
         raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
-    spec = fitting.Spec(kind="linear", solver=solver, scale=scale or "none", impute=impute,
-                        intercept=not no_intercept)
+    training = {"lr": lr, "epochs": epochs, "batch_size": batch_size, "tol": tol, "patience": patience,
+                "beta": beta, "beta1": beta1, "beta2": beta2, "eps": eps, "init": init, "val_size": val_size,
+                "restore_best": restore_best}
+    spec = fitting.make_spec("linear", solver, scale=scale, impute=impute, intercept=not no_intercept,
+                             training=training, seed=seed)
     path = model_file.output_path(name, out)
     table = dataset.read_table(data)
     for note in table.warnings:
@@ -57,11 +111,20 @@ def fit(
     target_name = dataset.resolve_target(table.frame, target)
     names = dataset.resolve_features(table.frame, features, target_name)
     design = dataset.design(table, names, target_name)
-    record = pipeline.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
-                                data_sha256=table.sha256, source=table.source)
+    early: list[str] = []
+
+    def warn_now(note: str) -> None:
+        early.append(note)
+        render.warn(note)
+
+    with training_bar(spec, quiet) as progress:
+        record = pipeline.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
+                                    data_sha256=table.sha256, source=table.source, progress=progress,
+                                    warn=warn_now)
     written = model_file.save(record, path)
     for note in record["warnings"]:
-        render.warn(note)
+        if note not in early:
+            render.warn(note)
     show_fit(record, str(written), output.value, quiet)
 
 
@@ -80,7 +143,15 @@ def fit_document(record: dict, path: str) -> dict:
                  "imputed": rows["imputed"]},
         "condition_number": record["condition_number"],
         "warnings": record["warnings"],
+        **training_document(record.get("training")),
     }
+
+
+def training_document(training: dict | None) -> dict:
+    """The iterative run's keys of `fit --format json` (null for an exact solver)."""
+    training = training or {}
+    return {key: training.get(key) for key in ("epochs_run", "converged", "final_loss", "kept_epoch",
+                                               "loss_history", "val_loss_history")}
 
 
 def equation(record: dict) -> str:
@@ -110,7 +181,25 @@ def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
     if record.get("condition_number") is not None:
         render.out.print(f"Condition number of the design: {render.fmt(record['condition_number'])}",
                          highlight=False)
+    if record.get("training"):
+        show_training(record)
     render.info(f"Saved {path}", quiet)
+
+
+def show_training(record: dict) -> None:
+    run, options = record["training"], record["spec"]["options"]
+    if run["converged"]:
+        ending = (f"converged: no {run['monitored']} loss gain above --tol {options['tol']:g} for "
+                  f"--patience {options['patience']} epochs")
+    else:
+        ending = f"not converged within --epochs {options['epochs']}"
+    kept = "best" if options["restore_best"] else "last"
+    val = f", validation {render.fmt(run['final_val_loss'])}" if run.get("final_val_loss") is not None else ""
+    render.out.print(f"Training: {record['solver']}, {run['epochs_run']} epochs ({ending}); θ from the {kept} "
+                     f"epoch ({run['kept_epoch']}), training loss (MSE) {render.fmt(run['final_loss'])}{val}",
+                     highlight=False)
+    render.out.print(f"Loss: {render.fmt(run['initial_loss'])} {render.sparkline(run['loss_history'])} "
+                     f"{render.fmt(run['loss_history'][-1])} (per epoch, log scale)", highlight=False)
 
 
 def coefficient_rows(record: dict) -> list[dict]:
