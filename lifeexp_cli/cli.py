@@ -18,6 +18,7 @@ from lifeexp_cli.commands.compare import compare
 from lifeexp_cli.commands.evaluate import evaluate
 from lifeexp_cli.commands.features import features
 from lifeexp_cli.commands.fit import fit
+from lifeexp_cli.commands.plot import plot
 from lifeexp_cli.commands.predict import predict
 from lifeexp_cli.errors import LifeexpError
 
@@ -75,6 +76,7 @@ app.command("eval")(guarded(evaluate))
 app.command("predict", context_settings=EXTRA_ARGS)(guarded(predict))
 app.command("compare")(guarded(compare))
 app.command("features")(guarded(features))
+app.command("plot")(guarded(plot))
 
 
 def main() -> None:
