@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= $(or $(LIFEEXP_DATA),../shared/data/life_expectancy_who.csv)
 FIT    := $(BIN)/lifeexp fit --data $(DATA) --cv 5 --quiet
 
-.PHONY: install demo test models clean
+.PHONY: install demo test models bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ demo: install  ## Tim's and Tom's models predict for Tim and Tom, with their acc
 
 test: install  ## the whole test suite (needs the dataset, see README)
 	$(BIN)/python -m pytest -q
+
+bench: install  ## every benchmark script in bench/ (timings; never part of `make test`)
+	@for script in bench/*.py; do \
+		echo "== $$script"; LIFEEXP_DATA=$(DATA) $(BIN)/python $$script || exit 1; \
+	done
 
 models: install  ## refit the shipped models from the dataset
 	$(FIT) --features bmi --out models/tim-bmi.joblib
