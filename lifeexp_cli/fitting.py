@@ -8,7 +8,7 @@ stores. Nothing here reads files or prints.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -142,6 +142,13 @@ def make_spec(kind: str = "linear", solver: str = "lstsq", *, scale: str | None 
     return Spec(kind, solver, scale or "none", impute, intercept, {})
 
 
+def completed(spec: Spec) -> Spec:
+    """The spec with every training option filled in (a Spec built by hand may give only some)."""
+    if not iterative.is_iterative(spec.solver):
+        return spec
+    return replace(spec, options=iterative.resolve_options(spec.solver, spec.options))
+
+
 def preflight_warnings(X_raw: np.ndarray, features: list[str], spec: Spec) -> list[str]:
     """What is worth saying before an iterative fit starts (it may be slow, or diverge)."""
     if iterative.is_iterative(spec.solver) and spec.scale == "none":
@@ -166,6 +173,7 @@ def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, gr
         on_epoch=None) -> Fit:
     """Preprocess and solve. groups (one key per row) make a validation split (`val_size`) group-wise."""
     check_solver(spec.kind, spec.solver)
+    spec = completed(spec)
     val_rows = validation_mask(len(y), groups, spec)
     val = None
     if val_rows is not None:

@@ -69,6 +69,8 @@ def resolve_options(solver: str, given: dict) -> dict:
         _require_int("batch_size", options["batch_size"], 1)
     if not (isinstance(options["tol"], numbers.Real) and math.isfinite(options["tol"]) and options["tol"] >= 0):
         raise UsageError(f"--tol must be a number >= 0, got {options['tol']}")
+    if not isinstance(options["restore_best"], bool):
+        raise UsageError(f"--restore-best must be true or false, got {options['restore_best']!r}")
     val_size = options["val_size"]
     if val_size is not None and not 0 < val_size < 1:
         raise UsageError(f"--val-size must be between 0 and 1 (exclusive), got {val_size}")

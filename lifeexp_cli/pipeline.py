@@ -42,6 +42,7 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
     fitting starts as soon as they are; every warning also ends up in the record.
     """
     X, y, features = design.X, design.y, design.features
+    spec = fitting.completed(spec)
     held = splits.holdout(design.groups, test_size, split, seed) if test_size else np.zeros(len(y), bool)
     groups = design.groups[~held] if split == "country" else None
     early = fitting.preflight_warnings(X[~held], features, spec)

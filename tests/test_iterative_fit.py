@@ -93,6 +93,22 @@ def test_init_zeros_and_random_start_differently(tim_design):
     assert histories["random"] != histories["zeros"]
 
 
+def test_a_batch_as_large_as_the_data_is_full_batch(tim_design):
+    def history(solver, **training):
+        spec = fitting.make_spec("linear", solver, training={"lr": 0.1, "epochs": 5, **training})
+        return fitting.fit(tim_design.X, tim_design.y, tim_design.features, spec).extra["training"]["loss_history"]
+
+    assert history("sgd", batch_size=len(tim_design.y)) == history("gd")
+    assert history("sgd", batch_size=10**6) == history("gd")
+    assert history("sgd", batch_size=64) != history("gd")
+
+
+def test_a_hand_built_spec_gets_the_defaults(tim_design):
+    record = pipeline.fit_model(tim_design, fitting.Spec(solver="gd", scale="standard"))
+    assert record["spec"]["options"] == iterative.resolve_options("gd", {})
+    assert record["training"]["converged"] is True
+
+
 # --- stopping --------------------------------------------------------------------------------------
 
 def test_early_stopping_and_the_kept_epoch(tim_design):

@@ -194,7 +194,9 @@ def show_training(record: dict) -> None:
     else:
         ending = f"not converged within --epochs {options['epochs']}"
     kept = "best" if options["restore_best"] else "last"
-    val = f", validation {render.fmt(run['final_val_loss'])}" if run.get("final_val_loss") is not None else ""
+    val = ""
+    if run.get("final_val_loss") is not None:
+        val = f", validation loss {render.fmt(run['final_val_loss'])} on {run.get('validation_rows')} set-aside rows"
     render.out.print(f"Training: {record['solver']}, {run['epochs_run']} epochs ({ending}); θ from the {kept} "
                      f"epoch ({run['kept_epoch']}), training loss (MSE) {render.fmt(run['final_loss'])}{val}",
                      highlight=False)
