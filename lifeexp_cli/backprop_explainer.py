@@ -9,8 +9,9 @@ derivatives from the edges, gradients from ``Node.backward()``.
 import math
 
 from lifeexp_cli import graph
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.errors import TrainingError, UsageError
 
+MAX_STEPS = 100_000
 LEAVES = ("x", "y", "theta0", "theta1")
 PARAMETERS = ("theta0", "theta1")
 # (child, parent) edges along the two chains, in the order the lecture writes them.
@@ -69,12 +70,18 @@ def explain(x=2.0, y=1.0, theta0=5.0, theta1=-1.0, lr=0.1, activation="relu", st
     forward / local / chains / gradients / updated / loss_after describe the first step.
     history always holds steps 0..steps: step 0 is the starting point, step k the point after k updates.
     """
-    if int(steps) != steps or steps < 1:
-        raise UsageError(f"steps must be a positive integer, got {steps!r}; pass --steps 1 or more")
-    nodes = build_graph(x, y, theta0, theta1, activation)
+    if int(steps) != steps or not 1 <= steps <= MAX_STEPS:
+        raise UsageError(f"--steps must be an integer from 1 to {MAX_STEPS}, got {steps!r}")
+    check_inputs(x=x, y=y, theta0=theta0, theta1=theta1, lr=lr)
+    try:
+        nodes = build_graph(x, y, theta0, theta1, activation)
+    except OverflowError:
+        raise UsageError("the loss overflows float64 at these values: use smaller --x, --y, --theta0, --theta1") \
+            from None
     nodes["J"].backward()
     gradients = {p: nodes[p].grad for p in PARAMETERS}
     updated = {p: nodes[p].value - lr * gradients[p] for p in PARAMETERS}
+    history = descend(x, y, theta0, theta1, lr, activation, int(steps))  # history[1] is the updated point
     return {
         "graph": describe(nodes),
         "forward": {name: nodes[name].value for name in ("h", "g", "yhat", "f", "J")},
@@ -83,10 +90,19 @@ def explain(x=2.0, y=1.0, theta0=5.0, theta1=-1.0, lr=0.1, activation="relu", st
         "gradients": gradients,
         "updated": updated,
         "loss_before": nodes["J"].value,
-        "loss_after": loss_at(x, y, updated["theta0"], updated["theta1"], activation),
+        "loss_after": history[1]["loss"],
         "inactive": activation == "relu" and nodes["g"].value <= 0,
-        "history": descend(x, y, theta0, theta1, lr, activation, int(steps)),
+        "history": history,
     }
+
+
+def check_inputs(**values):
+    """Every value must be a finite number, and the learning rate positive."""
+    for name, value in values.items():
+        if not math.isfinite(value):
+            raise UsageError(f"--{name} must be a finite number, got {value}")
+    if not values["lr"] > 0:
+        raise UsageError(f"--lr must be > 0, got {values['lr']}")
 
 
 def descend(x, y, theta0, theta1, lr, activation, steps):
@@ -94,7 +110,13 @@ def descend(x, y, theta0, theta1, lr, activation, steps):
     history = []
     theta0, theta1 = float(theta0), float(theta1)
     for step in range(steps + 1):
-        nodes = build_graph(x, y, theta0, theta1, activation)
+        try:
+            nodes = build_graph(x, y, theta0, theta1, activation)
+        except OverflowError:
+            nodes = None
+        if nodes is None or not all(math.isfinite(v) for v in (theta0, theta1, nodes["J"].value)):
+            raise TrainingError(f"gradient descent diverged at step {step} (the loss overflowed): "
+                                "try a smaller --lr")
         history.append({"step": step, "theta0": theta0, "theta1": theta1, "loss": nodes["J"].value})
         if step < steps:
             nodes["J"].backward()

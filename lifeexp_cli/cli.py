@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli import __version__
+from lifeexp_cli.commands.backprop import backprop
 from lifeexp_cli.commands.compare import compare
 from lifeexp_cli.commands.evaluate import evaluate
 from lifeexp_cli.commands.features import features
@@ -77,6 +78,7 @@ app.command("predict", context_settings=EXTRA_ARGS)(guarded(predict))
 app.command("compare")(guarded(compare))
 app.command("features")(guarded(features))
 app.command("plot")(guarded(plot))
+app.command("backprop")(guarded(backprop))
 
 
 def main() -> None:
