@@ -123,3 +123,22 @@ def predict(params, X, activation):
 def count_parameters(params):
     """Total number of scalar weights and biases."""
     return int(sum(p.size for p in params))
+
+
+def to_plain(params, activation):
+    """The network as plain values for a model record: weights as nested lists (fan_in × fan_out)."""
+    return {
+        "activation": activation,
+        "sizes": [int(params[0].shape[0]), *(int(W.shape[1]) for W in params[0::2])],
+        "weights": [W.tolist() for W in params[0::2]],
+        "biases": [b.tolist() for b in params[1::2]],
+    }
+
+
+def from_plain(network):
+    """The flat parameter list [W1, b1, W2, b2, ...] back from :func:`to_plain`'s record."""
+    params = []
+    for W, b in zip(network["weights"], network["biases"]):
+        params.append(np.asarray(W, dtype=float).reshape(len(W), -1))
+        params.append(np.asarray(b, dtype=float))
+    return params

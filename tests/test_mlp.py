@@ -159,3 +159,16 @@ def test_deep_identity_network_reaches_least_squares():
         _, grads = loss_and_grad(params, X, y)
         params = [p - 0.02 * g for p, g in zip(params, grads)]
     np.testing.assert_allclose(mlp.predict(params, X, "identity"), least_squares, atol=1e-6)
+
+
+def test_plain_record_round_trip_is_exact_and_json_safe():
+    import json
+
+    params = mlp.init_params([3, 5, 2, 1], "tanh", seed=4)
+    params = [p + 0.25 for p in params]
+    plain = mlp.to_plain(params, "tanh")
+    assert plain["sizes"] == [3, 5, 2, 1] and plain["activation"] == "tanh"
+    assert json.loads(json.dumps(plain)) == plain  # plain lists and floats only
+    back = mlp.from_plain(plain)
+    assert [p.shape for p in back] == [p.shape for p in params]
+    assert all(np.array_equal(p, q) for p, q in zip(params, back))
