@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from lifeexp_cli import closed_form, impute, iterative, objectives, scaling, splits
+from lifeexp_cli import closed_form, impute, iterative, network, objectives, scaling, splits
 from lifeexp_cli.errors import DataError, UsageError
 
 
@@ -116,6 +116,9 @@ def fit_linear_iterative(Xs: np.ndarray, y: np.ndarray, features: list[str], spe
 # imputed and scaled with the training statistics; on_epoch(epoch, train_loss, val_loss) reports progress.
 FITTERS = {("linear", s): fit_closed_form for s in closed_form.SOLVERS}
 FITTERS.update({("linear", s): fit_linear_iterative for s in iterative.SOLVERS})
+FITTERS.update({("mlp", s): network.fit for s in iterative.SOLVERS})
+KINDS = ("linear", "mlp")
+DEFAULT_SOLVER = {"linear": "lstsq", "mlp": "adam"}
 
 
 def solvers_for(kind: str) -> list[str]:
@@ -123,18 +126,32 @@ def solvers_for(kind: str) -> list[str]:
 
 
 def check_solver(kind: str, solver: str) -> None:
+    if kind not in KINDS:
+        raise UsageError(f"--model must be one of {', '.join(KINDS)}, got {kind!r}")
     if (kind, solver) not in FITTERS:
         raise UsageError(f"--solver {solver} does not apply to a {kind} model: "
                          f"use one of {', '.join(solvers_for(kind))}")
 
 
-def make_spec(kind: str = "linear", solver: str = "lstsq", *, scale: str | None = None, impute: str = "mean",
-              intercept: bool = True, training: dict | None = None, seed: int = 0) -> Spec:
+def make_spec(kind: str = "linear", solver: str | None = None, *, scale: str | None = None, impute: str = "mean",
+              intercept: bool = True, training: dict | None = None, seed: int = 0,
+              network_options: dict | None = None) -> Spec:
     """A Spec with the solver's defaults: iterative solvers scale (standard) and get every training option
     filled in (seed included: it draws θ and shuffles); closed-form solvers refuse training options and
-    default to no scaling."""
+    default to no scaling. A network (kind mlp) defaults to adam, takes network_options (hidden,
+    activation, weight_decay) and the network's training defaults (network.py)."""
+    solver = solver or DEFAULT_SOLVER.get(kind, "lstsq")
     check_solver(kind, solver)
     training = training or {}
+    network_options = {k: v for k, v in (network_options or {}).items() if v is not None}
+    if kind == "mlp":
+        if not intercept:
+            raise UsageError("--no-intercept does not apply to --model mlp: every unit of a network has a bias")
+        return Spec(kind, solver, scale or "standard", impute, True,
+                    network.resolve_options(solver, {"seed": seed, **training}, network_options))
+    if network_options:
+        flags = ", ".join("--" + k.replace("_", "-") for k in network_options)
+        raise UsageError(f"{flags} only apply to --model mlp (a neural network), not a linear model")
     if iterative.is_iterative(solver):
         return Spec(kind, solver, scale or "standard", impute, intercept,
                     iterative.resolve_options(solver, {"seed": seed, **training}))
@@ -146,6 +163,10 @@ def completed(spec: Spec) -> Spec:
     """The spec with every training option filled in (a Spec built by hand may give only some)."""
     if not iterative.is_iterative(spec.solver):
         return spec
+    if spec.kind == "mlp":
+        training = {k: v for k, v in spec.options.items() if k not in network.OPTION_KEYS}
+        chosen = {k: v for k, v in spec.options.items() if k in network.OPTION_KEYS}
+        return replace(spec, options=network.resolve_options(spec.solver, training, chosen))
     return replace(spec, options=iterative.resolve_options(spec.solver, spec.options))
 
 
@@ -203,6 +224,8 @@ def predict(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
     Xs = scaled_inputs(params, X_raw)
     if kind == "linear":
         return Xs @ np.asarray(params["weights"]) + params["bias"]
+    if kind == "mlp":
+        return network.predict(params, Xs)
     raise UsageError(f"unknown model kind {kind!r}")
 
 

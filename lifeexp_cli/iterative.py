@@ -45,10 +45,12 @@ def is_iterative(solver: str) -> bool:
     return solver in SOLVERS
 
 
-def resolve_options(solver: str, given: dict) -> dict:
+def resolve_options(solver: str, given: dict, defaults: dict | None = None) -> dict:
     """All options of an iterative run, defaults filled in (None means default), after range checks.
 
-    The result is plain values only, so it is stored as is in the model record (spec.options).
+    defaults: a model kind's own defaults, over the ones above (the network's come from network.py).
+    --val-size 0 turns a default validation split off (and stays 0, so resolving again keeps it off). The result is plain values only, so it is
+    stored as is in the model record (spec.options).
     """
     optimizers.check_name(solver)
     unknown = sorted(set(given) - set(OPTION_KEYS))
@@ -58,7 +60,7 @@ def resolve_options(solver: str, given: dict) -> dict:
     if solver == "gd" and chosen.get("batch_size") is not None:
         raise UsageError("--batch-size does not apply to --solver gd (always full batch): "
                          "use --solver sgd, momentum or adam for mini-batches")
-    options = {**COMMON_DEFAULTS, **SOLVER_DEFAULTS[solver], **chosen}
+    options = {**COMMON_DEFAULTS, **SOLVER_DEFAULTS[solver], **(defaults or {}), **chosen}
     hp = optimizers.resolve_hp({"lr": options["lr"], **{k: options.get(k) for k in HP_KEYS}})
     options.update(hp)
     if options["init"] not in INIT_METHODS:
@@ -72,8 +74,8 @@ def resolve_options(solver: str, given: dict) -> dict:
     if not isinstance(options["restore_best"], bool):
         raise UsageError(f"--restore-best must be true or false, got {options['restore_best']!r}")
     val_size = options["val_size"]
-    if val_size is not None and not 0 < val_size < 1:
-        raise UsageError(f"--val-size must be between 0 and 1 (exclusive), got {val_size}")
+    if val_size not in (None, 0) and not 0 < val_size < 1:
+        raise UsageError(f"--val-size must be between 0 and 1 (exclusive), or 0 for none, got {val_size}")
     return {k: (float(v) if k in ("lr", "tol", *HP_KEYS) else v) for k, v in options.items()}
 
 

@@ -14,6 +14,13 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class Activation(str, Enum):
+    relu = "relu"
+    tanh = "tanh"
+    sigmoid = "sigmoid"
+    identity = "identity"
+
+
 class Split(str, Enum):
     country = "country"
     random = "random"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from lifeexp_cli import render
-from lifeexp_cli.options import Format, FormatOpt
+from lifeexp_cli.options import Activation, Format, FormatOpt
 
 SYMBOLS = {"theta0": "θ₀", "theta1": "θ₁", "yhat": "ŷ"}
 ROLES = {"x": "input", "y": "target", "theta0": "parameter", "theta1": "parameter"}
@@ -24,13 +23,6 @@ OPS = {
     "identity": ("{0}", ("1",)),
 }
 HISTORY_ROWS = 20  # longer histories show their first and last steps
-
-
-class Activation(str, Enum):
-    relu = "relu"
-    identity = "identity"
-    sigmoid = "sigmoid"
-    tanh = "tanh"
 
 
 def symbol(name: str) -> str:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from lifeexp_cli import render
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.options import DataOpt, Format, FormatOpt, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt
+from lifeexp_cli.options import (Activation, DataOpt, Format, FormatOpt, QuietOpt, SeedOpt, Split, SplitOpt,
+                                 TargetOpt)
 
 TRAINING = "Iterative solvers (gd, sgd, momentum, adam)"
+NETWORK = "Neural network (--model mlp)"
+
+
+class ModelKind(str, Enum):
+    linear = "linear"
+    mlp = "mlp"
 
 
 def training_bar(spec, quiet: bool):
@@ -21,7 +29,7 @@ def training_bar(spec, quiet: bool):
 
     if not iterative.is_iterative(spec.solver):
         return contextlib.nullcontext(None)
-    return render.training_progress(spec.options["epochs"], quiet, spec.options.get("val_size") is not None)
+    return render.training_progress(spec.options["epochs"], quiet, bool(spec.options.get("val_size")))
 
 
 def fit(
@@ -29,9 +37,14 @@ def fit(
         "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")],
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    solver: Annotated[str, typer.Option(
+    model: Annotated[ModelKind, typer.Option(
+        "--model", help="linear (θ of a linear model) or mlp (a neural network with hand-written backprop).",
+        case_sensitive=False)] = ModelKind.linear,
+    solver: Annotated[Optional[str], typer.Option(
         help="lstsq (exact, QR) or normal (the lecture's normal equation); or iterative: gd (full-batch "
-             "gradient descent), sgd (mini-batch), momentum (Polyak), adam (Kingma & Ba).")] = "lstsq",
+             "gradient descent), sgd (mini-batch), momentum (Polyak), adam (Kingma & Ba). "
+             "Default: lstsq for linear, adam for mlp (which takes only the iterative ones).",
+        show_default=False)] = None,
     scale: Annotated[Optional[str], typer.Option(
         help="none, minmax (normalization) or standard (standardization). Default: standard for gd, sgd, "
              "momentum, adam; none for lstsq, normal.", show_default=False)] = None,
@@ -51,16 +64,17 @@ def fit(
         "--lr", help="Learning rate α. Default: 0.1 (gd), 0.003 (sgd), 0.0003 (momentum), 0.005 (adam).",
         show_default=False, rich_help_panel=TRAINING)] = None,
     epochs: Annotated[Optional[int], typer.Option(
-        help="Most passes over the training rows. Default: 1000.", show_default=False,
+        help="Most passes over the training rows. Default: 1000 (linear), 500 (mlp).", show_default=False,
         rich_help_panel=TRAINING)] = None,
     batch_size: Annotated[Optional[int], typer.Option(
         help="Rows per mini-batch for sgd, momentum, adam (the row count or more means full batch). "
              "Default: 64.", show_default=False, rich_help_panel=TRAINING)] = None,
     tol: Annotated[Optional[float], typer.Option(
-        help="An epoch improves when the loss falls below best − tol·max(best, 1). Default: 1e-7.",
+        help="An epoch improves when the loss falls below best − tol·max(best, 1). Default: 1e-7 (linear), "
+             "1e-4 (mlp).",
         show_default=False, rich_help_panel=TRAINING)] = None,
     patience: Annotated[Optional[int], typer.Option(
-        help="Stop (converged) after this many epochs without improvement. Default: 50.", show_default=False,
+        help="Stop (converged) after this many epochs without improvement. Default: 50 (linear), 20 (mlp).", show_default=False,
         rich_help_panel=TRAINING)] = None,
     beta: Annotated[Optional[float], typer.Option(
         help="Momentum β. Default: 0.9.", show_default=False, rich_help_panel=TRAINING)] = None,
@@ -71,19 +85,32 @@ def fit(
     eps: Annotated[Optional[float], typer.Option(
         help="Adam ε. Default: 1e-8.", show_default=False, rich_help_panel=TRAINING)] = None,
     init: Annotated[Optional[str], typer.Option(
-        help="Initial θ: random (a standard normal draw from --seed) or zeros. Default: random.",
+        help="Initial θ: random (a standard normal draw from --seed) or zeros. Default: random (for mlp: "
+             "He/Xavier from --seed, the only choice).",
         show_default=False, rich_help_panel=TRAINING)] = None,
     val_size: Annotated[Optional[float], typer.Option(
         help="Set aside this share of the training countries (rows with --split random) and stop early on "
-             "their loss instead of the training loss.", show_default=False, rich_help_panel=TRAINING)] = None,
+             "their loss instead of the training loss. Default: none (linear), 0.1 (mlp); 0 turns it off.",
+        show_default=False, rich_help_panel=TRAINING)] = None,
     restore_best: Annotated[Optional[bool], typer.Option(
         "--restore-best/--no-restore-best", help="Keep θ from the epoch with the lowest monitored loss, or "
         "from the last epoch. Default: best.", show_default=False, rich_help_panel=TRAINING)] = None,
+    hidden: Annotated[Optional[str], typer.Option(
+        help="Hidden layer widths, input side first, e.g. 64,32 (none: no hidden layer). Default: 64,32.",
+        show_default=False, rich_help_panel=NETWORK)] = None,
+    activation: Annotated[Optional[Activation], typer.Option(
+        help="Hidden units' activation g in o = g(Σ wⱼxⱼ + b); the output unit is linear. Default: relu.",
+        case_sensitive=False, show_default=False, rich_help_panel=NETWORK)] = None,
+    weight_decay: Annotated[Optional[float], typer.Option(
+        help="L2 penalty λ: the loss is MSE + λ·Σ‖W‖² over the weights (not the biases). Default: 0.",
+        show_default=False, rich_help_panel=NETWORK)] = None,
 ):
-    """Fit a linear model and save it (θ, scaler and imputation statistics) as a joblib file.
+    """Fit a linear model or a neural network and save it (parameters, scaler and imputation statistics)
+    as a joblib file.
 
     Exact solvers (lstsq, normal) or iterative ones (gd, sgd, momentum, adam), which show a progress bar
-    on stderr, store their loss history, and scale features by default.
+    on stderr, store their loss history, and scale features by default. --model mlp trains a network
+    (standardized inputs, ReLU, Adam, early stopping on 10% of the training countries) the same way.
 
     Example:
 
@@ -92,6 +119,8 @@ def fit(
         lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
 
         lifeexp fit --features bmi,adult_mortality,hiv --solver adam --lr 0.01 --name tim-adam
+
+        lifeexp fit --model mlp --features all --hidden 64,32 --activation relu --name net --cv 5
     """
     from lifeexp_cli import dataset, fitting, model_file, pipeline
 
@@ -102,8 +131,10 @@ def fit(
     training = {"lr": lr, "epochs": epochs, "batch_size": batch_size, "tol": tol, "patience": patience,
                 "beta": beta, "beta1": beta1, "beta2": beta2, "eps": eps, "init": init, "val_size": val_size,
                 "restore_best": restore_best}
-    spec = fitting.make_spec("linear", solver, scale=scale, impute=impute, intercept=not no_intercept,
-                             training=training, seed=seed)
+    network_options = {"hidden": hidden, "activation": activation.value if activation else None,
+                       "weight_decay": weight_decay}
+    spec = fitting.make_spec(model.value, solver, scale=scale, impute=impute, intercept=not no_intercept,
+                             training=training, seed=seed, network_options=network_options)
     path = model_file.output_path(name, out)
     table = dataset.read_table(data)
     for note in table.warnings:
@@ -143,6 +174,7 @@ def fit_document(record: dict, path: str) -> dict:
                  "imputed": rows["imputed"]},
         "condition_number": record["condition_number"],
         "warnings": record["warnings"],
+        "network": record.get("network"),
         **training_document(record.get("training")),
     }
 
@@ -150,8 +182,8 @@ def fit_document(record: dict, path: str) -> dict:
 def training_document(training: dict | None) -> dict:
     """The iterative run's keys of `fit --format json` (null for an exact solver)."""
     training = training or {}
-    return {key: training.get(key) for key in ("epochs_run", "converged", "final_loss", "kept_epoch",
-                                               "loss_history", "val_loss_history")}
+    return {key: training.get(key) for key in ("epochs_run", "converged", "final_loss", "final_val_loss",
+                                               "kept_epoch", "loss_history", "val_loss_history")}
 
 
 def equation(record: dict) -> str:
@@ -181,6 +213,8 @@ def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
     if record.get("condition_number") is not None:
         render.out.print(f"Condition number of the design: {render.fmt(record['condition_number'])}",
                          highlight=False)
+    if record.get("network"):
+        show_network(record)
     if record.get("training"):
         show_training(record)
     render.info(f"Saved {path}", quiet)
@@ -202,6 +236,20 @@ def show_training(record: dict) -> None:
                      highlight=False)
     render.out.print(f"Loss: {render.fmt(run['initial_loss'])} {render.sparkline(run['loss_history'])} "
                      f"{render.fmt(run['loss_history'][-1])} (per epoch, log scale)", highlight=False)
+
+
+def show_network(record: dict) -> None:
+    from lifeexp_cli import network
+
+    facts, options = record["network"], record["spec"]["options"]
+    render.out.print(f"Network: {network.architecture(facts)}, {facts['parameters']} parameters, "
+                     f"weight decay {render.fmt(options['weight_decay'])}", highlight=False)
+    run = record.get("training") or {}
+    if run.get("val_loss_history"):
+        best = min(run["val_loss_history"])
+        epoch = run["val_loss_history"].index(best) + 1
+        render.out.print(f"Best validation loss (MSE) {render.fmt(best)} (RMSE {best ** 0.5:.3g} years) at "
+                         f"epoch {epoch} of {run['epochs_run']}", highlight=False)
 
 
 def coefficient_rows(record: dict) -> list[dict]:
