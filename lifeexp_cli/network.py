@@ -25,11 +25,11 @@ import numpy as np
 from lifeexp_cli import iterative, mlp
 from lifeexp_cli.errors import UsageError
 
-DEFAULTS = {"hidden": [64, 32], "activation": "relu", "weight_decay": 0.0}
+DEFAULTS = {"hidden": [64, 32], "activation": "relu", "weight_decay": 0.03}
 # Over iterative.COMMON_DEFAULTS for a network: early stopping on a validation split by default.
 TRAINING_DEFAULTS = {"epochs": 500, "tol": 1e-4, "patience": 20, "val_size": 0.1}
 SOLVER_DEFAULTS = {
-    "gd": {"lr": 0.1},
+    "gd": {"lr": 0.01},
     "sgd": {"lr": 0.01, "batch_size": 64},
     "momentum": {"lr": 0.001, "batch_size": 64},
     "adam": {"lr": 0.003, "batch_size": 64},

@@ -54,7 +54,7 @@ def test_record_holds_the_network_as_plain_lists(small_net):
                                  "parameters": 3 * 8 + 8 + 8 * 4 + 4 + 4 + 1}
     assert network.record_problem(record["params"], 3) is None
     options = record["spec"]["options"]
-    assert options["hidden"] == [8, 4] and options["weight_decay"] == 0.0 and options["val_size"] == 0.1
+    assert options["hidden"] == [8, 4] and options["weight_decay"] == 0.03 and options["val_size"] == 0.1
     assert record["spec"]["scale"] == "standard"
 
 
@@ -138,6 +138,7 @@ def test_identity_network_through_fit_equals_the_linear_model(tmp_path):
     result = run("fit", "--features", TIM, "--data", data, "--out", str(linear), "--quiet")
     assert result.exit_code == 0, result.output
     net, _ = fit_net(tmp_path / "net.joblib", "--features", TIM, "--activation", "identity", "--hidden", "6,4",
+                     "--weight-decay", "0",
                      "--batch-size", "100000", "--lr", "0.02", "--epochs", "4000", "--tol", "0",
                      "--patience", "200", "--val-size", "0")
     lin = model_file.load(linear)
@@ -173,7 +174,7 @@ def test_weight_decay_shrinks_the_weights(tmp_path):
         return sum(float(np.sum(np.square(W))) for W in record["params"]["network"]["weights"])
 
     args = ("--features", TIM, "--hidden", "8", "--epochs", "20", "--val-size", "0")
-    plain, _ = fit_net(tmp_path / "a.joblib", *args)
+    plain, _ = fit_net(tmp_path / "a.joblib", *args, "--weight-decay", "0")
     decayed, _ = fit_net(tmp_path / "b.joblib", *args, "--weight-decay", "0.1")
     assert weight_norm(decayed) < 0.75 * weight_norm(plain)
 
@@ -210,6 +211,7 @@ def test_defaults():
     options = network.resolve_options("adam", {"seed": 0}, {})
     assert options["hidden"] == [64, 32] and options["activation"] == "relu"
     assert options["lr"] == 0.003 and options["batch_size"] == 64 and options["val_size"] == 0.1
+    assert options["weight_decay"] == 0.03 and options["patience"] == 20 and options["epochs"] == 500
     assert options["restore_best"] is True
     spec = fitting.make_spec("mlp")
     assert spec.solver == "adam" and spec.scale == "standard"

@@ -61,7 +61,8 @@ def fit(
     output: FormatOpt = Format.table,
     quiet: QuietOpt = False,
     lr: Annotated[Optional[float], typer.Option(
-        "--lr", help="Learning rate α. Default: 0.1 (gd), 0.003 (sgd), 0.0003 (momentum), 0.005 (adam).",
+        "--lr", help="Learning rate α. Default: 0.1 (gd), 0.003 (sgd), 0.0003 (momentum), 0.005 (adam); "
+        "for mlp 0.01 (gd), 0.01 (sgd), 0.001 (momentum), 0.003 (adam).",
         show_default=False, rich_help_panel=TRAINING)] = None,
     epochs: Annotated[Optional[int], typer.Option(
         help="Most passes over the training rows. Default: 1000 (linear), 500 (mlp).", show_default=False,
@@ -71,11 +72,10 @@ def fit(
              "Default: 64.", show_default=False, rich_help_panel=TRAINING)] = None,
     tol: Annotated[Optional[float], typer.Option(
         help="An epoch improves when the loss falls below best − tol·max(best, 1). Default: 1e-7 (linear), "
-             "1e-4 (mlp).",
-        show_default=False, rich_help_panel=TRAINING)] = None,
+             "1e-4 (mlp).", show_default=False, rich_help_panel=TRAINING)] = None,
     patience: Annotated[Optional[int], typer.Option(
-        help="Stop (converged) after this many epochs without improvement. Default: 50 (linear), 20 (mlp).", show_default=False,
-        rich_help_panel=TRAINING)] = None,
+        help="Stop (converged) after this many epochs without improvement. Default: 50 (linear), 20 (mlp).",
+        show_default=False, rich_help_panel=TRAINING)] = None,
     beta: Annotated[Optional[float], typer.Option(
         help="Momentum β. Default: 0.9.", show_default=False, rich_help_panel=TRAINING)] = None,
     beta1: Annotated[Optional[float], typer.Option(
@@ -102,7 +102,7 @@ def fit(
         help="Hidden units' activation g in o = g(Σ wⱼxⱼ + b); the output unit is linear. Default: relu.",
         case_sensitive=False, show_default=False, rich_help_panel=NETWORK)] = None,
     weight_decay: Annotated[Optional[float], typer.Option(
-        help="L2 penalty λ: the loss is MSE + λ·Σ‖W‖² over the weights (not the biases). Default: 0.",
+        help="L2 penalty λ: the loss is MSE + λ·Σ‖W‖² over the weights (not the biases). Default: 0.03.",
         show_default=False, rich_help_panel=NETWORK)] = None,
 ):
     """Fit a linear model or a neural network and save it (parameters, scaler and imputation statistics)
