@@ -185,11 +185,13 @@ def backprop(
     = None,
     output: FormatOpt = Format.table,
 ):
-    """Backpropagation worked by hand on the lecture's example: J(θ) = (ŷ − y)², ŷ = ReLU(θ₀ + θ₁x).
+    """Backpropagation worked by hand on the lecture's example:
+    J(θ) = (ŷ − y)², ŷ = ReLU(θ₀ + θ₁x).
 
-    Shows the graph (h = θ₁x, g = h + θ₀, ŷ = ReLU(g), f = ŷ − y, J = f²), the forward pass, every local
-    derivative, the chain-rule products for ∂J/∂θ₀ and ∂J/∂θ₁ factor by factor, and one gradient step
-    θ ← θ − α∇J with the new loss. Every number is read from a graph that recorded the operations.
+    Prints the graph (h = θ₁x, g = h + θ₀, ŷ = ReLU(g), f = ŷ − y, J = f²),
+    the forward pass, every local derivative, the chain-rule products for
+    ∂J/∂θ₀ and ∂J/∂θ₁ factor by factor, and one step θ ← θ − α∇J with the
+    new loss. Every number is read from a graph that recorded the operations.
 
     Example:
 

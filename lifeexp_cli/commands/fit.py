@@ -109,8 +109,10 @@ def fit(
     as a joblib file.
 
     Exact solvers (lstsq, normal) or iterative ones (gd, sgd, momentum, adam), which show a progress bar
-    on stderr, store their loss history, and scale features by default. --model mlp trains a network
-    (standardized inputs, ReLU, Adam, early stopping on 10% of the training countries) the same way.
+    on stderr, store their loss history, and scale features by default.
+
+    --model mlp trains a neural network the same way (standardized inputs,
+    ReLU, Adam, early stopping on 10% of the training countries).
 
     Example:
 
