@@ -187,7 +187,8 @@ def validation_mask(n: int, groups: np.ndarray | None, spec: Spec) -> np.ndarray
         return splits.holdout(units, val_size, "country" if groups is not None else "random",
                               spec.options.get("seed", 0))
     except UsageError as exc:
-        raise UsageError(str(exc).replace("--test-size", "--val-size")) from None
+        raise UsageError(str(exc).replace("--test-size", "--val-size") + ", or --val-size 0 for no validation split") \
+            from None
 
 
 def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, groups: np.ndarray | None = None,

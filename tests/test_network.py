@@ -249,3 +249,16 @@ def test_fit_help_documents_the_network():
     result = run("fit", "--help")
     assert "--model" in result.stdout and "--hidden" in result.stdout and "--weight-decay" in result.stdout
     assert "lifeexp fit --model mlp" in result.stdout
+
+
+def test_too_few_countries_for_the_default_validation_split_says_how_to_turn_it_off(tmp_path):
+    lines = who_data_path().read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "small.csv"
+    small.write_text("\n".join([lines[0], *[line for line in lines[1:] if line.startswith(("Albania,", "Algeria,"))]]))
+    result = run("fit", "--model", "mlp", "--features", "bmi,hiv", "--data", str(small),
+                 "--out", str(tmp_path / "n.joblib"))
+    assert result.exit_code == 2
+    assert "--val-size 0 for no validation split" in result.stderr
+    result = run("fit", "--model", "mlp", "--features", "bmi,hiv", "--data", str(small), "--val-size", "0",
+                 "--epochs", "5", "--out", str(tmp_path / "n.joblib"), "--quiet")
+    assert result.exit_code == 0, result.output
