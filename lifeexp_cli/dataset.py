@@ -162,8 +162,10 @@ def resolve_features(frame: pd.DataFrame, spec: str | list[str], target: str) ->
         if not usable:
             raise DataError("the data has no numeric column besides the target: nothing to fit on")
         return usable
-    names = catalog.resolve_many(spec, [c for c in frame.columns if c != target])
+    names = catalog.resolve_many(spec, list(frame.columns))
     for name in names:
+        if name == target:
+            raise UsageError(f"{target} is the target (--target): it cannot also be a feature")
         if name == catalog.GROUP_COLUMN:
             raise UsageError("country is the group key for splits, never a feature: leave it out of --features")
         if name not in usable:

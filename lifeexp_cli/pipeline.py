@@ -36,14 +36,15 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
               split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "") -> dict:
     """Fit on the training rows (all rows unless `test_size`), score, and build the model record."""
     X, y, features = design.X, design.y, design.features
-    held = splits.holdout(design.groups, test_size, split, seed) if test_size else np.zeros(len(y), bool)
+    held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
+            else np.zeros(len(y), bool))
     fitted = fitting.fit(X[~held], y[~held], features, spec)
     train_pred = fitting.predict(spec.kind, fitted.params, X[~held])
     train_ok = ~np.isnan(X[~held]).any(axis=1) if spec.impute == "drop" else slice(None)
     scores = {"train": metrics.score(y[~held][train_ok], train_pred[train_ok]), "test": None, "cv": None}
-    if test_size:
+    if test_size is not None:
         scores["test"] = metrics.score(y[held], fitting.predict(spec.kind, fitted.params, X[held]))
-    if cv:
+    if cv is not None:
         scores["cv"] = validation.cross_validate(X, y, design.groups, features, spec, cv, split, seed)
     ranges, means = feature_summary(X[~held], features)
     record = {
@@ -65,7 +66,7 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
                  fitted.rows_dropped, "dropped_target": design.dropped_target,
                  "dropped_missing": fitted.rows_dropped, "imputed": fitted.imputed},
         "split": {"method": split, "seed": seed, "test_size": test_size,
-                  "test_rows": design.rows[held].tolist()} if test_size else None,
+                  "test_rows": design.rows[held].tolist()} if test_size is not None else None,
         "data": {"sha256": data_sha256, "source": source, "rows": len(y) + design.dropped_target},
         "condition_number": fitted.condition_number,
         "warnings": fitted.warnings,

@@ -82,6 +82,15 @@ def _chunks(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]
         yield chunk
 
 
+def _parse_chunk(rows: list[list[str]], index: list[int], features: list[str], first_row: int) -> np.ndarray:
+    try:
+        return np.array([[_cell(r[i], f) for i, f in zip(index, features)] for r in rows], dtype=float)
+    except IndexError:
+        short = next(n for n, r in enumerate(rows) if len(r) <= max(index))
+        raise DataError(f"row {first_row + short} of the --input CSV has fewer cells than its header: "
+                        "fix that row") from None
+
+
 def predict_stream(record: dict, source: IO[str], sink: IO[str]) -> dict:
     """Read CSV rows, write them back unchanged with a `predicted_<target>` column; constant memory."""
     reader = csv.reader(source)
@@ -99,20 +108,19 @@ def predict_stream(record: dict, source: IO[str], sink: IO[str]) -> dict:
         raise DataError(f"the --input CSV lacks column(s) {', '.join(missing)} that model {record['path']} "
                         "needs: add them (blank cells are filled with the training statistics)")
     writer = csv.writer(sink, lineterminator="\n")
-    writer.writerow([*header, f"predicted_{record['target']}"])
     index = [columns[f] for f in record["features"]]
     counts = {"rows": 0, "filled": 0, "outside": 0}
     low = np.array([record["ranges"][f][0] for f in record["features"]], dtype=float)
     high = np.array([record["ranges"][f][1] for f in record["features"]], dtype=float)
-    for line, rows in enumerate(_chunks(reader, CHUNK_ROWS)):
-        try:
-            X = np.array([[_cell(r[i], f) for i, f in zip(index, record["features"])] for r in rows], dtype=float)
-        except IndexError:
-            raise DataError(f"the --input CSV has a row with fewer cells than its header "
-                            f"(near row {line * CHUNK_ROWS + 2})") from None
+    for number, rows in enumerate(_chunks(reader, CHUNK_ROWS)):
+        X = _parse_chunk(rows, index, record["features"], first_row=number * CHUNK_ROWS + 2)
+        if number == 0:  # the header goes out only once the first chunk has parsed
+            writer.writerow([*header, f"predicted_{record['target']}"])
         counts["filled"] += int(np.isnan(X).sum())
         counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
         yhat = fitting.predict(record["kind"], record["params"], X)
         writer.writerows([*r, repr(float(p))] for r, p in zip(rows, yhat))
         counts["rows"] += len(rows)
+    if counts["rows"] == 0:
+        writer.writerow([*header, f"predicted_{record['target']}"])
     return counts

@@ -26,10 +26,26 @@ def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[
     return prediction.complete(record, usable, False, warnings, who=f"{who} / {record['path']}: ")
 
 
+def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
+    """A person's value that no compared model can use is most likely a typo: say so."""
+    from lifeexp_cli import catalog
+
+    known = {f for r in records for f in r["features"]}
+    for who, person in persons:
+        for typed in person:
+            key = catalog.canonical(typed)
+            if key in ("height", "weight") or key in known or catalog.ALIASES.get(key) in known:
+                continue
+            if key in catalog.WHO_FEATURES or key in catalog.ALIASES:
+                continue  # a real feature that these models just don't use
+            catalog.resolve(typed, sorted(known), what=f"feature for {who}")
+
+
 def comparison(records: list[dict], persons: list[tuple[str, dict]]) -> tuple[list[dict], list[str]]:
     from lifeexp_cli import prediction
 
     rows, warnings = [], []
+    check_names(records, persons)
     for record in records:
         cv = (record["metrics"] or {}).get("cv") or {}
         row = {"model": record["name"], "features": record["features"],
@@ -95,10 +111,12 @@ def show(rows: list[dict], who: list[str], output: str) -> None:
     if output == "json":
         render.emit_json({"people": who, "models": rows, "verdict": verdict(rows)})
         return
-    flat = [{"model": r["model"], "features": ", ".join(r["features"]),
-             **{f"{p} (years)": r["predictions"][p] for p in who},
-             "train RMSE": r["train_rmse"],
-             "CV RMSE": (f"{r['cv_rmse']:.3f} ± {r['cv_rmse_std']:.3f}" if r["cv_rmse"] is not None else "—")}
+    from lifeexp_cli.catalog import short_name
+
+    flat = [{"model": r["model"], "features": ", ".join(short_name(f) for f in r["features"]),
+             **{f"{p} (years)": f"{r['predictions'][p]:.1f}" for p in who},
+             "train RMSE": f"{r['train_rmse']:.2f}",
+             "CV RMSE": (f"{r['cv_rmse']:.2f} ± {r['cv_rmse_std']:.2f}" if r["cv_rmse"] is not None else "—")}
             for r in rows]
     if output == "csv":
         render.emit_csv(flat)

@@ -94,9 +94,10 @@ def equation(record: dict) -> str:
 def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
     if output == "json":
         render.emit_json(fit_document(record, path))
-        return
-    if output == "csv":
+    elif output == "csv":
         render.emit_csv(coefficient_rows(record))
+    if output != "table":
+        render.info(f"Saved {path}", quiet)
         return
     if "coefficients" in record:
         render.out.print(equation(record), highlight=False)

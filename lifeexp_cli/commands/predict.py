@@ -27,6 +27,8 @@ def feature_options(args: list[str]) -> dict[str, float]:
             if i + 1 >= len(args):
                 raise UsageError(f"--{key} needs a value, e.g. --{key} 1.5")
             value, i = args[i + 1], i + 1
+        if key in values:
+            raise UsageError(f"--{key} is given twice: give each feature once")
         values[key] = number(value, f"--{key}")
         i += 1
     return values
