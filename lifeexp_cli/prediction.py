@@ -91,8 +91,11 @@ def _parse_chunk(rows: list[list[str]], index: list[int], features: list[str], f
                         "fix that row") from None
 
 
-def predict_stream(record: dict, source: IO[str], sink: IO[str]) -> dict:
-    """Read CSV rows, write them back unchanged with a `predicted_<target>` column; constant memory."""
+def predict_stream(record: dict, source: IO[str], counts: dict) -> tuple[list[str], Iterator]:
+    """The CSV's header, and its rows chunk by chunk with their predictions; constant memory.
+
+    `counts` is filled in as chunks are consumed: rows, filled (blank cells), outside (training range).
+    """
     reader = csv.reader(source)
     header = next(reader, None)
     if not header:
@@ -107,20 +110,17 @@ def predict_stream(record: dict, source: IO[str], sink: IO[str]) -> dict:
     if missing:
         raise DataError(f"the --input CSV lacks column(s) {', '.join(missing)} that model {record['path']} "
                         "needs: add them (blank cells are filled with the training statistics)")
-    writer = csv.writer(sink, lineterminator="\n")
     index = [columns[f] for f in record["features"]]
-    counts = {"rows": 0, "filled": 0, "outside": 0}
     low = np.array([record["ranges"][f][0] for f in record["features"]], dtype=float)
     high = np.array([record["ranges"][f][1] for f in record["features"]], dtype=float)
-    for number, rows in enumerate(_chunks(reader, CHUNK_ROWS)):
-        X = _parse_chunk(rows, index, record["features"], first_row=number * CHUNK_ROWS + 2)
-        if number == 0:  # the header goes out only once the first chunk has parsed
-            writer.writerow([*header, f"predicted_{record['target']}"])
-        counts["filled"] += int(np.isnan(X).sum())
-        counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
-        yhat = fitting.predict(record["kind"], record["params"], X)
-        writer.writerows([*r, repr(float(p))] for r, p in zip(rows, yhat))
-        counts["rows"] += len(rows)
-    if counts["rows"] == 0:
-        writer.writerow([*header, f"predicted_{record['target']}"])
-    return counts
+    counts.update(rows=0, filled=0, outside=0)
+
+    def chunks():
+        for number, rows in enumerate(_chunks(reader, CHUNK_ROWS)):
+            X = _parse_chunk(rows, index, record["features"], first_row=number * CHUNK_ROWS + 2)
+            counts["filled"] += int(np.isnan(X).sum())
+            counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
+            counts["rows"] += len(rows)
+            yield rows, fitting.predict(record["kind"], record["params"], X)
+
+    return header, chunks()
