@@ -14,11 +14,15 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli import __version__
+from lifeexp_cli.commands import data
 from lifeexp_cli.commands.compare import compare
+from lifeexp_cli.commands.corr import corr
+from lifeexp_cli.commands.cv import cv
 from lifeexp_cli.commands.evaluate import evaluate
 from lifeexp_cli.commands.features import features
 from lifeexp_cli.commands.fit import fit
 from lifeexp_cli.commands.predict import predict
+from lifeexp_cli.commands.select import select
 from lifeexp_cli.errors import LifeexpError
 
 app = typer.Typer(
@@ -75,6 +79,15 @@ app.command("eval")(guarded(evaluate))
 app.command("predict", context_settings=EXTRA_ARGS)(guarded(predict))
 app.command("compare")(guarded(compare))
 app.command("features")(guarded(features))
+app.command("cv")(guarded(cv))
+app.command("corr")(guarded(corr))
+app.command("select")(guarded(select))
+
+data_app = typer.Typer(name="data", help="Look at a CSV before fitting: columns, missing values, statistics.",
+                       no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
+data_app.command("info")(guarded(data.info))
+data_app.command("describe")(guarded(data.describe))
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:
