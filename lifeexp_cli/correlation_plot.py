@@ -22,8 +22,7 @@ def write_heatmap(r: np.ndarray, names: list[str], path: str, title: str) -> Non
     side = max(4.0, 0.42 * p + 2.5)
     fig, ax = plt.subplots(figsize=(side + 1.2, side))
     try:
-        cmap = plt.get_cmap("RdBu").copy()
-        cmap.set_bad("lightgrey")
+        cmap = plt.get_cmap("RdBu").with_extremes(bad="lightgrey")
         image = ax.imshow(np.ma.masked_invalid(r), cmap=cmap, vmin=-1.0, vmax=1.0)
         ax.set_xticks(range(p), names, rotation=90, fontsize=8)
         ax.set_yticks(range(p), names, fontsize=8)

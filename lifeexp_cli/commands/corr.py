@@ -117,7 +117,8 @@ def corr(
         raise DataError(f"column {bad} holds an infinite value: remove it or leave the cell empty")
     r, n = correlation.matrix(X, method.value)
     undefined = correlation.constant_columns(X, columns)
-    pairs = correlation.collinear_pairs(r, columns)
+    # Near-duplicate features break the fit; a feature that tracks the target closely is the good news.
+    pairs = [p for p in correlation.collinear_pairs(r, columns) if target_name not in p[:2]]
     for name in undefined:
         render.warn(f"column {name} is constant (or has fewer than two values): its correlation is undefined, "
                     "shown as —; leave it out with --features")
