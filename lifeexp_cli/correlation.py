@@ -1,8 +1,8 @@
 """Correlation matrices (Pearson, Spearman) on columns with missing values, and nearly collinear pairs.
 
 Each pair of columns uses the rows where both are present ("pairwise complete", as pandas does), so one
-sparse column does not shrink every other pair. Pearson: r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²), with the
-means of those rows. Spearman: Pearson on the ranks of those rows (ties get their average rank).
+sparse column does not shrink every other pair.
+Pearson: r = Σ(x−x̄)(y−ȳ) / √(Σ(x−x̄)² Σ(y−ȳ)²), with the means of those rows. Spearman: Pearson on the ranks of those rows (ties get their average rank).
 A pair with fewer than two rows, or with a column constant on its rows, has no defined r: NaN.
 """
 

@@ -95,7 +95,8 @@ def verdict(rows: list[dict], ranked: dict | None) -> str:
     """The more accurate model, or no winner when the difference is within the spread over folds."""
     scored = {r["model"]: r for r in rows if r["cv_fold_rmse"]}
     if not scored:
-        return "No model carries a cross-validated RMSE (fit with --cv 5, or run compare --cv 5): no verdict on accuracy."
+        return ("No model carries a cross-validated RMSE (fit with --cv 5, or run compare --cv 5): "
+                "no verdict on accuracy.")
     if ranked is None:
         (name, row), = scored.items()
         return (f"Only {name} carries a cross-validated RMSE ({row['cv_rmse']:.2f} ± {row['cv_rmse_std']:.2f} "
@@ -162,8 +163,10 @@ def compare(
     quiet: QuietOpt = False,
 ):
     """Tim's and Tom's models predict for Tim and Tom, side by side, with each model's training and
-    cross-validated RMSE, and a verdict: the more accurate model, or "no clear winner" when the difference
-    in CV RMSE is smaller than its spread over the folds (paired fold by fold).
+    cross-validated RMSE, and a verdict naming the more accurate model.
+
+    No winner is named when the difference in CV RMSE is smaller than its spread over the folds (paired
+    fold by fold); --cv K cross-validates every model again on --data over the same K folds.
 
     Example:
 

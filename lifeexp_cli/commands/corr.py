@@ -86,9 +86,12 @@ def corr(
     output: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ):
-    """Correlation of every numeric column with the target (sign and strength), the full matrix with
-    --matrix, and a warning for nearly collinear pairs (|r| > 0.95), which break the normal equation.
-    Each pair uses the rows where both values are present; a constant column has no correlation (—).
+    """Correlations: columns ranked by their r with the target, the matrix, near-duplicate pairs.
+
+    Sign and strength of each column's correlation with the target; the full matrix as a heatmap with
+    --matrix (and --png); a warning for nearly collinear pairs (|r| > 0.95), which break the normal
+    equation. Each pair uses the rows where both values are present; a constant column has no
+    correlation (—).
 
     Example:
 

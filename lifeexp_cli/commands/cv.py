@@ -27,7 +27,8 @@ def fold_rows(design, folds: list, scores: list[dict]) -> list[dict]:
 
     rows = []
     for i, (test, score) in enumerate(zip(folds, scores)):
-        rows.append({"fold": i + 1, "test_rows": int(len(test)), "test_groups": int(len(np.unique(design.groups[test]))),
+        rows.append({"fold": i + 1, "test_rows": int(len(test)),
+                     "test_groups": int(len(np.unique(design.groups[test]))),
                      "train_rows": int(len(design.y) - len(test)), **score})
     return rows
 
@@ -45,9 +46,10 @@ def cv(
     output: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ):
-    """Cross-validate a model specification: fit on K−1 folds, score on the held-out fold, K times; print
-    each fold's RMSE, MAE and R² and their mean ± standard deviation. Folds hold whole countries by
-    default, so no country is in training and test at once. Nothing is saved.
+    """K-fold cross-validation of a model specification: RMSE, MAE, R² per fold and mean ± std.
+
+    Fit on K−1 folds, score on the held-out fold, K times. Folds hold whole countries by default, so no
+    country is in training and test at once. Takes the model options of `fit`; nothing is saved.
 
     Example:
 

@@ -48,8 +48,9 @@ def read(data: str | None):
 
 
 def info(data: DataOpt = None, output: FormatOpt = Format.table):
-    """Rows and columns of a CSV: each column's type, how many values are present and the share missing,
-    and how many countries and years it covers (what pandas' info() shows).
+    """Rows, columns, types and missing values of a CSV, and the countries and years it covers.
+
+    What pandas' info() shows: each column's type, how many values are present and the share missing.
 
     Example:
 
@@ -87,8 +88,9 @@ def overview(table, span: dict) -> str:
 
 
 def describe(data: DataOpt = None, features: FeaturesOpt = None, output: FormatOpt = Format.table):
-    """Count, mean, standard deviation, min, quartiles and max of each numeric column, with its unit
-    (status counts as Developed = 1, Developing = 0). Missing values are left out of each statistic.
+    """Count, mean, std, min, quartiles and max of each numeric column, with its unit.
+
+    Status counts as Developed = 1, Developing = 0. Missing values are left out of each statistic.
 
     Example:
 

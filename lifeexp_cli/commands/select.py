@@ -48,9 +48,11 @@ def select(
     output: FormatOpt = Format.table,
     quiet: QuietOpt = False,
 ):
-    """Choose features greedily: at each step add the candidate that lowers the cross-validated RMSE
-    most (same folds for every candidate, whole countries per fold), and print the path. A candidate that
-    nearly duplicates a chosen feature (|r| > 0.95) is taken only if its gain beats the spread over folds.
+    """Greedy forward feature selection by country-grouped cross-validated RMSE, step by step.
+
+    At each step add the candidate that lowers the CV RMSE most (the same folds for every candidate, whole
+    countries per fold), and print the path. A candidate that nearly duplicates a chosen feature
+    (|r| > 0.95) is taken only if its gain beats the spread of that gain over the folds.
 
     Example:
 
@@ -131,7 +133,8 @@ def show(document: dict, output: str, spec_text: str, quiet: bool) -> None:
         render.table("Near-duplicates passed over (gain not larger than its spread over folds)",
                      ["step", "feature", "twin of", "r", "gain"],
                      [[s["step"], s["feature"], s["twin"], f"{s['r']:+.3f}",
-                       f"{render.fmt(s['gain'], 3)} ± {render.fmt(s['gain_spread'], 2)}"] for s in document["skipped"]])
+                       f"{render.fmt(s['gain'], 3)} ± {render.fmt(s['gain_spread'], 2)}"]
+                      for s in document["skipped"]])
     render.out.print(f"Chosen: {', '.join(document['features'])} — CV RMSE {document['cv_rmse']:.3f} ± "
                      f"{document['cv_rmse_std']:.3f} years ({document['stopped']}; "
                      f"{document['models_fitted']} models fitted)", highlight=False)
