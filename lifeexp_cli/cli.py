@@ -16,11 +16,15 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from lifeexp_cli import __version__
+from lifeexp_cli.commands import data
 from lifeexp_cli.commands.compare import compare
+from lifeexp_cli.commands.corr import corr
+from lifeexp_cli.commands.cv import cv
 from lifeexp_cli.commands.evaluate import evaluate
 from lifeexp_cli.commands.features import features
 from lifeexp_cli.commands.fit import fit
 from lifeexp_cli.commands.predict import predict
+from lifeexp_cli.commands.select import select
 from lifeexp_cli.errors import LifeexpError
 
 
@@ -43,7 +47,7 @@ class LifeexpGroup(TyperGroup):
         except typer.Abort:
             from lifeexp_cli import render
 
-            render.error("interrupted; nothing was written")
+            render.error("interrupted (Ctrl-C): a model file is only ever replaced whole, never half-written")
             code = 130
         if not standalone_mode:
             return code
@@ -84,7 +88,7 @@ def guarded(command):
             render.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            render.error("interrupted; nothing was written")
+            render.error("interrupted (Ctrl-C): a model file is only ever replaced whole, never half-written")
             raise typer.Exit(130) from None
         except BrokenPipeError:
             flush_stdout()
@@ -113,6 +117,15 @@ app.command("eval")(guarded(evaluate))
 app.command("predict", context_settings=EXTRA_ARGS)(guarded(predict))
 app.command("compare")(guarded(compare))
 app.command("features")(guarded(features))
+app.command("cv")(guarded(cv))
+app.command("corr")(guarded(corr))
+app.command("select")(guarded(select))
+
+data_app = typer.Typer(name="data", help="Look at a CSV before fitting: columns, missing values, statistics.",
+                       no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
+data_app.command("info")(guarded(data.info))
+data_app.command("describe")(guarded(data.describe))
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:

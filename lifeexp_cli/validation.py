@@ -16,9 +16,14 @@ def fold_scores(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting
     return metrics.score(y[test], fitting.predict(spec.kind, fitted.params, X[test]))
 
 
+def scores_on_folds(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting.Spec,
+                    folds: list[np.ndarray]) -> list[dict[str, float]]:
+    """RMSE, MAE, R² on each given test fold, the model fitted on the other rows each time."""
+    return [fold_scores(X, y, features, spec, test) for test in folds]
+
+
 def cross_validate(X: np.ndarray, y: np.ndarray, groups: np.ndarray, features: list[str],
                    spec: fitting.Spec, k: int, split: str = "country", seed: int = 0) -> dict:
     """Mean and spread of RMSE, MAE, R² over k folds (grouped by country unless split='random')."""
     folds = splits.kfold(groups, k, split, seed)
-    scores = [fold_scores(X, y, features, spec, test) for test in folds]
-    return {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}
+    return {**metrics.summarize(scores_on_folds(X, y, features, spec, folds)), "k": k, "split": split, "seed": seed}

@@ -230,7 +230,7 @@ def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path):
     subprocess.run([*_lifeexp(), "fit", "-F", "bmi", "--out", str(out), "-q"], check=True)
     before = out.read_bytes()
     # A slow fit (cross-validation on every feature) that we interrupt while it runs.
-    proc = subprocess.Popen([*_lifeexp(), "fit", "-F", "all", "--cv", "100", "--out", str(out), "-q"],
+    proc = subprocess.Popen([*_lifeexp(), "fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3.0)
     proc.send_signal(signal.SIGINT)

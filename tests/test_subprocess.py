@@ -54,7 +54,7 @@ def test_compare_json(env, tmp_path):
     done = lifeexp("compare", "--format", "json", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    assert document["people"] == ["Tim", "Tom"] and document["verdict"].startswith("Most accurate:")
+    assert document["people"] == ["Tim", "Tom"] and document["comparison"]["best"] == "tim"
 
 
 def test_error_is_one_plain_line_and_an_exit_code(env, tmp_path):

@@ -8,21 +8,17 @@ import typer
 
 from lifeexp_cli import render
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.options import DataOpt, Format, FormatOpt, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt
+from lifeexp_cli.options import (DataOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt,
+                                 model_options)
 
 
+@model_options
 def fit(
     features: Annotated[str, typer.Option(
         "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")],
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    solver: Annotated[str, typer.Option(help="lstsq (exact, QR) or normal (the lecture's normal equation).")]
-    = "lstsq",
-    scale: Annotated[Optional[str], typer.Option(
-        help="none, minmax (normalization) or standard (standardization). Default: none.",
-        show_default=False)] = None,
-    impute: Annotated[str, typer.Option(help="Missing feature values: mean, median, or drop the row.")] = "mean",
-    no_intercept: Annotated[bool, typer.Option("--no-intercept", help="Fit through the origin.")] = False,
+    spec: ModelSpec = None,
     cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
                                               show_default=False)] = None,
     test_size: Annotated[Optional[float], typer.Option(
@@ -42,14 +38,12 @@ def fit(
 
         lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
     """
-    from lifeexp_cli import dataset, fitting, model_file, pipeline
+    from lifeexp_cli import dataset, model_file, pipeline
 
     if name and out:
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
         raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
-    spec = fitting.Spec(kind="linear", solver=solver, scale=scale or "none", impute=impute,
-                        intercept=not no_intercept)
     path = model_file.output_path(name, out)
     table = dataset.read_table(data)
     for note in table.warnings:
