@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= $(or $(LIFEEXP_DATA),../shared/data/life_expectancy_who.csv)
 FIT    := $(BIN)/lifeexp fit --data $(DATA) --cv 5 --quiet
 
-.PHONY: install demo test fuzz models clean
+.PHONY: install demo test fuzz models bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test: install  ## the whole test suite (needs the dataset, see README)
 
 fuzz: install  ## the long fuzz run (about 10 minutes): random command lines, CSVs and model files
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-6000} $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
+
+bench: install  ## every benchmark script in bench/ (timings; never part of `make test`)
+	@for script in bench/*.py; do \
+		echo "== $$script"; LIFEEXP_DATA=$(DATA) $(BIN)/python $$script || exit 1; \
+	done
 
 models: install  ## refit the shipped models from the dataset
 	$(FIT) --features bmi --out models/tim-bmi.joblib

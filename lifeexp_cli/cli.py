@@ -23,6 +23,7 @@ from lifeexp_cli.commands.cv import cv
 from lifeexp_cli.commands.evaluate import evaluate
 from lifeexp_cli.commands.features import features
 from lifeexp_cli.commands.fit import fit
+from lifeexp_cli.commands.plot import plot
 from lifeexp_cli.commands.predict import predict
 from lifeexp_cli.commands.select import select
 from lifeexp_cli.errors import LifeexpError
@@ -126,6 +127,7 @@ data_app = typer.Typer(name="data", help="Look at a CSV before fitting: columns,
 data_app.command("info")(guarded(data.info))
 data_app.command("describe")(guarded(data.describe))
 app.add_typer(data_app, name="data")
+app.command("plot")(guarded(plot))
 
 
 def main() -> None:

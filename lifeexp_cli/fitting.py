@@ -8,11 +8,11 @@ stores. Nothing here reads files or prints.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from lifeexp_cli import closed_form, impute, scaling
+from lifeexp_cli import closed_form, impute, iterative, objectives, scaling, splits
 from lifeexp_cli.errors import DataError, UsageError
 
 
@@ -83,7 +83,8 @@ def conditioning_warnings(Xs: np.ndarray, features: list[str], solver: str, cond
     return notes
 
 
-def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Spec):
+def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, val=None,
+                    on_epoch=None):
     design = with_intercept(Xs, spec.intercept)
     if design.shape[1] > len(y):
         raise DataError(f"{design.shape[1]} coefficients but only {len(y)} rows: use fewer features or more rows")
@@ -99,21 +100,101 @@ def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Sp
     return params, solution.condition_number, notes, {}
 
 
-# kind/solver -> fitter(Xs, y, features, spec) -> (params, condition number, warnings, extra)
+def fit_linear_iterative(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, val=None,
+                         on_epoch=None):
+    """θ by gradient descent on J(θ) = (1/n)Σ(Xθ − y)² with the spec's optimizer (iterative.run)."""
+    options = spec.options
+    design = with_intercept(Xs, spec.intercept)
+    p = design.shape[1]
+    theta0 = np.zeros(p) if options["init"] == "zeros" else iterative.init_rng(options["seed"]).normal(size=p)
+    val_design = None if val is None else (with_intercept(val[0], spec.intercept), val[1])
+    (theta,), summary, warnings = iterative.run(
+        [theta0], objectives.linear_loss_and_grad, objectives.linear_loss, design, y, options, spec.solver,
+        val=val_design, on_epoch=on_epoch)
+    bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
+    params = {"weights": weights.tolist(), "bias": bias}
+    return params, closed_form.condition_number(design), warnings, {"training": summary}
+
+
+# kind/solver -> fitter(Xs, y, features, spec, *, val, on_epoch) -> (params, condition number, warnings,
+# extra). An iterative fitter trains with iterative.run; val is None or (Xs_val, y_val), already
+# imputed and scaled with the training statistics; on_epoch(epoch, train_loss, val_loss) reports progress.
 FITTERS = {("linear", s): fit_closed_form for s in closed_form.SOLVERS}
+FITTERS.update({("linear", s): fit_linear_iterative for s in iterative.SOLVERS})
 
 
 def solvers_for(kind: str) -> list[str]:
     return [s for k, s in FITTERS if k == kind]
 
 
-def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec) -> Fit:
-    fitter = FITTERS.get((spec.kind, spec.solver))
-    if fitter is None:
-        raise UsageError(f"--solver {spec.solver} does not apply to a {spec.kind} model: "
-                         f"use one of {', '.join(solvers_for(spec.kind))}")
+def check_solver(kind: str, solver: str) -> None:
+    if (kind, solver) not in FITTERS:
+        raise UsageError(f"--solver {solver} does not apply to a {kind} model: "
+                         f"use one of {', '.join(solvers_for(kind))}")
+
+
+def make_spec(kind: str = "linear", solver: str = "lstsq", *, scale: str | None = None, impute: str = "mean",
+              intercept: bool = True, training: dict | None = None, seed: int = 0) -> Spec:
+    """A Spec with the solver's defaults: iterative solvers scale (standard) and get every training option
+    filled in (seed included: it draws θ and shuffles); closed-form solvers refuse training options and
+    default to no scaling."""
+    check_solver(kind, solver)
+    training = training or {}
+    if iterative.is_iterative(solver):
+        return Spec(kind, solver, scale or "standard", impute, intercept,
+                    iterative.resolve_options(solver, {"seed": seed, **training}))
+    iterative.reject_for_closed_form(solver, training)
+    return Spec(kind, solver, scale or "none", impute, intercept, {})
+
+
+def completed(spec: Spec) -> Spec:
+    """The spec with every training option filled in (a Spec built by hand may give only some)."""
+    if not iterative.is_iterative(spec.solver):
+        return spec
+    return replace(spec, options=iterative.resolve_options(spec.solver, spec.options))
+
+
+def preflight_warnings(X_raw: np.ndarray, features: list[str], spec: Spec) -> list[str]:
+    """What is worth saying before an iterative fit starts (it may be slow, or diverge)."""
+    if iterative.is_iterative(spec.solver) and spec.scale == "none":
+        return iterative.range_spread_warning(X_raw, features)
+    return []
+
+
+def validation_mask(n: int, groups: np.ndarray | None, spec: Spec) -> np.ndarray | None:
+    """Rows set aside to watch early stopping (`val_size`): whole groups when groups are given."""
+    val_size = spec.options.get("val_size")
+    if not val_size:
+        return None
+    units = groups if groups is not None else np.arange(n).astype(str)
+    try:
+        return splits.holdout(units, val_size, "country" if groups is not None else "random",
+                              spec.options.get("seed", 0))
+    except UsageError as exc:
+        raise UsageError(str(exc).replace("--test-size", "--val-size")) from None
+
+
+def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, groups: np.ndarray | None = None,
+        on_epoch=None) -> Fit:
+    """Preprocess and solve. groups (one key per row) make a validation split (`val_size`) group-wise."""
+    check_solver(spec.kind, spec.solver)
+    spec = completed(spec)
+    val_rows = validation_mask(len(y), groups, spec)
+    val = None
+    if val_rows is not None:
+        X_raw, y, X_val_raw, y_val = X_raw[~val_rows], y[~val_rows], X_raw[val_rows], y[val_rows]
     Xs, y_used, stats, imputed, dropped = preprocess(X_raw, y, features, spec)
-    params, cond, notes, extra = fitter(Xs, y_used, features, spec)
+    if val_rows is not None:
+        if spec.impute == "drop":
+            keep = impute.complete_rows(X_val_raw)
+            X_val_raw, y_val = X_val_raw[keep], y_val[keep]
+        if len(y_val) == 0:
+            raise DataError("every validation row has a missing feature value: use --impute mean or median")
+        val = (scaled_inputs(stats, X_val_raw), y_val)
+    fitter = FITTERS[(spec.kind, spec.solver)]
+    params, cond, notes, extra = fitter(Xs, y_used, features, spec, val=val, on_epoch=on_epoch)
+    if val is not None:
+        extra = {**extra, "training": {**extra.get("training", {}), "validation_rows": int(len(val[1]))}}
     return Fit({**stats, **params}, len(y_used), dropped, imputed, cond, notes, extra)
 
 

@@ -41,28 +41,53 @@ ModelOpt = Annotated[str, typer.Option(
 # the options below then appear in its --help and arrive already built into a `fitting.Spec`. A new model
 # option (say --lr) is one entry in MODEL_OPTIONS (and, when it is not a Spec field, goes to Spec.options).
 
+TRAINING = "Iterative solvers (gd, sgd, momentum, adam)"
+
+
+def _training(help_text: str, kind=Optional[float], *flags: str):
+    return Annotated[kind, typer.Option(*flags, help=help_text, show_default=False, rich_help_panel=TRAINING)]
+
+
 MODEL_OPTIONS: tuple[tuple[str, object, object], ...] = (
     ("solver", Annotated[str, typer.Option(
-        help="lstsq (exact, QR) or normal (the lecture's normal equation).")], "lstsq"),
+        help="lstsq (exact, QR) or normal (the lecture's normal equation); or iterative: gd (full-batch "
+             "gradient descent), sgd (mini-batch), momentum (Polyak), adam (Kingma & Ba).")], "lstsq"),
     ("scale", Annotated[Optional[str], typer.Option(
-        help="none, minmax (normalization) or standard (standardization). Default: none.",
-        show_default=False)], None),
+        help="none, minmax (normalization) or standard (standardization). Default: standard for gd, sgd, "
+             "momentum, adam; none for lstsq, normal.", show_default=False)], None),
     ("impute", Annotated[str, typer.Option(help="Missing feature values: mean, median, or drop the row.")], "mean"),
     ("no_intercept", Annotated[bool, typer.Option("--no-intercept", help="Fit through the origin.")], False),
+    ("lr", _training("Learning rate α. Default: 0.1 (gd), 0.003 (sgd), 0.0003 (momentum), 0.005 (adam).",
+                     Optional[float], "--lr"), None),
+    ("epochs", _training("Most passes over the training rows. Default: 1000.", Optional[int]), None),
+    ("batch_size", _training("Rows per mini-batch for sgd, momentum, adam (the row count or more means full "
+                             "batch). Default: 64.", Optional[int]), None),
+    ("tol", _training("An epoch improves when the loss falls below best − tol·max(best, 1). Default: 1e-7."), None),
+    ("patience", _training("Stop (converged) after this many epochs without improvement. Default: 50.",
+                           Optional[int]), None),
+    ("beta", _training("Momentum β. Default: 0.9."), None),
+    ("beta1", _training("Adam β1 (first moment). Default: 0.9."), None),
+    ("beta2", _training("Adam β2 (second moment). Default: 0.999."), None),
+    ("eps", _training("Adam ε. Default: 1e-8."), None),
+    ("init", _training("Initial θ: random (a standard normal draw from --seed) or zeros. Default: random.",
+                       Optional[str]), None),
+    ("val_size", _training("Set aside this share of the training countries (rows with --split random) and stop "
+                           "early on their loss instead of the training loss."), None),
+    ("restore_best", _training("Keep θ from the epoch with the lowest monitored loss, or from the last epoch. "
+                               "Default: best.", Optional[bool], "--restore-best/--no-restore-best"), None),
 )
 # The type of a command's `spec` parameter: a fitting.Spec built by `model_options` (never parsed itself).
 ModelSpec = Any
 
 
 def build_spec(solver: str = "lstsq", scale: str | None = None, impute: str = "mean", no_intercept: bool = False,
-               kind: str = "linear", **options):
-    """The `fitting.Spec` that the model options describe; options that are not Spec fields go to
-    `Spec.options` (None means "not given" and is left out)."""
+               kind: str = "linear", seed: int = 0, **training):
+    """The `fitting.Spec` that the model options describe, with the solver's defaults filled in
+    (`fitting.make_spec`); training options left at None mean "not given"."""
     from lifeexp_cli import fitting
 
-    return fitting.Spec(kind=kind, solver=solver, scale=scale or "none", impute=impute,
-                        intercept=not no_intercept,
-                        options={k: v for k, v in options.items() if v is not None})
+    return fitting.make_spec(kind, solver, scale=scale, impute=impute, intercept=not no_intercept,
+                             training={k: v for k, v in training.items() if v is not None}, seed=seed)
 
 
 def model_options(command):
@@ -81,7 +106,8 @@ def model_options(command):
 
     @functools.wraps(command)
     def run(**kwargs):
-        spec = build_spec(**{name: kwargs.pop(name) for name in names})
+        # The seed also draws θ and shuffles mini-batches, so the spec gets the command's --seed.
+        spec = build_spec(**{name: kwargs.pop(name) for name in names}, seed=kwargs.get("seed", 0))
         return command(spec=spec, **kwargs)
 
     run.__signature__ = signature.replace(parameters=params)

@@ -33,19 +33,31 @@ def clean(value):
 
 
 def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test_size: float | None = None,
-              split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "") -> dict:
-    """Fit on the training rows (all rows unless `test_size`), score, and build the model record."""
+              split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
+              progress=None, warn=None) -> dict:
+    """Fit on the training rows (all rows unless `test_size`), score, and build the model record.
+
+    progress(label) -> on_epoch callback or None: how an iterative fit reports each epoch (the final
+    fit is labelled "fit", cross-validation fits "fold i/k"). warn(message) hears warnings known before
+    fitting starts as soon as they are; every warning also ends up in the record.
+    """
     X, y, features = design.X, design.y, design.features
+    spec = fitting.completed(spec)
     held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
             else np.zeros(len(y), bool))
-    fitted = fitting.fit(X[~held], y[~held], features, spec)
+    groups = design.groups[~held] if split == "country" else None
+    early = fitting.preflight_warnings(X[~held], features, spec)
+    for note in early if warn else []:
+        warn(note)
+    fitted = fitting.fit(X[~held], y[~held], features, spec, groups=groups,
+                         on_epoch=progress("fit") if progress else None)
     train_pred = fitting.predict(spec.kind, fitted.params, X[~held])
     train_ok = ~np.isnan(X[~held]).any(axis=1) if spec.impute == "drop" else slice(None)
     scores = {"train": metrics.score(y[~held][train_ok], train_pred[train_ok]), "test": None, "cv": None}
     if test_size is not None:
         scores["test"] = metrics.score(y[held], fitting.predict(spec.kind, fitted.params, X[held]))
     if cv is not None:
-        scores["cv"] = validation.cross_validate(X, y, design.groups, features, spec, cv, split, seed)
+        scores["cv"] = validation.cross_validate(X, y, design.groups, features, spec, cv, split, seed, progress)
     ranges, means = feature_summary(X[~held], features)
     record = {
         "format": model_file.FORMAT,
@@ -69,7 +81,7 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
                   "test_rows": design.rows[held].tolist()} if test_size is not None else None,
         "data": {"sha256": data_sha256, "source": source, "rows": len(y) + design.dropped_target},
         "condition_number": fitted.condition_number,
-        "warnings": fitted.warnings,
+        "warnings": early + fitted.warnings,
         **fitted.extra,
     }
     if spec.kind == "linear":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -89,3 +90,36 @@ def sparkline(values: list[float]) -> str:
     low, high = min(logs), max(logs)
     span = (high - low) or 1.0
     return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in logs)
+
+
+@contextlib.contextmanager
+def training_progress(epochs: int, quiet: bool = False, validation: bool = False):
+    """One Rich progress bar on stderr for iterative training, reused by every fit of a run.
+
+    Yields progress(label) -> on_epoch(epoch, train_loss, val_loss), or None when quiet: each call to
+    progress restarts the bar under a new label ("fit", "fold 2/5"), so cross-validation draws one bar
+    with a fold counter rather than one bar per fold.
+    """
+    if quiet:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = [TextColumn("{task.description:>9}"), BarColumn(bar_width=30),
+               TextColumn("epoch {task.completed:>5.0f}/{task.total:.0f}"), TextColumn("loss {task.fields[loss]}")]
+    if validation:
+        columns.append(TextColumn("val {task.fields[val]}"))
+    columns += [TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("fit", total=epochs, loss="—", val="—")
+
+        def progress(label: str):
+            bar.reset(task, total=epochs, description=label, loss="—", val="—")
+
+            def on_epoch(epoch: int, train_loss: float, val_loss: float | None) -> None:
+                bar.update(task, completed=epoch, loss=fmt(train_loss),
+                           val=fmt(val_loss) if val_loss is not None else "—")
+
+            return on_epoch
+
+        yield progress

@@ -8,22 +8,33 @@ from lifeexp_cli import fitting, metrics, splits
 
 
 def fold_scores(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting.Spec,
-                test: np.ndarray) -> dict[str, float]:
+                test: np.ndarray, groups: np.ndarray | None = None, on_epoch=None) -> dict[str, float]:
     """Fit on every row not in `test`, score on `test`."""
     train = np.ones(len(y), dtype=bool)
     train[test] = False
-    fitted = fitting.fit(X[train], y[train], features, spec)
+    fitted = fitting.fit(X[train], y[train], features, spec,
+                         groups=None if groups is None else groups[train], on_epoch=on_epoch)
     return metrics.score(y[test], fitting.predict(spec.kind, fitted.params, X[test]))
 
 
 def scores_on_folds(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting.Spec,
-                    folds: list[np.ndarray]) -> list[dict[str, float]]:
-    """RMSE, MAE, R² on each given test fold, the model fitted on the other rows each time."""
-    return [fold_scores(X, y, features, spec, test) for test in folds]
+                    folds: list[np.ndarray], groups: np.ndarray | None = None,
+                    progress=None) -> list[dict[str, float]]:
+    """RMSE, MAE, R² on each given test fold, the model fitted on the other rows each time.
+
+    progress(label) -> on_epoch callback (or None), called once per fold for iterative models.
+    """
+    k = len(folds)
+    return [fold_scores(X, y, features, spec, test, groups, progress(f"fold {i}/{k}") if progress else None)
+            for i, test in enumerate(folds, start=1)]
 
 
 def cross_validate(X: np.ndarray, y: np.ndarray, groups: np.ndarray, features: list[str],
-                   spec: fitting.Spec, k: int, split: str = "country", seed: int = 0) -> dict:
-    """Mean and spread of RMSE, MAE, R² over k folds (grouped by country unless split='random')."""
+                   spec: fitting.Spec, k: int, split: str = "country", seed: int = 0, progress=None) -> dict:
+    """Mean and spread of RMSE, MAE, R² over k folds (grouped by country unless split='random').
+
+    progress(label) -> on_epoch callback (or None), called once per fold for iterative models.
+    """
     folds = splits.kfold(groups, k, split, seed)
-    return {**metrics.summarize(scores_on_folds(X, y, features, spec, folds)), "k": k, "split": split, "seed": seed}
+    scores = scores_on_folds(X, y, features, spec, folds, groups if split == "country" else None, progress)
+    return {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}

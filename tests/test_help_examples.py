@@ -39,7 +39,16 @@ def test_commands_that_fit_take_the_model_options(command):
 
 
 def test_build_spec_maps_options_onto_a_spec():
-    spec = options.build_spec(solver="normal", scale=None, impute="median", no_intercept=True, lr=0.1, epochs=None)
+    spec = options.build_spec(solver="normal", scale=None, impute="median", no_intercept=True, epochs=None)
     assert (spec.kind, spec.solver, spec.scale, spec.impute, spec.intercept) == ("linear", "normal", "none",
                                                                                   "median", False)
-    assert spec.options == {"lr": 0.1}
+    assert spec.options == {}
+    spec = options.build_spec(solver="sgd", lr=0.1, epochs=None, seed=3)
+    assert spec.scale == "standard"  # iterative solvers scale by default
+    assert spec.options["lr"] == 0.1 and spec.options["seed"] == 3 and spec.options["epochs"] == 1000
+
+
+def test_training_options_reach_cv_and_select():
+    for command in ("cv", "select"):
+        text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout
+        assert "--lr" in text and "--epochs" in text, command

@@ -11,6 +11,16 @@ from lifeexp_cli.errors import UsageError
 from lifeexp_cli.options import (DataOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt,
                                  model_options)
 
+def training_bar(spec, quiet: bool):
+    """The progress bar for an iterative fit; nothing for an exact solver."""
+    import contextlib
+
+    from lifeexp_cli import iterative
+
+    if not iterative.is_iterative(spec.solver):
+        return contextlib.nullcontext(None)
+    return render.training_progress(spec.options["epochs"], quiet, spec.options.get("val_size") is not None)
+
 
 @model_options
 def fit(
@@ -32,11 +42,16 @@ def fit(
 ):
     """Fit a linear model and save it (θ, scaler and imputation statistics) as a joblib file.
 
+    Exact solvers (lstsq, normal) or iterative ones (gd, sgd, momentum, adam), which show a progress bar
+    on stderr, store their loss history, and scale features by default.
+
     Example:
 
         lifeexp fit --features bmi --name tim-bmi --cv 5
 
         lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
+
+        lifeexp fit --features bmi,adult_mortality,hiv --solver adam --lr 0.01 --name tim-adam
     """
     from lifeexp_cli import dataset, model_file, pipeline
 
@@ -51,11 +66,20 @@ def fit(
     target_name = dataset.resolve_target(table.frame, target)
     names = dataset.resolve_features(table.frame, features, target_name)
     design = dataset.design(table, names, target_name)
-    record = pipeline.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
-                                data_sha256=table.sha256, source=table.source)
+    early: list[str] = []
+
+    def warn_now(note: str) -> None:
+        early.append(note)
+        render.warn(note)
+
+    with training_bar(spec, quiet) as progress:
+        record = pipeline.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
+                                    data_sha256=table.sha256, source=table.source, progress=progress,
+                                    warn=warn_now)
     written = model_file.save(record, path)
     for note in record["warnings"]:
-        render.warn(note)
+        if note not in early:
+            render.warn(note)
     show_fit(record, str(written), output.value, quiet)
 
 
@@ -74,7 +98,15 @@ def fit_document(record: dict, path: str) -> dict:
                  "imputed": rows["imputed"]},
         "condition_number": record["condition_number"],
         "warnings": record["warnings"],
+        **training_document(record.get("training")),
     }
+
+
+def training_document(training: dict | None) -> dict:
+    """The iterative run's keys of `fit --format json` (null for an exact solver)."""
+    training = training or {}
+    return {key: training.get(key) for key in ("epochs_run", "converged", "final_loss", "kept_epoch",
+                                               "loss_history", "val_loss_history")}
 
 
 def equation(record: dict) -> str:
@@ -105,7 +137,27 @@ def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
     if record.get("condition_number") is not None:
         render.out.print(f"Condition number of the design: {render.fmt(record['condition_number'])}",
                          highlight=False)
+    if record.get("training"):
+        show_training(record)
     render.info(f"Saved {path}", quiet)
+
+
+def show_training(record: dict) -> None:
+    run, options = record["training"], record["spec"]["options"]
+    if run["converged"]:
+        ending = (f"converged: no {run['monitored']} loss gain above --tol {options['tol']:g} for "
+                  f"--patience {options['patience']} epochs")
+    else:
+        ending = f"not converged within --epochs {options['epochs']}"
+    kept = "best" if options["restore_best"] else "last"
+    val = ""
+    if run.get("final_val_loss") is not None:
+        val = f", validation loss {render.fmt(run['final_val_loss'])} on {run.get('validation_rows')} set-aside rows"
+    render.out.print(f"Training: {record['solver']}, {run['epochs_run']} epochs ({ending}); θ from the {kept} "
+                     f"epoch ({run['kept_epoch']}), training loss (MSE) {render.fmt(run['final_loss'])}{val}",
+                     highlight=False)
+    render.out.print(f"Loss: {render.fmt(run['initial_loss'])} {render.sparkline(run['loss_history'])} "
+                     f"{render.fmt(run['loss_history'][-1])} (per epoch, log scale)", highlight=False)
 
 
 def coefficient_rows(record: dict) -> list[dict]:
