@@ -53,14 +53,25 @@ FORMATS = st.sampled_from(["table", "json", "csv", "xml"])
 
 @st.composite
 def command(draw) -> list[str]:
-    verb = draw(st.sampled_from(["fit", "eval", "predict", "features", "compare"]))
-    args = [verb]
-    if verb == "fit":
-        args += ["--features", draw(NAMES), "--out", "out.joblib"]
-        for option, values in [("--target", NAMES), ("--solver", st.sampled_from(["lstsq", "normal", "zzz"])),
+    verb = draw(st.sampled_from(["fit", "eval", "predict", "features", "compare", "cv", "corr", "select",
+                                 "data info", "data describe", "plot"]))
+    args = verb.split()
+    if verb in ("fit", "cv", "select"):
+        args += ["--features" if verb != "select" else "--candidates", draw(NAMES)]
+        args += ["--out", "out.joblib"] if verb == "fit" else []
+        if verb == "cv" and draw(st.booleans()):
+            args += ["--folds", draw(NUMBERS)]
+        if verb == "select" and draw(st.booleans()):
+            args += ["--max-features", draw(NUMBERS)]
+        for option, values in [("--target", NAMES),
+                               ("--solver", st.sampled_from(["lstsq", "normal", "gd", "sgd", "momentum", "adam",
+                                                             "zzz"])),
+                               ("--lr", NUMBERS), ("--epochs", st.sampled_from(["0", "1", "5", "x"])),
+                               ("--batch-size", NUMBERS),
                                ("--scale", st.sampled_from(["none", "minmax", "standard", "zzz"])),
                                ("--impute", st.sampled_from(["mean", "median", "drop", "zzz"])),
-                               ("--cv", NUMBERS), ("--test-size", NUMBERS),
+                               ("--cv", NUMBERS) if verb == "fit" else ("--seed", NUMBERS),
+                               ("--test-size", NUMBERS) if verb == "fit" else ("--seed", NUMBERS),
                                ("--split", st.sampled_from(["country", "random", "zzz"])), ("--seed", NUMBERS)]:
             if draw(st.booleans()):
                 args += [option, draw(values)]
@@ -76,10 +87,23 @@ def command(draw) -> list[str]:
             for _ in range(draw(st.integers(0, 3))):
                 args += [draw(st.sampled_from(["--bmi", "--hiv", "--gdp", "--height", "--weight", "--x"])),
                          draw(NUMBERS)]
+    elif verb == "corr":
+        for option, values in [("--target", NAMES), ("--top", NUMBERS),
+                               ("--method", st.sampled_from(["pearson", "spearman", "kendall"]))]:
+            if draw(st.booleans()):
+                args += [option, values if isinstance(values, str) else draw(values)]
+        if draw(st.booleans()):
+            args.append("--matrix")
+    elif verb == "plot":
+        args += ["--model", draw(st.sampled_from(["tim-bmi", "tim", "nope"])),
+                 "--kind", draw(st.sampled_from(["fit", "residuals", "loss", "all", "zzz"])),
+                 "--out", draw(st.sampled_from(["plot.png", "plot.txt"]))]
+    elif verb == "data describe" and draw(st.booleans()):
+        args += ["--features", draw(NAMES)]
     elif verb == "compare":
         if draw(st.booleans()):
             args += ["--person", draw(st.sampled_from(["ann:bmi=22", "bob:hiv=x", "c:", "d", "e:gdp=1e9"]))]
-    if verb in ("fit", "eval", "features") and draw(st.booleans()):
+    if verb not in ("predict", "compare") and draw(st.booleans()):
         args += ["--data", "data.csv"]
     if draw(st.booleans()):
         args += ["--format", draw(FORMATS)]
@@ -113,6 +137,8 @@ def test_random_command_lines_keep_the_invariants(tmp_path_factory, args, csv):
     if result.exit_code == 0 and "json" in args and args[args.index("--format") + 1:][:1] == ["json"]:
         json.loads(result.stdout)
     allowed = {"out.joblib"} if result.exit_code == 0 and args[0] == "fit" else set()
+    if result.exit_code == 0 and args[0] == "plot":
+        allowed = {"plot.png", "plot-fit.png", "plot-residuals.png", "plot-loss.png"}
     assert created <= allowed, (args, created)
 
 
