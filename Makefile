@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= $(or $(LIFEEXP_DATA),../shared/data/life_expectancy_who.csv)
 FIT    := $(BIN)/lifeexp fit --data $(DATA) --cv 5 --quiet
 
-.PHONY: install demo test models bench clean
+.PHONY: install demo test fuzz models bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ demo: install  ## Tim's and Tom's models predict for Tim and Tom, with their acc
 
 test: install  ## the whole test suite (needs the dataset, see README)
 	$(BIN)/python -m pytest -q
+
+fuzz: install  ## the long fuzz run (about 10 minutes): random command lines, CSVs and model files
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-6000} $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 bench: install  ## every benchmark script in bench/ (timings; never part of `make test`)
 	@for script in bench/*.py; do \

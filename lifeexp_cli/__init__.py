@@ -4,9 +4,9 @@ import os
 
 __version__ = "0.1.0"
 
-# lifeexp's matrices are small (thousands of rows, at most a few hundred columns), where BLAS threads
-# cost more than they give: network training runs 2-2.5x faster on one thread on the 2-core development
-# machine (bench/network.py). Takes effect when lifeexp is imported before numpy (the `lifeexp`
-# command); an explicit setting in the environment wins.
+# lifeexp's matrices are tall and thin (thousands of rows, tens of columns): BLAS threads cannot speed
+# them up, and on a busy machine OpenBLAS's spinning threads make a 2938×20 QR or SVD 100× slower
+# (measured: 0.25 s instead of 1 ms), and network training 2-2.5× slower (bench/network.py).
+# Set before numpy loads; an explicit setting in the environment wins.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")

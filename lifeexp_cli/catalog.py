@@ -68,6 +68,13 @@ def aliases_of(name: str) -> tuple[str, ...]:
     return WHO_FEATURES.get(name, ((), "", ""))[0]
 
 
+def short_name(name: str) -> str:
+    """A compact label for narrow tables: the first alias of a long name (`income` for
+    `income_composition_of_resources`)."""
+    aliases = aliases_of(name)
+    return aliases[0] if len(name) > 12 and aliases else name
+
+
 def resolve(name: str, available: list[str], what: str = "feature") -> str:
     """Map a user-typed name or alias to one of `available` canonical names, or fail with suggestions."""
     key = canonical(name)

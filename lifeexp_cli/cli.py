@@ -12,19 +12,62 @@ import sys
 from typing import Annotated, Optional
 
 import typer
+from typer._click import exceptions as click_errors
+from typer.core import TyperGroup
 
 from lifeexp_cli import __version__
+from lifeexp_cli.commands import data
 from lifeexp_cli.commands.backprop import backprop
 from lifeexp_cli.commands.compare import compare
+from lifeexp_cli.commands.corr import corr
+from lifeexp_cli.commands.cv import cv
 from lifeexp_cli.commands.evaluate import evaluate
 from lifeexp_cli.commands.features import features
 from lifeexp_cli.commands.fit import fit
 from lifeexp_cli.commands.plot import plot
 from lifeexp_cli.commands.predict import predict
+from lifeexp_cli.commands.select import select
 from lifeexp_cli.errors import LifeexpError
+
+
+
+class LifeexpGroup(TyperGroup):
+    """Usage errors as one line (`Error: ... (see lifeexp fit --help)`), exit 2, instead of a boxed panel."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError:
+            code = 0  # Typer's formatter already printed the help while building this exception
+        except click_errors.ClickException as exc:
+            from lifeexp_cli import render
+
+            where = f" (see {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
+            render.error(exc.format_message().replace("\n", " ") + where)
+            code = 2 if isinstance(exc, click_errors.UsageError) else 1
+        except typer.Abort:
+            from lifeexp_cli import render
+
+            render.error("interrupted (Ctrl-C): a model file is only ever replaced whole, never half-written")
+            code = 130
+        if not standalone_mode:
+            return code
+        flush_stdout()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def flush_stdout() -> None:
+    """Flush now so a reader that went away (`| head -1`) ends the run quietly, not with a warning at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
 
 app = typer.Typer(
     name="lifeexp",
+    cls=LifeexpGroup,
     help="Predict life expectancy with linear regression and small neural networks, and show why a model "
          "is better. Data: --data FILE or $LIFEEXP_DATA (the WHO Life Expectancy CSV).",
     no_args_is_help=True,
@@ -47,11 +90,10 @@ def guarded(command):
             render.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            render.error("interrupted; nothing was written")
+            render.error("interrupted (Ctrl-C): a model file is only ever replaced whole, never half-written")
             raise typer.Exit(130) from None
         except BrokenPipeError:
-            # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            flush_stdout()
             raise typer.Exit(0) from None
 
     return run
@@ -77,6 +119,15 @@ app.command("eval")(guarded(evaluate))
 app.command("predict", context_settings=EXTRA_ARGS)(guarded(predict))
 app.command("compare")(guarded(compare))
 app.command("features")(guarded(features))
+app.command("cv")(guarded(cv))
+app.command("corr")(guarded(corr))
+app.command("select")(guarded(select))
+
+data_app = typer.Typer(name="data", help="Look at a CSV before fitting: columns, missing values, statistics.",
+                       no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
+data_app.command("info")(guarded(data.info))
+data_app.command("describe")(guarded(data.describe))
+app.add_typer(data_app, name="data")
 app.command("plot")(guarded(plot))
 app.command("backprop")(guarded(backprop))
 

@@ -6,6 +6,7 @@ The WHO file is read as published (stray spaces in headers, CRLF); every column 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -21,6 +22,8 @@ from lifeexp_cli.errors import DataError, UsageError
 DATA_ENV = "LIFEEXP_DATA"
 PUBLIC_SOURCE = "Kaggle 'Life Expectancy (WHO)', kaggle.com/kumarajarshi/life-expectancy-who"
 STATUS_CODES = {"developed": 1.0, "developing": 0.0}
+SNIFF_BYTES = 1 << 16
+LARGEST_VALUE = 1e100  # beyond this, squares overflow float64 in any least-squares method
 
 
 @dataclass
@@ -55,14 +58,24 @@ def locate(data: str | None) -> str:
     return source
 
 
+def check_text(head: bytes, source: str) -> None:
+    """Fail fast on binary data: look at the first block only, before reading (or parsing) the rest."""
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    if b"\x00" in head or controls > len(head) // 100:
+        raise DataError(f"{source} is binary data, not a CSV text file: check the path given to --data")
+    if len(head) == SNIFF_BYTES and b"\n" not in head:
+        raise DataError(f"{source} has no line break in its first {SNIFF_BYTES} bytes: it is not a CSV file")
+
+
 def read_source(source: str) -> bytes:
-    if source == "-":
-        return sys.stdin.buffer.read()
-    if os.path.isdir(source):
+    where = "stdin" if source == "-" else source
+    if source != "-" and os.path.isdir(source):
         raise DataError(f"{source} is a directory: pass the CSV file inside it with --data")
     try:
-        with open(source, "rb") as handle:
-            return handle.read()
+        with (open(source, "rb") if source != "-" else contextlib.nullcontext(sys.stdin.buffer)) as handle:
+            head = handle.read(SNIFF_BYTES)
+            check_text(head, where)
+            return head + handle.read()
     except FileNotFoundError:
         raise DataError(f"data file {source} does not exist: check the path given to --data "
                         f"or ${DATA_ENV}") from None
@@ -145,6 +158,12 @@ def is_numeric_column(frame: pd.DataFrame, name: str) -> bool:
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().all()
 
 
+def mostly_numeric(column: pd.Series) -> bool:
+    """More than half of the present cells are numbers: a numeric column with a few bad cells."""
+    present = column.dropna()
+    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() > 0.5
+
+
 def candidate_features(frame: pd.DataFrame, target: str) -> list[str]:
     """Every column usable as a feature: the numeric ones plus status, never the target or the group key."""
     return [c for c in frame.columns
@@ -162,13 +181,26 @@ def resolve_features(frame: pd.DataFrame, spec: str | list[str], target: str) ->
         if not usable:
             raise DataError("the data has no numeric column besides the target: nothing to fit on")
         return usable
-    names = catalog.resolve_many(spec, [c for c in frame.columns if c != target])
+    names = catalog.resolve_many(spec, list(frame.columns))
     for name in names:
+        if name == target:
+            raise UsageError(f"{target} is the target (--target): it cannot also be a feature")
         if name == catalog.GROUP_COLUMN:
             raise UsageError("country is the group key for splits, never a feature: leave it out of --features")
         if name not in usable:
+            if mostly_numeric(frame[name]):
+                numeric_column(frame, name)  # raises, naming the bad cell
             raise DataError(f"column {name} is not numeric: pick numeric features (see `lifeexp features`)")
     return names
+
+
+def check_magnitude(name: str, values: np.ndarray) -> None:
+    present = values[~np.isnan(values)]
+    if np.isinf(present).any():
+        raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
+    if present.size and np.abs(present).max() > LARGEST_VALUE:
+        raise DataError(f"column {name} holds {np.abs(present).max():.3g}, too large to fit (limit "
+                        f"{LARGEST_VALUE:.0e}): check the data or rescale that column")
 
 
 def design(table: Table, features: list[str], target: str) -> Design:
@@ -176,10 +208,8 @@ def design(table: Table, features: list[str], target: str) -> Design:
     frame = table.frame
     y = numeric_column(frame, target)
     X = np.column_stack([numeric_column(frame, f) for f in features]) if features else np.empty((len(y), 0))
-    nonfinite = ~np.isfinite(X) & ~np.isnan(X)
-    if nonfinite.any():
-        col = features[int(np.argwhere(nonfinite)[0][1])]
-        raise DataError(f"column {col} holds an infinite value: remove it or leave the cell empty")
+    for name, column in [(target, y[:, None]), *zip(features, X.T[:, :, None])]:
+        check_magnitude(name, column)
     keep = np.isfinite(y)
     if catalog.GROUP_COLUMN in frame.columns:
         groups = frame[catalog.GROUP_COLUMN].astype(str).to_numpy()

@@ -65,14 +65,18 @@ def with_intercept(Xs: np.ndarray, intercept: bool) -> np.ndarray:
     return np.column_stack([np.ones(len(Xs)), Xs]) if intercept else Xs
 
 
-def conditioning_warnings(design: np.ndarray, Xs: np.ndarray, features: list[str], solver: str,
-                          cond: float) -> list[str]:
+def conditioning_warnings(Xs: np.ndarray, features: list[str], solver: str, cond: float,
+                          full_rank: bool = True) -> list[str]:
     notes = []
+    constant = [f for f, col in zip(features, Xs.T) if len(col) > 1 and np.ptp(col) == 0]
+    if constant:
+        notes.append(f"feature(s) {', '.join(constant)} are constant in the training rows: their effect cannot "
+                     "be told apart from the intercept; drop them")
     for names, index in closed_form.collinear_groups(Xs, features):
         strength = "exactly" if math.isinf(index) else "nearly"
         notes.append(f"features {', '.join(names)} are {strength} collinear (condition index "
                      f"{index:.3g}): their coefficients are unstable; drop one of them")
-    if cond > closed_form.ILL_CONDITIONED:
+    if full_rank and cond > closed_form.ILL_CONDITIONED:
         digits = closed_form.digits_at_risk(cond, solver)
         notes.append(f"the design is ill-conditioned (condition number {cond:.3g}): about {digits:.0f} of 16 "
                      "digits are at risk with this solver; --scale standard removes the part due to units")
@@ -85,8 +89,9 @@ def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Sp
     if design.shape[1] > len(y):
         raise DataError(f"{design.shape[1]} coefficients but only {len(y)} rows: use fewer features or more rows")
     solution = closed_form.solve(design, y, spec.solver)
-    notes = conditioning_warnings(design, Xs, features, spec.solver, solution.condition_number)
-    if solution.rank < design.shape[1]:
+    full_rank = solution.rank == design.shape[1]
+    notes = conditioning_warnings(Xs, features, spec.solver, solution.condition_number, full_rank)
+    if not full_rank:
         notes.append(f"the design has rank {solution.rank} < {design.shape[1]} columns: the coefficients are "
                      "not unique; lstsq returned the minimum-norm solution (in column-scaled units)")
     theta = solution.theta

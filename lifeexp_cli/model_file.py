@@ -9,6 +9,7 @@ imported on the loading path, which keeps `predict` fast to start.
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 import tempfile
@@ -116,7 +117,67 @@ def loads(raw: bytes, where: str = "model file") -> dict:
     missing = [key for key in REQUIRED if key not in record]
     if missing:
         raise ModelError(f"{where} lacks {', '.join(missing)}: refit it with `lifeexp fit`")
+    problem = schema_problem(record)
+    if problem:
+        raise ModelError(f"{where} is damaged ({problem}): refit it with `lifeexp fit`")
     return record
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numbers(value, length: int | None = None) -> bool:
+    return (isinstance(value, list) and (length is None or len(value) == length)
+            and all(_is_number(v) for v in value))
+
+
+def _matrix(value, rows: int, cols: int) -> bool:
+    return isinstance(value, list) and len(value) == rows and all(_numbers(row, cols) for row in value)
+
+
+def _linear_problem(params: dict, p: int) -> str | None:
+    if not _numbers(params.get("weights"), p) or not _is_number(params.get("bias")):
+        return "weights"
+    return None
+
+
+def _mlp_problem(params: dict, p: int) -> str | None:
+    from lifeexp_cli import network  # numpy: predicting with a network needs it anyway
+
+    return network.record_problem(params, p)
+
+
+# kind -> check of its own params (given the number of features); a new model kind adds its check here
+PARAM_CHECKS = {"linear": _linear_problem, "mlp": _mlp_problem}
+
+
+def schema_problem(record: dict) -> str | None:
+    """What is wrong with a record's structure, or None: everything `predict` relies on is checked."""
+    features, params = record.get("features"), record.get("params")
+    if not isinstance(features, list) or not features or not all(isinstance(f, str) for f in features):
+        return "features"
+    if not isinstance(record.get("target"), str) or not isinstance(record.get("intercept"), bool):
+        return "target"
+    if record.get("kind") not in PARAM_CHECKS or not isinstance(params, dict):
+        return "kind"
+    p = len(features)
+    for key in ("fill", "center", "scale"):
+        if not _numbers(params.get(key), p):
+            return key
+    if any(v == 0 for v in params["scale"]):
+        return "scale"
+    for key in ("means", "ranges"):
+        if not isinstance(record.get(key), dict) or set(record[key]) != set(features):
+            return key
+    if not all(_is_number(v) for v in record["means"].values()):
+        return "means"
+    if not all(_numbers(v, 2) or v == [None, None] for v in record["ranges"].values()):
+        return "ranges"
+    metrics = record.get("metrics")
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("train"), dict):
+        return "metrics"
+    return PARAM_CHECKS[record["kind"]](params, p)
 
 
 def load(model: str | Path) -> dict:

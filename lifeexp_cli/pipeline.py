@@ -43,7 +43,8 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
     """
     X, y, features = design.X, design.y, design.features
     spec = fitting.completed(spec)
-    held = splits.holdout(design.groups, test_size, split, seed) if test_size else np.zeros(len(y), bool)
+    held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
+            else np.zeros(len(y), bool))
     groups = design.groups[~held] if split == "country" else None
     early = fitting.preflight_warnings(X[~held], features, spec)
     for note in early if warn else []:
@@ -53,9 +54,9 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
     train_pred = fitting.predict(spec.kind, fitted.params, X[~held])
     train_ok = ~np.isnan(X[~held]).any(axis=1) if spec.impute == "drop" else slice(None)
     scores = {"train": metrics.score(y[~held][train_ok], train_pred[train_ok]), "test": None, "cv": None}
-    if test_size:
+    if test_size is not None:
         scores["test"] = metrics.score(y[held], fitting.predict(spec.kind, fitted.params, X[held]))
-    if cv:
+    if cv is not None:
         scores["cv"] = validation.cross_validate(X, y, design.groups, features, spec, cv, split, seed, progress)
     ranges, means = feature_summary(X[~held], features)
     record = {
@@ -77,7 +78,7 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
                  fitted.rows_dropped, "dropped_target": design.dropped_target,
                  "dropped_missing": fitted.rows_dropped, "imputed": fitted.imputed},
         "split": {"method": split, "seed": seed, "test_size": test_size,
-                  "test_rows": design.rows[held].tolist()} if test_size else None,
+                  "test_rows": design.rows[held].tolist()} if test_size is not None else None,
         "data": {"sha256": data_sha256, "source": source, "rows": len(y) + design.dropped_target},
         "condition_number": fitted.condition_number,
         "warnings": early + fitted.warnings,

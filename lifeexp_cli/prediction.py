@@ -82,8 +82,20 @@ def _chunks(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]
         yield chunk
 
 
-def predict_stream(record: dict, source: IO[str], sink: IO[str]) -> dict:
-    """Read CSV rows, write them back unchanged with a `predicted_<target>` column; constant memory."""
+def _parse_chunk(rows: list[list[str]], index: list[int], features: list[str], first_row: int) -> np.ndarray:
+    try:
+        return np.array([[_cell(r[i], f) for i, f in zip(index, features)] for r in rows], dtype=float)
+    except IndexError:
+        short = next(n for n, r in enumerate(rows) if len(r) <= max(index))
+        raise DataError(f"row {first_row + short} of the --input CSV has fewer cells than its header: "
+                        "fix that row") from None
+
+
+def predict_stream(record: dict, source: IO[str], counts: dict) -> tuple[list[str], Iterator]:
+    """The CSV's header, and its rows chunk by chunk with their predictions; constant memory.
+
+    `counts` is filled in as chunks are consumed: rows, filled (blank cells), outside (training range).
+    """
     reader = csv.reader(source)
     header = next(reader, None)
     if not header:
@@ -98,21 +110,17 @@ def predict_stream(record: dict, source: IO[str], sink: IO[str]) -> dict:
     if missing:
         raise DataError(f"the --input CSV lacks column(s) {', '.join(missing)} that model {record['path']} "
                         "needs: add them (blank cells are filled with the training statistics)")
-    writer = csv.writer(sink, lineterminator="\n")
-    writer.writerow([*header, f"predicted_{record['target']}"])
     index = [columns[f] for f in record["features"]]
-    counts = {"rows": 0, "filled": 0, "outside": 0}
     low = np.array([record["ranges"][f][0] for f in record["features"]], dtype=float)
     high = np.array([record["ranges"][f][1] for f in record["features"]], dtype=float)
-    for line, rows in enumerate(_chunks(reader, CHUNK_ROWS)):
-        try:
-            X = np.array([[_cell(r[i], f) for i, f in zip(index, record["features"])] for r in rows], dtype=float)
-        except IndexError:
-            raise DataError(f"the --input CSV has a row with fewer cells than its header "
-                            f"(near row {line * CHUNK_ROWS + 2})") from None
-        counts["filled"] += int(np.isnan(X).sum())
-        counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
-        yhat = fitting.predict(record["kind"], record["params"], X)
-        writer.writerows([*r, repr(float(p))] for r, p in zip(rows, yhat))
-        counts["rows"] += len(rows)
-    return counts
+    counts.update(rows=0, filled=0, outside=0)
+
+    def chunks():
+        for number, rows in enumerate(_chunks(reader, CHUNK_ROWS)):
+            X = _parse_chunk(rows, index, record["features"], first_row=number * CHUNK_ROWS + 2)
+            counts["filled"] += int(np.isnan(X).sum())
+            counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
+            counts["rows"] += len(rows)
+            yield rows, fitting.predict(record["kind"], record["params"], X)
+
+    return header, chunks()

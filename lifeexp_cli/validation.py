@@ -17,6 +17,18 @@ def fold_scores(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting
     return metrics.score(y[test], fitting.predict(spec.kind, fitted.params, X[test]))
 
 
+def scores_on_folds(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting.Spec,
+                    folds: list[np.ndarray], groups: np.ndarray | None = None,
+                    progress=None) -> list[dict[str, float]]:
+    """RMSE, MAE, R² on each given test fold, the model fitted on the other rows each time.
+
+    progress(label) -> on_epoch callback (or None), called once per fold for iterative models.
+    """
+    k = len(folds)
+    return [fold_scores(X, y, features, spec, test, groups, progress(f"fold {i}/{k}") if progress else None)
+            for i, test in enumerate(folds, start=1)]
+
+
 def cross_validate(X: np.ndarray, y: np.ndarray, groups: np.ndarray, features: list[str],
                    spec: fitting.Spec, k: int, split: str = "country", seed: int = 0, progress=None) -> dict:
     """Mean and spread of RMSE, MAE, R² over k folds (grouped by country unless split='random').
@@ -24,8 +36,5 @@ def cross_validate(X: np.ndarray, y: np.ndarray, groups: np.ndarray, features: l
     progress(label) -> on_epoch callback (or None), called once per fold for iterative models.
     """
     folds = splits.kfold(groups, k, split, seed)
-    fold_groups = groups if split == "country" else None
-    scores = [fold_scores(X, y, features, spec, test, fold_groups,
-                          progress(f"fold {i}/{k}") if progress else None)
-              for i, test in enumerate(folds, start=1)]
+    scores = scores_on_folds(X, y, features, spec, folds, groups if split == "country" else None, progress)
     return {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}

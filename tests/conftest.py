@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import lifeexp_cli  # noqa: F401  (first: it limits BLAS threads before numpy loads)
+
 ROOT = Path(__file__).resolve().parents[1]
 NIST = (ROOT / "../shared/reference/nist-strd").resolve()
 

@@ -14,7 +14,7 @@ from lifeexp_cli.errors import ModelError
 RECORD = {"format": model_file.FORMAT, "format_version": model_file.FORMAT_VERSION, "kind": "linear",
           "target": "life_expectancy", "features": ["bmi"], "intercept": True,
           "params": {"weights": np.array([0.27]), "bias": 58.9, "fill": [38.0], "center": [0.0], "scale": [1.0]},
-          "metrics": {"train": {"rmse": 7.9}}}
+          "metrics": {"train": {"rmse": 7.9}}, "means": {"bmi": 38.0}, "ranges": {"bmi": [1.0, 77.6]}}
 
 
 def test_round_trip_and_joblib_can_read_it(tmp_path):
@@ -59,6 +59,18 @@ def test_garbage_is_refused(tmp_path, content):
     bad.write_bytes(content)
     with pytest.raises(ModelError, match="not a lifeexp model"):
         model_file.load(str(bad))
+
+
+@pytest.mark.parametrize("damage", [{"features": "bmi"}, {"features": []}, {"kind": "forest"},
+                                    {"params": {"weights": [1.0, 2.0], "bias": 1.0, "fill": [1.0], "center": [0.0],
+                                                "scale": [1.0]}},
+                                    {"params": {"weights": ["x"], "bias": 1.0, "fill": [1.0], "center": [0.0],
+                                                "scale": [1.0]}},
+                                    {"means": {}}, {"ranges": {"bmi": [1.0]}}, {"metrics": None}])
+def test_structurally_damaged_records_are_refused(tmp_path, damage):
+    path = model_file.save({**RECORD, **damage}, tmp_path / "m.joblib")
+    with pytest.raises(ModelError, match="damaged"):
+        model_file.load(str(path))
 
 
 def test_newer_format_version_is_refused(tmp_path):

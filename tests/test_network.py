@@ -262,3 +262,29 @@ def test_too_few_countries_for_the_default_validation_split_says_how_to_turn_it_
     result = run("fit", "--model", "mlp", "--features", "bmi,hiv", "--data", str(small), "--val-size", "0",
                  "--epochs", "5", "--out", str(tmp_path / "n.joblib"), "--quiet")
     assert result.exit_code == 0, result.output
+
+
+def test_cv_command_cross_validates_a_network_with_country_validation_splits():
+    from lifeexp_cli import dataset, validation
+
+    result = run("cv", "--model", "mlp", "--features", TIM, "--hidden", "4", "--epochs", "3", "--folds", "3",
+                 "--data", str(who_data_path()), "--format", "json", "--quiet")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["spec"]["kind"] == "mlp" and doc["spec"]["options"]["hidden"] == [4]
+    table = dataset.read_table(str(who_data_path()))
+    design = dataset.design(table, ["bmi", "adult_mortality", "hiv_aids"], "life_expectancy")
+    spec = fitting.make_spec("mlp", training={"epochs": 3}, network_options={"hidden": "4"})
+    expected = validation.cross_validate(design.X, design.y, design.groups, design.features, spec, 3)
+    assert doc["rmse"] == pytest.approx(expected["rmse"], rel=1e-12)
+
+
+def test_a_damaged_network_file_is_refused_on_load(small_net, tmp_path):
+    from lifeexp_cli.errors import ModelError
+
+    _, record, _ = small_net
+    broken = json.loads(json.dumps({k: v for k, v in record.items() if k != "path"}))
+    broken["params"]["network"]["weights"][1] = broken["params"]["network"]["weights"][1][:-1]
+    model_file.save(broken, tmp_path / "broken.joblib")
+    with pytest.raises(ModelError, match="network weights"):
+        model_file.load(tmp_path / "broken.joblib")

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
 from lifeexp_cli import render
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.options import (Activation, DataOpt, Format, FormatOpt, QuietOpt, SeedOpt, Split, SplitOpt,
-                                 TargetOpt)
-
-TRAINING = "Iterative solvers (gd, sgd, momentum, adam)"
-NETWORK = "Neural network (--model mlp)"
-
-
-class ModelKind(str, Enum):
-    linear = "linear"
-    mlp = "mlp"
-
+from lifeexp_cli.options import (DataOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt,
+                                 model_options)
 
 def training_bar(spec, quiet: bool):
     """The progress bar for an iterative fit; nothing for an exact solver."""
@@ -32,24 +22,13 @@ def training_bar(spec, quiet: bool):
     return render.training_progress(spec.options["epochs"], quiet, bool(spec.options.get("val_size")))
 
 
+@model_options
 def fit(
     features: Annotated[str, typer.Option(
         "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")],
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    model: Annotated[ModelKind, typer.Option(
-        "--model", help="linear (θ of a linear model) or mlp (a neural network with hand-written backprop).",
-        case_sensitive=False)] = ModelKind.linear,
-    solver: Annotated[Optional[str], typer.Option(
-        help="lstsq (exact, QR) or normal (the lecture's normal equation); or iterative: gd (full-batch "
-             "gradient descent), sgd (mini-batch), momentum (Polyak), adam (Kingma & Ba). "
-             "Default: lstsq for linear, adam for mlp (which takes only the iterative ones).",
-        show_default=False)] = None,
-    scale: Annotated[Optional[str], typer.Option(
-        help="none, minmax (normalization) or standard (standardization). Default: standard for gd, sgd, "
-             "momentum, adam; none for lstsq, normal.", show_default=False)] = None,
-    impute: Annotated[str, typer.Option(help="Missing feature values: mean, median, or drop the row.")] = "mean",
-    no_intercept: Annotated[bool, typer.Option("--no-intercept", help="Fit through the origin.")] = False,
+    spec: ModelSpec = None,
     cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
                                               show_default=False)] = None,
     test_size: Annotated[Optional[float], typer.Option(
@@ -60,50 +39,6 @@ def fit(
     out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
     output: FormatOpt = Format.table,
     quiet: QuietOpt = False,
-    lr: Annotated[Optional[float], typer.Option(
-        "--lr", help="Learning rate α. Default: 0.1 (gd), 0.003 (sgd), 0.0003 (momentum), 0.005 (adam); "
-        "for mlp 0.01 (gd), 0.01 (sgd), 0.001 (momentum), 0.003 (adam).",
-        show_default=False, rich_help_panel=TRAINING)] = None,
-    epochs: Annotated[Optional[int], typer.Option(
-        help="Most passes over the training rows. Default: 1000 (linear), 500 (mlp).", show_default=False,
-        rich_help_panel=TRAINING)] = None,
-    batch_size: Annotated[Optional[int], typer.Option(
-        help="Rows per mini-batch for sgd, momentum, adam (the row count or more means full batch). "
-             "Default: 64.", show_default=False, rich_help_panel=TRAINING)] = None,
-    tol: Annotated[Optional[float], typer.Option(
-        help="An epoch improves when the loss falls below best − tol·max(best, 1). Default: 1e-7 (linear), "
-             "1e-4 (mlp).", show_default=False, rich_help_panel=TRAINING)] = None,
-    patience: Annotated[Optional[int], typer.Option(
-        help="Stop (converged) after this many epochs without improvement. Default: 50 (linear), 20 (mlp).",
-        show_default=False, rich_help_panel=TRAINING)] = None,
-    beta: Annotated[Optional[float], typer.Option(
-        help="Momentum β. Default: 0.9.", show_default=False, rich_help_panel=TRAINING)] = None,
-    beta1: Annotated[Optional[float], typer.Option(
-        help="Adam β1 (first moment). Default: 0.9.", show_default=False, rich_help_panel=TRAINING)] = None,
-    beta2: Annotated[Optional[float], typer.Option(
-        help="Adam β2 (second moment). Default: 0.999.", show_default=False, rich_help_panel=TRAINING)] = None,
-    eps: Annotated[Optional[float], typer.Option(
-        help="Adam ε. Default: 1e-8.", show_default=False, rich_help_panel=TRAINING)] = None,
-    init: Annotated[Optional[str], typer.Option(
-        help="Initial θ: random (a standard normal draw from --seed) or zeros. Default: random (for mlp: "
-             "He/Xavier from --seed, the only choice).",
-        show_default=False, rich_help_panel=TRAINING)] = None,
-    val_size: Annotated[Optional[float], typer.Option(
-        help="Set aside this share of the training countries (rows with --split random) and stop early on "
-             "their loss instead of the training loss. Default: none (linear), 0.1 (mlp); 0 turns it off.",
-        show_default=False, rich_help_panel=TRAINING)] = None,
-    restore_best: Annotated[Optional[bool], typer.Option(
-        "--restore-best/--no-restore-best", help="Keep θ from the epoch with the lowest monitored loss, or "
-        "from the last epoch. Default: best.", show_default=False, rich_help_panel=TRAINING)] = None,
-    hidden: Annotated[Optional[str], typer.Option(
-        help="Hidden layer widths, input side first, e.g. 64,32 (none: no hidden layer). Default: 64,32.",
-        show_default=False, rich_help_panel=NETWORK)] = None,
-    activation: Annotated[Optional[Activation], typer.Option(
-        help="Hidden units' activation g in o = g(Σ wⱼxⱼ + b); the output unit is linear. Default: relu.",
-        case_sensitive=False, show_default=False, rich_help_panel=NETWORK)] = None,
-    weight_decay: Annotated[Optional[float], typer.Option(
-        help="L2 penalty λ: the loss is MSE + λ·Σ‖W‖² over the weights (not the biases). Default: 0.03.",
-        show_default=False, rich_help_panel=NETWORK)] = None,
 ):
     """Fit a linear model or a neural network and save it (parameters, scaler and imputation statistics)
     as a joblib file.
@@ -124,19 +59,12 @@ def fit(
 
         lifeexp fit --model mlp --features all --hidden 64,32 --activation relu --name net --cv 5
     """
-    from lifeexp_cli import dataset, fitting, model_file, pipeline
+    from lifeexp_cli import dataset, model_file, pipeline
 
     if name and out:
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
         raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
-    training = {"lr": lr, "epochs": epochs, "batch_size": batch_size, "tol": tol, "patience": patience,
-                "beta": beta, "beta1": beta1, "beta2": beta2, "eps": eps, "init": init, "val_size": val_size,
-                "restore_best": restore_best}
-    network_options = {"hidden": hidden, "activation": activation.value if activation else None,
-                       "weight_decay": weight_decay}
-    spec = fitting.make_spec(model.value, solver, scale=scale, impute=impute, intercept=not no_intercept,
-                             training=training, seed=seed, network_options=network_options)
     path = model_file.output_path(name, out)
     table = dataset.read_table(data)
     for note in table.warnings:
@@ -199,9 +127,10 @@ def equation(record: dict) -> str:
 def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
     if output == "json":
         render.emit_json(fit_document(record, path))
-        return
-    if output == "csv":
+    elif output == "csv":
         render.emit_csv(coefficient_rows(record))
+    if output != "table":
+        render.info(f"Saved {path}", quiet)
         return
     if "coefficients" in record:
         render.out.print(equation(record), highlight=False)

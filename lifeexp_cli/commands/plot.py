@@ -69,18 +69,21 @@ def plot(
     """
     from lifeexp_cli import model_file
 
+    output_paths(out, list(KINDS), kind is Kind.all)  # a bad --out fails before anything else is said
     record = model_file.load(model)
     if kind is Kind.all:
         kinds = [k for k in KINDS if why_not(k, record) is None]
-        for skipped in (k for k in KINDS if k not in kinds):
-            render.info(f"No {skipped} plot: {why_not(skipped, record)}", quiet)
+        skipped = [f"No {k} plot: {why_not(k, record)}" for k in KINDS if k not in kinds]
     else:
         reason = why_not(kind.value, record)
         if reason:
             raise UsageError(f"--kind {kind.value} does not apply: {reason}; use --kind residuals or all")
         kinds = [kind.value]
+        skipped = []
     paths = output_paths(out, kinds, kind is Kind.all)
     design = load_design(record, data) if any(k in NEEDS_DATA for k in kinds) else None
+    for note in skipped:
+        render.info(note, quiet)
 
     from lifeexp_cli import plotting  # matplotlib: paid for by this command only
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import sys
 from typing import Annotated, Optional
 
@@ -9,7 +11,7 @@ import typer
 
 from lifeexp_cli import render
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.options import Format, FormatOpt, ModelOpt, QuietOpt
+from lifeexp_cli.options import Format, ModelOpt, QuietOpt
 
 
 def feature_options(args: list[str]) -> dict[str, float]:
@@ -27,6 +29,8 @@ def feature_options(args: list[str]) -> dict[str, float]:
             if i + 1 >= len(args):
                 raise UsageError(f"--{key} needs a value, e.g. --{key} 1.5")
             value, i = args[i + 1], i + 1
+        if key in values:
+            raise UsageError(f"--{key} is given twice: give each feature once")
         values[key] = number(value, f"--{key}")
         i += 1
     return values
@@ -44,7 +48,9 @@ def predict(
                                                     show_default=False)] = None,
     strict: Annotated[bool, typer.Option(help="Fail instead of filling a left-out feature with its training "
                                               "mean.")] = False,
-    output: FormatOpt = Format.table,
+    output: Annotated[Optional[Format], typer.Option(
+        "--format", "-f", help="Output: table, json or csv. Default: table for one person, csv with --input.",
+        case_sensitive=False, show_default=False)] = None,
     quiet: QuietOpt = False,
 ):
     """Predict life expectancy. Give each of the model's features as an option (--bmi 24.1, aliases
@@ -65,7 +71,7 @@ def predict(
     if input is not None:
         if given or height is not None or weight is not None:
             raise UsageError("give either --input or feature options, not both")
-        predict_batch(record, input, quiet)
+        predict_batch(record, input, output.value if output else "csv", quiet)
         return
     if height is not None:
         given["height"] = height
@@ -77,13 +83,37 @@ def predict(
     for note in warnings:
         render.warn(note)
     result = {**dict(zip(record["features"], row[0].tolist())), "prediction": prediction.predict_one(record, row)}
-    if output.value == "json":
+    output_format = output.value if output else "table"
+    if output_format == "json":
         render.emit_json([result])
     else:
-        render.rows_output([result], output.value, title=f"{record['path']} predicts {record['target']}")
+        render.rows_output([result], output_format, title=f"{record['path']} predicts {record['target']}")
 
 
-def predict_batch(record: dict, source: str, quiet: bool) -> None:
+def write_csv(header: list[str], chunks, column: str) -> None:
+    """Input rows back unchanged plus the prediction; the header only once the first chunk has parsed."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    started = False
+    for rows, yhat in chunks:
+        if not started:
+            writer.writerow([*header, column])
+            started = True
+        writer.writerows([*r, repr(float(p))] for r, p in zip(rows, yhat))
+    if not started:
+        writer.writerow([*header, column])
+
+
+def write_json(header: list[str], chunks, column: str) -> None:
+    """One JSON list streamed object by object (input cells as text, the prediction as a number)."""
+    first = True
+    for rows, yhat in chunks:
+        for row, value in zip(rows, yhat):
+            sys.stdout.write(("[\n" if first else ",\n") + json.dumps({**dict(zip(header, row)), column: float(value)}))
+            first = False
+    sys.stdout.write("[]\n" if first else "\n]\n")
+
+
+def predict_batch(record: dict, source: str, output: str, quiet: bool) -> None:
     from lifeexp_cli import prediction
     from lifeexp_cli.errors import DataError
 
@@ -95,8 +125,17 @@ def predict_batch(record: dict, source: str, quiet: bool) -> None:
         raise DataError(f"--input {source} is a directory: give a CSV file") from None
     except OSError as exc:
         raise DataError(f"cannot read --input {source}: {exc.strerror}") from None
+    counts: dict = {}
     with stream:
-        counts = prediction.predict_stream(record, stream, sys.stdout)
+        header, chunks = prediction.predict_stream(record, stream, counts)
+        column = f"predicted_{record['target']}"
+        if output == "json":
+            write_json(header, chunks, column)
+        elif output == "table":
+            rows = [dict(zip([*header, column], [*r, float(p)])) for part, yhat in chunks for r, p in zip(part, yhat)]
+            render.rows_output(rows, "table", title=f"{record['path']} predicts {record['target']}")
+        else:
+            write_csv(header, chunks, column)
     if counts["filled"]:
         render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
     if counts["outside"]:
