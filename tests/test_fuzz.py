@@ -54,7 +54,7 @@ FORMATS = st.sampled_from(["table", "json", "csv", "xml"])
 @st.composite
 def command(draw) -> list[str]:
     verb = draw(st.sampled_from(["fit", "eval", "predict", "features", "compare", "cv", "corr", "select",
-                                 "data info", "data describe", "plot"]))
+                                 "data info", "data describe", "plot", "backprop"]))
     args = verb.split()
     if verb in ("fit", "cv", "select"):
         args += ["--features" if verb != "select" else "--candidates", draw(NAMES)]
@@ -77,6 +77,10 @@ def command(draw) -> list[str]:
                 args += [option, draw(values)]
         if draw(st.booleans()):
             args.append("--no-intercept")
+        if draw(st.booleans()):
+            args += ["--model", "mlp", "--hidden", draw(st.sampled_from(["4", "3,2", "0", "a", ""])),
+                     "--epochs", draw(st.sampled_from(["1", "3", "0"])),
+                     "--activation", draw(st.sampled_from(["relu", "tanh", "sigmoid", "identity", "x"]))]
     elif verb == "eval":
         args += ["--model", draw(st.sampled_from(["tim", "tim-bmi", "nope", "data.csv"]))]
     elif verb == "predict":
@@ -98,6 +102,12 @@ def command(draw) -> list[str]:
         args += ["--model", draw(st.sampled_from(["tim-bmi", "tim", "nope"])),
                  "--kind", draw(st.sampled_from(["fit", "residuals", "loss", "all", "zzz"])),
                  "--out", draw(st.sampled_from(["plot.png", "plot.txt"]))]
+    elif verb == "backprop":
+        for option in ("--x", "--y", "--theta0", "--theta1", "--lr", "--steps"):
+            if draw(st.booleans()):
+                args += [option, draw(NUMBERS)]
+        if draw(st.booleans()):
+            args += ["--activation", draw(st.sampled_from(["relu", "tanh", "sigmoid", "identity", "elu"]))]
     elif verb == "data describe" and draw(st.booleans()):
         args += ["--features", draw(NAMES)]
     elif verb == "compare":

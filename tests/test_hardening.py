@@ -136,6 +136,11 @@ OPTION_CASES = [
     Case("plot to a non-png", ["plot", "-m", "tim", "--out", "x.txt"], 2, ".png"),
     Case("plot loss of a closed-form model", ["plot", "-m", "tim", "--kind", "loss", "--out", "x.png"], 2,
          "does not apply"),
+    Case("--hidden 64,abc", ["fit", "-F", "bmi", "--model", "mlp", "--hidden", "64,abc"], 2, "--hidden"),
+    Case("--hidden 0", ["fit", "-F", "bmi", "--model", "mlp", "--hidden", "0"], 2, "--hidden"),
+    Case("unknown activation", ["fit", "-F", "bmi", "--model", "mlp", "--activation", "foo"], 2, "--activation"),
+    Case("backprop --steps 0", ["backprop", "--steps", "0"], 2, "--steps"),
+    Case("backprop --lr 0", ["backprop", "--lr", "0"], 2, "--lr"),
     Case("bad person", ["compare", "--person", "ann"], 2, "name:bmi"),
     Case("person typo", ["compare", "--person", "ann:bmii=22"], 2, "did you mean bmi"),
 ]
