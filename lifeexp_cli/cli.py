@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import warnings
 from typing import Annotated, Optional
 
 import typer
@@ -85,7 +86,10 @@ def guarded(command):
         from lifeexp_cli import render
 
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():
+                # numpy's overflow/invalid-value chatter: results say what went wrong in our own words
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return command(*args, **kwargs)
         except LifeexpError as exc:
             render.error(str(exc))
             raise typer.Exit(exc.exit_code) from None

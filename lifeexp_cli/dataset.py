@@ -126,7 +126,12 @@ def read_table(data: str | None) -> Table:
 
 
 def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
-    """A column as float64 with NaN for blanks; `status` text becomes 0/1; other text is an error."""
+    """A column as float64 with NaN for blanks; `status` text becomes 0/1; other text, infinities and
+    values beyond LARGEST_VALUE are errors."""
+    return check_magnitude(name, _numeric_values(frame, name))
+
+
+def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
     column = frame[name]
     if name == catalog.STATUS_COLUMN and not pd.api.types.is_numeric_dtype(column):
         codes = column.map(lambda v: STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v) else np.nan)
@@ -194,13 +199,14 @@ def resolve_features(frame: pd.DataFrame, spec: str | list[str], target: str) ->
     return names
 
 
-def check_magnitude(name: str, values: np.ndarray) -> None:
+def check_magnitude(name: str, values: np.ndarray) -> np.ndarray:
     present = values[~np.isnan(values)]
     if np.isinf(present).any():
         raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
     if present.size and np.abs(present).max() > LARGEST_VALUE:
-        raise DataError(f"column {name} holds {np.abs(present).max():.3g}, too large to fit (limit "
+        raise DataError(f"column {name} holds {np.abs(present).max():.3g}, too large to compute with (limit "
                         f"{LARGEST_VALUE:.0e}): check the data or rescale that column")
+    return values
 
 
 def design(table: Table, features: list[str], target: str) -> Design:
@@ -208,8 +214,6 @@ def design(table: Table, features: list[str], target: str) -> Design:
     frame = table.frame
     y = numeric_column(frame, target)
     X = np.column_stack([numeric_column(frame, f) for f in features]) if features else np.empty((len(y), 0))
-    for name, column in [(target, y[:, None]), *zip(features, X.T[:, :, None])]:
-        check_magnitude(name, column)
     keep = np.isfinite(y)
     if catalog.GROUP_COLUMN in frame.columns:
         groups = frame[catalog.GROUP_COLUMN].astype(str).to_numpy()

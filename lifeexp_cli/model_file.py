@@ -17,6 +17,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from lifeexp_cli.errors import ModelError
+from lifeexp_cli.plain import plain
 
 FORMAT = "lifeexp-model"
 FORMAT_VERSION = 1
@@ -61,17 +62,6 @@ def output_path(name: str | None, out: str | None) -> Path:
     return Path(MODELS_DIR) / f"{name or 'model'}.joblib"
 
 
-def _to_plain(value):
-    """numpy scalars/arrays to Python values, so the file holds only plain types."""
-    if isinstance(value, dict):
-        return {str(k): _to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_plain(v) for v in value]
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return value
-
-
 def save(record: dict, path: Path) -> Path:
     """Write atomically: a temporary file in the same folder, flushed to disk, then renamed over `path`."""
     import joblib  # only the writers pay for importing joblib
@@ -86,7 +76,7 @@ def save(record: dict, path: Path) -> Path:
         raise ModelError(f"cannot write to {path.parent}: {exc.strerror}; choose another --out") from None
     try:
         with os.fdopen(handle, "wb") as stream:
-            joblib.dump(_to_plain(record), stream)
+            joblib.dump(plain(record), stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temp, 0o644)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 
 from lifeexp_cli import __version__, fitting, metrics, model_file, splits, validation
 from lifeexp_cli.dataset import Design
+from lifeexp_cli.plain import plain
 
 
 def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
@@ -19,17 +19,6 @@ def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
         ranges[name] = [float(present.min()), float(present.max())] if present.size else [None, None]
         means[name] = float(present.mean()) if present.size else None
     return ranges, means
-
-
-def clean(value):
-    """JSON has no NaN/inf: turn them into None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clean(v) for v in value]
-    return value
 
 
 def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test_size: float | None = None,
@@ -90,4 +79,4 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
             weights = dict(zip(features, fitted.params["weights"]))
             record["coefficients_scaled"] = {"intercept": fitted.params["bias"] if spec.intercept else None,
                                              **weights}
-    return clean(record)
+    return plain(record)

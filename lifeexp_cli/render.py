@@ -11,6 +11,8 @@ import sys
 from rich.console import Console
 from rich.table import Table
 
+from lifeexp_cli.plain import plain
+
 FORMATS = ("table", "json", "csv")
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -47,7 +49,7 @@ def error(message: str) -> None:
 
 
 def emit_json(document) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(plain(document), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
 
 
 def emit_csv(rows: list[dict]) -> None:

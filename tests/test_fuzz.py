@@ -31,7 +31,7 @@ HEADERS = ["bmi", " BMI ", "hiv", "HIV/AIDS", "gdp", "life_expectancy", "Life ex
 CELLS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=32).map(repr),
     st.integers(-10**6, 10**6).map(str),
-    st.sampled_from(["", " ", "n/a", "NA", "abc", "12,5", "1e308", "-0", "Developed", "Developing", '"q"', "\"",
+    st.sampled_from(["", " ", "n/a", "NA", "abc", "12,5", "1e308", "-1e300", "1e99", "-0", "Developed", "Developing", '"q"', "\"",
                      "1;2", "\t"]),
 )
 

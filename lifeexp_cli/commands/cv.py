@@ -82,10 +82,8 @@ def cv(
 
 
 def show(document: dict, output: str, spec_text: str) -> None:
-    from lifeexp_cli.pipeline import clean
-
     if output == "json":
-        render.emit_json(clean(document))
+        render.emit_json(document)
         return
     keys = ("rmse", "mae", "r2")
     if output == "csv":

@@ -117,10 +117,8 @@ def gain_text(step: dict) -> str:
 
 
 def show(document: dict, output: str, spec_text: str, quiet: bool) -> None:
-    from lifeexp_cli.pipeline import clean
-
     if output == "json":
-        render.emit_json(clean(document))
+        render.emit_json(document)
         return
     if output == "csv":
         render.emit_csv([{"step": i + 1, **step} for i, step in enumerate(document["path"])])
