@@ -67,8 +67,13 @@ def with_intercept(Xs: np.ndarray, intercept: bool) -> np.ndarray:
 
 def conditioning_warnings(design: np.ndarray, Xs: np.ndarray, features: list[str], solver: str,
                           cond: float) -> list[str]:
+    return conditioning_notes(closed_form.collinear_groups(Xs, features), solver, cond)
+
+
+def conditioning_notes(groups: list[tuple[list[str], float]], solver: str, cond: float) -> list[str]:
+    """Warnings for collinear feature groups and for an ill-conditioned design."""
     notes = []
-    for names, index in closed_form.collinear_groups(Xs, features):
+    for names, index in groups:
         strength = "exactly" if math.isinf(index) else "nearly"
         notes.append(f"features {', '.join(names)} are {strength} collinear (condition index "
                      f"{index:.3g}): their coefficients are unstable; drop one of them")
@@ -85,13 +90,18 @@ def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Sp
         raise DataError(f"{design.shape[1]} coefficients but only {len(y)} rows: use fewer features or more rows")
     solution = closed_form.solve(design, y, spec.solver)
     notes = conditioning_warnings(design, Xs, features, spec.solver, solution.condition_number)
-    if solution.rank < design.shape[1]:
-        notes.append(f"the design has rank {solution.rank} < {design.shape[1]} columns: the coefficients are "
-                     "not unique; lstsq returned the minimum-norm solution (in column-scaled units)")
+    notes.extend(rank_notes(solution.rank, design.shape[1]))
     theta = solution.theta
     bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
     params = {"weights": weights.tolist(), "bias": bias}
     return params, solution.condition_number, notes, {}
+
+
+def rank_notes(rank: int, columns: int) -> list[str]:
+    if rank >= columns:
+        return []
+    return [f"the design has rank {rank} < {columns} columns: the coefficients are not unique; lstsq "
+            "returned the minimum-norm solution (in column-scaled units)"]
 
 
 # kind/solver -> fitter(Xs, y, features, spec) -> (params, condition number, warnings, extra)

@@ -29,6 +29,11 @@ def fit(
         help="Hold out this share of countries (or rows) and score on them.", show_default=False)] = None,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
+    stream: Annotated[Optional[bool], typer.Option(
+        "--stream/--no-stream", help="Read the data in chunks with bounded memory (any size; no --cv or "
+                                     "--test-size). Default: stream files larger than 64 MiB.",
+        show_default=False)] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk when streaming.")] = 65_536,
     name: Annotated[Optional[str], typer.Option(help="Save as models/NAME.joblib.", show_default=False)] = None,
     out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
     output: FormatOpt = Format.table,
@@ -41,8 +46,10 @@ def fit(
         lifeexp fit --features bmi --name tim-bmi --cv 5
 
         lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
+
+        lifeexp fit --data big.csv --features bmi,adult_mortality,hiv --stream --name tim-big
     """
-    from lifeexp_cli import dataset, fitting, model_file, pipeline
+    from lifeexp_cli import dataset, fitting, model_file, pipeline, streamed_fit
 
     if name and out:
         raise UsageError("give either --name or --out, not both")
@@ -51,6 +58,15 @@ def fit(
     spec = fitting.Spec(kind="linear", solver=solver, scale=scale or "none", impute=impute,
                         intercept=not no_intercept)
     path = model_file.output_path(name, out)
+    if stream and (cv is not None or test_size is not None):
+        raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
+    if cv is None and test_size is None and streamed_fit.should_stream(dataset.locate(data), stream):
+        record = streamed_fit.fit_csv(data, features, target, spec, chunk_rows)
+        written = model_file.save(record, path)
+        for note in record["warnings"]:
+            render.warn(note)
+        show_fit(record, str(written), output.value, quiet)
+        return
     table = dataset.read_table(data)
     for note in table.warnings:
         render.warn(note)

@@ -1,0 +1,222 @@
+"""A closed-form fit of a CSV of any size, read in chunks, to the same model record as the in-memory fit.
+
+One pass reads the file (hashing it on the way) and feeds each chunk to `streaming.update`; median
+imputation adds passes for an exact median (so it needs a file, not stdin). Memory is bounded by the
+chunk size, whatever the number of rows. Not available here: cross-validation and held-out splits
+(they need the rows in memory) and the training MAE (it needs a second pass over the predictions);
+RMSE and R² come exactly from the factor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from contextlib import contextmanager
+from typing import IO, Iterator
+
+import numpy as np
+
+from lifeexp_cli import __version__, catalog, closed_form, csv_chunks, fitting, model_file, scaling, streaming
+from lifeexp_cli.errors import DataError, UsageError
+
+CHUNK_ROWS = 65_536
+# `fit` streams on its own when the data file is larger than this (in-memory parsing of a CSV takes
+# several times its size in memory).
+AUTO_STREAM_BYTES = 64 * 1024 * 1024
+
+
+def should_stream(source: str, forced: bool | None) -> bool:
+    """--stream / --no-stream decide; otherwise stream files larger than AUTO_STREAM_BYTES."""
+    if forced is not None:
+        return forced
+    try:
+        return source != "-" and os.path.getsize(source) > AUTO_STREAM_BYTES
+    except OSError:
+        return False  # the in-memory reader reports the problem
+
+
+@contextmanager
+def open_binary(source: str) -> Iterator[IO[bytes]]:
+    if source == "-":
+        yield sys.stdin.buffer
+        return
+    if os.path.isdir(source):
+        raise DataError(f"{source} is a directory: pass the CSV file inside it with --data")
+    try:
+        handle = open(source, "rb")
+    except FileNotFoundError:
+        raise DataError(f"data file {source} does not exist: check the path given to --data") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {source}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+def header(stream: IO[bytes], source: str) -> tuple[list[str], str, str]:
+    found = csv_chunks.read_header(stream)
+    if found is None:
+        raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
+    names = found[0]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DataError(f"{source} has several columns named {', '.join(duplicates)} once made canonical: "
+                        "rename them")
+    return found
+
+
+def resolve_columns(names: list[str], features: str | list[str], target: str) -> tuple[str, list[str] | None]:
+    """Target and features by name or alias from the header; None for `all` (decided on the first chunk)."""
+    target_name = catalog.resolve(target, names, what="target column")
+    if isinstance(features, str) and features.strip().lower() == "all":
+        return target_name, None
+    chosen = catalog.resolve_many(features, [n for n in names if n != target_name])
+    if catalog.GROUP_COLUMN in chosen:
+        raise UsageError("country is the group key for splits, never a feature: leave it out of --features")
+    return target_name, chosen
+
+
+def arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) of a chunk, with `dataset`'s rules for numbers, status and blanks."""
+    from lifeexp_cli import dataset
+
+    y = dataset.numeric_column(frame, target)
+    X = np.column_stack([dataset.numeric_column(frame, f) for f in features]) if features \
+        else np.empty((len(y), 0))
+    nonfinite = np.isinf(X)
+    if nonfinite.any():
+        col = features[int(np.argwhere(nonfinite)[0][1])]
+        raise DataError(f"column {col} holds an infinite value: remove it or leave the cell empty")
+    return X, y
+
+
+def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitting.Spec,
+            chunk_rows: int = CHUNK_ROWS) -> dict:
+    """Stream `data` and return the model record (as `pipeline.fit_model` builds it)."""
+    from lifeexp_cli import dataset
+
+    source = dataset.locate(data)
+    shown = "stdin" if source == "-" else source
+    if spec.kind != "linear" or spec.solver not in closed_form.SOLVERS:
+        raise UsageError(f"--stream fits closed-form linear models only (--solver {' or '.join(closed_form.SOLVERS)})")
+    if spec.impute == "median" and source == "-":
+        raise UsageError("--impute median with --stream reads the data more than once: give a file with --data, "
+                         "or use --impute mean")
+    if chunk_rows < 1:
+        raise UsageError(f"--chunk-rows must be at least 1, got {chunk_rows}")
+    with open_binary(source) as raw:
+        stream = csv_chunks.HashingReader(raw)
+        names, sep, encoding = header(stream, shown)
+        target_name, chosen = resolve_columns(names, features, target)
+        wanted = None if chosen is None else [target_name, *chosen]
+        state, skipped, chunks = None, 0, 0
+        for frame in csv_chunks.frames(stream, names, sep, encoding, wanted, chunk_rows):
+            if chosen is None:
+                chosen = dataset.resolve_features(frame, "all", target_name)
+            X, y = arrays(frame, chosen, target_name)
+            keep = ~np.isnan(y)
+            skipped += int((~keep).sum())
+            state = streaming.update(state or streaming.start(len(chosen), spec.impute), X[keep], y[keep])
+            chunks += 1
+        sha256 = stream.finish()
+    if state is None:
+        raise DataError(f"{shown} has a header but no data rows")
+    passes = 1
+    medians = None
+    if spec.impute == "median":
+        medians, extra = median_passes(source, state, chosen, target_name, chunk_rows)
+        passes += extra
+    return record(state, spec, chosen, target_name, medians, skipped,
+                  {"sha256": sha256, "source": source, "rows": state["rows"] + skipped},
+                  {"chunk_rows": chunk_rows, "chunks": chunks, "passes": passes})
+
+
+def median_passes(source: str, state: dict, features: list[str], target: str,
+                  chunk_rows: int) -> tuple[np.ndarray, int]:
+    """Exact medians of the present feature values (rows with a target), by radix select over the file."""
+    streaming.fill_values(state, features)  # fails clearly on a feature without values
+    searches = streaming.median_start(state["present"]["n"])
+    passes = 0
+    while True:
+        found = streaming.median_pass(searches)
+        with open_binary(source) as raw:
+            names, sep, encoding = header(raw, source)
+            for frame in csv_chunks.frames(raw, names, sep, encoding, [target, *features], chunk_rows):
+                X, y = arrays(frame, features, target)
+                streaming.median_update(searches, found, X[~np.isnan(y)])
+        passes += 1
+        if streaming.median_narrow(searches, found):
+            return streaming.median_values(searches, len(features)), passes
+
+
+def record(state: dict, spec: fitting.Spec, features: list[str], target: str, medians: np.ndarray | None,
+           skipped: int, data: dict, streamed: dict) -> dict:
+    """Solve from the state and build the model record, with the keys of `pipeline.fit_model`'s."""
+    from lifeexp_cli import pipeline
+
+    fill = streaming.fill_values(state, features, medians)
+    used = streaming.used_rows(state)
+    if used == 0:
+        raise DataError("every row has a missing feature value: use --impute mean or median")
+    columns = len(features) + spec.intercept
+    if columns > used:
+        raise DataError(f"{columns} coefficients but only {used} rows: use fewer features or more rows")
+    moments = streaming.imputed_moments(state, fill)
+    center, scale = scaling.scaler_from_statistics(spec.scale, len(features), moments, center=spec.intercept)
+    R, qty, residual = streaming.design_factor(state, streaming.design_map(state, fill, center, scale,
+                                                                          spec.intercept))
+    theta, rank = streaming.solve(R, qty, used, spec.solver)
+    cond = streaming.condition_number(R)
+    notes = fitting.conditioning_notes(collinear_groups(state, fill, center, scale, features, R, spec.intercept),
+                                       spec.solver, cond)
+    if spec.solver == "lstsq":
+        notes += fitting.rank_notes(rank, columns)
+    bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
+    params = {"fill": fill.tolist(), "center": center.tolist(), "scale": scale.tolist(),
+              "weights": weights.tolist(), "bias": bias}
+    rss = streaming.residual_sum(R, qty, residual, theta)
+    ss_tot = float(state["y"]["m2"][0])
+    train = {"rmse": float(np.sqrt(rss / used)), "mae": None,
+             "r2": 1.0 - rss / ss_tot if ss_tot > 0 else float("nan")}
+    present = state["present"]
+    imputed = {f: 0 if spec.impute == "drop" else int(state["rows"] - n) for f, n in zip(features, present["n"])}
+    out = {
+        "format": model_file.FORMAT,
+        "format_version": model_file.FORMAT_VERSION,
+        "lifeexp_version": __version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "kind": spec.kind,
+        "target": target,
+        "features": features,
+        "intercept": spec.intercept,
+        "solver": spec.solver,
+        "spec": spec.describe(),
+        "params": params,
+        "ranges": {f: [float(lo), float(hi)] for f, lo, hi in zip(features, present["min"], present["max"])},
+        "means": {f: float(m) for f, m in zip(features, present["mean"])},
+        "metrics": {"train": train, "test": None, "cv": None},
+        "rows": {"train": used, "test": 0, "dropped": skipped + state["rows"] - used, "dropped_target": skipped,
+                 "dropped_missing": state["rows"] - used, "imputed": imputed},
+        "split": None,
+        "data": data,
+        "condition_number": cond,
+        "warnings": notes,
+        "streamed": streamed,
+        "coefficients": fitting.coefficients(params, features, spec.intercept),
+    }
+    if spec.scale != "none":
+        out["coefficients_scaled"] = {"intercept": bias if spec.intercept else None,
+                                      **dict(zip(features, params["weights"]))}
+    return pipeline.clean(out)
+
+
+def collinear_groups(state: dict, fill, center, scale, features: list[str], R: np.ndarray, intercept: bool):
+    """Belsley's diagnostics from the factor of the centred features (the trailing block of [1, Xs]'s)."""
+    if len(features) < 2:
+        return []
+    with_ones = R if intercept else streaming.design_factor(
+        state, streaming.design_map(state, fill, center, scale, True))[0]
+    centred = streaming.centred_factor(with_ones)
+    # A constant feature has a centred norm at rounding level, relative to its uncentred norm.
+    varying = np.linalg.norm(centred, axis=0) > 1e-12 * np.linalg.norm(with_ones[:, 1:], axis=0)
+    return closed_form.centred_collinear_groups(centred, features, varying, streaming.used_rows(state))
