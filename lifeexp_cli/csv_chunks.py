@@ -118,23 +118,25 @@ def _number(cell: bytes, column: str, row: int) -> float:
 
 
 class HashingReader:
-    """A binary file wrapper that feeds every byte read through SHA-256 (for the model's data fingerprint)."""
+    """A binary file wrapper that keeps what was read, to be hashed (SHA-256) by whichever thread has time.
+
+    `take()` hands over the blocks read since the last call; `hash(blocks)` adds them to the digest, in
+    order; `finish()` hashes the rest of the file and returns the hex digest.
+    """
 
     def __init__(self, raw: IO[bytes]):
         self.raw = raw
         self.digest = hashlib.sha256()
-        self.bytes_read = 0
+        self.pending: list[bytes] = []
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
-        self.digest.update(data)
-        self.bytes_read += len(data)
+        self.pending.append(data)
         return data
 
     def readline(self) -> bytes:
         data = self.raw.readline()
-        self.digest.update(data)
-        self.bytes_read += len(data)
+        self.pending.append(data)
         return data
 
     def readable(self) -> bool:
@@ -143,8 +145,16 @@ class HashingReader:
     def __iter__(self):  # pandas recognises file-like objects by `read` and `__iter__`
         return iter(self.readline, b"")
 
+    def take(self) -> list[bytes]:
+        blocks, self.pending = self.pending, []
+        return blocks
+
+    def hash(self, blocks: list[bytes]) -> None:
+        for block in blocks:
+            self.digest.update(block)
+
     def finish(self) -> str:
-        """Hash whatever the parser left unread (nothing, normally) and return the hex digest."""
+        self.hash(self.take())
         while data := self.raw.read(BLOCK_BYTES):
             self.digest.update(data)
         return self.digest.hexdigest()

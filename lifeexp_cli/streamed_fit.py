@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import threading
 from contextlib import contextmanager
-from typing import IO, Iterator
+from queue import Queue
+from typing import IO, Callable, Iterator
 
 import numpy as np
 
@@ -24,6 +26,7 @@ CHUNK_ROWS = 65_536
 # `fit` streams on its own when the data file is larger than this (in-memory parsing of a CSV takes
 # several times its size in memory).
 AUTO_STREAM_BYTES = 64 * 1024 * 1024
+QUEUED = 2
 
 
 def should_stream(source: str, forced: bool | None) -> bool:
@@ -76,18 +79,51 @@ def resolve_columns(names: list[str], features: str | list[str], target: str) ->
     return target_name, chosen
 
 
-def arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, np.ndarray]:
-    """(X, y) of a chunk, with `dataset`'s rules for numbers, status and blanks."""
+def arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """(X, y, rows without a target) of a chunk, with `dataset`'s rules for numbers, status and blanks.
+
+    Rows without a target are left out; X is in Fortran order (column after column).
+    """
     from lifeexp_cli import dataset
 
     y = dataset.numeric_column(frame, target)
-    X = np.column_stack([dataset.numeric_column(frame, f) for f in features]) if features \
-        else np.empty((len(y), 0))
-    nonfinite = np.isinf(X)
-    if nonfinite.any():
-        col = features[int(np.argwhere(nonfinite)[0][1])]
-        raise DataError(f"column {col} holds an infinite value: remove it or leave the cell empty")
-    return X, y
+    keep = ~np.isnan(y)
+    X = np.empty((int(keep.sum()), len(features)), order="F")
+    for j, name in enumerate(features):
+        column = dataset.numeric_column(frame, name)
+        if np.isinf(column).any():
+            raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
+        X[:, j] = column[keep]
+    return X, y[keep], len(y) - len(X)
+
+
+def pipelined(items: Iterator, work: Callable) -> None:
+    """work(item) for every item, in a second thread while the next items are produced (two cores:
+    pandas parses the next chunk while numpy and LAPACK, which release the GIL, factor this one).
+    At most QUEUED items wait, so memory stays bounded. The first error of either thread is raised."""
+    queue: Queue = Queue(maxsize=QUEUED)
+    failed: list[BaseException] = []
+
+    def consume():
+        while (item := queue.get()) is not None:
+            if not failed:
+                try:
+                    work(item)
+                except BaseException as exc:  # handed to the main thread below
+                    failed.append(exc)
+
+    worker = threading.Thread(target=consume, name="lifeexp-stream", daemon=True)
+    worker.start()
+    try:
+        for item in items:
+            if failed:
+                break
+            queue.put(item)
+    finally:
+        queue.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
 
 
 def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitting.Spec,
@@ -104,21 +140,34 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitt
                          "or use --impute mean")
     if chunk_rows < 1:
         raise UsageError(f"--chunk-rows must be at least 1, got {chunk_rows}")
+    from threadpoolctl import threadpool_limits
+
     with open_binary(source) as raw:
         stream = csv_chunks.HashingReader(raw)
         names, sep, encoding = header(stream, shown)
         target_name, chosen = resolve_columns(names, features, target)
         wanted = None if chosen is None else [target_name, *chosen]
-        state, skipped, chunks = None, 0, 0
-        for frame in csv_chunks.frames(stream, names, sep, encoding, wanted, chunk_rows):
-            if chosen is None:
-                chosen = dataset.resolve_features(frame, "all", target_name)
-            X, y = arrays(frame, chosen, target_name)
-            keep = ~np.isnan(y)
-            skipped += int((~keep).sum())
-            state = streaming.update(state or streaming.start(len(chosen), spec.impute), X[keep], y[keep])
-            chunks += 1
+        totals = {"state": None, "skipped": 0, "chunks": 0}
+
+        def chunks():
+            nonlocal chosen
+            for frame in csv_chunks.frames(stream, names, sep, encoding, wanted, chunk_rows):
+                if chosen is None:
+                    chosen = dataset.resolve_features(frame, "all", target_name)
+                yield stream.take(), arrays(frame, chosen, target_name)
+
+        def add(item):
+            blocks, (X, y, skipped) = item
+            stream.hash(blocks)
+            totals["state"] = streaming.update(totals["state"] or streaming.start(X.shape[1], spec.impute), X, y)
+            totals["skipped"] += skipped
+            totals["chunks"] += 1
+
+        # Tall-skinny QR is fastest on one BLAS thread; the second core parses meanwhile.
+        with threadpool_limits(limits=1, user_api="blas"):
+            pipelined(chunks(), add)
         sha256 = stream.finish()
+    state, skipped, chunks = totals["state"], totals["skipped"], totals["chunks"]
     if state is None:
         raise DataError(f"{shown} has a header but no data rows")
     passes = 1
@@ -142,8 +191,7 @@ def median_passes(source: str, state: dict, features: list[str], target: str,
         with open_binary(source) as raw:
             names, sep, encoding = header(raw, source)
             for frame in csv_chunks.frames(raw, names, sep, encoding, [target, *features], chunk_rows):
-                X, y = arrays(frame, features, target)
-                streaming.median_update(searches, found, X[~np.isnan(y)])
+                streaming.median_update(searches, found, arrays(frame, features, target)[0])
         passes += 1
         if streaming.median_narrow(searches, found):
             return streaming.median_values(searches, len(features)), passes

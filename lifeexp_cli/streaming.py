@@ -25,6 +25,8 @@ import numpy as np
 
 from lifeexp_cli.errors import DataError
 
+BLOCK_ROWS = 4096
+
 # Moments of each column, ignoring NaN ------------------------------------------------------------
 
 def moments_start(p: int) -> dict:
@@ -33,14 +35,19 @@ def moments_start(p: int) -> dict:
 
 
 def moments_of(X: np.ndarray) -> dict:
-    """Moments of one chunk (n × p), NaN ignored."""
-    present = ~np.isnan(X)
-    n = present.sum(axis=0).astype(float)
-    zeroed = np.where(present, X, 0.0)
-    mean = np.divide(zeroed.sum(axis=0), n, out=np.zeros(X.shape[1]), where=n > 0)
-    m2 = (np.where(present, X - mean, 0.0) ** 2).sum(axis=0)
-    return {"n": n, "mean": mean, "m2": m2, "min": np.where(present, X, np.inf).min(axis=0, initial=np.inf),
-            "max": np.where(present, X, -np.inf).max(axis=0, initial=-np.inf)}
+    """Moments of one chunk (n × p), NaN ignored (column by column: Fortran order is fastest)."""
+    p = X.shape[1]
+    out = {"n": np.zeros(p), "mean": np.zeros(p), "m2": np.zeros(p),
+           "min": np.full(p, np.inf), "max": np.full(p, -np.inf)}
+    for j in range(p):
+        column = X[:, j]
+        present = column[~np.isnan(column)]
+        if present.size:
+            mean = present.mean()
+            deviation = present - mean
+            out["n"][j], out["mean"][j], out["m2"][j] = present.size, mean, deviation @ deviation
+            out["min"][j], out["max"][j] = present.min(), present.max()
+    return out
 
 
 def moments_merge(a: dict, b: dict) -> dict:
@@ -56,10 +63,13 @@ def moments_merge(a: dict, b: dict) -> dict:
 # The triangular factor ----------------------------------------------------------------------------
 
 def triangular_update(R: np.ndarray, block: np.ndarray) -> np.ndarray:
-    """The R factor of [R; block] (at most k × k): TSQR's one step, also how two factors merge."""
-    if len(block) == 0:
-        return R
-    return np.linalg.qr(np.vstack([R, block]), mode="r")
+    """The R factor of [R; block] (at most k × k): TSQR's step, also how two factors merge.
+
+    Tall blocks are taken BLOCK_ROWS rows at a time, which keeps the work in cache.
+    """
+    for start in range(0, len(block), BLOCK_ROWS):
+        R = np.linalg.qr(np.vstack([R, block[start:start + BLOCK_ROWS]]), mode="r")
+    return R
 
 
 def _pad(R: np.ndarray, width: int) -> np.ndarray:
@@ -92,14 +102,22 @@ def update(state: dict, X: np.ndarray, y: np.ndarray) -> dict:
     R = _pad(state["R"], width)
     # Complete rows (most of them, usually) have all indicators 0: factor them on the narrow columns
     # [1, x, y] first, which is cheaper, then merge with the rows that have a gap.
-    narrow = np.column_stack([np.ones(complete.sum()), X[complete], y[complete]])
+    narrow = _block(X, y, complete)
     R = triangular_update(R, _pad(triangular_update(np.zeros((0, p + 2)), narrow), width))
     if not complete.all():
         gaps = ~complete
-        wide = np.column_stack([np.ones(gaps.sum()), np.where(missing[gaps], 0.0, X[gaps]), y[gaps],
-                                missing[gaps][:, indicators].astype(float)])
-        R = triangular_update(R, wide)
+        R = triangular_update(R, np.hstack([_block(np.where(missing, 0.0, X), y, gaps),
+                                            missing[gaps][:, indicators].astype(float)]))
     return {**state, "R": R, "indicators": indicators}
+
+
+def _block(X: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """[1, X, y] on the selected rows."""
+    Z = np.empty((int(rows.sum()), X.shape[1] + 2))
+    Z[:, 0] = 1.0
+    Z[:, 1:-1] = X[rows]
+    Z[:, -1] = y[rows]
+    return Z
 
 
 def merge(a: dict, b: dict) -> dict:
