@@ -91,10 +91,14 @@ def parse_numbers(cells: list[bytes], column: str, first_row: int):
     """
     import numpy as np
 
-    try:
+    try:  # fast: every cell a number; then: numbers and blanks; else cell by cell, with messages
         values = np.fromiter(map(float, cells), float, len(cells))
     except ValueError:
-        values = np.fromiter((_number(c, column, first_row + i) for i, c in enumerate(cells)), float, len(cells))
+        try:
+            values = np.fromiter([float(c) if c else math.nan for c in cells], float, len(cells))
+        except ValueError:
+            values = np.fromiter((_number(c, column, first_row + i) for i, c in enumerate(cells)), float,
+                                 len(cells))
     infinite = np.isinf(values)
     if infinite.any():
         row = first_row + int(np.flatnonzero(infinite)[0])
@@ -165,7 +169,11 @@ def read_header(stream: IO[bytes]) -> tuple[list[str], str, str] | None:
 
     The stream is left just after the header line.
     """
-    first = stream.readline()
+    return parse_header(stream.readline())
+
+
+def parse_header(first: bytes) -> tuple[list[str], str, str] | None:
+    """`read_header` of a header line already read."""
     try:
         header, encoding = first.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:

@@ -76,7 +76,7 @@ def predict(
     row = prediction.complete(record, values, strict, warnings)
     for note in warnings:
         render.warn(note)
-    result = {**dict(zip(record["features"], row[0].tolist())), "prediction": prediction.predict_one(record, row)}
+    result = {**dict(zip(record["features"], row)), "prediction": prediction.predict_one(record, row)}
     if output.value == "json":
         render.emit_json([result])
     else:
@@ -88,7 +88,7 @@ def predict_batch(record: dict, source: str, quiet: bool) -> None:
     from lifeexp_cli.errors import DataError
 
     try:
-        stream = sys.stdin if source == "-" else open(source, newline="", encoding="utf-8-sig")
+        stream = sys.stdin.buffer if source == "-" else open(source, "rb")
     except FileNotFoundError:
         raise DataError(f"--input file {source} does not exist: check the path") from None
     except IsADirectoryError:
@@ -96,7 +96,9 @@ def predict_batch(record: dict, source: str, quiet: bool) -> None:
     except OSError as exc:
         raise DataError(f"cannot read --input {source}: {exc.strerror}") from None
     with stream:
-        counts = prediction.predict_stream(record, stream, sys.stdout)
+        sys.stdout.flush()
+        counts = prediction.predict_stream(record, stream, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     if counts["filled"]:
         render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
     if counts["outside"]:
