@@ -10,7 +10,6 @@ while hashing the bytes it reads.
 from __future__ import annotations
 
 import csv
-import hashlib
 import math
 from typing import IO, Iterator
 
@@ -129,6 +128,8 @@ class HashingReader:
     """
 
     def __init__(self, raw: IO[bytes]):
+        import hashlib  # only a fit needs it; `predict` starts without
+
         self.raw = raw
         self.digest = hashlib.sha256()
         self.pending: list[bytes] = []

@@ -175,9 +175,15 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitt
     if spec.impute == "median":
         medians, extra = median_passes(source, state, chosen, target_name, chunk_rows)
         passes += extra
-    return record(state, spec, chosen, target_name, medians, skipped,
+    sol = solution(state, spec, chosen, medians)
+    passes += refine(source, sol, spec, chosen, target_name, chunk_rows)
+    return record(state, spec, chosen, target_name, sol, skipped,
                   {"sha256": sha256, "source": source, "rows": state["rows"] + skipped},
                   {"chunk_rows": chunk_rows, "chunks": chunks, "passes": passes})
+
+
+def source_was_stdin(data: dict) -> bool:
+    return data["source"] == "-"
 
 
 def median_passes(source: str, state: dict, features: list[str], target: str,
@@ -197,11 +203,8 @@ def median_passes(source: str, state: dict, features: list[str], target: str,
             return streaming.median_values(searches, len(features)), passes
 
 
-def record(state: dict, spec: fitting.Spec, features: list[str], target: str, medians: np.ndarray | None,
-           skipped: int, data: dict, streamed: dict) -> dict:
-    """Solve from the state and build the model record, with the keys of `pipeline.fit_model`'s."""
-    from lifeexp_cli import pipeline
-
+def solution(state: dict, spec: fitting.Spec, features: list[str], medians: np.ndarray | None) -> dict:
+    """Fill, scaler, the design's factor and θ from the state (before any refinement)."""
     fill = streaming.fill_values(state, features, medians)
     used = streaming.used_rows(state)
     if used == 0:
@@ -214,11 +217,48 @@ def record(state: dict, spec: fitting.Spec, features: list[str], target: str, me
     R, qty, residual = streaming.design_factor(state, streaming.design_map(state, fill, center, scale,
                                                                           spec.intercept))
     theta, rank = streaming.solve(R, qty, used, spec.solver)
+    return {"fill": fill, "center": center, "scale": scale, "R": R, "qty": qty, "residual": residual,
+            "theta": theta, "rank": rank, "used": used, "columns": columns}
+
+
+def refine(source: str, sol: dict, spec: fitting.Spec, features: list[str], target: str,
+           chunk_rows: int) -> int:
+    """Corrected semi-normal equations, one pass per step, when the estimated loss of digits is large
+    (as the in-memory lstsq refines every time): θ += (RᵀR)⁻¹Xᵀ(y − Xθ), residuals in long double.
+    Returns the number of passes made."""
+    if spec.solver != "lstsq" or sol["rank"] < sol["columns"] or source == "-" or \
+            not streaming.refinement_needed(sol["R"], sol["residual"], sol["theta"]):
+        return 0
+    for step in range(closed_form.REFINEMENT_STEPS):
+        correction = streaming.correction_start(sol["columns"])
+        with open_binary(source) as raw:
+            names, sep, encoding = header(raw, source)
+            for frame in csv_chunks.frames(raw, names, sep, encoding, [target, *features], chunk_rows):
+                X, y, _ = arrays(frame, features, target)
+                if spec.impute == "drop":
+                    complete = ~np.isnan(X).any(axis=1)
+                    X, y = X[complete], y[complete]
+                design = streaming.design_rows(X, sol["fill"], sol["center"], sol["scale"], spec.intercept)
+                correction = streaming.correction_update(correction, design, y, sol["theta"])
+        sol["theta"] = sol["theta"] + streaming.correction_solve(sol["R"], correction)
+    return closed_form.REFINEMENT_STEPS
+
+
+def record(state: dict, spec: fitting.Spec, features: list[str], target: str, sol: dict,
+           skipped: int, data: dict, streamed: dict) -> dict:
+    """The model record from the state and its solution, with the keys of `pipeline.fit_model`'s."""
+    from lifeexp_cli import pipeline
+
+    fill, center, scale, R, qty, residual = (sol[k] for k in ("fill", "center", "scale", "R", "qty", "residual"))
+    theta, used, columns = sol["theta"], sol["used"], sol["columns"]
     cond = streaming.condition_number(R)
     notes = fitting.conditioning_notes(collinear_groups(state, fill, center, scale, features, R, spec.intercept),
                                        spec.solver, cond)
     if spec.solver == "lstsq":
-        notes += fitting.rank_notes(rank, columns)
+        notes += fitting.rank_notes(sol["rank"], columns)
+    if source_was_stdin(data) and streaming.refinement_needed(R, residual, theta):
+        notes.append("the design is ill-conditioned and the data came from stdin, which can be read once: "
+                     "the solution was not refined; give --data FILE for full accuracy")
     bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
     params = {"fill": fill.tolist(), "center": center.tolist(), "scale": scale.tolist(),
               "weights": weights.tolist(), "bias": bias}

@@ -26,6 +26,7 @@ import numpy as np
 from lifeexp_cli.errors import DataError
 
 BLOCK_ROWS = 4096
+REFINE_DIGITS = 4  # refine (more passes) when QR may have lost more digits than this
 
 # Moments of each column, ignoring NaN ------------------------------------------------------------
 
@@ -233,6 +234,40 @@ def solve(R: np.ndarray, qty: np.ndarray, rows: int, solver: str) -> tuple[np.nd
 def residual_sum(R: np.ndarray, qty: np.ndarray, residual: float, theta: np.ndarray) -> float:
     """Σ(y − Xθ)² for any θ: ‖Rθ − Qᵀy‖² + ‖r‖² (the part of y no θ can reach)."""
     return float(np.sum((R @ theta - qty) ** 2) + residual**2)
+
+
+def refinement_needed(R: np.ndarray, residual: float, theta: np.ndarray) -> bool:
+    """Whether QR's answer may have lost more than REFINE_DIGITS digits: the error of QR least squares
+    is about ε·(κ + κ²·‖r‖/(‖X‖‖θ‖)), κ the condition number of the column-scaled design."""
+    norms = np.linalg.norm(R, axis=0)
+    s = np.linalg.svd(R / np.where(norms > 0, norms, 1.0), compute_uv=False)
+    if s.size == 0 or s[-1] == 0:
+        return False
+    kappa = s[0] / s[-1]
+    size = np.linalg.norm(R, 2) * np.linalg.norm(theta)
+    return kappa + kappa**2 * (residual / size if size > 0 else 0.0) > 10.0**REFINE_DIGITS
+
+
+def design_rows(X: np.ndarray, fill: np.ndarray, center: np.ndarray, scale: np.ndarray,
+                intercept: bool) -> np.ndarray:
+    """The design's rows for raw feature rows: [1,] (X̃ − c)/s, as the in-memory fit builds them."""
+    Xs = (np.where(np.isnan(X), fill, X) - center) / scale
+    return np.column_stack([np.ones(len(Xs)), Xs]) if intercept else Xs
+
+
+def correction_start(q: int) -> np.ndarray:
+    return np.zeros(q, dtype=np.longdouble)
+
+
+def correction_update(g: np.ndarray, design: np.ndarray, y: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """g + Xᵀ(y − Xθ) over a chunk, in extended precision (the residual is a small difference)."""
+    wide = design.astype(np.longdouble)
+    return g + wide.T @ (y.astype(np.longdouble) - wide @ theta.astype(np.longdouble))
+
+
+def correction_solve(R: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """δ with RᵀRδ = g (two triangular solves)."""
+    return np.linalg.solve(R, np.linalg.solve(R.T, g.astype(float)))
 
 
 def centred_factor(R_with_ones: np.ndarray) -> np.ndarray:

@@ -60,17 +60,25 @@ def columns(rng: np.random.Generator, n: int, start: int, missing: bool) -> tupl
     return list(text), list(text.values())
 
 
+def chunk_text(job: tuple[int, int, int, bool]) -> str:
+    """The CSV text of one chunk (with the header when it is the first); its own seed, so chunks can be
+    made in parallel and the file is the same whatever the number of workers."""
+    seed, start, n, missing = job
+    header, cols = columns(np.random.default_rng([seed, start]), n, start, missing)
+    body = "\n".join(map(",".join, zip(*cols))) + "\n"
+    return (",".join(header) + "\n" + body) if start == 0 else body
+
+
 def write(path: Path, rows: int, seed: int = 0, missing: bool = True) -> Path:
     """Write `rows` rows to `path` (atomically) and the true coefficients to `path` with .json."""
-    rng = np.random.default_rng(seed)
+    from concurrent.futures import ProcessPoolExecutor
+
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.tmp")
-    with open(temp, "w", encoding="utf-8", newline="") as out:
-        for start in range(0, rows, CHUNK):
-            header, cols = columns(rng, min(CHUNK, rows - start), start, missing)
-            if start == 0:
-                out.write(",".join(header) + "\n")
-            out.write("\n".join(map(",".join, zip(*cols))) + "\n")
+    jobs = [(seed, start, min(CHUNK, rows - start), missing) for start in range(0, rows, CHUNK)]
+    with open(temp, "w", encoding="utf-8", newline="") as out, ProcessPoolExecutor(os.cpu_count()) as pool:
+        for text in pool.map(chunk_text, jobs):
+            out.write(text)
     os.replace(temp, path)
     truth = {"rows": rows, "seed": seed, "missing": missing, "intercept": INTERCEPT, "noise_sd": NOISE,
              "coefficients": {name: spec[5] for name, spec in FEATURES.items()}}
