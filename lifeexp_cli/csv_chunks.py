@@ -55,10 +55,10 @@ def split_records(block: bytes, sep: bytes, cells: int) -> tuple[list[bytes], li
     lines = block.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
-    if b"\r" in block:
-        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
     if b'"' in block:
         lines = _join_quoted(lines)
+    if b"\r" in block:
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
     records = [line for line in lines if line]
     if b'"' not in block:
         return records, [line.split(sep, cells) for line in records]

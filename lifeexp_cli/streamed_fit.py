@@ -168,7 +168,7 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitt
             pipelined(chunks(), add)
         sha256 = stream.finish()
     state, skipped, chunks = totals["state"], totals["skipped"], totals["chunks"]
-    if state is None:
+    if state is None or state["rows"] + skipped == 0:
         raise DataError(f"{shown} has a header but no data rows")
     passes = 1
     medians = None
