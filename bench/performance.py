@@ -65,8 +65,9 @@ def who_data() -> str:
 def row(what: str, ours: measure.Runs, base: measure.Runs | None, target: float | None, note: str = "") -> dict:
     ratio = ours.median / base.median if base else None
     return {"measurement": what, "seconds": ours.median, "runs": len(ours.seconds), "peak_mb": ours.peak,
-            "baseline": base.label if base else None, "baseline_seconds": base.median if base else None,
-            "baseline_peak_mb": base.peak if base else None, "ratio": ratio, "target": target,
+            "cpu_seconds": ours.cpu_median, "baseline": base.label if base else None,
+            "baseline_seconds": base.median if base else None, "baseline_peak_mb": base.peak if base else None,
+            "baseline_cpu_seconds": base.cpu_median if base else None, "ratio": ratio, "target": target,
             "met": None if ratio is None or target is None else ratio <= target, "note": note}
 
 
@@ -76,7 +77,7 @@ def startup(repeat: int) -> list[dict]:
         "predict": [LIFEEXP, "predict", *TIM],
         "compare": [LIFEEXP, "compare"],
         "--help": [LIFEEXP, "--help"],
-    }, repeat)
+    }, repeat, warm_up=True)
     base = runs["python -c 'import numpy'"]
     return [row("start-up: lifeexp predict --model tim ...", runs["predict"], base, 1.6),
             row("start-up: lifeexp compare", runs["compare"], base, 1.6),
@@ -118,7 +119,7 @@ def who_fit(repeat: int) -> list[dict]:
     has_sklearn = importlib.util.find_spec("sklearn") is not None
     if has_sklearn:
         commands["scikit-learn script"] = [PY, str(SUPPORT / "sklearn_fit.py"), data]
-    runs = measure.interleaved(commands, repeat)
+    runs = measure.interleaved(commands, repeat, warm_up=True)
     rows = [row("fit WHO bmi,adult_mortality,hiv (end to end)", runs["fit"], runs["pandas + numpy script"], 1.3)]
     if has_sklearn:
         rows.append(row("fit WHO bmi,adult_mortality,hiv (end to end)", runs["fit"], runs["scikit-learn script"],
@@ -129,22 +130,22 @@ def who_fit(repeat: int) -> list[dict]:
 
 
 def show(rows: list[dict], context: dict) -> None:
-    print(f"\nlifeexp performance — {context['machine']['nproc']} cores, {context['machine']['cpu']}, "
-          f"{context['machine']['memory_gib']} GiB; load average at start {context['machine']['load_average']}; "
-          f"Python {context['python']}, numpy {context['numpy']}, pandas {context['pandas']}, "
+    m = context["machine"]
+    print(f"\nlifeexp performance — {m['nproc']} cores, {m['cpu']}, {m['memory_gib']} GiB; load average at start "
+          f"{m['load_average']}; Python {context['python']}, numpy {context['numpy']}, pandas {context['pandas']}, "
           f"typer {context['typer']}")
-    header = f"{'measurement':52} {'median':>9} {'peak MB':>8}  {'baseline':34} {'median':>9} {'peak MB':>8} " \
-             f"{'ratio':>7} {'target':>7}  met"
+    header = (f"{'measurement':50} {'median':>8} {'cpu':>7} {'peak MB':>7} | {'baseline':32} {'median':>8} "
+              f"{'cpu':>7} {'peak MB':>7} | {'ratio':>6} {'target':>6} met")
     print(header)
     print("-" * len(header))
     for r in rows:
-        base = f"{r['baseline'] or '—':34} {r['baseline_seconds'] or 0:9.3f} {r['baseline_peak_mb'] or 0:8.0f}" \
-            if r["baseline"] else f"{'—':34} {'':9} {'':8}"
-        ratio = f"{r['ratio']:6.2f}×" if r["ratio"] is not None else f"{'—':>7}"
-        target = f"≤{r['target']:.2f}×" if r["target"] else ""
+        ours = f"{r['measurement'][:50]:50} {r['seconds']:7.3f}s {r['cpu_seconds']:6.2f}s {r['peak_mb']:7.0f}"
+        base = (f"{r['baseline'][:32]:32} {r['baseline_seconds']:7.3f}s {r['baseline_cpu_seconds']:6.2f}s "
+                f"{r['baseline_peak_mb']:7.0f}") if r["baseline"] else f"{'—':32} {'':8} {'':7} {'':7}"
+        ratio = f"{r['ratio']:5.2f}×" if r["ratio"] is not None else f"{'—':>6}"
+        target = f"≤{r['target']:.2f}" if r["target"] else ""
         met = {True: "yes", False: "NO", None: "—"}[r["met"]]
-        print(f"{r['measurement'][:52]:52} {r['seconds']:8.3f}s {r['peak_mb']:8.0f}  {base} {ratio} {target:>7}  {met}"
-              + (f"  ({r['note']})" if r["note"] else ""))
+        print(f"{ours} | {base} | {ratio} {target:>6} {met}" + (f"  ({r['note']})" if r["note"] else ""))
 
 
 def main() -> None:

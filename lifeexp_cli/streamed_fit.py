@@ -29,10 +29,13 @@ AUTO_STREAM_BYTES = 64 * 1024 * 1024
 QUEUED = 2
 
 
-def should_stream(source: str, forced: bool | None) -> bool:
-    """--stream / --no-stream decide; otherwise stream files larger than AUTO_STREAM_BYTES."""
+def should_stream(source: str, forced: bool | None, solver: str = "lstsq") -> bool:
+    """--stream / --no-stream decide; otherwise stream files larger than AUTO_STREAM_BYTES (closed-form
+    solvers only: an iterative solver needs the rows in memory)."""
     if forced is not None:
         return forced
+    if solver not in closed_form.SOLVERS:
+        return False
     try:
         return source != "-" and os.path.getsize(source) > AUTO_STREAM_BYTES
     except OSError:

@@ -60,8 +60,11 @@ def fit(
     path = model_file.output_path(name, out)
     if stream and (cv is not None or test_size is not None):
         raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
-    if cv is None and test_size is None and streamed_fit.should_stream(dataset.locate(data), stream):
+    if cv is None and test_size is None and streamed_fit.should_stream(dataset.locate(data), stream, solver):
         record = streamed_fit.fit_csv(data, features, target, spec, chunk_rows)
+        done = record["streamed"]
+        render.info(f"Streamed {record['data']['rows']} rows in {done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']} "
+                    f"({done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data)", quiet)
         written = model_file.save(record, path)
         for note in record["warnings"]:
             render.warn(note)
@@ -96,6 +99,7 @@ def fit_document(record: dict, path: str) -> dict:
                  "imputed": rows["imputed"]},
         "condition_number": record["condition_number"],
         "warnings": record["warnings"],
+        "streamed": record.get("streamed"),
     }
 
 
