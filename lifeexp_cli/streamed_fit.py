@@ -19,7 +19,7 @@ from typing import IO, Callable, Iterator
 
 import numpy as np
 
-from lifeexp_cli import __version__, catalog, closed_form, csv_chunks, fitting, model_file, scaling, streaming
+from lifeexp_cli import __version__, catalog, closed_form, csv_chunks, fitting, impute, model_file, scaling, streaming
 from lifeexp_cli.errors import DataError, UsageError
 
 CHUNK_ROWS = 65_536
@@ -143,6 +143,10 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitt
                          "or use --impute mean")
     if chunk_rows < 1:
         raise UsageError(f"--chunk-rows must be at least 1, got {chunk_rows}")
+    if spec.impute not in impute.METHODS:  # checked before reading, not after a pass over a large file
+        raise UsageError(f"--impute must be one of {', '.join(impute.METHODS)}, got {spec.impute!r}")
+    if spec.scale not in scaling.METHODS:
+        raise UsageError(f"--scale must be one of {', '.join(scaling.METHODS)}, got {spec.scale!r}")
     from threadpoolctl import threadpool_limits
 
     with open_binary(source) as raw:

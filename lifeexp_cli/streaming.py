@@ -103,24 +103,18 @@ def update(state: dict, X: np.ndarray, y: np.ndarray) -> dict:
     R = _pad(state["R"], width)
     # Complete rows (most of them, usually) have all indicators 0: factor them on the narrow columns
     # [1, x, y] first, which is cheaper, then merge with the rows that have a gap.
-    narrow = _block(X, y, complete)
+    Z = np.empty((len(y), p + 2))  # [1, X, y], row-major: taking rows out of it is fast
+    Z[:, 0], Z[:, 1:p + 1], Z[:, p + 1] = 1.0, X, y
+    everything = complete.all()
+    narrow = Z if everything else Z.take(np.flatnonzero(complete), axis=0)
     R = triangular_update(R, _pad(triangular_update(np.zeros((0, p + 2)), narrow), width))
-    if not complete.all():
-        gaps = ~complete
+    if not everything:
+        gaps = np.flatnonzero(~complete)
         holes = missing[gaps]
-        wide = np.hstack([_block(X, y, gaps), holes[:, indicators].astype(float)])
+        wide = np.hstack([Z.take(gaps, axis=0), holes[:, indicators].astype(float)])
         wide[:, 1:p + 1][holes] = 0.0
         R = triangular_update(R, wide)
     return {**state, "R": R, "indicators": indicators}
-
-
-def _block(X: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """[1, X, y] on the selected rows."""
-    Z = np.empty((int(rows.sum()), X.shape[1] + 2))
-    Z[:, 0] = 1.0
-    Z[:, 1:-1] = X[rows]
-    Z[:, -1] = y[rows]
-    return Z
 
 
 def merge(a: dict, b: dict) -> dict:

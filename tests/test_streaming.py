@@ -166,6 +166,10 @@ def test_stream_errors_name_the_problem(tmp_path):
         streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(), chunk_rows=4)
     with pytest.raises(UsageError, match="more than once"):
         streamed_fit.fit_csv("-", ["bmi"], "life", Spec(impute="median"))
+    with pytest.raises(UsageError, match="--impute must be one of"):
+        streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(impute="mode"))
+    with pytest.raises(UsageError, match="--scale must be one of"):
+        streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(scale="log"))
 
 
 def test_stream_conflicts_with_cross_validation(tmp_path):
