@@ -63,8 +63,9 @@ def fit(
     if cv is None and test_size is None and streamed_fit.should_stream(dataset.locate(data), stream, solver):
         record = streamed_fit.fit_csv(data, features, target, spec, chunk_rows)
         done = record["streamed"]
-        render.info(f"Streamed {record['data']['rows']} rows in {done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']} "
-                    f"({done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data)", quiet)
+        chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
+        passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
+        render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
         written = model_file.save(record, path)
         for note in record["warnings"]:
             render.warn(note)
