@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= $(or $(LIFEEXP_DATA),../shared/data/life_expectancy_who.csv)
 FIT    := $(BIN)/lifeexp fit --data $(DATA) --cv 5 --quiet
 
-.PHONY: install demo test fuzz models bench clean
+.PHONY: install demo test fuzz models bench bench-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,16 +27,18 @@ test: install  ## the whole test suite (needs the dataset, see README)
 fuzz: install  ## the long fuzz run (about 10 minutes): random command lines, CSVs and model files
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-12000} $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
-bench: install  ## every benchmark script in bench/ (timings; never part of `make test`)
-	@for script in bench/*.py; do \
-		echo "== $$script"; LIFEEXP_DATA=$(DATA) $(BIN)/python $$script || exit 1; \
-	done
-
 models: install  ## refit the shipped models from the dataset
 	$(FIT) --features bmi --out models/tim-bmi.joblib
 	$(FIT) --features gdp --out models/tom-gdp.joblib
 	$(FIT) --features bmi,adult_mortality,hiv --out models/tim.joblib
 	$(FIT) --features gdp,income,schooling --out models/tom.joblib
+
+bench-data: install  ## synthetic WHO-like CSVs with known coefficients in bench-data/ (1M and 10M rows, ~0.9 GB)
+	$(BIN)/python bench/support/synthetic.py --rows 1000000
+	$(BIN)/python bench/support/synthetic.py --rows 10000000
+
+bench: install  ## every benchmark in bench/ (performance: several minutes; LIFEEXP_BENCH_QUICK=1 for small sizes)
+	@for f in bench/*.py; do echo "== $$f"; LIFEEXP_DATA=$(DATA) $(BIN)/python $$f || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -74,6 +74,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -118,22 +119,23 @@ def root(
 
 
 EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
-app.command("fit")(guarded(fit))
-app.command("eval")(guarded(evaluate))
-app.command("predict", context_settings=EXTRA_ARGS)(guarded(predict))
-app.command("compare")(guarded(compare))
-app.command("features")(guarded(features))
-app.command("cv")(guarded(cv))
-app.command("corr")(guarded(corr))
-app.command("select")(guarded(select))
+app.command("fit", short_help="Fit a model and save it.")(guarded(fit))
+app.command("eval", short_help="Score a saved model on data.")(guarded(evaluate))
+app.command("predict", context_settings=EXTRA_ARGS,
+            short_help="Predict for a person or for CSV rows.")(guarded(predict))
+app.command("compare", short_help="Tim's and Tom's models side by side.")(guarded(compare))
+app.command("features", short_help="Feature names, aliases, meanings, units.")(guarded(features))
+app.command("cv", short_help="Cross-validate a model specification.")(guarded(cv))
+app.command("corr", short_help="Correlations with the target, and the matrix.")(guarded(corr))
+app.command("select", short_help="Greedy forward feature selection by CV.")(guarded(select))
 
 data_app = typer.Typer(name="data", help="Look at a CSV before fitting: columns, missing values, statistics.",
                        no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
-data_app.command("info")(guarded(data.info))
-data_app.command("describe")(guarded(data.describe))
-app.add_typer(data_app, name="data")
-app.command("plot")(guarded(plot))
-app.command("backprop")(guarded(backprop))
+data_app.command("info", short_help="Columns, types, missing values.")(guarded(data.info))
+data_app.command("describe", short_help="Summary statistics per column.")(guarded(data.describe))
+app.add_typer(data_app, name="data", short_help="Look at a CSV: info and describe.")
+app.command("plot", short_help="Draw a model as PNG files.")(guarded(plot))
+app.command("backprop", short_help="Backpropagation worked by hand.")(guarded(backprop))
 
 
 def main() -> None:

@@ -117,13 +117,19 @@ def collinear_groups(X: np.ndarray, names: list[str]) -> list[tuple[list[str], f
     if X.shape[1] < 2:
         return []
     Z = X - X.mean(axis=0)
+    return centred_collinear_groups(Z, names, np.linalg.norm(Z, axis=0) > 0, len(X))
+
+
+def centred_collinear_groups(Z: np.ndarray, names: list[str], varying: np.ndarray,
+                             rows: int) -> list[tuple[list[str], float]]:
+    """`collinear_groups` from the centred features Z, or from any matrix with the same ZᵀZ (such as
+    the triangular factor of the centred features, as a streamed fit has); `rows` is the number of rows."""
     norms = np.linalg.norm(Z, axis=0)
-    varying = norms > 0
     Z, kept = Z[:, varying] / norms[varying], [n for n, v in zip(names, varying) if v]
     if Z.shape[1] < 2:
         return []
     _, s, Vt = np.linalg.svd(Z, full_matrices=False)
-    tiny = s[0] * max(Z.shape) * np.finfo(float).eps
+    tiny = s[0] * max(rows, Z.shape[1]) * np.finfo(float).eps
     safe = np.maximum(s, tiny)
     phi = (Vt.T ** 2) / safe**2  # phi[j, k]: share of feature j's variance from component k
     shares = phi / phi.sum(axis=1, keepdims=True)

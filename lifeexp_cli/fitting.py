@@ -67,12 +67,17 @@ def with_intercept(Xs: np.ndarray, intercept: bool) -> np.ndarray:
 
 def conditioning_warnings(Xs: np.ndarray, features: list[str], solver: str, cond: float,
                           full_rank: bool = True) -> list[str]:
-    notes = []
     constant = [f for f, col in zip(features, Xs.T) if len(col) > 1 and np.ptp(col) == 0]
-    if constant:
-        notes.append(f"feature(s) {', '.join(constant)} are constant in the training rows: their effect cannot "
-                     "be told apart from the intercept; drop them")
-    for names, index in closed_form.collinear_groups(Xs, features):
+    notes = [f"feature(s) {', '.join(constant)} are constant in the training rows: their effect cannot be "
+             "told apart from the intercept; drop them"] if constant else []
+    return notes + conditioning_notes(closed_form.collinear_groups(Xs, features), solver, cond, full_rank)
+
+
+def conditioning_notes(groups: list[tuple[list[str], float]], solver: str, cond: float,
+                       full_rank: bool = True) -> list[str]:
+    """Warnings for collinear feature groups and for an ill-conditioned (but full-rank) design."""
+    notes = []
+    for names, index in groups:
         strength = "exactly" if math.isinf(index) else "nearly"
         notes.append(f"features {', '.join(names)} are {strength} collinear (condition index "
                      f"{index:.3g}): their coefficients are unstable; drop one of them")
@@ -91,9 +96,7 @@ def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Sp
     solution = closed_form.solve(design, y, spec.solver)
     full_rank = solution.rank == design.shape[1]
     notes = conditioning_warnings(Xs, features, spec.solver, solution.condition_number, full_rank)
-    if not full_rank:
-        notes.append(f"the design has rank {solution.rank} < {design.shape[1]} columns: the coefficients are "
-                     "not unique; lstsq returned the minimum-norm solution (in column-scaled units)")
+    notes.extend(rank_notes(solution.rank, design.shape[1]))
     theta = solution.theta
     bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
     params = {"weights": weights.tolist(), "bias": bias}
@@ -114,6 +117,13 @@ def fit_linear_iterative(Xs: np.ndarray, y: np.ndarray, features: list[str], spe
     bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
     params = {"weights": weights.tolist(), "bias": bias}
     return params, closed_form.condition_number(design), warnings, {"training": summary}
+
+
+def rank_notes(rank: int, columns: int) -> list[str]:
+    if rank >= columns:
+        return []
+    return [f"the design has rank {rank} < {columns} columns: the coefficients are not unique; lstsq "
+            "returned the minimum-norm solution (in column-scaled units)"]
 
 
 # kind/solver -> fitter(Xs, y, features, spec, *, val, on_epoch) -> (params, condition number, warnings,

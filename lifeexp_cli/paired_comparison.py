@@ -12,28 +12,31 @@ cannot be paired; the spread is then the larger of the two models' own fold-to-f
 
 from __future__ import annotations
 
-import numpy as np
+import statistics
+from typing import Sequence
+
+# Plain Python (a handful of numbers per model), so `compare` starts without importing numpy.
 
 
-def spread(values: np.ndarray) -> float:
+def spread(values: Sequence[float]) -> float:
     """Sample standard deviation (n − 1); 0 for a single value."""
-    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+    return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def difference(best: np.ndarray, other: np.ndarray, paired: bool = True) -> dict:
+def difference(best: Sequence[float], other: Sequence[float], paired: bool = True) -> dict:
     """How much worse `other` is than `best`: mean difference of RMSE, its spread, and whether it is clear."""
-    best, other = np.asarray(best, dtype=float), np.asarray(other, dtype=float)
+    best, other = [float(v) for v in best], [float(v) for v in other]
     if paired:
-        if best.shape != other.shape:
+        if len(best) != len(other):
             raise ValueError("a paired comparison needs the same folds for both models")
-        d = other - best
-        mean, noise = float(d.mean()), spread(d)
+        d = [o - b for b, o in zip(best, other)]
+        mean, noise = statistics.fmean(d), spread(d)
     else:
-        mean, noise = float(other.mean() - best.mean()), max(spread(best), spread(other))
+        mean, noise = statistics.fmean(other) - statistics.fmean(best), max(spread(best), spread(other))
     return {"difference": mean, "spread": noise, "clear": bool(mean > noise)}
 
 
-def rank(fold_rmse: dict[str, np.ndarray], paired: bool = True) -> dict:
+def rank(fold_rmse: dict[str, Sequence[float]], paired: bool = True) -> dict:
     """Order models by mean CV RMSE and compare each with the best.
 
     Returns `best`, `order` (names, best first), `versus` (per other model: `model`, `difference`,
@@ -41,7 +44,7 @@ def rank(fold_rmse: dict[str, np.ndarray], paired: bool = True) -> dict:
     """
     if not fold_rmse:
         raise ValueError("nothing to compare")
-    means = {name: float(np.mean(values)) for name, values in fold_rmse.items()}
+    means = {name: statistics.fmean(values) for name, values in fold_rmse.items()}
     order = sorted(fold_rmse, key=lambda name: means[name])
     best = order[0]
     versus = [{"model": name, **difference(fold_rmse[best], fold_rmse[name], paired)} for name in order[1:]]

@@ -1,4 +1,8 @@
-"""Everything that reaches the terminal: tables and documents on stdout, messages on stderr."""
+"""Everything that reaches the terminal: tables and documents on stdout, messages on stderr.
+
+Rich is imported on first use (`render.out`, `render.err`, a table), so commands that only write JSON
+or CSV, such as `predict` in a pipeline, never pay for it.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,27 @@ import json
 import math
 import sys
 
-from rich.console import Console
-from rich.table import Table
-
 from lifeexp_cli.plain import plain
 
 FORMATS = ("table", "json", "csv")
 SPARKS = "▁▂▃▄▅▆▇█"
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+_consoles: dict = {}
+
+
+def _console(name: str):
+    if name not in _consoles:
+        from rich.console import Console
+
+        _consoles[name] = Console(stderr=name == "err", soft_wrap=True)
+    return _consoles[name]
+
+
+def __getattr__(name: str):
+    """`render.out` (stdout) and `render.err` (stderr): Rich consoles, created when first used."""
+    if name in ("out", "err"):
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fmt(value, digits: int = 4) -> str:
@@ -36,16 +51,16 @@ def fmt(value, digits: int = 4) -> str:
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]Warning:[/yellow] {message}", highlight=False, markup=True)
+    _console("err").print(f"[yellow]Warning:[/yellow] {message}", highlight=False, markup=True)
 
 
 def info(message: str, quiet: bool = False) -> None:
     if not quiet:
-        err.print(message, highlight=False)
+        _console("err").print(message, highlight=False)
 
 
 def error(message: str) -> None:
-    err.print(f"[bold red]Error:[/bold red] {message}", highlight=False)
+    _console("err").print(f"[bold red]Error:[/bold red] {message}", highlight=False)
 
 
 def emit_json(document) -> None:
@@ -61,12 +76,14 @@ def emit_csv(rows: list[dict]) -> None:
 
 
 def table(title: str | None, columns: list[str], rows: list[list], justify_numbers: bool = True) -> None:
+    from rich.table import Table
+
     grid = Table(title=title, title_justify="left", header_style="bold")
     for name in columns:
         grid.add_column(name)
     for row in rows:
         grid.add_row(*[fmt(v) if not isinstance(v, str) else v for v in row])
-    out.print(grid)
+    _console("out").print(grid)
 
 
 def rows_output(rows: list[dict], output: str, title: str | None = None) -> None:
@@ -112,7 +129,7 @@ def training_progress(epochs: int, quiet: bool = False, validation: bool = False
     if validation:
         columns.append(TextColumn("val {task.fields[val]}"))
     columns += [TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=_console("err"), transient=True) as bar:
         task = bar.add_task("fit", total=epochs, loss="—", val="—")
 
         def progress(label: str):

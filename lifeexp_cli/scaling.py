@@ -17,14 +17,22 @@ METHODS = ("none", "minmax", "standard")
 
 def fit_scaler(X: np.ndarray, method: str, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(centre, scale) per feature."""
-    p = X.shape[1]
+    stats = {}
+    if method == "minmax":
+        stats = {"min": X.min(axis=0), "max": X.max(axis=0)}
+    elif method == "standard":
+        stats = {"mean": X.mean(axis=0), "std": X.std(axis=0)}
+    return scaler_from_statistics(method, X.shape[1], stats, center)
+
+
+def scaler_from_statistics(method: str, p: int, stats: dict, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """(centre, scale) from column statistics (`min`, `max`, `mean`, population `std`), e.g. streamed ones."""
     if method == "none":
         return np.zeros(p), np.ones(p)
     if method == "minmax":
-        low, high = X.min(axis=0), X.max(axis=0)
-        shift, spread = low, high - low
+        shift, spread = stats["min"], stats["max"] - stats["min"]
     elif method == "standard":
-        shift, spread = X.mean(axis=0), X.std(axis=0)
+        shift, spread = stats["mean"], stats["std"]
     else:
         raise UsageError(f"--scale must be one of {', '.join(METHODS)}, got {method!r}")
     spread = np.where(spread > 0, spread, 1.0)

@@ -239,7 +239,7 @@ def test_exact_solvers_report_null_training_keys(tmp_path):
 def test_progress_bar_goes_to_stderr_only(tmp_path, monkeypatch):
     def run(*extra):
         screen = io.StringIO()
-        monkeypatch.setattr(render, "err", Console(file=screen, force_terminal=True, width=150))
+        monkeypatch.setitem(render._consoles, "err", Console(file=screen, force_terminal=True, width=150))
         result = cli("fit", "--features", "bmi", "--solver", "sgd", "--epochs", 30, "--val-size", 0.2,
                      "--out", tmp_path / "m.joblib", "--format", "json", *extra)
         assert result.exit_code == 0

@@ -17,6 +17,12 @@ RECORD = {"format": model_file.FORMAT, "format_version": model_file.FORMAT_VERSI
           "metrics": {"train": {"rmse": 7.9}}, "means": {"bmi": 38.0}, "ranges": {"bmi": [1.0, 77.6]}}
 
 
+def test_files_are_what_joblib_writes(tmp_path):
+    path = model_file.save(RECORD, tmp_path / "m.joblib")
+    joblib.dump(model_file.loads(path.read_bytes()), tmp_path / "j.joblib")
+    assert path.read_bytes() == (tmp_path / "j.joblib").read_bytes()
+
+
 def test_round_trip_and_joblib_can_read_it(tmp_path):
     path = model_file.save(RECORD, tmp_path / "m.joblib")
     loaded = model_file.load(str(path))
@@ -88,11 +94,11 @@ def test_failed_write_leaves_previous_model_intact(tmp_path, monkeypatch):
     path = model_file.save(RECORD, tmp_path / "m.joblib")
     before = path.read_bytes()
 
-    def broken_dump(value, stream):
+    def broken_dump(value, stream, **options):
         stream.write(b"half a model")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(joblib, "dump", broken_dump)
+    monkeypatch.setattr(model_file.pickle, "dump", broken_dump)
     with pytest.raises(RuntimeError):
         model_file.save({**RECORD, "target": "other"}, path)
     assert path.read_bytes() == before

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from lifeexp_cli import render
@@ -27,6 +26,8 @@ def evaluate(
 
         lifeexp eval --model tim --data life_expectancy_who.csv --format json
     """
+    import numpy as np
+
     from lifeexp_cli import dataset, fitting, metrics, model_file
 
     record = model_file.load(model)

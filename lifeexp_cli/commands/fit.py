@@ -35,6 +35,11 @@ def fit(
         help="Hold out this share of countries (or rows) and score on them.", show_default=False)] = None,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
+    stream: Annotated[Optional[bool], typer.Option(
+        "--stream/--no-stream", help="Read the data in chunks with bounded memory (any size; no --cv or "
+                                     "--test-size). Default: stream files larger than 64 MiB.",
+        show_default=False)] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk when streaming.")] = 65_536,
     name: Annotated[Optional[str], typer.Option(help="Save as models/NAME.joblib.", show_default=False)] = None,
     out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
     output: FormatOpt = Format.table,
@@ -58,14 +63,34 @@ def fit(
         lifeexp fit --features bmi,adult_mortality,hiv --solver adam --lr 0.01 --name tim-adam
 
         lifeexp fit --model mlp --features all --hidden 64,32 --activation relu --name net --cv 5
+
+        lifeexp fit --data big.csv --features bmi,adult_mortality,hiv --stream --name tim-big
     """
-    from lifeexp_cli import dataset, model_file, pipeline
+    from lifeexp_cli import closed_form, dataset, model_file, pipeline, streamed_fit
 
     if name and out:
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
         raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
     path = model_file.output_path(name, out)
+    closed = spec.kind == "linear" and spec.solver in closed_form.SOLVERS
+    if stream and (cv is not None or test_size is not None):
+        raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
+    if stream and not closed:
+        raise UsageError("--stream works with the exact solvers of a linear model (--solver lstsq or normal): "
+                         "iterative training needs the rows in memory")
+    if cv is None and test_size is None and closed and streamed_fit.should_stream(dataset.locate(data), stream,
+                                                                                   spec.solver):
+        record = streamed_fit.fit_csv(data, features, target, spec, chunk_rows)
+        done = record["streamed"]
+        chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
+        passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
+        render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
+        written = model_file.save(record, path)
+        for note in record["warnings"]:
+            render.warn(note)
+        show_fit(record, str(written), output.value, quiet)
+        return
     table = dataset.read_table(data)
     for note in table.warnings:
         render.warn(note)
@@ -106,6 +131,7 @@ def fit_document(record: dict, path: str) -> dict:
         "warnings": record["warnings"],
         "network": record.get("network"),
         **training_document(record.get("training")),
+        "streamed": record.get("streamed"),
     }
 
 

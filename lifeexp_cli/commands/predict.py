@@ -82,7 +82,7 @@ def predict(
     row = prediction.complete(record, values, strict, warnings)
     for note in warnings:
         render.warn(note)
-    result = {**dict(zip(record["features"], row[0].tolist())), "prediction": prediction.predict_one(record, row)}
+    result = {**dict(zip(record["features"], row)), "prediction": prediction.predict_one(record, row)}
     output_format = output.value if output else "table"
     if output_format == "json":
         render.emit_json([result])
@@ -90,26 +90,12 @@ def predict(
         render.rows_output([result], output_format, title=f"{record['path']} predicts {record['target']}")
 
 
-def write_csv(header: list[str], chunks, column: str) -> None:
-    """Input rows back unchanged plus the prediction; the header only once the first chunk has parsed."""
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    started = False
-    for rows, yhat in chunks:
-        if not started:
-            writer.writerow([*header, column])
-            started = True
-        writer.writerows([*r, repr(float(p))] for r, p in zip(rows, yhat))
-    if not started:
-        writer.writerow([*header, column])
-
-
-def write_json(header: list[str], chunks, column: str) -> None:
+def write_json(rows) -> None:
     """One JSON list streamed object by object (input cells as text, the prediction as a number)."""
     first = True
-    for rows, yhat in chunks:
-        for row, value in zip(rows, yhat):
-            sys.stdout.write(("[\n" if first else ",\n") + json.dumps({**dict(zip(header, row)), column: float(value)}))
-            first = False
+    for row in rows:
+        sys.stdout.write(("[\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))
+        first = False
     sys.stdout.write("[]\n" if first else "\n]\n")
 
 
@@ -118,7 +104,7 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool) -> None:
     from lifeexp_cli.errors import DataError
 
     try:
-        stream = sys.stdin if source == "-" else open(source, newline="", encoding="utf-8-sig")
+        stream = sys.stdin.buffer if source == "-" else open(source, "rb")
     except FileNotFoundError:
         raise DataError(f"--input file {source} does not exist: check the path") from None
     except IsADirectoryError:
@@ -127,15 +113,17 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool) -> None:
         raise DataError(f"cannot read --input {source}: {exc.strerror}") from None
     counts: dict = {}
     with stream:
-        header, chunks = prediction.predict_stream(record, stream, counts)
+        head, sep, blocks = prediction.predict_blocks(record, stream, counts)
         column = f"predicted_{record['target']}"
-        if output == "json":
-            write_json(header, chunks, column)
-        elif output == "table":
-            rows = [dict(zip([*header, column], [*r, float(p)])) for part, yhat in chunks for r, p in zip(part, yhat)]
-            render.rows_output(rows, "table", title=f"{record['path']} predicts {record['target']}")
+        if output == "csv":
+            sys.stdout.flush()
+            prediction.write_csv(head, sep, blocks, column, sys.stdout.buffer)
+            sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
+        elif output == "json":
+            write_json(prediction.rows_as_dicts(head, sep, blocks, column))
         else:
-            write_csv(header, chunks, column)
+            render.rows_output(list(prediction.rows_as_dicts(head, sep, blocks, column)), "table",
+                               title=f"{record['path']} predicts {record['target']}")
     if counts["filled"]:
         render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
     if counts["outside"]:
