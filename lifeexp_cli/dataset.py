@@ -221,3 +221,10 @@ def design(table: Table, features: list[str], target: str) -> Design:
         groups = np.arange(len(y)).astype(str)
     rows = np.flatnonzero(keep)
     return Design(X[keep], y[keep], groups[keep], rows, features, target, int((~keep).sum()))
+
+
+def load_design(data: str | None, features: str | list[str], target: str) -> tuple[Table, Design]:
+    """Read the data and build the arrays for `features` (names, aliases or 'all') and `target`."""
+    table = read_table(data)
+    target_name = resolve_target(table.frame, target)
+    return table, design(table, resolve_features(table.frame, features, target_name), target_name)

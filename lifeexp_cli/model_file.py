@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import pickle
 from importlib.util import find_spec
 from pathlib import Path
@@ -64,28 +63,14 @@ def output_path(name: str | None, out: str | None) -> Path:
 
 
 def save(record: dict, path: Path) -> Path:
-    """Write atomically: a temporary file in the same folder, flushed to disk, then renamed over `path`."""
-    import tempfile
+    """Write the record atomically (temporary file, fsync, rename): a failed run leaves the old model."""
+    from lifeexp_cli.atomic_file import write_atomically
 
     path = Path(path)
     if path.is_dir():
         raise ModelError(f"--out {path} is a directory: give a file path such as {path}/model.joblib")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ModelError(f"cannot write to {path.parent}: {exc.strerror}; choose another --out") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(plain(record), stream, protocol=PICKLE_PROTOCOL)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda stream: pickle.dump(plain(record), stream, protocol=PICKLE_PROTOCOL),
+                            ModelError)
 
 
 def loads(raw: bytes, where: str = "model file") -> dict:

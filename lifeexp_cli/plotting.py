@@ -7,14 +7,13 @@ atomically: a temporary file in the same folder, renamed over the target.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lifeexp_cli.atomic_file import write_atomically
 from lifeexp_cli.errors import DataError
 
 DPI = 100
@@ -30,20 +29,8 @@ def _figure(size) -> Figure:
 
 
 def save(figure: Figure, path: Path) -> Path:
-    path = Path(path)
-    try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    except OSError as exc:
-        raise DataError(f"cannot write to {path.parent}: {exc.strerror}; choose another --out") from None
-    os.close(handle)
-    try:
-        figure.savefig(temp, format="png", dpi=DPI)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write the PNG atomically, like a model file: never a half-drawn picture at `path`."""
+    return write_atomically(Path(path), lambda stream: figure.savefig(stream, format="png", dpi=DPI), DataError)
 
 
 def fit_figure(x: np.ndarray, y: np.ndarray, grid: np.ndarray, curve: np.ndarray, *, feature: str,

@@ -60,12 +60,10 @@ def cv(
     """
     from lifeexp_cli import dataset, metrics, splits, validation
 
-    table = dataset.read_table(data)
+    table, design = dataset.load_design(data, features, target)
     for note in table.warnings:
         render.warn(note)
-    target_name = dataset.resolve_target(table.frame, target)
-    names = dataset.resolve_features(table.frame, features, target_name)
-    design = dataset.design(table, names, target_name)
+    target_name, names = design.target, design.features
     held_out = splits.kfold(design.groups, folds, split.value, seed)
     if split is Split.random and len(set(design.groups.tolist())) < len(design.groups):
         render.info("--split random puts other years of a held-out country in training: the scores are "

@@ -91,12 +91,9 @@ def fit(
             render.warn(note)
         show_fit(record, str(written), output.value, quiet)
         return
-    table = dataset.read_table(data)
+    table, design = dataset.load_design(data, features, target)
     for note in table.warnings:
         render.warn(note)
-    target_name = dataset.resolve_target(table.frame, target)
-    names = dataset.resolve_features(table.frame, features, target_name)
-    design = dataset.design(table, names, target_name)
     early: list[str] = []
 
     def warn_now(note: str) -> None:

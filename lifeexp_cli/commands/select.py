@@ -66,12 +66,10 @@ def select(
     if max_features is not None and max_features < 1:
         raise UsageError(f"--max-features must be at least 1, got {max_features}")
     path = model_file.output_path(fit_name, None) if fit_name else None
-    table = dataset.read_table(data)
+    table, design = dataset.load_design(data, candidates, target)
     for note in table.warnings:
         render.warn(note)
-    target_name = dataset.resolve_target(table.frame, target)
-    names = dataset.resolve_features(table.frame, candidates, target_name)
-    design = dataset.design(table, names, target_name)
+    target_name, names = design.target, design.features
     held_out = splits.kfold(design.groups, folds, split.value, seed)
     r, _ = correlation.matrix(design.X)
     pairs = correlation.collinear_pairs(r, names)
