@@ -17,6 +17,7 @@ from lifeexp_cli import catalog
 from lifeexp_cli.errors import DataError
 
 BLOCK_BYTES = 1 << 20
+MAX_RECORD_BYTES = 8 << 20  # a longer record means unbalanced quotes; refuse instead of reading on
 MISSING = {b"", b"na", b"nan", b"n/a", b"null"}
 STATUS_CODES = {b"developed": 1.0, b"developing": 0.0}
 
@@ -25,6 +26,24 @@ def sniff_separator(header: str) -> str:
     """The most frequent of `,` `;` and tab in the header line (comma on a tie), as `dataset` does."""
     counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+def record_boundary(data: bytes) -> int:
+    """Index just after the last newline outside quotes (0 if none), in one pass.
+
+    Splitting on `"` gives pieces that alternate outside/inside quotes (an escaped `""` adds an empty
+    piece, toggling twice), so only the outside pieces can hold a record boundary.
+    """
+    if b'"' not in data:
+        return data.rfind(b"\n") + 1
+    boundary, position = 0, 0
+    for number, piece in enumerate(data.split(b'"')):
+        if number % 2 == 0:
+            newline = piece.rfind(b"\n")
+            if newline >= 0:
+                boundary = position + newline + 1
+        position += len(piece) + 1
+    return boundary
 
 
 def line_blocks(stream: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[bytes]:
@@ -37,10 +56,11 @@ def line_blocks(stream: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[bytes]:
                 yield rest
             return
         data = rest + data
-        cut = data.rfind(b"\n") + 1
-        # A newline inside a quoted field is not a record boundary: back off until the quotes balance.
-        while cut and data.count(b'"', 0, cut) % 2:
-            cut = data.rfind(b"\n", 0, cut - 1) + 1
+        if len(data) > MAX_RECORD_BYTES + size:
+            # No record boundary for this long: an unbalanced quote, which would swallow the whole file.
+            raise DataError(f"the --input CSV has a quoted field longer than {MAX_RECORD_BYTES >> 20} MiB "
+                            "(an unbalanced \" ?): fix its quotes")
+        cut = record_boundary(data)
         block, rest = data[:cut], data[cut:]
         if block:
             yield block
@@ -63,8 +83,11 @@ def split_records(block: bytes, sep: bytes, cells: int) -> tuple[list[bytes], li
     if b'"' not in block:
         return records, [line.split(sep, cells) for line in records]
     text_sep = sep.decode()
-    fields = [next(csv.reader([r.decode("utf-8", "surrogateescape")], delimiter=text_sep))
-              if b'"' in r else r.split(sep, cells) for r in records]
+    try:
+        fields = [next(csv.reader([r.decode("utf-8", "surrogateescape")], delimiter=text_sep))
+                  if b'"' in r else r.split(sep, cells) for r in records]
+    except csv.Error:
+        raise DataError("the --input CSV has a malformed quoted field (a stray \" ?): fix its quotes") from None
     return records, [[f.encode("utf-8", "surrogateescape") if isinstance(f, str) else f for f in row]
                      for row in fields]
 

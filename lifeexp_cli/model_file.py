@@ -73,10 +73,46 @@ def save(record: dict, path: Path) -> Path:
                             ModelError)
 
 
+# Everything a dict of str/int/float/bool/None/lists/dicts pickles to. Anything else (GLOBAL, REDUCE,
+# BUILD, persistent ids, ...) has no business in a model file.
+PLAIN_OPCODES = frozenset({
+    "PROTO", "FRAME", "STOP", "MARK", "POP", "POP_MARK", "DUP", "MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT",
+    "GET", "BINGET", "LONG_BINGET", "NONE", "NEWTRUE", "NEWFALSE", "INT", "BININT", "BININT1", "BININT2",
+    "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT", "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE",
+    "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "EMPTY_LIST", "APPEND", "APPENDS", "LIST",
+    "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS",
+})
+
+
+MEMO_OPCODES = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "GET", "BINGET", "LONG_BINGET"})
+
+
+def check_opcodes(raw: bytes, where: str) -> None:
+    """Walk the pickle's opcodes without building anything: only plain-data opcodes may appear, and
+    every declared length must fit in the file (a forged length would otherwise make the C unpickler
+    allocate that many bytes before finding out)."""
+    import pickletools
+
+    try:
+        for opcode, arg, _ in pickletools.genops(raw):
+            if opcode.name not in PLAIN_OPCODES:
+                raise ModelError(f"refusing to load {where}: it holds the pickle instruction {opcode.name}, "
+                                 "which a lifeexp model never does (it can run code); refit the model")
+            if opcode.name in MEMO_OPCODES and not 0 <= int(arg) < len(raw):
+                # A forged memo index makes the C unpickler grow its memo table to that size.
+                raise ValueError("memo index out of range")
+    except ModelError:
+        raise
+    except Exception:
+        raise ModelError(f"{where} is not a lifeexp model (corrupt or truncated): refit it with `lifeexp fit`") \
+            from None
+
+
 def loads(raw: bytes, where: str = "model file") -> dict:
     """Parse and check a model file's bytes; any problem is a one-line ModelError."""
     if not raw:
         raise ModelError(f"{where} is empty: refit it with `lifeexp fit`")
+    check_opcodes(raw, where)
     try:
         record = _PlainUnpickler(io.BytesIO(raw)).load()
     except ModelError:

@@ -109,3 +109,18 @@ def test_names_resolve_to_shipped_models(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for name in ("tim-bmi", "tom-gdp", "tim", "tom"):
         assert model_file.load(name)["kind"] == "linear"
+
+
+@pytest.mark.parametrize("forge", ["memo index", "bytes8 length"])
+def test_forged_sizes_are_refused_before_anything_is_allocated(tmp_path, forge):
+    """Found by the long fuzz run: a mutated LONG_BINPUT index (or a BINBYTES8 length) made the C
+    unpickler allocate gigabytes. The opcode walk refuses such files first."""
+    import struct
+
+    good = model_file.save(RECORD, tmp_path / "m.joblib").read_bytes()
+    if forge == "memo index":
+        bad = good[:-1] + b"r" + struct.pack("<I", 2_000_000_000) + b"."  # LONG_BINPUT 2e9, then STOP
+    else:
+        bad = good[:2] + b"\x8e" + struct.pack("<Q", 7 * 10**18) + good[2:]  # BINBYTES8 of 7e18 bytes
+    with pytest.raises(ModelError):
+        model_file.loads(bad)
