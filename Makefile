@@ -25,7 +25,7 @@ test: install  ## the whole test suite (needs the dataset, see README)
 	$(BIN)/python -m pytest -q
 
 fuzz: install  ## the long fuzz run (about 10 minutes): random command lines, CSVs and model files
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-12000} $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-15000} $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 models: install  ## refit the shipped models from the dataset
 	$(FIT) --features bmi --out models/tim-bmi.joblib
