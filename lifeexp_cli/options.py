@@ -39,6 +39,8 @@ FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Output: a Rich table, one JSON document, or CSV.", case_sensitive=False)]
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="No progress or informational lines (warnings that change a result still print).")]
+FeaturesOpt = Annotated[str, typer.Option(
+    "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")]
 TargetOpt = Annotated[str, typer.Option("--target", "-t", help="Column to predict (name or alias).")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for splits and shuffling (same seed, same result).")]
 SplitOpt = Annotated[Split, typer.Option(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import numpy as np
 
-from lifeexp_cli import __version__, fitting, metrics, model_file, splits, validation
+from lifeexp_cli import fitting, metrics, model_file, splits, validation
 from lifeexp_cli.dataset import Design
 from lifeexp_cli.plain import plain
 
@@ -49,16 +48,7 @@ def fit_model(design: Design, spec: fitting.Spec, *, cv: int | None = None, test
         scores["cv"] = validation.cross_validate(X, y, design.groups, features, spec, cv, split, seed, progress)
     ranges, means = feature_summary(X[~held], features)
     record = {
-        "format": model_file.FORMAT,
-        "format_version": model_file.FORMAT_VERSION,
-        "lifeexp_version": __version__,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "kind": spec.kind,
-        "target": design.target,
-        "features": features,
-        "intercept": spec.intercept,
-        "solver": spec.solver,
-        "spec": spec.describe(),
+        **model_file.record_header(spec, design.target, features),
         "params": fitted.params,
         "ranges": ranges,
         "means": means,

@@ -9,7 +9,6 @@ RMSE and R² come exactly from the factor.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import threading
@@ -19,7 +18,7 @@ from typing import IO, Callable, Iterator
 
 import numpy as np
 
-from lifeexp_cli import __version__, catalog, closed_form, csv_chunks, fitting, impute, model_file, scaling, streaming
+from lifeexp_cli import catalog, closed_form, csv_chunks, fitting, impute, model_file, scaling, streaming
 from lifeexp_cli.errors import DataError, UsageError
 
 CHUNK_ROWS = 65_536
@@ -276,16 +275,7 @@ def record(state: dict, spec: fitting.Spec, features: list[str], target: str, so
     present = state["present"]
     imputed = {f: 0 if spec.impute == "drop" else int(state["rows"] - n) for f, n in zip(features, present["n"])}
     out = {
-        "format": model_file.FORMAT,
-        "format_version": model_file.FORMAT_VERSION,
-        "lifeexp_version": __version__,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "kind": spec.kind,
-        "target": target,
-        "features": features,
-        "intercept": spec.intercept,
-        "solver": spec.solver,
-        "spec": spec.describe(),
+        **model_file.record_header(spec, target, features),
         "params": params,
         "ranges": {f: [float(lo), float(hi)] for f, lo, hi in zip(features, present["min"], present["max"])},
         "means": {f: float(m) for f, m in zip(features, present["mean"])},

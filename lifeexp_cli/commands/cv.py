@@ -8,8 +8,8 @@ import typer
 
 from lifeexp_cli import render
 from lifeexp_cli.commands.fit import training_bar
-from lifeexp_cli.options import (DataOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt,
-                                 model_options)
+from lifeexp_cli.options import (DataOpt, FeaturesOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split,
+                                 SplitOpt, TargetOpt, model_options)
 
 FoldsOpt = Annotated[int, typer.Option(
     "--folds", "-k", help="Number of folds K (each fold is held out once; by country, at most one per country).")]
@@ -36,8 +36,7 @@ def fold_rows(design, folds: list, scores: list[dict]) -> list[dict]:
 
 @model_options
 def cv(
-    features: Annotated[str, typer.Option(
-        "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")],
+    features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
     spec: ModelSpec = None,

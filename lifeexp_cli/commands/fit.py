@@ -8,8 +8,8 @@ import typer
 
 from lifeexp_cli import render
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.options import (DataOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt,
-                                 model_options)
+from lifeexp_cli.options import (DataOpt, FeaturesOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split,
+                                 SplitOpt, TargetOpt, model_options)
 
 def training_bar(spec, quiet: bool):
     """The progress bar for an iterative fit; nothing for an exact solver."""
@@ -24,8 +24,7 @@ def training_bar(spec, quiet: bool):
 
 @model_options
 def fit(
-    features: Annotated[str, typer.Option(
-        "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")],
+    features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
     spec: ModelSpec = None,
