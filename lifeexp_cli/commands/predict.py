@@ -14,6 +14,9 @@ from lifeexp_cli.errors import UsageError
 from lifeexp_cli.options import Format, ModelOpt, QuietOpt
 
 
+WIDE = 7  # more columns than this (inputs + prediction) are shown one per line
+
+
 def feature_options(args: list[str]) -> dict[str, float]:
     """`--adult-mortality 53 --hiv=0.1` -> {'adult-mortality': 53.0, 'hiv': 0.1}."""
     from lifeexp_cli.people import number
@@ -84,10 +87,14 @@ def predict(
         render.warn(note)
     result = {**dict(zip(record["features"], row)), "prediction": prediction.predict_one(record, row)}
     output_format = output.value if output else "table"
+    title = f"{record['path']} predicts {record['target']}"
     if output_format == "json":
         render.emit_json([result])
+    elif output_format == "table" and len(result) > WIDE:
+        # Too many inputs for one row across the terminal: one line per input instead.
+        render.rows_output([{"input": k, "value": v} for k, v in result.items()], "table", title=title)
     else:
-        render.rows_output([result], output_format, title=f"{record['path']} predicts {record['target']}")
+        render.rows_output([result], output_format, title=title)
 
 
 def write_json(rows) -> None:
