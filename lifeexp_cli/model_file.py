@@ -164,10 +164,6 @@ def _numbers(value, length: int | None = None) -> bool:
             and all(_is_number(v) for v in value))
 
 
-def _matrix(value, rows: int, cols: int) -> bool:
-    return isinstance(value, list) and len(value) == rows and all(_numbers(row, cols) for row in value)
-
-
 def _linear_problem(params: dict, p: int) -> str | None:
     if not _numbers(params.get("weights"), p) or not _is_number(params.get("bias")):
         return "weights"

@@ -14,7 +14,6 @@ import sys
 
 from lifeexp_cli.plain import plain
 
-FORMATS = ("table", "json", "csv")
 SPARKS = "▁▂▃▄▅▆▇█"
 
 _consoles: dict = {}
@@ -75,7 +74,7 @@ def emit_csv(rows: list[dict]) -> None:
     writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
 
 
-def table(title: str | None, columns: list[str], rows: list[list], justify_numbers: bool = True) -> None:
+def table(title: str | None, columns: list[str], rows: list[list]) -> None:
     from rich.table import Table
 
     grid = Table(title=title, title_justify="left", header_style="bold")
