@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from lifeexp_cli import catalog
-from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.errors import DataError, ModelError, UsageError
 
 DATA_ENV = "LIFEEXP_DATA"
 PUBLIC_SOURCE = "Kaggle 'Life Expectancy (WHO)', kaggle.com/kumarajarshi/life-expectancy-who"
@@ -228,3 +228,12 @@ def load_design(data: str | None, features: str | list[str], target: str) -> tup
     table = read_table(data)
     target_name = resolve_target(table.frame, target)
     return table, design(table, resolve_features(table.frame, features, target_name), target_name)
+
+
+def design_for_model(table: Table, record: dict, use: str) -> Design:
+    """The arrays a saved model needs from `table`; a missing column is a ModelError saying how to `use` it."""
+    missing = [c for c in [record["target"], *record["features"]] if c not in table.frame.columns]
+    if missing:
+        raise ModelError(f"model {record['path']} needs column(s) {', '.join(missing)} that the data lacks: "
+                         f"{use} data like the data it was fitted on")
+    return design(table, record["features"], record["target"])

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli import render
-from lifeexp_cli.errors import ModelError, UsageError
+from lifeexp_cli.errors import UsageError
 from lifeexp_cli.options import DataOpt, Format, FormatOpt, QuietOpt, SeedOpt, Split, SplitOpt
 
 SHIPPED = ["tim-bmi", "tom-gdp", "tim", "tom"]
@@ -83,11 +83,7 @@ def cross_validate_all(records: list[dict], data: str | None, k: int, split: str
         render.warn(note)
     folds = None
     for record in records:
-        missing = [c for c in [record["target"], *record["features"]] if c not in table.frame.columns]
-        if missing:
-            raise ModelError(f"model {record['path']} needs column(s) {', '.join(missing)} that the data lacks: "
-                             "cross-validate on data like the data it was fitted on")
-        design = dataset.design(table, record["features"], record["target"])
+        design = dataset.design_for_model(table, record, "cross-validate on")
         folds = folds if folds is not None else splits.kfold(design.groups, k, split, seed)
         spec = fitting.Spec(**record["spec"])
         scores = validation.scores_on_folds(design.X, design.y, record["features"], spec, folds)

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from lifeexp_cli import render
-from lifeexp_cli.errors import ModelError
 from lifeexp_cli.options import DataOpt, Format, FormatOpt, ModelOpt, QuietOpt
 
 
@@ -32,11 +31,7 @@ def evaluate(
 
     record = model_file.load(model)
     table = dataset.read_table(data)
-    missing = [c for c in [record["target"], *record["features"]] if c not in table.frame.columns]
-    if missing:
-        raise ModelError(f"model {record['path']} needs column(s) {', '.join(missing)} that the data lacks: "
-                         "evaluate it on data like the data it was fitted on")
-    design = dataset.design(table, record["features"], record["target"])
+    design = dataset.design_for_model(table, record, "evaluate it on")
     rows, scope = np.ones(len(design.y), dtype=bool), "all rows"
     split = record.get("split")
     if split and not all_rows and record["data"].get("sha256") == table.sha256:

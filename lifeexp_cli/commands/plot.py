@@ -96,12 +96,7 @@ def plot(
 def load_design(record: dict, data: str | None):
     from lifeexp_cli import dataset
 
-    table = dataset.read_table(data)
-    missing = [c for c in [record["target"], *record["features"]] if c not in table.frame.columns]
-    if missing:
-        raise ModelError(f"model {record['path']} needs column(s) {', '.join(missing)} that the data lacks: "
-                         "plot it with data like the data it was fitted on")
-    return dataset.design(table, record["features"], record["target"])
+    return dataset.design_for_model(dataset.read_table(data), record, "plot it with")
 
 
 def fit_picture(record: dict, design):
