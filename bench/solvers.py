@@ -21,7 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from lifeexp_cli import dataset, fitting, iterative, metrics, scaling
+from lifeexp_cli.data import dataset
+from lifeexp_cli.model import fitting
+from lifeexp_cli.optim import iterative
+from lifeexp_cli.evaluate import metrics
+from lifeexp_cli.prep import scaling
 
 FEATURES = ["bmi", "adult_mortality", "hiv_aids"]
 TARGET_GAP = 1e-3  # 0.1% above the optimal RMSE

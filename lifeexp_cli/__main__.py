@@ -1,3 +1,3 @@
-from lifeexp_cli.cli import main
+from lifeexp_cli.cli.main import main
 
 main()

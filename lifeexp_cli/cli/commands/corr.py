@@ -1,0 +1,208 @@
+"""`lifeexp corr`: which columns move with the target, which move with each other, and which pairs are
+near-duplicates that break the normal equation."""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from lifeexp_cli.cli import render
+from lifeexp_cli.cli.commands.data import FeaturesOpt, chosen_columns, read
+from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, QuietOpt
+
+BAR_WIDTH = 12
+
+
+class Method(str, Enum):
+    pearson = "pearson"
+    spearman = "spearman"
+
+
+def strength(r: float) -> str:
+    """Words for |r| (the usual rule of thumb)."""
+    a = abs(r)
+    return ("very strong" if a >= 0.8 else "strong" if a >= 0.6 else "moderate" if a >= 0.4
+            else "weak" if a >= 0.2 else "very weak")
+
+
+def colored(r: float) -> str:
+    """r with its sign, blue when positive, red when negative, bold when strong; — when undefined."""
+    if not math.isfinite(r):
+        return "[dim]—[/dim]"
+    color = "blue" if r > 0 else "red" if r < 0 else "white"
+    weight = "bold " if abs(r) >= 0.6 else ""
+    return f"[{weight}{color}]{r:+.3f}[/{weight}{color}]"
+
+
+def bar(r: float) -> str:
+    if not math.isfinite(r):
+        return ""
+    filled = round(abs(r) * BAR_WIDTH)
+    return f"[{'blue' if r > 0 else 'red'}]{'█' * filled}[/]{'·' * (BAR_WIDTH - filled)}"
+
+
+def cell_style(r: float) -> str:
+    """A background from red (−1) through white (0) to blue (+1)."""
+    if not math.isfinite(r):
+        return "dim"
+    a = min(1.0, abs(r))
+    fade = round(255 * (1 - a))
+    background = f"rgb({fade},{fade},255)" if r > 0 else f"rgb(255,{fade},{fade})"
+    return f"{'white' if a > 0.6 else 'black'} on {background}"
+
+
+def target_for(frame, target: str | None, columns: list[str]) -> str | None:
+    """The column to rank against: --target, else life_expectancy when the file has it, else none."""
+    from lifeexp_cli.data import catalog
+    from lifeexp_cli.data import dataset
+
+    if target is None:
+        known = catalog.DEFAULT_TARGET in frame.columns and dataset.is_numeric_column(frame, catalog.DEFAULT_TARGET)
+        return catalog.DEFAULT_TARGET if known else None
+    name = dataset.resolve_target(frame, target)
+    if not dataset.is_numeric_column(frame, name):
+        raise DataError(f"target column {name} is not numeric: pick a numeric --target")
+    return name
+
+
+def corr(
+    data: DataOpt = None,
+    target: Annotated[Optional[str], typer.Option(
+        "--target", "-t", help="Rank the other columns by their correlation with this one. "
+                               "Default: life_expectancy when the file has it.", show_default=False)] = None,
+    features: FeaturesOpt = None,
+    method: Annotated[Method, typer.Option(
+        help="pearson (linear association) or spearman (monotonic: Pearson on ranks).",
+        case_sensitive=False)] = Method.pearson,
+    top: Annotated[Optional[int], typer.Option(
+        help="Show only the N columns most correlated with the target.", show_default=False)] = None,
+    matrix: Annotated[bool, typer.Option("--matrix", help="Show the full correlation matrix as a heatmap.")]
+    = False,
+    png: Annotated[Optional[str], typer.Option(
+        help="Also write the heatmap to this PNG file (matplotlib).", show_default=False)] = None,
+    output: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+):
+    """Correlations: columns ranked by their r with the target, the matrix, near-duplicate pairs.
+
+    Sign and strength of each column's correlation with the target; the full matrix as a heatmap with
+    --matrix (and --png); a warning for nearly collinear pairs (|r| > 0.95), which break the normal
+    equation. Each pair uses the rows where both values are present; a constant column has no
+    correlation (—).
+
+    Example:
+
+        lifeexp corr --top 5
+
+        lifeexp corr --matrix --method spearman --png corr.png
+
+        lifeexp corr --data my.csv --target price --format json
+    """
+    import numpy as np
+
+    from lifeexp_cli.evaluate import correlation
+    from lifeexp_cli.data import dataset
+
+    if top is not None and top < 1:
+        raise UsageError(f"--top must be at least 1, got {top}")
+    table = read(data)
+    columns = chosen_columns(table.frame, features)
+    target_name = target_for(table.frame, target, columns)
+    if target_name is not None and target_name not in columns:
+        columns = [target_name, *columns]
+    if len(columns) < 2:
+        raise UsageError("correlation needs at least two numeric columns: name more with --features")
+    X = np.column_stack([dataset.numeric_column(table.frame, c) for c in columns])
+    if np.isinf(X).any():
+        bad = columns[int(np.argwhere(np.isinf(X))[0][1])]
+        raise DataError(f"column {bad} holds an infinite value: remove it or leave the cell empty")
+    r, n = correlation.matrix(X, method.value)
+    undefined = correlation.constant_columns(X, columns)
+    # Near-duplicate features break the fit; a feature that tracks the target closely is the good news.
+    pairs = [p for p in correlation.collinear_pairs(r, columns) if target_name not in p[:2]]
+    for name in undefined:
+        render.warn(f"column {name} is constant (or has fewer than two values): its correlation is undefined, "
+                    "shown as —; leave it out with --features")
+    for a, b, value in pairs:
+        render.warn(f"{a} and {b} are nearly collinear (r = {value:+.3f}): they carry the same information and "
+                    "make XᵀX nearly singular; fit with one of them")
+    ranking = correlation.with_target(r, n, columns, target_name) if target_name else []
+    if top is not None:
+        ranking = ranking[:top]
+    if target_name is None and not matrix and output.value == "table":
+        render.info("no target column (life_expectancy) in this file: showing the matrix; "
+                    "give --target NAME to rank the columns", quiet)
+        matrix = True
+    title = f"{method.value.capitalize()} correlation"
+    if png:
+        from lifeexp_cli.cli import heatmap as correlation_plot
+
+        correlation_plot.write_heatmap(r, columns, png, f"{title} ({table.source.rsplit('/', 1)[-1]})")
+        render.info(f"Wrote {png}", quiet)
+    document = {
+        "method": method.value, "target": target_name, "columns": columns,
+        "ranking": [{"feature": f, "r": finite(v), "rows": k} for f, v, k in ranking],
+        "matrix": {"r": [[finite(v) for v in row] for row in r], "rows": n.tolist()} if matrix else None,
+        "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
+        "undefined": undefined,
+    }
+    show(document, output.value, title)
+
+
+def finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def show(document: dict, output: str, title: str) -> None:
+    if output == "json":
+        render.emit_json(document)
+        return
+    columns, heat = document["columns"], document["matrix"]
+    if output == "csv":
+        if heat is not None:
+            render.emit_csv([{"column": name, **dict(zip(columns, row))} for name, row in zip(columns, heat["r"])])
+        else:
+            render.emit_csv(document["ranking"])
+        return
+    if document["ranking"]:
+        render.table(f"{title} with {document['target']} (pairwise complete rows)",
+                     ["#", "feature", "r", "", "strength", "rows"],
+                     [[i + 1, row["feature"], colored(nan(row["r"])), bar(nan(row["r"])),
+                       strength(row["r"]) if row["r"] is not None else "undefined", row["rows"]]
+                      for i, row in enumerate(document["ranking"])])
+    if heat is not None:
+        show_matrix(columns, heat["r"], title)
+    if document["collinear_pairs"]:
+        render.table("Nearly collinear pairs (|r| > 0.95): keep one of each", ["a", "b", "r"],
+                     [[p["a"], p["b"], f"{p['r']:+.4f}"] for p in document["collinear_pairs"]])
+
+
+def nan(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def short(r: float | None) -> str:
+    """r in four characters: +.83, -.07, +1.0; — when undefined."""
+    if r is None:
+        return "  — "
+    if abs(r) >= 0.995:
+        return f"{r:+.1f}"
+    return f"{r:+.2f}".replace("0.", ".", 1)
+
+
+def show_matrix(columns: list[str], r: list[list[float | None]], title: str) -> None:
+    """A Rich heatmap: numbered columns (the row labels carry the names), cells colored by r."""
+    from rich.table import Table
+
+    grid = Table(title=f"{title} matrix", title_justify="left", header_style="bold", padding=(0, 0))
+    grid.add_column("", no_wrap=True)
+    for i in range(len(columns)):
+        grid.add_column(str(i + 1), justify="right", no_wrap=True)
+    for i, (name, row) in enumerate(zip(columns, r)):
+        cells = [f"[{cell_style(nan(v))}]{short(v)}[/]" for v in row]
+        grid.add_row(f"{i + 1:>2} {name} ", *cells)
+    render.out.print(grid)

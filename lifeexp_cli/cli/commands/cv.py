@@ -1,0 +1,104 @@
+"""`lifeexp cv`: K-fold cross-validation of a model specification, fold by fold."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lifeexp_cli.cli import render
+from lifeexp_cli.cli.commands.fit import training_bar
+from lifeexp_cli.cli.options import (DataOpt, FeaturesOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split,
+                                 SplitOpt, TargetOpt, model_options)
+
+FoldsOpt = Annotated[int, typer.Option(
+    "--folds", "-k", help="Number of folds K (each fold is held out once; by country, at most one per country).")]
+
+
+def describe_spec(spec) -> str:
+    scale = "unscaled" if spec.scale == "none" else f"{spec.scale} scaling"
+    intercept = "" if spec.intercept else ", no intercept"
+    extra = "".join(f", {k}={v}" for k, v in spec.options.items())
+    return f"{spec.kind}, {spec.solver}, {scale}, {spec.impute} imputation{intercept}{extra}"
+
+
+def fold_rows(design, folds: list, scores: list[dict]) -> list[dict]:
+    """Per fold: how many rows (and countries) were held out and trained on, and the scores."""
+    import numpy as np
+
+    rows = []
+    for i, (test, score) in enumerate(zip(folds, scores)):
+        rows.append({"fold": i + 1, "test_rows": int(len(test)),
+                     "test_groups": int(len(np.unique(design.groups[test]))),
+                     "train_rows": int(len(design.y) - len(test)), **score})
+    return rows
+
+
+@model_options
+def cv(
+    features: FeaturesOpt,
+    data: DataOpt = None,
+    target: TargetOpt = "life_expectancy",
+    spec: ModelSpec = None,
+    folds: FoldsOpt = 5,
+    split: SplitOpt = Split.country,
+    seed: SeedOpt = 0,
+    output: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+):
+    """K-fold cross-validation of a model specification: RMSE, MAE, R² per fold and mean ± std.
+
+    Fit on K−1 folds, score on the held-out fold, K times. Folds hold whole countries by default, so no
+    country is in training and test at once. Takes the model options of `fit`; nothing is saved.
+
+    Example:
+
+        lifeexp cv --features bmi,adult_mortality,hiv --folds 5
+
+        lifeexp cv --features gdp,income,schooling --scale standard --split random --format json
+    """
+    from lifeexp_cli.data import dataset
+    from lifeexp_cli.evaluate import metrics
+    from lifeexp_cli.prep import splits
+    from lifeexp_cli.evaluate import cross_validation
+
+    table, design = dataset.load_design(data, features, target)
+    for note in table.warnings:
+        render.warn(note)
+    target_name, names = design.target, design.features
+    held_out = splits.kfold(design.groups, folds, split.value, seed)
+    if split is Split.random and len(set(design.groups.tolist())) < len(design.groups):
+        render.info("--split random puts other years of a held-out country in training: the scores are "
+                    "optimistic (see README, country-grouped folds)", quiet)
+    groups = design.groups if split is Split.country else None  # a validation split (--val-size) by country
+    with training_bar(spec, quiet) as progress:
+        scores = cross_validation.scores_on_folds(design.X, design.y, names, spec, held_out, groups, progress)
+    summary = metrics.summarize(scores)
+    document = {"target": target_name, "features": names, "spec": spec.describe(), "k": folds,
+                "split": split.value, "seed": seed, "folds": fold_rows(design, held_out, scores),
+                **{key: summary[key] for key in ("rmse", "rmse_std", "mae", "mae_std", "r2", "r2_std")},
+                "rows": len(design.y), "dropped_target": design.dropped_target}
+    show(document, output.value, describe_spec(spec))
+
+
+def show(document: dict, output: str, spec_text: str) -> None:
+    if output == "json":
+        render.emit_json(document)
+        return
+    keys = ("rmse", "mae", "r2")
+    if output == "csv":
+        render.emit_csv(document["folds"] + [
+            {"fold": "mean", **{k: document[k] for k in keys}},
+            {"fold": "std", **{k: document[f"{k}_std"] for k in keys}}])
+        return
+    by = "countries" if document["split"] == "country" else "rows"
+    rows = [[f["fold"], f["test_groups"] if by == "countries" else "", f["test_rows"], f["train_rows"],
+             f["rmse"], f["mae"], f["r2"]] for f in document["folds"]]
+    rows.append(["mean ± std", "", "", ""] + [f"{render.fmt(document[k])} ± {render.fmt(document[k + '_std'], 2)}"
+                                               for k in keys])
+    render.table(f"{document['k']}-fold cross-validation by {by}: {document['target']} ~ "
+                 f"{', '.join(document['features'])} ({spec_text})",
+                 ["fold", "test countries", "test rows", "train rows", "RMSE", "MAE", "R²"], rows)
+    render.out.print(f"CV RMSE {document['rmse']:.3f} ± {document['rmse_std']:.3f} years over {document['k']} folds "
+                     f"(seed {document['seed']}; {document['rows']} rows with a target, "
+                     f"{document['dropped_target']} without)", highlight=False)

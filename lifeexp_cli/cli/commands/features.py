@@ -1,0 +1,36 @@
+"""`lifeexp features`: the features lifeexp knows, their aliases, meanings and units."""
+
+from __future__ import annotations
+
+from lifeexp_cli.data import catalog
+from lifeexp_cli.cli import render
+from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt
+
+
+def features(data: DataOpt = None, output: FormatOpt = Format.table):
+    """List every feature with its aliases, meaning and unit (from the WHO dataset's documentation).
+    With --data, list the columns of that file instead, marking which can be features.
+
+    Example:
+
+        lifeexp features
+
+        lifeexp features --data my.csv --format json
+    """
+    if data:
+        from lifeexp_cli.data import dataset
+
+        table = dataset.read_table(data)
+        usable = set(dataset.candidate_features(table.frame, catalog.DEFAULT_TARGET))
+        names = list(table.frame.columns)
+    else:
+        usable = set(catalog.WHO_FEATURES) - {catalog.DEFAULT_TARGET}
+        names = list(catalog.WHO_FEATURES)
+    rows = []
+    for name in names:
+        meaning, unit = catalog.describe(name)
+        role = ("target" if name == catalog.DEFAULT_TARGET else "group key" if name == catalog.GROUP_COLUMN
+                else "feature" if name in usable else "not numeric")
+        rows.append({"name": name, "aliases": ", ".join(catalog.aliases_of(name)), "role": role,
+                     "meaning": meaning, "unit": unit})
+    render.rows_output(rows, output.value, title="Features (use a name or an alias wherever a feature is named)")

@@ -1,0 +1,234 @@
+"""`lifeexp fit`: fit a model on the data and save it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from lifeexp_cli.cli import render
+from lifeexp_cli.errors import UsageError
+from lifeexp_cli.cli.options import (DataOpt, FeaturesOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split,
+                                 SplitOpt, TargetOpt, model_options)
+
+def training_bar(spec, quiet: bool):
+    """The progress bar for an iterative fit; nothing for an exact solver."""
+    import contextlib
+
+    from lifeexp_cli.optim import iterative
+
+    if not iterative.is_iterative(spec.solver):
+        return contextlib.nullcontext(None)
+    return render.training_progress(spec.options["epochs"], quiet, bool(spec.options.get("val_size")))
+
+
+@model_options
+def fit(
+    features: FeaturesOpt,
+    data: DataOpt = None,
+    target: TargetOpt = "life_expectancy",
+    spec: ModelSpec = None,
+    cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
+                                              show_default=False)] = None,
+    test_size: Annotated[Optional[float], typer.Option(
+        help="Hold out this share of countries (or rows) and score on them.", show_default=False)] = None,
+    split: SplitOpt = Split.country,
+    seed: SeedOpt = 0,
+    stream: Annotated[Optional[bool], typer.Option(
+        "--stream/--no-stream", help="Read the data in chunks with bounded memory (any size; no --cv or "
+                                     "--test-size). Default: stream files larger than 64 MiB.",
+        show_default=False)] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk when streaming.")] = 65_536,
+    name: Annotated[Optional[str], typer.Option(help="Save as models/NAME.joblib.", show_default=False)] = None,
+    out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
+    output: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+):
+    """Fit a linear model or a neural network and save it (parameters, scaler and imputation statistics)
+    as a joblib file.
+
+    Exact solvers (lstsq, normal) or iterative ones (gd, sgd, momentum, adam), which show a progress bar
+    on stderr, store their loss history, and scale features by default.
+
+    --model mlp trains a neural network the same way (standardized inputs,
+    ReLU, Adam, early stopping on 10% of the training countries).
+
+    Example:
+
+        lifeexp fit --features bmi --name tim-bmi --cv 5
+
+        lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
+
+        lifeexp fit --features bmi,adult_mortality,hiv --solver adam --lr 0.01 --name tim-adam
+
+        lifeexp fit --model mlp --features all --hidden 64,32 --activation relu --name net --cv 5
+
+        lifeexp fit --data big.csv --features bmi,adult_mortality,hiv --stream --name tim-big
+    """
+    from lifeexp_cli.linear import closed_form
+    from lifeexp_cli.data import dataset
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model import record as pipeline
+    from lifeexp_cli.model import streamed
+
+    if name and out:
+        raise UsageError("give either --name or --out, not both")
+    if cv is not None and test_size is not None:
+        raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
+    path = store.output_path(name, out)
+    closed = spec.kind == "linear" and spec.solver in closed_form.SOLVERS
+    if stream and (cv is not None or test_size is not None):
+        raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
+    if stream and not closed:
+        raise UsageError("--stream works with the exact solvers of a linear model (--solver lstsq or normal): "
+                         "iterative training needs the rows in memory")
+    if cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
+                                                                                   spec.solver):
+        record = streamed.fit_csv(data, features, target, spec, chunk_rows)
+        done = record["streamed"]
+        chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
+        passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
+        render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
+        written = store.save(record, path)
+        for note in record["warnings"]:
+            render.warn(note)
+        show_fit(record, str(written), output.value, quiet)
+        return
+    table, design = dataset.load_design(data, features, target)
+    for note in table.warnings:
+        render.warn(note)
+    early: list[str] = []
+
+    def warn_now(note: str) -> None:
+        early.append(note)
+        render.warn(note)
+
+    with training_bar(spec, quiet) as progress:
+        record = pipeline.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
+                                    data_sha256=table.sha256, source=table.source, progress=progress,
+                                    warn=warn_now)
+    written = store.save(record, path)
+    for note in record["warnings"]:
+        if note not in early:
+            render.warn(note)
+    show_fit(record, str(written), output.value, quiet)
+
+
+def fit_document(record: dict, path: str) -> dict:
+    rows = record["rows"]
+    return {
+        "model": path,
+        "target": record["target"],
+        "features": record["features"],
+        "solver": record["solver"],
+        "kind": record["kind"],
+        "coefficients": record.get("coefficients"),
+        "coefficients_scaled": record.get("coefficients_scaled"),
+        "metrics": record["metrics"],
+        "rows": {"train": rows["train"], "test": rows["test"], "dropped": rows["dropped"],
+                 "imputed": rows["imputed"]},
+        "condition_number": record["condition_number"],
+        "warnings": record["warnings"],
+        "network": record.get("network"),
+        **training_document(record.get("training")),
+        "streamed": record.get("streamed"),
+    }
+
+
+def training_document(training: dict | None) -> dict:
+    """The iterative run's keys of `fit --format json` (null for an exact solver)."""
+    training = training or {}
+    return {key: training.get(key) for key in ("epochs_run", "converged", "final_loss", "final_val_loss",
+                                               "kept_epoch", "loss_history", "val_loss_history")}
+
+
+def equation(record: dict) -> str:
+    coef = record["coefficients"]
+    terms = [f"{render.fmt(coef[f])}·{f}" for f in record["features"]]
+    if coef["intercept"] is not None:
+        terms.append(render.fmt(coef["intercept"]))
+    return f"{record['target']} = " + " + ".join(terms).replace("+ -", "− ")
+
+
+def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
+    if output == "json":
+        render.emit_json(fit_document(record, path))
+    elif output == "csv":
+        render.emit_csv(coefficient_rows(record))
+    if output != "table":
+        render.info(f"Saved {path}", quiet)
+        return
+    if "coefficients" in record:
+        render.out.print(equation(record), highlight=False)
+        render.rows_output(coefficient_rows(record), "table", title="Coefficients")
+    render.rows_output(metric_rows(record["metrics"]), "table", title="Metrics")
+    rows = record["rows"]
+    imputed = ", ".join(f"{f} {n}" for f, n in rows["imputed"].items() if n) or "none"
+    render.out.print(f"Rows: {rows['train']} used for training, {rows['test']} held out, {rows['dropped']} dropped "
+                     f"({rows['dropped_target']} without a target, {rows['dropped_missing']} with missing features); "
+                     f"imputed: {imputed}", highlight=False)
+    if record.get("condition_number") is not None:
+        render.out.print(f"Condition number of the design: {render.fmt(record['condition_number'])}",
+                         highlight=False)
+    if record.get("network"):
+        show_network(record)
+    if record.get("training"):
+        show_training(record)
+    render.info(f"Saved {path}", quiet)
+
+
+def show_training(record: dict) -> None:
+    run, options = record["training"], record["spec"]["options"]
+    if run["converged"]:
+        ending = (f"converged: no {run['monitored']} loss gain above --tol {options['tol']:g} for "
+                  f"--patience {options['patience']} epochs")
+    else:
+        ending = f"not converged within --epochs {options['epochs']}"
+    kept = "best" if options["restore_best"] else "last"
+    val = ""
+    if run.get("final_val_loss") is not None:
+        val = f", validation loss {render.fmt(run['final_val_loss'])} on {run.get('validation_rows')} set-aside rows"
+    render.out.print(f"Training: {record['solver']}, {run['epochs_run']} epochs ({ending}); θ from the {kept} "
+                     f"epoch ({run['kept_epoch']}), training loss (MSE) {render.fmt(run['final_loss'])}{val}",
+                     highlight=False)
+    render.out.print(f"Loss: {render.fmt(run['initial_loss'])} {render.sparkline(run['loss_history'])} "
+                     f"{render.fmt(run['loss_history'][-1])} (per epoch, log scale)", highlight=False)
+
+
+def show_network(record: dict) -> None:
+    from lifeexp_cli.nn import network
+
+    facts, options = record["network"], record["spec"]["options"]
+    render.out.print(f"Network: {network.architecture(facts)}, {facts['parameters']} parameters, "
+                     f"weight decay {render.fmt(options['weight_decay'])}", highlight=False)
+    run = record.get("training") or {}
+    if run.get("val_loss_history"):
+        best = min(run["val_loss_history"])
+        epoch = run["val_loss_history"].index(best) + 1
+        render.out.print(f"Best validation loss (MSE) {render.fmt(best)} (RMSE {best ** 0.5:.3g} years) at "
+                         f"epoch {epoch} of {run['epochs_run']}", highlight=False)
+
+
+def coefficient_rows(record: dict) -> list[dict]:
+    coef = record.get("coefficients") or {}
+    scaled = record.get("coefficients_scaled")
+    rows = []
+    for term in (["intercept"] if record["intercept"] else []) + record["features"]:
+        row = {"term": term, "coefficient": coef.get(term)}
+        if scaled:
+            row["scaled"] = scaled.get(term)
+        rows.append(row)
+    return rows
+
+
+def metric_rows(scores: dict) -> list[dict]:
+    rows = []
+    for where in ("train", "test", "cv"):
+        m = scores.get(where)
+        if not m:
+            continue
+        label = {"train": "training rows", "test": "held-out rows", "cv": f"{m.get('k', '')}-fold CV"}[where]
+        spread = (lambda key: f" ± {render.fmt(m[key + '_std'], 2)}") if where == "cv" else (lambda key: "")
+        rows.append({"on": label, "RMSE": render.fmt(m["rmse"]) + spread("rmse"),
+                     "MAE": render.fmt(m["mae"]) + spread("mae"), "R²": render.fmt(m["r2"]) + spread("r2")})
+    return rows

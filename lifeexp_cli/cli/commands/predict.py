@@ -1,0 +1,139 @@
+"""`lifeexp predict`: predictions for one person from options, or for CSV rows in a pipeline."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from lifeexp_cli.cli import render
+from lifeexp_cli.errors import UsageError
+from lifeexp_cli.cli.options import Format, ModelOpt, QuietOpt
+
+
+WIDE = 7  # more columns than this (inputs + prediction) are shown one per line
+
+
+def feature_options(args: list[str]) -> dict[str, float]:
+    """`--adult-mortality 53 --hiv=0.1` -> {'adult-mortality': 53.0, 'hiv': 0.1}."""
+    from lifeexp_cli.data.people import number
+
+    values: dict[str, float] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if not arg.startswith("--") or len(arg) < 3:
+            raise UsageError(f"unexpected argument {arg!r}: give features as --name value, e.g. --bmi 24.1")
+        key, eq, value = arg[2:].partition("=")
+        if not eq:
+            if i + 1 >= len(args):
+                raise UsageError(f"--{key} needs a value, e.g. --{key} 1.5")
+            value, i = args[i + 1], i + 1
+        if key in values:
+            raise UsageError(f"--{key} is given twice: give each feature once")
+        values[key] = number(value, f"--{key}")
+        i += 1
+    return values
+
+
+def predict(
+    ctx: typer.Context,
+    model: ModelOpt = "model",
+    input: Annotated[Optional[str], typer.Option(
+        "--input", "-i", help="CSV of rows to predict (- for stdin); written back with a predicted_<target> "
+                              "column.", show_default=False)] = None,
+    height: Annotated[Optional[float], typer.Option(help="Height in metres; with --weight gives BMI.",
+                                                    show_default=False)] = None,
+    weight: Annotated[Optional[float], typer.Option(help="Weight in kilograms; with --height gives BMI.",
+                                                    show_default=False)] = None,
+    strict: Annotated[bool, typer.Option(help="Fail instead of filling a left-out feature with its training "
+                                              "mean.")] = False,
+    output: Annotated[Optional[Format], typer.Option(
+        "--format", "-f", help="Output: table, json or csv. Default: table for one person, csv with --input.",
+        case_sensitive=False, show_default=False)] = None,
+    quiet: QuietOpt = False,
+):
+    """Predict life expectancy. Give each of the model's features as an option (--bmi 24.1, aliases
+    accepted), or a CSV of rows with --input.
+
+    Example:
+
+        lifeexp predict --model tim --bmi 24.1 --adult-mortality 53 --hiv 0.1
+
+        lifeexp predict --model tim-bmi --height 1.82 --weight 80
+
+        cat rows.csv | lifeexp predict --model tom --input - > predicted.csv
+    """
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model import prediction
+
+    record = store.load(model)
+    given = feature_options(ctx.args)
+    if input is not None:
+        if given or height is not None or weight is not None:
+            raise UsageError("give either --input or feature options, not both")
+        predict_batch(record, input, output.value if output else "csv", quiet)
+        return
+    if height is not None:
+        given["height"] = height
+    if weight is not None:
+        given["weight"] = weight
+    warnings: list[str] = []
+    values = prediction.resolve_inputs(record, given, warnings)
+    row = prediction.complete(record, values, strict, warnings)
+    for note in warnings:
+        render.warn(note)
+    result = {**dict(zip(record["features"], row)), "prediction": prediction.predict_one(record, row)}
+    output_format = output.value if output else "table"
+    title = f"{record['path']} predicts {record['target']}"
+    if output_format == "json":
+        render.emit_json([result])
+    elif output_format == "table" and len(result) > WIDE:
+        # Too many inputs for one row across the terminal: one line per input instead.
+        render.rows_output([{"input": k, "value": v} for k, v in result.items()], "table", title=title)
+    else:
+        render.rows_output([result], output_format, title=title)
+
+
+def write_json(rows) -> None:
+    """One JSON list streamed object by object (input cells as text, the prediction as a number)."""
+    first = True
+    for row in rows:
+        sys.stdout.write(("[\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))
+        first = False
+    sys.stdout.write("[]\n" if first else "\n]\n")
+
+
+def predict_batch(record: dict, source: str, output: str, quiet: bool) -> None:
+    from lifeexp_cli.model import prediction
+    from lifeexp_cli.errors import DataError
+
+    try:
+        stream = sys.stdin.buffer if source == "-" else open(source, "rb")
+    except FileNotFoundError:
+        raise DataError(f"--input file {source} does not exist: check the path") from None
+    except IsADirectoryError:
+        raise DataError(f"--input {source} is a directory: give a CSV file") from None
+    except OSError as exc:
+        raise DataError(f"cannot read --input {source}: {exc.strerror}") from None
+    counts: dict = {}
+    with stream:
+        head, sep, blocks = prediction.predict_blocks(record, stream, counts)
+        column = f"predicted_{record['target']}"
+        if output == "csv":
+            sys.stdout.flush()
+            prediction.write_csv(head, sep, blocks, column, sys.stdout.buffer)
+            sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
+        elif output == "json":
+            write_json(prediction.rows_as_dicts(head, sep, blocks, column))
+        else:
+            render.rows_output(list(prediction.rows_as_dicts(head, sep, blocks, column)), "table",
+                               title=f"{record['path']} predicts {record['target']}")
+    if counts["filled"]:
+        render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
+    if counts["outside"]:
+        render.warn(f"{counts['outside']} rows have values outside the training range (extrapolation)")
+    render.info(f"Predicted {counts['rows']} rows", quiet)

@@ -1,0 +1,144 @@
+"""`lifeexp select`: greedy forward feature selection by country-grouped cross-validated RMSE."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from lifeexp_cli.cli import render
+from lifeexp_cli.cli.commands.cv import FoldsOpt, describe_spec
+from lifeexp_cli.errors import UsageError
+from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt,
+                                 model_options)
+
+
+def fold_scorer(design, spec, folds, progress, groups=None):
+    """score(features) -> per-fold RMSE, on the same folds every time (groups: for a --val-size split)."""
+    import numpy as np
+
+    from lifeexp_cli.evaluate import cross_validation
+
+    column = {name: i for i, name in enumerate(design.features)}
+
+    def score(features: list[str]):
+        X = design.X[:, [column[f] for f in features]]
+        progress()
+        return np.array([s["rmse"] for s in cross_validation.scores_on_folds(X, design.y, features, spec, folds,
+                                                                         groups)])
+
+    return score
+
+
+@model_options
+def select(
+    data: DataOpt = None,
+    target: TargetOpt = "life_expectancy",
+    candidates: Annotated[str, typer.Option(
+        "--candidates", "-F", help="Comma-separated features to choose from (names or aliases), or 'all'.")] = "all",
+    max_features: Annotated[Optional[int], typer.Option(
+        "--max-features", "-K", help="Stop after this many features. Default: when no candidate lowers "
+                                     "the CV RMSE any more.", show_default=False)] = None,
+    folds: FoldsOpt = 5,
+    split: SplitOpt = Split.country,
+    seed: SeedOpt = 0,
+    spec: ModelSpec = None,
+    fit_name: Annotated[Optional[str], typer.Option(
+        "--fit", help="Fit the chosen set on all rows and save it as models/NAME.joblib.", show_default=False)]
+    = None,
+    output: FormatOpt = Format.table,
+    quiet: QuietOpt = False,
+):
+    """Greedy forward feature selection by country-grouped cross-validated RMSE, step by step.
+
+    At each step add the candidate that lowers the CV RMSE most (the same folds for every candidate, whole
+    countries per fold), and print the path. A candidate that nearly duplicates a chosen feature
+    (|r| > 0.95) is taken only if its gain beats the spread of that gain over the folds.
+
+    Example:
+
+        lifeexp select --max-features 3
+
+        lifeexp select --candidates bmi,gdp,hiv,schooling,income,adult_mortality --fit best --format json
+    """
+    from lifeexp_cli.evaluate import correlation
+    from lifeexp_cli.data import dataset
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model import record as pipeline
+    from lifeexp_cli.evaluate import selection
+    from lifeexp_cli.prep import splits
+
+    if max_features is not None and max_features < 1:
+        raise UsageError(f"--max-features must be at least 1, got {max_features}")
+    path = store.output_path(fit_name, None) if fit_name else None
+    table, design = dataset.load_design(data, candidates, target)
+    for note in table.warnings:
+        render.warn(note)
+    target_name, names = design.target, design.features
+    held_out = splits.kfold(design.groups, folds, split.value, seed)
+    r, _ = correlation.matrix(design.X)
+    pairs = correlation.collinear_pairs(r, names)
+    if pairs:
+        listed = "; ".join(f"{a} ~ {b} (r = {v:+.3f})" for a, b, v in pairs)
+        render.warn(f"near-duplicate candidates: {listed}. The second of a pair is added only when its gain "
+                    "beats the spread of that gain over the folds")
+    tried = {"sets": 0, "steps": 0}
+
+    def count():
+        tried["sets"] += 1
+
+    def progress(step: dict):
+        tried["steps"] += 1
+        render.info(f"step {tried['steps']}: + {step['feature']} -> CV RMSE {step['cv_rmse']:.3f}", quiet)
+
+    score = fold_scorer(design, spec, held_out, count, design.groups if split is Split.country else None)
+    result = selection.forward_select(score, names, max_features, selection.twins_of(pairs), on_step=progress)
+    document = {
+        "target": target_name, "features": result["features"],
+        "cv_rmse": result["path"][-1]["cv_rmse"], "cv_rmse_std": result["path"][-1]["cv_rmse_std"],
+        "fold_rmse": result["fold_rmse"], "path": result["path"], "skipped": result["skipped"],
+        "stopped": result["stopped"], "candidates": names,
+        "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
+        "k": folds, "split": split.value, "seed": seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
+        "model": None,
+    }
+    if path is not None:
+        final = dataset.design(table, result["features"], target_name)
+        record = pipeline.fit_model(final, spec, cv=folds, split=split.value, seed=seed,
+                                    data_sha256=table.sha256, source=table.source)
+        document["model"] = str(store.save(record, path))
+        for note in record["warnings"]:
+            render.warn(note)
+    show(document, output.value, describe_spec(spec), quiet)
+
+
+def gain_text(step: dict) -> str:
+    if step["gain"] is None:
+        return "—"
+    text = f"{render.fmt(step['gain'], 3)} ± {render.fmt(step['gain_spread'], 2)}"
+    return text if step["clear"] else f"{text} [dim](within the spread)[/dim]"
+
+
+def show(document: dict, output: str, spec_text: str, quiet: bool) -> None:
+    if output == "json":
+        render.emit_json(document)
+        return
+    if output == "csv":
+        render.emit_csv([{"step": i + 1, **step} for i, step in enumerate(document["path"])])
+        return
+    by = "countries" if document["split"] == "country" else "rows"
+    render.table(f"Forward selection by {document['k']}-fold CV RMSE (folds by {by}; {spec_text})",
+                 ["step", "feature added", "CV RMSE", "gain (paired over folds)"],
+                 [[i + 1, step["feature"], f"{render.fmt(step['cv_rmse'])} ± {render.fmt(step['cv_rmse_std'], 2)}",
+                   gain_text(step)] for i, step in enumerate(document["path"])])
+    if document["skipped"]:
+        render.table("Near-duplicates passed over (gain not larger than its spread over folds)",
+                     ["step", "feature", "twin of", "r", "gain"],
+                     [[s["step"], s["feature"], s["twin"], f"{s['r']:+.3f}",
+                       f"{render.fmt(s['gain'], 3)} ± {render.fmt(s['gain_spread'], 2)}"]
+                      for s in document["skipped"]])
+    render.out.print(f"Chosen: {', '.join(document['features'])} — CV RMSE {document['cv_rmse']:.3f} ± "
+                     f"{document['cv_rmse_std']:.3f} years ({document['stopped']}; "
+                     f"{document['models_fitted']} models fitted)", highlight=False)
+    if document["model"]:
+        render.info(f"Saved {document['model']}", quiet)

@@ -1,0 +1,142 @@
+"""The command line: Typer subcommands, and the one place where errors become messages and exit codes.
+
+Commands live in `lifeexp_cli/cli/commands/`, one module each; they parse options, call the library and
+render. Heavy modules (pandas, joblib, matplotlib) are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import warnings
+from typing import Annotated, Optional
+
+import typer
+from typer._click import exceptions as click_errors
+from typer.core import TyperGroup
+
+from lifeexp_cli import __version__
+from lifeexp_cli.cli.commands import data
+from lifeexp_cli.cli.commands.backprop import backprop
+from lifeexp_cli.cli.commands.compare import compare
+from lifeexp_cli.cli.commands.corr import corr
+from lifeexp_cli.cli.commands.cv import cv
+from lifeexp_cli.cli.commands.evaluate import evaluate
+from lifeexp_cli.cli.commands.features import features
+from lifeexp_cli.cli.commands.fit import fit
+from lifeexp_cli.cli.commands.plot import plot
+from lifeexp_cli.cli.commands.predict import predict
+from lifeexp_cli.cli.commands.select import select
+from lifeexp_cli.errors import LifeexpError
+
+
+
+class LifeexpGroup(TyperGroup):
+    """Usage errors as one line (`Error: ... (see lifeexp fit --help)`), exit 2, instead of a boxed panel."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                                standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError:
+            code = 0  # Typer's formatter already printed the help while building this exception
+        except click_errors.ClickException as exc:
+            from lifeexp_cli.cli import render
+
+            where = f" (see {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
+            render.error(exc.format_message().replace("\n", " ") + where)
+            code = 2 if isinstance(exc, click_errors.UsageError) else 1
+        except typer.Abort:
+            from lifeexp_cli.cli import render
+
+            render.error("interrupted (Ctrl-C): a model file is only ever replaced whole, never half-written")
+            code = 130
+        if not standalone_mode:
+            return code
+        flush_stdout()
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def flush_stdout() -> None:
+    """Flush now so a reader that went away (`| head -1`) ends the run quietly, not with a warning at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+app = typer.Typer(
+    name="lifeexp",
+    cls=LifeexpGroup,
+    help="Predict life expectancy with linear regression and small neural networks, and show why a model "
+         "is better. Data: --data FILE or $LIFEEXP_DATA (the WHO Life Expectancy CSV).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def guarded(command):
+    """Turn library errors into one red line on stderr and their exit code; Ctrl-C into exit 130."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        from lifeexp_cli.cli import render
+
+        try:
+            with warnings.catch_warnings():
+                # numpy's overflow/invalid-value chatter: results say what went wrong in our own words
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return command(*args, **kwargs)
+        except LifeexpError as exc:
+            render.error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            render.error("interrupted (Ctrl-C): a model file is only ever replaced whole, never half-written")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            flush_stdout()
+            raise typer.Exit(0) from None
+
+    return run
+
+
+def version_callback(value: bool):
+    if value:
+        typer.echo(f"lifeexp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=version_callback, is_eager=True, help="Print the version and exit.")] = None,
+):
+    """Predict life expectancy with linear regression and small neural networks."""
+
+
+EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+app.command("fit", short_help="Fit a model and save it.")(guarded(fit))
+app.command("eval", short_help="Score a saved model on data.")(guarded(evaluate))
+app.command("predict", context_settings=EXTRA_ARGS,
+            short_help="Predict for a person or for CSV rows.")(guarded(predict))
+app.command("compare", short_help="Tim's and Tom's models side by side.")(guarded(compare))
+app.command("features", short_help="Feature names, aliases, meanings, units.")(guarded(features))
+app.command("cv", short_help="Cross-validate a model specification.")(guarded(cv))
+app.command("corr", short_help="Correlations with the target, and the matrix.")(guarded(corr))
+app.command("select", short_help="Greedy forward feature selection by CV.")(guarded(select))
+
+data_app = typer.Typer(name="data", help="Look at a CSV before fitting: columns, missing values, statistics.",
+                       no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
+data_app.command("info", short_help="Columns, types, missing values.")(guarded(data.info))
+data_app.command("describe", short_help="Summary statistics per column.")(guarded(data.describe))
+app.add_typer(data_app, name="data", short_help="Look at a CSV: info and describe.")
+app.command("plot", short_help="Draw a model as PNG files.")(guarded(plot))
+app.command("backprop", short_help="Backpropagation worked by hand.")(guarded(backprop))
+
+
+def main() -> None:
+    app()

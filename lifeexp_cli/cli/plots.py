@@ -1,0 +1,83 @@
+"""PNG pictures of a model: the fitted line, the loss curve, predicted vs actual and residuals.
+
+matplotlib is imported here only, and this module only by `lifeexp plot`, so no other command pays for it.
+Figures are drawn with the Agg canvas directly (no pyplot, no display, no global state) and written
+atomically: a temporary file in the same folder, renamed over the target.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from lifeexp_cli.model.atomic_file import write_atomically
+from lifeexp_cli.errors import DataError
+
+DPI = 100
+SIZE = (8.0, 5.0)  # inches: 800 × 500 pixels
+WIDE = (12.0, 5.0)  # two panels: 1200 × 500 pixels
+POINTS = {"s": 10, "alpha": 0.35, "linewidths": 0}
+
+
+def _figure(size) -> Figure:
+    figure = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def save(figure: Figure, path: Path) -> Path:
+    """Write the PNG atomically, like a model file: never a half-drawn picture at `path`."""
+    return write_atomically(Path(path), lambda stream: figure.savefig(stream, format="png", dpi=DPI), DataError)
+
+
+def fit_figure(x: np.ndarray, y: np.ndarray, grid: np.ndarray, curve: np.ndarray, *, feature: str,
+               target: str, label: str, title: str) -> Figure:
+    """The data as a scatter and the model's prediction over the feature's range (the lecture's figures)."""
+    figure = _figure(SIZE)
+    ax = figure.subplots()
+    ax.scatter(x, y, color="tab:blue", label=f"{len(y)} rows with {feature}", **POINTS)
+    ax.plot(grid, curve, color="tab:red", linewidth=2, label=label)
+    ax.set(xlabel=feature, ylabel=target, title=title)
+    ax.legend(loc="best")
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def loss_figure(history: list[float], val_history: list[float] | None, *, kept_epoch: int | None,
+                title: str) -> Figure:
+    """Loss per epoch on a log scale, with the validation loss and the epoch whose θ was kept."""
+    figure = _figure(SIZE)
+    ax = figure.subplots()
+    epochs = np.arange(1, len(history) + 1)
+    ax.plot(epochs, history, color="tab:blue", label="training loss (MSE)")
+    if val_history:
+        ax.plot(epochs, val_history, color="tab:orange", label="validation loss (MSE)")
+    if kept_epoch:
+        ax.axvline(kept_epoch, color="gray", linestyle="--", linewidth=1, label=f"θ kept (epoch {kept_epoch})")
+    ax.set_yscale("log")
+    ax.set(xlabel="epoch", ylabel="loss J(θ) = mean (ŷ − y)²", title=title)
+    ax.legend(loc="best")
+    ax.grid(alpha=0.3, which="both")
+    return figure
+
+
+def residuals_figure(y: np.ndarray, yhat: np.ndarray, *, target: str, title: str) -> Figure:
+    """Left: predicted against actual, with the line of perfect predictions. Right: residuals y − ŷ."""
+    figure = _figure(WIDE)
+    left, right = figure.subplots(1, 2)
+    low, high = float(min(y.min(), yhat.min())), float(max(y.max(), yhat.max()))
+    left.scatter(y, yhat, color="tab:blue", **POINTS)
+    left.plot([low, high], [low, high], color="tab:red", linewidth=1.5, label="ŷ = y")
+    left.set(xlabel=f"actual {target}", ylabel=f"predicted {target}", title="Predicted vs actual")
+    left.legend(loc="best")
+    residual = y - yhat
+    right.scatter(yhat, residual, color="tab:blue", **POINTS)
+    right.axhline(0.0, color="tab:red", linewidth=1.5)
+    right.set(xlabel=f"predicted {target}", ylabel="residual y − ŷ", title="Residuals")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    figure.suptitle(title)
+    return figure

@@ -1,0 +1,143 @@
+"""Everything that reaches the terminal: tables and documents on stdout, messages on stderr.
+
+Rich is imported on first use (`render.out`, `render.err`, a table), so commands that only write JSON
+or CSV, such as `predict` in a pipeline, never pay for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import math
+import sys
+
+from lifeexp_cli.model.plain import plain
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+_consoles: dict = {}
+
+
+def _console(name: str):
+    if name not in _consoles:
+        from rich.console import Console
+
+        _consoles[name] = Console(stderr=name == "err", soft_wrap=True)
+    return _consoles[name]
+
+
+def __getattr__(name: str):
+    """`render.out` (stdout) and `render.err` (stderr): Rich consoles, created when first used."""
+    if name in ("out", "err"):
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def fmt(value, digits: int = 4) -> str:
+    """Numbers with `digits` significant digits; None as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:.{digits}e}"
+    return str(value)
+
+
+def warn(message: str) -> None:
+    _console("err").print(f"[yellow]Warning:[/yellow] {message}", highlight=False, markup=True)
+
+
+def info(message: str, quiet: bool = False) -> None:
+    if not quiet:
+        _console("err").print(message, highlight=False)
+
+
+def error(message: str) -> None:
+    _console("err").print(f"[bold red]Error:[/bold red] {message}", highlight=False)
+
+
+def emit_json(document) -> None:
+    sys.stdout.write(json.dumps(plain(document), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+
+
+def emit_csv(rows: list[dict]) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+
+
+def table(title: str | None, columns: list[str], rows: list[list]) -> None:
+    from rich.table import Table
+
+    grid = Table(title=title, title_justify="left", header_style="bold")
+    for name in columns:
+        grid.add_column(name)
+    for row in rows:
+        grid.add_row(*[fmt(v) if not isinstance(v, str) else v for v in row])
+    _console("out").print(grid)
+
+
+def rows_output(rows: list[dict], output: str, title: str | None = None) -> None:
+    """One function for every command that emits rows: a Rich table, a JSON list, or CSV."""
+    if output == "json":
+        emit_json(rows)
+    elif output == "csv":
+        emit_csv(rows)
+    else:
+        columns = list(rows[0]) if rows else []
+        table(title, columns, [[row[c] for c in columns] for row in rows])
+
+
+def sparkline(values: list[float]) -> str:
+    """A one-line picture of a curve (log-scaled, since losses fall by orders of magnitude)."""
+    finite = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not finite:
+        return ""
+    if len(finite) > 60:
+        step = len(finite) / 60
+        finite = [finite[int(i * step)] for i in range(60)] + [finite[-1]]
+    logs = [math.log10(v) for v in finite]
+    low, high = min(logs), max(logs)
+    span = (high - low) or 1.0
+    return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in logs)
+
+
+@contextlib.contextmanager
+def training_progress(epochs: int, quiet: bool = False, validation: bool = False):
+    """One Rich progress bar on stderr for iterative training, reused by every fit of a run.
+
+    Yields progress(label) -> on_epoch(epoch, train_loss, val_loss), or None when quiet: each call to
+    progress restarts the bar under a new label ("fit", "fold 2/5"), so cross-validation draws one bar
+    with a fold counter rather than one bar per fold.
+    """
+    if quiet:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = [TextColumn("{task.description:>9}"), BarColumn(bar_width=30),
+               TextColumn("epoch {task.completed:>5.0f}/{task.total:.0f}"), TextColumn("loss {task.fields[loss]}")]
+    if validation:
+        columns.append(TextColumn("val {task.fields[val]}"))
+    columns += [TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
+    with Progress(*columns, console=_console("err"), transient=True) as bar:
+        task = bar.add_task("fit", total=epochs, loss="—", val="—")
+
+        def progress(label: str):
+            bar.reset(task, total=epochs, description=label, loss="—", val="—")
+
+            def on_epoch(epoch: int, train_loss: float, val_loss: float | None) -> None:
+                bar.update(task, completed=epoch, loss=fmt(train_loss),
+                           val=fmt(val_loss) if val_loss is not None else "—")
+
+            return on_epoch
+
+        yield progress

@@ -1,0 +1,239 @@
+"""Reading CSV data and turning named columns into numeric arrays.
+
+The WHO file is read as published (stray spaces in headers, CRLF); every column name is made canonical
+(`catalog.canonical`). `status` becomes 0/1; `country` is kept only as the group key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from lifeexp_cli.data import catalog
+from lifeexp_cli.errors import DataError, ModelError, UsageError
+
+DATA_ENV = "LIFEEXP_DATA"
+PUBLIC_SOURCE = "Kaggle 'Life Expectancy (WHO)', kaggle.com/kumarajarshi/life-expectancy-who"
+STATUS_CODES = {"developed": 1.0, "developing": 0.0}
+SNIFF_BYTES = 1 << 16
+LARGEST_VALUE = 1e100  # beyond this, squares overflow float64 in any least-squares method
+
+
+@dataclass
+class Table:
+    """A CSV read into memory: canonical column names, where it came from and its fingerprint."""
+
+    frame: pd.DataFrame
+    source: str
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Design:
+    """Numeric arrays for one target and feature list; rows whose target is missing are already dropped."""
+
+    X: np.ndarray  # (n, p) float64, NaN where a value is missing
+    y: np.ndarray  # (n,)
+    groups: np.ndarray  # (n,) group key per row (country, or the row number when there is none)
+    rows: np.ndarray  # (n,) row positions in the file
+    features: list[str]
+    target: str
+    dropped_target: int
+
+
+def locate(data: str | None) -> str:
+    """`--data` wins, then $LIFEEXP_DATA; `-` means stdin."""
+    source = data or os.environ.get(DATA_ENV)
+    if not source:
+        raise UsageError(f"no data given: pass --data PATH (or - for stdin) or set {DATA_ENV} "
+                         f"(the dataset is {PUBLIC_SOURCE})")
+    return source
+
+
+def check_text(head: bytes, source: str) -> None:
+    """Fail fast on binary data: look at the first block only, before reading (or parsing) the rest."""
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    if b"\x00" in head or controls > len(head) // 100:
+        raise DataError(f"{source} is binary data, not a CSV text file: check the path given to --data")
+    if len(head) == SNIFF_BYTES and b"\n" not in head:
+        raise DataError(f"{source} has no line break in its first {SNIFF_BYTES} bytes: it is not a CSV file")
+
+
+def read_source(source: str) -> bytes:
+    where = "stdin" if source == "-" else source
+    if source != "-" and os.path.isdir(source):
+        raise DataError(f"{source} is a directory: pass the CSV file inside it with --data")
+    try:
+        with (open(source, "rb") if source != "-" else contextlib.nullcontext(sys.stdin.buffer)) as handle:
+            head = handle.read(SNIFF_BYTES)
+            check_text(head, where)
+            return head + handle.read()
+    except FileNotFoundError:
+        raise DataError(f"data file {source} does not exist: check the path given to --data "
+                        f"or ${DATA_ENV}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {source}: {exc.strerror}") from None
+
+
+def decode(raw: bytes, source: str) -> tuple[str, list[str]]:
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        note = f"{source} is not UTF-8; read it as Latin-1"
+        return raw.decode("latin-1"), [note]
+
+
+def sniff_separator(text: str) -> str:
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+def parse_csv(text: str, source: str) -> pd.DataFrame:
+    if not text.strip():
+        raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text), skipinitialspace=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(f"{source} is not a readable CSV ({first}): check the file, or its separator") from None
+    if frame.shape[0] == 0:
+        raise DataError(f"{source} has a header but no data rows")
+    names = [catalog.canonical(str(c)) for c in frame.columns]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DataError(f"{source} has several columns named {', '.join(duplicates)} once made canonical: "
+                        "rename them")
+    frame.columns = names
+    return frame
+
+
+def read_table(data: str | None) -> Table:
+    """Locate, read, fingerprint and parse a CSV."""
+    source = locate(data)
+    raw = read_source(source)
+    text, warnings = decode(raw, "stdin" if source == "-" else source)
+    frame = parse_csv(text, "stdin" if source == "-" else source)
+    return Table(frame, source, hashlib.sha256(raw).hexdigest(), warnings)
+
+
+def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as float64 with NaN for blanks; `status` text becomes 0/1; other text, infinities and
+    values beyond LARGEST_VALUE are errors."""
+    return check_magnitude(name, _numeric_values(frame, name))
+
+
+def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
+    column = frame[name]
+    if name == catalog.STATUS_COLUMN and not pd.api.types.is_numeric_dtype(column):
+        codes = column.map(lambda v: STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v) else np.nan)
+        unknown = column[codes.isna() & column.notna()]
+        if len(unknown):
+            raise DataError(f"column status has value {unknown.iloc[0]!r}: expected Developed or Developing")
+        return codes.to_numpy(dtype=float)
+    if pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=float)
+    if pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=float)
+    values = pd.to_numeric(column, errors="coerce")
+    bad = column[values.isna() & column.notna() & (column.astype(str).str.strip() != "")]
+    if len(bad):
+        sample = str(bad.iloc[0])
+        hint = " (decimal comma? use a dot)" if "," in sample else ""
+        raise DataError(f"column {name} has a non-numeric value {sample!r} in row {bad.index[0] + 2}"
+                        f"{hint}: fix it or leave the cell empty")
+    return values.to_numpy(dtype=float)
+
+
+def is_numeric_column(frame: pd.DataFrame, name: str) -> bool:
+    if name == catalog.STATUS_COLUMN:
+        return True
+    column = frame[name]
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return True
+    present = column.dropna()
+    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().all()
+
+
+def mostly_numeric(column: pd.Series) -> bool:
+    """More than half of the present cells are numbers: a numeric column with a few bad cells."""
+    present = column.dropna()
+    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() > 0.5
+
+
+def candidate_features(frame: pd.DataFrame, target: str) -> list[str]:
+    """Every column usable as a feature: the numeric ones plus status, never the target or the group key."""
+    return [c for c in frame.columns
+            if c != target and c not in catalog.NON_FEATURES and is_numeric_column(frame, c)]
+
+
+def resolve_target(frame: pd.DataFrame, target: str) -> str:
+    return catalog.resolve(target, list(frame.columns), what="target column")
+
+
+def resolve_features(frame: pd.DataFrame, spec: str | list[str], target: str) -> list[str]:
+    """`all` means every numeric column plus status; otherwise names or aliases, comma-separated."""
+    usable = candidate_features(frame, target)
+    if isinstance(spec, str) and spec.strip().lower() == "all":
+        if not usable:
+            raise DataError("the data has no numeric column besides the target: nothing to fit on")
+        return usable
+    names = catalog.resolve_many(spec, list(frame.columns))
+    for name in names:
+        if name == target:
+            raise UsageError(f"{target} is the target (--target): it cannot also be a feature")
+        if name == catalog.GROUP_COLUMN:
+            raise UsageError("country is the group key for splits, never a feature: leave it out of --features")
+        if name not in usable:
+            if mostly_numeric(frame[name]):
+                numeric_column(frame, name)  # raises, naming the bad cell
+            raise DataError(f"column {name} is not numeric: pick numeric features (see `lifeexp features`)")
+    return names
+
+
+def check_magnitude(name: str, values: np.ndarray) -> np.ndarray:
+    present = values[~np.isnan(values)]
+    if np.isinf(present).any():
+        raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
+    if present.size and np.abs(present).max() > LARGEST_VALUE:
+        raise DataError(f"column {name} holds {np.abs(present).max():.3g}, too large to compute with (limit "
+                        f"{LARGEST_VALUE:.0e}): check the data or rescale that column")
+    return values
+
+
+def design(table: Table, features: list[str], target: str) -> Design:
+    """Arrays for fitting: drop rows whose target is missing, keep NaN in features for imputation."""
+    frame = table.frame
+    y = numeric_column(frame, target)
+    X = np.column_stack([numeric_column(frame, f) for f in features]) if features else np.empty((len(y), 0))
+    keep = np.isfinite(y)
+    if catalog.GROUP_COLUMN in frame.columns:
+        groups = frame[catalog.GROUP_COLUMN].astype(str).to_numpy()
+    else:
+        groups = np.arange(len(y)).astype(str)
+    rows = np.flatnonzero(keep)
+    return Design(X[keep], y[keep], groups[keep], rows, features, target, int((~keep).sum()))
+
+
+def load_design(data: str | None, features: str | list[str], target: str) -> tuple[Table, Design]:
+    """Read the data and build the arrays for `features` (names, aliases or 'all') and `target`."""
+    table = read_table(data)
+    target_name = resolve_target(table.frame, target)
+    return table, design(table, resolve_features(table.frame, features, target_name), target_name)
+
+
+def design_for_model(table: Table, record: dict, use: str) -> Design:
+    """The arrays a saved model needs from `table`; a missing column is a ModelError saying how to `use` it."""
+    missing = [c for c in [record["target"], *record["features"]] if c not in table.frame.columns]
+    if missing:
+        raise ModelError(f"model {record['path']} needs column(s) {', '.join(missing)} that the data lacks: "
+                         f"{use} data like the data it was fitted on")
+    return design(table, record["features"], record["target"])

@@ -1,0 +1,80 @@
+"""Greedy forward feature selection by cross-validated RMSE.
+
+Start from no feature. At each step, score every remaining candidate added to the chosen set by its
+CV RMSE over the same folds, and add the best. Stop at `max_features`, or when no candidate lowers the
+CV RMSE.
+
+Near-duplicates: a candidate that nearly repeats a chosen feature (|r| > 0.95 between them, e.g. infant
+deaths and under-five deaths) adds little information but makes the fit unstable. It is taken only when
+its gain — the mean over folds of the drop in RMSE, paired fold by fold — is larger than the spread of
+that drop over the folds; otherwise the next-best candidate is considered.
+
+The scorer is passed in (`score(features) -> per-fold RMSE`), so this module knows nothing of fitting.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from lifeexp_cli.evaluate import comparison as paired_comparison
+
+Scorer = Callable[[list[str]], np.ndarray]
+
+
+def twins_of(pairs: list[tuple[str, str, float]]) -> dict[str, dict[str, float]]:
+    """{feature: {near-duplicate: r}} from (a, b, r) pairs."""
+    twins: dict[str, dict[str, float]] = {}
+    for a, b, r in pairs:
+        twins.setdefault(a, {})[b] = r
+        twins.setdefault(b, {})[a] = r
+    return twins
+
+
+def forward_select(score: Scorer, candidates: list[str], max_features: int | None = None,
+                   twins: dict[str, dict[str, float]] | None = None,
+                   on_step: Callable[[dict], None] | None = None) -> dict:
+    """Returns `features` (in the order added), `fold_rmse` of that set, `path` (one entry per step:
+    `feature`, `cv_rmse`, `cv_rmse_std`, `gain`, `gain_spread`, `clear` — gain larger than its spread),
+    `skipped` near-duplicates (`step`, `feature`, `twin`, `r`, `gain`, `gain_spread`) and `stopped` (why
+    the search ended). `on_step(entry)` is called after each step (progress)."""
+    twins = twins or {}
+    limit = len(candidates) if max_features is None else min(max_features, len(candidates))
+    chosen: list[str] = []
+    remaining = list(candidates)
+    current: np.ndarray | None = None
+    path, skipped = [], []
+    stopped = f"reached --max-features {max_features}" if max_features is not None else "every candidate is in the set"
+    while len(chosen) < limit:
+        tried = {c: np.asarray(score(chosen + [c]), dtype=float) for c in remaining}
+        pick = None
+        for c in sorted(remaining, key=lambda name: (tried[name].mean(), remaining.index(name))):
+            if current is not None and not tried[c].mean() < current.mean():
+                break
+            twin = next((s for s in chosen if s in twins.get(c, {})), None)
+            if current is not None and twin is not None:
+                gain = paired_comparison.difference(tried[c], current)
+                if not gain["clear"]:
+                    skipped.append({"step": len(chosen) + 1, "feature": c, "twin": twin, "r": twins[c][twin],
+                                    "gain": gain["difference"], "gain_spread": gain["spread"]})
+                    continue
+            pick = c
+            break
+        if pick is None:
+            stopped = "no remaining candidate lowers the CV RMSE" + (
+                " by more than the spread (near-duplicates)" if skipped and skipped[-1]["step"] == len(chosen) + 1
+                else "")
+            break
+        gain = paired_comparison.difference(tried[pick], current) if current is not None else None
+        path.append({"feature": pick, "cv_rmse": float(tried[pick].mean()),
+                     "cv_rmse_std": paired_comparison.spread(tried[pick]),
+                     "gain": gain["difference"] if gain else None, "gain_spread": gain["spread"] if gain else None,
+                     "clear": gain["clear"] if gain else None})
+        if on_step is not None:
+            on_step(path[-1])
+        chosen.append(pick)
+        remaining.remove(pick)
+        current = tried[pick]
+    return {"features": chosen, "fold_rmse": [] if current is None else current.tolist(), "path": path,
+            "skipped": skipped, "stopped": stopped}

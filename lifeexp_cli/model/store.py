@@ -1,0 +1,227 @@
+"""The model record and its file: a joblib-compatible pickle, written atomically; read without running code.
+
+A model file is a joblib file holding one dict of plain values: str, int, float, bool, None, lists and
+dicts. For such a value joblib.dump writes exactly the bytes of pickle protocol 4, so lifeexp writes them
+with the standard library and never imports joblib (about 0.1-0.2 s of start-up); `joblib.load` reads
+the files as before. Loading uses a restricted unpickler that refuses every global lookup, so a crafted
+file cannot name a callable to run (the only way pickle executes code).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import pickle
+from importlib.util import find_spec
+from pathlib import Path
+
+from lifeexp_cli.errors import ModelError
+from lifeexp_cli.model.plain import plain
+
+FORMAT = "lifeexp-model"
+FORMAT_VERSION = 1
+MAX_MODEL_BYTES = 64 * 1024 * 1024
+REQUIRED = ("format", "format_version", "kind", "target", "features", "intercept", "params", "metrics")
+MODELS_DIR = "models"
+PICKLE_PROTOCOL = 4  # what joblib.dump writes for a plain dict (its default, pickle.DEFAULT_PROTOCOL, on 3.11)
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Unpickler that only rebuilds plain containers and scalars: no class, no function, no reduce."""
+
+    def find_class(self, module, name):
+        raise ModelError(f"refusing to load: the file asks to import {module}.{name}, "
+                         "which a lifeexp model never does (it may run code); refit the model")
+
+
+def record_header(spec, target: str, features: list[str]) -> dict:
+    """The keys every model record starts with: format, versions, time, and what was fitted how."""
+    import datetime as dt
+
+    from lifeexp_cli import __version__
+
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "lifeexp_version": __version__,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "kind": spec.kind,
+        "target": target,
+        "features": features,
+        "intercept": spec.intercept,
+        "solver": spec.solver,
+        "spec": spec.describe(),
+    }
+
+
+def shipped_dir() -> Path | None:
+    """The models that travel with the package (`models/` in the source tree)."""
+    spec = find_spec("lifeexp_cli.shipped")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def resolve(model: str) -> Path:
+    """A path as given, else `./models/NAME.joblib`, else the shipped model of that name."""
+    given = Path(model)
+    if given.suffix == ".joblib" or given.parent != Path(".") or given.exists():
+        return given
+    local = Path(MODELS_DIR) / f"{model}.joblib"
+    if local.exists():
+        return local
+    shipped = shipped_dir()
+    if shipped is not None and (shipped / f"{model}.joblib").exists():
+        return shipped / f"{model}.joblib"
+    return local
+
+
+def output_path(name: str | None, out: str | None) -> Path:
+    if out:
+        return Path(out)
+    return Path(MODELS_DIR) / f"{name or 'model'}.joblib"
+
+
+def save(record: dict, path: Path) -> Path:
+    """Write the record atomically (temporary file, fsync, rename): a failed run leaves the old model."""
+    from lifeexp_cli.model.atomic_file import write_atomically
+
+    path = Path(path)
+    if path.is_dir():
+        raise ModelError(f"--out {path} is a directory: give a file path such as {path}/model.joblib")
+    return write_atomically(path, lambda stream: pickle.dump(plain(record), stream, protocol=PICKLE_PROTOCOL),
+                            ModelError)
+
+
+# Everything a dict of str/int/float/bool/None/lists/dicts pickles to. Anything else (GLOBAL, REDUCE,
+# BUILD, persistent ids, ...) has no business in a model file.
+PLAIN_OPCODES = frozenset({
+    "PROTO", "FRAME", "STOP", "MARK", "POP", "POP_MARK", "DUP", "MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT",
+    "GET", "BINGET", "LONG_BINGET", "NONE", "NEWTRUE", "NEWFALSE", "INT", "BININT", "BININT1", "BININT2",
+    "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT", "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE",
+    "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8", "EMPTY_LIST", "APPEND", "APPENDS", "LIST",
+    "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS",
+})
+
+
+MEMO_OPCODES = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "GET", "BINGET", "LONG_BINGET"})
+
+
+def check_opcodes(raw: bytes, where: str) -> None:
+    """Walk the pickle's opcodes without building anything: only plain-data opcodes may appear, and
+    every declared length must fit in the file (a forged length would otherwise make the C unpickler
+    allocate that many bytes before finding out)."""
+    import pickletools
+
+    try:
+        for opcode, arg, _ in pickletools.genops(raw):
+            if opcode.name not in PLAIN_OPCODES:
+                raise ModelError(f"refusing to load {where}: it holds the pickle instruction {opcode.name}, "
+                                 "which a lifeexp model never does (it can run code); refit the model")
+            if opcode.name in MEMO_OPCODES and not 0 <= int(arg) < len(raw):
+                # A forged memo index makes the C unpickler grow its memo table to that size.
+                raise ValueError("memo index out of range")
+    except ModelError:
+        raise
+    except Exception:
+        raise ModelError(f"{where} is not a lifeexp model (corrupt or truncated): refit it with `lifeexp fit`") \
+            from None
+
+
+def loads(raw: bytes, where: str = "model file") -> dict:
+    """Parse and check a model file's bytes; any problem is a one-line ModelError."""
+    if not raw:
+        raise ModelError(f"{where} is empty: refit it with `lifeexp fit`")
+    check_opcodes(raw, where)
+    try:
+        record = _PlainUnpickler(io.BytesIO(raw)).load()
+    except ModelError:
+        raise
+    except Exception:
+        raise ModelError(f"{where} is not a lifeexp model (corrupt or truncated): refit it with `lifeexp fit`") \
+            from None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise ModelError(f"{where} is not a lifeexp model: refit it with `lifeexp fit`")
+    version = record.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelError(f"{where} has model format version {version}, this lifeexp reads up to "
+                         f"{FORMAT_VERSION}: upgrade lifeexp or refit the model")
+    missing = [key for key in REQUIRED if key not in record]
+    if missing:
+        raise ModelError(f"{where} lacks {', '.join(missing)}: refit it with `lifeexp fit`")
+    problem = schema_problem(record)
+    if problem:
+        raise ModelError(f"{where} is damaged ({problem}): refit it with `lifeexp fit`")
+    return record
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numbers(value, length: int | None = None) -> bool:
+    return (isinstance(value, list) and (length is None or len(value) == length)
+            and all(_is_number(v) for v in value))
+
+
+def _linear_problem(params: dict, p: int) -> str | None:
+    if not _numbers(params.get("weights"), p) or not _is_number(params.get("bias")):
+        return "weights"
+    return None
+
+
+def _mlp_problem(params: dict, p: int) -> str | None:
+    from lifeexp_cli.nn import network  # numpy: predicting with a network needs it anyway
+
+    return network.record_problem(params, p)
+
+
+# kind -> check of its own params (given the number of features); a new model kind adds its check here
+PARAM_CHECKS = {"linear": _linear_problem, "mlp": _mlp_problem}
+
+
+def schema_problem(record: dict) -> str | None:
+    """What is wrong with a record's structure, or None: everything `predict` relies on is checked."""
+    features, params = record.get("features"), record.get("params")
+    if not isinstance(features, list) or not features or not all(isinstance(f, str) for f in features):
+        return "features"
+    if not isinstance(record.get("target"), str) or not isinstance(record.get("intercept"), bool):
+        return "target"
+    if record.get("kind") not in PARAM_CHECKS or not isinstance(params, dict):
+        return "kind"
+    p = len(features)
+    for key in ("fill", "center", "scale"):
+        if not _numbers(params.get(key), p):
+            return key
+    if any(v == 0 for v in params["scale"]):
+        return "scale"
+    for key in ("means", "ranges"):
+        if not isinstance(record.get(key), dict) or set(record[key]) != set(features):
+            return key
+    if not all(_is_number(v) for v in record["means"].values()):
+        return "means"
+    if not all(_numbers(v, 2) or v == [None, None] for v in record["ranges"].values()):
+        return "ranges"
+    metrics = record.get("metrics")
+    if not isinstance(metrics, dict) or not isinstance(metrics.get("train"), dict):
+        return "metrics"
+    return PARAM_CHECKS[record["kind"]](params, p)
+
+
+def load(model: str | Path) -> dict:
+    path = resolve(str(model))
+    if path.is_dir():
+        raise ModelError(f"model {path} is a directory: give the .joblib file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_MODEL_BYTES:
+            raise ModelError(f"model file {path} is {size} bytes, too large for a lifeexp model")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelError(f"no model {model!r} (looked for {path}): fit one with `lifeexp fit --name {Path(str(model)).stem}` "
+                         "or give a path with --model") from None
+    except OSError as exc:
+        raise ModelError(f"cannot read model {path}: {exc.strerror}") from None
+    record = loads(raw, str(path))
+    record["path"] = str(path)
+    return record

@@ -1,0 +1,153 @@
+"""The neural network as a model kind: its options, its training through the shared runner, prediction.
+
+The math (forward pass, backprop, loss) is in mlp.py; the training loop is training.train, driven by
+iterative.run exactly as for the linear solvers. What is particular to the network:
+
+- options: hidden widths, activation, weight decay (L2 on the weights, not the biases), and its own
+  training defaults (below), chosen with bench/network.py on all features;
+- initialization: He (ReLU) or Xavier/Glorot (other activations), drawn from --seed; the output unit's
+  bias starts at the mean target, so training starts from the constant model rather than from 0 years
+  (Adam moves a parameter by about lr per step: from 0, the bias alone would need ~69/lr steps);
+- the loss that is recorded, monitored for early stopping and shown is the MSE; the weight-decay penalty
+  enters only the gradient steps.
+
+The record keeps `params["network"]` = mlp.to_plain(...): activation, layer sizes, weights as nested
+lists (fan_in × fan_out) and biases.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from lifeexp_cli.optim import iterative
+from lifeexp_cli.nn import mlp
+from lifeexp_cli.errors import UsageError
+
+DEFAULTS = {"hidden": [64, 32], "activation": "relu", "weight_decay": 0.03}
+# Over iterative.COMMON_DEFAULTS for a network: early stopping on a validation split by default.
+TRAINING_DEFAULTS = {"epochs": 500, "tol": 1e-4, "patience": 20, "val_size": 0.1}
+SOLVER_DEFAULTS = {
+    "gd": {"lr": 0.01},
+    "sgd": {"lr": 0.01, "batch_size": 64},
+    "momentum": {"lr": 0.001, "batch_size": 64},
+    "adam": {"lr": 0.003, "batch_size": 64},
+}
+MAX_WIDTH, MAX_LAYERS = 4096, 16
+OPTION_KEYS = tuple(DEFAULTS)
+
+
+def parse_hidden(text) -> list[int]:
+    """'64,32' -> [64, 32]; '' or 'none' -> [] (no hidden layer: a linear model)."""
+    if isinstance(text, (list, tuple)):
+        widths = list(text)
+    else:
+        cleaned = str(text).strip().lower()
+        if cleaned in ("", "none"):
+            return []
+        try:
+            widths = [int(part) for part in cleaned.split(",")]
+        except ValueError:
+            raise UsageError(f"--hidden must be comma-separated layer widths such as 64,32, got {text!r}") \
+                from None
+    if len(widths) > MAX_LAYERS:
+        raise UsageError(f"--hidden has {len(widths)} layers, at most {MAX_LAYERS} are supported")
+    for width in widths:
+        if isinstance(width, bool) or not isinstance(width, numbers.Integral) or not 1 <= width <= MAX_WIDTH:
+            raise UsageError(f"--hidden widths must be integers from 1 to {MAX_WIDTH}, got {width!r}")
+    return [int(w) for w in widths]
+
+
+def resolve_options(solver: str, training: dict, network: dict) -> dict:
+    """Training options (network defaults) and network options, checked, as plain values."""
+    unknown = sorted(set(network) - set(OPTION_KEYS))
+    if unknown:
+        raise UsageError(f"unknown network option(s): {', '.join(unknown)}")
+    if training.get("init") not in (None, "random"):
+        raise UsageError("--init zeros does not apply to --model mlp: hidden units that start equal stay equal; "
+                         "the network starts from He/Xavier random weights drawn from --seed")
+    options = iterative.resolve_options(solver, training, {**TRAINING_DEFAULTS, **SOLVER_DEFAULTS[solver]})
+    chosen = {**DEFAULTS, **{k: v for k, v in network.items() if v is not None}}
+    if chosen["activation"] not in mlp.ACTIVATIONS:
+        raise UsageError(f"--activation must be one of {', '.join(mlp.ACTIVATIONS)}, got {chosen['activation']!r}")
+    decay = chosen["weight_decay"]
+    if isinstance(decay, bool) or not isinstance(decay, numbers.Real) or not (math.isfinite(decay) and decay >= 0):
+        raise UsageError(f"--weight-decay must be a number >= 0, got {decay!r}")
+    return {**options, "hidden": parse_hidden(chosen["hidden"]), "activation": chosen["activation"],
+            "weight_decay": float(decay)}
+
+
+def initial_params(n_inputs: int, y: np.ndarray, options: dict) -> list[np.ndarray]:
+    """He/Xavier weights from --seed (a stream apart from the shuffling one); output bias at mean(y)."""
+    sizes = mlp.layer_sizes(n_inputs, options["hidden"])
+    params = mlp.init_params(sizes, options["activation"], iterative.init_rng(options["seed"]))
+    params[-1] = np.full(1, float(np.mean(y)))
+    return params
+
+
+def fit(Xs: np.ndarray, y: np.ndarray, features: list[str], spec, *, val=None, on_epoch=None):
+    """The fitter for ("mlp", solver): (params, condition number None, warnings, extra)."""
+    options = spec.options
+    activation, decay = options["activation"], options["weight_decay"]
+
+    def loss_and_grad(params, X, target):
+        return mlp.loss_and_grad(params, X, target, activation, decay)
+
+    def loss(params, X, target):
+        return mlp.loss(params, X, target, activation)
+
+    params, summary, warnings = iterative.run(initial_params(Xs.shape[1], y, options), loss_and_grad, loss,
+                                              Xs, y, options, spec.solver, val=val, on_epoch=on_epoch)
+    network = mlp.to_plain(params, activation)
+    return {"network": network}, None, warnings, {"training": summary, "network": describe(network)}
+
+
+def describe(network: dict) -> dict:
+    """Architecture facts for the record and the fit summary."""
+    sizes = network["sizes"]
+    return {"architecture": sizes, "activation": network["activation"],
+            "parameters": sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))}
+
+
+def architecture(network: dict) -> str:
+    """'20 → 64 → 32 → 1 (relu hidden units, linear output)'."""
+    sizes = network["architecture"]
+    hidden = f"{network['activation']} hidden units, " if len(sizes) > 2 else ""
+    return " → ".join(str(s) for s in sizes) + f" ({hidden}linear output)"
+
+
+def predict(params: dict, Xs: np.ndarray) -> np.ndarray:
+    network = params["network"]
+    return mlp.predict(mlp.from_plain(network), Xs, network["activation"])
+
+
+def record_problem(params: dict, n_features: int) -> str | None:
+    """What is wrong with a stored network (for the model-file structure check), or None."""
+    network = params.get("network")
+    if not isinstance(network, dict) or network.get("activation") not in mlp.ACTIVATIONS:
+        return "network"
+    sizes, weights, biases = network.get("sizes"), network.get("weights"), network.get("biases")
+    if (not isinstance(sizes, list) or len(sizes) < 2 or not all(_count(s) for s in sizes)
+            or sizes[0] != n_features or sizes[-1] != 1):
+        return "network sizes"
+    layers = list(zip(sizes[:-1], sizes[1:]))
+    if not isinstance(weights, list) or not isinstance(biases, list) or len(weights) != len(layers) \
+            or len(biases) != len(layers):
+        return "network weights"
+    for W, b, (fan_in, fan_out) in zip(weights, biases, layers):
+        if not (isinstance(W, list) and len(W) == fan_in and all(_row(r, fan_out) for r in W)):
+            return "network weights"
+        if not _row(b, fan_out):
+            return "network biases"
+    return None
+
+
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _row(values, length: int) -> bool:
+    return (isinstance(values, list) and len(values) == length
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values))

@@ -1,0 +1,71 @@
+"""`lifeexp data info` and `lifeexp data describe` against pandas."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from lifeexp_cli.data import summary
+from lifeexp_cli.data import dataset
+from lifeexp_cli.cli.main import app
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_describe_matches_pandas():
+    column = np.array([3.0, np.nan, 1.0, 4.0, 1.0, 5.0, 9.0, np.nan, 2.0, 6.0])
+    expected = pd.Series(column).describe()
+    got = summary.describe(column)
+    for key in summary.STATISTICS:
+        assert got[key] == pytest.approx(expected[key], rel=1e-12), key
+    assert summary.describe(np.array([np.nan]))["count"] == 0
+    assert summary.describe(np.array([2.0]))["std"] is None
+
+
+def test_data_info_on_the_who_file():
+    result = run("data", "info", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["rows"] == 2938 and len(doc["columns"]) == 22
+    assert doc["countries"] == 193
+    assert doc["years"] == {"first": 2000, "last": 2015, "count": 16}
+    assert doc["rows_per_country"] == {"1": 10, "16": 183}
+    by_name = {c["column"]: c for c in doc["columns"]}
+    assert by_name["population"]["missing"] == 652 and by_name["population"]["non_null"] == 2286
+    assert by_name["population"]["missing_share"] == pytest.approx(652 / 2938)
+    assert by_name["bmi"]["unit"] == "kg/m²"
+    table = run("data", "info")
+    assert "193 countries" in table.stdout and "2000–2015" in table.stdout
+
+
+def test_data_describe_matches_pandas(data_path):
+    result = run("data", "describe", "--features", "bmi,gdp,hiv,status", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = {row["feature"]: row for row in json.loads(result.stdout)}
+    assert list(rows) == ["bmi", "gdp", "hiv_aids", "status"]
+    table = dataset.read_table(str(data_path))
+    for name in ("bmi", "gdp", "hiv_aids"):
+        expected = table.frame[name].describe()
+        for key in summary.STATISTICS:
+            assert rows[name][key] == pytest.approx(expected[key], rel=1e-12), (name, key)
+    assert rows["status"]["mean"] == pytest.approx((table.frame["status"] == "Developed").mean())
+    assert rows["gdp"]["unit"] == "USD"
+
+
+def test_data_commands_work_on_any_csv(tmp_path):
+    csv = tmp_path / "any.csv"
+    csv.write_text("name,height,weight\nann,1.6,55\nbob,1.8,\n")
+    info = json.loads(run("data", "info", "--data", str(csv), "--format", "json").stdout)
+    assert info["countries"] is None and info["years"] is None
+    described = run("data", "describe", "--data", str(csv), "--format", "csv")
+    assert described.exit_code == 0
+    assert described.stdout.splitlines()[0] == "feature,unit,count,mean,std,min,25%,50%,75%,max"
+    assert described.stdout.splitlines()[2].startswith("weight,,1,55.0,,55.0")
+    bad = run("data", "describe", "--data", str(csv), "--features", "name")
+    assert bad.exit_code == 1 and "not numeric" in bad.stderr

@@ -1,0 +1,54 @@
+"""Every command documents itself with an example, and the commands that fit share one set of model options."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from lifeexp_cli.cli import options
+from lifeexp_cli.cli.main import app
+
+
+def command_paths(group: typer.Typer, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = [prefix + (c.name,) for c in group.registered_commands]
+    for sub in group.registered_groups:
+        paths += command_paths(sub.typer_instance, prefix + (sub.name,))
+    return paths
+
+
+@pytest.mark.parametrize("path", command_paths(app), ids=" ".join)
+def test_every_command_has_an_example(path):
+    result = CliRunner().invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.stderr
+    assert "Example:" in result.stdout
+    assert "lifeexp " + " ".join(path) in result.stdout
+
+
+def test_data_and_new_commands_are_registered():
+    paths = command_paths(app)
+    for path in [("data", "info"), ("data", "describe"), ("corr",), ("cv",), ("select",)]:
+        assert path in paths
+
+
+@pytest.mark.parametrize("command", ["fit", "cv", "select"])
+def test_commands_that_fit_take_the_model_options(command):
+    text = CliRunner().invoke(app, [command, "--help"]).stdout
+    for flag in ("--solver", "--scale", "--impute", "--no-intercept"):
+        assert flag in text, (command, flag)
+
+
+def test_build_spec_maps_options_onto_a_spec():
+    spec = options.build_spec(solver="normal", scale=None, impute="median", no_intercept=True, epochs=None)
+    assert (spec.kind, spec.solver, spec.scale, spec.impute, spec.intercept) == ("linear", "normal", "none",
+                                                                                  "median", False)
+    assert spec.options == {}
+    spec = options.build_spec(solver="sgd", lr=0.1, epochs=None, seed=3)
+    assert spec.scale == "standard"  # iterative solvers scale by default
+    assert spec.options["lr"] == 0.1 and spec.options["seed"] == 3 and spec.options["epochs"] == 1000
+
+
+def test_training_options_reach_cv_and_select():
+    for command in ("cv", "select"):
+        text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout
+        assert "--lr" in text and "--epochs" in text, command

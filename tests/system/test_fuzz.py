@@ -1,0 +1,186 @@
+"""Property-based fuzzing: random command lines over random small CSVs, and mutated model files.
+
+Invariants: exit code in {0, 1, 2}; no traceback; with --format json and exit 0, stdout is one JSON
+document; no file appears except the model a successful `fit` was asked to write; a mutated model file
+either loads as a structurally valid model or is refused, and never runs code.
+`make test` runs about 200 examples of each; `make fuzz` (FUZZ_EXAMPLES) runs the long version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import random
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from lifeexp_cli.model import store
+from lifeexp_cli.cli.main import app
+from lifeexp_cli.errors import ModelError
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="FUZZ_EXAMPLES" not in os.environ,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+HEADERS = ["bmi", " BMI ", "hiv", "HIV/AIDS", "gdp", "life_expectancy", "Life expectancy ", "country", "status",
+           "year", "x", "y", "", "a b", "é", "bmi"]
+CELLS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=32).map(repr),
+    st.integers(-10**6, 10**6).map(str),
+    st.sampled_from(["", " ", "n/a", "NA", "abc", "12,5", "1e308", "-1e300", "1e99", "-0", "Developed", "Developing", '"q"', "\"",
+                     "1;2", "\t"]),
+)
+
+
+@st.composite
+def csv_text(draw) -> str:
+    sep = draw(st.sampled_from([",", ";", "\t"]))
+    columns = draw(st.lists(st.sampled_from(HEADERS), min_size=1, max_size=6))
+    rows = draw(st.lists(st.lists(CELLS, min_size=len(columns), max_size=len(columns)), max_size=12))
+    lines = [sep.join(columns)] + [sep.join(r) for r in rows]
+    return draw(st.sampled_from(["\n", "\r\n"])).join(lines) + draw(st.sampled_from(["", "\n"]))
+
+
+NAMES = st.sampled_from(["bmi", "hiv", "gdp", "all", "status", "year", "x", "bmii", "", ",", "bmi,bmi", "country",
+                         "life_expectancy", "bmi,hiv", "y"])
+NUMBERS = st.sampled_from(["0", "1", "2", "3", "5", "-1", "0.2", "0.5", "1.5", "nan", "abc", "1e9"])
+FORMATS = st.sampled_from(["table", "json", "csv", "xml"])
+
+
+@st.composite
+def command(draw) -> list[str]:
+    verb = draw(st.sampled_from(["fit", "eval", "predict", "features", "compare", "cv", "corr", "select",
+                                 "data info", "data describe", "plot", "backprop"]))
+    args = verb.split()
+    if verb in ("fit", "cv", "select"):
+        args += ["--features" if verb != "select" else "--candidates", draw(NAMES)]
+        args += ["--out", "out.joblib"] if verb == "fit" else []
+        if verb == "cv" and draw(st.booleans()):
+            args += ["--folds", draw(NUMBERS)]
+        if verb == "select" and draw(st.booleans()):
+            args += ["--max-features", draw(NUMBERS)]
+        for option, values in [("--target", NAMES),
+                               ("--solver", st.sampled_from(["lstsq", "normal", "gd", "sgd", "momentum", "adam",
+                                                             "zzz"])),
+                               ("--lr", NUMBERS), ("--epochs", st.sampled_from(["0", "1", "5", "x"])),
+                               ("--batch-size", NUMBERS),
+                               ("--scale", st.sampled_from(["none", "minmax", "standard", "zzz"])),
+                               ("--impute", st.sampled_from(["mean", "median", "drop", "zzz"])),
+                               ("--cv", NUMBERS) if verb == "fit" else ("--seed", NUMBERS),
+                               ("--test-size", NUMBERS) if verb == "fit" else ("--seed", NUMBERS),
+                               ("--split", st.sampled_from(["country", "random", "zzz"])), ("--seed", NUMBERS)]:
+            if draw(st.booleans()):
+                args += [option, draw(values)]
+        if draw(st.booleans()):
+            args.append("--no-intercept")
+        if draw(st.booleans()):
+            args += ["--model", "mlp", "--hidden", draw(st.sampled_from(["4", "3,2", "0", "a", ""])),
+                     "--epochs", draw(st.sampled_from(["1", "3", "0"])),
+                     "--activation", draw(st.sampled_from(["relu", "tanh", "sigmoid", "identity", "x"]))]
+    elif verb == "eval":
+        args += ["--model", draw(st.sampled_from(["tim", "tim-bmi", "nope", "data.csv"]))]
+    elif verb == "predict":
+        args += ["--model", draw(st.sampled_from(["tim", "tom", "tim-bmi", "nope"]))]
+        if draw(st.booleans()):
+            args += ["--input", "data.csv"]
+        else:
+            for _ in range(draw(st.integers(0, 3))):
+                args += [draw(st.sampled_from(["--bmi", "--hiv", "--gdp", "--height", "--weight", "--x"])),
+                         draw(NUMBERS)]
+    elif verb == "corr":
+        for option, values in [("--target", NAMES), ("--top", NUMBERS),
+                               ("--method", st.sampled_from(["pearson", "spearman", "kendall"]))]:
+            if draw(st.booleans()):
+                args += [option, values if isinstance(values, str) else draw(values)]
+        if draw(st.booleans()):
+            args.append("--matrix")
+    elif verb == "plot":
+        args += ["--model", draw(st.sampled_from(["tim-bmi", "tim", "nope"])),
+                 "--kind", draw(st.sampled_from(["fit", "residuals", "loss", "all", "zzz"])),
+                 "--out", draw(st.sampled_from(["plot.png", "plot.txt"]))]
+    elif verb == "backprop":
+        for option in ("--x", "--y", "--theta0", "--theta1", "--lr", "--steps"):
+            if draw(st.booleans()):
+                args += [option, draw(NUMBERS)]
+        if draw(st.booleans()):
+            args += ["--activation", draw(st.sampled_from(["relu", "tanh", "sigmoid", "identity", "elu"]))]
+    elif verb == "data describe" and draw(st.booleans()):
+        args += ["--features", draw(NAMES)]
+    elif verb == "compare":
+        if draw(st.booleans()):
+            args += ["--person", draw(st.sampled_from(["ann:bmi=22", "bob:hiv=x", "c:", "d", "e:gdp=1e9"]))]
+    if verb not in ("predict", "compare") and draw(st.booleans()):
+        args += ["--data", "data.csv"]
+    if draw(st.booleans()):
+        args += ["--format", draw(FORMATS)]
+    return args
+
+
+def run_in(folder: Path, args: list[str], csv: str):
+    (folder / "data.csv").write_text(csv, encoding="utf-8")
+    before = set(folder.iterdir())
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        result = CliRunner().invoke(app, args, env={"LIFEEXP_DATA": "data.csv", "COLUMNS": "120"})
+    finally:
+        os.chdir(cwd)
+    created = set(folder.iterdir()) - before
+    for path in created:
+        path.unlink()
+    return result, {p.name for p in created}
+
+
+@FUZZ
+@given(args=command(), csv=csv_text())
+def test_random_command_lines_keep_the_invariants(tmp_path_factory, args, csv):
+    folder = tmp_path_factory.mktemp("fuzz")
+    result, created = run_in(folder, args, csv)
+    shown = result.stdout + result.stderr
+    assert result.exit_code in (0, 1, 2), (args, result.exit_code, shown, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
+    assert "Traceback" not in shown, (args, shown)
+    if result.exit_code == 0 and "json" in args and args[args.index("--format") + 1:][:1] == ["json"]:
+        json.loads(result.stdout)
+    allowed = {"out.joblib"} if result.exit_code == 0 and args[0] == "fit" else set()
+    if result.exit_code == 0 and args[0] == "plot":
+        allowed = {"plot.png", "plot-fit.png", "plot-residuals.png", "plot-loss.png"}
+    assert created <= allowed, (args, created)
+
+
+VALID = (store.shipped_dir() / "tim.joblib").read_bytes()
+
+
+def mutate(raw: bytes, rng: random.Random) -> bytes:
+    data = bytearray(raw)
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(["flip", "cut", "insert", "delete", "splice"])
+        at = rng.randrange(max(len(data), 1))
+        if kind == "flip" and data:
+            data[at] ^= 1 << rng.randrange(8)
+        elif kind == "cut":
+            del data[at:]
+        elif kind == "insert":
+            data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        elif kind == "delete":
+            del data[at:at + rng.randint(1, 8)]
+        else:  # splice in a pickle opcode that would import something
+            data[at:at] = b"cos\nsystem\n"
+    return bytes(data)
+
+
+@FUZZ
+@given(seed=st.integers(0, 2**32 - 1))
+def test_mutated_model_files_load_only_when_valid(seed):
+    raw = mutate(VALID, random.Random(seed))
+    try:
+        record = store.loads(raw)
+    except ModelError:
+        return
+    assert store.schema_problem(record) is None
+    # A loadable mutation is a plain-data model: an ordinary unpickler agrees and finds no object in it.
+    assert repr(pickle.loads(raw)) == repr(record)

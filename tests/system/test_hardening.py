@@ -1,0 +1,265 @@
+"""The catalogue of ways users and files go wrong: each gets exit 1 or 2, one line on stderr naming the
+problem and the way out, no traceback, and no new or changed file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lifeexp_cli.cli.main import app
+from lifeexp_cli.model import store
+
+GOOD = "country,status,bmi,hiv,life_expectancy\nA,Developing,20,1,60\nA,Developing,22,0.5,62\n" \
+       "B,Developed,25,0.1,75\nB,Developed,26,0.1,76\nC,Developing,18,3,55\nC,Developing,19,2,57\n"
+
+
+@dataclass
+class Case:
+    name: str
+    args: list[str]
+    code: int
+    says: str  # a fragment of the one error line
+    files: dict[str, bytes] = field(default_factory=dict)
+    stdin: str | None = None
+
+
+def text(s: str) -> bytes:
+    return s.encode()
+
+
+def model_bytes() -> bytes:
+    return (store.shipped_dir() / "tim.joblib").read_bytes()
+
+
+DATA_CASES = [
+    Case("path does not exist", ["fit", "-F", "bmi", "--data", "nope.csv"], 1, "does not exist"),
+    Case("a directory", ["fit", "-F", "bmi", "--data", "adir"], 1, "is a directory", {"adir/x": b""}),
+    Case("empty file", ["fit", "-F", "bmi", "--data", "e.csv"], 1, "is empty", {"e.csv": b""}),
+    Case("header only", ["fit", "-F", "bmi", "--data", "h.csv"], 1, "no data rows",
+         {"h.csv": text("bmi,life_expectancy\n")}),
+    Case("target column missing", ["fit", "-F", "bmi", "--data", "t.csv"], 2, "target column",
+         {"t.csv": text("bmi,age\n1,2\n3,4\n")}),
+    Case("feature missing", ["fit", "-F", "gdp", "--data", "g.csv"], 2, "unknown feature", {"g.csv": text(GOOD)}),
+    Case("string in numeric column", ["fit", "-F", "bmi", "--data", "s.csv"], 1, "non-numeric",
+         {"s.csv": text(GOOD + "D,Developing,abc,1,50\n")}),
+    Case("decimal comma", ["fit", "-F", "bmi", "--data", "c.csv"], 1, "decimal comma",
+         {"c.csv": text(GOOD + 'D,Developing,"12,5",1,50\n')}),
+    Case("all-missing column", ["fit", "-F", "bmi,hiv", "--data", "m.csv"], 1, "no values",
+         {"m.csv": text("bmi,hiv,life_expectancy\n1,,2\n2,,3\n3,,5\n")}),
+    Case("infinite value", ["fit", "-F", "bmi", "--data", "i.csv"], 1, "infinite",
+         {"i.csv": text(GOOD + "D,Developing,inf,1,50\n")}),
+    Case("1e308", ["fit", "-F", "bmi", "--data", "b.csv"], 1, "too large",
+         {"b.csv": text(GOOD + "D,Developing,1e308,1,50\n")}),
+    Case("1e308 in describe", ["data", "describe", "--data", "b.csv", "--format", "json"], 1, "too large",
+         {"b.csv": text(GOOD + "D,Developing,1e308,1,50\n")}),
+    Case("1e308 in corr", ["corr", "--data", "b.csv"], 1, "too large",
+         {"b.csv": text(GOOD + "D,Developing,1e308,1,50\n")}),
+    Case("duplicated features", ["fit", "-F", "bmi,bmi", "--data", "d.csv"], 2, "named twice",
+         {"d.csv": text(GOOD)}),
+    Case("alias duplicate", ["fit", "-F", "hiv,hiv_aids", "--data", "d.csv"], 2, "twice",
+         {"d.csv": text(GOOD.replace("hiv", "hiv_aids"))}),
+    Case("more features than rows", ["fit", "-F", "a,b,c", "--data", "f.csv"], 1, "only 2 rows",
+         {"f.csv": text("a,b,c,life_expectancy\n1,2,3,4\n2,1,5,6\n")}),
+    Case("one row", ["fit", "-F", "bmi", "--data", "o.csv"], 1, "only 1 rows",
+         {"o.csv": text("bmi,life_expectancy\n20,60\n")}),
+    Case("garbage bytes", ["fit", "-F", "bmi", "--data", "g.bin"], 1, "binary",
+         {"g.bin": bytes(range(256)) * 64}),
+    Case("bad status", ["fit", "-F", "status", "--data", "st.csv"], 1, "Developed or Developing",
+         {"st.csv": text("status,life_expectancy\nDeveloped,1\nRich,2\nDeveloping,3\n")}),
+]
+
+MODEL_CASES = [
+    Case("missing model", ["predict", "-m", "nope.joblib", "--bmi", "20"], 1, "no model"),
+    Case("model is a directory", ["predict", "-m", "mdir", "--bmi", "20"], 1, "is a directory",
+         {"mdir/x": b""}),
+    Case("empty model", ["predict", "-m", "e.joblib", "--bmi", "20"], 1, "empty", {"e.joblib": b""}),
+    *[Case(f"truncated model at {cut}", ["predict", "-m", "t.joblib", "--bmi", "20"], 1, "corrupt or truncated",
+           {"t.joblib": (lambda c: lambda: model_bytes()[:c])(cut)}) for cut in (3, 40, 200, -2)],
+    Case("random bytes", ["predict", "-m", "r.joblib", "--bmi", "20"], 1, "not a lifeexp model",
+         {"r.joblib": os.urandom(512)}),
+    Case("json file", ["predict", "-m", "j.joblib", "--bmi", "20"], 1, "not a lifeexp model",
+         {"j.joblib": text('{"format": "lifeexp-model", "format_version": 1}')}),
+    Case("eval data lacks model features", ["eval", "-m", "tim", "--data", "d.csv"], 1, "needs column",
+         {"d.csv": text(GOOD)}),
+]
+
+PREDICT_CASES = [
+    Case("--bmi abc", ["predict", "-m", "tim-bmi", "--bmi", "abc"], 2, "must be a number"),
+    Case("--bmi nan", ["predict", "-m", "tim-bmi", "--bmi", "nan"], 2, "finite"),
+    Case("--bmi inf", ["predict", "-m", "tim-bmi", "--bmi", "inf"], 2, "finite"),
+    Case("zero height", ["predict", "-m", "tim-bmi", "--height", "0", "--weight", "80"], 2, "positive"),
+    Case("negative weight", ["predict", "-m", "tim-bmi", "--height", "1.8", "--weight", "-80"], 2, "positive"),
+    Case("height without weight", ["predict", "-m", "tim-bmi", "--height", "1.8"], 2, "both"),
+    Case("unknown feature", ["predict", "-m", "tim-bmi", "--gdpp", "3"], 2, "unknown feature"),
+    Case("feature twice", ["predict", "-m", "tim-bmi", "--bmi", "3", "--bmi", "4"], 2, "twice"),
+    Case("strict and left out", ["predict", "-m", "tim", "--bmi", "20", "--strict"], 2, "--strict"),
+    Case("batch missing model features", ["predict", "-m", "tim", "--input", "b.csv"], 1, "lacks column",
+         {"b.csv": text("bmi,x\n20,1\n")}),
+    Case("empty batch file", ["predict", "-m", "tim-bmi", "--input", "e.csv"], 1, "empty", {"e.csv": b""}),
+    Case("batch file missing", ["predict", "-m", "tim-bmi", "--input", "nope.csv"], 1, "does not exist"),
+    Case("batch and options", ["predict", "-m", "tim-bmi", "--input", "-", "--bmi", "3"], 2, "either"),
+]
+
+OPTION_CASES = [
+    Case("--test-size 0", ["fit", "-F", "bmi", "--test-size", "0"], 2, "--test-size"),
+    Case("--test-size 1", ["fit", "-F", "bmi", "--test-size", "1"], 2, "--test-size"),
+    Case("--cv 1", ["fit", "-F", "bmi", "--cv", "1"], 2, "at least 2"),
+    Case("--cv 500 > countries", ["fit", "-F", "bmi", "--cv", "500"], 2, "fewer folds"),
+    Case("--name with --out", ["fit", "-F", "bmi", "--name", "a", "--out", "b.joblib"], 2, "--name or --out"),
+    Case("--cv with --test-size", ["fit", "-F", "bmi", "--cv", "5", "--test-size", "0.2"], 2, "not both"),
+    Case("unknown solver", ["fit", "-F", "bmi", "--solver", "magic"], 2, "--solver"),
+    Case("unknown scaler", ["fit", "-F", "bmi", "--scale", "robust"], 2, "--scale"),
+    Case("unknown impute", ["fit", "-F", "bmi", "--impute", "zero"], 2, "--impute"),
+    Case("unknown option", ["fit", "-F", "bmi", "--bogus"], 2, "No such option"),
+    Case("unknown command", ["fitt"], 2, "No such command"),
+    Case("no data anywhere", ["fit", "-F", "bmi"], 2, "LIFEEXP_DATA"),
+    Case("--out is a directory", ["fit", "-F", "bmi", "--out", "odir"], 1, "is a directory", {"odir/x": b""}),
+    Case("--out under a file", ["fit", "-F", "bmi", "--out", "afile/m.joblib"], 1, "cannot write",
+         {"afile": b"x"}),
+    Case("--out on a read-only filesystem", ["fit", "-F", "bmi", "--out", "/proc/lifeexp.joblib"], 1,
+         "cannot write"),
+    Case("--lr 0", ["fit", "-F", "bmi", "--solver", "sgd", "--lr", "0"], 2, "--lr must be > 0"),
+    Case("--lr negative", ["fit", "-F", "bmi", "--solver", "adam", "--lr", "-1"], 2, "--lr must be > 0"),
+    Case("--epochs 0", ["fit", "-F", "bmi", "--solver", "gd", "--epochs", "0"], 2, "--epochs"),
+    Case("--batch-size 0", ["fit", "-F", "bmi", "--solver", "sgd", "--batch-size", "0"], 2, "--batch-size"),
+    Case("--lr with lstsq", ["fit", "-F", "bmi", "--lr", "0.1"], 2, "only applies"),
+    Case("diverging gd", ["fit", "-F", "bmi,gdp", "--solver", "gd", "--lr", "50", "--out", "m.joblib"], 1,
+         "--lr"),
+    Case("--folds 1", ["cv", "-F", "bmi", "--folds", "1"], 2, "at least 2"),
+    Case("--folds > countries", ["cv", "-F", "bmi", "--folds", "500"], 2, "fewer folds"),
+    Case("corr unknown target", ["corr", "--target", "lifee"], 2, "did you mean"),
+    Case("plot to a non-png", ["plot", "-m", "tim", "--out", "x.txt"], 2, ".png"),
+    Case("plot loss of a closed-form model", ["plot", "-m", "tim", "--kind", "loss", "--out", "x.png"], 2,
+         "does not apply"),
+    Case("--hidden 64,abc", ["fit", "-F", "bmi", "--model", "mlp", "--hidden", "64,abc"], 2, "--hidden"),
+    Case("--hidden 0", ["fit", "-F", "bmi", "--model", "mlp", "--hidden", "0"], 2, "--hidden"),
+    Case("unknown activation", ["fit", "-F", "bmi", "--model", "mlp", "--activation", "foo"], 2, "--activation"),
+    Case("backprop --steps 0", ["backprop", "--steps", "0"], 2, "--steps"),
+    Case("backprop --lr 0", ["backprop", "--lr", "0"], 2, "--lr"),
+    Case("bad person", ["compare", "--person", "ann"], 2, "name:bmi"),
+    Case("person typo", ["compare", "--person", "ann:bmii=22"], 2, "did you mean bmi"),
+]
+
+CATALOGUE = DATA_CASES + MODEL_CASES + PREDICT_CASES + OPTION_CASES
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c.name for c in CATALOGUE])
+def test_catalogue(case, tmp_path, monkeypatch, data_path):
+    monkeypatch.chdir(tmp_path)
+    if case.name == "no data anywhere":
+        monkeypatch.delenv("LIFEEXP_DATA")
+    for name, content in case.files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content() if callable(content) else content)
+    before = snapshot(tmp_path)
+    result = CliRunner().invoke(app, case.args, input=case.stdin, env={"COLUMNS": "200"})
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.exit_code == case.code, (result.exit_code, result.stderr, result.exception)
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert case.says in lines[0], lines[0]
+    assert "Traceback" not in result.stdout + result.stderr and not isinstance(result.exception, Exception) \
+        or isinstance(result.exception, SystemExit)
+    assert result.stdout == ""
+    assert snapshot(tmp_path) == before  # nothing new, nothing changed
+
+
+RECOVERIES = {
+    "latin-1": ("caf\u00e9,bmi,life_expectancy\nx,20,60\ny,25,70\nz,30,75\n".encode("latin-1"), "Latin-1"),
+    "utf-8 BOM": (b"\xef\xbb\xbf" + text("bmi,life_expectancy\n20,60\n25,70\n30,75\n"), None),
+    "CRLF": (text("bmi,life_expectancy\r\n20,60\r\n25,70\r\n30,75\r\n"), None),
+    "semicolons": (text("bmi;life_expectancy\n20;60\n25;70\n30;75\n"), None),
+    "quoted fields": (text('"bmi","life_expectancy","note"\n"20","60","a, b"\n25,70,"x"\n30,75,""\n'), None),
+    "n/a cells": (text("bmi,life_expectancy\n20,60\nn/a,70\n25,70\n30,75\n"), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECOVERIES))
+def test_announced_recoveries(name, tmp_path):
+    content, warning = RECOVERIES[name]
+    (tmp_path / "d.csv").write_bytes(content)
+    result = CliRunner().invoke(app, ["fit", "-F", "bmi", "--data", str(tmp_path / "d.csv"),
+                                      "--out", str(tmp_path / "m.joblib"), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"bmi"' in result.stdout
+    if warning:
+        assert warning in result.stderr
+
+
+def test_batch_with_extra_columns_passes_them_through(tmp_path):
+    rows = 'name,bmi,comment\nann,20,"hello, world"\nbob,,x\n'
+    result = CliRunner().invoke(app, ["predict", "-m", "tim-bmi", "--input", "-"], input=rows)
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "name,bmi,comment,predicted_life_expectancy"
+    assert lines[1].startswith('ann,20,"hello, world",')
+    assert "filled" in result.stderr  # bob's blank bmi, announced
+
+
+def test_height_in_centimetres_warns():
+    result = CliRunner().invoke(app, ["predict", "-m", "tim-bmi", "--height", "182", "--weight", "80"])
+    assert result.exit_code == 0
+    assert "implausible" in result.stderr and "metres" in result.stderr
+
+
+def test_out_in_a_missing_directory_is_created(tmp_path):
+    out = tmp_path / "new" / "dir" / "m.joblib"
+    result = CliRunner().invoke(app, ["fit", "-F", "bmi", "--out", str(out), "-q"])
+    assert result.exit_code == 0 and out.is_file()
+
+
+def _lifeexp() -> list[str]:
+    return [sys.executable, "-m", "lifeexp_cli"]
+
+
+def test_closed_pipe_ends_quietly(tmp_path):
+    rows = "bmi\n" + "".join(f"{20 + i % 10}\n" for i in range(200_000))
+    (tmp_path / "big.csv").write_text(rows)
+    proc = subprocess.run(f"{' '.join(_lifeexp())} predict -m tim-bmi --input {tmp_path / 'big.csv'} | head -1",
+                          shell=True, capture_output=True, text=True, check=False)
+    assert proc.stdout.strip() == "bmi,predicted_life_expectancy"
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_concurrent_fits_leave_one_complete_model(tmp_path):
+    out = tmp_path / "m.joblib"
+    procs = [subprocess.Popen([*_lifeexp(), "fit", "-F", features, "--out", str(out), "-q"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for features in ("bmi", "gdp,income,schooling", "bmi,hiv", "gdp")]
+    assert all(p.wait() == 0 for p in procs)
+    record = store.load(str(out))
+    assert record["features"] in (["bmi"], ["gdp", "income_composition_of_resources", "schooling"],
+                                  ["bmi", "hiv_aids"], ["gdp"])
+    assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]  # no temporary file left
+
+
+def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path):
+    out = tmp_path / "m.joblib"
+    subprocess.run([*_lifeexp(), "fit", "-F", "bmi", "--out", str(out), "-q"], check=True)
+    before = out.read_bytes()
+    # A slow fit (cross-validation on every feature) that we interrupt while it runs.
+    proc = subprocess.Popen([*_lifeexp(), "fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.fail("the fit finished before it could be interrupted; make it slower")
+    assert proc.returncode == 130
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]

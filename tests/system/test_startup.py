@@ -1,0 +1,46 @@
+"""Start-up: the commands people call in shell loops import nothing heavy (a fact, not a timing).
+
+Each command runs in a fresh interpreter, which then reports the top-level modules it has imported.
+`make bench` measures what this buys (start-up as a ratio to `python -c "import numpy"`). numpy is on
+the list too: a linear model predicts in plain Python, and numpy's import alone is the whole budget.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = {"pandas", "joblib", "matplotlib", "numpy", "scipy", "sklearn", "pyarrow", "threadpoolctl"}
+FAST_PATHS = {
+    "predict": ["predict", "--model", "tim", "--bmi", "24.1", "--adult-mortality", "53", "--hiv", "0.1"],
+    "compare": ["compare"],
+    "help": ["--help"],
+}
+REPORT = """
+import json, sys
+sys.argv = ["lifeexp", *json.loads(sys.argv[1])]
+try:
+    from lifeexp_cli.cli.main import main
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+sys.__stderr__.write("\\nMODULES " + json.dumps([code, sorted({m.split(".")[0] for m in sys.modules})]) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("name", sorted(FAST_PATHS))
+def test_fast_paths_import_nothing_heavy(name, tmp_path):
+    done = subprocess.run([sys.executable, "-c", REPORT, json.dumps(FAST_PATHS[name])], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")]
+    assert line, done.stderr
+    code, modules = json.loads(line[-1][len("MODULES "):])
+    assert code in (0, None), done.stderr
+    heavy = sorted(HEAVY & set(modules))
+    assert not heavy, (f"`lifeexp {' '.join(FAST_PATHS[name])}` imports {', '.join(heavy)}: import it inside "
+                       "the function that needs it (see README, Performance)")

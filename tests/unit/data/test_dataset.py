@@ -1,0 +1,184 @@
+"""Reading CSV data: canonical names, the WHO file's shape, feature names, and awkward small files."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+
+import numpy as np
+import pytest
+
+from lifeexp_cli.data import catalog
+from lifeexp_cli.data import dataset
+from lifeexp_cli.errors import DataError, UsageError
+
+WHO_COLUMNS = [
+    "country", "year", "status", "life_expectancy", "adult_mortality", "infant_deaths", "alcohol",
+    "percentage_expenditure", "hepatitis_b", "measles", "bmi", "under_five_deaths", "polio",
+    "total_expenditure", "diphtheria", "hiv_aids", "gdp", "population", "thinness_1_19_years",
+    "thinness_5_9_years", "income_composition_of_resources", "schooling",
+]
+
+
+@pytest.fixture(scope="module")
+def table(data_path) -> dataset.Table:
+    return dataset.read_table(str(data_path))
+
+
+@pytest.fixture(scope="module")
+def raw_rows(data_path) -> list[dict]:
+    """The WHO file read with the csv module, headers as published (stray spaces and all)."""
+    with open(data_path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write(path, text: str, encoding: str = "utf-8") -> str:
+    path.write_bytes(text.encode(encoding))
+    return str(path)
+
+
+# --- the WHO file ---------------------------------------------------------------------------
+
+def test_who_headers_become_canonical(table, raw_rows):
+    assert " BMI " in raw_rows[0] and "Life expectancy " in raw_rows[0] and " HIV/AIDS" in raw_rows[0]
+    assert list(table.frame.columns) == WHO_COLUMNS
+    for name in ("life_expectancy", "bmi", "hiv_aids", "thinness_1_19_years", "income_composition_of_resources"):
+        assert name in table.frame.columns
+
+
+@pytest.mark.parametrize("published, canonical", [
+    ("Life expectancy ", "life_expectancy"), (" BMI ", "bmi"), (" HIV/AIDS", "hiv_aids"),
+    (" thinness  1-19 years", "thinness_1_19_years"), ("under-five deaths ", "under_five_deaths"),
+    ("Income composition of resources", "income_composition_of_resources"),
+])
+def test_canonical_names(published, canonical):
+    assert catalog.canonical(published) == canonical
+
+
+def test_who_shape_and_fingerprint(table, data_path):
+    assert len(table.frame) == 2938
+    assert table.frame["country"].nunique() == 193
+    assert table.sha256 == hashlib.sha256(data_path.read_bytes()).hexdigest()
+    assert table.warnings == []
+
+
+def test_status_becomes_0_or_1(table, raw_rows):
+    status = dataset.numeric_column(table.frame, "status")
+    assert set(np.unique(status)) == {0.0, 1.0}
+    assert int(status.sum()) == sum(r["Status"] == "Developed" for r in raw_rows)
+
+
+def test_all_features(table):
+    names = dataset.resolve_features(table.frame, "all", "life_expectancy")
+    assert len(names) == 20
+    assert "status" in names and "bmi" in names
+    assert "country" not in names and "life_expectancy" not in names
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("hiv", ["hiv_aids"]), ("income", ["income_composition_of_resources"]), ("BMI", ["bmi"]),
+    (" HIV/AIDS ", ["hiv_aids"]), ("hiv, income ,schooling", ["hiv_aids", "income_composition_of_resources",
+                                                              "schooling"]),
+    (["mortality", "thinness_10_19"], ["adult_mortality", "thinness_1_19_years"]),
+])
+def test_aliases_resolve(table, spec, expected):
+    assert dataset.resolve_features(table.frame, spec, "life_expectancy") == expected
+
+
+def test_target_alias(table):
+    assert dataset.resolve_target(table.frame, "life") == "life_expectancy"
+
+
+@pytest.mark.parametrize("typed, suggestion", [("bmii", "bmi"), ("schoolng", "schooling"), ("alcohl", "alcohol")])
+def test_unknown_name_suggests_close_names(table, typed, suggestion):
+    with pytest.raises(UsageError, match=f"unknown feature '{typed}'.*did you mean.*{suggestion}"):
+        dataset.resolve_features(table.frame, typed, "life_expectancy")
+
+
+@pytest.mark.parametrize("spec", ["bmi,bmi", "hiv,hiv_aids", "BMI, bmi"])
+def test_a_feature_named_twice_is_an_error(table, spec):
+    with pytest.raises(UsageError, match="named twice"):
+        dataset.resolve_features(table.frame, spec, "life_expectancy")
+
+
+def test_country_is_never_a_feature(table):
+    with pytest.raises(UsageError, match="country"):
+        dataset.resolve_features(table.frame, "bmi,country", "life_expectancy")
+
+
+def test_rows_without_a_target_are_dropped_and_counted(table, raw_rows):
+    blank = [i for i, r in enumerate(raw_rows) if not r["Life expectancy "].strip()]
+    assert len(blank) == 10
+    design = dataset.design(table, ["bmi", "status"], "life_expectancy")
+    assert design.dropped_target == len(blank)
+    assert len(design.y) == len(design.rows) == design.X.shape[0] == 2938 - len(blank)
+    assert np.isfinite(design.y).all()
+    assert not set(blank) & set(design.rows.tolist())
+    assert design.groups[0] == "Afghanistan" and design.features == ["bmi", "status"]
+
+
+# --- small generated files ------------------------------------------------------------------
+
+def test_semicolon_separated(tmp_path):
+    source = write(tmp_path / "semi.csv", "Country;Life expectancy ; BMI ;Status\nA;70;20.5;Developed\nB;60;18;Developing\n")
+    design = dataset.design(dataset.read_table(source), ["bmi", "status"], "life_expectancy")
+    np.testing.assert_array_equal(design.X, [[20.5, 1.0], [18.0, 0.0]])
+    np.testing.assert_array_equal(design.y, [70.0, 60.0])
+
+
+def test_latin_1_is_read_with_a_warning(tmp_path):
+    source = write(tmp_path / "latin.csv", "Country,Life expectancy,BMI\nCôte d'Ivoire,55,22\nRéunion,78,25\n",
+                   encoding="latin-1")
+    table = dataset.read_table(source)
+    assert list(table.frame["country"]) == ["Côte d'Ivoire", "Réunion"]
+    assert len(table.warnings) == 1 and "Latin-1" in table.warnings[0]
+    np.testing.assert_array_equal(dataset.design(table, ["bmi"], "life_expectancy").y, [55.0, 78.0])
+
+
+def test_utf8_bom_is_not_part_of_the_first_header(tmp_path):
+    source = write(tmp_path / "bom.csv", "\ufeffCountry,Life expectancy,BMI\nA,55,22\n")
+    table = dataset.read_table(source)
+    assert list(table.frame.columns) == ["country", "life_expectancy", "bmi"]
+    assert table.warnings == []
+
+
+def test_crlf_and_blank_cells(tmp_path):
+    source = write(tmp_path / "crlf.csv", "Country,Life expectancy ,BMI\r\nA,55,22\r\nB,,23\r\nC,60,\r\n")
+    design = dataset.design(dataset.read_table(source), ["bmi"], "life_expectancy")
+    assert design.dropped_target == 1 and design.rows.tolist() == [0, 2]
+    np.testing.assert_array_equal(design.y, [55.0, 60.0])
+    assert design.X[0, 0] == 22.0 and np.isnan(design.X[1, 0])
+
+
+@pytest.mark.parametrize("text", [
+    'Country,Life expectancy,BMI\nA,55,"12,5"\n',
+    "Country;Life expectancy;BMI\nA;55;12,5\n",
+], ids=["quoted-comma", "semicolon-file"])
+def test_decimal_comma_names_the_column(tmp_path, text):
+    table = dataset.read_table(write(tmp_path / "comma.csv", text))
+    with pytest.raises(DataError, match=r"column bmi has a non-numeric value '12,5'.*decimal comma"):
+        dataset.design(table, ["bmi"], "life_expectancy")
+
+
+def test_unknown_status_value(tmp_path):
+    table = dataset.read_table(write(tmp_path / "status.csv", "Country,Life expectancy,Status\nA,55,Developed\n"
+                                                              "B,50,Sometimes\n"))
+    with pytest.raises(DataError, match="status.*'Sometimes'"):
+        dataset.design(table, ["status"], "life_expectancy")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "is empty"), ("Country,Life expectancy,BMI\n", "no data rows"),
+    ("Country,BMI, bmi ,Life expectancy\nA,1,2,3\n", "several columns named bmi"),
+], ids=["empty", "header-only", "duplicate-columns"])
+def test_unusable_files(tmp_path, text, message):
+    with pytest.raises(DataError, match=message):
+        dataset.read_table(write(tmp_path / "bad.csv", text))
+
+
+def test_missing_file_and_no_data(tmp_path, monkeypatch):
+    with pytest.raises(DataError, match="does not exist"):
+        dataset.read_table(str(tmp_path / "nowhere.csv"))
+    monkeypatch.delenv("LIFEEXP_DATA", raising=False)
+    with pytest.raises(UsageError, match="--data.*LIFEEXP_DATA"):
+        dataset.read_table(None)

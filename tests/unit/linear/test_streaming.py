@@ -1,0 +1,189 @@
+"""The streamed fit gives the in-memory fit's answer, whatever the chunking; its pieces against numpy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from typer.testing import CliRunner
+
+from conftest import NIST
+from lifeexp_cli.data import dataset
+from lifeexp_cli.model import record as pipeline
+from lifeexp_cli.model import streamed as streamed_fit
+from lifeexp_cli.linear.stream import state as streaming
+from lifeexp_cli.cli.main import app
+from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.model.fitting import Spec
+
+FEATURES = ["bmi", "gdp", "schooling", "status"]
+
+
+def generated_csv(path, rows: int = 120, seed: int = 3):
+    """WHO-like columns (text status, blanks, rows without a target, CRLF) with a known linear truth."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.normal(38, 20, rows), rng.lognormal(8, 1.2, rows), rng.normal(12, 3, rows),
+                         rng.random(rows) < 0.2])
+    y = 50 + X @ [0.05, 0.0003, 0.9, 4.0] + rng.normal(0, 2, rows)
+    lines = ["Country,Year,Status,Life expectancy , BMI ,GDP,Schooling"]
+    for i in range(rows):
+        cells = [f"C{i // 16}", str(2000 + i % 16), "Developed" if X[i, 3] else "Developing", f"{y[i]:.3f}",
+                 f"{X[i, 0]:.2f}", f"{X[i, 1]:.4f}", f"{X[i, 2]:.1f}"]
+        for j in (3, 4, 5, 6):  # blanks in the target and in three features
+            if rng.random() < 0.07:
+                cells[j] = ""
+        lines.append(",".join(cells))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    return path
+
+
+def in_memory(path, spec: Spec) -> dict:
+    table = dataset.read_table(str(path))
+    return pipeline.fit_model(dataset.design(table, FEATURES, "life_expectancy"), spec, data_sha256=table.sha256,
+                              source=str(path))
+
+
+def terms(record: dict) -> np.ndarray:
+    return np.array([v for v in record["coefficients"].values() if v is not None])
+
+
+@pytest.mark.parametrize("impute,scale,intercept,solver", [
+    ("mean", "none", True, "lstsq"), ("mean", "none", False, "lstsq"), ("median", "standard", True, "lstsq"),
+    ("drop", "minmax", True, "lstsq"), ("median", "none", False, "lstsq"), ("mean", "standard", True, "normal")])
+@pytest.mark.parametrize("chunk_rows", [1, 7, 10_000])
+def test_streamed_equals_in_memory(tmp_path, impute, scale, intercept, solver, chunk_rows):
+    path = generated_csv(tmp_path / "gen.csv", rows=40 if chunk_rows == 1 else 120)  # a pandas call per chunk
+    spec = Spec(solver=solver, impute=impute, scale=scale, intercept=intercept)
+    expected = in_memory(path, spec)
+    streamed = streamed_fit.fit_csv(str(path), FEATURES, "life", spec, chunk_rows)
+    assert_allclose(terms(streamed), terms(expected), rtol=1e-10)
+    for key in ("fill", "center", "scale"):
+        assert_allclose(streamed["params"][key], expected["params"][key], rtol=1e-13)
+    assert streamed["rows"] == expected["rows"]
+    assert streamed["data"] == expected["data"]  # the sha256 is computed while streaming
+    assert streamed["condition_number"] == pytest.approx(expected["condition_number"], rel=1e-9)
+    assert streamed["metrics"]["train"]["rmse"] == pytest.approx(expected["metrics"]["train"]["rmse"], rel=1e-10)
+    assert streamed["metrics"]["train"]["r2"] == pytest.approx(expected["metrics"]["train"]["r2"], rel=1e-10)
+    assert streamed["metrics"]["train"]["mae"] is None  # would need a second pass
+    assert streamed["warnings"] == expected["warnings"]
+    for name in FEATURES:
+        assert_allclose(streamed["ranges"][name], expected["ranges"][name], rtol=0)
+        assert streamed["means"][name] == pytest.approx(expected["means"][name], rel=1e-14)
+
+
+def test_streamed_fit_on_the_who_file_through_the_cli(data_path, tmp_path):
+    def run(*extra):
+        result = CliRunner().invoke(app, ["fit", "--features", "all", "--out", str(tmp_path / "m.joblib"),
+                                          "--format", "json", *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    memory, streamed = run("--no-stream"), run("--stream", "--chunk-rows", "1000")
+    for term, value in memory["coefficients"].items():
+        assert streamed["coefficients"][term] == pytest.approx(value, rel=1e-10), term
+    assert streamed["warnings"] == memory["warnings"]  # the collinearity diagnostics, from R
+    assert streamed["condition_number"] == pytest.approx(memory["condition_number"], rel=1e-8)
+    digest = hashlib.sha256(data_path.read_bytes()).hexdigest()
+    from lifeexp_cli.model import store
+    assert store.load(str(tmp_path / "m.joblib"))["data"]["sha256"] == digest
+
+
+@pytest.mark.parametrize("name", ["filip", "wampler5", "longley"])
+def test_streamed_fit_keeps_the_accuracy_on_nist_data(name):
+    """The hardest certified problems: QR alone loses digits here; the streamed fit refines."""
+    spec = json.loads((NIST / "certified.json").read_text())["datasets"][name]
+    record = streamed_fit.fit_csv(str(NIST / spec["file"]), spec["features"], spec["target"],
+                                  Spec(intercept=spec["intercept"]), 7)
+    coef = record["coefficients"]
+    estimate = np.array(([coef["intercept"]] if spec["intercept"] else []) + [coef[f] for f in spec["features"]])
+    certified = np.array([float(v) for v in spec["certified_beta"]])
+    digits = np.min(-np.log10(np.maximum(np.abs(estimate - certified) / np.abs(certified), 1e-16)))
+    assert digits >= (7 if name == "filip" else 6), f"{name}: {digits:.2f} digits"
+
+
+def test_two_partitions_merge_to_the_whole():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 3)), rng.normal(size=300)
+    X[rng.random((300, 3)) < 0.1] = np.nan
+    X[:150, 2] = np.where(np.isnan(X[:150, 2]), 0.5, X[:150, 2])  # indicators appear in a different order
+    whole = streaming.update(streaming.start(3, "mean"), X, y)
+    a = streaming.update(streaming.start(3, "mean"), X[:150], y[:150])
+    b = streaming.update(streaming.start(3, "mean"), X[150:], y[150:])
+    merged = streaming.merge(a, b)
+    fill = streaming.fill_values(whole, ["a", "b", "c"])
+    assert_allclose(streaming.fill_values(merged, ["a", "b", "c"]), fill, rtol=1e-14)
+
+    def theta(state):
+        T = streaming.design_map(state, fill, np.zeros(3), np.ones(3), True)
+        R, qty, _ = streaming.design_factor(state, T)
+        return streaming.solve(R, qty, 300, "lstsq")[0]
+
+    Xi = np.where(np.isnan(X), fill, X)
+    expected = np.linalg.lstsq(np.column_stack([np.ones(300), Xi]), y, rcond=None)[0]
+    assert_allclose(theta(whole), expected, rtol=1e-12)
+    assert_allclose(theta(merged), expected, rtol=1e-12)
+
+
+def test_moments_merge_like_numpy():
+    rng = np.random.default_rng(1)
+    X = rng.normal(1e6, 3.0, size=(1000, 2))
+    X[rng.random((1000, 2)) < 0.2] = np.nan
+    m = streaming.moments_start(2)
+    for start in range(0, 1000, 37):
+        m = streaming.moments_merge(m, streaming.moments_of(np.asfortranarray(X[start:start + 37])))
+    assert_allclose(m["mean"], np.nanmean(X, axis=0), rtol=1e-15)
+    assert_allclose(m["m2"] / m["n"], np.nanvar(X, axis=0), rtol=1e-10)
+    assert_allclose(m["min"], np.nanmin(X, axis=0), rtol=0)
+
+
+@pytest.mark.parametrize("values", [[3.0], [2.0, -1.0], [0.0, -0.0, 5.0, 5.0], [-3.5, 1e-300, -1e300, 7.0, 7.0],
+                                    list(np.random.default_rng(2).normal(40, 10, 3001).round(1))])
+def test_exact_median_by_radix_select(values, monkeypatch):
+    monkeypatch.setattr(streaming, "COLLECT", 4)  # force the histogram passes, even on a few values
+    X = np.array(values)[:, None]
+    searches = streaming.median_start(np.array([len(values)]))
+    while True:
+        found = streaming.median_pass(searches)
+        for start in range(0, len(X), 500):
+            streaming.median_update(searches, found, X[start:start + 500])
+        if streaming.median_narrow(searches, found):
+            break
+    assert streaming.median_values(searches, 1)[0] == np.median(values)
+
+
+def test_stream_errors_name_the_problem(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(DataError, match="is empty"):
+        streamed_fit.fit_csv(str(empty), ["bmi"], "life", Spec())
+    header = tmp_path / "header.csv"
+    header.write_text("life,bmi\n")
+    with pytest.raises(DataError, match="no data rows"):
+        streamed_fit.fit_csv(str(header), ["bmi"], "life", Spec())
+    text = tmp_path / "text.csv"
+    text.write_text("life,bmi\n" + "70,20\n" * 10 + "71,abc\n")
+    with pytest.raises(DataError, match=r"non-numeric value 'abc' in row 12"):
+        streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(), chunk_rows=4)
+    with pytest.raises(UsageError, match="more than once"):
+        streamed_fit.fit_csv("-", ["bmi"], "life", Spec(impute="median"))
+    with pytest.raises(UsageError, match="--impute must be one of"):
+        streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(impute="mode"))
+    with pytest.raises(UsageError, match="--scale must be one of"):
+        streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(scale="log"))
+
+
+def test_stream_conflicts_with_cross_validation(tmp_path):
+    result = CliRunner().invoke(app, ["fit", "--features", "bmi", "--stream", "--cv", "5",
+                                      "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 2 and "--cv" in result.output
+
+
+def test_large_files_stream_on_their_own(tmp_path, monkeypatch):
+    path = generated_csv(tmp_path / "gen.csv")
+    monkeypatch.setattr(streamed_fit, "AUTO_STREAM_BYTES", 100)
+    assert streamed_fit.should_stream(str(path), None)
+    assert not streamed_fit.should_stream(str(path), False)
+    assert not streamed_fit.should_stream("-", None)

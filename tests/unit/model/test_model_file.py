@@ -1,0 +1,126 @@
+"""Model files: round trip, refusal of crafted pickles, corrupt files, atomic writes."""
+
+from __future__ import annotations
+
+import os
+
+import joblib
+import numpy as np
+import pytest
+
+from lifeexp_cli.model import store
+from lifeexp_cli.errors import ModelError
+
+RECORD = {"format": store.FORMAT, "format_version": store.FORMAT_VERSION, "kind": "linear",
+          "target": "life_expectancy", "features": ["bmi"], "intercept": True,
+          "params": {"weights": np.array([0.27]), "bias": 58.9, "fill": [38.0], "center": [0.0], "scale": [1.0]},
+          "metrics": {"train": {"rmse": 7.9}}, "means": {"bmi": 38.0}, "ranges": {"bmi": [1.0, 77.6]}}
+
+
+def test_files_are_what_joblib_writes(tmp_path):
+    path = store.save(RECORD, tmp_path / "m.joblib")
+    joblib.dump(store.loads(path.read_bytes()), tmp_path / "j.joblib")
+    assert path.read_bytes() == (tmp_path / "j.joblib").read_bytes()
+
+
+def test_round_trip_and_joblib_can_read_it(tmp_path):
+    path = store.save(RECORD, tmp_path / "m.joblib")
+    loaded = store.load(str(path))
+    assert loaded["params"]["weights"] == [0.27] and loaded["features"] == ["bmi"]
+    assert joblib.load(path)["params"]["bias"] == 58.9
+
+
+class Exploit:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_crafted_pickle_is_refused_and_runs_nothing(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.joblib"
+    plain = {**RECORD, "params": {"weights": [0.27], "bias": 58.9}}
+    joblib.dump({**plain, "payload": Exploit(marker)}, path)
+    with pytest.raises(ModelError, match="refusing"):
+        store.load(str(path))
+    assert not marker.exists()
+    joblib.load(path)  # the control: an ordinary loader does run it
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("cut", [0, 1, 5, 20, 60, -1])
+def test_truncated_files_are_refused(tmp_path, cut):
+    good = store.save(RECORD, tmp_path / "m.joblib").read_bytes()
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(good[:cut] if cut >= 0 else good[:-1])
+    with pytest.raises(ModelError):
+        store.load(str(bad))
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01garbage" * 10, b'{"format": "lifeexp-model"}'])
+def test_garbage_is_refused(tmp_path, content):
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(content)
+    with pytest.raises(ModelError, match="not a lifeexp model"):
+        store.load(str(bad))
+
+
+@pytest.mark.parametrize("damage", [{"features": "bmi"}, {"features": []}, {"kind": "forest"},
+                                    {"params": {"weights": [1.0, 2.0], "bias": 1.0, "fill": [1.0], "center": [0.0],
+                                                "scale": [1.0]}},
+                                    {"params": {"weights": ["x"], "bias": 1.0, "fill": [1.0], "center": [0.0],
+                                                "scale": [1.0]}},
+                                    {"means": {}}, {"ranges": {"bmi": [1.0]}}, {"metrics": None}])
+def test_structurally_damaged_records_are_refused(tmp_path, damage):
+    path = store.save({**RECORD, **damage}, tmp_path / "m.joblib")
+    with pytest.raises(ModelError, match="damaged"):
+        store.load(str(path))
+
+
+def test_newer_format_version_is_refused(tmp_path):
+    path = store.save({**RECORD, "format_version": 99}, tmp_path / "m.joblib")
+    with pytest.raises(ModelError, match="version 99"):
+        store.load(str(path))
+
+
+def test_missing_model_names_it(tmp_path):
+    with pytest.raises(ModelError, match="no model"):
+        store.load(str(tmp_path / "nope.joblib"))
+
+
+def test_failed_write_leaves_previous_model_intact(tmp_path, monkeypatch):
+    path = store.save(RECORD, tmp_path / "m.joblib")
+    before = path.read_bytes()
+
+    def broken_dump(value, stream, **options):
+        stream.write(b"half a model")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store.pickle, "dump", broken_dump)
+    with pytest.raises(RuntimeError):
+        store.save({**RECORD, "target": "other"}, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]  # no temporary file left behind
+
+
+def test_names_resolve_to_shipped_models(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("tim-bmi", "tom-gdp", "tim", "tom"):
+        assert store.load(name)["kind"] == "linear"
+
+
+@pytest.mark.parametrize("forge", ["memo index", "bytes8 length"])
+def test_forged_sizes_are_refused_before_anything_is_allocated(tmp_path, forge):
+    """Found by the long fuzz run: a mutated LONG_BINPUT index (or a BINBYTES8 length) made the C
+    unpickler allocate gigabytes. The opcode walk refuses such files first."""
+    import struct
+
+    good = store.save(RECORD, tmp_path / "m.joblib").read_bytes()
+    if forge == "memo index":
+        bad = good[:-1] + b"r" + struct.pack("<I", 2_000_000_000) + b"."  # LONG_BINPUT 2e9, then STOP
+    else:
+        bad = good[:2] + b"\x8e" + struct.pack("<Q", 7 * 10**18) + good[2:]  # BINBYTES8 of 7e18 bytes
+    with pytest.raises(ModelError):
+        store.loads(bad)

@@ -1,0 +1,90 @@
+"""Batch predictions: every input line comes back byte for byte with its prediction; single rows too."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lifeexp_cli.data import reader
+from lifeexp_cli.model import fitting
+from lifeexp_cli.model import store
+from lifeexp_cli.model import prediction
+from lifeexp_cli.cli.main import app
+from lifeexp_cli.errors import DataError
+
+
+@pytest.fixture(scope="module")
+def tim():
+    return store.load("tim")
+
+
+def run(record, text: bytes) -> tuple[bytes, dict]:
+    sink = io.BytesIO()
+    counts = prediction.predict_stream(record, io.BytesIO(text), sink)
+    return sink.getvalue(), counts
+
+
+def expected_predictions(record, rows: list[list[str]]) -> list[float]:
+    X = np.array([[float(r[c]) if r[c].strip() else np.nan for c in (2, 3, 4)] for r in rows])
+    return fitting.predict("linear", record["params"], X).tolist()
+
+
+TEXT = ('note,"Country, name",bmi,Adult Mortality, HIV/AIDS,extra\r\n'
+        'a,"Viet Nam, ""VN""",22.5,120,0.1,"two\r\nlines"\r\n'
+        'b,Peru,,80,0.2,x\r\n'
+        '\r\n'
+        'c,"Chad",30.125,300,5,\r\n')
+
+
+@pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
+def test_lines_come_back_untouched_with_the_prediction(tim, monkeypatch, block):
+    original = reader.line_blocks
+    monkeypatch.setattr(reader, "line_blocks", lambda stream: original(stream, block))
+    out, counts = run(tim, TEXT.encode())
+    lines = out.split(b"\r\n")
+    assert lines[0] == b'note,"Country, name",bmi,Adult Mortality, HIV/AIDS,extra,predicted_life_expectancy'
+    rows = list(csv.reader(io.StringIO(TEXT)))[1:]
+    rows = [r for r in rows if r]
+    predicted = [float(line.rsplit(b",", 1)[1]) for line in [lines[1] + b"\r\n" + lines[2], *lines[3:5]]]
+    assert predicted == expected_predictions(tim, rows)
+    assert lines[1] + b"\r\n" + lines[2] == b'a,"Viet Nam, ""VN""",22.5,120,0.1,"two\r\nlines",' + \
+        repr(predicted[0]).encode()
+    assert lines[3].startswith(b"b,Peru,,80,0.2,x,") and lines[4].startswith(b'c,"Chad",30.125,300,5,,')
+    assert counts == {"rows": 3, "filled": 1, "outside": counts["outside"]}
+
+
+def test_semicolons_and_a_status_column(tmp_path):
+    record = {"path": "m", "kind": "linear", "target": "life_expectancy", "features": ["status", "bmi"],
+              "ranges": {"status": [0, 1], "bmi": [10, 50]},
+              "params": {"fill": [0.5, 30.0], "center": [0.0, 0.0], "scale": [1.0, 1.0],
+                         "weights": [5.0, 0.25], "bias": 60.0}}
+    out, _ = run(record, b"Status;BMI\nDeveloped;20\nDeveloping;\n")
+    assert out == b"Status;BMI;predicted_life_expectancy\nDeveloped;20;70.0\nDeveloping;;67.5\n"
+
+
+def test_bad_cells_name_the_row(tim):
+    with pytest.raises(DataError, match=r"column bmi has a non-numeric value 'x' in row 3"):
+        run(tim, b"bmi,adult_mortality,hiv\n20,100,0.1\nx,100,0.1\n")
+    with pytest.raises(DataError, match="infinite value in row 2"):
+        run(tim, b"bmi,adult_mortality,hiv\ninf,100,0.1\n")
+    with pytest.raises(DataError, match=r"fewer cells than its header \(row 3\)"):
+        run(tim, b"bmi,adult_mortality,hiv\n20,100,0.1\n20,100\n")
+    with pytest.raises(DataError, match="lacks column"):
+        run(tim, b"bmi,hiv\n20,0.1\n")
+
+
+def test_single_row_in_plain_python_equals_numpy(tim):
+    for row in ([24.1, 53.0, 0.1], [float("nan"), 300.0, 12.0]):
+        expected = fitting.predict("linear", tim["params"], np.array([row]))[0]
+        assert prediction.predict_one(tim, row) == pytest.approx(expected, rel=1e-14)
+
+
+def test_cli_batch_from_stdin(tmp_path):
+    result = CliRunner().invoke(app, ["predict", "--model", "tim-bmi", "--input", "-", "--quiet"],
+                                input="bmi,x\n22,keep me\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("bmi,x,predicted_life_expectancy\n22,keep me,")
