@@ -1,5 +1,9 @@
 """Typed errors raised by the library; only the CLI boundary turns them into a message and an exit code."""
 
+from __future__ import annotations
+
+from typing import Callable
+
 
 class LifeexpError(Exception):
     """A problem the user can fix; the message names the problem and the way out."""
@@ -23,3 +27,30 @@ class UsageError(LifeexpError):
     """The options given do not make sense together or are out of range."""
 
     exit_code = 2
+
+
+class ParameterError(UsageError):
+    """A parameter of a library call is out of range or does not apply.
+
+    The message is a template in which every parameter is written `{name}` (its value, if shown, as
+    `{value}`): `ParameterError("{lr} must be > 0, got {value}", "lr", 0.0)`. `str()` gives the library's
+    words ("lr must be > 0, got 0.0"); the command line shows its flags instead (`--lr must be > 0, got
+    0.0`) with `message(flag_of)`. The library never names a flag itself.
+    """
+
+    def __init__(self, template: str, param: str | None = None, value=None):
+        self.template, self.param, self.value = template, param, value
+        super().__init__(self.message(lambda name: name))
+
+    def message(self, name_of: Callable[[str], str]) -> str:
+        """The message with each parameter shown as `name_of(parameter)`."""
+        return self.template.format_map(_Names(name_of, self.value))
+
+
+class _Names(dict):
+    def __init__(self, name_of: Callable[[str], str], value):
+        super().__init__(value=value)
+        self.name_of = name_of
+
+    def __missing__(self, key: str) -> str:
+        return self.name_of(key)

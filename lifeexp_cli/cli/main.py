@@ -28,7 +28,7 @@ from lifeexp_cli.cli.commands.fit import fit
 from lifeexp_cli.cli.commands.plot import plot
 from lifeexp_cli.cli.commands.predict import predict
 from lifeexp_cli.cli.commands.select import select
-from lifeexp_cli.errors import LifeexpError
+from lifeexp_cli.errors import LifeexpError, ParameterError
 
 
 
@@ -91,6 +91,9 @@ def guarded(command):
                 # numpy's overflow/invalid-value chatter: results say what went wrong in our own words
                 warnings.simplefilter("ignore", RuntimeWarning)
                 return command(*args, **kwargs)
+        except ParameterError as exc:
+            render.error(exc.message(flag_of))
+            raise typer.Exit(exc.exit_code) from None
         except LifeexpError as exc:
             render.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
@@ -102,6 +105,15 @@ def guarded(command):
             raise typer.Exit(0) from None
 
     return run
+
+
+# Library parameters whose flag is not `--` + the name with dashes.
+FLAGS = {"k": "--cv/--folds", "kind": "--model", "no_intercept": "--no-intercept"}
+
+
+def flag_of(parameter: str) -> str:
+    """The command-line flag of a library parameter (`batch_size` -> `--batch-size`)."""
+    return FLAGS.get(parameter, "--" + parameter.replace("_", "-"))
 
 
 def version_callback(value: bool):
