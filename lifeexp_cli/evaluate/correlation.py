@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.errors import ParameterError
 
 METHODS = ("pearson", "spearman")
 # |r| above this is a near-duplicate: the two columns carry almost the same information, and together
@@ -43,7 +43,7 @@ def pair(x: np.ndarray, y: np.ndarray, method: str = "pearson") -> tuple[float, 
     if method == "spearman":
         xs, ys = average_ranks(xs), average_ranks(ys)
     elif method != "pearson":
-        raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+        raise ParameterError(f"{{method}} must be one of {', '.join(METHODS)}, got {{value!r}}", "method", method)
     return pearson(xs, ys), int(both.sum())
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from lifeexp_cli.evaluate import comparison as paired_comparison
+from lifeexp_cli.evaluate import comparison
 
 Scorer = Callable[[list[str]], np.ndarray]
 
@@ -54,7 +54,7 @@ def forward_select(score: Scorer, candidates: list[str], max_features: int | Non
                 break
             twin = next((s for s in chosen if s in twins.get(c, {})), None)
             if current is not None and twin is not None:
-                gain = paired_comparison.difference(tried[c], current)
+                gain = comparison.difference(tried[c], current)
                 if not gain["clear"]:
                     skipped.append({"step": len(chosen) + 1, "feature": c, "twin": twin, "r": twins[c][twin],
                                     "gain": gain["difference"], "gain_spread": gain["spread"]})
@@ -66,9 +66,9 @@ def forward_select(score: Scorer, candidates: list[str], max_features: int | Non
                 " by more than the spread (near-duplicates)" if skipped and skipped[-1]["step"] == len(chosen) + 1
                 else "")
             break
-        gain = paired_comparison.difference(tried[pick], current) if current is not None else None
+        gain = comparison.difference(tried[pick], current) if current is not None else None
         path.append({"feature": pick, "cv_rmse": float(tried[pick].mean()),
-                     "cv_rmse_std": paired_comparison.spread(tried[pick]),
+                     "cv_rmse_std": comparison.spread(tried[pick]),
                      "gain": gain["difference"] if gain else None, "gain_spread": gain["spread"] if gain else None,
                      "clear": gain["clear"] if gain else None})
         if on_step is not None:

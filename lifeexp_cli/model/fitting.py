@@ -14,8 +14,8 @@ import numpy as np
 
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.prep import impute
-from lifeexp_cli.optim import iterative
-from lifeexp_cli.nn import network
+from lifeexp_cli.optim import loop
+from lifeexp_cli.nn import regressor
 from lifeexp_cli.linear import loss as objectives
 from lifeexp_cli.prep import scaling
 from lifeexp_cli.prep import splits
@@ -111,18 +111,18 @@ def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Sp
 
 def fit_linear_iterative(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, val=None,
                          on_epoch=None):
-    """θ by gradient descent on J(θ) = (1/n)Σ(Xθ − y)² with the spec's optimizer (iterative.run)."""
+    """θ by gradient descent on J(θ) = (1/n)Σ(Xθ − y)² with the spec's optimizer (loop.train)."""
     options = spec.options
     design = with_intercept(Xs, spec.intercept)
     p = design.shape[1]
-    theta0 = np.zeros(p) if options["init"] == "zeros" else iterative.init_rng(options["seed"]).normal(size=p)
+    theta0 = np.zeros(p) if options["init"] == "zeros" else loop.init_rng(options["seed"]).normal(size=p)
     val_design = None if val is None else (with_intercept(val[0], spec.intercept), val[1])
-    (theta,), summary, warnings = iterative.run(
-        [theta0], objectives.linear_loss_and_grad, objectives.linear_loss, design, y, options, spec.solver,
-        val=val_design, on_epoch=on_epoch)
+    result = loop.train([theta0], objectives.linear_loss_and_grad, objectives.linear_loss, design, y, spec.solver,
+                        options, val=val_design, on_epoch=on_epoch)
+    (theta,) = result.params
     bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
     params = {"weights": weights.tolist(), "bias": bias}
-    return params, closed_form.condition_number(design), warnings, {"training": summary}
+    return params, closed_form.condition_number(design), result.warnings, {"training": result.summary()}
 
 
 def rank_notes(rank: int, columns: int) -> list[str]:
@@ -133,11 +133,11 @@ def rank_notes(rank: int, columns: int) -> list[str]:
 
 
 # kind/solver -> fitter(Xs, y, features, spec, *, val, on_epoch) -> (params, condition number, warnings,
-# extra). An iterative fitter trains with iterative.run; val is None or (Xs_val, y_val), already
+# extra). An iterative fitter trains with loop.train; val is None or (Xs_val, y_val), already
 # imputed and scaled with the training statistics; on_epoch(epoch, train_loss, val_loss) reports progress.
 FITTERS = {("linear", s): fit_closed_form for s in closed_form.SOLVERS}
-FITTERS.update({("linear", s): fit_linear_iterative for s in iterative.SOLVERS})
-FITTERS.update({("mlp", s): network.fit for s in iterative.SOLVERS})
+FITTERS.update({("linear", s): fit_linear_iterative for s in loop.SOLVERS})
+FITTERS.update({("mlp", s): regressor.fit for s in loop.SOLVERS})
 KINDS = ("linear", "mlp")
 DEFAULT_SOLVER = {"linear": "lstsq", "mlp": "adam"}
 
@@ -160,7 +160,7 @@ def make_spec(kind: str = "linear", solver: str | None = None, *, scale: str | N
     """A Spec with the solver's defaults: iterative solvers scale (standard) and get every training option
     filled in (seed included: it draws θ and shuffles); closed-form solvers refuse training options and
     default to no scaling. A network (kind mlp) defaults to adam, takes network_options (hidden,
-    activation, weight_decay) and the network's training defaults (network.py)."""
+    activation, weight_decay) and the network's training defaults (nn/regressor.py)."""
     solver = solver or DEFAULT_SOLVER.get(kind, "lstsq")
     check_solver(kind, solver)
     training = training or {}
@@ -169,32 +169,32 @@ def make_spec(kind: str = "linear", solver: str | None = None, *, scale: str | N
         if not intercept:
             raise UsageError("--no-intercept does not apply to --model mlp: every unit of a network has a bias")
         return Spec(kind, solver, scale or "standard", impute, True,
-                    network.resolve_options(solver, {"seed": seed, **training}, network_options))
+                    regressor.check_options(solver, {"seed": seed, **training}, network_options))
     if network_options:
         flags = ", ".join("--" + k.replace("_", "-") for k in network_options)
         raise UsageError(f"{flags} only apply to --model mlp (a neural network), not a linear model")
-    if iterative.is_iterative(solver):
+    if loop.is_iterative(solver):
         return Spec(kind, solver, scale or "standard", impute, intercept,
-                    iterative.resolve_options(solver, {"seed": seed, **training}))
-    iterative.reject_for_closed_form(solver, training)
+                    loop.check_options(solver, {"seed": seed, **training}))
+    loop.reject_for_closed_form(solver, training)
     return Spec(kind, solver, scale or "none", impute, intercept, {})
 
 
 def completed(spec: Spec) -> Spec:
     """The spec with every training option filled in (a Spec built by hand may give only some)."""
-    if not iterative.is_iterative(spec.solver):
+    if not loop.is_iterative(spec.solver):
         return spec
     if spec.kind == "mlp":
-        training = {k: v for k, v in spec.options.items() if k not in network.OPTION_KEYS}
-        chosen = {k: v for k, v in spec.options.items() if k in network.OPTION_KEYS}
-        return replace(spec, options=network.resolve_options(spec.solver, training, chosen))
-    return replace(spec, options=iterative.resolve_options(spec.solver, spec.options))
+        training = {k: v for k, v in spec.options.items() if k not in regressor.OPTION_KEYS}
+        chosen = {k: v for k, v in spec.options.items() if k in regressor.OPTION_KEYS}
+        return replace(spec, options=regressor.check_options(spec.solver, training, chosen))
+    return replace(spec, options=loop.check_options(spec.solver, spec.options))
 
 
 def preflight_warnings(X_raw: np.ndarray, features: list[str], spec: Spec) -> list[str]:
     """What is worth saying before an iterative fit starts (it may be slow, or diverge)."""
-    if iterative.is_iterative(spec.solver) and spec.scale == "none":
-        return iterative.range_spread_warning(X_raw, features)
+    if loop.is_iterative(spec.solver) and spec.scale == "none":
+        return loop.range_spread_warning(X_raw, features)
     return []
 
 
@@ -247,7 +247,7 @@ def predict(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
     if kind == "linear":
         return Xs @ np.asarray(params["weights"]) + params["bias"]
     if kind == "mlp":
-        return network.predict(params, Xs)
+        return regressor.predict(params, Xs)
     raise UsageError(f"unknown model kind {kind!r}")
 
 

@@ -171,9 +171,9 @@ def _linear_problem(params: dict, p: int) -> str | None:
 
 
 def _mlp_problem(params: dict, p: int) -> str | None:
-    from lifeexp_cli.nn import network  # numpy: predicting with a network needs it anyway
+    from lifeexp_cli.nn import regressor  # numpy: predicting with a network needs it anyway
 
-    return network.record_problem(params, p)
+    return regressor.record_problem(params, p)
 
 
 # kind -> check of its own params (given the number of features); a new model kind adds its check here

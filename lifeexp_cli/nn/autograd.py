@@ -6,9 +6,7 @@ topologically and applies the chain rule in reverse: parent.grad += local deriva
 Storing the local derivatives as numbers (rather than closures) lets an explainer print them.
 """
 
-import math
-
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.nn import activations
 
 
 class Node:
@@ -47,21 +45,23 @@ class Node:
     def square(self, name=""):
         return Node(self.value**2, name, "square", (self,), (2.0 * self.value,))
 
+    def activate(self, activation, name=""):
+        """The named activation (activations.py) of this node; its local derivative is f'(z) at z = self."""
+        f, derivative = activations.function_and_derivative(activation)
+        out = float(f(self.value))
+        return Node(out, name, activation, (self,), (derivative(self.value, out),))
+
     def relu(self, name=""):
-        # The kink at 0 gets derivative 0: a unit at exactly zero is treated as inactive.
-        active = self.value > 0
-        return Node(self.value if active else 0.0, name, "relu", (self,), (1.0 if active else 0.0,))
+        return self.activate("relu", name)
 
     def sigmoid(self, name=""):
-        s = _sigmoid(self.value)
-        return Node(s, name, "sigmoid", (self,), (s * (1.0 - s),))
+        return self.activate("sigmoid", name)
 
     def tanh(self, name=""):
-        t = math.tanh(self.value)
-        return Node(t, name, "tanh", (self,), (1.0 - t * t,))
+        return self.activate("tanh", name)
 
     def identity(self, name=""):
-        return Node(self.value, name, "identity", (self,), (1.0,))
+        return self.activate("identity", name)
 
     def backward(self):
         """Fill .grad of every node reachable from self with d(self)/d(node).
@@ -79,16 +79,6 @@ class Node:
                 parent.grad += local * node.grad
 
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
-
-
-def activate(node, activation, name=""):
-    """Apply the named activation to node."""
-    if activation not in ACTIVATIONS:
-        raise UsageError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
-    return getattr(node, activation)(name)
-
-
 def topological_order(root):
     """Nodes reachable from root, every parent listed before its children (root last)."""
     order, seen = [], set()
@@ -103,11 +93,3 @@ def topological_order(root):
 
     visit(root)
     return order
-
-
-def _sigmoid(z):
-    # Two branches so that exp never overflows.
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    ez = math.exp(z)
-    return ez / (1.0 + ez)

@@ -1,4 +1,4 @@
-"""The lecture's worked backprop example, computed through :mod:`lifeexp_cli.graph`.
+"""The lecture's worked backprop example, computed through the scalar graph of :mod:`lifeexp_cli.nn.autograd`.
 
     h = theta1 * x,  g = h + theta0,  yhat = act(g),  f = yhat - y,  J = f^2
 
@@ -9,7 +9,7 @@ derivatives from the edges, gradients from ``Node.backward()``.
 import math
 
 from lifeexp_cli.nn import autograd
-from lifeexp_cli.errors import TrainingError, UsageError
+from lifeexp_cli.errors import ParameterError, TrainingError
 
 MAX_STEPS = 100_000
 LEAVES = ("x", "y", "theta0", "theta1")
@@ -23,7 +23,7 @@ def build_graph(x, y, theta0, theta1, activation):
     nodes = {name: autograd.Node(value, name) for name, value in zip(LEAVES, (x, y, theta0, theta1))}
     nodes["h"] = nodes["theta1"].mul(nodes["x"], "h")
     nodes["g"] = nodes["h"].add(nodes["theta0"], "g")
-    nodes["yhat"] = autograd.activate(nodes["g"], activation, "yhat")
+    nodes["yhat"] = nodes["g"].activate(activation, "yhat")
     nodes["f"] = nodes["yhat"].sub(nodes["y"], "f")
     nodes["J"] = nodes["f"].square("J")
     return nodes
@@ -71,13 +71,13 @@ def explain(x=2.0, y=1.0, theta0=5.0, theta1=-1.0, lr=0.1, activation="relu", st
     history always holds steps 0..steps: step 0 is the starting point, step k the point after k updates.
     """
     if int(steps) != steps or not 1 <= steps <= MAX_STEPS:
-        raise UsageError(f"--steps must be an integer from 1 to {MAX_STEPS}, got {steps!r}")
+        raise ParameterError(f"{{steps}} must be an integer from 1 to {MAX_STEPS}, got {{value!r}}", "steps", steps)
     check_inputs(x=x, y=y, theta0=theta0, theta1=theta1, lr=lr)
     try:
         nodes = build_graph(x, y, theta0, theta1, activation)
     except OverflowError:
-        raise UsageError("the loss overflows float64 at these values: use smaller --x, --y, --theta0, --theta1") \
-            from None
+        raise ParameterError("the loss overflows float64 at these values: use smaller {x}, {y}, {theta0}, {theta1}",
+                             "x", x) from None
     nodes["J"].backward()
     gradients = {p: nodes[p].grad for p in PARAMETERS}
     updated = {p: nodes[p].value - lr * gradients[p] for p in PARAMETERS}
@@ -100,9 +100,9 @@ def check_inputs(**values):
     """Every value must be a finite number, and the learning rate positive."""
     for name, value in values.items():
         if not math.isfinite(value):
-            raise UsageError(f"--{name} must be a finite number, got {value}")
+            raise ParameterError(f"{{{name}}} must be a finite number, got {{value}}", name, value)
     if not values["lr"] > 0:
-        raise UsageError(f"--lr must be > 0, got {values['lr']}")
+        raise ParameterError("{lr} must be > 0, got {value}", "lr", values["lr"])
 
 
 def descend(x, y, theta0, theta1, lr, activation, steps):

@@ -1,4 +1,5 @@
-"""A fully connected regressor with hand-written backprop, vectorized over the mini-batch.
+"""The network's math: a fully connected network with hand-written backprop, vectorized over the
+mini-batch (forward, backward, loss, initialization, and the plain form a model record keeps).
 
 Parameters are a flat list ``[W1, b1, W2, b2, ...]`` with ``W_k`` of shape (fan_in, fan_out) and
 ``b_k`` of shape (fan_out,). Hidden layers apply the activation; the single output unit is linear.
@@ -6,45 +7,22 @@ Parameters are a flat list ``[W1, b1, W2, b2, ...]`` with ``W_k`` of shape (fan_
 
 import numpy as np
 
-from lifeexp_cli.errors import UsageError
-
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
-
-
-def _sigmoid(z):
-    # Split by sign so that exp never overflows for large |z|.
-    out = np.empty_like(z, dtype=float)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
-
-
-def _activation_and_derivative(name):
-    """Return (f, f') for an activation name; f' takes the pre-activation z and f(z)."""
-    if name == "relu":
-        return (lambda z: np.maximum(z, 0.0)), (lambda z, a: (z > 0).astype(float))
-    if name == "tanh":
-        return np.tanh, (lambda z, a: 1.0 - a * a)
-    if name == "sigmoid":
-        return _sigmoid, (lambda z, a: a * (1.0 - a))
-    if name == "identity":
-        return (lambda z: z), (lambda z, a: np.ones_like(z))
-    raise UsageError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+from lifeexp_cli.errors import ParameterError
+from lifeexp_cli.nn import activations
 
 
 def layer_sizes(n_inputs, hidden):
     """Widths from input to output: [n_inputs, *hidden, 1]."""
     sizes = [int(n_inputs), *(int(h) for h in hidden), 1]
     if any(s < 1 for s in sizes):
-        raise UsageError(f"layer sizes must be positive, got {sizes}; check --hidden and the features")
+        raise ParameterError("layer sizes must be positive, got {value}; check {hidden} and the features",
+                             "hidden", sizes)
     return sizes
 
 
 def init_params(sizes, activation, seed):
     """He-normal weights for relu, Glorot-normal otherwise; zero biases."""
-    _activation_and_derivative(activation)
+    activations.check(activation)
     rng = np.random.default_rng(seed)
     params = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -59,7 +37,7 @@ def init_params(sizes, activation, seed):
 
 def forward(params, X, activation):
     """Return (yhat of shape (n,), cache); the cache holds each layer's input and pre-activation."""
-    act, _ = _activation_and_derivative(activation)
+    act, _ = activations.function_and_derivative(activation)
     a = np.asarray(X, dtype=float)
     n_layers = len(params) // 2
     inputs, pre_activations = [], []
@@ -74,7 +52,7 @@ def forward(params, X, activation):
 
 def backward(params, cache, dyhat, activation):
     """Gradients of a loss w.r.t. params, given dloss/dyhat of shape (n,); chain rule in reverse."""
-    _, dact = _activation_and_derivative(activation)
+    _, dact = activations.function_and_derivative(activation)
     inputs, pre_activations = cache["inputs"], cache["pre_activations"]
     n_layers = len(params) // 2
     grads = [None] * len(params)

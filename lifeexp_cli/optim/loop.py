@@ -1,43 +1,180 @@
-"""The one training loop shared by the iterative linear models and the MLP.
+"""The one training loop shared by the iterative linear models and the network, and the one check of its
+options.
 
-Epochs are numbered from 1. Stopping rule: the monitored loss (validation loss when X_val is given,
-else training loss) counts as improved when it falls below best − tol·max(best, 1), where best is
+A model kind supplies its initial parameters, its loss and its loss-and-gradient; everything else (the
+options and their defaults, their checks, mini-batches, early stopping, divergence, the history and the
+"not converged" warning) is here, so the linear solvers and the network train alike.
+
+Epochs are numbered from 1. Stopping rule: the monitored loss (validation loss when a validation set is
+given, else training loss) counts as improved when it falls below best − tol·max(best, 1), where best is
 the lowest monitored loss so far. That is a relative tolerance for losses above 1 and an absolute one
 below 1, so a loss heading to 0 (noise-free data) still stops. After `patience` consecutive epochs
 without such an improvement the loop stops with converged=True; running out of epochs leaves
-converged=False. The best epoch (for restore_best) is the plain minimum of the monitored loss.
+converged=False. The best epoch (kept with restore_best) is the plain minimum of the monitored loss.
 """
 
+from __future__ import annotations
+
+import math
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
+from lifeexp_cli.errors import DataError, ParameterError, TrainingError, UsageError
 from lifeexp_cli.optim import optimizers
-from lifeexp_cli.errors import DataError, TrainingError, UsageError
 
+SOLVERS = optimizers.OPTIMIZERS
+
+# Per-optimizer defaults, chosen on Tim's three standardized features (bench/solvers.py measures them):
+# each reaches the least-squares optimum to well within 0.1% RMSE and 1% per coefficient. Mini-batch
+# noise, not speed, limits sgd and momentum, so their steps are small; momentum's effective step is
+# lr/(1 − β) = 10·lr, hence a tenth of sgd's. Adam moves each parameter by about lr per step whatever
+# the gradient's scale, so an intercept near 69 years takes some 69/lr steps. A model kind may give its
+# own (the network's are in nn/regressor.py).
+SOLVER_DEFAULTS = {
+    "gd": {"lr": 0.1, "batch_size": None},
+    "sgd": {"lr": 0.003, "batch_size": 64},
+    "momentum": {"lr": 0.0003, "batch_size": 64},
+    "adam": {"lr": 0.005, "batch_size": 64},
+}
+# Momentum and Adam losses can rise for tens of epochs before falling again, so patience must span that.
+COMMON_DEFAULTS = {"epochs": 1000, "tol": 1e-7, "patience": 50, "init": "random", "seed": 0,
+                   "restore_best": True, "val_size": None}
+HP_KEYS = tuple(optimizers.DEFAULT_HP)
+OPTION_KEYS = ("lr", "batch_size", *COMMON_DEFAULTS, *HP_KEYS)
+INIT_METHODS = ("random", "zeros")
+INIT_STREAM = 0x11FE  # keeps the θ draw independent of the shuffling stream seeded with the same seed
 DIVERGENCE_HINT = "try a smaller --lr or --scale standard"
 
 
-def train(
-    params, loss_and_grad, loss, X, y, *, optimizer, hp, epochs, batch_size, seed,
-    tol=1e-7, patience=10, X_val=None, y_val=None, restore_best=False, on_epoch=None,
-    divergence_factor=1e6,
-) -> dict:
-    """Fit `params` with `optimizer`; return params, histories, and how the run ended.
+def is_iterative(solver: str) -> bool:
+    return solver in SOLVERS
 
-    loss_and_grad(params, Xb, yb) -> (float, list of arrays) drives the steps; loss(params, X, y)
-    -> float scores the full training set (and validation set) once per epoch.
-    on_epoch(epoch, train_loss, val_loss_or_None) is called after every epoch.
+
+# --- the options ---------------------------------------------------------------------------------------
+
+def check_options(solver: str, given: dict, defaults: dict | None = None) -> dict:
+    """All options of a training run, defaults filled in (None means default), after range checks.
+
+    defaults: a model kind's own defaults, over the ones above. val_size 0 turns a default validation
+    split off (and stays 0, so checking again keeps it off). Checking a checked dict returns it unchanged.
+    The result is plain values only, so it is stored as is in the model record (spec.options).
     """
-    hp = _validate(optimizer, hp, epochs, batch_size, seed, tol, patience, divergence_factor)
+    optimizers.check_name(solver)
+    unknown = sorted(set(given) - set(OPTION_KEYS))
+    if unknown:
+        raise UsageError(f"unknown training option(s): {', '.join(unknown)}")
+    chosen = {k: v for k, v in given.items() if v is not None}
+    if solver == "gd" and chosen.get("batch_size") is not None:
+        raise ParameterError("{batch_size} does not apply to {solver} gd (always full batch): "
+                             "use {solver} sgd, momentum or adam for mini-batches", "batch_size", chosen["batch_size"])
+    options = {**COMMON_DEFAULTS, **SOLVER_DEFAULTS[solver], **(defaults or {}), **chosen}
+    options.update(optimizers.resolve_hp({"lr": options["lr"], **{k: options.get(k) for k in HP_KEYS}}))
+    if options["init"] not in INIT_METHODS:
+        raise ParameterError(f"{{init}} must be one of {', '.join(INIT_METHODS)}, got {{value!r}}", "init",
+                             options["init"])
+    for key, low in (("epochs", 1), ("patience", 1), ("seed", 0)):
+        _check_int(key, options[key], low)
+    if options["batch_size"] is not None:
+        _check_int("batch_size", options["batch_size"], 1)
+    tol = options["tol"]
+    if isinstance(tol, bool) or not (isinstance(tol, numbers.Real) and math.isfinite(tol) and tol >= 0):
+        raise ParameterError("{tol} must be a number >= 0, got {value}", "tol", tol)
+    if not isinstance(options["restore_best"], bool):
+        raise ParameterError("{restore_best} must be true or false, got {value!r}", "restore_best",
+                             options["restore_best"])
+    val_size = options["val_size"]
+    if val_size not in (None, 0) and not 0 < val_size < 1:
+        raise ParameterError("{val_size} must be between 0 and 1 (exclusive), or 0 for none, got {value}",
+                             "val_size", val_size)
+    return {k: (float(v) if k in ("lr", "tol", *HP_KEYS) else v) for k, v in options.items()}
+
+
+def _check_int(key: str, value, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ParameterError(f"{{{key}}} must be an integer, got {{value!r}}", key, value)
+    if value < low:
+        raise ParameterError(f"{{{key}}} must be >= {low}, got {{value}}", key, value)
+
+
+def reject_for_closed_form(solver: str, given: dict) -> None:
+    """Training options make no sense for an exact solver: say so instead of ignoring them."""
+    used = [k for k, v in given.items() if v is not None and k in OPTION_KEYS]
+    if used:
+        verb = "applies" if len(used) == 1 else "apply"
+        names = ", ".join(f"{{{k}}}" for k in used)
+        raise ParameterError(f"{names} only {verb} to the iterative solvers ({', '.join(SOLVERS)}), "
+                             f"not {{solver}} {solver}", used[0], given[used[0]])
+
+
+def init_rng(seed: int) -> np.random.Generator:
+    """The generator for a model's initial parameters (a stream apart from the shuffling one)."""
+    return np.random.default_rng([INIT_STREAM, seed])
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """How a run ended. params: the kept parameters (those of the best epoch with restore_best, else the
+    last); history / val_history: the training / validation loss after each epoch (val_history None
+    without a validation set); kept_epoch: the epoch whose parameters were kept."""
+
+    params: list[np.ndarray]
+    history: list[float]
+    val_history: list[float] | None
+    converged: bool
+    best_epoch: int
+    best_loss: float
+    initial_loss: float
+    kept_epoch: int
+    warnings: list[str]
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history)
+
+    def summary(self) -> dict:
+        """What the model record keeps of the run: plain lists and numbers."""
+        val = self.val_history
+        return {
+            "epochs_run": self.epochs_run,
+            "converged": bool(self.converged),
+            "loss_history": [float(v) for v in self.history],
+            "val_loss_history": None if val is None else [float(v) for v in val],
+            "initial_loss": float(self.initial_loss),
+            "best_epoch": self.best_epoch,
+            "kept_epoch": self.kept_epoch,
+            "final_loss": float(self.history[self.kept_epoch - 1]),
+            "final_val_loss": None if val is None else float(val[self.kept_epoch - 1]),
+            "monitored": "validation" if val is not None else "training",
+        }
+
+
+def train(params, loss_and_grad, loss, X, y, solver: str, options: dict, *, val=None, on_epoch=None,
+          divergence_factor: float = 1e6) -> TrainingResult:
+    """Fit `params` with optimizer `solver` and `options` (checked here with check_options).
+
+    loss_and_grad(params, Xb, yb) -> (float, list of arrays) drives the steps; loss(params, X, y) -> float
+    scores the full training set (and validation set) once per epoch. val is None or (X_val, y_val):
+    with it, early stopping watches the validation loss. on_epoch(epoch, train_loss, val_loss_or_None) is
+    called after every epoch. A diverging run raises TrainingError (so no model file follows it); a
+    training loss above divergence_factor × the initial loss counts as diverging.
+    """
+    options = check_options(solver, options)
+    if not divergence_factor >= 1:
+        raise ParameterError("{divergence_factor} must be >= 1, got {value}", "divergence_factor",
+                             divergence_factor)
+    X_val, y_val = val if val is not None else (None, None)
     _check_data(X, y, X_val, y_val)
-    n = len(X)
-    full_batch = optimizer == "gd" or batch_size is None or batch_size >= n
-    rng = np.random.default_rng(seed)  # one generator per run: same seed, same batches
+    hp = {k: options[k] for k in ("lr", *HP_KEYS)}
+    batch_size = options["batch_size"]
+    full_batch = batch_size is None or batch_size >= len(X)
+    rng = np.random.default_rng(options["seed"])  # one generator per run: same seed, same batches
     params = [np.asarray(p, dtype=np.float64) for p in params]
-    state = optimizers.init_state(optimizer, params)
-    has_val = X_val is not None
-    history, val_history = [], ([] if has_val else None)
+    state = optimizers.init_state(solver, params)
+    history, val_history = [], ([] if val is not None else None)
 
     # We detect overflow ourselves and raise TrainingError, so numpy's warnings would only be noise.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -47,34 +184,30 @@ def train(
                 f"initial loss is {initial_loss}; check the data for missing or infinite values"
             )
         limit = divergence_factor * initial_loss if initial_loss > 0 else np.inf
-        monitor = _Monitor(tol, patience)
-        for epoch in range(1, epochs + 1):
-            batches = [None] if full_batch else _batch_rows(n, batch_size, rng)
-            params, state = _run_epoch(params, state, loss_and_grad, X, y, batches,
-                                       optimizer, hp, epoch)
+        monitor = _Monitor(options["tol"], options["patience"])
+        for epoch in range(1, options["epochs"] + 1):
+            batches = [None] if full_batch else _batch_rows(len(X), batch_size, rng)
+            params, state = _run_epoch(params, state, loss_and_grad, X, y, batches, solver, hp, epoch)
             train_loss = float(loss(params, X, y))
             _check_divergence(train_loss, limit, epoch)
             val_loss = None
-            if has_val:
+            if val is not None:
                 val_loss = float(loss(params, X_val, y_val))
                 _check_divergence(val_loss, np.inf, epoch)
                 val_history.append(val_loss)
             history.append(train_loss)
             if on_epoch is not None:
                 on_epoch(epoch, train_loss, val_loss)
-            if monitor.update(val_loss if has_val else train_loss, epoch, params):
+            if monitor.update(val_loss if val is not None else train_loss, epoch, params):
                 break
 
-    return {
-        "params": monitor.best_params if restore_best else params,
-        "history": history,
-        "val_history": val_history,
-        "epochs_run": len(history),
-        "converged": monitor.stopped,
-        "best_epoch": monitor.best_epoch,
-        "best_loss": monitor.best_loss,
-        "initial_loss": initial_loss,
-    }
+    restore = options["restore_best"]
+    return TrainingResult(
+        params=monitor.best_params if restore else params, history=history, val_history=val_history,
+        converged=monitor.stopped, best_epoch=monitor.best_epoch, best_loss=monitor.best_loss,
+        initial_loss=initial_loss, kept_epoch=monitor.best_epoch if restore else len(history),
+        warnings=[] if monitor.stopped else convergence_warnings(solver, options),
+    )
 
 
 class _Monitor:
@@ -96,13 +229,13 @@ class _Monitor:
         return self.stopped
 
 
-def _run_epoch(params, state, loss_and_grad, X, y, batches, optimizer, hp, epoch):
+def _run_epoch(params, state, loss_and_grad, X, y, batches, solver, hp, epoch):
     """One optimizer step per batch; a batch of None means all rows."""
     for rows in batches:
         Xb, yb = (X, y) if rows is None else (X[rows], y[rows])
         batch_loss, grads = loss_and_grad(params, Xb, yb)
         _check_divergence(batch_loss, np.inf, epoch)  # stop before stepping on a NaN gradient
-        params, state = optimizers.step(optimizer, params, grads, state, hp)
+        params, state = optimizers.step(solver, params, grads, state, hp)
     return params, state
 
 
@@ -119,35 +252,43 @@ def _check_divergence(value, limit, epoch):
         )
 
 
-def _validate(optimizer, hp, epochs, batch_size, seed, tol, patience, divergence_factor):
-    """Check the run options; return hp with defaults filled in."""
-    optimizers.check_name(optimizer)
-    _require_int("--epochs", epochs, 1)
-    if batch_size is not None:
-        _require_int("--batch-size", batch_size, 1)
-    if seed is not None:
-        _require_int("--seed", seed, 0)
-    _require_int("--patience", patience, 1)
-    if not (tol >= 0 and np.isfinite(tol)):
-        raise UsageError(f"--tol must be >= 0, got {tol}")
-    if not divergence_factor >= 1:
-        raise UsageError(f"divergence_factor must be >= 1, got {divergence_factor}")
-    return optimizers.resolve_hp(hp)
-
-
-def _require_int(flag, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise UsageError(f"{flag} must be an integer, got {value!r}")
-    if value < low:
-        raise UsageError(f"{flag} must be >= {low}, got {value}")
-
-
 def _check_data(X, y, X_val, y_val):
     if len(X) == 0:
         raise DataError("no training rows left to fit on")
     if len(X) != len(y):
         raise DataError(f"X has {len(X)} rows but y has {len(y)}")
-    if (X_val is None) != (y_val is None):
-        raise UsageError("X_val and y_val must be given together")
     if X_val is not None and len(X_val) != len(y_val):
         raise DataError(f"X_val has {len(X_val)} rows but y_val has {len(y_val)}")
+
+
+# --- warnings ------------------------------------------------------------------------------------------
+
+def convergence_warnings(solver: str, options: dict) -> list[str]:
+    """The warning for a run that used every epoch (stored in the model record as words)."""
+    return [f"{solver} did not converge within --epochs {options['epochs']} (the loss was still improving "
+            f"by more than --tol {options['tol']:g}): raise --epochs, or --lr if the loss falls slowly"]
+
+
+def range_spread_warning(X: np.ndarray, features: list[str]) -> list[str]:
+    """Unscaled features whose ranges differ by orders of magnitude make gradient descent crawl.
+
+    X may hold NaN (missing values are ignored).
+    """
+    if X.shape[1] < 2 or len(X) == 0:
+        return []
+    with np.errstate(invalid="ignore"):
+        present = ~np.isnan(X)
+        high = np.where(present, X, -np.inf).max(axis=0)
+        low = np.where(present, X, np.inf).min(axis=0)
+    spread = np.where(present.any(axis=0), high - low, 0.0)
+    positive = spread > 0
+    if positive.sum() < 2:
+        return []
+    wide, narrow = int(np.argmax(np.where(positive, spread, -np.inf))), \
+        int(np.argmin(np.where(positive, spread, np.inf)))
+    ratio = spread[wide] / spread[narrow]
+    if ratio < 100:
+        return []
+    return [f"unscaled features differ in range by a factor of {ratio:.3g} ({features[wide]} spans "
+            f"{spread[wide]:.4g}, {features[narrow]} {spread[narrow]:.4g}): gradient descent will converge "
+            "slowly or need a tiny --lr; use --scale standard"]

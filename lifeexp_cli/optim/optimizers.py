@@ -15,7 +15,7 @@ Adam bias corrections swap the β indices. We follow Polyak and Kingma & Ba as w
 
 import numpy as np
 
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.errors import ParameterError, UsageError
 
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 
@@ -23,9 +23,9 @@ DEFAULT_HP = {"beta": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
 
 
 def check_name(name: str) -> None:
-    """Raise UsageError unless `name` is a known optimizer."""
+    """Raise ParameterError (on parameter `solver`, the optimizer's name) unless `name` is a known optimizer."""
     if name not in OPTIMIZERS:
-        raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+        raise ParameterError(f"{{solver}} must be one of {', '.join(OPTIMIZERS)}, got {{value!r}}", "solver", name)
 
 
 def resolve_hp(hp: dict) -> dict:
@@ -35,7 +35,7 @@ def resolve_hp(hp: dict) -> dict:
         raise UsageError(f"unknown hyperparameter(s): {', '.join(unknown)}")
     full = {**DEFAULT_HP, **{k: v for k, v in hp.items() if v is not None}}
     if "lr" not in full:
-        raise UsageError("--lr is required")
+        raise ParameterError("{lr} is required", "lr")
     _check_range("lr", full["lr"], low_open=0.0)
     for key in ("beta", "beta1", "beta2"):
         _check_range(key, full[key], low_closed=0.0, high_open=1.0)
@@ -44,14 +44,13 @@ def resolve_hp(hp: dict) -> dict:
 
 
 def _check_range(key, value, low_open=None, low_closed=None, high_open=None):
-    flag = f"--{key}"
     # `not (x > a)` rather than `x <= a` so that NaN is rejected too.
     if low_open is not None and not value > low_open:
-        raise UsageError(f"{flag} must be > {low_open:g}, got {value}")
+        raise ParameterError(f"{{{key}}} must be > {low_open:g}, got {{value}}", key, value)
     if low_closed is not None and not value >= low_closed:
-        raise UsageError(f"{flag} must be >= {low_closed:g}, got {value}")
+        raise ParameterError(f"{{{key}}} must be >= {low_closed:g}, got {{value}}", key, value)
     if high_open is not None and not value < high_open:
-        raise UsageError(f"{flag} must be < {high_open:g}, got {value}")
+        raise ParameterError(f"{{{key}}} must be < {high_open:g}, got {{value}}", key, value)
 
 
 def init_state(name: str, params: list[np.ndarray]) -> dict:

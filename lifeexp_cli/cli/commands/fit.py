@@ -15,9 +15,9 @@ def training_bar(spec, quiet: bool):
     """The progress bar for an iterative fit; nothing for an exact solver."""
     import contextlib
 
-    from lifeexp_cli.optim import iterative
+    from lifeexp_cli.optim import loop
 
-    if not iterative.is_iterative(spec.solver):
+    if not loop.is_iterative(spec.solver):
         return contextlib.nullcontext(None)
     return render.training_progress(spec.options["epochs"], quiet, bool(spec.options.get("val_size")))
 
@@ -196,10 +196,10 @@ def show_training(record: dict) -> None:
 
 
 def show_network(record: dict) -> None:
-    from lifeexp_cli.nn import network
+    from lifeexp_cli.nn import regressor
 
     facts, options = record["network"], record["spec"]["options"]
-    render.out.print(f"Network: {network.architecture(facts)}, {facts['parameters']} parameters, "
+    render.out.print(f"Network: {regressor.architecture(facts)}, {facts['parameters']} parameters, "
                      f"weight decay {render.fmt(options['weight_decay'])}", highlight=False)
     run = record.get("training") or {}
     if run.get("val_loss_history"):

@@ -5,7 +5,7 @@ import zlib
 import numpy as np
 import pytest
 
-from lifeexp_cli.nn import mlp
+from lifeexp_cli.nn import activations, mlp
 from lifeexp_cli.errors import UsageError
 
 STEP = 1e-3
@@ -51,7 +51,7 @@ def numeric_grads(params, X, y, activation, weight_decay):
     return grads
 
 
-@pytest.mark.parametrize("activation", mlp.ACTIVATIONS)
+@pytest.mark.parametrize("activation", activations.NAMES)
 @pytest.mark.parametrize("hidden", [(4,), (4, 3), (3, 4, 2)])
 @pytest.mark.parametrize("weight_decay", [0.0, 0.05])
 def test_gradients_match_central_differences(activation, hidden, weight_decay):

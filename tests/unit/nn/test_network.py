@@ -10,7 +10,7 @@ from conftest import who_data_path
 from lifeexp_cli.model import fitting
 from lifeexp_cli.nn import mlp
 from lifeexp_cli.model import store
-from lifeexp_cli.nn import network
+from lifeexp_cli.nn import regressor
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import UsageError
 
@@ -55,7 +55,7 @@ def test_record_holds_the_network_as_plain_lists(small_net):
     assert [len(b) for b in net["biases"]] == [8, 4, 1]
     assert record["network"] == {"architecture": [3, 8, 4, 1], "activation": "relu",
                                  "parameters": 3 * 8 + 8 + 8 * 4 + 4 + 4 + 1}
-    assert network.record_problem(record["params"], 3) is None
+    assert regressor.record_problem(record["params"], 3) is None
     options = record["spec"]["options"]
     assert options["hidden"] == [8, 4] and options["weight_decay"] == 0.03 and options["val_size"] == 0.1
     assert record["spec"]["scale"] == "standard"
@@ -83,12 +83,12 @@ def test_table_summary_shows_architecture_parameters_epochs_and_best_validation_
 
 def test_damaged_network_is_detected():
     params = {"network": mlp.to_plain(mlp.init_params([3, 4, 1], "tanh", seed=0), "tanh")}
-    assert network.record_problem(params, 3) is None
-    assert network.record_problem(params, 2) == "network sizes"
+    assert regressor.record_problem(params, 3) is None
+    assert regressor.record_problem(params, 2) == "network sizes"
     params["network"]["weights"][1][2] = [float("nan")]
-    assert network.record_problem(params, 3) == "network weights"
+    assert regressor.record_problem(params, 3) == "network weights"
     params["network"]["activation"] = "swish"
-    assert network.record_problem(params, 3) == "network"
+    assert regressor.record_problem(params, 3) == "network"
 
 
 # --- predict, eval, compare on a network file ----------------------------------------------------
@@ -196,8 +196,8 @@ def test_cross_validation_of_a_network(tmp_path):
 
 
 def test_output_bias_starts_at_the_mean_target():
-    options = network.resolve_options("adam", {"seed": 0}, {})
-    params = network.initial_params(5, np.array([60.0, 70.0, 80.0]), options)
+    options = regressor.check_options("adam", {"seed": 0}, {})
+    params = regressor.initial_params(5, np.array([60.0, 70.0, 80.0]), options)
     assert params[-1].tolist() == [70.0]
     assert [p.shape for p in params] == [(5, 64), (64,), (64, 32), (32,), (32, 1), (1,)]
 
@@ -211,14 +211,14 @@ def test_hand_built_spec_gets_the_network_defaults():
 
 
 def test_defaults():
-    options = network.resolve_options("adam", {"seed": 0}, {})
+    options = regressor.check_options("adam", {"seed": 0}, {})
     assert options["hidden"] == [64, 32] and options["activation"] == "relu"
     assert options["lr"] == 0.003 and options["batch_size"] == 64 and options["val_size"] == 0.1
     assert options["weight_decay"] == 0.03 and options["patience"] == 20 and options["epochs"] == 500
     assert options["restore_best"] is True
     spec = fitting.make_spec("mlp")
     assert spec.solver == "adam" and spec.scale == "standard"
-    assert network.parse_hidden("none") == [] and network.parse_hidden(" 16, 8 ") == [16, 8]
+    assert regressor.parse_hidden("none") == [] and regressor.parse_hidden(" 16, 8 ") == [16, 8]
 
 
 @pytest.mark.parametrize("args, message", [

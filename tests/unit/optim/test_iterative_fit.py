@@ -14,11 +14,10 @@ from typer.testing import CliRunner
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import fitting
-from lifeexp_cli.optim import iterative
+from lifeexp_cli.optim import loop
 from lifeexp_cli.model import store
 from lifeexp_cli.model import record as pipeline
 from lifeexp_cli.cli import render
-from lifeexp_cli.optim import loop as training
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import UsageError
 from lifeexp_cli.linear.loss import linear_loss, linear_loss_and_grad
@@ -46,7 +45,7 @@ def exact(tim_design):
 
 # --- the accuracy promise, with default settings ----------------------------------------------
 
-@pytest.mark.parametrize("solver", iterative.SOLVERS)
+@pytest.mark.parametrize("solver", loop.SOLVERS)
 def test_default_settings_reach_least_squares(solver, exact, tmp_path):
     result = cli("fit", "--features", TIM, "--solver", solver, "--scale", "standard", "--out",
                  tmp_path / "m.joblib", "--format", "json", "--quiet")
@@ -111,7 +110,7 @@ def test_a_batch_as_large_as_the_data_is_full_batch(tim_design):
 
 def test_a_hand_built_spec_gets_the_defaults(tim_design):
     record = pipeline.fit_model(tim_design, fitting.Spec(solver="gd", scale="standard"))
-    assert record["spec"]["options"] == iterative.resolve_options("gd", {})
+    assert record["spec"]["options"] == loop.check_options("gd", {})
     assert record["training"]["converged"] is True
 
 
@@ -210,13 +209,13 @@ def test_bad_training_options_are_usage_errors(args, message, tmp_path):
 
 
 def test_resolve_options_fills_every_default():
-    options = iterative.resolve_options("adam", {"lr": 0.01, "epochs": None})
+    options = loop.check_options("adam", {"lr": 0.01, "epochs": None})
     assert options == {"epochs": 1000, "tol": 1e-7, "patience": 50, "init": "random", "seed": 0,
                        "restore_best": True, "val_size": None, "lr": 0.01, "batch_size": 64, "beta": 0.9,
                        "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-    assert iterative.resolve_options("gd", {})["batch_size"] is None
+    assert loop.check_options("gd", {})["batch_size"] is None
     with pytest.raises(UsageError, match="unknown training option"):
-        iterative.resolve_options("sgd", {"momentum": 0.9})
+        loop.check_options("sgd", {"momentum": 0.9})
 
 
 # --- what the model and the summary show -------------------------------------------------------
@@ -277,9 +276,9 @@ X_TINY, Y_TINY = np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([1.0, 3.0])
 
 
 def two_epochs(optimizer, hp):
-    result = training.train([np.zeros(2)], linear_loss_and_grad, linear_loss, X_TINY, Y_TINY,
-                            optimizer=optimizer, hp=hp, epochs=2, batch_size=None, seed=0, patience=5)
-    return result["params"][0]
+    result = loop.train([np.zeros(2)], linear_loss_and_grad, linear_loss, X_TINY, Y_TINY, optimizer,
+                        {**hp, "epochs": 2, "patience": 5, "restore_best": False})
+    return result.params[0]
 
 
 def test_linear_gd_two_steps_by_hand():

@@ -92,9 +92,9 @@ def _states_equal(a, b):
 
 
 def test_unknown_optimizer_raises_usage_error():
-    with pytest.raises(UsageError, match="--optimizer"):
+    with pytest.raises(UsageError, match="solver must be one of"):
         optimizers.init_state("rmsprop", [np.zeros(2)])
-    with pytest.raises(UsageError, match="--optimizer"):
+    with pytest.raises(UsageError, match="solver must be one of"):
         optimizers.step("rmsprop", [np.zeros(2)], [np.zeros(2)], {}, {"lr": 0.1})
 
 
@@ -102,11 +102,11 @@ def test_resolve_hp_fills_defaults_and_checks_ranges():
     assert optimizers.resolve_hp({"lr": 0.5, "beta": None}) == {
         "lr": 0.5, "beta": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
     }
-    with pytest.raises(UsageError, match="--lr must be > 0, got 0"):
+    with pytest.raises(UsageError, match="lr must be > 0, got 0"):
         optimizers.resolve_hp({"lr": 0})
-    with pytest.raises(UsageError, match="--beta2 must be < 1"):
+    with pytest.raises(UsageError, match="beta2 must be < 1"):
         optimizers.resolve_hp({"lr": 0.1, "beta2": 1.0})
-    with pytest.raises(UsageError, match="--lr is required"):
+    with pytest.raises(UsageError, match="lr is required"):
         optimizers.resolve_hp({})
     with pytest.raises(UsageError, match="unknown hyperparameter"):
         optimizers.resolve_hp({"lr": 0.1, "momentum": 0.9})

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from lifeexp_cli.errors import TrainingError, UsageError
+from lifeexp_cli.errors import ParameterError, TrainingError, UsageError
 from lifeexp_cli.linear.loss import linear_loss, linear_loss_and_grad, linear_predict
 from lifeexp_cli.optim.loop import train
 
@@ -16,10 +16,11 @@ def standardized_problem(n=200, seed=42):
     return X, y
 
 
-def fit(X, y, **options):
-    settings = {"optimizer": "gd", "hp": {"lr": 0.1}, "epochs": 2000, "batch_size": None, "seed": 0}
+def fit(X, y, optimizer="gd", val=None, on_epoch=None, **options):
+    settings = {"lr": 0.1, "epochs": 2000, "batch_size": None, "seed": 0, "patience": 10, "restore_best": False}
     settings.update(options)
-    return train([np.zeros(X.shape[1])], linear_loss_and_grad, linear_loss, X, y, **settings)
+    return train([np.zeros(X.shape[1])], linear_loss_and_grad, linear_loss, X, y, optimizer, settings, val=val,
+                 on_epoch=on_epoch)
 
 
 # --- objectives -----------------------------------------------------------------------------
@@ -63,34 +64,37 @@ def test_linear_grad_matches_finite_differences():
 def test_optimizer_reaches_least_squares_solution(optimizer, lr, batch_size, patience, atol):
     X, y = standardized_problem()
     expected = np.linalg.lstsq(X, y, rcond=None)[0]
-    result = fit(X, y, optimizer=optimizer, hp={"lr": lr}, batch_size=batch_size, patience=patience)
-    assert result["converged"]
-    assert_allclose(result["params"][0], expected, atol=atol)
+    full_batch = None if optimizer == "gd" else len(X)  # only gd takes None (full batch)
+    result = fit(X, y, optimizer=optimizer, lr=lr, batch_size=batch_size or full_batch, patience=patience)
+    assert result.converged
+    assert_allclose(result.params[0], expected, atol=atol)
 
 
 # --- reproducibility ------------------------------------------------------------------------
 
 def test_same_seed_gives_bit_identical_results():
     X, y = standardized_problem()
-    first = fit(X, y, optimizer="sgd", hp={"lr": 0.01}, batch_size=16, epochs=20, seed=7)
-    second = fit(X, y, optimizer="sgd", hp={"lr": 0.01}, batch_size=16, epochs=20, seed=7)
-    assert first["history"] == second["history"]
-    assert np.array_equal(first["params"][0], second["params"][0])
+    first = fit(X, y, optimizer="sgd", lr=0.01, batch_size=16, epochs=20, seed=7)
+    second = fit(X, y, optimizer="sgd", lr=0.01, batch_size=16, epochs=20, seed=7)
+    assert first.history == second.history
+    assert np.array_equal(first.params[0], second.params[0])
 
 
 def test_different_seed_gives_different_batch_path():
     X, y = standardized_problem()
-    first = fit(X, y, optimizer="sgd", hp={"lr": 0.01}, batch_size=16, epochs=5, seed=7)
-    second = fit(X, y, optimizer="sgd", hp={"lr": 0.01}, batch_size=16, epochs=5, seed=8)
-    assert first["history"] != second["history"]
-    assert not np.array_equal(first["params"][0], second["params"][0])
+    first = fit(X, y, optimizer="sgd", lr=0.01, batch_size=16, epochs=5, seed=7)
+    second = fit(X, y, optimizer="sgd", lr=0.01, batch_size=16, epochs=5, seed=8)
+    assert first.history != second.history
+    assert not np.array_equal(first.params[0], second.params[0])
 
 
-def test_gd_is_full_batch_whatever_the_batch_size():
+def test_gd_is_full_batch_and_refuses_a_batch_size():
     X, y = standardized_problem()
-    full = fit(X, y, epochs=5, batch_size=None, seed=1)
-    asked_small = fit(X, y, epochs=5, batch_size=10, seed=2)
-    assert full["history"] == asked_small["history"]
+    full = fit(X, y, epochs=5, seed=1)
+    assert full.history == fit(X, y, epochs=5, seed=2).history
+    assert full.history == fit(X, y, optimizer="sgd", batch_size=len(X), epochs=5, seed=3).history
+    with pytest.raises(ParameterError, match="batch_size does not apply to solver gd"):
+        fit(X, y, epochs=5, batch_size=10)
 
 
 # --- stopping -------------------------------------------------------------------------------
@@ -98,25 +102,25 @@ def test_gd_is_full_batch_whatever_the_batch_size():
 def test_early_stopping_stops_before_epoch_budget():
     X, y = standardized_problem()
     result = fit(X, y, epochs=10_000)
-    assert result["converged"] is True
-    assert result["epochs_run"] < 10_000
-    assert len(result["history"]) == result["epochs_run"]
-    assert result["val_history"] is None
+    assert result.converged is True
+    assert result.epochs_run < 10_000
+    assert len(result.history) == result.epochs_run
+    assert result.val_history is None
 
 
 def test_running_out_of_epochs_is_not_converged():
     X, y = standardized_problem()
     result = fit(X, y, epochs=3)
-    assert result["converged"] is False
-    assert result["epochs_run"] == 3
-    assert result["history"][0] < result["initial_loss"]
+    assert result.converged is False
+    assert result.epochs_run == 3
+    assert result.history[0] < result.initial_loss
 
 
 def test_too_large_learning_rate_diverges_promptly():
     X, y = standardized_problem()
     seen = []
     with pytest.raises(TrainingError, match="--lr"):
-        fit(X, y, hp={"lr": 10.0}, epochs=1000, on_epoch=lambda *args: seen.append(args))
+        fit(X, y, lr=10.0, epochs=1000, on_epoch=lambda *args: seen.append(args))
     assert len(seen) < 5
 
 
@@ -140,32 +144,32 @@ def walk_loss(params, X, y):
 def test_restore_best_returns_best_epoch_params():
     # θ goes 1, 2, 3, 4, 5 over the epochs; the loss is lowest (0) at epoch 3.
     X, y = np.zeros((4, 1)), np.zeros(4)
-    options = dict(optimizer="gd", hp={"lr": 1.0}, epochs=100, batch_size=None, seed=0, patience=2)
-    best = train([np.zeros(1)], walk_up, walk_loss, X, y, restore_best=True, **options)
-    last = train([np.zeros(1)], walk_up, walk_loss, X, y, restore_best=False, **options)
-    assert (best["best_epoch"], best["best_loss"], best["epochs_run"]) == (3, 0.0, 5)
-    assert best["params"][0][0] == 3.0
-    assert last["params"][0][0] == 5.0
+    options = {"lr": 1.0, "epochs": 100, "seed": 0, "patience": 2}
+    best = train([np.zeros(1)], walk_up, walk_loss, X, y, "gd", {**options, "restore_best": True})
+    last = train([np.zeros(1)], walk_up, walk_loss, X, y, "gd", {**options, "restore_best": False})
+    assert (best.best_epoch, best.best_loss, best.epochs_run) == (3, 0.0, 5)
+    assert best.params[0][0] == 3.0
+    assert last.params[0][0] == 5.0
 
 
 def test_validation_loss_is_recorded_and_monitored():
     X, y = standardized_problem()
     calls = []
-    result = fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:], epochs=4,
+    result = fit(X[:150], y[:150], val=(X[150:], y[150:]), epochs=4,
                  on_epoch=lambda *args: calls.append(args))
-    assert len(result["val_history"]) == 4
+    assert len(result.val_history) == 4
     assert [c[0] for c in calls] == [1, 2, 3, 4]
-    assert [c[2] for c in calls] == result["val_history"]
-    assert result["best_loss"] == min(result["val_history"])
+    assert [c[2] for c in calls] == result.val_history
+    assert result.best_loss == min(result.val_history)
 
 
 def test_train_does_not_mutate_initial_params():
     X, y = standardized_problem()
     start = [np.zeros(4)]
-    fit_result = train(start, linear_loss_and_grad, linear_loss, X, y, optimizer="adam",
-                       hp={"lr": 0.1}, epochs=3, batch_size=32, seed=0)
+    fit_result = train(start, linear_loss_and_grad, linear_loss, X, y, "adam",
+                       {"lr": 0.1, "epochs": 3, "batch_size": 32, "seed": 0})
     assert np.array_equal(start[0], np.zeros(4))
-    assert not np.array_equal(fit_result["params"][0], start[0])
+    assert not np.array_equal(fit_result.params[0], start[0])
 
 
 # --- argument checks ------------------------------------------------------------------------
@@ -173,13 +177,12 @@ def test_train_does_not_mutate_initial_params():
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"hp": {"lr": 0}}, "--lr must be > 0, got 0"),
-        ({"epochs": 0}, "--epochs must be >= 1, got 0"),
-        ({"batch_size": 0}, "--batch-size must be >= 1, got 0"),
-        ({"patience": 0}, "--patience must be >= 1, got 0"),
-        ({"tol": -1.0}, "--tol must be >= 0"),
-        ({"optimizer": "lbfgs"}, "--optimizer must be one of gd, sgd, momentum, adam"),
-        ({"X_val": np.zeros((2, 4))}, "X_val and y_val must be given together"),
+        ({"lr": 0}, "lr must be > 0, got 0"),
+        ({"epochs": 0}, "epochs must be >= 1, got 0"),
+        ({"optimizer": "sgd", "batch_size": 0}, "batch_size must be >= 1, got 0"),
+        ({"patience": 0}, "patience must be >= 1, got 0"),
+        ({"tol": -1.0}, "tol must be a number >= 0"),
+        ({"optimizer": "lbfgs"}, "solver must be one of gd, sgd, momentum, adam"),
     ],
 )
 def test_bad_options_raise_usage_error_naming_the_option(options, message):

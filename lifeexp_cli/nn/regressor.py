@@ -1,11 +1,12 @@
-"""The neural network as a model kind: its options, its training through the shared runner, prediction.
+"""The neural network as a model kind ("mlp"): its options and defaults, its training through the
+shared loop, prediction from the stored form, and the check of that form.
 
-The math (forward pass, backprop, loss) is in mlp.py; the training loop is training.train, driven by
-iterative.run exactly as for the linear solvers. What is particular to the network:
+The math (forward pass, backprop, loss) is in mlp.py; the training loop is optim/loop.py's train, exactly
+as for the linear solvers. What is particular to the network:
 
 - options: hidden widths, activation, weight decay (L2 on the weights, not the biases), and its own
   training defaults (below), chosen with bench/network.py on all features;
-- initialization: He (ReLU) or Xavier/Glorot (other activations), drawn from --seed; the output unit's
+- initialization: He (ReLU) or Xavier/Glorot (other activations), drawn from the seed; the output unit's
   bias starts at the mean target, so training starts from the constant model rather than from 0 years
   (Adam moves a parameter by about lr per step: from 0, the bias alone would need ~69/lr steps);
 - the loss that is recorded, monitored for early stopping and shown is the MSE; the weight-decay penalty
@@ -22,12 +23,12 @@ import numbers
 
 import numpy as np
 
-from lifeexp_cli.optim import iterative
-from lifeexp_cli.nn import mlp
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.errors import ParameterError, UsageError
+from lifeexp_cli.nn import activations, mlp
+from lifeexp_cli.optim import loop
 
 DEFAULTS = {"hidden": [64, 32], "activation": "relu", "weight_decay": 0.03}
-# Over iterative.COMMON_DEFAULTS for a network: early stopping on a validation split by default.
+# Over loop.COMMON_DEFAULTS for a network: early stopping on a validation split by default.
 TRAINING_DEFAULTS = {"epochs": 500, "tol": 1e-4, "patience": 20, "val_size": 0.1}
 SOLVER_DEFAULTS = {
     "gd": {"lr": 0.01},
@@ -50,39 +51,43 @@ def parse_hidden(text) -> list[int]:
         try:
             widths = [int(part) for part in cleaned.split(",")]
         except ValueError:
-            raise UsageError(f"--hidden must be comma-separated layer widths such as 64,32, got {text!r}") \
-                from None
+            raise ParameterError("{hidden} must be comma-separated layer widths such as 64,32, got {value!r}",
+                                 "hidden", text) from None
     if len(widths) > MAX_LAYERS:
-        raise UsageError(f"--hidden has {len(widths)} layers, at most {MAX_LAYERS} are supported")
+        raise ParameterError(f"{{hidden}} has {len(widths)} layers, at most {MAX_LAYERS} are supported",
+                             "hidden", text)
     for width in widths:
         if isinstance(width, bool) or not isinstance(width, numbers.Integral) or not 1 <= width <= MAX_WIDTH:
-            raise UsageError(f"--hidden widths must be integers from 1 to {MAX_WIDTH}, got {width!r}")
+            raise ParameterError(f"{{hidden}} widths must be integers from 1 to {MAX_WIDTH}, got {{value!r}}",
+                                 "hidden", width)
     return [int(w) for w in widths]
 
 
-def resolve_options(solver: str, training: dict, network: dict) -> dict:
+def check_options(solver: str, training: dict, network: dict) -> dict:
     """Training options (network defaults) and network options, checked, as plain values."""
     unknown = sorted(set(network) - set(OPTION_KEYS))
     if unknown:
         raise UsageError(f"unknown network option(s): {', '.join(unknown)}")
     if training.get("init") not in (None, "random"):
-        raise UsageError("--init zeros does not apply to --model mlp: hidden units that start equal stay equal; "
-                         "the network starts from He/Xavier random weights drawn from --seed")
-    options = iterative.resolve_options(solver, training, {**TRAINING_DEFAULTS, **SOLVER_DEFAULTS[solver]})
+        raise ParameterError("{init} zeros does not apply to {kind} mlp: hidden units that start equal stay equal; "
+                             "the network starts from He/Xavier random weights drawn from {seed}",
+                             "init", training["init"])
+    options = loop.check_options(solver, training, {**TRAINING_DEFAULTS, **SOLVER_DEFAULTS[solver]})
     chosen = {**DEFAULTS, **{k: v for k, v in network.items() if v is not None}}
-    if chosen["activation"] not in mlp.ACTIVATIONS:
-        raise UsageError(f"--activation must be one of {', '.join(mlp.ACTIVATIONS)}, got {chosen['activation']!r}")
+    if chosen["activation"] not in activations.NAMES:
+        raise ParameterError(f"{{activation}} must be one of {', '.join(activations.NAMES)}, got {{value!r}}",
+                             "activation", chosen["activation"])
     decay = chosen["weight_decay"]
     if isinstance(decay, bool) or not isinstance(decay, numbers.Real) or not (math.isfinite(decay) and decay >= 0):
-        raise UsageError(f"--weight-decay must be a number >= 0, got {decay!r}")
+        raise ParameterError("{weight_decay} must be a number >= 0, got {value!r}", "weight_decay", decay)
     return {**options, "hidden": parse_hidden(chosen["hidden"]), "activation": chosen["activation"],
             "weight_decay": float(decay)}
 
 
 def initial_params(n_inputs: int, y: np.ndarray, options: dict) -> list[np.ndarray]:
-    """He/Xavier weights from --seed (a stream apart from the shuffling one); output bias at mean(y)."""
+    """He/Xavier weights from the seed (a stream apart from the shuffling one); output bias at mean(y)."""
     sizes = mlp.layer_sizes(n_inputs, options["hidden"])
-    params = mlp.init_params(sizes, options["activation"], iterative.init_rng(options["seed"]))
+    params = mlp.init_params(sizes, options["activation"], loop.init_rng(options["seed"]))
     params[-1] = np.full(1, float(np.mean(y)))
     return params
 
@@ -90,6 +95,7 @@ def initial_params(n_inputs: int, y: np.ndarray, options: dict) -> list[np.ndarr
 def fit(Xs: np.ndarray, y: np.ndarray, features: list[str], spec, *, val=None, on_epoch=None):
     """The fitter for ("mlp", solver): (params, condition number None, warnings, extra)."""
     options = spec.options
+    training = {k: v for k, v in options.items() if k not in OPTION_KEYS}
     activation, decay = options["activation"], options["weight_decay"]
 
     def loss_and_grad(params, X, target):
@@ -98,10 +104,10 @@ def fit(Xs: np.ndarray, y: np.ndarray, features: list[str], spec, *, val=None, o
     def loss(params, X, target):
         return mlp.loss(params, X, target, activation)
 
-    params, summary, warnings = iterative.run(initial_params(Xs.shape[1], y, options), loss_and_grad, loss,
-                                              Xs, y, options, spec.solver, val=val, on_epoch=on_epoch)
-    network = mlp.to_plain(params, activation)
-    return {"network": network}, None, warnings, {"training": summary, "network": describe(network)}
+    result = loop.train(initial_params(Xs.shape[1], y, options), loss_and_grad, loss, Xs, y, spec.solver,
+                        training, val=val, on_epoch=on_epoch)
+    network = mlp.to_plain(result.params, activation)
+    return {"network": network}, None, result.warnings, {"training": result.summary(), "network": describe(network)}
 
 
 def describe(network: dict) -> dict:
@@ -126,7 +132,7 @@ def predict(params: dict, Xs: np.ndarray) -> np.ndarray:
 def record_problem(params: dict, n_features: int) -> str | None:
     """What is wrong with a stored network (for the model-file structure check), or None."""
     network = params.get("network")
-    if not isinstance(network, dict) or network.get("activation") not in mlp.ACTIVATIONS:
+    if not isinstance(network, dict) or network.get("activation") not in activations.NAMES:
         return "network"
     sizes, weights, biases = network.get("sizes"), network.get("weights"), network.get("biases")
     if (not isinstance(sizes, list) or len(sizes) < 2 or not all(_count(s) for s in sizes)
