@@ -134,3 +134,12 @@ def test_corr_bad_options_are_one_line_errors():
     assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "--top" in result.stderr
     result = run("corr", "--target", "nonsense")
     assert result.exit_code == 2 and result.stderr.startswith("Error:")
+
+
+def test_unknown_method_names_the_parameter():
+    from lifeexp_cli.errors import ParameterError
+
+    with pytest.raises(ParameterError) as caught:
+        correlation.pair(np.ones(3), np.ones(3), "kendall")
+    assert caught.value.param == "method" and str(caught.value) == (
+        "method must be one of pearson, spearman, got 'kendall'")
