@@ -208,7 +208,7 @@ def test_bad_training_options_are_usage_errors(args, message, tmp_path):
     assert not (tmp_path / "m.joblib").exists()
 
 
-def test_resolve_options_fills_every_default():
+def test_check_options_fills_every_default():
     options = loop.check_options("adam", {"lr": 0.01, "epochs": None})
     assert options == {"epochs": 1000, "tol": 1e-7, "patience": 50, "init": "random", "seed": 0,
                        "restore_best": True, "val_size": None, "lr": 0.01, "batch_size": 64, "beta": 0.9,
