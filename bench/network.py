@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import fitting
+from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.prep import splits  # noqa: E402
 
@@ -72,13 +73,14 @@ def run_sklearn(design, folds, seed: int) -> list[dict]:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPRegressor
 
-    spec = fitting.make_spec("linear", "lstsq", scale="standard")
+    spec = make_spec("linear", "lstsq", scale="standard")
     rows = []
     for i, test in enumerate(folds, start=1):
         train = np.ones(len(design.y), dtype=bool)
         train[test] = False
         start, cpu = time.perf_counter(), time.process_time()
-        Xs, y, stats, _, _ = fitting.preprocess(design.X[train], design.y[train], design.features, spec)
+        prepared = fitting.preprocess(design.X[train], design.y[train], design.features, spec)
+        Xs, y, stats = prepared.Xs, prepared.y, prepared.stats
         model = MLPRegressor(hidden_layer_sizes=(64, 32), early_stopping=True, random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -115,7 +117,7 @@ def main() -> int:
     print(f"{len(design.y)} rows, {len(design.features)} features (all), {args.folds} folds grouped by country "
           f"(fold seed {args.fold_seed})")
 
-    linear = run_folds(design, fitting.make_spec("linear", "lstsq"), folds)
+    linear = run_folds(design, make_spec("linear", "lstsq"), folds)
     mean, std, seconds, _ = summary(linear)
     print(f"least squares (lstsq):  RMSE {mean:.3f} ± {std:.3f} years   {seconds:.3f} s per fold")
 
@@ -123,7 +125,7 @@ def main() -> int:
     label = "defaults" if not args.set else "defaults with " + ", ".join(args.set)
     results = []
     for seed in (int(s) for s in args.seeds.split(",")):
-        spec = fitting.make_spec("mlp", training=training, seed=seed, network_options=network)
+        spec = make_spec("mlp", training=training, seed=seed, network_options=network)
         rows = run_folds(design, spec, folds)
         mean, std, seconds, cpu = summary(rows)
         results.append(mean)

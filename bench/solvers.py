@@ -23,7 +23,8 @@ import numpy as np
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import fitting
-from lifeexp_cli.optim import iterative
+from lifeexp_cli.model.spec import Spec, make_spec
+from lifeexp_cli.optim import loop
 from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.prep import scaling
 
@@ -39,7 +40,7 @@ def default_data() -> str:
 
 
 def reference(design):
-    spec = fitting.make_spec("linear", "lstsq")
+    spec = make_spec("linear", "lstsq")
     fitted = fitting.fit(design.X, design.y, design.features, spec)
     yhat = fitting.predict("linear", fitted.params, design.X)
     return metrics.rmse(design.y, yhat), fitting.coefficients(fitted.params, design.features, True)
@@ -51,7 +52,7 @@ def coefficient_error(coef: dict, exact: dict) -> float:
 
 def run_lifeexp(design, solver, best_rmse, exact):
     """One default run through the fitting API, watching every epoch's training loss."""
-    spec = fitting.make_spec("linear", solver)
+    spec = make_spec("linear", solver)
     reached = {}
     start = time.perf_counter()
 
@@ -81,7 +82,8 @@ def run_sklearn(design, best_rmse, exact, max_epochs=1000):
     penalty, so the optimum is the same."""
     from sklearn.linear_model import SGDRegressor
 
-    Xs, y, stats, _, _ = fitting.preprocess(design.X, design.y, design.features, fitting.Spec(scale="standard"))
+    prepared = fitting.preprocess(design.X, design.y, design.features, Spec(scale="standard"))
+    Xs, y, stats = prepared.Xs, prepared.y, prepared.stats
     center, scale = np.asarray(stats["center"]), np.asarray(stats["scale"])
 
     def score(model):
@@ -143,7 +145,7 @@ def main():
           f"lstsq RMSE {best_rmse:.6f}. Target: RMSE within 0.1%. Median of {args.repeat} runs; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.")
     rows = [(f"lifeexp {solver}", median_run(args.repeat, lambda s=solver: run_lifeexp(design, s, best_rmse, exact)))
-            for solver in iterative.SOLVERS]
+            for solver in loop.SOLVERS]
     try:
         import sklearn
     except ImportError:

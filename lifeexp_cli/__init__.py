@@ -10,3 +10,20 @@ __version__ = "0.1.0"
 # Set before numpy loads; an explicit setting in the environment wins.
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+
+# The Python API (docs/api.md), imported on first use: `import lifeexp_cli` and the command line's
+# start-up load nothing heavy.
+API = ("load_data", "fit", "predict", "cross_validate", "load_model", "save_model")
+__all__ = ["__version__", *API]
+
+
+def __getattr__(name: str):
+    if name in API:
+        from lifeexp_cli.model import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'lifeexp_cli' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *API})

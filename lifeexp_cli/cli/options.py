@@ -52,7 +52,7 @@ ModelOpt = Annotated[str, typer.Option(
 
 # --- The model specification: options shared by every command that fits (fit, cv, select) -------------
 # Declared once here. A command that fits takes a `spec` parameter and is wrapped in `model_options`:
-# the options below then appear in its --help and arrive already built into a `fitting.Spec`. A new model
+# the options below then appear in its --help and arrive already built into a `spec.Spec`. A new model
 # option (say --lr) is one entry in MODEL_OPTIONS (and, when it is not a Spec field, goes to Spec.options).
 
 TRAINING = "Iterative solvers (gd, sgd, momentum, adam)"
@@ -110,7 +110,7 @@ MODEL_OPTIONS: tuple[tuple[str, object, object], ...] = (
     ("weight_decay", _network("L2 penalty λ: the loss is MSE + λ·Σ‖W‖² over the weights (not the biases). "
                               "Default: 0.03."), None),
 )
-# The type of a command's `spec` parameter: a fitting.Spec built by `model_options` (never parsed itself).
+# The type of a command's `spec` parameter: a spec.Spec built by `model_options` (never parsed itself).
 ModelSpec = Any
 
 
@@ -118,16 +118,16 @@ def build_spec(solver: str | None = None, scale: str | None = None, impute: str 
                no_intercept: bool = False, model: ModelKind | str = "linear", seed: int = 0,
                hidden: str | None = None, activation: Activation | str | None = None,
                weight_decay: float | None = None, **training):
-    """The `fitting.Spec` that the model options describe, with the model's and solver's defaults filled
-    in (`fitting.make_spec`); options left at None mean "not given"."""
-    from lifeexp_cli.model import fitting
+    """The `spec.Spec` that the model options describe, with the model's and solver's defaults filled
+    in (`spec.make_spec`); options left at None mean "not given"."""
+    from lifeexp_cli.model.spec import make_spec
 
     network = {"hidden": hidden, "activation": getattr(activation, "value", activation),
                "weight_decay": weight_decay}
-    return fitting.make_spec(getattr(model, "value", model), solver, scale=scale, impute=impute,
-                             intercept=not no_intercept,
-                             training={k: v for k, v in training.items() if v is not None}, seed=seed,
-                             network_options=network)
+    return make_spec(getattr(model, "value", model), solver, scale=scale, impute=impute,
+                     intercept=not no_intercept,
+                     training={k: v for k, v in training.items() if v is not None}, seed=seed,
+                     network_options=network)
 
 
 def model_options(command):

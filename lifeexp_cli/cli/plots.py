@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from lifeexp_cli.model.atomic_file import write_atomically
+from lifeexp_cli.model.store import write_atomically
 from lifeexp_cli.errors import DataError
 
 DPI = 100

@@ -12,7 +12,7 @@ import json
 import math
 import sys
 
-from lifeexp_cli.model.plain import plain
+from lifeexp_cli.model.store import plain
 
 SPARKS = "▁▂▃▄▅▆▇█"
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import difflib
 import re
 
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.errors import ParameterError, UsageError
 
 DEFAULT_TARGET = "life_expectancy"
 GROUP_COLUMN = "country"
 STATUS_COLUMN = "status"
+# How the text of `status` becomes a number (matched after stripping and lower-casing the cell).
+STATUS_CODES = {"developed": 1.0, "developing": 0.0}
 # Columns that are never features: the group key. `status` is text but becomes 0/1.
 NON_FEATURES = (GROUP_COLUMN,)
 
@@ -94,7 +96,7 @@ def resolve_many(spec: str | list[str], available: list[str], what: str = "featu
     names = spec.split(",") if isinstance(spec, str) else list(spec)
     names = [n for n in (n.strip() for n in names) if n]
     if not names:
-        raise UsageError(f"no {what} given: name at least one, e.g. --features bmi,hiv")
+        raise ParameterError(f"no {what} given: name at least one, e.g. {{features}} bmi,hiv", "features", spec)
     resolved = [resolve(n, available, what) for n in names]
     seen: set[str] = set()
     for typed, name in zip(names, resolved):

@@ -1,28 +1,22 @@
-"""Reading CSV data and turning named columns into numeric arrays.
+"""Tables of data and the numeric arrays their named columns become.
 
-The WHO file is read as published (stray spaces in headers, CRLF); every column name is made canonical
-(`catalog.canonical`). `status` becomes 0/1; `country` is kept only as the group key.
+The WHO file is read (by `reader`) as published (stray spaces in headers, CRLF); every column name is
+made canonical (`catalog.canonical`). `status` becomes 0/1; `country` is kept only as the group key.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
 import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from lifeexp_cli.data import catalog
-from lifeexp_cli.errors import DataError, ModelError, UsageError
+from lifeexp_cli.data import catalog, reader
+from lifeexp_cli.errors import DataError, ModelError, ParameterError, UsageError
 
-DATA_ENV = "LIFEEXP_DATA"
 PUBLIC_SOURCE = "Kaggle 'Life Expectancy (WHO)', kaggle.com/kumarajarshi/life-expectancy-who"
-STATUS_CODES = {"developed": 1.0, "developing": 0.0}
-SNIFF_BYTES = 1 << 16
 LARGEST_VALUE = 1e100  # beyond this, squares overflow float64 in any least-squares method
 
 
@@ -51,77 +45,20 @@ class Design:
 
 def locate(data: str | None) -> str:
     """`--data` wins, then $LIFEEXP_DATA; `-` means stdin."""
-    source = data or os.environ.get(DATA_ENV)
+    source = data or os.environ.get(reader.DATA_ENV)
     if not source:
-        raise UsageError(f"no data given: pass --data PATH (or - for stdin) or set {DATA_ENV} "
+        raise UsageError(f"no data given: pass --data PATH (or - for stdin) or set {reader.DATA_ENV} "
                          f"(the dataset is {PUBLIC_SOURCE})")
     return source
-
-
-def check_text(head: bytes, source: str) -> None:
-    """Fail fast on binary data: look at the first block only, before reading (or parsing) the rest."""
-    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
-    if b"\x00" in head or controls > len(head) // 100:
-        raise DataError(f"{source} is binary data, not a CSV text file: check the path given to --data")
-    if len(head) == SNIFF_BYTES and b"\n" not in head:
-        raise DataError(f"{source} has no line break in its first {SNIFF_BYTES} bytes: it is not a CSV file")
-
-
-def read_source(source: str) -> bytes:
-    where = "stdin" if source == "-" else source
-    if source != "-" and os.path.isdir(source):
-        raise DataError(f"{source} is a directory: pass the CSV file inside it with --data")
-    try:
-        with (open(source, "rb") if source != "-" else contextlib.nullcontext(sys.stdin.buffer)) as handle:
-            head = handle.read(SNIFF_BYTES)
-            check_text(head, where)
-            return head + handle.read()
-    except FileNotFoundError:
-        raise DataError(f"data file {source} does not exist: check the path given to --data "
-                        f"or ${DATA_ENV}") from None
-    except OSError as exc:
-        raise DataError(f"cannot read {source}: {exc.strerror}") from None
-
-
-def decode(raw: bytes, source: str) -> tuple[str, list[str]]:
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        note = f"{source} is not UTF-8; read it as Latin-1"
-        return raw.decode("latin-1"), [note]
-
-
-def sniff_separator(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
-    return max(counts, key=lambda sep: (counts[sep], sep == ","))
-
-
-def parse_csv(text: str, source: str) -> pd.DataFrame:
-    if not text.strip():
-        raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text), skipinitialspace=False)
-    except (pd.errors.ParserError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise DataError(f"{source} is not a readable CSV ({first}): check the file, or its separator") from None
-    if frame.shape[0] == 0:
-        raise DataError(f"{source} has a header but no data rows")
-    names = [catalog.canonical(str(c)) for c in frame.columns]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise DataError(f"{source} has several columns named {', '.join(duplicates)} once made canonical: "
-                        "rename them")
-    frame.columns = names
-    return frame
 
 
 def read_table(data: str | None) -> Table:
     """Locate, read, fingerprint and parse a CSV."""
     source = locate(data)
-    raw = read_source(source)
-    text, warnings = decode(raw, "stdin" if source == "-" else source)
-    frame = parse_csv(text, "stdin" if source == "-" else source)
+    raw = reader.read_all(source)
+    text, encoding = reader.decode(raw)
+    warnings = [f"{reader.shown(source)} is not UTF-8; read it as Latin-1"] if encoding == "latin-1" else []
+    frame = reader.parse_frame(text, reader.shown(source))
     return Table(frame, source, hashlib.sha256(raw).hexdigest(), warnings)
 
 
@@ -134,7 +71,7 @@ def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
 def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
     column = frame[name]
     if name == catalog.STATUS_COLUMN and not pd.api.types.is_numeric_dtype(column):
-        codes = column.map(lambda v: STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v) else np.nan)
+        codes = column.map(lambda v: catalog.STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v) else np.nan)
         unknown = column[codes.isna() & column.notna()]
         if len(unknown):
             raise DataError(f"column status has value {unknown.iloc[0]!r}: expected Developed or Developing")
@@ -189,9 +126,10 @@ def resolve_features(frame: pd.DataFrame, spec: str | list[str], target: str) ->
     names = catalog.resolve_many(spec, list(frame.columns))
     for name in names:
         if name == target:
-            raise UsageError(f"{target} is the target (--target): it cannot also be a feature")
+            raise ParameterError(f"{name} is the target ({{target}}): it cannot also be a feature", "target", name)
         if name == catalog.GROUP_COLUMN:
-            raise UsageError("country is the group key for splits, never a feature: leave it out of --features")
+            raise ParameterError("country is the group key for splits, never a feature: leave it out of {features}",
+                                 "features", spec)
         if name not in usable:
             if mostly_numeric(frame[name]):
                 numeric_column(frame, name)  # raises, naming the bad cell

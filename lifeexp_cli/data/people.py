@@ -6,7 +6,8 @@ import json
 import math
 from pathlib import Path
 
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.data import reader
+from lifeexp_cli.errors import ParameterError, UsageError
 
 # The lecture's profiles. BMI comes from height and weight, as the lecture computes it.
 TIM = {"height": 1.82, "weight": 80.0, "adult_mortality": 53.0, "hiv_aids": 0.1, "gdp": 5000.0,
@@ -19,7 +20,8 @@ PLAUSIBLE_BMI = (10.0, 80.0)
 def bmi(height_m: float, weight_kg: float) -> float:
     """Body mass index = weight / height², in kg/m²."""
     if not (height_m > 0 and weight_kg > 0 and math.isfinite(height_m) and math.isfinite(weight_kg)):
-        raise UsageError(f"--height and --weight must be positive numbers (got {height_m} m, {weight_kg} kg)")
+        raise ParameterError("{height} and {weight} must be positive numbers (got {value})", "height",
+                             f"{height_m} m, {weight_kg} kg")
     return weight_kg / height_m**2
 
 
@@ -28,10 +30,10 @@ def with_bmi(values: dict[str, float], warnings: list[str]) -> dict[str, float]:
     values = dict(values)
     height, weight = values.pop("height", None), values.pop("weight", None)
     if (height is None) != (weight is None):
-        raise UsageError("give both --height (m) and --weight (kg) to compute BMI, or --bmi directly")
+        raise ParameterError("give both {height} (m) and {weight} (kg) to compute BMI, or {bmi} directly", "height")
     if height is not None:
         if "bmi" in values:
-            raise UsageError("give either --bmi or --height and --weight, not both")
+            raise ParameterError("give either {bmi} or {height} and {weight}, not both", "bmi")
         values["bmi"] = bmi(height, weight)
         low, high = PLAUSIBLE_BMI
         if not low <= values["bmi"] <= high:
@@ -78,13 +80,13 @@ def read_people(path: str) -> list[tuple[str, dict[str, float]]]:
         items = data.items() if isinstance(data, dict) else [(p.pop("name", f"person{i + 1}"), p)
                                                               for i, p in enumerate(data)]
         return [(str(n), {k: number(v, f"{n}: {k}") for k, v in p.items()}) for n, p in items]
-    import csv
-    rows = list(csv.DictReader(text.splitlines()))
+    names, rows = reader.parse_rows(text)
     if not rows:
         raise UsageError(f"--people {path} has no rows: give a CSV with a header (name, then features)")
-    return [(row.pop("name", None) or f"person{i + 1}",
-             {k: number(v, f"{k}") for k, v in row.items() if k and v not in (None, "")})
-            for i, row in enumerate(rows)]
+    people = [dict(zip(names, cells)) for cells in rows]
+    return [(person.pop("name", None) or f"person{i + 1}",
+             {k: number(v, f"{k}") for k, v in person.items() if k and v not in (None, "")})
+            for i, person in enumerate(people)]
 
 
 def lecture_people() -> list[tuple[str, dict[str, float]]]:

@@ -1,31 +1,178 @@
-"""Reading CSV files in bounded chunks: raw line blocks for `predict --input`, parsed frames for `fit`.
+"""Reading CSV files: the one place that opens a data source, sniffs its separator and parses its header.
 
-`predict --input` must write every input line back untouched, so it works on the bytes: `line_blocks`
-cuts the input into blocks of whole records (a quoted field may hold a newline), `split_records` splits
-a block into records and their cells, and `parse_numbers` turns one column's cells into floats. None of
-this imports pandas. `frames` (for the streamed `fit`) reads with pandas' C parser, one chunk at a time,
-while hashing the bytes it reads.
+`open_source` opens a path or `-` (stdin) with one set of messages; `header` reads and checks the first
+line (`parse_header` parses one already read). Then one way to read per need. `read_all` + `decode` +
+`parse_frame` read a whole file into a pandas DataFrame (`dataset.read_table`); `parse_rows` splits a
+small text into cells (`people.read_people`). `predict --input` must write every input line back
+untouched, so it works on the bytes: `line_blocks` cuts the input into blocks of whole records (a quoted
+field may hold a newline), `split_records` splits a block into records and their cells, and
+`parse_numbers` turns one column's cells into floats; none of this imports pandas. `frames` (for the
+streamed `fit`) reads with pandas' C parser, one chunk at a time, while `HashingReader` hashes the bytes
+it reads.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
-from typing import IO, Iterator
+import os
+import sys
+from contextlib import contextmanager
+from typing import IO, Iterator, NamedTuple
 
 from lifeexp_cli.data import catalog
 from lifeexp_cli.errors import DataError
 
+DATA_ENV = "LIFEEXP_DATA"
 BLOCK_BYTES = 1 << 20
+SNIFF_BYTES = 1 << 16  # the first block, checked for binary data before the rest is read
 MAX_RECORD_BYTES = 8 << 20  # a longer record means unbalanced quotes; refuse instead of reading on
 MISSING = {b"", b"na", b"nan", b"n/a", b"null"}
-STATUS_CODES = {b"developed": 1.0, b"developing": 0.0}
+SEPARATORS = (",", ";", "\t")
+
+# What went wrong opening a source, in the words of the option that named it: role -> (missing file,
+# directory, unreadable). `data` is --data (or $LIFEEXP_DATA), `input` is predict's --input.
+OPEN_MESSAGES = {
+    "data": ("data file {source} does not exist: check the path given to --data or $" + DATA_ENV,
+             "{source} is a directory: pass the CSV file inside it with --data",
+             "cannot read {source}: {reason}"),
+    "input": ("--input file {source} does not exist: check the path",
+              "--input {source} is a directory: give a CSV file",
+              "cannot read --input {source}: {reason}"),
+}
+
+
+class Header(NamedTuple):
+    """A CSV's first line: canonical column names, its separator and the encoding it was read with."""
+
+    names: list[str]
+    separator: str
+    encoding: str
+
+
+def shown(source: str) -> str:
+    """How messages name a source: `-` is stdin."""
+    return "stdin" if source == "-" else source
+
+
+@contextmanager
+def open_source(source: str, role: str = "data") -> Iterator[IO[bytes]]:
+    """A path opened for reading bytes, or stdin for `-` (left open); a problem is a one-line DataError.
+
+    `role` ("data" or "input") picks the wording of the messages: which option named the file.
+    """
+    if source == "-":
+        yield sys.stdin.buffer
+        return
+    missing, directory, unreadable = OPEN_MESSAGES[role]
+    if os.path.isdir(source):
+        raise DataError(directory.format(source=source))
+    try:
+        handle = open(source, "rb")
+    except FileNotFoundError:
+        raise DataError(missing.format(source=source)) from None
+    except OSError as exc:
+        raise DataError(unreadable.format(source=source, reason=exc.strerror)) from None
+    with handle:
+        yield handle
+
+
+def check_text(head: bytes, source: str) -> None:
+    """Fail fast on binary data: look at the first block only, before reading (or parsing) the rest."""
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    if b"\x00" in head or controls > len(head) // 100:
+        raise DataError(f"{source} is binary data, not a CSV text file: check the path given to --data")
+    if len(head) == SNIFF_BYTES and b"\n" not in head:
+        raise DataError(f"{source} has no line break in its first {SNIFF_BYTES} bytes: it is not a CSV file")
+
+
+def read_all(source: str) -> bytes:
+    """The whole file (or stdin), after checking that its first block is text."""
+    with open_source(source) as handle:
+        try:
+            head = handle.read(SNIFF_BYTES)
+            check_text(head, shown(source))
+            return head + handle.read()
+        except OSError as exc:
+            raise DataError(f"cannot read {source}: {exc.strerror}") from None
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Text and encoding: UTF-8 (a byte-order mark dropped), else Latin-1, which decodes any bytes."""
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
 
 
 def sniff_separator(header: str) -> str:
-    """The most frequent of `,` `;` and tab in the header line (comma on a tie), as `dataset` does."""
-    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    """The most frequent of `,` `;` and tab in the header line (comma on a tie)."""
+    counts = {sep: header.count(sep) for sep in SEPARATORS}
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+def check_unique(names: list[str], source: str) -> None:
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise DataError(f"{source} has several columns named {', '.join(duplicates)} once made canonical: "
+                        "rename them")
+
+
+def parse_frame(text: str, source: str):
+    """A whole CSV text as a pandas DataFrame with canonical column names."""
+    import pandas as pd
+
+    if not text.strip():
+        raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text.split("\n", 1)[0]),
+                            skipinitialspace=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(f"{source} is not a readable CSV ({first}): check the file, or its separator") from None
+    if frame.shape[0] == 0:
+        raise DataError(f"{source} has a header but no data rows")
+    names = [catalog.canonical(str(c)) for c in frame.columns]
+    check_unique(names, source)
+    frame.columns = names
+    return frame
+
+
+def parse_rows(text: str) -> tuple[list[str], list[list[str]]]:
+    """A small CSV text as its header cells (as written) and its non-blank rows of cells; separator sniffed."""
+    lines = text.splitlines()
+    if not lines:
+        return [], []
+    rows = list(csv.reader(lines, delimiter=sniff_separator(lines[0])))
+    return rows[0], [row for row in rows[1:] if row]
+
+
+def parse_header(first: bytes) -> Header | None:
+    """A header line already read (bytes, line ending included) as a Header; None for an empty line."""
+    header, encoding = decode(first)
+    header = header.rstrip("\r\n")
+    if not header.strip():
+        return None
+    sep = sniff_separator(header)
+    return Header([catalog.canonical(c) for c in next(csv.reader([header], delimiter=sep))], sep, encoding)
+
+
+def header(stream: IO[bytes], source: str) -> Header:
+    """Read a CSV's first line; an empty file or two columns with one canonical name is a DataError.
+
+    The stream is left just after the header line. `source` names the file in messages.
+    """
+    found = parse_header(stream.readline())
+    if found is None:
+        raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
+    check_unique(found.names, source)
+    return found
+
+
+def read_header(stream: IO[bytes]) -> Header | None:
+    """`parse_header` of the stream's first line. Kept for model/streamed.py until it calls `header`."""
+    return parse_header(stream.readline())
 
 
 def record_boundary(data: bytes) -> int:
@@ -132,8 +279,9 @@ def _number(cell: bytes, column: str, row: int) -> float:
     text = cell.strip()
     if text.lower() in MISSING:
         return math.nan
-    if column == catalog.STATUS_COLUMN and text.lower() in STATUS_CODES:
-        return STATUS_CODES[text.lower()]
+    status = catalog.STATUS_CODES.get(text.lower().decode("latin-1"))
+    if column == catalog.STATUS_COLUMN and status is not None:
+        return status
     try:
         return float(text)
     except ValueError:
@@ -186,27 +334,6 @@ class HashingReader:
         while data := self.raw.read(BLOCK_BYTES):
             self.digest.update(data)
         return self.digest.hexdigest()
-
-
-def read_header(stream: IO[bytes]) -> tuple[list[str], str, str] | None:
-    """Canonical column names, separator and encoding from a CSV's first line (None for an empty file).
-
-    The stream is left just after the header line.
-    """
-    return parse_header(stream.readline())
-
-
-def parse_header(first: bytes) -> tuple[list[str], str, str] | None:
-    """`read_header` of a header line already read."""
-    try:
-        header, encoding = first.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        header, encoding = first.decode("latin-1"), "latin-1"
-    header = header.rstrip("\r\n")
-    if not header.strip():
-        return None
-    sep = sniff_separator(header)
-    return [catalog.canonical(c) for c in next(csv.reader([header], delimiter=sep))], sep, encoding
 
 
 def frames(stream: IO[bytes], names: list[str], sep: str, encoding: str, columns: list[str] | None,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from lifeexp_cli.model import fitting
+from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.prep import splits
 
 
-def fold_scores(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting.Spec,
+def fold_scores(X: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
                 test: np.ndarray, groups: np.ndarray | None = None, on_epoch=None) -> dict[str, float]:
     """Fit on every row not in `test`, score on `test`."""
     train = np.ones(len(y), dtype=bool)
@@ -19,7 +20,7 @@ def fold_scores(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting
     return metrics.score(y[test], fitting.predict(spec.kind, fitted.params, X[test]))
 
 
-def scores_on_folds(X: np.ndarray, y: np.ndarray, features: list[str], spec: fitting.Spec,
+def scores_on_folds(X: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
                     folds: list[np.ndarray], groups: np.ndarray | None = None,
                     progress=None) -> list[dict[str, float]]:
     """RMSE, MAE, R² on each given test fold, the model fitted on the other rows each time.
@@ -32,7 +33,7 @@ def scores_on_folds(X: np.ndarray, y: np.ndarray, features: list[str], spec: fit
 
 
 def cross_validate(X: np.ndarray, y: np.ndarray, groups: np.ndarray, features: list[str],
-                   spec: fitting.Spec, k: int, split: str = "country", seed: int = 0, progress=None) -> dict:
+                   spec: Spec, k: int, split: str = "country", seed: int = 0, progress=None) -> dict:
     """Mean and spread of RMSE, MAE, R² over k folds (grouped by country unless split='random').
 
     progress(label) -> on_epoch callback (or None), called once per fold for iterative models.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.errors import DataError, ParameterError
 
 SOLVERS = ("lstsq", "normal")
 REFINEMENT_STEPS = 2
@@ -28,32 +28,59 @@ COLLINEAR_SHARE = 0.5
 ILL_CONDITIONED = 1e5
 
 
+class DesignError(ParameterError, DataError):
+    """The data cannot be fitted as given (a data error, exit code 1); the way out names a parameter."""
+
+    exit_code = DataError.exit_code
+
+
 @dataclass
 class Solution:
-    theta: np.ndarray
-    rank: int
-    condition_number: float
+    """A least-squares answer and how far to trust it."""
+
+    theta: np.ndarray  # coefficients, one per column of the design
+    rank: int  # numerical rank of the column-scaled design
+    condition_number: float  # cond₂ of the design as given
 
 
-def _unit_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def unit_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X with each column scaled to unit 2-norm (a zero column is left as is), and the norms."""
     norms = np.linalg.norm(X, axis=0)
     norms = np.where(norms > 0, norms, 1.0)
     return X / norms, norms
 
 
 def condition_number(X: np.ndarray) -> float:
-    """cond₂ of the design as given (ratio of largest to smallest singular value)."""
+    """cond₂ of the design as given (ratio of largest to smallest singular value); the same from the
+    design's triangular factor R, which has the design's singular values."""
     if X.shape[1] == 0:
         return 1.0
     s = np.linalg.svd(X, compute_uv=False)
     return float(s[0] / s[-1]) if s[-1] > 0 else math.inf
 
 
-def numerical_rank(A: np.ndarray) -> int:
+def numerical_rank(A: np.ndarray, rows: int | None = None) -> int:
+    """Rank of A (columns of unit length) at LAPACK's usual tolerance. rows: the number of rows of the
+    design when A is its triangular factor (which has the design's singular values, not its rows)."""
     s = np.linalg.svd(A, compute_uv=False)
     if s.size == 0 or s[0] == 0:
         return 0
-    return int(np.sum(s > s[0] * max(A.shape) * np.finfo(float).eps))
+    return int(np.sum(s > s[0] * max(rows or len(A), A.shape[1]) * np.finfo(float).eps))
+
+
+def minimum_norm(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The least-squares θ of least norm in column-scaled units, for a rank-deficient X (SVD)."""
+    A, norms = unit_columns(X)
+    return np.linalg.lstsq(A, y, rcond=None)[0] / norms
+
+
+def solve_gram(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """θ from (XᵀX)θ = Xᵀy, given XᵀX and Xᵀy: the lecture's normal equation, by a linear solve."""
+    try:
+        return np.linalg.solve(gram, moment)
+    except np.linalg.LinAlgError:
+        raise DesignError("XᵀX is singular (features exactly collinear): drop one of them, "
+                          "or use {solver} lstsq", "solver", "normal") from None
 
 
 def _refine(A: np.ndarray, y: np.ndarray, Q: np.ndarray, R: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -72,26 +99,19 @@ def _refine(A: np.ndarray, y: np.ndarray, Q: np.ndarray, R: np.ndarray, z: np.nd
 
 def lstsq(X: np.ndarray, y: np.ndarray) -> Solution:
     """Least squares via QR of the column-scaled design, refined; minimum-norm SVD answer if rank-deficient."""
-    A, norms = _unit_columns(X)
+    A, norms = unit_columns(X)
     rank = numerical_rank(A)
     if rank < A.shape[1]:
-        z = np.linalg.lstsq(A, y, rcond=None)[0]
-    else:
-        Q, R = np.linalg.qr(A)
-        z = _refine(A, y, Q, R, np.linalg.solve(R, Q.T @ y))
+        return Solution(minimum_norm(X, y), rank, condition_number(X))
+    Q, R = np.linalg.qr(A)
+    z = _refine(A, y, Q, R, np.linalg.solve(R, Q.T @ y))
     return Solution(z / norms, rank, condition_number(X))
 
 
 def normal_equation(X: np.ndarray, y: np.ndarray) -> Solution:
     """θ from (XᵀX)θ = XᵀY, the lecture's normal equation, by a linear solve."""
-    A, _ = _unit_columns(X)
-    rank = numerical_rank(A)
-    try:
-        theta = np.linalg.solve(X.T @ X, X.T @ y)
-    except np.linalg.LinAlgError:
-        raise DataError("XᵀX is singular (features exactly collinear): drop one of them, "
-                        "or use --solver lstsq") from None
-    return Solution(theta, rank, condition_number(X))
+    rank = numerical_rank(unit_columns(X)[0])
+    return Solution(solve_gram(X.T @ X, X.T @ y), rank, condition_number(X))
 
 
 def solve(X: np.ndarray, y: np.ndarray, solver: str = "lstsq") -> Solution:
@@ -99,7 +119,8 @@ def solve(X: np.ndarray, y: np.ndarray, solver: str = "lstsq") -> Solution:
         return lstsq(X, y)
     if solver == "normal":
         return normal_equation(X, y)
-    raise UsageError(f"unknown closed-form solver {solver!r}: use one of {', '.join(SOLVERS)}")
+    raise ParameterError(f"unknown closed-form {{solver}} {{value!r}}: use one of {', '.join(SOLVERS)}",
+                         "solver", solver)
 
 
 def digits_at_risk(cond: float, solver: str) -> float:

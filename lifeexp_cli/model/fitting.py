@@ -2,55 +2,66 @@
 
 The steps are the same for every model: impute (statistics from these rows only), scale (fitted on
 these rows), solve, keep everything needed to predict in a plain `params` dict that the model file
-stores. Nothing here reads files or prints.
+stores. `fit_model` adds the split, the scores and cross-validation, and returns the model record
+(`record.build_record`). Nothing here reads files or prints.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifeexp_cli.linear import closed_form
-from lifeexp_cli.prep import impute
-from lifeexp_cli.optim import loop
+from lifeexp_cli.errors import DataError, ParameterError, UsageError
+from lifeexp_cli.linear import closed_form, loss
+from lifeexp_cli.model import record
+from lifeexp_cli.model.spec import Spec, check_solver, completed
 from lifeexp_cli.nn import regressor
-from lifeexp_cli.linear import loss as objectives
-from lifeexp_cli.prep import scaling
-from lifeexp_cli.prep import splits
-from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.optim import loop
+from lifeexp_cli.prep import impute, scaling, splits
 
-
-@dataclass(frozen=True)
-class Spec:
-    """What to fit: model kind, solver and preprocessing. Hyperparameters only, nothing learned."""
-
-    kind: str = "linear"
-    solver: str = "lstsq"
-    scale: str = "none"
-    impute: str = "mean"
-    intercept: bool = True
-    options: dict = field(default_factory=dict)  # solver options (lr, epochs, ...), stored in the model
-
-    def describe(self) -> dict:
-        return {"kind": self.kind, "solver": self.solver, "scale": self.scale, "impute": self.impute,
-                "intercept": self.intercept, "options": dict(self.options)}
+if TYPE_CHECKING:
+    from lifeexp_cli.data.dataset import Design  # pandas: not needed to fit arrays
 
 
 @dataclass
 class Fit:
+    """What `fit` learned from the rows, with what the record says about them."""
+
     params: dict  # everything `predict` needs, as plain lists and floats
     rows_used: int
-    rows_dropped: int  # rows dropped for missing features (`--impute drop`)
+    rows_dropped: int  # rows dropped for missing features (impute drop)
     imputed: dict[str, int]
     condition_number: float | None = None
     warnings: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # solver-specific results (history, epochs, ...)
 
 
-def preprocess(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec):
-    """Impute and scale with statistics from these rows; returns the scaled design and the statistics."""
+@dataclass
+class Solved:
+    """What a fitter returns."""
+
+    params: dict  # the learned parameters, as plain lists and floats (weights and bias, or network)
+    condition_number: float | None  # of the design (None for a network)
+    warnings: list[str]
+    extra: dict = field(default_factory=dict)  # what the record keeps besides: {"training": ...}, ...
+
+
+@dataclass
+class Prepared:
+    """The rows a fitter sees: imputed and scaled with statistics of these rows only."""
+
+    Xs: np.ndarray  # scaled design, without the intercept column
+    y: np.ndarray
+    stats: dict  # fill, center, scale (lists): how to prepare new rows the same way
+    imputed: dict[str, int]  # feature -> number of values filled in
+    dropped: int  # rows dropped for a missing value (impute drop)
+
+
+def preprocess(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec) -> Prepared:
+    """Impute and scale with statistics from these rows."""
     if len(y) == 0:
         raise DataError("no rows left to fit on: check the target column and missing values")
     fill = impute.fit_imputer(X_raw, spec.impute, features)
@@ -58,13 +69,14 @@ def preprocess(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec
         keep = impute.complete_rows(X_raw)
         X, y, counts = X_raw[keep], y[keep], np.zeros(len(features), dtype=int)
         if len(y) == 0:
-            raise DataError("every row has a missing feature value: use --impute mean or median")
+            raise closed_form.DesignError("every row has a missing feature value: use {impute} mean or median",
+                                          "impute", spec.impute)
     else:
         X, counts = impute.apply_imputer(X_raw, fill)
     center, scale = scaling.fit_scaler(X, spec.scale, center=spec.intercept)
     stats = {"fill": fill.tolist(), "center": center.tolist(), "scale": scale.tolist()}
     imputed = {f: int(c) for f, c in zip(features, counts)}
-    return scaling.transform(X, center, scale), y, stats, imputed, len(X_raw) - len(X)
+    return Prepared(scaling.transform(X, center, scale), y, stats, imputed, len(X_raw) - len(X))
 
 
 def with_intercept(Xs: np.ndarray, intercept: bool) -> np.ndarray:
@@ -103,10 +115,7 @@ def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Sp
     full_rank = solution.rank == design.shape[1]
     notes = conditioning_warnings(Xs, features, spec.solver, solution.condition_number, full_rank)
     notes.extend(rank_notes(solution.rank, design.shape[1]))
-    theta = solution.theta
-    bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
-    params = {"weights": weights.tolist(), "bias": bias}
-    return params, solution.condition_number, notes, {}
+    return Solved(linear_params(solution.theta, spec.intercept), solution.condition_number, notes)
 
 
 def fit_linear_iterative(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, val=None,
@@ -117,12 +126,25 @@ def fit_linear_iterative(Xs: np.ndarray, y: np.ndarray, features: list[str], spe
     p = design.shape[1]
     theta0 = np.zeros(p) if options["init"] == "zeros" else loop.init_rng(options["seed"]).normal(size=p)
     val_design = None if val is None else (with_intercept(val[0], spec.intercept), val[1])
-    result = loop.train([theta0], objectives.linear_loss_and_grad, objectives.linear_loss, design, y, spec.solver,
+    result = loop.train([theta0], loss.linear_loss_and_grad, loss.linear_loss, design, y, spec.solver,
                         options, val=val_design, on_epoch=on_epoch)
     (theta,) = result.params
-    bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
-    params = {"weights": weights.tolist(), "bias": bias}
-    return params, closed_form.condition_number(design), result.warnings, {"training": result.summary()}
+    return Solved(linear_params(theta, spec.intercept), closed_form.condition_number(design), result.warnings,
+                  {"training": result.summary()})
+
+
+def linear_params(theta: np.ndarray, intercept: bool) -> dict:
+    """A linear model's learned parameters from θ = [intercept,] weights (in scaled units)."""
+    bias, weights = (float(theta[0]), theta[1:]) if intercept else (0.0, theta)
+    return {"weights": weights.tolist(), "bias": bias}
+
+
+def fit_network(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, val=None,
+                on_epoch=None) -> Solved:
+    """A neural network trained through the one loop (nn/regressor.py); it has no condition number."""
+    trained = regressor.fit(Xs, y, spec.solver, spec.options, val=val, on_epoch=on_epoch)
+    return Solved({"network": trained.network}, None, trained.training.warnings,
+                  {"training": trained.training.summary(), "network": regressor.describe(trained.network)})
 
 
 def rank_notes(rank: int, columns: int) -> list[str]:
@@ -132,63 +154,12 @@ def rank_notes(rank: int, columns: int) -> list[str]:
             "returned the minimum-norm solution (in column-scaled units)"]
 
 
-# kind/solver -> fitter(Xs, y, features, spec, *, val, on_epoch) -> (params, condition number, warnings,
-# extra). An iterative fitter trains with loop.train; val is None or (Xs_val, y_val), already
-# imputed and scaled with the training statistics; on_epoch(epoch, train_loss, val_loss) reports progress.
+# kind/solver -> fitter(Xs, y, features, spec, *, val, on_epoch) -> Solved. An iterative fitter trains
+# with loop.train; val is None or (Xs_val, y_val), already imputed and scaled with the training
+# statistics; on_epoch(epoch, train_loss, val_loss) reports progress. The pairs are spec.SOLVERS'.
 FITTERS = {("linear", s): fit_closed_form for s in closed_form.SOLVERS}
 FITTERS.update({("linear", s): fit_linear_iterative for s in loop.SOLVERS})
-FITTERS.update({("mlp", s): regressor.fit for s in loop.SOLVERS})
-KINDS = ("linear", "mlp")
-DEFAULT_SOLVER = {"linear": "lstsq", "mlp": "adam"}
-
-
-def solvers_for(kind: str) -> list[str]:
-    return [s for k, s in FITTERS if k == kind]
-
-
-def check_solver(kind: str, solver: str) -> None:
-    if kind not in KINDS:
-        raise UsageError(f"--model must be one of {', '.join(KINDS)}, got {kind!r}")
-    if (kind, solver) not in FITTERS:
-        raise UsageError(f"--solver {solver} does not apply to a {kind} model: "
-                         f"use one of {', '.join(solvers_for(kind))}")
-
-
-def make_spec(kind: str = "linear", solver: str | None = None, *, scale: str | None = None, impute: str = "mean",
-              intercept: bool = True, training: dict | None = None, seed: int = 0,
-              network_options: dict | None = None) -> Spec:
-    """A Spec with the solver's defaults: iterative solvers scale (standard) and get every training option
-    filled in (seed included: it draws θ and shuffles); closed-form solvers refuse training options and
-    default to no scaling. A network (kind mlp) defaults to adam, takes network_options (hidden,
-    activation, weight_decay) and the network's training defaults (nn/regressor.py)."""
-    solver = solver or DEFAULT_SOLVER.get(kind, "lstsq")
-    check_solver(kind, solver)
-    training = training or {}
-    network_options = {k: v for k, v in (network_options or {}).items() if v is not None}
-    if kind == "mlp":
-        if not intercept:
-            raise UsageError("--no-intercept does not apply to --model mlp: every unit of a network has a bias")
-        return Spec(kind, solver, scale or "standard", impute, True,
-                    regressor.check_options(solver, {"seed": seed, **training}, network_options))
-    if network_options:
-        flags = ", ".join("--" + k.replace("_", "-") for k in network_options)
-        raise UsageError(f"{flags} only apply to --model mlp (a neural network), not a linear model")
-    if loop.is_iterative(solver):
-        return Spec(kind, solver, scale or "standard", impute, intercept,
-                    loop.check_options(solver, {"seed": seed, **training}))
-    loop.reject_for_closed_form(solver, training)
-    return Spec(kind, solver, scale or "none", impute, intercept, {})
-
-
-def completed(spec: Spec) -> Spec:
-    """The spec with every training option filled in (a Spec built by hand may give only some)."""
-    if not loop.is_iterative(spec.solver):
-        return spec
-    if spec.kind == "mlp":
-        training = {k: v for k, v in spec.options.items() if k not in regressor.OPTION_KEYS}
-        chosen = {k: v for k, v in spec.options.items() if k in regressor.OPTION_KEYS}
-        return replace(spec, options=regressor.check_options(spec.solver, training, chosen))
-    return replace(spec, options=loop.check_options(spec.solver, spec.options))
+FITTERS.update({("mlp", s): fit_network for s in loop.SOLVERS})
 
 
 def preflight_warnings(X_raw: np.ndarray, features: list[str], spec: Spec) -> list[str]:
@@ -207,6 +178,9 @@ def validation_mask(n: int, groups: np.ndarray | None, spec: Spec) -> np.ndarray
     try:
         return splits.holdout(units, val_size, "country" if groups is not None else "random",
                               spec.options.get("seed", 0))
+    except ParameterError as exc:  # the split names its own parameter, test_size
+        raise ParameterError(exc.template.replace("{test_size}", "{val_size}")
+                             + ", or {val_size} 0 for no validation split", "val_size", exc.value) from None
     except UsageError as exc:
         raise UsageError(str(exc).replace("--test-size", "--val-size") + ", or --val-size 0 for no validation split") \
             from None
@@ -221,19 +195,22 @@ def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, gr
     val = None
     if val_rows is not None:
         X_raw, y, X_val_raw, y_val = X_raw[~val_rows], y[~val_rows], X_raw[val_rows], y[val_rows]
-    Xs, y_used, stats, imputed, dropped = preprocess(X_raw, y, features, spec)
+    prepared = preprocess(X_raw, y, features, spec)
     if val_rows is not None:
         if spec.impute == "drop":
             keep = impute.complete_rows(X_val_raw)
             X_val_raw, y_val = X_val_raw[keep], y_val[keep]
         if len(y_val) == 0:
-            raise DataError("every validation row has a missing feature value: use --impute mean or median")
-        val = (scaled_inputs(stats, X_val_raw), y_val)
+            raise closed_form.DesignError("every validation row has a missing feature value: use {impute} mean "
+                                          "or median", "impute", spec.impute)
+        val = (scaled_inputs(prepared.stats, X_val_raw), y_val)
     fitter = FITTERS[(spec.kind, spec.solver)]
-    params, cond, notes, extra = fitter(Xs, y_used, features, spec, val=val, on_epoch=on_epoch)
+    solved = fitter(prepared.Xs, prepared.y, features, spec, val=val, on_epoch=on_epoch)
+    extra = solved.extra
     if val is not None:
         extra = {**extra, "training": {**extra.get("training", {}), "validation_rows": int(len(val[1]))}}
-    return Fit({**stats, **params}, len(y_used), dropped, imputed, cond, notes, extra)
+    return Fit({**prepared.stats, **solved.params}, len(prepared.y), prepared.dropped, prepared.imputed,
+               solved.condition_number, solved.warnings, extra)
 
 
 def scaled_inputs(params: dict, X_raw: np.ndarray) -> np.ndarray:
@@ -248,7 +225,7 @@ def predict(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
         return Xs @ np.asarray(params["weights"]) + params["bias"]
     if kind == "mlp":
         return regressor.predict(params, Xs)
-    raise UsageError(f"unknown model kind {kind!r}")
+    raise ParameterError("unknown model {kind} {value!r}", "kind", kind)
 
 
 def coefficients(params: dict, features: list[str], intercept: bool) -> dict:
@@ -256,3 +233,53 @@ def coefficients(params: dict, features: list[str], intercept: bool) -> dict:
     coef, bias = scaling.to_original_units(np.asarray(params["weights"]), params["bias"],
                                            np.asarray(params["center"]), np.asarray(params["scale"]))
     return {"intercept": bias if intercept else None, **{f: float(c) for f, c in zip(features, coef)}}
+
+
+def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
+    """Training ranges [min, max] and means per feature (missing values ignored)."""
+    ranges, means = {}, {}
+    for name, column in zip(features, X.T):
+        present = column[~np.isnan(column)]
+        ranges[name] = [float(present.min()), float(present.max())] if present.size else [None, None]
+        means[name] = float(present.mean()) if present.size else None
+    return ranges, means
+
+
+def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
+              split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
+              progress=None, warn=None) -> dict:
+    """Fit on the training rows (all rows unless `test_size`), score, and build the model record.
+
+    progress(label) -> on_epoch callback or None: how an iterative fit reports each epoch (the final
+    fit is labelled "fit", cross-validation fits "fold i/k"). warn(message) hears warnings known before
+    fitting starts as soon as they are; every warning also ends up in the record.
+    """
+    from lifeexp_cli.evaluate import cross_validation, metrics  # they fit with this module
+
+    X, y, features = design.X, design.y, design.features
+    spec = completed(spec)
+    held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
+            else np.zeros(len(y), bool))
+    groups = design.groups[~held] if split == "country" else None
+    early = preflight_warnings(X[~held], features, spec)
+    for note in early if warn else []:
+        warn(note)
+    fitted = fit(X[~held], y[~held], features, spec, groups=groups, on_epoch=progress("fit") if progress else None)
+    train_pred = predict(spec.kind, fitted.params, X[~held])
+    train_ok = ~np.isnan(X[~held]).any(axis=1) if spec.impute == "drop" else slice(None)
+    scores = {"train": metrics.score(y[~held][train_ok], train_pred[train_ok]), "test": None, "cv": None}
+    if test_size is not None:
+        scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X[held]))
+    if cv is not None:
+        scores["cv"] = cross_validation.cross_validate(X, y, design.groups, features, spec, cv, split, seed, progress)
+    ranges, means = feature_summary(X[~held], features)
+    return record.build_record(
+        spec, design.target, features, params=fitted.params,
+        coefficients=coefficients(fitted.params, features, spec.intercept) if spec.kind == "linear" else None,
+        ranges=ranges, means=means, metrics=scores,
+        rows=record.RowCounts(fitted.rows_used, int(held.sum()), design.dropped_target, fitted.rows_dropped,
+                              fitted.imputed),
+        split={"method": split, "seed": seed, "test_size": test_size,
+               "test_rows": design.rows[held].tolist()} if test_size is not None else None,
+        data={"sha256": data_sha256, "source": source, "rows": len(y) + design.dropped_target},
+        condition_number=fitted.condition_number, warnings=early + fitted.warnings, extra=fitted.extra)

@@ -17,12 +17,17 @@ from lifeexp_cli.data import people
 from lifeexp_cli.errors import DataError, UsageError
 
 
+def model_name(record: dict) -> str:
+    """How messages name a model: its file, or "in memory" for a record fitted in this session."""
+    return record.get("path") or "in memory"
+
+
 def resolve_inputs(record: dict, given: dict[str, float], warnings: list[str]) -> dict[str, float]:
     """Map typed names/aliases onto the model's features (height+weight -> bmi); unknown names fail."""
     given = people.with_bmi(given, warnings)
     values: dict[str, float] = {}
     for typed, value in given.items():
-        name = catalog.resolve(typed, record["features"], what=f"feature for model {record['path']}")
+        name = catalog.resolve(typed, record["features"], what=f"feature for model {model_name(record)}")
         if name in values:
             raise UsageError(f"{name} is given twice: give each feature once")
         values[name] = value
@@ -85,7 +90,7 @@ def feature_columns(record: dict, header: list[str]) -> list[int]:
             columns[feature] = hits[0]
     missing = [f for f in record["features"] if f not in columns]
     if missing:
-        raise DataError(f"the --input CSV lacks column(s) {', '.join(missing)} that model {record['path']} "
+        raise DataError(f"the --input CSV lacks column(s) {', '.join(missing)} that model {model_name(record)} "
                         "needs: add them (blank cells are filled with the training statistics)")
     return [columns[f] for f in record["features"]]
 

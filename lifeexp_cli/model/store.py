@@ -1,5 +1,9 @@
 """The model record and its file: a joblib-compatible pickle, written atomically; read without running code.
 
+Everything about the file lives here: `plain` (the record as plain values), `write_atomically` (readers
+see the old file or the complete new one), `save`, and `load`/`loads` with their checks. Only the
+standard library is imported at module level: `predict` loads a model on its fast start-up path.
+
 A model file is a joblib file holding one dict of plain values: str, int, float, bool, None, lists and
 dicts. For such a value joblib.dump writes exactly the bytes of pickle protocol 4, so lifeexp writes them
 with the standard library and never imports joblib (about 0.1-0.2 s of start-up); `joblib.load` reads
@@ -11,12 +15,14 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import pickle
+import tempfile
 from importlib.util import find_spec
 from pathlib import Path
+from typing import IO, Callable
 
-from lifeexp_cli.errors import ModelError
-from lifeexp_cli.model.plain import plain
+from lifeexp_cli.errors import LifeexpError, ModelError
 
 FORMAT = "lifeexp-model"
 FORMAT_VERSION = 1
@@ -32,6 +38,46 @@ class _PlainUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         raise ModelError(f"refusing to load: the file asks to import {module}.{name}, "
                          "which a lifeexp model never does (it may run code); refit the model")
+
+
+def plain(value):
+    """numpy scalars and arrays to Python values; NaN and infinity (which JSON lacks) to None."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return plain(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None], error: type[LifeexpError]) -> Path:
+    """Write to a temporary file in the same folder, flush it to disk, then rename it over `path`.
+
+    A failed or interrupted write removes the temporary file and leaves any previous `path` intact;
+    two writers racing on one path leave one complete file (each renames its own).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise error(f"--out {path} is a directory: give a file path inside it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise error(f"cannot write to {path.parent}: {exc.strerror}; choose another --out") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def record_header(spec, target: str, features: list[str]) -> dict:
@@ -84,8 +130,6 @@ def output_path(name: str | None, out: str | None) -> Path:
 
 def save(record: dict, path: Path) -> Path:
     """Write the record atomically (temporary file, fsync, rename): a failed run leaves the old model."""
-    from lifeexp_cli.model.atomic_file import write_atomically
-
     path = Path(path)
     if path.is_dir():
         raise ModelError(f"--out {path} is a directory: give a file path such as {path}/model.joblib")
@@ -108,24 +152,44 @@ MEMO_OPCODES = frozenset({"PUT", "BINPUT", "LONG_BINPUT", "GET", "BINGET", "LONG
 
 
 def check_opcodes(raw: bytes, where: str) -> None:
-    """Walk the pickle's opcodes without building anything: only plain-data opcodes may appear, and
-    every declared length must fit in the file (a forged length would otherwise make the C unpickler
-    allocate that many bytes before finding out)."""
-    import pickletools
+    """Walk the pickle's opcodes without building anything, then judge it.
 
+    Bytes that are not one complete pickle are corrupt, whatever opcodes the walk met on the way:
+    random bytes often spell GLOBAL or REDUCE by chance. Only a complete, well-formed pickle holding an
+    opcode outside PLAIN_OPCODES is refused as code.
+    """
     try:
-        for opcode, arg, _ in pickletools.genops(raw):
-            if opcode.name not in PLAIN_OPCODES:
-                raise ModelError(f"refusing to load {where}: it holds the pickle instruction {opcode.name}, "
-                                 "which a lifeexp model never does (it can run code); refit the model")
-            if opcode.name in MEMO_OPCODES and not 0 <= int(arg) < len(raw):
-                # A forged memo index makes the C unpickler grow its memo table to that size.
-                raise ValueError("memo index out of range")
-    except ModelError:
-        raise
-    except Exception:
+        names = opcode_names(raw)
+    except Exception:  # pickletools raises ValueError, and others on nonsense arguments
         raise ModelError(f"{where} is not a lifeexp model (corrupt or truncated): refit it with `lifeexp fit`") \
             from None
+    forbidden = [name for name in names if name not in PLAIN_OPCODES]
+    if forbidden:
+        raise ModelError(f"refusing to load {where}: it holds the pickle instruction {forbidden[0]}, "
+                         "which a lifeexp model never does (it can run code); refit the model")
+
+
+def opcode_names(raw: bytes) -> list[str]:
+    """The distinct opcode names of one complete pickle, in order of first use; ValueError unless `raw`
+    is exactly one well-formed pickle (its STOP is the last byte). Every declared length and memo index
+    must fit in the file: a forged one would make the C unpickler allocate that much before failing."""
+    import pickletools
+
+    import warnings
+
+    names: dict[str, None] = {}
+    stop = None
+    with warnings.catch_warnings():  # STRING arguments of random bytes make escape-sequence warnings
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for opcode, arg, position in pickletools.genops(raw):
+            names[opcode.name] = None
+            if opcode.name in MEMO_OPCODES and not 0 <= int(arg) < len(raw):
+                raise ValueError("memo index out of range")
+            stop = position if opcode.name == "STOP" else None
+    # genops raises when the bytes end before STOP, and stops at STOP: bytes after it are no pickle.
+    if stop != len(raw) - 1:
+        raise ValueError("not one complete pickle")
+    return list(names)
 
 
 def loads(raw: bytes, where: str = "model file") -> dict:

@@ -1,6 +1,6 @@
 """A closed-form fit of a CSV of any size, read in chunks, to the same model record as the in-memory fit.
 
-One pass reads the file (hashing it on the way) and feeds each chunk to `streaming.update`; median
+One pass reads the file (hashing it on the way) and feeds each chunk to `state.update`; median
 imputation adds passes for an exact median (so it needs a file, not stdin). Memory is bounded by the
 chunk size, whatever the number of rows. Not available here: cross-validation and held-out splits
 (they need the rows in memory) and the training MAE (it needs a second pass over the predictions);
@@ -13,20 +13,20 @@ import os
 import sys
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from queue import Queue
 from typing import IO, Callable, Iterator
 
 import numpy as np
 
-from lifeexp_cli.data import catalog
+from lifeexp_cli.data import catalog, reader
+from lifeexp_cli.errors import DataError, ParameterError
 from lifeexp_cli.linear import closed_form
-from lifeexp_cli.data import reader
-from lifeexp_cli.model import fitting
-from lifeexp_cli.prep import impute
-from lifeexp_cli.model import store
-from lifeexp_cli.prep import scaling
-from lifeexp_cli.linear.stream import state as streaming
-from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.linear.stream import median, state
+from lifeexp_cli.linear.stream.state import Factor, State
+from lifeexp_cli.model import fitting, record
+from lifeexp_cli.model.spec import Spec
+from lifeexp_cli.prep import impute, scaling
 
 CHUNK_ROWS = 65_536
 # `fit` streams on its own when the data file is larger than this (in-memory parsing of a CSV takes
@@ -84,7 +84,8 @@ def resolve_columns(names: list[str], features: str | list[str], target: str) ->
         return target_name, None
     chosen = catalog.resolve_many(features, [n for n in names if n != target_name])
     if catalog.GROUP_COLUMN in chosen:
-        raise UsageError("country is the group key for splits, never a feature: leave it out of --features")
+        raise ParameterError("country is the group key for splits, never a feature: leave it out of {features}",
+                             "features", chosen)
     return target_name, chosen
 
 
@@ -135,24 +136,40 @@ def pipelined(items: Iterator, work: Callable) -> None:
         raise failed[0]
 
 
-def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitting.Spec,
+@dataclass
+class StreamSolution:
+    """What the state gives once the fill values are known: the scaler, the design's factor and θ."""
+
+    fill: np.ndarray
+    center: np.ndarray
+    scale: np.ndarray
+    factor: Factor  # of the imputed, scaled design
+    solution: closed_form.Solution  # θ = [intercept,] weights in scaled units; refinement updates it
+    used: int  # rows fitted on
+    columns: int  # columns of the design
+
+
+def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec,
             chunk_rows: int = CHUNK_ROWS) -> dict:
-    """Stream `data` and return the model record (as `pipeline.fit_model` builds it)."""
+    """Stream `data` and return the model record (as `fitting.fit_model` builds it)."""
     from lifeexp_cli.data import dataset
 
     source = dataset.locate(data)
     shown = "stdin" if source == "-" else source
     if spec.kind != "linear" or spec.solver not in closed_form.SOLVERS:
-        raise UsageError(f"--stream fits closed-form linear models only (--solver {' or '.join(closed_form.SOLVERS)})")
+        raise ParameterError(f"{{stream}} fits closed-form linear models only ({{solver}} "
+                             f"{' or '.join(closed_form.SOLVERS)})", "solver", spec.solver)
     if spec.impute == "median" and source == "-":
-        raise UsageError("--impute median with --stream reads the data more than once: give a file with --data, "
-                         "or use --impute mean")
+        raise ParameterError("{impute} median with {stream} reads the data more than once: give a file with "
+                             "{data}, or use {impute} mean", "data", data)
     if chunk_rows < 1:
-        raise UsageError(f"--chunk-rows must be at least 1, got {chunk_rows}")
+        raise ParameterError("{chunk_rows} must be at least 1, got {value}", "chunk_rows", chunk_rows)
     if spec.impute not in impute.METHODS:  # checked before reading, not after a pass over a large file
-        raise UsageError(f"--impute must be one of {', '.join(impute.METHODS)}, got {spec.impute!r}")
+        raise ParameterError(f"{{impute}} must be one of {', '.join(impute.METHODS)}, got {{value!r}}",
+                             "impute", spec.impute)
     if spec.scale not in scaling.METHODS:
-        raise UsageError(f"--scale must be one of {', '.join(scaling.METHODS)}, got {spec.scale!r}")
+        raise ParameterError(f"{{scale}} must be one of {', '.join(scaling.METHODS)}, got {{value!r}}",
+                             "scale", spec.scale)
     from threadpoolctl import threadpool_limits
 
     with open_binary(source) as raw:
@@ -172,7 +189,7 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitt
         def add(item):
             blocks, (X, y, skipped) = item
             stream.hash(blocks)
-            totals["state"] = streaming.update(totals["state"] or streaming.start(X.shape[1], spec.impute), X, y)
+            totals["state"] = state.update(totals["state"] or state.start(X.shape[1], spec.impute), X, y)
             totals["skipped"] += skipped
             totals["chunks"] += 1
 
@@ -180,70 +197,68 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: fitt
         with threadpool_limits(limits=1, user_api="blas"):
             pipelined(chunks(), add)
         sha256 = stream.finish()
-    state, skipped, chunks = totals["state"], totals["skipped"], totals["chunks"]
-    if state is None or state["rows"] + skipped == 0:
+    seen, skipped, chunks = totals["state"], totals["skipped"], totals["chunks"]
+    if seen is None or seen.rows + skipped == 0:
         raise DataError(f"{shown} has a header but no data rows")
     passes = 1
     medians = None
     if spec.impute == "median":
-        medians, extra = median_passes(source, state, chosen, target_name, chunk_rows)
+        medians, extra = median_passes(source, seen, chosen, target_name, chunk_rows)
         passes += extra
-    sol = solution(state, spec, chosen, medians)
+    sol = solution(seen, spec, chosen, medians)
     passes += refine(source, sol, spec, chosen, target_name, chunk_rows)
-    return record(state, spec, chosen, target_name, sol, skipped,
-                  {"sha256": sha256, "source": source, "rows": state["rows"] + skipped},
-                  {"chunk_rows": chunk_rows, "chunks": chunks, "passes": passes})
+    return stream_record(seen, spec, chosen, target_name, sol, skipped,
+                         {"sha256": sha256, "source": source, "rows": seen.rows + skipped},
+                         {"chunk_rows": chunk_rows, "chunks": chunks, "passes": passes})
 
 
 def source_was_stdin(data: dict) -> bool:
     return data["source"] == "-"
 
 
-def median_passes(source: str, state: dict, features: list[str], target: str,
+def median_passes(source: str, seen: State, features: list[str], target: str,
                   chunk_rows: int) -> tuple[np.ndarray, int]:
     """Exact medians of the present feature values (rows with a target), by radix select over the file."""
-    streaming.fill_values(state, features)  # fails clearly on a feature without values
-    searches = streaming.median_start(state["present"]["n"])
+    state.fill_values(seen, features)  # fails clearly on a feature without values
+    searches = median.start(seen.present.n)
     passes = 0
     while True:
-        found = streaming.median_pass(searches)
+        found = median.accumulators(searches)
         with open_binary(source) as raw:
             names, sep, encoding = header(raw, source)
             for frame in reader.frames(raw, names, sep, encoding, [target, *features], chunk_rows):
-                streaming.median_update(searches, found, arrays(frame, features, target)[0])
+                median.update(searches, found, arrays(frame, features, target)[0])
         passes += 1
-        if streaming.median_narrow(searches, found):
-            return streaming.median_values(searches, len(features)), passes
+        if median.narrow(searches, found):
+            return median.values(searches, len(features)), passes
 
 
-def solution(state: dict, spec: fitting.Spec, features: list[str], medians: np.ndarray | None) -> dict:
+def solution(seen: State, spec: Spec, features: list[str], medians: np.ndarray | None) -> StreamSolution:
     """Fill, scaler, the design's factor and θ from the state (before any refinement)."""
-    fill = streaming.fill_values(state, features, medians)
-    used = streaming.used_rows(state)
+    fill = state.fill_values(seen, features, medians)
+    used = state.used_rows(seen)
     if used == 0:
-        raise DataError("every row has a missing feature value: use --impute mean or median")
+        raise closed_form.DesignError("every row has a missing feature value: use {impute} mean or median",
+                                      "impute", spec.impute)
     columns = len(features) + spec.intercept
     if columns > used:
         raise DataError(f"{columns} coefficients but only {used} rows: use fewer features or more rows")
-    moments = streaming.imputed_moments(state, fill)
+    moments = state.imputed_moments(seen, fill)
     center, scale = scaling.scaler_from_statistics(spec.scale, len(features), moments, center=spec.intercept)
-    R, qty, residual = streaming.design_factor(state, streaming.design_map(state, fill, center, scale,
-                                                                          spec.intercept))
-    theta, rank = streaming.solve(R, qty, used, spec.solver)
-    return {"fill": fill, "center": center, "scale": scale, "R": R, "qty": qty, "residual": residual,
-            "theta": theta, "rank": rank, "used": used, "columns": columns}
+    factor = state.design_factor(seen, state.design_map(seen, fill, center, scale, spec.intercept))
+    return StreamSolution(fill, center, scale, factor, state.solve(factor, used, spec.solver), used, columns)
 
 
-def refine(source: str, sol: dict, spec: fitting.Spec, features: list[str], target: str,
+def refine(source: str, sol: StreamSolution, spec: Spec, features: list[str], target: str,
            chunk_rows: int) -> int:
     """Corrected semi-normal equations, one pass per step, when the estimated loss of digits is large
     (as the in-memory lstsq refines every time): θ += (RᵀR)⁻¹Xᵀ(y − Xθ), residuals in long double.
-    Returns the number of passes made."""
-    if spec.solver != "lstsq" or sol["rank"] < sol["columns"] or source == "-" or \
-            not streaming.refinement_needed(sol["R"], sol["residual"], sol["theta"]):
+    Updates sol.solution.theta; returns the number of passes made."""
+    if spec.solver != "lstsq" or sol.solution.rank < sol.columns or source == "-" or \
+            not state.refinement_needed(sol.factor, sol.solution.theta):
         return 0
-    for step in range(closed_form.REFINEMENT_STEPS):
-        correction = streaming.correction_start(sol["columns"])
+    for _ in range(closed_form.REFINEMENT_STEPS):
+        correction = state.correction_start(sol.columns)
         with open_binary(source) as raw:
             names, sep, encoding = header(raw, source)
             for frame in reader.frames(raw, names, sep, encoding, [target, *features], chunk_rows):
@@ -251,64 +266,48 @@ def refine(source: str, sol: dict, spec: fitting.Spec, features: list[str], targ
                 if spec.impute == "drop":
                     complete = ~np.isnan(X).any(axis=1)
                     X, y = X[complete], y[complete]
-                design = streaming.design_rows(X, sol["fill"], sol["center"], sol["scale"], spec.intercept)
-                correction = streaming.correction_update(correction, design, y, sol["theta"])
-        sol["theta"] = sol["theta"] + streaming.correction_solve(sol["R"], correction)
+                design = state.design_rows(X, sol.fill, sol.center, sol.scale, spec.intercept)
+                correction = state.correction_update(correction, design, y, sol.solution.theta)
+        sol.solution.theta = sol.solution.theta + state.correction_solve(sol.factor.R, correction)
     return closed_form.REFINEMENT_STEPS
 
 
-def record(state: dict, spec: fitting.Spec, features: list[str], target: str, sol: dict,
-           skipped: int, data: dict, streamed: dict) -> dict:
-    """The model record from the state and its solution, with the keys of `pipeline.fit_model`'s."""
-    from lifeexp_cli.model.plain import plain
-
-    fill, center, scale, R, qty, residual = (sol[k] for k in ("fill", "center", "scale", "R", "qty", "residual"))
-    theta, used, columns = sol["theta"], sol["used"], sol["columns"]
-    cond = streaming.condition_number(R)
-    notes = fitting.conditioning_notes(collinear_groups(state, fill, center, scale, features, R, spec.intercept),
-                                       spec.solver, cond, sol["rank"] >= columns)
+def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol: StreamSolution,
+                  skipped: int, data: dict, streamed: dict) -> dict:
+    """The model record from the state and its solution (`record.build_record`, as the in-memory fit)."""
+    theta, rank, cond = sol.solution.theta, sol.solution.rank, sol.solution.condition_number
+    used, columns = sol.used, sol.columns
+    groups = collinear_groups(seen, sol, features, spec.intercept)
+    notes = fitting.conditioning_notes(groups, spec.solver, cond, rank >= columns)
     if spec.solver == "lstsq":
-        notes += fitting.rank_notes(sol["rank"], columns)
-    if source_was_stdin(data) and streaming.refinement_needed(R, residual, theta):
+        notes += fitting.rank_notes(rank, columns)
+    if source_was_stdin(data) and state.refinement_needed(sol.factor, theta):
         notes.append("the design is ill-conditioned and the data came from stdin, which can be read once: "
                      "the solution was not refined; give --data FILE for full accuracy")
-    bias, weights = (float(theta[0]), theta[1:]) if spec.intercept else (0.0, theta)
-    params = {"fill": fill.tolist(), "center": center.tolist(), "scale": scale.tolist(),
-              "weights": weights.tolist(), "bias": bias}
-    rss = streaming.residual_sum(R, qty, residual, theta)
-    ss_tot = float(state["y"]["m2"][0])
+    params = {"fill": sol.fill.tolist(), "center": sol.center.tolist(), "scale": sol.scale.tolist(),
+              **fitting.linear_params(theta, spec.intercept)}
+    rss = state.residual_sum(sol.factor, theta)
+    ss_tot = float(seen.y.m2[0])
     train = {"rmse": float(np.sqrt(rss / used)), "mae": None,
              "r2": 1.0 - rss / ss_tot if ss_tot > 0 else float("nan")}
-    present = state["present"]
-    imputed = {f: 0 if spec.impute == "drop" else int(state["rows"] - n) for f, n in zip(features, present["n"])}
-    out = {
-        **store.record_header(spec, target, features),
-        "params": params,
-        "ranges": {f: [float(lo), float(hi)] for f, lo, hi in zip(features, present["min"], present["max"])},
-        "means": {f: float(m) for f, m in zip(features, present["mean"])},
-        "metrics": {"train": train, "test": None, "cv": None},
-        "rows": {"train": used, "test": 0, "dropped": skipped + state["rows"] - used, "dropped_target": skipped,
-                 "dropped_missing": state["rows"] - used, "imputed": imputed},
-        "split": None,
-        "data": data,
-        "condition_number": cond,
-        "warnings": notes,
-        "streamed": streamed,
-        "coefficients": fitting.coefficients(params, features, spec.intercept),
-    }
-    if spec.scale != "none":
-        out["coefficients_scaled"] = {"intercept": bias if spec.intercept else None,
-                                      **dict(zip(features, params["weights"]))}
-    return plain(out)
+    present = seen.present
+    imputed = {f: 0 if spec.impute == "drop" else int(seen.rows - n) for f, n in zip(features, present.n)}
+    return record.build_record(
+        spec, target, features, params=params, coefficients=fitting.coefficients(params, features, spec.intercept),
+        ranges={f: [float(lo), float(hi)] for f, lo, hi in zip(features, present.min, present.max)},
+        means={f: float(m) for f, m in zip(features, present.mean)},
+        metrics={"train": train, "test": None, "cv": None},
+        rows=record.RowCounts(used, 0, skipped, seen.rows - used, imputed), split=None, data=data,
+        condition_number=cond, warnings=notes, extra={"streamed": streamed})
 
 
-def collinear_groups(state: dict, fill, center, scale, features: list[str], R: np.ndarray, intercept: bool):
+def collinear_groups(seen: State, sol: StreamSolution, features: list[str], intercept: bool):
     """Belsley's diagnostics from the factor of the centred features (the trailing block of [1, Xs]'s)."""
     if len(features) < 2:
         return []
-    with_ones = R if intercept else streaming.design_factor(
-        state, streaming.design_map(state, fill, center, scale, True))[0]
-    centred = streaming.centred_factor(with_ones)
+    with_ones = sol.factor.R if intercept else state.design_factor(
+        seen, state.design_map(seen, sol.fill, sol.center, sol.scale, True)).R
+    centred = state.centred_factor(with_ones)
     # A constant feature has a centred norm at rounding level, relative to its uncentred norm.
     varying = np.linalg.norm(centred, axis=0) > 1e-12 * np.linalg.norm(with_ones[:, 1:], axis=0)
-    return closed_form.centred_collinear_groups(centred, features, varying, streaming.used_rows(state))
+    return closed_form.centred_collinear_groups(centred, features, varying, state.used_rows(seen))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -92,9 +93,16 @@ def initial_params(n_inputs: int, y: np.ndarray, options: dict) -> list[np.ndarr
     return params
 
 
-def fit(Xs: np.ndarray, y: np.ndarray, features: list[str], spec, *, val=None, on_epoch=None):
-    """The fitter for ("mlp", solver): (params, condition number None, warnings, extra)."""
-    options = spec.options
+@dataclass
+class Trained:
+    """A trained network: its stored form (`mlp.to_plain`) and how the training went."""
+
+    network: dict
+    training: loop.TrainingResult
+
+
+def fit(Xs: np.ndarray, y: np.ndarray, solver: str, options: dict, *, val=None, on_epoch=None) -> Trained:
+    """Train a network with checked `options` (`check_options`) on scaled inputs Xs."""
     training = {k: v for k, v in options.items() if k not in OPTION_KEYS}
     activation, decay = options["activation"], options["weight_decay"]
 
@@ -104,10 +112,9 @@ def fit(Xs: np.ndarray, y: np.ndarray, features: list[str], spec, *, val=None, o
     def loss(params, X, target):
         return mlp.loss(params, X, target, activation)
 
-    result = loop.train(initial_params(Xs.shape[1], y, options), loss_and_grad, loss, Xs, y, spec.solver,
+    result = loop.train(initial_params(Xs.shape[1], y, options), loss_and_grad, loss, Xs, y, solver,
                         training, val=val, on_epoch=on_epoch)
-    network = mlp.to_plain(result.params, activation)
-    return {"network": network}, None, result.warnings, {"training": result.summary(), "network": describe(network)}
+    return Trained(mlp.to_plain(result.params, activation), result)
 
 
 def describe(network: dict) -> dict:

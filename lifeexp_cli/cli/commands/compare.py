@@ -76,7 +76,7 @@ def cross_validate_all(records: list[dict], data: str | None, k: int, split: str
     """Refit every model's specification on --data over the same K folds; store the scores in its record
     (in memory only) in place of the CV it was saved with."""
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.spec import Spec
     from lifeexp_cli.evaluate import metrics
     from lifeexp_cli.prep import splits
     from lifeexp_cli.evaluate import cross_validation
@@ -91,7 +91,7 @@ def cross_validate_all(records: list[dict], data: str | None, k: int, split: str
     for record in records:
         design = dataset.design_for_model(table, record, "cross-validate on")
         folds = folds if folds is not None else splits.kfold(design.groups, k, split, seed)
-        spec = fitting.Spec(**record["spec"])
+        spec = Spec(**record["spec"])
         scores = cross_validation.scores_on_folds(design.X, design.y, record["features"], spec, folds)
         record["metrics"]["cv"] = {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}
 

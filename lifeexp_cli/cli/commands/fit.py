@@ -68,7 +68,7 @@ def fit(
     from lifeexp_cli.linear import closed_form
     from lifeexp_cli.data import dataset
     from lifeexp_cli.model import store
-    from lifeexp_cli.model import record as pipeline
+    from lifeexp_cli.model import fitting
     from lifeexp_cli.model import streamed
 
     if name and out:
@@ -104,9 +104,9 @@ def fit(
         render.warn(note)
 
     with training_bar(spec, quiet) as progress:
-        record = pipeline.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
-                                    data_sha256=table.sha256, source=table.source, progress=progress,
-                                    warn=warn_now)
+        record = fitting.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
+                                   data_sha256=table.sha256, source=table.source, progress=progress,
+                                   warn=warn_now)
     written = store.save(record, path)
     for note in record["warnings"]:
         if note not in early:

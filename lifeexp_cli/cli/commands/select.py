@@ -64,7 +64,7 @@ def select(
     from lifeexp_cli.evaluate import correlation
     from lifeexp_cli.data import dataset
     from lifeexp_cli.model import store
-    from lifeexp_cli.model import record as pipeline
+    from lifeexp_cli.model import fitting
     from lifeexp_cli.evaluate import selection
     from lifeexp_cli.prep import splits
 
@@ -104,8 +104,8 @@ def select(
     }
     if path is not None:
         final = dataset.design(table, result["features"], target_name)
-        record = pipeline.fit_model(final, spec, cv=folds, split=split.value, seed=seed,
-                                    data_sha256=table.sha256, source=table.source)
+        record = fitting.fit_model(final, spec, cv=folds, split=split.value, seed=seed,
+                                   data_sha256=table.sha256, source=table.source)
         document["model"] = str(store.save(record, path))
         for note in record["warnings"]:
             render.warn(note)

@@ -14,6 +14,7 @@ from conftest import NIST
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import fitting
+from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.cli.main import app
 
 CERTIFIED = json.loads((NIST / "certified.json").read_text())["datasets"]
@@ -65,7 +66,7 @@ def test_rank_deficient_design_gives_min_norm_answer_and_says_so():
     a = rng.normal(size=50)
     X = np.column_stack([a, 2 * a])
     y = 3 * a
-    fit = fitting.fit(X, y, ["a", "twice_a"], fitting.Spec(intercept=False))
+    fit = fitting.fit(X, y, ["a", "twice_a"], Spec(intercept=False))
     w = np.asarray(fit.params["weights"])
     assert w[0] + 2 * w[1] == pytest.approx(3.0, rel=1e-12)  # any split of the one direction fits exactly
     assert_allclose(fitting.predict("linear", fit.params, X), y, atol=1e-12)
@@ -76,7 +77,7 @@ def test_rank_deficient_design_gives_min_norm_answer_and_says_so():
 def test_who_collinear_pair_is_named(data_path):
     table = dataset.read_table(str(data_path))
     design = dataset.design(table, ["infant_deaths", "under_five_deaths", "bmi"], "life_expectancy")
-    fit = fitting.fit(design.X, design.y, design.features, fitting.Spec())
+    fit = fitting.fit(design.X, design.y, design.features, Spec())
     collinear = [w for w in fit.warnings if "collinear" in w]
     assert collinear and "infant_deaths" in collinear[0] and "under_five_deaths" in collinear[0]
     assert "bmi" not in collinear[0]
@@ -85,10 +86,10 @@ def test_who_collinear_pair_is_named(data_path):
 def test_raw_gdp_and_hiv_warn_about_conditioning(data_path):
     table = dataset.read_table(str(data_path))
     design = dataset.design(table, ["gdp", "hiv_aids", "population"], "life_expectancy")
-    fit = fitting.fit(design.X, design.y, design.features, fitting.Spec())
+    fit = fitting.fit(design.X, design.y, design.features, Spec())
     assert any("ill-conditioned" in w and "digits" in w for w in fit.warnings)
     assert not any("ill-conditioned" in w for w in
-                   fitting.fit(design.X, design.y, design.features, fitting.Spec(scale="standard")).warnings)
+                   fitting.fit(design.X, design.y, design.features, Spec(scale="standard")).warnings)
 
 
 def test_raw_who_all_features_reach_the_exact_optimum(data_path):
@@ -96,7 +97,7 @@ def test_raw_who_all_features_reach_the_exact_optimum(data_path):
     table = dataset.read_table(str(data_path))
     names = dataset.resolve_features(table.frame, "all", "life_expectancy")
     design = dataset.design(table, names, "life_expectancy")
-    fit = fitting.fit(design.X, design.y, names, fitting.Spec(scale="none"))
+    fit = fitting.fit(design.X, design.y, names, Spec(scale="none"))
     X, _ = fitting.impute.apply_imputer(design.X, np.nanmean(design.X, axis=0))
     # Independent: SVD least squares on standardized columns (same column space, so the same optimum).
     Z = (X - X.mean(axis=0)) / X.std(axis=0)

@@ -12,12 +12,11 @@ from typer.testing import CliRunner
 
 from conftest import NIST
 from lifeexp_cli.data import dataset
-from lifeexp_cli.model import record as pipeline
+from lifeexp_cli.model import fitting
 from lifeexp_cli.model import streamed as streamed_fit
-from lifeexp_cli.linear.stream import state as streaming
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import DataError, UsageError
-from lifeexp_cli.model.fitting import Spec
+from lifeexp_cli.model.spec import Spec
 
 FEATURES = ["bmi", "gdp", "schooling", "status"]
 
@@ -42,8 +41,8 @@ def generated_csv(path, rows: int = 120, seed: int = 3):
 
 def in_memory(path, spec: Spec) -> dict:
     table = dataset.read_table(str(path))
-    return pipeline.fit_model(dataset.design(table, FEATURES, "life_expectancy"), spec, data_sha256=table.sha256,
-                              source=str(path))
+    return fitting.fit_model(dataset.design(table, FEATURES, "life_expectancy"), spec, data_sha256=table.sha256,
+                             source=str(path))
 
 
 def terms(record: dict) -> np.ndarray:
@@ -104,56 +103,6 @@ def test_streamed_fit_keeps_the_accuracy_on_nist_data(name):
     assert digits >= (7 if name == "filip" else 6), f"{name}: {digits:.2f} digits"
 
 
-def test_two_partitions_merge_to_the_whole():
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(300, 3)), rng.normal(size=300)
-    X[rng.random((300, 3)) < 0.1] = np.nan
-    X[:150, 2] = np.where(np.isnan(X[:150, 2]), 0.5, X[:150, 2])  # indicators appear in a different order
-    whole = streaming.update(streaming.start(3, "mean"), X, y)
-    a = streaming.update(streaming.start(3, "mean"), X[:150], y[:150])
-    b = streaming.update(streaming.start(3, "mean"), X[150:], y[150:])
-    merged = streaming.merge(a, b)
-    fill = streaming.fill_values(whole, ["a", "b", "c"])
-    assert_allclose(streaming.fill_values(merged, ["a", "b", "c"]), fill, rtol=1e-14)
-
-    def theta(state):
-        T = streaming.design_map(state, fill, np.zeros(3), np.ones(3), True)
-        R, qty, _ = streaming.design_factor(state, T)
-        return streaming.solve(R, qty, 300, "lstsq")[0]
-
-    Xi = np.where(np.isnan(X), fill, X)
-    expected = np.linalg.lstsq(np.column_stack([np.ones(300), Xi]), y, rcond=None)[0]
-    assert_allclose(theta(whole), expected, rtol=1e-12)
-    assert_allclose(theta(merged), expected, rtol=1e-12)
-
-
-def test_moments_merge_like_numpy():
-    rng = np.random.default_rng(1)
-    X = rng.normal(1e6, 3.0, size=(1000, 2))
-    X[rng.random((1000, 2)) < 0.2] = np.nan
-    m = streaming.moments_start(2)
-    for start in range(0, 1000, 37):
-        m = streaming.moments_merge(m, streaming.moments_of(np.asfortranarray(X[start:start + 37])))
-    assert_allclose(m["mean"], np.nanmean(X, axis=0), rtol=1e-15)
-    assert_allclose(m["m2"] / m["n"], np.nanvar(X, axis=0), rtol=1e-10)
-    assert_allclose(m["min"], np.nanmin(X, axis=0), rtol=0)
-
-
-@pytest.mark.parametrize("values", [[3.0], [2.0, -1.0], [0.0, -0.0, 5.0, 5.0], [-3.5, 1e-300, -1e300, 7.0, 7.0],
-                                    list(np.random.default_rng(2).normal(40, 10, 3001).round(1))])
-def test_exact_median_by_radix_select(values, monkeypatch):
-    monkeypatch.setattr(streaming, "COLLECT", 4)  # force the histogram passes, even on a few values
-    X = np.array(values)[:, None]
-    searches = streaming.median_start(np.array([len(values)]))
-    while True:
-        found = streaming.median_pass(searches)
-        for start in range(0, len(X), 500):
-            streaming.median_update(searches, found, X[start:start + 500])
-        if streaming.median_narrow(searches, found):
-            break
-    assert streaming.median_values(searches, 1)[0] == np.median(values)
-
-
 def test_stream_errors_name_the_problem(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
@@ -169,9 +118,9 @@ def test_stream_errors_name_the_problem(tmp_path):
         streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(), chunk_rows=4)
     with pytest.raises(UsageError, match="more than once"):
         streamed_fit.fit_csv("-", ["bmi"], "life", Spec(impute="median"))
-    with pytest.raises(UsageError, match="--impute must be one of"):
+    with pytest.raises(UsageError, match="impute must be one of"):
         streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(impute="mode"))
-    with pytest.raises(UsageError, match="--scale must be one of"):
+    with pytest.raises(UsageError, match="scale must be one of"):
         streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(scale="log"))
 
 

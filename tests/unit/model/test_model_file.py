@@ -124,3 +124,48 @@ def test_forged_sizes_are_refused_before_anything_is_allocated(tmp_path, forge):
         bad = good[:2] + b"\x8e" + struct.pack("<Q", 7 * 10**18) + good[2:]  # BINBYTES8 of 7e18 bytes
     with pytest.raises(ModelError):
         store.loads(bad)
+
+
+# --- random bytes are corrupt, only a complete pickle with an import is code -------------------------
+
+def random_blobs(seed: int, count: int, prefix: bytes = b"") -> list[bytes]:
+    rng = np.random.default_rng(seed)
+    return [prefix + rng.bytes(int(rng.integers(1, 600))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("prefix", [b"", b"\x80\x04", b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00"],
+                         ids=["raw", "proto-4", "proto-4-frame"])
+def test_random_bytes_are_never_called_code(prefix):
+    for raw in random_blobs(seed=len(prefix), count=2000, prefix=prefix):
+        with pytest.raises(ModelError) as caught:
+            store.loads(raw, "r.joblib")
+        assert "can run code" not in str(caught.value), raw
+
+
+def test_random_bytes_that_spell_global_are_corrupt():
+    # GLOBAL `os system` followed by junk: the walk meets GLOBAL, but the pickle never completes.
+    raw = b"\x80\x04cos\nsystem\n" + bytes(range(40, 90))
+    with pytest.raises(ModelError, match="corrupt or truncated"):
+        store.loads(raw, "r.joblib")
+
+
+# `pickle.dumps(Exploit("/tmp/x"), protocol=4)` as bytes, written out here so the test never pickles
+# or unpickles a callable: PROTO 4, FRAME, SHORT_BINUNICODE 'posix', 'system', STACK_GLOBAL, the
+# argument tuple, REDUCE, STOP.
+SYSTEM_CALL = (b"\x80\x04\x95'\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93\x94"
+               b"\x8c\x0ctouch /tmp/x\x94\x85\x94R\x94.")
+
+
+def test_a_complete_pickle_with_an_import_is_refused_as_code():
+    with pytest.raises(ModelError, match="refusing to load r.joblib: .*STACK_GLOBAL.*can run code"):
+        store.loads(SYSTEM_CALL, "r.joblib")
+    with pytest.raises(ModelError, match="corrupt or truncated"):  # one byte after STOP: not one pickle
+        store.loads(SYSTEM_CALL + b".", "r.joblib")
+    with pytest.raises(ModelError, match="corrupt or truncated"):
+        store.loads(SYSTEM_CALL[:-1], "r.joblib")
+
+
+def test_global_opcode_in_a_complete_pickle_is_refused():
+    raw = b"\x80\x02cposix\nsystem\nq\x00X\x0c\x00\x00\x00touch /tmp/xq\x01\x85q\x02Rq\x03."  # protocol 2
+    with pytest.raises(ModelError, match="instruction GLOBAL"):
+        store.loads(raw, "r.joblib")

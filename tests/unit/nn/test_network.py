@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from conftest import who_data_path
 from lifeexp_cli.model import fitting
+from lifeexp_cli.model.spec import Spec, completed, make_spec
 from lifeexp_cli.nn import mlp
 from lifeexp_cli.model import store
 from lifeexp_cli.nn import regressor
@@ -203,11 +204,11 @@ def test_output_bias_starts_at_the_mean_target():
 
 
 def test_hand_built_spec_gets_the_network_defaults():
-    spec = fitting.completed(fitting.Spec(kind="mlp", solver="adam", scale="standard", options={"epochs": 3}))
+    spec = completed(Spec(kind="mlp", solver="adam", scale="standard", options={"epochs": 3}))
     assert spec.options["epochs"] == 3 and spec.options["hidden"] == [64, 32] and spec.options["lr"] == 0.003
-    assert fitting.completed(spec) == spec
-    off = fitting.make_spec("mlp", training={"val_size": 0})
-    assert fitting.completed(off).options["val_size"] == 0
+    assert completed(spec) == spec
+    off = make_spec("mlp", training={"val_size": 0})
+    assert completed(off).options["val_size"] == 0
 
 
 def test_defaults():
@@ -216,7 +217,7 @@ def test_defaults():
     assert options["lr"] == 0.003 and options["batch_size"] == 64 and options["val_size"] == 0.1
     assert options["weight_decay"] == 0.03 and options["patience"] == 20 and options["epochs"] == 500
     assert options["restore_best"] is True
-    spec = fitting.make_spec("mlp")
+    spec = make_spec("mlp")
     assert spec.solver == "adam" and spec.scale == "standard"
     assert regressor.parse_hidden("none") == [] and regressor.parse_hidden(" 16, 8 ") == [16, 8]
 
@@ -244,8 +245,8 @@ def test_network_options_on_a_linear_model_are_refused(tmp_path):
                  "--hidden", "8")
     assert result.exit_code == 2
     assert "--hidden only apply to --model mlp" in result.stderr
-    with pytest.raises(UsageError, match="--weight-decay"):
-        fitting.make_spec("linear", network_options={"weight_decay": 0.1})
+    with pytest.raises(UsageError, match="weight_decay only apply to kind mlp"):  # the library's words
+        make_spec("linear", network_options={"weight_decay": 0.1})
 
 
 def test_fit_help_documents_the_network():
@@ -278,7 +279,7 @@ def test_cv_command_cross_validates_a_network_with_country_validation_splits():
     assert doc["spec"]["kind"] == "mlp" and doc["spec"]["options"]["hidden"] == [4]
     table = dataset.read_table(str(who_data_path()))
     design = dataset.design(table, ["bmi", "adult_mortality", "hiv_aids"], "life_expectancy")
-    spec = fitting.make_spec("mlp", training={"epochs": 3}, network_options={"hidden": "4"})
+    spec = make_spec("mlp", training={"epochs": 3}, network_options={"hidden": "4"})
     expected = cross_validation.cross_validate(design.X, design.y, design.groups, design.features, spec, 3)
     assert doc["rmse"] == pytest.approx(expected["rmse"], rel=1e-12)
 

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import fitting
+from lifeexp_cli.model.spec import Spec, make_spec
 from lifeexp_cli.optim import loop
 from lifeexp_cli.model import store
-from lifeexp_cli.model import record as pipeline
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import UsageError
@@ -40,7 +40,7 @@ def tim_design(data_path):
 @pytest.fixture(scope="module")
 def exact(tim_design):
     """Tim's three features by exact least squares: the answer every optimizer must reach."""
-    return pipeline.fit_model(tim_design, fitting.Spec(solver="lstsq"))
+    return fitting.fit_model(tim_design, Spec(solver="lstsq"))
 
 
 # --- the accuracy promise, with default settings ----------------------------------------------
@@ -90,7 +90,7 @@ def test_same_seed_gives_bit_identical_model_files(tmp_path):
 def test_init_zeros_and_random_start_differently(tim_design):
     histories = {}
     for init in ("zeros", "random"):
-        spec = fitting.make_spec("linear", "gd", training={"epochs": 2, "init": init})
+        spec = make_spec("linear", "gd", training={"epochs": 2, "init": init})
         fitted = fitting.fit(tim_design.X, tim_design.y, tim_design.features, spec)
         histories[init] = fitted.extra["training"]["initial_loss"]
     y = tim_design.y
@@ -100,7 +100,7 @@ def test_init_zeros_and_random_start_differently(tim_design):
 
 def test_a_batch_as_large_as_the_data_is_full_batch(tim_design):
     def history(solver, **training):
-        spec = fitting.make_spec("linear", solver, training={"lr": 0.1, "epochs": 5, **training})
+        spec = make_spec("linear", solver, training={"lr": 0.1, "epochs": 5, **training})
         return fitting.fit(tim_design.X, tim_design.y, tim_design.features, spec).extra["training"]["loss_history"]
 
     assert history("sgd", batch_size=len(tim_design.y)) == history("gd")
@@ -109,7 +109,7 @@ def test_a_batch_as_large_as_the_data_is_full_batch(tim_design):
 
 
 def test_a_hand_built_spec_gets_the_defaults(tim_design):
-    record = pipeline.fit_model(tim_design, fitting.Spec(solver="gd", scale="standard"))
+    record = fitting.fit_model(tim_design, Spec(solver="gd", scale="standard"))
     assert record["spec"]["options"] == loop.check_options("gd", {})
     assert record["training"]["converged"] is True
 
@@ -117,7 +117,7 @@ def test_a_hand_built_spec_gets_the_defaults(tim_design):
 # --- stopping --------------------------------------------------------------------------------------
 
 def test_early_stopping_and_the_kept_epoch(tim_design):
-    spec = fitting.make_spec("linear", "sgd", training={"patience": 5, "epochs": 500})
+    spec = make_spec("linear", "sgd", training={"patience": 5, "epochs": 500})
     run = fitting.fit(tim_design.X, tim_design.y, tim_design.features, spec).extra["training"]
     assert run["converged"] is True and run["epochs_run"] < 500
     history = run["loss_history"]
@@ -263,8 +263,8 @@ def test_cross_validation_reports_one_label_per_fit(tim_design):
         labels.append(label)
         return lambda epoch, loss, val: epochs.append((label, epoch))
 
-    spec = fitting.make_spec("linear", "gd", training={"epochs": 4})
-    record = pipeline.fit_model(tim_design, spec, cv=3, progress=progress)
+    spec = make_spec("linear", "gd", training={"epochs": 4})
+    record = fitting.fit_model(tim_design, spec, cv=3, progress=progress)
     assert labels == ["fit", "fold 1/3", "fold 2/3", "fold 3/3"]
     assert epochs.count(("fold 2/3", 4)) == 1
     assert record["metrics"]["cv"]["k"] == 3

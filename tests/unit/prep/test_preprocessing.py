@@ -7,6 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from lifeexp_cli.model import fitting
+from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import impute
 from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.prep import scaling
@@ -43,7 +44,7 @@ def test_coefficients_back_in_original_units():
     A = rng.normal(5, 3, size=(40, 2))
     y = 1.5 + A @ [2.0, -0.5]
     for method in scaling.METHODS:
-        fit = fitting.fit(A, y, ["a", "b"], fitting.Spec(scale=method))
+        fit = fitting.fit(A, y, ["a", "b"], Spec(scale=method))
         coef = fitting.coefficients(fit.params, ["a", "b"], True)
         assert_allclose([coef["intercept"], coef["a"], coef["b"]], [1.5, 2.0, -0.5], rtol=1e-10)
 
@@ -73,7 +74,7 @@ def test_imputation_errors():
 
 def test_drop_imputation_drops_rows():
     A = np.array([[1.0], [np.nan], [3.0], [4.0]])
-    fit = fitting.fit(A, np.array([2.0, 9.0, 6.0, 8.0]), ["a"], fitting.Spec(impute="drop"))
+    fit = fitting.fit(A, np.array([2.0, 9.0, 6.0, 8.0]), ["a"], Spec(impute="drop"))
     assert fit.rows_used == 3 and fit.rows_dropped == 1
     assert_allclose(fit.params["weights"], [2.0], atol=1e-12)
 

@@ -1,0 +1,182 @@
+"""The Python API for notebooks: the calls the commands make, with plain arguments instead of flags.
+
+    from lifeexp_cli import load_data, fit, predict, cross_validate, save_model, load_model
+
+Errors stay typed (`lifeexp_cli.errors`): a bad argument is a ParameterError or UsageError naming the
+parameter, a bad file a DataError or ModelError. Notes the command line would print (a feature filled
+with its training mean, a value outside the training range, a fit that did not converge) are Python
+warnings (UserWarning). `docs/api.md` shows a session.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from lifeexp_cli.data import catalog
+from lifeexp_cli.errors import DataError, ParameterError
+
+DEFAULT_TARGET = catalog.DEFAULT_TARGET
+
+
+def load_data(path: str | None = None, features: str | list[str] = "all", target: str = DEFAULT_TARGET):
+    """A CSV as a `Design`: X (rows × features, NaN where missing), y, groups (country), features, target.
+
+    path None reads $LIFEEXP_DATA. features: `"all"` (every numeric column), a list, or comma-separated
+    names; aliases work as on the command line (`hiv` for `hiv_aids`). Rows without a target are dropped.
+    """
+    return _read(path, features, target)[2]
+
+
+def fit(data, features: str | list[str] | None = None, *, target: str = DEFAULT_TARGET, model: str = "linear",
+        solver: str | None = None, scale: str | None = None, impute: str = "mean", intercept: bool = True,
+        cv: int | None = None, test_size: float | None = None, split: str = "country", seed: int = 0,
+        **options) -> dict:
+    """Fit a model and return its record, exactly what `lifeexp fit` saves (save it with `save_model`).
+
+    data: a CSV path (None: $LIFEEXP_DATA) or a Design from `load_data`. features: as in `load_data`
+    (default: all of them, or the Design's). model "linear" or "mlp"; solver, scale, impute and the
+    training options (lr=, epochs=, batch_size=, hidden=[64, 32], ...) as the `fit` command's flags.
+    cv=k adds k-fold cross-validation scores, test_size a held-out share; split "country" or "random".
+    """
+    from lifeexp_cli.model.fitting import fit_model
+
+    sha256, source, design = _read(data, features, target)
+    spec = _spec(model, solver, scale, impute, intercept, seed, options)
+    record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
+                                     data_sha256=sha256, source=source)
+    for note in record["warnings"]:
+        warnings.warn(note, stacklevel=2)
+    return record
+
+
+def cross_validate(data, features: str | list[str] | None = None, *, k: int = 5, split: str = "country",
+                   seed: int = 0, target: str = DEFAULT_TARGET, model: str = "linear", solver: str | None = None,
+                   scale: str | None = None, impute: str = "mean", intercept: bool = True, **options) -> dict:
+    """k-fold cross-validation of a model specification, as `lifeexp cv --format json` reports it:
+    rmse, mae, r2 (means over folds), their `_std`, and `folds` (held-out rows, countries, scores)."""
+    from lifeexp_cli.evaluate import cross_validation, metrics
+    from lifeexp_cli.prep import splits
+
+    design = _read(data, features, target)[2]
+    spec = _spec(model, solver, scale, impute, intercept, seed, options)
+    held_out = splits.kfold(design.groups, k, split, seed)
+    groups = design.groups if split == "country" else None
+    scores = cross_validation.scores_on_folds(design.X, design.y, design.features, spec, held_out, groups)
+    summary = metrics.summarize(scores)
+    return {"target": design.target, "features": design.features, "spec": spec.describe(), "k": k,
+            "split": split, "seed": seed, "folds": _fold_rows(design, held_out, scores),
+            **{key: summary[key] for key in ("rmse", "rmse_std", "mae", "mae_std", "r2", "r2_std")},
+            "rows": len(design.y), "dropped_target": design.dropped_target}
+
+
+def predict(model, rows) -> np.ndarray:
+    """Predictions of `model` (a record, or a saved model's name or path) for `rows`, one per row.
+
+    rows: a dict {feature: value} for one person, a list of such dicts, a pandas DataFrame with the
+    feature columns, or a 2-D array with the model's features as columns, in `model["features"]` order.
+    Names and aliases are accepted as on the command line (height and weight give bmi). A feature left
+    out of a dict takes its training mean; a missing value (NaN) in a table, the model's fill value.
+    """
+    from lifeexp_cli.model import fitting
+
+    record = load_model(model) if isinstance(model, (str, Path)) else model
+    notes: list[str] = []
+    X = _matrix(record, rows, notes)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return fitting.predict(record["kind"], record["params"], X)
+
+
+def load_model(name_or_path: str | Path) -> dict:
+    """A saved model's record: a path, or a name looked up in ./models/ and then the shipped models."""
+    from lifeexp_cli.model import store
+
+    return store.load(name_or_path)
+
+
+def save_model(record: dict, path: str | Path) -> Path:
+    """Write the record as a model file (atomically); `lifeexp predict --model PATH` can use it."""
+    from lifeexp_cli.model import store
+
+    return store.save(record, Path(path))
+
+
+def _read(data, features, target: str):
+    """(sha256, source, Design) of a path (None: $LIFEEXP_DATA) or of a Design, for `features`."""
+    from lifeexp_cli.data import dataset
+
+    if isinstance(data, dataset.Design):
+        return "", "", _columns(data, features)
+    table, design = dataset.load_design(None if data is None else str(data), features or "all", target)
+    for note in table.warnings:
+        warnings.warn(note, stacklevel=3)
+    return table.sha256, table.source, design
+
+
+def _columns(design, features):
+    """The Design restricted to `features` (names or aliases of its own columns), or as it is."""
+    from dataclasses import replace
+
+    if features is None or (isinstance(features, str) and features.strip().lower() == "all"):
+        return design
+    names = catalog.resolve_many(features, design.features)
+    return replace(design, X=design.X[:, [design.features.index(n) for n in names]], features=names)
+
+
+def _spec(model: str, solver, scale, impute: str, intercept: bool, seed: int, options: dict):
+    """The fitting Spec of the keyword arguments: network options apart from training options."""
+    from lifeexp_cli.model.spec import make_spec
+    from lifeexp_cli.nn import regressor
+
+    net = {k: v for k, v in options.items() if k in regressor.OPTION_KEYS}
+    training = {k: v for k, v in options.items() if k not in regressor.OPTION_KEYS and v is not None}
+    return make_spec(model, solver, scale=scale, impute=impute, intercept=intercept, training=training,
+                             seed=seed, network_options=net)
+
+
+def _fold_rows(design, held_out: list, scores: list[dict]) -> list[dict]:
+    return [{"fold": i + 1, "test_rows": int(len(test)), "test_groups": int(len(np.unique(design.groups[test]))),
+             "train_rows": int(len(design.y) - len(test)), **score}
+            for i, (test, score) in enumerate(zip(held_out, scores))]
+
+
+def _matrix(record: dict, rows, notes: list[str]) -> np.ndarray:
+    """rows as a float matrix with the model's features as columns; what a person lacked goes to notes."""
+    if isinstance(rows, dict):
+        rows = [rows]
+    if hasattr(rows, "columns"):  # a pandas DataFrame, recognised without importing pandas
+        return _frame_matrix(record, rows)
+    if isinstance(rows, (list, tuple)) and rows and all(isinstance(r, dict) for r in rows):
+        return np.array([_person_row(record, r, notes) for r in rows], dtype=float)
+    X = np.asarray(rows, dtype=float)
+    p = len(record["features"])
+    if X.ndim != 2 or X.shape[1] != p:
+        raise ParameterError(f"{{rows}} must be a dict, a list of dicts, a DataFrame or a 2-D array with {p} "
+                             f"column(s) ({', '.join(record['features'])}), got shape {{value}}", "rows", X.shape)
+    return X
+
+
+def _person_row(record: dict, person: dict, notes: list[str]) -> list[float]:
+    """One person's values in feature order, as `lifeexp predict --bmi ...` completes them."""
+    from lifeexp_cli.data import people
+    from lifeexp_cli.model import prediction
+
+    given = {name: people.number(value, name) for name, value in person.items()}
+    return prediction.complete(record, prediction.resolve_inputs(record, given, notes), False, notes)
+
+
+def _frame_matrix(record: dict, frame) -> np.ndarray:
+    """A DataFrame's feature columns (canonical names or aliases) in the model's order."""
+    by_name: dict[str, object] = {}
+    for column in frame.columns:
+        name = catalog.canonical(str(column))
+        by_name.setdefault(catalog.ALIASES.get(name, name), column)
+    missing = [f for f in record["features"] if f not in by_name]
+    if missing:
+        raise DataError(f"the rows lack column(s) {', '.join(missing)} that the model needs: add them "
+                        "(missing values are filled with the training statistics)")
+    return np.column_stack([np.asarray(frame[by_name[f]], dtype=float) for f in record["features"]])
+

@@ -1,0 +1,63 @@
+"""One record builder: the in-memory and the streamed fit write records of the same shape, key for key."""
+
+import numpy as np
+import pytest
+
+from lifeexp_cli.data import dataset
+from lifeexp_cli.model import fitting, record, streamed
+from lifeexp_cli.model.spec import Spec, make_spec
+
+# The model file format: the keys of a record, in order (store.py reads them; old files must still load).
+HEADER = ["format", "format_version", "lifeexp_version", "created_at", "kind", "target", "features",
+          "intercept", "solver", "spec"]
+BODY = ["params", "ranges", "means", "metrics", "rows", "split", "data", "condition_number", "warnings"]
+FEATURES = ["bmi", "adult_mortality", "hiv"]
+
+
+@pytest.fixture(scope="module")
+def who(data_path):
+    table = dataset.read_table(str(data_path))
+    return table, dataset.design(table, dataset.resolve_features(table.frame, FEATURES, "life_expectancy"),
+                                 "life_expectancy")
+
+
+@pytest.mark.parametrize("spec,extra", [
+    (Spec(), ["coefficients"]),
+    (Spec(scale="standard"), ["coefficients", "coefficients_scaled"]),
+    (make_spec("linear", "gd", training={"epochs": 3}), ["training", "coefficients", "coefficients_scaled"]),
+    (make_spec("mlp", training={"epochs": 2}, network_options={"hidden": "3"}), ["training", "network"]),
+])
+def test_in_memory_record_keys_in_order(who, spec, extra):
+    table, design = who
+    built = fitting.fit_model(design, spec, data_sha256=table.sha256, source=table.source)
+    assert list(built) == HEADER + BODY + extra
+
+
+def test_streamed_record_has_the_in_memory_keys_and_values(who, data_path):
+    table, design = who
+    spec = Spec(scale="standard", impute="median")
+    memory = fitting.fit_model(design, spec, data_sha256=table.sha256, source=table.source)
+    stream = streamed.fit_csv(str(data_path), FEATURES, "life_expectancy", spec, chunk_rows=700)
+    assert list(stream) == HEADER + BODY + ["streamed", "coefficients", "coefficients_scaled"]
+    assert stream["rows"] == memory["rows"] and stream["data"] == memory["data"]
+    assert stream["split"] is None and stream["metrics"]["test"] is None
+    for key in ("spec", "features", "target", "kind", "solver", "intercept"):
+        assert stream.get(key) == memory.get(key)
+    np.testing.assert_allclose(list(stream["coefficients"].values()), list(memory["coefficients"].values()),
+                               rtol=1e-10)
+
+
+def test_row_counts_add_the_dropped_rows():
+    rows = record.RowCounts(train=10, test=2, dropped_target=3, dropped_missing=4, imputed={"bmi": 1})
+    assert rows.describe() == {"train": 10, "test": 2, "dropped": 7, "dropped_target": 3, "dropped_missing": 4,
+                               "imputed": {"bmi": 1}}
+
+
+def test_a_record_without_coefficients_has_no_coefficient_keys():
+    built = record.build_record(
+        Spec(scale="standard"), "life", ["bmi"], params={"weights": [1.0], "bias": 2.0}, coefficients=None,
+        ranges={"bmi": [1.0, 2.0]}, means={"bmi": 1.5}, metrics={"train": {}}, split=None,
+        rows=record.RowCounts(1, 0, 0, 0, {"bmi": 0}), data={}, condition_number=None, warnings=[],
+        extra={"network": {"x": np.float64(1.0)}})
+    assert list(built) == HEADER + BODY + ["network"]
+    assert type(built["network"]["x"]) is float  # plain values only
