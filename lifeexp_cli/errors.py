@@ -29,8 +29,8 @@ class UsageError(LifeexpError):
     exit_code = 2
 
 
-class ParameterError(UsageError):
-    """A parameter of a library call is out of range or does not apply.
+class ParameterMessage(LifeexpError):
+    """An error whose way out names a parameter of a library call.
 
     The message is a template in which every parameter is written `{name}` (its value, if shown, as
     `{value}`): `ParameterError("{lr} must be > 0, got {value}", "lr", 0.0)`. `str()` gives the library's
@@ -45,6 +45,18 @@ class ParameterError(UsageError):
     def message(self, name_of: Callable[[str], str]) -> str:
         """The message with each parameter shown as `name_of(parameter)`."""
         return self.template.format_map(_Names(name_of, self.value))
+
+
+class ParameterError(ParameterMessage, UsageError):
+    """A parameter is out of range or does not apply (exit code 2)."""
+
+
+class DesignError(ParameterMessage, DataError):
+    """The data cannot be fitted as given (exit code 1); the way out names a parameter."""
+
+
+class DivergenceError(ParameterMessage, TrainingError):
+    """Training diverged (exit code 1); the way out names the parameters to change."""
 
 
 class _Names(dict):

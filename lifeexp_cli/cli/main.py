@@ -28,7 +28,7 @@ from lifeexp_cli.cli.commands.fit import fit
 from lifeexp_cli.cli.commands.plot import plot
 from lifeexp_cli.cli.commands.predict import predict
 from lifeexp_cli.cli.commands.select import select
-from lifeexp_cli.errors import LifeexpError, ParameterError
+from lifeexp_cli.errors import LifeexpError, ParameterMessage
 
 
 
@@ -91,7 +91,7 @@ def guarded(command):
                 # numpy's overflow/invalid-value chatter: results say what went wrong in our own words
                 warnings.simplefilter("ignore", RuntimeWarning)
                 return command(*args, **kwargs)
-        except ParameterError as exc:
+        except ParameterMessage as exc:
             render.error(exc.message(flag_of))
             raise typer.Exit(exc.exit_code) from None
         except LifeexpError as exc:

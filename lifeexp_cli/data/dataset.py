@@ -175,3 +175,31 @@ def design_for_model(table: Table, record: dict, use: str) -> Design:
         raise ModelError(f"model {record['path']} needs column(s) {', '.join(missing)} that the data lacks: "
                          f"{use} data like the data it was fitted on")
     return design(table, record["features"], record["target"])
+
+
+def header_columns(names: list[str], features: str | list[str], target: str) -> tuple[str, list[str] | None]:
+    """Target and features by name or alias from the header; None for `all` (decided on the first chunk)."""
+    target_name = catalog.resolve(target, names, what="target column")
+    if isinstance(features, str) and features.strip().lower() == "all":
+        return target_name, None
+    chosen = catalog.resolve_many(features, [n for n in names if n != target_name])
+    if catalog.GROUP_COLUMN in chosen:
+        raise ParameterError("country is the group key for splits, never a feature: leave it out of {features}",
+                             "features", chosen)
+    return target_name, chosen
+
+
+def frame_arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, np.ndarray, int]:
+    """(X, y, rows without a target) of a chunk, with the rules of `numeric_column` for numbers, status and blanks.
+
+    Rows without a target are left out; X is in Fortran order (column after column).
+    """
+    y = numeric_column(frame, target)
+    keep = ~np.isnan(y)
+    X = np.empty((int(keep.sum()), len(features)), order="F")
+    for j, name in enumerate(features):
+        column = numeric_column(frame, name)
+        if np.isinf(column).any():
+            raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
+        X[:, j] = column[keep]
+    return X, y[keep], len(y) - len(X)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError, ParameterError
+from lifeexp_cli.errors import DesignError, ParameterError
 
 SOLVERS = ("lstsq", "normal")
 REFINEMENT_STEPS = 2
@@ -26,12 +26,6 @@ REFINEMENT_STEPS = 2
 COLLINEAR_INDEX = 10.0
 COLLINEAR_SHARE = 0.5
 ILL_CONDITIONED = 1e5
-
-
-class DesignError(ParameterError, DataError):
-    """The data cannot be fitted as given (a data error, exit code 1); the way out names a parameter."""
-
-    exit_code = DataError.exit_code
 
 
 @dataclass

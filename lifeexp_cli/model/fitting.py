@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError, ParameterError, UsageError
+from lifeexp_cli.errors import DataError, DesignError, ParameterError, UsageError
 from lifeexp_cli.linear import closed_form, loss
 from lifeexp_cli.model import record
 from lifeexp_cli.model.spec import Spec, check_solver, completed
@@ -69,7 +69,7 @@ def preprocess(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec
         keep = impute.complete_rows(X_raw)
         X, y, counts = X_raw[keep], y[keep], np.zeros(len(features), dtype=int)
         if len(y) == 0:
-            raise closed_form.DesignError("every row has a missing feature value: use {impute} mean or median",
+            raise DesignError("every row has a missing feature value: use {impute} mean or median",
                                           "impute", spec.impute)
     else:
         X, counts = impute.apply_imputer(X_raw, fill)
@@ -201,7 +201,7 @@ def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, gr
             keep = impute.complete_rows(X_val_raw)
             X_val_raw, y_val = X_val_raw[keep], y_val[keep]
         if len(y_val) == 0:
-            raise closed_form.DesignError("every validation row has a missing feature value: use {impute} mean "
+            raise DesignError("every validation row has a missing feature value: use {impute} mean "
                                           "or median", "impute", spec.impute)
         val = (scaled_inputs(prepared.stats, X_val_raw), y_val)
     fitter = FITTERS[(spec.kind, spec.solver)]

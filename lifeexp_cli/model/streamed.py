@@ -10,17 +10,15 @@ RMSE and R² come exactly from the factor.
 from __future__ import annotations
 
 import os
-import sys
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from queue import Queue
-from typing import IO, Callable, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
-from lifeexp_cli.data import catalog, reader
-from lifeexp_cli.errors import DataError, ParameterError
+from lifeexp_cli.data import dataset, reader
+from lifeexp_cli.errors import DataError, DesignError, ParameterError
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.linear.stream import median, state
 from lifeexp_cli.linear.stream.state import Factor, State
@@ -46,65 +44,6 @@ def should_stream(source: str, forced: bool | None, solver: str = "lstsq") -> bo
         return source != "-" and os.path.getsize(source) > AUTO_STREAM_BYTES
     except OSError:
         return False  # the in-memory reader reports the problem
-
-
-@contextmanager
-def open_binary(source: str) -> Iterator[IO[bytes]]:
-    if source == "-":
-        yield sys.stdin.buffer
-        return
-    if os.path.isdir(source):
-        raise DataError(f"{source} is a directory: pass the CSV file inside it with --data")
-    try:
-        handle = open(source, "rb")
-    except FileNotFoundError:
-        raise DataError(f"data file {source} does not exist: check the path given to --data") from None
-    except OSError as exc:
-        raise DataError(f"cannot read {source}: {exc.strerror}") from None
-    with handle:
-        yield handle
-
-
-def header(stream: IO[bytes], source: str) -> tuple[list[str], str, str]:
-    found = reader.read_header(stream)
-    if found is None:
-        raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
-    names = found[0]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise DataError(f"{source} has several columns named {', '.join(duplicates)} once made canonical: "
-                        "rename them")
-    return found
-
-
-def resolve_columns(names: list[str], features: str | list[str], target: str) -> tuple[str, list[str] | None]:
-    """Target and features by name or alias from the header; None for `all` (decided on the first chunk)."""
-    target_name = catalog.resolve(target, names, what="target column")
-    if isinstance(features, str) and features.strip().lower() == "all":
-        return target_name, None
-    chosen = catalog.resolve_many(features, [n for n in names if n != target_name])
-    if catalog.GROUP_COLUMN in chosen:
-        raise ParameterError("country is the group key for splits, never a feature: leave it out of {features}",
-                             "features", chosen)
-    return target_name, chosen
-
-
-def arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, np.ndarray, int]:
-    """(X, y, rows without a target) of a chunk, with `dataset`'s rules for numbers, status and blanks.
-
-    Rows without a target are left out; X is in Fortran order (column after column).
-    """
-    from lifeexp_cli.data import dataset
-
-    y = dataset.numeric_column(frame, target)
-    keep = ~np.isnan(y)
-    X = np.empty((int(keep.sum()), len(features)), order="F")
-    for j, name in enumerate(features):
-        column = dataset.numeric_column(frame, name)
-        if np.isinf(column).any():
-            raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
-        X[:, j] = column[keep]
-    return X, y[keep], len(y) - len(X)
 
 
 def pipelined(items: Iterator, work: Callable) -> None:
@@ -152,8 +91,6 @@ class StreamSolution:
 def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec,
             chunk_rows: int = CHUNK_ROWS) -> dict:
     """Stream `data` and return the model record (as `fitting.fit_model` builds it)."""
-    from lifeexp_cli.data import dataset
-
     source = dataset.locate(data)
     shown = "stdin" if source == "-" else source
     if spec.kind != "linear" or spec.solver not in closed_form.SOLVERS:
@@ -172,10 +109,10 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec
                              "scale", spec.scale)
     from threadpoolctl import threadpool_limits
 
-    with open_binary(source) as raw:
+    with reader.open_source(source) as raw:
         stream = reader.HashingReader(raw)
-        names, sep, encoding = header(stream, shown)
-        target_name, chosen = resolve_columns(names, features, target)
+        names, sep, encoding = reader.header(stream, shown)
+        target_name, chosen = dataset.header_columns(names, features, target)
         wanted = None if chosen is None else [target_name, *chosen]
         totals = {"state": None, "skipped": 0, "chunks": 0}
 
@@ -184,7 +121,7 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec
             for frame in reader.frames(stream, names, sep, encoding, wanted, chunk_rows):
                 if chosen is None:
                     chosen = dataset.resolve_features(frame, "all", target_name)
-                yield stream.take(), arrays(frame, chosen, target_name)
+                yield stream.take(), dataset.frame_arrays(frame, chosen, target_name)
 
         def add(item):
             blocks, (X, y, skipped) = item
@@ -224,10 +161,10 @@ def median_passes(source: str, seen: State, features: list[str], target: str,
     passes = 0
     while True:
         found = median.accumulators(searches)
-        with open_binary(source) as raw:
-            names, sep, encoding = header(raw, source)
+        with reader.open_source(source) as raw:
+            names, sep, encoding = reader.header(raw, source)
             for frame in reader.frames(raw, names, sep, encoding, [target, *features], chunk_rows):
-                median.update(searches, found, arrays(frame, features, target)[0])
+                median.update(searches, found, dataset.frame_arrays(frame, features, target)[0])
         passes += 1
         if median.narrow(searches, found):
             return median.values(searches, len(features)), passes
@@ -238,7 +175,7 @@ def solution(seen: State, spec: Spec, features: list[str], medians: np.ndarray |
     fill = state.fill_values(seen, features, medians)
     used = state.used_rows(seen)
     if used == 0:
-        raise closed_form.DesignError("every row has a missing feature value: use {impute} mean or median",
+        raise DesignError("every row has a missing feature value: use {impute} mean or median",
                                       "impute", spec.impute)
     columns = len(features) + spec.intercept
     if columns > used:
@@ -259,10 +196,10 @@ def refine(source: str, sol: StreamSolution, spec: Spec, features: list[str], ta
         return 0
     for _ in range(closed_form.REFINEMENT_STEPS):
         correction = state.correction_start(sol.columns)
-        with open_binary(source) as raw:
-            names, sep, encoding = header(raw, source)
+        with reader.open_source(source) as raw:
+            names, sep, encoding = reader.header(raw, source)
             for frame in reader.frames(raw, names, sep, encoding, [target, *features], chunk_rows):
-                X, y, _ = arrays(frame, features, target)
+                X, y, _ = dataset.frame_arrays(frame, features, target)
                 if spec.impute == "drop":
                     complete = ~np.isnan(X).any(axis=1)
                     X, y = X[complete], y[complete]

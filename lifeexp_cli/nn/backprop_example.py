@@ -9,7 +9,7 @@ derivatives from the edges, gradients from ``Node.backward()``.
 import math
 
 from lifeexp_cli.nn import autograd
-from lifeexp_cli.errors import ParameterError, TrainingError
+from lifeexp_cli.errors import DivergenceError, ParameterError
 
 MAX_STEPS = 100_000
 LEAVES = ("x", "y", "theta0", "theta1")
@@ -115,8 +115,8 @@ def descend(x, y, theta0, theta1, lr, activation, steps):
         except OverflowError:
             nodes = None
         if nodes is None or not all(math.isfinite(v) for v in (theta0, theta1, nodes["J"].value)):
-            raise TrainingError(f"gradient descent diverged at step {step} (the loss overflowed): "
-                                "try a smaller --lr")
+            raise DivergenceError(f"gradient descent diverged at step {step} (the loss overflowed): "
+                                  "try a smaller {lr}", "lr", lr)
         history.append({"step": step, "theta0": theta0, "theta1": theta1, "loss": nodes["J"].value})
         if step < steps:
             nodes["J"].backward()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError, ParameterError, TrainingError, UsageError
+from lifeexp_cli.errors import DataError, DivergenceError, ParameterError, TrainingError, UsageError
 from lifeexp_cli.optim import optimizers
 
 SOLVERS = optimizers.OPTIMIZERS
@@ -45,7 +45,7 @@ HP_KEYS = tuple(optimizers.DEFAULT_HP)
 OPTION_KEYS = ("lr", "batch_size", *COMMON_DEFAULTS, *HP_KEYS)
 INIT_METHODS = ("random", "zeros")
 INIT_STREAM = 0x11FE  # keeps the θ draw independent of the shuffling stream seeded with the same seed
-DIVERGENCE_HINT = "try a smaller --lr or --scale standard"
+DIVERGENCE_HINT = "try a smaller {lr} or {scale} standard"
 
 
 def is_iterative(solver: str) -> bool:
@@ -247,9 +247,8 @@ def _batch_rows(n, batch_size, rng):
 
 def _check_divergence(value, limit, epoch):
     if not np.isfinite(value) or value > limit:
-        raise TrainingError(
-            f"training diverged at epoch {epoch} (loss {value:.3g}); {DIVERGENCE_HINT}"
-        )
+        raise DivergenceError(f"training diverged at epoch {epoch} (loss {value:.3g}); {DIVERGENCE_HINT}",
+                              "lr")
 
 
 def _check_data(X, y, X_val, y_val):

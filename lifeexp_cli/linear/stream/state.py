@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError
+from lifeexp_cli.errors import DataError, DesignError
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.linear.stream import moments, tsqr
 from lifeexp_cli.linear.stream.moments import Moments
@@ -119,7 +119,7 @@ def fill_values(state: State, features: list[str], medians: np.ndarray | None = 
         raise DataError("no rows left to fit on: check the target column and missing values")
     empty = [f for f, n in zip(features, state.present.n) if n == 0]
     if empty:
-        raise closed_form.DesignError("feature {value} has no values in the training rows: drop it from "
+        raise DesignError("feature {value} has no values in the training rows: drop it from "
                                       "{features}", "features", empty[0])
     return medians if state.impute == "median" else state.present.mean.copy()
 

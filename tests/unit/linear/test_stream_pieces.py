@@ -6,7 +6,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from lifeexp_cli.cli.main import flag_of
-from lifeexp_cli.errors import DataError, ParameterError
+from lifeexp_cli.errors import DataError, DesignError
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.linear.stream import median, moments, state, tsqr
 
@@ -47,7 +47,7 @@ def test_singular_normal_equations_are_a_data_error_that_names_the_solver():
                   lambda: state.solve(state.Factor(np.linalg.qr(X, mode="r"), np.zeros(3), 0.0), 4, "normal")):
         with pytest.raises(DataError) as caught:
             solve()
-        assert isinstance(caught.value, ParameterError) and caught.value.exit_code == 1
+        assert isinstance(caught.value, DesignError) and caught.value.exit_code == 1
         assert str(caught.value).endswith("or use solver lstsq")
         assert caught.value.message(flag_of).endswith("or use --solver lstsq")
 

@@ -119,7 +119,7 @@ def test_running_out_of_epochs_is_not_converged():
 def test_too_large_learning_rate_diverges_promptly():
     X, y = standardized_problem()
     seen = []
-    with pytest.raises(TrainingError, match="--lr"):
+    with pytest.raises(TrainingError, match="smaller lr or scale standard"):
         fit(X, y, lr=10.0, epochs=1000, on_epoch=lambda *args: seen.append(args))
     assert len(seen) < 5
 
