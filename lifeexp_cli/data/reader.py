@@ -170,11 +170,6 @@ def header(stream: IO[bytes], source: str) -> Header:
     return found
 
 
-def read_header(stream: IO[bytes]) -> Header | None:
-    """`parse_header` of the stream's first line. Kept for model/streamed.py until it calls `header`."""
-    return parse_header(stream.readline())
-
-
 def record_boundary(data: bytes) -> int:
     """Index just after the last newline outside quotes (0 if none), in one pass.
 

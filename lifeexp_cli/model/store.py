@@ -80,26 +80,6 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None], error: type
     return path
 
 
-def record_header(spec, target: str, features: list[str]) -> dict:
-    """The keys every model record starts with: format, versions, time, and what was fitted how."""
-    import datetime as dt
-
-    from lifeexp_cli import __version__
-
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "lifeexp_version": __version__,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "kind": spec.kind,
-        "target": target,
-        "features": features,
-        "intercept": spec.intercept,
-        "solver": spec.solver,
-        "spec": spec.describe(),
-    }
-
-
 def shipped_dir() -> Path | None:
     """The models that travel with the package (`models/` in the source tree)."""
     spec = find_spec("lifeexp_cli.shipped")
