@@ -108,7 +108,7 @@ def guarded(command):
 
 
 # Library parameters whose flag is not `--` + the name with dashes.
-FLAGS = {"k": "--cv/--folds", "kind": "--model", "no_intercept": "--no-intercept"}
+FLAGS = {"k": "--cv/--folds", "kind": "--model", "no_intercept": "--no-intercept", "optimizer": "--solver"}
 
 
 def flag_of(parameter: str) -> str:

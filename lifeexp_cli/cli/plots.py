@@ -1,8 +1,9 @@
-"""PNG pictures of a model: the fitted line, the loss curve, predicted vs actual and residuals.
+"""PNG pictures: of a model (the fitted line, the loss curve, predicted vs actual and residuals) for
+`lifeexp plot`, and of a correlation matrix (a heatmap) for `lifeexp corr --png`.
 
-matplotlib is imported here only, and this module only by `lifeexp plot`, so no other command pays for it.
-Figures are drawn with the Agg canvas directly (no pyplot, no display, no global state) and written
-atomically: a temporary file in the same folder, renamed over the target.
+matplotlib is imported here only, and this module only when a picture is drawn, so no other command
+pays for it. Figures are drawn with the Agg canvas directly (no pyplot, no display, no global state);
+a model's pictures are written atomically: a temporary file in the same folder, renamed over the target.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lifeexp_cli.errors import DataError, LifeexpError
 from lifeexp_cli.model.store import write_atomically
-from lifeexp_cli.errors import DataError
 
 DPI = 100
 SIZE = (8.0, 5.0)  # inches: 800 × 500 pixels
 WIDE = (12.0, 5.0)  # two panels: 1200 × 500 pixels
 POINTS = {"s": 10, "alpha": 0.35, "linewidths": 0}
+HEATMAP_DPI = 120
+ANNOTATE_UP_TO = 25  # heatmap columns; beyond that the numbers no longer fit in the cells
 
 
 def _figure(size) -> Figure:
@@ -81,3 +85,35 @@ def residuals_figure(y: np.ndarray, yhat: np.ndarray, *, target: str, title: str
         ax.grid(alpha=0.3)
     figure.suptitle(title)
     return figure
+
+
+def heatmap_figure(r: np.ndarray, names: list[str], title: str) -> Figure:
+    """Red (−1) to blue (+1) cells, grey where r is undefined, values written in the cells when they fit."""
+    p = len(names)
+    side = max(4.0, 0.42 * p + 2.5)
+    figure = _figure((side + 1.2, side))
+    ax = figure.subplots()
+    image = ax.imshow(np.ma.masked_invalid(r), cmap=colormaps["RdBu"].with_extremes(bad="lightgrey"),
+                      vmin=-1.0, vmax=1.0)
+    ax.set_xticks(range(p), names, rotation=90, fontsize=8)
+    ax.set_yticks(range(p), names, fontsize=8)
+    if p <= ANNOTATE_UP_TO:
+        for i in range(p):
+            for j in range(p):
+                text = "—" if not np.isfinite(r[i, j]) else f"{r[i, j]:.2f}"
+                dark = np.isfinite(r[i, j]) and abs(r[i, j]) > 0.6
+                ax.text(j, i, text, ha="center", va="center", fontsize=6, color="white" if dark else "black")
+    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="r")
+    ax.set_title(title, fontsize=10)
+    return figure
+
+
+def write_heatmap(r: np.ndarray, names: list[str], path: str, title: str) -> None:
+    """The correlation matrix as a PNG file at `path` (`corr --png`)."""
+    figure = heatmap_figure(r, names, title)
+    try:
+        figure.savefig(path, dpi=HEATMAP_DPI)
+    except OSError as exc:
+        raise LifeexpError(f"cannot write --png {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # an extension matplotlib does not know
+        raise LifeexpError(f"cannot write --png {path}: {exc}; use a .png file name") from None

@@ -141,3 +141,29 @@ def training_progress(epochs: int, quiet: bool = False, validation: bool = False
             return on_epoch
 
         yield progress
+
+
+def training_bar(spec, quiet: bool):
+    """The progress bar for fitting `spec` iteratively (see training_progress); nothing for an exact solver."""
+    from lifeexp_cli.optim import loop
+
+    if not loop.is_iterative(spec.solver):
+        return contextlib.nullcontext(None)
+    return training_progress(spec.options["epochs"], quiet, bool(spec.options.get("val_size")))
+
+
+def spec_text(spec) -> str:
+    """A model specification in one line, for table titles: `linear, adam, standard scaling, ...`."""
+    scale = "unscaled" if spec.scale == "none" else f"{spec.scale} scaling"
+    intercept = "" if spec.intercept else ", no intercept"
+    extra = "".join(f", {k}={v}" for k, v in spec.options.items())
+    return f"{spec.kind}, {spec.solver}, {scale}, {spec.impute} imputation{intercept}{extra}"
+
+
+def equation(record: dict) -> str:
+    """A linear model as its equation: `life_expectancy = 0.2·bmi + 59.4` (a negative term with −)."""
+    coef = record["coefficients"]
+    terms = [f"{fmt(coef[f])}·{f}" for f in record["features"]]
+    if coef["intercept"] is not None:
+        terms.append(fmt(coef["intercept"]))
+    return f"{record['target']} = " + " + ".join(terms).replace("+ -", "− ")

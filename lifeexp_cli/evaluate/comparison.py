@@ -1,4 +1,10 @@
-"""Is one model more accurate than another? A paired comparison over the same cross-validation folds.
+"""Is one model more accurate than another? Saved models side by side, and a paired comparison over the
+same cross-validation folds.
+
+`compare_models` has each model predict for each person and returns a `Comparison`: per model a
+`ModelResult` (predictions, training and CV RMSE), the ranking by CV RMSE (`rank`) and the verdict in
+words. `cross_validate_again` refits every model's specification over the same K folds first, so the
+differences can be paired.
 
 Every model is scored on the same K test folds, so what makes a fold easy or hard for all models (which
 countries landed in it) cancels in the per-fold difference dₖ = RMSE(other)ₖ − RMSE(best)ₖ. The best
@@ -13,9 +19,13 @@ cannot be paired; the spread is then the larger of the two models' own fold-to-f
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass, field
 from typing import Sequence
 
-# Plain Python (a handful of numbers per model), so `compare` starts without importing numpy.
+from lifeexp_cli.errors import UsageError
+
+# Plain Python (a handful of numbers per model), so `compare` starts without importing numpy; numpy
+# comes in only with `cross_validate_again`.
 
 
 def spread(values: Sequence[float]) -> float:
@@ -50,3 +60,180 @@ def rank(fold_rmse: dict[str, Sequence[float]], paired: bool = True) -> dict:
     versus = [{"model": name, **difference(fold_rmse[best], fold_rmse[name], paired)} for name in order[1:]]
     ties = [v["model"] for v in versus if not v["clear"]]
     return {"best": best, "order": order, "paired": paired, "versus": versus, "ties": ties, "clear": not ties}
+
+
+# --- Several saved models side by side: predictions for people, accuracy, and the verdict --------------
+# Models arrive as loaded records (dicts, with the "name" they were asked for); people as (name, values).
+
+
+@dataclass
+class ModelResult:
+    """One model in a comparison: what it predicts for each person and how accurate it is."""
+
+    model: str
+    features: list[str]
+    predictions: dict[str, float]  # person -> predicted years
+    train_rmse: float
+    cv_rmse: float | None
+    cv_rmse_std: float | None
+    cv_folds: int | None
+    cv_fold_rmse: list[float]  # per fold, in fold order (empty without CV)
+
+    def longer_by(self) -> tuple[str, float] | None:
+        """Who lives longer by this model's predictions, and how long (None for a single person)."""
+        ranked = sorted(self.predictions.items(), key=lambda kv: -kv[1])
+        return ranked[0] if len(ranked) > 1 else None
+
+
+@dataclass
+class Comparison:
+    """Every model's result, the ranking by CV RMSE (`rank`; None with fewer than two scored), the verdict."""
+
+    people: list[str]
+    models: list[ModelResult]
+    ranking: dict | None
+    verdict: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[str]) -> list[float]:
+    """The person's values for this model's features (others are ignored), as one input row."""
+    from lifeexp_cli.data import catalog, people
+    from lifeexp_cli.model import prediction
+
+    values = people.with_bmi(person, warnings) if "height" in person or "weight" in person else dict(person)
+    usable = {}
+    for typed, value in values.items():
+        key = catalog.canonical(typed)
+        name = key if key in record["features"] else catalog.ALIASES.get(key)
+        if name in record["features"]:
+            usable[name] = value
+    return prediction.complete(record, usable, False, warnings, who=f"{who} / {record['path']}: ")
+
+
+def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
+    """A person's value that no compared model can use is most likely a typo: say so."""
+    from lifeexp_cli.data import catalog
+
+    known = {f for r in records for f in r["features"]}
+    for who, person in persons:
+        for typed in person:
+            key = catalog.canonical(typed)
+            if key in ("height", "weight") or key in known or catalog.ALIASES.get(key) in known:
+                continue
+            if key in catalog.WHO_FEATURES or key in catalog.ALIASES:
+                continue  # a real feature that these models just don't use
+            catalog.resolve(typed, sorted(known), what=f"feature for {who}")
+
+
+def model_result(record: dict, persons: list[tuple[str, dict]], warnings: list[str]) -> ModelResult:
+    from lifeexp_cli.model import prediction
+
+    cv = (record["metrics"] or {}).get("cv") or {}
+    return ModelResult(
+        model=record["name"], features=record["features"],
+        predictions={who: prediction.predict_one(record, inputs_for(record, person, who, warnings))
+                     for who, person in persons},
+        train_rmse=record["metrics"]["train"]["rmse"], cv_rmse=cv.get("rmse"), cv_rmse_std=cv.get("rmse_std"),
+        cv_folds=cv.get("k"), cv_fold_rmse=[f["rmse"] for f in cv.get("folds") or []])
+
+
+def same_folds(records: list[dict]) -> bool:
+    """Stored CV scores can be paired fold by fold when every model was cross-validated on the same file,
+    target, K, split method and seed: the folds are then the same rows."""
+    keys = set()
+    for record in records:
+        cv = (record["metrics"] or {}).get("cv")
+        if cv:
+            keys.add((record["data"].get("sha256"), record["target"], cv.get("k"), cv.get("split"), cv.get("seed")))
+    return len(keys) <= 1
+
+
+def rank_results(results: list[ModelResult], paired: bool) -> dict | None:
+    """`rank` over the models that carry CV scores; None when fewer than two do."""
+    scored = {r.model: r.cv_fold_rmse for r in results if r.cv_fold_rmse}
+    return rank(scored, paired) if len(scored) > 1 else None
+
+
+def compare_models(records: list[dict], persons: list[tuple[str, dict]]) -> Comparison:
+    """Each model predicts for each person; the models are ranked by CV RMSE and a verdict is written."""
+    check_names(records, persons)
+    warnings: list[str] = []
+    results = [model_result(record, persons, warnings) for record in records]
+    ranked = rank_results(results, paired=same_folds(records))
+    return Comparison([who for who, _ in persons], results, ranked, verdict(results, ranked), warnings)
+
+
+def check_one_target(records: list[dict]) -> None:
+    """Models of different targets cannot be cross-validated on the same rows."""
+    targets = sorted({r["target"] for r in records})
+    if len(targets) > 1:
+        raise UsageError(f"the models predict different targets ({', '.join(targets)}): compare models of one target")
+
+
+def cross_validate_again(records: list[dict], designs: list, k: int, split: str, seed: int) -> None:
+    """Refit every model's specification on its design (arrays of the same rows) over the same K folds;
+    store the scores in its record (in memory only) in place of the CV it was saved with."""
+    from lifeexp_cli.evaluate import cross_validation, metrics
+    from lifeexp_cli.model import fitting
+    from lifeexp_cli.prep import splits
+
+    check_one_target(records)
+    folds = splits.kfold(designs[0].groups, k, split, seed) if designs else []
+    for record, design in zip(records, designs):
+        spec = fitting.Spec(**record["spec"])
+        scores = cross_validation.scores_on_folds(design.X, design.y, record["features"], spec, folds)
+        record["metrics"]["cv"] = {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}
+
+
+def verdict(results: list[ModelResult], ranked: dict | None) -> str:
+    """The more accurate model, or no winner when the difference is within the spread over folds."""
+    scored = {r.model: r for r in results if r.cv_fold_rmse}
+    if not scored:
+        return ("No model carries a cross-validated RMSE (fit with --cv 5, or run compare --cv 5): "
+                "no verdict on accuracy.")
+    if ranked is None:
+        (name, only), = scored.items()
+        return (f"Only {name} carries a cross-validated RMSE ({only.cv_rmse:.2f} ± {only.cv_rmse_std:.2f} "
+                "years): nothing to compare it with.")
+    k = len(scored[ranked["best"]].cv_fold_rmse)
+    how = ("paired fold by fold" if ranked["paired"] else
+           "unpaired: the models were cross-validated on different folds; compare --cv 5 pairs them")
+    best = scored[ranked["best"]]
+    if ranked["clear"]:
+        return clear_winner(best, ranked["versus"][0], k, how)
+    return no_clear_winner(best, [scored[name] for name in ranked["ties"]], ranked["versus"], k, how)
+
+
+def cv_text(result: ModelResult) -> str:
+    return f"CV RMSE {result.cv_rmse:.2f} ± {result.cv_rmse_std:.2f}"
+
+
+def clear_winner(best: ModelResult, runner: dict, k: int, how: str) -> str:
+    pick = best.longer_by()
+    longer = f"; by it, {pick[0]} lives longer ({pick[1]:.1f} years)" if pick else ""
+    return (f"Most accurate: {best.model} ({', '.join(best.features)}), {cv_text(best)} years; "
+            f"{runner['difference']:.2f} years better than the next, {runner['model']}, more than the spread of "
+            f"that difference over the {k} folds, ± {runner['spread']:.2f} ({how}){longer}.")
+
+
+def no_clear_winner(best: ModelResult, ties: list[ModelResult], versus: list[dict], k: int, how: str) -> str:
+    tied = [best] + ties
+    contenders = " and ".join(f"{r.model} ({cv_text(r)})" for r in tied)
+    text = (f"No clear winner between {contenders}: "
+            + "; ".join(f"{v['model']} is {v['difference']:.2f} years worse than {best.model}, less than the spread "
+                        f"of that difference over the {k} folds, ± {v['spread']:.2f}"
+                        for v in versus if not v["clear"])
+            + f" ({how}).")
+    picks = {r.model: r.longer_by() for r in tied}
+    if all(picks.values()):
+        who = {p[0] for p in picks.values()}
+        if len(who) == 1:
+            text += f" They agree that {who.pop()} lives longer."
+        else:
+            text += " They disagree on who lives longer: " + ", ".join(
+                f"{m} says {p[0]} ({p[1]:.1f} years)" for m, p in picks.items()) + "."
+    worse = [v["model"] for v in versus if v["clear"]]
+    if worse:
+        text += f" Clearly less accurate: {', '.join(worse)}."
+    return text

@@ -52,3 +52,18 @@ def test_training_options_reach_cv_and_select():
     for command in ("cv", "select"):
         text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).stdout
         assert "--lr" in text and "--epochs" in text, command
+
+
+def test_fit_cv_and_select_list_the_same_model_options_in_the_same_order():
+    """The model options are written out in each of the three commands: they must not drift apart."""
+    import inspect
+
+    from lifeexp_cli.cli.commands.cv import cv
+    from lifeexp_cli.cli.commands.fit import fit
+    from lifeexp_cli.cli.commands.select import select
+
+    model_options = [name for name in inspect.signature(options.build_spec).parameters if name != "seed"]
+    for command in (fit, cv, select):
+        params = list(inspect.signature(command).parameters)
+        start = params.index(model_options[0])
+        assert params[start:start + len(model_options)] == model_options, command.__name__

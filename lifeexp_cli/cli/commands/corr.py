@@ -10,9 +10,9 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.commands.data import FeaturesOpt, chosen_columns, read
-from lifeexp_cli.errors import DataError, UsageError
-from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, QuietOpt
+from lifeexp_cli.cli.inputs import chosen_columns, numeric_matrix, read_table, target_for
+from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt, QuietOpt
+from lifeexp_cli.errors import UsageError
 
 BAR_WIDTH = 12
 
@@ -55,26 +55,12 @@ def cell_style(r: float) -> str:
     return f"{'white' if a > 0.6 else 'black'} on {background}"
 
 
-def target_for(frame, target: str | None, columns: list[str]) -> str | None:
-    """The column to rank against: --target, else life_expectancy when the file has it, else none."""
-    from lifeexp_cli.data import catalog
-    from lifeexp_cli.data import dataset
-
-    if target is None:
-        known = catalog.DEFAULT_TARGET in frame.columns and dataset.is_numeric_column(frame, catalog.DEFAULT_TARGET)
-        return catalog.DEFAULT_TARGET if known else None
-    name = dataset.resolve_target(frame, target)
-    if not dataset.is_numeric_column(frame, name):
-        raise DataError(f"target column {name} is not numeric: pick a numeric --target")
-    return name
-
-
 def corr(
     data: DataOpt = None,
     target: Annotated[Optional[str], typer.Option(
         "--target", "-t", help="Rank the other columns by their correlation with this one. "
                                "Default: life_expectancy when the file has it.", show_default=False)] = None,
-    features: FeaturesOpt = None,
+    features: ColumnsOpt = None,
     method: Annotated[Method, typer.Option(
         help="pearson (linear association) or spearman (monotonic: Pearson on ranks).",
         case_sensitive=False)] = Method.pearson,
@@ -102,24 +88,18 @@ def corr(
 
         lifeexp corr --data my.csv --target price --format json
     """
-    import numpy as np
-
     from lifeexp_cli.evaluate import correlation
-    from lifeexp_cli.data import dataset
 
     if top is not None and top < 1:
         raise UsageError(f"--top must be at least 1, got {top}")
-    table = read(data)
+    table = read_table(data)
     columns = chosen_columns(table.frame, features)
-    target_name = target_for(table.frame, target, columns)
+    target_name = target_for(table.frame, target)
     if target_name is not None and target_name not in columns:
         columns = [target_name, *columns]
     if len(columns) < 2:
         raise UsageError("correlation needs at least two numeric columns: name more with --features")
-    X = np.column_stack([dataset.numeric_column(table.frame, c) for c in columns])
-    if np.isinf(X).any():
-        bad = columns[int(np.argwhere(np.isinf(X))[0][1])]
-        raise DataError(f"column {bad} holds an infinite value: remove it or leave the cell empty")
+    X = numeric_matrix(table.frame, columns)
     r, n = correlation.matrix(X, method.value)
     undefined = correlation.constant_columns(X, columns)
     # Near-duplicate features break the fit; a feature that tracks the target closely is the good news.
@@ -139,9 +119,9 @@ def corr(
         matrix = True
     title = f"{method.value.capitalize()} correlation"
     if png:
-        from lifeexp_cli.cli import heatmap as correlation_plot
+        from lifeexp_cli.cli import plots  # matplotlib: paid for only when a picture is asked for
 
-        correlation_plot.write_heatmap(r, columns, png, f"{title} ({table.source.rsplit('/', 1)[-1]})")
+        plots.write_heatmap(r, columns, png, f"{title} ({table.source.rsplit('/', 1)[-1]})")
         render.info(f"Wrote {png}", quiet)
     document = {
         "method": method.value, "target": target_name, "columns": columns,

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from lifeexp_cli.cli import render
-from lifeexp_cli.cli.commands.fit import training_bar
-from lifeexp_cli.cli.options import (DataOpt, FeaturesOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split,
-                                 SplitOpt, TargetOpt, model_options)
-
-FoldsOpt = Annotated[int, typer.Option(
-    "--folds", "-k", help="Number of folds K (each fold is held out once; by country, at most one per country).")]
-
-
-def describe_spec(spec) -> str:
-    scale = "unscaled" if spec.scale == "none" else f"{spec.scale} scaling"
-    intercept = "" if spec.intercept else ", no intercept"
-    extra = "".join(f", {k}={v}" for k, v in spec.options.items())
-    return f"{spec.kind}, {spec.solver}, {scale}, {spec.impute} imputation{intercept}{extra}"
+from lifeexp_cli.cli import inputs, render
+from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
+                                     EpsOpt, FeaturesOpt, FoldsOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt,
+                                     LrOpt, ModelKind, ModelKindOpt, NoInterceptOpt, PatienceOpt, QuietOpt,
+                                     RestoreBestOpt, ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt,
+                                     ValSizeOpt, WeightDecayOpt, build_spec)
 
 
 def fold_rows(design, folds: list, scores: list[dict]) -> list[dict]:
@@ -34,12 +22,30 @@ def fold_rows(design, folds: list, scores: list[dict]) -> list[dict]:
     return rows
 
 
-@model_options
 def cv(
     features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    spec: ModelSpec = None,
+    model: ModelKindOpt = ModelKind.linear,
+    solver: SolverOpt = None,
+    scale: ScaleOpt = None,
+    impute: ImputeOpt = "mean",
+    no_intercept: NoInterceptOpt = False,
+    lr: LrOpt = None,
+    epochs: EpochsOpt = None,
+    batch_size: BatchSizeOpt = None,
+    tol: TolOpt = None,
+    patience: PatienceOpt = None,
+    beta: BetaOpt = None,
+    beta1: Beta1Opt = None,
+    beta2: Beta2Opt = None,
+    eps: EpsOpt = None,
+    init: InitOpt = None,
+    val_size: ValSizeOpt = None,
+    restore_best: RestoreBestOpt = None,
+    hidden: HiddenOpt = None,
+    activation: ActivationOpt = None,
+    weight_decay: WeightDecayOpt = None,
     folds: FoldsOpt = 5,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
@@ -57,28 +63,29 @@ def cv(
 
         lifeexp cv --features gdp,income,schooling --scale standard --split random --format json
     """
-    from lifeexp_cli.data import dataset
-    from lifeexp_cli.evaluate import metrics
+    from lifeexp_cli.evaluate import cross_validation, metrics
     from lifeexp_cli.prep import splits
-    from lifeexp_cli.evaluate import cross_validation
 
-    table, design = dataset.load_design(data, features, target)
-    for note in table.warnings:
-        render.warn(note)
+    spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
+                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta, beta1=beta1,
+                      beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
+                      hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
+
+    table, design = inputs.load_design(data, features, target)
     target_name, names = design.target, design.features
     held_out = splits.kfold(design.groups, folds, split.value, seed)
     if split is Split.random and len(set(design.groups.tolist())) < len(design.groups):
         render.info("--split random puts other years of a held-out country in training: the scores are "
                     "optimistic (see README, country-grouped folds)", quiet)
     groups = design.groups if split is Split.country else None  # a validation split (--val-size) by country
-    with training_bar(spec, quiet) as progress:
+    with render.training_bar(spec, quiet) as progress:
         scores = cross_validation.scores_on_folds(design.X, design.y, names, spec, held_out, groups, progress)
     summary = metrics.summarize(scores)
     document = {"target": target_name, "features": names, "spec": spec.describe(), "k": folds,
                 "split": split.value, "seed": seed, "folds": fold_rows(design, held_out, scores),
                 **{key: summary[key] for key in ("rmse", "rmse_std", "mae", "mae_std", "r2", "r2_std")},
                 "rows": len(design.y), "dropped_target": design.dropped_target}
-    show(document, output.value, describe_spec(spec))
+    show(document, output.value, render.spec_text(spec))
 
 
 def show(document: dict, output: str, spec_text: str) -> None:

@@ -2,50 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
-
-import typer
-
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt
-
-FeaturesOpt = Annotated[Optional[str], typer.Option(
-    "--features", "-F", help="Comma-separated columns (names or aliases). Default: every numeric column.",
-    show_default=False)]
-
-
-def numeric_columns(frame) -> list[str]:
-    """Every column that can be read as numbers (status as 0/1), target included; never the group key."""
-    from lifeexp_cli.data import catalog
-    from lifeexp_cli.data import dataset
-
-    return [c for c in frame.columns if c not in catalog.NON_FEATURES and dataset.is_numeric_column(frame, c)]
-
-
-def chosen_columns(frame, features: str | None) -> list[str]:
-    """The numeric columns named by --features (all of them when not given)."""
-    from lifeexp_cli.data import catalog
-    from lifeexp_cli.errors import DataError
-
-    usable = numeric_columns(frame)
-    if not usable:
-        raise DataError("the data has no numeric column: nothing to describe")
-    if features is None or features.strip().lower() == "all":
-        return usable
-    names = catalog.resolve_many(features, list(frame.columns), what="column")
-    for name in names:
-        if name not in usable:
-            raise DataError(f"column {name} is not numeric: pick numeric columns (see `lifeexp data info`)")
-    return names
-
-
-def read(data: str | None):
-    from lifeexp_cli.data import dataset
-
-    table = dataset.read_table(data)
-    for note in table.warnings:
-        render.warn(note)
-    return table
+from lifeexp_cli.cli.inputs import chosen_columns, read_table
+from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt
 
 
 def info(data: DataOpt = None, output: FormatOpt = Format.table):
@@ -61,7 +20,7 @@ def info(data: DataOpt = None, output: FormatOpt = Format.table):
     """
     from lifeexp_cli.data import summary
 
-    table = read(data)
+    table = read_table(data)
     columns = summary.column_info(table.frame)
     span = summary.coverage(table.frame)
     if output.value == "json":
@@ -88,7 +47,7 @@ def overview(table, span: dict) -> str:
     return text
 
 
-def describe(data: DataOpt = None, features: FeaturesOpt = None, output: FormatOpt = Format.table):
+def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOpt = Format.table):
     """Count, mean, std, min, quartiles and max of each numeric column, with its unit.
 
     Status counts as Developed = 1, Developing = 0. Missing values are left out of each statistic.
@@ -103,7 +62,7 @@ def describe(data: DataOpt = None, features: FeaturesOpt = None, output: FormatO
     from lifeexp_cli.data import summary
     from lifeexp_cli.data import dataset
 
-    table = read(data)
+    table = read_table(data)
     rows = [{"feature": name, "unit": catalog.describe(name)[1],
              **summary.describe(dataset.numeric_column(table.frame, name))}
             for name in chosen_columns(table.frame, features)]

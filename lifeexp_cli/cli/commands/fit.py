@@ -6,28 +6,39 @@ from typing import Annotated, Optional
 
 import typer
 
-from lifeexp_cli.cli import render
+from lifeexp_cli.cli import inputs, render
+from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
+                                     EpsOpt, FeaturesOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
+                                     ModelKind, ModelKindOpt, NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
+                                     ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
+                                     WeightDecayOpt, build_spec)
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.cli.options import (DataOpt, FeaturesOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split,
-                                 SplitOpt, TargetOpt, model_options)
-
-def training_bar(spec, quiet: bool):
-    """The progress bar for an iterative fit; nothing for an exact solver."""
-    import contextlib
-
-    from lifeexp_cli.optim import loop
-
-    if not loop.is_iterative(spec.solver):
-        return contextlib.nullcontext(None)
-    return render.training_progress(spec.options["epochs"], quiet, bool(spec.options.get("val_size")))
 
 
-@model_options
 def fit(
     features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    spec: ModelSpec = None,
+    model: ModelKindOpt = ModelKind.linear,
+    solver: SolverOpt = None,
+    scale: ScaleOpt = None,
+    impute: ImputeOpt = "mean",
+    no_intercept: NoInterceptOpt = False,
+    lr: LrOpt = None,
+    epochs: EpochsOpt = None,
+    batch_size: BatchSizeOpt = None,
+    tol: TolOpt = None,
+    patience: PatienceOpt = None,
+    beta: BetaOpt = None,
+    beta1: Beta1Opt = None,
+    beta2: Beta2Opt = None,
+    eps: EpsOpt = None,
+    init: InitOpt = None,
+    val_size: ValSizeOpt = None,
+    restore_best: RestoreBestOpt = None,
+    hidden: HiddenOpt = None,
+    activation: ActivationOpt = None,
+    weight_decay: WeightDecayOpt = None,
     cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
                                               show_default=False)] = None,
     test_size: Annotated[Optional[float], typer.Option(
@@ -65,11 +76,14 @@ def fit(
 
         lifeexp fit --data big.csv --features bmi,adult_mortality,hiv --stream --name tim-big
     """
-    from lifeexp_cli.linear import closed_form
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.model import store
-    from lifeexp_cli.model import fitting
-    from lifeexp_cli.model import streamed
+    from lifeexp_cli.linear import closed_form
+    from lifeexp_cli.model import store, streamed
+
+    spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
+                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta, beta1=beta1,
+                      beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
+                      hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
 
     if name and out:
         raise UsageError("give either --name or --out, not both")
@@ -84,34 +98,45 @@ def fit(
                          "iterative training needs the rows in memory")
     if cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
                                                                                    spec.solver):
-        record = streamed.fit_csv(data, features, target, spec, chunk_rows)
-        done = record["streamed"]
-        chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
-        passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
-        render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
-        written = store.save(record, path)
-        for note in record["warnings"]:
-            render.warn(note)
-        show_fit(record, str(written), output.value, quiet)
-        return
-    table, design = dataset.load_design(data, features, target)
-    for note in table.warnings:
-        render.warn(note)
-    early: list[str] = []
-
-    def warn_now(note: str) -> None:
-        early.append(note)
-        render.warn(note)
-
-    with training_bar(spec, quiet) as progress:
-        record = fitting.fit_model(design, spec, cv=cv, test_size=test_size, split=split.value, seed=seed,
-                                   data_sha256=table.sha256, source=table.source, progress=progress,
-                                   warn=warn_now)
+        record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet), []
+    else:
+        record, shown = fit_in_memory(data, features, target, spec, cv, test_size, split.value, seed, quiet)
     written = store.save(record, path)
     for note in record["warnings"]:
-        if note not in early:
+        if note not in shown:
             render.warn(note)
     show_fit(record, str(written), output.value, quiet)
+
+
+def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows: int, quiet: bool) -> dict:
+    """Fit an exact linear model chunk by chunk, saying how the data was read."""
+    from lifeexp_cli.model import streamed
+
+    record = streamed.fit_csv(data, features, target, spec, chunk_rows)
+    done = record["streamed"]
+    chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
+    passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
+    render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
+    return record
+
+
+def fit_in_memory(data: str | None, features: str, target: str, spec, cv: int | None, test_size: float | None,
+                  split: str, seed: int, quiet: bool) -> tuple[dict, list[str]]:
+    """Fit on the rows read into memory, with a progress bar when iterative. Warnings known before
+    training starts are shown at once (not after a long run) and returned, so they are not shown twice."""
+    from lifeexp_cli.model.fitting import fit_model
+
+    table, design = inputs.load_design(data, features, target)
+    shown: list[str] = []
+
+    def warn_now(note: str) -> None:
+        shown.append(note)
+        render.warn(note)
+
+    with render.training_bar(spec, quiet) as progress:
+        record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
+                           data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now)
+    return record, shown
 
 
 def fit_document(record: dict, path: str) -> dict:
@@ -142,14 +167,6 @@ def training_document(training: dict | None) -> dict:
                                                "kept_epoch", "loss_history", "val_loss_history")}
 
 
-def equation(record: dict) -> str:
-    coef = record["coefficients"]
-    terms = [f"{render.fmt(coef[f])}·{f}" for f in record["features"]]
-    if coef["intercept"] is not None:
-        terms.append(render.fmt(coef["intercept"]))
-    return f"{record['target']} = " + " + ".join(terms).replace("+ -", "− ")
-
-
 def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
     if output == "json":
         render.emit_json(fit_document(record, path))
@@ -159,7 +176,7 @@ def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
         render.info(f"Saved {path}", quiet)
         return
     if "coefficients" in record:
-        render.out.print(equation(record), highlight=False)
+        render.out.print(render.equation(record), highlight=False)
         render.rows_output(coefficient_rows(record), "table", title="Coefficients")
     render.rows_output(metric_rows(record["metrics"]), "table", title="Metrics")
     rows = record["rows"]

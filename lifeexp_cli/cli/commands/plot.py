@@ -85,11 +85,11 @@ def plot(
     for note in skipped:
         render.info(note, quiet)
 
-    from lifeexp_cli.cli import plots as plotting  # matplotlib: paid for by this command only
+    from lifeexp_cli.cli import plots  # matplotlib: paid for only when a picture is drawn
 
     for name, path in paths.items():
         figure = {"fit": fit_picture, "loss": loss_picture, "residuals": residuals_picture}[name](record, design)
-        written = plotting.save(figure, path)
+        written = plots.save(figure, path)
         render.out.print(str(written), highlight=False, soft_wrap=True)
 
 
@@ -104,8 +104,7 @@ def fit_picture(record: dict, design):
 
     from lifeexp_cli.model import fitting
     from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.cli import plots as plotting
-    from lifeexp_cli.cli.commands.fit import equation
+    from lifeexp_cli.cli import plots
 
     x, y = design.X[:, 0], design.y
     present = ~np.isnan(x)
@@ -113,29 +112,29 @@ def fit_picture(record: dict, design):
         raise ModelError(f"the data has no value of {record['features'][0]} to plot")
     grid = np.linspace(x[present].min(), x[present].max(), 200)
     curve = fitting.predict(record["kind"], record["params"], grid[:, None])
-    label = equation(record) if record.get("coefficients") else f"{record['kind']} model"
+    label = render.equation(record) if record.get("coefficients") else f"{record['kind']} model"
     rmse = metrics.rmse(y, fitting.predict(record["kind"], record["params"], design.X))
-    return plotting.fit_figure(x[present], y[present], grid, curve, feature=record["features"][0],
-                               target=record["target"], label=label,
-                               title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on {len(y)} rows")
+    return plots.fit_figure(x[present], y[present], grid, curve, feature=record["features"][0],
+                            target=record["target"], label=label,
+                            title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on {len(y)} rows")
 
 
 def loss_picture(record: dict, design):
-    from lifeexp_cli.cli import plots as plotting
+    from lifeexp_cli.cli import plots
 
     run = record["training"]
     ending = "converged" if run["converged"] else "not converged"
     title = f"{Path(record['path']).stem}: {record['solver']}, {run['epochs_run']} epochs ({ending})"
-    return plotting.loss_figure(run["loss_history"], run.get("val_loss_history"), kept_epoch=run.get("kept_epoch"),
-                                title=title)
+    return plots.loss_figure(run["loss_history"], run.get("val_loss_history"), kept_epoch=run.get("kept_epoch"),
+                             title=title)
 
 
 def residuals_picture(record: dict, design):
     from lifeexp_cli.model import fitting
     from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.cli import plots as plotting
+    from lifeexp_cli.cli import plots
 
     yhat = fitting.predict(record["kind"], record["params"], design.X)
     rmse = metrics.rmse(design.y, yhat)
-    return plotting.residuals_figure(design.y, yhat, target=record["target"],
-                                     title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on {len(design.y)} rows")
+    return plots.residuals_figure(design.y, yhat, target=record["target"],
+                                  title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on {len(design.y)} rows")

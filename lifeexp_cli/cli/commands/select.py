@@ -6,11 +6,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from lifeexp_cli.cli import render
-from lifeexp_cli.cli.commands.cv import FoldsOpt, describe_spec
+from lifeexp_cli.cli import inputs, render
+from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
+                                     EpsOpt, FoldsOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
+                                     ModelKind, ModelKindOpt, NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
+                                     ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
+                                     WeightDecayOpt, build_spec)
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, ModelSpec, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt,
-                                 model_options)
 
 
 def fold_scorer(design, spec, folds, progress, groups=None):
@@ -30,7 +32,6 @@ def fold_scorer(design, spec, folds, progress, groups=None):
     return score
 
 
-@model_options
 def select(
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
@@ -42,7 +43,26 @@ def select(
     folds: FoldsOpt = 5,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
-    spec: ModelSpec = None,
+    model: ModelKindOpt = ModelKind.linear,
+    solver: SolverOpt = None,
+    scale: ScaleOpt = None,
+    impute: ImputeOpt = "mean",
+    no_intercept: NoInterceptOpt = False,
+    lr: LrOpt = None,
+    epochs: EpochsOpt = None,
+    batch_size: BatchSizeOpt = None,
+    tol: TolOpt = None,
+    patience: PatienceOpt = None,
+    beta: BetaOpt = None,
+    beta1: Beta1Opt = None,
+    beta2: Beta2Opt = None,
+    eps: EpsOpt = None,
+    init: InitOpt = None,
+    val_size: ValSizeOpt = None,
+    restore_best: RestoreBestOpt = None,
+    hidden: HiddenOpt = None,
+    activation: ActivationOpt = None,
+    weight_decay: WeightDecayOpt = None,
     fit_name: Annotated[Optional[str], typer.Option(
         "--fit", help="Fit the chosen set on all rows and save it as models/NAME.joblib.", show_default=False)]
     = None,
@@ -64,16 +84,19 @@ def select(
     from lifeexp_cli.evaluate import correlation
     from lifeexp_cli.data import dataset
     from lifeexp_cli.model import store
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.fitting import fit_model
     from lifeexp_cli.evaluate import selection
     from lifeexp_cli.prep import splits
+
+    spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
+                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta, beta1=beta1,
+                      beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
+                      hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
 
     if max_features is not None and max_features < 1:
         raise UsageError(f"--max-features must be at least 1, got {max_features}")
     path = store.output_path(fit_name, None) if fit_name else None
-    table, design = dataset.load_design(data, candidates, target)
-    for note in table.warnings:
-        render.warn(note)
+    table, design = inputs.load_design(data, candidates, target)
     target_name, names = design.target, design.features
     held_out = splits.kfold(design.groups, folds, split.value, seed)
     r, _ = correlation.matrix(design.X)
@@ -104,12 +127,12 @@ def select(
     }
     if path is not None:
         final = dataset.design(table, result["features"], target_name)
-        record = fitting.fit_model(final, spec, cv=folds, split=split.value, seed=seed,
-                                   data_sha256=table.sha256, source=table.source)
+        record = fit_model(final, spec, cv=folds, split=split.value, seed=seed,
+                           data_sha256=table.sha256, source=table.source)
         document["model"] = str(store.save(record, path))
         for note in record["warnings"]:
             render.warn(note)
-    show(document, output.value, describe_spec(spec), quiet)
+    show(document, output.value, render.spec_text(spec), quiet)
 
 
 def gain_text(step: dict) -> str:
