@@ -1,7 +1,14 @@
-"""Shared fixtures. The WHO dataset is required: tests fail (not skip) when it cannot be found."""
+"""Shared fixtures.
+
+Most tests need no data: they build small arrays and CSVs (see `who_like_csv`). Tests about the real WHO
+file ask for it through `data_path` (or `who_env`, which also sets $LIFEEXP_DATA for commands that read it);
+tests against the NIST certified values ask for `nist_dir`. When a file is missing those tests are skipped,
+and the run ends with a loud summary saying how to get it; with CI=true a missing file fails the run.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -12,21 +19,166 @@ import lifeexp_cli  # noqa: F401  (first: it limits BLAS threads before numpy lo
 ROOT = Path(__file__).resolve().parents[1]
 NIST = (ROOT / "../shared/reference/nist-strd").resolve()
 
+WHO_MISSING = "the WHO dataset is missing"
+NIST_MISSING = "the NIST StRD reference data is missing"
+HOW_TO_GET_WHO = (
+    "Download 'Life Expectancy (WHO)' from Kaggle (kaggle.com/kumarajarshi/life-expectancy-who), then\n"
+    "  export LIFEEXP_DATA=\"/path/to/Life Expectancy Data.csv\"\n"
+    "or put it at ../shared/data/life_expectancy_who.csv beside the repository."
+)
+HOW_TO_GET_NIST = (
+    "The NIST Statistical Reference Datasets (itl.nist.gov/div898/strd, linear regression) are expected in\n"
+    f"{NIST} with a certified.json describing them."
+)
+
 
 def who_data_path() -> Path:
+    """$LIFEEXP_DATA if set (a missing path there means missing), else ../shared beside the repo."""
     given = os.environ.get("LIFEEXP_DATA")
-    path = Path(given) if given else (ROOT / "../shared/data/life_expectancy_who.csv").resolve()
-    if not path.is_file():
-        pytest.fail(f"the WHO dataset is missing at {path}: set LIFEEXP_DATA or put ../shared beside the repo")
-    return path
+    return Path(given) if given else (ROOT / "../shared/data/life_expectancy_who.csv").resolve()
+
+
+def nist_certified() -> dict:
+    """The certified NIST problems by name, or {} in a clone without the reference data."""
+    path = NIST / "certified.json"
+    return json.loads(path.read_text())["datasets"] if path.is_file() else {}
+
+
+def nist_names(*wanted: str) -> list[str]:
+    """Names to parametrize NIST tests with; one placeholder when the data is missing, so the test
+    is collected and reported as skipped instead of silently vanishing."""
+    known = nist_certified()
+    names = [n for n in wanted if n in known] if wanted else sorted(known)
+    return names or ["nist-missing"]
 
 
 @pytest.fixture(scope="session")
 def data_path() -> Path:
-    return who_data_path()
+    path = who_data_path()
+    if not path.is_file():
+        pytest.skip(f"{WHO_MISSING} at {path}")
+    return path
 
 
-@pytest.fixture(autouse=True)
-def _data_env(monkeypatch, data_path):
-    """Every test sees LIFEEXP_DATA, so commands find the data as a user's shell would."""
+@pytest.fixture
+def who_env(data_path, monkeypatch) -> Path:
+    """For commands that find the data the way a user's shell gives it: through $LIFEEXP_DATA."""
     monkeypatch.setenv("LIFEEXP_DATA", str(data_path))
+    return data_path
+
+
+@pytest.fixture(scope="session")
+def nist_dir() -> Path:
+    if not nist_certified():
+        pytest.skip(f"{NIST_MISSING} at {NIST}")
+    return NIST
+
+
+# --- a small WHO-like table with a known linear truth ---------------------------------------------
+
+# Column headers as the WHO file publishes them (stray spaces and all), with the coefficient each
+# feature has in the generated life expectancy (0 for features that carry nothing).
+WHO_LIKE_TRUTH = {
+    "Adult Mortality": -0.03, " BMI ": 0.05, " HIV/AIDS": -0.6, "GDP": 0.0001, "Schooling": 0.9,
+    "Income composition of resources": 8.0, "Alcohol": 0.1, "infant deaths": 0.0, "under-five deaths ": 0.0,
+    "Polio": 0.02, "Diphtheria ": 0.02, "Total expenditure": 0.1, " thinness  1-19 years": -0.1,
+    " thinness 5-9 years": 0.0,
+}
+WHO_LIKE_INTERCEPT, WHO_LIKE_STATUS = 45.0, 3.0
+WHO_LIKE_COUNTRIES, WHO_LIKE_YEARS = 25, 16
+
+
+def who_like_rows(seed: int = 7):
+    """(header, rows, y): 25 countries × 16 years, deterministic from the seed."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = WHO_LIKE_COUNTRIES * WHO_LIKE_YEARS
+    features = {
+        "Adult Mortality": rng.uniform(50, 400, n), " BMI ": rng.uniform(15, 60, n),
+        " HIV/AIDS": rng.exponential(1.5, n), "GDP": rng.lognormal(8, 1.2, n), "Schooling": rng.uniform(4, 18, n),
+        "Income composition of resources": rng.uniform(0.3, 0.95, n), "Alcohol": rng.uniform(0, 12, n),
+        "Polio": rng.uniform(40, 99, n), "Diphtheria ": rng.uniform(40, 99, n),
+        "Total expenditure": rng.uniform(2, 12, n), " thinness  1-19 years": rng.uniform(0.5, 15, n),
+    }
+    features[" thinness 5-9 years"] = features[" thinness  1-19 years"] + rng.normal(0, 0.3, n)
+    infant = rng.integers(0, 60, n).astype(float)
+    features["infant deaths"] = infant
+    features["under-five deaths "] = infant + rng.integers(0, 4, n)  # the WHO file's near-duplicate pair
+    developed = rng.random(WHO_LIKE_COUNTRIES) < 0.3
+    status = np.repeat(developed, WHO_LIKE_YEARS).astype(float)
+    y = WHO_LIKE_INTERCEPT + WHO_LIKE_STATUS * status + rng.normal(0, 0.5, n)
+    for name, weight in WHO_LIKE_TRUTH.items():
+        y = y + weight * features[name]
+    header = ["Country", "Year", "Status", "Life expectancy ", *WHO_LIKE_TRUTH]
+    rows = []
+    for i in range(n):
+        country = i // WHO_LIKE_YEARS
+        cells = [f"Country {country:02d}", str(2015 - i % WHO_LIKE_YEARS),
+                 "Developed" if developed[country] else "Developing", f"{y[i]:.4f}"]
+        cells += [f"{features[name][i]:.6g}" for name in WHO_LIKE_TRUTH]
+        rows.append(cells)
+    for i, column in ((3, 4), (40, 5), (41, 5), (77, 9), (150, 14), (151, 14), (290, 6)):  # a few blanks
+        rows[i][column] = ""
+    for i in (11, 222, 333):  # rows without a target, as in the WHO file
+        rows[i][3] = ""
+    return header, rows
+
+
+@pytest.fixture(scope="session")
+def who_like_csv(tmp_path_factory) -> Path:
+    """A WHO-like CSV: published headers, text status, blanks, 3 rows without a target, 400 rows."""
+    header, rows = who_like_rows()
+    path = tmp_path_factory.mktemp("who-like") / "who_like.csv"
+    path.write_text("\n".join(",".join(cells) for cells in [header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def who_like_table(who_like_csv):
+    """The WHO-like CSV read as the commands read data files (canonical column names)."""
+    from lifeexp_cli.data import dataset
+
+    return dataset.read_table(str(who_like_csv))
+
+
+# --- the loud summary when data is missing --------------------------------------------------------
+
+MISSING = {WHO_MISSING: 0, NIST_MISSING: 0}  # tests skipped for want of each file
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and isinstance(report.longrepr, tuple):
+        for what in MISSING:
+            if what in str(report.longrepr[2]):
+                MISSING[what] += 1
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if in_ci() and any(MISSING.values()) and exitstatus == 0:
+        session.exitstatus = 1  # CI must test everything: a missing file is a failure there
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After every other summary (the list of skips included), so it is the last thing one reads."""
+    yield
+    missing = MISSING
+    if not any(missing.values()):
+        return
+    write = terminalreporter.write_sep
+    verdict = "FAILED: CI=true needs every test to run" if in_ci() else "these tests did not run"
+    write("!", f"test data missing — {verdict}", red=True, bold=True)
+    if missing[WHO_MISSING]:
+        terminalreporter.write_line(f"{missing[WHO_MISSING]} tests were skipped because {WHO_MISSING} "
+                                    f"(looked at {who_data_path()}).", red=True, bold=True)
+        terminalreporter.write_line(HOW_TO_GET_WHO)
+    if missing[NIST_MISSING]:
+        terminalreporter.write_line(f"{missing[NIST_MISSING]} tests were skipped because {NIST_MISSING}.",
+                                    red=True, bold=True)
+        terminalreporter.write_line(HOW_TO_GET_NIST)
+    write("!", red=True, bold=True)

@@ -28,7 +28,7 @@ def test_describe_matches_pandas():
     assert summary.describe(np.array([2.0]))["std"] is None
 
 
-def test_data_info_on_the_who_file():
+def test_data_info_on_the_who_file(who_env):
     result = run("data", "info", "--format", "json")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -44,7 +44,7 @@ def test_data_info_on_the_who_file():
     assert "193 countries" in table.stdout and "2000–2015" in table.stdout
 
 
-def test_data_describe_matches_pandas(data_path):
+def test_data_describe_matches_pandas(data_path, who_env):
     result = run("data", "describe", "--features", "bmi,gdp,hiv,status", "--format", "json")
     assert result.exit_code == 0, result.stderr
     rows = {row["feature"]: row for row in json.loads(result.stdout)}

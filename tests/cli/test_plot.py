@@ -1,11 +1,9 @@
-"""`lifeexp plot`: valid PNG files of a sensible size for each kind, clear errors, matplotlib kept out of
-the other commands. Files are checked by header and dimensions, never by pixels."""
+"""`lifeexp plot`: valid PNG files of a sensible size for each kind, clear errors. Files are checked by
+header and dimensions, never by pixels. (That matplotlib stays out of other commands: system/test_startup.)"""
 
 from __future__ import annotations
 
 import struct
-import subprocess
-import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -44,7 +42,7 @@ def sgd_model(tmp_path_factory, data_path):
 
 @pytest.mark.parametrize("kind, model", [("fit", "tim-bmi"), ("residuals", "tim"), ("loss", None),
                                          ("fit", None), ("residuals", None)])
-def test_each_kind_writes_a_png_of_sensible_size(kind, model, sgd_model, tmp_path):
+def test_each_kind_writes_a_png_of_sensible_size(kind, model, sgd_model, tmp_path, who_env):
     out = tmp_path / "picture.png"
     result = cli("plot", "--model", model or sgd_model, "--kind", kind, "--out", out)
     assert result.exit_code == 0, result.stderr
@@ -53,7 +51,7 @@ def test_each_kind_writes_a_png_of_sensible_size(kind, model, sgd_model, tmp_pat
     assert [p.name for p in tmp_path.iterdir()] == ["picture.png"]  # no temporary file left
 
 
-def test_all_writes_one_file_per_kind_that_applies(sgd_model, tmp_path):
+def test_all_writes_one_file_per_kind_that_applies(sgd_model, tmp_path, who_env):
     result = cli("plot", "--model", sgd_model, "--out", tmp_path / "tim.png")
     assert result.exit_code == 0, result.stderr
     names = ["tim-fit.png", "tim-loss.png", "tim-residuals.png"]
@@ -62,14 +60,14 @@ def test_all_writes_one_file_per_kind_that_applies(sgd_model, tmp_path):
         assert sensible(png_size(tmp_path / name))
 
 
-def test_all_skips_kinds_that_do_not_apply(tmp_path):
+def test_all_skips_kinds_that_do_not_apply(tmp_path, who_env):
     result = cli("plot", "--model", "tim", "--kind", "all", "--out", tmp_path / "tim.png")
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tim-residuals.png"]
     assert "No fit plot" in result.stderr and "No loss plot" in result.stderr
 
 
-def test_loss_needs_no_data(sgd_model, tmp_path, monkeypatch):
+def test_loss_needs_no_data(sgd_model, tmp_path, monkeypatch, who_env):
     monkeypatch.delenv("LIFEEXP_DATA")
     result = cli("plot", "--model", sgd_model, "--kind", "loss", "--out", tmp_path / "loss.png")
     assert result.exit_code == 0, result.stderr
@@ -97,13 +95,6 @@ def test_out_must_be_a_png(tmp_path):
 def test_missing_model_is_exit_1(tmp_path):
     result = cli("plot", "--model", tmp_path / "nope.joblib", "--out", tmp_path / "p.png")
     assert result.exit_code == 1 and "no model" in result.stderr
-
-
-def test_only_plot_imports_matplotlib():
-    probe = ("import sys; from lifeexp_cli.cli.main import app; "
-             "print(any(m == 'matplotlib' or m.startswith('matplotlib.') for m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
 
 
 def test_every_command_help_has_an_example():

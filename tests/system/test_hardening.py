@@ -4,7 +4,7 @@ problem and the way out, no traceback, and no new or changed file."""
 from __future__ import annotations
 
 import hashlib
-import os
+import random
 import signal
 import subprocess
 import sys
@@ -85,7 +85,7 @@ MODEL_CASES = [
     *[Case(f"truncated model at {cut}", ["predict", "-m", "t.joblib", "--bmi", "20"], 1, "corrupt or truncated",
            {"t.joblib": (lambda c: lambda: model_bytes()[:c])(cut)}) for cut in (3, 40, 200, -2)],
     Case("random bytes", ["predict", "-m", "r.joblib", "--bmi", "20"], 1, "not a lifeexp model",
-         {"r.joblib": os.urandom(512)}),
+         {"r.joblib": random.Random(512).randbytes(512)}),  # fixed: 1 draw in ~256 began like a pickle
     Case("json file", ["predict", "-m", "j.joblib", "--bmi", "20"], 1, "not a lifeexp model",
          {"j.joblib": text('{"format": "lifeexp-model", "format_version": 1}')}),
     Case("eval data lacks model features", ["eval", "-m", "tim", "--data", "d.csv"], 1, "needs column",
@@ -158,7 +158,7 @@ def snapshot(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c.name for c in CATALOGUE])
-def test_catalogue(case, tmp_path, monkeypatch, data_path):
+def test_catalogue(case, tmp_path, monkeypatch, who_env):
     monkeypatch.chdir(tmp_path)
     if case.name == "no data anywhere":
         monkeypatch.delenv("LIFEEXP_DATA")
@@ -216,7 +216,7 @@ def test_height_in_centimetres_warns():
     assert "implausible" in result.stderr and "metres" in result.stderr
 
 
-def test_out_in_a_missing_directory_is_created(tmp_path):
+def test_out_in_a_missing_directory_is_created(tmp_path, who_env):
     out = tmp_path / "new" / "dir" / "m.joblib"
     result = CliRunner().invoke(app, ["fit", "-F", "bmi", "--out", str(out), "-q"])
     assert result.exit_code == 0 and out.is_file()
@@ -235,7 +235,7 @@ def test_closed_pipe_ends_quietly(tmp_path):
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
 
 
-def test_concurrent_fits_leave_one_complete_model(tmp_path):
+def test_concurrent_fits_leave_one_complete_model(tmp_path, who_env):
     out = tmp_path / "m.joblib"
     procs = [subprocess.Popen([*_lifeexp(), "fit", "-F", features, "--out", str(out), "-q"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -247,7 +247,7 @@ def test_concurrent_fits_leave_one_complete_model(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]  # no temporary file left
 
 
-def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path):
+def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path, who_env):
     out = tmp_path / "m.joblib"
     subprocess.run([*_lifeexp(), "fit", "-F", "bmi", "--out", str(out), "-q"], check=True)
     before = out.read_bytes()

@@ -44,3 +44,18 @@ def test_fast_paths_import_nothing_heavy(name, tmp_path):
     heavy = sorted(HEAVY & set(modules))
     assert not heavy, (f"`lifeexp {' '.join(FAST_PATHS[name])}` imports {', '.join(heavy)}: import it inside "
                        "the function that needs it (see README, Performance)")
+
+
+def test_only_plot_imports_matplotlib():
+    probe = ("import sys; from lifeexp_cli.cli.main import app; "
+             "print(any(m == 'matplotlib' or m.startswith('matplotlib.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_compare_without_cv_does_not_load_pandas():
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom lifeexp_cli.cli.main import app\n"
+            "r = CliRunner().invoke(app, ['compare'])\nassert r.exit_code == 0, r.stderr\n"
+            "print(sorted(m for m in ('pandas', 'joblib', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

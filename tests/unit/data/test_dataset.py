@@ -1,35 +1,31 @@
-"""Reading CSV data: canonical names, the WHO file's shape, feature names, and awkward small files."""
+"""Reading CSV data: canonical names, a WHO-like file's shape, feature names, and awkward small files.
+(Facts about the real WHO file are in tests/system/test_who_data.py.)"""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 
 import numpy as np
 import pytest
 
+from conftest import WHO_LIKE_COUNTRIES, WHO_LIKE_TRUTH, WHO_LIKE_YEARS, who_like_rows
 from lifeexp_cli.data import catalog
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import DataError, UsageError
 
-WHO_COLUMNS = [
-    "country", "year", "status", "life_expectancy", "adult_mortality", "infant_deaths", "alcohol",
-    "percentage_expenditure", "hepatitis_b", "measles", "bmi", "under_five_deaths", "polio",
-    "total_expenditure", "diphtheria", "hiv_aids", "gdp", "population", "thinness_1_19_years",
-    "thinness_5_9_years", "income_composition_of_resources", "schooling",
-]
+WHO_LIKE_ROWS = WHO_LIKE_COUNTRIES * WHO_LIKE_YEARS
 
 
 @pytest.fixture(scope="module")
-def table(data_path) -> dataset.Table:
-    return dataset.read_table(str(data_path))
+def table(who_like_table) -> dataset.Table:
+    return who_like_table
 
 
 @pytest.fixture(scope="module")
-def raw_rows(data_path) -> list[dict]:
-    """The WHO file read with the csv module, headers as published (stray spaces and all)."""
-    with open(data_path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+def raw_rows() -> list[dict]:
+    """The WHO-like rows as written, headers as the WHO file publishes them (stray spaces and all)."""
+    header, rows = who_like_rows()
+    return [dict(zip(header, cells)) for cells in rows]
 
 
 def write(path, text: str, encoding: str = "utf-8") -> str:
@@ -37,28 +33,20 @@ def write(path, text: str, encoding: str = "utf-8") -> str:
     return str(path)
 
 
-# --- the WHO file ---------------------------------------------------------------------------
+# --- a WHO-like file --------------------------------------------------------------------------
 
-def test_who_headers_become_canonical(table, raw_rows):
+def test_published_headers_become_canonical(table, raw_rows):
     assert " BMI " in raw_rows[0] and "Life expectancy " in raw_rows[0] and " HIV/AIDS" in raw_rows[0]
-    assert list(table.frame.columns) == WHO_COLUMNS
+    expected = ["country", "year", "status", "life_expectancy", *map(catalog.canonical, WHO_LIKE_TRUTH)]
+    assert list(table.frame.columns) == expected
     for name in ("life_expectancy", "bmi", "hiv_aids", "thinness_1_19_years", "income_composition_of_resources"):
         assert name in table.frame.columns
 
 
-@pytest.mark.parametrize("published, canonical", [
-    ("Life expectancy ", "life_expectancy"), (" BMI ", "bmi"), (" HIV/AIDS", "hiv_aids"),
-    (" thinness  1-19 years", "thinness_1_19_years"), ("under-five deaths ", "under_five_deaths"),
-    ("Income composition of resources", "income_composition_of_resources"),
-])
-def test_canonical_names(published, canonical):
-    assert catalog.canonical(published) == canonical
-
-
-def test_who_shape_and_fingerprint(table, data_path):
-    assert len(table.frame) == 2938
-    assert table.frame["country"].nunique() == 193
-    assert table.sha256 == hashlib.sha256(data_path.read_bytes()).hexdigest()
+def test_shape_and_fingerprint(table, who_like_csv):
+    assert len(table.frame) == WHO_LIKE_ROWS
+    assert table.frame["country"].nunique() == WHO_LIKE_COUNTRIES
+    assert table.sha256 == hashlib.sha256(who_like_csv.read_bytes()).hexdigest()
     assert table.warnings == []
 
 
@@ -70,9 +58,20 @@ def test_status_becomes_0_or_1(table, raw_rows):
 
 def test_all_features(table):
     names = dataset.resolve_features(table.frame, "all", "life_expectancy")
-    assert len(names) == 20
+    assert len(names) == len(WHO_LIKE_TRUTH) + 2  # and year, status
     assert "status" in names and "bmi" in names
     assert "country" not in names and "life_expectancy" not in names
+
+
+def test_rows_without_a_target_are_dropped_and_counted(table, raw_rows):
+    blank = [i for i, r in enumerate(raw_rows) if not r["Life expectancy "].strip()]
+    assert len(blank) == 3
+    design = dataset.design(table, ["bmi", "status"], "life_expectancy")
+    assert design.dropped_target == len(blank)
+    assert len(design.y) == len(design.rows) == design.X.shape[0] == WHO_LIKE_ROWS - len(blank)
+    assert np.isfinite(design.y).all()
+    assert not set(blank) & set(design.rows.tolist())
+    assert design.groups[0] == "Country 00" and design.features == ["bmi", "status"]
 
 
 @pytest.mark.parametrize("spec, expected", [
@@ -104,17 +103,6 @@ def test_a_feature_named_twice_is_an_error(table, spec):
 def test_country_is_never_a_feature(table):
     with pytest.raises(UsageError, match="country"):
         dataset.resolve_features(table.frame, "bmi,country", "life_expectancy")
-
-
-def test_rows_without_a_target_are_dropped_and_counted(table, raw_rows):
-    blank = [i for i, r in enumerate(raw_rows) if not r["Life expectancy "].strip()]
-    assert len(blank) == 10
-    design = dataset.design(table, ["bmi", "status"], "life_expectancy")
-    assert design.dropped_target == len(blank)
-    assert len(design.y) == len(design.rows) == design.X.shape[0] == 2938 - len(blank)
-    assert np.isfinite(design.y).all()
-    assert not set(blank) & set(design.rows.tolist())
-    assert design.groups[0] == "Afghanistan" and design.features == ["bmi", "status"]
 
 
 # --- small generated files ------------------------------------------------------------------

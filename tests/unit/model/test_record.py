@@ -15,8 +15,8 @@ FEATURES = ["bmi", "adult_mortality", "hiv"]
 
 
 @pytest.fixture(scope="module")
-def who(data_path):
-    table = dataset.read_table(str(data_path))
+def who(who_like_csv):
+    table = dataset.read_table(str(who_like_csv))
     return table, dataset.design(table, dataset.resolve_features(table.frame, FEATURES, "life_expectancy"),
                                  "life_expectancy")
 
@@ -33,11 +33,11 @@ def test_in_memory_record_keys_in_order(who, spec, extra):
     assert list(built) == HEADER + BODY + extra
 
 
-def test_streamed_record_has_the_in_memory_keys_and_values(who, data_path):
+def test_streamed_record_has_the_in_memory_keys_and_values(who, who_like_csv):
     table, design = who
     spec = Spec(scale="standard", impute="median")
     memory = fitting.fit_model(design, spec, data_sha256=table.sha256, source=table.source)
-    stream = streamed.fit_csv(str(data_path), FEATURES, "life_expectancy", spec, chunk_rows=700)
+    stream = streamed.fit_csv(str(who_like_csv), FEATURES, "life_expectancy", spec, chunk_rows=70)
     assert list(stream) == HEADER + BODY + ["streamed", "coefficients", "coefficients_scaled"]
     assert stream["rows"] == memory["rows"] and stream["data"] == memory["data"]
     assert stream["split"] is None and stream["metrics"]["test"] is None

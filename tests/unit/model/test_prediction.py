@@ -7,13 +7,11 @@ import io
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 from lifeexp_cli.data import reader
 from lifeexp_cli.model import fitting
 from lifeexp_cli.model import store
 from lifeexp_cli.model import prediction
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import DataError
 
 
@@ -81,10 +79,3 @@ def test_single_row_in_plain_python_equals_numpy(tim):
     for row in ([24.1, 53.0, 0.1], [float("nan"), 300.0, 12.0]):
         expected = fitting.predict("linear", tim["params"], np.array([row]))[0]
         assert prediction.predict_one(tim, row) == pytest.approx(expected, rel=1e-14)
-
-
-def test_cli_batch_from_stdin(tmp_path):
-    result = CliRunner().invoke(app, ["predict", "--model", "tim-bmi", "--input", "-", "--quiet"],
-                                input="bmi,x\n22,keep me\n")
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("bmi,x,predicted_life_expectancy\n22,keep me,")

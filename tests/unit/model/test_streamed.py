@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from typer.testing import CliRunner
 
-from conftest import NIST
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import fitting
 from lifeexp_cli.model import streamed as streamed_fit
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import DataError, UsageError
 from lifeexp_cli.model.spec import Spec
 
@@ -73,36 +67,6 @@ def test_streamed_equals_in_memory(tmp_path, impute, scale, intercept, solver, c
         assert streamed["means"][name] == pytest.approx(expected["means"][name], rel=1e-14)
 
 
-def test_streamed_fit_on_the_who_file_through_the_cli(data_path, tmp_path):
-    def run(*extra):
-        result = CliRunner().invoke(app, ["fit", "--features", "all", "--out", str(tmp_path / "m.joblib"),
-                                          "--format", "json", *extra])
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
-
-    memory, streamed = run("--no-stream"), run("--stream", "--chunk-rows", "1000")
-    for term, value in memory["coefficients"].items():
-        assert streamed["coefficients"][term] == pytest.approx(value, rel=1e-10), term
-    assert streamed["warnings"] == memory["warnings"]  # the collinearity diagnostics, from R
-    assert streamed["condition_number"] == pytest.approx(memory["condition_number"], rel=1e-8)
-    digest = hashlib.sha256(data_path.read_bytes()).hexdigest()
-    from lifeexp_cli.model import store
-    assert store.load(str(tmp_path / "m.joblib"))["data"]["sha256"] == digest
-
-
-@pytest.mark.parametrize("name", ["filip", "wampler5", "longley"])
-def test_streamed_fit_keeps_the_accuracy_on_nist_data(name):
-    """The hardest certified problems: QR alone loses digits here; the streamed fit refines."""
-    spec = json.loads((NIST / "certified.json").read_text())["datasets"][name]
-    record = streamed_fit.fit_csv(str(NIST / spec["file"]), spec["features"], spec["target"],
-                                  Spec(intercept=spec["intercept"]), 7)
-    coef = record["coefficients"]
-    estimate = np.array(([coef["intercept"]] if spec["intercept"] else []) + [coef[f] for f in spec["features"]])
-    certified = np.array([float(v) for v in spec["certified_beta"]])
-    digits = np.min(-np.log10(np.maximum(np.abs(estimate - certified) / np.abs(certified), 1e-16)))
-    assert digits >= (7 if name == "filip" else 6), f"{name}: {digits:.2f} digits"
-
-
 def test_stream_errors_name_the_problem(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
@@ -122,12 +86,6 @@ def test_stream_errors_name_the_problem(tmp_path):
         streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(impute="mode"))
     with pytest.raises(UsageError, match="scale must be one of"):
         streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(scale="log"))
-
-
-def test_stream_conflicts_with_cross_validation(tmp_path):
-    result = CliRunner().invoke(app, ["fit", "--features", "bmi", "--stream", "--cv", "5",
-                                      "--out", str(tmp_path / "m.joblib")])
-    assert result.exit_code == 2 and "--cv" in result.output
 
 
 def test_large_files_stream_on_their_own(tmp_path, monkeypatch):

@@ -1,47 +1,21 @@
-"""Country-grouped folds, `lifeexp cv` against an independent computation, and the paired verdict of
-`lifeexp compare`."""
+"""`lifeexp cv` against an independent computation on the WHO file, and the paired verdict of `lifeexp compare`."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lifeexp_cli.data import dataset
-from lifeexp_cli.evaluate import comparison as paired_comparison
-from lifeexp_cli.prep import splits
 from lifeexp_cli.cli.main import app
 
 TIM = ["bmi", "adult_mortality", "hiv_aids"]
-TOM = ["gdp", "income_composition_of_resources", "schooling"]
 
 
 def run(*args: str):
     return CliRunner().invoke(app, list(args))
-
-
-def who_design(data_path, features=TIM):
-    return dataset.design(dataset.read_table(str(data_path)), features, "life_expectancy")
-
-
-def test_every_country_is_in_exactly_one_test_fold(data_path):
-    design = who_design(data_path)
-    folds = splits.kfold(design.groups, 5, "country", seed=0)
-    assert sorted(np.concatenate(folds).tolist()) == list(range(len(design.y)))
-    fold_of = {}
-    for i, test in enumerate(folds):
-        for country in set(design.groups[test]):
-            assert fold_of.setdefault(country, i) == i, f"{country} is in two test folds"
-    assert len(fold_of) == len(set(design.groups)) == 183
-    again = splits.kfold(design.groups, 5, "country", seed=0)
-    assert all(np.array_equal(a, b) for a, b in zip(folds, again))
-    other = splits.kfold(design.groups, 5, "country", seed=1)
-    assert not all(np.array_equal(a, b) for a, b in zip(folds, other))
 
 
 def independent_grouped_cv(data_path, k=5, seed=0) -> list[float]:
@@ -66,7 +40,7 @@ def independent_grouped_cv(data_path, k=5, seed=0) -> list[float]:
     return rmses
 
 
-def test_cv_matches_an_independent_computation(data_path):
+def test_cv_matches_an_independent_computation(data_path, who_env):
     result = run("cv", "--features", "bmi,adult_mortality,hiv", "--solver", "lstsq", "--impute", "mean",
                  "--folds", "5", "--seed", "0", "--format", "json")
     assert result.exit_code == 0, result.stderr
@@ -80,7 +54,7 @@ def test_cv_matches_an_independent_computation(data_path):
     assert sum(f["test_rows"] for f in doc["folds"]) == doc["rows"] == 2928
 
 
-def test_cv_takes_the_fit_options():
+def test_cv_takes_the_fit_options(who_env):
     base = json.loads(run("cv", "-F", "gdp,income,schooling", "--format", "json").stdout)
     scaled = json.loads(run("cv", "-F", "gdp,income,schooling", "--scale", "standard", "--solver", "normal",
                             "--format", "json").stdout)
@@ -109,25 +83,7 @@ def test_more_folds_than_countries_is_a_usage_error(tmp_path, data_path):
         assert "countries" in result.stderr and "fewer folds" in result.stderr
 
 
-def test_paired_verdict_tie_and_clear_cases():
-    best = np.array([5.0, 6.0, 5.5, 7.0, 6.5])
-    # Worse on average by 0.2 but the per-fold difference swings by much more: a tie.
-    tie = best + np.array([0.9, -0.6, 0.8, -0.5, 0.4])
-    # Worse by 0.5 in every fold give or take 0.05: clear, though the folds themselves spread by 0.8.
-    clear = best + np.array([0.5, 0.55, 0.45, 0.5, 0.5])
-    ranked = paired_comparison.rank({"a": best, "tie": tie, "clear": clear})
-    assert ranked["best"] == "a" and ranked["order"] == ["a", "tie", "clear"]
-    by = {v["model"]: v for v in ranked["versus"]}
-    assert by["tie"]["difference"] == pytest.approx(0.2)
-    assert by["tie"]["spread"] == pytest.approx(np.std([0.9, -0.6, 0.8, -0.5, 0.4], ddof=1))
-    assert not by["tie"]["clear"] and by["clear"]["clear"]
-    assert ranked["ties"] == ["tie"] and not ranked["clear"]
-    # Unpaired, the same 0.5 gap is within the models' own fold-to-fold spread: no winner.
-    assert not paired_comparison.difference(best, clear, paired=False)["clear"]
-    assert paired_comparison.rank({"a": best, "clear": clear})["clear"]
-
-
-def test_compare_cv_is_paired_and_declines_to_name_a_winner_between_tim_and_tom():
+def test_compare_cv_is_paired_and_declines_to_name_a_winner_between_tim_and_tom(who_env):
     result = run("compare", "--model", "tim", "--model", "tom", "--cv", "5", "--format", "json")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -154,11 +110,3 @@ def test_compare_names_a_winner_only_when_the_gap_beats_the_spread():
 def test_compare_reads_data_only_with_cv():
     result = run("compare", "--data", "x.csv")
     assert result.exit_code == 2 and "--cv" in result.stderr
-
-
-def test_compare_without_cv_does_not_load_pandas():
-    code = ("import sys\nfrom typer.testing import CliRunner\nfrom lifeexp_cli.cli.main import app\n"
-            "r = CliRunner().invoke(app, ['compare'])\nassert r.exit_code == 0, r.stderr\n"
-            "print(sorted(m for m in ('pandas', 'joblib', 'matplotlib') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

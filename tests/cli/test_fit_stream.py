@@ -1,0 +1,34 @@
+"""`lifeexp fit --stream` on the WHO file gives the in-memory answer; it refuses cross-validation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from lifeexp_cli.cli.main import app
+from lifeexp_cli.model import store
+
+
+def test_streamed_fit_on_the_who_file_through_the_cli(data_path, tmp_path, who_env):
+    def run(*extra):
+        result = CliRunner().invoke(app, ["fit", "--features", "all", "--out", str(tmp_path / "m.joblib"),
+                                          "--format", "json", *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    memory, streamed = run("--no-stream"), run("--stream", "--chunk-rows", "1000")
+    for term, value in memory["coefficients"].items():
+        assert streamed["coefficients"][term] == pytest.approx(value, rel=1e-10), term
+    assert streamed["warnings"] == memory["warnings"]  # the collinearity diagnostics, from R
+    assert streamed["condition_number"] == pytest.approx(memory["condition_number"], rel=1e-8)
+    digest = hashlib.sha256(data_path.read_bytes()).hexdigest()
+    assert store.load(str(tmp_path / "m.joblib"))["data"]["sha256"] == digest
+
+
+def test_stream_conflicts_with_cross_validation(tmp_path):
+    result = CliRunner().invoke(app, ["fit", "--features", "bmi", "--stream", "--cv", "5",
+                                      "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 2 and "--cv" in result.output

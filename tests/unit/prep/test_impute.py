@@ -1,0 +1,39 @@
+"""Imputation: fitted on training rows only, errors named, rows dropped when asked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.model import fitting
+from lifeexp_cli.prep import impute
+from lifeexp_cli.model.spec import Spec
+
+X = np.array([[1.0, 10.0, 5.0], [2.0, 30.0, 5.0], [3.0, 20.0, 5.0], [6.0, 40.0, 5.0]])
+
+
+def test_imputation_uses_training_rows_only():
+    train = np.array([[1.0], [np.nan], [3.0]])
+    test = np.array([[np.nan], [100.0]])
+    fill = impute.fit_imputer(train, "mean", ["a"])
+    assert fill[0] == 2.0  # the 100 in the test rows never counts
+    filled, counts = impute.apply_imputer(test, fill)
+    assert_allclose(filled[:, 0], [2.0, 100.0])
+    assert counts.tolist() == [1]
+    assert impute.fit_imputer(np.array([[1.0], [2.0], [10.0]]), "median", ["a"])[0] == 2.0
+
+
+def test_imputation_errors():
+    with pytest.raises(DataError, match="no values"):
+        impute.fit_imputer(np.array([[np.nan], [np.nan]]), "mean", ["empty"])
+    with pytest.raises(UsageError, match="--impute"):
+        impute.fit_imputer(X, "zero", ["a", "b", "c"])
+
+
+def test_drop_imputation_drops_rows():
+    A = np.array([[1.0], [np.nan], [3.0], [4.0]])
+    fit = fitting.fit(A, np.array([2.0, 9.0, 6.0, 8.0]), ["a"], Spec(impute="drop"))
+    assert fit.rows_used == 3 and fit.rows_dropped == 1
+    assert_allclose(fit.params["weights"], [2.0], atol=1e-12)
