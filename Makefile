@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= $(or $(LIFEEXP_DATA),../shared/data/life_expectancy_who.csv)
 FIT    := $(BIN)/lifeexp fit --data $(DATA) --cv 5 --quiet
 
-.PHONY: install demo test fuzz models bench bench-data clean
+.PHONY: install demo test fuzz models bench bench-data docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ bench-data: install  ## synthetic WHO-like CSVs with known coefficients in bench
 
 bench: install  ## every benchmark in bench/ (performance: several minutes; LIFEEXP_BENCH_QUICK=1 for small sizes)
 	@for f in bench/*.py; do echo "== $$f"; LIFEEXP_DATA=$(DATA) $(BIN)/python $$f || exit 1; done
+
+docs: install  ## rewrite docs/cli-reference.md from every command's --help (tests/cli/test_docs.py checks it)
+	$(BIN)/python docs/make_cli_reference.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

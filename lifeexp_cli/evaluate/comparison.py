@@ -1,10 +1,10 @@
 """Is one model more accurate than another? Saved models side by side, and a paired comparison over the
 same cross-validation folds.
 
-`compare_models` has each model predict for each person and returns a `Comparison`: per model a
+`compare_models` takes each model's predictions for each person and returns a `Comparison`: per model a
 `ModelResult` (predictions, training and CV RMSE), the ranking by CV RMSE (`rank`) and the verdict in
-words. `cross_validate_again` refits every model's specification over the same K folds first, so the
-differences can be paired.
+words. `compare --cv` refits every model's specification over the same K folds first
+(model/scoring.py `cross_validate_records`), so the differences can be paired.
 
 Every model is scored on the same K test folds, so what makes a fold easy or hard for all models (which
 countries landed in it) cancels in the per-fold difference dₖ = RMSE(other)ₖ − RMSE(best)ₖ. The best
@@ -24,8 +24,7 @@ from typing import Sequence
 
 from lifeexp_cli.errors import UsageError
 
-# Plain Python (a handful of numbers per model), so `compare` starts without importing numpy; numpy
-# comes in only with `cross_validate_again`.
+# Plain Python (a handful of numbers per model), so `compare` starts without importing numpy.
 
 
 def spread(values: Sequence[float]) -> float:
@@ -96,44 +95,11 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
 
 
-def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[str]) -> list[float]:
-    """The person's values for this model's features (others are ignored), as one input row."""
-    from lifeexp_cli.data import catalog, people
-    from lifeexp_cli.model import prediction
-
-    values = people.with_bmi(person, warnings) if "height" in person or "weight" in person else dict(person)
-    usable = {}
-    for typed, value in values.items():
-        key = catalog.canonical(typed)
-        name = key if key in record["features"] else catalog.ALIASES.get(key)
-        if name in record["features"]:
-            usable[name] = value
-    return prediction.complete(record, usable, False, warnings, who=f"{who} / {record['path']}: ")
-
-
-def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
-    """A person's value that no compared model can use is most likely a typo: say so."""
-    from lifeexp_cli.data import catalog
-
-    known = {f for r in records for f in r["features"]}
-    for who, person in persons:
-        for typed in person:
-            key = catalog.canonical(typed)
-            if key in ("height", "weight") or key in known or catalog.ALIASES.get(key) in known:
-                continue
-            if key in catalog.WHO_FEATURES or key in catalog.ALIASES:
-                continue  # a real feature that these models just don't use
-            catalog.resolve(typed, sorted(known), what=f"feature for {who}")
-
-
-def model_result(record: dict, persons: list[tuple[str, dict]], warnings: list[str]) -> ModelResult:
-    from lifeexp_cli.model import prediction
-
+def model_result(record: dict, predictions: dict[str, float]) -> ModelResult:
+    """A saved model's accuracy (from its record) beside its predictions for the people."""
     cv = (record["metrics"] or {}).get("cv") or {}
     return ModelResult(
-        model=record["name"], features=record["features"],
-        predictions={who: prediction.predict_one(record, inputs_for(record, person, who, warnings))
-                     for who, person in persons},
+        model=record["name"], features=record["features"], predictions=predictions,
         train_rmse=record["metrics"]["train"]["rmse"], cv_rmse=cv.get("rmse"), cv_rmse_std=cv.get("rmse_std"),
         cv_folds=cv.get("k"), cv_fold_rmse=[f["rmse"] for f in cv.get("folds") or []])
 
@@ -155,13 +121,13 @@ def rank_results(results: list[ModelResult], paired: bool) -> dict | None:
     return rank(scored, paired) if len(scored) > 1 else None
 
 
-def compare_models(records: list[dict], persons: list[tuple[str, dict]]) -> Comparison:
-    """Each model predicts for each person; the models are ranked by CV RMSE and a verdict is written."""
-    check_names(records, persons)
-    warnings: list[str] = []
-    results = [model_result(record, persons, warnings) for record in records]
+def compare_models(records: list[dict], predictions: list[dict[str, float]], people: list[str],
+                   warnings: list[str] | None = None) -> Comparison:
+    """The models (their records, and each one's predictions per person, as `prediction.for_people`
+    makes them) ranked by CV RMSE, with the verdict in words."""
+    results = [model_result(record, predicted) for record, predicted in zip(records, predictions)]
     ranked = rank_results(results, paired=same_folds(records))
-    return Comparison([who for who, _ in persons], results, ranked, verdict(results, ranked), warnings)
+    return Comparison(people, results, ranked, verdict(results, ranked), list(warnings or []))
 
 
 def check_one_target(records: list[dict]) -> None:
@@ -169,21 +135,6 @@ def check_one_target(records: list[dict]) -> None:
     targets = sorted({r["target"] for r in records})
     if len(targets) > 1:
         raise UsageError(f"the models predict different targets ({', '.join(targets)}): compare models of one target")
-
-
-def cross_validate_again(records: list[dict], designs: list, k: int, split: str, seed: int) -> None:
-    """Refit every model's specification on its design (arrays of the same rows) over the same K folds;
-    store the scores in its record (in memory only) in place of the CV it was saved with."""
-    from lifeexp_cli.evaluate import cross_validation, metrics
-    from lifeexp_cli.model import fitting
-    from lifeexp_cli.prep import splits
-
-    check_one_target(records)
-    folds = splits.kfold(designs[0].groups, k, split, seed) if designs else []
-    for record, design in zip(records, designs):
-        spec = fitting.Spec(**record["spec"])
-        scores = cross_validation.scores_on_folds(design.X, design.y, record["features"], spec, folds)
-        record["metrics"]["cv"] = {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}
 
 
 def verdict(results: list[ModelResult], ranked: dict | None) -> str:

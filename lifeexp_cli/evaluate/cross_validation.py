@@ -1,43 +1,42 @@
-"""Honest estimates: scores on held-out rows and K-fold cross-validation of a model specification."""
+"""K-fold cross-validation: every fold held out once, the model fitted on the other rows each time.
+
+What "the model" is stays outside this module: a `FitPredict` fits on the training rows and predicts the
+held-out ones (model/fitting.py `fold_predictor` makes one from a specification), so this is pure
+numpy and knows nothing of specifications, records or files.
+"""
 
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 import numpy as np
 
-from lifeexp_cli.model import fitting
-from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.prep import splits
 
-
-def fold_scores(X: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
-                test: np.ndarray, groups: np.ndarray | None = None, on_epoch=None) -> dict[str, float]:
-    """Fit on every row not in `test`, score on `test`."""
-    train = np.ones(len(y), dtype=bool)
-    train[test] = False
-    fitted = fitting.fit(X[train], y[train], features, spec,
-                         groups=None if groups is None else groups[train], on_epoch=on_epoch)
-    return metrics.score(y[test], fitting.predict(spec.kind, fitted.params, X[test]))
+# fit_predict(train, test, on_epoch) -> predictions for the rows `test`, having fitted on the rows where
+# the boolean mask `train` is true; on_epoch (or None) hears an iterative fit's progress.
+FitPredict = Callable[[np.ndarray, np.ndarray, Optional[Callable]], np.ndarray]
 
 
-def scores_on_folds(X: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
-                    folds: list[np.ndarray], groups: np.ndarray | None = None,
+def scores_on_folds(y: np.ndarray, folds: list[np.ndarray], fit_predict: FitPredict,
                     progress=None) -> list[dict[str, float]]:
-    """RMSE, MAE, R² on each given test fold, the model fitted on the other rows each time.
+    """RMSE, MAE, R² on each given test fold (row indices), the model fitted on the other rows each time.
 
-    progress(label) -> on_epoch callback (or None), called once per fold for iterative models.
+    progress(label) -> on_epoch callback (or None), called once per fold ("fold 2/5").
     """
-    k = len(folds)
-    return [fold_scores(X, y, features, spec, test, groups, progress(f"fold {i}/{k}") if progress else None)
-            for i, test in enumerate(folds, start=1)]
+    scores = []
+    for i, test in enumerate(folds, start=1):
+        train = np.ones(len(y), dtype=bool)
+        train[test] = False
+        on_epoch = progress(f"fold {i}/{len(folds)}") if progress else None
+        scores.append(metrics.score(y[test], fit_predict(train, test, on_epoch)))
+    return scores
 
 
-def cross_validate(X: np.ndarray, y: np.ndarray, groups: np.ndarray, features: list[str],
-                   spec: Spec, k: int, split: str = "country", seed: int = 0, progress=None) -> dict:
-    """Mean and spread of RMSE, MAE, R² over k folds (grouped by country unless split='random').
-
-    progress(label) -> on_epoch callback (or None), called once per fold for iterative models.
-    """
+def cross_validate(y: np.ndarray, groups: np.ndarray, fit_predict: FitPredict, k: int, split: str = "country",
+                   seed: int = 0, progress=None) -> dict:
+    """Mean and spread of RMSE, MAE, R² over k folds (whole groups per fold unless split='random')."""
     folds = splits.kfold(groups, k, split, seed)
-    scores = scores_on_folds(X, y, features, spec, folds, groups if split == "country" else None, progress)
-    return {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}
+    return {**metrics.summarize(scores_on_folds(y, folds, fit_predict, progress)), "k": k, "split": split,
+            "seed": seed}

@@ -57,19 +57,11 @@ def cross_validate(data, features: str | list[str] | None = None, *, k: int = 5,
                    scale: str | None = None, impute: str = "mean", intercept: bool = True, **options) -> dict:
     """k-fold cross-validation of a model specification, as `lifeexp cv --format json` reports it:
     rmse, mae, r2 (means over folds), their `_std`, and `folds` (held-out rows, countries, scores)."""
-    from lifeexp_cli.evaluate import cross_validation, metrics
-    from lifeexp_cli.prep import splits
+    from lifeexp_cli.model import scoring
 
     design = _read(data, features, target)[2]
-    spec = _spec(model, solver, scale, impute, intercept, seed, options)
-    held_out = splits.kfold(design.groups, k, split, seed)
-    groups = design.groups if split == "country" else None
-    scores = cross_validation.scores_on_folds(design.X, design.y, design.features, spec, held_out, groups)
-    summary = metrics.summarize(scores)
-    return {"target": design.target, "features": design.features, "spec": spec.describe(), "k": k,
-            "split": split, "seed": seed, "folds": _fold_rows(design, held_out, scores),
-            **{key: summary[key] for key in ("rmse", "rmse_std", "mae", "mae_std", "r2", "r2_std")},
-            "rows": len(design.y), "dropped_target": design.dropped_target}
+    return scoring.cross_validate_spec(design, _spec(model, solver, scale, impute, intercept, seed, options), k,
+                                       split, seed)
 
 
 def predict(model, rows) -> np.ndarray:
@@ -135,12 +127,6 @@ def _spec(model: str, solver, scale, impute: str, intercept: bool, seed: int, op
     training = {k: v for k, v in options.items() if k not in regressor.OPTION_KEYS and v is not None}
     return make_spec(model, solver, scale=scale, impute=impute, intercept=intercept, training=training,
                              seed=seed, network_options=net)
-
-
-def _fold_rows(design, held_out: list, scores: list[dict]) -> list[dict]:
-    return [{"fold": i + 1, "test_rows": int(len(test)), "test_groups": int(len(np.unique(design.groups[test]))),
-             "train_rows": int(len(design.y) - len(test)), **score}
-            for i, (test, score) in enumerate(zip(held_out, scores))]
 
 
 def _matrix(record: dict, rows, notes: list[str]) -> np.ndarray:

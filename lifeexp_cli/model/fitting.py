@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lifeexp_cli.errors import DataError, DesignError, ParameterError, UsageError
+from lifeexp_cli.evaluate import cross_validation, metrics
 from lifeexp_cli.linear import closed_form, loss
 from lifeexp_cli.model import record
 from lifeexp_cli.model.spec import Spec, check_solver, completed
@@ -245,6 +246,20 @@ def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
     return ranges, means
 
 
+def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
+                   groups: np.ndarray | None = None) -> cross_validation.FitPredict:
+    """What cross-validation fits on each fold: `spec` on the training rows, predicting the test rows.
+
+    groups (one key per row, or None) make a validation split (`val_size`) group-wise, as in `fit`."""
+
+    def fit_predict(train: np.ndarray, test: np.ndarray, on_epoch=None) -> np.ndarray:
+        fitted = fit(X_raw[train], y[train], features, spec, groups=None if groups is None else groups[train],
+                     on_epoch=on_epoch)
+        return predict(spec.kind, fitted.params, X_raw[test])
+
+    return fit_predict
+
+
 def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
               split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
               progress=None, warn=None) -> dict:
@@ -254,8 +269,6 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
     fit is labelled "fit", cross-validation fits "fold i/k"). warn(message) hears warnings known before
     fitting starts as soon as they are; every warning also ends up in the record.
     """
-    from lifeexp_cli.evaluate import cross_validation, metrics  # they fit with this module
-
     X, y, features = design.X, design.y, design.features
     spec = completed(spec)
     held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
@@ -271,7 +284,8 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
     if test_size is not None:
         scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X[held]))
     if cv is not None:
-        scores["cv"] = cross_validation.cross_validate(X, y, design.groups, features, spec, cv, split, seed, progress)
+        fit_predict = fold_predictor(X, y, features, spec, design.groups if split == "country" else None)
+        scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress)
     ranges, means = feature_summary(X[~held], features)
     return record.build_record(
         spec, design.target, features, params=fitted.params,

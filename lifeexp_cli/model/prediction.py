@@ -11,9 +11,7 @@ from __future__ import annotations
 import math
 from typing import IO, Iterator
 
-from lifeexp_cli.data import catalog
-from lifeexp_cli.data import reader
-from lifeexp_cli.data import people
+from lifeexp_cli.data import catalog, people, reader
 from lifeexp_cli.errors import DataError, UsageError
 
 
@@ -171,3 +169,39 @@ def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, column: str) -> Itera
         cells = csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)
         for row, value in zip(cells, predictions.tolist()):
             yield {**dict(zip(names, row)), column: value}
+
+
+def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[str]) -> list[float]:
+    """The person's values for this model's features (others are ignored), as one input row."""
+    values = people.with_bmi(person, warnings) if "height" in person or "weight" in person else dict(person)
+    usable = {}
+    for typed, value in values.items():
+        key = catalog.canonical(typed)
+        name = key if key in record["features"] else catalog.ALIASES.get(key)
+        if name in record["features"]:
+            usable[name] = value
+    return complete(record, usable, False, warnings, who=f"{who} / {record['path']}: ")
+
+
+def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
+    """A person's value that no compared model can use is most likely a typo: say so."""
+    known = {f for r in records for f in r["features"]}
+    for who, person in persons:
+        for typed in person:
+            key = catalog.canonical(typed)
+            if key in ("height", "weight") or key in known or catalog.ALIASES.get(key) in known:
+                continue
+            if key in catalog.WHO_FEATURES or key in catalog.ALIASES:
+                continue  # a real feature that these models just don't use
+            catalog.resolve(typed, sorted(known), what=f"feature for {who}")
+
+
+def for_people(records: list[dict], persons: list[tuple[str, dict]]) -> tuple[list[dict[str, float]], list[str]]:
+    """Each model's prediction for each person ({person: years} per record, in order), and the warnings
+    (features filled with training means, values outside the training range); a person's value that no
+    model uses and that is no known feature is a typo, and an error."""
+    check_names(records, persons)
+    warnings: list[str] = []
+    predictions = [{who: predict_one(record, inputs_for(record, person, who, warnings)) for who, person in persons}
+                   for record in records]
+    return predictions, warnings

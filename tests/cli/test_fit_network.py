@@ -11,6 +11,7 @@ from lifeexp_cli.model import store
 from lifeexp_cli.nn import regressor
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import UsageError
+from lifeexp_cli.model import scoring
 from lifeexp_cli.model.spec import make_spec
 
 TIM = "bmi,adult_mortality,hiv"
@@ -245,7 +246,7 @@ def test_cv_command_cross_validates_a_network_with_country_validation_splits(dat
     table = dataset.read_table(str(data_path))
     design = dataset.design(table, ["bmi", "adult_mortality", "hiv_aids"], "life_expectancy")
     spec = make_spec("mlp", training={"epochs": 3}, network_options={"hidden": "4"})
-    expected = cross_validation.cross_validate(design.X, design.y, design.groups, design.features, spec, 3)
+    expected = scoring.cross_validate_spec(design, spec, 3)
     assert doc["rmse"] == pytest.approx(expected["rmse"], rel=1e-12)
 
 

@@ -43,7 +43,7 @@ def test_fast_paths_import_nothing_heavy(name, tmp_path):
     assert code in (0, None), done.stderr
     heavy = sorted(HEAVY & set(modules))
     assert not heavy, (f"`lifeexp {' '.join(FAST_PATHS[name])}` imports {', '.join(heavy)}: import it inside "
-                       "the function that needs it (see README, Performance)")
+                       "the function that needs it (see docs/performance.md)")
 
 
 def test_only_plot_imports_matplotlib():

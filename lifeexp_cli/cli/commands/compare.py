@@ -58,8 +58,8 @@ def compare(
 
         lifeexp compare --model tim --model tom --person ann:height=1.65,weight=60,hiv=0.1,gdp=900
     """
-    from lifeexp_cli.model import store
     from lifeexp_cli.data import people
+    from lifeexp_cli.model import prediction, store
 
     persons = [people.parse_person(p) for p in person or []]
     if people_file:
@@ -78,7 +78,8 @@ def compare(
         records.append(record)
     if cv is not None:
         cross_validate_again(records, data, cv, split.value, seed)
-    result = comparison.compare_models(records, persons)
+    predictions, warnings = prediction.for_people(records, persons)
+    result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings)
     for note in result.warnings if not quiet else []:
         render.warn(note)
     show(result, output.value)
@@ -87,11 +88,12 @@ def compare(
 def cross_validate_again(records: list[dict], data: str | None, k: int, split: str, seed: int) -> None:
     """Read --data once and let every model be cross-validated again on it, over the same folds."""
     from lifeexp_cli.data import dataset
+    from lifeexp_cli.model import scoring
 
     comparison.check_one_target(records)
     table = inputs.read_table(data)
     designs = [dataset.design_for_model(table, record, "cross-validate on") for record in records]
-    comparison.cross_validate_again(records, designs, k, split, seed)
+    scoring.cross_validate_records(records, designs, k, split, seed)
 
 
 def show(result: comparison.Comparison, output: str) -> None:

@@ -10,18 +10,6 @@ from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta
                                      ValSizeOpt, WeightDecayOpt, build_spec)
 
 
-def fold_rows(design, folds: list, scores: list[dict]) -> list[dict]:
-    """Per fold: how many rows (and countries) were held out and trained on, and the scores."""
-    import numpy as np
-
-    rows = []
-    for i, (test, score) in enumerate(zip(folds, scores)):
-        rows.append({"fold": i + 1, "test_rows": int(len(test)),
-                     "test_groups": int(len(np.unique(design.groups[test]))),
-                     "train_rows": int(len(design.y) - len(test)), **score})
-    return rows
-
-
 def cv(
     features: FeaturesOpt,
     data: DataOpt = None,
@@ -63,8 +51,7 @@ def cv(
 
         lifeexp cv --features gdp,income,schooling --scale standard --split random --format json
     """
-    from lifeexp_cli.evaluate import cross_validation, metrics
-    from lifeexp_cli.prep import splits
+    from lifeexp_cli.model import scoring
 
     spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
                       epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta, beta1=beta1,
@@ -72,19 +59,11 @@ def cv(
                       hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
 
     table, design = inputs.load_design(data, features, target)
-    target_name, names = design.target, design.features
-    held_out = splits.kfold(design.groups, folds, split.value, seed)
+    with render.training_bar(spec, quiet) as progress:
+        document = scoring.cross_validate_spec(design, spec, folds, split.value, seed, progress)
     if split is Split.random and len(set(design.groups.tolist())) < len(design.groups):
         render.info("--split random puts other years of a held-out country in training: the scores are "
-                    "optimistic (see README, country-grouped folds)", quiet)
-    groups = design.groups if split is Split.country else None  # a validation split (--val-size) by country
-    with render.training_bar(spec, quiet) as progress:
-        scores = cross_validation.scores_on_folds(design.X, design.y, names, spec, held_out, groups, progress)
-    summary = metrics.summarize(scores)
-    document = {"target": target_name, "features": names, "spec": spec.describe(), "k": folds,
-                "split": split.value, "seed": seed, "folds": fold_rows(design, held_out, scores),
-                **{key: summary[key] for key in ("rmse", "rmse_std", "mae", "mae_std", "r2", "r2_std")},
-                "rows": len(design.y), "dropped_target": design.dropped_target}
+                    "optimistic (see docs/tutorial.md, country-grouped folds)", quiet)
     show(document, output.value, render.spec_text(spec))
 
 

@@ -15,23 +15,6 @@ from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta
 from lifeexp_cli.errors import UsageError
 
 
-def fold_scorer(design, spec, folds, progress, groups=None):
-    """score(features) -> per-fold RMSE, on the same folds every time (groups: for a --val-size split)."""
-    import numpy as np
-
-    from lifeexp_cli.evaluate import cross_validation
-
-    column = {name: i for i, name in enumerate(design.features)}
-
-    def score(features: list[str]):
-        X = design.X[:, [column[f] for f in features]]
-        progress()
-        return np.array([s["rmse"] for s in cross_validation.scores_on_folds(X, design.y, features, spec, folds,
-                                                                         groups)])
-
-    return score
-
-
 def select(
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
@@ -81,11 +64,10 @@ def select(
 
         lifeexp select --candidates bmi,gdp,hiv,schooling,income,adult_mortality --fit best --format json
     """
-    from lifeexp_cli.evaluate import correlation
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.model import store
+    from lifeexp_cli.evaluate import correlation, selection
+    from lifeexp_cli.model import scoring, store
     from lifeexp_cli.model.fitting import fit_model
-    from lifeexp_cli.evaluate import selection
     from lifeexp_cli.prep import splits
 
     spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
@@ -114,7 +96,7 @@ def select(
         tried["steps"] += 1
         render.info(f"step {tried['steps']}: + {step['feature']} -> CV RMSE {step['cv_rmse']:.3f}", quiet)
 
-    score = fold_scorer(design, spec, held_out, count, design.groups if split is Split.country else None)
+    score = scoring.subset_scorer(design, spec, held_out, count, design.groups if split is Split.country else None)
     result = selection.forward_select(score, names, max_features, selection.twins_of(pairs), on_step=progress)
     document = {
         "target": target_name, "features": result["features"],
