@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 import numpy as np  # noqa: E402
 
+import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 from lifeexp_cli.data import dataset
+from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.model import fitting
 from lifeexp_cli.model.spec import make_spec
-from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.prep import splits  # noqa: E402
 
 TARGET_RMSE = 3.8

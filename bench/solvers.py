@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from lifeexp_cli.data import dataset
+from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.model import fitting
 from lifeexp_cli.model.spec import Spec, make_spec
 from lifeexp_cli.optim import loop
-from lifeexp_cli.evaluate import metrics
 from lifeexp_cli.prep import scaling
 
 FEATURES = ["bmi", "adult_mortality", "hiv_aids"]

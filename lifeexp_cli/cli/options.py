@@ -7,6 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from lifeexp_cli.nn import activations
+
 
 class Format(str, Enum):
     table = "table"
@@ -14,11 +16,8 @@ class Format(str, Enum):
     csv = "csv"
 
 
-class Activation(str, Enum):
-    relu = "relu"
-    tanh = "tanh"
-    sigmoid = "sigmoid"
-    identity = "identity"
+# The hidden units' activations, as nn/activations.py names them (it loads without numpy).
+Activation = Enum("Activation", {name: name for name in activations.NAMES}, type=str)
 
 
 class ModelKind(str, Enum):

@@ -1,6 +1,6 @@
 """The Python API for notebooks: the calls the commands make, with plain arguments instead of flags.
 
-    from lifeexp_cli import load_data, fit, predict, cross_validate, save_model, load_model
+    from lifeexp_cli import cross_validate, fit, load_data, load_model, predict, save_model
 
 Errors stay typed (`lifeexp_cli.errors`): a bad argument is a ParameterError or UsageError naming the
 parameter, a bad file a DataError or ModelError. Notes the command line would print (a feature filled

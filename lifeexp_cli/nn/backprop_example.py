@@ -8,8 +8,8 @@ derivatives from the edges, gradients from ``Node.backward()``.
 
 import math
 
-from lifeexp_cli.nn import autograd
 from lifeexp_cli.errors import DivergenceError, ParameterError
+from lifeexp_cli.nn import autograd
 
 MAX_STEPS = 100_000
 LEAVES = ("x", "y", "theta0", "theta1")

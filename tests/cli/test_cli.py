@@ -19,8 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeexp_cli import __version__
-from lifeexp_cli.model import store
 from lifeexp_cli.cli.main import app
+from lifeexp_cli.model import store
 
 runner = CliRunner()
 COMMANDS = ["fit", "eval", "predict", "compare", "features"]

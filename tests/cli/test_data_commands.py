@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lifeexp_cli.data import summary
-from lifeexp_cli.data import dataset
 from lifeexp_cli.cli.main import app
+from lifeexp_cli.data import dataset, summary
 
 
 def run(*args: str):

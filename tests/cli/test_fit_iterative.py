@@ -12,13 +12,12 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from lifeexp_cli.data import dataset
-from lifeexp_cli.model import fitting
-from lifeexp_cli.model.spec import Spec, make_spec
-from lifeexp_cli.optim import loop
-from lifeexp_cli.model import store
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.main import app
+from lifeexp_cli.data import dataset
+from lifeexp_cli.model import fitting, store
+from lifeexp_cli.model.spec import Spec
+from lifeexp_cli.optim import loop
 
 TIM = "bmi,adult_mortality,hiv"
 TIM_FEATURES = ["bmi", "adult_mortality", "hiv_aids"]

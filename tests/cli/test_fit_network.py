@@ -6,13 +6,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from lifeexp_cli.model import fitting
-from lifeexp_cli.model import store
-from lifeexp_cli.nn import regressor
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.model import scoring
+from lifeexp_cli.model import fitting, scoring, store
 from lifeexp_cli.model.spec import make_spec
+from lifeexp_cli.nn import regressor
 
 TIM = "bmi,adult_mortality,hiv"
 
@@ -236,7 +234,6 @@ def test_too_few_countries_for_the_default_validation_split_says_how_to_turn_it_
 
 def test_cv_command_cross_validates_a_network_with_country_validation_splits(data_path):
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.evaluate import cross_validation
 
     result = run("cv", "--model", "mlp", "--features", TIM, "--hidden", "4", "--epochs", "3", "--folds", "3",
                  "--data", str(data_path), "--format", "json", "--quiet")

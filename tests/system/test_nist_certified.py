@@ -7,12 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from conftest import nist_certified, nist_names
 from typer.testing import CliRunner
 
-from conftest import nist_certified, nist_names
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import streamed as streamed_fit
-from lifeexp_cli.model.fitting import Spec
 from lifeexp_cli.model.spec import Spec
 
 

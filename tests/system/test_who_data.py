@@ -15,8 +15,8 @@ from numpy.testing import assert_allclose
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import correlation
 from lifeexp_cli.model import fitting
-from lifeexp_cli.prep import splits
 from lifeexp_cli.model.spec import Spec
+from lifeexp_cli.prep import splits
 
 WHO_COLUMNS = [
     "country", "year", "status", "life_expectancy", "adult_mortality", "infant_deaths", "alcohol",

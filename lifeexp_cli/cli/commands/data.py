@@ -58,9 +58,7 @@ def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOp
 
         lifeexp data describe --features bmi,gdp,hiv --format json
     """
-    from lifeexp_cli.data import catalog
-    from lifeexp_cli.data import summary
-    from lifeexp_cli.data import dataset
+    from lifeexp_cli.data import catalog, dataset, summary
 
     table = read_table(data)
     rows = [{"feature": name, "unit": catalog.describe(name)[1],

@@ -28,9 +28,8 @@ def evaluate(
     import numpy as np
 
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.model import fitting
     from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.model import store
+    from lifeexp_cli.model import fitting, store
 
     record = store.load(model)
     table = dataset.read_table(data)

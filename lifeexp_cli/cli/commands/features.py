@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lifeexp_cli.data import catalog
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt
+from lifeexp_cli.data import catalog
 
 
 def features(data: DataOpt = None, output: FormatOpt = Format.table):

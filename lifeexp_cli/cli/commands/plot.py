@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.errors import ModelError, UsageError
 from lifeexp_cli.cli.options import DataOpt, ModelOpt, QuietOpt
+from lifeexp_cli.errors import ModelError, UsageError
 
 
 class Kind(str, Enum):
@@ -102,9 +102,9 @@ def load_design(record: dict, data: str | None):
 def fit_picture(record: dict, design):
     import numpy as np
 
-    from lifeexp_cli.model import fitting
-    from lifeexp_cli.evaluate import metrics
     from lifeexp_cli.cli import plots
+    from lifeexp_cli.evaluate import metrics
+    from lifeexp_cli.model import fitting
 
     x, y = design.X[:, 0], design.y
     present = ~np.isnan(x)
@@ -130,9 +130,9 @@ def loss_picture(record: dict, design):
 
 
 def residuals_picture(record: dict, design):
-    from lifeexp_cli.model import fitting
-    from lifeexp_cli.evaluate import metrics
     from lifeexp_cli.cli import plots
+    from lifeexp_cli.evaluate import metrics
+    from lifeexp_cli.model import fitting
 
     yhat = fitting.predict(record["kind"], record["params"], design.X)
     rmse = metrics.rmse(design.y, yhat)

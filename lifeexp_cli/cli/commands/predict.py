@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.errors import UsageError
 from lifeexp_cli.cli.options import Format, ModelOpt, QuietOpt
+from lifeexp_cli.errors import UsageError
 
 
 WIDE = 7  # more columns than this (inputs + prediction) are shown one per line
@@ -66,8 +66,7 @@ def predict(
 
         cat rows.csv | lifeexp predict --model tom --input - > predicted.csv
     """
-    from lifeexp_cli.model import store
-    from lifeexp_cli.model import prediction
+    from lifeexp_cli.model import prediction, store
 
     record = store.load(model)
     given = feature_options(ctx.args)
@@ -107,19 +106,11 @@ def write_json(rows) -> None:
 
 
 def predict_batch(record: dict, source: str, output: str, quiet: bool) -> None:
+    from lifeexp_cli.data import reader
     from lifeexp_cli.model import prediction
-    from lifeexp_cli.errors import DataError
 
-    try:
-        stream = sys.stdin.buffer if source == "-" else open(source, "rb")
-    except FileNotFoundError:
-        raise DataError(f"--input file {source} does not exist: check the path") from None
-    except IsADirectoryError:
-        raise DataError(f"--input {source} is a directory: give a CSV file") from None
-    except OSError as exc:
-        raise DataError(f"cannot read --input {source}: {exc.strerror}") from None
     counts: dict = {}
-    with stream:
+    with reader.open_source(source, "input") as stream:
         head, sep, blocks = prediction.predict_blocks(record, stream, counts)
         column = f"predicted_{record['target']}"
         if output == "csv":

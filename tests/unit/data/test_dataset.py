@@ -7,10 +7,9 @@ import hashlib
 
 import numpy as np
 import pytest
-
 from conftest import WHO_LIKE_COUNTRIES, WHO_LIKE_TRUTH, WHO_LIKE_YEARS, who_like_rows
-from lifeexp_cli.data import catalog
-from lifeexp_cli.data import dataset
+
+from lifeexp_cli.data import catalog, dataset
 from lifeexp_cli.errors import DataError, UsageError
 
 WHO_LIKE_ROWS = WHO_LIKE_COUNTRIES * WHO_LIKE_YEARS

@@ -7,9 +7,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import WHO_LIKE_TRUTH
 from numpy.testing import assert_allclose
 
-from conftest import WHO_LIKE_TRUTH
 from lifeexp_cli.data import catalog, dataset
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.model import fitting

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import WHO_LIKE_TRUTH
+
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import fitting
 from lifeexp_cli.model.fitting import fit_model

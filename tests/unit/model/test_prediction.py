@@ -9,10 +9,8 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.data import reader
-from lifeexp_cli.model import fitting
-from lifeexp_cli.model import store
-from lifeexp_cli.model import prediction
 from lifeexp_cli.errors import DataError
+from lifeexp_cli.model import fitting, prediction, store
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import joblib
 import numpy as np
 import pytest
 
-from lifeexp_cli.model import store
 from lifeexp_cli.errors import ModelError
+from lifeexp_cli.model import store
 
 RECORD = {"format": store.FORMAT, "format_version": store.FORMAT_VERSION, "kind": "linear",
           "target": "life_expectancy", "features": ["bmi"], "intercept": True,

@@ -7,9 +7,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 from lifeexp_cli.data import dataset
+from lifeexp_cli.errors import DataError, UsageError
 from lifeexp_cli.model import fitting
 from lifeexp_cli.model import streamed as streamed_fit
-from lifeexp_cli.errors import DataError, UsageError
 from lifeexp_cli.model.spec import Spec
 
 FEATURES = ["bmi", "gdp", "schooling", "status"]

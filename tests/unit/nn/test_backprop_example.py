@@ -2,13 +2,12 @@
 
 import json
 import math
-import pytest
-from lifeexp_cli.nn.backprop_example import explain, loss_at
-from lifeexp_cli.errors import UsageError
-from lifeexp_cli.cli.main import flag_of
-from lifeexp_cli.errors import ParameterError
-from lifeexp_cli.nn.backprop_example import explain
 
+import pytest
+
+from lifeexp_cli.cli.main import flag_of
+from lifeexp_cli.errors import ParameterError, UsageError
+from lifeexp_cli.nn.backprop_example import explain, loss_at
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 

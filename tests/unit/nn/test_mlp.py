@@ -5,8 +5,8 @@ import zlib
 import numpy as np
 import pytest
 
-from lifeexp_cli.nn import activations, mlp
 from lifeexp_cli.errors import UsageError
+from lifeexp_cli.nn import activations, mlp
 
 STEP = 1e-3
 # Well above the largest pre-activation change a 2*STEP nudge can cause, so no ReLU switches on or off.

@@ -4,8 +4,7 @@ import numpy as np
 
 from lifeexp_cli.model import fitting
 from lifeexp_cli.model.spec import Spec, completed, make_spec
-from lifeexp_cli.nn import mlp
-from lifeexp_cli.nn import regressor
+from lifeexp_cli.nn import mlp, regressor
 
 
 def test_damaged_network_is_detected():

@@ -10,8 +10,8 @@ from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import UsageError
 from lifeexp_cli.model import fitting
 from lifeexp_cli.model.fitting import fit_model
-from lifeexp_cli.optim import loop
 from lifeexp_cli.model.spec import Spec, make_spec
+from lifeexp_cli.optim import loop
 
 TIM_FEATURES = ["bmi", "adult_mortality", "hiv_aids"]
 

@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+
+from lifeexp_cli.cli.main import flag_of
 from lifeexp_cli.errors import ParameterError, TrainingError, UsageError
 from lifeexp_cli.linear.loss import linear_loss, linear_loss_and_grad, linear_predict
-from lifeexp_cli.optim.loop import train
-from lifeexp_cli.cli.main import flag_of
-from lifeexp_cli.errors import ParameterError, UsageError
-from lifeexp_cli.linear.loss import linear_loss, linear_loss_and_grad
 from lifeexp_cli.optim import loop
+from lifeexp_cli.optim.loop import train
 
 
 def standardized_problem(n=200, seed=42):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from lifeexp_cli.optim import optimizers
 from lifeexp_cli.errors import UsageError
+from lifeexp_cli.optim import optimizers
 
 
 def run_steps(name, theta0, grad_fn, hp, steps):

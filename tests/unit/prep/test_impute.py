@@ -8,8 +8,8 @@ from numpy.testing import assert_allclose
 
 from lifeexp_cli.errors import DataError, UsageError
 from lifeexp_cli.model import fitting
-from lifeexp_cli.prep import impute
 from lifeexp_cli.model.spec import Spec
+from lifeexp_cli.prep import impute
 
 X = np.array([[1.0, 10.0, 5.0], [2.0, 30.0, 5.0], [3.0, 20.0, 5.0], [6.0, 40.0, 5.0]])
 

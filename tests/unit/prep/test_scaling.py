@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from lifeexp_cli.model import fitting
-from lifeexp_cli.prep import scaling
 from lifeexp_cli.errors import UsageError
+from lifeexp_cli.model import fitting
 from lifeexp_cli.model.spec import Spec
+from lifeexp_cli.prep import scaling
 
 X = np.array([[1.0, 10.0, 5.0], [2.0, 30.0, 5.0], [3.0, 20.0, 5.0], [6.0, 40.0, 5.0]])
 
