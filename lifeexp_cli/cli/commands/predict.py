@@ -1,6 +1,7 @@
 """`lifeexp predict`: predictions for one person from options, or for CSV rows in a pipeline."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` in a command module: Typer would evaluate every option's
+# annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
 import json
 import sys
