@@ -71,7 +71,7 @@ def preprocess(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec
         X, y, counts = X_raw[keep], y[keep], np.zeros(len(features), dtype=int)
         if len(y) == 0:
             raise DesignError("every row has a missing feature value: use {impute} mean or median",
-                                          "impute", spec.impute)
+                              "impute", spec.impute)
     else:
         X, counts = impute.apply_imputer(X_raw, fill)
     center, scale = scaling.fit_scaler(X, spec.scale, center=spec.intercept)
@@ -203,7 +203,7 @@ def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, gr
             X_val_raw, y_val = X_val_raw[keep], y_val[keep]
         if len(y_val) == 0:
             raise DesignError("every validation row has a missing feature value: use {impute} mean "
-                                          "or median", "impute", spec.impute)
+                              "or median", "impute", spec.impute)
         val = (scaled_inputs(prepared.stats, X_val_raw), y_val)
     fitter = FITTERS[(spec.kind, spec.solver)]
     solved = fitter(prepared.Xs, prepared.y, features, spec, val=val, on_epoch=on_epoch)

@@ -176,7 +176,7 @@ def solution(seen: State, spec: Spec, features: list[str], medians: np.ndarray |
     used = state.used_rows(seen)
     if used == 0:
         raise DesignError("every row has a missing feature value: use {impute} mean or median",
-                                      "impute", spec.impute)
+                          "impute", spec.impute)
     columns = len(features) + spec.intercept
     if columns > used:
         raise DataError(f"{columns} coefficients but only {used} rows: use fewer features or more rows")

@@ -120,7 +120,7 @@ def fill_values(state: State, features: list[str], medians: np.ndarray | None = 
     empty = [f for f, n in zip(features, state.present.n) if n == 0]
     if empty:
         raise DesignError("feature {value} has no values in the training rows: drop it from "
-                                      "{features}", "features", empty[0])
+                          "{features}", "features", empty[0])
     return medians if state.impute == "median" else state.present.mean.copy()
 
 
