@@ -252,8 +252,11 @@ def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path, who_env):
     subprocess.run([*_lifeexp(), "fit", "-F", "bmi", "--out", str(out), "-q"], check=True)
     before = out.read_bytes()
     # A slow fit (cross-validation on every feature) that we interrupt while it runs.
+    # SIGINT back to its default in the child: a shell that starts the tests as a background job ignores
+    # SIGINT, the child would inherit that, and Python installs its Ctrl-C handler only when it is not ignored.
     proc = subprocess.Popen([*_lifeexp(), "fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3.0)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
