@@ -119,16 +119,13 @@ def build_spec(*, model: ModelKind | str = "linear", solver: str | None = None, 
                val_size: float | None = None, restore_best: bool | None = None, hidden: str | None = None,
                activation: Activation | str | None = None, weight_decay: float | None = None, seed: int = 0):
     """The `Spec` that the model options describe, with the model's and solver's defaults filled
-    in (`spec.make_spec`); options left at None mean "not given". The seed is the command's --seed:
+    in (`spec.from_options`); options left at None mean "not given". The seed is the command's --seed:
     it also draws θ and shuffles mini-batches."""
-    from lifeexp_cli.model.spec import make_spec
+    from lifeexp_cli.model import spec
 
-    training = {"lr": lr, "epochs": epochs, "batch_size": batch_size, "tol": tol, "patience": patience,
-                "beta": beta, "beta1": beta1, "beta2": beta2, "eps": eps, "init": init, "val_size": val_size,
-                "restore_best": restore_best}
-    network = {"hidden": hidden, "activation": getattr(activation, "value", activation),
+    options = {"lr": lr, "epochs": epochs, "batch_size": batch_size, "tol": tol, "patience": patience, "beta": beta,
+               "beta1": beta1, "beta2": beta2, "eps": eps, "init": init, "val_size": val_size,
+               "restore_best": restore_best, "hidden": hidden, "activation": getattr(activation, "value", activation),
                "weight_decay": weight_decay}
-    return make_spec(getattr(model, "value", model), solver, scale=scale, impute=impute,
-                             intercept=not no_intercept,
-                             training={k: v for k, v in training.items() if v is not None}, seed=seed,
-                             network_options=network)
+    return spec.from_options(getattr(model, "value", model), solver, scale=scale, impute=impute,
+                             intercept=not no_intercept, seed=seed, options=options)

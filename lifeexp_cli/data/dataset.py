@@ -106,8 +106,9 @@ def mostly_numeric(column: pd.Series) -> bool:
     return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() > 0.5
 
 
-def candidate_features(frame: pd.DataFrame, target: str) -> list[str]:
-    """Every column usable as a feature: the numeric ones plus status, never the target or the group key."""
+def candidate_features(frame: pd.DataFrame, target: str | None) -> list[str]:
+    """Every column usable as a feature: the numeric ones plus status, never the target or the group key
+    (with target None: every numeric column)."""
     return [c for c in frame.columns
             if c != target and c not in catalog.NON_FEATURES and is_numeric_column(frame, c)]
 
@@ -198,8 +199,36 @@ def frame_arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, n
     keep = ~np.isnan(y)
     X = np.empty((int(keep.sum()), len(features)), order="F")
     for j, name in enumerate(features):
-        column = numeric_column(frame, name)
-        if np.isinf(column).any():
-            raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
-        X[:, j] = column[keep]
+        X[:, j] = numeric_column(frame, name)[keep]
     return X, y[keep], len(y) - len(X)
+
+
+def chosen_columns(frame: pd.DataFrame, features: str | None) -> list[str]:
+    """The numeric columns named by `features` (all of them when None or 'all'), for looking at columns
+    rather than fitting (data describe, corr): the target may be among them."""
+    usable = candidate_features(frame, None)
+    if not usable:
+        raise DataError("the data has no numeric column: nothing to describe")
+    if features is None or features.strip().lower() == "all":
+        return usable
+    names = catalog.resolve_many(features, list(frame.columns), what="column")
+    for name in names:
+        if name not in usable:
+            raise DataError(f"column {name} is not numeric: pick numeric columns (see `lifeexp data info`)")
+    return names
+
+
+def ranking_target(frame: pd.DataFrame, target: str | None) -> str | None:
+    """The column to rank the others against: `target`, else life_expectancy when the file has it, else none."""
+    if target is None:
+        known = catalog.DEFAULT_TARGET in frame.columns and is_numeric_column(frame, catalog.DEFAULT_TARGET)
+        return catalog.DEFAULT_TARGET if known else None
+    name = resolve_target(frame, target)
+    if not is_numeric_column(frame, name):
+        raise DataError(f"target column {name} is not numeric: pick a numeric --target")
+    return name
+
+
+def numeric_matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns as one float array (n, p), NaN where a value is missing (`numeric_column`'s rules)."""
+    return np.column_stack([numeric_column(frame, c) for c in columns])

@@ -119,14 +119,9 @@ def _columns(design, features):
 
 
 def _spec(model: str, solver, scale, impute: str, intercept: bool, seed: int, options: dict):
-    """The fitting Spec of the keyword arguments: network options apart from training options."""
-    from lifeexp_cli.model.spec import make_spec
-    from lifeexp_cli.nn import regressor
+    from lifeexp_cli.model.spec import from_options
 
-    net = {k: v for k, v in options.items() if k in regressor.OPTION_KEYS}
-    training = {k: v for k, v in options.items() if k not in regressor.OPTION_KEYS and v is not None}
-    return make_spec(model, solver, scale=scale, impute=impute, intercept=intercept, training=training,
-                             seed=seed, network_options=net)
+    return from_options(model, solver, scale=scale, impute=impute, intercept=intercept, seed=seed, options=options)
 
 
 def _matrix(record: dict, rows, notes: list[str]) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError, DesignError, ParameterError, UsageError
+from lifeexp_cli.errors import DataError, DesignError, ParameterError
 from lifeexp_cli.evaluate import cross_validation, metrics
 from lifeexp_cli.linear import closed_form, loss
 from lifeexp_cli.model import record
@@ -178,12 +178,9 @@ def validation_mask(n: int, groups: np.ndarray | None, spec: Spec) -> np.ndarray
     units = groups if groups is not None else np.arange(n).astype(str)
     try:
         return splits.holdout(units, val_size, "country" if groups is not None else "random",
-                              spec.options.get("seed", 0))
-    except ParameterError as exc:  # the split names its own parameter, test_size
-        raise ParameterError(exc.template.replace("{test_size}", "{val_size}")
-                             + ", or {val_size} 0 for no validation split", "val_size", exc.value) from None
-    except UsageError as exc:
-        raise UsageError(str(exc).replace("--test-size", "--val-size") + ", or --val-size 0 for no validation split") \
+                              spec.options.get("seed", 0), parameter="val_size")
+    except ParameterError as exc:
+        raise ParameterError(exc.template + ", or {val_size} 0 for no validation split", "val_size", exc.value) \
             from None
 
 

@@ -74,6 +74,17 @@ def make_spec(kind: str = "linear", solver: str | None = None, *, scale: str | N
     return Spec(kind, solver, scale or "none", impute, intercept, {})
 
 
+def from_options(kind: str = "linear", solver: str | None = None, *, scale: str | None = None,
+                 impute: str = "mean", intercept: bool = True, seed: int = 0, options: dict | None = None) -> Spec:
+    """`make_spec` from one dict of options, as the command line and the Python API take them: None means
+    not given; the network's options (hidden, activation, weight_decay) go apart from the training ones."""
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    network = {k: v for k, v in given.items() if k in regressor.OPTION_KEYS}
+    training = {k: v for k, v in given.items() if k not in regressor.OPTION_KEYS}
+    return make_spec(kind, solver, scale=scale, impute=impute, intercept=intercept, training=training, seed=seed,
+                     network_options=network)
+
+
 def completed(spec: Spec) -> Spec:
     """The spec with every training option filled in (a Spec built by hand may give only some)."""
     if not loop.is_iterative(spec.solver):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.errors import ParameterError
 
 METHODS = ("country", "random")
 
@@ -20,17 +20,17 @@ def _units(groups: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
         return units, index
     if method == "random":
         return np.arange(len(groups)), np.arange(len(groups))
-    raise UsageError(f"--split must be one of {', '.join(METHODS)}, got {method!r}")
+    raise ParameterError(f"{{split}} must be one of {', '.join(METHODS)}, got {{value!r}}", "split", method)
 
 
 def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> list[np.ndarray]:
     """Test-row indices of each of k folds; every row is in exactly one test fold."""
     units, index = _units(groups, method)
     if k < 2:
-        raise UsageError(f"--cv/--folds must be at least 2, got {k}")
+        raise ParameterError("{k} must be at least 2, got {value}", "k", k)
     if k > len(units):
         what = "countries" if method == "country" else "rows"
-        raise UsageError(f"{k} folds need at least {k} {what}, the data has {len(units)}: use fewer folds")
+        raise ParameterError(f"{k} folds need at least {k} {what}, the data has {len(units)}: use fewer folds", "k", k)
     order = np.random.default_rng(seed).permutation(len(units))
     fold_of_unit = np.empty(len(units), dtype=int)
     for fold, chunk in enumerate(np.array_split(order, k)):
@@ -39,15 +39,18 @@ def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) ->
     return [np.flatnonzero(fold_of_row == f) for f in range(k)]
 
 
-def holdout(groups: np.ndarray, test_size: float, method: str = "country", seed: int = 0) -> np.ndarray:
-    """Boolean mask of held-out rows: about `test_size` of the groups (or rows)."""
+def holdout(groups: np.ndarray, test_size: float, method: str = "country", seed: int = 0,
+            parameter: str = "test_size") -> np.ndarray:
+    """Boolean mask of held-out rows: about `test_size` of the groups (or rows). `parameter` is the name the
+    caller knows the size by, for messages (a validation split's is val_size)."""
     if not 0 < test_size < 1:
-        raise UsageError(f"--test-size must be between 0 and 1 (exclusive), got {test_size}")
+        raise ParameterError(f"{{{parameter}}} must be between 0 and 1 (exclusive), got {{value}}", parameter,
+                             test_size)
     units, index = _units(groups, method)
     n_test = int(round(test_size * len(units)))
     if n_test < 1 or n_test >= len(units):
-        raise UsageError(f"--test-size {test_size} leaves no rows on one side of the split: "
-                         "choose a size between them or use more data")
+        raise ParameterError(f"{{{parameter}}} {{value}} leaves no rows on one side of the split: "
+                             "choose a size between them or use more data", parameter, test_size)
     chosen = np.random.default_rng(seed).permutation(len(units))[:n_test]
     held = np.zeros(len(units), dtype=bool)
     held[chosen] = True

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.inputs import chosen_columns, numeric_matrix, read_table, target_for
+from lifeexp_cli.cli.inputs import read_table
 from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt, QuietOpt
 from lifeexp_cli.errors import UsageError
 
@@ -89,18 +89,19 @@ def corr(
 
         lifeexp corr --data my.csv --target price --format json
     """
+    from lifeexp_cli.data import dataset
     from lifeexp_cli.evaluate import correlation
 
     if top is not None and top < 1:
         raise UsageError(f"--top must be at least 1, got {top}")
     table = read_table(data)
-    columns = chosen_columns(table.frame, features)
-    target_name = target_for(table.frame, target)
+    columns = dataset.chosen_columns(table.frame, features)
+    target_name = dataset.ranking_target(table.frame, target)
     if target_name is not None and target_name not in columns:
         columns = [target_name, *columns]
     if len(columns) < 2:
         raise UsageError("correlation needs at least two numeric columns: name more with --features")
-    X = numeric_matrix(table.frame, columns)
+    X = dataset.numeric_matrix(table.frame, columns)
     r, n = correlation.matrix(X, method.value)
     undefined = correlation.constant_columns(X, columns)
     # Near-duplicate features break the fit; a feature that tracks the target closely is the good news.

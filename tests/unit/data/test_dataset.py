@@ -169,3 +169,19 @@ def test_missing_file_and_no_data(tmp_path, monkeypatch):
     monkeypatch.delenv("LIFEEXP_DATA", raising=False)
     with pytest.raises(UsageError, match="--data.*LIFEEXP_DATA"):
         dataset.read_table(None)
+
+
+def test_columns_to_look_at_the_target_to_rank_against_and_their_matrix():
+    import pandas as pd
+
+    frame = pd.DataFrame({"country": ["a", "b", "c"], "life_expectancy": [60.0, 70.0, None],
+                          "bmi": [20.0, None, 25.0], "status": ["Developed", "Developing", "Developed"],
+                          "note": ["x", "y", "z"]})
+    assert dataset.chosen_columns(frame, None) == ["life_expectancy", "bmi", "status"]
+    assert dataset.chosen_columns(frame, "bmi") == ["bmi"]
+    with pytest.raises(DataError, match="note is not numeric"):
+        dataset.chosen_columns(frame, "note")
+    assert dataset.ranking_target(frame, None) == "life_expectancy"
+    assert dataset.ranking_target(frame.drop(columns="life_expectancy"), None) is None
+    X = dataset.numeric_matrix(frame, ["bmi", "status"])
+    np.testing.assert_array_equal(X, [[20.0, 1.0], [np.nan, 0.0], [25.0, 1.0]])

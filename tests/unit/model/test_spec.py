@@ -37,3 +37,12 @@ def test_make_spec_fills_defaults_per_solver():
     iterative = make_spec("linear", "gd")
     assert iterative.scale == "standard" and iterative.options["epochs"] == 1000
     assert make_spec("mlp").solver == "adam"
+
+
+def test_from_options_sorts_network_from_training_options_and_ignores_what_was_not_given():
+    from lifeexp_cli.model.spec import from_options
+
+    net = from_options("mlp", options={"lr": 0.01, "hidden": "4", "epochs": None, "activation": "tanh"})
+    assert net.options["lr"] == 0.01 and net.options["hidden"] == [4] and net.options["activation"] == "tanh"
+    assert net.options["epochs"] == make_spec("mlp").options["epochs"]
+    assert from_options("linear", options={"lr": None, "hidden": None}) == make_spec("linear")
