@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-demo: install  ## Tim's and Tom's models predict for Tim and Tom, with their accuracy
+demo: install  ## Tim's and Tom's models predict for Tim and Tom, with their accuracy (installs DATA if it exists)
+	@if [ -f "$(DATA)" ]; then $(BIN)/lifeexp data install "$(DATA)" --quiet >/dev/null && \
+		echo "Installed the dataset $(DATA) (lifeexp data where)"; fi
 	$(BIN)/lifeexp compare
+	@echo "To run lifeexp from this shell: export PATH=\"$(CURDIR)/$(VENV)/bin:\$$PATH\""
 
 test: install  ## the whole test suite; without the WHO dataset its tests are skipped, loudly (CI=true: they fail)
 	$(BIN)/python -m pytest -q

@@ -52,6 +52,14 @@ def nist_names(*wanted: str) -> list[str]:
     return names or ["nist-missing"]
 
 
+@pytest.fixture(autouse=True)
+def no_user_folders(tmp_path_factory, monkeypatch):
+    """Every test sees an empty user data folder (no installed dataset) and no $LIFEEXP_MODELS: the
+    developer's own installed copy and models never change a result, and no test writes to the real home."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+    monkeypatch.delenv("LIFEEXP_MODELS", raising=False)
+
+
 @pytest.fixture(scope="session")
 def data_path() -> Path:
     path = who_data_path()

@@ -17,7 +17,7 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from lifeexp_cli import __version__
-from lifeexp_cli.cli.commands import data
+from lifeexp_cli.cli.commands import data, data_location
 from lifeexp_cli.cli.commands.backprop import backprop
 from lifeexp_cli.cli.commands.compare import compare
 from lifeexp_cli.cli.commands.corr import corr
@@ -70,7 +70,8 @@ app = typer.Typer(
     name="lifeexp",
     cls=LifeexpGroup,
     help="Predict life expectancy with linear regression and small neural networks, and show why a model "
-         "is better. Data: --data FILE or $LIFEEXP_DATA (the WHO Life Expectancy CSV).",
+         "is better. Data: --data FILE, else $LIFEEXP_DATA, else the copy installed by `lifeexp data install "
+         "FILE` (the WHO Life Expectancy CSV).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -141,11 +142,14 @@ app.command("cv", short_help="Cross-validate a model specification.")(guarded(cv
 app.command("corr", short_help="Correlations with the target, and the matrix.")(guarded(corr))
 app.command("select", short_help="Greedy forward feature selection by CV.")(guarded(select))
 
-data_app = typer.Typer(name="data", help="Look at a CSV before fitting: columns, missing values, statistics.",
+data_app = typer.Typer(name="data", help="Look at a CSV before fitting (columns, missing values, statistics); "
+                                         "install the WHO dataset once; see which data every command reads.",
                        no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 data_app.command("info", short_help="Columns, types, missing values.")(guarded(data.info))
 data_app.command("describe", short_help="Summary statistics per column.")(guarded(data.describe))
-app.add_typer(data_app, name="data", short_help="Look at a CSV: info and describe.")
+data_app.command("install", short_help="Install the WHO dataset for every command.")(guarded(data_location.install))
+data_app.command("where", short_help="Which data commands read, and why.")(guarded(data_location.where))
+app.add_typer(data_app, name="data", short_help="Look at a CSV; install the dataset; where data comes from.")
 app.command("plot", short_help="Draw a model as PNG files.")(guarded(plot))
 app.command("backprop", short_help="Backpropagation worked by hand.")(guarded(backprop))
 

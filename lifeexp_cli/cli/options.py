@@ -31,7 +31,8 @@ class Split(str, Enum):
 
 
 DataOpt = Annotated[Optional[str], typer.Option(
-    "--data", "-d", help="CSV file to read, or - for stdin. Default: $LIFEEXP_DATA.", show_default=False)]
+    "--data", "-d", help="CSV file to read, or - for stdin. Default: $LIFEEXP_DATA, else the installed copy "
+                     "(`lifeexp data where`).", show_default=False)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Output: a Rich table, one JSON document, or CSV.", case_sensitive=False)]
 QuietOpt = Annotated[bool, typer.Option(

@@ -97,6 +97,19 @@ def rows_output(rows: list[dict], output: str, title: str | None = None) -> None
         table(title, columns, [[row[c] for c in columns] for row in rows])
 
 
+def rows_with_unit_notes(rows: list[dict], output: str, title: str | None = None) -> None:
+    """Rows with a `unit_note` (None, or how the data contradicts the unit): JSON and CSV keep it as a
+    field; a table marks the unit with "!" and prints the notes under it."""
+    if output != "table":
+        rows_output(rows, output, title)
+        return
+    notes = {row[next(iter(row))]: row["unit_note"] for row in rows if row.get("unit_note")}
+    rows_output([{**{k: v for k, v in row.items() if k != "unit_note"},
+                  "unit": row["unit"] + (" !" if row.get("unit_note") else "")} for row in rows], "table", title)
+    for name, note in notes.items():
+        _console("out").print(f"! {name}: {note}", highlight=False, markup=False)
+
+
 def sparkline(values: list[float]) -> str:
     """A one-line picture of a curve (log-scaled, since losses fall by orders of magnitude)."""
     finite = [v for v in values if v is not None and math.isfinite(v) and v > 0]

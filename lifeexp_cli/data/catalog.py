@@ -104,3 +104,8 @@ def resolve_many(spec: str | list[str], available: list[str], what: str = "featu
             raise UsageError(f"{what} {name!r} is named twice (as {typed!r}): list each {what} once")
         seen.add(name)
     return resolved
+
+
+# The published WHO file, as `lifeexp data install` checks it: these columns (canonical names) and rows.
+WHO_COLUMNS = (GROUP_COLUMN, *WHO_FEATURES)
+WHO_ROWS = 2938

@@ -7,16 +7,14 @@ made canonical (`catalog.canonical`). `status` becomes 0/1; `country` is kept on
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from lifeexp_cli.data import catalog, reader
+from lifeexp_cli.data import catalog, location, reader
 from lifeexp_cli.errors import DataError, ModelError, ParameterError, UsageError
 
-PUBLIC_SOURCE = "Kaggle 'Life Expectancy (WHO)', kaggle.com/kumarajarshi/life-expectancy-who"
 LARGEST_VALUE = 1e100  # beyond this, squares overflow float64 in any least-squares method
 
 
@@ -44,12 +42,8 @@ class Design:
 
 
 def locate(data: str | None) -> str:
-    """`--data` wins, then $LIFEEXP_DATA; `-` means stdin."""
-    source = data or os.environ.get(reader.DATA_ENV)
-    if not source:
-        raise UsageError(f"no data given: pass --data PATH (or - for stdin) or set {reader.DATA_ENV} "
-                         f"(the dataset is {PUBLIC_SOURCE})")
-    return source
+    """`--data` wins, then $LIFEEXP_DATA, then the installed copy (`data/location.py`); `-` means stdin."""
+    return location.locate(data)
 
 
 def read_table(data: str | None) -> Table:
@@ -232,3 +226,17 @@ def ranking_target(frame: pd.DataFrame, target: str | None) -> str | None:
 def numeric_matrix(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """The columns as one float array (n, p), NaN where a value is missing (`numeric_column`'s rules)."""
     return np.column_stack([numeric_column(frame, c) for c in columns])
+
+
+def unit_notes(frame: pd.DataFrame, names) -> dict[str, str]:
+    """Column -> how its values contradict its documented unit (`units.contradiction`), for those that do."""
+    from lifeexp_cli.data import summary, units
+
+    notes = {}
+    for name in names:
+        unit = catalog.describe(name)[1]
+        if unit:
+            note = units.contradiction(name, unit, summary.describe(numeric_column(frame, name)))
+            if note:
+                notes[name] = note
+    return notes

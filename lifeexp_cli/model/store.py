@@ -28,7 +28,8 @@ FORMAT = "lifeexp-model"
 FORMAT_VERSION = 1
 MAX_MODEL_BYTES = 64 * 1024 * 1024
 REQUIRED = ("format", "format_version", "kind", "target", "features", "intercept", "params", "metrics")
-MODELS_DIR = "models"
+MODELS_DIR = "models"  # your own models: ./models/, or $LIFEEXP_MODELS when set
+MODELS_ENV = "LIFEEXP_MODELS"
 PICKLE_PROTOCOL = 4  # what joblib.dump writes for a plain dict (its default, pickle.DEFAULT_PROTOCOL, on 3.11)
 
 
@@ -88,12 +89,17 @@ def shipped_dir() -> Path | None:
     return Path(list(spec.submodule_search_locations)[0])
 
 
+def models_dir() -> Path:
+    """Where your own models are saved and looked up: $LIFEEXP_MODELS, else ./models/."""
+    return Path(os.environ.get(MODELS_ENV) or MODELS_DIR)
+
+
 def resolve(model: str) -> Path:
-    """A path as given, else `./models/NAME.joblib`, else the shipped model of that name."""
+    """A path as given, else `NAME.joblib` in models_dir(), else the shipped model of that name."""
     given = Path(model)
     if given.suffix == ".joblib" or given.parent != Path(".") or given.exists():
         return given
-    local = Path(MODELS_DIR) / f"{model}.joblib"
+    local = models_dir() / f"{model}.joblib"
     if local.exists():
         return local
     shipped = shipped_dir()
@@ -103,9 +109,16 @@ def resolve(model: str) -> Path:
 
 
 def output_path(name: str | None, out: str | None) -> Path:
+    """--out as given; else NAME.joblib in models_dir(), which never rewrites a shipped model (in the
+    repository's root ./models/ is where they live): `make models` names them with --out."""
     if out:
         return Path(out)
-    return Path(MODELS_DIR) / f"{name or 'model'}.joblib"
+    path = models_dir() / f"{name or 'model'}.joblib"
+    shipped = shipped_dir()
+    if shipped is not None and path.exists() and path.resolve() == (shipped / path.name).resolve():
+        raise ModelError(f"{path} is a shipped model: save yours under another name (--name my-{path.stem}), "
+                         f"or in another folder with ${MODELS_ENV} or --out")
+    return path
 
 
 def save(record: dict, path: Path) -> Path:

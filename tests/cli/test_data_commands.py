@@ -64,7 +64,27 @@ def test_data_commands_work_on_any_csv(tmp_path):
     assert info["countries"] is None and info["years"] is None
     described = run("data", "describe", "--data", str(csv), "--format", "csv")
     assert described.exit_code == 0
-    assert described.stdout.splitlines()[0] == "feature,unit,count,mean,std,min,25%,50%,75%,max"
+    assert described.stdout.splitlines()[0] == "feature,unit,count,mean,std,min,25%,50%,75%,max,unit_note"
     assert described.stdout.splitlines()[2].startswith("weight,,1,55.0,,55.0")
     bad = run("data", "describe", "--data", str(csv), "--features", "name")
     assert bad.exit_code == 1 and "not numeric" in bad.stderr
+
+
+def test_features_and_describe_say_which_units_the_data_contradicts(who_env):
+    from lifeexp_cli.data import units
+
+    listed = {row["name"]: row["unit_note"] for row in json.loads(run("features", "--format", "json").stdout)}
+    assert {k: v for k, v in listed.items() if v} == units.WHO_NOTES
+    described = json.loads(run("data", "describe", "-F", "bmi,measles,hiv", "--format", "json").stdout)
+    assert [row["unit_note"] is not None for row in described] == [True, True, False]
+    table = run("data", "describe", "-F", "bmi,hiv").stdout
+    assert "! bmi: documented as a population's average in kg/m², yet the median is 43.5" in table
+    assert "hiv_aids:" not in table
+
+
+def test_a_unit_note_is_computed_from_any_file(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("life_expectancy,polio,x\n70,150,1\n71,90,2\n")
+    rows = json.loads(run("features", "--data", str(path), "--format", "json").stdout)
+    notes = {row["name"]: row["unit_note"] for row in rows}
+    assert notes["polio"] == "documented as %, yet values reach 150: not a % value" and notes["x"] is None

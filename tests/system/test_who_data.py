@@ -146,3 +146,13 @@ def test_every_country_is_in_exactly_one_test_fold(data_path):
     assert all(np.array_equal(a, b) for a, b in zip(folds, again))
     other = splits.kfold(design.groups, 5, "country", seed=1)
     assert not all(np.array_equal(a, b) for a, b in zip(folds, other))
+
+
+def test_units_the_who_file_contradicts_are_the_catalogued_ones(table):
+    """`lifeexp features` states these notes without reading the file: the file must give exactly them."""
+    from lifeexp_cli.data import units
+
+    numeric = dataset.candidate_features(table.frame, None)
+    assert dataset.unit_notes(table.frame, numeric) == units.WHO_NOTES
+    assert "43.5" in units.WHO_NOTES["bmi"] and "19480" in units.WHO_NOTES["percentage_expenditure"]
+    assert "212183" in units.WHO_NOTES["measles"]

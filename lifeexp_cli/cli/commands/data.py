@@ -52,6 +52,8 @@ def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOp
     """Count, mean, std, min, quartiles and max of each numeric column, with its unit.
 
     Status counts as Developed = 1, Developing = 0. Missing values are left out of each statistic.
+    A unit marked "!" is one the values contradict (a % above 100, a rate per 1000 above 1000, a median
+    BMI no population has): the note under the table says how; JSON and CSV carry it as unit_note.
 
     Example:
 
@@ -61,8 +63,11 @@ def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOp
     """
     from lifeexp_cli.data import catalog, dataset, summary
 
+    from lifeexp_cli.data import units
+
     table = read_table(data)
-    rows = [{"feature": name, "unit": catalog.describe(name)[1],
-             **summary.describe(dataset.numeric_column(table.frame, name))}
-            for name in dataset.chosen_columns(table.frame, features)]
-    render.rows_output(rows, output.value, title="Descriptive statistics (missing values left out)")
+    rows = []
+    for name in dataset.chosen_columns(table.frame, features):
+        unit, stats = catalog.describe(name)[1], summary.describe(dataset.numeric_column(table.frame, name))
+        rows.append({"feature": name, "unit": unit, **stats, "unit_note": units.contradiction(name, unit, stats)})
+    render.rows_with_unit_notes(rows, output.value, title="Descriptive statistics (missing values left out)")

@@ -12,6 +12,9 @@ def features(data: DataOpt = None, output: FormatOpt = Format.table):
     """List every feature with its aliases, meaning and unit (from the WHO dataset's documentation).
     With --data, list the columns of that file instead, marking which can be features.
 
+    A unit marked "!" is one the data contradicts (the WHO file's bmi has median 43.5, not a population's
+    average in kg/m²): the note under the table says how; JSON and CSV carry it as unit_note.
+
     Example:
 
         lifeexp features
@@ -24,14 +27,19 @@ def features(data: DataOpt = None, output: FormatOpt = Format.table):
         table = dataset.read_table(data)
         usable = set(dataset.candidate_features(table.frame, catalog.DEFAULT_TARGET))
         names = list(table.frame.columns)
+        notes = dataset.unit_notes(table.frame, usable)
     else:
+        from lifeexp_cli.data import units
+
         usable = set(catalog.WHO_FEATURES) - {catalog.DEFAULT_TARGET}
         names = list(catalog.WHO_FEATURES)
+        notes = units.WHO_NOTES
     rows = []
     for name in names:
         meaning, unit = catalog.describe(name)
         role = ("target" if name == catalog.DEFAULT_TARGET else "group key" if name == catalog.GROUP_COLUMN
                 else "feature" if name in usable else "not numeric")
         rows.append({"name": name, "aliases": ", ".join(catalog.aliases_of(name)), "role": role,
-                     "meaning": meaning, "unit": unit})
-    render.rows_output(rows, output.value, title="Features (use a name or an alias wherever a feature is named)")
+                     "meaning": meaning, "unit": unit, "unit_note": notes.get(name)})
+    render.rows_with_unit_notes(rows, output.value,
+                                title="Features (use a name or an alias wherever a feature is named)")

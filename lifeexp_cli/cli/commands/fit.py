@@ -51,7 +51,9 @@ def fit(
                                      "--test-size). Default: stream files larger than 64 MiB.",
         show_default=False)] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk when streaming.")] = 65_536,
-    name: Annotated[Optional[str], typer.Option(help="Save as models/NAME.joblib.", show_default=False)] = None,
+    name: Annotated[Optional[str], typer.Option(
+        help="Save as models/NAME.joblib ($LIFEEXP_MODELS/NAME.joblib when set); never over a shipped model.",
+        show_default=False)] = None,
     out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
     output: FormatOpt = Format.table,
     quiet: QuietOpt = False,
@@ -67,7 +69,7 @@ def fit(
 
     Example:
 
-        lifeexp fit --features bmi --name tim-bmi --cv 5
+        lifeexp fit --features bmi --name my-bmi --cv 5
 
         lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
 

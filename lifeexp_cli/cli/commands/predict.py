@@ -41,7 +41,10 @@ def feature_options(args: list[str]) -> dict[str, float]:
 
 def predict(
     ctx: typer.Context,
-    model: ModelOpt = "model",
+    model: Annotated[Optional[str], typer.Option(
+        "--model", "-m", help="Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or "
+        "path to a .joblib file. Default: model, if saved; else the shipped model that takes exactly the features "
+        "given (--bmi: tim-bmi).", show_default=False)] = None,
     input: Annotated[Optional[str], typer.Option(
         "--input", "-i", help="CSV of rows to predict (- for stdin); written back with a predicted_<target> "
                               "column.", show_default=False)] = None,
@@ -61,6 +64,8 @@ def predict(
 
     Example:
 
+        lifeexp predict --bmi 24.1                     # the shipped tim-bmi: its one feature
+
         lifeexp predict --model tim --bmi 24.1 --adult-mortality 53 --hiv 0.1
 
         lifeexp predict --model tim-bmi --height 1.82 --weight 80
@@ -69,8 +74,8 @@ def predict(
     """
     from lifeexp_cli.model import prediction, store
 
-    record = store.load(model)
     given = feature_options(ctx.args)
+    record = store.load(model or default_model(given, height, weight, input, quiet))
     if input is not None:
         if given or height is not None or weight is not None:
             raise UsageError("give either --input or feature options, not both")
@@ -95,6 +100,19 @@ def predict(
         render.rows_output([{"input": k, "value": v} for k, v in result.items()], "table", title=title)
     else:
         render.rows_output([result], output_format, title=title)
+
+
+def default_model(given: dict, height, weight, input, quiet: bool) -> str:
+    """Without --model: the saved `model`, else the shipped model taking exactly the features given."""
+    from lifeexp_cli.model import shipped, store
+
+    if (store.models_dir() / "model.joblib").exists() or input is not None:
+        return "model"
+    names = list(given) + [name for name, value in (("height", height), ("weight", weight)) if value is not None]
+    path = shipped.choose(names)
+    render.info(f"Using the shipped model {path.stem} (it takes {', '.join('--' + n for n in names)}); "
+                "name another with --model", quiet)
+    return str(path)
 
 
 def write_json(rows) -> None:

@@ -1,0 +1,97 @@
+"""Where the data comes from: `--data`, then $LIFEEXP_DATA, then the copy `lifeexp data install` put in the
+user data folder; and where that folder is on each platform.
+
+Standard library only (no pandas): `lifeexp data where` and the "no data" error must be quick.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from lifeexp_cli.data.reader import DATA_ENV
+from lifeexp_cli.errors import UsageError
+
+APP_FOLDER = "lifeexp"
+INSTALLED_NAME = "life_expectancy_who.csv"
+CHECKSUM_SUFFIX = ".sha256"
+PUBLIC_SOURCE = "Kaggle 'Life Expectancy (WHO)', kaggle.com/kumarajarshi/life-expectancy-who"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The data a command will read and why: `how` is "--data", "$LIFEEXP_DATA" or "installed copy"."""
+
+    source: str
+    how: str
+
+
+def user_data_folder() -> Path:
+    """$XDG_DATA_HOME/lifeexp, else the platform's user data folder (~/.local/share on Linux and other
+    Unix systems, ~/Library/Application Support on macOS, %LOCALAPPDATA% on Windows)."""
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    if xdg and os.path.isabs(xdg):  # the XDG spec: a relative value is invalid and is ignored
+        return Path(xdg) / APP_FOLDER
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA", "").strip()
+        return Path(local or Path.home() / "AppData" / "Local") / APP_FOLDER
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / APP_FOLDER
+    return Path.home() / ".local" / "share" / APP_FOLDER
+
+
+def installed_path() -> Path:
+    """Where `lifeexp data install` puts the dataset (it may not be there)."""
+    return user_data_folder() / INSTALLED_NAME
+
+
+def checksum_path(path: Path) -> Path:
+    return path.with_name(path.name + CHECKSUM_SUFFIX)
+
+
+def recorded_sha256(path: Path) -> str | None:
+    """The sha256 written next to an installed file (the first word of its .sha256 file), or None."""
+    try:
+        words = checksum_path(path).read_text(encoding="utf-8", errors="replace").split()
+    except OSError:
+        return None
+    digest = words[0].lower() if words else ""
+    return digest if len(digest) == 64 and all(c in "0123456789abcdef" for c in digest) else None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def no_data_message() -> str:
+    return (f"no data: pass --data FILE, or set ${DATA_ENV}, or install the dataset once with "
+            f"`lifeexp data install FILE` (it goes to {installed_path()}; the file is {PUBLIC_SOURCE})")
+
+
+def find(data: str | None) -> Choice | None:
+    """The data a command reads: `--data` wins, then $LIFEEXP_DATA, then the installed copy; None when
+    there is none of the three. `-` means stdin."""
+    if data:
+        return Choice(data, "--data")
+    given = os.environ.get(DATA_ENV)
+    if given:
+        return Choice(given, "$" + DATA_ENV)
+    installed = installed_path()
+    if installed.is_file():
+        return Choice(str(installed), "installed copy")
+    return None
+
+
+def locate(data: str | None) -> str:
+    """The source to read, or a usage error naming all three places and the one command to run."""
+    choice = find(data)
+    if choice is None:
+        raise UsageError(no_data_message())
+    return choice.source

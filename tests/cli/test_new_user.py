@@ -1,0 +1,189 @@
+"""A new user's first commands: `data install` and `data where`, the data order (--data, $LIFEEXP_DATA,
+installed copy), `predict` without --model (the shipped model taking exactly the features given), and
+where one's own models live (./models/ or $LIFEEXP_MODELS; a shipped model is never rewritten).
+
+Data-free: a synthetic CSV shaped like the WHO file (its 22 columns, 2938 rows). XDG_DATA_HOME is a
+temporary folder in every test (conftest), so nothing touches the real home.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lifeexp_cli.cli.main import app
+from lifeexp_cli.data import catalog, location
+from lifeexp_cli.model import shipped, store
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LIFEEXP_DATA", raising=False)
+    monkeypatch.setenv("COLUMNS", "250")
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    return result
+
+
+def error_line(result, code: int) -> str:
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def who_shaped(path: Path, rows: int = catalog.WHO_ROWS, drop: str | None = None, bmi: float = 20.0) -> Path:
+    columns = [c for c in catalog.WHO_COLUMNS if c != drop]
+    lines = [",".join(columns)]
+    for i in range(rows):
+        cells = {c: str(i % 7 + 1) for c in columns}
+        cells.update(country=f"C{i // 16}", status="Developing", bmi=str(bmi + i % 5),
+                     life_expectancy=str(60 + i % 11))
+        lines.append(",".join(cells[c] for c in columns))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_install_copies_checks_and_records_the_sha256(tmp_path):
+    source = who_shaped(tmp_path / "Life Expectancy Data.csv")
+    result = run("data", "install", source)
+    assert result.exit_code == 0, result.stderr
+    installed = location.installed_path()
+    assert result.stdout.strip() == str(installed)
+    assert installed.read_bytes() == source.read_bytes()
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert location.checksum_path(installed).read_text() == f"{digest}  {installed.name}\n"
+    assert "2938 rows" in result.stderr and digest in result.stderr
+    again = run("data", "install", source)
+    assert again.exit_code == 0 and "Replaced" in again.stderr
+
+
+def test_every_command_then_reads_the_installed_copy_unless_told_otherwise(tmp_path, monkeypatch):
+    run("data", "install", who_shaped(tmp_path / "who.csv", bmi=20.0))
+    mean = lambda *extra: json.loads(run("data", "describe", "-F", "bmi", "-f", "json", *extra).stdout)[0]["mean"]
+    assert mean() == pytest.approx(22.0, abs=0.01)
+    other = who_shaped(tmp_path / "other.csv", bmi=30.0)
+    assert mean("--data", other) == pytest.approx(32.0, abs=0.01)
+    monkeypatch.setenv("LIFEEXP_DATA", str(other))
+    assert mean() == pytest.approx(32.0, abs=0.01)
+
+
+def test_where_says_which_data_and_why(tmp_path, monkeypatch):
+    nothing = run("data", "where")
+    assert nothing.exit_code == 0
+    assert "Data: none" in nothing.stdout and "lifeexp data install FILE" in nothing.stdout
+    run("data", "install", who_shaped(tmp_path / "who.csv"))
+    doc = json.loads(run("data", "where", "-f", "json").stdout)
+    installed = location.installed_path()
+    assert doc["source"] == str(installed) and doc["from"] == "installed copy"
+    assert doc["installed"] == {"path": str(installed), "present": True, "sha256_matches": True,
+                                "sha256": hashlib.sha256(installed.read_bytes()).hexdigest()}
+    text = run("data", "where").stdout
+    assert f"Data: {installed}" in text and "the installed copy" in text and "still matches" in text
+    monkeypatch.setenv("LIFEEXP_DATA", "mine.csv")
+    assert json.loads(run("data", "where", "-f", "json").stdout)["from"] == "$LIFEEXP_DATA"
+    assert "Why: given with --data" in run("data", "where", "--data", "x.csv").stdout
+    installed.write_text(installed.read_text() + "extra,row\n")
+    assert "CHANGED" in run("data", "where").stdout
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: who_shaped(p / "short.csv", rows=100), "has 100 rows, the WHO Life Expectancy dataset has 2938"),
+    (lambda p: who_shaped(p / "nobmi.csv", drop="bmi"), "lacks the column bmi"),
+    (lambda p: p / "absent.csv", "absent.csv does not exist: give the path of the downloaded CSV file"),
+    (lambda p: p, "is a directory"),
+])
+def test_install_refuses_what_is_not_the_dataset_and_writes_nothing(tmp_path, make, words):
+    line = error_line(run("data", "install", make(tmp_path)), 1)
+    assert words in line
+    assert not location.installed_path().parent.exists() or not any(location.installed_path().parent.iterdir())
+
+
+def test_install_never_half_replaces_a_good_copy(tmp_path):
+    run("data", "install", who_shaped(tmp_path / "who.csv"))
+    before = location.installed_path().read_bytes()
+    error_line(run("data", "install", who_shaped(tmp_path / "short.csv", rows=10)), 1)
+    assert location.installed_path().read_bytes() == before
+    assert sorted(p.name for p in location.installed_path().parent.iterdir()) == [
+        "life_expectancy_who.csv", "life_expectancy_who.csv.sha256"]
+
+
+def test_install_into_an_unwritable_folder_says_how_to_choose_another(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    line = error_line(run("data", "install", who_shaped(tmp_path / "who.csv")), 1)
+    assert "XDG_DATA_HOME" in line
+
+
+def test_no_data_error_names_the_three_places_and_the_command():
+    line = error_line(run("fit", "--features", "bmi,hiv"), 2)
+    for part in ("--data", "$LIFEEXP_DATA", "lifeexp data install FILE"):
+        assert part in line
+
+
+# --- predict without --model -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, name", [
+    (["--bmi", "24.1"], "tim-bmi"), (["--height", "1.82", "--weight", "80"], "tim-bmi"), (["--gdp", "5000"], "tom-gdp"),
+    (["--bmi", "24.1", "--adult-mortality", "53", "--hiv", "0.1"], "tim"),
+    (["--gdp", "5000", "--income", "0.77", "--schooling", "15.5"], "tom"),
+])
+def test_predict_picks_the_shipped_model_taking_exactly_those_features(args, name):
+    result = run("predict", *args, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert f"Using the shipped model {name} " in result.stderr
+    named = run("predict", "--model", str(store.shipped_dir() / f"{name}.joblib"), *args, "-f", "json")
+    assert json.loads(result.stdout) == json.loads(named.stdout)
+
+
+@pytest.mark.parametrize("args", [["--hiv", "3"], ["--bmi", "24", "--gdp", "5000"], ["--height", "1.8"], []])
+def test_predict_with_no_matching_shipped_model_lists_them(args):
+    line = error_line(run("predict", *args), 2)
+    for name, features in shipped.catalogue():
+        assert f"{name}: {', '.join(features)}" in line
+    assert "--model" in line
+
+
+def test_a_saved_model_named_model_comes_first(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "model.joblib").write_bytes((store.shipped_dir() / "tom-gdp.joblib").read_bytes())
+    result = run("predict", "--gdp", "5000", "-f", "json")
+    assert result.exit_code == 0 and "shipped" not in result.stderr
+
+
+# --- your own models: ./models/ or $LIFEEXP_MODELS, never over a shipped one ------------------------
+
+def test_lifeexp_models_is_where_models_are_saved_and_found(tmp_path, monkeypatch):
+    data = who_shaped(tmp_path / "who.csv")
+    monkeypatch.setenv("LIFEEXP_MODELS", str(tmp_path / "mine"))
+    assert run("fit", "--data", data, "-F", "bmi", "--name", "tim-bmi", "-q").exit_code == 0
+    assert (tmp_path / "mine" / "tim-bmi.joblib").is_file() and not (tmp_path / "models").exists()
+    result = run("predict", "--model", "tim-bmi", "--bmi", "24", "-f", "json")
+    assert result.exit_code == 0
+    assert store.load("tim-bmi")["path"] == str(tmp_path / "mine" / "tim-bmi.joblib")
+
+
+def test_fit_by_name_never_rewrites_a_shipped_model(tmp_path, monkeypatch):
+    """In the repository's root ./models/ holds the shipped models: --name there must not replace one."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    model = folder / "tim-bmi.joblib"
+    model.write_bytes((store.shipped_dir() / "tim-bmi.joblib").read_bytes())
+    monkeypatch.setattr(store, "shipped_dir", lambda: folder)
+    before = model.read_bytes()
+    line = error_line(run("fit", "--data", who_shaped(tmp_path / "who.csv"), "-F", "bmi", "--name", "tim-bmi"), 1)
+    assert "is a shipped model" in line and "--name my-tim-bmi" in line
+    assert model.read_bytes() == before
+    assert run("fit", "--data", tmp_path / "who.csv", "-F", "bmi", "--name", "my-bmi", "-q").exit_code == 0
