@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import IO, Callable
 
 from lifeexp_cli.errors import LifeexpError, ModelError
+from lifeexp_cli.model import fields
 
 FORMAT = "lifeexp-model"
 FORMAT_VERSION = 1
 MAX_MODEL_BYTES = 64 * 1024 * 1024
-REQUIRED = ("format", "format_version", "kind", "target", "features", "intercept", "params", "metrics")
 MODELS_DIR = "models"  # your own models: ./models/, or $LIFEEXP_MODELS when set
 MODELS_ENV = "LIFEEXP_MODELS"
 PICKLE_PROTOCOL = 4  # what joblib.dump writes for a plain dict (its default, pickle.DEFAULT_PROTOCOL, on 3.11)
@@ -200,69 +200,21 @@ def loads(raw: bytes, where: str = "model file") -> dict:
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise ModelError(f"{where} is not a lifeexp model: refit it with `lifeexp fit`")
     version = record.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ModelError(f"{where} has model format version {version}, this lifeexp reads up to "
+    if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
+        shown = version if type(version) is int and abs(version) < 10**6 else fields.kind_of(version)
+        raise ModelError(f"{where} has model format version {shown}, this lifeexp reads 1 to "
                          f"{FORMAT_VERSION}: upgrade lifeexp or refit the model")
-    missing = [key for key in REQUIRED if key not in record]
-    if missing:
-        raise ModelError(f"{where} lacks {', '.join(missing)}: refit it with `lifeexp fit`")
     problem = schema_problem(record)
     if problem:
-        raise ModelError(f"{where} is damaged ({problem}): refit it with `lifeexp fit`")
+        raise ModelError(f"model file {where}: {problem}; refit it with `lifeexp fit`")
     return record
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _numbers(value, length: int | None = None) -> bool:
-    return (isinstance(value, list) and (length is None or len(value) == length)
-            and all(_is_number(v) for v in value))
-
-
-def _linear_problem(params: dict, p: int) -> str | None:
-    if not _numbers(params.get("weights"), p) or not _is_number(params.get("bias")):
-        return "weights"
-    return None
-
-
-def _mlp_problem(params: dict, p: int) -> str | None:
-    from lifeexp_cli.nn import regressor  # numpy: predicting with a network needs it anyway
-
-    return regressor.record_problem(params, p)
-
-
-# kind -> check of its own params (given the number of features); a new model kind adds its check here
-PARAM_CHECKS = {"linear": _linear_problem, "mlp": _mlp_problem}
-
-
 def schema_problem(record: dict) -> str | None:
-    """What is wrong with a record's structure, or None: everything `predict` relies on is checked."""
-    features, params = record.get("features"), record.get("params")
-    if not isinstance(features, list) or not features or not all(isinstance(f, str) for f in features):
-        return "features"
-    if not isinstance(record.get("target"), str) or not isinstance(record.get("intercept"), bool):
-        return "target"
-    if record.get("kind") not in PARAM_CHECKS or not isinstance(params, dict):
-        return "kind"
-    p = len(features)
-    for key in ("fill", "center", "scale"):
-        if not _numbers(params.get(key), p):
-            return key
-    if any(v == 0 for v in params["scale"]):
-        return "scale"
-    for key in ("means", "ranges"):
-        if not isinstance(record.get(key), dict) or set(record[key]) != set(features):
-            return key
-    if not all(_is_number(v) for v in record["means"].values()):
-        return "means"
-    if not all(_numbers(v, 2) or v == [None, None] for v in record["ranges"].values()):
-        return "ranges"
-    metrics = record.get("metrics")
-    if not isinstance(metrics, dict) or not isinstance(metrics.get("train"), dict):
-        return "metrics"
-    return PARAM_CHECKS[record["kind"]](params, p)
+    """The first damaged field of a record in words ("field spec.options.lr must be > 0"), or None.
+    Every field a command uses is checked and bounded (model/fields.py)."""
+    found = fields.problem(record)
+    return None if found is None else f"field {found[0]} {found[1]}"
 
 
 def load(model: str | Path) -> dict:

@@ -44,6 +44,7 @@ COMMON_DEFAULTS = {"epochs": 1000, "tol": 1e-7, "patience": 50, "init": "random"
 HP_KEYS = tuple(optimizers.DEFAULT_HP)
 OPTION_KEYS = ("lr", "batch_size", *COMMON_DEFAULTS, *HP_KEYS)
 INIT_METHODS = ("random", "zeros")
+MAX_EPOCHS = 1_000_000  # epochs and patience; a model file storing more is refused (model/fields.py)
 INIT_STREAM = 0x11FE  # keeps the θ draw independent of the shuffling stream seeded with the same seed
 DIVERGENCE_HINT = "try a smaller {lr} or {scale} standard"
 
@@ -76,6 +77,9 @@ def check_options(solver: str, given: dict, defaults: dict | None = None) -> dic
                              options["init"])
     for key, low in (("epochs", 1), ("patience", 1), ("seed", 0)):
         _check_int(key, options[key], low)
+    for key in ("epochs", "patience"):
+        if options[key] > MAX_EPOCHS:
+            raise ParameterError(f"{{{key}}} must be at most {MAX_EPOCHS}, got {{value}}", key, options[key])
     if options["batch_size"] is not None:
         _check_int("batch_size", options["batch_size"], 1)
     tol = options["tol"]

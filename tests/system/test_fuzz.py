@@ -184,3 +184,53 @@ def test_mutated_model_files_load_only_when_valid(seed):
     assert store.schema_problem(record) is None
     # A loadable mutation is a plain-data model: an ordinary unpickler agrees and finds no object in it.
     assert repr(pickle.loads(raw)) == repr(record)
+
+
+# Issue 13 part 3: any field of a model replaced by any plain value. Loading refuses it with a ModelError
+# naming a field, or the record is sound and every command that reads a model works on it.
+ODD_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**70, 2**70), st.sampled_from([10**400, -10**400, 2**63, 0, -1]),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
+    st.lists(st.floats(-1e3, 1e3), max_size=4), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def field_paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from field_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value[:3]):
+            yield from field_paths(item, (*path, i))
+
+
+SHIPPED = pickle.loads(VALID)
+PATHS = [p for p in field_paths(SHIPPED) if p]
+
+
+@settings(FUZZ, max_examples=max(1, EXAMPLES // 4))  # a quarter: each loadable one runs a command
+@given(path=st.sampled_from(PATHS), value=ODD_VALUES, drop=st.booleans(), command_index=st.integers(0, 2))
+def test_a_model_with_any_field_damaged_is_refused_or_works(tmp_path_factory, path, value, drop, command_index):
+    record = pickle.loads(VALID)
+    parent = record
+    for key in path[:-1]:
+        parent = parent[key]
+    if drop and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    raw = pickle.dumps(record, protocol=4)
+    try:
+        store.loads(raw, "m.joblib")
+    except ModelError as exc:
+        assert "m.joblib" in str(exc) and "\n" not in str(exc)
+        return
+    folder = tmp_path_factory.mktemp("field")
+    (folder / "m.joblib").write_bytes(raw)
+    model = str(folder / "m.joblib")
+    args = [["predict", "-m", model, "--bmi", "20", "--format", "json"], ["compare", "-m", model, "-m", "tim"],
+            ["predict", "-m", model, "--format", "json"]][command_index]
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
+    assert result.exit_code in (0, 1, 2) and result.exception is None or isinstance(result.exception, SystemExit), \
+        (path, value, args, repr(result.exception), result.stderr)

@@ -92,6 +92,51 @@ MODEL_CASES = [
          {"d.csv": text(GOOD)}),
 ]
 
+def damaged_model(change):
+    """The shipped tim model with one field damaged by `change(record)`, as file bytes (made when used)."""
+    import pickle
+
+    def build() -> bytes:
+        record = pickle.loads(model_bytes())
+        change(record)
+        return pickle.dumps(record, protocol=4)
+    return build
+
+
+def _adam(options: dict):
+    return lambda r: (r.update(solver="adam"), r["spec"].update(solver="adam", scale="standard", options=options))
+
+
+# Part 3 of issue 13: a field a command uses, damaged. One line naming the file and the field, exit 1.
+MODEL_FIELD_CASES = [
+    Case(f"model field: {name}", [*args, "m.joblib", *rest], 1, says, {"m.joblib": damaged_model(change)})
+    for name, change, args, rest, says in [
+        ("format_version true", lambda r: r.update(format_version=True), ["predict", "-m"], ["--bmi", "20"],
+         "format version"),
+        ("format_version -5", lambda r: r.update(format_version=-5), ["predict", "-m"], ["--bmi", "20"],
+         "format version -5"),
+        ("integer of 10^400", lambda r: r["metrics"]["train"].update(rmse=10**400), ["compare", "-m"], [],
+         "field metrics.train.rmse"),
+        ("a list named 10^7 times", lambda r: r.update(warnings=[[0.5] * 10_000] * 1000), ["predict", "-m"],
+         ["--bmi", "20"], "field warnings["),
+        ("folds without rmse", lambda r: [f.pop("rmse") for f in r["metrics"]["cv"]["folds"]], ["compare", "-m"],
+         [], "field metrics.cv.folds[0].rmse is missing"),
+        ("metrics.cv a number", lambda r: r["metrics"].update(cv=5), ["compare", "-m"], [], "field metrics.cv"),
+        ("no data", lambda r: r.pop("data"), ["eval", "-m"], [], "field data is missing"),
+        ("no spec", lambda r: r.pop("spec"), ["compare", "--cv", "5", "-m"], [], "field spec is missing"),
+        ("epochs 10^12", _adam({"epochs": 10**12, "patience": 10**12, "tol": 0.0}), ["compare", "--cv", "5", "-m"],
+         [], "field spec.options.epochs"),
+        ("lr 0", _adam({"lr": 0.0}), ["compare", "--cv", "5", "-m"], [], "field spec.options.lr must be > 0"),
+        ("training without history", lambda r: r.update(training={"epochs_run": 1}),
+         ["plot", "--kind", "loss", "--out", "p.png", "-m"], [], "field training."),
+        ("duplicated features", lambda r: r.update(features=["bmi", "bmi", "hiv_aids"]), ["predict", "-m"],
+         ["--bmi", "20"], "field features names bmi twice"),
+        ("a network 10^5 wide", lambda r: (r.update(kind="mlp"), r["params"].update(
+            network={"activation": "relu", "sizes": [3, 100_000, 1], "weights": [], "biases": []})),
+         ["predict", "-m"], ["--bmi", "20"], "field "),
+    ]
+]
+
 PREDICT_CASES = [
     Case("--bmi abc", ["predict", "-m", "tim-bmi", "--bmi", "abc"], 2, "must be a number"),
     Case("--bmi nan", ["predict", "-m", "tim-bmi", "--bmi", "nan"], 2, "finite"),
@@ -149,7 +194,7 @@ OPTION_CASES = [
     Case("person typo", ["compare", "--person", "ann:bmii=22"], 2, "did you mean bmi"),
 ]
 
-CATALOGUE = DATA_CASES + MODEL_CASES + PREDICT_CASES + OPTION_CASES
+CATALOGUE = DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + PREDICT_CASES + OPTION_CASES
 
 
 def snapshot(root: Path) -> dict[str, str]:

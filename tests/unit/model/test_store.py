@@ -14,7 +14,10 @@ from lifeexp_cli.model import store
 RECORD = {"format": store.FORMAT, "format_version": store.FORMAT_VERSION, "kind": "linear",
           "target": "life_expectancy", "features": ["bmi"], "intercept": True,
           "params": {"weights": np.array([0.27]), "bias": 58.9, "fill": [38.0], "center": [0.0], "scale": [1.0]},
-          "metrics": {"train": {"rmse": 7.9}}, "means": {"bmi": 38.0}, "ranges": {"bmi": [1.0, 77.6]}}
+          "metrics": {"train": {"rmse": 7.9}}, "means": {"bmi": 38.0}, "ranges": {"bmi": [1.0, 77.6]},
+          "spec": {"kind": "linear", "solver": "lstsq", "scale": "none", "impute": "mean", "intercept": True,
+                   "options": {}},
+          "data": {"sha256": "0" * 64, "source": "d.csv", "rows": 3}}
 
 
 def test_files_are_what_joblib_writes(tmp_path):

@@ -1,0 +1,444 @@
+"""Every field of a model record that a command uses, checked and bounded once, at load.
+
+A model file is data from anywhere: nothing in it is used before this check passes. `problem(record)`
+returns the first damaged field as (field, what is wrong), or None; store.py turns it into one line,
+"model file X: field training.lr must be > 0", exit 1. It runs in three steps:
+
+1. `shape_problem` walks the whole record once, iteratively: only dict (str keys), list, str, int, float,
+   bool and None; ints within 64 bits (a 10⁴⁰⁰ integer would crash `math.isfinite`); finite floats
+   (files are written with NaN and infinity as None); nesting at most MAX_DEPTH; no list or dict reached
+   twice; at most MAX_ELEMENTS values. Pickle's memo lets a 2 KB file name one list a billion times: the
+   unpickler shares it, but anything that copies or iterates it (a check, numpy, JSON output) would pay
+   for each reference. lifeexp writes every list afresh, so a shared one (or a cycle) is refused at once.
+2. FIELDS: one line per field path, a check of its type and bounds, and whether it may be absent.
+3. RECORD_CHECKS: the checks that relate fields to each other (vector lengths = number of features, ...).
+
+Adding a field to the record? Add its line to FIELDS (required=False: older files lack it, and a missing
+field means the feature is absent) and, if it must agree with other fields, a function to
+RECORD_CHECKS. A check is a function value -> None (fine) or the problem in words ("must be > 0"),
+written so that "field NAME " + problem reads as a sentence. Paths: "metrics.cv.folds[].rmse" checks the
+`rmse` of each fold; a child is checked only when its parent is present and not None.
+
+Standard library only: `predict` loads a model on its fast start-up path.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterator, Optional
+
+MAX_DEPTH = 32
+MAX_ELEMENTS = 10_000_000  # values reached, references counted; a 64 MiB file holds at most ~7.5M floats
+MAX_INT = 2**63 - 1
+MAX_TEXT = 100_000  # characters in one string
+MAX_FEATURES = 10_000
+MAX_FOLDS = 10_000
+MAX_EPOCHS = 1_000_000  # stored epochs and patience: `compare --cv` retrains with them (optim.loop caps --epochs too)
+MAX_WIDTH, MAX_LAYERS = 4096, 16  # a network's hidden layers, as nn/regressor.py caps --hidden
+SOLVERS = ("lstsq", "normal", "gd", "sgd", "momentum", "adam")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
+SPLITS = ("country", "random")
+SCALES = ("none", "minmax", "standard")
+IMPUTES = ("mean", "median", "drop")
+
+Check = Callable[[object], Optional[str]]
+
+
+class Damaged(Exception):
+    """A field of a record is damaged: `field` is its path, `problem` what is wrong, in words."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"field {field} {problem}")
+        self.field, self.problem = field, problem
+
+
+# --- checks of one value ----------------------------------------------------------------------------------
+
+def is_int(value) -> bool:
+    return type(value) is int  # bool is not an int here
+
+
+def is_number(value) -> bool:
+    return type(value) in (int, float)  # the shape walk has bounded ints and refused non-finite floats
+
+
+def integer(low: int = -MAX_INT, high: int = MAX_INT) -> Check:
+    def check(value):
+        if not is_int(value):
+            return f"must be an integer, got {kind_of(value)}"
+        if not low <= value <= high:
+            return f"must be from {low} to {high}, got {value}"
+        return None
+    return check
+
+
+def number(low: float | None = None, high: float | None = None, *, above: float | None = None,
+           below: float | None = None) -> Check:
+    """A finite int or float within [low, high] (inclusive) and (above, below) (exclusive)."""
+    def check(value):
+        if not is_number(value):
+            return f"must be a number, got {kind_of(value)}"
+        for bound, ok, words in ((low, lambda b: value >= b, ">="), (high, lambda b: value <= b, "<="),
+                                 (above, lambda b: value > b, ">"), (below, lambda b: value < b, "<")):
+            if bound is not None and not ok(bound):
+                return f"must be {words} {bound:g}, got {value:g}"
+        return None
+    return check
+
+
+def flag(value):
+    return None if type(value) is bool else f"must be true or false, got {kind_of(value)}"
+
+
+def text(max_chars: int = MAX_TEXT) -> Check:
+    def check(value):
+        if type(value) is not str:
+            return f"must be a string, got {kind_of(value)}"
+        return f"must be at most {max_chars} characters" if len(value) > max_chars else None
+    return check
+
+
+def one_of(*choices) -> Check:
+    def check(value):
+        return None if type(value) is str and value in choices else \
+            f"must be one of {', '.join(map(str, choices))}"
+    return check
+
+
+def listing(item: Check | None = None, *, low: int = 0, high: int = MAX_ELEMENTS) -> Check:
+    """A list of low..high items, each passing `item`."""
+    def check(value):
+        if type(value) is not list:
+            return f"must be a list, got {kind_of(value)}"
+        if not low <= len(value) <= high:
+            count = f"{low}" if low == high else f"{low} to {high}"
+            return f"must hold {count} items, got {len(value)}"
+        for i, v in enumerate(value if item else ()):
+            wrong = item(v)
+            if wrong:
+                return f"item {i} {wrong}"
+        return None
+    return check
+
+
+def mapping(value):
+    return None if type(value) is dict else f"must be a mapping, got {kind_of(value)}"
+
+
+def nullable(check: Check) -> Check:
+    return lambda value: None if value is None else check(value)
+
+
+def either(*checks: Check) -> Check:
+    """Passes when any check passes; otherwise the first check's problem."""
+    def check(value):
+        problems = [c(value) for c in checks]
+        return None if None in problems else problems[0]
+    return check
+
+
+def kind_of(value) -> str:
+    return {bool: "true/false", int: "an integer", float: "a number", str: "a string", list: "a list",
+            dict: "a mapping", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+# --- the fields -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Field:
+    path: str  # dotted; "name[]" applies the rest of the path to each item of the list `name`
+    check: Check
+    required: bool = True  # False: an older file may lack it (the feature is then absent)
+
+
+SCORE = nullable(number(low=0))  # rmse, mae and their spreads: null where not computed (NaN is stored as null)
+R2 = nullable(number())
+COUNT = integer(0)
+POSITIVE = number(above=0)
+
+FIELDS = [
+    Field("format_version", integer(1)),  # the upper bound is store.FORMAT_VERSION, checked before
+    Field("lifeexp_version", text(100), required=False),
+    Field("created_at", text(100), required=False),
+    Field("kind", one_of("linear", "mlp")),
+    Field("target", text(1000)),
+    Field("features", listing(text(1000), low=1, high=MAX_FEATURES)),
+    Field("intercept", flag),
+    Field("solver", one_of(*SOLVERS), required=False),
+    Field("spec", mapping),
+    Field("spec.kind", one_of("linear", "mlp")),
+    Field("spec.solver", one_of(*SOLVERS)),
+    Field("spec.scale", one_of(*SCALES)),
+    Field("spec.impute", one_of(*IMPUTES)),
+    Field("spec.intercept", flag),
+    Field("spec.options", mapping),
+    # The training options `compare --cv` trains with again: bounded, so that it ends.
+    Field("spec.options.lr", POSITIVE, required=False),
+    Field("spec.options.epochs", integer(1, MAX_EPOCHS), required=False),
+    Field("spec.options.patience", integer(1, MAX_EPOCHS), required=False),
+    Field("spec.options.tol", number(low=0), required=False),
+    Field("spec.options.batch_size", nullable(integer(1)), required=False),
+    Field("spec.options.seed", integer(0), required=False),
+    Field("spec.options.init", one_of("random", "zeros"), required=False),
+    Field("spec.options.restore_best", flag, required=False),
+    Field("spec.options.val_size", nullable(either(number(low=0, high=0), number(above=0, below=1))),
+          required=False),
+    Field("spec.options.beta", number(low=0, below=1), required=False),
+    Field("spec.options.beta1", number(low=0, below=1), required=False),
+    Field("spec.options.beta2", number(low=0, below=1), required=False),
+    Field("spec.options.eps", number(low=0), required=False),
+    Field("spec.options.hidden", listing(integer(1, MAX_WIDTH), high=MAX_LAYERS), required=False),
+    Field("spec.options.activation", one_of(*ACTIVATIONS), required=False),
+    Field("spec.options.weight_decay", number(low=0), required=False),
+    Field("params", mapping),
+    Field("params.fill", listing(number())),
+    Field("params.center", listing(number())),
+    Field("params.scale", listing(number())),
+    Field("params.weights", listing(number()), required=False),  # linear models (checked in RECORD_CHECKS)
+    Field("params.bias", number(), required=False),
+    Field("params.network", mapping, required=False),  # networks (checked in RECORD_CHECKS)
+    Field("ranges", mapping),
+    Field("means", mapping),
+    Field("metrics", mapping),
+    Field("metrics.train", mapping),
+    Field("metrics.train.rmse", number(low=0)),
+    Field("metrics.train.mae", SCORE, required=False),
+    Field("metrics.train.r2", R2, required=False),
+    Field("metrics.test", nullable(mapping), required=False),
+    Field("metrics.test.rmse", number(low=0)),
+    Field("metrics.test.mae", SCORE),
+    Field("metrics.test.r2", R2),
+    Field("metrics.cv", nullable(mapping), required=False),
+    Field("metrics.cv.rmse", number(low=0)),
+    *[Field(f"metrics.cv.{key}", SCORE) for key in ("rmse_std", "mae", "mae_std", "r2_std")],
+    Field("metrics.cv.r2", R2),
+    Field("metrics.cv.folds", listing(mapping, low=2, high=MAX_FOLDS)),
+    Field("metrics.cv.folds[].rmse", number(low=0)),
+    Field("metrics.cv.folds[].mae", SCORE, required=False),
+    Field("metrics.cv.folds[].r2", R2, required=False),
+    Field("metrics.cv.k", integer(2, MAX_FOLDS)),
+    Field("metrics.cv.split", one_of(*SPLITS)),
+    Field("metrics.cv.seed", integer(0)),
+    Field("rows", nullable(mapping), required=False),
+    *[Field(f"rows.{key}", COUNT, required=False)
+      for key in ("train", "test", "dropped", "dropped_target", "dropped_missing")],
+    Field("rows.imputed", mapping, required=False),
+    Field("split", nullable(mapping), required=False),
+    Field("split.method", one_of(*SPLITS), required=False),
+    Field("split.test_rows", listing(COUNT)),
+    Field("data", mapping),
+    Field("data.sha256", nullable(text(64)), required=False),
+    Field("data.source", nullable(text(4096)), required=False),
+    Field("data.rows", nullable(COUNT), required=False),
+    Field("condition_number", nullable(number(low=0)), required=False),
+    Field("warnings", listing(text()), required=False),
+    Field("coefficients", nullable(mapping), required=False),
+    Field("coefficients_scaled", nullable(mapping), required=False),
+    Field("training", nullable(mapping), required=False),
+    Field("training.epochs_run", integer(1, MAX_EPOCHS)),
+    Field("training.converged", flag),
+    Field("training.loss_history", listing(number(low=0), low=1, high=MAX_EPOCHS)),
+    Field("training.val_loss_history", nullable(listing(number(low=0), low=1, high=MAX_EPOCHS)), required=False),
+    Field("training.initial_loss", number(low=0)),
+    Field("training.best_epoch", nullable(integer(0, MAX_EPOCHS)), required=False),
+    Field("training.kept_epoch", integer(0, MAX_EPOCHS)),
+    Field("training.final_loss", number(low=0)),
+    Field("training.final_val_loss", nullable(number(low=0)), required=False),
+    Field("training.monitored", one_of("training", "validation")),
+    Field("training.validation_rows", COUNT, required=False),
+    Field("network", nullable(mapping), required=False),
+    Field("network.architecture", listing(integer(1, MAX_WIDTH), low=2, high=MAX_LAYERS + 2)),
+    Field("network.activation", one_of(*ACTIVATIONS)),
+    Field("network.parameters", COUNT),
+    Field("streamed", nullable(mapping), required=False),
+    *[Field(f"streamed.{key}", integer(1), required=False) for key in ("chunk_rows", "chunks", "passes")],
+]
+
+
+def field_problems(record: dict, fields: list[Field] = FIELDS) -> Iterator[tuple[str, str]]:
+    for spec in fields:
+        yield from _check_path(record, spec.path.split("."), "", spec)
+
+
+def _check_path(value, parts: list[str], where: str, spec: Field) -> Iterator[tuple[str, str]]:
+    """Follow `parts` from the dict `value` and check what is at the end. A missing or null parent is
+    left to its own Field line; so is a list that is not a list."""
+    head, rest = parts[0], parts[1:]
+    each = head.endswith("[]")
+    key = head[:-2] if each else head
+    path = f"{where}.{key}" if where else key
+    if type(value) is not dict:
+        return
+    if key not in value:
+        if spec.required and not rest:
+            yield path, "is missing"
+        return
+    child = value[key]
+    if not rest:
+        wrong = spec.check(child)
+        if wrong:
+            yield path, wrong
+    elif each and type(child) is list:
+        for i, item in enumerate(child):
+            yield from _check_path(item, rest, f"{path}[{i}]", spec)
+    elif not each:
+        yield from _check_path(child, rest, path, spec)
+
+
+# --- the checks across fields -----------------------------------------------------------------------------
+
+def vectors_match_features(record: dict) -> Iterator[tuple[str, str]]:
+    p, features, params = len(record["features"]), record["features"], record["params"]
+    if len(set(features)) != p:
+        twice = next(f for f in features if features.count(f) > 1)
+        yield "features", f"names {twice} twice"
+    for key in ("fill", "center", "scale"):
+        if len(params[key]) != p:
+            yield f"params.{key}", f"must hold one number per feature ({p}), got {len(params[key])}"
+    if any(v == 0 for v in params["scale"]):
+        yield "params.scale", "must not hold 0 (it divides)"
+    for key in ("ranges", "means"):
+        if set(record[key]) != set(features):
+            yield key, "must have one entry per feature"
+    for name, value in record["means"].items():
+        if not is_number(value):
+            yield f"means.{name}", f"must be a number, got {kind_of(value)}"
+    for name, value in record["ranges"].items():
+        if value != [None, None] and not (type(value) is list and len(value) == 2 and all(map(is_number, value))
+                                          and value[0] <= value[1]):
+            yield f"ranges.{name}", "must be [low, high] (or [null, null])"
+
+
+def kind_matches_its_params(record: dict) -> Iterator[tuple[str, str]]:
+    kind, params, spec = record["kind"], record["params"], record["spec"]
+    if spec["kind"] != kind:
+        yield "spec.kind", f"must match kind ({kind})"
+    if "solver" in record and record["solver"] != spec["solver"]:
+        yield "solver", "must match spec.solver"
+    if kind == "linear":
+        if spec["solver"] in ("lstsq", "normal") and spec["options"]:
+            yield "spec.options", f"must be empty for solver {spec['solver']}"
+        if "weights" not in params or "bias" not in params:
+            yield "params.weights", "is missing (a linear model needs weights and bias)"
+        elif len(params["weights"]) != len(record["features"]):
+            yield "params.weights", f"must hold one number per feature ({len(record['features'])})"
+        return
+    if spec["solver"] in ("lstsq", "normal"):
+        yield "spec.solver", "must be an iterative solver for a network"
+    yield from network_problems(params.get("network"), len(record["features"]))
+
+
+def network_problems(network, p: int) -> Iterator[tuple[str, str]]:
+    """A stored network: sizes within the caps, then weights and biases of exactly those shapes."""
+    if type(network) is not dict:
+        yield "params.network", "is missing (a network needs its layers)"
+        return
+    for key, check in (("activation", one_of(*ACTIVATIONS)),
+                       ("sizes", listing(integer(1, MAX_WIDTH), low=2, high=MAX_LAYERS + 2)),
+                       ("weights", listing()), ("biases", listing())):
+        wrong = check(network.get(key)) if key in network else "is missing"
+        if wrong:
+            yield f"params.network.{key}", wrong
+            return
+    sizes = network["sizes"]
+    if sizes[0] != p or sizes[-1] != 1:
+        yield "params.network.sizes", f"must run from the {p} features to 1 output, got {sizes}"
+        return
+    layers = list(zip(sizes[:-1], sizes[1:]))
+    for key in ("weights", "biases"):
+        if len(network[key]) != len(layers):
+            yield f"params.network.{key}", f"must hold {len(layers)} layers, got {len(network[key])}"
+            return
+    row = {n: listing(number(), low=n, high=n) for n in set(sizes)}
+    for i, (W, b, (fan_in, fan_out)) in enumerate(zip(network["weights"], network["biases"], layers)):
+        wrong = listing(row[fan_out], low=fan_in, high=fan_in)(W)
+        if wrong:
+            yield f"params.network.weights[{i}]", wrong
+        wrong = row[fan_out](b)
+        if wrong:
+            yield f"params.network.biases[{i}]", wrong
+
+
+def cv_folds_match_k(record: dict) -> Iterator[tuple[str, str]]:
+    cv = record["metrics"].get("cv")
+    if cv and cv["k"] != len(cv["folds"]):
+        yield "metrics.cv.k", f"must equal the number of folds ({len(cv['folds'])})"
+
+
+def training_history_is_whole(record: dict) -> Iterator[tuple[str, str]]:
+    run = record.get("training")
+    if not run:
+        return
+    if len(run["loss_history"]) != run["epochs_run"]:
+        yield "training.loss_history", f"must hold one loss per epoch run ({run['epochs_run']})"
+    if run["kept_epoch"] > run["epochs_run"]:
+        yield "training.kept_epoch", "must be at most epochs_run"
+
+
+# A new check across fields: a function record -> iterator of (field, problem), run after FIELDS passed.
+RECORD_CHECKS = [vectors_match_features, kind_matches_its_params, cv_folds_match_k, training_history_is_whole]
+
+
+# --- the walk over everything -----------------------------------------------------------------------------
+
+def shape_problem(record) -> tuple[str, str] | None:
+    """The first value of a type a model never holds, too deep, or past the budget; None if all fine."""
+    budget, seen = MAX_ELEMENTS, set()
+    stack: list[tuple[object, str, int]] = [(record, "(top)", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if type(value) is str:
+            budget -= 1 + len(value) // 8
+            wrong = _scalar_problem(value)
+            if wrong:
+                return path, wrong
+            continue
+        if depth >= MAX_DEPTH:
+            return path, f"is nested more than {MAX_DEPTH} levels deep"
+        if id(value) in seen:  # lifeexp writes every list afresh: one named twice is a crafted file
+            return path, "repeats a list or mapping stored elsewhere in the file (a model file never does)"
+        seen.add(id(value))
+        budget -= 1 + len(value)
+        if budget < 0:
+            return path, f"makes the record hold more than {MAX_ELEMENTS} values (one list named many times?)"
+        is_dict = type(value) is dict
+        for key, item in (value.items() if is_dict else enumerate(value)):
+            if is_dict and type(key) is not str:
+                return path, "has a key that is not a string"
+            if type(item) in (dict, list, str):
+                stack.append((item, _child(path, key, is_dict), depth + 1))
+                continue
+            wrong = _scalar_problem(item)
+            if wrong:
+                return _child(path, key, is_dict), wrong
+    return None
+
+
+def _child(path: str, key, is_dict: bool) -> str:
+    if path == "(top)":
+        return str(key)
+    return f"{path}.{key}" if is_dict else f"{path}[{key}]"
+
+
+def _scalar_problem(value) -> str | None:
+    kind = type(value)
+    if kind is int:
+        return None if -MAX_INT - 1 <= value <= MAX_INT else "is an integer beyond 64 bits"
+    if kind is float:
+        return None if math.isfinite(value) else "is not a finite number"
+    if kind is str:
+        return None if len(value) <= MAX_TEXT else f"is a string longer than {MAX_TEXT} characters"
+    if value is None or kind is bool:
+        return None
+    return f"holds a {kind.__name__}, which a model file never does"
+
+
+def problem(record: dict) -> tuple[str, str] | None:
+    """The first damaged field of a record, as (field, problem), or None when every used field is sound."""
+    for find in (lambda: [shape_problem(record)], lambda: field_problems(record),
+                 *[(lambda check: lambda: check(record))(check) for check in RECORD_CHECKS]):
+        for found in find():
+            if found:
+                return found
+    return None
