@@ -67,12 +67,26 @@ def emit_json(document) -> None:
     sys.stdout.write(json.dumps(plain(document), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
 
 
-def emit_csv(rows: list[dict]) -> None:
+def csv_cell(value):
+    """A raw value for a CSV cell: numbers in full precision, booleans as true/false (as in JSON), none as
+    an empty cell. Display strings (rounding, ±, —) belong in tables only."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    return value
+
+
+def emit_csv(rows: list[dict], header: bool = True) -> None:
+    """CSV on stdout: one header line (unless `header` is false), then one line per row of raw values."""
     if not rows:
         return
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+    if header:
+        writer.writeheader()
+    writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
 
 
 def table(title: str | None, columns: list[str], rows: list[list]) -> None:

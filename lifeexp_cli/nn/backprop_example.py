@@ -93,7 +93,19 @@ def explain(x=2.0, y=1.0, theta0=5.0, theta1=-1.0, lr=0.1, activation="relu", st
         "loss_after": history[1]["loss"],
         "inactive": activation == "relu" and nodes["g"].value <= 0,
         "history": history,
+        "relu_died_at": relu_died_at(history),
     }
+
+
+def relu_died_at(history):
+    """The first step whose update made the ReLU's input g ≤ 0 after it was positive, or None.
+
+    From there on ∂ŷ/∂g = 0, every gradient is zero and θ never moves again: learning stopped there.
+    """
+    for before, after in zip(history, history[1:]):
+        if before["relu_active"] and after["relu_active"] is False:
+            return after["step"]
+    return None
 
 
 def check_inputs(**values):
@@ -106,7 +118,11 @@ def check_inputs(**values):
 
 
 def descend(x, y, theta0, theta1, lr, activation, steps):
-    """Plain gradient descent through the graph; one record per step, starting at step 0."""
+    """Plain gradient descent through the graph; one record per step, starting at step 0.
+
+    Each record holds θ, the loss, the ReLU's input g and `relu_active` (g > 0; None for the other
+    activations, which have no dead zone).
+    """
     history = []
     theta0, theta1 = float(theta0), float(theta1)
     for step in range(steps + 1):
@@ -117,7 +133,9 @@ def descend(x, y, theta0, theta1, lr, activation, steps):
         if nodes is None or not all(math.isfinite(v) for v in (theta0, theta1, nodes["J"].value)):
             raise DivergenceError(f"gradient descent diverged at step {step} (the loss overflowed): "
                                   "try a smaller {lr}", "lr", lr)
-        history.append({"step": step, "theta0": theta0, "theta1": theta1, "loss": nodes["J"].value})
+        g = nodes["g"].value
+        history.append({"step": step, "theta0": theta0, "theta1": theta1, "loss": nodes["J"].value, "g": g,
+                        "relu_active": g > 0 if activation == "relu" else None})
         if step < steps:
             nodes["J"].backward()
             theta0 = theta0 - lr * nodes["theta0"].grad

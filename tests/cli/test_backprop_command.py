@@ -88,10 +88,10 @@ def test_dead_relu_table_says_nothing_was_learned():
 
 def test_steps_add_history_and_loss_falls():
     doc = run_json("--activation", "identity", "--lr", "0.01", "--steps", "20")
-    assert list(doc) == [*JSON_KEYS, "history"]
+    assert list(doc) == [*JSON_KEYS, "history", "relu_died_at"]
     history = doc["history"]
     assert [h["step"] for h in history] == list(range(21))
-    assert history[0] == {"step": 0, "theta0": 5.0, "theta1": -1.0, "loss": 4.0}
+    assert history[0] == {"step": 0, "theta0": 5.0, "theta1": -1.0, "loss": 4.0, "g": 3.0, "relu_active": None}
     losses = [h["loss"] for h in history]
     assert all(b < a for a, b in zip(losses, losses[1:]))
     assert history[1]["loss"] == doc["loss_after"]
@@ -112,8 +112,8 @@ def test_csv_gives_the_history():
     result = run("--steps", "2", "--format", "csv")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "step,theta0,theta1,loss"
-    assert lines[1] == "0,5.0,-1.0,4.0"
+    assert lines[0] == "step,theta0,theta1,loss,g,relu_active"
+    assert lines[1] == "0,5.0,-1.0,4.0,3.0,true"
     assert len(lines) == 4
 
 
@@ -135,3 +135,26 @@ def test_help_has_example():
     assert result.exit_code == 0
     assert "Example:" in result.stdout
     assert "lifeexp backprop --theta1 -3" in result.stdout
+
+
+def test_a_step_that_kills_the_relu_is_reported_not_celebrated():
+    result = run("--lr", "0.2", "--steps", "3")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Yes: the loss fell" not in out
+    assert "New loss J(θ₀ = 4.2, θ₁ = -2.6) = 1  (was 4)" in out
+    assert "Learning stopped at step 1 (the ReLU died)" in out
+    assert "Learning stopped at step 1: that step made the ReLU's input negative (g = -1)" in out
+    assert "│ 1    │ 4.2 │ -2.6 │ -1 │ 1 │ off (dead) │" in out
+
+
+def test_history_json_and_csv_carry_relu_active():
+    doc = run_json("--lr", "0.2", "--steps", "3")
+    assert [h["relu_active"] for h in doc["history"]] == [True, False, False, False]
+    assert doc["relu_died_at"] == 1
+    result = run("--lr", "0.2", "--steps", "3", "--format", "csv")
+    import csv
+    import io
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [float(r["g"]) for r in rows] == pytest.approx([3.0, -1.0, -1.0, -1.0])
+    assert [r["relu_active"] for r in rows] == ["true", "false", "false", "false"]

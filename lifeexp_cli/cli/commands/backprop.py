@@ -132,6 +132,13 @@ def verdict(result: dict, lr: float) -> str:
         return (f"Did we learn? No. ReLU inactive: g = {num(values['g'])} ≤ 0, so ∂ŷ/∂g = 0, the gradient is "
                 f"zero, and nothing was learned: θ₀ and θ₁ stay {num(values['theta0'])} and "
                 f"{num(values['theta1'])}, the loss stays {num(before)}.")
+    if result["relu_died_at"] == 1:
+        killed = result["history"][1]
+        return (f"Did we learn? Only in this step, then never again: the loss fell from {num(before)} to "
+                f"{num(after)}, but the step made the ReLU's input negative (g = {num(killed['g'])} at θ₀ = "
+                f"{num(killed['theta0'])}, θ₁ = {num(killed['theta1'])}), so ∂ŷ/∂g = 0 from now on: every "
+                f"later gradient is zero and the loss stays {num(after)}. Learning stopped at step 1 (the "
+                f"ReLU died); try a smaller --lr than {num(lr)}.")
     if all(g == 0 for g in result["gradients"].values()):
         return "Did we learn? No: the gradient is zero, so θ is already at a stationary point of J."
     if after < before:
@@ -153,16 +160,33 @@ def show_update(result: dict, lr: float) -> None:
     render.out.print(verdict(result, lr), highlight=False)
 
 
-def show_history(history: list[dict]) -> None:
+def history_row(h: dict | None, relu: bool) -> list[str]:
+    if h is None:
+        return ["…"] * (6 if relu else 5)
+    row = [str(h["step"]), num(h["theta0"]), num(h["theta1"]), num(h["g"]), num(h["loss"])]
+    return row + (["on" if h["relu_active"] else "off (dead)"] if relu else [])
+
+
+def show_history(result: dict) -> None:
+    history = result["history"]
+    relu = history[0]["relu_active"] is not None
+    died = result["relu_died_at"]
     shown = history if len(history) <= HISTORY_ROWS else history[:HISTORY_ROWS - 5] + [None] + history[-5:]
-    rows = [["…", "…", "…", "…"] if h is None else [str(h["step"]), num(h["theta0"]), num(h["theta1"]),
-                                                   num(h["loss"])] for h in shown]
+    if died is not None and history[died] not in shown:
+        shown = [h for h in shown if h is None or h["step"] < died] + [history[died]] + \
+                [h for h in shown if h is not None and h["step"] > died]
     steps = len(history) - 1
     render.out.print(f"\n[bold]Gradient descent, {steps} step{'s' if steps != 1 else ''}[/bold]")
-    render.table(None, ["step", "θ₀", "θ₁", "J"], rows)
+    render.table(None, ["step", "θ₀", "θ₁", "g", "J"] + (["ReLU"] if relu else []),
+                 [history_row(h, relu) for h in shown])
     first, last = history[0]["loss"], history[-1]["loss"]
     line = render.sparkline([h["loss"] for h in history])
     render.out.print(f"Loss {num(first)} → {num(last)}" + (f"  {line}" if line else ""), highlight=False)
+    if died is not None:
+        killed = history[died]
+        render.out.print(f"Learning stopped at step {died}: that step made the ReLU's input negative "
+                         f"(g = {num(killed['g'])}), so ∂ŷ/∂g = 0 and every later gradient is zero; the loss "
+                         f"stays {num(killed['loss'])}. A smaller --lr keeps the ReLU alive.", highlight=False)
 
 
 def json_document(result: dict, steps: int | None) -> dict:
@@ -170,6 +194,7 @@ def json_document(result: dict, steps: int | None) -> dict:
                                              "loss_after")}
     if steps is not None:
         document["history"] = result["history"]
+        document["relu_died_at"] = result["relu_died_at"]
     return document
 
 
@@ -218,4 +243,4 @@ def backprop(
     show_chains(result)
     show_update(result, lr)
     if steps is not None:
-        show_history(result["history"])
+        show_history(result)

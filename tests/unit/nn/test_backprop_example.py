@@ -104,7 +104,7 @@ def test_history_descends_for_identity():
     r = explain(activation="identity", lr=0.01, steps=20)
     history = r["history"]
     assert [h["step"] for h in history] == list(range(21))
-    assert history[0] == {"step": 0, "theta0": 5.0, "theta1": -1.0, "loss": 4.0}
+    assert history[0] == {"step": 0, "theta0": 5.0, "theta1": -1.0, "loss": 4.0, "g": 3.0, "relu_active": None}
     losses = [h["loss"] for h in history]
     assert all(later < earlier for earlier, later in zip(losses, losses[1:]))
     assert losses[-1] < 0.1 * losses[0]
@@ -145,3 +145,22 @@ def test_bad_inputs_name_the_parameter(given, param, command_line):
     assert caught.value.param == param
     assert caught.value.message(flag_of).startswith(command_line)
     assert "--" not in str(caught.value)
+
+
+def test_a_step_that_kills_the_relu_is_reported():
+    """--lr 0.2: θ goes to (4.2, −2.6), g = 4.2 − 5.2 = −1, and from then on the gradient is zero."""
+    r = explain(lr=0.2, steps=3)
+    history = r["history"]
+    assert [h["relu_active"] for h in history] == [True, False, False, False]
+    assert history[1]["theta0"] == pytest.approx(4.2, abs=1e-12)
+    assert history[1]["theta1"] == pytest.approx(-2.6, abs=1e-12)
+    assert history[1]["g"] == pytest.approx(-1.0, abs=1e-12)
+    assert [h["loss"] for h in history[1:]] == pytest.approx([1.0, 1.0, 1.0], abs=1e-12)
+    assert history[3]["theta0"] == history[1]["theta0"] and history[3]["theta1"] == history[1]["theta1"]
+    assert r["relu_died_at"] == 1
+
+
+def test_relu_alive_or_dead_from_the_start_did_not_die_during_descent():
+    assert explain(lr=0.1, steps=5)["relu_died_at"] is None  # the lecture's step stays at g = 1
+    assert explain(theta1=-3.0, steps=5)["relu_died_at"] is None  # dead from the start: nothing died here
+    assert all(h["relu_active"] is None for h in explain(activation="tanh", steps=3)["history"])
