@@ -76,7 +76,7 @@ ModelKindOpt = Annotated[ModelKind, typer.Option(
     case_sensitive=False)]
 SolverOpt = Annotated[Optional[str], typer.Option(
     help="lstsq (exact, QR) or normal (the lecture's normal equation); or iterative: gd (full-batch "
-         "gradient descent), sgd (mini-batch), momentum (Polyak), adam (Kingma & Ba). "
+         "gradient descent), sgd (mini-batch), momentum (see --momentum-form), adam (Kingma & Ba). "
          "Default: lstsq for linear, adam for mlp (which takes only the iterative ones).",
     show_default=False)]
 ScaleOpt = Annotated[Optional[str], typer.Option(
@@ -84,8 +84,9 @@ ScaleOpt = Annotated[Optional[str], typer.Option(
          "momentum, adam; none for lstsq, normal.", show_default=False)]
 ImputeOpt = Annotated[str, typer.Option(help="Missing feature values: mean, median, or drop the row.")]
 NoInterceptOpt = Annotated[bool, typer.Option("--no-intercept", help="Fit through the origin.")]
-LrOpt = _training("Learning rate α. Default: 0.1 (gd), 0.003 (sgd), 0.0003 (momentum), 0.005 (adam); "
-                  "for mlp 0.01 (gd), 0.01 (sgd), 0.001 (momentum), 0.003 (adam).", Optional[float], "--lr")
+LrOpt = _training("Learning rate α. Default: 0.1 (gd), 0.003 (sgd), 0.003 (momentum), 0.005 (adam); "
+                  "for mlp 0.01 (gd), 0.01 (sgd), 0.01 (momentum), 0.003 (adam); with --momentum-form "
+                  "polyak the momentum default × (1 − β).", Optional[float], "--lr")
 EpochsOpt = _training("Most passes over the training rows. Default: 1000 (linear), 500 (mlp).", Optional[int])
 BatchSizeOpt = _training("Rows per mini-batch for sgd, momentum, adam (the row count or more means full "
                          "batch). Default: 64.", Optional[int])
@@ -94,6 +95,9 @@ TolOpt = _training("An epoch improves when the loss falls below best − tol·ma
 PatienceOpt = _training("Stop (converged) after this many epochs without improvement. Default: 50 (linear), "
                         "20 (mlp).", Optional[int])
 BetaOpt = _training("Momentum β. Default: 0.9.")
+MomentumFormOpt = _training("How momentum adds up gradients: slides (the lecture's m = βm + (1 − β)∇J, an "
+                            "average) or polyak (v = βv + ∇J, a sum: 1/(1 − β) = 10 times the step at β = 0.9 "
+                            "for the same --lr). Default: slides.", Optional[str], "--momentum-form")
 Beta1Opt = _training("Adam β1 (first moment). Default: 0.9.")
 Beta2Opt = _training("Adam β2 (second moment). Default: 0.999.")
 EpsOpt = _training("Adam ε. Default: 1e-8.")
@@ -115,7 +119,8 @@ WeightDecayOpt = _network("L2 penalty λ: the loss is MSE + λ·Σ‖W‖² over
 def build_spec(*, model: ModelKind | str = "linear", solver: str | None = None, scale: str | None = None,
                impute: str = "mean", no_intercept: bool = False, lr: float | None = None,
                epochs: int | None = None, batch_size: int | None = None, tol: float | None = None,
-               patience: int | None = None, beta: float | None = None, beta1: float | None = None,
+               patience: int | None = None, beta: float | None = None, momentum_form: str | None = None,
+               beta1: float | None = None,
                beta2: float | None = None, eps: float | None = None, init: str | None = None,
                val_size: float | None = None, restore_best: bool | None = None, hidden: str | None = None,
                activation: Activation | str | None = None, weight_decay: float | None = None, seed: int = 0):
@@ -125,6 +130,7 @@ def build_spec(*, model: ModelKind | str = "linear", solver: str | None = None, 
     from lifeexp_cli.model import spec
 
     options = {"lr": lr, "epochs": epochs, "batch_size": batch_size, "tol": tol, "patience": patience, "beta": beta,
+               "momentum_form": momentum_form,
                "beta1": beta1, "beta2": beta2, "eps": eps, "init": init, "val_size": val_size,
                "restore_best": restore_best, "hidden": hidden, "activation": getattr(activation, "value", activation),
                "weight_decay": weight_decay}

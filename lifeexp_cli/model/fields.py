@@ -185,6 +185,7 @@ FIELDS = [
     Field("spec.options.val_size", nullable(either(number(low=0, high=0), number(above=0, below=1))),
           required=False),
     Field("spec.options.beta", number(low=0, below=1), required=False),
+    Field("spec.options.momentum_form", one_of("slides", "polyak"), required=False),  # optimizers.MOMENTUM_FORMS
     Field("spec.options.beta1", number(low=0, below=1), required=False),
     Field("spec.options.beta2", number(low=0, below=1), required=False),
     Field("spec.options.eps", number(low=0), required=False),

@@ -12,7 +12,7 @@ import numpy as np
 from lifeexp_cli.data.dataset import Design
 from lifeexp_cli.evaluate import cross_validation, metrics
 from lifeexp_cli.model.fitting import fold_predictor
-from lifeexp_cli.model.spec import Spec
+from lifeexp_cli.model.spec import Spec, from_record
 from lifeexp_cli.prep import splits
 
 
@@ -58,7 +58,7 @@ def cross_validate_records(records: list[dict], designs: list[Design], k: int, s
     folds; store the scores in its record (in memory only) in place of the CV it was saved with."""
     folds = splits.kfold(designs[0].groups, k, split, seed) if designs else []
     for record, design in zip(records, designs):
-        spec = Spec(**record["spec"])
+        spec = from_record(record["spec"])
         scores = cross_validation.scores_on_folds(design.y, folds, fold_predictor(design.X, design.y,
                                                                                   record["features"], spec))
         record["metrics"]["cv"] = {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}

@@ -94,3 +94,12 @@ def completed(spec: Spec) -> Spec:
         chosen = {k: v for k, v in spec.options.items() if k in regressor.OPTION_KEYS}
         return replace(spec, options=regressor.check_options(spec.solver, training, chosen))
     return replace(spec, options=loop.check_options(spec.solver, spec.options))
+
+
+def from_record(described: dict) -> Spec:
+    """The Spec a model record describes (`Spec.describe`). Files written before momentum had two forms
+    used Polyak's, so a momentum spec without `momentum_form` is Polyak's: an old model refits as it was."""
+    options = dict(described.get("options") or {})
+    if described.get("solver") == "momentum":
+        options.setdefault("momentum_form", "polyak")
+    return Spec(**{**described, "options": options})

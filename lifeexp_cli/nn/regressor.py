@@ -34,7 +34,7 @@ TRAINING_DEFAULTS = {"epochs": 500, "tol": 1e-4, "patience": 20, "val_size": 0.1
 SOLVER_DEFAULTS = {
     "gd": {"lr": 0.01},
     "sgd": {"lr": 0.01, "batch_size": 64},
-    "momentum": {"lr": 0.001, "batch_size": 64},
+    "momentum": {"lr": 0.01, "batch_size": 64},  # the slides' form; --momentum-form polyak: × (1 − β)
     "adam": {"lr": 0.003, "batch_size": 64},
 }
 MAX_WIDTH, MAX_LAYERS = 4096, 16

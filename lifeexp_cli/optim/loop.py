@@ -28,21 +28,22 @@ SOLVERS = optimizers.OPTIMIZERS
 
 # Per-optimizer defaults, chosen on Tim's three standardized features (bench/solvers.py measures them):
 # each reaches the least-squares optimum to well within 0.1% RMSE and 1% per coefficient. Mini-batch
-# noise, not speed, limits sgd and momentum, so their steps are small; momentum's effective step is
-# lr/(1 − β) = 10·lr, hence a tenth of sgd's. Adam moves each parameter by about lr per step whatever
+# noise, not speed, limits sgd and momentum, so their steps are small; momentum in the slides' form
+# averages the gradients, so its step is sgd's (Polyak's form sums them: its step is lr/(1 − β) = 10·lr,
+# so its default lr is sgd's × (1 − β), the same steps). Adam moves each parameter by about lr per step whatever
 # the gradient's scale, so an intercept near 69 years takes some 69/lr steps. A model kind may give its
 # own (the network's are in nn/regressor.py).
 SOLVER_DEFAULTS = {
     "gd": {"lr": 0.1, "batch_size": None},
     "sgd": {"lr": 0.003, "batch_size": 64},
-    "momentum": {"lr": 0.0003, "batch_size": 64},
+    "momentum": {"lr": 0.003, "batch_size": 64, "momentum_form": optimizers.MOMENTUM_FORMS[0]},
     "adam": {"lr": 0.005, "batch_size": 64},
 }
 # Momentum and Adam losses can rise for tens of epochs before falling again, so patience must span that.
 COMMON_DEFAULTS = {"epochs": 1000, "tol": 1e-7, "patience": 50, "init": "random", "seed": 0,
                    "restore_best": True, "val_size": None}
 HP_KEYS = tuple(optimizers.DEFAULT_HP)
-OPTION_KEYS = ("lr", "batch_size", *COMMON_DEFAULTS, *HP_KEYS)
+OPTION_KEYS = ("lr", "batch_size", *COMMON_DEFAULTS, *HP_KEYS, "momentum_form")
 INIT_METHODS = ("random", "zeros")
 MAX_EPOCHS = 1_000_000  # epochs and patience; a model file storing more is refused (model/fields.py)
 INIT_STREAM = 0x11FE  # keeps the θ draw independent of the shuffling stream seeded with the same seed
@@ -70,7 +71,12 @@ def check_options(solver: str, given: dict, defaults: dict | None = None) -> dic
     if solver == "gd" and chosen.get("batch_size") is not None:
         raise ParameterError("{batch_size} does not apply to {solver} gd (always full batch): "
                              "use {solver} sgd, momentum or adam for mini-batches", "batch_size", chosen["batch_size"])
+    if solver != "momentum" and chosen.get("momentum_form") is not None:
+        raise ParameterError("{momentum_form} applies only to {solver} momentum", "momentum_form",
+                             chosen["momentum_form"])
     options = {**COMMON_DEFAULTS, **SOLVER_DEFAULTS[solver], **(defaults or {}), **chosen}
+    if solver == "momentum":
+        _check_momentum_form(options, "lr" in chosen)
     options.update(optimizers.resolve_hp({"lr": options["lr"], **{k: options.get(k) for k in HP_KEYS}}))
     if options["init"] not in INIT_METHODS:
         raise ParameterError(f"{{init}} must be one of {', '.join(INIT_METHODS)}, got {{value!r}}", "init",
@@ -93,6 +99,21 @@ def check_options(solver: str, given: dict, defaults: dict | None = None) -> dic
         raise ParameterError("{val_size} must be between 0 and 1 (exclusive), or 0 for none, got {value}",
                              "val_size", val_size)
     return {k: (float(v) if k in ("lr", "tol", *HP_KEYS) else v) for k, v in options.items()}
+
+
+def _check_momentum_form(options: dict, lr_given: bool) -> None:
+    """One of optimizers.MOMENTUM_FORMS; Polyak's form without --lr takes the default lr × (1 − β), which
+    makes the same steps as the slides' form with the default lr (its sum of gradients is 1/(1 − β) times
+    their average)."""
+    form = options["momentum_form"]
+    if form not in optimizers.MOMENTUM_FORMS:
+        raise ParameterError(f"{{momentum_form}} must be one of {', '.join(optimizers.MOMENTUM_FORMS)}, "
+                             "got {value!r}", "momentum_form", form)
+    if form == "polyak" and not lr_given:
+        beta = options.get("beta")
+        beta = optimizers.DEFAULT_HP["beta"] if beta is None else beta
+        if isinstance(beta, numbers.Real) and 0 <= beta < 1:
+            options["lr"] = float(f"{options['lr'] * (1 - beta):.12g}")
 
 
 def _check_int(key: str, value, low: int) -> None:
@@ -172,7 +193,7 @@ def train(params, loss_and_grad, loss, X, y, solver: str, options: dict, *, val=
                              divergence_factor)
     X_val, y_val = val if val is not None else (None, None)
     _check_data(X, y, X_val, y_val)
-    hp = {k: options[k] for k in ("lr", *HP_KEYS)}
+    hp = {k: options[k] for k in ("lr", *HP_KEYS, "momentum_form") if k in options}
     batch_size = options["batch_size"]
     full_batch = batch_size is None or batch_size >= len(X)
     rng = np.random.default_rng(options["seed"])  # one generator per run: same seed, same batches

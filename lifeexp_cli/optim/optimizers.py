@@ -4,13 +4,18 @@ Params and grads are lists of float64 arrays (linear model: [theta]; MLP: [W1, b
 With learning rate α and gradient g_t at step t (counted from 1):
 
 - gd, sgd:  θ_t = θ_{t-1} − α g_t            (they differ only in the batches the training loop feeds)
-- momentum: v_t = β v_{t-1} + g_t,  θ_t = θ_{t-1} − α v_t,  v_0 = 0        (Polyak heavy ball)
+- momentum, form "slides" (the default, the lecture's):
+            m_t = β m_{t-1} + (1 − β) g_t,  θ_t = θ_{t-1} − α m_t,  m_0 = 0  (an average of past gradients)
+- momentum, form "polyak":
+            v_t = β v_{t-1} + g_t,  θ_t = θ_{t-1} − α v_t,  v_0 = 0        (Polyak heavy ball)
+  From zero, m_t = (1 − β) v_t at every step, so the slides' form with α takes exactly the steps of
+  Polyak's with α(1 − β): Polyak's step is 1/(1 − β) = 10 times larger at β = 0.9 for the same α.
 - adam:     m_t = β1 m_{t-1} + (1 − β1) g_t,  v_t = β2 v_{t-1} + (1 − β2) g_t²,
             m̂_t = m_t / (1 − β1^t),  v̂_t = v_t / (1 − β2^t),
             θ_t = θ_{t-1} − α m̂_t / (√v̂_t + ε),  m_0 = v_0 = 0            (Kingma & Ba 2015)
 
-The lecture slides have index slips: the momentum step uses m_{t-1} where m_t is meant, and the
-Adam bias corrections swap the β indices. We follow Polyak and Kingma & Ba as written above.
+The lecture slides have slips (docs/math.md lists them): Adam's θ update uses m̂_{t-1} where m̂_t is
+meant. We follow Kingma & Ba as written above.
 """
 
 import numpy as np
@@ -20,6 +25,7 @@ from lifeexp_cli.errors import ParameterError, UsageError
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 
 DEFAULT_HP = {"beta": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
+MOMENTUM_FORMS = ("slides", "polyak")  # the first is the default
 
 
 def check_name(name: str) -> None:
@@ -85,7 +91,11 @@ def _plain(params, grads, hp):
 
 
 def _momentum(params, grads, state, hp):
-    velocity = [hp["beta"] * v + g for v, g in zip(state["v"], grads)]
+    beta = hp["beta"]
+    if hp.get("momentum_form", MOMENTUM_FORMS[0]) == "polyak":
+        velocity = [beta * v + g for v, g in zip(state["v"], grads)]
+    else:
+        velocity = [beta * v + (1 - beta) * g for v, g in zip(state["v"], grads)]
     new_params = [p - hp["lr"] * v for p, v in zip(params, velocity)]
     return new_params, {"v": velocity}
 

@@ -204,3 +204,50 @@ def test_progress_bar_goes_to_stderr_only(tmp_path, monkeypatch, who_env):
     bar = re.compile(r"epoch\s+\d+/30 loss \S+ val \S+")
     assert bar.search(run())
     assert not bar.search(run("--quiet"))
+
+
+# --- momentum in the slides' form (default) and Polyak's ---------------------------------------------
+
+def fitted_momentum(who_like_csv, tmp_path, name, *extra):
+    out = tmp_path / f"{name}.joblib"
+    result = cli("fit", "--data", who_like_csv, "--features", "bmi,hiv", "--solver", "momentum", "--epochs", 40,
+                 "--quiet", "--out", out, *extra)
+    assert result.exit_code == 0, result.output
+    return store.load(out)
+
+
+def test_momentum_forms_with_their_default_rates_take_the_same_steps(who_like_csv, tmp_path):
+    slides = fitted_momentum(who_like_csv, tmp_path, "slides")
+    polyak = fitted_momentum(who_like_csv, tmp_path, "polyak", "--momentum-form", "polyak")
+    assert slides["spec"]["options"]["momentum_form"] == "slides" and slides["spec"]["options"]["lr"] == 0.003
+    assert polyak["spec"]["options"]["momentum_form"] == "polyak" and polyak["spec"]["options"]["lr"] == 0.0003
+    np.testing.assert_allclose(slides["training"]["loss_history"], polyak["training"]["loss_history"], rtol=1e-9)
+
+
+def test_same_lr_polyak_steps_ten_times_further(who_like_csv, tmp_path):
+    slow = fitted_momentum(who_like_csv, tmp_path, "slow", "--lr", "0.0003", "--epochs", 1)
+    fast = fitted_momentum(who_like_csv, tmp_path, "fast", "--lr", "0.0003", "--epochs", 1,
+                           "--momentum-form", "polyak")
+    start = slow["training"]["initial_loss"]
+    assert start == fast["training"]["initial_loss"]  # same seed, same θ₀
+    assert fast["training"]["loss_history"][0] < slow["training"]["loss_history"][0] < start
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--solver", "momentum", "--momentum-form", "nesterov"], "--momentum-form must be one of slides, polyak"),
+    (["--solver", "adam", "--momentum-form", "polyak"], "--momentum-form applies only to --solver momentum"),
+])
+def test_momentum_form_mistakes_are_usage_errors(who_like_csv, tmp_path, args, message):
+    result = cli("fit", "--data", who_like_csv, "--features", "bmi", "--out", tmp_path / "m.joblib", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_a_momentum_model_saved_before_the_forms_refits_with_polyaks():
+    from lifeexp_cli.model.spec import from_record
+
+    old = {"kind": "linear", "solver": "momentum", "scale": "standard", "impute": "mean", "intercept": True,
+           "options": {"lr": 0.0003, "beta": 0.9}}
+    assert from_record(old).options["momentum_form"] == "polyak"
+    assert from_record({**old, "solver": "adam"}).options == old["options"]

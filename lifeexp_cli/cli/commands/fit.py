@@ -10,7 +10,8 @@ import typer
 from lifeexp_cli.cli import inputs, render
 from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
                                      EpsOpt, FeaturesOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
-                                     ModelKind, ModelKindOpt, NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
+                                     ModelKind, ModelKindOpt, MomentumFormOpt,
+                                     NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
                                      ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
                                      WeightDecayOpt, build_spec)
 from lifeexp_cli.errors import UsageError
@@ -31,6 +32,7 @@ def fit(
     tol: TolOpt = None,
     patience: PatienceOpt = None,
     beta: BetaOpt = None,
+    momentum_form: MomentumFormOpt = None,
     beta1: Beta1Opt = None,
     beta2: Beta2Opt = None,
     eps: EpsOpt = None,
@@ -84,7 +86,8 @@ def fit(
     from lifeexp_cli.model import store, streamed
 
     spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
-                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta, beta1=beta1,
+                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
+                      momentum_form=momentum_form, beta1=beta1,
                       beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
                       hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
 

@@ -77,6 +77,8 @@ DAMAGE = {
              "field spec.options.lr", "must be > 0"),
     "tol -1": (lambda r: (r["spec"].update(solver="gd", options={"tol": -1.0}), r.update(solver="gd")),
                "field spec.options.tol", ">= 0"),
+    "momentum_form unknown": (lambda r: (r["spec"].update(solver="momentum", options={"momentum_form": "heavy"}),
+                                         r.update(solver="momentum")), "field spec.options.momentum_form", "polyak"),
     "options on lstsq": (setter("spec.options", {"epochs": 5}), "field spec.options", "empty"),
     "intercept 1": (setter("intercept", 1), "field intercept", "true or false"),
     "weights too short": (setter("params.weights", [0.1]), "field params.weights", "one number per feature"),

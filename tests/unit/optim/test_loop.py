@@ -8,7 +8,7 @@ from lifeexp_cli.cli.main import flag_of
 from lifeexp_cli.errors import ParameterError, TrainingError, UsageError
 from lifeexp_cli.linear.loss import linear_loss, linear_loss_and_grad, linear_predict
 from lifeexp_cli.optim import loop
-from lifeexp_cli.optim.loop import train
+from lifeexp_cli.optim.loop import check_options, train
 
 
 def standardized_problem(n=200, seed=42):
@@ -213,8 +213,36 @@ def test_linear_gd_two_steps_by_hand():
 
 
 def test_linear_momentum_two_steps_by_hand():
+    # The slides' form (default): m1 = 0.5·g1 = [−2, −1.5], θ1 = [0.5, 0.375]; r = [−0.5, −2.125],
+    # g2 = [−2.625, −2.125]; m2 = 0.5·m1 + 0.5·g2 = [−2.3125, −1.8125]; θ2 = θ1 − 0.25·m2
+    np.testing.assert_allclose(two_epochs("momentum", {"lr": 0.25, "beta": 0.5}), [1.078125, 0.828125], rtol=1e-15)
+
+
+def test_linear_polyak_momentum_two_steps_by_hand():
     # v1 = g1 = [−4, −3], θ1 = [1, 0.75]; v2 = 0.5·v1 + g2 = [−3.25, −2.75]; θ2 = θ1 − 0.25·v2
-    np.testing.assert_allclose(two_epochs("momentum", {"lr": 0.25, "beta": 0.5}), [1.8125, 1.4375], rtol=1e-15)
+    np.testing.assert_allclose(two_epochs("momentum", {"lr": 0.25, "beta": 0.5, "momentum_form": "polyak"}),
+                               [1.8125, 1.4375], rtol=1e-15)
+
+
+def test_slides_momentum_with_lr_is_polyak_with_lr_times_one_minus_beta():
+    # m_t = (1 − β)·v_t at every step, so the two forms take the same steps when Polyak's α is (1 − β)·α.
+    slides = two_epochs("momentum", {"lr": 0.25, "beta": 0.5})
+    polyak = two_epochs("momentum", {"lr": 0.125, "beta": 0.5, "momentum_form": "polyak"})
+    np.testing.assert_allclose(slides, polyak, rtol=1e-15)
+
+
+def test_momentum_form_defaults_and_checks():
+    assert check_options("momentum", {})["momentum_form"] == "slides"
+    assert check_options("momentum", {})["lr"] == 0.003
+    polyak = check_options("momentum", {"momentum_form": "polyak"})
+    assert polyak["lr"] == 0.0003  # the same steps as the slides' default
+    assert check_options("momentum", polyak) == polyak  # checking a checked dict changes nothing
+    assert check_options("momentum", {"momentum_form": "polyak", "lr": 0.01})["lr"] == 0.01
+    assert "momentum_form" not in check_options("adam", {})
+    with pytest.raises(ParameterError, match="momentum_form"):
+        check_options("momentum", {"momentum_form": "nesterov"})
+    with pytest.raises(ParameterError, match="only to"):
+        check_options("adam", {"momentum_form": "polyak"})
 
 
 def test_linear_adam_two_steps_by_hand():

@@ -31,13 +31,22 @@ def test_plain_step_by_hand(name):
     assert_allclose(got, [0.8, 0.64, 0.512], rtol=1e-15)
 
 
-def test_momentum_step_by_hand():
+def test_polyak_momentum_step_by_hand():
     # g1 = 2,    v1 = 2,                 θ1 = 1 − 0.2     = 0.8
     # g2 = 1.6,  v2 = 0.9·2 + 1.6 = 3.4,  θ2 = 0.8 − 0.34  = 0.46
     # g3 = 0.92, v3 = 0.9·3.4 + 0.92 = 3.98, θ3 = 0.46 − 0.398 = 0.062
     # (the slides' slip, stepping with v_{t−1}, would leave θ1 = 1.)
-    got = run_steps("momentum", 1.0, quadratic_grad, {"lr": 0.1, "beta": 0.9}, 3)
+    got = run_steps("momentum", 1.0, quadratic_grad, {"lr": 0.1, "beta": 0.9, "momentum_form": "polyak"}, 3)
     assert_allclose(got, [0.8, 0.46, 0.062], rtol=1e-12)
+
+
+def test_slides_momentum_step_by_hand():
+    # The default form averages: m = βm + (1 − β)g.
+    # g1 = 2,      m1 = 0.2,                       θ1 = 1 − 0.02 = 0.98
+    # g2 = 1.96,   m2 = 0.18 + 0.196 = 0.376,      θ2 = 0.98 − 0.0376 = 0.9424
+    # g3 = 1.8848, m3 = 0.3384 + 0.18848 = 0.52688, θ3 = 0.9424 − 0.052688 = 0.889712
+    got = run_steps("momentum", 1.0, quadratic_grad, {"lr": 0.1, "beta": 0.9}, 3)
+    assert_allclose(got, [0.98, 0.9424, 0.889712], rtol=1e-12)
 
 
 def test_adam_steps_by_hand():
