@@ -41,6 +41,8 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 SPLITS = ("country", "random")
 SCALES = ("none", "minmax", "standard")
 IMPUTES = ("mean", "median", "drop")
+SE_TYPES = ("cluster", "classical", "hc3")  # linear/inference.py
+INFERENCE_STATISTICS = ("estimate", "se", "t", "p", "ci_low", "ci_high")
 
 Check = Callable[[object], Optional[str]]
 
@@ -252,6 +254,20 @@ FIELDS = [
     Field("network.architecture", listing(integer(1, MAX_WIDTH), low=2, high=MAX_LAYERS + 2)),
     Field("network.activation", one_of(*ACTIVATIONS)),
     Field("network.parameters", COUNT),
+    # A linear model's coefficient inference (model/inference.py); null for a network, absent in older files.
+    Field("inference", nullable(mapping), required=False),
+    Field("inference.se_type", one_of(*SE_TYPES)),
+    Field("inference.level", number(above=0, below=1)),
+    Field("inference.clusters", nullable(integer(2)), required=False),
+    Field("inference.coefficients", mapping),
+    *[Field(f"inference.{key}", nullable(number()), required=False)
+      for key in ("r2_adj", "f_stat", "log_likelihood", "aic", "bic")],
+    Field("inference.f_p", nullable(number(low=0, high=1)), required=False),
+    Field("coefficient_covariance", nullable(mapping), required=False),
+    Field("coefficient_covariance.se_type", one_of(*SE_TYPES)),
+    Field("coefficient_covariance.df", integer(1)),
+    Field("coefficient_covariance.terms", listing(text(1000), low=1, high=MAX_FEATURES + 1)),
+    Field("coefficient_covariance.matrix", listing(listing(number()), low=1, high=MAX_FEATURES + 1)),
     Field("streamed", nullable(mapping), required=False),
     *[Field(f"streamed.{key}", integer(1), required=False) for key in ("chunk_rows", "chunks", "passes")],
 ]
@@ -377,8 +393,39 @@ def training_history_is_whole(record: dict) -> Iterator[tuple[str, str]]:
         yield "training.kept_epoch", "must be at most epochs_run"
 
 
+def inference_matches_the_terms(record: dict) -> Iterator[tuple[str, str]]:
+    """inference and coefficient_covariance: a linear model's, one entry per term (intercept first)."""
+    inference, covariance = record.get("inference"), record.get("coefficient_covariance")
+    if inference is None and covariance is None:
+        return
+    if record["kind"] != "linear" or inference is None or covariance is None:
+        yield "inference", "must be null for a network, and come with coefficient_covariance for a linear model"
+        return
+    terms = (["intercept"] if record["intercept"] else []) + record["features"]
+    if (inference.get("clusters") is None) != (inference["se_type"] != "cluster"):
+        yield "inference.clusters", "must be a count of countries exactly when se_type is cluster"
+    if list(inference["coefficients"]) != terms:
+        yield "inference.coefficients", f"must have one entry per term ({', '.join(terms)})"
+        return
+    for term, stats in inference["coefficients"].items():
+        if type(stats) is not dict or set(stats) != set(INFERENCE_STATISTICS):
+            yield f"inference.coefficients.{term}", f"must hold {', '.join(INFERENCE_STATISTICS)}"
+            return
+        for key, value in stats.items():
+            bounds = {"se": number(low=0), "p": number(low=0, high=1)}.get(key, number())
+            wrong = nullable(bounds)(value)
+            if wrong:
+                yield f"inference.coefficients.{term}.{key}", wrong
+                return
+    if covariance["se_type"] != inference["se_type"] or covariance["terms"] != terms:
+        yield "coefficient_covariance", "must match inference's se_type and terms"
+    elif len(covariance["matrix"]) != len(terms) or any(len(row) != len(terms) for row in covariance["matrix"]):
+        yield "coefficient_covariance.matrix", f"must be {len(terms)} × {len(terms)}"
+
+
 # A new check across fields: a function record -> iterator of (field, problem), run after FIELDS passed.
-RECORD_CHECKS = [vectors_match_features, kind_matches_its_params, cv_folds_match_k, training_history_is_whole]
+RECORD_CHECKS = [vectors_match_features, kind_matches_its_params, cv_folds_match_k, training_history_is_whole,
+                 inference_matches_the_terms]
 
 
 # --- the walk over everything -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 from lifeexp_cli.errors import DataError, DesignError, ParameterError
 from lifeexp_cli.evaluate import cross_validation, metrics
 from lifeexp_cli.linear import closed_form, loss
+from lifeexp_cli.model import inference as coefficient_inference
 from lifeexp_cli.model import record
 from lifeexp_cli.model.spec import Spec, check_solver, completed
 from lifeexp_cli.nn import regressor
@@ -259,15 +260,17 @@ def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: 
 
 def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
               split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
-              progress=None, warn=None) -> dict:
+              progress=None, warn=None, se: str | None = None) -> dict:
     """Fit on the training rows (all rows unless `test_size`), score, and build the model record.
 
     progress(label) -> on_epoch callback or None: how an iterative fit reports each epoch (the final
     fit is labelled "fit", cross-validation fits "fold i/k"). warn(message) hears warnings known before
-    fitting starts as soon as they are; every warning also ends up in the record.
+    fitting starts as soon as they are; every warning also ends up in the record. se: the standard errors
+    of a linear model's coefficients (model/inference.py; default: clustered by country when rows cluster).
     """
     X, y, features = design.X, design.y, design.features
     spec = completed(spec)
+    se_type = coefficient_inference.choose_se(se, spec.kind, coefficient_inference.has_clusters(design.groups))
     held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
             else np.zeros(len(y), bool))
     groups = design.groups[~held] if split == "country" else None
@@ -284,6 +287,12 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
         fit_predict = fold_predictor(X, y, features, spec, design.groups if split == "country" else None)
         scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress)
     ranges, means = feature_summary(X[~held], features)
+    extra = {**fitted.extra, "inference": None}
+    if se_type is not None:
+        inferred, covariance = coefficient_inference.fitted_inference(
+            fitted.params, X[~held][train_ok], y[~held][train_ok], design.groups[~held][train_ok], features,
+            spec.intercept, se_type)
+        extra.update(inference=inferred, coefficient_covariance=covariance)
     return record.build_record(
         spec, design.target, features, params=fitted.params,
         coefficients=coefficients(fitted.params, features, spec.intercept) if spec.kind == "linear" else None,
@@ -293,4 +302,4 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
         split={"method": split, "seed": seed, "test_size": test_size,
                "test_rows": design.rows[held].tolist()} if test_size is not None else None,
         data={"sha256": data_sha256, "source": source, "rows": len(y) + design.dropped_target},
-        condition_number=fitted.condition_number, warnings=early + fitted.warnings, extra=fitted.extra)
+        condition_number=fitted.condition_number, warnings=early + fitted.warnings, extra=extra)

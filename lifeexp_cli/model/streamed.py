@@ -22,7 +22,7 @@ from lifeexp_cli.errors import DataError, DesignError, ParameterError
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.linear.stream import median, state
 from lifeexp_cli.linear.stream.state import Factor, State
-from lifeexp_cli.model import fitting, record
+from lifeexp_cli.model import fitting, record, streamed_inference
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import impute, scaling
 
@@ -89,8 +89,9 @@ class StreamSolution:
 
 
 def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec,
-            chunk_rows: int = CHUNK_ROWS) -> dict:
-    """Stream `data` and return the model record (as `fitting.fit_model` builds it)."""
+            chunk_rows: int = CHUNK_ROWS, se: str | None = None) -> dict:
+    """Stream `data` and return the model record (as `fitting.fit_model` builds it). se: the coefficients'
+    standard errors (model/streamed_inference.py; cluster and hc3 take one more pass)."""
     source = dataset.locate(data)
     shown = "stdin" if source == "-" else source
     if spec.kind != "linear" or spec.solver not in closed_form.SOLVERS:
@@ -113,6 +114,7 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec
         stream = reader.HashingReader(raw)
         names, sep, encoding = reader.header(stream, shown)
         target_name, chosen = dataset.header_columns(names, features, target)
+        se_type = streamed_inference.check_se(se, source, names)
         wanted = None if chosen is None else [target_name, *chosen]
         totals = {"state": None, "skipped": 0, "chunks": 0}
 
@@ -144,9 +146,17 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec
         passes += extra
     sol = solution(seen, spec, chosen, medians)
     passes += refine(source, sol, spec, chosen, target_name, chunk_rows)
-    return stream_record(seen, spec, chosen, target_name, sol, skipped,
-                         {"sha256": sha256, "source": source, "rows": seen.rows + skipped},
-                         {"chunk_rows": chunk_rows, "chunks": chunks, "passes": passes})
+    tss = float(seen.y.m2[0]) if spec.intercept else float(seen.y.m2[0] + seen.y.n[0] * seen.y.mean[0] ** 2)
+    inferred, covariance, extra = streamed_inference.streamed_inference(source, sol, spec, chosen, target_name,
+                                                                        chunk_rows, se_type, tss)
+    passes += extra
+    fitted = stream_record(seen, spec, chosen, target_name, sol, skipped,
+                           {"sha256": sha256, "source": source, "rows": seen.rows + skipped},
+                           {"chunk_rows": chunk_rows, "chunks": chunks, "passes": passes},
+                           {"inference": inferred, "coefficient_covariance": covariance})
+    if source == "-" and se is None and streamed_inference.check_se(None, "file", names) != "classical":
+        fitted["warnings"].append(streamed_inference.STDIN_NOTE)
+    return fitted
 
 
 def source_was_stdin(data: dict) -> bool:
@@ -210,7 +220,7 @@ def refine(source: str, sol: StreamSolution, spec: Spec, features: list[str], ta
 
 
 def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol: StreamSolution,
-                  skipped: int, data: dict, streamed: dict) -> dict:
+                  skipped: int, data: dict, streamed: dict, more: dict | None = None) -> dict:
     """The model record from the state and its solution (`record.build_record`, as the in-memory fit)."""
     theta, rank, cond = sol.solution.theta, sol.solution.rank, sol.solution.condition_number
     used, columns = sol.used, sol.columns
@@ -235,7 +245,7 @@ def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol
         means={f: float(m) for f, m in zip(features, present.mean)},
         metrics={"train": train, "test": None, "cv": None},
         rows=record.RowCounts(used, 0, skipped, seen.rows - used, imputed), split=None, data=data,
-        condition_number=cond, warnings=notes, extra={"streamed": streamed})
+        condition_number=cond, warnings=notes, extra={"streamed": streamed, **(more or {})})
 
 
 def collinear_groups(seen: State, sol: StreamSolution, features: list[str], intercept: bool):

@@ -48,6 +48,10 @@ def fit(
         help="Hold out this share of countries (or rows) and score on them.", show_default=False)] = None,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
+    se: Annotated[Optional[str], typer.Option(
+        help="Standard errors of a linear model's coefficients: cluster (by country), classical or hc3. "
+             "Default: cluster when the data has a country column with several rows per country (rows of one "
+             "country share their errors), classical otherwise.", show_default=False)] = None,
     stream: Annotated[Optional[bool], typer.Option(
         "--stream/--no-stream", help="Read the data in chunks with bounded memory (any size; no --cv or "
                                      "--test-size). Default: stream files larger than 64 MiB.",
@@ -75,6 +79,8 @@ def fit(
 
         lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
 
+        lifeexp fit --features bmi,adult_mortality,hiv --se classical --out /tmp/tim-classical.joblib
+
         lifeexp fit --features bmi,adult_mortality,hiv --solver adam --lr 0.01 --name tim-adam
 
         lifeexp fit --model mlp --features all --hidden 64,32 --activation relu --name net --cv 5
@@ -83,7 +89,7 @@ def fit(
     """
     from lifeexp_cli.data import dataset
     from lifeexp_cli.linear import closed_form
-    from lifeexp_cli.model import store, streamed
+    from lifeexp_cli.model import inference, store, streamed
 
     spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
                       epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
@@ -95,6 +101,7 @@ def fit(
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
         raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
+    inference.choose_se(se, spec.kind, True)  # a wrong --se fails before the data is read
     path = store.output_path(name, out)
     closed = spec.kind == "linear" and spec.solver in closed_form.SOLVERS
     if stream and (cv is not None or test_size is not None):
@@ -104,21 +111,22 @@ def fit(
                          "iterative training needs the rows in memory")
     if cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
                                                                                    spec.solver):
-        record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet), []
+        record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se), []
     else:
-        record, shown = fit_in_memory(data, features, target, spec, cv, test_size, split.value, seed, quiet)
+        record, shown = fit_in_memory(data, features, target, spec, cv, test_size, split.value, seed, quiet, se)
     written = store.save(record, path)
     for note in record["warnings"]:
         if note not in shown:
             render.warn(note)
-    show_fit(record, str(written), output.value, quiet)
+    show_fit(record, str(written), output.value, quiet, asked=se is not None)
 
 
-def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows: int, quiet: bool) -> dict:
+def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows: int, quiet: bool,
+                 se: str | None) -> dict:
     """Fit an exact linear model chunk by chunk, saying how the data was read."""
     from lifeexp_cli.model import streamed
 
-    record = streamed.fit_csv(data, features, target, spec, chunk_rows)
+    record = streamed.fit_csv(data, features, target, spec, chunk_rows, se=se)
     done = record["streamed"]
     chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
@@ -127,7 +135,7 @@ def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows:
 
 
 def fit_in_memory(data: str | None, features: str, target: str, spec, cv: int | None, test_size: float | None,
-                  split: str, seed: int, quiet: bool) -> tuple[dict, list[str]]:
+                  split: str, seed: int, quiet: bool, se: str | None) -> tuple[dict, list[str]]:
     """Fit on the rows read into memory, with a progress bar when iterative. Warnings known before
     training starts are shown at once (not after a long run) and returned, so they are not shown twice."""
     from lifeexp_cli.model.fitting import fit_model
@@ -141,7 +149,7 @@ def fit_in_memory(data: str | None, features: str, target: str, spec, cv: int | 
 
     with render.training_bar(spec, quiet) as progress:
         record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
-                           data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now)
+                           data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now, se=se)
     return record, shown
 
 
@@ -155,6 +163,7 @@ def fit_document(record: dict, path: str) -> dict:
         "kind": record["kind"],
         "coefficients": record.get("coefficients"),
         "coefficients_scaled": record.get("coefficients_scaled"),
+        "inference": record.get("inference"),
         "metrics": record["metrics"],
         "rows": {"train": rows["train"], "test": rows["test"], "dropped": rows["dropped"],
                  "imputed": rows["imputed"]},
@@ -173,7 +182,7 @@ def training_document(training: dict | None) -> dict:
                                                "kept_epoch", "loss_history", "val_loss_history")}
 
 
-def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
+def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = False) -> None:
     if output == "json":
         render.emit_json(fit_document(record, path))
     elif output == "csv":
@@ -183,7 +192,9 @@ def show_fit(record: dict, path: str, output: str, quiet: bool) -> None:
         return
     if "coefficients" in record:
         render.out.print(render.equation(record), highlight=False)
-        render.rows_output(coefficient_rows(record), "table", title="Coefficients")
+        render.rows_output(coefficient_table(record), "table", title="Coefficients")
+        if record.get("inference"):
+            render.out.print(se_line(record["inference"], asked), highlight=False)
     render.rows_output(metric_rows(record["metrics"]), "table", title="Metrics")
     rows = record["rows"]
     imputed = ", ".join(f"{f} {n}" for f, n in rows["imputed"].items() if n) or "none"
@@ -233,15 +244,53 @@ def show_network(record: dict) -> None:
 
 
 def coefficient_rows(record: dict) -> list[dict]:
+    """Per term: the coefficient (original units), scaled, and its inference (raw numbers, for CSV)."""
     coef = record.get("coefficients") or {}
     scaled = record.get("coefficients_scaled")
+    inferred = (record.get("inference") or {}).get("coefficients") or {}
     rows = []
     for term in (["intercept"] if record["intercept"] else []) + record["features"]:
         row = {"term": term, "coefficient": coef.get(term)}
         if scaled:
             row["scaled"] = scaled.get(term)
+        if inferred:
+            row.update({key: inferred[term][key] for key in ("se", "t", "p", "ci_low", "ci_high")})
         rows.append(row)
     return rows
+
+
+def coefficient_table(record: dict) -> list[dict]:
+    """coefficient_rows for the table: the interval as one column, p-values readable."""
+    level = (record.get("inference") or {}).get("level", 0.95)
+    rows = []
+    for row in coefficient_rows(record):
+        shown = {k: v for k, v in row.items() if k not in ("ci_low", "ci_high")}
+        if "se" in row:
+            shown["p"] = p_text(row["p"])
+            shown["se"] = render.fmt(row["se"], 3)
+            shown[f"{level:.0%} CI"] = f"[{render.fmt(row['ci_low'], 3)}, {render.fmt(row['ci_high'], 3)}]"
+        rows.append(shown)
+    return rows
+
+
+def p_text(p) -> str:
+    return "—" if p is None else ("<1e-16" if p < 1e-16 else render.fmt(p, 2))
+
+
+def se_line(inference: dict, asked: bool) -> str:
+    """One line: which standard errors the table shows, and why."""
+    kind = inference["se_type"]
+    if kind == "cluster":
+        what = (f"clustered by country ({inference['clusters']} countries; t with {inference['clusters'] - 1} "
+                "degrees of freedom)")
+        why = "as --se asked" if asked else ("rows of one country share their errors, so classical SEs would be "
+                                             "too small; --se classical or hc3 for others")
+    elif kind == "hc3":
+        what, why = "HC3 (robust to unequal error variance, not to errors shared within a country)", "as --se asked"
+    else:
+        what = "classical (independent errors of equal variance)"
+        why = "as --se asked" if asked else "the data has no country column with repeated rows to cluster by"
+    return f"Standard errors: {what}: {why}"
 
 
 def metric_rows(scores: dict) -> list[dict]:

@@ -28,6 +28,8 @@ def as_network(r):
     r["spec"]["options"] = {"lr": 0.003, "epochs": 500, "tol": 1e-4, "patience": 20, "seed": 0, "hidden": [2],
                             "activation": "relu", "weight_decay": 0.03}
     r["params"] = {k: r["params"][k] for k in ("fill", "center", "scale")} | {"network": copy.deepcopy(NETWORK)}
+    r["inference"] = None  # a network has no coefficient inference
+    r.pop("coefficient_covariance", None)
 
 
 def setter(path: str, value):

@@ -22,10 +22,12 @@ def who(who_like_csv):
 
 
 @pytest.mark.parametrize("spec,extra", [
-    (Spec(), ["coefficients"]),
-    (Spec(scale="standard"), ["coefficients", "coefficients_scaled"]),
-    (make_spec("linear", "gd", training={"epochs": 3}), ["training", "coefficients", "coefficients_scaled"]),
-    (make_spec("mlp", training={"epochs": 2}, network_options={"hidden": "3"}), ["training", "network"]),
+    (Spec(), ["inference", "coefficient_covariance", "coefficients"]),
+    (Spec(scale="standard"), ["inference", "coefficient_covariance", "coefficients", "coefficients_scaled"]),
+    (make_spec("linear", "gd", training={"epochs": 3}), ["training", "inference", "coefficient_covariance",
+                                                         "coefficients", "coefficients_scaled"]),
+    (make_spec("mlp", training={"epochs": 2}, network_options={"hidden": "3"}), ["training", "network",
+                                                                                 "inference"]),
 ])
 def test_in_memory_record_keys_in_order(who, spec, extra):
     table, design = who
@@ -38,13 +40,17 @@ def test_streamed_record_has_the_in_memory_keys_and_values(who, who_like_csv):
     spec = Spec(scale="standard", impute="median")
     memory = fitting.fit_model(design, spec, data_sha256=table.sha256, source=table.source)
     stream = streamed.fit_csv(str(who_like_csv), FEATURES, "life_expectancy", spec, chunk_rows=70)
-    assert list(stream) == HEADER + BODY + ["streamed", "coefficients", "coefficients_scaled"]
+    assert list(stream) == HEADER + BODY + ["streamed", "inference", "coefficient_covariance", "coefficients",
+                                            "coefficients_scaled"]
     assert stream["rows"] == memory["rows"] and stream["data"] == memory["data"]
     assert stream["split"] is None and stream["metrics"]["test"] is None
     for key in ("spec", "features", "target", "kind", "solver", "intercept"):
         assert stream.get(key) == memory.get(key)
     np.testing.assert_allclose(list(stream["coefficients"].values()), list(memory["coefficients"].values()),
                                rtol=1e-10)
+    assert stream["inference"]["se_type"] == memory["inference"]["se_type"] == "cluster"
+    for term, stats in memory["inference"]["coefficients"].items():
+        assert stream["inference"]["coefficients"][term]["se"] == pytest.approx(stats["se"], rel=1e-9)
 
 
 def test_row_counts_add_the_dropped_rows():
