@@ -10,6 +10,7 @@ import contextlib
 import csv
 import json
 import math
+import re
 import sys
 
 
@@ -17,12 +18,31 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 _consoles: dict = {}
 
+# Characters that move the cursor, end a line, recolour the terminal or reverse the text around them.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# What Rich reads as a markup tag, with the backslashes in front of it: `[bold]`, `[/x]`, `[#fff]`, `[@click]`.
+_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?\])")
+
+
+class Styled(str):
+    """Markup written by lifeexp itself (`[dim]—[/dim]`): shown as markup, not escaped like outside text."""
+
+
+def shown(text) -> str:
+    """Outside text (names, paths, CSV cells, people, strings from model files) made safe for Rich: each
+    control character written out (`\\n`, `\\x1b`), so none can end the line, fake an `Error:` line or
+    recolour the terminal, and markup escaped, so `[bold]` or `[/x]` prints as typed. Styled text passes."""
+    if isinstance(text, Styled):
+        return text
+    text = _CONTROLS.sub(lambda m: repr(m.group())[1:-1], str(text))
+    return _TAG.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), text)
+
 
 def _console(name: str):
     if name not in _consoles:
         from rich.console import Console
 
-        _consoles[name] = Console(stderr=name == "err", soft_wrap=True)
+        _consoles[name] = Console(stderr=name == "err", soft_wrap=True, emoji=False)  # ":x:" stays as typed
     return _consoles[name]
 
 
@@ -49,16 +69,21 @@ def fmt(value, digits: int = 4) -> str:
 
 
 def warn(message: str) -> None:
-    _console("err").print(f"[yellow]Warning:[/yellow] {message}", highlight=False, markup=True)
+    _console("err").print(f"[yellow]Warning:[/yellow] {shown(message)}", highlight=False, markup=True)
 
 
 def info(message: str, quiet: bool = False) -> None:
     if not quiet:
-        _console("err").print(message, highlight=False)
+        _console("err").print(shown(message), highlight=False)
 
 
 def error(message: str) -> None:
-    _console("err").print(f"[bold red]Error:[/bold red] {message}", highlight=False)
+    _console("err").print(f"[bold red]Error:[/bold red] {shown(message)}", highlight=False)
+
+
+def line(text: str) -> None:
+    """One line of results on stdout, shown as typed (outside text in it is escaped)."""
+    _console("out").print(shown(text), highlight=False)
 
 
 def emit_json(document) -> None:
@@ -92,11 +117,11 @@ def emit_csv(rows: list[dict], header: bool = True) -> None:
 def table(title: str | None, columns: list[str], rows: list[list]) -> None:
     from rich.table import Table
 
-    grid = Table(title=title, title_justify="left", header_style="bold")
+    grid = Table(title=shown(title) if title else title, title_justify="left", header_style="bold")
     for name in columns:
-        grid.add_column(name)
+        grid.add_column(shown(name))
     for row in rows:
-        grid.add_row(*[fmt(v) if not isinstance(v, str) else v for v in row])
+        grid.add_row(*[fmt(v) if not isinstance(v, str) else shown(v) for v in row])
     _console("out").print(grid)
 
 

@@ -194,7 +194,18 @@ OPTION_CASES = [
     Case("person typo", ["compare", "--person", "ann:bmii=22"], 2, "did you mean bmi"),
 ]
 
-CATALOGUE = DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + PREDICT_CASES + OPTION_CASES
+# Outside text with Rich markup in it: shown as typed, with the exit code of the mistake (not a MarkupError's 1).
+# tests/cli/test_hostile_text.py sweeps every command with markup, control characters and a fake Error: line.
+MARKUP_CASES = [
+    Case("markup in a feature name", ["fit", "-F", "[/x]"], 2, "[/x]"),
+    Case("markup in a target name", ["corr", "--target", "[bold]t"], 2, "[bold]t"),
+    Case("markup in a data path", ["fit", "-F", "bmi", "--data", "[bold]x.csv"], 1, "[bold]x.csv"),
+    Case("markup in a model name", ["predict", "-m", "[/x]", "--bmi", "20"], 1, "[/x]"),
+    Case("markup in an option name", ["fit", "--[/x]"], 2, "--[/x]"),
+    Case("markup in a person", ["compare", "--person", "ann:[/x]=3"], 2, "[/x]"),
+]
+
+CATALOGUE = DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + PREDICT_CASES + OPTION_CASES + MARKUP_CASES
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -119,4 +119,4 @@ def show(result: "Comparison", output: str) -> None:
         render.emit_csv(flat)
         return
     render.rows_output(flat, "table", title="Who will live longer? Predicted life expectancy (years), and accuracy")
-    render.out.print(result.verdict, highlight=False)
+    render.line(result.verdict)

@@ -33,17 +33,17 @@ def strength(r: float) -> str:
 def colored(r: float) -> str:
     """r with its sign, blue when positive, red when negative, bold when strong; — when undefined."""
     if not math.isfinite(r):
-        return "[dim]—[/dim]"
+        return render.Styled("[dim]—[/dim]")
     color = "blue" if r > 0 else "red" if r < 0 else "white"
     weight = "bold " if abs(r) >= 0.6 else ""
-    return f"[{weight}{color}]{r:+.3f}[/{weight}{color}]"
+    return render.Styled(f"[{weight}{color}]{r:+.3f}[/{weight}{color}]")
 
 
 def bar(r: float) -> str:
     if not math.isfinite(r):
-        return ""
+        return render.Styled("")
     filled = round(abs(r) * BAR_WIDTH)
-    return f"[{'blue' if r > 0 else 'red'}]{'█' * filled}[/]{'·' * (BAR_WIDTH - filled)}"
+    return render.Styled(f"[{'blue' if r > 0 else 'red'}]{'█' * filled}[/]{'·' * (BAR_WIDTH - filled)}")
 
 
 def cell_style(r: float) -> str:
@@ -180,11 +180,11 @@ def show_matrix(columns: list[str], r: list[list[float | None]], title: str) -> 
     """A Rich heatmap: numbered columns (the row labels carry the names), cells colored by r."""
     from rich.table import Table
 
-    grid = Table(title=f"{title} matrix", title_justify="left", header_style="bold", padding=(0, 0))
+    grid = Table(title=render.shown(f"{title} matrix"), title_justify="left", header_style="bold", padding=(0, 0))
     grid.add_column("", no_wrap=True)
     for i in range(len(columns)):
         grid.add_column(str(i + 1), justify="right", no_wrap=True)
     for i, (name, row) in enumerate(zip(columns, r)):
         cells = [f"[{cell_style(nan(v))}]{short(v)}[/]" for v in row]
-        grid.add_row(f"{i + 1:>2} {name} ", *cells)
+        grid.add_row(f"{i + 1:>2} {render.shown(name)} ", *cells)
     render.out.print(grid)

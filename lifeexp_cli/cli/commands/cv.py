@@ -89,6 +89,5 @@ def show(document: dict, output: str, spec_text: str) -> None:
     render.table(f"{document['k']}-fold cross-validation by {by}: {document['target']} ~ "
                  f"{', '.join(document['features'])} ({spec_text})",
                  ["fold", "test countries", "test rows", "train rows", "RMSE", "MAE", "R²"], rows)
-    render.out.print(f"CV RMSE {document['rmse']:.3f} ± {document['rmse_std']:.3f} years over {document['k']} folds "
-                     f"(seed {document['seed']}; {document['rows']} rows with a target, "
-                     f"{document['dropped_target']} without)", highlight=False)
+    render.line(f"CV RMSE {document['rmse']:.3f} ± {document['rmse_std']:.3f} years over {document['k']} folds "
+                f"(seed {document['seed']}; {document['rows']} rows with a target, {document['dropped_target']} without)")

@@ -30,7 +30,7 @@ def info(data: DataOpt = None, output: FormatOpt = Format.table):
     if output.value == "csv":
         render.emit_csv(columns)
         return
-    render.out.print(overview(table, span), highlight=False)
+    render.line(overview(table, span))
     render.rows_output([{"#": i, "column": c["column"], "dtype": c["dtype"], "non-null": c["non_null"],
                          "missing": c["missing"], "missing %": f"{100 * c['missing_share']:.1f}",
                          "unit": c["unit"]} for i, c in enumerate(columns)], "table")

@@ -33,7 +33,7 @@ def install(
     from lifeexp_cli.data.install import install as install_file
 
     done = install_file(file)
-    render.out.print(str(done.path), highlight=False, markup=False, soft_wrap=True)
+    render.line(str(done.path))
     verb = "Replaced the installed copy with" if done.replaced else "Installed"
     render.info(f"{verb} the WHO dataset ({done.rows} rows, sha256 {done.sha256}); every command now "
                 "reads it unless --data or $LIFEEXP_DATA says otherwise", quiet)
@@ -77,7 +77,7 @@ def where(data: DataOpt = None, output: FormatOpt = Format.table):
                           "installed_sha256": recorded, "installed_sha256_matches": matches}])
         return
     for line in lines(report, choice, location):
-        render.out.print(line, highlight=False, markup=False, soft_wrap=True)
+        render.line(line)
 
 
 def lines(report: dict, choice, location) -> list[str]:

@@ -191,16 +191,16 @@ def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = Fa
         render.info(f"Saved {path}", quiet)
         return
     if "coefficients" in record:
-        render.out.print(render.equation(record), highlight=False)
+        render.line(render.equation(record))
         render.rows_output(coefficient_table(record), "table", title="Coefficients")
         if record.get("inference"):
             render.out.print(se_line(record["inference"], asked), highlight=False)
     render.rows_output(metric_rows(record["metrics"]), "table", title="Metrics")
     rows = record["rows"]
     imputed = ", ".join(f"{f} {n}" for f, n in rows["imputed"].items() if n) or "none"
-    render.out.print(f"Rows: {rows['train']} used for training, {rows['test']} held out, {rows['dropped']} dropped "
-                     f"({rows['dropped_target']} without a target, {rows['dropped_missing']} with missing features); "
-                     f"imputed: {imputed}", highlight=False)
+    render.line(f"Rows: {rows['train']} used for training, {rows['test']} held out, {rows['dropped']} dropped "
+                f"({rows['dropped_target']} without a target, {rows['dropped_missing']} with missing features); "
+                f"imputed: {imputed}")
     if record.get("condition_number") is not None:
         render.out.print(f"Condition number of the design: {render.fmt(record['condition_number'])}",
                          highlight=False)

@@ -91,7 +91,7 @@ def plot(
     for name, path in paths.items():
         figure = {"fit": fit_picture, "loss": loss_picture, "residuals": residuals_picture}[name](record, design)
         written = plots.save(figure, path)
-        render.out.print(str(written), highlight=False, soft_wrap=True)
+        render.line(str(written))
 
 
 def load_design(record: dict, data: str | None):

@@ -125,7 +125,7 @@ def gain_text(step: dict) -> str:
     if step["gain"] is None:
         return "—"
     text = f"{render.fmt(step['gain'], 3)} ± {render.fmt(step['gain_spread'], 2)}"
-    return text if step["clear"] else f"{text} [dim](within the spread)[/dim]"
+    return text if step["clear"] else render.Styled(f"{text} [dim](within the spread)[/dim]")
 
 
 def show(document: dict, output: str, spec_text: str, quiet: bool) -> None:
@@ -146,8 +146,7 @@ def show(document: dict, output: str, spec_text: str, quiet: bool) -> None:
                      [[s["step"], s["feature"], s["twin"], f"{s['r']:+.3f}",
                        f"{render.fmt(s['gain'], 3)} ± {render.fmt(s['gain_spread'], 2)}"]
                       for s in document["skipped"]])
-    render.out.print(f"Chosen: {', '.join(document['features'])} — CV RMSE {document['cv_rmse']:.3f} ± "
-                     f"{document['cv_rmse_std']:.3f} years ({document['stopped']}; "
-                     f"{document['models_fitted']} models fitted)", highlight=False)
+    render.line(f"Chosen: {', '.join(document['features'])} — CV RMSE {document['cv_rmse']:.3f} ± "
+                f"{document['cv_rmse_std']:.3f} years ({document['stopped']}; {document['models_fitted']} models fitted)")
     if document["model"]:
         render.info(f"Saved {document['model']}", quiet)
