@@ -35,6 +35,9 @@ DataOpt = Annotated[Optional[str], typer.Option(
                      "(`lifeexp data where`).", show_default=False)]
 FormatOpt = Annotated[Format, typer.Option(
     "--format", "-f", help="Output: a Rich table, one JSON document, or CSV.", case_sensitive=False)]
+LevelOpt = Annotated[float, typer.Option(
+    "--level", help="Prediction intervals at this level (0.9: 90% of new countries' values fall inside, as "
+                    "calibrated by `fit`); 0 for none.")]
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="No progress or informational lines (warnings that change a result still print).")]
 FeaturesOpt = Annotated[str, typer.Option(

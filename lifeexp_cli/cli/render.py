@@ -68,6 +68,13 @@ def fmt(value, digits: int = 4) -> str:
     return str(value)
 
 
+def with_interval(value: float, interval: dict | None) -> str:
+    """A prediction with its interval, for tables: `71.5 [61.6, 81.3]` (the value alone without one)."""
+    if interval is None:
+        return fmt(value)
+    return f"{value:.1f} [{interval['lower']:.1f}, {interval['upper']:.1f}]"
+
+
 def warn(message: str) -> None:
     _console("err").print(f"[yellow]Warning:[/yellow] {shown(message)}", highlight=False, markup=True)
 

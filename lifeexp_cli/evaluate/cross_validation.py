@@ -20,23 +20,28 @@ FitPredict = Callable[[np.ndarray, np.ndarray, Optional[Callable]], np.ndarray]
 
 
 def scores_on_folds(y: np.ndarray, folds: list[np.ndarray], fit_predict: FitPredict,
-                    progress=None) -> list[dict[str, float]]:
+                    progress=None, predictions: np.ndarray | None = None) -> list[dict[str, float]]:
     """RMSE, MAE, R² on each given test fold (row indices), the model fitted on the other rows each time.
 
-    progress(label) -> on_epoch callback (or None), called once per fold ("fold 2/5").
+    progress(label) -> on_epoch callback (or None), called once per fold ("fold 2/5"). predictions, if
+    given (an array as long as y), receives each row's out-of-fold prediction.
     """
     scores = []
     for i, test in enumerate(folds, start=1):
         train = np.ones(len(y), dtype=bool)
         train[test] = False
         on_epoch = progress(f"fold {i}/{len(folds)}") if progress else None
-        scores.append(metrics.score(y[test], fit_predict(train, test, on_epoch)))
+        predicted = fit_predict(train, test, on_epoch)
+        if predictions is not None:
+            predictions[test] = predicted
+        scores.append(metrics.score(y[test], predicted))
     return scores
 
 
 def cross_validate(y: np.ndarray, groups: np.ndarray, fit_predict: FitPredict, k: int, split: str = "country",
-                   seed: int = 0, progress=None) -> dict:
-    """Mean and spread of RMSE, MAE, R² over k folds (whole groups per fold unless split='random')."""
+                   seed: int = 0, progress=None, predictions: np.ndarray | None = None) -> dict:
+    """Mean and spread of RMSE, MAE, R² over k folds (whole groups per fold unless split='random');
+    predictions, if given, receives the out-of-fold predictions (`scores_on_folds`)."""
     folds = splits.kfold(groups, k, split, seed)
-    return {**metrics.summarize(scores_on_folds(y, folds, fit_predict, progress)), "k": k, "split": split,
-            "seed": seed}
+    return {**metrics.summarize(scores_on_folds(y, folds, fit_predict, progress, predictions)), "k": k,
+            "split": split, "seed": seed}

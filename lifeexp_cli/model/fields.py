@@ -35,6 +35,8 @@ MAX_TEXT = 100_000  # characters in one string
 MAX_FEATURES = 10_000
 MAX_FOLDS = 10_000
 MAX_EPOCHS = 1_000_000  # stored epochs and patience: `compare --cv` retrains with them (optim.loop caps --epochs too)
+MAX_CALIBRATION_SCORES = 4096  # evaluate/conformal.py MAX_SCORES (not imported: numpy-free start-up)
+MAX_LOG_SCALE = 50.0  # |log σ| of an interval's error size: beyond this no model's errors lie
 MAX_WIDTH, MAX_LAYERS = 4096, 16  # a network's hidden layers, as nn/regressor.py caps --hidden
 SOLVERS = ("lstsq", "normal", "gd", "sgd", "momentum", "adam")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
@@ -268,6 +270,20 @@ FIELDS = [
     Field("coefficient_covariance.df", integer(1)),
     Field("coefficient_covariance.terms", listing(text(1000), low=1, high=MAX_FEATURES + 1)),
     Field("coefficient_covariance.matrix", listing(listing(number()), low=1, high=MAX_FEATURES + 1)),
+    # prediction intervals (model/intervals.py): bounds that keep a + bᵀ(g(x) − m)/s finite for every
+    # float x (|g(x)| < 710) and q·σ(x) finite
+    Field("calibration", nullable(mapping), required=False),
+    Field("calibration.method", one_of("cv-conformal")),
+    Field("calibration.normalizer", text(200), required=False),
+    Field("calibration.folds", integer(2, MAX_FOLDS), required=False),
+    Field("calibration.split", one_of("country", "random", "rows"), required=False),
+    Field("calibration.groups", COUNT, required=False),
+    Field("calibration.rows", integer(1, 10 ** 12)),
+    Field("calibration.scores", listing(number(0, 1e100), low=1, high=MAX_CALIBRATION_SCORES)),
+    Field("calibration.center", listing(number(-1e3, 1e3))),
+    Field("calibration.scale", listing(number(1e-9, 1e3))),
+    Field("calibration.coef", listing(number(-1e6, 1e6))),
+    Field("calibration.clip", listing(number(-MAX_LOG_SCALE, MAX_LOG_SCALE), low=2, high=2)),
     Field("streamed", nullable(mapping), required=False),
     *[Field(f"streamed.{key}", integer(1), required=False) for key in ("chunk_rows", "chunks", "passes")],
 ]
@@ -421,11 +437,27 @@ def inference_matches_the_terms(record: dict) -> Iterator[tuple[str, str]]:
         yield "coefficient_covariance", "must match inference's se_type and terms"
     elif len(covariance["matrix"]) != len(terms) or any(len(row) != len(terms) for row in covariance["matrix"]):
         yield "coefficient_covariance.matrix", f"must be {len(terms)} × {len(terms)}"
+def calibration_is_whole(record: dict) -> Iterator[tuple[str, str]]:
+    """The interval calibration's vectors fit the features, its scores are sorted order statistics."""
+    calibration = record.get("calibration")
+    if not calibration:
+        return
+    p = len(record["features"])
+    for key, length in (("center", p), ("scale", p), ("coef", p + 1)):
+        if len(calibration[key]) != length:
+            yield f"calibration.{key}", f"must hold {length} numbers, got {len(calibration[key])}"
+    scores = calibration["scores"]
+    if len(scores) > calibration["rows"]:
+        yield "calibration.scores", f"must hold at most rows ({calibration['rows']}) scores"
+    if any(a > b for a, b in zip(scores, scores[1:])):
+        yield "calibration.scores", "must be sorted"
+    if calibration["clip"][0] > calibration["clip"][1]:
+        yield "calibration.clip", "must be [low, high]"
 
 
 # A new check across fields: a function record -> iterator of (field, problem), run after FIELDS passed.
 RECORD_CHECKS = [vectors_match_features, kind_matches_its_params, cv_folds_match_k, training_history_is_whole,
-                 inference_matches_the_terms]
+                 inference_matches_the_terms, calibration_is_whole]
 
 
 # --- the walk over everything -----------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError, DesignError, ParameterError
+from lifeexp_cli.errors import DataError, DesignError, LifeexpError, ParameterError
 from lifeexp_cli.evaluate import cross_validation, metrics
 from lifeexp_cli.linear import closed_form, loss
 from lifeexp_cli.model import inference as coefficient_inference
-from lifeexp_cli.model import record
+from lifeexp_cli.model import intervals, record
 from lifeexp_cli.model.spec import Spec, check_solver, completed
 from lifeexp_cli.nn import regressor
 from lifeexp_cli.optim import loop
@@ -283,9 +283,13 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
     scores = {"train": metrics.score(y[~held][train_ok], train_pred[train_ok]), "test": None, "cv": None}
     if test_size is not None:
         scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X[held]))
+    out_of_fold = np.full(len(y), np.nan) if cv is not None else None
     if cv is not None:
         fit_predict = fold_predictor(X, y, features, spec, design.groups if split == "country" else None)
-        scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress)
+        scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress,
+                                                       out_of_fold)
+    calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold,
+                                               cv or intervals.FOLDS, split, seed)
     ranges, means = feature_summary(X[~held], features)
     extra = {**fitted.extra, "inference": None}
     if se_type is not None:
@@ -302,4 +306,41 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
         split={"method": split, "seed": seed, "test_size": test_size,
                "test_rows": design.rows[held].tolist()} if test_size is not None else None,
         data={"sha256": data_sha256, "source": source, "rows": len(y) + design.dropped_target},
-        condition_number=fitted.condition_number, warnings=early + fitted.warnings, extra=extra)
+        condition_number=fitted.condition_number, warnings=early + fitted.warnings + calibration_notes,
+        extra=extra, calibration=calibration)
+
+
+def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], out_of_fold: np.ndarray | None,
+              k: int, split: str, seed: int) -> tuple[dict | None, list[str]]:
+    """The prediction-interval calibration of a fit (model/intervals.py says when there is one) and what
+    to warn about it. Out-of-fold predictions of the fit's own cross-validation are reused when they
+    judge whole countries; a linear model otherwise gets 5 country folds of its own (cheap)."""
+    by_row = len(np.unique(design.groups)) == len(design.groups)  # no country column: each row its own group
+    reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or spec.kind != "linear")
+    if not reuse and spec.kind != "linear":
+        return None, []
+    X, y, groups = design.X[~held], design.y[~held], design.groups[~held]
+    units = len(np.unique(groups))
+    notes = []
+    if by_row:
+        notes.append("the data has no country column: prediction intervals are calibrated on folds of rows, "
+                     "for new rows like these (rows of one country would make them too narrow)")
+    elif reuse and split != "country":
+        notes.append("prediction intervals are calibrated on folds of random rows (--split random): they are "
+                     "too narrow for countries the model never saw; fit with --split country for honest intervals")
+    if not reuse:
+        k = intervals.FOLDS
+        if units < k:
+            what = "rows" if by_row else "countries"
+            return None, notes + [f"no prediction intervals: calibrating them needs at least {k} {what}, "
+                                  f"the training rows have {units}"]
+        out_of_fold = np.empty(len(y))
+        folds = splits.kfold(groups, k, "random" if by_row else "country", seed)
+        try:
+            cross_validation.scores_on_folds(y, folds, fold_predictor(X, y, design.features, spec, groups),
+                                             predictions=out_of_fold)
+        except LifeexpError as exc:
+            return None, notes + [f"no prediction intervals: a calibration fold could not be fitted ({exc})"]
+    method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
+    return intervals.calibrate_rows(X, y, groups, fill, out_of_fold, folds=k, split=method,
+                                    complete_only=spec.impute == "drop"), notes

@@ -13,6 +13,7 @@ from typing import IO, Iterator
 
 from lifeexp_cli.data import catalog, people, reader
 from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.model import intervals
 
 
 def model_name(record: dict) -> str:
@@ -93,9 +94,18 @@ def feature_columns(record: dict, header: list[str]) -> list[int]:
     return [columns[f] for f in record["features"]]
 
 
-def predict_blocks(record: dict, source: IO[bytes], counts: dict) -> tuple[bytes, str, Iterator]:
+def output_columns(record: dict, level: float = 0) -> list[str]:
+    """The columns batch predictions append: predicted_<target>, then lower_ and upper_ with an interval."""
+    target = record["target"]
+    has_interval = bool(level) and intervals.calibrated(record)
+    return [f"predicted_{target}"] + ([f"lower_{target}", f"upper_{target}"] if has_interval else [])
+
+
+def predict_blocks(record: dict, source: IO[bytes], counts: dict,
+                   level: float = 0) -> tuple[bytes, str, Iterator]:
     """The CSV's header line and separator, and its blocks of whole lines with their predictions
-    (lines as bytes, predictions as an array); constant memory.
+    (lines as bytes, predictions as an array: one column, or three with the interval at `level` of a
+    calibrated model: `output_columns`); constant memory.
 
     `counts` is filled in as blocks are consumed: rows, filled (blank cells), outside (training range).
     """
@@ -130,45 +140,54 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict) -> tuple[bytes
             counts["filled"] += int(np.isnan(X).sum())
             counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
             counts["rows"] += len(lines)
-            yield lines, fitting.predict(record["kind"], record["params"], X)
+            bounds = intervals.interval_for(record, X, level)
+            yield lines, (fitting.predict(record["kind"], record["params"], X) if bounds is None
+                          else np.column_stack(bounds))
 
     return head, sep, blocks()
 
 
-def write_csv(head: bytes, sep: str, blocks: Iterator, column: str, sink: IO[bytes]) -> None:
-    """Each input line back byte for byte with the prediction appended; the header goes out only once
-    the first block has parsed, so a file that fails at once leaves no half-written output."""
+def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], sink: IO[bytes]) -> None:
+    """Each input line back byte for byte with the prediction (and its interval's bounds) appended; the
+    header goes out only once the first block has parsed, so a file that fails at once leaves no
+    half-written output."""
     bsep = sep.encode()
     ending = b"\r\n" if head.endswith(b"\r\n") else b"\n"
-    header = head.rstrip(b"\r\n") + bsep + column.encode() + ending
+    columns = [column] if isinstance(column, str) else column
+    header = head.rstrip(b"\r\n") + bsep + sep.join(columns).encode() + ending
     started = False
     for lines, predictions in blocks:
         if not started:
             sink.write(header)
             started = True
-        text = (sep.join(map(repr, predictions.tolist()))).encode().split(bsep)
+        if predictions.ndim == 1:
+            text = (sep.join(map(repr, predictions.tolist()))).encode().split(bsep)
+        else:
+            text = [sep.join(map(repr, row)).encode() for row in predictions.tolist()]
         sink.write(ending.join(map(bsep.join, zip(lines, text))) + ending)
     if not started:
         sink.write(header)
 
 
-def predict_stream(record: dict, source: IO[bytes], sink: IO[bytes]) -> dict:
-    """CSV in, CSV out: every input line with `predicted_<target>` appended; returns the counts."""
+def predict_stream(record: dict, source: IO[bytes], sink: IO[bytes], level: float = 0) -> dict:
+    """CSV in, CSV out: every input line with `predicted_<target>` appended (and `lower_<target>`,
+    `upper_<target>` with an interval at `level`); returns the counts."""
     counts: dict = {}
-    head, sep, blocks = predict_blocks(record, source, counts)
-    write_csv(head, sep, blocks, f"predicted_{record['target']}", sink)
+    head, sep, blocks = predict_blocks(record, source, counts, level)
+    write_csv(head, sep, blocks, output_columns(record, level), sink)
     return counts
 
 
-def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, column: str) -> Iterator[dict]:
+def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, column: str | list[str]) -> Iterator[dict]:
     """The same rows as dicts of cell text plus the prediction (for JSON and tables; slower than CSV)."""
     import csv
 
+    columns = [column] if isinstance(column, str) else column
     names = next(csv.reader([head.decode("utf-8-sig").rstrip("\r\n")], delimiter=sep))
     for lines, predictions in blocks:
         cells = csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)
-        for row, value in zip(cells, predictions.tolist()):
-            yield {**dict(zip(names, row)), column: value}
+        for row, values in zip(cells, predictions.reshape(len(lines), -1).tolist()):
+            yield {**dict(zip(names, row)), **dict(zip(columns, values))}
 
 
 def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[str]) -> list[float]:
@@ -205,3 +224,14 @@ def for_people(records: list[dict], persons: list[tuple[str, dict]]) -> tuple[li
     predictions = [{who: predict_one(record, inputs_for(record, person, who, warnings)) for who, person in persons}
                    for record in records]
     return predictions, warnings
+
+
+def intervals_for_people(records: list[dict], persons: list[tuple[str, dict]], level: float) -> list[dict]:
+    """Each model's interval for each person ({person: {"level", "lower", "upper", "method"} or None per
+    record, in order), around the same predictions as `for_people` (whose warnings are not repeated)."""
+    found = []
+    for record in records:
+        rows = {who: inputs_for(record, person, who, []) for who, person in persons}
+        found.append({who: intervals.interval_one(record, row, predict_one(record, row), level)
+                      for who, row in rows.items()})
+    return found

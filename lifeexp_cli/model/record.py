@@ -44,12 +44,14 @@ def header(spec, target: str, features: list[str]) -> dict:
 
 def build_record(spec, target: str, features: list[str], *, params: dict, coefficients: dict | None,
                  ranges: dict, means: dict, metrics: dict, rows: RowCounts, split: dict | None, data: dict,
-                 condition_number: float | None, warnings: list[str], extra: dict) -> dict:
+                 condition_number: float | None, warnings: list[str], extra: dict,
+                 calibration: dict | None = None) -> dict:
     """The model record, in plain values.
 
     params: everything `fitting.predict` needs; coefficients: a linear model's, in original units (None
     for other kinds); ranges/means: per feature, of the training rows; metrics: train/test/cv scores;
-    data: {sha256, source, rows}; extra: what only some fits have (training history, network, streamed).
+    data: {sha256, source, rows}; extra: what only some fits have (training history, network, streamed);
+    calibration: the prediction intervals' (model/intervals.py), kept under "calibration" when there is one.
     """
     record = {
         **header(spec, target, features),
@@ -69,4 +71,6 @@ def build_record(spec, target: str, features: list[str], *, params: dict, coeffi
         if spec.scale != "none":
             record["coefficients_scaled"] = {"intercept": params["bias"] if spec.intercept else None,
                                              **dict(zip(features, params["weights"]))}
+    if calibration is not None:
+        record["calibration"] = calibration
     return plain(record)

@@ -231,6 +231,8 @@ def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol
     if source_was_stdin(data) and state.refinement_needed(sol.factor, theta):
         notes.append("the design is ill-conditioned and the data came from stdin, which can be read once: "
                      "the solution was not refined; give --data FILE for full accuracy")
+    notes.append("a streamed fit stores no prediction-interval calibration (it needs out-of-fold residuals "
+                 "by country): its predictions come without intervals; fit with --no-stream for intervals")
     params = {"fill": sol.fill.tolist(), "center": sol.center.tolist(), "scale": sol.scale.tolist(),
               **fitting.linear_params(theta, spec.intercept)}
     rss = state.residual_sum(sol.factor, theta)

@@ -390,12 +390,14 @@ def test_predict_batch_writes_csv_and_passes_other_columns_through(models, tmp_p
     result = ok(run("predict", "--model", path, "--input", source))
     header, *rows = list(csv.reader(io.StringIO(result.stdout)))
     given_header, *given = list(csv.reader(io.StringIO(BATCH)))
-    assert header == [*given_header, "predicted_life_expectancy"]
-    assert [r[:-1] for r in rows] == given
+    assert header == [*given_header, "predicted_life_expectancy", "lower_life_expectancy", "upper_life_expectancy"]
+    assert [r[:-3] for r in rows] == given
     mean_mortality = who["Adult Mortality"].mean()
     expected = [by_hand(doc["coefficients"], {"bmi": 22, "adult_mortality": 100, "hiv_aids": 0.1}),
                 by_hand(doc["coefficients"], {"bmi": 30, "adult_mortality": mean_mortality, "hiv_aids": 0.5})]
-    np.testing.assert_allclose([float(r[-1]) for r in rows], expected, rtol=1e-12)
+    np.testing.assert_allclose([float(r[-3]) for r in rows], expected, rtol=1e-12)
+    for row in rows:  # the interval around the prediction
+        assert float(row[-2]) < float(row[-3]) < float(row[-1])
     assert "1 blank feature cells" in result.stderr and "Predicted 2 rows" in result.stderr
 
 
@@ -444,8 +446,8 @@ def test_compare_default_shows_tim_and_tom_with_accuracy_and_a_verdict():
     header = table_row(table, "model")
     for model in doc["models"]:
         cells = dict(zip(header, table_row(table, model["model"])))
-        assert shows(cells["Tim"], model["predictions"]["Tim"])
-        assert shows(cells["Tom"], model["predictions"]["Tom"])
+        assert shows(cells["Tim"].split(" [")[0], model["predictions"]["Tim"])  # 65.4 [52.1, 78.8]
+        assert shows(cells["Tom"].split(" [")[0], model["predictions"]["Tom"])
         assert shows(cells["train RMSE"], model["train_rmse"])
         mean, spread = cells["CV RMSE"].split("±")
         assert shows(mean, model["cv_rmse"]) and shows(spread, model["cv_rmse_std"])

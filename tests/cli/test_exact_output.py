@@ -29,11 +29,11 @@ def stdout_of(*args: str, input: str | None = None) -> str:
 
 
 PREDICT_TABLE = """\
-┏━━━━━━━┳━━━━━━━━━━━━┓
-┃ bmi   ┃ prediction ┃
-┡━━━━━━━╇━━━━━━━━━━━━┩
-│ 24.15 │ 65.42      │
-└───────┴────────────┘
+┏━━━━━━━┳━━━━━━━━━━━━━━━━━━━┓
+┃ bmi   ┃ prediction        ┃
+┡━━━━━━━╇━━━━━━━━━━━━━━━━━━━┩
+│ 24.15 │ 65.4 [52.1, 78.8] │
+└───────┴───────────────────┘
 """
 
 
@@ -49,7 +49,13 @@ PREDICT_JSON = """\
 [
   {
     "bmi": 24.1,
-    "prediction": 65.41038296997758
+    "prediction": 65.41038296997758,
+    "interval": {
+      "level": 0.9,
+      "lower": 52.06921376833279,
+      "upper": 78.75155217162236,
+      "method": "cv-conformal"
+    }
   }
 ]
 """
@@ -60,10 +66,10 @@ def test_predict_json_document():
 
 
 PREDICT_CSV = """\
-country,bmi,predicted_life_expectancy
-A,20,64.30396526703511
-B,,69.22493169398906
-C,25.5,65.78818413683598
+country,bmi,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy
+A,20,64.30396526703511,49.56260093956042,79.04532959450981
+B,,69.22493169398906,58.834625099569365,79.61523828840876
+C,25.5,65.78818413683598,52.846141467303134,78.73022680636882
 """
 
 

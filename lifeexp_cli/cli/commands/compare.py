@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, QuietOpt, SeedOpt, Split, SplitOpt
+from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, LevelOpt, QuietOpt, SeedOpt, Split, SplitOpt
 from lifeexp_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -44,10 +44,14 @@ def compare(
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
     output: FormatOpt = Format.table,
+    level: LevelOpt = 0.9,
     quiet: QuietOpt = False,
 ):
     """Tim's and Tom's models predict for Tim and Tom, side by side, with each model's training and
     cross-validated RMSE, and a verdict naming the more accurate model.
+
+    The table shows each prediction with its 90% prediction interval (--level) when the model has one,
+    e.g. `71.5 [61.6, 81.3]`.
 
     No winner is named when the difference in CV RMSE is smaller than its spread over the folds (paired
     fold by fold); --cv K cross-validates every model again on --data over the same K folds.
@@ -62,8 +66,9 @@ def compare(
     """
     from lifeexp_cli.data import people
     from lifeexp_cli.evaluate import comparison  # statistics: imported when comparing, not for --help
-    from lifeexp_cli.model import prediction, store
+    from lifeexp_cli.model import intervals, prediction, store
 
+    intervals.check_level(level)
     persons = [people.parse_person(p) for p in person or []]
     if people_file:
         persons += people.read_people(people_file)
@@ -83,9 +88,13 @@ def compare(
         cross_validate_again(records, data, cv, split.value, seed)
     predictions, warnings = prediction.for_people(records, persons)
     result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings)
+    bounds = prediction.intervals_for_people(records, persons, level)
+    for record in records if level and not quiet else []:
+        if not intervals.calibrated(record):
+            result.warnings.append(intervals.missing_note(record, record["name"]))
     for note in result.warnings if not quiet else []:
         render.warn(note)
-    show(result, output.value)
+    show(result, output.value, dict(zip(names, bounds)))
 
 
 def cross_validate_again(records: list[dict], data: str | None, k: int, split: str, seed: int) -> None:
@@ -100,7 +109,7 @@ def cross_validate_again(records: list[dict], data: str | None, k: int, split: s
     scoring.cross_validate_records(records, designs, k, split, seed)
 
 
-def show(result: "Comparison", output: str) -> None:
+def show(result: "Comparison", output: str, bounds: dict | None = None) -> None:
     from dataclasses import asdict
 
     if output == "json":
@@ -109,8 +118,14 @@ def show(result: "Comparison", output: str) -> None:
         return
     from lifeexp_cli.data.catalog import short_name
 
+    bounds = bounds if output == "table" else {}
+
+    def shown(r, p) -> str:  # 71.5 [61.6, 81.3] in the table for a model with intervals, else 71.5
+        interval = (bounds.get(r.model) or {}).get(p)
+        return render.with_interval(r.predictions[p], interval) if interval else f"{r.predictions[p]:.1f}"
+
     flat = [{"model": r.model, "features": ", ".join(short_name(f) for f in r.features),
-             **{p: f"{r.predictions[p]:.1f}" for p in result.people},
+             **{p: shown(r, p) for p in result.people},
              "train RMSE": f"{r.train_rmse:.2f}",
              "CV RMSE": (f"{r.cv_rmse:.2f} ± {r.cv_rmse_std:.2f}" if r.cv_rmse is not None else "—"),
              "vs best (CV)": versus_best(r, result.ranking)}

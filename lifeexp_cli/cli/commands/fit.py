@@ -73,6 +73,13 @@ def fit(
     --model mlp trains a neural network the same way (standardized inputs,
     ReLU, Adam, early stopping on 10% of the training countries).
 
+    Prediction intervals (`predict --level`): fit calibrates them on out-of-fold residuals of folds that
+    hold out whole countries (conformal prediction, widths following a model of the error size). A
+    linear model is always calibrated (on the --cv folds when given with --split country, else on 5
+    country folds of its own); a network only with --cv K, whose folds it reuses. Without a country
+    column the folds hold out rows; with fewer than 5 countries there is a warning and no intervals.
+    A streamed fit (--stream) stores no calibration: its model predicts without intervals.
+
     Example:
 
         lifeexp fit --features bmi --name my-bmi --cv 5
@@ -172,7 +179,15 @@ def fit_document(record: dict, path: str) -> dict:
         "network": record.get("network"),
         **training_document(record.get("training")),
         "streamed": record.get("streamed"),
+        "calibration": calibration_summary(record.get("calibration")),
     }
+
+
+def calibration_summary(calibration: dict | None) -> dict | None:
+    """How the prediction intervals were calibrated (the record keeps the scores too)."""
+    if calibration is None:
+        return None
+    return {key: calibration[key] for key in ("method", "folds", "split", "groups", "rows")}
 
 
 def training_document(training: dict | None) -> dict:
@@ -203,6 +218,12 @@ def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = Fa
                 f"imputed: {imputed}")
     if record.get("condition_number") is not None:
         render.out.print(f"Condition number of the design: {render.fmt(record['condition_number'])}",
+                         highlight=False)
+    calibration = record.get("calibration")
+    if calibration is not None:
+        units = {"country": "countries", "random": "random row groups", "rows": "rows"}[calibration["split"]]
+        render.out.print(f"Prediction intervals: calibrated on {calibration['rows']} out-of-fold residuals of "
+                         f"{calibration['folds']} folds ({calibration['groups']} {units}, held out whole)",
                          highlight=False)
     if record.get("network"):
         show_network(record)

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.options import Format, ModelOpt, QuietOpt
+from lifeexp_cli.cli.options import Format, LevelOpt, ModelOpt, QuietOpt
 from lifeexp_cli.errors import UsageError
 
 
@@ -57,10 +57,14 @@ def predict(
     output: Annotated[Optional[Format], typer.Option(
         "--format", "-f", help="Output: table, json or csv. Default: table for one person, csv with --input.",
         case_sensitive=False, show_default=False)] = None,
+    level: LevelOpt = 0.9,
     quiet: QuietOpt = False,
 ):
     """Predict life expectancy. Give each of the model's features as an option (--bmi 24.1, aliases
     accepted), or a CSV of rows with --input.
+
+    Each prediction comes with a 90% prediction interval (--level) when the model was calibrated by
+    `fit`: JSON gains "interval", CSV rows lower_<target> and upper_<target>, tables `71.5 [61.6, 81.3]`.
 
     Example:
 
@@ -68,18 +72,21 @@ def predict(
 
         lifeexp predict --model tim --bmi 24.1 --adult-mortality 53 --hiv 0.1
 
+        lifeexp predict --model tim --bmi 24.1 --adult-mortality 53 --hiv 0.1 --level 0.95 --format json
+
         lifeexp predict --model tim-bmi --height 1.82 --weight 80
 
         cat rows.csv | lifeexp predict --model tom --input - > predicted.csv
     """
-    from lifeexp_cli.model import prediction, store
+    from lifeexp_cli.model import intervals, prediction, store
 
+    intervals.check_level(level)
     given = feature_options(ctx.args)
     record = store.load(model or default_model(given, height, weight, input, quiet))
     if input is not None:
         if given or height is not None or weight is not None:
             raise UsageError("give either --input or feature options, not both")
-        predict_batch(record, input, output.value if output else "csv", quiet)
+        predict_batch(record, input, output.value if output else "csv", quiet, level)
         return
     if height is not None:
         given["height"] = height
@@ -88,14 +95,21 @@ def predict(
     warnings: list[str] = []
     values = prediction.resolve_inputs(record, given, warnings)
     row = prediction.complete(record, values, strict, warnings)
-    for note in warnings:
+    value = prediction.predict_one(record, row)
+    interval = intervals.interval_one(record, row, value, level)
+    for note in warnings + uncalibrated(record, level):
         render.warn(note)
-    result = {**dict(zip(record["features"], row)), "prediction": prediction.predict_one(record, row)}
+    result = {**dict(zip(record["features"], row)), "prediction": value}
     output_format = output.value if output else "table"
     title = f"{record['path']} predicts {record['target']}"
     if output_format == "json":
-        render.emit_json([result])
-    elif output_format == "table" and len(result) > WIDE:
+        render.emit_json([{**result, "interval": interval}])
+        return
+    if output_format == "csv" and interval is not None:
+        result.update(lower=interval["lower"], upper=interval["upper"])
+    elif output_format == "table":
+        result["prediction"] = render.with_interval(value, interval)
+    if output_format == "table" and len(result) > WIDE:
         # Too many inputs for one row across the terminal: one line per input instead.
         render.rows_output([{"input": k, "value": v} for k, v in result.items()], "table", title=title)
     else:
@@ -115,6 +129,13 @@ def default_model(given: dict, height, weight, input, quiet: bool) -> str:
     return str(path)
 
 
+def uncalibrated(record: dict, level: float) -> list[str]:
+    """The one warning for intervals asked of a model that has no calibration."""
+    from lifeexp_cli.model import intervals
+
+    return [intervals.missing_note(record, record["path"])] if level and not intervals.calibrated(record) else []
+
+
 def write_json(rows) -> None:
     """One JSON list streamed object by object (input cells as text, the prediction as a number)."""
     first = True
@@ -124,14 +145,14 @@ def write_json(rows) -> None:
     sys.stdout.write("[]\n" if first else "\n]\n")
 
 
-def predict_batch(record: dict, source: str, output: str, quiet: bool) -> None:
+def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0) -> None:
     from lifeexp_cli.data import reader
     from lifeexp_cli.model import prediction
 
     counts: dict = {}
     with reader.open_source(source, "input") as stream:
-        head, sep, blocks = prediction.predict_blocks(record, stream, counts)
-        column = f"predicted_{record['target']}"
+        head, sep, blocks = prediction.predict_blocks(record, stream, counts, level)
+        column = prediction.output_columns(record, level)
         if output == "csv":
             sys.stdout.flush()
             prediction.write_csv(head, sep, blocks, column, sys.stdout.buffer)
@@ -139,8 +160,15 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool) -> None:
         elif output == "json":
             write_json(prediction.rows_as_dicts(head, sep, blocks, column))
         else:
-            render.rows_output(list(prediction.rows_as_dicts(head, sep, blocks, column)), "table",
-                               title=f"{record['path']} predicts {record['target']}")
+            rows = list(prediction.rows_as_dicts(head, sep, blocks, column))
+            if len(column) == 3:  # the interval in the prediction's cell: 71.5 [61.6, 81.3]
+                rows = [{**{k: v for k, v in row.items() if k not in column[1:]},
+                         column[0]: render.with_interval(row[column[0]], {"lower": row[column[1]],
+                                                                          "upper": row[column[2]]})}
+                        for row in rows]
+            render.rows_output(rows, "table", title=f"{record['path']} predicts {record['target']}")
+    for note in uncalibrated(record, level):
+        render.warn(note)
     if counts["filled"]:
         render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
     if counts["outside"]:

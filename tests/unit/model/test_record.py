@@ -22,10 +22,11 @@ def who(who_like_csv):
 
 
 @pytest.mark.parametrize("spec,extra", [
-    (Spec(), ["inference", "coefficient_covariance", "coefficients"]),
-    (Spec(scale="standard"), ["inference", "coefficient_covariance", "coefficients", "coefficients_scaled"]),
+    (Spec(), ["inference", "coefficient_covariance", "coefficients", "calibration"]),
+    (Spec(scale="standard"), ["inference", "coefficient_covariance", "coefficients", "coefficients_scaled",
+                              "calibration"]),
     (make_spec("linear", "gd", training={"epochs": 3}), ["training", "inference", "coefficient_covariance",
-                                                         "coefficients", "coefficients_scaled"]),
+                                                         "coefficients", "coefficients_scaled", "calibration"]),
     (make_spec("mlp", training={"epochs": 2}, network_options={"hidden": "3"}), ["training", "network",
                                                                                  "inference"]),
 ])

@@ -39,6 +39,12 @@ def in_memory(path, spec: Spec) -> dict:
                              source=str(path))
 
 
+def without_intervals(warnings: list[str]) -> list[str]:
+    """The warnings but those about prediction intervals (a streamed fit stores no calibration; the
+    in-memory fit of a few groups says it has too few to calibrate)."""
+    return [w for w in warnings if "prediction interval" not in w and "prediction-interval" not in w]
+
+
 def terms(record: dict) -> np.ndarray:
     return np.array([v for v in record["coefficients"].values() if v is not None])
 
@@ -61,7 +67,7 @@ def test_streamed_equals_in_memory(tmp_path, impute, scale, intercept, solver, c
     assert streamed["metrics"]["train"]["rmse"] == pytest.approx(expected["metrics"]["train"]["rmse"], rel=1e-10)
     assert streamed["metrics"]["train"]["r2"] == pytest.approx(expected["metrics"]["train"]["r2"], rel=1e-10)
     assert streamed["metrics"]["train"]["mae"] is None  # would need a second pass
-    assert streamed["warnings"] == expected["warnings"]
+    assert without_intervals(streamed["warnings"]) == without_intervals(expected["warnings"])
     for name in FEATURES:
         assert_allclose(streamed["ranges"][name], expected["ranges"][name], rtol=0)
         assert streamed["means"][name] == pytest.approx(expected["means"][name], rel=1e-14)

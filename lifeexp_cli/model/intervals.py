@@ -1,0 +1,88 @@
+"""Prediction intervals of a model: calibrated by `fit` (conformal, evaluate/conformal.py), stored in the
+record under "calibration", read back by `predict` and `compare` through `interval_for` / `interval_one`.
+
+When fit calibrates: a linear model always (5 country-grouped folds, or the --cv folds when they are
+grouped by country); a network only when the fit runs cross-validation (its folds' out-of-fold
+predictions are reused: training more networks only for the intervals would multiply the fit time).
+A streamed fit stores no calibration. Fewer countries than folds: a warning and no calibration.
+"""
+
+from __future__ import annotations
+
+import math
+
+from lifeexp_cli.errors import ParameterError
+from lifeexp_cli.evaluate import conformal
+
+DEFAULT_LEVEL = 0.9
+FOLDS = 5  # calibration folds when the fit runs no cross-validation of its own
+
+
+def check_level(level: float) -> None:
+    """A level is 0 (no interval) or in (0, 1)."""
+    if not (isinstance(level, (int, float)) and math.isfinite(level) and 0 <= level < 1):
+        raise ParameterError("{level} must be between 0 and 1 (0.9 for 90% intervals, 0 for none), got {value}",
+                             "level", level)
+
+
+def calibrated(record: dict) -> bool:
+    return isinstance(record.get("calibration"), dict)
+
+
+def quantile(record: dict, level: float) -> float:
+    """q_L of the record's calibration; too few calibration rows for the level is an error naming the way out."""
+    calibration = record["calibration"]
+    q = conformal.quantile(calibration, level)
+    if q is None:
+        n, needed = calibration["rows"], math.ceil(level / (1 - level) - 1e-9)
+        highest = math.floor(conformal.max_level(n) * 100) / 100
+        raise ParameterError(f"{{level}} {{value}} needs at least {needed} calibration rows, the model was "
+                             f"calibrated on {n}: use {{level}} {highest:g} or lower", "level", level)
+    return q
+
+
+def interval_one(record: dict, row: list[float], prediction: float, level: float) -> dict | None:
+    """{"level", "lower", "upper", "method"} around one prediction (row: complete, in feature order), or
+    None without a calibration or at level 0. Pure Python: a single prediction never imports numpy."""
+    if not level or not calibrated(record):
+        return None
+    calibration = record["calibration"]
+    filled = [fill if math.isnan(x) else x for x, fill in zip(row, record["params"]["fill"])]
+    half = quantile(record, level) * conformal.row_scale(calibration, filled)
+    return {"level": level, "lower": prediction - half, "upper": prediction + half, "method": calibration["method"]}
+
+
+def interval_for(record: dict, X, level: float):
+    """(predictions, lower, upper) arrays for the raw rows X (n, p; NaN filled as the model fills it), or
+    None without a calibration or at level 0. What `predict --input` and `compare` show."""
+    if not level or not calibrated(record):
+        return None
+    import numpy as np
+
+    from lifeexp_cli.model import fitting
+
+    X = np.asarray(X, dtype=float)
+    predicted = fitting.predict(record["kind"], record["params"], X)
+    filled = np.where(np.isnan(X), np.asarray(record["params"]["fill"]), X)
+    half = quantile(record, level) * conformal.scale_of(record["calibration"], filled)
+    return predicted, predicted - half, predicted + half
+
+
+def missing_note(record: dict, name: str) -> str:
+    """Said once on stderr when a model without calibration is asked for intervals."""
+    return (f"model {name} has no prediction-interval calibration (fitted before lifeexp stored one, by "
+            "streaming, or a network fitted without --cv): predictions come without intervals; refit it with "
+            "`lifeexp fit` (networks: add --cv 5)")
+
+
+def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: str, complete_only: bool) -> dict:
+    """The record's calibration from out-of-fold predictions of the training rows (evaluate/conformal.py).
+
+    fill: the fitted model's values for missing features; complete_only: use only rows without a missing
+    value (impute drop: the others were never fitted)."""
+    import numpy as np
+
+    keep = ~np.isnan(X_raw).any(axis=1) if complete_only else np.ones(len(y), bool)
+    X = np.where(np.isnan(X_raw), np.asarray(fill), X_raw)[keep]
+    units = len(np.unique(groups[keep]))
+    return conformal.calibrate(X, (y - out_of_fold)[keep], folds=folds, split=split, groups=units)

@@ -1,0 +1,142 @@
+"""Prediction intervals on the command line: `predict --level` (single and batch, every format), the
+interval in `compare`'s table, what `fit` says about its calibration, errors, and models without one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import pickle
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from lifeexp_cli.cli.main import app
+from lifeexp_cli.model import store
+
+PERSON = ["--bmi", "24.1", "--adult-mortality", "53", "--hiv", "0.1"]
+ROWS = "country,bmi,adult_mortality,hiv\nA,20,100,5\nB,,,\n"
+
+
+def run(*args, input: str | None = None):
+    return CliRunner().invoke(app, [str(a) for a in args], input=input)
+
+
+def ok(result):
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+    return result
+
+
+@pytest.fixture(scope="module")
+def models(who_like_csv, tmp_path_factory):
+    """A calibrated model, the same without its calibration (as files written before it existed), and a
+    network fitted without --cv."""
+    folder = tmp_path_factory.mktemp("interval-models")
+    fitted = ok(run("fit", "--data", who_like_csv, "--features", "bmi,adult_mortality,hiv", "--out",
+                    folder / "tim.joblib", "--format", "json", "--quiet"))
+    record = store.load(folder / "tim.joblib")
+    old = {k: v for k, v in record.items() if k not in ("calibration", "path")}
+    (folder / "old.joblib").write_bytes(pickle.dumps(old, protocol=store.PICKLE_PROTOCOL))
+    return {"tim": str(folder / "tim.joblib"), "old": str(folder / "old.joblib"), "fit": json.loads(fitted.stdout)}
+
+
+def test_fit_reports_its_calibration(models):
+    assert models["fit"]["calibration"] == {"method": "cv-conformal", "folds": 5, "split": "country", "groups": 25,
+                                            "rows": 397}
+
+
+def test_fit_table_says_how_the_intervals_were_calibrated(who_like_csv, tmp_path):
+    result = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--out", tmp_path / "m.joblib"))
+    assert ("Prediction intervals: calibrated on 397 out-of-fold residuals of 5 folds (25 countries, held out "
+            "whole)") in result.stdout
+
+
+def test_single_json_has_the_interval(models):
+    result = ok(run("predict", "--model", models["tim"], *PERSON, "--format", "json"))
+    (row,) = json.loads(result.stdout)
+    interval = row["interval"]
+    assert set(interval) == {"level", "lower", "upper", "method"} and interval["level"] == 0.9
+    assert interval["lower"] < row["prediction"] < interval["upper"] and interval["method"] == "cv-conformal"
+    wider = json.loads(ok(run("predict", "--model", models["tim"], *PERSON, "--format", "json",
+                              "--level", "0.95")).stdout)[0]["interval"]
+    assert wider["lower"] < interval["lower"] and interval["upper"] < wider["upper"] and wider["level"] == 0.95
+    assert result.stderr == ""
+
+
+def test_single_table_shows_the_interval_in_brackets(models):
+    result = ok(run("predict", "--model", models["tim"], *PERSON))
+    assert re.search(r"│ \d+\.\d \[\d+\.\d, \d+\.\d\] +│", result.stdout), result.stdout
+
+
+def test_single_csv_has_raw_bounds(models):
+    result = ok(run("predict", "--model", models["tim"], *PERSON, "--format", "csv"))
+    (row,) = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert float(row["lower"]) < float(row["prediction"]) < float(row["upper"])
+
+
+def test_level_zero_turns_intervals_off(models):
+    (row,) = json.loads(ok(run("predict", "--model", models["tim"], *PERSON, "-f", "json", "--level", "0")).stdout)
+    assert row["interval"] is None
+    batch = ok(run("predict", "--model", models["tim"], "--input", "-", "--level", "0", input=ROWS))
+    assert batch.stdout.splitlines()[0] == "country,bmi,adult_mortality,hiv,predicted_life_expectancy"
+
+
+def test_batch_csv_puts_the_bounds_right_after_the_prediction(models):
+    result = ok(run("predict", "--model", models["tim"], "--input", "-", input=ROWS))
+    header, *rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert header == ["country", "bmi", "adult_mortality", "hiv", "predicted_life_expectancy",
+                      "lower_life_expectancy", "upper_life_expectancy"]
+    assert [r[:4] for r in rows] == [["A", "20", "100", "5"], ["B", "", "", ""]]
+    for row in rows:
+        assert float(row[5]) < float(row[4]) < float(row[6])
+
+
+def test_batch_json_and_table_carry_the_same_bounds(models):
+    as_csv = list(csv.DictReader(io.StringIO(ok(run("predict", "--model", models["tim"], "-i", "-",
+                                                     input=ROWS)).stdout)))
+    as_json = json.loads(ok(run("predict", "--model", models["tim"], "-i", "-", "-f", "json", input=ROWS)).stdout)
+    for text, number in zip(as_csv, as_json):
+        for column in ("predicted_life_expectancy", "lower_life_expectancy", "upper_life_expectancy"):
+            assert float(text[column]) == number[column]
+    table = ok(run("predict", "--model", models["tim"], "-i", "-", "-f", "table", input=ROWS)).stdout
+    first = as_json[0]
+    assert (f"{first['predicted_life_expectancy']:.1f} [{first['lower_life_expectancy']:.1f}, "
+            f"{first['upper_life_expectancy']:.1f}]") in table
+
+
+@pytest.mark.parametrize("level", ["1", "1.5", "-0.1", "nan"])
+def test_a_level_outside_zero_to_one_is_a_usage_error(models, level):
+    result = run("predict", "--model", models["tim"], *PERSON, "--level", level)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "--level must be between 0 and 1" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_model_without_calibration_predicts_and_says_so_once(models):
+    single = ok(run("predict", "--model", models["old"], *PERSON, "--format", "json"))
+    assert json.loads(single.stdout)[0]["interval"] is None
+    assert single.stderr.count("no prediction-interval calibration") == 1
+    batch = ok(run("predict", "--model", models["old"], "--input", "-", input=ROWS * 1))
+    assert batch.stdout.splitlines()[0].endswith(",predicted_life_expectancy")
+    assert batch.stderr.count("no prediction-interval calibration") == 1
+    quiet_about_it = ok(run("predict", "--model", models["old"], *PERSON, "--level", "0"))
+    assert "calibration" not in quiet_about_it.stderr
+
+
+def test_compare_shows_intervals_in_its_table(models):
+    result = ok(run("compare", "--model", models["tim"], "--model", models["old"]))
+    assert result.stderr.count("no prediction-interval calibration") == 1  # the old model's
+    # `71.5 [61.6, 81.3]` for the calibrated model's Tim and Tom (a narrow terminal wraps it inside the cell)
+    assert len(re.findall(r"\[\d+\.\d,", result.stdout)) == 2, result.stdout
+
+
+def test_compare_refuses_a_bad_level(models):
+    result = run("compare", "--model", models["tim"], "--level", "2")
+    assert result.exit_code == 2 and "--level" in result.stderr
+
+
+def test_a_streamed_fit_says_it_stores_no_calibration(who_like_csv, tmp_path):
+    result = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--stream", "--out", tmp_path / "s.joblib"))
+    assert "stores no prediction-interval calibration" in result.stderr
+    assert "calibration" not in store.load(tmp_path / "s.joblib")

@@ -1,0 +1,174 @@
+"""Prediction intervals of a fitted model (model/intervals.py): when `fit` calibrates, what the record
+keeps and how it is checked at load, and the intervals `predict` and `compare` read from it. Data-free:
+the WHO-like table of tests/conftest.py (25 countries × 16 years)."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from lifeexp_cli.data import dataset
+from lifeexp_cli.errors import ModelError, ParameterError
+from lifeexp_cli.evaluate import conformal
+from lifeexp_cli.model import fields, fitting, intervals, prediction, store
+from lifeexp_cli.model.spec import Spec, make_spec
+
+FEATURES = ["bmi", "adult_mortality", "hiv_aids"]
+
+
+@pytest.fixture(scope="module")
+def design(who_like_table):
+    return dataset.design(who_like_table, FEATURES, "life_expectancy")
+
+
+@pytest.fixture(scope="module")
+def record(design):
+    return fitting.fit_model(design, Spec())
+
+
+def first_countries(design, k: int) -> dataset.Design:
+    keep = np.isin(design.groups, np.unique(design.groups)[:k])
+    return dataset.Design(design.X[keep], design.y[keep], design.groups[keep], design.rows[keep],
+                          design.features, design.target, 0)
+
+
+def test_a_linear_fit_is_calibrated_on_country_folds(record, design):
+    calibration = record["calibration"]
+    assert calibration["method"] == conformal.METHOD and calibration["split"] == "country"
+    assert calibration["folds"] == intervals.FOLDS and calibration["groups"] == 25
+    assert calibration["rows"] == len(design.y) == len(calibration["scores"])
+    assert calibration["scores"] == sorted(calibration["scores"])
+    assert fields.problem(record) is None
+
+
+def test_calibration_residuals_are_out_of_fold_by_country(design):
+    """The scores are the residuals of models that never saw the row's country, divided by σ(x)."""
+    record = fitting.fit_model(design, Spec())
+    folds = fitting.splits.kfold(design.groups, intervals.FOLDS, "country", 0)
+    predicted = np.empty(len(design.y))
+    for test in folds:
+        train = np.ones(len(design.y), bool)
+        train[test] = False
+        fitted = fitting.fit(design.X[train], design.y[train], FEATURES, Spec())
+        predicted[test] = fitting.predict("linear", fitted.params, design.X[test])
+    X = np.where(np.isnan(design.X), record["params"]["fill"], design.X)
+    expected = np.sort(np.abs(design.y - predicted) / conformal.scale_of(record["calibration"], X))
+    np.testing.assert_allclose(record["calibration"]["scores"], expected, rtol=1e-10)
+
+
+def test_cv_folds_by_country_are_reused(design):
+    record = fitting.fit_model(design, Spec(), cv=4)
+    assert record["calibration"]["folds"] == 4 and record["calibration"]["split"] == "country"
+
+
+def test_random_cv_folds_are_not_reused_for_a_linear_model(design):
+    record = fitting.fit_model(design, Spec(), cv=4, split="random")
+    assert record["calibration"]["folds"] == intervals.FOLDS and record["calibration"]["split"] == "country"
+
+
+def test_a_held_out_test_split_is_never_calibrated_on(design):
+    record = fitting.fit_model(design, Spec(), test_size=0.2)
+    assert record["calibration"]["rows"] == record["rows"]["train"]
+    assert record["calibration"]["groups"] == 20
+
+
+def test_too_few_countries_warn_and_store_no_calibration(design):
+    record = fitting.fit_model(first_countries(design, 4), Spec())
+    assert "calibration" not in record
+    assert any("needs at least 5 countries, the training rows have 4" in w for w in record["warnings"])
+
+
+def test_a_network_is_calibrated_only_when_it_runs_cross_validation(design):
+    spec = make_spec("mlp", training={"epochs": 3}, network_options={"hidden": "4"})
+    assert "calibration" not in fitting.fit_model(design, spec)
+    calibrated = fitting.fit_model(design, spec, cv=3)
+    assert calibrated["calibration"]["folds"] == 3 and calibrated["calibration"]["split"] == "country"
+    predicted, lower, upper = intervals.interval_for(calibrated, design.X[:5], 0.9)
+    assert np.all(lower < predicted) and np.all(predicted < upper)
+
+
+def test_without_a_country_column_the_folds_hold_out_rows(who_like_table):
+    table = dataset.Table(who_like_table.frame.drop(columns="country"), "x.csv", "")
+    record = fitting.fit_model(dataset.design(table, FEATURES, "life_expectancy"), Spec())
+    assert record["calibration"]["split"] == "rows"
+    assert any("no country column" in w for w in record["warnings"])
+
+
+def test_interval_one_equals_interval_for(record, design):
+    rows = np.array([[24.1, 53.0, 0.1], [np.nan, 300.0, 20.0], [70.0, np.nan, np.nan]])
+    predicted, lower, upper = intervals.interval_for(record, rows, 0.9)
+    for i, row in enumerate(rows.tolist()):
+        one = intervals.interval_one(record, row, prediction.predict_one(record, row), 0.9)
+        assert one["level"] == 0.9 and one["method"] == conformal.METHOD
+        assert one["lower"] == pytest.approx(lower[i], rel=1e-12)
+        assert one["upper"] == pytest.approx(upper[i], rel=1e-12)
+        assert one["lower"] < predicted[i] < one["upper"]
+    wider = intervals.interval_for(record, rows, 0.95)
+    assert np.all(wider[1] <= lower) and np.all(upper <= wider[2])
+
+
+def test_no_interval_at_level_zero_or_without_calibration(record):
+    row = [24.1, 53.0, 0.1]
+    assert intervals.interval_one(record, row, 70.0, 0) is None
+    assert intervals.interval_for(record, np.array([row]), 0) is None
+    old = {k: v for k, v in record.items() if k != "calibration"}
+    assert intervals.interval_one(old, row, 70.0, 0.9) is None
+    assert intervals.interval_for(old, np.array([row]), 0.9) is None
+
+
+@pytest.mark.parametrize("level", [-0.1, 1, 1.5, float("nan"), float("inf")])
+def test_levels_outside_zero_to_one_are_refused(level):
+    with pytest.raises(ParameterError, match="level must be between 0 and 1"):
+        intervals.check_level(level)
+
+
+def test_a_level_too_high_for_the_calibration_rows_names_the_highest(record):
+    few = {**record, "calibration": {**record["calibration"], "rows": 9, "scores": list(range(1, 10))}}
+    assert intervals.interval_one(few, [24.1, 53.0, 0.1], 70.0, 0.9) is not None
+    with pytest.raises(ParameterError, match=r"level 0.95 needs at least 19 calibration rows.*calibrated on 9: "
+                                             r"use level 0.9 or lower"):
+        intervals.interval_one(few, [24.1, 53.0, 0.1], 70.0, 0.95)
+
+
+def test_the_calibration_survives_the_file(record, tmp_path):
+    path = store.save(record, tmp_path / "m.joblib")
+    loaded = store.load(path)
+    assert loaded["calibration"] == record["calibration"]
+    assert len(path.read_bytes()) < 200_000
+
+
+def test_a_file_without_calibration_still_loads(record, tmp_path):
+    old = {k: v for k, v in record.items() if k != "calibration"}
+    path = store.save(old, tmp_path / "old.joblib")
+    assert not intervals.calibrated(store.load(path))
+
+
+@pytest.mark.parametrize("field,value", [
+    ("method", "magic"), ("rows", 0), ("rows", True), ("rows", 10 ** 13), ("scores", []), ("scores", [2.0, 1.0]),
+    ("scores", [-1.0]), ("scores", [float("nan")]), ("scores", "abc"), ("center", [0.0]), ("center", [1e9, 0, 0]),
+    ("scale", [1.0, 0.0, 1.0]), ("scale", [1.0, -1.0, 1.0]), ("coef", [0.0, 1.0]), ("coef", [1e9, 0, 0, 0]),
+    ("clip", [1.0, 0.0]), ("clip", [0.0, 1e4]), ("clip", None),
+])
+def test_a_damaged_calibration_is_refused_naming_the_file(record, tmp_path, field, value):
+    damaged = {**record, "calibration": {**record["calibration"], field: value}}
+    path = tmp_path / "bad.joblib"
+    path.write_bytes(pickle.dumps(damaged, protocol=store.PICKLE_PROTOCOL))
+    with pytest.raises(ModelError, match=rf"{path}.*field calibration\.{field}"):
+        store.load(path)
+
+
+def test_a_calibration_that_is_no_dict_is_refused(record, tmp_path):
+    path = tmp_path / "bad.joblib"
+    path.write_bytes(pickle.dumps({**record, "calibration": [1, 2]}, protocol=store.PICKLE_PROTOCOL))
+    with pytest.raises(ModelError, match="calibration"):
+        store.load(path)
+
+
+def test_batch_columns_follow_the_prediction(record):
+    assert prediction.output_columns(record, 0.9) == ["predicted_life_expectancy", "lower_life_expectancy",
+                                                      "upper_life_expectancy"]
+    assert prediction.output_columns(record, 0) == ["predicted_life_expectancy"]
+    old = {k: v for k, v in record.items() if k != "calibration"}
+    assert prediction.output_columns(old, 0.9) == ["predicted_life_expectancy"]
