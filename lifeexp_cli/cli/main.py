@@ -17,6 +17,7 @@ from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
 from lifeexp_cli import __version__
+from lifeexp_cli.cli import completion
 from lifeexp_cli.cli.commands import data, data_location
 from lifeexp_cli.cli.commands.backprop import backprop
 from lifeexp_cli.cli.commands.compare import compare
@@ -32,10 +33,14 @@ from lifeexp_cli.errors import LifeexpError, ParameterMessage
 
 
 
+COMPLETE_VAR = "_LIFEEXP_COMPLETE"
+
+
 class LifeexpGroup(TyperGroup):
     """Usage errors as one line (`Error: ... (see lifeexp fit --help)`), exit 2, instead of a boxed panel."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        completion.accept_click_style(complete_var or COMPLETE_VAR)
         try:
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
@@ -73,7 +78,7 @@ app = typer.Typer(
          "is better. Data: --data FILE, else $LIFEEXP_DATA, else the copy installed by `lifeexp data install "
          "FILE` (the WHO Life Expectancy CSV).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},

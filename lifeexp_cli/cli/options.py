@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from lifeexp_cli.cli import completion
 from lifeexp_cli.nn import activations
 
 
@@ -41,12 +42,14 @@ LevelOpt = Annotated[float, typer.Option(
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="No progress or informational lines (warnings that change a result still print).")]
 FeaturesOpt = Annotated[str, typer.Option(
-    "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).")]
+    "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).",
+    autocompletion=completion.features)]
 # --features of the commands that look at columns rather than fit (data describe, corr): any numeric column.
 ColumnsOpt = Annotated[Optional[str], typer.Option(
     "--features", "-F", help="Comma-separated columns (names or aliases). Default: every numeric column.",
-    show_default=False)]
-TargetOpt = Annotated[str, typer.Option("--target", "-t", help="Column to predict (name or alias).")]
+    show_default=False, autocompletion=completion.features)]
+TargetOpt = Annotated[str, typer.Option("--target", "-t", help="Column to predict (name or alias).",
+                                        autocompletion=completion.columns)]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for splits and shuffling (same seed, same result).")]
 SplitOpt = Annotated[Split, typer.Option(
     "--split", help="How held-out rows are chosen: whole countries (no leak across years) or random rows.",
@@ -54,7 +57,8 @@ SplitOpt = Annotated[Split, typer.Option(
 FoldsOpt = Annotated[int, typer.Option(
     "--folds", "-k", help="Number of folds K (each fold is held out once; by country, at most one per country).")]
 ModelOpt = Annotated[str, typer.Option(
-    "--model", "-m", help="Model name (looked up in ./models/, then the shipped models) or path to a .joblib file.")]
+    "--model", "-m", help="Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or path "
+    "to a .joblib file.", autocompletion=completion.models)]
 
 
 # --- The model specification: options shared by every command that fits (fit, cv, select) -------------

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from lifeexp_cli.cli import inputs, render
+from lifeexp_cli.cli import completion, inputs, render
 from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, LevelOpt, QuietOpt, SeedOpt, Split, SplitOpt
 from lifeexp_cli.errors import UsageError
 
@@ -30,7 +30,7 @@ def versus_best(row: "ModelResult", ranked: dict | None) -> str:
 def compare(
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Model name or path; repeat for several. Default: tim-bmi, tom-gdp, tim, tom.",
-        show_default=False)] = None,
+        show_default=False, autocompletion=completion.models)] = None,
     person: Annotated[Optional[list[str]], typer.Option(
         "--person", "-p", help="name:feature=value,...  e.g. ann:bmi=22,hiv=0.1,gdp=900; repeat for several. "
                                "Default: the lecture's Tim and Tom.", show_default=False)] = None,

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lifeexp_cli.cli import render
+from lifeexp_cli.cli import completion, render
 from lifeexp_cli.cli.options import Format, LevelOpt, ModelOpt, QuietOpt
 from lifeexp_cli.errors import UsageError
 
@@ -44,7 +44,7 @@ def predict(
     model: Annotated[Optional[str], typer.Option(
         "--model", "-m", help="Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or "
         "path to a .joblib file. Default: model, if saved; else the shipped model that takes exactly the features "
-        "given (--bmi: tim-bmi).", show_default=False)] = None,
+        "given (--bmi: tim-bmi).", show_default=False, autocompletion=completion.models)] = None,
     input: Annotated[Optional[str], typer.Option(
         "--input", "-i", help="CSV of rows to predict (- for stdin); written back with a predicted_<target> "
                               "column.", show_default=False)] = None,
