@@ -39,6 +39,8 @@ FormatOpt = Annotated[Format, typer.Option(
 LevelOpt = Annotated[float, typer.Option(
     "--level", help="Prediction intervals at this level (0.9: 90% of new countries' values fall inside, as "
                     "calibrated by `fit`); 0 for none.")]
+NoHeaderOpt = Annotated[bool, typer.Option(
+    "--no-header", help="CSV without its header line (to append to a file); the other formats ignore it.")]
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="No progress or informational lines (warnings that change a result still print).")]
 FeaturesOpt = Annotated[str, typer.Option(

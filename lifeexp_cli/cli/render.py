@@ -132,22 +132,28 @@ def table(title: str | None, columns: list[str], rows: list[list]) -> None:
     _console("out").print(grid)
 
 
-def rows_output(rows: list[dict], output: str, title: str | None = None) -> None:
-    """One function for every command that emits rows: a Rich table, a JSON list, or CSV."""
+def rows_output(rows: list[dict], output: str, title: str | None = None, header: bool = True) -> None:
+    """One function for every command that emits rows: a Rich table, a JSON list, or CSV.
+
+    The one rule of lifeexp's output: rows hold raw values (numbers unrounded, booleans, None), which
+    JSON and CSV carry as they are; only the table turns them into display strings (`fmt`: rounding,
+    "—" for none). A command whose table shows more than its rows (± spreads, words) draws it itself
+    and still hands raw rows here for JSON and CSV. `header=False` (--no-header) leaves out CSV's header.
+    """
     if output == "json":
         emit_json(rows)
     elif output == "csv":
-        emit_csv(rows)
+        emit_csv(rows, header)
     else:
         columns = list(rows[0]) if rows else []
         table(title, columns, [[row[c] for c in columns] for row in rows])
 
 
-def rows_with_unit_notes(rows: list[dict], output: str, title: str | None = None) -> None:
+def rows_with_unit_notes(rows: list[dict], output: str, title: str | None = None, header: bool = True) -> None:
     """Rows with a `unit_note` (None, or how the data contradicts the unit): JSON and CSV keep it as a
     field; a table marks the unit with "!" and prints the notes under it."""
     if output != "table":
-        rows_output(rows, output, title)
+        rows_output(rows, output, title, header)
         return
     notes = {row[next(iter(row))]: row["unit_note"] for row in rows if row.get("unit_note")}
     rows_output([{**{k: v for k, v in row.items() if k != "unit_note"},

@@ -9,6 +9,7 @@ line is written back byte for byte with the prediction appended, in constant mem
 from __future__ import annotations
 
 import math
+import re
 from typing import IO, Iterator
 
 from lifeexp_cli.data import catalog, people, reader
@@ -80,18 +81,20 @@ def predict_one(record: dict, row) -> float:
     return float(fitting.predict(record["kind"], record["params"], np.array([row], dtype=float))[0])
 
 
-def feature_columns(record: dict, header: list[str]) -> list[int]:
-    """Where each of the model's features is in the CSV header (canonical names or aliases)."""
+def feature_columns(record: dict, header: list[str], strict: bool = False) -> list[int | None]:
+    """Where each of the model's features is in the CSV header (canonical names or aliases); None for a
+    feature the CSV lacks, which then takes its training mean in every row, as a left-out option does in
+    single mode. With `strict` a lacking column is an error."""
     columns = {}
     for feature in record["features"]:
         hits = [i for i, c in enumerate(header) if c == feature or catalog.ALIASES.get(c) == feature]
         if hits:
             columns[feature] = hits[0]
     missing = [f for f in record["features"] if f not in columns]
-    if missing:
+    if missing and strict:
         raise DataError(f"the --input CSV lacks column(s) {', '.join(missing)} that model {model_name(record)} "
-                        "needs: add them (blank cells are filled with the training statistics)")
-    return [columns[f] for f in record["features"]]
+                        "needs (--strict): add them, or leave out --strict to fill them with the training mean")
+    return [columns.get(f) for f in record["features"]]
 
 
 def output_columns(record: dict, level: float = 0) -> list[str]:
@@ -102,12 +105,13 @@ def output_columns(record: dict, level: float = 0) -> list[str]:
 
 
 def predict_blocks(record: dict, source: IO[bytes], counts: dict,
-                   level: float = 0) -> tuple[bytes, str, Iterator]:
+                   level: float = 0, strict: bool = False) -> tuple[bytes, str, Iterator]:
     """The CSV's header line and separator, and its blocks of whole lines with their predictions
     (lines as bytes, predictions as an array: one column, or three with the interval at `level` of a
     calibrated model: `output_columns`); constant memory.
 
-    `counts` is filled in as blocks are consumed: rows, filled (blank cells), outside (training range).
+    `counts` holds `missing` (the features the CSV has no column for, filled with their training mean)
+    at once, and is filled in as blocks are consumed: rows, filled (blank cells), outside (training range).
     """
     import numpy as np
 
@@ -118,12 +122,12 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     if found is None:
         raise DataError("the --input CSV is empty: give a header row and data rows")
     names, sep, _ = found
-    index = feature_columns(record, names)
+    index = feature_columns(record, names, strict)
     features = record["features"]
     low = np.array([record["ranges"][f][0] for f in features], dtype=float)
     high = np.array([record["ranges"][f][1] for f in features], dtype=float)
-    counts.update(rows=0, filled=0, outside=0)
-    cells = max(index) + 1
+    counts.update(rows=0, filled=0, outside=0, missing=[f for f, i in zip(features, index) if i is None])
+    cells = max((i for i in index if i is not None), default=0) + 1
 
     def blocks():
         for block in reader.line_blocks(source):
@@ -136,7 +140,8 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
                 raise DataError(f"the --input CSV has a row with fewer cells than its header (row {first + short})")
             X = np.empty((len(lines), len(index)))
             for j, (column, name) in enumerate(zip(index, features)):
-                X[:, j] = reader.parse_numbers([row[column] for row in fields], name, first)
+                X[:, j] = (record["means"][name] if column is None else
+                           reader.parse_numbers([row[column] for row in fields], name, first))
             counts["filled"] += int(np.isnan(X).sum())
             counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
             counts["rows"] += len(lines)
@@ -147,14 +152,15 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     return head, sep, blocks()
 
 
-def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], sink: IO[bytes]) -> None:
+def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], sink: IO[bytes],
+              with_header: bool = True) -> None:
     """Each input line back byte for byte with the prediction (and its interval's bounds) appended; the
     header goes out only once the first block has parsed, so a file that fails at once leaves no
     half-written output."""
     bsep = sep.encode()
     ending = b"\r\n" if head.endswith(b"\r\n") else b"\n"
     columns = [column] if isinstance(column, str) else column
-    header = head.rstrip(b"\r\n") + bsep + sep.join(columns).encode() + ending
+    header = head.rstrip(b"\r\n") + bsep + sep.join(columns).encode() + ending if with_header else b""
     started = False
     for lines, predictions in blocks:
         if not started:
@@ -169,25 +175,53 @@ def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], 
         sink.write(header)
 
 
-def predict_stream(record: dict, source: IO[bytes], sink: IO[bytes], level: float = 0) -> dict:
+def predict_stream(record: dict, source: IO[bytes], sink: IO[bytes], level: float = 0, strict: bool = False) -> dict:
     """CSV in, CSV out: every input line with `predicted_<target>` appended (and `lower_<target>`,
     `upper_<target>` with an interval at `level`); returns the counts."""
     counts: dict = {}
-    head, sep, blocks = predict_blocks(record, source, counts, level)
+    head, sep, blocks = predict_blocks(record, source, counts, level, strict)
     write_csv(head, sep, blocks, output_columns(record, level), sink)
     return counts
 
 
-def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, column: str | list[str]) -> Iterator[dict]:
-    """The same rows as dicts of cell text plus the prediction (for JSON and tables; slower than CSV)."""
+INTEGER = re.compile(r"[+-]?(0|[1-9][0-9]*)")
+LEADING_ZERO = re.compile(r"[+-]?0[0-9]")  # "007", "01.5": codes, not quantities
+
+
+def cell_value(text: str):
+    """A CSV cell as a JSON value: a number when it reads as one (an integer as int), None when blank
+    or NA, else the text (also "007" and "inf", which are no quantity)."""
+    stripped = text.strip()
+    if stripped.lower().encode() in reader.MISSING:
+        return None
+    if INTEGER.fullmatch(stripped):
+        return int(stripped)
+    try:
+        number = float(stripped)
+    except ValueError:
+        return text
+    return number if math.isfinite(number) and not LEADING_ZERO.match(stripped) else text
+
+
+def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None = None) -> Iterator[dict]:
+    """The same rows as dicts, as single-mode JSON has them (for JSON and tables; slower than CSV): the
+    cells (numbers when they read as numbers: `cell_value`; blank cells None), then `prediction` and
+    `interval` — {"level", "lower", "upper", "method"} when the blocks carry bounds, `interval` giving
+    the level and method; else None."""
     import csv
 
-    columns = [column] if isinstance(column, str) else column
     names = next(csv.reader([head.decode("utf-8-sig").rstrip("\r\n")], delimiter=sep))
+    taken = [key for key in ("prediction", "interval") if key in names]
+    if taken:
+        raise DataError(f"the --input CSV already has a column named {taken[0]}: rename it, or use --format csv "
+                        "(which appends predicted_<target>)")
     for lines, predictions in blocks:
         cells = csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)
         for row, values in zip(cells, predictions.reshape(len(lines), -1).tolist()):
-            yield {**dict(zip(names, row)), **dict(zip(columns, values))}
+            bounds = None if len(values) == 1 else {"level": (interval or {}).get("level"), "lower": values[1],
+                                                     "upper": values[2], "method": (interval or {}).get("method")}
+            yield {**{name: cell_value(cell) for name, cell in zip(names, row)}, "prediction": values[0],
+                   "interval": bounds}
 
 
 def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[str]) -> list[float]:

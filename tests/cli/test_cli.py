@@ -410,10 +410,15 @@ def test_predict_batch_from_stdin_equals_from_file(models, tmp_path):
     assert from_stdin == from_file and from_file.count("\n") == 3
 
 
-def test_predict_batch_missing_a_model_feature(models):
-    path, _ = models["tim3"]
-    message = fails(run("predict", "--model", path, "--input", "-", input="bmi,hiv\n22,0.1\n"), 1)
-    assert "adult_mortality" in message
+def test_predict_batch_missing_a_model_feature_takes_the_training_mean_like_single_mode(models):
+    path, record = models["tim3"]
+    batch = ok(run("predict", "--model", path, "--input", "-", input="bmi,hiv\n22,0.1\n"))
+    assert "no column for adult_mortality" in batch.stderr and "--strict" in batch.stderr
+    single = ok(run("predict", "--model", path, "--bmi", "22", "--hiv", "0.1", "--format", "json"))
+    predicted = dict(zip(*[line.split(",") for line in batch.stdout.splitlines()]))["predicted_life_expectancy"]
+    assert float(predicted) == json.loads(single.stdout)[0]["prediction"]
+    message = fails(run("predict", "--model", path, "--input", "-", "--strict", input="bmi,hiv\n22,0.1\n"), 1)
+    assert "adult_mortality" in message and "--strict" in message
 
 
 def test_predict_missing_model_names_it():

@@ -96,13 +96,14 @@ def test_batch_json_and_table_carry_the_same_bounds(models):
     as_csv = list(csv.DictReader(io.StringIO(ok(run("predict", "--model", models["tim"], "-i", "-",
                                                      input=ROWS)).stdout)))
     as_json = json.loads(ok(run("predict", "--model", models["tim"], "-i", "-", "-f", "json", input=ROWS)).stdout)
-    for text, number in zip(as_csv, as_json):
-        for column in ("predicted_life_expectancy", "lower_life_expectancy", "upper_life_expectancy"):
-            assert float(text[column]) == number[column]
+    for text, number in zip(as_csv, as_json):  # JSON as in single mode: prediction and interval
+        assert float(text["predicted_life_expectancy"]) == number["prediction"]
+        assert float(text["lower_life_expectancy"]) == number["interval"]["lower"]
+        assert float(text["upper_life_expectancy"]) == number["interval"]["upper"]
+        assert number["interval"]["level"] == 0.9
     table = ok(run("predict", "--model", models["tim"], "-i", "-", "-f", "table", input=ROWS)).stdout
     first = as_json[0]
-    assert (f"{first['predicted_life_expectancy']:.1f} [{first['lower_life_expectancy']:.1f}, "
-            f"{first['upper_life_expectancy']:.1f}]") in table
+    assert f"{first['prediction']:.1f} [{first['interval']['lower']:.1f}, {first['interval']['upper']:.1f}]" in table
 
 
 @pytest.mark.parametrize("level", ["1", "1.5", "-0.1", "nan"])

@@ -147,7 +147,7 @@ PREDICT_CASES = [
     Case("unknown feature", ["predict", "-m", "tim-bmi", "--gdpp", "3"], 2, "unknown feature"),
     Case("feature twice", ["predict", "-m", "tim-bmi", "--bmi", "3", "--bmi", "4"], 2, "twice"),
     Case("strict and left out", ["predict", "-m", "tim", "--bmi", "20", "--strict"], 2, "--strict"),
-    Case("batch missing model features", ["predict", "-m", "tim", "--input", "b.csv"], 1, "lacks column",
+    Case("batch missing model features", ["predict", "-m", "tim", "--input", "b.csv", "--strict"], 1, "lacks column",
          {"b.csv": text("bmi,x\n20,1\n")}),
     Case("empty batch file", ["predict", "-m", "tim-bmi", "--input", "e.csv"], 1, "empty", {"e.csv": b""}),
     Case("batch file missing", ["predict", "-m", "tim-bmi", "--input", "nope.csv"], 1, "does not exist"),

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.options import Activation, Format, FormatOpt
+from lifeexp_cli.cli.options import Activation, Format, FormatOpt, NoHeaderOpt
 
 SYMBOLS = {"theta0": "θ₀", "theta1": "θ₁", "yhat": "ŷ"}
 ROLES = {"x": "input", "y": "target", "theta0": "parameter", "theta1": "parameter"}
@@ -210,6 +210,7 @@ def backprop(
         "--steps", help="Also run N gradient-descent steps and show the loss falling.", show_default=False)]
     = None,
     output: FormatOpt = Format.table,
+    no_header: NoHeaderOpt = False,
 ):
     """Backpropagation worked by hand on the lecture's example:
     J(θ) = (ŷ − y)², ŷ = ReLU(θ₀ + θ₁x).
@@ -235,7 +236,7 @@ def backprop(
         render.emit_json(json_document(result, steps))
         return
     if output.value == "csv":
-        render.emit_csv(result["history"])
+        render.emit_csv(result["history"], not no_header)
         return
     show_graph(result)
     show_forward(result)

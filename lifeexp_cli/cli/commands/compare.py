@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import completion, inputs, render
-from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, LevelOpt, QuietOpt, SeedOpt, Split, SplitOpt
+from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, LevelOpt, NoHeaderOpt, QuietOpt, SeedOpt,
+                                     Split, SplitOpt)
 from lifeexp_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def compare(
     seed: SeedOpt = 0,
     output: FormatOpt = Format.table,
     level: LevelOpt = 0.9,
+    no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
 ):
     """Tim's and Tom's models predict for Tim and Tom, side by side, with each model's training and
@@ -94,7 +96,7 @@ def compare(
             result.warnings.append(intervals.missing_note(record, record["name"]))
     for note in result.warnings if not quiet else []:
         render.warn(note)
-    show(result, output.value, dict(zip(names, bounds)))
+    show(result, output.value, dict(zip(names, bounds)), not no_header)
 
 
 def cross_validate_again(records: list[dict], data: str | None, k: int, split: str, seed: int) -> None:
@@ -109,12 +111,40 @@ def cross_validate_again(records: list[dict], data: str | None, k: int, split: s
     scoring.cross_validate_records(records, designs, k, split, seed)
 
 
-def show(result: "Comparison", output: str, bounds: dict | None = None) -> None:
+def csv_rows(result: "Comparison", bounds: dict | None = None) -> list[dict]:
+    """One row per (model, person), raw numbers only: the prediction, the model's accuracy, and how much
+    worse than the best model by CV RMSE (`worse_by`, `spread`, `clear`; empty for the best model and
+    without CV), and the prediction interval's `lower` and `upper` (empty without one). Features by their
+    canonical names, separated by ";"."""
+    ranked = result.ranking
+    versus = {v["model"]: v for v in (ranked or {}).get("versus", [])}
+    rows = []
+    for r in result.models:
+        v = versus.get(r.model, {})
+        for person in result.people:
+            rows.append({"model": r.model, "person": person, "prediction": r.predictions[person],
+                         "features": ";".join(r.features), "train_rmse": r.train_rmse, "cv_rmse": r.cv_rmse,
+                         "cv_rmse_std": r.cv_rmse_std, "cv_folds": r.cv_folds,
+                         "best": (r.model == ranked["best"]) if ranked and r.cv_fold_rmse else None,
+                         "worse_by": v.get("difference"), "spread": v.get("spread"), "clear": v.get("clear"),
+                         **interval_cells((bounds or {}).get(r.model), person)})
+    return rows
+
+
+def interval_cells(bounds: dict | None, person: str) -> dict:
+    interval = (bounds or {}).get(person) or {}
+    return {"lower": interval.get("lower"), "upper": interval.get("upper")}
+
+
+def show(result: "Comparison", output: str, bounds: dict | None = None, header: bool = True) -> None:
     from dataclasses import asdict
 
     if output == "json":
         render.emit_json({"people": result.people, "models": [asdict(r) for r in result.models],
                           "comparison": result.ranking, "verdict": result.verdict})
+        return
+    if output == "csv":
+        render.emit_csv(csv_rows(result, bounds), header)
         return
     from lifeexp_cli.data.catalog import short_name
 
@@ -130,8 +160,5 @@ def show(result: "Comparison", output: str, bounds: dict | None = None) -> None:
              "CV RMSE": (f"{r.cv_rmse:.2f} ± {r.cv_rmse_std:.2f}" if r.cv_rmse is not None else "—"),
              "vs best (CV)": versus_best(r, result.ranking)}
             for r in result.models]
-    if output == "csv":
-        render.emit_csv(flat)
-        return
     render.rows_output(flat, "table", title="Who will live longer? Predicted life expectancy (years), and accuracy")
     render.line(result.verdict)

@@ -12,7 +12,7 @@ import typer
 
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.inputs import read_table
-from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt, QuietOpt
+from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt
 from lifeexp_cli.errors import UsageError
 
 BAR_WIDTH = 12
@@ -72,6 +72,7 @@ def corr(
     png: Annotated[Optional[str], typer.Option(
         help="Also write the heatmap to this PNG file (matplotlib).", show_default=False)] = None,
     output: FormatOpt = Format.table,
+    no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
 ):
     """Correlations: columns ranked by their r with the target, the matrix, near-duplicate pairs.
@@ -132,23 +133,24 @@ def corr(
         "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
         "undefined": undefined,
     }
-    show(document, output.value, title)
+    show(document, output.value, title, not no_header)
 
 
 def finite(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def show(document: dict, output: str, title: str) -> None:
+def show(document: dict, output: str, title: str, header: bool = True) -> None:
     if output == "json":
         render.emit_json(document)
         return
     columns, heat = document["columns"], document["matrix"]
     if output == "csv":
         if heat is not None:
-            render.emit_csv([{"column": name, **dict(zip(columns, row))} for name, row in zip(columns, heat["r"])])
+            render.emit_csv([{"column": name, **dict(zip(columns, row))} for name, row in zip(columns, heat["r"])],
+                            header)
         else:
-            render.emit_csv(document["ranking"])
+            render.emit_csv(document["ranking"], header)
         return
     if document["ranking"]:
         render.table(f"{title} with {document['target']} (pairwise complete rows)",

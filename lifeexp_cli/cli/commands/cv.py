@@ -6,7 +6,7 @@
 from lifeexp_cli.cli import inputs, render
 from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
                                      EpsOpt, FeaturesOpt, FoldsOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt,
-                                     LrOpt, ModelKind, ModelKindOpt, MomentumFormOpt,
+                                     LrOpt, ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
                                      NoInterceptOpt, PatienceOpt, QuietOpt,
                                      RestoreBestOpt, ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt,
                                      ValSizeOpt, WeightDecayOpt, build_spec)
@@ -41,6 +41,7 @@ def cv(
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
     output: FormatOpt = Format.table,
+    no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
 ):
     """K-fold cross-validation of a model specification: RMSE, MAE, R² per fold and mean ± std.
@@ -68,18 +69,16 @@ def cv(
     if split is Split.random and len(set(design.groups.tolist())) < len(design.groups):
         render.info("--split random puts other years of a held-out country in training: the scores are "
                     "optimistic (see docs/tutorial.md, country-grouped folds)", quiet)
-    show(document, output.value, render.spec_text(spec))
+    show(document, output.value, render.spec_text(spec), not no_header)
 
 
-def show(document: dict, output: str, spec_text: str) -> None:
+def show(document: dict, output: str, spec_text: str, header: bool = True) -> None:
     if output == "json":
         render.emit_json(document)
         return
     keys = ("rmse", "mae", "r2")
     if output == "csv":
-        render.emit_csv(document["folds"] + [
-            {"fold": "mean", **{k: document[k] for k in keys}},
-            {"fold": "std", **{k: document[f"{k}_std"] for k in keys}}])
+        render.emit_csv(document["folds"], header)  # folds only: the mean and std are in the JSON
         return
     by = "countries" if document["split"] == "country" else "rows"
     rows = [[f["fold"], f["test_groups"] if by == "countries" else "", f["test_rows"], f["train_rows"],

@@ -5,10 +5,10 @@
 
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.inputs import read_table
-from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt
+from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt, NoHeaderOpt
 
 
-def info(data: DataOpt = None, output: FormatOpt = Format.table):
+def info(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoHeaderOpt = False):
     """Rows, columns, types and missing values of a CSV, and the countries and years it covers.
 
     What pandas' info() shows: each column's type, how many values are present and the share missing.
@@ -28,7 +28,7 @@ def info(data: DataOpt = None, output: FormatOpt = Format.table):
         render.emit_json({"source": table.source, "rows": len(table.frame), "columns": columns, **span})
         return
     if output.value == "csv":
-        render.emit_csv(columns)
+        render.emit_csv(columns, not no_header)
         return
     render.line(overview(table, span))
     render.rows_output([{"#": i, "column": c["column"], "dtype": c["dtype"], "non-null": c["non_null"],
@@ -48,7 +48,8 @@ def overview(table, span: dict) -> str:
     return text
 
 
-def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOpt = Format.table):
+def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOpt = Format.table,
+             no_header: NoHeaderOpt = False):
     """Count, mean, std, min, quartiles and max of each numeric column, with its unit.
 
     Status counts as Developed = 1, Developing = 0. Missing values are left out of each statistic.
@@ -70,4 +71,5 @@ def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOp
     for name in dataset.chosen_columns(table.frame, features):
         unit, stats = catalog.describe(name)[1], summary.describe(dataset.numeric_column(table.frame, name))
         rows.append({"feature": name, "unit": unit, **stats, "unit_note": units.contradiction(name, unit, stats)})
-    render.rows_with_unit_notes(rows, output.value, title="Descriptive statistics (missing values left out)")
+    render.rows_with_unit_notes(rows, output.value, title="Descriptive statistics (missing values left out)",
+                                header=not no_header)

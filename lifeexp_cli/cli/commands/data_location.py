@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, QuietOpt
+from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt
 
 
 def install(
@@ -39,7 +39,7 @@ def install(
                 "reads it unless --data or $LIFEEXP_DATA says otherwise", quiet)
 
 
-def where(data: DataOpt = None, output: FormatOpt = Format.table):
+def where(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoHeaderOpt = False):
     """Say which data file every command will read, and why: --data first, then $LIFEEXP_DATA, then the
     copy installed by `lifeexp data install` (shown with the sha256 recorded when it was installed, and
     whether the file still matches it).
@@ -74,7 +74,7 @@ def where(data: DataOpt = None, output: FormatOpt = Format.table):
     if output.value == "csv":
         render.emit_csv([{"source": report["source"], "from": report["from"], "env": report["env"],
                           "installed_path": str(installed), "installed_present": present,
-                          "installed_sha256": recorded, "installed_sha256_matches": matches}])
+                          "installed_sha256": recorded, "installed_sha256_matches": matches}], not no_header)
         return
     for line in lines(report, choice, location):
         render.line(line)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, ModelOpt, QuietOpt
+from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, ModelOpt, NoHeaderOpt, QuietOpt
 
 
 def evaluate(
@@ -17,6 +17,7 @@ def evaluate(
     all_rows: Annotated[bool, typer.Option(
         "--all-rows", help="Score on every row even when the model kept held-out rows of this data.")] = False,
     output: FormatOpt = Format.table,
+    no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
 ):
     """Score a saved model (RMSE, MAE, R²) on --data: on all rows, or on the model's own held-out rows
@@ -46,7 +47,7 @@ def evaluate(
     if output.value == "json":
         render.emit_json(document)
     elif output.value == "csv":
-        render.emit_csv([{"model": record["path"], "on": scope, **scores, "rows": int(rows.sum())}])
+        render.emit_csv([{"model": record["path"], "on": scope, **scores, "rows": int(rows.sum())}], not no_header)
     else:
         render.rows_output([{"model": record["path"], "on": scope, "rows": int(rows.sum()),
                              "RMSE": scores["rmse"], "MAE": scores["mae"], "R²": scores["r2"]}], "table")

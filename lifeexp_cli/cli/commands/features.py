@@ -4,11 +4,11 @@
 # annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt
+from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, NoHeaderOpt
 from lifeexp_cli.data import catalog
 
 
-def features(data: DataOpt = None, output: FormatOpt = Format.table):
+def features(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoHeaderOpt = False):
     """List every feature with its aliases, meaning and unit (from the WHO dataset's documentation).
     With --data, list the columns of that file instead, marking which can be features.
 
@@ -42,4 +42,5 @@ def features(data: DataOpt = None, output: FormatOpt = Format.table):
         rows.append({"name": name, "aliases": ", ".join(catalog.aliases_of(name)), "role": role,
                      "meaning": meaning, "unit": unit, "unit_note": notes.get(name)})
     render.rows_with_unit_notes(rows, output.value,
-                                title="Features (use a name or an alias wherever a feature is named)")
+                                title="Features (use a name or an alias wherever a feature is named)",
+                                header=not no_header)

@@ -10,7 +10,7 @@ import typer
 from lifeexp_cli.cli import inputs, render
 from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
                                      EpsOpt, FeaturesOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
-                                     ModelKind, ModelKindOpt, MomentumFormOpt,
+                                     ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
                                      NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
                                      ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
                                      WeightDecayOpt, build_spec)
@@ -62,6 +62,7 @@ def fit(
         show_default=False)] = None,
     out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
     output: FormatOpt = Format.table,
+    no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
 ):
     """Fit a linear model or a neural network and save it (parameters, scaler and imputation statistics)
@@ -125,7 +126,7 @@ def fit(
     for note in record["warnings"]:
         if note not in shown:
             render.warn(note)
-    show_fit(record, str(written), output.value, quiet, asked=se is not None)
+    show_fit(record, str(written), output.value, quiet, asked=se is not None, header=not no_header)
 
 
 def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows: int, quiet: bool,
@@ -197,11 +198,11 @@ def training_document(training: dict | None) -> dict:
                                                "kept_epoch", "loss_history", "val_loss_history")}
 
 
-def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = False) -> None:
+def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = False, header: bool = True) -> None:
     if output == "json":
         render.emit_json(fit_document(record, path))
     elif output == "csv":
-        render.emit_csv(coefficient_rows(record))
+        render.emit_csv(coefficient_rows(record), header)
     if output != "table":
         render.info(f"Saved {path}", quiet)
         return

@@ -10,11 +10,13 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import completion, render
-from lifeexp_cli.cli.options import Format, LevelOpt, ModelOpt, QuietOpt
+from lifeexp_cli.cli.options import Format, LevelOpt, ModelOpt, NoHeaderOpt, QuietOpt
 from lifeexp_cli.errors import UsageError
 
 
 WIDE = 7  # more columns than this (inputs + prediction) are shown one per line
+TABLE_ROWS = 1000  # --input with --format table: more rows than this are refused (csv and json stream)
+TABLE_COLUMNS = 5  # a CSV with more columns shows only country, year and the model's inputs in a table
 
 
 def feature_options(args: list[str]) -> dict[str, float]:
@@ -52,12 +54,14 @@ def predict(
                                                     show_default=False)] = None,
     weight: Annotated[Optional[float], typer.Option(help="Weight in kilograms; with --height gives BMI.",
                                                     show_default=False)] = None,
-    strict: Annotated[bool, typer.Option(help="Fail instead of filling a left-out feature with its training "
-                                              "mean.")] = False,
+    strict: Annotated[bool, typer.Option(help="Fail instead of filling a left-out feature (an option not "
+                                              "given, or a column --input lacks) with its training mean.")]
+    = False,
     output: Annotated[Optional[Format], typer.Option(
         "--format", "-f", help="Output: table, json or csv. Default: table for one person, csv with --input.",
         case_sensitive=False, show_default=False)] = None,
     level: LevelOpt = 0.9,
+    no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
 ):
     """Predict life expectancy. Give each of the model's features as an option (--bmi 24.1, aliases
@@ -86,7 +90,7 @@ def predict(
     if input is not None:
         if given or height is not None or weight is not None:
             raise UsageError("give either --input or feature options, not both")
-        predict_batch(record, input, output.value if output else "csv", quiet, level)
+        predict_batch(record, input, output.value if output else "csv", quiet, level, strict, not no_header)
         return
     if height is not None:
         given["height"] = height
@@ -113,7 +117,7 @@ def predict(
         # Too many inputs for one row across the terminal: one line per input instead.
         render.rows_output([{"input": k, "value": v} for k, v in result.items()], "table", title=title)
     else:
-        render.rows_output([result], output_format, title=title)
+        render.rows_output([result], output_format, title=title, header=not no_header)
 
 
 def default_model(given: dict, height, weight, input, quiet: bool) -> str:
@@ -137,7 +141,7 @@ def uncalibrated(record: dict, level: float) -> list[str]:
 
 
 def write_json(rows) -> None:
-    """One JSON list streamed object by object (input cells as text, the prediction as a number)."""
+    """One JSON list streamed object by object (numbers as numbers, the prediction under `prediction`)."""
     first = True
     for row in rows:
         sys.stdout.write(("[\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))
@@ -145,28 +149,31 @@ def write_json(rows) -> None:
     sys.stdout.write("[]\n" if first else "\n]\n")
 
 
-def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0) -> None:
+def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
+                  header: bool = True) -> None:
     from lifeexp_cli.data import reader
-    from lifeexp_cli.model import prediction
+    from lifeexp_cli.model import intervals, prediction
 
     counts: dict = {}
     with reader.open_source(source, "input") as stream:
-        head, sep, blocks = prediction.predict_blocks(record, stream, counts, level)
+        head, sep, blocks = prediction.predict_blocks(record, stream, counts, level, strict)
         column = prediction.output_columns(record, level)
+        if counts["missing"]:
+            filled = ", ".join(f"{f}={record['means'][f]:.4g}" for f in counts["missing"])
+            render.warn(f"the --input CSV has no column for {', '.join(counts['missing'])}: every row takes the "
+                        f"training mean ({filled}); add the column, or --strict to refuse")
         if output == "csv":
             sys.stdout.flush()
-            prediction.write_csv(head, sep, blocks, column, sys.stdout.buffer)
+            prediction.write_csv(head, sep, blocks, column, sys.stdout.buffer, header)
             sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
-        elif output == "json":
-            write_json(prediction.rows_as_dicts(head, sep, blocks, column))
         else:
-            rows = list(prediction.rows_as_dicts(head, sep, blocks, column))
-            if len(column) == 3:  # the interval in the prediction's cell: 71.5 [61.6, 81.3]
-                rows = [{**{k: v for k, v in row.items() if k not in column[1:]},
-                         column[0]: render.with_interval(row[column[0]], {"lower": row[column[1]],
-                                                                          "upper": row[column[2]]})}
-                        for row in rows]
-            render.rows_output(rows, "table", title=f"{record['path']} predicts {record['target']}")
+            interval = ({"level": level, "method": record["calibration"]["method"]}
+                        if level and intervals.calibrated(record) else None)
+            rows = prediction.rows_as_dicts(head, sep, blocks, interval)
+            if output == "json":
+                write_json(rows)
+            else:
+                show_table(record, rows)
     for note in uncalibrated(record, level):
         render.warn(note)
     if counts["filled"]:
@@ -174,3 +181,30 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool, level: fl
     if counts["outside"]:
         render.warn(f"{counts['outside']} rows have values outside the training range (extrapolation)")
     render.info(f"Predicted {counts['rows']} rows", quiet)
+
+
+def show_table(record: dict, rows) -> None:
+    """At most TABLE_ROWS rows as a table (line number, the CSV's columns — of a wide CSV only country and
+    year and the model's inputs —, the prediction with its interval), read before anything is drawn: memory stays
+    bounded, and a longer file is refused before any output, pointing to the formats that stream."""
+    from lifeexp_cli.data import catalog
+
+    kept = []
+    for number, row in enumerate(rows, start=2):
+        if len(kept) == TABLE_ROWS:
+            raise UsageError(f"--format table shows at most {TABLE_ROWS} rows and the --input CSV has more: "
+                             "use --format csv (or json), which stream any number of rows")
+        kept.append((number, row))
+    if not kept:
+        render.info("the --input CSV has no data rows")
+        return
+    names = [c for c in kept[0][1] if c not in ("prediction", "interval")]
+    known = {catalog.canonical(c): c for c in reversed(names)}  # the file's spelling of each column
+    context = [known[c] for c in (catalog.GROUP_COLUMN, "year") if c in known]
+    inputs = [c for c in names if catalog.canonical(c) in record["features"] or
+              catalog.ALIASES.get(catalog.canonical(c)) in record["features"]]
+    shown = names if len(names) <= TABLE_COLUMNS else list(dict.fromkeys(context + inputs))
+    render.rows_output([{"row": number, **{c: row[c] for c in shown},
+                         "prediction": render.with_interval(row["prediction"], row["interval"])}
+                        for number, row in kept], "table",
+                       title=f"{record['path']} predicts {record['target']} (row: line in the file)")

@@ -10,7 +10,7 @@ import typer
 from lifeexp_cli.cli import inputs, render
 from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
                                      EpsOpt, FoldsOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
-                                     ModelKind, ModelKindOpt, MomentumFormOpt,
+                                     ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
                                      NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
                                      ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
                                      WeightDecayOpt, build_spec)
@@ -53,6 +53,7 @@ def select(
         "--fit", help="Fit the chosen set on all rows and save it as models/NAME.joblib.", show_default=False)]
     = None,
     output: FormatOpt = Format.table,
+    no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
 ):
     """Greedy forward feature selection by country-grouped cross-validated RMSE, step by step.
@@ -118,7 +119,7 @@ def select(
         document["model"] = str(store.save(record, path))
         for note in record["warnings"]:
             render.warn(note)
-    show(document, output.value, render.spec_text(spec), quiet)
+    show(document, output.value, render.spec_text(spec), quiet, not no_header)
 
 
 def gain_text(step: dict) -> str:
@@ -128,12 +129,12 @@ def gain_text(step: dict) -> str:
     return text if step["clear"] else render.Styled(f"{text} [dim](within the spread)[/dim]")
 
 
-def show(document: dict, output: str, spec_text: str, quiet: bool) -> None:
+def show(document: dict, output: str, spec_text: str, quiet: bool, header: bool = True) -> None:
     if output == "json":
         render.emit_json(document)
         return
     if output == "csv":
-        render.emit_csv([{"step": i + 1, **step} for i, step in enumerate(document["path"])])
+        render.emit_csv([{"step": i + 1, **step} for i, step in enumerate(document["path"])], header)
         return
     by = "countries" if document["split"] == "country" else "rows"
     render.table(f"Forward selection by {document['k']}-fold CV RMSE (folds by {by}; {spec_text})",

@@ -50,7 +50,7 @@ def test_lines_come_back_untouched_with_the_prediction(tim, monkeypatch, block):
     assert lines[1] + b"\r\n" + lines[2] == b'a,"Viet Nam, ""VN""",22.5,120,0.1,"two\r\nlines",' + \
         repr(predicted[0]).encode()
     assert lines[3].startswith(b"b,Peru,,80,0.2,x,") and lines[4].startswith(b'c,"Chad",30.125,300,5,,')
-    assert counts == {"rows": 3, "filled": 1, "outside": counts["outside"]}
+    assert counts == {"rows": 3, "filled": 1, "outside": counts["outside"], "missing": []}
 
 
 def test_semicolons_and_a_status_column(tmp_path):
@@ -69,8 +69,23 @@ def test_bad_cells_name_the_row(tim):
         run(tim, b"bmi,adult_mortality,hiv\ninf,100,0.1\n")
     with pytest.raises(DataError, match=r"fewer cells than its header \(row 3\)"):
         run(tim, b"bmi,adult_mortality,hiv\n20,100,0.1\n20,100\n")
-    with pytest.raises(DataError, match="lacks column"):
-        run(tim, b"bmi,hiv\n20,0.1\n")
+    with pytest.raises(DataError, match="lacks column.*--strict"):
+        prediction.predict_stream(tim, io.BytesIO(b"bmi,hiv\n20,0.1\n"), io.BytesIO(), strict=True)
+
+
+def test_a_lacking_column_takes_the_training_mean(tim):
+    out, counts = run(tim, b"bmi,hiv\n20,0.1\n")
+    assert counts["missing"] == ["adult_mortality"]
+    row = [20.0, tim["means"]["adult_mortality"], 0.1]
+    assert float(out.splitlines()[1].rsplit(b",", 1)[1]) == prediction.predict_one(tim, row)
+
+
+@pytest.mark.parametrize("text, value", [("12", 12), ("-3", -3), ("0", 0), ("2.5", 2.5), ("1e3", 1000.0),
+                                         (" 7 ", 7), ("", None), ("NA", None), ("nan", None), ("007", "007"),
+                                         ("inf", "inf"), ("Viet Nam", "Viet Nam"), ("0.5", 0.5)])
+def test_json_cells_are_numbers_when_they_read_as_numbers(text, value):
+    got = prediction.cell_value(text)
+    assert got == value and type(got) is type(value)
 
 
 def test_single_row_in_plain_python_equals_numpy(tim):
