@@ -42,8 +42,8 @@ def settings() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("LIFEEXP_BENCH_REPEAT", 3)),
                         help="runs of each large-file measurement")
     parser.add_argument("--startup-repeat", type=int, default=7 if quick else 21)
-    parser.add_argument("--only", default="startup,fit,predict,who",
-                        help="comma-separated subset of: startup, fit, predict, who")
+    parser.add_argument("--only", default="startup,fit,predict,who,memory,readers",
+                        help="comma-separated subset of: startup, fit, predict, who, memory, readers")
     return parser.parse_args()
 
 
@@ -95,6 +95,48 @@ def streamed_fit(rows: int, repeat: int) -> list[dict]:
     size = path.stat().st_size / 1e6
     return [row(f"fit --stream, {rows:,} rows x 10 features ({size:.0f} MB)", runs["fit"],
                 runs["pandas read_csv(chunksize=65536)"], 1.25, "peak RSS target < 400 MB")]
+
+
+def in_memory_fit(rows: int, repeat: int) -> list[dict]:
+    """fit --no-stream (what --cv needs): its peak memory against the file's size (goal: at most 4×)."""
+    path = data_file(rows)
+    out = DATA_DIR / "bench-model.joblib"
+    size = path.stat().st_size / 1e6
+    measured = []
+    for features, label in ((FIT_FEATURES, "10 features"), ("adult_mortality,bmi,hiv", "3 features")):
+        runs = measure.interleaved({"fit": [LIFEEXP, "fit", "--data", str(path), "--features", features,
+                                            "--no-stream", "--quiet", "--format", "json", "--out", str(out)]},
+                                   repeat)["fit"]
+        ratio = runs.peak / size
+        measured.append({**row(f"fit --no-stream, {rows:,} rows x {label} ({size:.0f} MB)", runs, None, None),
+                         "ratio": ratio, "target": 4.0, "met": ratio <= 4.0,
+                         "note": "ratio = peak MB / file MB, interpreter and libraries included"})
+    return measured
+
+
+def readers(rows: int, repeat: int) -> list[dict]:
+    """The streamed fit against reading the same file with pandas, pyarrow and polars (when installed):
+    how close parsing-plus-fitting comes to the fastest parser."""
+    path = data_file(rows)
+    out = DATA_DIR / "bench-model.joblib"
+    commands = {"cat > /dev/null": ["cat", str(path)],
+                "pandas read_csv(chunksize=65536)": [PY, str(SUPPORT / "pandas_baselines.py"), "chunks", str(path)]}
+    for module, label in (("pyarrow", "pyarrow.csv.read_csv"), ("polars", "polars.read_csv")):
+        if importlib.util.find_spec(module) is not None:
+            commands[label] = [PY, str(SUPPORT / "pandas_baselines.py"), module, str(path)]
+    commands["fit"] = [LIFEEXP, "fit", "--data", str(path), "--features", FIT_FEATURES, "--stream", "--quiet",
+                       "--format", "json", "--out", str(out)]
+    runs = measure.interleaved(commands, repeat)
+    size = path.stat().st_size / 1e6
+    readers_only = {k: v for k, v in runs.items() if k not in ("fit", "cat > /dev/null")}
+    fastest = min(readers_only, key=lambda k: readers_only[k].median)
+    missing = [m for m in ("pyarrow", "polars") if importlib.util.find_spec(m) is None]
+    note = "fastest reader installed" + (f"; not installed: {', '.join(missing)}" if missing else "")
+    found = [row(f"fit --stream vs readers, {rows:,} rows ({size:.0f} MB)", runs["fit"], runs[fastest], 1.5, note)]
+    for label, measured in runs.items():
+        if label != "fit":
+            found.append(row(f"  reader: {label}", measured, None, None))
+    return found
 
 
 def batch_predict(rows: int, repeat: int) -> list[dict]:
@@ -160,7 +202,9 @@ def main() -> None:
     steps = [("startup", lambda: startup(args.startup_repeat)),
              ("who", lambda: who_fit(max(args.startup_repeat // 2, 3))),
              ("predict", lambda: batch_predict(args.predict_rows, args.repeat)),
-             ("fit", lambda: streamed_fit(args.fit_rows, args.repeat))]
+             ("fit", lambda: streamed_fit(args.fit_rows, args.repeat)),
+             ("memory", lambda: in_memory_fit(args.predict_rows, args.repeat)),
+             ("readers", lambda: readers(2 * args.predict_rows, args.repeat))]
     for name, step in steps:
         if name in only:
             print(f"measuring {name} ...", file=sys.stderr, flush=True)

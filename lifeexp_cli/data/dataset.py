@@ -7,22 +7,23 @@ made canonical (`catalog.canonical`). `status` becomes 0/1; `country` is kept on
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from lifeexp_cli.data import catalog, location, reader
-from lifeexp_cli.errors import DataError, ModelError, ParameterError, UsageError
+from lifeexp_cli.errors import DataError, LifeexpError, ModelError, ParameterError, UsageError
 
 LARGEST_VALUE = 1e100  # beyond this, squares overflow float64 in any least-squares method
 
 
 @dataclass
 class Table:
-    """A CSV read into memory: canonical column names, where it came from and its fingerprint."""
+    """A CSV read into memory: canonical column names, where it came from and its fingerprint.
+    `load_design` returns it with frame None: once the arrays are built, the rows live in the Design."""
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     source: str
     sha256: str
     warnings: list[str] = field(default_factory=list)
@@ -49,11 +50,20 @@ def locate(data: str | None) -> str:
 def read_table(data: str | None) -> Table:
     """Locate, read, fingerprint and parse a CSV."""
     source = locate(data)
-    raw = reader.read_all(source)
-    text, encoding = reader.decode(raw)
-    warnings = [f"{reader.shown(source)} is not UTF-8; read it as Latin-1"] if encoding == "latin-1" else []
-    frame = reader.parse_frame(text, reader.shown(source))
+    raw, encoding, warnings = read_bytes(source)
+    frame = reader.parse_frame(raw, reader.shown(source), encoding)
     return Table(frame, source, hashlib.sha256(raw).hexdigest(), warnings)
+
+
+def read_bytes(source: str) -> tuple[bytes, str, list[str]]:
+    """A whole CSV file's bytes, their encoding, and what to say about it."""
+    raw = reader.read_all(source)
+    encoding = reader.encoding_of(raw)
+    return raw, encoding, encoding_note(source, encoding)
+
+
+def encoding_note(source: str, encoding: str) -> list[str]:
+    return [f"{reader.shown(source)} is not UTF-8; read it as Latin-1"] if encoding == "latin-1" else []
 
 
 def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -156,11 +166,73 @@ def design(table: Table, features: list[str], target: str) -> Design:
     return Design(X[keep], y[keep], groups[keep], rows, features, target, int((~keep).sum()))
 
 
+def with_features(arrays: Design, features: list[str]) -> Design:
+    """The same rows with only `features` (a subset of the design's, in the order given)."""
+    columns = [arrays.features.index(f) for f in features]
+    return replace(arrays, X=arrays.X[:, columns], features=list(features))
+
+
 def load_design(data: str | None, features: str | list[str], target: str) -> tuple[Table, Design]:
-    """Read the data and build the arrays for `features` (names, aliases or 'all') and `target`."""
+    """Read the data and build the arrays for `features` (names, aliases or 'all') and `target`.
+
+    Named features are read a block of rows at a time into arrays, keeping only their columns (and the
+    target and the group key): memory stays near the file's size plus the arrays', where a whole table
+    would cost several times the file. `all` needs every column's type first, so it reads the table.
+    The Table comes back without its frame: the rows live in the Design."""
+    source = locate(data)
+    if source != "-":  # a file can be read twice: scanned (hash, lines, encoding), then parsed by blocks
+        found = reader.scan(source)
+        header = reader.parse_header(found.head.split(b"\n", 1)[0])
+        keep = None if header is None else needed_columns(header.names, features, target)
+        if keep is not None:
+            with reader.open_source(source) as handle:
+                arrays = design_by_blocks(handle, reader.shown(source), found.encoding, keep, features, target,
+                                          found.lines + 1, found.head)
+            return Table(None, source, found.sha256, encoding_note(source, found.encoding)), arrays
     table = read_table(data)
     target_name = resolve_target(table.frame, target)
-    return table, design(table, resolve_features(table.frame, features, target_name), target_name)
+    arrays = design(table, resolve_features(table.frame, features, target_name), target_name)
+    return replace(table, frame=None), arrays
+
+
+def design_by_blocks(handle, source: str, encoding: str, keep: set[str], features: str | list[str],
+                     target: str, capacity: int, head: bytes, block_rows: int = 1 << 16) -> Design:
+    """`design` of the named columns of an open file (`head`: its first block), parsed a block of rows at
+    a time into arrays of `capacity` rows (at least the data rows); each group key (country) is held
+    once, however many rows name it."""
+    X = y = groups = chosen = target_name = None
+    rows, names, filled, total = [], {}, 0, 0
+    for block in reader.frame_blocks(handle, source, encoding, keep, block_rows, head):
+        if chosen is None:
+            target_name = resolve_target(block, target)
+            chosen = resolve_features(block, features, target_name)
+            X, y = np.empty((capacity, len(chosen)), order="F"), np.empty(capacity)  # columns, as `design`'s
+            groups = np.empty(capacity, dtype=object)
+        y_block = numeric_column(block, target_name)
+        kept = np.isfinite(y_block)
+        n = int(kept.sum())
+        y[filled:filled + n] = y_block[kept]
+        for j, name in enumerate(chosen):
+            X[filled:filled + n, j] = numeric_column(block, name)[kept]
+        if catalog.GROUP_COLUMN in block.columns:
+            keys = block[catalog.GROUP_COLUMN].astype(str).to_numpy()[kept]
+            groups[filled:filled + n] = [names.setdefault(k, k) for k in keys]
+        rows.append(block.index.to_numpy()[kept])
+        filled, total = filled + n, total + len(block)
+    positions = np.concatenate(rows)
+    if catalog.GROUP_COLUMN not in block.columns:  # every row is its own group, as in `design`
+        groups = positions.astype(str)
+    return Design(X[:filled], y[:filled], groups[:filled], positions, chosen, target_name, total - filled)
+
+
+def needed_columns(names: list[str], features: str | list[str], target: str) -> set[str] | None:
+    """The columns a fit of `features` on `target` reads (and the group key): None for all of them, when
+    the features are `all` or a name does not resolve (the full table then gives the usual message)."""
+    try:
+        target_name, chosen = header_columns(names, features, target)
+    except LifeexpError:
+        return None
+    return None if chosen is None else {target_name, *chosen, catalog.GROUP_COLUMN}
 
 
 def design_for_model(table: Table, record: dict, use: str) -> Design:

@@ -23,8 +23,7 @@ class Installed:
 def check_dataset(raw: bytes, source: str) -> int:
     """The number of rows, after checking that the bytes read as the WHO dataset (its columns, its
     row count); anything else is a DataError naming what differs."""
-    text, _ = reader.decode(raw)
-    frame = reader.parse_frame(text, reader.shown(source))
+    frame = reader.parse_frame(raw, reader.shown(source), reader.encoding_of(raw))
     missing = [name for name in catalog.WHO_COLUMNS if name not in frame.columns]
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")

@@ -1,8 +1,8 @@
 """Reading CSV files: the one place that opens a data source, sniffs its separator and parses its header.
 
 `open_source` opens a path or `-` (stdin) with one set of messages; `header` reads and checks the first
-line (`parse_header` parses one already read). Then one way to read per need. `read_all` + `decode` +
-`parse_frame` read a whole file into a pandas DataFrame (`dataset.read_table`); `parse_rows` splits a
+line (`parse_header` parses one already read). Then one way to read per need. `read_all` + `encoding_of` +
+`parse_frame` read a whole file (or the columns a fit needs) into a pandas DataFrame (`dataset.read_table`); `parse_rows` splits a
 small text into cells (`people.read_people`). `predict --input` must write every input line back
 untouched, so it works on the bytes: `line_blocks` cuts the input into blocks of whole records (a quoted
 field may hold a newline), `split_records` splits a block into records and their cells, and
@@ -13,6 +13,7 @@ it reads.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
@@ -93,9 +94,51 @@ def read_all(source: str) -> bytes:
         try:
             head = handle.read(SNIFF_BYTES)
             check_text(head, shown(source))
-            return head + handle.read()
+            if handle.seekable():  # read the file once more, into one buffer of its size: no copies
+                handle.seek(0)
+                return handle.read()
+            return b"".join([head, *iter(lambda: handle.read(BLOCK_BYTES), b"")])
         except OSError as exc:
             raise DataError(f"cannot read {source}: {exc.strerror}") from None
+
+
+class Scan(NamedTuple):
+    """What one pass over a file tells before parsing it: its first block, line count, hash and encoding."""
+
+    head: bytes
+    lines: int  # newline characters: at least the number of data rows
+    sha256: str
+    encoding: str
+
+
+def scan(source: str) -> Scan:
+    """Read a file once, a block at a time, holding none of it but the first block (checked to be text)."""
+    import hashlib
+
+    digest, lines, head = hashlib.sha256(), 0, b""
+    checker = codecs.getincrementaldecoder("utf-8")()
+    encoding = "utf-8"
+    with open_source(source) as handle:
+        try:
+            while block := handle.read(BLOCK_BYTES):
+                if not head:
+                    head = block[:SNIFF_BYTES]
+                    check_text(head, shown(source))
+                digest.update(block)
+                lines += block.count(b"\n")
+                if encoding == "utf-8":
+                    try:
+                        checker.decode(block)
+                    except UnicodeDecodeError:
+                        encoding = "latin-1"
+        except OSError as exc:
+            raise DataError(f"cannot read {source}: {exc.strerror}") from None
+    if encoding == "utf-8":
+        try:
+            checker.decode(b"", final=True)
+        except UnicodeDecodeError:
+            encoding = "latin-1"
+    return Scan(head, lines, digest.hexdigest(), encoding)
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -104,6 +147,19 @@ def decode(raw: bytes) -> tuple[str, str]:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         return raw.decode("latin-1"), "latin-1"
+
+
+def encoding_of(raw: bytes) -> str:
+    """"utf-8" when the bytes are UTF-8, else "latin-1" (as `decode`), checked block by block so that no
+    decoded copy of a whole file is ever held."""
+    checker = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    try:
+        for start in range(0, len(view), BLOCK_BYTES):
+            checker.decode(view[start:start + BLOCK_BYTES], final=start + BLOCK_BYTES >= len(view))
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "utf-8"
 
 
 def sniff_separator(header: str) -> str:
@@ -119,24 +175,43 @@ def check_unique(names: list[str], source: str) -> None:
                         "rename them")
 
 
-def parse_frame(text: str, source: str):
-    """A whole CSV text as a pandas DataFrame with canonical column names."""
+def parse_frame(raw: bytes, source: str, encoding: str):
+    """A whole CSV file's bytes as a pandas DataFrame with canonical column names. Parsed from the bytes
+    (pandas decodes field by field): a decoded copy of the text would cost 1–4 bytes per character."""
+    (frame,) = frame_blocks(raw, source, encoding)
+    return frame
+
+
+def frame_blocks(raw: bytes | IO[bytes], source: str, encoding: str, keep: set[str] | None = None,
+                 rows: int | None = None, head: bytes | None = None):
+    """A whole CSV file (its bytes, or an open binary file and its first block `head`) as pandas
+    DataFrames with canonical column names: one, or blocks of `rows` rows (their index continues from
+    block to block: the row's position among the data rows), with only the columns whose canonical names
+    are in `keep` when it is given."""
     import pandas as pd
 
-    if not text.strip():
+    head = raw if head is None else head
+    if not head.strip():
         raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
+    first = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
+    wanted = None if keep is None else (lambda name: catalog.canonical(str(name)) in keep)
+    seen = 0
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sniff_separator(text.split("\n", 1)[0]),
-                            skipinitialspace=False)
+        stream = io.BytesIO(raw) if isinstance(raw, bytes) else raw
+        parsed = pd.read_csv(stream, sep=sniff_separator(first), skipinitialspace=False, usecols=wanted,
+                             encoding="utf-8-sig" if encoding == "utf-8" else encoding, chunksize=rows)
+        for frame in [parsed] if rows is None else parsed:
+            names = [catalog.canonical(str(c)) for c in frame.columns]
+            check_unique(names, source)
+            frame.columns = names
+            seen += len(frame)
+            if len(frame):
+                yield frame
     except (pd.errors.ParserError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise DataError(f"{source} is not a readable CSV ({first}): check the file, or its separator") from None
-    if frame.shape[0] == 0:
+        message = str(exc).strip().splitlines()[0]
+        raise DataError(f"{source} is not a readable CSV ({message}): check the file, or its separator") from None
+    if seen == 0:
         raise DataError(f"{source} has a header but no data rows")
-    names = [catalog.canonical(str(c)) for c in frame.columns]
-    check_unique(names, source)
-    frame.columns = names
-    return frame
 
 
 def parse_rows(text: str) -> tuple[list[str], list[list[str]]]:

@@ -112,12 +112,12 @@ def _read(data, features, target: str):
 
 def _columns(design, features):
     """The Design restricted to `features` (names or aliases of its own columns), or as it is."""
-    from dataclasses import replace
+    from lifeexp_cli.data import dataset
 
     if features is None or (isinstance(features, str) and features.strip().lower() == "all"):
         return design
     names = catalog.resolve_many(features, design.features)
-    return replace(design, X=design.X[:, [design.features.index(n) for n in names]], features=names)
+    return dataset.with_features(design, names)
 
 
 def _spec(model: str, solver, scale, impute: str, intercept: bool, seed: int, options: dict):

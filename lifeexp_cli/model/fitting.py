@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from lifeexp_cli.data.dataset import Design  # pandas: not needed to fit arrays
 
 
+# From this many rows a closed-form fit goes a block of rows at a time (`streamed.fit_arrays`): memory
+# stays near X's own size instead of five or six copies of the design.
+BLOCKED_ROWS = 100_000
+
+
 @dataclass
 class Fit:
     """What `fit` learned from the rows, with what the record says about them."""
@@ -78,7 +83,8 @@ def preprocess(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec
     center, scale = scaling.fit_scaler(X, spec.scale, center=spec.intercept)
     stats = {"fill": fill.tolist(), "center": center.tolist(), "scale": scale.tolist()}
     imputed = {f: int(c) for f, c in zip(features, counts)}
-    return Prepared(scaling.transform(X, center, scale), y, stats, imputed, len(X_raw) - len(X))
+    # X is this function's own copy (imputed or the kept rows): scale it in place, no third copy.
+    return Prepared(scaling.transform(X, center, scale, out=X), y, stats, imputed, len(X_raw) - len(X))
 
 
 def with_intercept(Xs: np.ndarray, intercept: bool) -> np.ndarray:
@@ -190,6 +196,10 @@ def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, gr
     """Preprocess and solve. groups (one key per row) make a validation split (`val_size`) group-wise."""
     check_solver(spec.kind, spec.solver)
     spec = completed(spec)
+    if spec.kind == "linear" and spec.solver in closed_form.SOLVERS and len(y) >= BLOCKED_ROWS:
+        from lifeexp_cli.model import streamed  # it builds on this module
+
+        return streamed.fit_arrays(X_raw, y, features, spec)
     val_rows = validation_mask(len(y), groups, spec)
     val = None
     if val_rows is not None:
@@ -217,14 +227,26 @@ def scaled_inputs(params: dict, X_raw: np.ndarray) -> np.ndarray:
     return scaling.transform(X, np.asarray(params["center"]), np.asarray(params["scale"]))
 
 
+PREDICT_ROWS = 1 << 16  # rows per block: the scaled copy of the inputs stays small
+
+
 def predict(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
-    """Predictions for raw feature rows (NaN filled with the training statistics)."""
+    """Predictions for raw feature rows (NaN filled with the training statistics), a block at a time."""
+    if kind not in ("linear", "mlp"):
+        raise ParameterError("unknown model {kind} {value!r}", "kind", kind)
+    if len(X_raw) <= PREDICT_ROWS:
+        return predict_block(kind, params, X_raw)
+    return np.concatenate([predict_block(kind, params, X_raw[start:start + PREDICT_ROWS])
+                           for start in range(0, len(X_raw), PREDICT_ROWS)])
+
+
+def predict_block(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
     Xs = scaled_inputs(params, X_raw)
     if kind == "linear":
-        return Xs @ np.asarray(params["weights"]) + params["bias"]
-    if kind == "mlp":
-        return regressor.predict(params, Xs)
-    raise ParameterError("unknown model {kind} {value!r}", "kind", kind)
+        # Row by row, not a matrix product: BLAS may sum in another order for another number of rows, and
+        # a person's prediction must not depend on who else is in the batch.
+        return (Xs * np.asarray(params["weights"])).sum(axis=1) + params["bias"]
+    return regressor.predict(params, Xs)
 
 
 def coefficients(params: dict, features: list[str], intercept: bool) -> dict:
@@ -258,6 +280,11 @@ def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: 
     return fit_predict
 
 
+def rows_of(mask: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
+    """The rows of each array where mask holds: the arrays themselves when it holds everywhere."""
+    return list(arrays) if mask.all() else [a[mask] for a in arrays]
+
+
 def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
               split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
               progress=None, warn=None, se: str | None = None) -> dict:
@@ -273,14 +300,15 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
     se_type = coefficient_inference.choose_se(se, spec.kind, coefficient_inference.has_clusters(design.groups))
     held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
             else np.zeros(len(y), bool))
-    groups = design.groups[~held] if split == "country" else None
-    early = preflight_warnings(X[~held], features, spec)
+    X_train, y_train, groups = rows_of(~held, X, y, design.groups)  # no copies when nothing is held out
+    groups = groups if split == "country" else None
+    early = preflight_warnings(X_train, features, spec)
     for note in early if warn else []:
         warn(note)
-    fitted = fit(X[~held], y[~held], features, spec, groups=groups, on_epoch=progress("fit") if progress else None)
-    train_pred = predict(spec.kind, fitted.params, X[~held])
-    train_ok = ~np.isnan(X[~held]).any(axis=1) if spec.impute == "drop" else slice(None)
-    scores = {"train": metrics.score(y[~held][train_ok], train_pred[train_ok]), "test": None, "cv": None}
+    fitted = fit(X_train, y_train, features, spec, groups=groups, on_epoch=progress("fit") if progress else None)
+    train_pred = predict(spec.kind, fitted.params, X_train)
+    train_ok = ~np.isnan(X_train).any(axis=1) if spec.impute == "drop" else slice(None)
+    scores = {"train": metrics.score(y_train[train_ok], train_pred[train_ok]), "test": None, "cv": None}
     if test_size is not None:
         scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X[held]))
     out_of_fold = np.full(len(y), np.nan) if cv is not None else None
@@ -290,12 +318,13 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
                                                        out_of_fold)
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold,
                                                cv or intervals.FOLDS, split, seed)
-    ranges, means = feature_summary(X[~held], features)
+    ranges, means = feature_summary(X_train, features)
     extra = {**fitted.extra, "inference": None}
     if se_type is not None:
+        X_ok, y_ok, groups_ok = (X_train, y_train, design.groups[~held]) if isinstance(train_ok, slice) else \
+            (X_train[train_ok], y_train[train_ok], design.groups[~held][train_ok])
         inferred, covariance = coefficient_inference.fitted_inference(
-            fitted.params, X[~held][train_ok], y[~held][train_ok], design.groups[~held][train_ok], features,
-            spec.intercept, se_type)
+            fitted.params, X_ok, y_ok, groups_ok, features, spec.intercept, se_type)
         extra.update(inference=inferred, coefficient_covariance=covariance)
     return record.build_record(
         spec, design.target, features, params=fitted.params,

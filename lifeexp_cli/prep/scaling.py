@@ -39,8 +39,12 @@ def scaler_from_statistics(method: str, p: int, stats: dict, center: bool = True
     return (shift if center else np.zeros(p)), spread
 
 
-def transform(X: np.ndarray, center: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    return (X - center) / scale
+def transform(X: np.ndarray, center: np.ndarray, scale: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """(X − centre) / scale; into `out` (which may be X itself) when given."""
+    if out is None:
+        return (X - center) / scale
+    np.subtract(X, center, out=out)
+    return np.divide(out, scale, out=out)
 
 
 def to_original_units(weights: np.ndarray, bias: float, center: np.ndarray,

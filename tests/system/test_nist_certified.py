@@ -15,6 +15,17 @@ from lifeexp_cli.model import streamed as streamed_fit
 from lifeexp_cli.model.spec import Spec
 
 
+# Digits each fit must reach on each dataset: at least 9, and at least the best peer measured in issue 14
+# (statsmodels, scikit-learn, numpy on the same files). Filip is the exception: its file holds x²..x¹⁰
+# rounded to float64, and the exact least-squares answer of those numbers agrees with NIST to only 7.61
+# digits (test_filip_file_caps_every_solver_below_eight_digits); lifeexp reaches that answer.
+REQUIRED = {"filip": 7.6, "longley": 13.6, "norris": 13.0, "pontius": 12.8, "wampler1": 9.6}
+
+
+def required(name: str) -> float:
+    return REQUIRED.get(name, 9.0)
+
+
 def lre(estimate: np.ndarray, certified: np.ndarray) -> float:
     """Log relative error: the number of agreeing significant digits (min over coefficients)."""
     err = np.abs(estimate - certified) / np.abs(certified)
@@ -34,17 +45,45 @@ def test_nist_certified_through_cli(name, tmp_path, nist_dir):
     estimate = ([coef["intercept"]] if spec["intercept"] else []) + [coef[f] for f in spec["features"]]
     certified = np.array([float(v) for v in spec["certified_beta"]])
     digits = lre(np.array(estimate), certified)
-    assert digits >= (7 if name == "filip" else 6), f"{name}: {digits:.2f} digits"
+    assert digits >= required(name), f"{name}: {digits:.2f} digits"
 
 
-@pytest.mark.parametrize("name", nist_names("filip", "wampler5", "longley"))
+@pytest.mark.parametrize("name", nist_names())
 def test_streamed_fit_keeps_the_accuracy_on_nist_data(name, nist_dir):
-    """The hardest certified problems: QR alone loses digits here; the streamed fit refines."""
+    """QR alone loses digits on the hard problems (and on a small intercept beside large features, as in
+    Norris); the streamed fit refines with more passes over the file."""
     spec = nist_certified()[name]
     record = streamed_fit.fit_csv(str(nist_dir / spec["file"]), spec["features"], spec["target"],
                                   Spec(intercept=spec["intercept"]), 7)
     coef = record["coefficients"]
     estimate = np.array(([coef["intercept"]] if spec["intercept"] else []) + [coef[f] for f in spec["features"]])
     certified = np.array([float(v) for v in spec["certified_beta"]])
-    digits = np.min(-np.log10(np.maximum(np.abs(estimate - certified) / np.abs(certified), 1e-16)))
-    assert digits >= (7 if name == "filip" else 6), f"{name}: {digits:.2f} digits"
+    digits = lre(estimate, certified)
+    assert digits >= required(name), f"{name}: {digits:.2f} digits"
+
+
+def test_filip_file_caps_every_solver_below_eight_digits(nist_dir):
+    """The exact least-squares θ of Filip's file (rational arithmetic) agrees with NIST to 7.6 digits, and
+    lifeexp's fit agrees with that exact θ to 10: the missing digits were lost when the file was written."""
+    from fractions import Fraction
+
+    spec = nist_certified()["filip"]
+    table = np.loadtxt(nist_dir / spec["file"], delimiter=",", skiprows=1)
+    names = (nist_dir / spec["file"]).read_text().splitlines()[0].split(",")
+    design = np.column_stack([np.ones(len(table)), table[:, [names.index(f) for f in spec["features"]]]])
+    rows = [[Fraction(v) for v in row] for row in design]
+    y = [Fraction(v) for v in table[:, names.index(spec["target"])]]
+    p = design.shape[1]
+    system = [[sum(r[i] * r[j] for r in rows) for j in range(p)] + [sum(r[i] * t for r, t in zip(rows, y))]
+              for i in range(p)]
+    for i in range(p):  # Gauss-Jordan, exact
+        for k in range(p):
+            if k != i:
+                f = system[k][i] / system[i][i]
+                system[k] = [a - f * b for a, b in zip(system[k], system[i])]
+    exact = np.array([float(system[i][p] / system[i][i]) for i in range(p)])
+    certified = np.array([float(v) for v in spec["certified_beta"]])
+    assert 7.5 < lre(exact, certified) < 7.7
+    record = streamed_fit.fit_csv(str(nist_dir / spec["file"]), spec["features"], spec["target"], Spec(), 7)
+    coef = record["coefficients"]
+    assert lre(np.array([coef["intercept"]] + [coef[f] for f in spec["features"]]), exact) >= 10

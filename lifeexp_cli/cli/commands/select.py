@@ -113,7 +113,7 @@ def select(
         "model": None,
     }
     if path is not None:
-        final = dataset.design(table, result["features"], target_name)
+        final = dataset.with_features(design, result["features"])
         record = fit_model(final, spec, cv=folds, split=split.value, seed=seed,
                            data_sha256=table.sha256, source=table.source)
         document["model"] = str(store.save(record, path))

@@ -26,7 +26,8 @@ from lifeexp_cli.linear import closed_form
 from lifeexp_cli.linear.stream import moments, tsqr
 from lifeexp_cli.linear.stream.moments import Moments
 
-REFINE_DIGITS = 4  # refine (more passes) when QR may have lost more digits than this
+REFINE_DIGITS = 4  # refine (more passes) when QR may have lost more digits than this (normwise)...
+KEEP_DIGITS = 13  # ...or when any one coefficient may keep fewer digits than this (componentwise)
 
 
 @dataclass(frozen=True)
@@ -190,14 +191,33 @@ def residual_sum(factor: Factor, theta: np.ndarray) -> float:
 
 
 def refinement_needed(factor: Factor, theta: np.ndarray) -> bool:
-    """Whether QR's answer may have lost more than REFINE_DIGITS digits: the error of QR least squares
-    is about ε·(κ + κ²·‖r‖/(‖X‖‖θ‖)), κ the condition number of the column-scaled design."""
+    """Whether QR's answer may have lost more than REFINE_DIGITS digits as a whole, or left some
+    coefficient with fewer than KEEP_DIGITS: the normwise error of QR least squares is about
+    ε·(κ + κ²·‖r‖/(‖X‖‖θ‖)), κ the condition number of the column-scaled design; a small coefficient
+    beside large ones (an intercept beside features far from zero, as in NIST's Norris) can lose more
+    than the normwise bound says (`coefficient_digits`)."""
     R = factor.R
     kappa = closed_form.condition_number(closed_form.unit_columns(R)[0])
     if R.shape[1] == 0 or not np.isfinite(kappa):
         return False
     size = np.linalg.norm(R, 2) * np.linalg.norm(theta)
-    return kappa + kappa**2 * (factor.residual / size if size > 0 else 0.0) > 10.0**REFINE_DIGITS
+    normwise = kappa + kappa**2 * (factor.residual / size if size > 0 else 0.0) > 10.0**REFINE_DIGITS
+    return normwise or coefficient_digits(factor, theta) < KEEP_DIGITS
+
+
+def coefficient_digits(factor: Factor, theta: np.ndarray) -> float:
+    """The fewest significant digits any coefficient may keep, by the componentwise first-order bound
+    |δθ| ≲ ε·|R⁻¹|·(|R|·|θ| + |Qᵀy|) for a backward-stable triangular factor and solve."""
+    R = factor.R
+    try:
+        inverse = np.abs(np.linalg.solve(R, np.eye(len(R))))
+    except np.linalg.LinAlgError:  # singular: rank-deficient, never refined
+        return 0.0
+    bound = np.finfo(float).eps * inverse @ (np.abs(R) @ np.abs(theta) + np.abs(factor.qty))
+    size = np.abs(theta)
+    if np.any(size == 0) or not np.all(np.isfinite(bound)):
+        return 0.0
+    return float(-np.log10(np.max(bound / size)))
 
 
 def design_rows(X: np.ndarray, fill: np.ndarray, center: np.ndarray, scale: np.ndarray,

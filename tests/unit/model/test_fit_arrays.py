@@ -1,0 +1,57 @@
+"""The closed-form fit by blocks (`streamed.fit_arrays`, what `fitting.fit` uses from BLOCKED_ROWS rows)
+gives the ordinary in-memory fit's parameters, counts and warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lifeexp_cli.model import fitting, streamed
+from lifeexp_cli.model.spec import make_spec
+
+
+def rows(seed=3, n=900):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.uniform(15, 60, n), rng.exponential(1.5, n), rng.lognormal(8, 1.2, n)])
+    y = 60 + 0.2 * X[:, 0] - 1.5 * X[:, 1] + 1e-4 * X[:, 2] + rng.normal(0, 3, n)
+    X[rng.random((n, 3)) < 0.05] = np.nan
+    return X, y
+
+
+@pytest.mark.parametrize("impute", ["mean", "median", "drop"])
+@pytest.mark.parametrize("scale", ["none", "standard", "minmax"])
+@pytest.mark.parametrize("intercept", [True, False])
+def test_blocks_give_the_in_memory_fit(impute, scale, intercept):
+    X, y = rows()
+    features = ["bmi", "hiv_aids", "gdp"]
+    spec = make_spec(scale=scale, impute=impute, intercept=intercept)
+    whole = fitting.fit(X, y, features, spec)
+    blocked = streamed.fit_arrays(X, y, features, spec, block_rows=64)
+    for key in ("fill", "center", "scale", "weights"):
+        np.testing.assert_allclose(blocked.params[key], whole.params[key], rtol=1e-10, atol=1e-12)
+    assert blocked.params["bias"] == pytest.approx(whole.params["bias"], rel=1e-10, abs=1e-12)
+    assert (blocked.rows_used, blocked.rows_dropped, blocked.imputed) == \
+        (whole.rows_used, whole.rows_dropped, whole.imputed)
+    assert blocked.condition_number == pytest.approx(whole.condition_number, rel=1e-8)
+    assert blocked.warnings == whole.warnings
+
+
+def test_fit_goes_by_blocks_from_blocked_rows(monkeypatch):
+    X, y = rows()
+    calls = []
+    original = streamed.fit_arrays
+    monkeypatch.setattr(streamed, "fit_arrays", lambda *a, **k: calls.append(1) or original(*a, **k))
+    fitting.fit(X, y, ["a", "b", "c"], make_spec())
+    assert not calls
+    monkeypatch.setattr(fitting, "BLOCKED_ROWS", len(y))
+    fitting.fit(X, y, ["a", "b", "c"], make_spec())
+    assert calls == [1]
+
+
+def test_constant_and_collinear_features_are_reported_by_blocks_too():
+    X, y = rows()
+    X = np.column_stack([X[:, 0], np.full(len(y), 2.0), 2 * X[:, 0] + 1e-9])
+    X[np.isnan(X)] = 1.0
+    spec = make_spec()
+    assert streamed.fit_arrays(X, y, ["a", "b", "c"], spec).warnings == \
+        fitting.fit(X, y, ["a", "b", "c"], spec).warnings
