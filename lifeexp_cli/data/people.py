@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
-from lifeexp_cli.data import reader
+from lifeexp_cli.data import reader, regular_files
 from lifeexp_cli.errors import ParameterError, UsageError
 
 # The lecture's profiles. BMI comes from height and weight, as the lecture computes it.
@@ -15,6 +14,7 @@ TIM = {"height": 1.82, "weight": 80.0, "adult_mortality": 53.0, "hiv_aids": 0.1,
 TOM = {"height": 1.80, "weight": 73.0, "adult_mortality": 70.0, "hiv_aids": 0.1, "gdp": 8500.0,
        "income_composition_of_resources": 0.8, "schooling": 16.5}
 PLAUSIBLE_BMI = (10.0, 80.0)
+MAX_PEOPLE_BYTES = 1 << 20  # people to compare are typed by hand; predict --input takes big files
 
 
 def bmi(height_m: float, weight_kg: float) -> float:
@@ -68,10 +68,7 @@ def parse_person(text: str) -> tuple[str, dict[str, float]]:
 
 def read_people(path: str) -> list[tuple[str, dict[str, float]]]:
     """People from a JSON object {name: {feature: value}} or list, or a CSV with a `name` column."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UsageError(f"cannot read --people {path}: {exc.strerror}") from None
+    text = read_text(path)
     if path.lower().endswith(".json"):
         try:
             data = json.loads(text)
@@ -87,6 +84,24 @@ def read_people(path: str) -> list[tuple[str, dict[str, float]]]:
     return [(person.pop("name", None) or f"person{i + 1}",
              {k: number(v, f"{k}") for k, v in person.items() if k and v not in (None, "")})
             for i, person in enumerate(people)]
+
+
+def read_text(path: str) -> str:
+    """The --people file's text: a regular file of at most MAX_PEOPLE_BYTES (a FIFO or /dev/zero would never end)."""
+    try:
+        with regular_files.open_regular(path) as stream:
+            raw = regular_files.read_at_most(stream, MAX_PEOPLE_BYTES)
+    except regular_files.NotRegular as exc:
+        raise UsageError(f"--people {path} is {exc.kind}, not a regular file: give a JSON or CSV file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read --people {path}: {exc.strerror}") from None
+    if raw is None:
+        raise UsageError(f"--people {path} is larger than {MAX_PEOPLE_BYTES >> 20} MiB: give at most "
+                         f"{MAX_PEOPLE_BYTES >> 20} MiB of people (predict --input reads big CSV files)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"--people {path} is not UTF-8 text: save it as UTF-8") from None
 
 
 def lecture_people() -> list[tuple[str, dict[str, float]]]:

@@ -22,13 +22,14 @@ import sys
 from contextlib import contextmanager
 from typing import IO, Iterator, NamedTuple
 
-from lifeexp_cli.data import catalog
+from lifeexp_cli.data import catalog, regular_files
 from lifeexp_cli.errors import DataError
 
 DATA_ENV = "LIFEEXP_DATA"
 BLOCK_BYTES = 1 << 20
 SNIFF_BYTES = 1 << 16  # the first block, checked for binary data before the rest is read
 MAX_RECORD_BYTES = 8 << 20  # a longer record means unbalanced quotes; refuse instead of reading on
+MAX_HEADER_BYTES = 1 << 20  # a header line longer than this is no CSV header (100,000 columns of 10 bytes)
 MISSING = {b"", b"na", b"nan", b"n/a", b"null"}
 SEPARATORS = (",", ";", "\t")
 
@@ -67,16 +68,25 @@ def open_source(source: str, role: str = "data") -> Iterator[IO[bytes]]:
         yield sys.stdin.buffer
         return
     missing, directory, unreadable = OPEN_MESSAGES[role]
-    if os.path.isdir(source):
-        raise DataError(directory.format(source=source))
     try:
-        handle = open(source, "rb")
+        handle = regular_files.open_regular(source)
+    except regular_files.NotRegular as exc:
+        if exc.kind == "a directory":
+            raise DataError(directory.format(source=source)) from None
+        raise DataError(not_regular(source, exc.kind, role)) from None
     except FileNotFoundError:
         raise DataError(missing.format(source=source)) from None
     except OSError as exc:
         raise DataError(unreadable.format(source=source, reason=exc.strerror)) from None
     with handle:
         yield handle
+
+
+def not_regular(source: str, kind: str, role: str) -> str:
+    """A FIFO or device never ends (or blocks): refused by name, with the way to stream anyway."""
+    flag = "--data" if role == "data" else "--input"
+    return (f"{flag} {source} is {kind}, not a regular file: give a CSV file, or pipe the data to "
+            f"{flag} - (stdin)")
 
 
 def check_text(head: bytes, source: str) -> None:
@@ -233,12 +243,22 @@ def parse_header(first: bytes) -> Header | None:
     return Header([catalog.canonical(c) for c in next(csv.reader([header], delimiter=sep))], sep, encoding)
 
 
+def first_line(stream: IO[bytes], source: str) -> bytes:
+    """The first line, line ending included, read with a bound: a file without line breaks (or
+    /dev/zero given as stdin) is an error naming the bound, not a read that never ends."""
+    line = stream.readline(MAX_HEADER_BYTES + 1)
+    if len(line) > MAX_HEADER_BYTES:
+        raise DataError(f"{source} has a first line longer than {MAX_HEADER_BYTES >> 20} MiB: it is not a CSV "
+                        "header (column names, then a line break)")
+    return line
+
+
 def header(stream: IO[bytes], source: str) -> Header:
     """Read a CSV's first line; an empty file or two columns with one canonical name is a DataError.
 
     The stream is left just after the header line. `source` names the file in messages.
     """
-    found = parse_header(stream.readline())
+    found = parse_header(first_line(stream, source))
     if found is None:
         raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
     check_unique(found.names, source)
@@ -380,8 +400,8 @@ class HashingReader:
         self.pending.append(data)
         return data
 
-    def readline(self) -> bytes:
-        data = self.raw.readline()
+    def readline(self, size: int = -1) -> bytes:
+        data = self.raw.readline(size)
         self.pending.append(data)
         return data
 

@@ -18,7 +18,7 @@ from lifeexp_cli.errors import DataError, DesignError, LifeexpError, ParameterEr
 from lifeexp_cli.evaluate import cross_validation, metrics
 from lifeexp_cli.linear import closed_form, loss
 from lifeexp_cli.model import inference as coefficient_inference
-from lifeexp_cli.model import intervals, record
+from lifeexp_cli.model import intervals, record, store
 from lifeexp_cli.model.spec import Spec, check_solver, completed
 from lifeexp_cli.nn import regressor
 from lifeexp_cli.optim import loop
@@ -297,6 +297,8 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
     """
     X, y, features = design.X, design.y, design.features
     spec = completed(spec)
+    if spec.kind == "mlp":  # a network whose file the loader would refuse is refused before training
+        store.check_network_size(spec.options["hidden"], len(features))
     se_type = coefficient_inference.choose_se(se, spec.kind, coefficient_inference.has_clusters(design.groups))
     held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
             else np.zeros(len(y), bool))

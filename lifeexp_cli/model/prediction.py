@@ -117,7 +117,7 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
 
     from lifeexp_cli.model import fitting
 
-    head = source.readline()
+    head = reader.first_line(source, "the --input CSV")
     found = reader.parse_header(head)
     if found is None:
         raise DataError("the --input CSV is empty: give a header row and data rows")

@@ -22,8 +22,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Callable
 
-from lifeexp_cli.errors import LifeexpError, ModelError
-from lifeexp_cli.model import fields
+from lifeexp_cli.data import regular_files
+from lifeexp_cli.errors import LifeexpError, ModelError, ParameterError
+from lifeexp_cli.model import destination, fields
 
 FORMAT = "lifeexp-model"
 FORMAT_VERSION = 1
@@ -63,6 +64,9 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None], error: type
     path = Path(path)
     if path.is_dir():
         raise error(f"--out {path} is a directory: give a file path inside it")
+    if os.path.lexists(path) and not (path.is_file() and not path.is_symlink()):
+        raise error(f"{path} is not a regular file (a link, device or FIFO): lifeexp replaces only regular "
+                    "files; choose another path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -108,26 +112,61 @@ def resolve(model: str) -> Path:
     return local
 
 
-def output_path(name: str | None, out: str | None) -> Path:
-    """--out as given; else NAME.joblib in models_dir(), which never rewrites a shipped model (in the
-    repository's root ./models/ is where they live): `make models` names them with --out."""
-    if out:
-        return Path(out)
-    path = models_dir() / f"{name or 'model'}.joblib"
-    shipped = shipped_dir()
-    if shipped is not None and path.exists() and path.resolve() == (shipped / path.name).resolve():
-        raise ModelError(f"{path} is a shipped model: save yours under another name (--name my-{path.stem}), "
-                         f"or in another folder with ${MODELS_ENV} or --out")
+def output_path(name: str | None, out: str | None, *, inputs: list[str] = (), name_flag: str = "--name") -> Path:
+    """Where a model will be written, checked before any work (model/destination.py): --out as given;
+    else NAME.joblib in models_dir(), which never rewrites a shipped model (in the repository's root
+    ./models/ is where they live): `make models` names them with --out. `inputs` are the files the
+    command reads (the model must not land on one); `name_flag` is how the command spells --name."""
+    if out is not None:
+        destination.check_out(out)
+        path, shown = Path(out), f"--out {out}"
+    else:
+        if name is not None:
+            destination.check_name(name, name_flag)
+        path = models_dir() / f"{name or 'model'}.joblib"
+        shown = f"{path} ({name_flag} {name})" if name is not None else str(path)
+        shipped = shipped_dir()
+        if shipped is not None and path.exists() and path.resolve() == (shipped / path.name).resolve():
+            raise ModelError(f"{path} is a shipped model: save yours under another name (--name my-{path.stem}), "
+                             f"or in another folder with ${MODELS_ENV} or --out")
+    destination.check_path(path, shown, inputs)
     return path
 
 
+FLOAT_BYTES = 9  # one float in the file: the BINFLOAT opcode and its 8 bytes
+
+
+def check_network_size(hidden: list[int], n_features: int) -> None:
+    """Refuse, before training, a network whose parameters alone would make a file over MAX_MODEL_BYTES."""
+    sizes = [n_features, *hidden, 1]
+    count = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    if count * FLOAT_BYTES > MAX_MODEL_BYTES:
+        raise ParameterError(f"a network {' → '.join(map(str, sizes))} has {count:,} parameters: its file would "
+                             f"take at least {count * FLOAT_BYTES / 2**20:.0f} MiB, over the {MAX_MODEL_BYTES >> 20} "
+                             "MiB a model file may hold; give fewer or narrower layers with {hidden}", "hidden",
+                             ",".join(map(str, hidden)))
+
+
+def dumps(record: dict, where: str = "the model") -> bytes:
+    """The file's bytes for a record, refused unless the loader would read them back: a file over
+    MAX_MODEL_BYTES (a network too big) or with a damaged field is never written."""
+    raw = pickle.dumps(plain(record), protocol=PICKLE_PROTOCOL)
+    if len(raw) > MAX_MODEL_BYTES:
+        raise ModelError(f"{where} would be a {len(raw) / 2**20:.0f} MiB file, over the {MAX_MODEL_BYTES >> 20} MiB "
+                         "a model file may hold (the loader would refuse it): nothing was written; use a smaller "
+                         "network (--hidden)")
+    loads(raw, where)
+    return raw
+
+
 def save(record: dict, path: Path) -> Path:
-    """Write the record atomically (temporary file, fsync, rename): a failed run leaves the old model."""
+    """Write the record atomically: its bytes are made and checked first (`dumps`), then a temporary
+    file is created, written, fsynced and renamed over `path`. A failed run leaves the old model; only
+    nothing or a lifeexp model is replaced (checked again here, just before the write)."""
     path = Path(path)
-    if path.is_dir():
-        raise ModelError(f"--out {path} is a directory: give a file path such as {path}/model.joblib")
-    return write_atomically(path, lambda stream: pickle.dump(plain(record), stream, protocol=PICKLE_PROTOCOL),
-                            ModelError)
+    raw = dumps(record, str(path))
+    destination.check_replaceable(path, str(path))
+    return write_atomically(path, lambda stream: stream.write(raw), ModelError)
 
 
 # Everything a dict of str/int/float/bool/None/lists/dicts pickles to. Anything else (GLOBAL, REDUCE,
@@ -219,18 +258,20 @@ def schema_problem(record: dict) -> str | None:
 
 def load(model: str | Path) -> dict:
     path = resolve(str(model))
-    if path.is_dir():
-        raise ModelError(f"model {path} is a directory: give the .joblib file")
     try:
-        size = path.stat().st_size
-        if size > MAX_MODEL_BYTES:
-            raise ModelError(f"model file {path} is {size} bytes, too large for a lifeexp model")
-        raw = path.read_bytes()
+        with regular_files.open_regular(path) as stream:
+            raw = regular_files.read_at_most(stream, MAX_MODEL_BYTES)
+    except regular_files.NotRegular as exc:
+        ending = "give the .joblib file" if exc.kind == "a directory" else "give a model file (.joblib)"
+        raise ModelError(f"model {path} is {exc.kind}: {ending}") from None
     except FileNotFoundError:
         raise ModelError(f"no model {model!r} (looked for {path}): fit one with `lifeexp fit --name {Path(str(model)).stem}` "
                          "or give a path with --model") from None
     except OSError as exc:
         raise ModelError(f"cannot read model {path}: {exc.strerror}") from None
+    if raw is None:
+        raise ModelError(f"model file {path} is larger than {MAX_MODEL_BYTES >> 20} MiB, too large for a lifeexp "
+                         "model")
     record = loads(raw, str(path))
     record["path"] = str(path)
     return record

@@ -1,6 +1,7 @@
 """`fit --model mlp` on the WHO data: the network's record, and predict/eval/compare/cv on a network file."""
 
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -253,6 +254,8 @@ def test_a_damaged_network_file_is_refused_on_load(small_net, tmp_path):
     _, record, _ = small_net
     broken = json.loads(json.dumps({k: v for k, v in record.items() if k != "path"}))
     broken["params"]["network"]["weights"][1] = broken["params"]["network"]["weights"][1][:-1]
-    store.save(broken, tmp_path / "broken.joblib")
+    with pytest.raises(ModelError, match=r"field params\.network\.weights\[1\]"):  # never written
+        store.save(broken, tmp_path / "broken.joblib")
+    (tmp_path / "broken.joblib").write_bytes(pickle.dumps(broken, protocol=store.PICKLE_PROTOCOL))
     with pytest.raises(ModelError, match=r"field params\.network\.weights\[1\]"):
         store.load(tmp_path / "broken.joblib")

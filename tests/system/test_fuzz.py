@@ -51,6 +51,13 @@ NUMBERS = st.sampled_from(["0", "1", "2", "3", "5", "-1", "0.2", "0.5", "1.5", "
 FORMATS = st.sampled_from(["table", "json", "csv", "xml"])
 
 
+# Where a model must never be written: the data, a file that is not a model, devices, odd names.
+ODD_DESTINATIONS = [["--out", p] for p in ("data.csv", "notes.txt", "", "newdir/", ".", "/dev/null", "/dev/stdout")] \
+    + [["--name", n] for n in ("../x", "/tmp/lifeexp-fuzz", "a/b", "..", "")]
+# What must never be read to the end: devices (refused), and ordinary files that are not what is asked.
+ODD_SOURCES = st.sampled_from(["data.csv", "data.csv", "data.csv", "/dev/zero", "/dev/null", "notes.txt", "."])
+
+
 @st.composite
 def command(draw) -> list[str]:
     verb = draw(st.sampled_from(["fit", "eval", "predict", "features", "compare", "cv", "corr", "select",
@@ -58,7 +65,8 @@ def command(draw) -> list[str]:
     args = verb.split()
     if verb in ("fit", "cv", "select"):
         args += ["--features" if verb != "select" else "--candidates", draw(NAMES)]
-        args += ["--out", "out.joblib"] if verb == "fit" else []
+        if verb == "fit":  # mostly a good path; else one that must be refused (issue 13: writes)
+            args += draw(st.one_of(st.just(["--out", "out.joblib"]), st.sampled_from(ODD_DESTINATIONS)))
         if verb == "cv" and draw(st.booleans()):
             args += ["--folds", draw(NUMBERS)]
         if verb == "select" and draw(st.booleans()):
@@ -84,9 +92,9 @@ def command(draw) -> list[str]:
     elif verb == "eval":
         args += ["--model", draw(st.sampled_from(["tim", "tim-bmi", "nope", "data.csv"]))]
     elif verb == "predict":
-        args += ["--model", draw(st.sampled_from(["tim", "tom", "tim-bmi", "nope"]))]
+        args += ["--model", draw(st.sampled_from(["tim", "tom", "tim-bmi", "nope", "/dev/zero", "notes.txt"]))]
         if draw(st.booleans()):
-            args += ["--input", "data.csv"]
+            args += ["--input", draw(ODD_SOURCES)]
         else:
             for _ in range(draw(st.integers(0, 3))):
                 args += [draw(st.sampled_from(["--bmi", "--hiv", "--gdp", "--height", "--weight", "--x"])),
@@ -114,7 +122,7 @@ def command(draw) -> list[str]:
         if draw(st.booleans()):
             args += ["--person", draw(st.sampled_from(["ann:bmi=22", "bob:hiv=x", "c:", "d", "e:gdp=1e9"]))]
     if verb not in ("predict", "compare") and draw(st.booleans()):
-        args += ["--data", "data.csv"]
+        args += ["--data", draw(ODD_SOURCES)]
     if draw(st.booleans()):
         args += ["--format", draw(FORMATS)]
     return args
@@ -122,6 +130,8 @@ def command(draw) -> list[str]:
 
 def run_in(folder: Path, args: list[str], csv: str):
     (folder / "data.csv").write_text(csv, encoding="utf-8")
+    (folder / "notes.txt").write_text("not a model\n", encoding="utf-8")
+    data = (folder / "data.csv").read_bytes()
     before = set(folder.iterdir())
     cwd = os.getcwd()
     os.chdir(folder)
@@ -132,6 +142,8 @@ def run_in(folder: Path, args: list[str], csv: str):
     created = set(folder.iterdir()) - before
     for path in created:
         path.unlink()
+    assert (folder / "data.csv").read_bytes() == data, (args, "the data changed")
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "not a model\n", (args, "notes.txt changed")
     return result, {p.name for p in created}
 
 

@@ -4,12 +4,14 @@ problem and the way out, no traceback, and no new or changed file."""
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,7 @@ class Case:
     says: str  # a fragment of the one error line
     files: dict[str, bytes] = field(default_factory=dict)
     stdin: str | None = None
+    setup: Callable[[Path], None] | None = None  # makes what `files` cannot: FIFOs, links, sparse files
 
 
 def text(s: str) -> bytes:
@@ -137,6 +140,72 @@ MODEL_FIELD_CASES = [
     ]
 ]
 
+def fifo(name: str) -> Callable[[Path], None]:
+    return lambda folder: os.mkfifo(folder / name)
+
+
+def model_and_link(folder: Path) -> None:
+    (folder / "m.joblib").write_bytes(model_bytes())
+    (folder / "link.joblib").symlink_to("m.joblib")
+
+
+def sparse(name: str, size: int) -> Callable[[Path], None]:
+    def make(folder: Path) -> None:
+        with open(folder / name, "wb") as handle:
+            handle.truncate(size)
+    return make
+
+
+# Part 1 of issue 13: writes that would destroy files. Refused before any work; nothing replaced.
+WRITE_CASES = [
+    Case("--out is the --data file", ["fit", "-F", "bmi", "--data", "d.csv", "--out", "d.csv"], 2,
+         "is the data file", {"d.csv": text(GOOD)}),
+    Case("--out is the $LIFEEXP_DATA file", ["fit", "-F", "bmi", "--out", "{data}"], 2, "is the data file"),
+    Case("--out is a link to the data", ["fit", "-F", "bmi", "--data", "d.csv", "--out", "l.joblib"], 2,
+         "is the data file", {"d.csv": text(GOOD)}, setup=lambda f: (f / "l.joblib").symlink_to("d.csv")),
+    Case("--out is a file that is not a model", ["fit", "-F", "bmi", "--out", "notes.txt"], 1,
+         "is not a lifeexp model", {"notes.txt": text("keep me\n")}),
+    Case("--out is a pickle that is not a model", ["fit", "-F", "bmi", "--out", "p.joblib"], 1,
+         "is not a lifeexp model", {"p.joblib": b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00}\x94."}),
+    Case("--out /dev/null", ["fit", "-F", "bmi", "--out", "/dev/null"], 1, "character device"),
+    Case("--out /dev/stdout", ["fit", "-F", "bmi", "--out", "/dev/stdout"], 1, "symbolic link"),
+    Case("--out a FIFO", ["fit", "-F", "bmi", "--out", "ff"], 1, "FIFO", setup=fifo("ff")),
+    Case("--out a link to a model", ["fit", "-F", "bmi", "--out", "link.joblib"], 1, "symbolic link",
+         setup=model_and_link),
+    Case("--name ../x", ["fit", "-F", "bmi", "--name", "../x"], 2, "path separator"),
+    Case("--name /abs", ["fit", "-F", "bmi", "--name", "/tmp/abs"], 2, "path separator"),
+    Case("--name ..", ["fit", "-F", "bmi", "--name", ".."], 2, ".."),
+    Case("--name empty", ["fit", "-F", "bmi", "--name", ""], 2, "empty"),
+    Case("--out newdir/", ["fit", "-F", "bmi", "--out", "newdir/"], 2, "names a directory"),
+    Case("--out empty", ["fit", "-F", "bmi", "--out", ""], 2, "--out is empty"),
+    Case("select --fit ../x", ["select", "--candidates", "bmi,hiv", "--fit", "../x"], 2, "--fit '../x'"),
+    Case("a network over the file cap", ["fit", "-F", "bmi", "--model", "mlp", "--hidden", "4096,4096",
+                                         "--out", "m.joblib"], 2, "MiB a model file may hold",
+         {"m.joblib": model_bytes}),
+]
+
+# Part 2 of issue 13: reads that never end. Only regular files (stdin `-` aside), and capped reads.
+READ_CASES = [
+    Case("--model /dev/zero", ["predict", "-m", "/dev/zero", "--bmi", "20"], 1, "character device"),
+    Case("--model a FIFO", ["predict", "-m", "ff.joblib", "--bmi", "20"], 1, "FIFO", setup=fifo("ff.joblib")),
+    Case("--model over 64 MiB", ["predict", "-m", "big.joblib", "--bmi", "20"], 1, "larger than 64 MiB",
+         setup=sparse("big.joblib", (64 << 20) + 1)),
+    Case("--data /dev/zero", ["fit", "-F", "bmi", "--data", "/dev/zero", "--out", "m.joblib"], 1,
+         "character device"),
+    Case("--data /dev/urandom --stream", ["fit", "-F", "bmi", "--stream", "--data", "/dev/urandom", "--out",
+                                          "m.joblib"], 1, "character device"),
+    Case("--data a FIFO", ["fit", "-F", "bmi", "--data", "ff", "--out", "m.joblib"], 1, "FIFO",
+         setup=fifo("ff")),
+    Case("--input /dev/urandom", ["predict", "-m", "tim-bmi", "--input", "/dev/urandom"], 1, "character device"),
+    Case("--input a FIFO", ["predict", "-m", "tim-bmi", "--input", "ff"], 1, "FIFO", setup=fifo("ff")),
+    Case("--input - with no line break", ["predict", "-m", "tim-bmi", "--input", "-"], 1,
+         "first line longer than 1 MiB", stdin="b" * (2 << 20)),
+    Case("--people /dev/zero", ["compare", "--people", "/dev/zero"], 2, "not a regular file"),
+    Case("--people a FIFO", ["compare", "--people", "p.json"], 2, "FIFO", setup=fifo("p.json")),
+    Case("--people over 1 MiB", ["compare", "--people", "p.csv"], 2, "larger than 1 MiB",
+         setup=sparse("p.csv", (1 << 20) + 1)),
+]
+
 PREDICT_CASES = [
     Case("--bmi abc", ["predict", "-m", "tim-bmi", "--bmi", "abc"], 2, "must be a number"),
     Case("--bmi nan", ["predict", "-m", "tim-bmi", "--bmi", "nan"], 2, "finite"),
@@ -205,12 +274,17 @@ MARKUP_CASES = [
     Case("markup in a person", ["compare", "--person", "ann:[/x]=3"], 2, "[/x]"),
 ]
 
-CATALOGUE = DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + PREDICT_CASES + OPTION_CASES + MARKUP_CASES
+CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
+             + OPTION_CASES + MARKUP_CASES)
 
 
 def snapshot(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
-            for p in sorted(root.rglob("*"))}
+    """Every path under root: a regular file's hash, else what it is (a link's target, a FIFO, a folder)."""
+    def state(p: Path) -> str:
+        if p.is_symlink():
+            return "link to " + os.readlink(p)
+        return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "fifo" if p.is_fifo() else "dir"
+    return {str(p.relative_to(root)): state(p) for p in sorted(root.rglob("*"))}
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c.name for c in CATALOGUE])
@@ -222,8 +296,11 @@ def test_catalogue(case, tmp_path, monkeypatch, who_env):
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content() if callable(content) else content)
-    before = snapshot(tmp_path)
-    result = CliRunner().invoke(app, case.args, input=case.stdin, env={"COLUMNS": "200"})
+    if case.setup:
+        case.setup(tmp_path)
+    before = snapshot(tmp_path), hashlib.sha256(who_env.read_bytes()).hexdigest()
+    args = [arg.replace("{data}", str(who_env)) for arg in case.args]
+    result = CliRunner().invoke(app, args, input=case.stdin, env={"COLUMNS": "200"})
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.exit_code == case.code, (result.exit_code, result.stderr, result.exception)
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
@@ -231,7 +308,7 @@ def test_catalogue(case, tmp_path, monkeypatch, who_env):
     assert "Traceback" not in result.stdout + result.stderr and not isinstance(result.exception, Exception) \
         or isinstance(result.exception, SystemExit)
     assert result.stdout == ""
-    assert snapshot(tmp_path) == before  # nothing new, nothing changed
+    assert (snapshot(tmp_path), hashlib.sha256(who_env.read_bytes()).hexdigest()) == before  # nothing new or changed
 
 
 RECOVERIES = {

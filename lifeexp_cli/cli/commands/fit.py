@@ -105,18 +105,18 @@ def fit(
                       beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
                       hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
 
-    if name and out:
+    if name is not None and out is not None:
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
         raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
     inference.choose_se(se, spec.kind, True)  # a wrong --se fails before the data is read
-    path = store.output_path(name, out)
     closed = spec.kind == "linear" and spec.solver in closed_form.SOLVERS
     if stream and (cv is not None or test_size is not None):
         raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
     if stream and not closed:
         raise UsageError("--stream works with the exact solvers of a linear model (--solver lstsq or normal): "
                          "iterative training needs the rows in memory")
+    path = store.output_path(name, out, inputs=[dataset.locate(data)])  # refused here, before any work
     if cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
                                                                                    spec.solver):
         record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se), []

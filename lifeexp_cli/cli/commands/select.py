@@ -82,7 +82,9 @@ def select(
 
     if max_features is not None and max_features < 1:
         raise UsageError(f"--max-features must be at least 1, got {max_features}")
-    path = store.output_path(fit_name, None) if fit_name else None
+    path = None
+    if fit_name is not None:  # refused here, before any work
+        path = store.output_path(fit_name, None, inputs=[dataset.locate(data)], name_flag="--fit")
     table, design = inputs.load_design(data, candidates, target)
     target_name, names = design.target, design.features
     held_out = splits.kfold(design.groups, folds, split.value, seed)

@@ -77,13 +77,23 @@ def test_garbage_is_refused(tmp_path, content):
                                                 "scale": [1.0]}},
                                     {"means": {}}, {"ranges": {"bmi": [1.0]}}, {"metrics": None}])
 def test_structurally_damaged_records_are_refused(tmp_path, damage):
-    path = store.save({**RECORD, **damage}, tmp_path / "m.joblib")
-    with pytest.raises(ModelError, match="damaged"):
+    with pytest.raises(ModelError, match="field"):  # never written...
+        store.save({**RECORD, **damage}, tmp_path / "m.joblib")
+    path = write_raw(tmp_path / "m.joblib", {**RECORD, **damage})
+    with pytest.raises(ModelError, match="field"):  # ...nor read
         store.load(str(path))
 
 
+def write_raw(path, record: dict):
+    """A file as another program could write it, bypassing save's checks."""
+    import pickle
+
+    path.write_bytes(pickle.dumps(store.plain(record), protocol=store.PICKLE_PROTOCOL))
+    return path
+
+
 def test_newer_format_version_is_refused(tmp_path):
-    path = store.save({**RECORD, "format_version": 99}, tmp_path / "m.joblib")
+    path = write_raw(tmp_path / "m.joblib", {**RECORD, "format_version": 99})
     with pytest.raises(ModelError, match="version 99"):
         store.load(str(path))
 
@@ -97,12 +107,11 @@ def test_failed_write_leaves_previous_model_intact(tmp_path, monkeypatch):
     path = store.save(RECORD, tmp_path / "m.joblib")
     before = path.read_bytes()
 
-    def broken_dump(value, stream, **options):
-        stream.write(b"half a model")
-        raise RuntimeError("disk full")
+    def broken_fsync(fd):
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store.pickle, "dump", broken_dump)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(store.os, "fsync", broken_fsync)
+    with pytest.raises(OSError):
         store.save({**RECORD, "target": "other"}, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]  # no temporary file left behind
