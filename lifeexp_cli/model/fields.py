@@ -282,7 +282,7 @@ FIELDS = [
     Field("calibration.scores", listing(number(0, 1e100), low=1, high=MAX_CALIBRATION_SCORES)),
     Field("calibration.center", listing(number(-1e3, 1e3))),
     Field("calibration.scale", listing(number(1e-9, 1e3))),
-    Field("calibration.coef", listing(number(-1e6, 1e6))),
+    Field("calibration.coef", listing(number(-1e15, 1e15))),  # NIST Filip gives -5.4e6; products stay finite
     Field("calibration.clip", listing(number(-MAX_LOG_SCALE, MAX_LOG_SCALE), low=2, high=2)),
     Field("streamed", nullable(mapping), required=False),
     *[Field(f"streamed.{key}", integer(1), required=False) for key in ("chunk_rows", "chunks", "passes")],
