@@ -29,6 +29,7 @@ from lifeexp_cli.cli.commands.fit import fit
 from lifeexp_cli.cli.commands.plot import plot
 from lifeexp_cli.cli.commands.predict import predict
 from lifeexp_cli.cli.commands.select import select
+from lifeexp_cli.cli.interrupts import interruption, terminate_like_interrupt
 from lifeexp_cli.errors import LifeexpError, ParameterMessage
 
 
@@ -52,11 +53,11 @@ class LifeexpGroup(TyperGroup):
             where = f" (see {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
             render.error(exc.format_message().replace("\n", " ") + where)
             code = 2 if isinstance(exc, click_errors.UsageError) else 1
-        except typer.Abort:
+        except typer.Abort as exc:  # Ctrl-C or SIGTERM outside a command (click turns it into Abort)
             from lifeexp_cli.cli import render
 
-            render.error("interrupted (Ctrl-C): a model file is only ever replaced whole, never half-written")
-            code = 130
+            text, code = interruption(exc.__cause__ or exc.__context__)
+            render.error(text)
         if not standalone_mode:
             return code
         flush_stdout()
@@ -64,10 +65,11 @@ class LifeexpGroup(TyperGroup):
 
 
 def flush_stdout() -> None:
-    """Flush now so a reader that went away (`| head -1`) ends the run quietly, not with a warning at exit."""
+    """Flush now so a reader that went away (`| head -1`) or a full disk ends the run with one message (or
+    none), not with another warning when Python flushes stdout at exit."""
     try:
         sys.stdout.flush()
-    except BrokenPipeError:
+    except OSError:  # BrokenPipeError, ENOSPC, EFBIG, ...: what is left cannot be written
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
@@ -103,12 +105,19 @@ def guarded(command):
         except LifeexpError as exc:
             render.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            render.error("interrupted (Ctrl-C): a model file is only ever replaced whole, never half-written")
-            raise typer.Exit(130) from None
-        except BrokenPipeError:
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (interrupts.Terminated)
+            text, code = interruption(exc)
+            render.error(text)
+            raise typer.Exit(code) from None
+        except BrokenPipeError:  # the reader went away (`| head -1`): what it read is all it wanted
             flush_stdout()
             raise typer.Exit(0) from None
+        except OSError as exc:  # a full disk, the file size limit, a name too long, ...
+            from lifeexp_cli.cli import os_errors
+
+            flush_stdout()
+            render.error(os_errors.message(exc))
+            raise typer.Exit(1) from None
 
     return run
 
@@ -160,4 +169,15 @@ app.command("backprop", short_help="Backpropagation worked by hand.")(guarded(ba
 
 
 def main() -> None:
+    terminate_like_interrupt()
+    readable_on_any_terminal()
     app()
+
+
+def readable_on_any_terminal() -> None:
+    """On a terminal whose encoding lacks a character (PYTHONIOENCODING=latin-1), tables and messages show
+    it as ? instead of failing (JSON escapes it instead: render.ascii_only)."""
+    from lifeexp_cli.cli import render
+
+    if sys.stdout is not None and not render.utf(sys.stdout):
+        sys.stdout.reconfigure(errors="replace")

@@ -52,7 +52,8 @@ ColumnsOpt = Annotated[Optional[str], typer.Option(
     show_default=False, autocompletion=completion.features)]
 TargetOpt = Annotated[str, typer.Option("--target", "-t", help="Column to predict (name or alias).",
                                         autocompletion=completion.columns)]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for splits and shuffling (same seed, same result).")]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for splits and shuffling, a whole number ≥ 0 "
+                                                            "(same seed, same result).")]
 SplitOpt = Annotated[Split, typer.Option(
     "--split", help="How held-out rows are chosen: whole countries (no leak across years) or random rows.",
     case_sensitive=False)]

@@ -8,6 +8,9 @@ a model's pictures are written atomically: a temporary file in the same folder, 
 
 from __future__ import annotations
 
+import io
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +38,36 @@ def _figure(size) -> Figure:
 def save(figure: Figure, path: Path) -> Path:
     """Write the PNG atomically, like a model file: never a half-drawn picture at `path`."""
     return write_atomically(Path(path), lambda stream: figure.savefig(stream, format="png", dpi=DPI), DataError)
+
+
+def png_bytes(figure: Figure) -> bytes:
+    """The figure drawn as PNG, in memory."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def save_all(pictures: dict[Path, bytes]) -> list[Path]:
+    """Write every picture or none: each to a temporary file beside its target, and only when all are
+    written, rename them into place; a failure removes the temporary files and leaves the targets as they were."""
+    staged: dict[Path, str] = {}
+    try:
+        for path, data in pictures.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, staged[path] = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(staged[path], 0o644)
+        for path, temp in list(staged.items()):
+            os.replace(temp, path)
+            del staged[path]
+    except BaseException:
+        for temp in staged.values():
+            Path(temp).unlink(missing_ok=True)
+        raise
+    return list(pictures)
 
 
 def fit_figure(x: np.ndarray, y: np.ndarray, grid: np.ndarray, curve: np.ndarray, *, feature: str,

@@ -15,6 +15,7 @@ import sys
 
 
 SPARKS = "▁▂▃▄▅▆▇█"
+MIN_WIDTH = 20  # narrower than this, $COLUMNS is a mistake: tables need room for their borders
 
 _consoles: dict = {}
 
@@ -42,8 +43,22 @@ def _console(name: str):
     if name not in _consoles:
         from rich.console import Console
 
-        _consoles[name] = Console(stderr=name == "err", soft_wrap=True, emoji=False)  # ":x:" stays as typed
+        class Quiet(Console):
+            def on_broken_pipe(self) -> None:  # Rich's own ends the run with exit 1: the boundary says 0
+                self.quiet = True
+                raise BrokenPipeError
+
+        _consoles[name] = Quiet(stderr=name == "err", soft_wrap=True, emoji=False,  # ":x:" stays as typed
+                                width=_usable_width())
     return _consoles[name]
+
+
+def _usable_width() -> int | None:
+    """COLUMNS when it is a usable width; 80 when it is not (COLUMNS=0 made Rich print nothing at all)."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    return 80 if columns.strip() and not (columns.isdigit() and int(columns) >= MIN_WIDTH) else None
 
 
 def __getattr__(name: str):
@@ -96,7 +111,16 @@ def line(text: str) -> None:
 def emit_json(document) -> None:
     from lifeexp_cli.model.store import plain  # not at import: `--help` should not load pickle and pathlib
 
-    sys.stdout.write(json.dumps(plain(document), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(plain(document), indent=2, allow_nan=False, ensure_ascii=ascii_only()) + "\n")
+
+
+def ascii_only() -> bool:
+    """Whether JSON must escape non-ASCII text: stdout's encoding is not UTF (PYTHONIOENCODING=latin-1)."""
+    return not utf(sys.stdout)
+
+
+def utf(stream) -> bool:
+    return (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").startswith("utf")
 
 
 def csv_cell(value):

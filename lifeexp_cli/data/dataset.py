@@ -15,7 +15,7 @@ import pandas as pd
 from lifeexp_cli.data import catalog, location, reader
 from lifeexp_cli.errors import DataError, LifeexpError, ModelError, ParameterError, UsageError
 
-LARGEST_VALUE = 1e100  # beyond this, squares overflow float64 in any least-squares method
+LARGEST_VALUE = reader.LARGEST_VALUE  # beyond this, squares overflow float64 in any least-squares method
 
 
 @dataclass

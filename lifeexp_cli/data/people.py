@@ -49,6 +49,8 @@ def number(text: str, what: str) -> float:
         raise UsageError(f"{what} must be a number, got {text!r}") from None
     if not math.isfinite(value):
         raise UsageError(f"{what} must be a finite number, got {text!r}")
+    if abs(value) > reader.LARGEST_VALUE:
+        raise UsageError(f"{what} is {value:.3g}, too large to compute with (limit {reader.LARGEST_VALUE:.0e})")
     return value
 
 
@@ -70,13 +72,7 @@ def read_people(path: str) -> list[tuple[str, dict[str, float]]]:
     """People from a JSON object {name: {feature: value}} or list, or a CSV with a `name` column."""
     text = read_text(path)
     if path.lower().endswith(".json"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"--people {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
-        items = data.items() if isinstance(data, dict) else [(p.pop("name", f"person{i + 1}"), p)
-                                                              for i, p in enumerate(data)]
-        return [(str(n), {k: number(v, f"{n}: {k}") for k, v in p.items()}) for n, p in items]
+        return people_from_json(text, path)
     names, rows = reader.parse_rows(text)
     if not rows:
         raise UsageError(f"--people {path} has no rows: give a CSV with a header (name, then features)")
@@ -99,9 +95,40 @@ def read_text(path: str) -> str:
         raise UsageError(f"--people {path} is larger than {MAX_PEOPLE_BYTES >> 20} MiB: give at most "
                          f"{MAX_PEOPLE_BYTES >> 20} MiB of people (predict --input reads big CSV files)")
     try:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return raw.decode("utf-16")
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"--people {path} is not UTF-8 text: save it as UTF-8") from None
+
+
+def people_from_json(text: str, path: str) -> list[tuple[str, dict[str, float]]]:
+    """{name: {feature: value}} or [{"name": ..., feature: value}, ...]; any other shape is a usage error."""
+    shape = (f"--people {path} must be a JSON object {{name: {{feature: value}}}} or a list of such objects "
+             "with a \"name\"")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--people {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except RecursionError:
+        raise UsageError(f"--people {path} is nested too deeply: give {{name: {{feature: value}}}}") from None
+    if isinstance(data, dict):
+        items = list(data.items())
+    elif isinstance(data, list) and all(isinstance(p, dict) for p in data):
+        items = [(p.get("name", f"person{i + 1}"), {k: v for k, v in p.items() if k != "name"})
+                 for i, p in enumerate(data)]
+    else:
+        raise UsageError(shape)
+    if not all(isinstance(p, dict) for _, p in items):
+        raise UsageError(shape)
+    return [(str(n), {str(k): json_number(v, f"{n}: {k}") for k, v in p.items()}) for n, p in items]
+
+
+def json_number(value, what: str) -> float:
+    """A JSON value that must be a number (a numeric string is accepted, as on the command line)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise UsageError(f"{what} must be a number, got {json.dumps(value)[:40]}")
+    return number(value, what)
 
 
 def lecture_people() -> list[tuple[str, dict[str, float]]]:

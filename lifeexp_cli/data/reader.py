@@ -25,6 +25,8 @@ from typing import IO, Iterator, NamedTuple
 from lifeexp_cli.data import catalog, regular_files
 from lifeexp_cli.errors import DataError
 
+LARGEST_VALUE = 1e100  # beyond this, squares overflow float64 in any least-squares method: the one value limit
+
 DATA_ENV = "LIFEEXP_DATA"
 BLOCK_BYTES = 1 << 20
 SNIFF_BYTES = 1 << 16  # the first block, checked for binary data before the rest is read
@@ -65,6 +67,8 @@ def open_source(source: str, role: str = "data") -> Iterator[IO[bytes]]:
     `role` ("data" or "input") picks the wording of the messages: which option named the file.
     """
     if source == "-":
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise DataError("stdin is closed: pipe a CSV in (`cat rows.csv | lifeexp ...`) or give a file path")
         yield sys.stdin.buffer
         return
     missing, directory, unreadable = OPEN_MESSAGES[role]
@@ -229,8 +233,19 @@ def parse_rows(text: str) -> tuple[list[str], list[list[str]]]:
     lines = text.splitlines()
     if not lines:
         return [], []
-    rows = list(csv.reader(lines, delimiter=sniff_separator(lines[0])))
+    try:
+        rows = list(csv.reader(lines, delimiter=sniff_separator(lines[0])))
+    except csv.Error as exc:
+        raise csv_problem(exc, "the CSV") from None
     return rows[0], [row for row in rows[1:] if row]
+
+
+def csv_problem(exc: Exception, what: str) -> DataError:
+    """The csv module's complaint about `what` as a one-line DataError."""
+    if "field limit" in str(exc):
+        return DataError(f"{what} has a field longer than {csv.field_size_limit()} characters (a stray \" that "
+                         "swallows the lines after it?): fix its quotes or shorten the field")
+    return DataError(f"{what} has a malformed quoted field (a stray \" ?): fix its quotes")
 
 
 def parse_header(first: bytes) -> Header | None:
@@ -240,7 +255,11 @@ def parse_header(first: bytes) -> Header | None:
     if not header.strip():
         return None
     sep = sniff_separator(header)
-    return Header([catalog.canonical(c) for c in next(csv.reader([header], delimiter=sep))], sep, encoding)
+    try:
+        cells = next(csv.reader([header], delimiter=sep))
+    except csv.Error as exc:
+        raise csv_problem(exc, "the header") from None
+    return Header([catalog.canonical(c) for c in cells], sep, encoding)
 
 
 def first_line(stream: IO[bytes], source: str) -> bytes:
@@ -323,8 +342,8 @@ def split_records(block: bytes, sep: bytes, cells: int) -> tuple[list[bytes], li
     try:
         fields = [next(csv.reader([r.decode("utf-8", "surrogateescape")], delimiter=text_sep))
                   if b'"' in r else r.split(sep, cells) for r in records]
-    except csv.Error:
-        raise DataError("the --input CSV has a malformed quoted field (a stray \" ?): fix its quotes") from None
+    except csv.Error as exc:
+        raise csv_problem(exc, "the --input CSV") from None
     return records, [[f.encode("utf-8", "surrogateescape") if isinstance(f, str) else f for f in row]
                      for row in fields]
 
@@ -362,6 +381,11 @@ def parse_numbers(cells: list[bytes], column: str, first_row: int):
     if infinite.any():
         row = first_row + int(np.flatnonzero(infinite)[0])
         raise DataError(f"column {column} has an infinite value in row {row}: remove it or leave the cell empty")
+    huge = np.abs(values) > LARGEST_VALUE
+    if huge.any():
+        at = int(np.flatnonzero(huge)[0])
+        raise DataError(f"column {column} holds {values[at]:.3g} in row {first_row + at}, too large to compute with "
+                        f"(limit {LARGEST_VALUE:.0e}): check the data or rescale that column")
     return values
 
 

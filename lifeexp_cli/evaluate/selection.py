@@ -18,9 +18,20 @@ from typing import Callable
 
 import numpy as np
 
+from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.evaluate import comparison
 
 Scorer = Callable[[list[str]], np.ndarray]
+# Each step scores every remaining candidate, so a full search is about p²/2 cross-validated fits: 200
+# candidates is up to 20 100 × K fits; 5000 (a wide file's every column) would be 12.5 million.
+MAX_CANDIDATES = 200
+
+
+def check_candidates(candidates: list[str]) -> None:
+    if len(candidates) > MAX_CANDIDATES:
+        raise ParameterError(f"{len(candidates)} candidates is too many for forward selection (at most "
+                             f"{MAX_CANDIDATES}: each step fits every remaining one): name fewer with {{candidates}}, "
+                             "e.g. the strongest correlations with the target", "candidates", len(candidates))
 
 
 def twins_of(pairs: list[tuple[str, str, float]]) -> dict[str, dict[str, float]]:
@@ -39,6 +50,7 @@ def forward_select(score: Scorer, candidates: list[str], max_features: int | Non
     `feature`, `cv_rmse`, `cv_rmse_std`, `gain`, `gain_spread`, `clear` — gain larger than its spread),
     `skipped` near-duplicates (`step`, `feature`, `twin`, `r`, `gain`, `gain_spread`) and `stopped` (why
     the search ended). `on_step(entry)` is called after each step (progress)."""
+    check_candidates(candidates)
     twins = twins or {}
     limit = len(candidates) if max_features is None else min(max_features, len(candidates))
     chosen: list[str] = []

@@ -13,7 +13,7 @@ import re
 from typing import IO, Iterator
 
 from lifeexp_cli.data import catalog, people, reader
-from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.errors import DataError, ModelError, UsageError
 from lifeexp_cli.model import intervals
 
 
@@ -73,12 +73,17 @@ def predict_one(record: dict, row) -> float:
     if hasattr(row, "ravel"):
         row = row.ravel().tolist()
     if record["kind"] == "linear":
-        return linear_value(record["params"], row)
-    import numpy as np
+        value = linear_value(record["params"], row)
+    else:
+        import numpy as np
 
-    from lifeexp_cli.model import fitting
+        from lifeexp_cli.model import fitting
 
-    return float(fitting.predict(record["kind"], record["params"], np.array([row], dtype=float))[0])
+        value = float(fitting.predict(record["kind"], record["params"], np.array([row], dtype=float))[0])
+    if not math.isfinite(value):
+        raise ModelError(f"model {model_name(record)} gives no finite prediction for these values (its arithmetic "
+                         "overflows): check the values, or refit the model")
+    return value
 
 
 def feature_columns(record: dict, header: list[str], strict: bool = False) -> list[int | None]:
@@ -144,10 +149,15 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
                            reader.parse_numbers([row[column] for row in fields], name, first))
             counts["filled"] += int(np.isnan(X).sum())
             counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
-            counts["rows"] += len(lines)
             bounds = intervals.interval_for(record, X, level)
-            yield lines, (fitting.predict(record["kind"], record["params"], X) if bounds is None
-                          else np.column_stack(bounds))
+            values = fitting.predict(record["kind"], record["params"], X) if bounds is None else np.column_stack(bounds)
+            unusable = ~np.isfinite(values.reshape(len(lines), -1)).all(axis=1)
+            if unusable.any():
+                row = first + int(np.flatnonzero(unusable)[0])
+                raise ModelError(f"model {model_name(record)} gives no finite prediction for row {row} of the --input "
+                                 "CSV (its arithmetic overflows): check that row's values, or refit the model")
+            counts["rows"] += len(lines)
+            yield lines, values
 
     return head, sep, blocks()
 

@@ -79,8 +79,10 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None], error: type
             os.fsync(stream.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # a failed write (a full disk, ulimit -f) names the file it was for
         raise
     return path
 

@@ -23,6 +23,13 @@ def _units(groups: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
     raise ParameterError(f"{{split}} must be one of {', '.join(METHODS)}, got {{value!r}}", "split", method)
 
 
+def shuffled(n: int, seed: int) -> np.ndarray:
+    """0..n-1 in the order the seed draws (numpy takes only seeds ≥ 0)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError("{seed} must be a whole number ≥ 0, got {value}", "seed", seed)
+    return np.random.default_rng(seed).permutation(n)
+
+
 def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> list[np.ndarray]:
     """Test-row indices of each of k folds; every row is in exactly one test fold."""
     units, index = _units(groups, method)
@@ -31,7 +38,7 @@ def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) ->
     if k > len(units):
         what = "countries" if method == "country" else "rows"
         raise ParameterError(f"{k} folds need at least {k} {what}, the data has {len(units)}: use fewer folds", "k", k)
-    order = np.random.default_rng(seed).permutation(len(units))
+    order = shuffled(len(units), seed)
     fold_of_unit = np.empty(len(units), dtype=int)
     for fold, chunk in enumerate(np.array_split(order, k)):
         fold_of_unit[chunk] = fold
@@ -51,7 +58,7 @@ def holdout(groups: np.ndarray, test_size: float, method: str = "country", seed:
     if n_test < 1 or n_test >= len(units):
         raise ParameterError(f"{{{parameter}}} {{value}} leaves no rows on one side of the split: "
                              "choose a size between them or use more data", parameter, test_size)
-    chosen = np.random.default_rng(seed).permutation(len(units))[:n_test]
+    chosen = shuffled(len(units), seed)[:n_test]
     held = np.zeros(len(units), dtype=bool)
     held[chosen] = True
     return held[index]

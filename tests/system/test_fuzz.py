@@ -27,12 +27,12 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="FUZZ_EXAMPLES
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 HEADERS = ["bmi", " BMI ", "hiv", "HIV/AIDS", "gdp", "life_expectancy", "Life expectancy ", "country", "status",
-           "year", "x", "y", "", "a b", "é", "bmi"]
+           "year", "x", "y", "", "a b", "é", "bmi", "[/x]", "[bold]b", "\x1b[31mred"]
 CELLS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=32).map(repr),
     st.integers(-10**6, 10**6).map(str),
     st.sampled_from(["", " ", "n/a", "NA", "abc", "12,5", "1e308", "-1e300", "1e99", "-0", "Developed", "Developing", '"q"', "\"",
-                     "1;2", "\t"]),
+                     "1;2", "\t", "[/x]", "[bold]B[/bold]", "\x1b[2J", ":smile:"]),
 )
 
 
@@ -120,7 +120,8 @@ def command(draw) -> list[str]:
         args += ["--features", draw(NAMES)]
     elif verb == "compare":
         if draw(st.booleans()):
-            args += ["--person", draw(st.sampled_from(["ann:bmi=22", "bob:hiv=x", "c:", "d", "e:gdp=1e9"]))]
+            args += ["--person", draw(st.sampled_from(["ann:bmi=22", "bob:hiv=x", "c:", "d", "e:gdp=1e9", "[/x]:bmi=3",
+                                                       "f:[bold]=1", "g:bmi=1e200"]))]
     if verb not in ("predict", "compare") and draw(st.booleans()):
         args += ["--data", draw(ODD_SOURCES)]
     if draw(st.booleans()):
@@ -156,12 +157,19 @@ def test_random_command_lines_keep_the_invariants(tmp_path_factory, args, csv):
     assert result.exit_code in (0, 1, 2), (args, result.exit_code, shown, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
     assert "Traceback" not in shown, (args, shown)
+    given = args[args.index("--format") + 1] if "--format" in args else None
+    csv_out = given == "csv" or (given is None and "--input" in args)  # CSV carries the input's bytes as they are
+    assert "\x1b" not in (result.stderr if csv_out else shown), (args, shown)  # outside text escaped: render.shown
     if result.exit_code == 0 and "json" in args and args[args.index("--format") + 1:][:1] == ["json"]:
-        json.loads(result.stdout)
+        json.loads(result.stdout, parse_constant=no_constant)  # NaN and Infinity are not JSON
     allowed = {"out.joblib"} if result.exit_code == 0 and args[0] == "fit" else set()
     if result.exit_code == 0 and args[0] == "plot":
         allowed = {"plot.png", "plot-fit.png", "plot-residuals.png", "plot-loss.png"}
     assert created <= allowed, (args, created)
+
+
+def no_constant(name: str):
+    raise AssertionError(f"{name} in JSON output")
 
 
 VALID = (store.shipped_dir() / "tim.joblib").read_bytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -274,8 +275,64 @@ MARKUP_CASES = [
     Case("markup in a person", ["compare", "--person", "ann:[/x]=3"], 2, "[/x]"),
 ]
 
+def overflowing_model() -> bytes:
+    """tim-bmi with a weight so large that a prediction overflows to infinity."""
+    record = store.load("tim-bmi")
+    record.pop("path")
+    record["params"]["weights"] = [1.7e308]
+    return pickle.dumps(record, protocol=4)
+
+
+def wide_csv(columns: int) -> bytes:
+    header = ",".join(f"c{i}" for i in range(columns)) + ",life_expectancy\n"
+    return text(header + "".join(",".join(str((i * 7 + j * 3) % 11) for j in range(columns + 1)) + "\n"
+                                 for i in range(4)))
+
+
+LONG_FIELD = '"' + "x" * 200_000 + '"'
+# Odd environments and inputs (issue 13 part 5, 7, 8); the OS-level ones run in real processes in
+# tests/system/test_odd_environments.py.
+ODD_CASES = [
+    Case("--seed -1 in cv", ["cv", "-F", "bmi", "--seed", "-1"], 2, "--seed"),
+    Case("--seed -1 in select", ["select", "-F", "bmi,hiv", "--seed", "-1"], 2, "--seed"),
+    Case("--seed -1 in fit --cv", ["fit", "-F", "bmi", "--cv", "5", "--seed", "-1"], 2, "--seed"),
+    Case("people JSON a list of numbers", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "JSON object",
+         {"p.json": text("[1, 2]")}),
+    Case("people JSON a number", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "JSON object",
+         {"p.json": text("5")}),
+    Case("people JSON of numbers", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "JSON object",
+         {"p.json": text('{"ann": 3}')}),
+    Case("people JSON deeply nested", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "nested too deeply",
+         {"p.json": text("[" * 100_000 + "]" * 100_000)}),
+    Case("people JSON with a list value", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "must be a number",
+         {"p.json": text('{"ann": {"bmi": [1]}}')}),
+    Case("people JSON with a boolean", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "must be a number",
+         {"p.json": text('[{"name": "ann", "bmi": true}]')}),
+    Case("people JSON UTF-16 without BOM", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "not valid JSON",
+         {"p.json": '{"ann": {"bmi": 22}}'.encode("utf-16-le")}),
+    Case("people in Latin-1", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "not UTF-8",
+         {"p.json": '{"Zoë": {"bmi": 22}}'.encode("latin-1")}),
+    Case("field over the csv limit in --input", ["predict", "-m", "tim-bmi", "--input", "f.csv"], 1,
+         "longer than 131072", {"f.csv": text(f"name,bmi\n{LONG_FIELD},20\nb,22\n")}),
+    Case("field over the csv limit in --people", ["compare", "-m", "tim-bmi", "--people", "f.csv"], 1,
+         "longer than 131072", {"f.csv": text(f"name,bmi\n{LONG_FIELD},20\nb,22\n")}),
+    Case("1e308 in batch predict", ["predict", "-m", "tim-bmi", "--input", "b.csv"], 1, "too large",
+         {"b.csv": text("bmi\n20\n1e308\n")}),
+    Case("1e308 in batch predict JSON", ["predict", "-m", "tim-bmi", "--input", "b.csv", "--format", "json"], 1,
+         "too large", {"b.csv": text("bmi\n20\n1e308\n")}),
+    Case("--bmi 1e200", ["predict", "-m", "tim-bmi", "--bmi", "1e200"], 2, "too large"),
+    Case("person 1e200", ["compare", "-m", "tim-bmi", "--person", "ann:bmi=1e200"], 2, "too large"),
+    Case("prediction overflows", ["predict", "-m", "w.joblib", "--bmi", "77"], 1, "no finite prediction",
+         {"w.joblib": overflowing_model}),
+    Case("batch prediction overflows", ["predict", "-m", "w.joblib", "--input", "b.csv", "--format", "json"], 1,
+         "no finite prediction for row 2", {"w.joblib": overflowing_model, "b.csv": text("bmi\n20\n77\n")}),
+    Case("corr on too many columns", ["corr", "--data", "w.csv"], 2, "at most 2000", {"w.csv": wide_csv(2001)}),
+    Case("select on too many candidates", ["select", "--data", "w.csv"], 2, "--candidates",
+         {"w.csv": wide_csv(201)}),
+]
+
 CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
-             + OPTION_CASES + MARKUP_CASES)
+             + OPTION_CASES + MARKUP_CASES + ODD_CASES)
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -88,9 +88,10 @@ def plot(
 
     from lifeexp_cli.cli import plots  # matplotlib: paid for only when a picture is drawn
 
-    for name, path in paths.items():
-        figure = {"fit": fit_picture, "loss": loss_picture, "residuals": residuals_picture}[name](record, design)
-        written = plots.save(figure, path)
+    draw = {"fit": fit_picture, "loss": loss_picture, "residuals": residuals_picture}
+    # Every picture drawn before any is written, and written all or none: no run leaves some of them.
+    pictures = {path: plots.png_bytes(draw[name](record, design)) for name, path in paths.items()}
+    for written in plots.save_all(pictures):
         render.line(str(written))
 
 

@@ -141,12 +141,10 @@ def uncalibrated(record: dict, level: float) -> list[str]:
 
 
 def write_json(rows) -> None:
-    """One JSON list streamed object by object (numbers as numbers, the prediction under `prediction`)."""
-    first = True
-    for row in rows:
-        sys.stdout.write(("[\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))
-        first = False
-    sys.stdout.write("[]\n" if first else "\n]\n")
+    """One JSON list (numbers as numbers, the prediction under `prediction`), written only once every row is
+    predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict)."""
+    objects = [json.dumps(row, ensure_ascii=render.ascii_only(), allow_nan=False) for row in rows]
+    sys.stdout.write("[\n" + ",\n".join(objects) + "\n]\n" if objects else "[]\n")
 
 
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,

@@ -87,6 +87,7 @@ def select(
         path = store.output_path(fit_name, None, inputs=[dataset.locate(data)], name_flag="--fit")
     table, design = inputs.load_design(data, candidates, target)
     target_name, names = design.target, design.features
+    selection.check_candidates(names)  # before the correlation matrix and the search, both quadratic
     held_out = splits.kfold(design.groups, folds, split.value, seed)
     r, _ = correlation.matrix(design.X)
     pairs = correlation.collinear_pairs(r, names)
