@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from lifeexp_cli.data import regular_files
 from lifeexp_cli.data.reader import DATA_ENV
 from lifeexp_cli.errors import UsageError
 
@@ -54,8 +55,9 @@ def checksum_path(path: Path) -> Path:
 
 def recorded_sha256(path: Path) -> str | None:
     """The sha256 written next to an installed file (the first word of its .sha256 file), or None."""
-    try:
-        words = checksum_path(path).read_text(encoding="utf-8", errors="replace").split()
+    try:  # a regular file of a few bytes: a FIFO or device put there is not read forever
+        with regular_files.open_regular(checksum_path(path)) as stream:
+            words = stream.read(4096).decode("utf-8", errors="replace").split()
     except OSError:
         return None
     digest = words[0].lower() if words else ""
@@ -64,7 +66,7 @@ def recorded_sha256(path: Path) -> str | None:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with regular_files.open_regular(path) as handle:  # NotRegular is an OSError
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

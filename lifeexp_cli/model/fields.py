@@ -455,9 +455,23 @@ def calibration_is_whole(record: dict) -> Iterator[tuple[str, str]]:
         yield "calibration.clip", "must be [low, high]"
 
 
+def coefficients_match_features(record: dict) -> Iterator[tuple[str, str]]:
+    """A linear model's coefficients (original and scaled units): one number per feature, and the
+    intercept's (null without an intercept): `fit`, `plot` and the estimator print them by feature."""
+    for key in ("coefficients", "coefficients_scaled"):
+        coef = record.get(key)
+        if not coef:
+            continue
+        for term in record["features"]:
+            if not is_number(coef.get(term)):
+                yield f"{key}.{term}", "must be a number (one coefficient per feature)"
+        if "intercept" not in coef or not (coef["intercept"] is None or is_number(coef["intercept"])):
+            yield f"{key}.intercept", "must be a number or null"
+
+
 # A new check across fields: a function record -> iterator of (field, problem), run after FIELDS passed.
-RECORD_CHECKS = [vectors_match_features, kind_matches_its_params, cv_folds_match_k, training_history_is_whole,
-                 inference_matches_the_terms, calibration_is_whole]
+RECORD_CHECKS = [vectors_match_features, coefficients_match_features, kind_matches_its_params, cv_folds_match_k,
+                 training_history_is_whole, inference_matches_the_terms, calibration_is_whole]
 
 
 # --- the walk over everything -----------------------------------------------------------------------------

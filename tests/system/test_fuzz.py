@@ -230,8 +230,9 @@ PATHS = [p for p in field_paths(SHIPPED) if p]
 
 
 @settings(FUZZ, max_examples=max(1, EXAMPLES // 4))  # a quarter: each loadable one runs a command
-@given(path=st.sampled_from(PATHS), value=ODD_VALUES, drop=st.booleans(), command_index=st.integers(0, 2))
-def test_a_model_with_any_field_damaged_is_refused_or_works(tmp_path_factory, path, value, drop, command_index):
+@given(path=st.sampled_from(PATHS), value=ODD_VALUES, drop=st.booleans(), command_index=st.integers(0, 5))
+def test_a_model_with_any_field_damaged_is_refused_or_works(tmp_path_factory, who_env, path, value, drop,
+                                                            command_index):
     record = pickle.loads(VALID)
     parent = record
     for key in path[:-1]:
@@ -250,7 +251,9 @@ def test_a_model_with_any_field_damaged_is_refused_or_works(tmp_path_factory, pa
     (folder / "m.joblib").write_bytes(raw)
     model = str(folder / "m.joblib")
     args = [["predict", "-m", model, "--bmi", "20", "--format", "json"], ["compare", "-m", model, "-m", "tim"],
-            ["predict", "-m", model, "--format", "json"]][command_index]
+            ["predict", "-m", model, "--format", "json"], ["eval", "-m", model, "--format", "json"],
+            ["compare", "--cv", "2", "-m", model, "-m", "tim-bmi", "--format", "json"],
+            ["plot", "-m", model, "--kind", "residuals", "--out", str(folder / "p.png")]][command_index]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
     assert result.exit_code in (0, 1, 2) and result.exception is None or isinstance(result.exception, SystemExit), \
         (path, value, args, repr(result.exception), result.stderr)
