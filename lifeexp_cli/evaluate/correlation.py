@@ -107,6 +107,17 @@ def pairwise_matrix(X: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]
     return r, n
 
 
+def fill_means(X: np.ndarray) -> np.ndarray:
+    """X with every missing value replaced by its column's mean over all rows (a column with no value
+    stays NaN). How the lecture's heatmap was made; it pulls a gappy column's r towards 0, because every
+    filled cell sits at the mean whatever the other column does."""
+    present = ~np.isnan(X)
+    counts = present.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(present, X, 0.0).sum(axis=0) / counts  # NaN for a column with no value
+    return np.where(present, X, means)
+
+
 def constant_columns(X: np.ndarray, names: list[str]) -> list[str]:
     """Columns with fewer than two distinct present values: their correlation with anything is undefined."""
     out = []

@@ -23,6 +23,11 @@ class Method(str, Enum):
     spearman = "spearman"
 
 
+class Fill(str, Enum):
+    none = "none"
+    mean = "mean"
+
+
 def strength(r: float) -> str:
     """Words for |r| (the usual rule of thumb)."""
     a = abs(r)
@@ -65,6 +70,10 @@ def corr(
     method: Annotated[Method, typer.Option(
         help="pearson (linear association) or spearman (monotonic: Pearson on ranks).",
         case_sensitive=False)] = Method.pearson,
+    fill: Annotated[Fill, typer.Option(
+        help="Missing values: none (each pair uses the rows where both are present) or mean (every missing "
+             "value becomes its column's mean over all rows first, as the lecture's heatmap was made).",
+        case_sensitive=False)] = Fill.none,
     top: Annotated[Optional[int], typer.Option(
         help="Show only the N columns most correlated with the target.", show_default=False)] = None,
     matrix: Annotated[bool, typer.Option("--matrix", help="Show the full correlation matrix as a heatmap.")]
@@ -88,6 +97,8 @@ def corr(
 
         lifeexp corr --matrix --method spearman --png corr.png
 
+        lifeexp corr --fill mean --top 5
+
         lifeexp corr --data my.csv --target price --format json
     """
     from lifeexp_cli.data import dataset
@@ -103,6 +114,8 @@ def corr(
     if len(columns) < 2:
         raise UsageError("correlation needs at least two numeric columns: name more with --features")
     X = dataset.numeric_matrix(table.frame, columns)
+    if fill is Fill.mean:
+        X = correlation.fill_means(X)
     r, n = correlation.matrix(X, method.value)
     undefined = correlation.constant_columns(X, columns)
     # Near-duplicate features break the fit; a feature that tracks the target closely is the good news.
@@ -127,7 +140,7 @@ def corr(
         plots.write_heatmap(r, columns, png, f"{title} ({table.source.rsplit('/', 1)[-1]})")
         render.info(f"Wrote {png}", quiet)
     document = {
-        "method": method.value, "target": target_name, "columns": columns,
+        "method": method.value, "fill": fill.value, "target": target_name, "columns": columns,
         "ranking": [{"feature": f, "r": finite(v), "rows": k} for f, v, k in ranking],
         "matrix": {"r": [[finite(v) for v in row] for row in r], "rows": n.tolist()} if matrix else None,
         "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
@@ -153,7 +166,8 @@ def show(document: dict, output: str, title: str, header: bool = True) -> None:
             render.emit_csv(document["ranking"], header)
         return
     if document["ranking"]:
-        render.table(f"{title} with {document['target']} (pairwise complete rows)",
+        rows = "pairwise complete rows" if document["fill"] == "none" else "missing values = column means"
+        render.table(f"{title} with {document['target']} ({rows})",
                      ["#", "feature", "r", "", "strength", "rows"],
                      [[i + 1, row["feature"], colored(nan(row["r"])), bar(nan(row["r"])),
                        strength(row["r"]) if row["r"] is not None else "undefined", row["rows"]]

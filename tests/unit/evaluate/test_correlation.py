@@ -74,3 +74,14 @@ def test_wide_files_are_refused_past_the_caps():
     X[0, 0] = np.nan
     with pytest.raises(ParameterError, match="pearson"):
         correlation.matrix(X, "spearman")
+
+
+def test_fill_means_uses_every_row_and_shrinks_r():
+    nan = float("nan")
+    X = np.array([[1.0, 2.0], [2.0, nan], [3.0, 6.0], [nan, 8.0]])
+    filled = correlation.fill_means(X)
+    np.testing.assert_array_equal(filled, [[1.0, 2.0], [2.0, 16 / 3], [3.0, 6.0], [2.0, 8.0]])
+    assert np.isnan(correlation.fill_means(np.array([[nan], [nan]]))).all()  # nothing to average
+    pairwise, _ = correlation.pair(X[:, 0], X[:, 1])
+    r, n = correlation.matrix(filled)
+    assert pairwise == pytest.approx(1.0) and abs(r[0, 1]) < pairwise and n[0, 1] == 4
