@@ -169,6 +169,9 @@ app.command("backprop", short_help="Backpropagation worked by hand.")(guarded(ba
 
 
 def main() -> None:
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with it closed (`>&-`): nobody reads it, as after `| head -0`
+            setattr(sys, name, open(os.devnull, "w"))
     terminate_like_interrupt()
     readable_on_any_terminal()
     app()

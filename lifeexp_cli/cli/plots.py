@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -20,6 +21,10 @@ from matplotlib.figure import Figure
 
 from lifeexp_cli.errors import DataError, LifeexpError
 from lifeexp_cli.model.store import write_atomically
+
+# Titles and labels carry outside text (file names, features): `$` in them is a dollar sign, not TeX
+# (`plot -m 'x$\frac$.joblib'` failed in the mathtext parser).
+matplotlib.rcParams["text.parse_math"] = False
 
 DPI = 100
 SIZE = (8.0, 5.0)  # inches: 800 × 500 pixels

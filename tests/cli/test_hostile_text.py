@@ -67,6 +67,8 @@ CASES = [
      1, True),
     ("plot to a hostile path", ["plot", "-m", "tim-bmi", "--kind", "fit", "--data", "good.csv",
                                 "--out", "[bold]p.png"], 0, None),
+    ("plot a model whose file name is TeX", ["plot", "-m", "t$\\frac$.joblib", "--kind", "fit", "--data", "good.csv",
+                                             "--out", "p.png"], 0, None),
     ("unknown option", ["fit", "--" + MARKUP], 2, MARKUP),
     ("unknown command", [MARKUP], 2, MARKUP),
     ("bad --format", ["features", "--format", HOSTILE], 2, True),
@@ -80,6 +82,7 @@ def files() -> dict[str, bytes]:
         "h[bold]x.csv": GOOD.encode(),
         "cells.csv": cells.encode(),
         "hostile.joblib": hostile_model(),
+        "t$\\frac$.joblib": (store.shipped_dir() / "tim-bmi.joblib").read_bytes(),
         "people.json": json.dumps({HOSTILE: {"bmi": 22}}).encode(),
         "people.csv": cells.encode(),
     }

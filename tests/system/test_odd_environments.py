@@ -81,6 +81,17 @@ def test_closed_stdin(env, tmp_path, args):
     one_error(done, 1, "stdin is closed")
 
 
+def test_closed_stdout_and_stderr(env, tmp_path):
+    """`lifeexp compare >&- 2>&-`: nobody reads the results; the run ends as after `| head -0`, exit 0."""
+    def close_both():
+        os.close(1)
+        os.close(2)
+
+    done = subprocess.run([*LIFEEXP, "fit", "-F", "bmi", "--out", "m.joblib"], env=env, cwd=tmp_path, timeout=120,
+                          preexec_fn=close_both)
+    assert done.returncode == 0 and (tmp_path / "m.joblib").is_file()
+
+
 @pytest.mark.parametrize("args", [["compare"], ["data", "info"], ["cv", "-F", "bmi"], ["select", "-F", "bmi,hiv", "-q"],
                                   ["corr"], ["corr", "--matrix"], ["features"],
                                   ["plot", "-m", "tim-bmi", "--out", "p.png", "-q"]])
