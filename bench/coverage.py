@@ -9,6 +9,10 @@ comparison, on the same folds: classical least-squares prediction intervals Å· Â
 (normal quantile: with over 2000 degrees of freedom t differs by under 0.1%), and conformal intervals
 from the same out-of-fold residuals without the error-size model (constant width).
 
+`--model mlp` measures a network's intervals the same way (fitted with --cv 5 on the training
+countries, which calibrates it on those folds; no baselines): `python bench/coverage.py --model mlp
+--features all`.
+
 Targets (issue 11): 90% intervals cover 0.88-0.92 overall and at least 0.85 (goal 0.88) on HIV/AIDS > 1,
 mean width at most 19 years (goal 18); 95% intervals cover 0.93-0.97.
 
@@ -80,21 +84,23 @@ def constant_width(record: dict, part: dataset.Design, X_test: np.ndarray, level
     return predicted - q, predicted + q
 
 
-def held_out_intervals(design: dataset.Design, folds: int, seed: int) -> dict:
+def held_out_intervals(design: dataset.Design, folds: int, seed: int, kind: str = "linear") -> dict:
     """Per method and level: arrays over all rows of (covered, width), each row judged by the model that
     never saw its country."""
+    methods = METHODS if kind == "linear" else (f"lifeexp network ({METHODS[0].split(' (')[1]}",)
     found = {(method, level): (np.zeros(len(design.y), bool), np.zeros(len(design.y)))
-             for method in METHODS for level in LEVELS}
-    spec = make_spec("linear")
+             for method in methods for level in LEVELS}
+    spec = make_spec(kind, seed=seed)
     for test in splits.kfold(design.groups, folds, "country", seed):
         train = np.ones(len(design.y), bool)
         train[test] = False
         part = subset(design, train)
-        record = fitting.fit_model(part, spec, seed=seed)
+        record = fitting.fit_model(part, spec, seed=seed, cv=None if kind == "linear" else intervals.FOLDS)
         for level in LEVELS:
-            bounds = {METHODS[0]: intervals.interval_for(record, design.X[test], level)[1:],
-                      METHODS[1]: classical(record, part.X, part.y, design.X[test], level),
-                      METHODS[2]: constant_width(record, part, design.X[test], level, seed)}
+            bounds = {methods[0]: intervals.interval_for(record, design.X[test], level)[1:]}
+            if kind == "linear":
+                bounds[METHODS[1]] = classical(record, part.X, part.y, design.X[test], level)
+                bounds[METHODS[2]] = constant_width(record, part, design.X[test], level, seed)
             for method, (lower, upper) in bounds.items():
                 covered, width = found[(method, level)]
                 covered[test] = (lower <= design.y[test]) & (design.y[test] <= upper)
@@ -107,17 +113,21 @@ def main() -> None:
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", choices=("linear", "mlp"), default="linear")
+    parser.add_argument("--features", default=",".join(FEATURES), help="default: Tim's three")
     args = parser.parse_args()
-    _, design = dataset.load_design(args.data, FEATURES, "life_expectancy")
-    found = held_out_intervals(design, args.folds, args.seed)
-    hiv = design.X[:, FEATURES.index("hiv_aids")] > 1
+    _, design = dataset.load_design(args.data, args.features, "life_expectancy")
+    _, hiv_design = dataset.load_design(args.data, "hiv_aids", "life_expectancy")
+    found = held_out_intervals(design, args.folds, args.seed, args.model)
+    hiv = hiv_design.X[:, 0] > 1
     folds = splits.kfold(design.groups, args.folds, "country", args.seed)
-    print(f"Held-out coverage of lifeexp's prediction intervals: Tim's features, {args.folds} country folds "
-          f"(seed {args.seed}), {len(design.y)} rows, {hiv.sum()} with HIV/AIDS > 1")
+    which = "Tim's features" if design.features == FEATURES else f"{len(design.features)} features"
+    print(f"Held-out coverage of lifeexp's prediction intervals: {args.model}, {which}, {args.folds} country "
+          f"folds (seed {args.seed}), {len(design.y)} rows, {hiv.sum()} with HIV/AIDS > 1")
     print()
     print("| intervals | level | coverage (all rows) | coverage (HIV/AIDS > 1) | mean width (years) | worst fold |")
     print("|---|---|---|---|---|---|")
-    for method in METHODS:
+    for method in dict.fromkeys(method for method, _ in found):
         for level in LEVELS:
             covered, width = found[(method, level)]
             worst = min(covered[test].mean() for test in folds)

@@ -13,7 +13,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 # The Python API (docs/api.md), imported on first use: `import lifeexp_cli` and the command line's
 # start-up load nothing heavy.
-API = ("load_data", "fit", "predict", "cross_validate", "load_model", "save_model")
+API = ("load_data", "fit", "predict", "predict_interval", "cross_validate", "load_model", "save_model")
 __all__ = ["__version__", *API]
 
 

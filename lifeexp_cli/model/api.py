@@ -1,6 +1,6 @@
 """The Python API for notebooks: the calls the commands make, with plain arguments instead of flags.
 
-    from lifeexp_cli import cross_validate, fit, load_data, load_model, predict, save_model
+    from lifeexp_cli import cross_validate, fit, load_data, load_model, predict, predict_interval, save_model
 
 Errors stay typed (`lifeexp_cli.errors`): a bad argument is a ParameterError or UsageError naming the
 parameter, a bad file a DataError or ModelError. Notes the command line would print (a feature filled
@@ -82,6 +82,27 @@ def predict(model, rows) -> np.ndarray:
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return fitting.predict(record["kind"], record["params"], X)
+
+
+def predict_interval(model, rows, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(predictions, lower, upper): `predict`'s predictions with their prediction intervals at `level`
+    (0.9: 90% of rows of countries the model never saw fall inside), as `lifeexp predict --level` gives
+    them. rows as for `predict`. A model fitted without calibration (a streamed fit, a network without
+    cv, a file older than intervals) is a ModelError."""
+    from lifeexp_cli.errors import ModelError
+    from lifeexp_cli.model import intervals, prediction
+
+    intervals.check_level(level)
+    if not 0 < level:
+        raise ParameterError("{level} must be above 0 for an interval (0.9 for 90%), got {value}", "level", level)
+    record = load_model(model) if isinstance(model, (str, Path)) else model
+    if not intervals.calibrated(record):
+        raise ModelError(intervals.missing_note(record, prediction.model_name(record)))
+    notes: list[str] = []
+    X = _matrix(record, rows, notes)
+    for note in notes:
+        warnings.warn(note, stacklevel=2)
+    return intervals.interval_for(record, X, level)
 
 
 def load_model(name_or_path: str | Path) -> dict:

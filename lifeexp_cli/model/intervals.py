@@ -34,7 +34,9 @@ def quantile(record: dict, level: float) -> float:
     calibration = record["calibration"]
     q = conformal.quantile(calibration, level)
     if q is None:
-        n, needed = calibration["rows"], math.ceil(level / (1 - level) - 1e-9)
+        n, needed = calibration["rows"], max(1, math.floor(level / (1 - level)) - 2)
+        while conformal.rank_needed(level, needed) > needed:  # the fewest scores with ⌈(n+1)L⌉ ≤ n
+            needed += 1
         highest = math.floor(conformal.max_level(n) * 100) / 100
         raise ParameterError(f"{{level}} {{value}} needs at least {needed} calibration rows, the model was "
                              f"calibrated on {n}: use {{level}} {highest:g} or lower", "level", level)

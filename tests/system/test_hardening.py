@@ -138,6 +138,12 @@ MODEL_FIELD_CASES = [
         ("a network 10^5 wide", lambda r: (r.update(kind="mlp"), r["params"].update(
             network={"activation": "relu", "sizes": [3, 100_000, 1], "weights": [], "biases": []})),
          ["predict", "-m"], ["--bmi", "20"], "field "),
+        ("calibration scores unsorted", lambda r: r["calibration"].update(scores=[2.0, 1.0]), ["predict", "-m"],
+         ["--bmi", "20"], "field calibration.scores must be sorted"),
+        ("calibration scale 0", lambda r: r["calibration"].update(scale=[1.0, 0.0, 1.0]), ["compare", "-m"], [],
+         "field calibration.scale"),
+        ("calibration clip 10^4", lambda r: r["calibration"].update(clip=[0.0, 1e4]), ["predict", "-m"],
+         ["--input", "-"], "field calibration.clip"),
     ]
 ]
 
@@ -222,6 +228,13 @@ PREDICT_CASES = [
     Case("empty batch file", ["predict", "-m", "tim-bmi", "--input", "e.csv"], 1, "empty", {"e.csv": b""}),
     Case("batch file missing", ["predict", "-m", "tim-bmi", "--input", "nope.csv"], 1, "does not exist"),
     Case("batch and options", ["predict", "-m", "tim-bmi", "--input", "-", "--bmi", "3"], 2, "either"),
+    Case("--level 1", ["predict", "-m", "tim-bmi", "--bmi", "20", "--level", "1"], 2, "--level must be between"),
+    Case("--level -0.1", ["predict", "-m", "tim-bmi", "--bmi", "20", "--level", "-0.1"], 2, "--level"),
+    Case("--level nan", ["predict", "-m", "tim-bmi", "--input", "-", "--level", "nan"], 2, "--level"),
+    Case("--level abc", ["predict", "-m", "tim-bmi", "--bmi", "20", "--level", "abc"], 2, "--level"),
+    Case("compare --level 95", ["compare", "--level", "95"], 2, "--level must be between"),
+    Case("--level above n/(n+1)", ["predict", "-m", "tim-bmi", "--bmi", "20", "--level", "0.9999"], 2,
+         "calibration rows"),
 ]
 
 OPTION_CASES = [

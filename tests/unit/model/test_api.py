@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import lifeexp_cli
 from lifeexp_cli import cross_validate, fit, load_data, load_model, predict, save_model
 from lifeexp_cli.cli.main import app
-from lifeexp_cli.errors import DataError, LifeexpError, ParameterError, UsageError
+from lifeexp_cli.errors import DataError, LifeexpError, ModelError, ParameterError, UsageError
 
 # Range and conditioning notes are UserWarnings; the tests that expect one use pytest.warns.
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -130,6 +130,25 @@ def test_predict_errors_are_typed_and_name_the_parameter(who_csv):
         predict(record, {"bni": 24})
     with pytest.raises(DataError, match="lack column.*hiv_aids"):
         predict(record, pd.DataFrame({"bmi": [24.0]}))
+
+
+def test_predict_interval_brackets_the_prediction_as_predict_level_does(who_csv):
+    from lifeexp_cli import predict_interval
+    from lifeexp_cli.model import intervals
+
+    record = fit(who_csv, "bmi,hiv,gdp")
+    people = [{"bmi": 24.0, "hiv": 0.1, "gdp": 5000}, {"bmi": 30, "hiv": 2, "gdp": 100}]
+    years, lower, upper = predict_interval(record, people, level=0.9)
+    np.testing.assert_allclose(years, predict(record, people), rtol=1e-12)
+    for i, row in enumerate([[24.0, 0.1, 5000], [30, 2, 100]]):
+        one = intervals.interval_one(record, row, years[i], 0.9)
+        assert (one["lower"], one["upper"]) == pytest.approx((lower[i], upper[i]), rel=1e-12)
+    wide = predict_interval(record, people, level=0.95)
+    assert np.all(wide[1] < lower) and np.all(upper < wide[2])
+    with pytest.raises(ParameterError, match="level"):
+        predict_interval(record, people, level=0)
+    with pytest.raises(ModelError, match="no prediction-interval calibration"):
+        predict_interval({k: v for k, v in record.items() if k != "calibration"}, people)
 
 
 def test_save_load_and_predict_by_path(who_csv, tmp_path):
