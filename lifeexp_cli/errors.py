@@ -42,6 +42,9 @@ class ParameterMessage(LifeexpError):
         self.template, self.param, self.value = template, param, value
         super().__init__(self.message(lambda name: name))
 
+    def __reduce__(self):  # pickled whole (a Dask worker's error reaches the client with its parameter)
+        return type(self), (self.template, self.param, self.value)
+
     def message(self, name_of: Callable[[str], str]) -> str:
         """The message with each parameter shown as `name_of(parameter)`."""
         return self.template.format_map(_Names(name_of, self.value))

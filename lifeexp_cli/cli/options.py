@@ -26,6 +26,11 @@ class ModelKind(str, Enum):
     mlp = "mlp"
 
 
+class Engine(str, Enum):
+    local = "local"
+    dask = "dask"
+
+
 class Split(str, Enum):
     country = "country"
     random = "random"
@@ -59,6 +64,12 @@ SplitOpt = Annotated[Split, typer.Option(
     case_sensitive=False)]
 FoldsOpt = Annotated[int, typer.Option(
     "--folds", "-k", help="Number of folds K (each fold is held out once; by country, at most one per country).")]
+EngineOpt = Annotated[Engine, typer.Option(
+    "--engine", help="local: this process. dask: a Dask cluster, for data in many CSV or Parquet files (a glob "
+                     "or a folder); needs pip install 'lifeexp[dask]'.", case_sensitive=False)]
+SchedulerOpt = Annotated[Optional[str], typer.Option(
+    "--scheduler", help="With --engine dask: the scheduler's address (tcp://HOST:8786) or scheduler file. "
+                        "Default: a local cluster on this machine (127.0.0.1).", show_default=False)]
 ModelOpt = Annotated[str, typer.Option(
     "--model", "-m", help="Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or path "
     "to a .joblib file.", autocompletion=completion.models)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from lifeexp_cli.data import catalog, location, reader
+from lifeexp_cli.data import catalog, location, parts, reader
 from lifeexp_cli.errors import DataError, LifeexpError, ModelError, ParameterError, UsageError
 
 LARGEST_VALUE = reader.LARGEST_VALUE  # beyond this, squares overflow float64 in any least-squares method
@@ -48,8 +48,10 @@ def locate(data: str | None) -> str:
 
 
 def read_table(data: str | None) -> Table:
-    """Locate, read, fingerprint and parse a CSV."""
+    """Locate, read, fingerprint and parse a CSV (or read a Parquet file)."""
     source = locate(data)
+    if parts.is_parquet(source):
+        return Table(parts.read_parquet(source), source, parts.file_sha256(source))
     raw, encoding, warnings = read_bytes(source)
     frame = reader.parse_frame(raw, reader.shown(source), encoding)
     return Table(frame, source, hashlib.sha256(raw).hexdigest(), warnings)
@@ -180,7 +182,8 @@ def load_design(data: str | None, features: str | list[str], target: str) -> tup
     would cost several times the file. `all` needs every column's type first, so it reads the table.
     The Table comes back without its frame: the rows live in the Design."""
     source = locate(data)
-    if source != "-":  # a file can be read twice: scanned (hash, lines, encoding), then parsed by blocks
+    if source != "-" and not parts.is_parquet(source):  # a file can be read twice: scanned (hash, lines,
+        # encoding), then parsed by blocks; a Parquet file is read whole by read_table
         found = reader.scan(source)
         header = reader.parse_header(found.head.split(b"\n", 1)[0])
         keep = None if header is None else needed_columns(header.names, features, target)

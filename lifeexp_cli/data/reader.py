@@ -451,15 +451,16 @@ class HashingReader:
 
 
 def frames(stream: IO[bytes], names: list[str], sep: str, encoding: str, columns: list[str] | None,
-           chunk_rows: int):
-    """pandas DataFrames of `chunk_rows` rows (the given columns only), read after the header line.
+           chunk_rows: int, text: bool = False):
+    """pandas DataFrames of `chunk_rows` rows (the given columns only), read after the header line; with
+    `text`, every cell as the text it is (blank and NA cells missing).
 
     The frames' index is the row's position among the data rows, so messages can name the file row.
     """
     import pandas as pd
 
     reader = pd.read_csv(stream, sep=sep, header=None, names=names, usecols=columns, chunksize=chunk_rows,
-                         encoding=encoding, encoding_errors="replace")
+                         encoding=encoding, encoding_errors="replace", dtype=str if text else None)
     try:
         yield from reader
     except (pd.errors.ParserError, ValueError) as exc:

@@ -120,8 +120,6 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     """
     import numpy as np
 
-    from lifeexp_cli.model import fitting
-
     head = reader.first_line(source, "the --input CSV")
     found = reader.parse_header(head)
     if found is None:
@@ -129,8 +127,6 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     names, sep, _ = found
     index = feature_columns(record, names, strict)
     features = record["features"]
-    low = np.array([record["ranges"][f][0] for f in features], dtype=float)
-    high = np.array([record["ranges"][f][1] for f in features], dtype=float)
     counts.update(rows=0, filled=0, outside=0, missing=[f for f, i in zip(features, index) if i is None])
     cells = max((i for i in index if i is not None), default=0) + 1
 
@@ -147,19 +143,43 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
             for j, (column, name) in enumerate(zip(index, features)):
                 X[:, j] = (record["means"][name] if column is None else
                            reader.parse_numbers([row[column] for row in fields], name, first))
-            counts["filled"] += int(np.isnan(X).sum())
-            counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
-            bounds = intervals.interval_for(record, X, level)
-            values = fitting.predict(record["kind"], record["params"], X) if bounds is None else np.column_stack(bounds)
-            unusable = ~np.isfinite(values.reshape(len(lines), -1)).all(axis=1)
-            if unusable.any():
-                row = first + int(np.flatnonzero(unusable)[0])
-                raise ModelError(f"model {model_name(record)} gives no finite prediction for row {row} of the --input "
-                                 "CSV (its arithmetic overflows): check that row's values, or refit the model")
+            added = list(predicted_columns(record, X, counts, level).values())
+            values = added[0] if len(added) == 1 else np.column_stack(added)
+            check_finite(record, values, first, "the --input CSV")
             counts["rows"] += len(lines)
             yield lines, values
 
     return head, sep, blocks()
+
+
+def predicted_columns(record: dict, X, counts: dict, level: float = 0) -> dict:
+    """What a batch prediction adds for rows X of the model's features: {column: array} in the order of
+    `output_columns` (the prediction, and the interval's bounds at `level` of a calibrated model); counts
+    blank cells (`filled`) and rows outside the training range (`outside`). The local batch predict and
+    the Dask engine's (model/distributed.py) both use it."""
+    import numpy as np
+
+    from lifeexp_cli.model import fitting
+
+    features = record["features"]
+    low = np.array([record["ranges"][f][0] for f in features], dtype=float)
+    high = np.array([record["ranges"][f][1] for f in features], dtype=float)
+    counts["filled"] += int(np.isnan(X).sum())
+    counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
+    bounds = intervals.interval_for(record, X, level)
+    values = [fitting.predict(record["kind"], record["params"], X)] if bounds is None else list(bounds)
+    return dict(zip(output_columns(record, level), values))
+
+
+def check_finite(record: dict, values, first: int, where: str) -> None:
+    """A prediction (or bound) that is not finite is an error naming the row (`first`: the first row's number)."""
+    import numpy as np
+
+    unusable = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if unusable.any():
+        row = first + int(np.flatnonzero(unusable)[0])
+        raise ModelError(f"model {model_name(record)} gives no finite prediction for row {row} of {where} "
+                         "(its arithmetic overflows): check that row's values, or refit the model")
 
 
 def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], sink: IO[bytes],

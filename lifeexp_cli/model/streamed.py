@@ -9,15 +9,18 @@ RMSE and R² come exactly from the factor.
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from queue import Queue
 from typing import Callable, Iterator
 
 import numpy as np
 
-from lifeexp_cli.data import dataset, reader
+from lifeexp_cli.data import catalog, dataset, parts, reader
 from lifeexp_cli.errors import DataError, DesignError, ParameterError
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.linear.stream import median, state
@@ -88,46 +91,158 @@ class StreamSolution:
     columns: int  # columns of the design
 
 
-def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec,
-            chunk_rows: int = CHUNK_ROWS, se: str | None = None) -> dict:
-    """Stream `data` and return the model record (as `fitting.fit_model` builds it). se: the coefficients'
-    standard errors (model/streamed_inference.py; cluster and hc3 take one more pass)."""
-    source = dataset.locate(data)
-    shown = "stdin" if source == "-" else source
+@dataclass
+class Reduced:
+    """What the first pass over one source (or several, merged) leaves: the state and the counts."""
+
+    state: State | None  # None: no data row yet
+    skipped: int  # rows without a target
+    chunks: int
+    hashes: list[str]  # SHA-256 of each source, in order
+    features: list[str] | None  # None until decided from the first chunk (--features all)
+    target: str
+    columns: list[str]  # the source's columns (canonical names)
+
+    def merge(self, other: Reduced) -> Reduced:
+        """Both sources' rows together (this one's first): the states merged exactly, the counts added."""
+        merged = state.merge(self.state, other.state) if self.state and other.state else self.state or other.state
+        return Reduced(merged, self.skipped + other.skipped, self.chunks + other.chunks,
+                       self.hashes + other.hashes, self.features or other.features, self.target, self.columns)
+
+
+class OneMachine:
+    """Passes over the sources in this process, one source after the other.
+
+    `map_reduce(work, merge, *args)`: work(source, *args) for every source, results merged in order. The
+    Dask engine (model/distributed.py) gives the same method, run on a cluster and merged in a tree.
+    """
+
+    def __init__(self, sources: list[str]):
+        self.sources = sources
+
+    def map_reduce(self, work: Callable, merge: Callable, *args):
+        return functools.reduce(merge, (work(source, *args) for source in self.sources))
+
+
+def check_spec(spec: Spec, chunk_rows: int) -> None:
+    """What a streamed fit cannot do, said before reading (not after a pass over a large file)."""
     if spec.kind != "linear" or spec.solver not in closed_form.SOLVERS:
         raise ParameterError(f"{{stream}} fits closed-form linear models only ({{solver}} "
                              f"{' or '.join(closed_form.SOLVERS)})", "solver", spec.solver)
-    if spec.impute == "median" and source == "-":
-        raise ParameterError("{impute} median with {stream} reads the data more than once: give a file with "
-                             "{data}, or use {impute} mean", "data", data)
     if chunk_rows < 1:
         raise ParameterError("{chunk_rows} must be at least 1, got {value}", "chunk_rows", chunk_rows)
-    if spec.impute not in impute.METHODS:  # checked before reading, not after a pass over a large file
+    if spec.impute not in impute.METHODS:
         raise ParameterError(f"{{impute}} must be one of {', '.join(impute.METHODS)}, got {{value!r}}",
                              "impute", spec.impute)
     if spec.scale not in scaling.METHODS:
         raise ParameterError(f"{{scale}} must be one of {', '.join(scaling.METHODS)}, got {{value!r}}",
                              "scale", spec.scale)
-    from threadpoolctl import threadpool_limits
 
+
+def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec,
+            chunk_rows: int = CHUNK_ROWS, se: str | None = None) -> dict:
+    """Stream `data` (a CSV, stdin or a Parquet file) and return the model record (as `fitting.fit_model`
+    builds it). se: the coefficients' standard errors (model/streamed_inference.py; cluster and hc3 take
+    one more pass)."""
+    source = dataset.locate(data)
+    check_spec(spec, chunk_rows)
+    if spec.impute == "median" and source == "-":
+        raise ParameterError("{impute} median with {stream} reads the data more than once: give a file with "
+                             "{data}, or use {impute} mean", "data", data)
+    # stdin's header cannot be read ahead: decided as if it had a country column (classical, or an error
+    # when --se asks for a second pass), and said after the fit when it had one.
+    names = [catalog.GROUP_COLUMN] if source == "-" else parts.part_columns(source)
+    se_type = streamed_inference.check_se(se, source, names)
+    first = reduce_source(source, features, target, spec, chunk_rows)
+    data = {"sha256": first.hashes[0], "source": source}
+    fitted = finish(first, OneMachine([source]), spec, data, {"chunk_rows": chunk_rows}, se_type,
+                    rereadable=source != "-")
+    if source == "-" and se is None and streamed_inference.check_se(None, "file", first.columns) != "classical":
+        fitted["warnings"].append(streamed_inference.STDIN_NOTE)
+    return fitted
+
+
+def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type: str,
+           rereadable: bool = True) -> dict:
+    """From the first pass's state to the record: the median passes, the solution, the refinement passes,
+    the coefficients' inference. `over` makes the passes (`OneMachine`, or the Dask engine's)."""
+    seen, skipped, features, target = first.state, first.skipped, first.features, first.target
+    if seen is None or seen.rows + skipped == 0:
+        raise DataError(f"{reader.shown(data['source'])} has a header but no data rows")
+    passes = 1
+    medians = None
+    if spec.impute == "median":
+        medians, extra = median_passes(over, seen, features, target, streamed["chunk_rows"])
+        passes += extra
+    sol = solution(seen, spec, features, medians)
+    if rereadable:  # stdin can be read once: stream_record says so when refinement was needed
+        passes += refine(sol, spec, lambda at: over.map_reduce(correction_part, operator.add, at, spec, features,
+                                                               target, streamed["chunk_rows"]))
+    tss = float(seen.y.m2[0]) if spec.intercept else float(seen.y.m2[0] + seen.y.n[0] * seen.y.mean[0] ** 2)
+    inferred, covariance, extra = streamed_inference.streamed_inference(over, sol, spec, features, target,
+                                                                        streamed["chunk_rows"], se_type, tss)
+    passes += extra
+    return stream_record(seen, spec, features, target, sol, skipped,
+                         {**data, "rows": seen.rows + skipped},
+                         {**streamed, "chunks": first.chunks, "passes": passes},
+                         {"inference": inferred, "coefficient_covariance": covariance})
+
+
+def source_was_stdin(data: dict) -> bool:
+    return data["source"] == "-"
+
+
+@contextmanager
+def opened(source: str, features: str | list[str] | None, target: str, chunk_rows: int, extra: tuple = ()):
+    """A CSV (or stdin) or Parquet source opened for one pass: (target name, features or None for `all`,
+    its columns, frames, hasher). frames yields (blocks read, DataFrame of the needed columns and `extra`
+    ones); hasher has `hash(blocks)` and `finish()` (the source's SHA-256)."""
+    if parts.is_parquet(source):
+        names = list(parts.parquet_columns(source))
+        target_name, chosen = dataset.header_columns(names, features, target)
+        wanted = None if chosen is None else [target_name, *chosen, *extra]
+        yield target_name, chosen, names, (((), frame) for frame in parts.parquet_frames(source, wanted, chunk_rows)), \
+            FileHash(source)
+        return
     with reader.open_source(source) as raw:
         stream = reader.HashingReader(raw)
-        names, sep, encoding = reader.header(stream, shown)
+        names, sep, encoding = reader.header(stream, reader.shown(source))
         target_name, chosen = dataset.header_columns(names, features, target)
-        se_type = streamed_inference.check_se(se, source, names)
-        wanted = None if chosen is None else [target_name, *chosen]
+        wanted = None if chosen is None else [target_name, *chosen, *extra]
+        frames = ((stream.take(), frame) for frame in reader.frames(stream, names, sep, encoding, wanted, chunk_rows))
+        yield target_name, chosen, names, frames, stream
+
+
+class FileHash:
+    """A whole file's SHA-256, taken once the pass is done (a Parquet file is not read front to back)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def hash(self, blocks) -> None:
+        pass
+
+    def finish(self) -> str:
+        return parts.file_sha256(self.path)
+
+
+def reduce_source(source: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int) -> Reduced:
+    """The first pass over one source: its state, rows without a target, chunks and SHA-256."""
+    from threadpoolctl import threadpool_limits
+
+    with opened(source, features, target, chunk_rows) as (target_name, chosen, names, frames, hasher):
         totals = {"state": None, "skipped": 0, "chunks": 0}
 
         def chunks():
             nonlocal chosen
-            for frame in reader.frames(stream, names, sep, encoding, wanted, chunk_rows):
+            for blocks, frame in frames:
                 if chosen is None:
                     chosen = dataset.resolve_features(frame, "all", target_name)
-                yield stream.take(), dataset.frame_arrays(frame, chosen, target_name)
+                yield blocks, dataset.frame_arrays(frame, chosen, target_name)
 
         def add(item):
             blocks, (X, y, skipped) = item
-            stream.hash(blocks)
+            hasher.hash(blocks)
             totals["state"] = state.update(totals["state"] or state.start(X.shape[1], spec.impute), X, y)
             totals["skipped"] += skipped
             totals["chunks"] += 1
@@ -135,45 +250,38 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec
         # Tall-skinny QR is fastest on one BLAS thread; the second core parses meanwhile.
         with threadpool_limits(limits=1, user_api="blas"):
             pipelined(chunks(), add)
-        sha256 = stream.finish()
-    seen, skipped, chunks = totals["state"], totals["skipped"], totals["chunks"]
-    if seen is None or seen.rows + skipped == 0:
-        raise DataError(f"{shown} has a header but no data rows")
-    passes = 1
-    medians = None
-    if spec.impute == "median":
-        medians, extra = median_passes(source, seen, chosen, target_name, chunk_rows)
-        passes += extra
-    sol = solution(seen, spec, chosen, medians)
-    if source != "-":  # stdin can be read once: stream_record says so when refinement was needed
-        passes += refine(sol, spec, file_blocks(source, chosen, target_name, chunk_rows))
-    tss = float(seen.y.m2[0]) if spec.intercept else float(seen.y.m2[0] + seen.y.n[0] * seen.y.mean[0] ** 2)
-    inferred, covariance, extra = streamed_inference.streamed_inference(source, sol, spec, chosen, target_name,
-                                                                        chunk_rows, se_type, tss)
-    passes += extra
-    fitted = stream_record(seen, spec, chosen, target_name, sol, skipped,
-                           {"sha256": sha256, "source": source, "rows": seen.rows + skipped},
-                           {"chunk_rows": chunk_rows, "chunks": chunks, "passes": passes},
-                           {"inference": inferred, "coefficient_covariance": covariance})
-    if source == "-" and se is None and streamed_inference.check_se(None, "file", names) != "classical":
-        fitted["warnings"].append(streamed_inference.STDIN_NOTE)
-    return fitted
+        sha256 = hasher.finish()
+    return Reduced(totals["state"], totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names)
 
 
-def source_was_stdin(data: dict) -> bool:
-    return data["source"] == "-"
+def feature_rows(source: str, features: list[str], target: str, chunk_rows: int) -> Iterator:
+    """(X, y) of each chunk of a source, for the passes after the first."""
+    for _, frame in frames_of(source, features, target, chunk_rows):
+        yield dataset.frame_arrays(frame, features, target)[:2]
 
 
-def median_passes(source: str, seen: State, features: list[str], target: str,
-                  chunk_rows: int) -> tuple[np.ndarray, int]:
-    """Exact medians of the present feature values (rows with a target), by radix select over the file."""
+def frames_of(source: str, features: list[str], target: str, chunk_rows: int, extra: tuple = ()) -> Iterator:
+    """(blocks, DataFrame) of each chunk of a source: the target, the features and the `extra` columns."""
+    with opened(source, features, target, chunk_rows, extra) as (_, _, _, frames, _):
+        yield from frames
+
+
+def median_part(source: str, searches: list, features: list[str], target: str, chunk_rows: int) -> list:
+    """One source's share of a median pass: its histograms (or collected keys) per open search."""
+    found = median.accumulators(searches)
+    for X, _ in feature_rows(source, features, target, chunk_rows):
+        median.update(searches, found, X)
+    return found
+
+
+def median_passes(over, seen: State, features: list[str], target: str, chunk_rows: int) -> tuple[np.ndarray, int]:
+    """Exact medians of the present feature values (rows with a target), by radix select over the data:
+    each pass's histograms are counted per source and added up."""
     state.fill_values(seen, features)  # fails clearly on a feature without values
     searches = median.start(seen.present.n)
     passes = 0
     while True:
-        found = median.accumulators(searches)
-        for X, _ in file_blocks(source, features, target, chunk_rows)():
-            median.update(searches, found, X)
+        found = over.map_reduce(median_part, median.merge, searches, features, target, chunk_rows)
         passes += 1
         if median.narrow(searches, found):
             return median.values(searches, len(features)), passes
@@ -195,38 +303,38 @@ def solution(seen: State, spec: Spec, features: list[str], medians: np.ndarray |
     return StreamSolution(fill, center, scale, factor, state.solve(factor, used, spec.solver), used, columns)
 
 
-def refine(sol: StreamSolution, spec: Spec, blocks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]) -> int:
-    """Corrected semi-normal equations, one pass over `blocks()` (raw X and y, a block at a time) per
-    step, when the estimated loss of digits is large (as the in-memory lstsq refines every time):
-    θ += (RᵀR)⁻¹Xᵀ(y − Xθ), residuals in long double, until a step no longer changes θ.
+def correction_of(rows: Iterator, sol: StreamSolution, spec: Spec) -> np.ndarray:
+    """Xᵀ(y − Xθ) over (raw X, y) blocks of rows, in long double: one refinement step's right-hand side."""
+    correction = state.correction_start(sol.columns)
+    for X, y in rows:
+        if spec.impute == "drop":
+            complete = ~np.isnan(X).any(axis=1)
+            X, y = X[complete], y[complete]
+        design = state.design_rows(X, sol.fill, sol.center, sol.scale, spec.intercept)
+        correction = state.correction_update(correction, design, y, sol.solution.theta)
+    return correction
+
+
+def correction_part(source: str, sol: StreamSolution, spec: Spec, features: list[str], target: str,
+                    chunk_rows: int) -> np.ndarray:
+    """One source's share of a refinement step (they add up)."""
+    return correction_of(feature_rows(source, features, target, chunk_rows), sol, spec)
+
+
+def refine(sol: StreamSolution, spec: Spec, correction: Callable[[StreamSolution], np.ndarray]) -> int:
+    """Corrected semi-normal equations, one pass over the rows per step (`correction(sol)`: Xᵀ(y − Xθ) over
+    every row, at sol's θ), when the estimated loss of digits is large (as the in-memory lstsq refines
+    every time): θ += (RᵀR)⁻¹Xᵀ(y − Xθ), residuals in long double, until a step no longer changes θ.
     Updates sol.solution.theta; returns the number of passes made."""
     if spec.solver != "lstsq" or sol.solution.rank < sol.columns or \
             not state.refinement_needed(sol.factor, sol.solution.theta):
         return 0
     for step in range(1, closed_form.REFINEMENT_STEPS + 1):
-        correction = state.correction_start(sol.columns)
-        for X, y in blocks():
-            if spec.impute == "drop":
-                complete = ~np.isnan(X).any(axis=1)
-                X, y = X[complete], y[complete]
-            design = state.design_rows(X, sol.fill, sol.center, sol.scale, spec.intercept)
-            correction = state.correction_update(correction, design, y, sol.solution.theta)
-        delta = state.correction_solve(sol.factor.R, correction)
+        delta = state.correction_solve(sol.factor.R, correction(sol))
         sol.solution.theta = sol.solution.theta + delta
         if closed_form.converged(delta, sol.solution.theta):
             break
     return step
-
-
-def file_blocks(source: str, features: list[str], target: str, chunk_rows: int):
-    """A function giving, each time it is called, one more pass over the file's (X, y) chunks."""
-    def blocks():
-        with reader.open_source(source) as raw:
-            names, sep, encoding = reader.header(raw, source)
-            for frame in reader.frames(raw, names, sep, encoding, [target, *features], chunk_rows):
-                X, y, _ = dataset.frame_arrays(frame, features, target)
-                yield X, y
-    return blocks
 
 
 def fit_arrays(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
@@ -247,7 +355,7 @@ def fit_arrays(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec
         for start in range(0, len(y), block_rows):
             yield X_raw[start:start + block_rows], y[start:start + block_rows]
 
-    refine(sol, spec, blocks)
+    refine(sol, spec, lambda at: correction_of(blocks(), at, spec))
     used = sol.used
     moments = state.imputed_moments(seen, sol.fill)
     constant = [f for f, lo, hi in zip(features, moments["min"], moments["max"]) if lo == hi and used > 1]

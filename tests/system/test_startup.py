@@ -13,7 +13,8 @@ import sys
 
 import pytest
 
-HEAVY = {"pandas", "joblib", "matplotlib", "numpy", "scipy", "sklearn", "pyarrow", "threadpoolctl"}
+HEAVY = {"pandas", "joblib", "matplotlib", "numpy", "scipy", "sklearn", "pyarrow", "threadpoolctl", "dask",
+         "distributed"}
 FAST_PATHS = {
     "predict": ["predict", "--model", "tim", "--bmi", "24.1", "--adult-mortality", "53", "--hiv", "0.1"],
     "compare": ["compare"],

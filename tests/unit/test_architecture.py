@@ -53,6 +53,9 @@ def test_heavy_and_screen_libraries_stay_in_their_layer(name):
         assert "matplotlib" not in uses, f"{name}: matplotlib belongs in lifeexp_cli/cli/plots.py only"
     if layer(name) != "data":
         assert "pandas" not in uses, f"{name}: pandas belongs under lifeexp_cli/data/ only"
+        assert "pyarrow" not in uses, f"{name}: pyarrow (Parquet) belongs under lifeexp_cli/data/ only"
+    if name != "lifeexp_cli.model.distributed":
+        assert not uses & {"dask", "distributed"}, f"{name}: Dask belongs in lifeexp_cli/model/distributed.py only"
 
 
 @pytest.mark.parametrize("name", sorted(n for n in SOURCES if layer(n) in MATH))

@@ -8,11 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
-                                     EpsOpt, FeaturesOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
+from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, Engine,
+                                     EngineOpt, EpochsOpt, EpsOpt, FeaturesOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
                                      ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
                                      NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
-                                     ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
+                                     ScaleOpt, SchedulerOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
                                      WeightDecayOpt, build_spec)
 from lifeexp_cli.errors import UsageError
 
@@ -57,6 +57,8 @@ def fit(
                                      "--test-size). Default: stream files larger than 64 MiB.",
         show_default=False)] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk when streaming.")] = 65_536,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
     name: Annotated[Optional[str], typer.Option(
         help="Save as models/NAME.joblib ($LIFEEXP_MODELS/NAME.joblib when set); never over a shipped model.",
         show_default=False)] = None,
@@ -94,6 +96,8 @@ def fit(
         lifeexp fit --model mlp --features all --hidden 64,32 --activation relu --name net --cv 5
 
         lifeexp fit --data big.csv --features bmi,adult_mortality,hiv --stream --name tim-big
+
+        lifeexp fit --engine dask --data 'parts/*.parquet' --features bmi,adult_mortality,hiv --name tim-dask
     """
     from lifeexp_cli.data import dataset
     from lifeexp_cli.linear import closed_form
@@ -117,7 +121,10 @@ def fit(
         raise UsageError("--stream works with the exact solvers of a linear model (--solver lstsq or normal): "
                          "iterative training needs the rows in memory")
     path = store.output_path(name, out, inputs=[dataset.locate(data)])  # refused here, before any work
-    if cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
+    if engine is Engine.dask or scheduler is not None:
+        check_dask_options(engine, scheduler, data, closed, stream, cv, test_size)
+        record, shown = fit_on_dask(data, features, target, spec, chunk_rows, scheduler, quiet, se), []
+    elif cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
                                                                                    spec.solver):
         record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se), []
     else:
@@ -139,6 +146,35 @@ def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows:
     chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
     render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
+    return record
+
+
+def check_dask_options(engine, scheduler, data, closed: bool, stream, cv, test_size) -> None:
+    if engine is not Engine.dask:
+        raise UsageError("--scheduler is for --engine dask: add it, or leave --scheduler out")
+    if cv is not None or test_size is not None:
+        raise UsageError("--engine dask fits on every row: --cv and --test-size need the data in memory "
+                         "(--engine local)")
+    if not closed:
+        raise UsageError("--engine dask works with the exact solvers of a linear model (--solver lstsq or normal)")
+    if stream is False:
+        raise UsageError("--engine dask always streams: leave out --no-stream")
+    if data == "-":
+        raise UsageError("--engine dask reads files, not stdin: give --data a glob or a folder")
+
+
+def fit_on_dask(data: str | None, features: str, target: str, spec, chunk_rows: int, scheduler, quiet: bool,
+                se: str | None) -> dict:
+    """Fit an exact linear model on a Dask cluster, part by part, saying how the data was read."""
+    from lifeexp_cli.data import dataset
+    from lifeexp_cli.model import distributed
+
+    render.info(f"Fitting on Dask ({scheduler or 'a local cluster'})", quiet)
+    record = distributed.fit(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se)
+    done = record["streamed"]
+    passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
+    render.info(f"Read {record['data']['rows']} rows in {done['parts']} part{'s' * (done['parts'] != 1)} "
+                f"({done['chunks']} chunks, {passes})", quiet)
     return record
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import completion, render
-from lifeexp_cli.cli.options import Format, LevelOpt, ModelOpt, NoHeaderOpt, QuietOpt
+from lifeexp_cli.cli.options import Engine, EngineOpt, Format, LevelOpt, ModelOpt, NoHeaderOpt, QuietOpt, SchedulerOpt
 from lifeexp_cli.errors import UsageError
 
 
@@ -62,6 +62,11 @@ def predict(
         case_sensitive=False, show_default=False)] = None,
     level: LevelOpt = 0.9,
     no_header: NoHeaderOpt = False,
+    engine: EngineOpt = Engine.local,
+    scheduler: SchedulerOpt = None,
+    output_dir: Annotated[Optional[str], typer.Option(
+        "--output", help="With --engine dask: a new or empty folder for the Parquet parts (the input columns, "
+                         "predicted_<target> and the interval's bounds).", show_default=False)] = None,
     quiet: QuietOpt = False,
 ):
     """Predict life expectancy. Give each of the model's features as an option (--bmi 24.1, aliases
@@ -81,10 +86,16 @@ def predict(
         lifeexp predict --model tim-bmi --height 1.82 --weight 80
 
         cat rows.csv | lifeexp predict --model tom --input - > predicted.csv
+
+        lifeexp predict --engine dask --model tom --input 'rows/*.parquet' --output predicted/
     """
     from lifeexp_cli.model import intervals, prediction, store
 
     intervals.check_level(level)
+    if engine is Engine.dask or scheduler is not None or output_dir is not None:
+        check_dask_options(engine, scheduler, input, output_dir, ctx.args or height is not None or weight is not None)
+        predict_on_dask(store.load(model or "model"), input, output_dir, scheduler, quiet, level)
+        return
     given = feature_options(ctx.args)
     record = store.load(model or default_model(given, height, weight, input, quiet))
     if input is not None:
@@ -147,6 +158,41 @@ def write_json(rows) -> None:
     sys.stdout.write("[\n" + ",\n".join(objects) + "\n]\n" if objects else "[]\n")
 
 
+def check_dask_options(engine, scheduler, source, output_dir, person) -> None:
+    if engine is not Engine.dask:
+        flag = "--scheduler" if scheduler is not None else "--output"
+        raise UsageError(f"{flag} is for --engine dask (Parquet parts in a folder); the local engine writes "
+                         "to stdout: redirect it")
+    if person:
+        raise UsageError("--engine dask predicts files of rows: give --input GLOB, not feature options")
+    if source is None or source == "-":
+        raise UsageError("--engine dask needs --input: a glob or a folder of CSV or Parquet files (not stdin)")
+    if output_dir is None:
+        raise UsageError("--engine dask needs --output DIR: a new or empty folder for the Parquet parts")
+
+
+def predict_on_dask(record: dict, source: str, output_dir: str, scheduler, quiet: bool, level: float) -> None:
+    from lifeexp_cli.model import distributed
+
+    render.info(f"Predicting on Dask ({scheduler or 'a local cluster'})", quiet)
+    counts = distributed.predict(record, source, output_dir, scheduler, level)
+    if counts["missing"]:
+        render.warn(f"some --input parts have no column for {', '.join(counts['missing'])}: their rows take the "
+                    "training mean")
+    for note in uncalibrated(record, level):
+        render.warn(note)
+    warn_counts(counts)
+    render.info(f"Predicted {counts['rows']} rows into {output_dir} ({counts['parts']} Parquet "
+                f"part{'s' * (counts['parts'] != 1)})", quiet)
+
+
+def warn_counts(counts: dict) -> None:
+    if counts["filled"]:
+        render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
+    if counts["outside"]:
+        render.warn(f"{counts['outside']} rows have values outside the training range (extrapolation)")
+
+
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
                   header: bool = True) -> None:
     from lifeexp_cli.data import reader
@@ -174,10 +220,7 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool, level: fl
                 show_table(record, rows)
     for note in uncalibrated(record, level):
         render.warn(note)
-    if counts["filled"]:
-        render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
-    if counts["outside"]:
-        render.warn(f"{counts['outside']} rows have values outside the training range (extrapolation)")
+    warn_counts(counts)
     render.info(f"Predicted {counts['rows']} rows", quiet)
 
 

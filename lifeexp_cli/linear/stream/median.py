@@ -8,7 +8,8 @@ np.nanmedian's answer for an even count is the mean of the two middle values, so
 searches per feature.
 
 A pass: `accumulators(searches)`, then `update(searches, found, X)` for every chunk, then
-`narrow(searches, found)`, which says whether every median is known (`values`).
+`narrow(searches, found)`, which says whether every median is known (`values`). Accumulators of
+disjoint rows `merge` exactly, so each part of the data can be counted apart.
 """
 
 from __future__ import annotations
@@ -74,6 +75,12 @@ def update(searches: list[Search], found: list, X: np.ndarray) -> None:
         else:
             digit = (k >> np.uint64(64 - search.bits - DIGIT)) & np.uint64((1 << DIGIT) - 1)
             acc += np.bincount(digit.astype(np.int64), minlength=1 << DIGIT)
+
+
+def merge(a: list, b: list) -> list:
+    """One pass's accumulators over two disjoint sets of rows, together: histograms add, keys gather.
+    (So that parts of the data can be counted apart, e.g. on several machines, and merged in any tree.)"""
+    return [x if x is None else x + y for x, y in zip(a, b)]
 
 
 def narrow(searches: list[Search], found: list) -> bool:

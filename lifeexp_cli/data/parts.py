@@ -1,0 +1,244 @@
+"""Data in several files, and Parquet files: a glob or a folder expanded to its parts, their combined
+fingerprint, and Parquet read whole or in batches with the column names made canonical.
+
+pyarrow comes with the `dask` extra and is imported only here, when a Parquet file is read.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import os
+import shutil
+import tempfile
+from typing import Iterator
+
+from lifeexp_cli.data import catalog, reader
+from lifeexp_cli.errors import DataError
+
+PARQUET_MAGIC = b"PAR1"
+PART_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".parq", ".pq")
+EXTRA = "pip install 'lifeexp[dask]'"
+MAX_PARTS = 100_000
+
+
+def expand(pattern: str, option: str = "--data") -> list[str]:
+    """The files a glob (`parts/*.parquet`, `**` too) or a folder (its data files, not recursing) names,
+    sorted; matching nothing is a DataError."""
+    if os.path.isdir(pattern):
+        found = [os.path.join(pattern, name) for name in os.listdir(pattern)
+                 if name.lower().endswith(PART_SUFFIXES) and not name.startswith((".", "_"))]
+        where = f"folder {pattern} holds no .csv or .parquet file"
+    else:
+        found = glob.glob(pattern, recursive=True)
+        where = f"{option} {pattern} matches no file"
+    files = sorted(path for path in found if os.path.isfile(path))
+    if not files:
+        raise DataError(f"{where}: check the path (quote a glob so that the shell leaves it to lifeexp)")
+    if len(files) > MAX_PARTS:
+        raise DataError(f"{option} {pattern} matches {len(files)} files, more than {MAX_PARTS}: "
+                        "combine them into fewer, larger parts")
+    return files
+
+
+def is_parquet(path: str) -> bool:
+    """Whether a file is Parquet (by its magic bytes, whatever its name)."""
+    if path == "-" or os.path.isdir(path):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == PARQUET_MAGIC
+    except OSError:
+        return False  # the CSV reader reports the problem in its words
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(reader.BLOCK_BYTES):
+                digest.update(block)
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+def combined_sha256(hashes: list[str]) -> str:
+    """The fingerprint of data in parts: SHA-256 of the parts' SHA-256 digests (hex, one per line, in order)."""
+    return hashlib.sha256("".join(f"{h}\n" for h in hashes).encode()).hexdigest()
+
+
+def _pyarrow():
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"reading Parquet needs pyarrow, which comes with the dask extra: {EXTRA}") from None
+    return pq
+
+
+def _open_parquet(path: str):
+    pq = _pyarrow()
+    import pyarrow as pa
+
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path} is not a readable Parquet file ({first_line(exc)}): check the file") from None
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def parquet_columns(path: str) -> dict[str, str]:
+    """Canonical column name -> the name in the file; two columns with one canonical name are an error."""
+    names = list(_open_parquet(path).schema_arrow.names)
+    canonical = [catalog.canonical(str(n)) for n in names]
+    reader.check_unique(canonical, path)
+    return dict(zip(canonical, names))
+
+
+def _frame(batch, columns: dict[str, str], start: int):
+    frame = batch.to_pandas()
+    canonical = {name: c for c, name in columns.items()}
+    frame.columns = [canonical[name] for name in frame.columns]
+    frame.index = range(start, start + len(frame))
+    return frame
+
+
+def parquet_frames(path: str, wanted: list[str] | None, batch_rows: int) -> Iterator:
+    """pandas DataFrames of at most `batch_rows` rows (the `wanted` canonical columns, or all), canonical
+    names, indexed by row position in the file."""
+    import pyarrow as pa
+
+    columns = parquet_columns(path)
+    if wanted is not None:
+        missing = [c for c in wanted if c not in columns]
+        if missing:
+            raise DataError(f"{path} lacks column(s) {', '.join(missing)}: every part needs the same columns")
+    handle = _open_parquet(path)
+    names = None if wanted is None else [columns[c] for c in wanted]
+    start = 0
+    try:
+        for batch in handle.iter_batches(batch_size=batch_rows, columns=names):
+            yield _frame(batch, columns, start)
+            start += batch.num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path} is not a readable Parquet file ({first_line(exc)}): check the file") from None
+
+
+def read_parquet(path: str):
+    """A whole Parquet file as a pandas DataFrame with canonical column names."""
+    import pandas as pd
+
+    frames = list(parquet_frames(path, None, 1 << 20))
+    if not frames or sum(len(f) for f in frames) == 0:
+        raise DataError(f"{path} has no data rows")
+    return pd.concat(frames) if len(frames) > 1 else frames[0]
+
+
+def part_columns(path: str) -> list[str]:
+    """A part's canonical column names, in order (Parquet schema or CSV header)."""
+    if is_parquet(path):
+        return list(parquet_columns(path))
+    with reader.open_source(path) as raw:
+        return reader.header(raw, path).names
+
+
+def check_same_columns(files: list[str]) -> list[str]:
+    """Every part has the first part's columns (in any order); the first difference is a DataError."""
+    first = part_columns(files[0])
+    for path in files[1:]:
+        names = part_columns(path)
+        if set(names) != set(first):
+            lacks, extra = sorted(set(first) - set(names)), sorted(set(names) - set(first))
+            what = "; ".join(filter(None, [lacks and f"lacks {', '.join(lacks)}",
+                                           extra and f"has {', '.join(extra)} in addition"]))
+            raise DataError(f"the parts have different columns: {path} {what} (compared with {files[0]}): "
+                            "give parts of one table")
+    return first
+
+
+# --- Batch prediction into Parquet parts: read a part as it is, write it back with new columns ------------
+
+def frames_as_read(source: str, chunk_rows: int) -> Iterator:
+    """(chunk, view) per chunk of a CSV or Parquet part: chunk is the rows as read (an Arrow table: a
+    CSV's cells as text, a Parquet file's columns as stored), view the same rows as a pandas DataFrame
+    with canonical column names, to compute with."""
+    import pyarrow as pa
+
+    if is_parquet(source):
+        columns = parquet_columns(source)
+        handle = _open_parquet(source)
+        start = 0
+        try:
+            for batch in handle.iter_batches(batch_size=chunk_rows):
+                yield pa.Table.from_batches([batch]), _frame(batch, columns, start)
+                start += batch.num_rows
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"{source} is not a readable Parquet file ({first_line(exc)}): check the file") from None
+        return
+    _pyarrow()
+    with reader.open_source(source, "input") as raw:
+        first = raw.readline()
+        found = reader.parse_header(first)
+        if found is None:
+            raise DataError(f"{source} is empty: give a header row and data rows")
+        reader.check_unique(found.names, source)
+        written = next(csv.reader([reader.decode(first)[0].rstrip("\r\n")], delimiter=found.separator))
+        schema = pa.schema([(name, pa.string()) for name in written])
+        for frame in reader.frames(raw, found.names, found.separator, found.encoding, None, chunk_rows, text=True):
+            yield pa.Table.from_pandas(frame.set_axis(written, axis=1), schema=schema, preserve_index=False), frame
+
+
+def write_parquet(path: str, chunks: Iterator) -> None:
+    """Write (chunk, {column: values}) pairs to one Parquet file: each chunk with the new columns appended."""
+    pq = _pyarrow()
+    import pyarrow as pa
+
+    writer = None
+    try:
+        for chunk, added in chunks:
+            for name, values in added.items():
+                chunk = chunk.append_column(pa.field(name, pa.float64()), pa.array(values, pa.float64()))
+            if writer is None:
+                writer = pq.ParquetWriter(path, chunk.schema)
+            writer.write_table(chunk)
+        if writer is None:
+            pq.write_table(pa.table({}), path)
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or first_line(exc)}") from None
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def staging_dir(out_dir: str) -> str:
+    """A hidden folder inside `out_dir` (created if missing) to write parts into before `publish` moves
+    them into place; `out_dir` must be new or empty (nothing of the user's is ever replaced)."""
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise DataError(f"--output {out_dir} is a file: give a folder for the Parquet parts")
+    if os.path.isdir(out_dir) and [n for n in os.listdir(out_dir) if not n.startswith(".")]:
+        raise DataError(f"--output {out_dir} already holds files: give a new or empty folder")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        return tempfile.mkdtemp(prefix=".lifeexp-partial-", dir=out_dir)
+    except OSError as exc:
+        raise DataError(f"cannot create --output {out_dir}: {exc.strerror}") from None
+
+
+def publish(staging: str, out_dir: str) -> None:
+    for name in sorted(os.listdir(staging)):
+        os.replace(os.path.join(staging, name), os.path.join(out_dir, name))
+
+
+def discard(staging: str, out_dir: str, created: bool) -> None:
+    """Remove the staging folder, and `out_dir` if this run created it and it is left empty."""
+    shutil.rmtree(staging, ignore_errors=True)
+    if created:
+        try:
+            os.rmdir(out_dir)
+        except OSError:
+            pass  # it holds the published parts

@@ -1,0 +1,201 @@
+"""The Dask engine: the streamed fit and the batch prediction over data in many files, on a cluster.
+
+Each part (one file) is a task: a worker reads it in chunks and reduces it to the `--stream` state
+(model/streamed.py `reduce_source`: the TSQR factor and column moments, a few kilobytes whatever the
+number of rows); the states merge exactly, pairwise, in a tree of tasks; the client then solves as
+`--stream` does. Median imputation and refinement make further passes the same way (per-part
+histograms or corrections, added up in the tree). So the coefficients are those of `--stream` on the
+same rows, and the model file is the ordinary one.
+
+Without a scheduler address, a local cluster of worker processes on this machine, bound to 127.0.0.1.
+dask and distributed come with the `dask` extra and are imported only here, when the engine runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+
+from lifeexp_cli.data import dataset, parts
+from lifeexp_cli.errors import DataError, LifeexpError, ParameterMessage
+from lifeexp_cli.model import prediction, streamed, streamed_inference
+from lifeexp_cli.model.spec import Spec
+
+CONNECT_SECONDS = 5
+LOCALHOST = "127.0.0.1"
+PART_NAME = "part-{:05d}.parquet"
+
+
+class EngineError(LifeexpError):
+    """The Dask cluster cannot be reached, or failed while working (exit code 1)."""
+
+
+def _dask():
+    try:
+        import distributed
+    except ImportError:
+        raise EngineError(f"--engine dask needs dask and distributed, which come with the dask extra: "
+                          f"{parts.EXTRA}") from None
+    return distributed
+
+
+@contextmanager
+def connect(scheduler: str | None, workers: int):
+    """A Dask client: to the scheduler at `scheduler` (an address, or a scheduler file), else to a new
+    local cluster of `workers` single-threaded worker processes bound to 127.0.0.1. Closed on exit."""
+    distributed = _dask()
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # its chatter is not ours to show
+    cluster = None
+    try:
+        if scheduler:
+            where = {"scheduler_file": scheduler} if os.path.isfile(scheduler) else {"address": scheduler}
+            client = distributed.Client(**where, timeout=CONNECT_SECONDS)
+        else:
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                               host=LOCALHOST, dashboard_address=None,
+                                               silence_logs=logging.ERROR, scheduler_kwargs={
+                                                   "dashboard": False, "dashboard_address": f"{LOCALHOST}:0"})
+            client = distributed.Client(cluster, timeout=CONNECT_SECONDS)
+    except Exception as exc:  # refused, timed out, not a Dask scheduler (garbage on the wire) ...
+        if cluster is not None:
+            cluster.close()
+        reason = parts.first_line(exc)
+        if not scheduler:
+            raise EngineError(f"could not start a local Dask cluster ({reason}): give --scheduler ADDRESS of a "
+                              "running one") from None
+        raise EngineError(f"no Dask scheduler answered at {scheduler} within {CONNECT_SECONDS} s ({reason}): "
+                          "check --scheduler (start one with `dask scheduler`)") from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def in_part(work, source: str, *args):
+    """work(source, *args) on a worker; an error names the part it came from."""
+    try:
+        return work(source, *args)
+    except ParameterMessage as exc:
+        template = exc.template if source in exc.template else \
+            source.replace("{", "{{").replace("}", "}}") + ": " + exc.template
+        raise type(exc)(template, exc.param, exc.value) from None
+    except LifeexpError as exc:
+        raise type(exc)(str(exc) if source in str(exc) else f"{source}: {exc}") from None
+
+
+def tree(client, futures: list, merge):
+    """Merge futures pairwise, neighbours with neighbours (order kept), until one is left."""
+    while len(futures) > 1:
+        futures = [client.submit(merge, *pair, pure=False) if len(pair) == 2 else pair[0]
+                   for pair in (futures[i:i + 2] for i in range(0, len(futures), 2))]
+    return futures[0]
+
+
+class OnCluster:
+    """`streamed.OneMachine`'s `map_reduce` on a Dask cluster: one task per part, merged in a tree."""
+
+    def __init__(self, client, sources: list[str]):
+        self.client, self.sources = client, sources
+
+    def map_reduce(self, work, merge, *args):
+        return gathered(self.client, tree(self.client, self.map(work, *args), merge))
+
+    def map(self, work, *args) -> list:
+        n = len(self.sources)
+        return self.client.map(in_part, [work] * n, self.sources, *[[a] * n for a in args], pure=False)
+
+
+def gathered(client, future):
+    """The result of a task; a failure of the cluster itself (not of the data) is an EngineError."""
+    try:
+        return client.gather(future)
+    except LifeexpError:
+        raise
+    except Exception as exc:  # a worker died, a connection dropped, a worker lacks lifeexp ...
+        raise EngineError(f"the Dask cluster failed ({type(exc).__name__}: {parts.first_line(exc)}): "
+                          "check the workers (each needs lifeexp installed with the dask extra)") from None
+
+
+def local_workers(parts_count: int) -> int:
+    return max(1, min(os.cpu_count() or 1, parts_count))
+
+
+def first_columns(source: str, features: str | list[str], target: str, chunk_rows: int) -> tuple[str, list[str]]:
+    """Target and features from the first part (`all`: its numeric columns, decided on its first chunk as
+    `--stream` does), so that every part reads the same columns."""
+    with streamed.opened(source, features, target, chunk_rows) as (target_name, chosen, _, frames, _):
+        if chosen is None:
+            frame = next(frames, (None, None))[1]
+            if frame is None:
+                raise DataError(f"{source} has a header but no data rows: name the features with --features")
+            chosen = dataset.resolve_features(frame, "all", target_name)
+    return target_name, chosen
+
+
+def fit(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int = streamed.CHUNK_ROWS,
+        scheduler: str | None = None, se: str | None = None) -> dict:
+    """Fit on every row of the files `pattern` names (a glob or a folder; CSV or Parquet parts) on a Dask
+    cluster; the model record, as `streamed.fit_csv` gives it for the same rows in one file."""
+    streamed.check_spec(spec, chunk_rows)
+    files = parts.expand(pattern)
+    se_type = streamed_inference.check_se(se, pattern, parts.check_same_columns(files))
+    target_name, chosen = first_columns(files[0], features, target, chunk_rows)
+    with connect(scheduler, local_workers(len(files))) as client:
+        over = OnCluster(client, files)
+        first = over.map_reduce(streamed.reduce_source, streamed.Reduced.merge, chosen, target_name, spec,
+                                chunk_rows)
+        data = {"sha256": parts.combined_sha256(first.hashes), "source": pattern, "files": files}
+        return streamed.finish(first, over, spec, data, {"chunk_rows": chunk_rows, "engine": "dask",
+                                                         "parts": len(files)}, se_type)
+
+
+def predict(record: dict, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,
+            chunk_rows: int = streamed.CHUNK_ROWS) -> dict:
+    """Predict every row of the files `pattern` names into Parquet parts in `out_dir` (part-00000.parquet
+    for the first file in sorted order, ...): the input columns and `prediction.predicted_columns`
+    (predicted_<target>, and lower_/upper_<target> at `level` for a calibrated model). The parts are
+    written to a hidden folder in `out_dir` and moved into place only when every part is done, so a failure
+    leaves nothing. Returns the counts (rows, filled, outside) as the local batch predict does, and parts."""
+    files = parts.expand(pattern, "--input")
+    created = not os.path.exists(out_dir)
+    staging = parts.staging_dir(out_dir)
+    try:
+        with connect(scheduler, local_workers(len(files))) as client:
+            over = OnCluster(client, files)
+            targets = [os.path.join(staging, PART_NAME.format(i)) for i in range(len(files))]
+            futures = over.client.map(in_part, [predict_part] * len(files), files, targets,
+                                       [record] * len(files), [level] * len(files), [chunk_rows] * len(files),
+                                       pure=False)
+            counts = [gathered(client, f) for f in futures]
+        parts.publish(staging, out_dir)
+    finally:
+        parts.discard(staging, out_dir, created)
+    missing = sorted({f for c in counts for f in c["missing"]}, key=record["features"].index)
+    return {"parts": len(files), "missing": missing,
+            **{key: sum(c[key] for c in counts) for key in ("rows", "filled", "outside")}}
+
+
+def predict_part(source: str, target_path: str, record: dict, level: float, chunk_rows: int) -> dict:
+    """One part's predictions, written as Parquet to `target_path`; its counts. A feature the part has no
+    column for takes its training mean (as the local batch predict does; the counts name it)."""
+    import numpy as np
+
+    counts = {"rows": 0, "filled": 0, "outside": 0, "missing": []}
+
+    def predicted():
+        for chunk, view in parts.frames_as_read(source, chunk_rows):
+            names = list(view.columns)
+            index = prediction.feature_columns(record, names)
+            counts["missing"] = [f for f, i in zip(record["features"], index) if i is None]
+            X = np.column_stack([np.full(len(view), record["means"][f]) if i is None
+                                 else dataset.numeric_column(view, names[i]) for f, i in zip(record["features"], index)])
+            added = prediction.predicted_columns(record, X, counts, level)
+            prediction.check_finite(record, np.column_stack(list(added.values())), counts["rows"] + 2, source)
+            counts["rows"] += len(X)
+            yield chunk, added
+
+    parts.write_parquet(target_path, predicted())
+    return counts
