@@ -199,7 +199,7 @@ def load_design(data: str | None, features: str | list[str], target: str) -> tup
 
 
 def design_by_blocks(handle, source: str, encoding: str, keep: set[str], features: str | list[str],
-                     target: str, capacity: int, head: bytes, block_rows: int = 1 << 16) -> Design:
+                     target: str, capacity: int, head: bytes, block_rows: int = 1 << 14) -> Design:
     """`design` of the named columns of an open file (`head`: its first block), parsed a block of rows at
     a time into arrays of `capacity` rows (at least the data rows); each group key (country) is held
     once, however many rows name it."""

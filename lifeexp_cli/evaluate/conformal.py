@@ -27,6 +27,10 @@ NORMALIZER = "log-abs-residual-linear-on-signed-log-features"
 MAX_SCORES = 4096  # stored scores at most: order statistics thinned evenly beyond this (bounded file size)
 LOG_FLOOR = 1e-6  # |r| below this counts as this much in log|r| (an exact fit would give log 0)
 SPREAD_CLIP = 1.0  # log σ kept within ±1 of its range over the calibration rows: bounded for far-off inputs
+# The error-size model (1 + p coefficients) is fitted on at most this many rows, evenly spread: plenty for
+# a dozen coefficients, and memory stays bounded; every row's score is still computed (by blocks).
+NORMALIZER_ROWS = 100_000
+SCORE_ROWS = 1 << 16
 
 
 def signed_log(X):
@@ -65,20 +69,36 @@ def scale_of(calibration: dict, X):
     return np.exp(np.clip(coef[0] + Z @ coef[1:], low, high))
 
 
-def calibrate(X, residuals, *, folds: int, split: str, groups: int) -> dict:
+def calibrate(X, residuals, *, folds: int, split: str, groups: int, fill=None) -> dict:
     """The calibration a model record keeps: the normalizer and the sorted scores (at most MAX_SCORES).
 
-    X: (n, p) the rows' features with missing values filled as the model fills them; residuals: their
+    X: (n, p) the rows' features, missing values filled as the model fills them (or with `fill`, per
+    feature, when given); residuals: their
     out-of-fold residuals; folds/split/groups: how those were made (for the record and messages)."""
     import numpy as np
 
     residuals = np.asarray(residuals, dtype=float)
-    m, s, coef, clip = fit_normalizer(X, residuals)
+
+    def rows(which):  # X's rows, missing values filled with `fill` when given (never a whole copy)
+        block = X[which]
+        return block if fill is None else np.where(np.isnan(block), np.asarray(fill), block)
+
+    sample = evenly_spaced(len(residuals), NORMALIZER_ROWS)
+    m, s, coef, clip = fit_normalizer(rows(sample), residuals[sample])
     calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": int(folds), "split": split,
                    "groups": int(groups), "rows": int(len(residuals)), "center": m.tolist(),
                    "scale": s.tolist(), "coef": coef.tolist(), "clip": list(clip)}
-    scores = np.sort(np.abs(residuals) / scale_of(calibration, X))
+    scores = np.sort(np.concatenate([
+        np.abs(residuals[start:start + SCORE_ROWS]) / scale_of(calibration, rows(slice(start, start + SCORE_ROWS)))
+        for start in range(0, len(residuals), SCORE_ROWS)]))
     return {**calibration, "scores": thinned(scores).tolist()}
+
+
+def evenly_spaced(n: int, most: int):
+    """All n rows (a slice) when n ≤ most, else `most` row indices evenly spread over them."""
+    import numpy as np
+
+    return slice(None) if n <= most else np.linspace(0, n - 1, most).round().astype(int)
 
 
 def thinned(sorted_scores):

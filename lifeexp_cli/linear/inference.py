@@ -24,6 +24,7 @@ import numpy as np
 
 from lifeexp_cli.errors import DesignError
 from lifeexp_cli.linear import distributions
+from lifeexp_cli.linear.stream import tsqr
 
 SE_TYPES = ("cluster", "classical", "hc3")
 LEVEL = 0.95  # of the coefficients' confidence intervals
@@ -143,23 +144,39 @@ def ols_inference(design: np.ndarray, y: np.ndarray, theta: np.ndarray, se_type:
                   level: float = LEVEL) -> tuple[dict, dict] | None:
     """Inference for θ fitted on the rows of `design` (in memory). None when the design is rank-deficient
     (the coefficients are not identified) or has no residual degrees of freedom."""
-    n, k = design.shape
-    if n <= k:
+    tss = float(np.sum((y - y.mean()) ** 2)) if intercept else float(y @ y)
+    return block_inference(lambda: [(design, y, groups)], theta, se_type, terms=terms, intercept=intercept,
+                           tss=tss, transform=transform, level=level)
+
+
+def block_inference(blocks, theta: np.ndarray, se_type: str, *, terms: list[str], intercept: bool, tss: float,
+                    transform: np.ndarray | None = None, level: float = LEVEL) -> tuple[dict, dict] | None:
+    """`ols_inference` over rows given in blocks: blocks() yields (design, y, group ids or None) each time
+    it is called; one pass for the factor and the residual sum, one more for an HC3 or cluster meat. Memory
+    stays that of a block, whatever the number of rows."""
+    k = len(theta)
+    R, n, rss = tsqr.empty(k), 0, 0.0
+    for design, y, _ in blocks():
+        R = tsqr.update(R, design)
+        residuals = y - design @ theta
+        n, rss = n + len(y), rss + float(residuals @ residuals)
+    if n <= k or len(R) < k:
         return None
-    R = np.linalg.qr(design, mode="r")
     diagonal = np.abs(np.diag(R))
     if diagonal.min() <= 1e-10 * diagonal.max():
         return None
-    residuals = y - design @ theta
     B = bread(R)
-    meat, clusters = None, None
-    if se_type == "hc3":
-        meat = hc3_meat(design, residuals, R)
-    elif se_type == "cluster":
-        scores = cluster_scores(design, residuals, groups)
-        meat, clusters = cluster_meat(scores), len(scores)
-    rss = float(residuals @ residuals)
-    tss = float(np.sum((y - y.mean()) ** 2)) if intercept else float(y @ y)
+    meat, clusters, scores = None, None, {}
+    if se_type in ("hc3", "cluster"):
+        meat = np.zeros((k, k))
+        for design, y, groups in blocks():
+            residuals = y - design @ theta
+            if se_type == "hc3":
+                meat += hc3_meat(design, residuals, R)
+            else:
+                scores = merge_scores(scores, cluster_scores(design, residuals, groups))
+        if se_type == "cluster":
+            meat, clusters = cluster_meat(scores), len(scores)
     cov = covariance(se_type, B, rss=rss, n=n, meat=meat, clusters=clusters)
     return summarize(theta, cov, terms=terms, se_type=se_type, n=n, rss=rss, tss=tss, intercept=intercept,
                      clusters=clusters, transform=transform, level=level)

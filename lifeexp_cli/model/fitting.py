@@ -191,12 +191,17 @@ def validation_mask(n: int, groups: np.ndarray | None, spec: Spec) -> np.ndarray
             from None
 
 
+def blocked(spec: Spec, rows: int) -> bool:
+    """Whether a fit of this many rows goes a block of rows at a time (`streamed.fit_arrays`)."""
+    return spec.kind == "linear" and spec.solver in closed_form.SOLVERS and rows >= BLOCKED_ROWS
+
+
 def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, groups: np.ndarray | None = None,
         on_epoch=None) -> Fit:
     """Preprocess and solve. groups (one key per row) make a validation split (`val_size`) group-wise."""
     check_solver(spec.kind, spec.solver)
     spec = completed(spec)
-    if spec.kind == "linear" and spec.solver in closed_form.SOLVERS and len(y) >= BLOCKED_ROWS:
+    if blocked(spec, len(y)):
         from lifeexp_cli.model import streamed  # it builds on this module
 
         return streamed.fit_arrays(X_raw, y, features, spec)
@@ -230,14 +235,17 @@ def scaled_inputs(params: dict, X_raw: np.ndarray) -> np.ndarray:
 PREDICT_ROWS = 1 << 16  # rows per block: the scaled copy of the inputs stays small
 
 
-def predict(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
-    """Predictions for raw feature rows (NaN filled with the training statistics), a block at a time."""
+def predict(kind: str, params: dict, X_raw: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Predictions for raw feature rows (NaN filled with the training statistics), a block at a time;
+    with `rows` (indices), for those rows of X_raw only."""
     if kind not in ("linear", "mlp"):
         raise ParameterError("unknown model {kind} {value!r}", "kind", kind)
-    if len(X_raw) <= PREDICT_ROWS:
+    count = len(X_raw) if rows is None else len(rows)
+    if rows is None and count <= PREDICT_ROWS:
         return predict_block(kind, params, X_raw)
-    return np.concatenate([predict_block(kind, params, X_raw[start:start + PREDICT_ROWS])
-                           for start in range(0, len(X_raw), PREDICT_ROWS)])
+    blocks = (slice(start, start + PREDICT_ROWS) if rows is None else rows[start:start + PREDICT_ROWS]
+              for start in range(0, count, PREDICT_ROWS))
+    return np.concatenate([predict_block(kind, params, X_raw[block]) for block in blocks] or [np.empty(0)])
 
 
 def predict_block(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
@@ -273,6 +281,12 @@ def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: 
     groups (one key per row, or None) make a validation split (`val_size`) group-wise, as in `fit`."""
 
     def fit_predict(train: np.ndarray, test: np.ndarray, on_epoch=None) -> np.ndarray:
+        if blocked(spec, len(train)):  # the training rows are read in place, a block at a time
+            from lifeexp_cli.model import streamed
+
+            fitted = streamed.fit_arrays(X_raw, y, features, completed(spec), rows=train)
+            test = np.flatnonzero(test) if test.dtype == bool else test
+            return predict(spec.kind, fitted.params, X_raw, rows=test)
         fitted = fit(X_raw[train], y[train], features, spec, groups=None if groups is None else groups[train],
                      on_epoch=on_epoch)
         return predict(spec.kind, fitted.params, X_raw[test])
@@ -350,7 +364,7 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or spec.kind != "linear")
     if not reuse and spec.kind != "linear":
         return None, []
-    X, y, groups = design.X[~held], design.y[~held], design.groups[~held]
+    X, y, groups = rows_of(~held, design.X, design.y, design.groups)
     units = len(np.unique(groups))
     notes = []
     if by_row:

@@ -17,6 +17,9 @@ from lifeexp_cli.prep import scaling
 SE_TYPES = inference.SE_TYPES
 
 
+BLOCK_ROWS = 1 << 16  # rows of the design built at a time
+
+
 def has_clusters(groups: np.ndarray | None) -> bool:
     """Whether the rows come in groups (a country column with repeated countries), not one row each."""
     return groups is not None and len(np.unique(groups)) < len(groups)
@@ -47,11 +50,19 @@ def fitted_inference(params: dict, X: np.ndarray, y: np.ndarray, groups: np.ndar
     """(inference, covariance) of a linear fit's coefficients on its training rows X (raw, NaN where
     missing: filled with the fit's values), or (None, None) when the coefficients are not identified."""
     center, scale = np.asarray(params["center"]), np.asarray(params["scale"])
-    Xs = scaling.transform(np.where(np.isnan(X), np.asarray(params["fill"]), X), center, scale)
-    design = np.column_stack([np.ones(len(y)), Xs]) if intercept else Xs
+    fill = np.asarray(params["fill"])
     theta = np.concatenate([[params["bias"]], params["weights"]]) if intercept else np.asarray(params["weights"])
     ids = None if groups is None else np.unique(groups, return_inverse=True)[1]
-    result = inference.ols_inference(design, y, theta, se_type, terms=terms(features, intercept),
-                                     intercept=intercept, groups=ids,
-                                     transform=inference.to_original_units(center, scale, intercept))
+
+    def blocks():  # the design's rows a block at a time: never a whole copy of it
+        for start in range(0, len(y), BLOCK_ROWS):
+            rows = slice(start, start + BLOCK_ROWS)
+            Xs = scaling.transform(np.where(np.isnan(X[rows]), fill, X[rows]), center, scale)
+            design = np.column_stack([np.ones(len(Xs)), Xs]) if intercept else Xs
+            yield design, y[rows], None if ids is None else ids[rows]
+
+    tss = float(np.sum((y - y.mean()) ** 2)) if intercept else float(y @ y)
+    result = inference.block_inference(blocks, theta, se_type, terms=terms(features, intercept),
+                                       intercept=intercept, tss=tss,
+                                       transform=inference.to_original_units(center, scale, intercept))
     return result if result is not None else (None, None)

@@ -84,7 +84,9 @@ def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: st
     value (impute drop: the others were never fitted)."""
     import numpy as np
 
-    keep = ~np.isnan(X_raw).any(axis=1) if complete_only else np.ones(len(y), bool)
-    X = np.where(np.isnan(X_raw), np.asarray(fill), X_raw)[keep]
-    units = len(np.unique(groups[keep]))
-    return conformal.calibrate(X, (y - out_of_fold)[keep], folds=folds, split=split, groups=units)
+    residuals = y - out_of_fold
+    if complete_only:
+        keep = ~np.isnan(X_raw).any(axis=1)
+        X_raw, residuals, groups = X_raw[keep], residuals[keep], groups[keep]
+    return conformal.calibrate(X_raw, residuals, folds=folds, split=split, groups=len(np.unique(groups)),
+                               fill=fill)

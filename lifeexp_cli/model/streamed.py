@@ -338,23 +338,29 @@ def refine(sol: StreamSolution, spec: Spec, correction: Callable[[StreamSolution
 
 
 def fit_arrays(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
-               block_rows: int = CHUNK_ROWS) -> fitting.Fit:
+               block_rows: int = CHUNK_ROWS, rows: np.ndarray | None = None) -> fitting.Fit:
     """The closed-form fit of rows already in memory, a block of rows at a time through the streamed
     fit's state: the same answer as `fitting.fit` to rounding, without the copies of the whole design
-    that imputing, scaling, QR and refinement otherwise make (five or six times X's size)."""
+    that imputing, scaling, QR and refinement otherwise make (five or six times X's size).
+    rows: fit on these rows only (indices or a mask; a fold's training rows), never copied whole."""
+    if rows is not None and rows.dtype == bool:
+        rows = np.flatnonzero(rows)
+    count = len(y) if rows is None else len(rows)
+
+    def blocks():
+        for start in range(0, count, block_rows):
+            picked = slice(start, start + block_rows) if rows is None else rows[start:start + block_rows]
+            yield X_raw[picked], y[picked]
+
     seen = state.start(X_raw.shape[1], spec.impute)
-    for start in range(0, len(y), block_rows):
-        seen = state.update(seen, X_raw[start:start + block_rows], y[start:start + block_rows])
+    for X, y_block in blocks():
+        seen = state.update(seen, X, y_block)
     medians = None
     if spec.impute == "median":
         state.fill_values(seen, features)  # fails clearly on a feature without values
-        medians = np.array([np.nanmedian(X_raw[:, j]) for j in range(X_raw.shape[1])])
+        medians = np.array([np.nanmedian(X_raw[:, j] if rows is None else X_raw[rows, j])
+                            for j in range(X_raw.shape[1])])
     sol = solution(seen, spec, features, medians)
-
-    def blocks():
-        for start in range(0, len(y), block_rows):
-            yield X_raw[start:start + block_rows], y[start:start + block_rows]
-
     refine(sol, spec, lambda at: correction_of(blocks(), at, spec))
     used = sol.used
     moments = state.imputed_moments(seen, sol.fill)
