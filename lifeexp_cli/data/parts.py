@@ -43,8 +43,9 @@ def expand(pattern: str, option: str = "--data") -> list[str]:
 
 
 def is_parquet(path: str) -> bool:
-    """Whether a file is Parquet (by its magic bytes, whatever its name)."""
-    if path == "-" or os.path.isdir(path):
+    """Whether a file is Parquet (by its magic bytes, whatever its name). Only a regular file is looked
+    at: opening a FIFO would block until a writer comes (the CSV reader refuses it by name)."""
+    if path == "-" or not os.path.isfile(path):
         return False
     try:
         with open(path, "rb") as handle:
