@@ -2,8 +2,8 @@
 same cross-validation folds.
 
 `compare_models` takes each model's predictions for each person and returns a `Comparison`: per model a
-`ModelResult` (predictions, training and CV RMSE), the ranking by CV RMSE (`rank`) and the verdict in
-words. `compare --cv` refits every model's specification over the same K folds first
+`ModelResult` (predictions, training and CV RMSE, what stands behind each prediction), the ranking by CV
+RMSE (`rank`) and the verdict in words. `compare --cv` refits every model's specification over the same K folds first
 (model/scoring.py `cross_validate_records`), so the differences can be paired.
 
 Every model is scored on the same K test folds, so what makes a fold easy or hard for all models (which
@@ -14,6 +14,12 @@ are within the noise of the folds and no winner is named.
 
 When the folds are not the same (models cross-validated on different data or splits), the differences
 cannot be paired; the spread is then the larger of the two models' own fold-to-fold standard deviations.
+
+The verdict keeps two questions apart and answers both: which model is more accurate (above), and,
+under the model(s) the verdict rests on, whether one person's expected life expectancy is above the
+other's (the difference with its interval, evaluate/difference.py) beside how far the two people's
+own prediction intervals overlap. It then names every caveat: inputs filled with training means,
+inputs unlike the training data (evaluate/domain.py), prediction intervals that overlap or are missing.
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from lifeexp_cli.errors import UsageError
+from lifeexp_cli.evaluate import difference as differences
+
+LEVEL = 0.9  # the level of the expected difference's interval when no prediction interval sets one
 
 # Plain Python (a handful of numbers per model), so `compare` starts without importing numpy.
 
@@ -77,6 +86,15 @@ class ModelResult:
     cv_rmse_std: float | None
     cv_folds: int | None
     cv_fold_rmse: list[float]  # per fold, in fold order (empty without CV)
+    intervals: dict[str, dict] = field(default_factory=dict)  # person -> {"level", "lower", "upper"}
+    imputed: dict[str, list[str]] = field(default_factory=dict)  # person -> features filled with means
+    domain: dict[str, dict | None] = field(default_factory=dict)  # person -> domain judgement (None: no check)
+    difference: dict | None = None  # the two longest-lived people's expected difference (None: one person)
+
+    def longest_two(self) -> tuple[str, str] | None:
+        """The two people this model predicts to live longest, longest first (None for a single person)."""
+        ranked = sorted(self.predictions, key=lambda who: -self.predictions[who])
+        return (ranked[0], ranked[1]) if len(ranked) > 1 else None
 
     def longer_by(self) -> tuple[str, float] | None:
         """Who lives longer by this model's predictions, and how long (None for a single person)."""
@@ -95,13 +113,27 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
 
 
-def model_result(record: dict, predictions: dict[str, float]) -> ModelResult:
-    """A saved model's accuracy (from its record) beside its predictions for the people."""
+def model_result(record: dict, predictions: dict[str, float], detail: dict | None = None) -> ModelResult:
+    """A saved model's accuracy (from its record) beside its predictions for the people, and what stands
+    behind them (`detail`, as `prediction.for_people` gives it: rows, imputed, domain, intervals)."""
     cv = (record["metrics"] or {}).get("cv") or {}
-    return ModelResult(
+    detail = detail or {}
+    result = ModelResult(
         model=record["name"], features=record["features"], predictions=predictions,
         train_rmse=record["metrics"]["train"]["rmse"], cv_rmse=cv.get("rmse"), cv_rmse_std=cv.get("rmse_std"),
-        cv_folds=cv.get("k"), cv_fold_rmse=[f["rmse"] for f in cv.get("folds") or []])
+        cv_folds=cv.get("k"), cv_fold_rmse=[f["rmse"] for f in cv.get("folds") or []],
+        intervals={who: {key: found[key] for key in ("level", "lower", "upper")}
+                   for who, found in (detail.get("intervals") or {}).items() if found},
+        imputed=dict(detail.get("imputed") or {}),
+        domain=dict(detail.get("domain") or {}))
+    pair = result.longest_two()
+    rows = detail.get("rows") or {}
+    if pair and all(who in rows for who in pair):
+        level = next(iter(result.intervals.values()), {}).get("level", LEVEL)
+        a, b = pair
+        result.difference = {"first": a, "second": b, **differences.expected_difference(
+            record, rows[a], rows[b], predictions[a], predictions[b], level)}
+    return result
 
 
 def same_folds(records: list[dict]) -> bool:
@@ -122,10 +154,12 @@ def rank_results(results: list[ModelResult], paired: bool) -> dict | None:
 
 
 def compare_models(records: list[dict], predictions: list[dict[str, float]], people: list[str],
-                   warnings: list[str] | None = None) -> Comparison:
-    """The models (their records, and each one's predictions per person, as `prediction.for_people`
-    makes them) ranked by CV RMSE, with the verdict in words."""
-    results = [model_result(record, predicted) for record, predicted in zip(records, predictions)]
+                   warnings: list[str] | None = None, details: list[dict] | None = None) -> Comparison:
+    """The models (their records, and each one's predictions per person and their details, as
+    `prediction.for_people` makes them) ranked by CV RMSE, with the verdict in words."""
+    details = details or [{} for _ in records]
+    results = [model_result(record, predicted, detail)
+               for record, predicted, detail in zip(records, predictions, details)]
     ranked = rank_results(results, paired=same_folds(records))
     return Comparison(people, results, ranked, verdict(results, ranked), list(warnings or []))
 
@@ -138,22 +172,35 @@ def check_one_target(records: list[dict]) -> None:
 
 
 def verdict(results: list[ModelResult], ranked: dict | None) -> str:
-    """The more accurate model, or no winner when the difference is within the spread over folds."""
+    """Three parts, in this order: which model is more accurate (or no winner, when the difference is
+    within the spread over folds); under the model(s) that answer rests on, whether one person's expected
+    life expectancy is above the other's, beside how far their own prediction intervals overlap; and
+    every caveat behind the predictions."""
+    accuracy, resting = accuracy_verdict(results, ranked)
+    parts = [accuracy, *(people_text(r) for r in resting if r.difference), agreement(resting), caveats_text(results)]
+    return " ".join(part for part in parts if part)
+
+
+def accuracy_verdict(results: list[ModelResult], ranked: dict | None) -> tuple[str, list[ModelResult]]:
+    """The answer on accuracy, and the models it leaves standing (the best, or the ones tied with it;
+    every model when none carries CV scores)."""
     scored = {r.model: r for r in results if r.cv_fold_rmse}
     if not scored:
-        return ("No model carries a cross-validated RMSE (fit with --cv 5, or run compare --cv 5): "
-                "no verdict on accuracy.")
+        return ("No model carries a cross-validated RMSE: no verdict on accuracy (cross-validate the models "
+                "to have one)."), results
     if ranked is None:
         (name, only), = scored.items()
         return (f"Only {name} carries a cross-validated RMSE ({only.cv_rmse:.2f} ± {only.cv_rmse_std:.2f} "
-                "years): nothing to compare it with.")
+                "years): nothing to compare it with."), [only]
     k = len(scored[ranked["best"]].cv_fold_rmse)
     how = ("paired fold by fold" if ranked["paired"] else
-           "unpaired: the models were cross-validated on different folds; compare --cv 5 pairs them")
+           "unpaired: the models were cross-validated on different folds; cross-validating them again on the "
+           "same folds pairs them")
     best = scored[ranked["best"]]
     if ranked["clear"]:
-        return clear_winner(best, ranked["versus"][0], k, how)
-    return no_clear_winner(best, [scored[name] for name in ranked["ties"]], ranked["versus"], k, how)
+        return clear_winner(best, ranked["versus"][0], k, how), [best]
+    ties = [scored[name] for name in ranked["ties"]]
+    return no_clear_winner(best, ties, ranked["versus"], k, how), [best, *ties]
 
 
 def cv_text(result: ModelResult) -> str:
@@ -161,11 +208,9 @@ def cv_text(result: ModelResult) -> str:
 
 
 def clear_winner(best: ModelResult, runner: dict, k: int, how: str) -> str:
-    pick = best.longer_by()
-    longer = f"; by it, {pick[0]} lives longer ({pick[1]:.1f} years)" if pick else ""
     return (f"Most accurate: {best.model} ({', '.join(best.features)}), {cv_text(best)} years; "
             f"{runner['difference']:.2f} years better than the next, {runner['model']}, more than the spread of "
-            f"that difference over the {k} folds, ± {runner['spread']:.2f} ({how}){longer}.")
+            f"that difference over the {k} folds, ± {runner['spread']:.2f} ({how}).")
 
 
 def no_clear_winner(best: ModelResult, ties: list[ModelResult], versus: list[dict], k: int, how: str) -> str:
@@ -176,15 +221,75 @@ def no_clear_winner(best: ModelResult, ties: list[ModelResult], versus: list[dic
                         f"of that difference over the {k} folds, ± {v['spread']:.2f}"
                         for v in versus if not v["clear"])
             + f" ({how}).")
-    picks = {r.model: r.longer_by() for r in tied}
-    if all(picks.values()):
-        who = {p[0] for p in picks.values()}
-        if len(who) == 1:
-            text += f" They agree that {who.pop()} lives longer."
-        else:
-            text += " They disagree on who lives longer: " + ", ".join(
-                f"{m} says {p[0]} ({p[1]:.1f} years)" for m, p in picks.items()) + "."
     worse = [v["model"] for v in versus if v["clear"]]
     if worse:
         text += f" Clearly less accurate: {', '.join(worse)}."
     return text
+
+
+def agreement(models: list[ModelResult]) -> str:
+    """Whether several models left standing name the same person as living longest."""
+    picks = {r.model: r.longer_by() for r in models}
+    if len(picks) < 2 or not all(picks.values()):
+        return ""
+    who = {p[0] for p in picks.values()}
+    if len(who) == 1:
+        return f"They agree that {who.pop()} is predicted to live longest."
+    return "They disagree on who lives longest: " + ", ".join(
+        f"{m} says {p[0]} ({p[1]:.1f} years)" for m, p in picks.items()) + "."
+
+
+def people_text(result: ModelResult) -> str:
+    """Under one model: is the first person's expected life expectancy above the second's (the
+    difference with its interval), and how far do their own prediction intervals overlap?"""
+    d = result.difference
+    a, b = d["first"], d["second"]
+    text = f"Under {result.model}, {a}'s expected life expectancy is {d['difference']:.2f} years above {b}'s"
+    if d["lower"] is None:
+        text += f" (no interval for that difference: {d['method'].removeprefix('none: ')})"
+    else:
+        clear = ("clearly above" if d["lower"] > 0 else "not clearly above: the interval includes no difference")
+        text += (f" ({d['level']:.0%} interval {d['lower']:.2f} to {d['upper']:.2f}, from the {d['method']}): "
+                 f"{clear}")
+    if a in result.intervals and b in result.intervals:
+        ia, ib = result.intervals[a], result.intervals[b]
+        share = differences.overlap(ia, ib)
+        text += (f"; as people, their {ia['level']:.0%} prediction intervals, {ia['lower']:.1f} to {ia['upper']:.1f} "
+                 f"and {ib['lower']:.1f} to {ib['upper']:.1f}, "
+                 + (f"overlap over {share:.0%} of the narrower, so this model cannot tell which of the two will "
+                    "live longer" if share > 0 else "are apart"))
+    return text + "."
+
+
+def caveats(results: list[ModelResult]) -> list[str]:
+    """Everything behind the predictions that a reader of the verdict should know, one phrase each."""
+    notes = []
+    for r in results:
+        p = len(r.features)
+        for who, filled in r.imputed.items():
+            if filled:
+                notes.append(f"under {r.model}, {len(filled)} of {who}'s {p} inputs are training means "
+                             f"({', '.join(filled)})")
+        for who, judged in r.domain.items():
+            if judged is not None and not judged["in_domain"]:
+                notes.append(f"under {r.model}, {who}'s inputs are unlike the training data "
+                             f"({' and '.join(judged['features'])} far from any training row)")
+        if r.domain and all(judged is None for judged in r.domain.values()):
+            notes.append(f"{r.model} keeps no reference rows, so its inputs were not checked against the training "
+                         "data")
+        pair = r.longest_two()
+        if pair and all(who in r.intervals for who in pair):
+            share = differences.overlap(r.intervals[pair[0]], r.intervals[pair[1]])
+            if share > 0:
+                notes.append(f"under {r.model}, {pair[0]}'s and {pair[1]}'s prediction intervals overlap "
+                             f"({share:.0%} of the narrower)")
+    missing = [r.model for r in results if not r.intervals]
+    if missing:
+        notes.append(f"no prediction intervals from {', '.join(missing)}: how far a prediction for one person "
+                     "may miss is not shown")
+    return notes
+
+
+def caveats_text(results: list[ModelResult]) -> str:
+    notes = caveats(results)
+    return ("Caveats: " + "; ".join(notes) + ".") if notes else ""

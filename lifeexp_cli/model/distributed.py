@@ -156,9 +156,11 @@ def predict(record: dict, pattern: str, out_dir: str, scheduler: str | None = No
             chunk_rows: int = streamed.CHUNK_ROWS) -> dict:
     """Predict every row of the files `pattern` names into Parquet parts in `out_dir` (part-00000.parquet
     for the first file in sorted order, ...): the input columns and `prediction.predicted_columns`
-    (predicted_<target>, and lower_/upper_<target> at `level` for a calibrated model). The parts are
+    (predicted_<target>, and lower_/upper_<target> at `level` for a calibrated model), then `in_domain`
+    (1/0, `prediction.domain_flags`) for a model with the domain check's reference. The parts are
     written to a hidden folder in `out_dir` and moved into place only when every part is done, so a failure
-    leaves nothing. Returns the counts (rows, filled, outside) as the local batch predict does, and parts."""
+    leaves nothing. Returns the counts (rows, filled, outside, unlike) as the local batch predict does, and
+    parts."""
     files = parts.expand(pattern, "--input")
     created = not os.path.exists(out_dir)
     staging = parts.staging_dir(out_dir)
@@ -175,7 +177,7 @@ def predict(record: dict, pattern: str, out_dir: str, scheduler: str | None = No
         parts.discard(staging, out_dir, created)
     missing = sorted({f for c in counts for f in c["missing"]}, key=record["features"].index)
     return {"parts": len(files), "missing": missing,
-            **{key: sum(c[key] for c in counts) for key in ("rows", "filled", "outside")}}
+            **{key: sum(c[key] for c in counts) for key in ("rows", "filled", "outside", "unlike")}}
 
 
 def predict_part(source: str, target_path: str, record: dict, level: float, chunk_rows: int) -> dict:
@@ -183,7 +185,7 @@ def predict_part(source: str, target_path: str, record: dict, level: float, chun
     column for takes its training mean (as the local batch predict does; the counts name it)."""
     import numpy as np
 
-    counts = {"rows": 0, "filled": 0, "outside": 0, "missing": []}
+    counts = {"rows": 0, "filled": 0, "outside": 0, "unlike": 0, "missing": []}
 
     def predicted():
         for chunk, view in parts.frames_as_read(source, chunk_rows):
@@ -194,6 +196,7 @@ def predict_part(source: str, target_path: str, record: dict, level: float, chun
                                  else dataset.numeric_column(view, names[i]) for f, i in zip(record["features"], index)])
             added = prediction.predicted_columns(record, X, counts, level)
             prediction.check_finite(record, np.column_stack(list(added.values())), counts["rows"] + 2, source)
+            added.update(prediction.domain_flags(record, X, counts))
             counts["rows"] += len(X)
             yield chunk, added
 

@@ -36,6 +36,8 @@ MAX_FEATURES = 10_000
 MAX_FOLDS = 10_000
 MAX_EPOCHS = 1_000_000  # stored epochs and patience: `compare --cv` retrains with them (optim.loop caps --epochs too)
 MAX_CALIBRATION_SCORES = 4096  # evaluate/conformal.py MAX_SCORES (not imported: numpy-free start-up)
+MAX_DOMAIN_ROWS, MAX_DOMAIN_CELLS, MAX_DOMAIN_K = 2000, 40_000, 5  # evaluate/domain.py MAX_ROWS, MAX_CELLS, K
+MAX_DOMAIN_VALUE = 1e15  # |center|, scale and |standardized value| of the domain check's reference rows
 MAX_LOG_SCALE = 50.0  # |log σ| of an interval's error size: beyond this no model's errors lie
 MAX_WIDTH, MAX_LAYERS = 4096, 16  # a network's hidden layers, as nn/regressor.py caps --hidden
 SOLVERS = ("lstsq", "normal", "gd", "sgd", "momentum", "adam")
@@ -284,6 +286,17 @@ FIELDS = [
     Field("calibration.scale", listing(number(1e-9, 1e3))),
     Field("calibration.coef", listing(number(-1e15, 1e15))),  # NIST Filip gives -5.4e6; products stay finite
     Field("calibration.clip", listing(number(-MAX_LOG_SCALE, MAX_LOG_SCALE), low=2, high=2)),
+    # inputs unlike the training data (evaluate/domain.py): reference rows in standardized units
+    Field("domain", nullable(mapping), required=False),
+    Field("domain.method", one_of("nearest-rows")),
+    Field("domain.k", integer(1, MAX_DOMAIN_K)),
+    Field("domain.quantile", number(above=0, below=1)),
+    Field("domain.threshold", number(low=0, high=MAX_DOMAIN_VALUE)),
+    Field("domain.center", listing(number(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE))),
+    Field("domain.scale", listing(number(high=MAX_DOMAIN_VALUE, above=0))),
+    Field("domain.training_rows", COUNT, required=False),
+    Field("domain.leave_out", one_of("group", "row"), required=False),
+    Field("domain.rows", listing(listing(number(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE)), low=1, high=MAX_DOMAIN_ROWS)),
     Field("streamed", nullable(mapping), required=False),
     *[Field(f"streamed.{key}", integer(1), required=False) for key in ("chunk_rows", "chunks", "passes")],
 ]
@@ -469,9 +482,28 @@ def coefficients_match_features(record: dict) -> Iterator[tuple[str, str]]:
             yield f"{key}.intercept", "must be a number or null"
 
 
+def domain_is_whole(record: dict) -> Iterator[tuple[str, str]]:
+    """The domain check's reference: one number per feature in every vector and row, bounded in size."""
+    reference = record.get("domain")
+    if not reference:
+        return
+    p = len(record["features"])
+    for key in ("center", "scale"):
+        if len(reference[key]) != p:
+            yield f"domain.{key}", f"must hold {p} numbers, got {len(reference[key])}"
+    rows = reference["rows"]
+    if any(len(row) != p for row in rows):
+        yield "domain.rows", f"must hold {p} numbers in every row"
+    elif len(rows) * p > max(MAX_DOMAIN_CELLS, p):
+        yield "domain.rows", f"must hold at most {MAX_DOMAIN_CELLS} numbers, got {len(rows) * p}"
+    if reference["k"] > len(rows):
+        yield "domain.k", f"must be at most the number of rows ({len(rows)})"
+
+
 # A new check across fields: a function record -> iterator of (field, problem), run after FIELDS passed.
 RECORD_CHECKS = [vectors_match_features, coefficients_match_features, kind_matches_its_params, cv_folds_match_k,
-                 training_history_is_whole, inference_matches_the_terms, calibration_is_whole]
+                 training_history_is_whole, inference_matches_the_terms, calibration_is_whole,
+                 domain_is_whole]
 
 
 # --- the walk over everything -----------------------------------------------------------------------------

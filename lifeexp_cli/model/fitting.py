@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lifeexp_cli.errors import DataError, DesignError, LifeexpError, ParameterError
-from lifeexp_cli.evaluate import cross_validation, metrics
+from lifeexp_cli.evaluate import cross_validation, domain, metrics
 from lifeexp_cli.linear import closed_form, loss
 from lifeexp_cli.model import inference as coefficient_inference
 from lifeexp_cli.model import intervals, record, store
@@ -335,7 +335,8 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold,
                                                cv or intervals.FOLDS, split, seed)
     ranges, means = feature_summary(X_train, features)
-    extra = {**fitted.extra, "inference": None}
+    extra = {**fitted.extra, "domain": domain_reference(X_train, design.groups[~held], fitted.params, spec),
+             "inference": None}
     if se_type is not None:
         X_ok, y_ok, groups_ok = (X_train, y_train, design.groups[~held]) if isinstance(train_ok, slice) else \
             (X_train[train_ok], y_train[train_ok], design.groups[~held][train_ok])
@@ -389,3 +390,13 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
     return intervals.calibrate_rows(X, y, groups, fill, out_of_fold, folds=k, split=method,
                                     complete_only=spec.impute == "drop"), notes
+
+
+def domain_reference(X_raw: np.ndarray, groups: np.ndarray, params: dict, spec: Spec) -> dict | None:
+    """What the domain check keeps (evaluate/domain.py): a sample of the training rows as the model saw
+    them (missing values filled; complete rows only for impute drop), a country's rows leaving each other
+    out. The sample is drawn first, so a large design is not copied."""
+    usable = np.flatnonzero(impute.complete_rows(X_raw)) if spec.impute == "drop" else np.arange(len(X_raw))
+    chosen = usable[domain.pick(len(usable), domain.sample_size(X_raw.shape[1]))]
+    X = np.where(np.isnan(X_raw[chosen]), np.asarray(params["fill"]), X_raw[chosen])
+    return domain.reference(X, groups[chosen], sampled_from=len(usable))

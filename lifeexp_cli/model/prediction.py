@@ -14,6 +14,7 @@ from typing import IO, Iterator
 
 from lifeexp_cli.data import catalog, people, reader
 from lifeexp_cli.errors import DataError, ModelError, UsageError
+from lifeexp_cli.evaluate import domain
 from lifeexp_cli.model import intervals
 
 
@@ -57,6 +58,38 @@ def range_warnings(record: dict, values: dict[str, float], who: str = "") -> lis
             notes.append(f"{who}{name}={value:.4g} is outside the training range [{low:.4g}, {high:.4g}]: "
                          "the prediction is an extrapolation")
     return notes
+
+
+def judge_domain(record: dict, row: list[float], warnings: list[str], who: str = "") -> dict | None:
+    """Is the completed input row like the training rows, jointly (evaluate/domain.py)? A warning when
+    not; None for a model file without the check's reference (written before it, or on too few rows)."""
+    reference = record.get("domain")
+    if reference is None:
+        return None
+    judged = domain.judge(reference, row, record["features"])
+    if not judged["in_domain"]:
+        warnings.append(who + domain.describe(reference, judged, dict(zip(record["features"], row))))
+    return judged
+
+
+def judge_batch(record: dict, X, counts: dict, tree=None):
+    """The domain check of rows X (raw, NaN filled as the model fills them): (distances, in_domain,
+    threshold), or None for a model file without the check's reference; counts rows out of domain
+    (`unlike`). tree: `domain.search_tree` of the reference, to reuse it block after block."""
+    reference = record.get("domain")
+    if reference is None:
+        return None
+    import numpy as np
+
+    distances, inside = domain.judge_rows(reference, np.where(np.isnan(X), record["params"]["fill"], X), tree)
+    counts["unlike"] = counts.get("unlike", 0) + int((~inside).sum())
+    return distances, inside, reference["threshold"]
+
+
+def domain_flags(record: dict, X, counts: dict) -> dict:
+    """{"in_domain": 1/0 per row of X} for a model file with the check's reference, else {}."""
+    judged = judge_batch(record, X, counts)
+    return {} if judged is None else {"in_domain": judged[1].astype(int)}
 
 
 def linear_value(params: dict, row: list[float]) -> float:
@@ -103,20 +136,24 @@ def feature_columns(record: dict, header: list[str], strict: bool = False) -> li
 
 
 def output_columns(record: dict, level: float = 0) -> list[str]:
-    """The columns batch predictions append: predicted_<target>, then lower_ and upper_ with an interval."""
+    """The columns batch predictions append: predicted_<target>, then lower_ and upper_ with an interval,
+    then in_domain (1/0) when the model file keeps the domain check's reference."""
     target = record["target"]
     has_interval = bool(level) and intervals.calibrated(record)
-    return [f"predicted_{target}"] + ([f"lower_{target}", f"upper_{target}"] if has_interval else [])
+    return ([f"predicted_{target}"] + ([f"lower_{target}", f"upper_{target}"] if has_interval else [])
+            + (["in_domain"] if record.get("domain") is not None else []))
 
 
 def predict_blocks(record: dict, source: IO[bytes], counts: dict,
                    level: float = 0, strict: bool = False) -> tuple[bytes, str, Iterator]:
     """The CSV's header line and separator, and its blocks of whole lines with their predictions
     (lines as bytes, predictions as an array: one column, or three with the interval at `level` of a
-    calibrated model: `output_columns`); constant memory.
+    calibrated model: `output_columns`) and the domain check (`judge_batch`: None for a model file
+    without its reference); constant memory.
 
     `counts` holds `missing` (the features the CSV has no column for, filled with their training mean)
-    at once, and is filled in as blocks are consumed: rows, filled (blank cells), outside (training range).
+    at once, and is filled in as blocks are consumed: rows, filled (blank cells), outside (training range),
+    unlike (rows unlike the training data).
     """
     import numpy as np
 
@@ -127,7 +164,8 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     names, sep, _ = found
     index = feature_columns(record, names, strict)
     features = record["features"]
-    counts.update(rows=0, filled=0, outside=0, missing=[f for f, i in zip(features, index) if i is None])
+    counts.update(rows=0, filled=0, outside=0, unlike=0, missing=[f for f, i in zip(features, index) if i is None])
+    tree = domain.search_tree(record["domain"]) if record.get("domain") is not None else None
     cells = max((i for i in index if i is not None), default=0) + 1
 
     def blocks():
@@ -147,7 +185,7 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
             values = added[0] if len(added) == 1 else np.column_stack(added)
             check_finite(record, values, first, "the --input CSV")
             counts["rows"] += len(lines)
-            yield lines, values
+            yield lines, values, judge_batch(record, X, counts, tree)
 
     return head, sep, blocks()
 
@@ -192,7 +230,7 @@ def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], 
     columns = [column] if isinstance(column, str) else column
     header = head.rstrip(b"\r\n") + bsep + sep.join(columns).encode() + ending if with_header else b""
     started = False
-    for lines, predictions in blocks:
+    for lines, predictions, judged in blocks:
         if not started:
             sink.write(header)
             started = True
@@ -200,6 +238,8 @@ def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], 
             text = (sep.join(map(repr, predictions.tolist()))).encode().split(bsep)
         else:
             text = [sep.join(map(repr, row)).encode() for row in predictions.tolist()]
+        if judged is not None:
+            text = [cells + (b"%s1" if inside else b"%s0") % bsep for cells, inside in zip(text, judged[1].tolist())]
         sink.write(ending.join(map(bsep.join, zip(lines, text))) + ending)
     if not started:
         sink.write(header)
@@ -235,27 +275,33 @@ def cell_value(text: str):
 
 def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None = None) -> Iterator[dict]:
     """The same rows as dicts, as single-mode JSON has them (for JSON and tables; slower than CSV): the
-    cells (numbers when they read as numbers: `cell_value`; blank cells None), then `prediction` and
+    cells (numbers when they read as numbers: `cell_value`; blank cells None), then `prediction`,
     `interval` — {"level", "lower", "upper", "method"} when the blocks carry bounds, `interval` giving
-    the level and method; else None."""
+    the level and method; else None — and `domain` — {"in_domain", "distance", "threshold"}, or None for
+    a model file without the check."""
     import csv
 
     names = next(csv.reader([head.decode("utf-8-sig").rstrip("\r\n")], delimiter=sep))
-    taken = [key for key in ("prediction", "interval") if key in names]
+    taken = [key for key in ("prediction", "interval", "domain") if key in names]
     if taken:
         raise DataError(f"the --input CSV already has a column named {taken[0]}: rename it, or use --format csv "
                         "(which appends predicted_<target>)")
-    for lines, predictions in blocks:
+    for lines, predictions, judged in blocks:
         cells = csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)
-        for row, values in zip(cells, predictions.reshape(len(lines), -1).tolist()):
+        found = [None] * len(lines) if judged is None else [
+            {"in_domain": inside, "distance": distance, "threshold": judged[2]}
+            for distance, inside in zip(judged[0].tolist(), judged[1].tolist())]
+        for row, values, checked in zip(cells, predictions.reshape(len(lines), -1).tolist(), found):
             bounds = None if len(values) == 1 else {"level": (interval or {}).get("level"), "lower": values[1],
                                                      "upper": values[2], "method": (interval or {}).get("method")}
             yield {**{name: cell_value(cell) for name, cell in zip(names, row)}, "prediction": values[0],
-                   "interval": bounds}
+                   "interval": bounds, "domain": checked}
 
 
-def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[str]) -> list[float]:
-    """The person's values for this model's features (others are ignored), as one input row."""
+def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[str]) \
+        -> tuple[list[float], list[str]]:
+    """The person's values for this model's features (others are ignored), as one input row, and the
+    features filled with the training mean."""
     values = people.with_bmi(person, warnings) if "height" in person or "weight" in person else dict(person)
     usable = {}
     for typed, value in values.items():
@@ -263,7 +309,8 @@ def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[
         name = key if key in record["features"] else catalog.ALIASES.get(key)
         if name in record["features"]:
             usable[name] = value
-    return complete(record, usable, False, warnings, who=f"{who} / {record['path']}: ")
+    filled = [f for f in record["features"] if f not in usable]
+    return complete(record, usable, False, warnings, who=f"{who} / {record['path']}: "), filled
 
 
 def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
@@ -279,23 +326,26 @@ def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
             catalog.resolve(typed, sorted(known), what=f"feature for {who}")
 
 
-def for_people(records: list[dict], persons: list[tuple[str, dict]]) -> tuple[list[dict[str, float]], list[str]]:
-    """Each model's prediction for each person ({person: years} per record, in order), and the warnings
-    (features filled with training means, values outside the training range); a person's value that no
-    model uses and that is no known feature is a typo, and an error."""
+def for_people(records: list[dict], persons: list[tuple[str, dict]], level: float = 0) \
+        -> tuple[list[dict[str, float]], list[str], list[dict]]:
+    """Each model's prediction for each person ({person: years} per record, in order), the warnings
+    (features filled with training means, values outside the training range, inputs unlike the training
+    data), and per record what stands behind each prediction: {"rows": {person: input row}, "imputed":
+    {person: [features filled]}, "domain": {person: judgement or None}, "intervals": {person: interval
+    at `level` or None}}. A person's value that no model uses and that is no known feature is a typo,
+    and an error."""
     check_names(records, persons)
     warnings: list[str] = []
-    predictions = [{who: predict_one(record, inputs_for(record, person, who, warnings)) for who, person in persons}
-                   for record in records]
-    return predictions, warnings
-
-
-def intervals_for_people(records: list[dict], persons: list[tuple[str, dict]], level: float) -> list[dict]:
-    """Each model's interval for each person ({person: {"level", "lower", "upper", "method"} or None per
-    record, in order), around the same predictions as `for_people` (whose warnings are not repeated)."""
-    found = []
+    predictions, details = [], []
     for record in records:
-        rows = {who: inputs_for(record, person, who, []) for who, person in persons}
-        found.append({who: intervals.interval_one(record, row, predict_one(record, row), level)
-                      for who, row in rows.items()})
-    return found
+        detail: dict = {"rows": {}, "imputed": {}, "domain": {}, "intervals": {}}
+        predicted = {}
+        for who, person in persons:
+            row, filled = inputs_for(record, person, who, warnings)
+            predicted[who] = predict_one(record, row)
+            detail["rows"][who], detail["imputed"][who] = row, filled
+            detail["domain"][who] = judge_domain(record, row, warnings, who=f"{who} / {record['path']}: ")
+            detail["intervals"][who] = intervals.interval_one(record, row, predicted[who], level)
+        predictions.append(predicted)
+        details.append(detail)
+    return predictions, warnings, details

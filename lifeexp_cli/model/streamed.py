@@ -13,6 +13,7 @@ import functools
 import operator
 import os
 import threading
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from queue import Queue
@@ -22,8 +23,9 @@ import numpy as np
 
 from lifeexp_cli.data import catalog, dataset, parts, reader
 from lifeexp_cli.errors import DataError, DesignError, ParameterError
+from lifeexp_cli.evaluate import domain
 from lifeexp_cli.linear import closed_form
-from lifeexp_cli.linear.stream import median, state
+from lifeexp_cli.linear.stream import median, reservoir, state
 from lifeexp_cli.linear.stream.state import Factor, State
 from lifeexp_cli.model import fitting, record, streamed_inference
 from lifeexp_cli.model.spec import Spec
@@ -102,12 +104,17 @@ class Reduced:
     features: list[str] | None  # None until decided from the first chunk (--features all)
     target: str
     columns: list[str]  # the source's columns (canonical names)
+    sample: reservoir.Reservoir | None = None  # the rows used, sampled for the domain check
 
     def merge(self, other: Reduced) -> Reduced:
-        """Both sources' rows together (this one's first): the states merged exactly, the counts added."""
+        """Both sources' rows together (this one's first): the states merged exactly, the counts added,
+        the samples merged (the smallest keys of both)."""
         merged = state.merge(self.state, other.state) if self.state and other.state else self.state or other.state
+        sample = (reservoir.merge(self.sample, other.sample) if self.sample and other.sample
+                  else self.sample or other.sample)
         return Reduced(merged, self.skipped + other.skipped, self.chunks + other.chunks,
-                       self.hashes + other.hashes, self.features or other.features, self.target, self.columns)
+                       self.hashes + other.hashes, self.features or other.features, self.target, self.columns,
+                       sample)
 
 
 class OneMachine:
@@ -185,7 +192,17 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
     return stream_record(seen, spec, features, target, sol, skipped,
                          {**data, "rows": seen.rows + skipped},
                          {**streamed, "chunks": first.chunks, "passes": passes},
-                         {"inference": inferred, "coefficient_covariance": covariance})
+                         {"domain": domain_reference(first.sample, sol.fill), "inference": inferred,
+                          "coefficient_covariance": covariance})
+
+
+def domain_reference(sample: reservoir.Reservoir, fill: np.ndarray) -> dict | None:
+    """The domain check's reference from the reservoir of rows used, filled as the model fills them.
+    A stream carries no groups: each sampled row leaves out only itself."""
+    if sample is None:
+        return None
+    rows = reservoir.rows(sample)
+    return domain.reference(np.where(np.isnan(rows), fill, rows), None, sampled_from=sample.seen)
 
 
 def source_was_stdin(data: dict) -> bool:
@@ -231,7 +248,9 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
     from threadpoolctl import threadpool_limits
 
     with opened(source, features, target, chunk_rows) as (target_name, chosen, names, frames, hasher):
-        totals = {"state": None, "skipped": 0, "chunks": 0}
+        totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None}
+        # The rows the domain check keeps: keys from a generator of this source's own (partitions differ).
+        sampling = np.random.default_rng([7, zlib.crc32(str(source).encode())])
 
         def chunks():
             nonlocal chosen
@@ -244,6 +263,9 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
             blocks, (X, y, skipped) = item
             hasher.hash(blocks)
             totals["state"] = state.update(totals["state"] or state.start(X.shape[1], spec.impute), X, y)
+            sample = totals["sample"] or reservoir.start(domain.sample_size(X.shape[1]), X.shape[1])
+            used = X if spec.impute != "drop" else X[~np.isnan(X).any(axis=1)]
+            totals["sample"] = reservoir.update(sample, used, sampling)
             totals["skipped"] += skipped
             totals["chunks"] += 1
 
@@ -251,7 +273,8 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
         with threadpool_limits(limits=1, user_api="blas"):
             pipelined(chunks(), add)
         sha256 = hasher.finish()
-    return Reduced(totals["state"], totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names)
+    return Reduced(totals["state"], totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names,
+                   totals["sample"])
 
 
 def feature_rows(source: str, features: list[str], target: str, chunk_rows: int) -> Iterator:

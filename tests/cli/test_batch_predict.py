@@ -11,8 +11,8 @@ def test_cli_batch_from_stdin(tmp_path):
     result = CliRunner().invoke(app, ["predict", "--model", "tim-bmi", "--input", "-", "--quiet"],
                                 input="bmi,x\n22,keep me\n")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("bmi,x,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy\n"
-                                    "22,keep me,")
+    assert result.stdout.startswith("bmi,x,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy,"
+                                    "in_domain\n22,keep me,")
 
 
 def test_a_table_past_its_row_limit_is_refused_before_any_output(monkeypatch):

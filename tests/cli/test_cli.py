@@ -390,14 +390,15 @@ def test_predict_batch_writes_csv_and_passes_other_columns_through(models, tmp_p
     result = ok(run("predict", "--model", path, "--input", source))
     header, *rows = list(csv.reader(io.StringIO(result.stdout)))
     given_header, *given = list(csv.reader(io.StringIO(BATCH)))
-    assert header == [*given_header, "predicted_life_expectancy", "lower_life_expectancy", "upper_life_expectancy"]
-    assert [r[:-3] for r in rows] == given
+    assert header == [*given_header, "predicted_life_expectancy", "lower_life_expectancy", "upper_life_expectancy",
+                      "in_domain"]
+    assert [r[:-4] for r in rows] == given and [r[-1] for r in rows] == ["1", "1"]
     mean_mortality = who["Adult Mortality"].mean()
     expected = [by_hand(doc["coefficients"], {"bmi": 22, "adult_mortality": 100, "hiv_aids": 0.1}),
                 by_hand(doc["coefficients"], {"bmi": 30, "adult_mortality": mean_mortality, "hiv_aids": 0.5})]
-    np.testing.assert_allclose([float(r[-3]) for r in rows], expected, rtol=1e-12)
+    np.testing.assert_allclose([float(r[-4]) for r in rows], expected, rtol=1e-12)
     for row in rows:  # the interval around the prediction
-        assert float(row[-2]) < float(row[-3]) < float(row[-1])
+        assert float(row[-3]) < float(row[-4]) < float(row[-2])
     assert "1 blank feature cells" in result.stderr and "Predicted 2 rows" in result.stderr
 
 

@@ -52,9 +52,15 @@ PREDICT_JSON = """\
     "prediction": 65.41038296997758,
     "interval": {
       "level": 0.9,
-      "lower": 52.06921376833279,
+      "lower": 52.069213768332794,
       "upper": 78.75155217162236,
       "method": "cv-conformal"
+    },
+    "domain": {
+      "in_domain": true,
+      "distance": 0.0020192932834773637,
+      "threshold": 0.020223222234026436,
+      "features": []
     }
   }
 ]
@@ -66,10 +72,10 @@ def test_predict_json_document():
 
 
 PREDICT_CSV = """\
-country,bmi,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy
-A,20,64.30396526703511,49.56260093956042,79.04532959450981
-B,,69.22493169398906,58.834625099569365,79.61523828840876
-C,25.5,65.78818413683598,52.846141467303134,78.73022680636882
+country,bmi,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy,in_domain
+A,20,64.30396526703512,49.56260093956043,79.04532959450981,1
+B,,69.22493169398908,58.83462509956938,79.61523828840878,1
+C,25.5,65.78818413683598,52.846141467303134,78.73022680636882,1
 """
 
 
@@ -80,10 +86,10 @@ def test_predict_csv_rows_pass_through_with_the_prediction_appended():
 
 COMPARE_CSV = """\
 model,person,prediction,features,train_rmse,cv_rmse,cv_rmse_std,cv_folds,best,worse_by,spread,clear,lower,upper
-tim-bmi,Tim,65.42432720715551,bmi,7.873265635113552,7.963641169363567,0.2765075580602028,5,true,,,,52.09850289469292,78.7501515196181
-tim-bmi,Tom,64.98693915774034,bmi,7.873265635113552,7.963641169363567,0.2765075580602028,5,true,,,,51.1550068254941,78.81887148998658
-tom-gdp,Tim,68.44759425850688,gdp,8.594455133421901,8.701743008730071,0.40063830169798426,5,false,0.7381018393665031,0.44420333465089945,true,55.24425763619108,81.65093088082268
-tom-gdp,Tom,69.53839264335808,gdp,8.594455133421901,8.701743008730071,0.40063830169798426,5,false,0.7381018393665031,0.44420333465089945,true,56.84600925688241,82.23077602983375
+tim-bmi,Tim,65.42432720715551,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,52.09850289469292,78.7501515196181
+tim-bmi,Tom,64.98693915774034,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,51.1550068254941,78.81887148998658
+tom-gdp,Tim,68.44759425850688,gdp,8.594455133421901,8.70174300873007,0.4006383016979825,5,false,0.7381018393665026,0.44420333465089706,true,55.24425763619107,81.6509308808227
+tom-gdp,Tom,69.53839264335808,gdp,8.594455133421901,8.70174300873007,0.4006383016979825,5,false,0.7381018393665026,0.44420333465089706,true,56.8460092568824,82.23077602983376
 """
 
 
@@ -108,16 +114,56 @@ COMPARE_JSON = """\
         "Tom": 64.98693915774034
       },
       "train_rmse": 7.873265635113552,
-      "cv_rmse": 7.963641169363567,
-      "cv_rmse_std": 0.2765075580602028,
+      "cv_rmse": 7.963641169363565,
+      "cv_rmse_std": 0.27650755806020244,
       "cv_folds": 5,
       "cv_fold_rmse": [
         7.474216059108157,
         8.122466538052324,
-        8.073610165697126,
+        8.073610165697122,
         8.025836175479217,
         8.122076908481008
-      ]
+      ],
+      "intervals": {
+        "Tim": {
+          "level": 0.9,
+          "lower": 52.09850289469292,
+          "upper": 78.7501515196181
+        },
+        "Tom": {
+          "level": 0.9,
+          "lower": 51.1550068254941,
+          "upper": 78.81887148998658
+        }
+      },
+      "imputed": {
+        "Tim": [],
+        "Tom": []
+      },
+      "domain": {
+        "Tim": {
+          "in_domain": true,
+          "distance": 0.002541002977958651,
+          "threshold": 0.020223222234026436,
+          "features": []
+        },
+        "Tom": {
+          "in_domain": true,
+          "distance": 0.0019445046433486767,
+          "threshold": 0.020223222234026436,
+          "features": []
+        }
+      },
+      "difference": {
+        "first": "Tim",
+        "second": "Tom",
+        "difference": 0.4373880494151763,
+        "level": 0.9,
+        "lower": 0.3786668602800036,
+        "upper": 0.49610923855034894,
+        "se": 0.03551822981812979,
+        "method": "cluster covariance of the coefficients, t with 182 degrees of freedom"
+      }
     },
     {
       "model": "tom-gdp",
@@ -129,16 +175,56 @@ COMPARE_JSON = """\
         "Tom": 69.53839264335808
       },
       "train_rmse": 8.594455133421901,
-      "cv_rmse": 8.701743008730071,
-      "cv_rmse_std": 0.40063830169798426,
+      "cv_rmse": 8.70174300873007,
+      "cv_rmse_std": 0.4006383016979825,
       "cv_folds": 5,
       "cv_fold_rmse": [
         8.526033355546032,
         8.400501690288785,
         8.334368884251566,
-        9.24435845151633,
+        9.244358451516325,
         9.003452662047634
-      ]
+      ],
+      "intervals": {
+        "Tim": {
+          "level": 0.9,
+          "lower": 55.24425763619107,
+          "upper": 81.6509308808227
+        },
+        "Tom": {
+          "level": 0.9,
+          "lower": 56.8460092568824,
+          "upper": 82.23077602983376
+        }
+      },
+      "imputed": {
+        "Tim": [],
+        "Tom": []
+      },
+      "domain": {
+        "Tim": {
+          "in_domain": true,
+          "distance": 0.003454229200403597,
+          "threshold": 0.09201324422140106,
+          "features": []
+        },
+        "Tom": {
+          "in_domain": true,
+          "distance": 0.0025847429813001003,
+          "threshold": 0.09201324422140106,
+          "features": []
+        }
+      },
+      "difference": {
+        "first": "Tom",
+        "second": "Tim",
+        "difference": 1.0907983848511975,
+        "level": 0.9,
+        "lower": 0.8889962526203686,
+        "upper": 1.2926005170820263,
+        "se": 0.12206248912745421,
+        "method": "cluster covariance of the coefficients, t with 182 degrees of freedom"
+      }
     }
   ],
   "comparison": {
@@ -151,8 +237,8 @@ COMPARE_JSON = """\
     "versus": [
       {
         "model": "tom-gdp",
-        "difference": 0.7381018393665031,
-        "spread": 0.44420333465089945,
+        "difference": 0.7381018393665026,
+        "spread": 0.44420333465089706,
         "clear": true
       }
     ],
@@ -160,8 +246,13 @@ COMPARE_JSON = """\
     "clear": true
   },
   "verdict": "Most accurate: tim-bmi (bmi), CV RMSE 7.96 ± 0.28 years; 0.74 years better than the next, \
-tom-gdp, more than the spread of that difference over the 5 folds, ± 0.44 (paired fold by fold); by it, Tim \
-lives longer (65.4 years)."
+tom-gdp, more than the spread of that difference over the 5 folds, ± 0.44 (paired fold by fold). Under \
+tim-bmi, Tim's expected life expectancy is 0.44 years above Tom's (90% interval 0.38 to 0.50, from the \
+cluster covariance of the coefficients, t with 182 degrees of freedom): clearly above; as people, their 90% \
+prediction intervals, 52.1 to 78.8 and 51.2 to 78.8, overlap over 100% of the narrower, so this model \
+cannot tell which of the two will live longer. Caveats: under tim-bmi, Tim's and Tom's prediction intervals \
+overlap (100% of the narrower); under tom-gdp, Tom's and Tim's prediction intervals overlap (98% of the \
+narrower)."
 }
 """
 

@@ -116,7 +116,7 @@ def test_predict_csv_and_compare_work_on_a_network(small_net, tmp_path):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     expected = fitting.predict("mlp", record["params"], np.array([[24.0, 53.0, 0.1], [30.0, 200.0, 5.0]]))
-    assert [float(line.split(",")[-1]) for line in lines[1:]] == pytest.approx(expected.tolist(), rel=1e-12)
+    assert [float(line.split(",")[-2]) for line in lines[1:]] == pytest.approx(expected.tolist(), rel=1e-12)
     result = run("compare", "--model", str(path), "--model", "tim", "--format", "json")
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)["models"]) == 2

@@ -79,14 +79,14 @@ def test_level_zero_turns_intervals_off(models):
     (row,) = json.loads(ok(run("predict", "--model", models["tim"], *PERSON, "-f", "json", "--level", "0")).stdout)
     assert row["interval"] is None
     batch = ok(run("predict", "--model", models["tim"], "--input", "-", "--level", "0", input=ROWS))
-    assert batch.stdout.splitlines()[0] == "country,bmi,adult_mortality,hiv,predicted_life_expectancy"
+    assert batch.stdout.splitlines()[0] == "country,bmi,adult_mortality,hiv,predicted_life_expectancy,in_domain"
 
 
 def test_batch_csv_puts_the_bounds_right_after_the_prediction(models):
     result = ok(run("predict", "--model", models["tim"], "--input", "-", input=ROWS))
     header, *rows = list(csv.reader(io.StringIO(result.stdout)))
     assert header == ["country", "bmi", "adult_mortality", "hiv", "predicted_life_expectancy",
-                      "lower_life_expectancy", "upper_life_expectancy"]
+                      "lower_life_expectancy", "upper_life_expectancy", "in_domain"]
     assert [r[:4] for r in rows] == [["A", "20", "100", "5"], ["B", "", "", ""]]
     for row in rows:
         assert float(row[5]) < float(row[4]) < float(row[6])
@@ -119,7 +119,7 @@ def test_a_model_without_calibration_predicts_and_says_so_once(models):
     assert json.loads(single.stdout)[0]["interval"] is None
     assert single.stderr.count("no prediction-interval calibration") == 1
     batch = ok(run("predict", "--model", models["old"], "--input", "-", input=ROWS * 1))
-    assert batch.stdout.splitlines()[0].endswith(",predicted_life_expectancy")
+    assert batch.stdout.splitlines()[0].endswith(",predicted_life_expectancy,in_domain")
     assert batch.stderr.count("no prediction-interval calibration") == 1
     quiet_about_it = ok(run("predict", "--model", models["old"], *PERSON, "--level", "0"))
     assert "calibration" not in quiet_about_it.stderr

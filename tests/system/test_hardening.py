@@ -408,7 +408,8 @@ def test_batch_with_extra_columns_passes_them_through(tmp_path):
     result = CliRunner().invoke(app, ["predict", "-m", "tim-bmi", "--input", "-"], input=rows)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "name,bmi,comment,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy"
+    assert lines[0] == ("name,bmi,comment,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy,"
+                        "in_domain")
     assert lines[1].startswith('ann,20,"hello, world",')
     assert "filled" in result.stderr  # bob's blank bmi, announced
 
@@ -434,7 +435,8 @@ def test_closed_pipe_ends_quietly(tmp_path):
     (tmp_path / "big.csv").write_text(rows)
     proc = subprocess.run(f"{' '.join(_lifeexp())} predict -m tim-bmi --input {tmp_path / 'big.csv'} | head -1",
                           shell=True, capture_output=True, text=True, check=False)
-    assert proc.stdout.strip() == "bmi,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy"
+    assert proc.stdout.strip() == ("bmi,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy,"
+                                   "in_domain")
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
 
 

@@ -77,7 +77,7 @@ def test_batch_predict_into_a_closed_pipe_stops_quietly(env, data_path):
         process.stdout.close()
         stderr = process.stderr.read()
         code = process.wait(timeout=60)
-    assert header.rstrip("\n").endswith(",predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy")
+    assert header.rstrip("\n").endswith(",predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy,in_domain")
     assert code == 0 and "Traceback" not in stderr and "Error" not in stderr
 
 

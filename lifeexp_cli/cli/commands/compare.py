@@ -88,9 +88,9 @@ def compare(
         records.append(record)
     if cv is not None:
         cross_validate_again(records, data, cv, split.value, seed)
-    predictions, warnings = prediction.for_people(records, persons)
-    result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings)
-    bounds = prediction.intervals_for_people(records, persons, level)
+    predictions, warnings, details = prediction.for_people(records, persons, level)
+    result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
+    bounds = [d["intervals"] for d in details]
     for record in records if level and not quiet else []:
         if not intervals.calibrated(record):
             result.warnings.append(intervals.missing_note(record, record["name"]))

@@ -75,6 +75,11 @@ def predict(
     Each prediction comes with a 90% prediction interval (--level) when the model was calibrated by
     `fit`: JSON gains "interval", CSV rows lower_<target> and upper_<target>, tables `71.5 [61.6, 81.3]`.
 
+    Each input is judged against the training rows jointly: a combination of values unlike any training
+    rows (far from its nearest ones, in standard deviations, compared with how far training rows lie
+    from their own neighbours) gets a warning naming the features that make it unusual, "domain" in
+    JSON and an in_domain column (1/0) in CSV.
+
     Example:
 
         lifeexp predict --bmi 24.1                     # the shipped tim-bmi: its one feature
@@ -112,16 +117,19 @@ def predict(
     row = prediction.complete(record, values, strict, warnings)
     value = prediction.predict_one(record, row)
     interval = intervals.interval_one(record, row, value, level)
+    judged = prediction.judge_domain(record, row, warnings)
     for note in warnings + uncalibrated(record, level):
         render.warn(note)
     result = {**dict(zip(record["features"], row)), "prediction": value}
     output_format = output.value if output else "table"
     title = f"{record['path']} predicts {record['target']}"
     if output_format == "json":
-        render.emit_json([{**result, "interval": interval}])
+        render.emit_json([{**result, "interval": interval, "domain": judged}])
         return
     if output_format == "csv" and interval is not None:
         result.update(lower=interval["lower"], upper=interval["upper"])
+    if output_format == "csv" and judged is not None:
+        result["in_domain"] = int(judged["in_domain"])
     elif output_format == "table":
         result["prediction"] = render.with_interval(value, interval)
     if output_format == "table" and len(result) > WIDE:
@@ -191,6 +199,9 @@ def warn_counts(counts: dict) -> None:
         render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
     if counts["outside"]:
         render.warn(f"{counts['outside']} rows have values outside the training range (extrapolation)")
+    if counts.get("unlike"):
+        render.warn(f"{counts['unlike']} rows combine their values unlike any training rows (in_domain 0): "
+                    "their predictions are extrapolations")
 
 
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
@@ -239,13 +250,14 @@ def show_table(record: dict, rows) -> None:
     if not kept:
         render.info("the --input CSV has no data rows")
         return
-    names = [c for c in kept[0][1] if c not in ("prediction", "interval")]
+    names = [c for c in kept[0][1] if c not in ("prediction", "interval", "domain")]
     known = {catalog.canonical(c): c for c in reversed(names)}  # the file's spelling of each column
     context = [known[c] for c in (catalog.GROUP_COLUMN, "year") if c in known]
     inputs = [c for c in names if catalog.canonical(c) in record["features"] or
               catalog.ALIASES.get(catalog.canonical(c)) in record["features"]]
     shown = names if len(names) <= TABLE_COLUMNS else list(dict.fromkeys(context + inputs))
     render.rows_output([{"row": number, **{c: row[c] for c in shown},
-                         "prediction": render.with_interval(row["prediction"], row["interval"])}
+                         "prediction": render.with_interval(row["prediction"], row["interval"]),
+                         **({} if row["domain"] is None else {"in domain": "yes" if row["domain"]["in_domain"] else "no"})}
                         for number, row in kept], "table",
                        title=f"{record['path']} predicts {record['target']} (row: line in the file)")

@@ -168,7 +168,7 @@ def test_a_calibration_that_is_no_dict_is_refused(record, tmp_path):
 
 def test_batch_columns_follow_the_prediction(record):
     assert prediction.output_columns(record, 0.9) == ["predicted_life_expectancy", "lower_life_expectancy",
-                                                      "upper_life_expectancy"]
-    assert prediction.output_columns(record, 0) == ["predicted_life_expectancy"]
-    old = {k: v for k, v in record.items() if k != "calibration"}
+                                                      "upper_life_expectancy", "in_domain"]
+    assert prediction.output_columns(record, 0) == ["predicted_life_expectancy", "in_domain"]
+    old = {k: v for k, v in record.items() if k not in ("calibration", "domain")}
     assert prediction.output_columns(old, 0.9) == ["predicted_life_expectancy"]

@@ -42,15 +42,16 @@ def test_lines_come_back_untouched_with_the_prediction(tim, monkeypatch, block):
     monkeypatch.setattr(reader, "line_blocks", lambda stream: original(stream, block))
     out, counts = run(tim, TEXT.encode())
     lines = out.split(b"\r\n")
-    assert lines[0] == b'note,"Country, name",bmi,Adult Mortality, HIV/AIDS,extra,predicted_life_expectancy'
+    assert lines[0] == b'note,"Country, name",bmi,Adult Mortality, HIV/AIDS,extra,predicted_life_expectancy,in_domain'
     rows = list(csv.reader(io.StringIO(TEXT)))[1:]
     rows = [r for r in rows if r]
-    predicted = [float(line.rsplit(b",", 1)[1]) for line in [lines[1] + b"\r\n" + lines[2], *lines[3:5]]]
+    predicted = [float(line.rsplit(b",", 2)[1]) for line in [lines[1] + b"\r\n" + lines[2], *lines[3:5]]]
     assert predicted == expected_predictions(tim, rows)
     assert lines[1] + b"\r\n" + lines[2] == b'a,"Viet Nam, ""VN""",22.5,120,0.1,"two\r\nlines",' + \
-        repr(predicted[0]).encode()
+        repr(predicted[0]).encode() + b",1"
     assert lines[3].startswith(b"b,Peru,,80,0.2,x,") and lines[4].startswith(b'c,"Chad",30.125,300,5,,')
-    assert counts == {"rows": 3, "filled": 1, "outside": counts["outside"], "missing": []}
+    assert counts == {"rows": 3, "filled": 1, "outside": counts["outside"], "unlike": 0,
+                      "missing": []}
 
 
 def test_semicolons_and_a_status_column(tmp_path):
@@ -77,7 +78,7 @@ def test_a_lacking_column_takes_the_training_mean(tim):
     out, counts = run(tim, b"bmi,hiv\n20,0.1\n")
     assert counts["missing"] == ["adult_mortality"]
     row = [20.0, tim["means"]["adult_mortality"], 0.1]
-    assert float(out.splitlines()[1].rsplit(b",", 1)[1]) == prediction.predict_one(tim, row)
+    assert float(out.splitlines()[1].rsplit(b",", 2)[1]) == prediction.predict_one(tim, row)
 
 
 @pytest.mark.parametrize("text, value", [("12", 12), ("-3", -3), ("0", 0), ("2.5", 2.5), ("1e3", 1000.0),

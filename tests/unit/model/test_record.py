@@ -22,13 +22,14 @@ def who(who_like_csv):
 
 
 @pytest.mark.parametrize("spec,extra", [
-    (Spec(), ["inference", "coefficient_covariance", "coefficients", "calibration"]),
-    (Spec(scale="standard"), ["inference", "coefficient_covariance", "coefficients", "coefficients_scaled",
-                              "calibration"]),
-    (make_spec("linear", "gd", training={"epochs": 3}), ["training", "inference", "coefficient_covariance",
-                                                         "coefficients", "coefficients_scaled", "calibration"]),
+    (Spec(), ["domain", "inference", "coefficient_covariance", "coefficients", "calibration"]),
+    (Spec(scale="standard"), ["domain", "inference", "coefficient_covariance", "coefficients",
+                              "coefficients_scaled", "calibration"]),
+    (make_spec("linear", "gd", training={"epochs": 3}), ["training", "domain", "inference",
+                                                         "coefficient_covariance", "coefficients",
+                                                         "coefficients_scaled", "calibration"]),
     (make_spec("mlp", training={"epochs": 2}, network_options={"hidden": "3"}), ["training", "network",
-                                                                                 "inference"]),
+                                                                                 "domain", "inference"]),
 ])
 def test_in_memory_record_keys_in_order(who, spec, extra):
     table, design = who
@@ -41,8 +42,8 @@ def test_streamed_record_has_the_in_memory_keys_and_values(who, who_like_csv):
     spec = Spec(scale="standard", impute="median")
     memory = fitting.fit_model(design, spec, data_sha256=table.sha256, source=table.source)
     stream = streamed.fit_csv(str(who_like_csv), FEATURES, "life_expectancy", spec, chunk_rows=70)
-    assert list(stream) == HEADER + BODY + ["streamed", "inference", "coefficient_covariance", "coefficients",
-                                            "coefficients_scaled"]
+    assert list(stream) == HEADER + BODY + ["streamed", "domain", "inference", "coefficient_covariance",
+                                            "coefficients", "coefficients_scaled"]
     assert stream["rows"] == memory["rows"] and stream["data"] == memory["data"]
     assert stream["split"] is None and stream["metrics"]["test"] is None
     for key in ("spec", "features", "target", "kind", "solver", "intercept"):

@@ -1,0 +1,173 @@
+"""Is an input like the rows a model was fitted on? A joint check, not feature by feature.
+
+Each value of an input can lie inside its training range while the combination lies far from every
+training row (high HIV/AIDS with the lowest adult mortality): a model then extrapolates, and neither
+per-feature ranges nor leverage alone say so. The check works in standardized units zⱼ = (xⱼ − mⱼ)/sⱼ
+(the training rows' mean and standard deviation):
+
+    d(x) = mean distance from z(x) to its k nearest reference rows (Euclidean, k = K).
+
+The reference rows are the training rows, or a uniform sample of them (at most MAX_ROWS rows and
+MAX_CELLS numbers, so the model file stays a few hundred KB whatever the data size; the sample's mean
+and standard deviation then standardize). How far training
+rows lie from their own neighbours sets the scale: each reference row's d is computed leaving out
+itself and, when the rows carry groups (countries), every row of its own group, so that the distance
+of a training row is that of a country the reference has not seen, like a new input's. The threshold
+is the QUANTILE-th quantile of those distances; an input is out of domain when d(x) > threshold.
+
+The features that drive the distance are those with the largest share of the squared differences to
+the k nearest rows (the fewest features that make up DRIVING_SHARE of it, at most MAX_DRIVING).
+
+`reference` builds what the model record keeps (numpy); `judge` checks one row in pure Python (a single
+prediction never imports numpy); `judge_rows` checks many rows (numpy, a k-d tree). model/fields.py
+checks a stored reference at load.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+METHOD = "nearest-rows"
+K = 5
+QUANTILE = 0.99
+MAX_ROWS = 2000  # reference rows at most ...
+MAX_CELLS = 40_000  # ... and numbers at most (2000 × 20 features: about 360 KB in the model file)
+MIN_ROWS = 3  # fewer training rows: no check (the record keeps domain None)
+DRIVING_SHARE = 0.8
+MAX_DRIVING = 3
+BLOCK_CELLS = 2_000_000  # numbers in one block of distance computations (16 MB)
+
+
+def sample_size(p: int) -> int:
+    """How many reference rows a model with p features keeps at most."""
+    return max(1, min(MAX_ROWS, MAX_CELLS // max(p, 1)))
+
+
+def standardizer(X):
+    """Mean and standard deviation per column (1 for a constant column)."""
+    import numpy as np
+
+    center = X.mean(axis=0)
+    scale = X.std(axis=0)
+    return center, np.where(scale > 0, scale, 1.0)
+
+
+def pick(n: int, size: int, seed: int = 0):
+    """Indices of a uniform sample of `size` of n rows (all rows when n ≤ size), in row order."""
+    import numpy as np
+
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng([7, seed]).choice(n, size, replace=False))
+
+
+def nearest(Z, R, k: int, exclude=None):
+    """Mean distance from each row of Z to its k nearest rows of R, in blocks of bounded memory.
+
+    exclude(start, stop) -> boolean (stop − start) × len(R) mask of rows of R each row may not use."""
+    import numpy as np
+
+    out = np.empty(len(Z))
+    step = max(1, BLOCK_CELLS // max(R.size, 1))
+    for start in range(0, len(Z), step):
+        stop = min(start + step, len(Z))
+        d = np.sqrt(((Z[start:stop, None, :] - R[None, :, :]) ** 2).sum(axis=2))
+        if exclude is not None:
+            d[exclude(start, stop)] = np.inf
+        out[start:stop] = np.partition(d, k - 1, axis=1)[:, :k].mean(axis=1)
+    return out
+
+
+def reference(X, groups=None, seed: int = 0, sampled_from: int | None = None) -> dict | None:
+    """What the model record keeps for the check, from the training rows X (n × p, missing values already
+    filled as the model fills them). groups: one key per row (rows of a group leave each other out), or
+    None (each row leaves out only itself). sampled_from: the number of rows X was sampled from, when
+    X is already a sample (a streamed fit's reservoir). None when there are too few rows."""
+    import numpy as np
+
+    X = np.asarray(X, dtype=float)
+    n, p = X.shape
+    if n < MIN_ROWS or p == 0:
+        return None
+    chosen = pick(n, sample_size(p), seed)
+    center, scale = standardizer(X[chosen])  # of the sample: all rows, unless there are very many
+    R = (X[chosen] - center) / scale
+    keys = None if groups is None else np.unique(np.asarray(groups)[chosen], return_inverse=True)[1]
+    grouped = keys is not None and len(np.unique(keys)) < len(R)
+    if grouped:
+        others = len(R) - np.bincount(keys).max()  # the fewest rows outside any one group
+        grouped = others >= 1
+    if grouped:
+        k = min(K, others)
+
+        def exclude(start, stop):
+            return keys[start:stop, None] == keys[None, :]
+    else:
+        k = min(K, len(R) - 1)
+
+        def exclude(start, stop):
+            return np.arange(start, stop)[:, None] == np.arange(len(R))[None, :]
+    own = nearest(R, R, k, exclude)
+    return {"method": METHOD, "k": int(k), "quantile": QUANTILE,
+            "threshold": float(np.quantile(own, QUANTILE)),
+            "center": center.tolist(), "scale": scale.tolist(),
+            "training_rows": int(sampled_from if sampled_from is not None else n),
+            "leave_out": "group" if grouped else "row", "rows": R.tolist()}
+
+
+def standardized(domain: dict, row: list[float]) -> list[float]:
+    return [(x - c) / s for x, c, s in zip(row, domain["center"], domain["scale"])]
+
+
+def judge(domain: dict, row: list[float], features: list[str]) -> dict:
+    """One input row (raw values in feature order, missing ones already filled), in pure Python:
+    {"in_domain", "distance", "threshold", "features"} (features: what drives the distance, when out)."""
+    z = standardized(domain, row)
+    distances = ((math.sqrt(sum((a - b) ** 2 for a, b in zip(z, r))), i) for i, r in enumerate(domain["rows"]))
+    closest = heapq.nsmallest(domain["k"], distances)
+    distance = sum(d for d, _ in closest) / len(closest)
+    inside = distance <= domain["threshold"]
+    return {"in_domain": inside, "distance": distance, "threshold": domain["threshold"],
+            "features": [] if inside else driving(z, [domain["rows"][i] for _, i in closest], features)}
+
+
+def driving(z: list[float], closest: list[list[float]], features: list[str]) -> list[str]:
+    """The fewest features that make up DRIVING_SHARE of the squared differences to the nearest rows."""
+    shares = [sum((z[j] - r[j]) ** 2 for r in closest) for j in range(len(z))]
+    total = sum(shares) or 1.0
+    chosen, covered = [], 0.0
+    for j in sorted(range(len(z)), key=lambda j: -shares[j]):
+        if covered >= DRIVING_SHARE * total or len(chosen) == MAX_DRIVING:
+            break
+        chosen.append(features[j])
+        covered += shares[j]
+    return chosen
+
+
+def judge_rows(domain: dict, X, tree=None):
+    """Many rows at once (X n × p, missing values already filled): (distances, in_domain). A k-d tree
+    over the reference rows (`tree(domain)`; pass it to reuse it block after block) finds the k nearest
+    exactly, faster than comparing with every reference row (bench/domain.py measures both)."""
+    import numpy as np
+
+    Z = (np.asarray(X, dtype=float) - np.asarray(domain["center"])) / np.asarray(domain["scale"])
+    found, _ = (tree or search_tree(domain)).query(Z, k=domain["k"])
+    distances = found.reshape(len(Z), -1).mean(axis=1)
+    return distances, distances <= domain["threshold"]
+
+
+def search_tree(domain: dict):
+    """A k-d tree over the reference rows (scipy's cKDTree)."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    return cKDTree(np.asarray(domain["rows"], dtype=float))
+
+
+def describe(domain: dict, judgement: dict, values: dict[str, float]) -> str:
+    """The warning for an input out of domain: which features, how far, against what."""
+    named = " and ".join(f"{name}={values[name]:.4g}" for name in judgement["features"])
+    return (f"this combination of inputs is unlike the training data: {named} far from any training row "
+            f"(distance {judgement['distance']:.3g} in standard deviations from its nearest training rows, "
+            f"against {judgement['threshold']:.3g} for {domain['quantile']:.0%} of training rows): the prediction is an extrapolation")
