@@ -313,9 +313,12 @@ def line_blocks(stream: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[bytes]:
             return
         data = rest + data
         if len(data) > MAX_RECORD_BYTES + size:
-            # No record boundary for this long: an unbalanced quote, which would swallow the whole file.
-            raise DataError(f"the --input CSV has a quoted field longer than {MAX_RECORD_BYTES >> 20} MiB "
-                            "(an unbalanced \" ?): fix its quotes")
+            # No record boundary for this long: an unbalanced quote (which would swallow the whole file),
+            # or no line breaks at all (/dev/zero piped in, a binary file).
+            quoted = b'"' in data
+            raise DataError(f"the --input CSV has a record longer than {MAX_RECORD_BYTES >> 20} MiB"
+                            + (" (an unbalanced \" ?): fix its quotes" if quoted else
+                               " (no line break): give one row per line"))
         cut = record_boundary(data)
         block, rest = data[:cut], data[cut:]
         if block:

@@ -189,6 +189,9 @@ WRITE_CASES = [
     Case("a network over the file cap", ["fit", "-F", "bmi", "--model", "mlp", "--hidden", "4096,4096",
                                          "--out", "m.joblib"], 2, "MiB a model file may hold",
          {"m.joblib": model_bytes}),
+    Case("select --fit a network over the file cap", ["select", "--candidates", "bmi,hiv", "--model", "mlp",
+                                                      "--hidden", "4096,4096", "--fit", "big"], 2,
+         "MiB a model file may hold"),
 ]
 
 # Part 2 of issue 13: reads that never end. Only regular files (stdin `-` aside), and capped reads.
@@ -207,6 +210,8 @@ READ_CASES = [
     Case("--input a FIFO", ["predict", "-m", "tim-bmi", "--input", "ff"], 1, "FIFO", setup=fifo("ff")),
     Case("--input - with no line break", ["predict", "-m", "tim-bmi", "--input", "-"], 1,
          "first line longer than 1 MiB", stdin="b" * (2 << 20)),
+    Case("--input - with a 10 MiB record", ["predict", "-m", "tim-bmi", "--input", "-"], 1,
+         "record longer than 8 MiB (no line break)", stdin="bmi\n" + "2" * (10 << 20)),
     Case("--people /dev/zero", ["compare", "--people", "/dev/zero"], 2, "not a regular file"),
     Case("--people a FIFO", ["compare", "--people", "p.json"], 2, "FIFO", setup=fifo("p.json")),
     Case("--people over 1 MiB", ["compare", "--people", "p.csv"], 2, "larger than 1 MiB",

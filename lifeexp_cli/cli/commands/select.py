@@ -85,6 +85,8 @@ def select(
     path = None
     if fit_name is not None:  # refused here, before any work
         path = store.output_path(fit_name, None, inputs=[dataset.locate(data)], name_flag="--fit")
+        if spec.kind == "mlp":  # too big even on one feature: refused before the search, not after it
+            store.check_network_size(spec.options["hidden"], 1)
     table, design = inputs.load_design(data, candidates, target)
     target_name, names = design.target, design.features
     selection.check_candidates(names)  # before the correlation matrix and the search, both quadratic
