@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from typing import Iterator
 
-from lifeexp_cli.data import catalog, reader
+from lifeexp_cli.data import catalog, reader, regular_files
 from lifeexp_cli.errors import DataError
 
 PARQUET_MAGIC = b"PAR1"
@@ -47,8 +47,8 @@ def is_parquet(path: str) -> bool:
     at: opening a FIFO would block until a writer comes (the CSV reader refuses it by name)."""
     if path == "-" or not os.path.isfile(path):
         return False
-    try:
-        with open(path, "rb") as handle:
+    try:  # a FIFO or device is NotRegular (an OSError): never opened blocking, never read here
+        with regular_files.open_regular(path) as handle:
             return handle.read(4) == PARQUET_MAGIC
     except OSError:
         return False  # the CSV reader reports the problem in its words
@@ -57,7 +57,7 @@ def is_parquet(path: str) -> bool:
 def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     try:
-        with open(path, "rb") as handle:
+        with regular_files.open_regular(path) as handle:
             while block := handle.read(reader.BLOCK_BYTES):
                 digest.update(block)
     except OSError as exc:
