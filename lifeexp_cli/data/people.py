@@ -47,6 +47,8 @@ def number(text: str, what: str) -> float:
         value = float(text)
     except (TypeError, ValueError):
         raise UsageError(f"{what} must be a number, got {text!r}") from None
+    except OverflowError:  # an integer beyond any float (JSON allows 10**400)
+        raise UsageError(f"{what} is too large to compute with (limit {reader.LARGEST_VALUE:.0e})") from None
     if not math.isfinite(value):
         raise UsageError(f"{what} must be a finite number, got {text!r}")
     if abs(value) > reader.LARGEST_VALUE:

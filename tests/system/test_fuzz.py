@@ -90,7 +90,7 @@ def command(draw) -> list[str]:
                      "--epochs", draw(st.sampled_from(["1", "3", "0"])),
                      "--activation", draw(st.sampled_from(["relu", "tanh", "sigmoid", "identity", "x"]))]
     elif verb == "eval":
-        args += ["--model", draw(st.sampled_from(["tim", "tim-bmi", "nope", "data.csv"]))]
+        args += ["--model", draw(st.sampled_from(["tim", "tim-bmi", "nope", "data.csv", "[/x]", "a$\\frac$"]))]
     elif verb == "predict":
         args += ["--model", draw(st.sampled_from(["tim", "tom", "tim-bmi", "nope", "/dev/zero", "notes.txt"]))]
         if draw(st.booleans()):
@@ -170,6 +170,36 @@ def test_random_command_lines_keep_the_invariants(tmp_path_factory, args, csv):
 
 def no_constant(name: str):
     raise AssertionError(f"{name} in JSON output")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12)
+PEOPLE = st.one_of(JSON_VALUES, st.dictionaries(st.sampled_from(["ann", "[/x]", "b\x1b[2J", ""]), st.dictionaries(
+    st.sampled_from(["bmi", "hiv", "gdp", "height", "weight", "x", "[bold]"]),
+    st.one_of(st.floats(), st.integers(-10**400, 10**400), st.sampled_from(["22", "abc", "1e200", ""]), JSON_VALUES),
+    max_size=4), max_size=3))
+
+
+@FUZZ
+@given(people=PEOPLE, encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]))
+def test_random_people_files_keep_the_invariants(tmp_path_factory, people, encoding):
+    """`compare --people FILE.json` with any JSON (any shape, nesting, number, encoding): exit 0, 1 or 2,
+    one Error line when it fails, no traceback, no escape code shown."""
+    folder = tmp_path_factory.mktemp("people")
+    try:
+        text = json.dumps(people, ensure_ascii=encoding == "latin-1")
+    except ValueError:  # an integer too long for Python to print
+        return
+    (folder / "p.json").write_bytes(text.encode(encoding))
+    result = CliRunner().invoke(app, ["compare", "-m", "tim-bmi", "--people", str(folder / "p.json")],
+                                env={"COLUMNS": "120"})
+    assert result.exit_code in (0, 1, 2), (people, result.exit_code, result.stderr, result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (people, repr(result.exception))
+    assert "\x1b" not in result.stdout + result.stderr
+    if result.exit_code:
+        assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
 
 
 VALID = (store.shipped_dir() / "tim.joblib").read_bytes()

@@ -328,6 +328,8 @@ ODD_CASES = [
          {"p.json": text('[{"name": "ann", "bmi": true}]')}),
     Case("people JSON UTF-16 without BOM", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "not valid JSON",
          {"p.json": '{"ann": {"bmi": 22}}'.encode("utf-16-le")}),
+    Case("people JSON with an integer of 401 digits", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2,
+         "too large", {"p.json": text('{"ann": {"bmi": 1' + "0" * 400 + "}}")}),
     Case("people in Latin-1", ["compare", "-m", "tim-bmi", "--people", "p.json"], 2, "not UTF-8",
          {"p.json": '{"Zoë": {"bmi": 22}}'.encode("latin-1")}),
     Case("field over the csv limit in --input", ["predict", "-m", "tim-bmi", "--input", "f.csv"], 1,
