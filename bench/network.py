@@ -35,7 +35,7 @@ from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.prep import splits  # noqa: E402
 
 TARGET_RMSE = 3.8
-NETWORK_KEYS = ("hidden", "activation", "weight_decay")
+NETWORK_KEYS = ("hidden", "activation", "weight_decay", "ensemble", "log_skewed")
 
 
 def parse_settings(pairs: list[str]) -> tuple[dict, dict]:
@@ -45,7 +45,8 @@ def parse_settings(pairs: list[str]) -> tuple[dict, dict]:
         key, _, text = pair.partition("=")
         key = key.strip().replace("-", "_")
         if key in NETWORK_KEYS:
-            network[key] = text if key != "weight_decay" else float(text)
+            convert = {"weight_decay": float, "ensemble": int, "log_skewed": lambda t: t.lower() in ("1", "true", "on")}
+            network[key] = convert.get(key, str)(text)
         else:
             value = None if text.lower() == "none" else (float(text) if any(c in text for c in ".e") else int(text))
             training[key] = value

@@ -59,6 +59,10 @@ TargetOpt = Annotated[str, typer.Option("--target", "-t", help="Column to predic
                                         autocompletion=completion.columns)]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for splits and shuffling, a whole number ≥ 0 "
                                                             "(same seed, same result).")]
+FoldSeedOpt = Annotated[Optional[int], typer.Option(
+    "--fold-seed", min=0, help="Seed for the folds (and held-out split) alone, a whole number ≥ 0, so that --seed "
+                               "varies a network's initial weights while the folds stay fixed. Default: --seed.",
+    show_default=False)]
 SplitOpt = Annotated[Split, typer.Option(
     "--split", help="How held-out rows are chosen: whole countries (no leak across years) or random rows.",
     case_sensitive=False)]
@@ -135,6 +139,12 @@ ActivationOpt = _network("Hidden units' activation g in o = g(Σ wⱼxⱼ + b); 
                          "Default: relu.", Optional[Activation], case_sensitive=False)
 WeightDecayOpt = _network("L2 penalty λ: the loss is MSE + λ·Σ‖W‖² over the weights (not the biases). "
                           "Default: 0.03.")
+LogSkewedOpt = Annotated[Optional[bool], typer.Option(
+    "--log-skewed/--no-log-skewed", help="Take log(1 + x) of skewed non-negative features (largest value above "
+    "20× the median in the training rows: gdp, population, hiv_aids, ...) before standardizing them. Default: on.",
+    show_default=False, rich_help_panel=NETWORK)]
+EnsembleOpt = _network("Train K networks (1 to 20) from different initial weights, drawn from --seed, and "
+                       "average their predictions; the model file holds all K. Default: 1.", Optional[int])
 
 
 def build_spec(*, model: ModelKind | str = "linear", solver: str | None = None, scale: str | None = None,
@@ -144,7 +154,8 @@ def build_spec(*, model: ModelKind | str = "linear", solver: str | None = None, 
                beta1: float | None = None,
                beta2: float | None = None, eps: float | None = None, init: str | None = None,
                val_size: float | None = None, restore_best: bool | None = None, hidden: str | None = None,
-               activation: Activation | str | None = None, weight_decay: float | None = None, seed: int = 0):
+               activation: Activation | str | None = None, weight_decay: float | None = None,
+               ensemble: int | None = None, log_skewed: bool | None = None, seed: int = 0):
     """The `Spec` that the model options describe, with the model's and solver's defaults filled
     in (`spec.from_options`); options left at None mean "not given". The seed is the command's --seed:
     it also draws θ and shuffles mini-batches."""
@@ -154,6 +165,6 @@ def build_spec(*, model: ModelKind | str = "linear", solver: str | None = None, 
                "momentum_form": momentum_form,
                "beta1": beta1, "beta2": beta2, "eps": eps, "init": init, "val_size": val_size,
                "restore_best": restore_best, "hidden": hidden, "activation": getattr(activation, "value", activation),
-               "weight_decay": weight_decay}
+               "weight_decay": weight_decay, "ensemble": ensemble, "log_skewed": log_skewed}
     return spec.from_options(getattr(model, "value", model), solver, scale=scale, impute=impute,
                              intercept=not no_intercept, seed=seed, options=options)

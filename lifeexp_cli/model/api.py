@@ -56,14 +56,17 @@ def fit(data, features: str | list[str] | None = None, *, target: str = DEFAULT_
 
 def cross_validate(data, features: str | list[str] | None = None, *, k: int = 5, split: str = "country",
                    seed: int = 0, target: str = DEFAULT_TARGET, model: str = "linear", solver: str | None = None,
-                   scale: str | None = None, impute: str = "mean", intercept: bool = True, **options) -> dict:
+                   scale: str | None = None, impute: str = "mean", intercept: bool = True,
+                   fold_seed: int | None = None, **options) -> dict:
     """k-fold cross-validation of a model specification, as `lifeexp cv --format json` reports it:
-    rmse, mae, r2 (means over folds), their `_std`, and `folds` (held-out rows, countries, scores)."""
+    rmse, mae, r2 (means over folds), their `_std`, and `folds` (held-out rows, countries, scores).
+    fold_seed draws the folds (default: seed), so that seed alone varies a network's weights;
+    ensemble=K averages K networks."""
     from lifeexp_cli.model import scoring
 
     design = _read(data, features, target)[2]
     return scoring.cross_validate_spec(design, _spec(model, solver, scale, impute, intercept, seed, options), k,
-                                       split, seed)
+                                       split, seed if fold_seed is None else fold_seed)
 
 
 def predict(model, rows) -> np.ndarray:

@@ -40,6 +40,7 @@ MAX_DOMAIN_ROWS, MAX_DOMAIN_CELLS, MAX_DOMAIN_K = 2000, 40_000, 5  # evaluate/do
 MAX_DOMAIN_VALUE = 1e15  # |center|, scale and |standardized value| of the domain check's reference rows
 MAX_LOG_SCALE = 50.0  # |log σ| of an interval's error size: beyond this no model's errors lie
 MAX_WIDTH, MAX_LAYERS = 4096, 16  # a network's hidden layers, as nn/regressor.py caps --hidden
+MAX_MEMBERS = 20  # networks in an ensemble, as nn/ensemble.py caps --ensemble
 SOLVERS = ("lstsq", "normal", "gd", "sgd", "momentum", "adam")
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 SPLITS = ("country", "random")
@@ -198,13 +199,17 @@ FIELDS = [
     Field("spec.options.hidden", listing(integer(1, MAX_WIDTH), high=MAX_LAYERS), required=False),
     Field("spec.options.activation", one_of(*ACTIVATIONS), required=False),
     Field("spec.options.weight_decay", number(low=0), required=False),
+    Field("spec.options.ensemble", integer(1, MAX_MEMBERS), required=False),
+    Field("spec.options.log_skewed", flag, required=False),
     Field("params", mapping),
     Field("params.fill", listing(number())),
     Field("params.center", listing(number())),
     Field("params.scale", listing(number())),
+    Field("params.log", listing(flag), required=False),  # a network's log(1 + x) inputs (prep/skew.py)
     Field("params.weights", listing(number()), required=False),  # linear models (checked in RECORD_CHECKS)
     Field("params.bias", number(), required=False),
     Field("params.network", mapping, required=False),  # networks (checked in RECORD_CHECKS)
+    Field("params.members", listing(mapping, low=1, high=MAX_MEMBERS - 1), required=False),  # an ensemble's others
     Field("ranges", mapping),
     Field("means", mapping),
     Field("metrics", mapping),
@@ -297,6 +302,11 @@ FIELDS = [
     Field("domain.training_rows", COUNT, required=False),
     Field("domain.leave_out", one_of("group", "row"), required=False),
     Field("domain.rows", listing(listing(number(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE)), low=1, high=MAX_DOMAIN_ROWS)),
+    Field("ensemble", nullable(mapping), required=False),
+    Field("ensemble.members", integer(2, MAX_MEMBERS)),
+    Field("ensemble.seeds", listing(integer(0), low=2, high=MAX_MEMBERS)),
+    Field("ensemble.epochs_run", listing(integer(1, MAX_EPOCHS), low=2, high=MAX_MEMBERS)),
+    Field("ensemble.final_val_loss", listing(nullable(number(low=0)), low=2, high=MAX_MEMBERS)),
     Field("streamed", nullable(mapping), required=False),
     *[Field(f"streamed.{key}", integer(1), required=False) for key in ("chunk_rows", "chunks", "passes")],
 ]
@@ -339,7 +349,7 @@ def vectors_match_features(record: dict) -> Iterator[tuple[str, str]]:
     if len(set(features)) != p:
         twice = next(f for f in features if features.count(f) > 1)
         yield "features", f"names {twice} twice"
-    for key in ("fill", "center", "scale"):
+    for key in ("fill", "center", "scale", *(["log"] if "log" in params else [])):
         if len(params[key]) != p:
             yield f"params.{key}", f"must hold one number per feature ({p}), got {len(params[key])}"
     if any(v == 0 for v in params["scale"]):
@@ -363,6 +373,8 @@ def kind_matches_its_params(record: dict) -> Iterator[tuple[str, str]]:
     if "solver" in record and record["solver"] != spec["solver"]:
         yield "solver", "must match spec.solver"
     if kind == "linear":
+        if "members" in params:
+            yield "params.members", "must be absent for a linear model"
         if spec["solver"] in ("lstsq", "normal") and spec["options"]:
             yield "spec.options", f"must be empty for solver {spec['solver']}"
         if "weights" not in params or "bias" not in params:
@@ -373,6 +385,23 @@ def kind_matches_its_params(record: dict) -> Iterator[tuple[str, str]]:
     if spec["solver"] in ("lstsq", "normal"):
         yield "spec.solver", "must be an iterative solver for a network"
     yield from network_problems(params.get("network"), len(record["features"]))
+    yield from members_problems(record)
+
+
+def members_problems(record: dict) -> Iterator[tuple[str, str]]:
+    """An ensemble (`--ensemble K`): K − 1 members besides params.network, each a network of its shape."""
+    params, options = record["params"], record["spec"]["options"]
+    members = params.get("members", [])
+    if len(members) + 1 != options.get("ensemble", 1):
+        yield "params.members", f"must hold spec.options.ensemble − 1 networks ({options.get('ensemble', 1) - 1})"
+        return
+    for i, member in enumerate(members):
+        for where, problem in network_problems(member, len(record["features"])):
+            yield where.replace("params.network", f"params.members[{i}]"), problem
+            return
+        if member["sizes"] != params["network"]["sizes"] or member["activation"] != params["network"]["activation"]:
+            yield f"params.members[{i}]", "must have the sizes and activation of params.network"
+            return
 
 
 def network_problems(network, p: int) -> Iterator[tuple[str, str]]:

@@ -20,9 +20,9 @@ from lifeexp_cli.linear import closed_form, loss
 from lifeexp_cli.model import inference as coefficient_inference
 from lifeexp_cli.model import intervals, record, store
 from lifeexp_cli.model.spec import Spec, check_solver, completed
-from lifeexp_cli.nn import regressor
+from lifeexp_cli.nn import ensemble, regressor
 from lifeexp_cli.optim import loop
-from lifeexp_cli.prep import impute, scaling, splits
+from lifeexp_cli.prep import impute, scaling, skew, splits
 
 if TYPE_CHECKING:
     from lifeexp_cli.data.dataset import Design  # pandas: not needed to fit arrays
@@ -80,8 +80,13 @@ def preprocess(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec
                               "impute", spec.impute)
     else:
         X, counts = impute.apply_imputer(X_raw, fill)
+    logged = skew.skewed_columns(X) if spec.options.get("log_skewed") else None
+    if logged is not None:
+        X = skew.apply_log(X, logged)  # after the fill (raw units), before the scaler (log units)
     center, scale = scaling.fit_scaler(X, spec.scale, center=spec.intercept)
     stats = {"fill": fill.tolist(), "center": center.tolist(), "scale": scale.tolist()}
+    if logged is not None and logged.any():
+        stats["log"] = logged.tolist()
     imputed = {f: int(c) for f, c in zip(features, counts)}
     # X is this function's own copy (imputed or the kept rows): scale it in place, no third copy.
     return Prepared(scaling.transform(X, center, scale, out=X), y, stats, imputed, len(X_raw) - len(X))
@@ -201,6 +206,10 @@ def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, gr
     """Preprocess and solve. groups (one key per row) make a validation split (`val_size`) group-wise."""
     check_solver(spec.kind, spec.solver)
     spec = completed(spec)
+    if spec.kind == "mlp" and spec.options.get("ensemble", 1) > 1:
+        from lifeexp_cli.model import ensembles  # it builds on this module
+
+        return ensembles.fit_ensemble(X_raw, y, features, spec, groups=groups, on_epoch=on_epoch)
     if blocked(spec, len(y)):
         from lifeexp_cli.model import streamed  # it builds on this module
 
@@ -229,6 +238,8 @@ def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, gr
 
 def scaled_inputs(params: dict, X_raw: np.ndarray) -> np.ndarray:
     X = np.where(np.isnan(X_raw), np.asarray(params["fill"]), X_raw)
+    if "log" in params:
+        X = skew.apply_log(X, params["log"])
     return scaling.transform(X, np.asarray(params["center"]), np.asarray(params["scale"]))
 
 
@@ -255,6 +266,15 @@ def predict_block(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
         # a person's prediction must not depend on who else is in the batch.
         return (Xs * np.asarray(params["weights"])).sum(axis=1) + params["bias"]
     return regressor.predict(params, Xs)
+
+
+def prediction_spread(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray | None:
+    """Per row, the standard deviation of an ensemble's member predictions (`--ensemble K`, K > 1) for
+    raw feature rows; None for a linear model or a single network. A part of the error size only: it
+    measures how much the prediction depends on the initial weights, not the noise of the data."""
+    if kind != "mlp" or not params.get("members"):
+        return None
+    return ensemble.member_spread(params, scaled_inputs(params, X_raw))
 
 
 def coefficients(params: dict, features: list[str], intercept: bool) -> dict:

@@ -7,12 +7,15 @@ specification and a model record are.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from lifeexp_cli.data.dataset import Design
 from lifeexp_cli.evaluate import cross_validation, metrics
 from lifeexp_cli.model.fitting import fold_predictor
-from lifeexp_cli.model.spec import Spec, from_record
+from lifeexp_cli.errors import ParameterError
+from lifeexp_cli.model.spec import Spec, completed, from_record
 from lifeexp_cli.prep import splits
 
 
@@ -53,9 +56,20 @@ def subset_scorer(design: Design, spec: Spec, folds: list[np.ndarray], on_subset
     return score
 
 
-def cross_validate_records(records: list[dict], designs: list[Design], k: int, split: str, seed: int) -> None:
+def cross_validate_records(records: list[dict], designs: list[Design], k: int, split: str, seed: int,
+                           ensemble: int | None = None) -> None:
     """Refit every saved model's specification on its design (the same rows for all) over the same K
-    folds; store the scores in its record (in memory only) in place of the CV it was saved with."""
+    folds; store the scores in its record (in memory only) in place of the CV it was saved with.
+    ensemble: refit each network as an ensemble of that many members (its record's spec says so)."""
+    if ensemble is not None:
+        networks = [record for record in records if record["kind"] == "mlp"]
+        if not networks:
+            raise ParameterError("{ensemble} applies to networks (kind mlp): none of these models is one",
+                                 "ensemble", ensemble)
+        for record in networks:
+            spec = from_record(record["spec"])
+            grown = replace(spec, options={**spec.options, "ensemble": ensemble})
+            record["spec"]["options"] = completed(grown).options
     folds = splits.kfold(designs[0].groups, k, split, seed) if designs else []
     for record, design in zip(records, designs):
         spec = from_record(record["spec"])

@@ -102,4 +102,6 @@ def from_record(described: dict) -> Spec:
     options = dict(described.get("options") or {})
     if described.get("solver") == "momentum":
         options.setdefault("momentum_form", "polyak")
+    if described.get("kind") == "mlp":  # networks written before skewed inputs were logged did not log them
+        options.setdefault("log_skewed", False)
     return Spec(**{**described, "options": options})

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from lifeexp_cli.errors import ParameterError, UsageError
-from lifeexp_cli.nn import activations, mlp
+from lifeexp_cli.nn import activations, ensemble, mlp
 from lifeexp_cli.optim import loop
 
-DEFAULTS = {"hidden": [64, 32], "activation": "relu", "weight_decay": 0.03}
+DEFAULTS = {"hidden": [64, 32], "activation": "relu", "weight_decay": 0.03, "ensemble": 1, "log_skewed": True}
 # Over loop.COMMON_DEFAULTS for a network: early stopping on a validation split by default.
 TRAINING_DEFAULTS = {"epochs": 500, "tol": 1e-4, "patience": 20, "val_size": 0.1}
 SOLVER_DEFAULTS = {
@@ -81,8 +81,15 @@ def check_options(solver: str, training: dict, network: dict) -> dict:
     decay = chosen["weight_decay"]
     if isinstance(decay, bool) or not isinstance(decay, numbers.Real) or not (math.isfinite(decay) and decay >= 0):
         raise ParameterError("{weight_decay} must be a number >= 0, got {value!r}", "weight_decay", decay)
+    members = chosen["ensemble"]
+    if isinstance(members, bool) or not isinstance(members, numbers.Integral) \
+            or not 1 <= members <= ensemble.MAX_MEMBERS:
+        raise ParameterError(f"{{ensemble}} must be a whole number of networks from 1 to {ensemble.MAX_MEMBERS}, "
+                             "got {value!r}", "ensemble", members)
+    if not isinstance(chosen["log_skewed"], bool):
+        raise ParameterError("{log_skewed} must be true or false, got {value!r}", "log_skewed", chosen["log_skewed"])
     return {**options, "hidden": parse_hidden(chosen["hidden"]), "activation": chosen["activation"],
-            "weight_decay": float(decay)}
+            "weight_decay": float(decay), "ensemble": int(members), "log_skewed": chosen["log_skewed"]}
 
 
 def initial_params(n_inputs: int, y: np.ndarray, options: dict) -> list[np.ndarray]:
@@ -132,8 +139,8 @@ def architecture(network: dict) -> str:
 
 
 def predict(params: dict, Xs: np.ndarray) -> np.ndarray:
-    network = params["network"]
-    return mlp.predict(mlp.from_plain(network), Xs, network["activation"])
+    """The network's prediction; an ensemble's members' mean."""
+    return ensemble.predict(params, Xs)
 
 
 def record_problem(params: dict, n_features: int) -> str | None:

@@ -44,6 +44,10 @@ def compare(
     data: DataOpt = None,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
+    ensemble: Annotated[Optional[int], typer.Option(
+        help="With --cv: cross-validate each network (--model mlp) as an ensemble of K networks (1 to 20) from "
+             "different initial weights, predictions averaged. Default: as each network was saved.",
+        show_default=False)] = None,
     output: FormatOpt = Format.table,
     level: LevelOpt = 0.9,
     no_header: NoHeaderOpt = False,
@@ -81,13 +85,15 @@ def compare(
         raise UsageError(f"model {twice[0]} is named twice: list each model once")
     if cv is None and data is not None:
         raise UsageError("--data is read only with --cv K (to cross-validate the models again): add --cv 5")
+    if cv is None and ensemble is not None:
+        raise UsageError("--ensemble applies when the networks are trained again: add --cv 5")
     records = []
     for name in names:
         record = store.load(name)
         record["name"] = name
         records.append(record)
     if cv is not None:
-        cross_validate_again(records, data, cv, split.value, seed)
+        cross_validate_again(records, data, cv, split.value, seed, ensemble)
     predictions, warnings, details = prediction.for_people(records, persons, level)
     result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
     bounds = [d["intervals"] for d in details]
@@ -99,7 +105,8 @@ def compare(
     show(result, output.value, dict(zip(names, bounds)), not no_header)
 
 
-def cross_validate_again(records: list[dict], data: str | None, k: int, split: str, seed: int) -> None:
+def cross_validate_again(records: list[dict], data: str | None, k: int, split: str, seed: int,
+                         ensemble: int | None = None) -> None:
     """Read --data once and let every model be cross-validated again on it, over the same folds."""
     from lifeexp_cli.data import dataset
     from lifeexp_cli.evaluate import comparison
@@ -108,7 +115,7 @@ def cross_validate_again(records: list[dict], data: str | None, k: int, split: s
     comparison.check_one_target(records)
     table = inputs.read_table(data)
     designs = [dataset.design_for_model(table, record, "cross-validate on") for record in records]
-    scoring.cross_validate_records(records, designs, k, split, seed)
+    scoring.cross_validate_records(records, designs, k, split, seed, ensemble)
 
 
 def csv_rows(result: "Comparison", bounds: dict | None = None) -> list[dict]:

@@ -9,7 +9,8 @@ from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta
                                      LrOpt, ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
                                      NoInterceptOpt, PatienceOpt, QuietOpt,
                                      RestoreBestOpt, ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt,
-                                     ValSizeOpt, WeightDecayOpt, build_spec)
+                                     ValSizeOpt, WeightDecayOpt, EnsembleOpt, FoldSeedOpt, LogSkewedOpt,
+                                     build_spec)
 
 
 def cv(
@@ -37,9 +38,12 @@ def cv(
     hidden: HiddenOpt = None,
     activation: ActivationOpt = None,
     weight_decay: WeightDecayOpt = None,
+    ensemble: EnsembleOpt = None,
+    log_skewed: LogSkewedOpt = None,
     folds: FoldsOpt = 5,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
+    fold_seed: FoldSeedOpt = None,
     output: FormatOpt = Format.table,
     no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
@@ -61,11 +65,13 @@ def cv(
                       epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
                       momentum_form=momentum_form, beta1=beta1,
                       beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
-                      hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
+                      hidden=hidden, activation=activation, weight_decay=weight_decay, ensemble=ensemble,
+                      log_skewed=log_skewed, seed=seed)
 
     table, design = inputs.load_design(data, features, target)
     with render.training_bar(spec, quiet) as progress:
-        document = scoring.cross_validate_spec(design, spec, folds, split.value, seed, progress)
+        document = scoring.cross_validate_spec(design, spec, folds, split.value,
+                                               seed if fold_seed is None else fold_seed, progress)
     if split is Split.random and len(set(design.groups.tolist())) < len(design.groups):
         render.info("--split random puts other years of a held-out country in training: the scores are "
                     "optimistic (see docs/tutorial.md, country-grouped folds)", quiet)

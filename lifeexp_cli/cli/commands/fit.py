@@ -13,7 +13,8 @@ from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta
                                      ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
                                      NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
                                      ScaleOpt, SchedulerOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
-                                     WeightDecayOpt, build_spec)
+                                     WeightDecayOpt, EnsembleOpt, FoldSeedOpt, LogSkewedOpt,
+                                     build_spec)
 from lifeexp_cli.errors import UsageError
 
 
@@ -42,12 +43,15 @@ def fit(
     hidden: HiddenOpt = None,
     activation: ActivationOpt = None,
     weight_decay: WeightDecayOpt = None,
+    ensemble: EnsembleOpt = None,
+    log_skewed: LogSkewedOpt = None,
     cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
                                               show_default=False)] = None,
     test_size: Annotated[Optional[float], typer.Option(
         help="Hold out this share of countries (or rows) and score on them.", show_default=False)] = None,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
+    fold_seed: FoldSeedOpt = None,
     se: Annotated[Optional[str], typer.Option(
         help="Standard errors of a linear model's coefficients: cluster (by country), classical or hc3. "
              "Default: cluster when the data has a country column with several rows per country (rows of one "
@@ -107,7 +111,8 @@ def fit(
                       epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
                       momentum_form=momentum_form, beta1=beta1,
                       beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
-                      hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
+                      hidden=hidden, activation=activation, weight_decay=weight_decay, ensemble=ensemble,
+                      log_skewed=log_skewed, seed=seed)
 
     if name is not None and out is not None:
         raise UsageError("give either --name or --out, not both")
@@ -128,7 +133,8 @@ def fit(
                                                                                    spec.solver):
         record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se), []
     else:
-        record, shown = fit_in_memory(data, features, target, spec, cv, test_size, split.value, seed, quiet, se)
+        record, shown = fit_in_memory(data, features, target, spec, cv, test_size, split.value,
+                                      seed if fold_seed is None else fold_seed, quiet, se)
     written = store.save(record, path)
     for note in record["warnings"]:
         if note not in shown:
@@ -293,6 +299,11 @@ def show_network(record: dict) -> None:
     facts, options = record["network"], record["spec"]["options"]
     render.out.print(f"Network: {regressor.architecture(facts)}, {facts['parameters']} parameters, "
                      f"weight decay {render.fmt(options['weight_decay'])}", highlight=False)
+    members = record.get("ensemble")
+    if members:
+        render.out.print(f"Ensemble: {members['members']} networks from different initial weights (seeds drawn "
+                         f"from --seed), predictions averaged; epochs run {', '.join(map(str, members['epochs_run']))}; "
+                         "the numbers below are the first network's", highlight=False)
     run = record.get("training") or {}
     if run.get("val_loss_history"):
         best = min(run["val_loss_history"])

@@ -13,7 +13,8 @@ from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta
                                      ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
                                      NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
                                      ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
-                                     WeightDecayOpt, build_spec)
+                                     WeightDecayOpt, EnsembleOpt, FoldSeedOpt, LogSkewedOpt,
+                                     build_spec)
 from lifeexp_cli.errors import UsageError
 
 
@@ -28,6 +29,7 @@ def select(
     folds: FoldsOpt = 5,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
+    fold_seed: FoldSeedOpt = None,
     model: ModelKindOpt = ModelKind.linear,
     solver: SolverOpt = None,
     scale: ScaleOpt = None,
@@ -49,6 +51,8 @@ def select(
     hidden: HiddenOpt = None,
     activation: ActivationOpt = None,
     weight_decay: WeightDecayOpt = None,
+    ensemble: EnsembleOpt = None,
+    log_skewed: LogSkewedOpt = None,
     fit_name: Annotated[Optional[str], typer.Option(
         "--fit", help="Fit the chosen set on all rows and save it as models/NAME.joblib.", show_default=False)]
     = None,
@@ -78,7 +82,8 @@ def select(
                       epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
                       momentum_form=momentum_form, beta1=beta1,
                       beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
-                      hidden=hidden, activation=activation, weight_decay=weight_decay, seed=seed)
+                      hidden=hidden, activation=activation, weight_decay=weight_decay, ensemble=ensemble,
+                      log_skewed=log_skewed, seed=seed)
 
     if max_features is not None and max_features < 1:
         raise UsageError(f"--max-features must be at least 1, got {max_features}")
@@ -90,7 +95,8 @@ def select(
     table, design = inputs.load_design(data, candidates, target)
     target_name, names = design.target, design.features
     selection.check_candidates(names)  # before the correlation matrix and the search, both quadratic
-    held_out = splits.kfold(design.groups, folds, split.value, seed)
+    fold_seed = seed if fold_seed is None else fold_seed
+    held_out = splits.kfold(design.groups, folds, split.value, fold_seed)
     r, _ = correlation.matrix(design.X)
     pairs = correlation.collinear_pairs(r, names)
     if pairs:
@@ -114,12 +120,12 @@ def select(
         "fold_rmse": result["fold_rmse"], "path": result["path"], "skipped": result["skipped"],
         "stopped": result["stopped"], "candidates": names,
         "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
-        "k": folds, "split": split.value, "seed": seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
+        "k": folds, "split": split.value, "seed": fold_seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
         "model": None,
     }
     if path is not None:
         final = dataset.with_features(design, result["features"])
-        record = fit_model(final, spec, cv=folds, split=split.value, seed=seed,
+        record = fit_model(final, spec, cv=folds, split=split.value, seed=fold_seed,
                            data_sha256=table.sha256, source=table.source)
         document["model"] = str(store.save(record, path))
         for note in record["warnings"]:
