@@ -33,7 +33,7 @@ def load_data(path: str | None = None, features: str | list[str] = "all", target
 def fit(data, features: str | list[str] | None = None, *, target: str = DEFAULT_TARGET, model: str = "linear",
         solver: str | None = None, scale: str | None = None, impute: str = "mean", intercept: bool = True,
         cv: int | None = None, test_size: float | None = None, split: str = "country", seed: int = 0,
-        se: str | None = None, **options) -> dict:
+        se: str | None = None, intervals: bool = True, **options) -> dict:
     """Fit a model and return its record, exactly what `lifeexp fit` saves (save it with `save_model`).
 
     data: a CSV path (None: $LIFEEXP_DATA) or a Design from `load_data`. features: as in `load_data`
@@ -42,13 +42,15 @@ def fit(data, features: str | list[str] | None = None, *, target: str = DEFAULT_
     cv=k adds k-fold cross-validation scores, test_size a held-out share; split "country" or "random".
     se: a linear model's standard errors in record["inference"], "cluster", "classical" or "hc3" (default:
     clustered by country when the data has countries with several rows, classical otherwise).
+    intervals False: no prediction-interval calibration (by default an exact linear fit, or any fit with
+    cv, stores one for `predict_interval`).
     """
     from lifeexp_cli.model.fitting import fit_model
 
     sha256, source, design = _read(data, features, target)
     spec = _spec(model, solver, scale, impute, intercept, seed, options)
     record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
-                       data_sha256=sha256, source=source, se=se)
+                       data_sha256=sha256, source=source, se=se, calibrate_intervals=intervals)
     for note in record["warnings"]:
         warnings.warn(note, stacklevel=2)
     return record

@@ -60,7 +60,8 @@ class LifeexpRegressor(RegressorMixin, BaseEstimator):
         design = Design(X, y, keys, rows, features, "y", 0)
         self.record_ = api.fit(design, model=self.model, solver=self.solver, scale=self.scale,
                                impute=self.impute, intercept=self.intercept, seed=self.seed,
-                               split="country" if groups is not None else "random", **(self.options or {}))
+                               split="country" if groups is not None else "random", intervals=False,
+                               **(self.options or {}))
         self.n_features_in_ = X.shape[1]
         if names is not None:
             self.feature_names_in_ = np.array(names, dtype=object)

@@ -321,13 +321,14 @@ def rows_of(mask: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
 
 def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
               split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
-              progress=None, warn=None, se: str | None = None) -> dict:
+              progress=None, warn=None, se: str | None = None, calibrate_intervals: bool = True) -> dict:
     """Fit on the training rows (all rows unless `test_size`), score, and build the model record.
 
     progress(label) -> on_epoch callback or None: how an iterative fit reports each epoch (the final
     fit is labelled "fit", cross-validation fits "fold i/k"). warn(message) hears warnings known before
     fitting starts as soon as they are; every warning also ends up in the record. se: the standard errors
     of a linear model's coefficients (model/inference.py; default: clustered by country when rows cluster).
+    calibrate_intervals False: no prediction-interval calibration (model/intervals.py says when there is one).
     """
     X, y, features = design.X, design.y, design.features
     spec = completed(spec)
@@ -353,7 +354,8 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
         scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress,
                                                        out_of_fold)
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold,
-                                               cv or intervals.FOLDS, split, seed)
+                                               cv or intervals.FOLDS, split, seed) if calibrate_intervals \
+        else (None, [])
     ranges, means = feature_summary(X_train, features)
     extra = {**fitted.extra, "domain": domain_reference(X_train, design.groups[~held], fitted.params, spec),
              "inference": None}
@@ -380,10 +382,13 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
               k: int, split: str, seed: int) -> tuple[dict | None, list[str]]:
     """The prediction-interval calibration of a fit (model/intervals.py says when there is one) and what
     to warn about it. Out-of-fold predictions of the fit's own cross-validation are reused when they
-    judge whole countries; a linear model otherwise gets 5 country folds of its own (cheap)."""
+    judge whole countries; an exact linear fit otherwise gets 5 country folds of its own (milliseconds).
+    An iterative fit (a network, or a linear model by gd, sgd, momentum or adam) is calibrated only on
+    its cross-validation: more trainings only for the intervals would multiply its time by six."""
     by_row = len(np.unique(design.groups)) == len(design.groups)  # no country column: each row its own group
-    reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or spec.kind != "linear")
-    if not reuse and spec.kind != "linear":
+    exact = spec.kind == "linear" and not loop.is_iterative(spec.solver)
+    reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or not exact)
+    if not reuse and not exact:
         return None, []
     X, y, groups = rows_of(~held, design.X, design.y, design.groups)
     units = len(np.unique(groups))

@@ -1,9 +1,10 @@
 """Prediction intervals of a model: calibrated by `fit` (conformal, evaluate/conformal.py), stored in the
 record under "calibration", read back by `predict` and `compare` through `interval_for` / `interval_one`.
 
-When fit calibrates: a linear model always (5 country-grouped folds, or the --cv folds when they are
-grouped by country); a network only when the fit runs cross-validation (its folds' out-of-fold
-predictions are reused: training more networks only for the intervals would multiply the fit time).
+When fit calibrates: a linear model by an exact solver (lstsq, normal) always (5 country-grouped folds,
+or the --cv folds when they are grouped by country); an iteratively trained model (a network, or a
+linear model by gd, sgd, momentum, adam) only when the fit runs cross-validation (its folds' out-of-fold
+predictions are reused: training five more models only for the intervals would multiply the fit time).
 A streamed fit stores no calibration. Fewer countries than folds: a warning and no calibration.
 """
 
@@ -73,8 +74,8 @@ def interval_for(record: dict, X, level: float):
 def missing_note(record: dict, name: str) -> str:
     """Said once on stderr when a model without calibration is asked for intervals."""
     return (f"model {name} has no prediction-interval calibration (fitted before lifeexp stored one, by "
-            "streaming, or a network fitted without --cv): predictions come without intervals; refit it with "
-            "`lifeexp fit` (networks: add --cv 5)")
+            "streaming, or trained iteratively without --cv): predictions come without intervals; refit it "
+            "with `lifeexp fit` (iterative solvers and networks: add --cv 5)")
 
 
 def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: str, complete_only: bool) -> dict:

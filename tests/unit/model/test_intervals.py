@@ -89,6 +89,16 @@ def test_a_network_is_calibrated_only_when_it_runs_cross_validation(design):
     assert np.all(lower < predicted) and np.all(predicted < upper)
 
 
+def test_an_iterative_linear_fit_is_calibrated_only_on_its_cross_validation(design):
+    spec = make_spec("linear", "gd", training={"epochs": 5})
+    assert "calibration" not in fitting.fit_model(design, spec)
+    assert fitting.fit_model(design, spec, cv=3)["calibration"]["folds"] == 3
+
+
+def test_calibration_can_be_skipped(design):
+    assert "calibration" not in fitting.fit_model(design, Spec(), calibrate_intervals=False)
+
+
 def test_without_a_country_column_the_folds_hold_out_rows(who_like_table):
     table = dataset.Table(who_like_table.frame.drop(columns="country"), "x.csv", "")
     record = fitting.fit_model(dataset.design(table, FEATURES, "life_expectancy"), Spec())

@@ -27,7 +27,7 @@ def who(who_like_csv):
                               "coefficients_scaled", "calibration"]),
     (make_spec("linear", "gd", training={"epochs": 3}), ["training", "domain", "inference",
                                                          "coefficient_covariance", "coefficients",
-                                                         "coefficients_scaled", "calibration"]),
+                                                         "coefficients_scaled"]),
     (make_spec("mlp", training={"epochs": 2}, network_options={"hidden": "3"}), ["training", "network",
                                                                                  "domain", "inference"]),
 ])
