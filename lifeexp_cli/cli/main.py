@@ -87,6 +87,23 @@ app = typer.Typer(
 )
 
 
+def verbatim_examples(doc: str | None) -> str | None:
+    """The docstring with each paragraph after "Example:" marked with click's \\b, so that `--help` prints
+    every example command as written: never re-wrapped in the middle at 80 columns or in a pipe."""
+    if not doc or "Example:" not in doc:
+        return doc
+    head, mark, tail = doc.partition("Example:")
+    paragraphs = tail.split("\n\n")
+    for i, paragraph in enumerate(paragraphs):
+        lines = paragraph.split("\n")
+        first = next((j for j, text in enumerate(lines) if text.strip()), None)
+        if first is not None and lines[first].strip() != "\b":
+            indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
+            lines.insert(first, indent + "\b")
+            paragraphs[i] = "\n".join(lines)
+    return head + mark + "\n\n".join(paragraphs)
+
+
 def guarded(command):
     """Turn library errors into one red line on stderr and their exit code; Ctrl-C into exit 130."""
 
@@ -119,6 +136,7 @@ def guarded(command):
             render.error(os_errors.message(exc))
             raise typer.Exit(1) from None
 
+    run.__doc__ = verbatim_examples(command.__doc__)
     return run
 
 

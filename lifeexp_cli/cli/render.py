@@ -146,14 +146,64 @@ def emit_csv(rows: list[dict], header: bool = True) -> None:
 
 
 def table(title: str | None, columns: list[str], rows: list[list]) -> None:
+    """A Rich table that never cuts a word (a name the user has to type, a number): each column is at
+    least as wide as its longest word. When that is wider than the terminal (80 columns, or a pipe), each
+    row is printed as a block instead: its first cell, then `column=value` pairs, wrapped between words."""
     from rich.table import Table
 
+    headers = [shown(name) for name in columns]
+    cells = [[fmt(v) if not isinstance(v, str) else shown(v) for v in row] for row in rows]
+    console = _console("out")
+    widths = column_widths(headers, cells, console.width - 3 * len(headers) - 1)
+    if widths is None:
+        records(title, headers, cells)
+        return
     grid = Table(title=shown(title) if title else title, title_justify="left", header_style="bold")
-    for name in columns:
-        grid.add_column(shown(name))
-    for row in rows:
-        grid.add_row(*[fmt(v) if not isinstance(v, str) else shown(v) for v in row])
-    _console("out").print(grid)
+    for header, width in zip(headers, widths):
+        grid.add_column(header, width=width)
+    for row in cells:
+        grid.add_row(*row)
+    console.print(grid)
+
+
+def column_widths(headers: list[str], cells: list[list[str]], room: int) -> list[int] | None:
+    """Each column's width within `room`: at least its longest word, and as much of its longest line as
+    fits, the space shared out in proportion to what each still lacks; None when the words alone do not fit."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    plain = [[Text.from_markup(c, emoji=False).plain for c in column] for column in zip(headers, *cells)]
+    least = [max((cell_len(w) for text in column for w in text.split()), default=1) for column in plain]
+    most = [max(max((cell_len(line) for text in column for line in text.splitlines() or [""]), default=1), low)
+            for column, low in zip(plain, least)]
+    if sum(least) > room:
+        return None
+    if sum(most) <= room:
+        return most
+    spare, lacking = room - sum(least), [high - low for low, high in zip(least, most)]
+    return [low + spare * lack // sum(lacking) for low, lack in zip(least, lacking)]
+
+
+def records(title: str | None, headers: list[str], cells: list[list[str]]) -> None:
+    """Rows too wide for the terminal, one block each: the first cell in bold, then the other columns as
+    `column=value` pairs, wrapped between words and indented."""
+    console = _console("out")
+    if title:
+        console.print(shown(title), highlight=False, style="italic")
+    for row in cells:
+        console.print(f"[bold]{row[0]}[/bold]" if row[0] else headers[0], highlight=False)
+        pairs = [f"{header}={value}" if header else value for header, value in zip(headers[1:], row[1:]) if value]
+        wrapped("  ".join(pairs), indent=2)
+
+
+def wrapped(markup: str, indent: int = 0) -> None:
+    """Text on stdout wrapped between words at the terminal's width (never inside a name), indented."""
+    from rich.text import Text
+
+    console = _console("out")
+    for piece in Text.from_markup(markup, emoji=False).wrap(console, max(console.width - indent, 20)):
+        piece.rstrip()
+        console.print(Text(" " * indent) + piece, highlight=False, soft_wrap=True)
 
 
 def rows_output(rows: list[dict], output: str, title: str | None = None, header: bool = True) -> None:
@@ -183,7 +233,7 @@ def rows_with_unit_notes(rows: list[dict], output: str, title: str | None = None
     rows_output([{**{k: v for k, v in row.items() if k != "unit_note"},
                   "unit": row["unit"] + (" !" if row.get("unit_note") else "")} for row in rows], "table", title)
     for name, note in notes.items():
-        _console("out").print(f"! {name}: {note}", highlight=False, markup=False)
+        wrapped(shown(f"! {name}: {note}"))
 
 
 def sparkline(values: list[float]) -> str:

@@ -67,3 +67,14 @@ def test_fit_cv_and_select_list_the_same_model_options_in_the_same_order():
         params = list(inspect.signature(command).parameters)
         start = params.index(model_options[0])
         assert params[start:start + len(model_options)] == model_options, command.__name__
+
+
+@pytest.mark.parametrize("path", command_paths(app), ids=" ".join)
+def test_examples_are_never_rewrapped_at_80_columns(path):
+    """Each example command is printed on one line, as written, however narrow the terminal or pipe."""
+    text = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "80"}).stdout
+    examples = text.split("Example:", 1)[1].splitlines()[1:]
+    section = next((i for i, line in enumerate(examples) if line and not line.startswith(" ")), len(examples))
+    commands = [line.strip() for line in examples[:section] if line.strip()]
+    assert commands and all("lifeexp" in line for line in commands), commands
+    assert all("\b" not in line for line in commands)

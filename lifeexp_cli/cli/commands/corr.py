@@ -16,6 +16,8 @@ from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt, NoHe
 from lifeexp_cli.errors import UsageError
 
 BAR_WIDTH = 12
+CELL = 4  # characters of one r in the matrix: +.83, -.07, +1.0
+PAIRS = 30  # pairs shown when the matrix is too wide for the terminal
 
 
 class Method(str, Enum):
@@ -168,10 +170,10 @@ def show(document: dict, output: str, title: str, header: bool = True) -> None:
     if document["ranking"]:
         rows = "pairwise complete rows" if document["fill"] == "none" else "missing values = column means"
         render.table(f"{title} with {document['target']} ({rows})",
-                     ["#", "feature", "r", "", "strength", "rows"],
-                     [[i + 1, row["feature"], colored(nan(row["r"])), bar(nan(row["r"])),
+                     ["feature", "r", "", "strength", "rows"],
+                     [[row["feature"], colored(nan(row["r"])), bar(nan(row["r"])),
                        strength(row["r"]) if row["r"] is not None else "undefined", row["rows"]]
-                      for i, row in enumerate(document["ranking"])])
+                      for row in document["ranking"]])
     if heat is not None:
         show_matrix(columns, heat["r"], title)
     if document["collinear_pairs"]:
@@ -193,14 +195,37 @@ def short(r: float | None) -> str:
 
 
 def show_matrix(columns: list[str], r: list[list[float | None]], title: str) -> None:
-    """A Rich heatmap: numbered columns (the row labels carry the names), cells colored by r."""
+    """A Rich heatmap with numbered rows and columns and a legend of the numbers' names under it, so no
+    name is ever cut; when even that is wider than the terminal, the pairs strongest first instead."""
+    from rich.box import SIMPLE_HEAD
     from rich.table import Table
 
-    grid = Table(title=render.shown(f"{title} matrix"), title_justify="left", header_style="bold", padding=(0, 0))
-    grid.add_column("", no_wrap=True)
+    label = len(str(len(columns)))
+    if label + 1 + len(columns) * (CELL + 1) > render.out.width:
+        show_pairs(columns, r, title)
+        return
+    grid = Table(title=render.shown(f"{title} matrix"), title_justify="left", header_style="bold",
+                 box=SIMPLE_HEAD, padding=0, show_edge=False)
+    grid.add_column("", no_wrap=True, justify="right")
     for i in range(len(columns)):
-        grid.add_column(str(i + 1), justify="right", no_wrap=True)
-    for i, (name, row) in enumerate(zip(columns, r)):
-        cells = [f"[{cell_style(nan(v))}]{short(v)}[/]" for v in row]
-        grid.add_row(f"{i + 1:>2} {render.shown(name)} ", *cells)
+        grid.add_column(str(i + 1), justify="right", no_wrap=True, min_width=CELL)
+    for i, row in enumerate(r):
+        grid.add_row(str(i + 1), *[render.Styled(f"[{cell_style(nan(v))}]{short(v)}[/]") for v in row])
     render.out.print(grid)
+    render.wrapped("  ".join(f"{i + 1} {render.shown(name)}" for i, name in enumerate(columns)))
+
+
+def show_pairs(columns: list[str], r: list[list[float | None]], title: str) -> None:
+    """Every pair of columns, strongest |r| first (the first PAIRS shown), when the matrix cannot fit."""
+    pairs = sorted(((columns[i], columns[j], r[i][j]) for i in range(len(columns)) for j in range(i)),
+                   key=lambda p: -abs(p[2]) if p[2] is not None else 0)
+    width = render.out.width
+    render.info(f"the {len(columns)} × {len(columns)} matrix needs {len(str(len(columns))) + 1 + len(columns) * (CELL + 1)} "
+                f"columns and the terminal has {width}: showing the pairs, strongest first; the whole matrix "
+                "with --format csv, or as a picture with --png FILE")
+    render.table(f"{title}: pairs by |r|", ["a", "b", "r"],
+                 [[a, b, render.Styled(f"[{cell_style(nan(v))}]{v:+.3f}[/]") if v is not None else "—"]
+                  for a, b, v in pairs[:PAIRS]])
+    if len(pairs) > PAIRS:
+        render.out.print(f"{len(pairs) - PAIRS} weaker pairs not shown: --format csv gives the whole matrix",
+                         highlight=False)

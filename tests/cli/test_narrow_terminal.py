@@ -1,0 +1,69 @@
+"""80 columns and pipes: a table never cuts a name the user has to type (or a number); when a table
+cannot fit, its rows become blocks, and a matrix too wide becomes its pairs, pointing to --format csv."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from lifeexp_cli.cli import render
+from lifeexp_cli.cli.main import app
+from lifeexp_cli.data import catalog
+
+NAMES = [name for name in catalog.WHO_FEATURES if name != catalog.GROUP_COLUMN]
+
+
+def invoke(columns: int, *args: str):
+    before = dict(render._consoles)
+    render._consoles.clear()  # a console takes its width from $COLUMNS when it is made
+    try:
+        return CliRunner().invoke(app, list(args), env={"COLUMNS": str(columns)})
+    finally:
+        render._consoles.clear()
+        render._consoles.update(before)
+
+
+def run(columns: int, *args: str) -> str:
+    result = invoke(columns, *args)
+    assert result.exit_code == 0, (args, result.stderr)
+    return result.stdout
+
+
+def words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z0-9_]+", text))
+
+
+@pytest.mark.parametrize("columns", [80, 100, 120, 200])
+@pytest.mark.parametrize("args", [["features"], ["data", "describe"], ["corr"], ["corr", "--matrix"],
+                                  ["corr", "--fill", "mean"]], ids=" ".join)
+def test_no_name_is_cut_at_any_width(who_env, columns, args):
+    out = run(columns, *args)
+    assert "…" not in out
+    shown = words(out)
+    expected = NAMES if args[0] != "corr" or "--matrix" in args else [n for n in NAMES if n != "life_expectancy"]
+    if args == ["corr", "--matrix"] and columns < 110:
+        expected = []  # the pairs view: only the 30 strongest pairs, checked below
+    assert [name for name in expected if name not in shown] == []
+    assert max(len(line) for line in out.splitlines()) <= columns
+
+
+def test_features_without_data_at_80_columns_names_every_alias():
+    out = run(80, "features")
+    for name in catalog.WHO_FEATURES:
+        for alias in catalog.aliases_of(name):
+            assert alias in words(out), alias
+
+
+def test_a_matrix_too_wide_shows_pairs_and_points_to_csv(who_env):
+    result = invoke(80, "corr", "--matrix")
+    assert "pairs by |r|" in result.stdout and "--format csv" in result.stdout
+    assert "--png" in result.stderr
+    wide = run(120, "corr", "--matrix")
+    assert "20 income_composition_of_resources" in " ".join(wide.split())  # the legend, whole
+
+
+def test_tables_that_fit_stay_tables(who_env):
+    out = run(80, "data", "describe", "-F", "bmi")
+    assert "┃ feature" in out and "│ bmi" in out
