@@ -16,6 +16,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.colors import LogNorm
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -75,21 +76,43 @@ def save_all(pictures: dict[Path, bytes]) -> list[Path]:
     return list(pictures)
 
 
+def labelled(name: str, unit: str) -> str:
+    """An axis label with its unit: `bmi (kg/m²)`; the name alone when the unit is unknown."""
+    return f"{name} ({unit})" if unit else name
+
+
+def wants_log_axis(x: np.ndarray) -> bool:
+    """A log axis for positive values spanning three decades or more (GDP per capita: 1.7 to 119 172 USD)."""
+    return bool(len(x)) and float(x.min()) > 0 and float(x.max()) / float(x.min()) >= 1e3
+
+
 def fit_figure(x: np.ndarray, y: np.ndarray, grid: np.ndarray, curve: np.ndarray, *, feature: str,
-               target: str, label: str, title: str) -> Figure:
-    """The data as a scatter and the model's prediction over the feature's range (the lecture's figures)."""
+               target: str, units: tuple[str, str], label: str, title: str, log_x: bool,
+               people: list[tuple[str, float, float]]) -> Figure:
+    """The data as a scatter, the model's prediction over the feature's range (the lecture's figures),
+    and each person (name, x, predicted y) marked on the line."""
     figure = _figure(SIZE)
     ax = figure.subplots()
     ax.scatter(x, y, color="tab:blue", label=f"{len(y)} rows with {feature}", **POINTS)
     ax.plot(grid, curve, color="tab:red", linewidth=2, label=label)
-    ax.set(xlabel=feature, ylabel=target, title=title)
-    ax.legend(loc="best")
-    ax.grid(alpha=0.3)
+    offsets = ((-10, 10), (8, -16), (8, 10), (-10, -16))  # alternate sides: Tim and Tom are often close
+    for (name, px, py), colour, offset in zip(people, ("tab:green", "tab:purple", "tab:orange", "tab:brown"),
+                                              offsets):
+        ax.scatter([px], [py], s=110, marker="*", color=colour, edgecolors="black", linewidths=0.6, zorder=5,
+                   label=f"{name}: {feature} {px:.4g} → {py:.1f}")
+        ax.annotate(name, (px, py), xytext=offset, textcoords="offset points", fontsize=9, fontweight="bold",
+                    ha="right" if offset[0] < 0 else "left", color=colour)
+    if log_x:
+        ax.set_xscale("log")
+    ax.set(xlabel=labelled(feature, units[0]) + (", log scale" if log_x else ""),
+           ylabel=labelled(target, units[1]), title=title)
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3, which="both" if log_x else "major")
     return figure
 
 
 def loss_figure(history: list[float], val_history: list[float] | None, *, kept_epoch: int | None,
-                title: str) -> Figure:
+                title: str, unit: str = "") -> Figure:
     """Loss per epoch on a log scale, with the validation loss and the epoch whose θ was kept."""
     figure = _figure(SIZE)
     ax = figure.subplots()
@@ -100,25 +123,89 @@ def loss_figure(history: list[float], val_history: list[float] | None, *, kept_e
     if kept_epoch:
         ax.axvline(kept_epoch, color="gray", linestyle="--", linewidth=1, label=f"θ kept (epoch {kept_epoch})")
     ax.set_yscale("log")
-    ax.set(xlabel="epoch", ylabel="loss J(θ) = mean (ŷ − y)²", title=title)
+    ax.set(xlabel="epoch", ylabel=labelled("loss J(θ) = mean (ŷ − y)², log scale", squared(unit)), title=title)
     ax.legend(loc="best")
     ax.grid(alpha=0.3, which="both")
     return figure
 
 
-def residuals_figure(y: np.ndarray, yhat: np.ndarray, *, target: str, title: str) -> Figure:
+def squared(unit: str) -> str:
+    return f"{unit}²" if unit else ""
+
+
+def lr_figure(curves, *, unit: str, title: str) -> Figure:
+    """One loss curve per learning rate on a log scale; a diverged run drawn up to its divergence and
+    ended by an × at the top edge (its loss there is beyond the picture: clipped)."""
+    figure = _figure(SIZE)
+    ax = figure.subplots()
+    finite = [v for c in curves for v in c.history if np.isfinite(v) and v > 0]
+    starts = [c.history[0] for c in curves if c.history and np.isfinite(c.history[0])]
+    top = 10.0 * max(starts) if starts else 1.0
+    bottom = 0.5 * min(finite) if finite else top / 1e3
+    colours = colormaps["viridis"](np.linspace(0.0, 0.85, max(len(curves), 1)))
+    for curve, colour in zip(curves, colours):
+        epochs = np.arange(1, len(curve.history) + 1)
+        shown = np.minimum(np.asarray(curve.history, dtype=float), top)
+        if curve.diverged_at is None:
+            ending = "converged" if curve.converged else "not converged"
+            ax.plot(epochs, shown, color=colour, linewidth=1.8,
+                    label=f"α = {curve.lr:g}: {ending}, loss {curve.history[-1]:.4g} after {len(epochs)} epochs")
+            continue
+        ax.plot(np.append(epochs, curve.diverged_at), np.append(shown, top), color=colour, linewidth=1.8,
+                linestyle="--", label=f"α = {curve.lr:g}: diverged at epoch {curve.diverged_at} (clipped at {top:.3g})")
+        ax.scatter([curve.diverged_at], [top], marker="x", s=70, color=colour, zorder=5)
+    ax.set_yscale("log")
+    ax.set_ylim(bottom, top * 2.0)  # the clipped stretch of a diverged run stays visible under the frame
+    ax.set_xscale("log")
+    ax.set(xlabel="epoch, log scale", ylabel=labelled("training loss J(θ), log scale", squared(unit)), title=title)
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return figure
+
+
+def landscape_figure(view, *, feature: str, unit: str, target_unit: str, title: str) -> Figure:
+    """Filled contours of J(θ₀, θ₁) (log-spaced levels), the least-squares minimum, and the descent path."""
+    figure = _figure(SIZE)
+    ax = figure.subplots()
+    J = view.loss
+    levels = np.geomspace(max(float(J.min()), 1e-12), float(J.max()), 25)
+    filled = ax.contourf(view.theta0, view.theta1, J, levels=levels, cmap=colormaps["viridis_r"],
+                         norm=LogNorm(vmin=levels[0], vmax=levels[-1]))
+    ax.contour(view.theta0, view.theta1, J, levels=levels[::3], colors="white", linewidths=0.4, alpha=0.6)
+    path = view.path
+    if len(path) > 2000:  # mini-batch runs take tens of thousands of steps: every k-th, and the last
+        path = np.vstack([path[:: len(path) // 2000], path[-1:]])
+    ax.plot(path[:, 0], path[:, 1], color="tab:red", linewidth=1.2, marker=".", markersize=3,
+            label=f"descent path ({len(view.path)} steps)")
+    ax.scatter([path[0, 0]], [path[0, 1]], marker="o", s=60, color="white", edgecolors="black", zorder=5,
+               label=f"start θ = ({path[0, 0]:.3g}, {path[0, 1]:.3g})")
+    ax.scatter([view.minimum[0]], [view.minimum[1]], marker="*", s=160, color="gold", edgecolors="black",
+               zorder=6, label=f"least-squares minimum ({view.minimum[0]:.4g}, {view.minimum[1]:.4g})")
+    per = f"per standard deviation of {feature}" if view.scaled else labelled(f"per unit of {feature}",
+                                                                             unit)
+    ax.set(xlabel=labelled("θ₀ (intercept)", target_unit), ylabel=f"θ₁ ({target_unit or 'target'} {per})",
+           title=title)
+    figure.colorbar(filled, ax=ax, ticks=levels[::4], format="%.4g",
+                    label=labelled("loss J(θ₀, θ₁), log scale", squared(target_unit)))
+    ax.legend(loc="best", fontsize=8)
+    return figure
+
+
+def residuals_figure(y: np.ndarray, yhat: np.ndarray, *, target: str, title: str, unit: str = "") -> Figure:
     """Left: predicted against actual, with the line of perfect predictions. Right: residuals y − ŷ."""
     figure = _figure(WIDE)
     left, right = figure.subplots(1, 2)
     low, high = float(min(y.min(), yhat.min())), float(max(y.max(), yhat.max()))
     left.scatter(y, yhat, color="tab:blue", **POINTS)
     left.plot([low, high], [low, high], color="tab:red", linewidth=1.5, label="ŷ = y")
-    left.set(xlabel=f"actual {target}", ylabel=f"predicted {target}", title="Predicted vs actual")
+    left.set(xlabel=labelled(f"actual {target}", unit), ylabel=labelled(f"predicted {target}", unit),
+             title="Predicted vs actual")
     left.legend(loc="best")
     residual = y - yhat
     right.scatter(yhat, residual, color="tab:blue", **POINTS)
     right.axhline(0.0, color="tab:red", linewidth=1.5)
-    right.set(xlabel=f"predicted {target}", ylabel="residual y − ŷ", title="Residuals")
+    right.set(xlabel=labelled(f"predicted {target}", unit), ylabel=labelled("residual y − ŷ", unit),
+              title="Residuals")
     for ax in (left, right):
         ax.grid(alpha=0.3)
     figure.suptitle(title)

@@ -40,7 +40,8 @@ def sgd_model(tmp_path_factory, data_path):
     return path
 
 
-@pytest.mark.parametrize("kind, model", [("fit", "tim-bmi"), ("residuals", "tim"), ("loss", None),
+@pytest.mark.parametrize("kind, model", [("fit", "tim-bmi"), ("residuals", "tim"), ("loss", None), ("lr", "tim-bmi"),
+                                         ("landscape", "tim-bmi"), ("fit", "tom-gdp"), ("landscape", None),
                                          ("fit", None), ("residuals", None)])
 def test_each_kind_writes_a_png_of_sensible_size(kind, model, sgd_model, tmp_path, who_env):
     out = tmp_path / "picture.png"

@@ -1,11 +1,12 @@
-"""`lifeexp plot`: PNG pictures of a saved model (fitted line, loss curve, residuals)."""
+"""`lifeexp plot`: PNG pictures of a saved model (fitted line, loss curve, residuals, loss curves for
+several learning rates, the loss landscape with the descent path)."""
 
 # No `from __future__ import annotations` in a command module: Typer would evaluate every option's
 # annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -18,17 +19,23 @@ class Kind(str, Enum):
     fit = "fit"
     loss = "loss"
     residuals = "residuals"
+    lr = "lr"
+    landscape = "landscape"
     all = "all"
 
 
-KINDS = ("fit", "loss", "residuals")
-NEEDS_DATA = ("fit", "residuals")
+KINDS = ("fit", "loss", "residuals")  # what --kind all draws; lr and landscape train again, so only on request
+NEEDS_DATA = ("fit", "residuals", "lr", "landscape")
 
 
 def why_not(kind: str, record: dict) -> str | None:
     """Why `kind` does not apply to this model (a clause), or None when it does."""
     if kind == "fit" and len(record["features"]) != 1:
         return f"{record['path']} has {len(record['features'])} features, the fit plot needs one"
+    if kind == "landscape" and (record["kind"] != "linear" or len(record["features"]) != 1
+                                or not record.get("intercept", True)):
+        return (f"{record['path']} is not a one-feature linear model with an intercept, the landscape plot "
+                "draws the loss over (θ₀, θ₁)")
     if kind == "loss" and not (record.get("training") or {}).get("loss_history"):
         return (f"{record['path']} was fitted with {record.get('solver')}, the loss plot needs an iterative "
                 "solver (gd, sgd, momentum, adam)")
@@ -54,23 +61,37 @@ def plot(
     data: DataOpt = None,
     kind: Annotated[Kind, typer.Option(
         "--kind", "-k", help="fit: data and fitted line (one-feature models); loss: loss per epoch, log scale "
-        "(iterative solvers); residuals: predicted vs actual and residuals; all: every kind that applies.",
+        "(iterative solvers); residuals: predicted vs actual and residuals; lr: the model trained again with "
+        "each of --lrs, loss curves overlaid; landscape: loss over (θ₀, θ₁) and the descent path (one-feature "
+        "linear models); all: fit, loss and residuals, those that apply.",
         case_sensitive=False)] = Kind.all,
+    lrs: Annotated[Optional[str], typer.Option(
+        "--lrs", help="Learning rates for --kind lr, comma-separated, e.g. 0.01,0.1,0.5,1.2. Default: 0.1, 1, 5 "
+        "and 12 times the model's own (gd's 0.1 for a model fitted exactly).", show_default=False)] = None,
     quiet: QuietOpt = False,
 ):
     """Draw a saved model as PNG files (matplotlib, headless) and print the paths written.
 
-    fit and residuals read --data (or $LIFEEXP_DATA); loss needs only the model file.
+    fit, residuals, lr and landscape read --data (or $LIFEEXP_DATA); loss needs only the model file. lr and
+    landscape train the model's specification again (gradient descent on standardized features for a model
+    fitted exactly, which has no learning rate).
 
     Example:
 
         lifeexp plot --model tim-bmi --kind fit --out tim-bmi.png
 
         lifeexp plot --model models/tim-adam.joblib --out tim-adam.png   # tim-adam-loss.png, -residuals.png
+
+        lifeexp plot --model tim-bmi --kind lr --lrs 0.01,0.1,0.5,1.2 --out rates.png
+
+        lifeexp plot --model tim-bmi --kind landscape --out landscape.png
     """
     from lifeexp_cli.model import store
 
     output_paths(out, list(KINDS), kind is Kind.all)  # a bad --out fails before anything else is said
+    rates = learning_rates(lrs)
+    if rates is not None and kind is not Kind.lr:
+        raise UsageError("--lrs applies to --kind lr only")
     record = store.load(model)
     if kind is Kind.all:
         kinds = [k for k in KINDS if why_not(k, record) is None]
@@ -88,17 +109,46 @@ def plot(
 
     from lifeexp_cli.cli import plots  # matplotlib: paid for only when a picture is drawn
 
-    draw = {"fit": fit_picture, "loss": loss_picture, "residuals": residuals_picture}
+    draw = {"fit": fit_picture, "loss": loss_picture, "residuals": residuals_picture,
+            "lr": lambda record, design: lr_picture(record, design, rates), "landscape": landscape_picture}
     # Every picture drawn before any is written, and written all or none: no run leaves some of them.
     pictures = {path: plots.png_bytes(draw[name](record, design)) for name, path in paths.items()}
     for written in plots.save_all(pictures):
         render.line(str(written))
 
 
+def learning_rates(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    from lifeexp_cli.data.people import number
+    from lifeexp_cli.model import exploration
+
+    return exploration.check_rates([number(part.strip(), "--lrs") for part in text.split(",") if part.strip()])
+
+
 def load_design(record: dict, data: str | None):
     from lifeexp_cli.data import dataset
 
     return dataset.design_for_model(dataset.read_table(data), record, "plot it with")
+
+
+def units_of(record: dict) -> tuple[str, str]:
+    from lifeexp_cli.data import catalog
+
+    return catalog.describe(record["features"][0])[1], catalog.describe(record["target"])[1]
+
+
+def lecture_people(record: dict) -> list[tuple[str, float, float]]:
+    """(name, feature value, prediction) of the lecture's Tim and Tom, when they have the model's feature."""
+    from lifeexp_cli.data import people
+    from lifeexp_cli.model import fitting
+
+    feature, marks = record["features"][0], []
+    for name, values in (("Tim", people.TIM), ("Tom", people.TOM)):
+        value = people.with_bmi(values, []).get(feature)
+        if value is not None:
+            marks.append((name, value, float(fitting.predict(record["kind"], record["params"], [[value]])[0])))
+    return marks
 
 
 def fit_picture(record: dict, design):
@@ -108,17 +158,45 @@ def fit_picture(record: dict, design):
     from lifeexp_cli.evaluate import metrics
     from lifeexp_cli.model import fitting
 
-    x, y = design.X[:, 0], design.y
-    present = ~np.isnan(x)
+    feature = record["features"][0]
+    present = ~np.isnan(design.X[:, 0])
     if not present.any():
-        raise ModelError(f"the data has no value of {record['features'][0]} to plot")
-    grid = np.linspace(x[present].min(), x[present].max(), 200)
+        raise ModelError(f"the data has no value of {feature} to plot")
+    x, y = design.X[present, 0], design.y[present]
+    log_x = plots.wants_log_axis(x)
+    grid = (np.geomspace if log_x else np.linspace)(x.min(), x.max(), 200)
     curve = fitting.predict(record["kind"], record["params"], grid[:, None])
     label = render.equation(record) if record.get("coefficients") else f"{record['kind']} model"
-    rmse = metrics.rmse(y, fitting.predict(record["kind"], record["params"], design.X))
-    return plots.fit_figure(x[present], y[present], grid, curve, feature=record["features"][0],
-                            target=record["target"], label=label,
-                            title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on {len(y)} rows")
+    rmse = metrics.rmse(y, fitting.predict(record["kind"], record["params"], x[:, None]))
+    return plots.fit_figure(x, y, grid, curve, feature=feature, target=record["target"], units=units_of(record),
+                            label=label, log_x=log_x, people=lecture_people(record),
+                            title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on the {len(y)} rows with {feature}")
+
+
+def lr_picture(record: dict, design, rates: list[float] | None):
+    from lifeexp_cli.cli import plots
+    from lifeexp_cli.model import exploration
+
+    spec, swapped = exploration.training_spec(record)
+    rates = rates or exploration.default_rates(spec)
+    curves = exploration.learning_rate_curves(spec, design.X, design.y, record["features"], rates, design.groups)
+    how = f"{spec.solver}, {spec.scale} scaling" + (f" (the model was fitted with {record['solver']})"
+                                                    if swapped else "")
+    return plots.lr_figure(curves, unit=units_of(record)[1],
+                           title=f"{Path(record['path']).stem}: loss per epoch for {len(curves)} learning rates α\n"
+                                 f"{how}")
+
+
+def landscape_picture(record: dict, design):
+    from lifeexp_cli.cli import plots
+    from lifeexp_cli.model import exploration
+
+    view = exploration.landscape(record, design.X, design.y)
+    spec, swapped = exploration.training_spec(record)
+    how = f"{spec.solver} α = {spec.options['lr']:g}, {spec.scale} scaling"
+    return plots.landscape_figure(view, feature=record["features"][0], unit=units_of(record)[0],
+                                  target_unit=units_of(record)[1],
+                                  title=f"{Path(record['path']).stem}: loss over (θ₀, θ₁)\nand the path of {how}")
 
 
 def loss_picture(record: dict, design):
@@ -128,7 +206,7 @@ def loss_picture(record: dict, design):
     ending = "converged" if run["converged"] else "not converged"
     title = f"{Path(record['path']).stem}: {record['solver']}, {run['epochs_run']} epochs ({ending})"
     return plots.loss_figure(run["loss_history"], run.get("val_loss_history"), kept_epoch=run.get("kept_epoch"),
-                             title=title)
+                             title=title, unit=units_of(record)[1])
 
 
 def residuals_picture(record: dict, design):
@@ -138,5 +216,5 @@ def residuals_picture(record: dict, design):
 
     yhat = fitting.predict(record["kind"], record["params"], design.X)
     rmse = metrics.rmse(design.y, yhat)
-    return plots.residuals_figure(design.y, yhat, target=record["target"],
+    return plots.residuals_figure(design.y, yhat, target=record["target"], unit=units_of(record)[1],
                                   title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on {len(design.y)} rows")
