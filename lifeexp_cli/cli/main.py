@@ -111,6 +111,7 @@ def guarded(command):
     def run(*args, **kwargs):
         from lifeexp_cli.cli import render
 
+        watch_reading(kwargs.get("quiet", False))
         try:
             with warnings.catch_warnings():
                 # numpy's overflow/invalid-value chatter: results say what went wrong in our own words
@@ -138,6 +139,18 @@ def guarded(command):
 
     run.__doc__ = verbatim_examples(command.__doc__)
     return run
+
+
+def watch_reading(quiet: bool) -> None:
+    """A byte progress bar for large data files (data/reader.py), on a terminal only and never with --quiet."""
+    from lifeexp_cli.cli import render
+    from lifeexp_cli.data import reader
+
+    try:
+        watching = not quiet and sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError, OSError):  # a closed or odd stderr: no bar
+        watching = False
+    reader.watch_progress(render.byte_progress if watching else None)
 
 
 # Library parameters whose flag is not `--` + the name with dashes.

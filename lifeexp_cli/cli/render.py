@@ -251,23 +251,39 @@ def sparkline(values: list[float]) -> str:
 
 
 @contextlib.contextmanager
+def byte_progress(label: str, total: int):
+    """A transient byte progress bar on stderr (reading a large file); yields advance(bytes)."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    columns = [TextColumn("{task.description}"), BarColumn(bar_width=30), DownloadColumn(binary_units=True),
+               TransferSpeedColumn(), TimeRemainingColumn(), TextColumn("left")]
+    with Progress(*columns, console=_console("err"), transient=True) as bar:
+        task = bar.add_task(shown(label), total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+@contextlib.contextmanager
 def training_progress(epochs: int, quiet: bool = False, validation: bool = False):
     """One Rich progress bar on stderr for iterative training, reused by every fit of a run.
 
     Yields progress(label) -> on_epoch(epoch, train_loss, val_loss), or None when quiet: each call to
     progress restarts the bar under a new label ("fit", "fold 2/5"), so cross-validation draws one bar
     with a fold counter rather than one bar per fold.
+
+    No time left is shown: early stopping (patience) ends most runs long before --epochs, so an estimate
+    from the epoch count would be wrong by that much. The bar says "of at most" and shows time elapsed.
     """
     if quiet:
         yield None
         return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = [TextColumn("{task.description:>9}"), BarColumn(bar_width=30),
-               TextColumn("epoch {task.completed:>5.0f}/{task.total:.0f}"), TextColumn("loss {task.fields[loss]}")]
+               TextColumn("epoch {task.completed:>5.0f} of at most {task.total:.0f}"),
+               TextColumn("loss {task.fields[loss]}")]
     if validation:
         columns.append(TextColumn("val {task.fields[val]}"))
-    columns += [TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn()]
+    columns += [TimeElapsedColumn()]
     with Progress(*columns, console=_console("err"), transient=True) as bar:
         task = bar.add_task("fit", total=epochs, loss="—", val="—")
 

@@ -33,6 +33,8 @@ SNIFF_BYTES = 1 << 16  # the first block, checked for binary data before the res
 MAX_RECORD_BYTES = 8 << 20  # a longer record means unbalanced quotes; refuse instead of reading on
 MAX_HEADER_BYTES = 1 << 20  # a header line longer than this is no CSV header (100,000 columns of 10 bytes)
 MISSING = {b"", b"na", b"nan", b"n/a", b"null"}
+PROGRESS_BYTES = 64 << 20  # a data file this large or larger is read under a byte progress bar, when watched
+PROGRESS_BLOCK = 8 << 20
 SEPARATORS = (",", ";", "\t")
 
 # What went wrong opening a source, in the words of the option that named it: role -> (missing file,
@@ -60,11 +62,60 @@ def shown(source: str) -> str:
     return "stdin" if source == "-" else source
 
 
+# (label, total bytes) -> a context manager yielding advance(bytes read); set by the command line
+# (`watch_progress`) when stderr is a terminal. The library itself never draws anything.
+_progress = None
+
+
+def watch_progress(factory) -> None:
+    """Show reading progress through `factory` (None: show nothing)."""
+    global _progress
+    _progress = factory
+
+
+class CountingReader:
+    """A binary file wrapper that reports every byte read to `advance`."""
+
+    def __init__(self, raw: IO[bytes], advance):
+        self.raw, self.advance = raw, advance
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.advance(len(data))
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self.raw.readline(size)
+        self.advance(len(data))
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:  # counted bytes are read once, forward
+        return False
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+@contextmanager
+def watched(handle: IO[bytes], source: str, role: str) -> Iterator[IO[bytes]]:
+    """The handle itself, or a CountingReader under a progress bar for a large data file when watched."""
+    size = os.fstat(handle.fileno()).st_size if _progress is not None and role == "data" else 0
+    if size < PROGRESS_BYTES:
+        yield handle
+        return
+    with _progress(f"reading {os.path.basename(source)}", size) as advance:
+        yield CountingReader(handle, advance)
+
+
 @contextmanager
 def open_source(source: str, role: str = "data") -> Iterator[IO[bytes]]:
     """A path opened for reading bytes, or stdin for `-` (left open); a problem is a one-line DataError.
 
-    `role` ("data" or "input") picks the wording of the messages: which option named the file.
+    `role` ("data" or "input") picks the wording of the messages: which option named the file. A data
+    file of PROGRESS_BYTES or more is read under a byte progress bar when the command line watches.
     """
     if source == "-":
         if sys.stdin is None:  # started with stdin closed (`<&-`)
@@ -82,8 +133,8 @@ def open_source(source: str, role: str = "data") -> Iterator[IO[bytes]]:
         raise DataError(missing.format(source=source)) from None
     except OSError as exc:
         raise DataError(unreadable.format(source=source, reason=exc.strerror)) from None
-    with handle:
-        yield handle
+    with handle, watched(handle, source, role) as readable:
+        yield readable
 
 
 def not_regular(source: str, kind: str, role: str) -> str:
@@ -108,6 +159,8 @@ def read_all(source: str) -> bytes:
         try:
             head = handle.read(SNIFF_BYTES)
             check_text(head, shown(source))
+            if isinstance(handle, CountingReader):  # in blocks, so that the bar moves
+                return b"".join([head, *iter(lambda: handle.read(PROGRESS_BLOCK), b"")])
             if handle.seekable():  # read the file once more, into one buffer of its size: no copies
                 handle.seek(0)
                 return handle.read()

@@ -201,7 +201,7 @@ def test_progress_bar_goes_to_stderr_only(tmp_path, monkeypatch, who_env):
         json.loads(result.stdout)  # stdout is exactly one JSON document, bar or not
         return screen.getvalue()
 
-    bar = re.compile(r"epoch\s+\d+/30 loss \S+ val \S+")
+    bar = re.compile(r"epoch\s+\d+ of at most 30 loss \S+ val \S+")
     assert bar.search(run())
     assert not bar.search(run("--quiet"))
 
