@@ -17,6 +17,7 @@ import matplotlib
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.colors import LogNorm
+from matplotlib.ticker import FuncFormatter, NullFormatter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -76,6 +77,14 @@ def save_all(pictures: dict[Path, bytes]) -> list[Path]:
     return list(pictures)
 
 
+def plain_log_ticks(*axes) -> None:
+    """Log-axis tick labels as plain numbers (1, 10, 100, 1,000; 0.01): with mathtext off (text.parse_math
+    above), matplotlib's default 10^k labels would print as raw TeX."""
+    for axis in axes:
+        axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}"))
+        axis.set_minor_formatter(NullFormatter())
+
+
 def labelled(name: str, unit: str) -> str:
     """An axis label with its unit: `bmi (kg/m²)`; the name alone when the unit is unknown."""
     return f"{name} ({unit})" if unit else name
@@ -104,6 +113,7 @@ def fit_figure(x: np.ndarray, y: np.ndarray, grid: np.ndarray, curve: np.ndarray
                     ha="right" if offset[0] < 0 else "left", color=colour)
     if log_x:
         ax.set_xscale("log")
+        plain_log_ticks(ax.xaxis)
     ax.set(xlabel=labelled(feature, units[0]) + (", log scale" if log_x else ""),
            ylabel=labelled(target, units[1]), title=title)
     ax.legend(loc="best", fontsize=8)
@@ -123,6 +133,7 @@ def loss_figure(history: list[float], val_history: list[float] | None, *, kept_e
     if kept_epoch:
         ax.axvline(kept_epoch, color="gray", linestyle="--", linewidth=1, label=f"θ kept (epoch {kept_epoch})")
     ax.set_yscale("log")
+    plain_log_ticks(ax.yaxis)
     ax.set(xlabel="epoch", ylabel=labelled("loss J(θ) = mean (ŷ − y)², log scale", squared(unit)), title=title)
     ax.legend(loc="best")
     ax.grid(alpha=0.3, which="both")
@@ -157,6 +168,7 @@ def lr_figure(curves, *, unit: str, title: str) -> Figure:
     ax.set_yscale("log")
     ax.set_ylim(bottom, top * 2.0)  # the clipped stretch of a diverged run stays visible under the frame
     ax.set_xscale("log")
+    plain_log_ticks(ax.xaxis, ax.yaxis)
     ax.set(xlabel="epoch, log scale", ylabel=labelled("training loss J(θ), log scale", squared(unit)), title=title)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3, which="both")

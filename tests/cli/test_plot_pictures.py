@@ -96,3 +96,13 @@ def test_lr_and_landscape_write_pngs(fitted, tmp_path, who_like_csv):
 def test_lrs_errors(args, words, tmp_path):
     done = CliRunner().invoke(app, ["plot", "--model", "tim-bmi", "--out", str(tmp_path / "p.png"), *args])
     assert done.exit_code == 2 and words in done.stderr and not list(tmp_path.iterdir())
+
+
+def test_log_axis_ticks_are_plain_numbers_not_raw_tex(fitted):
+    """Mathtext is off (a '$' in a title is a dollar sign): log ticks must not fall back to '$10^{3}$'."""
+    record, design = fitted["gdp"]
+    figure = plot_command.fit_picture(record, design)
+    figure.canvas.draw()
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
+    assert labels and not any("$" in t or "mathdefault" in t for t in labels)
+    assert "1,000" in labels
