@@ -118,11 +118,12 @@ def cross_validate_again(records: list[dict], data: str | None, k: int, split: s
     scoring.cross_validate_records(records, designs, k, split, seed, ensemble)
 
 
-def csv_rows(result: "Comparison", bounds: dict | None = None) -> list[dict]:
+def csv_rows(result: "Comparison") -> list[dict]:
     """One row per (model, person), raw numbers only: the prediction, the model's accuracy, and how much
     worse than the best model by CV RMSE (`worse_by`, `spread`, `clear`; empty for the best model and
-    without CV), and the prediction interval's `lower` and `upper` (empty without one). Features by their
-    canonical names, separated by ";"."""
+    without CV); the prediction interval's `level`, `lower` and `upper` (empty without a calibration);
+    `in_domain` (1/0, empty without the domain check); `imputed`, how many of the person's inputs are
+    training means, and `imputed_features`, which. Features by their canonical names, separated by ";"."""
     ranked = result.ranking
     versus = {v["model"]: v for v in (ranked or {}).get("versus", [])}
     rows = []
@@ -134,13 +135,18 @@ def csv_rows(result: "Comparison", bounds: dict | None = None) -> list[dict]:
                          "cv_rmse_std": r.cv_rmse_std, "cv_folds": r.cv_folds,
                          "best": (r.model == ranked["best"]) if ranked and r.cv_fold_rmse else None,
                          "worse_by": v.get("difference"), "spread": v.get("spread"), "clear": v.get("clear"),
-                         **interval_cells((bounds or {}).get(r.model), person)})
+                         **caveat_cells(r, person)})
     return rows
 
 
-def interval_cells(bounds: dict | None, person: str) -> dict:
-    interval = (bounds or {}).get(person) or {}
-    return {"lower": interval.get("lower"), "upper": interval.get("upper")}
+def caveat_cells(r: "ModelResult", person: str) -> dict:
+    """What stands behind one prediction, as raw cells: its interval, the domain check, the means filled in."""
+    interval = r.intervals.get(person) or {}
+    judged = r.domain.get(person)
+    filled = r.imputed.get(person) or []
+    return {"level": interval.get("level"), "lower": interval.get("lower"), "upper": interval.get("upper"),
+            "in_domain": None if judged is None else int(bool(judged["in_domain"])),
+            "imputed": len(filled), "imputed_features": ";".join(filled)}
 
 
 def show(result: "Comparison", output: str, bounds: dict | None = None, header: bool = True) -> None:
@@ -151,7 +157,7 @@ def show(result: "Comparison", output: str, bounds: dict | None = None, header: 
                           "comparison": result.ranking, "verdict": result.verdict})
         return
     if output == "csv":
-        render.emit_csv(csv_rows(result, bounds), header)
+        render.emit_csv(csv_rows(result), header)
         return
     from lifeexp_cli.data.catalog import short_name
 
