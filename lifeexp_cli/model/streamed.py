@@ -249,8 +249,9 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
 
     with opened(source, features, target, chunk_rows) as (target_name, chosen, names, frames, hasher):
         totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None}
-        # The rows the domain check keeps: keys from a generator of this source's own (partitions differ).
-        sampling = np.random.default_rng([7, zlib.crc32(str(source).encode())])
+        # The rows the domain check keeps: keys from a generator of this source's own (partitions differ),
+        # seeded by the file's name, not its folder: the same file gives the same model wherever it lives.
+        sampling = np.random.default_rng([7, zlib.crc32(os.path.basename(str(source)).encode())])
 
         def chunks():
             nonlocal chosen
