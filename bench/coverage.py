@@ -11,7 +11,9 @@ from the same out-of-fold residuals without the error-size model (constant width
 
 `--model mlp` measures a network's intervals the same way (fitted with --cv 5 on the training
 countries, which calibrates it on those folds; no baselines): `python bench/coverage.py --model mlp
---features all`.
+--features all`. `--ensemble K` (with --model mlp) measures an ensemble of K networks, whose interval
+also follows the members' spread; `--no-spread` measures the same ensemble calibrated without that
+term (an ablation: what the spread adds).
 
 Targets (issue 11): 90% intervals cover 0.88-0.92 overall and at least 0.85 (goal 0.88) on HIV/AIDS > 1,
 mean width at most 19 years (goal 18); 95% intervals cover 0.93-0.97.
@@ -84,13 +86,14 @@ def constant_width(record: dict, part: dataset.Design, X_test: np.ndarray, level
     return predicted - q, predicted + q
 
 
-def held_out_intervals(design: dataset.Design, folds: int, seed: int, kind: str = "linear") -> dict:
+def held_out_intervals(design: dataset.Design, folds: int, seed: int, kind: str = "linear",
+                       ensemble: int = 1) -> dict:
     """Per method and level: arrays over all rows of (covered, width), each row judged by the model that
     never saw its country."""
     methods = METHODS if kind == "linear" else (f"lifeexp network ({METHODS[0].split(' (')[1]}",)
     found = {(method, level): (np.zeros(len(design.y), bool), np.zeros(len(design.y)))
              for method in methods for level in LEVELS}
-    spec = make_spec(kind, seed=seed)
+    spec = make_spec(kind, seed=seed, network_options={"ensemble": ensemble} if ensemble > 1 else None)
     for test in splits.kfold(design.groups, folds, "country", seed):
         train = np.ones(len(design.y), bool)
         train[test] = False
@@ -115,14 +118,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--model", choices=("linear", "mlp"), default="linear")
     parser.add_argument("--features", default=",".join(FEATURES), help="default: Tim's three")
+    parser.add_argument("--ensemble", type=int, default=1, help="networks per model (--model mlp)")
+    parser.add_argument("--no-spread", action="store_true", help="ablation: calibrate without the spread term")
     args = parser.parse_args()
+    if args.no_spread:  # the calibration never sees the spreads: σ(x) from the features alone
+        with_spread = conformal.calibrate
+        conformal.calibrate = lambda *a, spread=None, **k: with_spread(*a, **k)
+    if args.ensemble > 1 and args.model != "mlp":
+        parser.error("--ensemble needs --model mlp")
     _, design = dataset.load_design(args.data, args.features, "life_expectancy")
     _, hiv_design = dataset.load_design(args.data, "hiv_aids", "life_expectancy")
-    found = held_out_intervals(design, args.folds, args.seed, args.model)
+    found = held_out_intervals(design, args.folds, args.seed, args.model, args.ensemble)
     hiv = hiv_design.X[:, 0] > 1
     folds = splits.kfold(design.groups, args.folds, "country", args.seed)
     which = "Tim's features" if design.features == FEATURES else f"{len(design.features)} features"
-    print(f"Held-out coverage of lifeexp's prediction intervals: {args.model}, {which}, {args.folds} country "
+    model = f"{args.model} ensemble of {args.ensemble}" if args.ensemble > 1 else args.model
+    model += " (calibrated without the spread)" if args.no_spread else ""
+    print(f"Held-out coverage of lifeexp's prediction intervals: {model}, {which}, {args.folds} country "
           f"folds (seed {args.seed}), {len(design.y)} rows, {hiv.sum()} with HIV/AIDS > 1")
     print()
     print("| intervals | level | coverage (all rows) | coverage (HIV/AIDS > 1) | mean width (years) | worst fold |")

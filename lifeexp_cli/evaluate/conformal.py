@@ -14,6 +14,12 @@ If the rows (countries) are exchangeable, the interval covers a new row with pro
 conformal; with the K fold models' residuals around the model refitted on all rows ("CV conformal", as
 here) the guarantee is approximate, and bench/coverage.py measures it on held-out countries.
 
+For a network ensemble (`--ensemble K`, K ≥ 2) the members' spread u(x) (the standard deviation of
+their predictions) is one more regressor: log|rᵢ| ≈ a + bᵀzᵢ + c·(log uᵢ − mᵤ)/sᵤ, the out-of-fold
+spreads coming from the fold ensembles. Where the members disagree the model is less sure, and when that
+tells about the error size c > 0 widens the interval there. The calibration keeps (mᵤ, sᵤ, c) under
+"spread"; without it (a linear model, one network, an older file) σ is as above.
+
 numpy in, numpy out. The calibration is a dict of plain values (the model record keeps it); `interval`
 and `half_width` read it back, in pure Python for one row (single predictions never import numpy).
 """
@@ -24,6 +30,8 @@ import math
 
 METHOD = "cv-conformal"
 NORMALIZER = "log-abs-residual-linear-on-signed-log-features"
+SPREAD_NORMALIZER = "log-abs-residual-linear-on-signed-log-features-and-log-member-spread"
+SPREAD_FLOOR = 1e-6  # a member spread below this counts as this much in log u (identical members give 0)
 MAX_SCORES = 4096  # stored scores at most: order statistics thinned evenly beyond this (bounded file size)
 LOG_FLOOR = 1e-6  # |r| below this counts as this much in log|r| (an exact fit would give log 0)
 SPREAD_CLIP = 1.0  # log σ kept within ±1 of its range over the calibration rows: bounded for far-off inputs
@@ -41,40 +49,70 @@ def signed_log(X):
     return np.sign(X) * np.log1p(np.abs(X))
 
 
-def fit_normalizer(X, residuals):
-    """(m, s, coef, (lo, hi)): standardization of g(X), coef = [a, b…] of log|r| on z, and the range of
-    a + bᵀz over the rows (widened by SPREAD_CLIP) that keeps σ bounded for inputs far outside them.
+def log_spread(spread):
+    """log u, u floored at SPREAD_FLOOR (numpy)."""
+    import numpy as np
 
-    X: (n, p) without missing values; residuals: (n,) out-of-fold residuals."""
+    return np.log(np.maximum(np.asarray(spread, dtype=float), SPREAD_FLOOR))
+
+
+def standardized(X):
+    """(mean, std): a (nearly) constant column gets std 1 (its coefficient is ~0 anyway)."""
+    import numpy as np
+
+    m = X.mean(axis=0)
+    s = X.std(axis=0)
+    return m, np.where(s > 1e-9, s, 1.0)
+
+
+def fit_normalizer(X, residuals, spread=None):
+    """(m, s, coef, (lo, hi), spread_terms): standardization of g(X), coef = [a, b…] of log|r| on z, the
+    range of a + bᵀz (+ the spread term) over the rows (widened by SPREAD_CLIP) that keeps σ bounded for
+    inputs far outside them, and, when `spread` is given, {"center", "scale", "coef"} of log u (else None).
+
+    X: (n, p) without missing values; residuals: (n,) out-of-fold residuals; spread: (n,) or None."""
     import numpy as np
 
     X = signed_log(X)
-    m = X.mean(axis=0)
-    s = X.std(axis=0)
-    s = np.where(s > 1e-9, s, 1.0)  # a (nearly) constant feature: its b is ~0 anyway
-    Z = np.column_stack([np.ones(len(X)), (X - m) / s])
+    m, s = standardized(X)
+    columns = [np.ones(len(X)), (X - m) / s]
+    if spread is not None:
+        u = log_spread(spread)
+        mu, su = standardized(u)
+        columns.append((u - mu) / su)
+    Z = np.column_stack(columns)
     target = np.log(np.maximum(np.abs(residuals), LOG_FLOOR))
     coef = np.linalg.lstsq(Z, target, rcond=None)[0]
     fitted = Z @ coef
-    return m, s, coef, (float(fitted.min() - SPREAD_CLIP), float(fitted.max() + SPREAD_CLIP))
+    clip = (float(fitted.min() - SPREAD_CLIP), float(fitted.max() + SPREAD_CLIP))
+    if spread is None:
+        return m, s, coef, clip, None
+    return m, s, coef[:-1], clip, {"center": float(mu), "scale": float(su), "coef": float(coef[-1])}
 
 
-def scale_of(calibration: dict, X):
-    """σ(x) for each row of X (n, p) (numpy)."""
+def scale_of(calibration: dict, X, spread=None):
+    """σ(x) for each row of X (n, p) (numpy); spread: the members' spread per row, used when the
+    calibration has a spread term (required then)."""
     import numpy as np
 
     Z = (signed_log(X) - np.asarray(calibration["center"])) / np.asarray(calibration["scale"])
     coef = np.asarray(calibration["coef"])
     low, high = calibration["clip"]
-    return np.exp(np.clip(coef[0] + Z @ coef[1:], low, high))
+    total = coef[0] + Z @ coef[1:]
+    terms = calibration.get("spread")
+    if terms:
+        total = total + terms["coef"] * (log_spread(spread) - terms["center"]) / terms["scale"]
+    return np.exp(np.clip(total, low, high))
 
 
-def calibrate(X, residuals, *, folds: int, split: str, groups: int, fill=None) -> dict:
+def calibrate(X, residuals, *, folds: int, split: str, groups: int, fill=None, spread=None) -> dict:
     """The calibration a model record keeps: the normalizer and the sorted scores (at most MAX_SCORES).
 
     X: (n, p) the rows' features, missing values filled as the model fills them (or with `fill`, per
     feature, when given); residuals: their
-    out-of-fold residuals; folds/split/groups: how those were made (for the record and messages)."""
+    out-of-fold residuals; folds/split/groups: how those were made (for the record and messages);
+    spread: an ensemble's out-of-fold member spreads (n,), or None (no spread term: the calibration is
+    exactly what it was before spreads existed)."""
     import numpy as np
 
     residuals = np.asarray(residuals, dtype=float)
@@ -83,13 +121,20 @@ def calibrate(X, residuals, *, folds: int, split: str, groups: int, fill=None) -
         block = X[which]
         return block if fill is None else np.where(np.isnan(block), np.asarray(fill), block)
 
+    spread = None if spread is None else np.asarray(spread, dtype=float)
     sample = evenly_spaced(len(residuals), NORMALIZER_ROWS)
-    m, s, coef, clip = fit_normalizer(rows(sample), residuals[sample])
-    calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": int(folds), "split": split,
+    m, s, coef, clip, terms = fit_normalizer(rows(sample), residuals[sample],
+                                             None if spread is None else spread[sample])
+    calibration = {"method": METHOD, "normalizer": NORMALIZER if terms is None else SPREAD_NORMALIZER,
+                   "folds": int(folds), "split": split,
                    "groups": int(groups), "rows": int(len(residuals)), "center": m.tolist(),
                    "scale": s.tolist(), "coef": coef.tolist(), "clip": list(clip)}
+    if terms is not None:
+        calibration["spread"] = terms
     scores = np.sort(np.concatenate([
-        np.abs(residuals[start:start + SCORE_ROWS]) / scale_of(calibration, rows(slice(start, start + SCORE_ROWS)))
+        np.abs(residuals[start:start + SCORE_ROWS])
+        / scale_of(calibration, rows(slice(start, start + SCORE_ROWS)),
+                   None if spread is None else spread[start:start + SCORE_ROWS])
         for start in range(0, len(residuals), SCORE_ROWS)]))
     return {**calibration, "scores": thinned(scores).tolist()}
 
@@ -134,10 +179,14 @@ def quantile(calibration: dict, level: float) -> float | None:
     return float(scores[(k - 1) * len(scores) // n])  # the first stored score of rank ≥ k
 
 
-def row_scale(calibration: dict, row: list[float]) -> float:
-    """σ(x) for one row, in pure Python (the same as `scale_of`)."""
+def row_scale(calibration: dict, row: list[float], spread: float | None = None) -> float:
+    """σ(x) for one row, in pure Python (the same as `scale_of`); spread: the members' spread for the row
+    when the calibration has a spread term."""
     coef = calibration["coef"]
     total = coef[0] + sum(b * (math.copysign(math.log1p(abs(x)), x) - c) / s
                           for b, x, c, s in zip(coef[1:], row, calibration["center"], calibration["scale"]))
+    terms = calibration.get("spread")
+    if terms:
+        total += terms["coef"] * (math.log(max(float(spread), SPREAD_FLOOR)) - terms["center"]) / terms["scale"]
     low, high = calibration["clip"]
     return math.exp(min(max(total, low), high))

@@ -291,6 +291,10 @@ FIELDS = [
     Field("calibration.scale", listing(number(1e-9, 1e3))),
     Field("calibration.coef", listing(number(-1e15, 1e15))),  # NIST Filip gives -5.4e6; products stay finite
     Field("calibration.clip", listing(number(-MAX_LOG_SCALE, MAX_LOG_SCALE), low=2, high=2)),
+    Field("calibration.spread", nullable(mapping), required=False),  # network ensembles only
+    Field("calibration.spread.center", number(-1e3, 1e3)),
+    Field("calibration.spread.scale", number(1e-9, 1e3)),
+    Field("calibration.spread.coef", number(-1e6, 1e6)),
     # inputs unlike the training data (evaluate/domain.py): reference rows in standardized units
     Field("domain", nullable(mapping), required=False),
     Field("domain.method", one_of("nearest-rows")),
@@ -495,6 +499,8 @@ def calibration_is_whole(record: dict) -> Iterator[tuple[str, str]]:
         yield "calibration.scores", "must be sorted"
     if calibration["clip"][0] > calibration["clip"][1]:
         yield "calibration.clip", "must be [low, high]"
+    if calibration.get("spread") and not (record["kind"] == "mlp" and record["params"].get("members")):
+        yield "calibration.spread", "is only for a network ensemble (a model with members)"
 
 
 def coefficients_match_features(record: dict) -> Iterator[tuple[str, str]]:

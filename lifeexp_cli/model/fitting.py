@@ -206,7 +206,7 @@ def fit(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, gr
     """Preprocess and solve. groups (one key per row) make a validation split (`val_size`) group-wise."""
     check_solver(spec.kind, spec.solver)
     spec = completed(spec)
-    if spec.kind == "mlp" and spec.options.get("ensemble", 1) > 1:
+    if is_ensemble(spec):
         from lifeexp_cli.model import ensembles  # it builds on this module
 
         return ensembles.fit_ensemble(X_raw, y, features, spec, groups=groups, on_epoch=on_epoch)
@@ -295,10 +295,11 @@ def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
 
 
 def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
-                   groups: np.ndarray | None = None) -> cross_validation.FitPredict:
+                   groups: np.ndarray | None = None, spreads: np.ndarray | None = None) -> cross_validation.FitPredict:
     """What cross-validation fits on each fold: `spec` on the training rows, predicting the test rows.
 
-    groups (one key per row, or None) make a validation split (`val_size`) group-wise, as in `fit`."""
+    groups (one key per row, or None) make a validation split (`val_size`) group-wise, as in `fit`.
+    spreads (an array as long as y, or None) receives a network ensemble's out-of-fold member spreads."""
 
     def fit_predict(train: np.ndarray, test: np.ndarray, on_epoch=None) -> np.ndarray:
         if blocked(spec, len(train)):  # the training rows are read in place, a block at a time
@@ -309,9 +310,16 @@ def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: 
             return predict(spec.kind, fitted.params, X_raw, rows=test)
         fitted = fit(X_raw[train], y[train], features, spec, groups=None if groups is None else groups[train],
                      on_epoch=on_epoch)
+        if spreads is not None and is_ensemble(spec):
+            spreads[test] = prediction_spread(spec.kind, fitted.params, X_raw[test])
         return predict(spec.kind, fitted.params, X_raw[test])
 
     return fit_predict
+
+
+def is_ensemble(spec: Spec) -> bool:
+    """A network ensemble (`--ensemble K`, K > 1): its members' spread feeds the prediction interval."""
+    return spec.kind == "mlp" and spec.options.get("ensemble", 1) > 1
 
 
 def rows_of(mask: np.ndarray, *arrays: np.ndarray) -> list[np.ndarray]:
@@ -349,12 +357,13 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
     if test_size is not None:
         scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X[held]))
     out_of_fold = np.full(len(y), np.nan) if cv is not None else None
+    spreads = np.full(len(y), np.nan) if cv is not None and is_ensemble(spec) else None
     if cv is not None:
-        fit_predict = fold_predictor(X, y, features, spec, design.groups if split == "country" else None)
+        fit_predict = fold_predictor(X, y, features, spec, design.groups if split == "country" else None, spreads)
         scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress,
                                                        out_of_fold)
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold,
-                                               cv or intervals.FOLDS, split, seed) if calibrate_intervals \
+                                               cv or intervals.FOLDS, split, seed, spreads) if calibrate_intervals \
         else (None, [])
     ranges, means = feature_summary(X_train, features)
     extra = {**fitted.extra, "domain": domain_reference(X_train, design.groups[~held], fitted.params, spec),
@@ -379,12 +388,13 @@ def fit_model(design: Design, spec: Spec, *, cv: int | None = None, test_size: f
 
 
 def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], out_of_fold: np.ndarray | None,
-              k: int, split: str, seed: int) -> tuple[dict | None, list[str]]:
+              k: int, split: str, seed: int, spreads: np.ndarray | None = None) -> tuple[dict | None, list[str]]:
     """The prediction-interval calibration of a fit (model/intervals.py says when there is one) and what
     to warn about it. Out-of-fold predictions of the fit's own cross-validation are reused when they
     judge whole countries; an exact linear fit otherwise gets 5 country folds of its own (milliseconds).
     An iterative fit (a network, or a linear model by gd, sgd, momentum or adam) is calibrated only on
-    its cross-validation: more trainings only for the intervals would multiply its time by six."""
+    its cross-validation: more trainings only for the intervals would multiply its time by six.
+    spreads: a network ensemble's out-of-fold member spreads from that cross-validation (or None)."""
     by_row = len(np.unique(design.groups)) == len(design.groups)  # no country column: each row its own group
     exact = spec.kind == "linear" and not loop.is_iterative(spec.solver)
     reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or not exact)
@@ -406,15 +416,16 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
             return None, notes + [f"no prediction intervals: calibrating them needs at least {k} {what}, "
                                   f"the training rows have {units}"]
         out_of_fold = np.empty(len(y))
+        spreads = np.empty(len(y)) if is_ensemble(spec) else None
         folds = splits.kfold(groups, k, "random" if by_row else "country", seed)
         try:
-            cross_validation.scores_on_folds(y, folds, fold_predictor(X, y, design.features, spec, groups),
+            cross_validation.scores_on_folds(y, folds, fold_predictor(X, y, design.features, spec, groups, spreads),
                                              predictions=out_of_fold)
         except LifeexpError as exc:
             return None, notes + [f"no prediction intervals: a calibration fold could not be fitted ({exc})"]
     method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
     return intervals.calibrate_rows(X, y, groups, fill, out_of_fold, folds=k, split=method,
-                                    complete_only=spec.impute == "drop"), notes
+                                    complete_only=spec.impute == "drop", spread=spreads), notes
 
 
 def domain_reference(X_raw: np.ndarray, groups: np.ndarray, params: dict, spec: Spec) -> dict | None:

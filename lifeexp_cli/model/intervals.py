@@ -6,6 +6,10 @@ or the --cv folds when they are grouped by country); an iteratively trained mode
 linear model by gd, sgd, momentum, adam) only when the fit runs cross-validation (its folds' out-of-fold
 predictions are reused: training five more models only for the intervals would multiply the fit time).
 A streamed fit stores no calibration. Fewer countries than folds: a warning and no calibration.
+
+A network ensemble (`--ensemble K`, K ≥ 2) also feeds its members' spread to the error-size model: the
+out-of-fold spreads of the fold ensembles at calibration, the model's own spread for each row at
+prediction (`fitting.prediction_spread`).
 """
 
 from __future__ import annotations
@@ -51,7 +55,14 @@ def interval_one(record: dict, row: list[float], prediction: float, level: float
         return None
     calibration = record["calibration"]
     filled = [fill if math.isnan(x) else x for x, fill in zip(row, record["params"]["fill"])]
-    half = quantile(record, level) * conformal.row_scale(calibration, filled)
+    spread = None
+    if calibration.get("spread"):  # a network ensemble: numpy is loaded for its prediction anyway
+        import numpy as np
+
+        from lifeexp_cli.model import fitting
+
+        spread = float(fitting.prediction_spread(record["kind"], record["params"], np.array([row], dtype=float))[0])
+    half = quantile(record, level) * conformal.row_scale(calibration, filled, spread)
     return {"level": level, "lower": prediction - half, "upper": prediction + half, "method": calibration["method"]}
 
 
@@ -67,7 +78,9 @@ def interval_for(record: dict, X, level: float):
     X = np.asarray(X, dtype=float)
     predicted = fitting.predict(record["kind"], record["params"], X)
     filled = np.where(np.isnan(X), np.asarray(record["params"]["fill"]), X)
-    half = quantile(record, level) * conformal.scale_of(record["calibration"], filled)
+    spread = fitting.prediction_spread(record["kind"], record["params"], X) \
+        if record["calibration"].get("spread") else None
+    half = quantile(record, level) * conformal.scale_of(record["calibration"], filled, spread)
     return predicted, predicted - half, predicted + half
 
 
@@ -78,16 +91,19 @@ def missing_note(record: dict, name: str) -> str:
             "with `lifeexp fit` (iterative solvers and networks: add --cv 5)")
 
 
-def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: str, complete_only: bool) -> dict:
+def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: str, complete_only: bool,
+                   spread=None) -> dict:
     """The record's calibration from out-of-fold predictions of the training rows (evaluate/conformal.py).
 
     fill: the fitted model's values for missing features; complete_only: use only rows without a missing
-    value (impute drop: the others were never fitted)."""
+    value (impute drop: the others were never fitted); spread: an ensemble's out-of-fold member spreads
+    (one per row), or None."""
     import numpy as np
 
     residuals = y - out_of_fold
     if complete_only:
         keep = ~np.isnan(X_raw).any(axis=1)
         X_raw, residuals, groups = X_raw[keep], residuals[keep], groups[keep]
+        spread = None if spread is None else spread[keep]
     return conformal.calibrate(X_raw, residuals, folds=folds, split=split, groups=len(np.unique(groups)),
-                               fill=fill)
+                               fill=fill, spread=spread)
