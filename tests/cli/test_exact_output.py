@@ -161,7 +161,7 @@ COMPARE_JSON = """\
         "level": 0.9,
         "lower": 0.3786668602800036,
         "upper": 0.49610923855034894,
-        "se": 0.03551822981812979,
+        "se": 0.035518229818129785,
         "method": "cluster covariance of the coefficients, t with 182 degrees of freedom"
       }
     },
@@ -220,9 +220,9 @@ COMPARE_JSON = """\
         "second": "Tim",
         "difference": 1.0907983848511975,
         "level": 0.9,
-        "lower": 0.8889962526203686,
-        "upper": 1.2926005170820263,
-        "se": 0.12206248912745421,
+        "lower": 0.8889962526203684,
+        "upper": 1.2926005170820265,
+        "se": 0.12206248912745435,
         "method": "cluster covariance of the coefficients, t with 182 degrees of freedom"
       }
     }
