@@ -183,8 +183,7 @@ def scan(source: str) -> Scan:
     import hashlib
 
     digest, lines, head = hashlib.sha256(), 0, b""
-    checker = codecs.getincrementaldecoder("utf-8")()
-    encoding = "utf-8"
+    check = Utf8Check()
     with open_source(source) as handle:
         try:
             while block := handle.read(BLOCK_BYTES):
@@ -193,19 +192,10 @@ def scan(source: str) -> Scan:
                     check_text(head, shown(source))
                 digest.update(block)
                 lines += block.count(b"\n")
-                if encoding == "utf-8":
-                    try:
-                        checker.decode(block)
-                    except UnicodeDecodeError:
-                        encoding = "latin-1"
+                check.feed(block)
         except OSError as exc:
             raise DataError(f"cannot read {source}: {exc.strerror}") from None
-    if encoding == "utf-8":
-        try:
-            checker.decode(b"", final=True)
-        except UnicodeDecodeError:
-            encoding = "latin-1"
-    return Scan(head, lines, digest.hexdigest(), encoding)
+    return Scan(head, lines, digest.hexdigest(), check.encoding())
 
 
 def decode(raw: bytes) -> tuple[str, str]:
@@ -219,14 +209,35 @@ def decode(raw: bytes) -> tuple[str, str]:
 def encoding_of(raw: bytes) -> str:
     """"utf-8" when the bytes are UTF-8, else "latin-1" (as `decode`), checked block by block so that no
     decoded copy of a whole file is ever held."""
-    checker = codecs.getincrementaldecoder("utf-8")()
+    check = Utf8Check()
     view = memoryview(raw)
-    try:
-        for start in range(0, len(view), BLOCK_BYTES):
-            checker.decode(view[start:start + BLOCK_BYTES], final=start + BLOCK_BYTES >= len(view))
-    except UnicodeDecodeError:
-        return "latin-1"
-    return "utf-8"
+    for start in range(0, len(view), BLOCK_BYTES):
+        check.feed(view[start:start + BLOCK_BYTES])
+    return check.encoding()
+
+
+class Utf8Check:
+    """Whether bytes fed a block at a time are UTF-8 (a character may straddle two blocks)."""
+
+    def __init__(self):
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.valid = True
+
+    def feed(self, block) -> None:
+        if self.valid:
+            try:
+                self.decoder.decode(block)
+            except UnicodeDecodeError:
+                self.valid = False
+
+    def encoding(self) -> str:
+        """The encoding to read the bytes fed so far with: "utf-8", or "latin-1" (which decodes any bytes)."""
+        if self.valid:
+            try:
+                self.decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.valid = False
+        return "utf-8" if self.valid else "latin-1"
 
 
 def sniff_separator(header: str) -> str:

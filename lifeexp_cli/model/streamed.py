@@ -391,39 +391,47 @@ def fit_arrays(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec
     constant = [f for f, lo, hi in zip(features, moments["min"], moments["max"]) if lo == hi and used > 1]
     notes = [f"feature(s) {', '.join(constant)} are constant in the training rows: their effect cannot be "
              "told apart from the intercept; drop them"] if constant else []
+    notes += solution_notes(seen, sol, spec, features)
+    return fitting.Fit(solution_params(sol, spec), used, seen.rows - used, imputed_counts(seen, spec, features),
+                       sol.solution.condition_number, notes, {})
+
+
+def solution_notes(seen: State, sol: StreamSolution, spec: Spec, features: list[str]) -> list[str]:
+    """Collinear features, an ill-conditioned design and a deficient rank, as the in-memory fit says them."""
     rank, cond = sol.solution.rank, sol.solution.condition_number
-    notes += fitting.conditioning_notes(collinear_groups(seen, sol, features, spec.intercept), spec.solver,
-                                        cond, rank >= sol.columns)
-    if spec.solver == "lstsq":
-        notes += fitting.rank_notes(rank, sol.columns)
-    params = {"fill": sol.fill.tolist(), "center": sol.center.tolist(), "scale": sol.scale.tolist(),
-              **fitting.linear_params(sol.solution.theta, spec.intercept)}
-    imputed = {f: 0 if spec.impute == "drop" else int(seen.rows - n) for f, n in zip(features, seen.present.n)}
-    return fitting.Fit(params, used, seen.rows - used, imputed, cond, notes, {})
+    notes = fitting.conditioning_notes(collinear_groups(seen, sol, features, spec.intercept), spec.solver,
+                                       cond, rank >= sol.columns)
+    return notes + (fitting.rank_notes(rank, sol.columns) if spec.solver == "lstsq" else [])
+
+
+def solution_params(sol: StreamSolution, spec: Spec) -> dict:
+    """What `predict` needs: the fill, the scaler and θ (in scaled units), as plain lists."""
+    return {"fill": sol.fill.tolist(), "center": sol.center.tolist(), "scale": sol.scale.tolist(),
+            **fitting.linear_params(sol.solution.theta, spec.intercept)}
+
+
+def imputed_counts(seen: State, spec: Spec, features: list[str]) -> dict[str, int]:
+    """Values filled in per feature (none with impute drop, which leaves those rows out)."""
+    return {f: 0 if spec.impute == "drop" else int(seen.rows - n) for f, n in zip(features, seen.present.n)}
 
 
 def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol: StreamSolution,
                   skipped: int, data: dict, streamed: dict, more: dict | None = None) -> dict:
     """The model record from the state and its solution (`record.build_record`, as the in-memory fit)."""
-    theta, rank, cond = sol.solution.theta, sol.solution.rank, sol.solution.condition_number
-    used, columns = sol.used, sol.columns
-    groups = collinear_groups(seen, sol, features, spec.intercept)
-    notes = fitting.conditioning_notes(groups, spec.solver, cond, rank >= columns)
-    if spec.solver == "lstsq":
-        notes += fitting.rank_notes(rank, columns)
+    theta, cond, used = sol.solution.theta, sol.solution.condition_number, sol.used
+    notes = solution_notes(seen, sol, spec, features)
     if source_was_stdin(data) and state.refinement_needed(sol.factor, theta):
         notes.append("the design is ill-conditioned and the data came from stdin, which can be read once: "
                      "the solution was not refined; give --data FILE for full accuracy")
     notes.append("a streamed fit stores no prediction-interval calibration (it needs out-of-fold residuals "
                  "by country): its predictions come without intervals; fit with --no-stream for intervals")
-    params = {"fill": sol.fill.tolist(), "center": sol.center.tolist(), "scale": sol.scale.tolist(),
-              **fitting.linear_params(theta, spec.intercept)}
+    params = solution_params(sol, spec)
     rss = state.residual_sum(sol.factor, theta)
     ss_tot = float(seen.y.m2[0])
     train = {"rmse": float(np.sqrt(rss / used)), "mae": None,
              "r2": 1.0 - rss / ss_tot if ss_tot > 0 else float("nan")}
     present = seen.present
-    imputed = {f: 0 if spec.impute == "drop" else int(seen.rows - n) for f, n in zip(features, present.n)}
+    imputed = imputed_counts(seen, spec, features)
     return record.build_record(
         spec, target, features, params=params, coefficients=fitting.coefficients(params, features, spec.intercept),
         ranges={f: [float(lo), float(hi)] for f, lo, hi in zip(features, present.min, present.max)},
