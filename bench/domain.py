@@ -8,9 +8,11 @@ each inside their training range (BMI 70, adult mortality 20, HIV/AIDS 40); the 
 takes in the model file and the time to build it. (2) Five folds by country: fit on four fifths of
 the countries, judge the rows of the other fifth: the share flagged out of domain, and the RMSE of the
 flagged and the other held-out rows. (3) The streamed fit's threshold (it reads no country, so its
-training rows leave out only themselves). (4) The batch check's speed: rows judged per second with the
-k-d tree (`judge_rows`) and by comparing with every reference row (`nearest`), on training rows plus
-noise.
+training rows leave out only themselves). (4) The batch check's speed: rows judged per second by
+`judge_rows` with a k-d tree and with one matrix product per block (evaluate/neighbours.py), on the same
+100,000 training rows plus noise, one after the other in the same run, and the ratio (the two agree to
+1e-12, checked). (5) Which is faster by the number of features (TREE_FEATURES): the same on 20,000 rows
+with the first p of all features.
 
     .venv/bin/python bench/domain.py
 """
@@ -26,11 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
-import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
+import lifeexp_cli  # noqa: E402,F401,I001  (before numpy: it sets BLAS to one thread, as for the `lifeexp` command)
+import numpy as np  # noqa: E402,I001
 from lifeexp_cli.data import dataset, people  # noqa: E402
-from lifeexp_cli.evaluate import domain  # noqa: E402
+from lifeexp_cli.evaluate import domain, neighbours  # noqa: E402
 from lifeexp_cli.model import fitting, streamed  # noqa: E402
 from lifeexp_cli.model.spec import Spec  # noqa: E402
 from lifeexp_cli.prep import splits  # noqa: E402
@@ -83,19 +84,39 @@ def held_out_countries(design) -> None:
           "on the rows in domain")
 
 
-def batch_speed(ref: dict) -> None:
+def noisy_rows(ref: dict, n: int) -> np.ndarray:
+    """n training rows (from the reference) plus noise of 0.3 standard deviations, in raw units."""
     rng = np.random.default_rng(0)
     R = np.asarray(ref["rows"])
-    X = (R[rng.integers(0, len(R), 100_000)] + 0.3 * rng.normal(size=(100_000, R.shape[1]))) \
-        * ref["scale"] + ref["center"]
-    started = time.perf_counter()
-    domain.judge_rows(ref, X)
-    tree = time.perf_counter() - started
-    started = time.perf_counter()
-    domain.nearest((X[:10_000] - ref["center"]) / ref["scale"], R, ref["k"])
-    brute = (time.perf_counter() - started) * 10
-    print(f"  batch check: {100_000 / tree:,.0f} rows/s with the k-d tree, {100_000 / brute:,.0f} rows/s "
-          "against every reference row")
+    return (R[rng.integers(0, len(R), n)] + 0.3 * rng.normal(size=(n, R.shape[1]))) * ref["scale"] + ref["center"]
+
+
+def rates(ref: dict, X: np.ndarray) -> dict[str, float]:
+    """Rows per second of the batch check with each method (building the tree or product included)."""
+    found, rate = {}, {}
+    for method in ("tree", "product"):
+        started = time.perf_counter()
+        found[method], _ = domain.judge_rows(ref, X, domain.searcher(ref, method))
+        rate[method] = len(X) / (time.perf_counter() - started)
+    assert np.allclose(found["tree"], found["product"], rtol=1e-12, atol=0)
+    return rate
+
+
+def batch_speed(ref: dict) -> None:
+    rate = rates(ref, noisy_rows(ref, 100_000))
+    chosen = "product" if len(ref["center"]) > neighbours.TREE_FEATURES else "tree"
+    print(f"  batch check: {rate['tree']:,.0f} rows/s with the k-d tree, {rate['product']:,.0f} rows/s with the "
+          f"matrix product ({rate['product'] / rate['tree']:.2f}x the tree); `predict --input` uses the {chosen}")
+
+
+def crossover(design) -> None:
+    print(f"== the batch check by number of features (20,000 rows; the tree up to {neighbours.TREE_FEATURES})")
+    for p in (4, 6, 8, 9, 10, 12, 16):
+        X = filled(design.X[:, :p], {"fill": np.nanmean(design.X[:, :p], axis=0)})
+        ref = domain.reference(X, design.groups)
+        rate = rates(ref, noisy_rows(ref, 20_000))
+        print(f"  {p} features: k-d tree {rate['tree']:,.0f} rows/s, matrix product {rate['product']:,.0f} rows/s "
+              f"({rate['product'] / rate['tree']:.2f}x)")
 
 
 def main() -> None:
@@ -107,6 +128,7 @@ def main() -> None:
         batch_speed(ref)
         stream = streamed.fit_csv(DATA, design.features, "life_expectancy", Spec())["domain"]
         print(f"  streamed fit: threshold {stream['threshold']:.2f} (leaving out only the row itself)")
+    crossover(design)
 
 
 if __name__ == "__main__":

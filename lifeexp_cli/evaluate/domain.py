@@ -19,14 +19,16 @@ The features that drive the distance are those with the largest share of the squ
 the k nearest rows (the fewest features that make up DRIVING_SHARE of it, at most MAX_DRIVING).
 
 `reference` builds what the model record keeps (numpy); `judge` checks one row in pure Python (a single
-prediction never imports numpy); `judge_rows` checks many rows (numpy, a k-d tree). model/fields.py
-checks a stored reference at load.
+prediction never imports numpy); `judge_rows` checks many rows (numpy: evaluate/neighbours.py finds the
+k nearest, with the same distances). model/fields.py checks a stored reference at load.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+
+from lifeexp_cli.evaluate import neighbours
 
 METHOD = "nearest-rows"
 K = 5
@@ -36,7 +38,6 @@ MAX_CELLS = 40_000  # ... and numbers at most (2000 × 20 features: about 360 KB
 MIN_ROWS = 3  # fewer training rows: no check (the record keeps domain None)
 DRIVING_SHARE = 0.8
 MAX_DRIVING = 3
-BLOCK_CELLS = 2_000_000  # numbers in one block of distance computations (16 MB)
 
 
 def sample_size(p: int) -> int:
@@ -60,23 +61,6 @@ def pick(n: int, size: int, seed: int = 0):
     if n <= size:
         return np.arange(n)
     return np.sort(np.random.default_rng([7, seed]).choice(n, size, replace=False))
-
-
-def nearest(Z, R, k: int, exclude=None):
-    """Mean distance from each row of Z to its k nearest rows of R, in blocks of bounded memory.
-
-    exclude(start, stop) -> boolean (stop − start) × len(R) mask of rows of R each row may not use."""
-    import numpy as np
-
-    out = np.empty(len(Z))
-    step = max(1, BLOCK_CELLS // max(R.size, 1))
-    for start in range(0, len(Z), step):
-        stop = min(start + step, len(Z))
-        d = np.sqrt(((Z[start:stop, None, :] - R[None, :, :]) ** 2).sum(axis=2))
-        if exclude is not None:
-            d[exclude(start, stop)] = np.inf
-        out[start:stop] = np.partition(d, k - 1, axis=1)[:, :k].mean(axis=1)
-    return out
 
 
 def reference(X, groups=None, seed: int = 0, sampled_from: int | None = None) -> dict | None:
@@ -108,7 +92,7 @@ def reference(X, groups=None, seed: int = 0, sampled_from: int | None = None) ->
 
         def exclude(start, stop):
             return np.arange(start, stop)[:, None] == np.arange(len(R))[None, :]
-    own = nearest(R, R, k, exclude)
+    own = neighbours.nearest(R, R, k, exclude)
     return {"method": METHOD, "k": int(k), "quantile": QUANTILE,
             "threshold": float(np.quantile(own, QUANTILE)),
             "center": center.tolist(), "scale": scale.tolist(),
@@ -145,24 +129,21 @@ def driving(z: list[float], closest: list[list[float]], features: list[str]) -> 
     return chosen
 
 
-def judge_rows(domain: dict, X, tree=None):
-    """Many rows at once (X n × p, missing values already filled): (distances, in_domain). A k-d tree
-    over the reference rows (`tree(domain)`; pass it to reuse it block after block) finds the k nearest
-    exactly, faster than comparing with every reference row (bench/domain.py measures both)."""
+def judge_rows(domain: dict, X, found=None):
+    """Many rows at once (X n × p, missing values already filled): (distances, in_domain), the
+    distances those of `judge`. found: `searcher(domain)`, to reuse it block after block."""
     import numpy as np
 
     Z = (np.asarray(X, dtype=float) - np.asarray(domain["center"])) / np.asarray(domain["scale"])
-    found, _ = (tree or search_tree(domain)).query(Z, k=domain["k"])
-    distances = found.reshape(len(Z), -1).mean(axis=1)
+    distances = neighbours.mean_distance(Z, searcher(domain) if found is None else found, domain["k"])
     return distances, distances <= domain["threshold"]
 
 
-def search_tree(domain: dict):
-    """A k-d tree over the reference rows (scipy's cKDTree)."""
-    import numpy as np
-    from scipy.spatial import cKDTree
-
-    return cKDTree(np.asarray(domain["rows"], dtype=float))
+def searcher(domain: dict, method: str | None = None):
+    """What `judge_rows` searches the reference rows with (evaluate/neighbours.py: a k-d tree with few
+    features, else the rows prepared for one matrix product per block; `method` "tree" or "product"
+    forces one)."""
+    return neighbours.searcher(domain["rows"], method)
 
 
 def describe(domain: dict, judgement: dict, values: dict[str, float]) -> str:

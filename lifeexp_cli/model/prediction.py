@@ -72,16 +72,16 @@ def judge_domain(record: dict, row: list[float], warnings: list[str], who: str =
     return judged
 
 
-def judge_batch(record: dict, X, counts: dict, tree=None):
+def judge_batch(record: dict, X, counts: dict, found=None):
     """The domain check of rows X (raw, NaN filled as the model fills them): (distances, in_domain,
     threshold), or None for a model file without the check's reference; counts rows out of domain
-    (`unlike`). tree: `domain.search_tree` of the reference, to reuse it block after block."""
+    (`unlike`). found: `domain.searcher` of the reference, to reuse it block after block."""
     reference = record.get("domain")
     if reference is None:
         return None
     import numpy as np
 
-    distances, inside = domain.judge_rows(reference, np.where(np.isnan(X), record["params"]["fill"], X), tree)
+    distances, inside = domain.judge_rows(reference, np.where(np.isnan(X), record["params"]["fill"], X), found)
     counts["unlike"] = counts.get("unlike", 0) + int((~inside).sum())
     return distances, inside, reference["threshold"]
 
@@ -165,7 +165,7 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     index = feature_columns(record, names, strict)
     features = record["features"]
     counts.update(rows=0, filled=0, outside=0, unlike=0, missing=[f for f, i in zip(features, index) if i is None])
-    tree = domain.search_tree(record["domain"]) if record.get("domain") is not None else None
+    found = domain.searcher(record["domain"]) if record.get("domain") is not None else None
     cells = max((i for i in index if i is not None), default=0) + 1
 
     def blocks():
@@ -185,7 +185,7 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
             values = added[0] if len(added) == 1 else np.column_stack(added)
             check_finite(record, values, first, "the --input CSV")
             counts["rows"] += len(lines)
-            yield lines, values, judge_batch(record, X, counts, tree)
+            yield lines, values, judge_batch(record, X, counts, found)
 
     return head, sep, blocks()
 
