@@ -272,6 +272,25 @@ def frame_arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, n
     return X, y[keep], len(y) - len(X)
 
 
+def frame_groups(frame, target: str) -> np.ndarray | None:
+    """The country of each row of a chunk with a target (as `frame_arrays` keeps them), or None when the
+    chunk has no country column. A missing country is the text "nan", one group, as `design` has it."""
+    if catalog.GROUP_COLUMN not in frame.columns:
+        return None
+    keep = ~np.isnan(numeric_column(frame, target))
+    return frame[catalog.GROUP_COLUMN].astype(str).to_numpy()[keep]
+
+
+def frame_group_codes(frame, target: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(code per row with a target, the distinct countries) of a chunk, by hashing rather than sorting
+    (a streamed fit keys every row by its country), or None when the chunk has no country column."""
+    groups = frame_groups(frame, target)
+    if groups is None:
+        return None
+    codes, uniques = pd.factorize(groups)
+    return codes, np.asarray(uniques, dtype=str)
+
+
 def chosen_columns(frame: pd.DataFrame, features: str | None) -> list[str]:
     """The numeric columns named by `features` (all of them when None or 'all'), for looking at columns
     rather than fitting (data describe, corr): the target may be among them."""

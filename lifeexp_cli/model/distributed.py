@@ -3,8 +3,9 @@
 Each part (one file) is a task: a worker reads it in chunks and reduces it to the `--stream` state
 (model/streamed.py `reduce_source`: the TSQR factor and column moments, a few kilobytes whatever the
 number of rows); the states merge exactly, pairwise, in a tree of tasks; the client then solves as
-`--stream` does. Median imputation and refinement make further passes the same way (per-part
-histograms or corrections, added up in the tree). So the coefficients are those of `--stream` on the
+`--stream` does. Median imputation, refinement, robust standard errors and the interval calibration
+make further passes the same way (per-part histograms, corrections, scores or samples, merged in the
+tree). So the coefficients are those of `--stream` on the
 same rows, and the model file is the ordinary one.
 
 Without a scheduler address, a local cluster of worker processes on this machine, bound to 127.0.0.1.
@@ -136,9 +137,10 @@ def first_columns(source: str, features: str | list[str], target: str, chunk_row
 
 
 def fit(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int = streamed.CHUNK_ROWS,
-        scheduler: str | None = None, se: str | None = None) -> dict:
+        scheduler: str | None = None, se: str | None = None, seed: int = 0) -> dict:
     """Fit on every row of the files `pattern` names (a glob or a folder; CSV or Parquet parts) on a Dask
-    cluster; the model record, as `streamed.fit_csv` gives it for the same rows in one file."""
+    cluster; the model record, as `streamed.fit_csv` gives it for the same rows in one file (seed: of
+    the interval calibration's folds)."""
     streamed.check_spec(spec, chunk_rows)
     files = parts.expand(pattern)
     se_type = streamed_inference.check_se(se, pattern, parts.check_same_columns(files))
@@ -146,10 +148,10 @@ def fit(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_
     with connect(scheduler, local_workers(len(files))) as client:
         over = OnCluster(client, files)
         first = over.map_reduce(streamed.reduce_source, streamed.Reduced.merge, chosen, target_name, spec,
-                                chunk_rows)
+                                chunk_rows, seed)
         data = {"sha256": parts.combined_sha256(first.hashes), "source": pattern, "files": files}
         return streamed.finish(first, over, spec, data, {"chunk_rows": chunk_rows, "engine": "dask",
-                                                         "parts": len(files)}, se_type)
+                                                         "parts": len(files)}, se_type, seed)
 
 
 def predict(record: dict, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,

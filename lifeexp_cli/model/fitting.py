@@ -404,17 +404,14 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     units = len(np.unique(groups))
     notes = []
     if by_row:
-        notes.append("the data has no country column: prediction intervals are calibrated on folds of rows, "
-                     "for new rows like these (rows of one country would make them too narrow)")
+        notes.append(intervals.BY_ROW_NOTE)
     elif reuse and split != "country":
         notes.append("prediction intervals are calibrated on folds of random rows (--split random): they are "
                      "too narrow for countries the model never saw; fit with --split country for honest intervals")
     if not reuse:
         k = intervals.FOLDS
         if units < k:
-            what = "rows" if by_row else "countries"
-            return None, notes + [f"no prediction intervals: calibrating them needs at least {k} {what}, "
-                                  f"the training rows have {units}"]
+            return None, notes + [intervals.too_few_note(k, "rows" if by_row else "countries", units)]
         out_of_fold = np.empty(len(y))
         spreads = np.empty(len(y)) if is_ensemble(spec) else None
         folds = splits.kfold(groups, k, "random" if by_row else "country", seed)
@@ -422,7 +419,7 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
             cross_validation.scores_on_folds(y, folds, fold_predictor(X, y, design.features, spec, groups, spreads),
                                              predictions=out_of_fold)
         except LifeexpError as exc:
-            return None, notes + [f"no prediction intervals: a calibration fold could not be fitted ({exc})"]
+            return None, notes + [intervals.unfitted_note(exc)]
     method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
     return intervals.calibrate_rows(X, y, groups, fill, out_of_fold, folds=k, split=method,
                                     complete_only=spec.impute == "drop", spread=spreads), notes

@@ -5,7 +5,8 @@ When fit calibrates: a linear model by an exact solver (lstsq, normal) always (5
 or the --cv folds when they are grouped by country); an iteratively trained model (a network, or a
 linear model by gd, sgd, momentum, adam) only when the fit runs cross-validation (its folds' out-of-fold
 predictions are reused: training five more models only for the intervals would multiply the fit time).
-A streamed fit stores no calibration. Fewer countries than folds: a warning and no calibration.
+A streamed fit calibrates the same way, in one more pass (model/streamed_calibration.py); data read
+from stdin, which can be read once, gets none. Fewer countries than folds: a warning and no calibration.
 
 A network ensemble (`--ensemble K`, K ≥ 2) also feeds its members' spread to the error-size model: the
 out-of-fold spreads of the fold ensembles at calibration, the model's own spread for each row at
@@ -21,6 +22,18 @@ from lifeexp_cli.evaluate import conformal
 
 DEFAULT_LEVEL = 0.9
 FOLDS = 5  # calibration folds when the fit runs no cross-validation of its own
+
+
+BY_ROW_NOTE = ("the data has no country column: prediction intervals are calibrated on folds of rows, for new "
+               "rows like these (rows of one country would make them too narrow)")
+
+
+def too_few_note(k: int, what: str, units: int) -> str:
+    return f"no prediction intervals: calibrating them needs at least {k} {what}, the training rows have {units}"
+
+
+def unfitted_note(exc: Exception) -> str:
+    return f"no prediction intervals: a calibration fold could not be fitted ({exc})"
 
 
 def check_level(level: float) -> None:
@@ -86,9 +99,9 @@ def interval_for(record: dict, X, level: float):
 
 def missing_note(record: dict, name: str) -> str:
     """Said once on stderr when a model without calibration is asked for intervals."""
-    return (f"model {name} has no prediction-interval calibration (fitted before lifeexp stored one, by "
-            "streaming, or trained iteratively without --cv): predictions come without intervals; refit it "
-            "with `lifeexp fit` (iterative solvers and networks: add --cv 5)")
+    return (f"model {name} has no prediction-interval calibration (fitted before lifeexp stored one, from "
+            "stdin with --stream, or trained iteratively without --cv): predictions come without intervals; "
+            "refit it with `lifeexp fit` (iterative solvers and networks: add --cv 5)")
 
 
 def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: str, complete_only: bool,

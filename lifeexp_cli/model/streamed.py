@@ -4,7 +4,8 @@ One pass reads the file (hashing it on the way) and feeds each chunk to `state.u
 imputation adds passes for an exact median (so it needs a file, not stdin). Memory is bounded by the
 chunk size, whatever the number of rows. Not available here: cross-validation and held-out splits
 (they need the rows in memory) and the training MAE (it needs a second pass over the predictions);
-RMSE and R² come exactly from the factor.
+RMSE and R² come exactly from the factor. A file (not stdin) gets its prediction-interval calibration
+in one more pass (model/streamed_calibration.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from lifeexp_cli.evaluate import domain
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.linear.stream import median, reservoir, state
 from lifeexp_cli.linear.stream.state import Factor, State
-from lifeexp_cli.model import fitting, record, streamed_inference
+from lifeexp_cli.model import fitting, record, streamed_calibration, streamed_inference
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import impute, scaling
 
@@ -104,17 +105,21 @@ class Reduced:
     features: list[str] | None  # None until decided from the first chunk (--features all)
     target: str
     columns: list[str]  # the source's columns (canonical names)
-    sample: reservoir.Reservoir | None = None  # the rows used, sampled for the domain check
+    sample: reservoir.Reservoir | None = None  # the rows used, sampled for the domain check (+ group key)
+    folds: list[State | None] | None = None  # one state per calibration fold (their merge is `state`)
+    groups: np.ndarray | None = None  # the distinct country keys seen (uint64), or None: no country column
 
     def merge(self, other: Reduced) -> Reduced:
         """Both sources' rows together (this one's first): the states merged exactly, the counts added,
         the samples merged (the smallest keys of both)."""
-        merged = state.merge(self.state, other.state) if self.state and other.state else self.state or other.state
         sample = (reservoir.merge(self.sample, other.sample) if self.sample and other.sample
                   else self.sample or other.sample)
-        return Reduced(merged, self.skipped + other.skipped, self.chunks + other.chunks,
-                       self.hashes + other.hashes, self.features or other.features, self.target, self.columns,
-                       sample)
+        folds = None if self.folds is None or other.folds is None else \
+            [streamed_calibration.merged(pair) for pair in zip(self.folds, other.folds)]
+        groups = None if self.groups is None or other.groups is None else np.union1d(self.groups, other.groups)
+        return Reduced(streamed_calibration.merged([self.state, other.state]), self.skipped + other.skipped,
+                       self.chunks + other.chunks, self.hashes + other.hashes, self.features or other.features,
+                       self.target, self.columns, sample, folds, groups)
 
 
 class OneMachine:
@@ -147,10 +152,10 @@ def check_spec(spec: Spec, chunk_rows: int) -> None:
 
 
 def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec,
-            chunk_rows: int = CHUNK_ROWS, se: str | None = None) -> dict:
+            chunk_rows: int = CHUNK_ROWS, se: str | None = None, seed: int = 0) -> dict:
     """Stream `data` (a CSV, stdin or a Parquet file) and return the model record (as `fitting.fit_model`
     builds it). se: the coefficients' standard errors (model/streamed_inference.py; cluster and hc3 take
-    one more pass)."""
+    one more pass); seed: of the interval calibration's folds (model/streamed_calibration.py)."""
     source = dataset.locate(data)
     check_spec(spec, chunk_rows)
     if spec.impute == "median" and source == "-":
@@ -160,19 +165,20 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec
     # when --se asks for a second pass), and said after the fit when it had one.
     names = [catalog.GROUP_COLUMN] if source == "-" else parts.part_columns(source)
     se_type = streamed_inference.check_se(se, source, names)
-    first = reduce_source(source, features, target, spec, chunk_rows)
+    first = reduce_source(source, features, target, spec, chunk_rows, seed if source != "-" else None)
     data = {"sha256": first.hashes[0], "source": source}
-    fitted = finish(first, OneMachine([source]), spec, data, {"chunk_rows": chunk_rows}, se_type,
+    fitted = finish(first, OneMachine([source]), spec, data, {"chunk_rows": chunk_rows}, se_type, seed,
                     rereadable=source != "-")
     if source == "-" and se is None and streamed_inference.check_se(None, "file", first.columns) != "classical":
         fitted["warnings"].append(streamed_inference.STDIN_NOTE)
     return fitted
 
 
-def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type: str,
+def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type: str, seed: int = 0,
            rereadable: bool = True) -> dict:
     """From the first pass's state to the record: the median passes, the solution, the refinement passes,
-    the coefficients' inference. `over` makes the passes (`OneMachine`, or the Dask engine's)."""
+    the coefficients' inference, the interval calibration (seed: its folds'). `over` makes the passes
+    (`OneMachine`, or the Dask engine's)."""
     seen, skipped, features, target = first.state, first.skipped, first.features, first.target
     if seen is None or seen.rows + skipped == 0:
         raise DataError(f"{reader.shown(data['source'])} has a header but no data rows")
@@ -186,23 +192,45 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
         passes += refine(sol, spec, lambda at: over.map_reduce(correction_part, operator.add, at, spec, features,
                                                                target, streamed["chunk_rows"]))
     tss = float(seen.y.m2[0]) if spec.intercept else float(seen.y.m2[0] + seen.y.n[0] * seen.y.mean[0] ** 2)
-    inferred, covariance, extra = streamed_inference.streamed_inference(over, sol, spec, features, target,
-                                                                        streamed["chunk_rows"], se_type, tss)
-    passes += extra
-    return stream_record(seen, spec, features, target, sol, skipped,
-                         {**data, "rows": seen.rows + skipped},
-                         {**streamed, "chunks": first.chunks, "passes": passes},
-                         {"domain": domain_reference(first.sample, sol.fill), "inference": inferred,
-                          "coefficient_covariance": covariance})
+    grouped = first.groups is not None
+    units = len(first.groups) if grouped else seen.rows
+    models, notes = streamed_calibration.prepare(first.folds, units, grouped, spec, features, medians) \
+        if rereadable and first.folds is not None else (None, [STDIN_INTERVALS_NOTE])
+    robust_se = se_type if streamed_inference.needs_pass(sol, se_type) else None
+    robust, sample = None, None
+    if robust_se or models:  # one pass at the solution serves both
+        robust, sample = over.map_reduce(residual_part, merge_residual_parts, sol, spec, features, target,
+                                         streamed["chunk_rows"], robust_se, models, seed)
+        passes += 1
+    inferred, covariance = streamed_inference.streamed_inference(sol, spec, features, se_type, tss, robust)
+    calibration = None
+    if sample is not None:
+        calibration, more = streamed_calibration.from_sample(sample, units, grouped, sol.fill)
+        notes += more
+    fitted = stream_record(seen, spec, features, target, sol, skipped,
+                           {**data, "rows": seen.rows + skipped},
+                           {**streamed, "chunks": first.chunks, "passes": passes},
+                           {"domain": domain_reference(first.sample, sol.fill, first.groups is not None),
+                            "inference": inferred, "coefficient_covariance": covariance}, calibration)
+    fitted["warnings"] += notes
+    return fitted
 
 
-def domain_reference(sample: reservoir.Reservoir, fill: np.ndarray) -> dict | None:
+STDIN_INTERVALS_NOTE = ("the data came from stdin, which can be read once: no prediction intervals (they take "
+                        "one more pass); give --data FILE for them")
+
+
+def domain_reference(sample: reservoir.Reservoir, fill: np.ndarray, grouped: bool) -> dict | None:
     """The domain check's reference from the reservoir of rows used, filled as the model fills them.
-    A stream carries no groups: each sampled row leaves out only itself."""
+    grouped: the last column holds each row's country key (a sampled row leaves out its whole country,
+    as in memory); otherwise each sampled row leaves out only itself."""
     if sample is None:
         return None
     rows = reservoir.rows(sample)
-    return domain.reference(np.where(np.isnan(rows), fill, rows), None, sampled_from=sample.seen)
+    groups = None
+    if grouped:
+        rows, groups = rows[:, :-1], rows[:, -1]
+    return domain.reference(np.where(np.isnan(rows), fill, rows), groups, sampled_from=sample.seen)
 
 
 def source_was_stdin(data: dict) -> bool:
@@ -212,12 +240,12 @@ def source_was_stdin(data: dict) -> bool:
 @contextmanager
 def opened(source: str, features: str | list[str] | None, target: str, chunk_rows: int, extra: tuple = ()):
     """A CSV (or stdin) or Parquet source opened for one pass: (target name, features or None for `all`,
-    its columns, frames, hasher). frames yields (blocks read, DataFrame of the needed columns and `extra`
-    ones); hasher has `hash(blocks)` and `finish()` (the source's SHA-256)."""
+    its columns, frames, hasher). frames yields (blocks read, DataFrame of the needed columns and those
+    `extra` ones the source has); hasher has `hash(blocks)` and `finish()` (the source's SHA-256)."""
     if parts.is_parquet(source):
         names = list(parts.parquet_columns(source))
         target_name, chosen = dataset.header_columns(names, features, target)
-        wanted = None if chosen is None else [target_name, *chosen, *extra]
+        wanted = None if chosen is None else [target_name, *chosen, *(e for e in extra if e in names)]
         yield target_name, chosen, names, (((), frame) for frame in parts.parquet_frames(source, wanted, chunk_rows)), \
             FileHash(source)
         return
@@ -225,7 +253,7 @@ def opened(source: str, features: str | list[str] | None, target: str, chunk_row
         stream = reader.HashingReader(raw)
         names, sep, encoding = reader.header(stream, reader.shown(source))
         target_name, chosen = dataset.header_columns(names, features, target)
-        wanted = None if chosen is None else [target_name, *chosen, *extra]
+        wanted = None if chosen is None else [target_name, *chosen, *(e for e in extra if e in names)]
         frames = ((stream.take(), frame) for frame in reader.frames(stream, names, sep, encoding, wanted, chunk_rows))
         yield target_name, chosen, names, frames, stream
 
@@ -243,12 +271,16 @@ class FileHash:
         return parts.file_sha256(self.path)
 
 
-def reduce_source(source: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int) -> Reduced:
-    """The first pass over one source: its state, rows without a target, chunks and SHA-256."""
+def reduce_source(source: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int,
+                  seed: int | None = 0) -> Reduced:
+    """The first pass over one source: its state, rows without a target, chunks and SHA-256; the rows
+    split in calibration folds by `seed` (model/streamed_calibration.py), or None: no folds (stdin)."""
     from threadpoolctl import threadpool_limits
 
-    with opened(source, features, target, chunk_rows) as (target_name, chosen, names, frames, hasher):
-        totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None}
+    with opened(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,)) as (target_name, chosen, names, frames, hasher):
+        grouped = catalog.GROUP_COLUMN in names
+        totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None, "start": 0,
+                  "folds": [None] * streamed_calibration.FOLDS, "groups": np.empty(0, np.uint64)}
         # The rows the domain check keeps: keys from a generator of this source's own (partitions differ),
         # seeded by the file's name, not its folder: the same file gives the same model wherever it lives.
         sampling = np.random.default_rng([7, zlib.crc32(os.path.basename(str(source)).encode())])
@@ -258,14 +290,24 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
             for blocks, frame in frames:
                 if chosen is None:
                     chosen = dataset.resolve_features(frame, "all", target_name)
-                yield blocks, dataset.frame_arrays(frame, chosen, target_name)
+                keys = streamed_calibration.chunk_keys(frame, target_name, source, totals["start"])
+                totals["start"] += len(frame)
+                yield blocks, dataset.frame_arrays(frame, chosen, target_name), keys
 
         def add(item):
-            blocks, (X, y, skipped) = item
+            blocks, (X, y, skipped), keys = item
             hasher.hash(blocks)
-            totals["state"] = state.update(totals["state"] or state.start(X.shape[1], spec.impute), X, y)
-            sample = totals["sample"] or reservoir.start(domain.sample_size(X.shape[1]), X.shape[1])
-            used = X if spec.impute != "drop" else X[~np.isnan(X).any(axis=1)]
+            if seed is None:
+                totals["state"] = state.update(totals["state"] or state.start(X.shape[1], spec.impute), X, y)
+            else:
+                totals["folds"] = streamed_calibration.update_folds(totals["folds"], X, y, keys, spec.impute, seed)
+            if grouped:
+                totals["groups"] = np.union1d(totals["groups"], keys)
+            used, used_keys = (X, keys) if spec.impute != "drop" else \
+                (X[complete := ~np.isnan(X).any(axis=1)], keys[complete])
+            if grouped:  # the country's key rides along, for the domain check's leave-one-country-out
+                used = np.column_stack([used, used_keys.astype(float)])
+            sample = totals["sample"] or reservoir.start(domain.sample_size(X.shape[1]), used.shape[1])
             totals["sample"] = reservoir.update(sample, used, sampling)
             totals["skipped"] += skipped
             totals["chunks"] += 1
@@ -274,8 +316,10 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
         with threadpool_limits(limits=1, user_api="blas"):
             pipelined(chunks(), add)
         sha256 = hasher.finish()
-    return Reduced(totals["state"], totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names,
-                   totals["sample"])
+    folds = None if seed is None else totals["folds"]
+    whole = totals["state"] if folds is None else streamed_calibration.merged(folds)
+    return Reduced(whole, totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names,
+                   totals["sample"], folds, totals["groups"] if grouped else None)
 
 
 def feature_rows(source: str, features: list[str], target: str, chunk_rows: int) -> Iterator:
@@ -288,6 +332,33 @@ def frames_of(source: str, features: list[str], target: str, chunk_rows: int, ex
     """(blocks, DataFrame) of each chunk of a source: the target, the features and the `extra` columns."""
     with opened(source, features, target, chunk_rows, extra) as (_, _, _, frames, _):
         yield from frames
+
+
+def residual_part(source: str, sol: StreamSolution, spec: Spec, features: list[str], target: str,
+                  chunk_rows: int, se_type: str | None, models: list | None, seed: int) -> tuple:
+    """One source's share of the pass at the solution: (the robust standard errors' meat and scores, for
+    se_type hc3 or cluster, else None; the calibration's sample of out-of-fold residuals by the fold
+    `models`, or None without them)."""
+    robust = streamed_inference.robust_start(sol) if se_type else None
+    sample = streamed_calibration.sample_start(len(features)) if models else None
+    sampling = streamed_calibration.sampling(source)
+    start = 0
+    for _, frame in frames_of(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,)):
+        X, y, _ = dataset.frame_arrays(frame, features, target)
+        coded = dataset.frame_group_codes(frame, target) if se_type == "cluster" or sample is not None else None
+        if robust is not None:
+            groups = coded[1][coded[0]] if se_type == "cluster" else None
+            robust = streamed_inference.robust_update(robust, X, y, groups, sol, spec, se_type)
+        if sample is not None:
+            keys = streamed_calibration.chunk_keys(frame, target, source, start, coded)
+            sample = streamed_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
+        start += len(frame)
+    return robust, sample
+
+
+def merge_residual_parts(a: tuple, b: tuple) -> tuple:
+    return (None if a[0] is None else streamed_inference.add_robust(a[0], b[0]),
+            None if a[1] is None else reservoir.merge(a[1], b[1]))
 
 
 def median_part(source: str, searches: list, features: list[str], target: str, chunk_rows: int) -> list:
@@ -416,15 +487,14 @@ def imputed_counts(seen: State, spec: Spec, features: list[str]) -> dict[str, in
 
 
 def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol: StreamSolution,
-                  skipped: int, data: dict, streamed: dict, more: dict | None = None) -> dict:
+                  skipped: int, data: dict, streamed: dict, more: dict | None = None,
+                  calibration: dict | None = None) -> dict:
     """The model record from the state and its solution (`record.build_record`, as the in-memory fit)."""
     theta, cond, used = sol.solution.theta, sol.solution.condition_number, sol.used
     notes = solution_notes(seen, sol, spec, features)
     if source_was_stdin(data) and state.refinement_needed(sol.factor, theta):
         notes.append("the design is ill-conditioned and the data came from stdin, which can be read once: "
                      "the solution was not refined; give --data FILE for full accuracy")
-    notes.append("a streamed fit stores no prediction-interval calibration (it needs out-of-fold residuals "
-                 "by country): its predictions come without intervals; fit with --no-stream for intervals")
     params = solution_params(sol, spec)
     rss = state.residual_sum(sol.factor, theta)
     ss_tot = float(seen.y.m2[0])
@@ -438,7 +508,8 @@ def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol
         means={f: float(m) for f, m in zip(features, present.mean)},
         metrics={"train": train, "test": None, "cv": None},
         rows=record.RowCounts(used, 0, skipped, seen.rows - used, imputed), split=None, data=data,
-        condition_number=cond, warnings=notes, extra={"streamed": streamed, **(more or {})})
+        condition_number=cond, warnings=notes, extra={"streamed": streamed, **(more or {})},
+        calibration=calibration)
 
 
 def collinear_groups(seen: State, sol: StreamSolution, features: list[str], intercept: bool):

@@ -62,3 +62,46 @@ def holdout(groups: np.ndarray, test_size: float, method: str = "country", seed:
     held = np.zeros(len(units), dtype=bool)
     held[chosen] = True
     return held[index]
+
+
+# Folds of data seen a chunk at a time ---------------------------------------------------------------
+# A streamed fit cannot list the countries before it reads them, so a row's fold is a hash: of its
+# country's name, or of its position in its source when the data has no country column. Every chunk,
+# pass and part of the data then agrees on it.
+
+KEY_BITS = 52  # a key fits a float64 exactly (the streamed domain sample stores it beside the features)
+
+
+def group_keys(names, codes: np.ndarray | None = None) -> np.ndarray:
+    """A KEY_BITS-bit key per name (BLAKE2b of its text, uint64): the same in every chunk, part and run.
+    codes: when given, names are the distinct names and the keys are those of names[codes]."""
+    import hashlib
+
+    unique, index = (np.asarray(names, dtype=str), codes) if codes is not None else \
+        np.unique(np.asarray(names, dtype=str), return_inverse=True)
+    keys = np.array([int.from_bytes(hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                                    "little") >> (64 - KEY_BITS) for name in unique], dtype=np.uint64)
+    return keys[index.reshape(-1)]
+
+
+def position_keys(source: str, start: int, count: int) -> np.ndarray:
+    """Keys of rows start..start+count−1 of a source without groups (each row its own group)."""
+    import zlib
+
+    base = np.uint64(zlib.crc32(source.encode("utf-8", "surrogatepass")) << 32)
+    return mixed(base + np.arange(start, start + count, dtype=np.uint64)) >> np.uint64(64 - KEY_BITS)
+
+
+def mixed(keys: np.ndarray) -> np.ndarray:
+    """SplitMix64's finalizer: every input bit moves every output bit (uint64 in, uint64 out)."""
+    with np.errstate(over="ignore"):  # arithmetic modulo 2⁶⁴ is the point
+        z = np.asarray(keys, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def hashed_folds(keys: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """The fold (0..k−1) of each key for a seed: the folds a streamed fit calibrates on."""
+    shuffled(1, seed)  # checks the seed as the other splits do
+    return (mixed(np.asarray(keys, dtype=np.uint64) ^ mixed(np.uint64(seed))) % np.uint64(k)).astype(np.intp)

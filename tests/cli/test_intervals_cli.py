@@ -137,7 +137,17 @@ def test_compare_refuses_a_bad_level(models):
     assert result.exit_code == 2 and "--level" in result.stderr
 
 
-def test_a_streamed_fit_says_it_stores_no_calibration(who_like_csv, tmp_path):
+def test_a_streamed_fit_is_calibrated_and_its_model_predicts_intervals(who_like_csv, tmp_path):
     result = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--stream", "--out", tmp_path / "s.joblib"))
-    assert "stores no prediction-interval calibration" in result.stderr
+    assert "(2 passes over the data)" in result.stderr and "interval" not in result.stderr
+    assert store.load(tmp_path / "s.joblib")["calibration"]["split"] == "country"
+    predicted = json.loads(ok(run("predict", "--model", tmp_path / "s.joblib", "--bmi", "25", "-f", "json")).stdout)
+    interval = predicted[0]["interval"]
+    assert interval["lower"] < predicted[0]["prediction"] < interval["upper"]
+
+
+def test_a_streamed_fit_from_stdin_says_it_cannot_calibrate(who_like_csv, tmp_path):
+    result = ok(run("fit", "--data", "-", "--features", "bmi", "--stream", "--out", tmp_path / "s.joblib",
+                    input=who_like_csv.read_text()))
+    assert "which can be read once: no prediction intervals" in result.stderr
     assert "calibration" not in store.load(tmp_path / "s.joblib")

@@ -167,6 +167,10 @@ def test_the_dask_fit_gives_the_streamed_fit_of_the_same_rows(scheduler, data, t
     for term, value in inferred["coefficients"].items():
         assert record["inference"]["coefficients"][term]["se"] == pytest.approx(value["se"], rel=1e-9), term
     assert record["streamed"]["engine"] == "dask" and record["streamed"]["parts"] == 8
+    calibration, expected = record["calibration"], local["record"]["calibration"]
+    assert calibration["split"] == "country" and calibration["rows"] == expected["rows"]  # folds by country hash
+    for key in ("coef", "clip", "scores"):
+        assert calibration[key] == pytest.approx(expected[key], rel=1e-8, abs=1e-12), key
     assert record["data"]["files"] == [str(p) for p in parts]
     hashes = "".join(hashlib.sha256(p.read_bytes()).hexdigest() + "\n" for p in parts)
     assert record["data"]["sha256"] == hashlib.sha256(hashes.encode()).hexdigest()

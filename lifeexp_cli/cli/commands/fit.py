@@ -86,7 +86,8 @@ def fit(
     country, else on 5 country folds of its own); an iterative solver (gd, sgd, momentum, adam) or a
     network only with --cv K, whose folds it reuses. Without a country
     column the folds hold out rows; with fewer than 5 countries there is a warning and no intervals.
-    A streamed fit (--stream) stores no calibration: its model predicts without intervals.
+    A streamed fit (--stream, --engine dask) calibrates the same way in one more pass over the data
+    (folds by a hash of the country, from --fold-seed); from stdin, which can be read once, it cannot.
 
     Example:
 
@@ -127,15 +128,16 @@ def fit(
         raise UsageError("--stream works with the exact solvers of a linear model (--solver lstsq or normal): "
                          "iterative training needs the rows in memory")
     path = store.output_path(name, out, inputs=[dataset.locate(data)])  # refused here, before any work
+    folds_seed = seed if fold_seed is None else fold_seed
     if engine is Engine.dask or scheduler is not None:
         check_dask_options(engine, scheduler, data, closed, stream, cv, test_size)
-        record, shown = fit_on_dask(data, features, target, spec, chunk_rows, scheduler, quiet, se), []
+        record, shown = fit_on_dask(data, features, target, spec, chunk_rows, scheduler, quiet, se, folds_seed), []
     elif cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
                                                                                    spec.solver):
-        record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se), []
+        record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se, folds_seed), []
     else:
         record, shown = fit_in_memory(data, features, target, spec, cv, test_size, split.value,
-                                      seed if fold_seed is None else fold_seed, quiet, se)
+                                      folds_seed, quiet, se)
     written = store.save(record, path)
     for note in record["warnings"]:
         if note not in shown:
@@ -144,11 +146,11 @@ def fit(
 
 
 def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows: int, quiet: bool,
-                 se: str | None) -> dict:
+                 se: str | None, seed: int) -> dict:
     """Fit an exact linear model chunk by chunk, saying how the data was read."""
     from lifeexp_cli.model import streamed
 
-    record = streamed.fit_csv(data, features, target, spec, chunk_rows, se=se)
+    record = streamed.fit_csv(data, features, target, spec, chunk_rows, se=se, seed=seed)
     done = record["streamed"]
     chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
@@ -171,13 +173,13 @@ def check_dask_options(engine, scheduler, data, closed: bool, stream, cv, test_s
 
 
 def fit_on_dask(data: str | None, features: str, target: str, spec, chunk_rows: int, scheduler, quiet: bool,
-                se: str | None) -> dict:
+                se: str | None, seed: int) -> dict:
     """Fit an exact linear model on a Dask cluster, part by part, saying how the data was read."""
     from lifeexp_cli.data import dataset
     from lifeexp_cli.model import distributed
 
     render.info(f"Fitting on Dask ({scheduler or 'a local cluster'})", quiet)
-    record = distributed.fit(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se)
+    record = distributed.fit(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, seed)
     done = record["streamed"]
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
     render.info(f"Read {record['data']['rows']} rows in {done['parts']} part{'s' * (done['parts'] != 1)} "

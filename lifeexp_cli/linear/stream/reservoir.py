@@ -35,8 +35,14 @@ def smallest(size: int, keys: np.ndarray, rows: np.ndarray, seen: int) -> Reserv
 
 
 def update(sample: Reservoir, X: np.ndarray, rng: np.random.Generator) -> Reservoir:
-    """Offer the rows of X (n × p) to the sample."""
+    """Offer the rows of X (n × p) to the sample. Once it is full, only rows with a key below its largest
+    can enter: the others are never copied (most of them, late in a long stream)."""
     keys = rng.random(len(X))
+    if len(sample.keys) == sample.size and len(keys):
+        entering = keys < sample.keys.max()
+        keys, X = keys[entering], X[entering]
+        return smallest(sample.size, np.concatenate([sample.keys, keys]), np.vstack([sample.rows, X]),
+                        sample.seen + len(entering))
     return smallest(sample.size, np.concatenate([sample.keys, keys]), np.vstack([sample.rows, X]),
                     sample.seen + len(X))
 

@@ -144,6 +144,8 @@ def test_the_reservoir_is_bounded_uniform_and_merges_exactly():
     assert len(sample.rows) == 100 and sample.seen == 10_000
     assert len(np.unique(sample.rows)) == 100  # without replacement
     assert abs(sample.rows.mean() - X.mean()) < 4 * X.std() / 10  # a fixed seed: never flakes
+    whole = reservoir.update(reservoir.start(100, 1), X, np.random.default_rng(5))  # the same keys, at once
+    assert sorted(whole.keys) == sorted(sample.keys) and sorted(whole.rows[:, 0]) == sorted(sample.rows[:, 0])
     # Two halves sampled apart and merged: the smallest keys of the union, as one stream would keep.
     a = reservoir.update(reservoir.start(100, 1), X[:5000], np.random.default_rng(1))
     b = reservoir.update(reservoir.start(100, 1), X[5000:], np.random.default_rng(2))
@@ -169,5 +171,5 @@ def test_in_memory_and_streamed_fits_keep_a_reference(who_like_csv, monkeypatch)
     assert len(memory["rows"]) == len(design.y)  # few rows: all of them
     monkeypatch.setattr(domain, "MAX_ROWS", 150)  # a sample, from a reservoir fed chunk by chunk
     stream = streamed.fit_csv(str(who_like_csv), features, "life_expectancy", Spec(), chunk_rows=70)["domain"]
-    assert stream["leave_out"] == "row" and stream["training_rows"] == len(design.y) and len(stream["rows"]) == 150
+    assert stream["leave_out"] == "group" and stream["training_rows"] == len(design.y) and len(stream["rows"]) == 150
     np.testing.assert_allclose(stream["center"], memory["center"], rtol=0.1)

@@ -43,7 +43,7 @@ def test_streamed_record_has_the_in_memory_keys_and_values(who, who_like_csv):
     memory = fitting.fit_model(design, spec, data_sha256=table.sha256, source=table.source)
     stream = streamed.fit_csv(str(who_like_csv), FEATURES, "life_expectancy", spec, chunk_rows=70)
     assert list(stream) == HEADER + BODY + ["streamed", "domain", "inference", "coefficient_covariance",
-                                            "coefficients", "coefficients_scaled"]
+                                            "coefficients", "coefficients_scaled", "calibration"]
     assert stream["rows"] == memory["rows"] and stream["data"] == memory["data"]
     assert stream["split"] is None and stream["metrics"]["test"] is None
     for key in ("spec", "features", "target", "kind", "solver", "intercept"):

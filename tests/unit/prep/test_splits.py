@@ -36,3 +36,35 @@ def test_holdout_keeps_countries_whole():
     held = splits.holdout(groups, 0.2, "country", seed=1)
     assert set(groups[held]).isdisjoint(groups[~held])
     assert held.sum() == 40
+
+
+# Hashed folds (a streamed fit's calibration folds) -------------------------------------------------
+
+def test_a_countrys_rows_share_a_key_and_a_fold_in_any_chunk_and_run():
+    names = np.array([f"Country {i}" for i in range(193)])
+    keys = splits.group_keys(names)
+    again = splits.group_keys(names[::-1])[::-1]  # another chunk, another order
+    np.testing.assert_array_equal(keys, again)
+    assert len(np.unique(keys)) == 193
+    assert keys.max() < 2 ** splits.KEY_BITS  # exact in a float64 (the streamed domain sample stores it)
+    np.testing.assert_array_equal(keys.astype(float).astype(np.uint64), keys)
+    folds = splits.hashed_folds(keys, 5, seed=0)
+    np.testing.assert_array_equal(folds, splits.hashed_folds(again, 5, seed=0))
+    counts = np.bincount(folds, minlength=5)
+    assert counts.min() >= 25 and counts.max() <= 55, counts  # 193 countries over 5 folds, none starved
+    assert (folds != splits.hashed_folds(keys, 5, seed=1)).mean() > 0.5  # the seed draws other folds
+
+
+def test_position_keys_depend_on_the_source_and_the_row_not_the_chunking():
+    whole = splits.position_keys("a.csv", 0, 1000)
+    np.testing.assert_array_equal(np.concatenate([splits.position_keys("a.csv", 0, 300),
+                                                  splits.position_keys("a.csv", 300, 700)]), whole)
+    assert len(np.unique(whole)) == 1000
+    assert not np.isin(splits.position_keys("b.csv", 0, 1000), whole).any()
+    counts = np.bincount(splits.hashed_folds(whole, 5), minlength=5)
+    assert counts.min() > 150, counts
+
+
+def test_hashed_folds_check_the_seed():
+    with pytest.raises(UsageError, match="seed"):
+        splits.hashed_folds(splits.group_keys(["a"]), 5, seed=-1)

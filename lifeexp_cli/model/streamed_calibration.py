@@ -1,0 +1,137 @@
+"""Prediction-interval calibration of a streamed fit (`fit --stream`, the Dask engine), in bounded memory.
+
+The in-memory fit calibrates on out-of-fold residuals from 5 country-grouped folds (model/intervals.py,
+evaluate/conformal.py). A stream does the same with one more pass over the data:
+
+- the first pass (model/streamed.py) keeps one least-squares state per fold. A row's fold is a hash of
+  its country's name and the seed (`splits.hashed_folds`), or of its position when the data has no
+  country column, so every chunk, pass and part agrees without a list of countries. The fold states
+  partition the rows: their merge is the whole fit's state, and no row is factored twice;
+- fold k's model is solved from the merge of the other folds' states: no pass, no row of fold k's
+  countries in it (with median imputation the fill values are the whole data's medians);
+- one more pass (model/streamed.py `residual_part`, shared with the robust standard errors) predicts
+  each row with its fold's model and keeps a uniform reservoir sample of (features, out-of-fold
+  residual), at most SAMPLE_ROWS rows whatever the data size;
+- `conformal.calibrate` on that sample gives the record's calibration, as in memory; its `rows` is the
+  sample's size, which sets the quantile's finite-sample correction.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+
+import numpy as np
+
+from lifeexp_cli.data import dataset
+from lifeexp_cli.errors import DataError, LifeexpError
+from lifeexp_cli.evaluate import conformal
+from lifeexp_cli.linear.stream import reservoir, state
+from lifeexp_cli.linear.stream.state import State
+from lifeexp_cli.model import intervals
+from lifeexp_cli.prep import splits
+
+FOLDS = intervals.FOLDS
+SAMPLE_ROWS = conformal.NORMALIZER_ROWS
+
+
+def chunk_keys(frame, target: str, source: str, start: int, coded: tuple | None = None) -> np.ndarray:
+    """A key per row with a target: its country's, or, without a country column, its position's in the
+    source (start: rows of the source before this chunk). A file's name, not its folder, goes into a
+    position's key: the same file gives the same folds wherever it lives. coded: the chunk's
+    `dataset.frame_group_codes`, when already known."""
+    coded = coded or dataset.frame_group_codes(frame, target)
+    if coded is not None:
+        codes, names = coded
+        return splits.group_keys(names, codes)
+    keep = ~np.isnan(dataset.numeric_column(frame, target))
+    return splits.position_keys(os.path.basename(str(source)), start, len(frame))[keep]
+
+
+def update_folds(folds: list[State | None], X: np.ndarray, y: np.ndarray, keys: np.ndarray, impute: str,
+                 seed: int) -> list[State | None]:
+    """Each fold's state with this chunk's rows of that fold added."""
+    fold = splits.hashed_folds(keys, FOLDS, seed)
+    updated = list(folds)
+    for k in range(FOLDS):
+        rows = fold == k
+        if rows.any():
+            updated[k] = state.update(folds[k] or state.start(X.shape[1], impute), X[rows], y[rows])
+    return updated
+
+
+def merged(states) -> State | None:
+    """The state of all the given states' rows (None entries are folds without rows)."""
+    present = [s for s in states if s is not None]
+    if not present:
+        return None
+    total = present[0]
+    for other in present[1:]:
+        total = state.merge(total, other)
+    return total
+
+
+def fold_models(folds: list[State | None], spec, features: list[str], medians: np.ndarray | None) -> list:
+    """Fold k's solution (model/streamed.py `StreamSolution`) from the other folds' rows; None for a
+    fold without rows (no row is ever judged by it)."""
+    from lifeexp_cli.model import streamed  # which imports this module
+
+    models = []
+    for k, own in enumerate(folds):
+        others = merged(s for j, s in enumerate(folds) if j != k)
+        if own is not None and others is None:
+            raise DataError("every row fell in one fold")
+        models.append(None if own is None else streamed.solution(others, spec, features, medians))
+    return models
+
+
+def sampling(source: str) -> np.random.Generator:
+    """The reservoir's keys for one source: seeded by its file's name, so the same file gives the same
+    calibration wherever it lives (and parts draw independent keys)."""
+    return np.random.default_rng([11, zlib.crc32(os.path.basename(str(source)).encode())])
+
+
+def sample_start(p: int) -> reservoir.Reservoir:
+    """No row yet: rows of [x₁ … x_p, out-of-fold residual]."""
+    return reservoir.start(SAMPLE_ROWS, p + 1)
+
+
+def sample_update(sample: reservoir.Reservoir, X: np.ndarray, y: np.ndarray, keys: np.ndarray, models: list,
+                  spec, seed: int, rng: np.random.Generator) -> reservoir.Reservoir:
+    """A chunk's rows (raw X, y, their keys) predicted by their folds' models, offered to the sample."""
+    if spec.impute == "drop":  # the fit never saw incomplete rows: neither does the calibration
+        complete = ~np.isnan(X).any(axis=1)
+        X, y, keys = X[complete], y[complete], keys[complete]
+    fold = splits.hashed_folds(keys, FOLDS, seed)
+    residuals = np.full(len(y), np.nan)
+    for k, model in enumerate(models):
+        rows = fold == k
+        if model is not None and rows.any():
+            design = state.design_rows(X[rows], model.fill, model.center, model.scale, spec.intercept)
+            residuals[rows] = y[rows] - design @ model.solution.theta
+    judged = ~np.isnan(residuals)
+    return reservoir.update(sample, np.column_stack([X[judged], residuals[judged]]), rng)
+
+
+def prepare(folds: list[State | None], units: int, grouped: bool, spec, features: list[str],
+            medians: np.ndarray | None) -> tuple[list | None, list[str]]:
+    """(the fold models, or None when there can be no calibration; notes). units: the countries (or,
+    without a country column, the rows) the fit saw."""
+    notes = [] if grouped else [intervals.BY_ROW_NOTE]
+    if units < FOLDS:
+        return None, notes + [intervals.too_few_note(FOLDS, "countries" if grouped else "rows", units)]
+    try:
+        return fold_models(folds, spec, features, medians), notes
+    except LifeexpError as exc:
+        return None, notes + [intervals.unfitted_note(exc)]
+
+
+def from_sample(sample: reservoir.Reservoir, units: int, grouped: bool, fill: np.ndarray) -> tuple[dict | None,
+                                                                                                 list[str]]:
+    """(the record's calibration, notes) from the merged sample; fill: the whole fit's fill values (the
+    calibration fills as the model does)."""
+    rows = reservoir.rows(sample)
+    if len(rows) < 2:
+        return None, [intervals.too_few_note(FOLDS, "rows", len(rows))]
+    return conformal.calibrate(rows[:, :-1], rows[:, -1], folds=FOLDS, split="country" if grouped else "rows",
+                               groups=units, fill=fill), []
