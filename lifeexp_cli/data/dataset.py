@@ -161,7 +161,7 @@ def design(table: Table, features: list[str], target: str) -> Design:
     X = np.column_stack([numeric_column(frame, f) for f in features]) if features else np.empty((len(y), 0))
     keep = np.isfinite(y)
     if catalog.GROUP_COLUMN in frame.columns:
-        groups = frame[catalog.GROUP_COLUMN].astype(str).to_numpy()
+        groups = group_texts(frame[catalog.GROUP_COLUMN])
     else:
         groups = np.arange(len(y)).astype(str)
     rows = np.flatnonzero(keep)
@@ -218,7 +218,7 @@ def design_by_blocks(handle, source: str, encoding: str, keep: set[str], feature
         for j, name in enumerate(chosen):
             X[filled:filled + n, j] = numeric_column(block, name)[kept]
         if catalog.GROUP_COLUMN in block.columns:
-            keys = block[catalog.GROUP_COLUMN].astype(str).to_numpy()[kept]
+            keys = group_texts(block[catalog.GROUP_COLUMN])[kept]
             groups[filled:filled + n] = [names.setdefault(k, k) for k in keys]
         rows.append(block.index.to_numpy()[kept])
         filled, total = filled + n, total + len(block)
@@ -274,21 +274,27 @@ def frame_arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, n
 
 def frame_groups(frame, target: str) -> np.ndarray | None:
     """The country of each row of a chunk with a target (as `frame_arrays` keeps them), or None when the
-    chunk has no country column. A missing country is the text "nan", one group, as `design` has it."""
+    chunk has no country column. A missing country is the text "nan", one group, as `design` has it (`group_texts`)."""
     if catalog.GROUP_COLUMN not in frame.columns:
         return None
     keep = ~np.isnan(numeric_column(frame, target))
-    return frame[catalog.GROUP_COLUMN].astype(str).to_numpy()[keep]
+    return group_texts(frame[catalog.GROUP_COLUMN])[keep]
+
+
+def group_texts(column: pd.Series) -> np.ndarray:
+    """The country column as texts; an empty cell is the text "nan" (rows without a country are one group;
+    pandas 3 keeps them missing through astype(str), and a missing value cannot be sorted among texts)."""
+    return column.astype(str).fillna("nan").to_numpy(dtype=object)
 
 
 def frame_group_codes(frame, target: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(code per row with a target, the distinct countries) of a chunk, by hashing rather than sorting
     (a streamed fit keys every row by its country), or None when the chunk has no country column."""
-    groups = frame_groups(frame, target)
-    if groups is None:
+    if catalog.GROUP_COLUMN not in frame.columns:
         return None
-    codes, uniques = pd.factorize(groups)
-    return codes, np.asarray(uniques, dtype=str)
+    keep = ~np.isnan(numeric_column(frame, target))
+    codes, uniques = pd.factorize(frame[catalog.GROUP_COLUMN], use_na_sentinel=False)
+    return codes[keep], np.asarray(pd.Index(uniques).astype(str), dtype=str)  # the texts frame_groups gives
 
 
 def chosen_columns(frame: pd.DataFrame, features: str | None) -> list[str]:

@@ -137,10 +137,10 @@ def first_columns(source: str, features: str | list[str], target: str, chunk_row
 
 
 def fit(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int = streamed.CHUNK_ROWS,
-        scheduler: str | None = None, se: str | None = None, seed: int = 0) -> dict:
+        scheduler: str | None = None, se: str | None = None, seed: int = 0, intervals: bool = True) -> dict:
     """Fit on every row of the files `pattern` names (a glob or a folder; CSV or Parquet parts) on a Dask
     cluster; the model record, as `streamed.fit_csv` gives it for the same rows in one file (seed: of
-    the interval calibration's folds)."""
+    the interval calibration's folds; intervals False: no calibration)."""
     streamed.check_spec(spec, chunk_rows)
     files = parts.expand(pattern)
     se_type = streamed_inference.check_se(se, pattern, parts.check_same_columns(files))
@@ -148,10 +148,11 @@ def fit(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_
     with connect(scheduler, local_workers(len(files))) as client:
         over = OnCluster(client, files)
         first = over.map_reduce(streamed.reduce_source, streamed.Reduced.merge, chosen, target_name, spec,
-                                chunk_rows, seed)
+                                chunk_rows, seed if intervals else None)
         data = {"sha256": parts.combined_sha256(first.hashes), "source": pattern, "files": files}
         return streamed.finish(first, over, spec, data, {"chunk_rows": chunk_rows, "engine": "dask",
-                                                         "parts": len(files)}, se_type, seed)
+                                                         "parts": len(files)}, se_type, seed,
+                               intervals=intervals)
 
 
 def predict(record: dict, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,

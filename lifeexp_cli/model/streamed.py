@@ -152,10 +152,11 @@ def check_spec(spec: Spec, chunk_rows: int) -> None:
 
 
 def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec,
-            chunk_rows: int = CHUNK_ROWS, se: str | None = None, seed: int = 0) -> dict:
+            chunk_rows: int = CHUNK_ROWS, se: str | None = None, seed: int = 0, intervals: bool = True) -> dict:
     """Stream `data` (a CSV, stdin or a Parquet file) and return the model record (as `fitting.fit_model`
     builds it). se: the coefficients' standard errors (model/streamed_inference.py; cluster and hc3 take
-    one more pass); seed: of the interval calibration's folds (model/streamed_calibration.py)."""
+    one more pass); seed: of the interval calibration's folds (model/streamed_calibration.py); intervals
+    False: no calibration (and no pass for it)."""
     source = dataset.locate(data)
     check_spec(spec, chunk_rows)
     if spec.impute == "median" and source == "-":
@@ -165,17 +166,18 @@ def fit_csv(data: str | None, features: str | list[str], target: str, spec: Spec
     # when --se asks for a second pass), and said after the fit when it had one.
     names = [catalog.GROUP_COLUMN] if source == "-" else parts.part_columns(source)
     se_type = streamed_inference.check_se(se, source, names)
-    first = reduce_source(source, features, target, spec, chunk_rows, seed if source != "-" else None)
+    first = reduce_source(source, features, target, spec, chunk_rows,
+                          seed if source != "-" and intervals else None)
     data = {"sha256": first.hashes[0], "source": source}
     fitted = finish(first, OneMachine([source]), spec, data, {"chunk_rows": chunk_rows}, se_type, seed,
-                    rereadable=source != "-")
+                    rereadable=source != "-", intervals=intervals)
     if source == "-" and se is None and streamed_inference.check_se(None, "file", first.columns) != "classical":
         fitted["warnings"].append(streamed_inference.STDIN_NOTE)
     return fitted
 
 
 def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type: str, seed: int = 0,
-           rereadable: bool = True) -> dict:
+           rereadable: bool = True, intervals: bool = True) -> dict:
     """From the first pass's state to the record: the median passes, the solution, the refinement passes,
     the coefficients' inference, the interval calibration (seed: its folds'). `over` makes the passes
     (`OneMachine`, or the Dask engine's)."""
@@ -194,8 +196,9 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
     tss = float(seen.y.m2[0]) if spec.intercept else float(seen.y.m2[0] + seen.y.n[0] * seen.y.mean[0] ** 2)
     grouped = first.groups is not None
     units = len(first.groups) if grouped else seen.rows
-    models, notes = streamed_calibration.prepare(first.folds, units, grouped, spec, features, medians) \
-        if rereadable and first.folds is not None else (None, [STDIN_INTERVALS_NOTE])
+    models, notes = None, [STDIN_INTERVALS_NOTE] if intervals and not rereadable else []
+    if first.folds is not None:
+        models, notes = streamed_calibration.prepare(first.folds, units, grouped, spec, features, medians)
     robust_se = se_type if streamed_inference.needs_pass(sol, se_type) else None
     robust, sample = None, None
     if robust_se or models:  # one pass at the solution serves both

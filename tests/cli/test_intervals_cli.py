@@ -151,3 +151,15 @@ def test_a_streamed_fit_from_stdin_says_it_cannot_calibrate(who_like_csv, tmp_pa
                     input=who_like_csv.read_text()))
     assert "which can be read once: no prediction intervals" in result.stderr
     assert "calibration" not in store.load(tmp_path / "s.joblib")
+
+
+@pytest.mark.parametrize("mode", ["--no-stream", "--stream"])
+def test_no_intervals_skips_the_calibration_and_its_pass(who_like_csv, tmp_path, mode):
+    result = ok(run("fit", "--data", who_like_csv, "--features", "bmi", mode, "--se", "classical",
+                    "--no-intervals", "--out", tmp_path / "s.joblib", "--format", "json"))
+    document = json.loads(result.stdout)
+    assert document["calibration"] is None and "Warning" not in result.stderr
+    if mode == "--stream":
+        assert document["streamed"]["passes"] == 1
+    predicted = run("predict", "--model", tmp_path / "s.joblib", "--bmi", "25")
+    assert predicted.stderr.count("fitted with --no-intervals") == 1

@@ -4,6 +4,7 @@ problem and the way out, no traceback, and no new or changed file."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import random
@@ -413,6 +414,20 @@ def test_announced_recoveries(name, tmp_path):
     assert '"bmi"' in result.stdout
     if warning:
         assert warning in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["--no-stream", "--stream"])
+def test_rows_without_a_country_form_one_group(tmp_path, mode):
+    """Empty country cells (pandas 3 keeps them missing through astype(str), which once made the in-memory
+    fit's sort of the countries raise): one group named "nan", in memory and streamed alike."""
+    lines = ["country,bmi,life_expectancy"] + [f"{'' if i % 4 == 0 else 'C' + str(i % 7)},{20 + i % 9},{60 + i % 5}"
+                                               for i in range(60)]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(app, ["fit", "-F", "bmi", "--data", str(tmp_path / "d.csv"), mode,
+                                      "--out", str(tmp_path / "m.joblib"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["inference"]["clusters"] == 8 and document["calibration"]["groups"] == 8  # C0..C6 and ""
 
 
 def test_batch_with_extra_columns_passes_them_through(tmp_path):

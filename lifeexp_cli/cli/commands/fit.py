@@ -61,6 +61,10 @@ def fit(
                                      "--test-size). Default: stream files larger than 64 MiB.",
         show_default=False)] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk when streaming.")] = 65_536,
+    intervals: Annotated[bool, typer.Option(
+        "--intervals/--no-intervals", help="Calibrate prediction intervals for predict --level (when the "
+                                           "model kind calibrates: see below). --no-intervals skips it: a "
+                                           "streamed fit then makes one pass fewer.")] = True,
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
     name: Annotated[Optional[str], typer.Option(
@@ -88,6 +92,7 @@ def fit(
     column the folds hold out rows; with fewer than 5 countries there is a warning and no intervals.
     A streamed fit (--stream, --engine dask) calibrates the same way in one more pass over the data
     (folds by a hash of the country, from --fold-seed); from stdin, which can be read once, it cannot.
+    --no-intervals skips the calibration.
 
     Example:
 
@@ -131,13 +136,15 @@ def fit(
     folds_seed = seed if fold_seed is None else fold_seed
     if engine is Engine.dask or scheduler is not None:
         check_dask_options(engine, scheduler, data, closed, stream, cv, test_size)
-        record, shown = fit_on_dask(data, features, target, spec, chunk_rows, scheduler, quiet, se, folds_seed), []
+        record, shown = fit_on_dask(data, features, target, spec, chunk_rows, scheduler, quiet, se, folds_seed,
+                                     intervals), []
     elif cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
                                                                                    spec.solver):
-        record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se, folds_seed), []
+        record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se, folds_seed,
+                                      intervals), []
     else:
         record, shown = fit_in_memory(data, features, target, spec, cv, test_size, split.value,
-                                      folds_seed, quiet, se)
+                                      folds_seed, quiet, se, intervals)
     written = store.save(record, path)
     for note in record["warnings"]:
         if note not in shown:
@@ -146,11 +153,11 @@ def fit(
 
 
 def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows: int, quiet: bool,
-                 se: str | None, seed: int) -> dict:
+                 se: str | None, seed: int, intervals: bool) -> dict:
     """Fit an exact linear model chunk by chunk, saying how the data was read."""
     from lifeexp_cli.model import streamed
 
-    record = streamed.fit_csv(data, features, target, spec, chunk_rows, se=se, seed=seed)
+    record = streamed.fit_csv(data, features, target, spec, chunk_rows, se=se, seed=seed, intervals=intervals)
     done = record["streamed"]
     chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
@@ -173,13 +180,14 @@ def check_dask_options(engine, scheduler, data, closed: bool, stream, cv, test_s
 
 
 def fit_on_dask(data: str | None, features: str, target: str, spec, chunk_rows: int, scheduler, quiet: bool,
-                se: str | None, seed: int) -> dict:
+                se: str | None, seed: int, intervals: bool) -> dict:
     """Fit an exact linear model on a Dask cluster, part by part, saying how the data was read."""
     from lifeexp_cli.data import dataset
     from lifeexp_cli.model import distributed
 
     render.info(f"Fitting on Dask ({scheduler or 'a local cluster'})", quiet)
-    record = distributed.fit(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, seed)
+    record = distributed.fit(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, seed,
+                             intervals)
     done = record["streamed"]
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
     render.info(f"Read {record['data']['rows']} rows in {done['parts']} part{'s' * (done['parts'] != 1)} "
@@ -188,7 +196,7 @@ def fit_on_dask(data: str | None, features: str, target: str, spec, chunk_rows: 
 
 
 def fit_in_memory(data: str | None, features: str, target: str, spec, cv: int | None, test_size: float | None,
-                  split: str, seed: int, quiet: bool, se: str | None) -> tuple[dict, list[str]]:
+                  split: str, seed: int, quiet: bool, se: str | None, intervals: bool) -> tuple[dict, list[str]]:
     """Fit on the rows read into memory, with a progress bar when iterative. Warnings known before
     training starts are shown at once (not after a long run) and returned, so they are not shown twice."""
     from lifeexp_cli.model.fitting import fit_model
@@ -202,7 +210,8 @@ def fit_in_memory(data: str | None, features: str, target: str, spec, cv: int | 
 
     with render.training_bar(spec, quiet) as progress:
         record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
-                           data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now, se=se)
+                           data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now, se=se,
+                           calibrate_intervals=intervals)
     return record, shown
 
 
