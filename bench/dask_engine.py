@@ -18,8 +18,9 @@ process's own peak across fork and exec):
   solved by the normal equations (what a Σ XᵀX map-reduce gives), and of the Dask engine on the file cut
   in two parts (`--only digits` runs this part alone).
 
-`--se classical` throughout: the synthetic file has 625,000 "countries" of 16 rows, and clustered
-standard errors (the default with a country column) would add a pass that is not the engine's cost.
+`--se classical --no-intervals` throughout: the synthetic file has 625,000 "countries" of 16 rows, and
+clustered standard errors and the interval calibration (the defaults) add a pass that is not the
+engine's cost; `fit --stream --intervals` (the calibration's pass included) is measured too.
 Results go to bench-data/dask_engine.json; docs/performance.md quotes them.
 """
 
@@ -106,7 +107,7 @@ def run_polled(command: list[str], sink) -> tuple[float, float, float, list[floa
 
 def fit(args: list[str], out: Path) -> tuple[float, float, float, list[float], dict]:
     command = [str(BIN / "lifeexp"), "fit", "--features", FEATURES, "--se", "classical", "--out", str(out),
-               "--format", "json", "--quiet", *args]
+               "--format", "json", "--quiet", *(["--no-intervals"] if "--intervals" not in args else []), *args]
     with tempfile.TemporaryFile() as sink:
         seconds, peak, cpu, others = run_polled(command, sink)
         sink.seek(0)
@@ -230,6 +231,11 @@ def main() -> None:
         where = Path(where)
         seconds, peak, cpu, _, stream_fit = fit(["--data", str(csv), "--stream"], where / "stream.joblib")
         results["stream"] = {"seconds": seconds, "peak_mb": peak, "cpu": cpu}
+        seconds, peak, cpu, _, calibrated = fit(["--data", str(csv), "--stream", "--intervals"],
+                                                where / "calibrated.joblib")
+        results["stream_calibrated"] = {"seconds": seconds, "peak_mb": peak, "cpu": cpu,
+                                        "passes": calibrated["streamed"]["passes"],
+                                        "calibration_rows": calibrated["calibration"]["rows"]}
         file, started = start_cluster(where)
         try:
             seconds, peak, cpu, _, dask_fit = fit(["--data", str(folder), "--engine", "dask", "--scheduler",
@@ -250,6 +256,9 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2) + "\n")
     s, d, c, p = results["stream"], results["dask_two_workers"], results["dask_local_cluster"], results["per_partition"]
     print(f"fit --stream (one CSV)                 {s['seconds']:.2f} s, peak {s['peak_mb']:.0f} MB")
+    k = results["stream_calibrated"]
+    print(f"fit --stream --intervals               {k['seconds']:.2f} s, peak {k['peak_mb']:.0f} MB, {k['cpu']:.1f} s CPU "
+          f"({k['passes']} passes; --no-intervals: {s['cpu']:.1f} s CPU)")
     print(f"fit --engine dask, 2 workers           {d['seconds']:.2f} s, client peak {d['client_peak_mb']:.0f} MB, "
           f"workers {', '.join(f'{m:.0f}' for m in d['worker_peak_mb'])} MB, scheduler {d['scheduler_peak_mb']:.0f} MB")
     print(f"fit --engine dask, local cluster       {c['seconds']:.2f} s (cluster start-up included), client peak "

@@ -287,14 +287,25 @@ def group_texts(column: pd.Series) -> np.ndarray:
     return column.astype(str).fillna("nan").to_numpy(dtype=object)
 
 
-def frame_group_codes(frame, target: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """(code per row with a target, the distinct countries) of a chunk, by hashing rather than sorting
-    (a streamed fit keys every row by its country), or None when the chunk has no country column."""
+def frame_group_keys(frame, target: str) -> np.ndarray | None:
+    """A key per row with a target (`group_keys` of its country), or None when the chunk has no country
+    column. Each distinct country is hashed once (a streamed fit keys every row by its country)."""
     if catalog.GROUP_COLUMN not in frame.columns:
         return None
     keep = ~np.isnan(numeric_column(frame, target))
     codes, uniques = pd.factorize(frame[catalog.GROUP_COLUMN], use_na_sentinel=False)
-    return codes[keep], np.asarray(pd.Index(uniques).astype(str), dtype=str)  # the texts frame_groups gives
+    texts = group_texts(pd.Series(uniques, dtype=object))  # the texts frame_groups gives
+    return group_keys(texts)[codes[keep]]
+
+
+KEY_BITS = 52  # a key fits a float64 exactly (the streamed domain sample stores it beside the features)
+
+
+def group_keys(names) -> np.ndarray:
+    """A KEY_BITS-bit key (uint64) per country name: pandas' SipHash of the text with its fixed key, the
+    same in every chunk, pass, part and run."""
+    texts = np.asarray(names, dtype=object)
+    return pd.util.hash_array(texts, categorize=False) >> np.uint64(64 - KEY_BITS)
 
 
 def chosen_columns(frame: pd.DataFrame, features: str | None) -> list[str]:

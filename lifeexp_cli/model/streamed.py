@@ -283,7 +283,7 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
     with opened(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,)) as (target_name, chosen, names, frames, hasher):
         grouped = catalog.GROUP_COLUMN in names
         totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None, "start": 0,
-                  "folds": [None] * streamed_calibration.FOLDS, "groups": np.empty(0, np.uint64)}
+                  "folds": [None] * streamed_calibration.FOLDS, "groups": (np.empty(0, np.uint64), [])}
         # The rows the domain check keeps: keys from a generator of this source's own (partitions differ),
         # seeded by the file's name, not its folder: the same file gives the same model wherever it lives.
         sampling = np.random.default_rng([7, zlib.crc32(os.path.basename(str(source)).encode())])
@@ -305,7 +305,7 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
             else:
                 totals["folds"] = streamed_calibration.update_folds(totals["folds"], X, y, keys, spec.impute, seed)
             if grouped:
-                totals["groups"] = np.union1d(totals["groups"], keys)
+                totals["groups"] = streamed_calibration.add_keys(totals["groups"], keys)
             used, used_keys = (X, keys) if spec.impute != "drop" else \
                 (X[complete := ~np.isnan(X).any(axis=1)], keys[complete])
             if grouped:  # the country's key rides along, for the domain check's leave-one-country-out
@@ -322,7 +322,7 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
     folds = None if seed is None else totals["folds"]
     whole = totals["state"] if folds is None else streamed_calibration.merged(folds)
     return Reduced(whole, totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names,
-                   totals["sample"], folds, totals["groups"] if grouped else None)
+                   totals["sample"], folds, streamed_calibration.distinct_keys(totals["groups"]) if grouped else None)
 
 
 def feature_rows(source: str, features: list[str], target: str, chunk_rows: int) -> Iterator:
@@ -348,12 +348,11 @@ def residual_part(source: str, sol: StreamSolution, spec: Spec, features: list[s
     start = 0
     for _, frame in frames_of(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,)):
         X, y, _ = dataset.frame_arrays(frame, features, target)
-        coded = dataset.frame_group_codes(frame, target) if se_type == "cluster" or sample is not None else None
         if robust is not None:
-            groups = coded[1][coded[0]] if se_type == "cluster" else None
+            groups = dataset.frame_groups(frame, target) if se_type == "cluster" else None
             robust = streamed_inference.robust_update(robust, X, y, groups, sol, spec, se_type)
         if sample is not None:
-            keys = streamed_calibration.chunk_keys(frame, target, source, start, coded)
+            keys = streamed_calibration.chunk_keys(frame, target, source, start)
             sample = streamed_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
         start += len(frame)
     return robust, sample

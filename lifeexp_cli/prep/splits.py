@@ -65,27 +65,16 @@ def holdout(groups: np.ndarray, test_size: float, method: str = "country", seed:
 
 
 # Folds of data seen a chunk at a time ---------------------------------------------------------------
-# A streamed fit cannot list the countries before it reads them, so a row's fold is a hash: of its
-# country's name, or of its position in its source when the data has no country column. Every chunk,
+# A streamed fit cannot list the countries before it reads them, so a row's fold is a hash of a key: its
+# country's name's, or its position's in its source when the data has no country column. Every chunk,
 # pass and part of the data then agrees on it.
 
-KEY_BITS = 52  # a key fits a float64 exactly (the streamed domain sample stores it beside the features)
-
-
-def group_keys(names, codes: np.ndarray | None = None) -> np.ndarray:
-    """A KEY_BITS-bit key per name (BLAKE2b of its text, uint64): the same in every chunk, part and run.
-    codes: when given, names are the distinct names and the keys are those of names[codes]."""
-    import hashlib
-
-    unique, index = (np.asarray(names, dtype=str), codes) if codes is not None else \
-        np.unique(np.asarray(names, dtype=str), return_inverse=True)
-    keys = np.array([int.from_bytes(hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
-                                    "little") >> (64 - KEY_BITS) for name in unique], dtype=np.uint64)
-    return keys[index.reshape(-1)]
+KEY_BITS = 52  # keys fit a float64 exactly (as data/dataset.py's group_keys of country names)
 
 
 def position_keys(source: str, start: int, count: int) -> np.ndarray:
-    """Keys of rows start..start+count−1 of a source without groups (each row its own group)."""
+    """Keys of rows start..start+count−1 of a source without groups (each row its own group); a country's
+    key is data/dataset.py's `group_keys` of its name."""
     import zlib
 
     base = np.uint64(zlib.crc32(source.encode("utf-8", "surrogatepass")) << 32)

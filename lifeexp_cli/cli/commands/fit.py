@@ -86,7 +86,7 @@ def fit(
 
     Prediction intervals (`predict --level`): fit calibrates them on out-of-fold residuals of folds that
     hold out whole countries (conformal prediction, widths following a model of the error size). A
-    linear model by lstsq or normal is always calibrated (on the --cv folds when given with --split
+    linear model by lstsq or normal is calibrated by default (on the --cv folds when given with --split
     country, else on 5 country folds of its own); an iterative solver (gd, sgd, momentum, adam) or a
     network only with --cv K, whose folds it reuses. Without a country
     column the folds hold out rows; with fewer than 5 countries there is a warning and no intervals.

@@ -188,12 +188,11 @@ def test_columns_to_look_at_the_target_to_rank_against_and_their_matrix():
 
 
 @pytest.mark.parametrize("countries", [["A", "B", None, "A", "C"], [1.0, 2.0, np.nan, 1.0, 3.0], [7, 8, 9, 7, 8]])
-def test_group_codes_name_the_groups_frame_groups_gives(countries):
+def test_group_keys_of_a_chunk_are_those_of_the_texts_frame_groups_gives(countries):
     import pandas as pd
 
     frame = pd.DataFrame({"country": countries, "life_expectancy": [60.0, 61.0, 70.0, np.nan, 72.0]})
-    codes, names = dataset.frame_group_codes(frame, "life_expectancy")
     texts = dataset.frame_groups(frame, "life_expectancy")
-    np.testing.assert_array_equal(names[codes], texts.astype(str))
+    np.testing.assert_array_equal(dataset.frame_group_keys(frame, "life_expectancy"), dataset.group_keys(texts))
     assert "nan" in texts or None not in countries  # a missing country is one group named "nan"
-    assert dataset.frame_group_codes(frame[["life_expectancy"]], "life_expectancy") is None
+    assert dataset.frame_group_keys(frame[["life_expectancy"]], "life_expectancy") is None

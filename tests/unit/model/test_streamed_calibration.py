@@ -18,7 +18,7 @@ TIM = ["bmi", "adult_mortality", "hiv_aids"]
 def out_of_fold_in_memory(path, features: list[str], spec: Spec, seed: int = 0):
     """(design, out-of-fold predictions) with the streamed fit's hashed country folds, fitted in memory."""
     design = dataset.design(dataset.read_table(str(path)), features, "life_expectancy")
-    folds = splits.hashed_folds(splits.group_keys(design.groups), streamed_calibration.FOLDS, seed)
+    folds = splits.hashed_folds(dataset.group_keys(design.groups), streamed_calibration.FOLDS, seed)
     predicted = np.full(len(design.y), np.nan)
     for k in range(streamed_calibration.FOLDS):
         train = folds != k
@@ -63,7 +63,7 @@ def test_fold_models_are_the_fits_on_the_other_folds_rows(who_like_csv):
     first = streamed.reduce_source(str(who_like_csv), TIM, "life", spec, 11, seed=0)
     models = streamed_calibration.fold_models(first.folds, spec, TIM, None)
     design = dataset.design(dataset.read_table(str(who_like_csv)), TIM, "life_expectancy")
-    folds = splits.hashed_folds(splits.group_keys(design.groups), 5, 0)
+    folds = splits.hashed_folds(dataset.group_keys(design.groups), 5, 0)
     assert sorted(set(folds)) == list(range(5))
     assert sum(s.rows for s in first.folds) == first.state.rows == len(design.y)  # a partition of the rows
     for k, model in enumerate(models):
@@ -135,3 +135,15 @@ def test_without_a_country_column_the_folds_hold_out_rows(tmp_path):
     assert record["calibration"]["split"] == "rows" and record["calibration"]["groups"] == 200
     assert intervals.BY_ROW_NOTE in record["warnings"]
     assert record["domain"]["leave_out"] == "row"
+
+
+def test_distinct_keys_are_counted_in_bounded_memory():
+    rng = np.random.default_rng(8)
+    collected, everything = (np.empty(0, np.uint64), []), []
+    for size in (5, 70_000, 3, 40_000, 90_000, 1):
+        keys = rng.integers(0, 50_000, size).astype(np.uint64)
+        everything.append(keys)
+        collected = streamed_calibration.add_keys(collected, keys)
+        known, pending = collected
+        assert sum(len(p) for p in pending) <= max(len(known), 1 << 16) + len(np.unique(keys))
+    np.testing.assert_array_equal(streamed_calibration.distinct_keys(collected), np.unique(np.concatenate(everything)))
