@@ -280,7 +280,8 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
     split in calibration folds by `seed` (model/streamed_calibration.py), or None: no folds (stdin)."""
     from threadpoolctl import threadpool_limits
 
-    with opened(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,)) as (target_name, chosen, names, frames, hasher):
+    with opened(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,)) as \
+            (target_name, chosen, names, frames, hasher):
         grouped = catalog.GROUP_COLUMN in names
         totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None, "start": 0,
                   "folds": [None] * streamed_calibration.FOLDS, "groups": (np.empty(0, np.uint64), [])}
@@ -321,8 +322,9 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
         sha256 = hasher.finish()
     folds = None if seed is None else totals["folds"]
     whole = totals["state"] if folds is None else streamed_calibration.merged(folds)
+    countries = streamed_calibration.distinct_keys(totals["groups"]) if grouped else None
     return Reduced(whole, totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names,
-                   totals["sample"], folds, streamed_calibration.distinct_keys(totals["groups"]) if grouped else None)
+                   totals["sample"], folds, countries)
 
 
 def feature_rows(source: str, features: list[str], target: str, chunk_rows: int) -> Iterator:

@@ -163,3 +163,11 @@ def test_no_intervals_skips_the_calibration_and_its_pass(who_like_csv, tmp_path,
         assert document["streamed"]["passes"] == 1
     predicted = run("predict", "--model", tmp_path / "s.joblib", "--bmi", "25")
     assert predicted.stderr.count("fitted with --no-intervals") == 1
+
+
+def test_a_fit_without_calibration_says_so_and_how_to_get_one(who_like_csv, tmp_path):
+    network = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--model", "mlp", "--epochs", "2",
+                     "--hidden", "3", "--out", tmp_path / "n.joblib"))
+    assert "Prediction intervals: none stored (predict gives point predictions); add --cv 5" in network.stdout
+    linear = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--no-intervals", "--out", tmp_path / "l.joblib"))
+    assert "Prediction intervals: none stored (predict gives point predictions)\n" in linear.stdout

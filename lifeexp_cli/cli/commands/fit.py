@@ -280,6 +280,11 @@ def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = Fa
         render.out.print(f"Prediction intervals: calibrated on {calibration['rows']} out-of-fold residuals of "
                          f"{calibration['folds']} folds ({calibration['groups']} {units}, held out whole)",
                          highlight=False)
+    else:
+        hint = "; add --cv 5 to calibrate them on its folds" if record.get("training") and \
+            not record["metrics"].get("cv") else ""
+        render.out.print(f"Prediction intervals: none stored (predict gives point predictions){hint}",
+                         highlight=False)
     if record.get("network"):
         show_network(record)
     if record.get("training"):
