@@ -223,7 +223,8 @@ FIELDS = [
     Field("metrics.test.r2", R2),
     Field("metrics.cv", nullable(mapping), required=False),
     Field("metrics.cv.rmse", number(low=0)),
-    *[Field(f"metrics.cv.{key}", SCORE) for key in ("rmse_std", "mae", "mae_std", "r2_std")],
+    Field("metrics.cv.rmse_std", number(low=0)),  # shown beside the CV RMSE (at least 2 folds: never null)
+    *[Field(f"metrics.cv.{key}", SCORE) for key in ("mae", "mae_std", "r2_std")],
     Field("metrics.cv.r2", R2),
     Field("metrics.cv.folds", listing(mapping, low=2, high=MAX_FOLDS)),
     Field("metrics.cv.folds[].rmse", number(low=0)),

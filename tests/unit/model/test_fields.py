@@ -58,6 +58,7 @@ DAMAGE = {
     "format_version -5": (setter("format_version", -5), "format version -5", ""),
     "format_version huge": (setter("format_version", 10**400), "format version an integer", ""),
     "integer of 10^400": (setter("metrics.train.rmse", 10**400), "field metrics.train.rmse", "64 bits"),
+    "cv rmse_std null": (setter("metrics.cv.rmse_std", None), "field metrics.cv.rmse_std", ""),  # compare shows it
     "NaN": (setter("params.bias", float("nan")), "field params.bias", "finite"),
     "a list named a million times": (setter("warnings", [SHARED] * 2000), "field warnings[", "repeats"),
     "nested 100 deep": (setter("coefficients", (lambda: [[[]]])()), "", ""),
