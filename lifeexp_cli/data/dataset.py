@@ -239,12 +239,17 @@ def needed_columns(names: list[str], features: str | list[str], target: str) -> 
 
 
 def design_for_model(table: Table, record: dict, use: str) -> Design:
-    """The arrays a saved model needs from `table`; a missing column is a ModelError saying how to `use` it."""
+    """The arrays a saved model needs from `table`; a missing column is a ModelError saying how to `use` it,
+    data without a row that has the target a DataError."""
     missing = [c for c in [record["target"], *record["features"]] if c not in table.frame.columns]
     if missing:
         raise ModelError(f"model {record['path']} needs column(s) {', '.join(missing)} that the data lacks: "
                          f"{use} data like the data it was fitted on")
-    return design(table, record["features"], record["target"])
+    arrays = design(table, record["features"], record["target"])
+    if len(arrays.y) == 0:
+        raise DataError(f"the data has no row with a value of {record['target']}, the model's target: {use} "
+                        "data that has some")
+    return arrays
 
 
 def header_columns(names: list[str], features: str | list[str], target: str) -> tuple[str, list[str] | None]:

@@ -71,6 +71,8 @@ DATA_CASES = [
     Case("plot without a target row", ["plot", "-m", "tim-bmi", "--kind", "residuals", "--data", "nt.csv", "--out",
                                        "p.png"], 1, "no row with a value of life_expectancy",
          {"nt.csv": text("bmi,bmi,life_expectancy\n0.0,0.0,\n")}),
+    Case("eval without a target row", ["eval", "-m", "tim-bmi", "--data", "nt.csv"], 1,
+         "no row with a value of life_expectancy", {"nt.csv": text("bmi,life_expectancy\n20,\n")}),
     Case("duplicated features", ["fit", "-F", "bmi,bmi", "--data", "d.csv"], 2, "named twice",
          {"d.csv": text(GOOD)}),
     Case("alias duplicate", ["fit", "-F", "hiv,hiv_aids", "--data", "d.csv"], 2, "twice",
