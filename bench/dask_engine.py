@@ -96,11 +96,7 @@ def run_polled(command: list[str], sink) -> tuple[float, float, float, list[floa
             break
         time.sleep(0.02)
     seconds = time.perf_counter() - start
-    error = child.stderr.read().decode(errors="replace")
-    child.stderr.close()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({child.returncode}): {error.strip()[-500:]}")
+    measure.check_finished(child, command, status)
     others = [mb for pid, mb in peaks.items() if pid != child.pid]
     return seconds, peaks[child.pid], usage.ru_utime + usage.ru_stime, others
 

@@ -30,11 +30,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 import numpy as np  # noqa: E402
-from lifeexp_cli.data import dataset  # noqa: E402
 from lifeexp_cli.evaluate import metrics  # noqa: E402
 from lifeexp_cli.model.spec import make_spec  # noqa: E402
-from lifeexp_cli.prep import splits  # noqa: E402
-from network import parse_settings, run_folds, summary  # noqa: E402  (bench/network.py)
+from network import all_features, parse_settings, run_folds, summary  # noqa: E402  (bench/network.py)
 
 TARGET_RMSE, GOAL_RMSE = 2.85, 2.6
 
@@ -80,10 +78,7 @@ def main() -> int:
                         help="also scikit-learn's ExtraTrees and HistGradientBoosting on the same folds")
     args = parser.parse_args()
 
-    table = dataset.read_table(args.data)
-    target = dataset.resolve_target(table.frame, "life_expectancy")
-    design = dataset.design(table, dataset.resolve_features(table.frame, "all", target), target)
-    folds = splits.kfold(design.groups, args.folds, "country", args.fold_seed)
+    design, folds = all_features(args.data, args.folds, args.fold_seed)
     training, network = parse_settings(args.set)
     label = "defaults" if not args.set else "defaults with " + ", ".join(args.set)
     print(f"{len(design.y)} rows, {len(design.features)} features (all), {args.folds} folds grouped by country "

@@ -100,6 +100,14 @@ def summary(rows: list[dict]) -> tuple[float, float, float, float]:
             float(np.mean([r["cpu"] for r in rows])))
 
 
+def all_features(data: str, folds: int, fold_seed: int):
+    """(design of every feature of the data, test rows of each country-grouped fold)."""
+    table = dataset.read_table(data)
+    target = dataset.resolve_target(table.frame, "life_expectancy")
+    design = dataset.design(table, dataset.resolve_features(table.frame, "all", target), target)
+    return design, splits.kfold(design.groups, folds, "country", fold_seed)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=os.environ.get("LIFEEXP_DATA",
@@ -111,10 +119,7 @@ def main() -> int:
                         help="override a default, e.g. lr=0.001, hidden=128,64, weight_decay=1e-4")
     args = parser.parse_args()
 
-    table = dataset.read_table(args.data)
-    target = dataset.resolve_target(table.frame, "life_expectancy")
-    design = dataset.design(table, dataset.resolve_features(table.frame, "all", target), target)
-    folds = splits.kfold(design.groups, args.folds, "country", args.fold_seed)
+    design, folds = all_features(args.data, args.folds, args.fold_seed)
     print(f"{len(design.y)} rows, {len(design.features)} features (all), {args.folds} folds grouped by country "
           f"(fold seed {args.fold_seed})")
 

@@ -96,6 +96,26 @@ WHO_LIKE_INTERCEPT, WHO_LIKE_STATUS = 45.0, 3.0
 WHO_LIKE_COUNTRIES, WHO_LIKE_YEARS = 25, 16
 
 
+def signalled_slow_fit(lifeexp: list[str], out: Path, signum: int, env: dict | None = None) -> tuple[int, str]:
+    """(exit code, stderr) of a slow fit onto `out` (cross-validation on every feature) sent `signum` while it
+    runs. The signal is back to its default in the child, as in a shell: a test runner may have changed it,
+    and a shell that starts the tests as a background job ignores SIGINT, which the child would inherit
+    (Python installs its Ctrl-C handler only when SIGINT is not ignored)."""
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen([*lifeexp, "fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL))
+    time.sleep(3.0)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.fail("the fit finished before the signal could stop it; make it slower")
+    return proc.returncode, err
+
+
 def who_like_rows(seed: int = 7):
     """(header, rows, y): 25 countries × 16 years, deterministic from the seed."""
     import numpy as np

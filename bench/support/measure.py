@@ -46,12 +46,17 @@ def run_once(command: list[str], stdout=subprocess.DEVNULL, env: dict | None = N
     child = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, env=child_env(env))
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
+    check_finished(child, command, status)
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss: kilobytes on Linux
+
+
+def check_finished(child: subprocess.Popen, command: list[str], status: int) -> None:
+    """After os.wait4 reaped `child` (stderr piped): its stderr closed, and a failure raised with its end."""
     error = child.stderr.read().decode(errors="replace")
     child.stderr.close()
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({child.returncode}): {error.strip()[-500:]}")
-    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss: kilobytes on Linux
 
 
 def interleaved(commands: dict[str, list[str]], repeat: int, stdout_to: dict[str, str] | None = None,

@@ -28,6 +28,10 @@ BY_ROW_NOTE = ("the data has no country column: prediction intervals are calibra
                "rows like these (rows of one country would make them too narrow)")
 
 
+STDIN_NOTE = ("the data came from stdin, which can be read once: no prediction intervals (they take one more "
+              "pass); give --data FILE for them")
+
+
 def too_few_note(k: int, what: str, units: int) -> str:
     return f"no prediction intervals: calibrating them needs at least {k} {what}, the training rows have {units}"
 

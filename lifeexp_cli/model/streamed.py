@@ -29,6 +29,7 @@ from lifeexp_cli.linear import closed_form
 from lifeexp_cli.linear.stream import median, reservoir, state
 from lifeexp_cli.linear.stream.state import Factor, State
 from lifeexp_cli.model import fitting, record, streamed_calibration, streamed_inference
+from lifeexp_cli.model.intervals import STDIN_NOTE as NO_INTERVALS_FROM_STDIN
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import impute, scaling
 
@@ -196,7 +197,7 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
     tss = float(seen.y.m2[0]) if spec.intercept else float(seen.y.m2[0] + seen.y.n[0] * seen.y.mean[0] ** 2)
     grouped = first.groups is not None
     units = len(first.groups) if grouped else seen.rows
-    models, notes = None, [STDIN_INTERVALS_NOTE] if intervals and not rereadable else []
+    models, notes = None, [NO_INTERVALS_FROM_STDIN] if intervals and not rereadable else []
     if first.folds is not None:
         models, notes = streamed_calibration.prepare(first.folds, units, grouped, spec, features, medians)
     robust_se = se_type if streamed_inference.needs_pass(sol, se_type) else None
@@ -218,9 +219,6 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
     fitted["warnings"] += notes
     return fitted
 
-
-STDIN_INTERVALS_NOTE = ("the data came from stdin, which can be read once: no prediction intervals (they take "
-                        "one more pass); give --data FILE for them")
 
 
 def domain_reference(sample: reservoir.Reservoir, fill: np.ndarray, grouped: bool) -> dict | None:

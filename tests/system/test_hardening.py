@@ -11,7 +11,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import signalled_slow_fit
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import store
 
@@ -488,18 +488,8 @@ def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path, who_env):
     out = tmp_path / "m.joblib"
     subprocess.run([*_lifeexp(), "fit", "-F", "bmi", "--out", str(out), "-q"], check=True)
     before = out.read_bytes()
-    # A slow fit (cross-validation on every feature) that we interrupt while it runs.
-    # SIGINT back to its default in the child: a shell that starts the tests as a background job ignores
-    # SIGINT, the child would inherit that, and Python installs its Ctrl-C handler only when it is not ignored.
-    proc = subprocess.Popen([*_lifeexp(), "fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(3.0)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    if proc.returncode == 0:
-        pytest.fail("the fit finished before it could be interrupted; make it slower")
-    assert proc.returncode == 130
+    code, err = signalled_slow_fit(_lifeexp(), out, signal.SIGINT)
+    assert code == 130
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]

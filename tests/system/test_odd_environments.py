@@ -11,12 +11,12 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import signalled_slow_fit
 from lifeexp_cli.cli.main import app
 
 LIFEEXP = [sys.executable, "-m", "lifeexp_cli"]
@@ -129,16 +129,8 @@ def test_sigterm_exits_143_and_keeps_the_previous_model(env, tmp_path):
     out = tmp_path / "m.joblib"
     run("fit", "-F", "bmi", "--out", out, "-q", env=env)
     before = out.read_bytes()
-    # SIGTERM back to its default in the child, as in a shell (the test runner may have changed it).
-    proc = subprocess.Popen([*LIFEEXP, "fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
-    time.sleep(3.0)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    if proc.returncode == 0:
-        pytest.fail("the fit finished before it could be terminated; make it slower")
-    assert proc.returncode == 143, err
+    code, err = signalled_slow_fit(LIFEEXP, out, signal.SIGTERM, env)
+    assert code == 143, err
     assert err.strip().splitlines() == ["Error: terminated (SIGTERM): a model file is only ever replaced whole, "
                                         "never half-written"]
     assert out.read_bytes() == before
