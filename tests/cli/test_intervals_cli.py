@@ -171,3 +171,11 @@ def test_a_fit_without_calibration_says_so_and_how_to_get_one(who_like_csv, tmp_
     assert "Prediction intervals: none stored (predict gives point predictions); add --cv 5" in network.stdout
     linear = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--no-intervals", "--out", tmp_path / "l.joblib"))
     assert "Prediction intervals: none stored (predict gives point predictions)\n" in linear.stdout
+
+
+def test_a_streamed_fit_from_stdin_says_why_its_standard_errors_are_classical(who_like_csv, tmp_path):
+    result = ok(run("fit", "--data", "-", "--features", "bmi", "--stream", "--out", tmp_path / "s.joblib",
+                    input=who_like_csv.read_text()))
+    assert "Standard errors: classical (independent errors of equal variance): the data came from stdin" in \
+        result.stdout
+    assert "no country column" not in result.stdout

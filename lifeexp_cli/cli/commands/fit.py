@@ -264,7 +264,8 @@ def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = Fa
         render.line(render.equation(record))
         render.rows_output(coefficient_table(record), "table", title="Coefficients")
         if record.get("inference"):
-            render.out.print(se_line(record["inference"], asked), highlight=False)
+            render.out.print(se_line(record["inference"], asked, record["data"].get("source") == "-"),
+                             highlight=False)
     render.rows_output(metric_rows(record["metrics"]), "table", title="Metrics")
     rows = record["rows"]
     imputed = ", ".join(f"{f} {n}" for f, n in rows["imputed"].items() if n) or "none"
@@ -363,8 +364,8 @@ def p_text(p) -> str:
     return "—" if p is None else ("<1e-16" if p < 1e-16 else render.fmt(p, 2))
 
 
-def se_line(inference: dict, asked: bool) -> str:
-    """One line: which standard errors the table shows, and why."""
+def se_line(inference: dict, asked: bool, from_stdin: bool = False) -> str:
+    """One line: which standard errors the table shows, and why (from_stdin: the data was read once)."""
     kind = inference["se_type"]
     if kind == "cluster":
         what = (f"clustered by country ({inference['clusters']} countries; t with {inference['clusters'] - 1} "
@@ -375,7 +376,9 @@ def se_line(inference: dict, asked: bool) -> str:
         what, why = "HC3 (robust to unequal error variance, not to errors shared within a country)", "as --se asked"
     else:
         what = "classical (independent errors of equal variance)"
-        why = "as --se asked" if asked else "the data has no country column with repeated rows to cluster by"
+        why = "as --se asked" if asked else ("the data came from stdin, read once: clustered SEs would take a "
+                                             "second pass" if from_stdin else
+                                             "the data has no country column with repeated rows to cluster by")
     return f"Standard errors: {what}: {why}"
 
 
