@@ -1,14 +1,430 @@
-"""The model record: the one place that builds the dict a model file holds, for every way of fitting
-(in memory, streamed). Its keys and their order are the model file format (store.py reads it)."""
+"""The model record: the one place that builds it, and its typed form.
+
+`build_record` makes the dict a model file holds, for every way of fitting (in memory, streamed): its
+keys and their order are the model file format (store.py writes and reads it, docs/model-format.md).
+
+`ModelRecord` is the same record as frozen dataclasses, one per part: what was fitted (`SpecPart`), the
+learned parameters (`Parameters`, with `StoredNetwork` for a network and each ensemble member), the
+scores (`Metrics`), the coefficients' standard errors (`Inference`, `Covariance`), the prediction
+intervals' calibration (`Calibration`), the domain check's reference (`Domain`), the training run
+(`Training`, `NetworkShape`, `EnsembleRun`), where the data came from (`Provenance`, `Streamed`) and
+where its rows went (`Rows`). `from_plain(dict)` and `to_plain(record)` convert at the store boundary
+only (store.load_record, store.save_record); nothing else handles the plain dict.
+
+Every attribute is named as its key in the file. Lists are held as tuples and mappings as read-only
+mappings; numbers stay the floats and ints the file holds, so plain → typed → plain gives back exactly
+the same dict. A part also keeps the keys it was read with, in their order (`layout`: an older file may
+lack a key a newer one holds as null), and any key this version does not know (`other`).
+
+Standard library only: `predict` loads a model on its fast start-up path.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping, Optional
 
 from lifeexp_cli import __version__
-from lifeexp_cli.model.store import FORMAT, FORMAT_VERSION, plain
 
+FORMAT = "lifeexp-model"
+FORMAT_VERSION = 1
+Numbers = tuple  # a list of numbers in the file: a tuple of int or float here
+EMPTY: Mapping = MappingProxyType({})
+
+
+# --- conversion ---------------------------------------------------------------------------------------------
+
+def plain(value):
+    """numpy scalars and arrays to Python values; NaN and infinity (which JSON lacks) to None."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "tolist"):
+        return plain(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _key(default: Any = dataclasses.MISSING, *, part: type | None = None, each: type | None = None,
+         omitted: bool = False):
+    """A field named as its key. `part`: its value is that part (a mapping in the file); `each`: a list
+    of such parts; `omitted`: a new record leaves the key out when the value is None (today's writer
+    adds it only when there is one, e.g. `calibration`)."""
+    return dataclasses.field(default=default, metadata={"part": part, "each": each, "omitted": omitted})
+
+
+def _frozen(value):
+    """Plain values as read-only ones: lists to tuples, dicts to read-only mappings (all the way down)."""
+    if type(value) is list:
+        return tuple(_frozen(v) for v in value)
+    if type(value) is dict:
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    return value
+
+
+def _plain(value):
+    """The inverse of `_frozen`; parts become their dicts."""
+    if isinstance(value, Part):
+        return value.to_plain()
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Part:
+    """A part of the record: a mapping in the file, with one field per key it knows."""
+
+    other: Mapping = dataclasses.field(default_factory=lambda: EMPTY, repr=False)  # keys this version does not know
+    layout: tuple = dataclasses.field(default=(), repr=False, compare=False)  # the keys read, in order
+
+    @classmethod
+    def keys(cls) -> list[dataclasses.Field]:
+        return [f for f in dataclasses.fields(cls) if f.name not in ("other", "layout")]
+
+    @classmethod
+    def from_plain(cls, plain: Mapping):
+        """The part from the plain mapping of a checked record (store.loads, or build_record)."""
+        known = {f.name: f for f in cls.keys()}
+        values, other = {}, {}
+        for name, value in plain.items():
+            spec = known.get(name)
+            if spec is None:
+                other[name] = _frozen(value)
+            elif spec.metadata.get("part") is not None and value is not None:
+                values[name] = spec.metadata.get("part").from_plain(value)
+            elif spec.metadata.get("each") is not None and value is not None:
+                values[name] = tuple(spec.metadata.get("each").from_plain(v) for v in value)
+            else:
+                values[name] = _frozen(value)
+        return cls(**values, other=MappingProxyType(other), layout=tuple(plain))
+
+    def to_plain(self) -> dict:
+        """The plain dict: the keys read, in their order; for a part made here, every key it knows
+        (those `omitted` only when not None), then the unknown ones."""
+        names = self.layout or [*(f.name for f in self.keys()
+                                  if not (f.metadata.get("omitted") and getattr(self, f.name) is None)),
+                                *self.other]
+        return {name: _plain(self.other[name] if name in self.other else getattr(self, name)) for name in names}
+
+
+def from_plain(plain: Mapping) -> ModelRecord:
+    """The typed record of a plain one (a loaded file, or build_record's dict)."""
+    return ModelRecord.from_plain(plain)
+
+
+def to_plain(record: ModelRecord) -> dict:
+    """The record's plain dict, exactly as the file holds it (and `path` where it was read from)."""
+    return record.to_plain()
+
+
+# --- the parts ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class SpecPart(Part):
+    """What was fitted how: model/spec.py's Spec as stored (`spec`)."""
+
+    kind: str
+    solver: str
+    scale: str
+    impute: str
+    intercept: bool
+    options: Mapping  # the training options the fit used (lr, epochs, hidden, ...): compare --cv trains with them
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredNetwork(Part):
+    """One network's layers (nn/mlp.py to_plain): weights[i] is fan_in × fan_out, biases[i] fan_out."""
+
+    activation: str
+    sizes: Numbers
+    weights: tuple
+    biases: tuple
+
+
+@dataclass(frozen=True, kw_only=True)
+class Parameters(Part):
+    """Everything prediction needs (`params`): the imputation fill and scaling per feature, then a linear
+    model's θ in scaled units (weights, bias) or a network (network, and an ensemble's other members)."""
+
+    fill: Numbers
+    center: Numbers
+    scale: Numbers
+    log: Optional[Numbers] = _key(None, omitted=True)  # a network's log(1 + x) inputs (prep/skew.py)
+    weights: Optional[Numbers] = _key(None, omitted=True)
+    bias: Optional[float] = _key(None, omitted=True)
+    network: Optional[StoredNetwork] = _key(None, part=StoredNetwork, omitted=True)
+    members: Optional[tuple] = _key(None, each=StoredNetwork, omitted=True)  # of StoredNetwork
+
+    @property
+    def networks(self) -> tuple:
+        """A network model's networks: the first, then the ensemble's other members."""
+        return () if self.network is None else (self.network, *(self.members or ()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scores(Part):
+    """RMSE, MAE and R² on some rows (None where not computed)."""
+
+    rmse: float
+    mae: Optional[float] = None
+    r2: Optional[float] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossValidation(Part):
+    """K-fold cross-validation's scores: their means, spreads and each fold's (`metrics.cv`)."""
+
+    rmse: float
+    rmse_std: float
+    mae: Optional[float]
+    mae_std: Optional[float]
+    r2: Optional[float]
+    r2_std: Optional[float]
+    folds: tuple = _key(each=Scores)  # of Scores
+    k: int
+    split: str
+    seed: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Metrics(Part):
+    """Scores on the training rows, the held-out rows (--test-size) and in cross-validation (--cv)."""
+
+    train: Scores = _key(part=Scores)
+    test: Optional[Scores] = _key(None, part=Scores)
+    cv: Optional[CrossValidation] = _key(None, part=CrossValidation)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rows(Part):
+    """Where the data's rows went, as stored (`rows`; RowCounts below is what a fit counts)."""
+
+    train: Optional[int] = None
+    test: Optional[int] = None
+    dropped: Optional[int] = None
+    dropped_target: Optional[int] = None
+    dropped_missing: Optional[int] = None
+    imputed: Optional[Mapping] = None  # feature -> values filled in
+
+
+@dataclass(frozen=True, kw_only=True)
+class Split(Part):
+    """The holdout split (--test-size): how, and which rows of the data were held out."""
+
+    method: Optional[str] = None
+    seed: Optional[int] = None
+    test_size: Optional[float] = None
+    test_rows: Numbers
+
+
+@dataclass(frozen=True, kw_only=True)
+class Provenance(Part):
+    """Where the data came from (`data`): its SHA-256, the source as given, its row count."""
+
+    sha256: Optional[str] = None
+    source: Optional[str] = None
+    rows: Optional[int] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Training(Part):
+    """An iterative fit's run (optim/loop.py TrainingResult.summary)."""
+
+    epochs_run: int
+    converged: bool
+    loss_history: Numbers
+    val_loss_history: Optional[Numbers] = None
+    initial_loss: float
+    best_epoch: Optional[int] = None
+    kept_epoch: int
+    final_loss: float
+    final_val_loss: Optional[float] = None
+    monitored: str
+    validation_rows: Optional[int] = _key(None, omitted=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkShape(Part):
+    """A network's architecture facts (`network`; nn/regressor.py describe)."""
+
+    architecture: Numbers
+    activation: str
+    parameters: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnsembleRun(Part):
+    """An ensemble's members (`ensemble`, --ensemble K): their seeds and how their training ended."""
+
+    members: int
+    seeds: Numbers
+    epochs_run: Numbers
+    final_val_loss: tuple
+
+
+@dataclass(frozen=True, kw_only=True)
+class Streamed(Part):
+    """How a streamed fit read its data (`streamed`)."""
+
+    chunk_rows: Optional[int] = None
+    chunks: Optional[int] = None
+    passes: Optional[int] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Domain(Part):
+    """The reference of the check for inputs unlike the training data (evaluate/domain.py)."""
+
+    method: str
+    k: int
+    quantile: float
+    threshold: float
+    center: Numbers
+    scale: Numbers
+    training_rows: Optional[int] = None
+    leave_out: Optional[str] = None
+    rows: tuple  # of tuples: reference rows in standardized units
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inference(Part):
+    """A linear model's coefficient inference (model/inference.py): standard errors of `se_type`, and per
+    term (intercept first) estimate, se, t, p, ci_low, ci_high."""
+
+    se_type: str
+    level: float
+    clusters: Optional[int] = None
+    coefficients: Mapping  # term -> {estimate, se, t, p, ci_low, ci_high}
+    r2_adj: Optional[float] = None
+    f_stat: Optional[float] = None
+    f_p: Optional[float] = None
+    log_likelihood: Optional[float] = None
+    aic: Optional[float] = None
+    bic: Optional[float] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Covariance(Part):
+    """The coefficients' covariance matrix (`coefficient_covariance`), terms as in Inference."""
+
+    se_type: str
+    df: int
+    terms: tuple
+    matrix: tuple  # of tuples
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spread(Part):
+    """A network ensemble's member spread in the error-size model (`calibration.spread`)."""
+
+    center: float
+    scale: float
+    coef: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Calibration(Part):
+    """The prediction intervals' conformal calibration (evaluate/conformal.py, model/intervals.py)."""
+
+    method: str
+    normalizer: Optional[str] = None
+    folds: Optional[int] = None
+    split: Optional[str] = None
+    groups: Optional[int] = None
+    rows: int
+    center: Numbers
+    scale: Numbers
+    coef: Numbers
+    clip: Numbers
+    spread: Optional[Spread] = _key(None, part=Spread, omitted=True)  # network ensembles only
+    scores: Numbers  # sorted normalized out-of-fold residuals (at most limits.MAX_CALIBRATION_SCORES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelRecord(Part):
+    """A model file's record, typed. Fields in the order build_record writes them."""
+
+    format: str = FORMAT
+    format_version: int = FORMAT_VERSION
+    lifeexp_version: Optional[str] = _key(None, omitted=True)
+    created_at: Optional[str] = _key(None, omitted=True)
+    kind: str
+    target: str
+    features: tuple
+    intercept: bool
+    solver: Optional[str] = _key(None, omitted=True)
+    spec: SpecPart = _key(part=SpecPart)
+    params: Parameters = _key(part=Parameters)
+    ranges: Mapping  # feature -> (low, high) of the training rows, or (None, None)
+    means: Mapping  # feature -> mean of the training rows
+    metrics: Metrics = _key(part=Metrics)
+    rows: Optional[Rows] = _key(None, part=Rows)
+    split: Optional[Split] = _key(None, part=Split)
+    data: Provenance = _key(part=Provenance)
+    condition_number: Optional[float] = None
+    warnings: tuple = ()
+    training: Optional[Training] = _key(None, part=Training, omitted=True)
+    network: Optional[NetworkShape] = _key(None, part=NetworkShape, omitted=True)
+    ensemble: Optional[EnsembleRun] = _key(None, part=EnsembleRun, omitted=True)
+    streamed: Optional[Streamed] = _key(None, part=Streamed, omitted=True)
+    domain: Optional[Domain] = _key(None, part=Domain)
+    inference: Optional[Inference] = _key(None, part=Inference)
+    coefficient_covariance: Optional[Covariance] = _key(None, part=Covariance, omitted=True)
+    coefficients: Optional[Mapping] = _key(None, omitted=True)  # term -> θ in original units (linear)
+    coefficients_scaled: Optional[Mapping] = _key(None, omitted=True)  # term -> θ in scaled units
+    calibration: Optional[Calibration] = _key(None, part=Calibration, omitted=True)
+    path: Optional[str] = _key(None, omitted=True)  # where store.load read it (not in the file)
+
+    @property
+    def is_network(self) -> bool:
+        return self.kind == "mlp"
+
+    @property
+    def is_linear(self) -> bool:
+        return self.kind == "linear"
+
+    @property
+    def is_ensemble(self) -> bool:
+        return bool(self.params.members)
+
+    @property
+    def is_streamed(self) -> bool:
+        return self.streamed is not None
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether predictions come with intervals."""
+        return self.calibration is not None
+
+    @property
+    def has_domain(self) -> bool:
+        return self.domain is not None
+
+    @property
+    def has_inference(self) -> bool:
+        return self.inference is not None
+
+    @property
+    def terms(self) -> tuple:
+        """The linear model's terms: "intercept" (when fitted with one), then the features."""
+        return (("intercept",) if self.intercept else ()) + tuple(self.features)
+
+    def without_path(self) -> ModelRecord:
+        """The record as its file holds it (`path` is where it was read from)."""
+        layout = tuple(key for key in self.layout if key != "path")
+        return dataclasses.replace(self, path=None, layout=layout)
+
+
+# --- building a record --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class RowCounts:
@@ -46,7 +462,7 @@ def build_record(spec, target: str, features: list[str], *, params: dict, coeffi
                  ranges: dict, means: dict, metrics: dict, rows: RowCounts, split: dict | None, data: dict,
                  condition_number: float | None, warnings: list[str], extra: dict,
                  calibration: dict | None = None) -> dict:
-    """The model record, in plain values.
+    """The model record, in plain values (`from_plain` gives its typed form).
 
     params: everything `fitting.predict` needs; coefficients: a linear model's, in original units (None
     for other kinds); ranges/means: per feature, of the training rows; metrics: train/test/cv scores;

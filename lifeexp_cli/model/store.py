@@ -1,8 +1,10 @@
-"""The model record and its file: a joblib-compatible pickle, written atomically; read without running code.
+"""The model record's file: a joblib-compatible pickle, written atomically; read without running code.
 
-Everything about the file lives here: `plain` (the record as plain values), `write_atomically` (readers
-see the old file or the complete new one), `save`, and `load`/`loads` with their checks. Only the
-standard library is imported at module level: `predict` loads a model on its fast start-up path.
+Everything about the file lives here: `write_atomically` (readers see the old file or the complete new
+one), `save`/`save_record`, and `load`/`load_record`/`loads` with their checks. `load` and `save` take
+the record as its plain dict; `load_record` and `save_record` as the typed ModelRecord (model/record.py),
+converted here, at the boundary. Only the standard library is imported at module level: `predict` loads
+a model on its fast start-up path.
 
 A model file is a joblib file holding one dict of plain values: str, int, float, bool, None, lists and
 dicts. For such a value joblib.dump writes exactly the bytes of pickle protocol 4, so lifeexp writes them
@@ -14,7 +16,6 @@ file cannot name a callable to run (the only way pickle executes code).
 from __future__ import annotations
 
 import io
-import math
 import os
 import pickle
 import tempfile
@@ -25,9 +26,7 @@ from typing import IO, Callable
 from lifeexp_cli.data import regular_files
 from lifeexp_cli.errors import LifeexpError, ModelError, ParameterError
 from lifeexp_cli.model import destination, fields
-
-FORMAT = "lifeexp-model"
-FORMAT_VERSION = 1
+from lifeexp_cli.model.record import FORMAT, FORMAT_VERSION, ModelRecord, plain
 MAX_MODEL_BYTES = 64 * 1024 * 1024
 MODELS_DIR = "models"  # your own models: ./models/, or $LIFEEXP_MODELS when set
 MODELS_ENV = "LIFEEXP_MODELS"
@@ -40,19 +39,6 @@ class _PlainUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         raise ModelError(f"refusing to load: the file asks to import {module}.{name}, "
                          "which a lifeexp model never does (it may run code); refit the model")
-
-
-def plain(value):
-    """numpy scalars and arrays to Python values; NaN and infinity (which JSON lacks) to None."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if hasattr(value, "tolist"):
-        return plain(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None], error: type[LifeexpError]) -> Path:
@@ -159,6 +145,11 @@ def dumps(record: dict, where: str = "the model") -> bytes:
                          "network (--hidden)")
     loads(raw, where)
     return raw
+
+
+def save_record(record: ModelRecord, path: Path) -> Path:
+    """Write a typed record as `save` writes its plain dict (without `path`, which is where it was read)."""
+    return save(record.without_path().to_plain(), path)
 
 
 def save(record: dict, path: Path) -> Path:
@@ -277,3 +268,8 @@ def load(model: str | Path) -> dict:
     record = loads(raw, str(path))
     record["path"] = str(path)
     return record
+
+
+def load_record(model: str | Path) -> ModelRecord:
+    """The model as a typed record, checked as `load` checks it; `path` is where it was read."""
+    return ModelRecord.from_plain(load(model))
