@@ -14,8 +14,7 @@ import pandas as pd
 
 from lifeexp_cli.data import catalog, location, parts, reader
 from lifeexp_cli.errors import DataError, LifeexpError, ModelError, ParameterError, UsageError
-
-LARGEST_VALUE = reader.LARGEST_VALUE  # beyond this, squares overflow float64 in any least-squares method
+from lifeexp_cli.limits import LARGEST_VALUE  # beyond this, squares overflow float64 in any least-squares method
 
 
 @dataclass

@@ -16,11 +16,11 @@ from typing import Iterator
 
 from lifeexp_cli.data import catalog, reader, regular_files
 from lifeexp_cli.errors import DataError
+from lifeexp_cli.limits import MAX_PARTS
 
 PARQUET_MAGIC = b"PAR1"
 PART_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".parq", ".pq")
 EXTRA = "pip install 'lifeexp[dask]'"
-MAX_PARTS = 100_000
 
 
 def expand(pattern: str, option: str = "--data") -> list[str]:

@@ -7,6 +7,7 @@ import math
 
 from lifeexp_cli.data import reader, regular_files
 from lifeexp_cli.errors import ParameterError, UsageError
+from lifeexp_cli.limits import LARGEST_VALUE, MAX_PEOPLE_BYTES
 
 # The lecture's profiles. BMI comes from height and weight, as the lecture computes it.
 TIM = {"height": 1.82, "weight": 80.0, "adult_mortality": 53.0, "hiv_aids": 0.1, "gdp": 5000.0,
@@ -14,7 +15,6 @@ TIM = {"height": 1.82, "weight": 80.0, "adult_mortality": 53.0, "hiv_aids": 0.1,
 TOM = {"height": 1.80, "weight": 73.0, "adult_mortality": 70.0, "hiv_aids": 0.1, "gdp": 8500.0,
        "income_composition_of_resources": 0.8, "schooling": 16.5}
 PLAUSIBLE_BMI = (10.0, 80.0)
-MAX_PEOPLE_BYTES = 1 << 20  # people to compare are typed by hand; predict --input takes big files
 
 
 def bmi(height_m: float, weight_kg: float) -> float:
@@ -48,11 +48,11 @@ def number(text: str, what: str) -> float:
     except (TypeError, ValueError):
         raise UsageError(f"{what} must be a number, got {text!r}") from None
     except OverflowError:  # an integer beyond any float (JSON allows 10**400)
-        raise UsageError(f"{what} is too large to compute with (limit {reader.LARGEST_VALUE:.0e})") from None
+        raise UsageError(f"{what} is too large to compute with (limit {LARGEST_VALUE:.0e})") from None
     if not math.isfinite(value):
         raise UsageError(f"{what} must be a finite number, got {text!r}")
-    if abs(value) > reader.LARGEST_VALUE:
-        raise UsageError(f"{what} is {value:.3g}, too large to compute with (limit {reader.LARGEST_VALUE:.0e})")
+    if abs(value) > LARGEST_VALUE:
+        raise UsageError(f"{what} is {value:.3g}, too large to compute with (limit {LARGEST_VALUE:.0e})")
     return value
 
 

@@ -24,14 +24,11 @@ from typing import IO, Iterator, NamedTuple
 
 from lifeexp_cli.data import catalog, regular_files
 from lifeexp_cli.errors import DataError
-
-LARGEST_VALUE = 1e100  # beyond this, squares overflow float64 in any least-squares method: the one value limit
+from lifeexp_cli.limits import LARGEST_VALUE, MAX_HEADER_BYTES, MAX_RECORD_BYTES
 
 DATA_ENV = "LIFEEXP_DATA"
 BLOCK_BYTES = 1 << 20
 SNIFF_BYTES = 1 << 16  # the first block, checked for binary data before the rest is read
-MAX_RECORD_BYTES = 8 << 20  # a longer record means unbalanced quotes; refuse instead of reading on
-MAX_HEADER_BYTES = 1 << 20  # a header line longer than this is no CSV header (100,000 columns of 10 bytes)
 MISSING = {b"", b"na", b"nan", b"n/a", b"null"}
 PROGRESS_BYTES = 64 << 20  # a data file this large or larger is read under a byte progress bar, when watched
 PROGRESS_BLOCK = 8 << 20

@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import math
 
+from lifeexp_cli.limits import MAX_CALIBRATION_SCORES
+
 METHOD = "cv-conformal"
 NORMALIZER = "log-abs-residual-linear-on-signed-log-features"
 SPREAD_NORMALIZER = "log-abs-residual-linear-on-signed-log-features-and-log-member-spread"
 SPREAD_FLOOR = 1e-6  # a member spread below this counts as this much in log u (identical members give 0)
-MAX_SCORES = 4096  # stored scores at most: order statistics thinned evenly beyond this (bounded file size)
+MAX_SCORES = MAX_CALIBRATION_SCORES  # stored scores at most: order statistics thinned evenly beyond this
 LOG_FLOOR = 1e-6  # |r| below this counts as this much in log|r| (an exact fit would give log 0)
 SPREAD_CLIP = 1.0  # log σ kept within ±1 of its range over the calibration rows: bounded for far-off inputs
 # The error-size model (1 + p coefficients) is fitted on at most this many rows, evenly spread: plenty for

@@ -17,13 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from lifeexp_cli.errors import ParameterError
+from lifeexp_cli.limits import MAX_COLUMNS, MAX_PAIRWISE_RANK_COLUMNS
 
 METHODS = ("pearson", "spearman")
 # |r| above this is a near-duplicate: the two columns carry almost the same information, and together
 # they make XᵀX nearly singular (the normal equation then loses most of its digits).
 COLLINEAR_R = 0.95
-MAX_COLUMNS = 2000  # a 2000 × 2000 matrix: several 32 MB arrays while it is computed
-MAX_PAIRWISE_RANK_COLUMNS = 300  # Spearman with missing values: 45 000 pairs ranked one by one, about a second
 # A column whose spread over a pair's rows is below this share of its sum of squares is constant there:
 # rounding in the sums is about 1e-16 of them, so real spreads are kept down to 1e-6 of the values' size.
 CONSTANT = 1e-12

@@ -28,13 +28,14 @@ from __future__ import annotations
 import heapq
 import math
 
+from lifeexp_cli import limits
 from lifeexp_cli.evaluate import neighbours
 
 METHOD = "nearest-rows"
-K = 5
+K = limits.MAX_DOMAIN_K
 QUANTILE = 0.99
-MAX_ROWS = 2000  # reference rows at most ...
-MAX_CELLS = 40_000  # ... and numbers at most (2000 × 20 features: about 360 KB in the model file)
+MAX_ROWS = limits.MAX_DOMAIN_ROWS  # reference rows at most ...
+MAX_CELLS = limits.MAX_DOMAIN_CELLS  # ... and numbers at most (about 360 KB in the model file)
 MIN_ROWS = 3  # fewer training rows: no check (the record keeps domain None)
 DRIVING_SHARE = 0.8
 MAX_DRIVING = 3

@@ -20,11 +20,9 @@ import numpy as np
 
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.evaluate import comparison
+from lifeexp_cli.limits import MAX_CANDIDATES
 
 Scorer = Callable[[list[str]], np.ndarray]
-# Each step scores every remaining candidate, so a full search is about p²/2 cross-validated fits: 200
-# candidates is up to 20 100 × K fits; 5000 (a wide file's every column) would be 12.5 million.
-MAX_CANDIDATES = 200
 
 
 def check_candidates(candidates: list[str]) -> None:

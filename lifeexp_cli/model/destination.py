@@ -24,10 +24,11 @@ from pathlib import Path
 
 from lifeexp_cli.data import regular_files
 from lifeexp_cli.errors import ModelError, UsageError
+from lifeexp_cli.limits import MAX_NAME_CHARS
 
 MODEL_MARK = b"lifeexp-model"
 HEAD_BYTES = 64  # the format key and value come first: PROTO, FRAME, dict, "format", "lifeexp-model"
-MAX_NAME = 200
+MAX_NAME = MAX_NAME_CHARS
 
 
 def check_name(name: str, flag: str) -> None:

@@ -2,7 +2,8 @@
 
 A model file is data from anywhere: nothing in it is used before this check passes. `problem(record)`
 returns the first damaged field as (field, what is wrong), or None; store.py turns it into one line,
-"model file X: field training.lr must be > 0", exit 1. It runs in three steps:
+"model file X: field spec.options.lr must be > 0; refit it with `lifeexp fit`", exit 1. It runs in
+three steps:
 
 1. `shape_problem` walks the whole record once, iteratively: only dict (str keys), list, str, int, float,
    bool and None; ints within 64 bits (a 10⁴⁰⁰ integer would crash `math.isfinite`); finite floats
@@ -13,11 +14,16 @@ returns the first damaged field as (field, what is wrong), or None; store.py tur
 2. FIELDS: one line per field path, a check of its type and bounds, and whether it may be absent.
 3. RECORD_CHECKS: the checks that relate fields to each other (vector lengths = number of features, ...).
 
+The bounds are lifeexp_cli/limits.py's, the same the fit and the readers hold to. The choices of a field
+(solvers, scalings, ...) are restated here, named as in the module that owns them, because those modules
+load numpy; tests/unit/model/test_fields.py checks that they agree.
+
 Adding a field to the record? Add its line to FIELDS (required=False: older files lack it, and a missing
-field means the feature is absent) and, if it must agree with other fields, a function to
-RECORD_CHECKS. A check is a function value -> None (fine) or the problem in words ("must be > 0"),
-written so that "field NAME " + problem reads as a sentence. Paths: "metrics.cv.folds[].rmse" checks the
-`rmse` of each fold; a child is checked only when its parent is present and not None.
+field means the feature is absent), its attribute to the part that holds it in model/record.py, and, if
+it must agree with other fields, a function to RECORD_CHECKS. A check is a function value -> None (fine)
+or the problem in words ("must be > 0"), written so that "field NAME " + problem reads as a sentence.
+Paths: "metrics.cv.folds[].rmse" checks the `rmse` of each fold; a child is checked only when its parent
+is present and not None.
 
 Standard library only: `predict` loads a model on its fast start-up path.
 """
@@ -28,36 +34,29 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterator, Optional
 
-MAX_DEPTH = 32
-MAX_ELEMENTS = 10_000_000  # values reached, references counted; a 64 MiB file holds at most ~7.5M floats
-MAX_INT = 2**63 - 1
-MAX_TEXT = 100_000  # characters in one string
-MAX_FEATURES = 10_000
-MAX_FOLDS = 10_000
-MAX_EPOCHS = 1_000_000  # stored epochs and patience: `compare --cv` retrains with them (optim.loop caps --epochs too)
-MAX_CALIBRATION_SCORES = 4096  # evaluate/conformal.py MAX_SCORES (not imported: numpy-free start-up)
-MAX_DOMAIN_ROWS, MAX_DOMAIN_CELLS, MAX_DOMAIN_K = 2000, 40_000, 5  # evaluate/domain.py MAX_ROWS, MAX_CELLS, K
-MAX_DOMAIN_VALUE = 1e15  # |center|, scale and |standardized value| of the domain check's reference rows
-MAX_LOG_SCALE = 50.0  # |log σ| of an interval's error size: beyond this no model's errors lie
-MAX_WIDTH, MAX_LAYERS = 4096, 16  # a network's hidden layers, as nn/regressor.py caps --hidden
-MAX_MEMBERS = 20  # networks in an ensemble, as nn/ensemble.py caps --ensemble
-SOLVERS = ("lstsq", "normal", "gd", "sgd", "momentum", "adam")
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
-SPLITS = ("country", "random")
-SCALES = ("none", "minmax", "standard")
-IMPUTES = ("mean", "median", "drop")
-SE_TYPES = ("cluster", "classical", "hc3")  # linear/inference.py
+from lifeexp_cli.limits import (
+    CALIBRATION_SCALE, MAX_CALIBRATION_CENTER, MAX_CALIBRATION_COEF, MAX_CALIBRATION_SCORE, MAX_CALIBRATION_SCORES,
+    MAX_COLUMN_CHARS, MAX_DEPTH, MAX_DOMAIN_CELLS, MAX_DOMAIN_K, MAX_DOMAIN_ROWS, MAX_DOMAIN_VALUE, MAX_ELEMENTS,
+    MAX_EPOCHS, MAX_FEATURES, MAX_FOLDS, MAX_INT, MAX_LABEL_CHARS, MAX_LAYERS, MAX_LOG_SCALE, MAX_MEMBERS,
+    MAX_METHOD_CHARS, MAX_ROWS_COUNTED, MAX_SOURCE_CHARS, MAX_SPREAD_COEF, MAX_TEXT, MAX_WIDTH, SHA256_CHARS)
+from lifeexp_cli.nn.activations import NAMES as ACTIVATIONS
+
+KINDS = ("linear", "mlp")  # model/spec.py KINDS
+SOLVERS = ("lstsq", "normal", "gd", "sgd", "momentum", "adam")  # linear/closed_form.py and optim/optimizers.py
+SPLITS = ("country", "random")  # prep/splits.py METHODS
+SCALES = ("none", "minmax", "standard")  # prep/scaling.py METHODS
+IMPUTES = ("mean", "median", "drop")  # prep/impute.py METHODS
+INIT_METHODS = ("random", "zeros")  # optim/loop.py INIT_METHODS
+MOMENTUM_FORMS = ("slides", "polyak")  # optim/optimizers.py MOMENTUM_FORMS
+SE_TYPES = ("cluster", "classical", "hc3")  # linear/inference.py SE_TYPES
 INFERENCE_STATISTICS = ("estimate", "se", "t", "p", "ci_low", "ci_high")
+CALIBRATION_METHOD = "cv-conformal"  # evaluate/conformal.py METHOD
+CALIBRATION_SPLITS = (*SPLITS, "rows")  # model/intervals.py: "rows" when the data has no country column
+DOMAIN_METHOD = "nearest-rows"  # evaluate/domain.py METHOD
+DOMAIN_LEAVE_OUT = ("group", "row")  # evaluate/domain.py: countries left out, or single rows
+MONITORED = ("training", "validation")  # optim/loop.py TrainingResult.summary
 
 Check = Callable[[object], Optional[str]]
-
-
-class Damaged(Exception):
-    """A field of a record is damaged: `field` is its path, `problem` what is wrong, in words."""
-
-    def __init__(self, field: str, problem: str):
-        super().__init__(f"field {field} {problem}")
-        self.field, self.problem = field, problem
 
 
 # --- checks of one value ----------------------------------------------------------------------------------
@@ -165,16 +164,16 @@ COUNT = integer(0)
 POSITIVE = number(above=0)
 
 FIELDS = [
-    Field("format_version", integer(1)),  # the upper bound is store.FORMAT_VERSION, checked before
-    Field("lifeexp_version", text(100), required=False),
-    Field("created_at", text(100), required=False),
-    Field("kind", one_of("linear", "mlp")),
-    Field("target", text(1000)),
-    Field("features", listing(text(1000), low=1, high=MAX_FEATURES)),
+    Field("format_version", integer(1)),  # the upper bound is record.FORMAT_VERSION, checked before (store.loads)
+    Field("lifeexp_version", text(MAX_LABEL_CHARS), required=False),
+    Field("created_at", text(MAX_LABEL_CHARS), required=False),
+    Field("kind", one_of(*KINDS)),
+    Field("target", text(MAX_COLUMN_CHARS)),
+    Field("features", listing(text(MAX_COLUMN_CHARS), low=1, high=MAX_FEATURES)),
     Field("intercept", flag),
     Field("solver", one_of(*SOLVERS), required=False),
     Field("spec", mapping),
-    Field("spec.kind", one_of("linear", "mlp")),
+    Field("spec.kind", one_of(*KINDS)),
     Field("spec.solver", one_of(*SOLVERS)),
     Field("spec.scale", one_of(*SCALES)),
     Field("spec.impute", one_of(*IMPUTES)),
@@ -187,12 +186,12 @@ FIELDS = [
     Field("spec.options.tol", number(low=0), required=False),
     Field("spec.options.batch_size", nullable(integer(1)), required=False),
     Field("spec.options.seed", integer(0), required=False),
-    Field("spec.options.init", one_of("random", "zeros"), required=False),
+    Field("spec.options.init", one_of(*INIT_METHODS), required=False),
     Field("spec.options.restore_best", flag, required=False),
     Field("spec.options.val_size", nullable(either(number(low=0, high=0), number(above=0, below=1))),
           required=False),
     Field("spec.options.beta", number(low=0, below=1), required=False),
-    Field("spec.options.momentum_form", one_of("slides", "polyak"), required=False),  # optimizers.MOMENTUM_FORMS
+    Field("spec.options.momentum_form", one_of(*MOMENTUM_FORMS), required=False),
     Field("spec.options.beta1", number(low=0, below=1), required=False),
     Field("spec.options.beta2", number(low=0, below=1), required=False),
     Field("spec.options.eps", number(low=0), required=False),
@@ -241,8 +240,8 @@ FIELDS = [
     Field("split.method", one_of(*SPLITS), required=False),
     Field("split.test_rows", listing(COUNT)),
     Field("data", mapping),
-    Field("data.sha256", nullable(text(64)), required=False),
-    Field("data.source", nullable(text(4096)), required=False),
+    Field("data.sha256", nullable(text(SHA256_CHARS)), required=False),
+    Field("data.source", nullable(text(MAX_SOURCE_CHARS)), required=False),
     Field("data.rows", nullable(COUNT), required=False),
     Field("condition_number", nullable(number(low=0)), required=False),
     Field("warnings", listing(text()), required=False),
@@ -258,7 +257,7 @@ FIELDS = [
     Field("training.kept_epoch", integer(0, MAX_EPOCHS)),
     Field("training.final_loss", number(low=0)),
     Field("training.final_val_loss", nullable(number(low=0)), required=False),
-    Field("training.monitored", one_of("training", "validation")),
+    Field("training.monitored", one_of(*MONITORED)),
     Field("training.validation_rows", COUNT, required=False),
     Field("network", nullable(mapping), required=False),
     Field("network.architecture", listing(integer(1, MAX_WIDTH), low=2, high=MAX_LAYERS + 2)),
@@ -276,36 +275,35 @@ FIELDS = [
     Field("coefficient_covariance", nullable(mapping), required=False),
     Field("coefficient_covariance.se_type", one_of(*SE_TYPES)),
     Field("coefficient_covariance.df", integer(1)),
-    Field("coefficient_covariance.terms", listing(text(1000), low=1, high=MAX_FEATURES + 1)),
+    Field("coefficient_covariance.terms", listing(text(MAX_COLUMN_CHARS), low=1, high=MAX_FEATURES + 1)),
     Field("coefficient_covariance.matrix", listing(listing(number()), low=1, high=MAX_FEATURES + 1)),
-    # prediction intervals (model/intervals.py): bounds that keep a + bᵀ(g(x) − m)/s finite for every
-    # float x (|g(x)| < 710) and q·σ(x) finite
+    # prediction intervals (model/intervals.py), within bounds that keep them finite (limits.py)
     Field("calibration", nullable(mapping), required=False),
-    Field("calibration.method", one_of("cv-conformal")),
-    Field("calibration.normalizer", text(200), required=False),
+    Field("calibration.method", one_of(CALIBRATION_METHOD)),
+    Field("calibration.normalizer", text(MAX_METHOD_CHARS), required=False),
     Field("calibration.folds", integer(2, MAX_FOLDS), required=False),
-    Field("calibration.split", one_of("country", "random", "rows"), required=False),
+    Field("calibration.split", one_of(*CALIBRATION_SPLITS), required=False),
     Field("calibration.groups", COUNT, required=False),
-    Field("calibration.rows", integer(1, 10 ** 12)),
-    Field("calibration.scores", listing(number(0, 1e100), low=1, high=MAX_CALIBRATION_SCORES)),
-    Field("calibration.center", listing(number(-1e3, 1e3))),
-    Field("calibration.scale", listing(number(1e-9, 1e3))),
-    Field("calibration.coef", listing(number(-1e15, 1e15))),  # NIST Filip gives -5.4e6; products stay finite
+    Field("calibration.rows", integer(1, MAX_ROWS_COUNTED)),
+    Field("calibration.scores", listing(number(0, MAX_CALIBRATION_SCORE), low=1, high=MAX_CALIBRATION_SCORES)),
+    Field("calibration.center", listing(number(-MAX_CALIBRATION_CENTER, MAX_CALIBRATION_CENTER))),
+    Field("calibration.scale", listing(number(*CALIBRATION_SCALE))),
+    Field("calibration.coef", listing(number(-MAX_CALIBRATION_COEF, MAX_CALIBRATION_COEF))),
     Field("calibration.clip", listing(number(-MAX_LOG_SCALE, MAX_LOG_SCALE), low=2, high=2)),
     Field("calibration.spread", nullable(mapping), required=False),  # network ensembles only
-    Field("calibration.spread.center", number(-1e3, 1e3)),
-    Field("calibration.spread.scale", number(1e-9, 1e3)),
-    Field("calibration.spread.coef", number(-1e6, 1e6)),
+    Field("calibration.spread.center", number(-MAX_CALIBRATION_CENTER, MAX_CALIBRATION_CENTER)),
+    Field("calibration.spread.scale", number(*CALIBRATION_SCALE)),
+    Field("calibration.spread.coef", number(-MAX_SPREAD_COEF, MAX_SPREAD_COEF)),
     # inputs unlike the training data (evaluate/domain.py): reference rows in standardized units
     Field("domain", nullable(mapping), required=False),
-    Field("domain.method", one_of("nearest-rows")),
+    Field("domain.method", one_of(DOMAIN_METHOD)),
     Field("domain.k", integer(1, MAX_DOMAIN_K)),
     Field("domain.quantile", number(above=0, below=1)),
     Field("domain.threshold", number(low=0, high=MAX_DOMAIN_VALUE)),
     Field("domain.center", listing(number(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE))),
     Field("domain.scale", listing(number(high=MAX_DOMAIN_VALUE, above=0))),
     Field("domain.training_rows", COUNT, required=False),
-    Field("domain.leave_out", one_of("group", "row"), required=False),
+    Field("domain.leave_out", one_of(*DOMAIN_LEAVE_OUT), required=False),
     Field("domain.rows", listing(listing(number(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE)), low=1, high=MAX_DOMAIN_ROWS)),
     Field("ensemble", nullable(mapping), required=False),
     Field("ensemble.members", integer(2, MAX_MEMBERS)),

@@ -25,9 +25,10 @@ from typing import IO, Callable
 
 from lifeexp_cli.data import regular_files
 from lifeexp_cli.errors import LifeexpError, ModelError, ParameterError
+from lifeexp_cli.limits import FLOAT_BYTES, MAX_MODEL_BYTES
 from lifeexp_cli.model import destination, fields
 from lifeexp_cli.model.record import FORMAT, FORMAT_VERSION, ModelRecord, plain
-MAX_MODEL_BYTES = 64 * 1024 * 1024
+
 MODELS_DIR = "models"  # your own models: ./models/, or $LIFEEXP_MODELS when set
 MODELS_ENV = "LIFEEXP_MODELS"
 PICKLE_PROTOCOL = 4  # what joblib.dump writes for a plain dict (its default, pickle.DEFAULT_PROTOCOL, on 3.11)
@@ -119,9 +120,6 @@ def output_path(name: str | None, out: str | None, *, inputs: list[str] = (), na
                              f"or in another folder with ${MODELS_ENV} or --out")
     destination.check_path(path, shown, inputs)
     return path
-
-
-FLOAT_BYTES = 9  # one float in the file: the BINFLOAT opcode and its 8 bytes
 
 
 def check_network_size(hidden: list[int], n_features: int) -> None:

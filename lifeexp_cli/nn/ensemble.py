@@ -16,11 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from lifeexp_cli.errors import ParameterError
+from lifeexp_cli.limits import MAX_MEMBERS, MAX_STORED_PARAMETERS
 from lifeexp_cli.nn import mlp
-
-MAX_MEMBERS = 20
-# A model file holds at most 64 MiB (store.MAX_MODEL_BYTES); a float pickled in nested lists costs 9 bytes.
-MAX_STORED_PARAMETERS = 64 * 1024 * 1024 // 9 // 2
 
 
 def member_seeds(seed: int, k: int) -> list[int]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lifeexp_cli.errors import ParameterError, UsageError
+from lifeexp_cli.limits import MAX_LAYERS, MAX_WIDTH
 from lifeexp_cli.nn import activations, ensemble, mlp
 from lifeexp_cli.optim import loop
 
@@ -37,7 +38,6 @@ SOLVER_DEFAULTS = {
     "momentum": {"lr": 0.01, "batch_size": 64},  # the slides' form; --momentum-form polyak: × (1 − β)
     "adam": {"lr": 0.003, "batch_size": 64},
 }
-MAX_WIDTH, MAX_LAYERS = 4096, 16
 OPTION_KEYS = tuple(DEFAULTS)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lifeexp_cli.errors import DataError, DivergenceError, ParameterError, TrainingError, UsageError
+from lifeexp_cli.limits import MAX_EPOCHS  # epochs and patience; a model file storing more is refused
 from lifeexp_cli.optim import optimizers
 
 SOLVERS = optimizers.OPTIMIZERS
@@ -45,7 +46,6 @@ COMMON_DEFAULTS = {"epochs": 1000, "tol": 1e-7, "patience": 50, "init": "random"
 HP_KEYS = tuple(optimizers.DEFAULT_HP)
 OPTION_KEYS = ("lr", "batch_size", *COMMON_DEFAULTS, *HP_KEYS, "momentum_form")
 INIT_METHODS = ("random", "zeros")
-MAX_EPOCHS = 1_000_000  # epochs and patience; a model file storing more is refused (model/fields.py)
 INIT_STREAM = 0x11FE  # keeps the θ draw independent of the shuffling stream seeded with the same seed
 DIVERGENCE_HINT = "try a smaller {lr} or {scale} standard"
 

@@ -164,3 +164,15 @@ def test_the_bounds_are_the_ones_the_options_use():
     assert fields.SCALES == scaling.METHODS and fields.IMPUTES == impute.METHODS
     assert set(loop.INIT_METHODS) == {"random", "zeros"} and set(loop.OPTION_KEYS) <= {
         f.path.split(".")[-1] for f in fields.FIELDS if f.path.startswith("spec.options.")}
+
+
+def test_the_choices_are_the_ones_their_modules_own():
+    """fields.py stays free of numpy (predict's start-up), so it restates the choices; they must agree."""
+    from lifeexp_cli.evaluate import conformal, domain
+    from lifeexp_cli.linear import inference
+    from lifeexp_cli.model import spec
+    from lifeexp_cli.optim import loop, optimizers
+
+    assert fields.KINDS == spec.KINDS and fields.INIT_METHODS == loop.INIT_METHODS
+    assert fields.MOMENTUM_FORMS == optimizers.MOMENTUM_FORMS and fields.SE_TYPES == inference.SE_TYPES
+    assert fields.CALIBRATION_METHOD == conformal.METHOD and fields.DOMAIN_METHOD == domain.METHOD
