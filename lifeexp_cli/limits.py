@@ -8,7 +8,8 @@ fast start-up path (the model loader), and so do the readers.
 
 # --- data (data/) ------------------------------------------------------------------------------------------
 
-LARGEST_VALUE = 1e100  # |a value| in data or a person's option: beyond this, squares overflow float64 in any least-squares method
+# |a value| in data or in a person's options: beyond this, squares overflow float64 in any least-squares method
+LARGEST_VALUE = 1e100
 MAX_HEADER_BYTES = 1 << 20  # a CSV's first line: longer is no header (100,000 columns of 10 bytes)
 MAX_RECORD_BYTES = 8 << 20  # one record of predict --input: longer means unbalanced quotes or no line breaks
 MAX_PEOPLE_BYTES = 1 << 20  # a --people file: people to compare are typed by hand (predict --input takes big files)

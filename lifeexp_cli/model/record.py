@@ -91,11 +91,11 @@ class Part:
         return [f for f in dataclasses.fields(cls) if f.name not in ("other", "layout")]
 
     @classmethod
-    def from_plain(cls, plain: Mapping):
+    def from_plain(cls, stored: Mapping):
         """The part from the plain mapping of a checked record (store.loads, or build_record)."""
         known = {f.name: f for f in cls.keys()}
         values, other = {}, {}
-        for name, value in plain.items():
+        for name, value in stored.items():
             spec = known.get(name)
             if spec is None:
                 other[name] = _frozen(value)
@@ -105,7 +105,7 @@ class Part:
                 values[name] = tuple(spec.metadata.get("each").from_plain(v) for v in value)
             else:
                 values[name] = _frozen(value)
-        return cls(**values, other=MappingProxyType(other), layout=tuple(plain))
+        return cls(**values, other=MappingProxyType(other), layout=tuple(stored))
 
     def to_plain(self) -> dict:
         """The plain dict: the keys read, in their order; for a part made here, every key it knows
@@ -116,9 +116,9 @@ class Part:
         return {name: _plain(self.other[name] if name in self.other else getattr(self, name)) for name in names}
 
 
-def from_plain(plain: Mapping) -> ModelRecord:
+def from_plain(stored: Mapping) -> ModelRecord:
     """The typed record of a plain one (a loaded file, or build_record's dict)."""
-    return ModelRecord.from_plain(plain)
+    return ModelRecord.from_plain(stored)
 
 
 def to_plain(record: ModelRecord) -> dict:
