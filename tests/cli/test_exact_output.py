@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import store
+from support.cli import run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -23,9 +22,7 @@ def _isolated(tmp_path, monkeypatch):
 
 
 def stdout_of(*args: str, input: str | None = None) -> str:
-    result = CliRunner().invoke(app, list(args), input=input)
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    return result.stdout
+    return run_cli(*args, input=input).stdout
 
 
 PREDICT_TABLE = """\
