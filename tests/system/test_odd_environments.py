@@ -127,7 +127,7 @@ def test_sigterm_exits_143_and_keeps_the_previous_model(env, tmp_path):
     out = tmp_path / "m.joblib"
     run("fit", "-F", "bmi", "--out", out, "-q", env=env)
     before = out.read_bytes()
-    code, err = signalled_slow_fit(LIFEEXP, out, signal.SIGTERM, env)
+    code, err = signalled_slow_fit(out, signal.SIGTERM, env)
     assert code == 143, err
     assert err.strip().splitlines() == ["Error: terminated (SIGTERM): a model file is only ever replaced whole, "
                                         "never half-written"]
