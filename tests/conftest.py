@@ -22,6 +22,8 @@ import pytest
 import lifeexp_cli  # noqa: F401  (first: it limits BLAS threads before numpy loads)
 from lifeexp_cli.data import location
 
+pytest.register_assert_rewrite("support")  # before a test imports it: its asserts report like a test's
+
 ROOT = Path(__file__).resolve().parents[1]
 NIST = (ROOT / "../shared/reference/nist-strd").resolve()
 
