@@ -52,17 +52,10 @@ def who_data_places() -> list[Path]:
     return [(ROOT / "../shared/data/life_expectancy_who.csv").resolve(), location.installed_path()]
 
 
-def who_data_path() -> Path:
-    """The WHO file the data tests use (the first place in `who_data_places` that has it), or the first
-    place when none has."""
-    places = who_data_places()
-    return next((path for path in places if path.is_file()), places[0])
-
-
 # Found once, at start: every test then sees an empty user data folder (`no_user_folders`), where the
-# installed copy can no longer be found.
+# installed copy can no longer be found. The first place that has the file, else the first place.
 WHO_PLACES = who_data_places()
-WHO_DATA = who_data_path()
+WHO_DATA = next((path for path in WHO_PLACES if path.is_file()), WHO_PLACES[0])
 
 
 def who_data_or_skip() -> Path:
