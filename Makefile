@@ -24,7 +24,7 @@ demo: install  ## Tim's and Tom's models predict for Tim and Tom, with their acc
 	$(BIN)/lifeexp compare
 	@echo "To run lifeexp from this shell: export PATH=\"$(CURDIR)/$(VENV)/bin:\$$PATH\""
 
-test: install  ## the whole test suite; without the WHO dataset its tests are skipped, loudly (CI=true: they fail)
+test: install  ## the whole test suite ($LIFEEXP_DATA, ../shared or the installed copy); without the WHO dataset its tests are skipped, with one summary (CI=true: they fail)
 	$(BIN)/python -m pytest -q
 
 fuzz: install  ## the long fuzz run (about 10 minutes): random command lines, CSVs and model files

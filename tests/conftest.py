@@ -1,9 +1,14 @@
 """Shared fixtures.
 
 Most tests need no data: they build small arrays and CSVs (see `who_like_csv`). Tests about the real WHO
-file ask for it through `data_path` (or `who_env`, which also sets $LIFEEXP_DATA for commands that read it);
-tests against the NIST certified values ask for `nist_dir`. When a file is missing those tests are skipped,
-and the run ends with a loud summary saying how to get it; with CI=true a missing file fails the run.
+file ask for it through `data_path` (or `who_env`, which also sets $LIFEEXP_DATA for commands that read it),
+which marks them `who`; tests against the NIST certified values ask for `nist_dir` (marked `nist`), so
+`pytest -m "not who"` runs the tests that need no dataset. When a file is missing those tests are skipped,
+and the run ends with one summary saying what did not run and how to get the data (instead of a SKIPPED
+line per test); with CI=true a missing file fails the run.
+
+The CLI runs in tests through tests/support/cli.py (`run_cli` in-process, `run_process` in a real
+process): a traceback or an escaped exception fails the test.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from pathlib import Path
 import pytest
 
 import lifeexp_cli  # noqa: F401  (first: it limits BLAS threads before numpy loads)
+from lifeexp_cli.data import location
+
+pytest.register_assert_rewrite("support")  # before a test imports it: its asserts report like a test's
 
 ROOT = Path(__file__).resolve().parents[1]
 NIST = (ROOT / "../shared/reference/nist-strd").resolve()
@@ -22,9 +30,11 @@ NIST = (ROOT / "../shared/reference/nist-strd").resolve()
 WHO_MISSING = "the WHO dataset is missing"
 NIST_MISSING = "the NIST StRD reference data is missing"
 HOW_TO_GET_WHO = (
-    "Download 'Life Expectancy (WHO)' from Kaggle (kaggle.com/kumarajarshi/life-expectancy-who), then\n"
+    "Download 'Life Expectancy (WHO)' from Kaggle (kaggle.com/kumarajarshi/life-expectancy-who), then either\n"
+    "  .venv/bin/lifeexp data install \"/path/to/Life Expectancy Data.csv\"   (once, for every command and test)\n"
     "  export LIFEEXP_DATA=\"/path/to/Life Expectancy Data.csv\"\n"
-    "or put it at ../shared/data/life_expectancy_who.csv beside the repository."
+    "or put it at ../shared/data/life_expectancy_who.csv beside the repository.\n"
+    "Only the tests that need no dataset: pytest -m \"not who\"."
 )
 HOW_TO_GET_NIST = (
     "The NIST Statistical Reference Datasets (itl.nist.gov/div898/strd, linear regression) are expected in\n"
@@ -32,10 +42,27 @@ HOW_TO_GET_NIST = (
 )
 
 
-def who_data_path() -> Path:
-    """$LIFEEXP_DATA if set (a missing path there means missing), else ../shared beside the repo."""
+def who_data_places() -> list[Path]:
+    """Where the WHO file is looked for, in order: $LIFEEXP_DATA alone if set (a missing path there means
+    missing), else ../shared beside the repository, then the copy `lifeexp data install` put in the user
+    data folder."""
     given = os.environ.get("LIFEEXP_DATA")
-    return Path(given) if given else (ROOT / "../shared/data/life_expectancy_who.csv").resolve()
+    if given:
+        return [Path(given)]
+    return [(ROOT / "../shared/data/life_expectancy_who.csv").resolve(), location.installed_path()]
+
+
+# Found once, at start: every test then sees an empty user data folder (`no_user_folders`), where the
+# installed copy can no longer be found. The first place that has the file, else the first place.
+WHO_PLACES = who_data_places()
+WHO_DATA = next((path for path in WHO_PLACES if path.is_file()), WHO_PLACES[0])
+
+
+def who_data_or_skip() -> Path:
+    """The WHO file, or a skip that the summary at the end counts (CI=true: a failure)."""
+    if not WHO_DATA.is_file():
+        pytest.skip(f"{WHO_MISSING} at {WHO_DATA}")
+    return WHO_DATA
 
 
 def nist_certified() -> dict:
@@ -62,10 +89,7 @@ def no_user_folders(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def data_path() -> Path:
-    path = who_data_path()
-    if not path.is_file():
-        pytest.skip(f"{WHO_MISSING} at {path}")
-    return path
+    return who_data_or_skip()
 
 
 @pytest.fixture
@@ -96,19 +120,57 @@ WHO_LIKE_INTERCEPT, WHO_LIKE_STATUS = 45.0, 3.0
 WHO_LIKE_COUNTRIES, WHO_LIKE_YEARS = 25, 16
 
 
-def signalled_slow_fit(lifeexp: list[str], out: Path, signum: int, env: dict | None = None) -> tuple[int, str]:
-    """(exit code, stderr) of a slow fit onto `out` (cross-validation on every feature) sent `signum` while it
-    runs. The signal is back to its default in the child, as in a shell: a test runner may have changed it,
-    and a shell that starts the tests as a background job ignores SIGINT, which the child would inherit
-    (Python installs its Ctrl-C handler only when SIGINT is not ignored)."""
+# The child of `signalled_slow_fit`: `python -c READY_WHEN_READING FD ARGS...` runs `python -m lifeexp_cli ARGS...`
+# and writes to the pipe FD when the command opens its CSV (an audit hook: no hook in lifeexp itself). By then
+# the command runs inside the error boundary with its SIGTERM handler installed: the work has begun.
+READY_WHEN_READING = """\
+import os, runpy, sys
+
+ready = int(sys.argv.pop(1))
+
+
+def opened(event, args):
+    global ready
+    if ready >= 0 and event == "open" and str(args[0]).endswith(".csv"):
+        fd, ready = ready, -1
+        os.write(fd, b"reading")
+        os.close(fd)
+
+
+sys.addaudithook(opened)
+runpy.run_module("lifeexp_cli", run_name="__main__", alter_sys=True)
+"""
+READY_TIMEOUT = 120.0  # seconds for the child to start reading: generous, for a busy machine
+
+
+def signalled_slow_fit(out: Path, signum: int, env: dict | None = None) -> tuple[int, str]:
+    """(exit code, stderr) of a slow fit onto `out` (cross-validation on every feature) sent `signum` once it
+    has started reading its data. The signal is back to its default in the child, as in a shell: a test
+    runner may have changed it, and a shell that starts the tests as a background job ignores SIGINT, which
+    the child would inherit (Python installs its Ctrl-C handler only when SIGINT is not ignored)."""
+    import select
     import signal
     import subprocess
-    import time
+    import sys
 
-    proc = subprocess.Popen([*lifeexp, "fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL))
-    time.sleep(3.0)
+    read_end, write_end = os.pipe()
+    args = ["fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"]
+    try:
+        proc = subprocess.Popen([sys.executable, "-c", READY_WHEN_READING, str(write_end), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                pass_fds=(write_end,), preexec_fn=lambda: signal.signal(signum, signal.SIG_DFL))
+    finally:
+        os.close(write_end)  # the child's copy alone: its exit ends the wait below
+    try:
+        waiting, _, _ = select.select([read_end], [], [], READY_TIMEOUT)
+        said = os.read(read_end, 16) if waiting else b""
+    finally:
+        os.close(read_end)
+    if said != b"reading":
+        proc.kill()
+        _, err = proc.communicate(timeout=60)
+        pytest.fail(f"the fit never started reading its data (waited {READY_TIMEOUT:.0f} s; exit {proc.returncode}): "
+                    f"{err}")
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     if proc.returncode == 0:
@@ -170,16 +232,35 @@ def who_like_table(who_like_csv):
     return dataset.read_table(str(who_like_csv))
 
 
-# --- the loud summary when data is missing --------------------------------------------------------
+# --- markers: what a test needs, apart from its scope (the unit/, cli/ and system/ folders) ----------
+
+# A test that asks for one of these fixtures (directly or through another fixture) needs that data.
+NEEDS = {"who": ("data_path", "who_env"), "nist": ("nist_dir",)}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for marker, fixtures in NEEDS.items():
+            if any(name in item.fixturenames for name in fixtures):
+                item.add_marker(marker)
+
+
+# --- one summary when data is missing --------------------------------------------------------------
 
 MISSING = {WHO_MISSING: 0, NIST_MISSING: 0}  # tests skipped for want of each file
 
 
-def pytest_runtest_logreport(report):
+def missing_data(report) -> str | None:
+    """Which data a skipped test lacked (WHO_MISSING or NIST_MISSING), or None for any other skip."""
     if report.skipped and isinstance(report.longrepr, tuple):
-        for what in MISSING:
-            if what in str(report.longrepr[2]):
-                MISSING[what] += 1
+        return next((what for what in MISSING if what in str(report.longrepr[2])), None)
+    return None
+
+
+def pytest_runtest_logreport(report):
+    what = missing_data(report)
+    if what:
+        MISSING[what] += 1
 
 
 def in_ci() -> bool:
@@ -193,20 +274,29 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """After every other summary (the list of skips included), so it is the last thing one reads."""
-    yield
-    missing = MISSING
-    if not any(missing.values()):
+    """The skips for want of data leave pytest's short summary (-ra would list each test's line: over a
+    hundred for the WHO file) and come back for its count ("N skipped"); one summary of them comes last."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    kept = [report for report in skipped if not missing_data(report)]
+    if skipped:
+        terminalreporter.stats["skipped"] = kept
+    try:
+        yield
+    finally:
+        if skipped:
+            terminalreporter.stats["skipped"] = skipped
+    if not any(MISSING.values()):
         return
     write = terminalreporter.write_sep
     verdict = "FAILED: CI=true needs every test to run" if in_ci() else "these tests did not run"
     write("!", f"test data missing — {verdict}", red=True, bold=True)
-    if missing[WHO_MISSING]:
-        terminalreporter.write_line(f"{missing[WHO_MISSING]} tests were skipped because {WHO_MISSING} "
-                                    f"(looked at {who_data_path()}).", red=True, bold=True)
+    if MISSING[WHO_MISSING]:
+        looked = " nor ".join(str(path) for path in WHO_PLACES)
+        terminalreporter.write_line(f"{MISSING[WHO_MISSING]} tests were skipped because {WHO_MISSING} "
+                                    f"(not at {looked}).", red=True, bold=True)
         terminalreporter.write_line(HOW_TO_GET_WHO)
-    if missing[NIST_MISSING]:
-        terminalreporter.write_line(f"{missing[NIST_MISSING]} tests were skipped because {NIST_MISSING}.",
+    if MISSING[NIST_MISSING]:
+        terminalreporter.write_line(f"{MISSING[NIST_MISSING]} tests were skipped because {NIST_MISSING}.",
                                     red=True, bold=True)
         terminalreporter.write_line(HOW_TO_GET_NIST)
     write("!", red=True, bold=True)

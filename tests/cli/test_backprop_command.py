@@ -3,15 +3,14 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
+from support.cli import run_cli
 
 JSON_KEYS = ["forward", "local", "gradients", "updated", "loss_before", "loss_after"]
 
 
 def run(*args):
-    return CliRunner().invoke(app, ["backprop", *args])
+    return run_cli("backprop", *args, code=None)
 
 
 def run_json(*args):

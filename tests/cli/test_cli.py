@@ -1,7 +1,7 @@
 """The command line, driven in-process through Typer's CliRunner (stdout and stderr kept apart).
 
-Every invocation goes through `run`, which fails the test on an uncaught exception or a traceback in
-any output: a user must only ever see one `Error: ...` line.
+Every invocation goes through `run` (tests/support/cli.py: run_cli), which fails the test on an uncaught
+exception or a traceback in any output: a user must only ever see one `Error: ...` line.
 """
 
 from __future__ import annotations
@@ -11,18 +11,17 @@ import io
 import json
 import math
 import re
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from lifeexp_cli import __version__
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import store
+from support.cli import run_cli
 
-runner = CliRunner()
 COMMANDS = ["fit", "eval", "predict", "compare", "features"]
 SHIPPED = ["tim-bmi", "tom-gdp", "tim", "tom"]
 WHO_ROWS, WHO_ROWS_WITHOUT_TARGET = 2938, 10
@@ -35,12 +34,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "250")
 
 
-def run(*args, input: str | None = None):
-    result = runner.invoke(app, [str(a) for a in args], input=input)
-    uncaught = result.exception if not isinstance(result.exception, (SystemExit, type(None))) else None
-    assert uncaught is None, f"uncaught {uncaught!r}; stderr: {result.stderr}"
-    assert "Traceback" not in result.stdout and "Traceback" not in result.stderr
-    return result
+run = partial(run_cli, code=None)  # ok() and fails() check the exit code
 
 
 def ok(result):

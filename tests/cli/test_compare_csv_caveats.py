@@ -10,23 +10,16 @@ import json
 import pickle
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import store
+from support.cli import run_cli
 
 PEOPLE = ["--person", "odd:bmi=70,mortality=20,hiv=40", "--person", "tim:bmi=24.15,mortality=53,hiv=0.1"]
 CAVEATS = ["level", "lower", "upper", "in_domain", "imputed", "imputed_features"]
 
 
-def run(*args):
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
-    return result
-
-
 def rows_of(*args) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(run("compare", *args, "--format", "csv").stdout)))
+    return list(csv.DictReader(io.StringIO(run_cli("compare", *args, "--format", "csv").stdout)))
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,7 @@ def bare(tmp_path_factory):
 def test_csv_caveat_columns_match_compare_json():
     rows = rows_of("--model", "tim", "--model", "tom", *PEOPLE)
     assert list(rows[0])[-len(CAVEATS):] == CAVEATS
-    document = json.loads(run("compare", "--model", "tim", "--model", "tom", *PEOPLE, "--format", "json").stdout)
+    document = json.loads(run_cli("compare", "--model", "tim", "--model", "tom", *PEOPLE, "--format", "json").stdout)
     assert len(rows) == 4
     for row in rows:
         model = next(m for m in document["models"] if m["model"] == row["model"])
@@ -78,7 +71,7 @@ def test_a_model_without_calibration_or_domain_check_leaves_those_cells_empty(ba
 
 
 def test_no_header_drops_only_the_header():
-    with_header = run("compare", "--model", "tim", *PEOPLE, "--format", "csv").stdout.splitlines()
-    without = run("compare", "--model", "tim", *PEOPLE, "--format", "csv", "--no-header").stdout.splitlines()
+    with_header = run_cli("compare", "--model", "tim", *PEOPLE, "--format", "csv").stdout.splitlines()
+    without = run_cli("compare", "--model", "tim", *PEOPLE, "--format", "csv", "--no-header").stdout.splitlines()
     assert with_header[0].split(",")[-len(CAVEATS):] == CAVEATS
     assert without == with_header[1:]

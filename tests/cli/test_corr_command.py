@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.data import dataset
+from support.cli import run_cli
 
 
 def who_numeric(data_path) -> tuple[np.ndarray, list[str]]:
@@ -20,8 +20,7 @@ def who_numeric(data_path) -> tuple[np.ndarray, list[str]]:
     return np.column_stack([dataset.numeric_column(table.frame, c) for c in names]), names
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
+run = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def test_corr_json_matches_pandas_and_names_the_near_duplicates(data_path, who_env):

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
+from support.cli import run_cli
+
 
 TIM = ["bmi", "adult_mortality", "hiv_aids"]
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
+run = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def independent_grouped_cv(data_path, k=5, seed=0) -> list[float]:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.data import dataset, summary
+from support.cli import run_cli
 
 
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
+run = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def test_describe_matches_pandas():

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import who_data_or_skip
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "cli-reference.md"
@@ -110,12 +112,6 @@ def test_tour_parser():
     assert tour(text) == [("lifeexp compare", "Table\n")]
 
 
-def _dataset() -> Path | None:
-    given = os.environ.get("LIFEEXP_DATA")
-    path = Path(given) if given else (ROOT / "../shared/data/life_expectancy_who.csv").resolve()
-    return path if path.is_file() else None
-
-
 def _clean(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
 
@@ -123,20 +119,24 @@ def _clean(text: str) -> str:
 README_TOUR = tour((ROOT / "README.md").read_text(encoding="utf-8"))
 
 
+def needs_data(command: str) -> bool:
+    args = shlex.split(command)[1:]
+    return args[0] in DATA_COMMANDS or (args[0] == "compare" and "--cv" in args)
+
+
 def test_readme_has_a_tour():
     assert 4 <= len(README_TOUR) <= 6, [c for c, _ in README_TOUR]
 
 
-@pytest.mark.parametrize("command, expected", README_TOUR, ids=[c for c, _ in README_TOUR])
+@pytest.mark.parametrize("command, expected", [
+    pytest.param(command, expected, id=command, marks=[pytest.mark.who] if needs_data(command) else [])
+    for command, expected in README_TOUR])
 def test_readme_tour_output_is_true(command, expected):
     args = shlex.split(command)[1:]
     env = {k: v for k, v in os.environ.items() if k != "LIFEEXP_DATA"}
     env["COLUMNS"] = "80"
-    if args[0] in DATA_COMMANDS or (args[0] == "compare" and "--cv" in args):
-        data = _dataset()
-        if data is None:
-            pytest.skip(f"`{command}` needs the WHO dataset (LIFEEXP_DATA or ../shared/data)")
-        env["LIFEEXP_DATA"] = str(data)
+    if needs_data(command):
+        env["LIFEEXP_DATA"] = str(who_data_or_skip())
     done = subprocess.run([sys.executable, "-m", "lifeexp_cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -7,14 +7,13 @@ import csv
 import io
 import json
 import pickle
+from functools import partial
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import store
+from support.cli import run_cli
 
-runner = CliRunner()
 # Each value inside its training range (bmi 1–87.3, adult_mortality 1–723, hiv_aids 0.1–50.6), but no
 # country has had high HIV/AIDS with the lowest adult mortality and a BMI of 70.
 UNUSUAL = {"bmi": "70", "adult-mortality": "20", "hiv": "40"}
@@ -26,10 +25,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "250")
 
 
-def run(*args, input=None):
-    result = runner.invoke(app, [str(a) for a in args], input=input)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-    return result
+run = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def options(values: dict) -> list[str]:

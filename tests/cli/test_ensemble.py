@@ -8,21 +8,14 @@ import pickle
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import ModelError
 from lifeexp_cli.model import fitting, store
 from lifeexp_cli.nn import ensemble
+from support.cli import run_cli
 
 QUICK = ["--model", "mlp", "--hidden", "8", "--epochs", "15"]
 FEATURES = ["--features", "bmi,adult_mortality,hiv"]
-
-
-def run(*args, code=0):
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    assert result.exit_code == code, result.output
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +23,8 @@ def fitted(who_like_csv, tmp_path_factory):
     """One network and a 3-network ensemble with the same --seed, saved."""
     folder = tmp_path_factory.mktemp("ensemble")
     for name, k in (("one", 1), ("three", 3)):
-        run("fit", "--data", who_like_csv, *FEATURES, *QUICK, "--ensemble", k, "--out", folder / f"{name}.joblib",
-            "--quiet")
+        run_cli("fit", "--data", who_like_csv, *FEATURES, *QUICK, "--ensemble", k, "--out", folder / f"{name}.joblib",
+                "--quiet")
     return store.load(folder / "one.joblib"), store.load(folder / "three.joblib"), folder
 
 
@@ -52,8 +45,8 @@ def test_the_prediction_is_the_members_mean(fitted):
 
 def test_predict_uses_the_ensemble(fitted):
     _, three, folder = fitted
-    result = run("predict", "--model", folder / "three.joblib", "--bmi", "22", "--adult-mortality", "150",
-                 "--hiv", "0.1", "--format", "json")
+    result = run_cli("predict", "--model", folder / "three.joblib", "--bmi", "22", "--adult-mortality", "150",
+                     "--hiv", "0.1", "--format", "json")
     got = json.loads(result.stdout)
     got = got[0] if isinstance(got, list) else got
     expected = fitting.predict("mlp", three["params"], np.array([[22.0, 150.0, 0.1]]))[0]
@@ -68,14 +61,14 @@ def test_member_seeds_are_disjoint_across_seeds():
 
 @pytest.mark.parametrize("k", [0, 21, -1])
 def test_ensemble_out_of_range_is_a_usage_error(who_like_csv, tmp_path, k):
-    result = run("fit", "--data", who_like_csv, *FEATURES, *QUICK, "--ensemble", k, "--out", tmp_path / "m.joblib",
-                 code=2)
+    result = run_cli("fit", "--data", who_like_csv, *FEATURES, *QUICK, "--ensemble", k, "--out", tmp_path / "m.joblib",
+                     code=2)
     assert "--ensemble must be a whole number of networks from 1 to 20" in result.output
     assert not (tmp_path / "m.joblib").exists()
 
 
 def test_ensemble_of_a_linear_model_is_a_usage_error(who_like_csv, tmp_path):
-    result = run("cv", "--data", who_like_csv, *FEATURES, "--ensemble", "3", code=2)
+    result = run_cli("cv", "--data", who_like_csv, *FEATURES, "--ensemble", "3", code=2)
     assert "--ensemble" in result.output and "mlp" in result.output
 
 
@@ -86,7 +79,8 @@ def test_an_ensemble_too_large_for_a_model_file_is_refused_before_training():
 
 def test_fold_seed_keeps_the_folds_while_seed_varies_the_weights(who_like_csv):
     def cv(*extra):
-        out = run("cv", "--data", who_like_csv, *FEATURES, *QUICK, "--folds", "3", "--format", "json", *extra).stdout
+        out = run_cli("cv", "--data", who_like_csv, *FEATURES, *QUICK, "--folds", "3", "--format", "json",
+                      *extra).stdout
         return json.loads(out)
 
     base, other_weights, other_folds = cv("--seed", "0"), cv("--seed", "1", "--fold-seed", "0"), cv("--seed", "1")
@@ -98,23 +92,23 @@ def test_fold_seed_keeps_the_folds_while_seed_varies_the_weights(who_like_csv):
 
 
 def test_cv_with_an_ensemble_reports_it_in_the_spec(who_like_csv):
-    doc = json.loads(run("cv", "--data", who_like_csv, *FEATURES, *QUICK, "--ensemble", "2", "--folds", "2",
-                         "--format", "json").stdout)
+    doc = json.loads(run_cli("cv", "--data", who_like_csv, *FEATURES, *QUICK, "--ensemble", "2", "--folds", "2",
+                             "--format", "json").stdout)
     assert doc["spec"]["options"]["ensemble"] == 2 and doc["rmse"] > 0
 
 
 def test_select_takes_ensemble_and_fold_seed(who_like_csv):
-    doc = json.loads(run("select", "--data", who_like_csv, "--candidates", "bmi,hiv", *QUICK, "--ensemble", "2",
-                         "--folds", "2", "--seed", "3", "--fold-seed", "1", "--format", "json").stdout)
+    doc = json.loads(run_cli("select", "--data", who_like_csv, "--candidates", "bmi,hiv", *QUICK, "--ensemble", "2",
+                             "--folds", "2", "--seed", "3", "--fold-seed", "1", "--format", "json").stdout)
     assert doc["seed"] == 1 and doc["spec"]["options"]["ensemble"] == 2 and doc["spec"]["options"]["seed"] == 3
 
 
 def test_compare_cv_refits_networks_as_ensembles(fitted, who_like_csv):
     _, _, folder = fitted
-    result = run("compare", "--model", folder / "one.joblib", "--cv", "2", "--data", who_like_csv,
-                 "--ensemble", "2", "--format", "json")
+    result = run_cli("compare", "--model", folder / "one.joblib", "--cv", "2", "--data", who_like_csv,
+                     "--ensemble", "2", "--format", "json")
     assert result.stdout
-    result = run("compare", "--model", folder / "one.joblib", "--ensemble", "2", code=2)
+    result = run_cli("compare", "--model", folder / "one.joblib", "--ensemble", "2", code=2)
     assert "--ensemble applies when the networks are trained again" in result.output
 
 

@@ -6,26 +6,24 @@ from __future__ import annotations
 import io
 import json
 import re
+from functools import partial
 
 import numpy as np
 import pytest
 from rich.console import Console
-from typer.testing import CliRunner
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import fitting, store
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.optim import loop
+from support.cli import run_cli
 
 TIM = "bmi,adult_mortality,hiv"
 TIM_FEATURES = ["bmi", "adult_mortality", "hiv_aids"]
-runner = CliRunner()
 
 
-def cli(*args):
-    return runner.invoke(app, [str(a) for a in args])
+cli = partial(run_cli, code=None)  # the tests check the exit code
 
 
 @pytest.fixture(scope="module")

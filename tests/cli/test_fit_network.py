@@ -2,22 +2,21 @@
 
 import json
 import pickle
+from functools import partial
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import UsageError
 from lifeexp_cli.model import fitting, scoring, store
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.nn import regressor
+from support.cli import run_cli
 
 TIM = "bmi,adult_mortality,hiv"
 
 
-def run(*args):
-    return CliRunner().invoke(app, [*args])
+run = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def fit_net(data_path, path, *args):

@@ -6,18 +6,15 @@ import hashlib
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import store
+from support.cli import run_cli
 
 
 def test_streamed_fit_on_the_who_file_through_the_cli(data_path, tmp_path, who_env):
     def run(*extra):
-        result = CliRunner().invoke(app, ["fit", "--features", "all", "--out", str(tmp_path / "m.joblib"),
-                                          "--format", "json", *extra])
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
+        return json.loads(run_cli("fit", "--features", "all", "--out", tmp_path / "m.joblib", "--format", "json",
+                                  *extra).stdout)
 
     memory, streamed = run("--no-stream"), run("--stream", "--chunk-rows", "1000")
     for term, value in memory["coefficients"].items():
@@ -30,6 +27,5 @@ def test_streamed_fit_on_the_who_file_through_the_cli(data_path, tmp_path, who_e
 
 
 def test_stream_conflicts_with_cross_validation(tmp_path):
-    result = CliRunner().invoke(app, ["fit", "--features", "bmi", "--stream", "--cv", "5",
-                                      "--out", str(tmp_path / "m.joblib")])
+    result = run_cli("fit", "--features", "bmi", "--stream", "--cv", "5", "--out", tmp_path / "m.joblib", code=None)
     assert result.exit_code == 2 and "--cv" in result.output

@@ -8,19 +8,18 @@ import io
 import json
 import pickle
 import re
+from functools import partial
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import store
+from support.cli import run_cli
 
 PERSON = ["--bmi", "24.1", "--adult-mortality", "53", "--hiv", "0.1"]
 ROWS = "country,bmi,adult_mortality,hiv\nA,20,100,5\nB,,,\n"
 
 
-def run(*args, input: str | None = None):
-    return CliRunner().invoke(app, [str(a) for a in args], input=input)
+run = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def ok(result):

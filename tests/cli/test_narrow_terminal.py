@@ -6,29 +6,26 @@ from __future__ import annotations
 import re
 
 import pytest
-from typer.testing import CliRunner
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.data import catalog
+from support.cli import run_cli
 
 NAMES = [name for name in catalog.WHO_FEATURES if name != catalog.GROUP_COLUMN]
 
 
-def invoke(columns: int, *args: str):
+def invoke(columns: int, *args: str, code: int | None = None):
     before = dict(render._consoles)
     render._consoles.clear()  # a console takes its width from $COLUMNS when it is made
     try:
-        return CliRunner().invoke(app, list(args), env={"COLUMNS": str(columns)})
+        return run_cli(*args, env={"COLUMNS": str(columns)}, code=code)
     finally:
         render._consoles.clear()
         render._consoles.update(before)
 
 
 def run(columns: int, *args: str) -> str:
-    result = invoke(columns, *args)
-    assert result.exit_code == 0, (args, result.stderr)
-    return result.stdout
+    return invoke(columns, *args, code=0).stdout
 
 
 def words(text: str) -> set[str]:

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import partial
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.data import catalog, location
 from lifeexp_cli.model import shipped, store
-
-runner = CliRunner()
+from support.cli import run_cli
 
 
 @pytest.fixture(autouse=True)
@@ -29,11 +27,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "250")
 
 
-def run(*args):
-    result = runner.invoke(app, [str(a) for a in args])
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), \
-        repr(result.exception)
-    return result
+run = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def error_line(result, code: int) -> str:

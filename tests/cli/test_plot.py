@@ -4,18 +4,17 @@ header and dimensions, never by pixels. (That matplotlib stays out of other comm
 from __future__ import annotations
 
 import struct
+from functools import partial
 
 import pytest
-from typer.testing import CliRunner
 
 from lifeexp_cli.cli.main import app
+from support.cli import run_cli
 
-runner = CliRunner()
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def cli(*args):
-    return runner.invoke(app, [str(a) for a in args])
+cli = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def png_size(path) -> tuple[int, int]:

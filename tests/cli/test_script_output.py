@@ -9,9 +9,8 @@ import io
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
+from support.cli import run_cli
 
 DISPLAY = ("±", "—", "…")
 PROSE = {"verdict", "warnings"}  # sentences for people, which may well say "5.90 ± 0.49"
@@ -42,9 +41,7 @@ def reject(constant: str):
 def run(name: str, tmp_path, *extra: str):
     (tmp_path / "rows.csv").write_text(ROWS)
     args = [a.format(tmp=tmp_path) for a in COMMANDS[name]] + list(extra)
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 0, (args, result.stdout, result.stderr)
-    return result.stdout
+    return run_cli(*args).stdout
 
 
 def strings(value):
@@ -105,6 +102,6 @@ def test_batch_predict_json_has_numbers_and_the_key_prediction(who_env, tmp_path
     rows = json.loads(run("predict batch", tmp_path, "--format", "json"), parse_constant=reject)
     assert rows[0]["country"] == "Peru" and rows[0]["year"] == 2015 and rows[0]["bmi"] == 22.5
     assert rows[1]["bmi"] is None and rows[1]["hiv"] == 5
-    single = json.loads(CliRunner().invoke(app, ["predict", "-m", "tim", "--bmi", "22.5", "--adult-mortality",
-                                                 "120", "--hiv", "0.1", "-f", "json"]).stdout)
+    single = json.loads(run_cli("predict", "-m", "tim", "--bmi", "22.5", "--adult-mortality", "120", "--hiv", "0.1",
+                                "-f", "json").stdout)
     assert rows[0]["prediction"] == single[0]["prediction"]

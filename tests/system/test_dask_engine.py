@@ -22,10 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from lifeexp_cli.cli.main import app
 from lifeexp_cli.model import store
+from support.cli import run_cli
 
 MISSING_EXTRA = [m for m in ("dask", "distributed", "pyarrow") if importlib.util.find_spec(m) is None]
 pytestmark = pytest.mark.skipif(bool(MISSING_EXTRA), reason=f"the dask extra is not installed (no "
@@ -138,15 +137,9 @@ def data(tmp_path_factory):
     return whole, parts
 
 
-def run(*args, code: int = 0):
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    assert result.exit_code == code, result.output
-    return result
-
-
 def fitted(tmp_path, *args) -> dict:
     out = tmp_path / f"m{len(list(tmp_path.glob('*.joblib')))}.joblib"
-    return json.loads(run("fit", *args, "--out", out, "--format", "json", "--quiet").stdout) | \
+    return json.loads(run_cli("fit", *args, "--out", out, "--format", "json", "--quiet").stdout) | \
         {"record": store.load(str(out))}
 
 
@@ -206,11 +199,11 @@ def test_the_dask_prediction_is_the_local_batch_prediction(scheduler, data, tmp_
 
     whole, parts = data
     model = tmp_path / "m.joblib"
-    run("fit", "--data", whole, "--features", FEATURES, "--out", model, "--quiet")  # calibrated: intervals
-    local = pd.read_csv(__import__("io").StringIO(run("predict", "--model", model, "--input", whole).stdout))
+    run_cli("fit", "--data", whole, "--features", FEATURES, "--out", model, "--quiet")  # calibrated: intervals
+    local = pd.read_csv(__import__("io").StringIO(run_cli("predict", "--model", model, "--input", whole).stdout))
     out = tmp_path / "predicted"
-    result = run("predict", "--engine", "dask", "--scheduler", scheduler, "--model", model, "--input",
-                 parts[0].parent / "part*", "--output", out)
+    result = run_cli("predict", "--engine", "dask", "--scheduler", scheduler, "--model", model, "--input",
+                     parts[0].parent / "part*", "--output", out)
     assert "Predicted 6000 rows" in result.stderr
     written = sorted(glob.glob(str(out / "*")))
     assert [Path(p).name for p in written] == [f"part-{i:05d}.parquet" for i in range(8)]
@@ -252,7 +245,7 @@ def test_parquet_data_with_the_local_engine(data, tmp_path):
 
 def refused(tmp_path, *args, code: int = 1) -> str:
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    result = run(*args, code=code)
+    result = run_cli(*args, code=code)
     lines = result.stderr.strip().splitlines()
     assert len(lines) >= 1 and lines[-1].startswith("Error: "), result.stderr
     assert "Traceback" not in result.output
@@ -301,7 +294,7 @@ def test_a_prediction_part_that_fails_leaves_no_output(scheduler, tmp_path):
     frame = synthetic(2000, seed=4, gaps=False)
     paths = split(frame, tmp_path / "in", 2, kinds=("csv",))
     model = tmp_path / "m.joblib"
-    run("fit", "--data", paths[0], "--features", "bmi,hiv", "--out", model, "--quiet")
+    run_cli("fit", "--data", paths[0], "--features", "bmi,hiv", "--out", model, "--quiet")
     lines = paths[1].read_text().splitlines()
     cells = lines[500].split(",")
     cells[2] = "abc"  # the BMI cell

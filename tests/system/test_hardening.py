@@ -488,7 +488,7 @@ def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path, who_env):
     out = tmp_path / "m.joblib"
     subprocess.run([*_lifeexp(), "fit", "-F", "bmi", "--out", str(out), "-q"], check=True)
     before = out.read_bytes()
-    code, err = signalled_slow_fit(_lifeexp(), out, signal.SIGINT)
+    code, err = signalled_slow_fit(out, signal.SIGINT)
     assert code == 130
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert out.read_bytes() == before

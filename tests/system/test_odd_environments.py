@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from conftest import signalled_slow_fit
 from lifeexp_cli.cli.main import app
+from support.cli import run_process
 
 LIFEEXP = [sys.executable, "-m", "lifeexp_cli"]
 
@@ -30,10 +31,7 @@ def env(data_path) -> dict:
 
 
 def run(*args, env: dict, cwd=None, **popen) -> subprocess.CompletedProcess:
-    done = subprocess.run([*LIFEEXP, *map(str, args)], capture_output="stdout" not in popen, text=True, env=env,
-                          cwd=cwd, timeout=120, **popen)
-    assert "Traceback" not in (done.stderr or ""), done.stderr
-    return done
+    return run_process([*LIFEEXP, *args], env=env, cwd=cwd, **popen)
 
 
 def one_error(done: subprocess.CompletedProcess, code: int, says: str) -> None:
@@ -129,7 +127,7 @@ def test_sigterm_exits_143_and_keeps_the_previous_model(env, tmp_path):
     out = tmp_path / "m.joblib"
     run("fit", "-F", "bmi", "--out", out, "-q", env=env)
     before = out.read_bytes()
-    code, err = signalled_slow_fit(LIFEEXP, out, signal.SIGTERM, env)
+    code, err = signalled_slow_fit(out, signal.SIGTERM, env)
     assert code == 143, err
     assert err.strip().splitlines() == ["Error: terminated (SIGTERM): a model file is only ever replaced whole, "
                                         "never half-written"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lifeexp_cli import __version__
+from support.cli import run_process
 
 
 def console_script() -> str:
@@ -30,10 +31,7 @@ def env(data_path) -> dict:
 
 
 def lifeexp(*args, env: dict, cwd=None) -> subprocess.CompletedProcess:
-    done = subprocess.run([console_script(), *map(str, args)], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=60)
-    assert "Traceback" not in done.stdout and "Traceback" not in done.stderr, done.stderr
-    return done
+    return run_process([console_script(), *args], env=env, cwd=cwd, timeout=60)
 
 
 def test_help(env):
