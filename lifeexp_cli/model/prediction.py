@@ -245,15 +245,6 @@ def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], 
         sink.write(header)
 
 
-def predict_stream(record: dict, source: IO[bytes], sink: IO[bytes], level: float = 0, strict: bool = False) -> dict:
-    """CSV in, CSV out: every input line with `predicted_<target>` appended (and `lower_<target>`,
-    `upper_<target>` with an interval at `level`); returns the counts."""
-    counts: dict = {}
-    head, sep, blocks = predict_blocks(record, source, counts, level, strict)
-    write_csv(head, sep, blocks, output_columns(record, level), sink)
-    return counts
-
-
 INTEGER = re.compile(r"[+-]?(0|[1-9][0-9]*)")
 LEADING_ZERO = re.compile(r"[+-]?0[0-9]")  # "007", "01.5": codes, not quantities
 

@@ -11,7 +11,7 @@ from lifeexp_cli.cli import render
 from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, ModelOpt, NoHeaderOpt, QuietOpt
 
 
-def evaluate(
+def eval_model(
     model: ModelOpt = "model",
     data: DataOpt = None,
     all_rows: Annotated[bool, typer.Option(
