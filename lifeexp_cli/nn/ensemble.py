@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from lifeexp_cli import options
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.nn import mlp
 
-MAX_MEMBERS = 20
+MAX_MEMBERS = options.MAX_ENSEMBLE
 # A model file holds at most 64 MiB (store.MAX_MODEL_BYTES); a float pickled in nested lists costs 9 bytes.
 MAX_STORED_PARAMETERS = 64 * 1024 * 1024 // 9 // 2
 

@@ -24,21 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lifeexp_cli import options
 from lifeexp_cli.errors import ParameterError, UsageError
 from lifeexp_cli.nn import activations, ensemble, mlp
 from lifeexp_cli.optim import loop
 
-DEFAULTS = {"hidden": [64, 32], "activation": "relu", "weight_decay": 0.03, "ensemble": 1, "log_skewed": True}
-# Over loop.COMMON_DEFAULTS for a network: early stopping on a validation split by default.
-TRAINING_DEFAULTS = {"epochs": 500, "tol": 1e-4, "patience": 20, "val_size": 0.1}
-SOLVER_DEFAULTS = {
-    "gd": {"lr": 0.01},
-    "sgd": {"lr": 0.01, "batch_size": 64},
-    "momentum": {"lr": 0.01, "batch_size": 64},  # the slides' form; --momentum-form polyak: × (1 − β)
-    "adam": {"lr": 0.003, "batch_size": 64},
-}
+# The network's defaults are declared with the options (lifeexp_cli/options.py).
+DEFAULTS = options.NETWORK_DEFAULTS
+TRAINING_DEFAULTS = options.NETWORK_TRAINING_DEFAULTS  # over loop.COMMON_DEFAULTS
+SOLVER_DEFAULTS = options.NETWORK_SOLVER_DEFAULTS
 MAX_WIDTH, MAX_LAYERS = 4096, 16
-OPTION_KEYS = tuple(DEFAULTS)
+OPTION_KEYS = options.NETWORK_KEYS
 
 
 def parse_hidden(text) -> list[int]:

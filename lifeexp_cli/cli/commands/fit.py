@@ -8,43 +8,15 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, Engine,
-                                     EngineOpt, EpochsOpt, EpsOpt, FeaturesOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
-                                     ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
-                                     NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
-                                     ScaleOpt, SchedulerOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
-                                     WeightDecayOpt, EnsembleOpt, FoldSeedOpt, LogSkewedOpt,
-                                     build_spec)
+from lifeexp_cli.cli.options import (DataOpt, Engine, EngineOpt, FeaturesOpt, FoldSeedOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt, SchedulerOpt, SeedOpt, Split, SplitOpt, TargetOpt, build_spec, model_options)
 from lifeexp_cli.errors import UsageError
 
 
+@model_options(after="target")
 def fit(
     features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    model: ModelKindOpt = ModelKind.linear,
-    solver: SolverOpt = None,
-    scale: ScaleOpt = None,
-    impute: ImputeOpt = "mean",
-    no_intercept: NoInterceptOpt = False,
-    lr: LrOpt = None,
-    epochs: EpochsOpt = None,
-    batch_size: BatchSizeOpt = None,
-    tol: TolOpt = None,
-    patience: PatienceOpt = None,
-    beta: BetaOpt = None,
-    momentum_form: MomentumFormOpt = None,
-    beta1: Beta1Opt = None,
-    beta2: Beta2Opt = None,
-    eps: EpsOpt = None,
-    init: InitOpt = None,
-    val_size: ValSizeOpt = None,
-    restore_best: RestoreBestOpt = None,
-    hidden: HiddenOpt = None,
-    activation: ActivationOpt = None,
-    weight_decay: WeightDecayOpt = None,
-    ensemble: EnsembleOpt = None,
-    log_skewed: LogSkewedOpt = None,
     cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
                                               show_default=False)] = None,
     test_size: Annotated[Optional[float], typer.Option(
@@ -74,6 +46,7 @@ def fit(
     output: FormatOpt = Format.table,
     no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
+    model_options: dict = None,
 ):
     """Fit a linear model or a neural network and save it (parameters, scaler and imputation statistics)
     as a joblib file.
@@ -114,12 +87,7 @@ def fit(
     from lifeexp_cli.linear import closed_form
     from lifeexp_cli.model import inference, store, streamed
 
-    spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
-                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
-                      momentum_form=momentum_form, beta1=beta1,
-                      beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
-                      hidden=hidden, activation=activation, weight_decay=weight_decay, ensemble=ensemble,
-                      log_skewed=log_skewed, seed=seed)
+    spec = build_spec(**model_options, seed=seed)
 
     if name is not None and out is not None:
         raise UsageError("give either --name or --out, not both")

@@ -8,16 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
-                                     EpsOpt, FoldsOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
-                                     ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
-                                     NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
-                                     ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
-                                     WeightDecayOpt, EnsembleOpt, FoldSeedOpt, LogSkewedOpt,
-                                     build_spec)
+from lifeexp_cli.cli.options import (DataOpt, FoldSeedOpt, FoldsOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt, build_spec, model_options)
 from lifeexp_cli.errors import UsageError
 
 
+@model_options(after="fold_seed")
 def select(
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
@@ -30,35 +25,13 @@ def select(
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
     fold_seed: FoldSeedOpt = None,
-    model: ModelKindOpt = ModelKind.linear,
-    solver: SolverOpt = None,
-    scale: ScaleOpt = None,
-    impute: ImputeOpt = "mean",
-    no_intercept: NoInterceptOpt = False,
-    lr: LrOpt = None,
-    epochs: EpochsOpt = None,
-    batch_size: BatchSizeOpt = None,
-    tol: TolOpt = None,
-    patience: PatienceOpt = None,
-    beta: BetaOpt = None,
-    momentum_form: MomentumFormOpt = None,
-    beta1: Beta1Opt = None,
-    beta2: Beta2Opt = None,
-    eps: EpsOpt = None,
-    init: InitOpt = None,
-    val_size: ValSizeOpt = None,
-    restore_best: RestoreBestOpt = None,
-    hidden: HiddenOpt = None,
-    activation: ActivationOpt = None,
-    weight_decay: WeightDecayOpt = None,
-    ensemble: EnsembleOpt = None,
-    log_skewed: LogSkewedOpt = None,
     fit_name: Annotated[Optional[str], typer.Option(
         "--fit", help="Fit the chosen set on all rows and save it as models/NAME.joblib.", show_default=False)]
     = None,
     output: FormatOpt = Format.table,
     no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
+    model_options: dict = None,
 ):
     """Greedy forward feature selection by country-grouped cross-validated RMSE, step by step.
 
@@ -78,12 +51,7 @@ def select(
     from lifeexp_cli.model.fitting import fit_model
     from lifeexp_cli.prep import splits
 
-    spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
-                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
-                      momentum_form=momentum_form, beta1=beta1,
-                      beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
-                      hidden=hidden, activation=activation, weight_decay=weight_decay, ensemble=ensemble,
-                      log_skewed=log_skewed, seed=seed)
+    spec = build_spec(**model_options, seed=seed)
 
     if max_features is not None and max_features < 1:
         raise UsageError(f"--max-features must be at least 1, got {max_features}")
