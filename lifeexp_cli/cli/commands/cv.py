@@ -4,7 +4,8 @@
 # annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (DataOpt, FeaturesOpt, FoldSeedOpt, FoldsOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt, build_spec, model_options)
+from lifeexp_cli.cli.options import (DataOpt, FeaturesOpt, FoldSeedOpt, FoldsOpt, Format, FormatOpt, NoHeaderOpt,
+                                     QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt, build_spec, model_options)
 
 
 @model_options(after="target")
@@ -32,18 +33,16 @@ def cv(
 
         lifeexp cv --features gdp,income,schooling --scale standard --split random --format json
     """
-    from lifeexp_cli.model import scoring
+    from lifeexp_cli.usecases import assess
 
     spec = build_spec(**model_options, seed=seed)
-
-    table, design = inputs.load_design(data, features, target)
-    with render.training_bar(spec, quiet) as progress:
-        document = scoring.cross_validate_spec(design, spec, folds, split.value,
-                                               seed if fold_seed is None else fold_seed, progress)
-    if split is Split.random and len(set(design.groups.tolist())) < len(design.groups):
+    done = assess.cross_validate(data, features, target, spec, folds=folds, split=split.value,
+                                 fold_seed=seed if fold_seed is None else fold_seed,
+                                 progress_bar=lambda: render.training_bar(spec, quiet), read_table=inputs.load_design)
+    if done.optimistic:
         render.info("--split random puts other years of a held-out country in training: the scores are "
                     "optimistic (see docs/tutorial.md, country-grouped folds)", quiet)
-    show(document, output.value, render.spec_text(spec), not no_header)
+    show(done.document, output.value, render.spec_text(spec), not no_header)
 
 
 def show(document: dict, output: str, spec_text: str, header: bool = True) -> None:

@@ -94,7 +94,8 @@ def predict(
 
         lifeexp predict --engine dask --model tom --input 'rows/*.parquet' --output predicted/
     """
-    from lifeexp_cli.model import intervals, prediction, store
+    from lifeexp_cli.model import intervals, store
+    from lifeexp_cli.usecases import predict as usecase
 
     intervals.check_level(level)
     if engine is Engine.dask or scheduler is not None or output_dir is not None:
@@ -112,14 +113,10 @@ def predict(
         given["height"] = height
     if weight is not None:
         given["weight"] = weight
-    warnings: list[str] = []
-    values = prediction.resolve_inputs(record, given, warnings)
-    row = prediction.complete(record, values, strict, warnings)
-    value = prediction.predict_one(record, row)
-    interval = intervals.interval_one(record, row, value, level)
-    judged = prediction.judge_domain(record, row, warnings)
-    for note in warnings + uncalibrated(record, level):
+    done = usecase.predict_person(record, given, level=level, strict=strict)
+    for note in done.warnings:
         render.warn(note)
+    row, value, interval, judged = done.person.row, done.person.value, done.person.interval, done.person.domain
     result = {**dict(zip(record["features"], row)), "prediction": value}
     output_format = output.value if output else "table"
     title = f"{record['path']} predicts {record['target']}"
@@ -154,9 +151,9 @@ def default_model(given: dict, height, weight, input, quiet: bool) -> str:
 
 def uncalibrated(record: dict, level: float) -> list[str]:
     """The one warning for intervals asked of a model that has no calibration."""
-    from lifeexp_cli.model import intervals
+    from lifeexp_cli.usecases import predict as usecase
 
-    return [intervals.missing_note(record, record["path"])] if level and not intervals.calibrated(record) else []
+    return usecase.uncalibrated(record, level)
 
 
 def write_json(rows) -> None:

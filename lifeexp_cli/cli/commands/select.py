@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (DataOpt, FoldSeedOpt, FoldsOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt, build_spec, model_options)
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.cli.options import (DataOpt, FoldSeedOpt, FoldsOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt,
+                                     SeedOpt, Split, SplitOpt, TargetOpt, build_spec, model_options)
 
 
 @model_options(after="fold_seed")
@@ -45,60 +45,28 @@ def select(
 
         lifeexp select --candidates bmi,gdp,hiv,schooling,income,adult_mortality --fit best --format json
     """
-    from lifeexp_cli.data import dataset
-    from lifeexp_cli.evaluate import correlation, selection
-    from lifeexp_cli.model import scoring, store
-    from lifeexp_cli.model.fitting import fit_model
-    from lifeexp_cli.prep import splits
+    from lifeexp_cli.usecases import assess
 
     spec = build_spec(**model_options, seed=seed)
-
-    if max_features is not None and max_features < 1:
-        raise UsageError(f"--max-features must be at least 1, got {max_features}")
-    path = None
-    if fit_name is not None:  # refused here, before any work
-        path = store.output_path(fit_name, None, inputs=[dataset.locate(data)], name_flag="--fit")
-        if spec.kind == "mlp":  # too big even on one feature: refused before the search, not after it
-            store.check_network_size(spec.options["hidden"], 1)
-    table, design = inputs.load_design(data, candidates, target)
-    target_name, names = design.target, design.features
-    selection.check_candidates(names)  # before the correlation matrix and the search, both quadratic
-    fold_seed = seed if fold_seed is None else fold_seed
-    held_out = splits.kfold(design.groups, folds, split.value, fold_seed)
-    r, _ = correlation.matrix(design.X)
-    pairs = correlation.collinear_pairs(r, names)
-    if pairs:
-        listed = "; ".join(f"{a} ~ {b} (r = {v:+.3f})" for a, b, v in pairs)
-        render.warn(f"near-duplicate candidates: {listed}. The second of a pair is added only when its gain "
-                    "beats the spread of that gain over the folds")
-    tried = {"sets": 0, "steps": 0}
-
-    def count():
-        tried["sets"] += 1
+    steps = []
 
     def progress(step: dict):
-        tried["steps"] += 1
-        render.info(f"step {tried['steps']}: + {step['feature']} -> CV RMSE {step['cv_rmse']:.3f}", quiet)
+        steps.append(step)
+        render.info(f"step {len(steps)}: + {step['feature']} -> CV RMSE {step['cv_rmse']:.3f}", quiet)
 
-    score = scoring.subset_scorer(design, spec, held_out, count, design.groups if split is Split.country else None)
-    result = selection.forward_select(score, names, max_features, selection.twins_of(pairs), on_step=progress)
-    document = {
-        "target": target_name, "features": result["features"],
-        "cv_rmse": result["path"][-1]["cv_rmse"], "cv_rmse_std": result["path"][-1]["cv_rmse_std"],
-        "fold_rmse": result["fold_rmse"], "path": result["path"], "skipped": result["skipped"],
-        "stopped": result["stopped"], "candidates": names,
-        "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
-        "k": folds, "split": split.value, "seed": fold_seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
-        "model": None,
-    }
-    if path is not None:
-        final = dataset.with_features(design, result["features"])
-        record = fit_model(final, spec, cv=folds, split=split.value, seed=fold_seed,
-                           data_sha256=table.sha256, source=table.source)
-        document["model"] = str(store.save(record, path))
-        for note in record["warnings"]:
-            render.warn(note)
-    show(document, output.value, render.spec_text(spec), quiet, not no_header)
+    done = assess.select(data, candidates, target, spec, folds=folds, split=split.value,
+                         fold_seed=seed if fold_seed is None else fold_seed, max_features=max_features,
+                         save_as=fit_name, name_flag="--fit", read_table=inputs.load_design, on_pairs=warn_pairs,
+                         on_step=progress)
+    for note in done.warnings:
+        render.warn(note)
+    show(done.document, output.value, render.spec_text(spec), quiet, not no_header)
+
+
+def warn_pairs(pairs: list) -> None:
+    listed = "; ".join(f"{a} ~ {b} (r = {v:+.3f})" for a, b, v in pairs)
+    render.warn(f"near-duplicate candidates: {listed}. The second of a pair is added only when its gain "
+                "beats the spread of that gain over the folds")
 
 
 def gain_text(step: dict) -> str:
