@@ -85,9 +85,11 @@ def select(data=None, candidates: str | list[str] = "all", *, target: str = DEFA
     done = assess.select(data, candidates, target, spec, folds=k, split=split,
                          fold_seed=seed if fold_seed is None else fold_seed, max_features=max_features,
                          save_as=save_as, read_table=_table)
+    from lifeexp_cli.evaluate import selection
+
     for note in done.warnings:
         warnings.warn(note, stacklevel=2)
-    return done.document
+    return {**done.document, "stopped": selection.stop_text(done.document["stopped"], max_features)}
 
 
 def correlations(data: str | None = None, *, target: str | None = None, features: str | list[str] | None = None,

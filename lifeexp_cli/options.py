@@ -132,9 +132,9 @@ MODEL = (
     Option("patience", int, "Stop (converged) after this many epochs without improvement. Default: "
            f"{_per_kind('patience')}.", panel=TRAINING),
     Option("beta", float, f"Momentum β. Default: {number(OPTIMIZER_DEFAULTS['beta'])}.", panel=TRAINING),
-    Option("momentum_form", str, "How momentum adds up gradients: slides (the lecture's m = βm + (1 − β)∇J, an "
-           "average) or polyak (v = βv + ∇J, a sum: 1/(1 − β) = 10 times the step at β = 0.9 for the same --lr). "
-           f"Default: {MOMENTUM_FORMS[0]}.", flags=("--momentum-form",), panel=TRAINING),
+    Option("momentum_form", str, "How momentum adds up gradients: slides (the lecture's m = βm + (1 − β)∇J, "
+           "an average) or polyak (v = βv + ∇J, a sum: 1/(1 − β) = 10 times the step at β = 0.9 for the same "
+           f"--lr). Default: {MOMENTUM_FORMS[0]}.", flags=("--momentum-form",), panel=TRAINING),
     Option("beta1", float, f"Adam β1 (first moment). Default: {number(OPTIMIZER_DEFAULTS['beta1'])}.", panel=TRAINING),
     Option("beta2", float, f"Adam β2 (second moment). Default: {number(OPTIMIZER_DEFAULTS['beta2'])}.",
            panel=TRAINING),

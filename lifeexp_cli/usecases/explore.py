@@ -56,3 +56,38 @@ def correlations(data: str | None = None, *, target: str | None = None, features
     if top is not None:
         ranking = ranking[:top]
     return Correlations(columns, r, n, target_name, ranking, pairs, undefined, method, fill, table.source)
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What `data info` shows: the source, its rows and column names, each column's type, presence and
+    unit (`columns`), and the countries and years it covers (`span`, data/summary.py: coverage)."""
+
+    source: str
+    rows: int
+    names: list
+    columns: list
+    span: dict
+
+
+def data_info(data: str | None = None, *, read_table: Callable | None = None) -> DataInfo:
+    """Rows, columns, types and missing values of a CSV, and the countries and years it covers."""
+    from lifeexp_cli.data import dataset, summary
+
+    table = (read_table or dataset.read_table)(data)
+    return DataInfo(table.source, len(table.frame), list(table.frame.columns), summary.column_info(table.frame),
+                    summary.coverage(table.frame))
+
+
+def describe(data: str | None = None, features: str | None = None, *,
+             read_table: Callable | None = None) -> list[dict]:
+    """Per numeric column (or `features`): its unit, count, mean, std, min, quartiles and max (missing values
+    left out), and `unit_note`, how the values contradict the documented unit (None when they do not)."""
+    from lifeexp_cli.data import catalog, dataset, summary, units
+
+    table = (read_table or dataset.read_table)(data)
+    rows = []
+    for name in dataset.chosen_columns(table.frame, features):
+        unit, stats = catalog.describe(name)[1], summary.describe(dataset.numeric_column(table.frame, name))
+        rows.append({"feature": name, "unit": unit, **stats, "unit_note": units.contradiction(name, unit, stats)})
+    return rows

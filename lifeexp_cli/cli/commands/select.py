@@ -45,6 +45,8 @@ def select(
 
         lifeexp select --candidates bmi,gdp,hiv,schooling,income,adult_mortality --fit best --format json
     """
+    from lifeexp_cli.cli.main import flag_of
+    from lifeexp_cli.evaluate import selection
     from lifeexp_cli.usecases import assess
 
     spec = build_spec(**model_options, seed=seed)
@@ -60,7 +62,8 @@ def select(
                          on_step=progress)
     for note in done.warnings:
         render.warn(note)
-    show(done.document, output.value, render.spec_text(spec), quiet, not no_header)
+    document = {**done.document, "stopped": selection.stop_text(done.document["stopped"], max_features, flag_of)}
+    show(document, output.value, render.spec_text(spec), quiet, not no_header)
 
 
 def warn_pairs(pairs: list) -> None:
