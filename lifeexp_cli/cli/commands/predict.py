@@ -204,24 +204,22 @@ def warn_counts(counts: dict) -> None:
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
                   header: bool = True) -> None:
     from lifeexp_cli.data import reader
-    from lifeexp_cli.model import intervals, prediction
+    from lifeexp_cli.model import prediction
+    from lifeexp_cli.usecases import predict as usecase
 
-    counts: dict = {}
     with reader.open_source(source, "input") as stream:
-        head, sep, blocks = prediction.predict_blocks(record, stream, counts, level, strict)
-        column = prediction.output_columns(record, level)
+        found = usecase.predict_rows(record, stream, level=level, strict=strict)
+        counts = found.counts
         if counts["missing"]:
             filled = ", ".join(f"{f}={record['means'][f]:.4g}" for f in counts["missing"])
             render.warn(f"the --input CSV has no column for {', '.join(counts['missing'])}: every row takes the "
                         f"training mean ({filled}); add the column, or --strict to refuse")
         if output == "csv":
             sys.stdout.flush()
-            prediction.write_csv(head, sep, blocks, column, sys.stdout.buffer, header)
+            prediction.write_csv(found.head, found.sep, found.blocks, found.columns, sys.stdout.buffer, header)
             sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
         else:
-            interval = ({"level": level, "method": record["calibration"]["method"]}
-                        if level and intervals.calibrated(record) else None)
-            rows = prediction.rows_as_dicts(head, sep, blocks, interval)
+            rows = prediction.rows_as_dicts(found.head, found.sep, found.blocks, found.interval)
             if output == "json":
                 write_json(rows)
             else:
