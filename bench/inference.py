@@ -24,7 +24,8 @@ import numpy as np  # noqa: E402
 
 import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 from lifeexp_cli.data import dataset  # noqa: E402
-from lifeexp_cli.model import api, fitting  # noqa: E402
+from lifeexp_cli import api  # noqa: E402
+from lifeexp_cli.model import fitting  # noqa: E402
 
 MODELS = {"Tim": ["bmi", "adult_mortality", "hiv_aids"],
           "Tom": ["gdp", "income_composition_of_resources", "schooling"]}

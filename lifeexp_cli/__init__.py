@@ -13,13 +13,14 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 # The Python API (docs/api.md), imported on first use: `import lifeexp_cli` and the command line's
 # start-up load nothing heavy.
-API = ("load_data", "fit", "predict", "predict_interval", "cross_validate", "load_model", "save_model")
+API = ("load_data", "fit", "predict", "predict_interval", "cross_validate", "select", "correlations", "compare",
+       "load_model", "save_model")
 __all__ = ["__version__", *API]
 
 
 def __getattr__(name: str):
     if name in API:
-        from lifeexp_cli.model import api
+        from lifeexp_cli import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'lifeexp_cli' has no attribute {name!r}")

@@ -18,12 +18,12 @@ from typer.core import TyperGroup
 
 from lifeexp_cli import __version__
 from lifeexp_cli.cli import completion
-from lifeexp_cli.cli.commands import data, data_location
+from lifeexp_cli.cli.commands import data, data_install
 from lifeexp_cli.cli.commands.backprop import backprop
 from lifeexp_cli.cli.commands.compare import compare
 from lifeexp_cli.cli.commands.corr import corr
 from lifeexp_cli.cli.commands.cv import cv
-from lifeexp_cli.cli.commands.evaluate import evaluate
+from lifeexp_cli.cli.commands.eval_command import eval_model
 from lifeexp_cli.cli.commands.features import features
 from lifeexp_cli.cli.commands.fit import fit
 from lifeexp_cli.cli.commands.plot import plot
@@ -178,7 +178,7 @@ def root(
 
 EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 app.command("fit", short_help="Fit a model and save it.")(guarded(fit))
-app.command("eval", short_help="Score a saved model on data.")(guarded(evaluate))
+app.command("eval", short_help="Score a saved model on data.")(guarded(eval_model))
 app.command("predict", context_settings=EXTRA_ARGS,
             short_help="Predict for a person or for CSV rows.")(guarded(predict))
 app.command("compare", short_help="Tim's and Tom's models side by side.")(guarded(compare))
@@ -192,8 +192,8 @@ data_app = typer.Typer(name="data", help="Look at a CSV before fitting (columns,
                        no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 data_app.command("info", short_help="Columns, types, missing values.")(guarded(data.info))
 data_app.command("describe", short_help="Summary statistics per column.")(guarded(data.describe))
-data_app.command("install", short_help="Install the WHO dataset for every command.")(guarded(data_location.install))
-data_app.command("where", short_help="Which data commands read, and why.")(guarded(data_location.where))
+data_app.command("install", short_help="Install the WHO dataset for every command.")(guarded(data_install.install))
+data_app.command("where", short_help="Which data commands read, and why.")(guarded(data_install.where))
 app.add_typer(data_app, name="data", short_help="Look at a CSV; install the dataset; where data comes from.")
 app.command("plot", short_help="Draw a model as PNG files.")(guarded(plot))
 app.command("backprop", short_help="Backpropagation worked by hand.")(guarded(backprop))

@@ -69,7 +69,7 @@ def encoding_note(source: str, encoding: str) -> list[str]:
 
 def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """A column as float64 with NaN for blanks; `status` text becomes 0/1; other text, infinities and
-    values beyond LARGEST_VALUE are errors."""
+    values beyond reader.LARGEST_VALUE are errors."""
     return check_magnitude(name, _numeric_values(frame, name))
 
 
@@ -147,9 +147,9 @@ def check_magnitude(name: str, values: np.ndarray) -> np.ndarray:
     present = values[~np.isnan(values)]
     if np.isinf(present).any():
         raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
-    if present.size and np.abs(present).max() > LARGEST_VALUE:
+    if present.size and np.abs(present).max() > reader.LARGEST_VALUE:
         raise DataError(f"column {name} holds {np.abs(present).max():.3g}, too large to compute with (limit "
-                        f"{LARGEST_VALUE:.0e}): check the data or rescale that column")
+                        f"{reader.LARGEST_VALUE:.0e}): check the data or rescale that column")
     return values
 
 

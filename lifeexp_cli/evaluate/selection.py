@@ -41,13 +41,30 @@ def twins_of(pairs: list[tuple[str, str, float]]) -> dict[str, dict[str, float]]
     return twins
 
 
+# Why a search ended (forward_select's `stopped`).
+LIMIT, EXHAUSTED, NO_GAIN, NO_CLEAR_GAIN = "limit", "exhausted", "no_gain", "no_clear_gain"
+STOP_TEMPLATES = {
+    LIMIT: "reached {max_features} {value}",
+    EXHAUSTED: "every candidate is in the set",
+    NO_GAIN: "no remaining candidate lowers the CV RMSE",
+    NO_CLEAR_GAIN: "no remaining candidate lowers the CV RMSE by more than the spread (near-duplicates)",
+}
+
+
+def stop_text(stopped: str, max_features: int | None, name_of: Callable[[str], str] = str) -> str:
+    """Why the search ended, in words; the limit named by `name_of("max_features")` (the command line
+    passes its flag)."""
+    return STOP_TEMPLATES[stopped].format(max_features=name_of("max_features"), value=max_features)
+
+
 def forward_select(score: Scorer, candidates: list[str], max_features: int | None = None,
                    twins: dict[str, dict[str, float]] | None = None,
                    on_step: Callable[[dict], None] | None = None) -> dict:
     """Returns `features` (in the order added), `fold_rmse` of that set, `path` (one entry per step:
     `feature`, `cv_rmse`, `cv_rmse_std`, `gain`, `gain_spread`, `clear` — gain larger than its spread),
     `skipped` near-duplicates (`step`, `feature`, `twin`, `r`, `gain`, `gain_spread`) and `stopped` (why
-    the search ended). `on_step(entry)` is called after each step (progress)."""
+    the search ended: LIMIT, EXHAUSTED, NO_GAIN or NO_CLEAR_GAIN; `stop_text` words it). `on_step(entry)` is
+    called after each step (progress)."""
     check_candidates(candidates)
     twins = twins or {}
     limit = len(candidates) if max_features is None else min(max_features, len(candidates))
@@ -55,7 +72,7 @@ def forward_select(score: Scorer, candidates: list[str], max_features: int | Non
     remaining = list(candidates)
     current: np.ndarray | None = None
     path, skipped = [], []
-    stopped = f"reached --max-features {max_features}" if max_features is not None else "every candidate is in the set"
+    stopped = LIMIT if max_features is not None else EXHAUSTED
     while len(chosen) < limit:
         tried = {c: np.asarray(score(chosen + [c]), dtype=float) for c in remaining}
         pick = None
@@ -72,9 +89,7 @@ def forward_select(score: Scorer, candidates: list[str], max_features: int | Non
             pick = c
             break
         if pick is None:
-            stopped = "no remaining candidate lowers the CV RMSE" + (
-                " by more than the spread (near-duplicates)" if skipped and skipped[-1]["step"] == len(chosen) + 1
-                else "")
+            stopped = NO_CLEAR_GAIN if skipped and skipped[-1]["step"] == len(chosen) + 1 else NO_GAIN
             break
         gain = comparison.difference(tried[pick], current) if current is not None else None
         path.append({"feature": pick, "cv_rmse": float(tried[pick].mean()),

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from lifeexp_cli.model import api
+from lifeexp_cli import api
 
 
 class LifeexpRegressor(RegressorMixin, BaseEstimator):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import IO, Iterator
 
 from lifeexp_cli.data import catalog, people, reader
@@ -48,6 +49,51 @@ def complete(record: dict, values: dict[str, float], strict: bool, warnings: lis
     row = [float(values.get(f, record["means"][f])) for f in record["features"]]
     warnings.extend(range_warnings(record, dict(zip(record["features"], row)), who))
     return row
+
+
+def person_row(record: dict, person: dict[str, float], warnings: list[str], *, strict: bool = False,
+               lenient: bool = False, who: str = "") -> tuple[list[float], list[str]]:
+    """A person's values as the model's input row, and the features filled with the training mean: the one
+    way from typed names and values to a row (`predict`, `compare`, the Python API). Names and aliases map
+    onto features, height and weight give bmi; an unknown name is an error, unless `lenient` (compare's
+    people, who carry values for several models), where values this model does not use are ignored.
+    Notes (features filled, values outside the training range) go to `warnings`, prefixed with `who`."""
+    if lenient:
+        values = people.with_bmi(person, warnings) if "height" in person or "weight" in person else dict(person)
+        usable = {}
+        for typed, value in values.items():
+            key = catalog.canonical(typed)
+            name = key if key in record["features"] else catalog.ALIASES.get(key)
+            if name in record["features"]:
+                usable[name] = value
+    else:
+        usable = resolve_inputs(record, person, warnings)
+    filled = [f for f in record["features"] if f not in usable]
+    return complete(record, usable, strict, warnings, who), filled
+
+
+@dataclass(frozen=True)
+class PersonPrediction:
+    """One person's prediction: the completed input row (feature order), the features filled with the
+    training mean, the prediction, its interval (None: none asked, or the model is not calibrated) and
+    the domain judgement (None: the model file keeps no reference)."""
+
+    row: list
+    filled: list
+    value: float
+    interval: dict | None
+    domain: dict | None
+
+
+def predict_person(record: dict, person: dict[str, float], warnings: list[str], *, level: float = 0,
+                   strict: bool = False, lenient: bool = False, who: str = "") -> PersonPrediction:
+    """From a person's values to a prediction, its interval at `level` and the domain judgement; notes go
+    to `warnings` (`person_row`)."""
+    row, filled = person_row(record, person, warnings, strict=strict, lenient=lenient, who=who)
+    value = predict_one(record, row)
+    interval = intervals.interval_one(record, row, value, level)
+    judged = judge_domain(record, row, warnings, who)
+    return PersonPrediction(row, filled, value, interval, judged)
 
 
 def range_warnings(record: dict, values: dict[str, float], who: str = "") -> list[str]:
@@ -245,15 +291,6 @@ def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], 
         sink.write(header)
 
 
-def predict_stream(record: dict, source: IO[bytes], sink: IO[bytes], level: float = 0, strict: bool = False) -> dict:
-    """CSV in, CSV out: every input line with `predicted_<target>` appended (and `lower_<target>`,
-    `upper_<target>` with an interval at `level`); returns the counts."""
-    counts: dict = {}
-    head, sep, blocks = predict_blocks(record, source, counts, level, strict)
-    write_csv(head, sep, blocks, output_columns(record, level), sink)
-    return counts
-
-
 INTEGER = re.compile(r"[+-]?(0|[1-9][0-9]*)")
 LEADING_ZERO = re.compile(r"[+-]?0[0-9]")  # "007", "01.5": codes, not quantities
 
@@ -298,21 +335,6 @@ def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None
                    "interval": bounds, "domain": checked}
 
 
-def inputs_for(record: dict, person: dict[str, float], who: str, warnings: list[str]) \
-        -> tuple[list[float], list[str]]:
-    """The person's values for this model's features (others are ignored), as one input row, and the
-    features filled with the training mean."""
-    values = people.with_bmi(person, warnings) if "height" in person or "weight" in person else dict(person)
-    usable = {}
-    for typed, value in values.items():
-        key = catalog.canonical(typed)
-        name = key if key in record["features"] else catalog.ALIASES.get(key)
-        if name in record["features"]:
-            usable[name] = value
-    filled = [f for f in record["features"] if f not in usable]
-    return complete(record, usable, False, warnings, who=f"{who} / {record['path']}: "), filled
-
-
 def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
     """A person's value that no compared model can use is most likely a typo: say so."""
     known = {f for r in records for f in r["features"]}
@@ -341,11 +363,11 @@ def for_people(records: list[dict], persons: list[tuple[str, dict]], level: floa
         detail: dict = {"rows": {}, "imputed": {}, "domain": {}, "intervals": {}}
         predicted = {}
         for who, person in persons:
-            row, filled = inputs_for(record, person, who, warnings)
-            predicted[who] = predict_one(record, row)
-            detail["rows"][who], detail["imputed"][who] = row, filled
-            detail["domain"][who] = judge_domain(record, row, warnings, who=f"{who} / {record['path']}: ")
-            detail["intervals"][who] = intervals.interval_one(record, row, predicted[who], level)
+            found = predict_person(record, person, warnings, level=level, lenient=True,
+                                   who=f"{who} / {record['path']}: ")
+            predicted[who] = found.value
+            detail["rows"][who], detail["imputed"][who] = found.row, found.filled
+            detail["domain"][who], detail["intervals"][who] = found.domain, found.interval
         predictions.append(predicted)
         details.append(detail)
     return predictions, warnings, details

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from lifeexp_cli import options as declared
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.nn import regressor
 from lifeexp_cli.optim import loop
 
-KINDS = ("linear", "mlp")
+KINDS = declared.KINDS
 # kind -> its solvers: the exact ones, then the optimizers of the training loop
 SOLVERS = {"linear": (*closed_form.SOLVERS, *loop.SOLVERS), "mlp": tuple(loop.SOLVERS)}
-DEFAULT_SOLVER = {"linear": "lstsq", "mlp": "adam"}
+DEFAULT_SOLVER = declared.DEFAULT_SOLVER
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lifeexp_cli import options
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.limits import MAX_MEMBERS, MAX_STORED_PARAMETERS
 from lifeexp_cli.nn import mlp

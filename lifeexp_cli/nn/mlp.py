@@ -98,11 +98,6 @@ def predict(params, X, activation):
     return forward(params, X, activation)[0]
 
 
-def count_parameters(params):
-    """Total number of scalar weights and biases."""
-    return int(sum(p.size for p in params))
-
-
 def to_plain(params, activation):
     """The network as plain values for a model record: weights as nested lists (fan_in × fan_out)."""
     return {

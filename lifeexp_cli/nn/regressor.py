@@ -24,21 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lifeexp_cli import options
 from lifeexp_cli.errors import ParameterError, UsageError
 from lifeexp_cli.limits import MAX_LAYERS, MAX_WIDTH
 from lifeexp_cli.nn import activations, ensemble, mlp
 from lifeexp_cli.optim import loop
 
-DEFAULTS = {"hidden": [64, 32], "activation": "relu", "weight_decay": 0.03, "ensemble": 1, "log_skewed": True}
-# Over loop.COMMON_DEFAULTS for a network: early stopping on a validation split by default.
-TRAINING_DEFAULTS = {"epochs": 500, "tol": 1e-4, "patience": 20, "val_size": 0.1}
-SOLVER_DEFAULTS = {
-    "gd": {"lr": 0.01},
-    "sgd": {"lr": 0.01, "batch_size": 64},
-    "momentum": {"lr": 0.01, "batch_size": 64},  # the slides' form; --momentum-form polyak: × (1 − β)
-    "adam": {"lr": 0.003, "batch_size": 64},
-}
-OPTION_KEYS = tuple(DEFAULTS)
+# The network's defaults are declared with the options (lifeexp_cli/options.py).
+DEFAULTS = options.NETWORK_DEFAULTS
+TRAINING_DEFAULTS = options.NETWORK_TRAINING_DEFAULTS  # over loop.COMMON_DEFAULTS
+SOLVER_DEFAULTS = options.NETWORK_SOLVER_DEFAULTS
+OPTION_KEYS = options.NETWORK_KEYS
 
 
 def parse_hidden(text) -> list[int]:
@@ -141,33 +137,3 @@ def architecture(network: dict) -> str:
 def predict(params: dict, Xs: np.ndarray) -> np.ndarray:
     """The network's prediction; an ensemble's members' mean."""
     return ensemble.predict(params, Xs)
-
-
-def record_problem(params: dict, n_features: int) -> str | None:
-    """What is wrong with a stored network (for the model-file structure check), or None."""
-    network = params.get("network")
-    if not isinstance(network, dict) or network.get("activation") not in activations.NAMES:
-        return "network"
-    sizes, weights, biases = network.get("sizes"), network.get("weights"), network.get("biases")
-    if (not isinstance(sizes, list) or len(sizes) < 2 or not all(_count(s) for s in sizes)
-            or sizes[0] != n_features or sizes[-1] != 1):
-        return "network sizes"
-    layers = list(zip(sizes[:-1], sizes[1:]))
-    if not isinstance(weights, list) or not isinstance(biases, list) or len(weights) != len(layers) \
-            or len(biases) != len(layers):
-        return "network weights"
-    for W, b, (fan_in, fan_out) in zip(weights, biases, layers):
-        if not (isinstance(W, list) and len(W) == fan_in and all(_row(r, fan_out) for r in W)):
-            return "network weights"
-        if not _row(b, fan_out):
-            return "network biases"
-    return None
-
-
-def _count(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _row(values, length: int) -> bool:
-    return (isinstance(values, list) and len(values) == length
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values))

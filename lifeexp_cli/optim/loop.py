@@ -21,31 +21,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lifeexp_cli import options
 from lifeexp_cli.errors import DataError, DivergenceError, ParameterError, TrainingError, UsageError
 from lifeexp_cli.limits import MAX_EPOCHS  # epochs and patience; a model file storing more is refused
 from lifeexp_cli.optim import optimizers
 
 SOLVERS = optimizers.OPTIMIZERS
 
-# Per-optimizer defaults, chosen on Tim's three standardized features (bench/solvers.py measures them):
-# each reaches the least-squares optimum to well within 0.1% RMSE and 1% per coefficient. Mini-batch
-# noise, not speed, limits sgd and momentum, so their steps are small; momentum in the slides' form
-# averages the gradients, so its step is sgd's (Polyak's form sums them: its step is lr/(1 − β) = 10·lr,
-# so its default lr is sgd's × (1 − β), the same steps). Adam moves each parameter by about lr per step whatever
-# the gradient's scale, so an intercept near 69 years takes some 69/lr steps. A model kind may give its
-# own (the network's are in nn/regressor.py).
-SOLVER_DEFAULTS = {
-    "gd": {"lr": 0.1, "batch_size": None},
-    "sgd": {"lr": 0.003, "batch_size": 64},
-    "momentum": {"lr": 0.003, "batch_size": 64, "momentum_form": optimizers.MOMENTUM_FORMS[0]},
-    "adam": {"lr": 0.005, "batch_size": 64},
-}
-# Momentum and Adam losses can rise for tens of epochs before falling again, so patience must span that.
-COMMON_DEFAULTS = {"epochs": 1000, "tol": 1e-7, "patience": 50, "init": "random", "seed": 0,
-                   "restore_best": True, "val_size": None}
+# The defaults (per optimizer, and common to all) are declared with the options (lifeexp_cli/options.py);
+# a model kind may give its own (the network's are there too).
+SOLVER_DEFAULTS = options.SOLVER_DEFAULTS
+COMMON_DEFAULTS = options.TRAINING_DEFAULTS
 HP_KEYS = tuple(optimizers.DEFAULT_HP)
-OPTION_KEYS = ("lr", "batch_size", *COMMON_DEFAULTS, *HP_KEYS, "momentum_form")
-INIT_METHODS = ("random", "zeros")
+OPTION_KEYS = options.TRAINING_KEYS
+INIT_METHODS = options.INIT_METHODS
 INIT_STREAM = 0x11FE  # keeps the θ draw independent of the shuffling stream seeded with the same seed
 DIVERGENCE_HINT = "try a smaller {lr} or {scale} standard"
 

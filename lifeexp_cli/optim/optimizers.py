@@ -20,12 +20,13 @@ meant. We follow Kingma & Ba as written above.
 
 import numpy as np
 
+from lifeexp_cli import options
 from lifeexp_cli.errors import ParameterError, UsageError
 
-OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
+OPTIMIZERS = options.OPTIMIZERS
 
-DEFAULT_HP = {"beta": 0.9, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-MOMENTUM_FORMS = ("slides", "polyak")  # the first is the default
+DEFAULT_HP = options.OPTIMIZER_DEFAULTS
+MOMENTUM_FORMS = options.MOMENTUM_FORMS  # the first is the default
 
 
 def check_name(name: str) -> None:

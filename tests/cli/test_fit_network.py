@@ -54,7 +54,6 @@ def test_record_holds_the_network_as_plain_lists(small_net):
     assert [len(b) for b in net["biases"]] == [8, 4, 1]
     assert record["network"] == {"architecture": [3, 8, 4, 1], "activation": "relu",
                                  "parameters": 3 * 8 + 8 + 8 * 4 + 4 + 4 + 1}
-    assert regressor.record_problem(record["params"], 3) is None
     options = record["spec"]["options"]
     assert options["hidden"] == [8, 4] and options["weight_decay"] == 0.03 and options["val_size"] == 0.1
     assert record["spec"]["scale"] == "standard"

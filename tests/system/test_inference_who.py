@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.data import dataset
-from lifeexp_cli.model import api
+from lifeexp_cli import api
 
 sm = pytest.importorskip("statsmodels.api")
 

@@ -10,13 +10,9 @@ import typer
 from lifeexp_cli.cli import completion, inputs, render
 from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, LevelOpt, NoHeaderOpt, QuietOpt, SeedOpt,
                                      Split, SplitOpt)
-from lifeexp_cli.errors import UsageError
 
 if TYPE_CHECKING:
     from lifeexp_cli.evaluate.comparison import Comparison, ModelResult
-
-SHIPPED = ["tim-bmi", "tom-gdp", "tim", "tom"]
-
 
 def versus_best(row: "ModelResult", ranked: dict | None) -> str:
     """The table's last column: how much worse than the best model, and whether clearly so."""
@@ -71,51 +67,19 @@ def compare(
         lifeexp compare --model tim --model tom --person ann:height=1.65,weight=60,hiv=0.1,gdp=900
     """
     from lifeexp_cli.data import people
-    from lifeexp_cli.evaluate import comparison  # statistics: imported when comparing, not for --help
-    from lifeexp_cli.model import intervals, prediction, store
+    from lifeexp_cli.model import intervals
+    from lifeexp_cli.usecases import compare as usecase
 
     intervals.check_level(level)
     persons = [people.parse_person(p) for p in person or []]
     if people_file:
         persons += people.read_people(people_file)
     persons = persons or people.lecture_people()
-    names = model or SHIPPED
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise UsageError(f"model {twice[0]} is named twice: list each model once")
-    if cv is None and data is not None:
-        raise UsageError("--data is read only with --cv K (to cross-validate the models again): add --cv 5")
-    if cv is None and ensemble is not None:
-        raise UsageError("--ensemble applies when the networks are trained again: add --cv 5")
-    records = []
-    for name in names:
-        record = store.load(name)
-        record["name"] = name
-        records.append(record)
-    if cv is not None:
-        cross_validate_again(records, data, cv, split.value, seed, ensemble)
-    predictions, warnings, details = prediction.for_people(records, persons, level)
-    result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
-    bounds = [d["intervals"] for d in details]
-    for record in records if level and not quiet else []:
-        if not intervals.calibrated(record):
-            result.warnings.append(intervals.missing_note(record, record["name"]))
-    for note in result.warnings if not quiet else []:
+    done = usecase.compare(model, persons, level=level, cv=cv, data=data, split=split.value, seed=seed,
+                           ensemble=ensemble, read_table=inputs.read_table)
+    for note in done.result.warnings if not quiet else []:
         render.warn(note)
-    show(result, output.value, dict(zip(names, bounds)), not no_header)
-
-
-def cross_validate_again(records: list[dict], data: str | None, k: int, split: str, seed: int,
-                         ensemble: int | None = None) -> None:
-    """Read --data once and let every model be cross-validated again on it, over the same folds."""
-    from lifeexp_cli.data import dataset
-    from lifeexp_cli.evaluate import comparison
-    from lifeexp_cli.model import scoring
-
-    comparison.check_one_target(records)
-    table = inputs.read_table(data)
-    designs = [dataset.design_for_model(table, record, "cross-validate on") for record in records]
-    scoring.cross_validate_records(records, designs, k, split, seed, ensemble)
+    show(done.result, output.value, done.bounds, not no_header)
 
 
 def csv_rows(result: "Comparison") -> list[dict]:

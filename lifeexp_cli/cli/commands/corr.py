@@ -13,7 +13,6 @@ import typer
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.inputs import read_table
 from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt
-from lifeexp_cli.errors import UsageError
 
 BAR_WIDTH = 12
 CELL = 4  # characters of one r in the matrix: +.83, -.07, +1.0
@@ -103,34 +102,19 @@ def corr(
 
         lifeexp corr --data my.csv --target price --format json
     """
-    from lifeexp_cli.data import dataset
-    from lifeexp_cli.evaluate import correlation
+    from lifeexp_cli.usecases import explore
 
-    if top is not None and top < 1:
-        raise UsageError(f"--top must be at least 1, got {top}")
-    table = read_table(data)
-    columns = dataset.chosen_columns(table.frame, features)
-    target_name = dataset.ranking_target(table.frame, target)
-    if target_name is not None and target_name not in columns:
-        columns = [target_name, *columns]
-    if len(columns) < 2:
-        raise UsageError("correlation needs at least two numeric columns: name more with --features")
-    X = dataset.numeric_matrix(table.frame, columns)
-    if fill is Fill.mean:
-        X = correlation.fill_means(X)
-    r, n = correlation.matrix(X, method.value)
-    undefined = correlation.constant_columns(X, columns)
-    # Near-duplicate features break the fit; a feature that tracks the target closely is the good news.
-    pairs = [p for p in correlation.collinear_pairs(r, columns) if target_name not in p[:2]]
+    found = explore.correlations(data, target=target, features=features, method=method.value, fill=fill.value,
+                                 top=top, read_table=read_table)
+    columns, r, n, target_name, ranking, pairs = found.columns, found.r, found.n, found.target, found.ranking, \
+        found.pairs
+    undefined = found.undefined
     for name in undefined:
         render.warn(f"column {name} is constant (or has fewer than two values): its correlation is undefined, "
                     "shown as —; leave it out with --features")
     for a, b, value in pairs:
         render.warn(f"{a} and {b} are nearly collinear (r = {value:+.3f}): they carry the same information and "
                     "make XᵀX nearly singular; fit with one of them")
-    ranking = correlation.with_target(r, n, columns, target_name) if target_name else []
-    if top is not None:
-        ranking = ranking[:top]
     if target_name is None and not matrix and output.value == "table":
         render.info("no target column (life_expectancy) in this file: showing the matrix; "
                     "give --target NAME to rank the columns", quiet)
@@ -139,7 +123,7 @@ def corr(
     if png:
         from lifeexp_cli.cli import plots  # matplotlib: paid for only when a picture is asked for
 
-        plots.write_heatmap(r, columns, png, f"{title} ({table.source.rsplit('/', 1)[-1]})")
+        plots.write_heatmap(r, columns, png, f"{title} ({found.source.rsplit('/', 1)[-1]})")
         render.info(f"Wrote {png}", quiet)
     document = {
         "method": method.value, "fill": fill.value, "target": target_name, "columns": columns,

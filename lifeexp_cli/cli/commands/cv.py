@@ -4,42 +4,15 @@
 # annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
-                                     EpsOpt, FeaturesOpt, FoldsOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt,
-                                     LrOpt, ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
-                                     NoInterceptOpt, PatienceOpt, QuietOpt,
-                                     RestoreBestOpt, ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt,
-                                     ValSizeOpt, WeightDecayOpt, EnsembleOpt, FoldSeedOpt, LogSkewedOpt,
-                                     build_spec)
+from lifeexp_cli.cli.options import (DataOpt, FeaturesOpt, FoldSeedOpt, FoldsOpt, Format, FormatOpt, NoHeaderOpt,
+                                     QuietOpt, SeedOpt, Split, SplitOpt, TargetOpt, build_spec, model_options)
 
 
+@model_options(after="target")
 def cv(
     features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    model: ModelKindOpt = ModelKind.linear,
-    solver: SolverOpt = None,
-    scale: ScaleOpt = None,
-    impute: ImputeOpt = "mean",
-    no_intercept: NoInterceptOpt = False,
-    lr: LrOpt = None,
-    epochs: EpochsOpt = None,
-    batch_size: BatchSizeOpt = None,
-    tol: TolOpt = None,
-    patience: PatienceOpt = None,
-    beta: BetaOpt = None,
-    momentum_form: MomentumFormOpt = None,
-    beta1: Beta1Opt = None,
-    beta2: Beta2Opt = None,
-    eps: EpsOpt = None,
-    init: InitOpt = None,
-    val_size: ValSizeOpt = None,
-    restore_best: RestoreBestOpt = None,
-    hidden: HiddenOpt = None,
-    activation: ActivationOpt = None,
-    weight_decay: WeightDecayOpt = None,
-    ensemble: EnsembleOpt = None,
-    log_skewed: LogSkewedOpt = None,
     folds: FoldsOpt = 5,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
@@ -47,6 +20,7 @@ def cv(
     output: FormatOpt = Format.table,
     no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
+    model_options: dict = None,
 ):
     """K-fold cross-validation of a model specification: RMSE, MAE, R² per fold and mean ± std.
 
@@ -59,23 +33,16 @@ def cv(
 
         lifeexp cv --features gdp,income,schooling --scale standard --split random --format json
     """
-    from lifeexp_cli.model import scoring
+    from lifeexp_cli.usecases import assess
 
-    spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
-                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
-                      momentum_form=momentum_form, beta1=beta1,
-                      beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
-                      hidden=hidden, activation=activation, weight_decay=weight_decay, ensemble=ensemble,
-                      log_skewed=log_skewed, seed=seed)
-
-    table, design = inputs.load_design(data, features, target)
-    with render.training_bar(spec, quiet) as progress:
-        document = scoring.cross_validate_spec(design, spec, folds, split.value,
-                                               seed if fold_seed is None else fold_seed, progress)
-    if split is Split.random and len(set(design.groups.tolist())) < len(design.groups):
+    spec = build_spec(**model_options, seed=seed)
+    done = assess.cross_validate(data, features, target, spec, folds=folds, split=split.value,
+                                 fold_seed=seed if fold_seed is None else fold_seed,
+                                 progress_bar=lambda: render.training_bar(spec, quiet), read_table=inputs.load_design)
+    if done.optimistic:
         render.info("--split random puts other years of a held-out country in training: the scores are "
                     "optimistic (see docs/tutorial.md, country-grouped folds)", quiet)
-    show(document, output.value, render.spec_text(spec), not no_header)
+    show(done.document, output.value, render.spec_text(spec), not no_header)
 
 
 def show(document: dict, output: str, spec_text: str, header: bool = True) -> None:

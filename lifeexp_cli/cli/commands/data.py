@@ -19,25 +19,25 @@ def info(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoHe
 
         lifeexp data info --data my.csv --format json
     """
-    from lifeexp_cli.data import summary
+    from lifeexp_cli.usecases import explore
 
-    table = read_table(data)
-    columns = summary.column_info(table.frame)
-    span = summary.coverage(table.frame)
+    found = explore.data_info(data, read_table=read_table)
+    columns = found.columns
     if output.value == "json":
-        render.emit_json({"source": table.source, "rows": len(table.frame), "columns": columns, **span})
+        render.emit_json({"source": found.source, "rows": found.rows, "columns": columns, **found.span})
         return
     if output.value == "csv":
         render.emit_csv(columns, not no_header)
         return
-    render.line(overview(table, span))
+    render.line(overview(found))
     render.rows_output([{"#": i, "column": c["column"], "dtype": c["dtype"], "non-null": c["non_null"],
                          "missing": c["missing"], "missing %": f"{100 * c['missing_share']:.1f}",
                          "unit": c["unit"]} for i, c in enumerate(columns)], "table")
 
 
-def overview(table, span: dict) -> str:
-    text = f"{table.source}: {len(table.frame)} rows, {len(table.frame.columns)} columns"
+def overview(found) -> str:
+    span = found.span
+    text = f"{found.source}: {found.rows} rows, {len(found.names)} columns"
     if span["countries"] is not None:
         sizes = sorted(span["rows_per_country"].items(), key=lambda kv: -kv[1])
         spread = ", ".join(f"{count} with {size} row{'s' if size != '1' else ''}" for size, count in sizes)
@@ -62,14 +62,8 @@ def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOp
 
         lifeexp data describe --features bmi,gdp,hiv --format json
     """
-    from lifeexp_cli.data import catalog, dataset, summary
+    from lifeexp_cli.usecases import explore
 
-    from lifeexp_cli.data import units
-
-    table = read_table(data)
-    rows = []
-    for name in dataset.chosen_columns(table.frame, features):
-        unit, stats = catalog.describe(name)[1], summary.describe(dataset.numeric_column(table.frame, name))
-        rows.append({"feature": name, "unit": unit, **stats, "unit_note": units.contradiction(name, unit, stats)})
+    rows = explore.describe(data, features, read_table=read_table)
     render.rows_with_unit_notes(rows, output.value, title="Descriptive statistics (missing values left out)",
                                 header=not no_header)

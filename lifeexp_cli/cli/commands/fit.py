@@ -8,43 +8,16 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, Engine,
-                                     EngineOpt, EpochsOpt, EpsOpt, FeaturesOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
-                                     ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
-                                     NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
-                                     ScaleOpt, SchedulerOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
-                                     WeightDecayOpt, EnsembleOpt, FoldSeedOpt, LogSkewedOpt,
-                                     build_spec)
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.cli.options import (DataOpt, Engine, EngineOpt, FeaturesOpt, FoldSeedOpt, Format, FormatOpt,
+                                     NoHeaderOpt, QuietOpt, SchedulerOpt, SeedOpt, Split, SplitOpt, TargetOpt,
+                                     build_spec, model_options)
 
 
+@model_options(after="target")
 def fit(
     features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    model: ModelKindOpt = ModelKind.linear,
-    solver: SolverOpt = None,
-    scale: ScaleOpt = None,
-    impute: ImputeOpt = "mean",
-    no_intercept: NoInterceptOpt = False,
-    lr: LrOpt = None,
-    epochs: EpochsOpt = None,
-    batch_size: BatchSizeOpt = None,
-    tol: TolOpt = None,
-    patience: PatienceOpt = None,
-    beta: BetaOpt = None,
-    momentum_form: MomentumFormOpt = None,
-    beta1: Beta1Opt = None,
-    beta2: Beta2Opt = None,
-    eps: EpsOpt = None,
-    init: InitOpt = None,
-    val_size: ValSizeOpt = None,
-    restore_best: RestoreBestOpt = None,
-    hidden: HiddenOpt = None,
-    activation: ActivationOpt = None,
-    weight_decay: WeightDecayOpt = None,
-    ensemble: EnsembleOpt = None,
-    log_skewed: LogSkewedOpt = None,
     cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
                                               show_default=False)] = None,
     test_size: Annotated[Optional[float], typer.Option(
@@ -74,6 +47,7 @@ def fit(
     output: FormatOpt = Format.table,
     no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
+    model_options: dict = None,
 ):
     """Fit a linear model or a neural network and save it (parameters, scaler and imputation statistics)
     as a joblib file.
@@ -110,109 +84,39 @@ def fit(
 
         lifeexp fit --engine dask --data 'parts/*.parquet' --features bmi,adult_mortality,hiv --name tim-dask
     """
-    from lifeexp_cli.data import dataset
-    from lifeexp_cli.linear import closed_form
-    from lifeexp_cli.model import inference, store, streamed
+    from lifeexp_cli.usecases import fit as usecase
 
-    spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
-                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
-                      momentum_form=momentum_form, beta1=beta1,
-                      beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
-                      hidden=hidden, activation=activation, weight_decay=weight_decay, ensemble=ensemble,
-                      log_skewed=log_skewed, seed=seed)
-
-    if name is not None and out is not None:
-        raise UsageError("give either --name or --out, not both")
-    if cv is not None and test_size is not None:
-        raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
-    inference.choose_se(se, spec.kind, True)  # a wrong --se fails before the data is read
-    closed = spec.kind == "linear" and spec.solver in closed_form.SOLVERS
-    if stream and (cv is not None or test_size is not None):
-        raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
-    if stream and not closed:
-        raise UsageError("--stream works with the exact solvers of a linear model (--solver lstsq or normal): "
-                         "iterative training needs the rows in memory")
-    path = store.output_path(name, out, inputs=[dataset.locate(data)])  # refused here, before any work
-    folds_seed = seed if fold_seed is None else fold_seed
-    if engine is Engine.dask or scheduler is not None:
-        check_dask_options(engine, scheduler, data, closed, stream, cv, test_size)
-        record, shown = fit_on_dask(data, features, target, spec, chunk_rows, scheduler, quiet, se, folds_seed,
-                                     intervals), []
-    elif cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
-                                                                                   spec.solver):
-        record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se, folds_seed,
-                                      intervals), []
-    else:
-        record, shown = fit_in_memory(data, features, target, spec, cv, test_size, split.value,
-                                      folds_seed, quiet, se, intervals)
-    written = store.save(record, path)
-    for note in record["warnings"]:
-        if note not in shown:
+    spec = build_spec(**model_options, seed=seed)
+    done = usecase.fit_source(
+        data, features, target, spec, cv=cv, test_size=test_size, split=split.value,
+        fold_seed=seed if fold_seed is None else fold_seed, se=se, intervals=intervals, stream=stream,
+        chunk_rows=chunk_rows, engine=engine.value, scheduler=scheduler, name=name, out=out,
+        progress_bar=lambda: render.training_bar(spec, quiet), warn=render.warn, read_table=inputs.load_design,
+        starting=lambda route: starting(route, scheduler, quiet),
+        fitted=lambda route, record: read_line(route, record, quiet))
+    for note in done.record["warnings"]:
+        if note not in done.shown:
             render.warn(note)
-    show_fit(record, str(written), output.value, quiet, asked=se is not None, header=not no_header)
+    show_fit(done.record, str(done.path), output.value, quiet, asked=se is not None, header=not no_header)
 
 
-def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows: int, quiet: bool,
-                 se: str | None, seed: int, intervals: bool) -> dict:
-    """Fit an exact linear model chunk by chunk, saying how the data was read."""
-    from lifeexp_cli.model import streamed
-
-    record = streamed.fit_csv(data, features, target, spec, chunk_rows, se=se, seed=seed, intervals=intervals)
-    done = record["streamed"]
-    chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
-    passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
-    render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
-    return record
+def starting(route: str, scheduler: str | None, quiet: bool) -> None:
+    if route == "dask":
+        render.info(f"Fitting on Dask ({scheduler or 'a local cluster'})", quiet)
 
 
-def check_dask_options(engine, scheduler, data, closed: bool, stream, cv, test_size) -> None:
-    if engine is not Engine.dask:
-        raise UsageError("--scheduler is for --engine dask: add it, or leave --scheduler out")
-    if cv is not None or test_size is not None:
-        raise UsageError("--engine dask fits on every row: --cv and --test-size need the data in memory "
-                         "(--engine local)")
-    if not closed:
-        raise UsageError("--engine dask works with the exact solvers of a linear model (--solver lstsq or normal)")
-    if stream is False:
-        raise UsageError("--engine dask always streams: leave out --no-stream")
-    if data == "-":
-        raise UsageError("--engine dask reads files, not stdin: give --data a glob or a folder")
-
-
-def fit_on_dask(data: str | None, features: str, target: str, spec, chunk_rows: int, scheduler, quiet: bool,
-                se: str | None, seed: int, intervals: bool) -> dict:
-    """Fit an exact linear model on a Dask cluster, part by part, saying how the data was read."""
-    from lifeexp_cli.data import dataset
-    from lifeexp_cli.model import distributed
-
-    render.info(f"Fitting on Dask ({scheduler or 'a local cluster'})", quiet)
-    record = distributed.fit(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, seed,
-                             intervals)
+def read_line(route: str, record: dict, quiet: bool) -> None:
+    """How a streamed or Dask fit read the data, in one line."""
+    if route == "memory":
+        return
     done = record["streamed"]
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
-    render.info(f"Read {record['data']['rows']} rows in {done['parts']} part{'s' * (done['parts'] != 1)} "
-                f"({done['chunks']} chunks, {passes})", quiet)
-    return record
-
-
-def fit_in_memory(data: str | None, features: str, target: str, spec, cv: int | None, test_size: float | None,
-                  split: str, seed: int, quiet: bool, se: str | None, intervals: bool) -> tuple[dict, list[str]]:
-    """Fit on the rows read into memory, with a progress bar when iterative. Warnings known before
-    training starts are shown at once (not after a long run) and returned, so they are not shown twice."""
-    from lifeexp_cli.model.fitting import fit_model
-
-    table, design = inputs.load_design(data, features, target)
-    shown: list[str] = []
-
-    def warn_now(note: str) -> None:
-        shown.append(note)
-        render.warn(note)
-
-    with render.training_bar(spec, quiet) as progress:
-        record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
-                           data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now, se=se,
-                           calibrate_intervals=intervals)
-    return record, shown
+    if route == "stream":
+        chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
+        render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
+    else:
+        render.info(f"Read {record['data']['rows']} rows in {done['parts']} part{'s' * (done['parts'] != 1)} "
+                    f"({done['chunks']} chunks, {passes})", quiet)
 
 
 def fit_document(record: dict, path: str) -> dict:

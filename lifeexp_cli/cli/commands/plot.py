@@ -121,9 +121,9 @@ def learning_rates(text: str | None) -> list[float] | None:
     if text is None:
         return None
     from lifeexp_cli.data.people import number
-    from lifeexp_cli.model import exploration
+    from lifeexp_cli.model import plot_data
 
-    return exploration.check_rates([number(part.strip(), "--lrs") for part in text.split(",") if part.strip()])
+    return plot_data.check_rates([number(part.strip(), "--lrs") for part in text.split(",") if part.strip()])
 
 
 def load_design(record: dict, data: str | None):
@@ -175,11 +175,11 @@ def fit_picture(record: dict, design):
 
 def lr_picture(record: dict, design, rates: list[float] | None):
     from lifeexp_cli.cli import plots
-    from lifeexp_cli.model import exploration
+    from lifeexp_cli.model import plot_data
 
-    spec, swapped = exploration.training_spec(record)
-    rates = rates or exploration.default_rates(spec)
-    curves = exploration.learning_rate_curves(spec, design.X, design.y, record["features"], rates, design.groups)
+    spec, swapped = plot_data.training_spec(record)
+    rates = rates or plot_data.default_rates(spec)
+    curves = plot_data.learning_rate_curves(spec, design.X, design.y, record["features"], rates, design.groups)
     how = f"{spec.solver}, {spec.scale} scaling" + (f" (the model was fitted with {record['solver']})"
                                                     if swapped else "")
     return plots.lr_figure(curves, unit=units_of(record)[1],
@@ -189,10 +189,10 @@ def lr_picture(record: dict, design, rates: list[float] | None):
 
 def landscape_picture(record: dict, design):
     from lifeexp_cli.cli import plots
-    from lifeexp_cli.model import exploration
+    from lifeexp_cli.model import plot_data
 
-    view = exploration.landscape(record, design.X, design.y)
-    spec, swapped = exploration.training_spec(record)
+    view = plot_data.landscape(record, design.X, design.y)
+    spec, swapped = plot_data.training_spec(record)
     how = f"{spec.solver} α = {spec.options['lr']:g}, {spec.scale} scaling"
     return plots.landscape_figure(view, feature=record["features"][0], unit=units_of(record)[0],
                                   target_unit=units_of(record)[1],

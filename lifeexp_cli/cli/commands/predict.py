@@ -94,7 +94,8 @@ def predict(
 
         lifeexp predict --engine dask --model tom --input 'rows/*.parquet' --output predicted/
     """
-    from lifeexp_cli.model import intervals, prediction, store
+    from lifeexp_cli.model import intervals, store
+    from lifeexp_cli.usecases import predict as usecase
 
     intervals.check_level(level)
     if engine is Engine.dask or scheduler is not None or output_dir is not None:
@@ -112,14 +113,10 @@ def predict(
         given["height"] = height
     if weight is not None:
         given["weight"] = weight
-    warnings: list[str] = []
-    values = prediction.resolve_inputs(record, given, warnings)
-    row = prediction.complete(record, values, strict, warnings)
-    value = prediction.predict_one(record, row)
-    interval = intervals.interval_one(record, row, value, level)
-    judged = prediction.judge_domain(record, row, warnings)
-    for note in warnings + uncalibrated(record, level):
+    done = usecase.predict_person(record, given, level=level, strict=strict)
+    for note in done.warnings:
         render.warn(note)
+    row, value, interval, judged = done.person.row, done.person.value, done.person.interval, done.person.domain
     result = {**dict(zip(record["features"], row)), "prediction": value}
     output_format = output.value if output else "table"
     title = f"{record['path']} predicts {record['target']}"
@@ -154,9 +151,9 @@ def default_model(given: dict, height, weight, input, quiet: bool) -> str:
 
 def uncalibrated(record: dict, level: float) -> list[str]:
     """The one warning for intervals asked of a model that has no calibration."""
-    from lifeexp_cli.model import intervals
+    from lifeexp_cli.usecases import predict as usecase
 
-    return [intervals.missing_note(record, record["path"])] if level and not intervals.calibrated(record) else []
+    return usecase.uncalibrated(record, level)
 
 
 def write_json(rows) -> None:
@@ -207,24 +204,22 @@ def warn_counts(counts: dict) -> None:
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
                   header: bool = True) -> None:
     from lifeexp_cli.data import reader
-    from lifeexp_cli.model import intervals, prediction
+    from lifeexp_cli.model import prediction
+    from lifeexp_cli.usecases import predict as usecase
 
-    counts: dict = {}
     with reader.open_source(source, "input") as stream:
-        head, sep, blocks = prediction.predict_blocks(record, stream, counts, level, strict)
-        column = prediction.output_columns(record, level)
+        found = usecase.predict_rows(record, stream, level=level, strict=strict)
+        counts = found.counts
         if counts["missing"]:
             filled = ", ".join(f"{f}={record['means'][f]:.4g}" for f in counts["missing"])
             render.warn(f"the --input CSV has no column for {', '.join(counts['missing'])}: every row takes the "
                         f"training mean ({filled}); add the column, or --strict to refuse")
         if output == "csv":
             sys.stdout.flush()
-            prediction.write_csv(head, sep, blocks, column, sys.stdout.buffer, header)
+            prediction.write_csv(found.head, found.sep, found.blocks, found.columns, sys.stdout.buffer, header)
             sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
         else:
-            interval = ({"level": level, "method": record["calibration"]["method"]}
-                        if level and intervals.calibrated(record) else None)
-            rows = prediction.rows_as_dicts(head, sep, blocks, interval)
+            rows = prediction.rows_as_dicts(found.head, found.sep, found.blocks, found.interval)
             if output == "json":
                 write_json(rows)
             else:

@@ -8,16 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (ActivationOpt, BatchSizeOpt, Beta1Opt, Beta2Opt, BetaOpt, DataOpt, EpochsOpt,
-                                     EpsOpt, FoldsOpt, Format, FormatOpt, HiddenOpt, ImputeOpt, InitOpt, LrOpt,
-                                     ModelKind, ModelKindOpt, MomentumFormOpt, NoHeaderOpt,
-                                     NoInterceptOpt, PatienceOpt, QuietOpt, RestoreBestOpt,
-                                     ScaleOpt, SeedOpt, SolverOpt, Split, SplitOpt, TargetOpt, TolOpt, ValSizeOpt,
-                                     WeightDecayOpt, EnsembleOpt, FoldSeedOpt, LogSkewedOpt,
-                                     build_spec)
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.cli.options import (DataOpt, FoldSeedOpt, FoldsOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt,
+                                     SeedOpt, Split, SplitOpt, TargetOpt, build_spec, model_options)
 
 
+@model_options(after="fold_seed")
 def select(
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
@@ -30,35 +25,13 @@ def select(
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
     fold_seed: FoldSeedOpt = None,
-    model: ModelKindOpt = ModelKind.linear,
-    solver: SolverOpt = None,
-    scale: ScaleOpt = None,
-    impute: ImputeOpt = "mean",
-    no_intercept: NoInterceptOpt = False,
-    lr: LrOpt = None,
-    epochs: EpochsOpt = None,
-    batch_size: BatchSizeOpt = None,
-    tol: TolOpt = None,
-    patience: PatienceOpt = None,
-    beta: BetaOpt = None,
-    momentum_form: MomentumFormOpt = None,
-    beta1: Beta1Opt = None,
-    beta2: Beta2Opt = None,
-    eps: EpsOpt = None,
-    init: InitOpt = None,
-    val_size: ValSizeOpt = None,
-    restore_best: RestoreBestOpt = None,
-    hidden: HiddenOpt = None,
-    activation: ActivationOpt = None,
-    weight_decay: WeightDecayOpt = None,
-    ensemble: EnsembleOpt = None,
-    log_skewed: LogSkewedOpt = None,
     fit_name: Annotated[Optional[str], typer.Option(
         "--fit", help="Fit the chosen set on all rows and save it as models/NAME.joblib.", show_default=False)]
     = None,
     output: FormatOpt = Format.table,
     no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
+    model_options: dict = None,
 ):
     """Greedy forward feature selection by country-grouped cross-validated RMSE, step by step.
 
@@ -72,65 +45,31 @@ def select(
 
         lifeexp select --candidates bmi,gdp,hiv,schooling,income,adult_mortality --fit best --format json
     """
-    from lifeexp_cli.data import dataset
-    from lifeexp_cli.evaluate import correlation, selection
-    from lifeexp_cli.model import scoring, store
-    from lifeexp_cli.model.fitting import fit_model
-    from lifeexp_cli.prep import splits
+    from lifeexp_cli.cli.main import flag_of
+    from lifeexp_cli.evaluate import selection
+    from lifeexp_cli.usecases import assess
 
-    spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
-                      epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
-                      momentum_form=momentum_form, beta1=beta1,
-                      beta2=beta2, eps=eps, init=init, val_size=val_size, restore_best=restore_best,
-                      hidden=hidden, activation=activation, weight_decay=weight_decay, ensemble=ensemble,
-                      log_skewed=log_skewed, seed=seed)
-
-    if max_features is not None and max_features < 1:
-        raise UsageError(f"--max-features must be at least 1, got {max_features}")
-    path = None
-    if fit_name is not None:  # refused here, before any work
-        path = store.output_path(fit_name, None, inputs=[dataset.locate(data)], name_flag="--fit")
-        if spec.kind == "mlp":  # too big even on one feature: refused before the search, not after it
-            store.check_network_size(spec.options["hidden"], 1)
-    table, design = inputs.load_design(data, candidates, target)
-    target_name, names = design.target, design.features
-    selection.check_candidates(names)  # before the correlation matrix and the search, both quadratic
-    fold_seed = seed if fold_seed is None else fold_seed
-    held_out = splits.kfold(design.groups, folds, split.value, fold_seed)
-    r, _ = correlation.matrix(design.X)
-    pairs = correlation.collinear_pairs(r, names)
-    if pairs:
-        listed = "; ".join(f"{a} ~ {b} (r = {v:+.3f})" for a, b, v in pairs)
-        render.warn(f"near-duplicate candidates: {listed}. The second of a pair is added only when its gain "
-                    "beats the spread of that gain over the folds")
-    tried = {"sets": 0, "steps": 0}
-
-    def count():
-        tried["sets"] += 1
+    spec = build_spec(**model_options, seed=seed)
+    steps = []
 
     def progress(step: dict):
-        tried["steps"] += 1
-        render.info(f"step {tried['steps']}: + {step['feature']} -> CV RMSE {step['cv_rmse']:.3f}", quiet)
+        steps.append(step)
+        render.info(f"step {len(steps)}: + {step['feature']} -> CV RMSE {step['cv_rmse']:.3f}", quiet)
 
-    score = scoring.subset_scorer(design, spec, held_out, count, design.groups if split is Split.country else None)
-    result = selection.forward_select(score, names, max_features, selection.twins_of(pairs), on_step=progress)
-    document = {
-        "target": target_name, "features": result["features"],
-        "cv_rmse": result["path"][-1]["cv_rmse"], "cv_rmse_std": result["path"][-1]["cv_rmse_std"],
-        "fold_rmse": result["fold_rmse"], "path": result["path"], "skipped": result["skipped"],
-        "stopped": result["stopped"], "candidates": names,
-        "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
-        "k": folds, "split": split.value, "seed": fold_seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
-        "model": None,
-    }
-    if path is not None:
-        final = dataset.with_features(design, result["features"])
-        record = fit_model(final, spec, cv=folds, split=split.value, seed=fold_seed,
-                           data_sha256=table.sha256, source=table.source)
-        document["model"] = str(store.save(record, path))
-        for note in record["warnings"]:
-            render.warn(note)
+    done = assess.select(data, candidates, target, spec, folds=folds, split=split.value,
+                         fold_seed=seed if fold_seed is None else fold_seed, max_features=max_features,
+                         save_as=fit_name, name_flag="--fit", read_table=inputs.load_design, on_pairs=warn_pairs,
+                         on_step=progress)
+    for note in done.warnings:
+        render.warn(note)
+    document = {**done.document, "stopped": selection.stop_text(done.document["stopped"], max_features, flag_of)}
     show(document, output.value, render.spec_text(spec), quiet, not no_header)
+
+
+def warn_pairs(pairs: list) -> None:
+    listed = "; ".join(f"{a} ~ {b} (r = {v:+.3f})" for a, b, v in pairs)
+    render.warn(f"near-duplicate candidates: {listed}. The second of a pair is added only when its gain "
+                "beats the spread of that gain over the folds")
 
 
 def gain_text(step: dict) -> str:

@@ -47,7 +47,9 @@ def test_stops_when_nothing_lowers_the_cv_rmse():
     scores = {**BASE, frozenset({"a", "a2"}): [5.0, 6.0, 5.6], frozenset({"a", "b"}): [5.1, 6.0, 5.5]}
     score, calls = table_scorer(scores)
     result = selection.forward_select(score, ["a", "a2", "b"])
-    assert result["features"] == ["a"] and result["stopped"] == "no remaining candidate lowers the CV RMSE"
+    assert result["features"] == ["a"] and result["stopped"] == selection.NO_GAIN
+    assert selection.stop_text(result["stopped"], None) == "no remaining candidate lowers the CV RMSE"
+    assert selection.stop_text(selection.LIMIT, 3, lambda name: "--max-features") == "reached --max-features 3"
     assert result["path"] == [{"feature": "a", "cv_rmse": 5.5, "cv_rmse_std": 0.5, "gain": None,
                                "gain_spread": None, "clear": None}]
     assert len(calls) == 5  # 3 single features, then 2 pairs

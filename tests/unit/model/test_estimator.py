@@ -10,7 +10,7 @@ sklearn = pytest.importorskip("sklearn")
 from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GroupKFold, cross_val_score  # noqa: E402
 
-from lifeexp_cli.model import api  # noqa: E402
+from lifeexp_cli import api  # noqa: E402
 from lifeexp_cli.model.estimator import LifeexpRegressor  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")

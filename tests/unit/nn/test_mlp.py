@@ -101,7 +101,7 @@ def test_shapes_sizes_and_parameter_count():
     params = mlp.init_params([5, 8, 4, 1], "relu", seed=0)
     assert [p.shape for p in params] == [(5, 8), (8,), (8, 4), (4,), (4, 1), (1,)]
     assert all(not b.any() for b in params[1::2])
-    assert mlp.count_parameters(params) == 5 * 8 + 8 + 8 * 4 + 4 + 4 + 1
+    assert sum(p.size for p in params) == 5 * 8 + 8 + 8 * 4 + 4 + 4 + 1
     yhat, _ = mlp.forward(params, np.ones((7, 5)), "relu")
     assert yhat.shape == (7,)
     assert mlp.predict(params, np.ones((7, 5)), "relu").shape == (7,)

@@ -45,6 +45,5 @@ def test_prediction_from_the_stored_form():
     stored = {"network": mlp.to_plain(params, "sigmoid")}
     X = np.array([[0.5, -1.0], [2.0, 0.0]])
     np.testing.assert_array_equal(regressor.predict(stored, X), mlp.predict(params, X, "sigmoid"))
-    assert regressor.record_problem(stored, 2) is None
     assert regressor.describe(stored["network"]) == {"architecture": [2, 3, 1], "activation": "sigmoid",
                                                      "parameters": 2 * 3 + 3 + 3 + 1}

@@ -1,4 +1,4 @@
-"""The numbers behind `plot --kind lr` and `plot --kind landscape` (model/exploration.py), checked against
+"""The numbers behind `plot --kind lr` and `plot --kind landscape` (model/plot_data.py), checked against
 direct computation on small data: no dataset needed."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from lifeexp_cli.errors import ModelError, ParameterError
-from lifeexp_cli.model import exploration, fitting
+from lifeexp_cli.model import fitting, plot_data
 from lifeexp_cli.model.spec import make_spec
 
 
@@ -21,7 +21,7 @@ def line_data(n=200, seed=3):
 def test_loss_grid_equals_the_direct_mean_of_squares():
     X, y = line_data()
     theta0, theta1 = np.linspace(40, 70, 7), np.linspace(-1, 2, 5)
-    grid = exploration.loss_grid(X[:, 0], y, theta0, theta1)
+    grid = plot_data.loss_grid(X[:, 0], y, theta0, theta1)
     direct = np.array([[np.mean((a + b * X[:, 0] - y) ** 2) for a in theta0] for b in theta1])
     assert_allclose(grid, direct, rtol=1e-10)
 
@@ -29,7 +29,7 @@ def test_loss_grid_equals_the_direct_mean_of_squares():
 def test_curves_per_rate_match_a_plain_fit_and_keep_a_diverged_history():
     X, y = line_data()
     spec = make_spec("linear", "gd", training={"epochs": 300})
-    curves = exploration.learning_rate_curves(spec, X, y, ["bmi"], [0.1, 0.02, 3.0])
+    curves = plot_data.learning_rate_curves(spec, X, y, ["bmi"], [0.1, 0.02, 3.0])
     assert [c.lr for c in curves] == [0.02, 0.1, 3.0]
     for curve in curves[:2]:
         alone = fitting.fit(X, y, ["bmi"], make_spec("linear", "gd", training={"epochs": 300, "lr": curve.lr}))
@@ -42,7 +42,7 @@ def test_curves_per_rate_match_a_plain_fit_and_keep_a_diverged_history():
 @pytest.mark.parametrize("rates", [[], [0.1, -1.0], [float("inf")], [0.1] * 13])
 def test_rates_are_checked(rates):
     with pytest.raises(ParameterError):
-        exploration.check_rates(rates)
+        plot_data.check_rates(rates)
 
 
 def record_for(spec, X, y):
@@ -54,7 +54,7 @@ def record_for(spec, X, y):
 def test_landscape_path_starts_at_the_initial_theta_and_ends_at_the_minimum():
     X, y = line_data()
     spec = make_spec("linear", "gd", training={"init": "zeros", "lr": 0.1})
-    view = exploration.landscape(record_for(spec, X, y), X, y)
+    view = plot_data.landscape(record_for(spec, X, y), X, y)
     assert_allclose(view.path[0], [0.0, 0.0])
     assert_allclose(view.path[-1], view.minimum, rtol=1e-3)
     standardized = (X[:, 0] - X[:, 0].mean()) / X[:, 0].std(ddof=0)
@@ -67,15 +67,15 @@ def test_landscape_path_starts_at_the_initial_theta_and_ends_at_the_minimum():
 
 def test_an_exact_model_is_explored_with_gradient_descent_on_standardized_features():
     X, y = line_data()
-    spec, swapped = exploration.training_spec(record_for(make_spec("linear", "lstsq"), X, y))
+    spec, swapped = plot_data.training_spec(record_for(make_spec("linear", "lstsq"), X, y))
     assert swapped and spec.solver == "gd" and spec.scale == "standard"
-    assert exploration.default_rates(spec) == [0.01, 0.1, 0.5, 1.2]
+    assert plot_data.default_rates(spec) == [0.01, 0.1, 0.5, 1.2]
 
 
 def test_landscape_needs_one_feature_and_an_intercept():
     X, y = line_data()
     record = record_for(make_spec("linear", "gd"), X, y)
     with pytest.raises(ModelError):
-        exploration.landscape({**record, "features": ["bmi", "hiv"]}, X, y)
+        plot_data.landscape({**record, "features": ["bmi", "hiv"]}, X, y)
     with pytest.raises(ModelError):
-        exploration.landscape({**record, "intercept": False}, X, y)
+        plot_data.landscape({**record, "intercept": False}, X, y)

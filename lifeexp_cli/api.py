@@ -1,6 +1,8 @@
-"""The Python API for notebooks: the calls the commands make, with plain arguments instead of flags.
+"""The Python API for notebooks: the use cases the commands call (lifeexp_cli/usecases/), with plain
+arguments instead of flags.
 
-    from lifeexp_cli import cross_validate, fit, load_data, load_model, predict, predict_interval, save_model
+    from lifeexp_cli import (compare, correlations, cross_validate, fit, load_data, load_model, predict,
+                             predict_interval, save_model, select)
 
 Errors stay typed (`lifeexp_cli.errors`): a bad argument is a ParameterError or UsageError naming the
 parameter, a bad file a DataError or ModelError. Notes the command line would print (a feature filled
@@ -45,12 +47,11 @@ def fit(data, features: str | list[str] | None = None, *, target: str = DEFAULT_
     intervals False: no prediction-interval calibration (by default an exact linear fit, or any fit with
     cv, stores one for `predict_interval`).
     """
-    from lifeexp_cli.model.fitting import fit_model
+    from lifeexp_cli.usecases import fit as usecase
 
-    sha256, source, design = _read(data, features, target)
     spec = _spec(model, solver, scale, impute, intercept, seed, options)
-    record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
-                       data_sha256=sha256, source=source, se=se, calibrate_intervals=intervals)
+    record = usecase.fit_record(data, features, target, spec, cv=cv, test_size=test_size, split=split,
+                                fold_seed=seed, se=se, intervals=intervals, stream=False, read_table=_table).record
     for note in record["warnings"]:
         warnings.warn(note, stacklevel=2)
     return record
@@ -64,11 +65,60 @@ def cross_validate(data, features: str | list[str] | None = None, *, k: int = 5,
     rmse, mae, r2 (means over folds), their `_std`, and `folds` (held-out rows, countries, scores).
     fold_seed draws the folds (default: seed), so that seed alone varies a network's weights;
     ensemble=K averages K networks."""
-    from lifeexp_cli.model import scoring
+    from lifeexp_cli.usecases import assess
 
-    design = _read(data, features, target)[2]
-    return scoring.cross_validate_spec(design, _spec(model, solver, scale, impute, intercept, seed, options), k,
-                                       split, seed if fold_seed is None else fold_seed)
+    spec = _spec(model, solver, scale, impute, intercept, seed, options)
+    return assess.cross_validate(data, features, target, spec, folds=k, split=split,
+                                 fold_seed=seed if fold_seed is None else fold_seed, read_table=_table).document
+
+
+def select(data=None, candidates: str | list[str] = "all", *, target: str = DEFAULT_TARGET, k: int = 5,
+           split: str = "country", seed: int = 0, fold_seed: int | None = None, max_features: int | None = None,
+           model: str = "linear", solver: str | None = None, scale: str | None = None, impute: str = "mean",
+           intercept: bool = True, save_as: str | None = None, **options) -> dict:
+    """Greedy forward selection by k-fold cross-validated RMSE, as `lifeexp select --format json` reports
+    it: the chosen `features`, their `cv_rmse`, the `path` step by step, the near-duplicate pairs.
+    save_as NAME fits the chosen set on all rows and saves it in your models folder (`select --fit`)."""
+    from lifeexp_cli.usecases import assess
+
+    spec = _spec(model, solver, scale, impute, intercept, seed, options)
+    done = assess.select(data, candidates, target, spec, folds=k, split=split,
+                         fold_seed=seed if fold_seed is None else fold_seed, max_features=max_features,
+                         save_as=save_as, read_table=_table)
+    from lifeexp_cli.evaluate import selection
+
+    for note in done.warnings:
+        warnings.warn(note, stacklevel=2)
+    return {**done.document, "stopped": selection.stop_text(done.document["stopped"], max_features)}
+
+
+def correlations(data: str | None = None, *, target: str | None = None, features: str | list[str] | None = None,
+                 method: str = "pearson", fill: str = "none", top: int | None = None):
+    """The correlations `lifeexp corr` shows: `.r` (the matrix of `.columns`, a numpy array), `.ranking`
+    [(feature, r, rows)] by correlation with the target, `.pairs` of near-duplicate features [(a, b, r)],
+    `.undefined` (constant columns). method "pearson" or "spearman"; fill "none" or "mean"."""
+    from lifeexp_cli.usecases import explore
+
+    if isinstance(features, (list, tuple)):
+        features = ",".join(features)
+    return explore.correlations(None if data is None else str(data), target=target, features=features,
+                                method=method, fill=fill, top=top, read_table=_plain_table)
+
+
+def compare(models: list[str] | None = None, people: dict[str, dict] | None = None, *, level: float = 0,
+            cv: int | None = None, data: str | None = None, split: str = "country", seed: int = 0,
+            ensemble: int | None = None):
+    """Saved models side by side, as `lifeexp compare` shows them: a `Comparison` with `.people`, `.models`
+    (each one's predictions, and with cv its scores over the same folds), `.ranking`, `.verdict` and
+    `.warnings`. models: names or paths (None: the shipped ones); people: {name: {feature: value}} (None:
+    Tim and Tom of the lecture); level: prediction intervals; cv=K cross-validates every model again on
+    `data` over the same K folds."""
+    from lifeexp_cli.data import people as lecture
+    from lifeexp_cli.usecases import compare as usecase
+
+    persons = list((people or {}).items()) or lecture.lecture_people()
+    return usecase.compare(models, persons, level=level, cv=cv, data=None if data is None else str(data),
+                           split=split, seed=seed, ensemble=ensemble, read_table=_plain_table).result
 
 
 def predict(model, rows) -> np.ndarray:
@@ -126,14 +176,36 @@ def save_model(record: dict, path: str | Path) -> Path:
 
 def _read(data, features, target: str):
     """(sha256, source, Design) of a path (None: $LIFEEXP_DATA) or of a Design, for `features`."""
+    table, design = _table(data, features, target)
+    return table.sha256, table.source, design
+
+
+class _Unread:
+    """What the use cases read of a table that came as a Design: no file, no fingerprint."""
+
+    sha256 = source = ""
+
+
+def _table(data, features, target: str):
+    """(Table, Design) of a path (None: $LIFEEXP_DATA), reading's notes as warnings; or of a Design."""
     from lifeexp_cli.data import dataset
 
     if isinstance(data, dataset.Design):
-        return "", "", _columns(data, features)
+        return _Unread(), _columns(data, features)
     table, design = dataset.load_design(None if data is None else str(data), features or "all", target)
     for note in table.warnings:
-        warnings.warn(note, stacklevel=3)
-    return table.sha256, table.source, design
+        warnings.warn(note, stacklevel=4)
+    return table, design
+
+
+def _plain_table(data):
+    """The Table of a path (None: $LIFEEXP_DATA), reading's notes as warnings."""
+    from lifeexp_cli.data import dataset
+
+    table = dataset.read_table(data)
+    for note in table.warnings:
+        warnings.warn(note, stacklevel=4)
+    return table
 
 
 def _columns(design, features):
@@ -174,7 +246,7 @@ def _person_row(record: dict, person: dict, notes: list[str]) -> list[float]:
     from lifeexp_cli.model import prediction
 
     given = {name: people.number(value, name) for name, value in person.items()}
-    return prediction.complete(record, prediction.resolve_inputs(record, given, notes), False, notes)
+    return prediction.person_row(record, given, notes)[0]
 
 
 def _frame_matrix(record: dict, frame) -> np.ndarray:

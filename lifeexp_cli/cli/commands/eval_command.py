@@ -11,7 +11,7 @@ from lifeexp_cli.cli import render
 from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, ModelOpt, NoHeaderOpt, QuietOpt
 
 
-def evaluate(
+def eval_model(
     model: ModelOpt = "model",
     data: DataOpt = None,
     all_rows: Annotated[bool, typer.Option(
@@ -27,28 +27,17 @@ def evaluate(
 
         lifeexp eval --model tim --data life_expectancy_who.csv --format json
     """
-    import numpy as np
+    from lifeexp_cli.usecases import assess
 
-    from lifeexp_cli.data import dataset
-    from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.model import fitting, store
-
-    record = store.load(model)
-    table = dataset.read_table(data)
-    design = dataset.design_for_model(table, record, "evaluate it on")
-    rows, scope = np.ones(len(design.y), dtype=bool), "all rows"
-    split = record.get("split")
-    if split and not all_rows and record["data"].get("sha256") == table.sha256:
-        rows, scope = np.isin(design.rows, split["test_rows"]), "held-out rows"
-    yhat = fitting.predict(record["kind"], record["params"], design.X[rows])
-    scores = metrics.score(design.y[rows], yhat)
-    document = {"model": record["path"], "on": scope, "metrics": scores,
-                "rows": {"scored": int(rows.sum()), "dropped": design.dropped_target}}
+    done = assess.evaluate(model, data, all_rows=all_rows)
+    scores, scope = done.scores, done.scope
+    document = {"model": done.model, "on": scope, "metrics": scores,
+                "rows": {"scored": done.scored, "dropped": done.dropped}}
     if output.value == "json":
         render.emit_json(document)
     elif output.value == "csv":
-        render.emit_csv([{"model": record["path"], "on": scope, **scores, "rows": int(rows.sum())}], not no_header)
+        render.emit_csv([{"model": done.model, "on": scope, **scores, "rows": done.scored}], not no_header)
     else:
-        render.rows_output([{"model": record["path"], "on": scope, "rows": int(rows.sum()),
+        render.rows_output([{"model": done.model, "on": scope, "rows": done.scored,
                              "RMSE": scores["rmse"], "MAE": scores["mae"], "R²": scores["r2"]}], "table")
-        render.info(f"{design.dropped_target} rows without a target were skipped", quiet or not design.dropped_target)
+        render.info(f"{done.dropped} rows without a target were skipped", quiet or not done.dropped)

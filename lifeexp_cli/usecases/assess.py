@@ -1,0 +1,136 @@
+"""How good is a specification, and which features: K-fold cross-validation and forward selection."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Callable, ContextManager
+
+
+@dataclass(frozen=True)
+class CrossValidated:
+    """`lifeexp cv --format json`'s document, and whether its scores are optimistic (random folds that put
+    other years of a held-out country in training)."""
+
+    document: dict
+    optimistic: bool
+
+
+@dataclass(frozen=True)
+class Selected:
+    """`lifeexp select --format json`'s document (with the saved model's path under "model", or None) and
+    the saved model's warnings (none when nothing was saved)."""
+
+    document: dict
+    warnings: tuple[str, ...] = ()
+
+
+def _reader(read_table: Callable | None) -> Callable:
+    from lifeexp_cli.data import dataset
+
+    return read_table or dataset.load_design
+
+
+def cross_validate(data, features, target: str, spec, *, folds: int = 5, split: str = "country",
+                   fold_seed: int = 0, progress_bar: Callable[[], ContextManager] | None = None,
+                   read_table: Callable | None = None) -> CrossValidated:
+    """K-fold cross-validation of `spec` on the data: scores per fold and their mean ± std.
+
+    read_table(data, features, target) -> (Table, Design) reads the data (default dataset.load_design);
+    progress_bar() a context giving the training loop's per-epoch callback (or None)."""
+    from lifeexp_cli.model import scoring
+
+    _, design = _reader(read_table)(data, features, target)
+    with (progress_bar or nullcontext)() as progress:
+        document = scoring.cross_validate_spec(design, spec, folds, split, fold_seed, progress)
+    optimistic = split == "random" and len(set(design.groups.tolist())) < len(design.groups)
+    return CrossValidated(document, optimistic)
+
+
+def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = "country", fold_seed: int = 0,
+           max_features: int | None = None, save_as: str | None = None, name_flag: str = "--name",
+           read_table: Callable | None = None, on_pairs: Callable[[list], None] | None = None,
+           on_step: Callable[[dict], None] | None = None) -> Selected:
+    """Greedy forward selection among `candidates` by cross-validated RMSE (the same folds for every
+    candidate set); with `save_as` the chosen set is fitted on all rows and saved under that name.
+
+    Callbacks: `on_pairs(pairs)` with the near-duplicate candidate pairs [(a, b, r)] before the search,
+    `on_step(step)` after each feature is added."""
+    from lifeexp_cli.data import dataset
+    from lifeexp_cli.errors import UsageError
+    from lifeexp_cli.evaluate import correlation, selection
+    from lifeexp_cli.model import scoring, store
+    from lifeexp_cli.model.fitting import fit_model
+    from lifeexp_cli.prep import splits
+
+    if max_features is not None and max_features < 1:
+        raise UsageError(f"--max-features must be at least 1, got {max_features}")
+    path = None
+    if save_as is not None:  # refused here, before any work
+        path = store.output_path(save_as, None, inputs=[dataset.locate(data)], name_flag=name_flag)
+        if spec.kind == "mlp":  # too big even on one feature: refused before the search, not after it
+            store.check_network_size(spec.options["hidden"], 1)
+    table, design = _reader(read_table)(data, candidates, target)
+    names = design.features
+    selection.check_candidates(names)  # before the correlation matrix and the search, both quadratic
+    held_out = splits.kfold(design.groups, folds, split, fold_seed)
+    r, _ = correlation.matrix(design.X)
+    pairs = correlation.collinear_pairs(r, names)
+    if pairs and on_pairs is not None:
+        on_pairs(pairs)
+    tried = {"sets": 0}
+
+    def count():
+        tried["sets"] += 1
+
+    score = scoring.subset_scorer(design, spec, held_out, count, design.groups if split == "country" else None)
+    result = selection.forward_select(score, names, max_features, selection.twins_of(pairs), on_step=on_step)
+    document = {
+        "target": design.target, "features": result["features"],
+        "cv_rmse": result["path"][-1]["cv_rmse"], "cv_rmse_std": result["path"][-1]["cv_rmse_std"],
+        "fold_rmse": result["fold_rmse"], "path": result["path"], "skipped": result["skipped"],
+        "stopped": result["stopped"], "candidates": names,
+        "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
+        "k": folds, "split": split, "seed": fold_seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
+        "model": None,
+    }
+    if path is None:
+        return Selected(document)
+    final = dataset.with_features(design, result["features"])
+    record = fit_model(final, spec, cv=folds, split=split, seed=fold_seed, data_sha256=table.sha256,
+                       source=table.source)
+    document["model"] = str(store.save(record, path))
+    return Selected(document, tuple(record["warnings"]))
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A saved model's scores on data: which rows (`scope`: "all rows", or "held-out rows" when the model
+    kept held-out rows of this same file), RMSE, MAE and R² (`scores`), rows scored, rows without a target."""
+
+    model: str
+    scope: str
+    scores: dict
+    scored: int
+    dropped: int
+
+
+def evaluate(model: str, data: str | None = None, *, all_rows: bool = False) -> Evaluated:
+    """Score a saved model (a name or a path) on the data: on its own held-out rows when it was fitted with a
+    held-out share of this same file (unless `all_rows`), else on every row with a target."""
+    import numpy as np
+
+    from lifeexp_cli.data import dataset
+    from lifeexp_cli.evaluate import metrics
+    from lifeexp_cli.model import fitting, store
+
+    record = store.load(model)
+    table = dataset.read_table(data)
+    design = dataset.design_for_model(table, record, "evaluate it on")
+    rows, scope = np.ones(len(design.y), dtype=bool), "all rows"
+    split = record.get("split")
+    if split and not all_rows and record["data"].get("sha256") == table.sha256:
+        rows, scope = np.isin(design.rows, split["test_rows"]), "held-out rows"
+    yhat = fitting.predict(record["kind"], record["params"], design.X[rows])
+    return Evaluated(record["path"], scope, metrics.score(design.y[rows], yhat), int(rows.sum()),
+                     design.dropped_target)

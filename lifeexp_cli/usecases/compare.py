@@ -1,0 +1,67 @@
+"""Compare saved models side by side: each one's prediction for each person, and, with cross-validation
+on the same folds, which model is better and by how much. No numpy on the path without cross-validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+# The shipped models, compared when none is named.
+SHIPPED = ("tim-bmi", "tom-gdp", "tim", "tom")
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The comparison (evaluate/comparison.py: `Comparison`, its `warnings` included) and, per model name,
+    each person's prediction interval (None: none asked, or the model is not calibrated)."""
+
+    result: object
+    bounds: dict
+
+
+def compare(models: list[str] | None, persons: list[tuple[str, dict]], *, level: float = 0, cv: int | None = None,
+            data: str | None = None, split: str = "country", seed: int = 0, ensemble: int | None = None,
+            read_table: Callable | None = None) -> Compared:
+    """Each model's prediction for each person (name, {feature: value}), with intervals at `level`; with
+    `cv` K, every model cross-validated again on `data` over the same K folds (networks as ensembles of
+    `ensemble` members), which gives the paired comparison and the verdict. models None: the shipped ones.
+    read_table(data) -> Table reads the data (default dataset.read_table)."""
+    from lifeexp_cli.errors import UsageError
+    from lifeexp_cli.evaluate import comparison  # statistics: imported when comparing, not for --help
+    from lifeexp_cli.model import intervals, prediction, store
+
+    intervals.check_level(level)
+    names = list(models or SHIPPED)
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError(f"model {twice[0]} is named twice: list each model once")
+    if cv is None and data is not None:
+        raise UsageError("--data is read only with --cv K (to cross-validate the models again): add --cv 5")
+    if cv is None and ensemble is not None:
+        raise UsageError("--ensemble applies when the networks are trained again: add --cv 5")
+    records = []
+    for name in names:
+        record = store.load(name)
+        record["name"] = name
+        records.append(record)
+    if cv is not None:
+        cross_validate_again(records, data, cv, split, seed, ensemble, read_table)
+    predictions, warnings, details = prediction.for_people(records, persons, level)
+    result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
+    for record in records if level else []:
+        if not intervals.calibrated(record):
+            result.warnings.append(intervals.missing_note(record, record["name"]))
+    return Compared(result, dict(zip(names, [d["intervals"] for d in details])))
+
+
+def cross_validate_again(records: list[dict], data: str | None, k: int, split: str, seed: int,
+                         ensemble: int | None = None, read_table: Callable | None = None) -> None:
+    """Read the data once and let every model be cross-validated again on it, over the same folds."""
+    from lifeexp_cli.data import dataset
+    from lifeexp_cli.evaluate import comparison
+    from lifeexp_cli.model import scoring
+
+    comparison.check_one_target(records)
+    table = (read_table or dataset.read_table)(data)
+    designs = [dataset.design_for_model(table, record, "cross-validate on") for record in records]
+    scoring.cross_validate_records(records, designs, k, split, seed, ensemble)

@@ -1,0 +1,65 @@
+"""Predict: one person from their values, or the rows of a CSV in constant memory. No numpy or pandas on
+the path of one person (`lifeexp predict --bmi 24.1` starts fast)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO, Iterator
+
+
+@dataclass(frozen=True)
+class Predicted:
+    """One person's prediction (`model/prediction.py: PersonPrediction`) and the notes for the user, in
+    order: features filled with the training mean, values outside the training range, an input unlike
+    the training data, intervals asked of a model without calibration."""
+
+    person: object
+    warnings: tuple[str, ...]
+
+
+def uncalibrated(record: dict, level: float) -> list[str]:
+    """The one note for intervals asked of a model that has no calibration."""
+    from lifeexp_cli.model import intervals, prediction
+
+    if level and not intervals.calibrated(record):
+        return [intervals.missing_note(record, prediction.model_name(record))]
+    return []
+
+
+def predict_person(record: dict, person: dict[str, float], *, level: float = 0, strict: bool = False) -> Predicted:
+    """The model's prediction for one person's values (names or aliases; height and weight give bmi), with
+    its interval at `level` (0: none) and the domain judgement. `strict`: a left-out feature is an error
+    instead of taking the training mean."""
+    from lifeexp_cli.model import intervals, prediction
+
+    intervals.check_level(level)
+    notes: list[str] = []
+    found = prediction.predict_person(record, person, notes, level=level, strict=strict)
+    return Predicted(found, tuple(notes + uncalibrated(record, level)))
+
+
+@dataclass(frozen=True)
+class PredictedRows:
+    """A CSV's predictions, block by block as `blocks` is consumed (model/prediction.py: predict_blocks):
+    its header line `head` and separator `sep`, the `columns` the predictions add, `interval` ({"level",
+    "method"} when the blocks carry bounds, else None), and `counts`: `missing` (features without a
+    column, filled with the training mean) at once; rows, filled, outside and unlike as blocks are read."""
+
+    head: bytes
+    sep: str
+    blocks: Iterator
+    columns: list
+    interval: dict | None
+    counts: dict
+
+
+def predict_rows(record: dict, source: IO[bytes], *, level: float = 0, strict: bool = False) -> PredictedRows:
+    """Predictions for every row of a CSV read from `source` (bytes), with intervals at `level` when the
+    model is calibrated; `strict`: a feature without a column is an error instead of its training mean."""
+    from lifeexp_cli.model import intervals, prediction
+
+    counts: dict = {}
+    head, sep, blocks = prediction.predict_blocks(record, source, counts, level, strict)
+    interval = ({"level": level, "method": record["calibration"]["method"]}
+                if level and intervals.calibrated(record) else None)
+    return PredictedRows(head, sep, blocks, prediction.output_columns(record, level), interval, counts)
