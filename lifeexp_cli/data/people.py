@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from lifeexp_cli.data import reader, regular_files
+from lifeexp_cli.data import byte_records, csv_text, regular_files
 from lifeexp_cli.errors import ParameterError, UsageError
 
 # The lecture's profiles. BMI comes from height and weight, as the lecture computes it.
@@ -48,11 +48,11 @@ def number(text: str, what: str) -> float:
     except (TypeError, ValueError):
         raise UsageError(f"{what} must be a number, got {text!r}") from None
     except OverflowError:  # an integer beyond any float (JSON allows 10**400)
-        raise UsageError(f"{what} is too large to compute with (limit {reader.LARGEST_VALUE:.0e})") from None
+        raise UsageError(f"{what} is too large to compute with (limit {byte_records.LARGEST_VALUE:.0e})") from None
     if not math.isfinite(value):
         raise UsageError(f"{what} must be a finite number, got {text!r}")
-    if abs(value) > reader.LARGEST_VALUE:
-        raise UsageError(f"{what} is {value:.3g}, too large to compute with (limit {reader.LARGEST_VALUE:.0e})")
+    if abs(value) > byte_records.LARGEST_VALUE:
+        raise UsageError(f"{what} is {value:.3g}, too large to compute with (limit {byte_records.LARGEST_VALUE:.0e})")
     return value
 
 
@@ -75,7 +75,7 @@ def read_people(path: str) -> list[tuple[str, dict[str, float]]]:
     text = read_text(path)
     if path.lower().endswith(".json"):
         return people_from_json(text, path)
-    names, rows = reader.parse_rows(text)
+    names, rows = csv_text.parse_rows(text)
     if not rows:
         raise UsageError(f"--people {path} has no rows: give a CSV with a header (name, then features)")
     people = [dict(zip(names, cells)) for cells in rows]

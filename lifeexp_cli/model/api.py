@@ -45,11 +45,11 @@ def fit(data, features: str | list[str] | None = None, *, target: str = DEFAULT_
     intervals False: no prediction-interval calibration (by default an exact linear fit, or any fit with
     cv, stores one for `predict_interval`).
     """
-    from lifeexp_cli.model.fitting import fit_model
+    from lifeexp_cli.model.fit.design import fit_design
 
     sha256, source, design = _read(data, features, target)
     spec = _spec(model, solver, scale, impute, intercept, seed, options)
-    record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
+    record = fit_design(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
                        data_sha256=sha256, source=source, se=se, calibrate_intervals=intervals)
     for note in record["warnings"]:
         warnings.warn(note, stacklevel=2)
@@ -64,7 +64,7 @@ def cross_validate(data, features: str | list[str] | None = None, *, k: int = 5,
     rmse, mae, r2 (means over folds), their `_std`, and `folds` (held-out rows, countries, scores).
     fold_seed draws the folds (default: seed), so that seed alone varies a network's weights;
     ensemble=K averages K networks."""
-    from lifeexp_cli.model import scoring
+    from lifeexp_cli.model.fit import scoring
 
     design = _read(data, features, target)[2]
     return scoring.cross_validate_spec(design, _spec(model, solver, scale, impute, intercept, seed, options), k,
@@ -79,14 +79,14 @@ def predict(model, rows) -> np.ndarray:
     Names and aliases are accepted as on the command line (height and weight give bmi). A feature left
     out of a dict takes its training mean; a missing value (NaN) in a table, the model's fill value.
     """
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.predict import arrays
 
     record = load_model(model) if isinstance(model, (str, Path)) else model
     notes: list[str] = []
     X = _matrix(record, rows, notes)
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    return fitting.predict(record["kind"], record["params"], X)
+    return arrays.predict(record["kind"], record["params"], X)
 
 
 def predict_interval(model, rows, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,7 +95,8 @@ def predict_interval(model, rows, level: float = 0.9) -> tuple[np.ndarray, np.nd
     them. rows as for `predict`. A model fitted without calibration (a streamed fit, a network without
     cv, a file older than intervals) is a ModelError."""
     from lifeexp_cli.errors import ModelError
-    from lifeexp_cli.model import intervals, prediction
+    from lifeexp_cli.model import prediction
+    from lifeexp_cli.model.predict import intervals
 
     intervals.check_level(level)
     if not 0 < level:

@@ -264,7 +264,7 @@ FIELDS = [
     Field("network.architecture", listing(integer(1, MAX_WIDTH), low=2, high=MAX_LAYERS + 2)),
     Field("network.activation", one_of(*ACTIVATIONS)),
     Field("network.parameters", COUNT),
-    # A linear model's coefficient inference (model/inference.py); null for a network, absent in older files.
+    # A linear model's coefficient inference (model/fit/standard_errors.py); null for a network, absent in older files.
     Field("inference", nullable(mapping), required=False),
     Field("inference.se_type", one_of(*SE_TYPES)),
     Field("inference.level", number(above=0, below=1)),
@@ -278,7 +278,7 @@ FIELDS = [
     Field("coefficient_covariance.df", integer(1)),
     Field("coefficient_covariance.terms", listing(text(1000), low=1, high=MAX_FEATURES + 1)),
     Field("coefficient_covariance.matrix", listing(listing(number()), low=1, high=MAX_FEATURES + 1)),
-    # prediction intervals (model/intervals.py): bounds that keep a + bᵀ(g(x) − m)/s finite for every
+    # prediction intervals (model/fit/interval_calibration.py): bounds that keep a + bᵀ(g(x) − m)/s finite for every
     # float x (|g(x)| < 710) and q·σ(x) finite
     Field("calibration", nullable(mapping), required=False),
     Field("calibration.method", one_of("cv-conformal")),

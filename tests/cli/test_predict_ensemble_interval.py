@@ -1,5 +1,5 @@
 """An ensemble's prediction intervals follow its members' spread through `predict` (one row, a batch;
-`compare` shares the one-row path), on the WHO-like data: the same interval as model/intervals.py
+`compare` shares the one-row path), on the WHO-like data: the same interval as model/predict/intervals.py
 computes from the record."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from lifeexp_cli.cli.main import app
-from lifeexp_cli.model import intervals, store
+from lifeexp_cli.model import store
+from lifeexp_cli.model.predict import intervals
 
 QUICK = ["--model", "mlp", "--hidden", "8", "--epochs", "15"]
 FEATURES = ["--features", "bmi,adult_mortality,hiv"]

@@ -54,14 +54,15 @@ def test_heavy_and_screen_libraries_stay_in_their_layer(name):
     if layer(name) != "data":
         assert "pandas" not in uses, f"{name}: pandas belongs under lifeexp_cli/data/ only"
         assert "pyarrow" not in uses, f"{name}: pyarrow (Parquet) belongs under lifeexp_cli/data/ only"
-    if name != "lifeexp_cli.model.distributed":
-        assert not uses & {"dask", "distributed"}, f"{name}: Dask belongs in lifeexp_cli/model/distributed.py only"
+    if name != "lifeexp_cli.model.fit.dask_engine":
+        assert not uses & {"dask", "distributed"}, f"{name}: Dask belongs in lifeexp_cli/model/fit/dask_engine.py only"
 
 
 @pytest.mark.parametrize("name", sorted(n for n in SOURCES if layer(n) in MATH))
 def test_the_math_knows_no_model_file_no_command_line_and_no_table(name):
     uses = imported(SOURCES[name], name)
-    for upper in ("lifeexp_cli.cli", "lifeexp_cli.model", "lifeexp_cli.data.dataset", "lifeexp_cli.data.reader"):
+    for upper in ("lifeexp_cli.cli", "lifeexp_cli.model", "lifeexp_cli.data.dataset", "lifeexp_cli.data.opening",
+                  "lifeexp_cli.data.whole_file", "lifeexp_cli.data.chunk_frames", "lifeexp_cli.data.sources"):
         assert not any(u == upper or u.startswith(upper + ".") for u in uses), f"{name} imports {upper}"
 
 

@@ -72,7 +72,8 @@ def compare(
     """
     from lifeexp_cli.data import people
     from lifeexp_cli.evaluate import comparison  # statistics: imported when comparing, not for --help
-    from lifeexp_cli.model import intervals, prediction, store
+    from lifeexp_cli.model import prediction, store
+    from lifeexp_cli.model.predict import intervals
 
     intervals.check_level(level)
     persons = [people.parse_person(p) for p in person or []]
@@ -110,7 +111,7 @@ def cross_validate_again(records: list[dict], data: str | None, k: int, split: s
     """Read --data once and let every model be cross-validated again on it, over the same folds."""
     from lifeexp_cli.data import dataset
     from lifeexp_cli.evaluate import comparison
-    from lifeexp_cli.model import scoring
+    from lifeexp_cli.model.fit import scoring
 
     comparison.check_one_target(records)
     table = inputs.read_table(data)

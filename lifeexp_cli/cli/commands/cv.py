@@ -59,7 +59,7 @@ def cv(
 
         lifeexp cv --features gdp,income,schooling --scale standard --split random --format json
     """
-    from lifeexp_cli.model import scoring
+    from lifeexp_cli.model.fit import scoring
 
     spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
                       epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,

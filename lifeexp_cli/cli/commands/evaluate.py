@@ -31,16 +31,17 @@ def evaluate(
 
     from lifeexp_cli.data import dataset
     from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.model import fitting, store
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.predict import arrays
 
     record = store.load(model)
-    table = dataset.read_table(data)
+    table = dataset.read_table(data, progress=render.reading_progress())
     design = dataset.design_for_model(table, record, "evaluate it on")
     rows, scope = np.ones(len(design.y), dtype=bool), "all rows"
     split = record.get("split")
     if split and not all_rows and record["data"].get("sha256") == table.sha256:
         rows, scope = np.isin(design.rows, split["test_rows"]), "held-out rows"
-    yhat = fitting.predict(record["kind"], record["params"], design.X[rows])
+    yhat = arrays.predict(record["kind"], record["params"], design.X[rows])
     scores = metrics.score(design.y[rows], yhat)
     document = {"model": record["path"], "on": scope, "metrics": scores,
                 "rows": {"scored": int(rows.sum()), "dropped": design.dropped_target}}

@@ -112,7 +112,9 @@ def fit(
     """
     from lifeexp_cli.data import dataset
     from lifeexp_cli.linear import closed_form
-    from lifeexp_cli.model import inference, store, streamed
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.fit import standard_errors
+    from lifeexp_cli.model.fit import stream as streamed_fit
 
     spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
                       epochs=epochs, batch_size=batch_size, tol=tol, patience=patience, beta=beta,
@@ -125,7 +127,7 @@ def fit(
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
         raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
-    inference.choose_se(se, spec.kind, True)  # a wrong --se fails before the data is read
+    standard_errors.choose_se(se, spec.kind, True)  # a wrong --se fails before the data is read
     closed = spec.kind == "linear" and spec.solver in closed_form.SOLVERS
     if stream and (cv is not None or test_size is not None):
         raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
@@ -138,7 +140,7 @@ def fit(
         check_dask_options(engine, scheduler, data, closed, stream, cv, test_size)
         record, shown = fit_on_dask(data, features, target, spec, chunk_rows, scheduler, quiet, se, folds_seed,
                                      intervals), []
-    elif cv is None and test_size is None and closed and streamed.should_stream(dataset.locate(data), stream,
+    elif cv is None and test_size is None and closed and streamed_fit.should_stream(dataset.locate(data), stream,
                                                                                    spec.solver):
         record, shown = fit_streamed(data, features, target, spec, chunk_rows, quiet, se, folds_seed,
                                       intervals), []
@@ -155,9 +157,10 @@ def fit(
 def fit_streamed(data: str | None, features: str, target: str, spec, chunk_rows: int, quiet: bool,
                  se: str | None, seed: int, intervals: bool) -> dict:
     """Fit an exact linear model chunk by chunk, saying how the data was read."""
-    from lifeexp_cli.model import streamed
+    from lifeexp_cli.model.fit import stream
 
-    record = streamed.fit_csv(data, features, target, spec, chunk_rows, se=se, seed=seed, intervals=intervals)
+    record = stream.fit_source(data, features, target, spec, chunk_rows, se=se, seed=seed, intervals=intervals,
+                               progress=render.reading_progress())
     done = record["streamed"]
     chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
@@ -183,10 +186,10 @@ def fit_on_dask(data: str | None, features: str, target: str, spec, chunk_rows: 
                 se: str | None, seed: int, intervals: bool) -> dict:
     """Fit an exact linear model on a Dask cluster, part by part, saying how the data was read."""
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.model import distributed
+    from lifeexp_cli.model.fit import dask_engine
 
     render.info(f"Fitting on Dask ({scheduler or 'a local cluster'})", quiet)
-    record = distributed.fit(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, seed,
+    record = dask_engine.fit_on_cluster(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, seed,
                              intervals)
     done = record["streamed"]
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
@@ -199,7 +202,7 @@ def fit_in_memory(data: str | None, features: str, target: str, spec, cv: int | 
                   split: str, seed: int, quiet: bool, se: str | None, intervals: bool) -> tuple[dict, list[str]]:
     """Fit on the rows read into memory, with a progress bar when iterative. Warnings known before
     training starts are shown at once (not after a long run) and returned, so they are not shown twice."""
-    from lifeexp_cli.model.fitting import fit_model
+    from lifeexp_cli.model.fit.design import fit_design
 
     table, design = inputs.load_design(data, features, target)
     shown: list[str] = []
@@ -209,7 +212,7 @@ def fit_in_memory(data: str | None, features: str, target: str, spec, cv: int | 
         render.warn(note)
 
     with render.training_bar(spec, quiet) as progress:
-        record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
+        record = fit_design(design, spec, cv=cv, test_size=test_size, split=split, seed=seed,
                            data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now, se=se,
                            calibrate_intervals=intervals)
     return record, shown

@@ -94,7 +94,8 @@ def predict(
 
         lifeexp predict --engine dask --model tom --input 'rows/*.parquet' --output predicted/
     """
-    from lifeexp_cli.model import intervals, prediction, store
+    from lifeexp_cli.model import prediction, store
+    from lifeexp_cli.model.predict import intervals
 
     intervals.check_level(level)
     if engine is Engine.dask or scheduler is not None or output_dir is not None:
@@ -154,7 +155,7 @@ def default_model(given: dict, height, weight, input, quiet: bool) -> str:
 
 def uncalibrated(record: dict, level: float) -> list[str]:
     """The one warning for intervals asked of a model that has no calibration."""
-    from lifeexp_cli.model import intervals
+    from lifeexp_cli.model.predict import intervals
 
     return [intervals.missing_note(record, record["path"])] if level and not intervals.calibrated(record) else []
 
@@ -180,10 +181,10 @@ def check_dask_options(engine, scheduler, source, output_dir, person) -> None:
 
 
 def predict_on_dask(record: dict, source: str, output_dir: str, scheduler, quiet: bool, level: float) -> None:
-    from lifeexp_cli.model import distributed
+    from lifeexp_cli.model.fit import dask_engine
 
     render.info(f"Predicting on Dask ({scheduler or 'a local cluster'})", quiet)
-    counts = distributed.predict(record, source, output_dir, scheduler, level)
+    counts = dask_engine.predict_on_cluster(record, source, output_dir, scheduler, level)
     if counts["missing"]:
         render.warn(f"some --input parts have no column for {', '.join(counts['missing'])}: their rows take the "
                     "training mean")
@@ -206,11 +207,12 @@ def warn_counts(counts: dict) -> None:
 
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
                   header: bool = True) -> None:
-    from lifeexp_cli.data import reader
-    from lifeexp_cli.model import intervals, prediction
+    from lifeexp_cli.data import opening
+    from lifeexp_cli.model import prediction
+    from lifeexp_cli.model.predict import intervals
 
     counts: dict = {}
-    with reader.open_source(source, "input") as stream:
+    with opening.open_source(source, "input") as stream:
         head, sep, blocks = prediction.predict_blocks(record, stream, counts, level, strict)
         column = prediction.output_columns(record, level)
         if counts["missing"]:

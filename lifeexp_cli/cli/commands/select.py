@@ -74,8 +74,9 @@ def select(
     """
     from lifeexp_cli.data import dataset
     from lifeexp_cli.evaluate import correlation, selection
-    from lifeexp_cli.model import scoring, store
-    from lifeexp_cli.model.fitting import fit_model
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.fit import scoring
+    from lifeexp_cli.model.fit.design import fit_design
     from lifeexp_cli.prep import splits
 
     spec = build_spec(model=model, solver=solver, scale=scale, impute=impute, no_intercept=no_intercept, lr=lr,
@@ -125,7 +126,7 @@ def select(
     }
     if path is not None:
         final = dataset.with_features(design, result["features"])
-        record = fit_model(final, spec, cv=folds, split=split.value, seed=fold_seed,
+        record = fit_design(final, spec, cv=folds, split=split.value, seed=fold_seed,
                            data_sha256=table.sha256, source=table.source)
         document["model"] = str(store.save(record, path))
         for note in record["warnings"]:
