@@ -37,12 +37,10 @@ import numpy as np
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import conformal
-from lifeexp_cli.model.predict import arrays
-from lifeexp_cli.model.fit.design import fit_design
-from lifeexp_cli.model.fit import in_memory
-from lifeexp_cli.model.fit import interval_calibration
-from lifeexp_cli.model.predict import intervals
+from lifeexp_cli.model.fit import in_memory, interval_calibration
 from lifeexp_cli.model.fit import stream as streamed_fit
+from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.predict import arrays, intervals
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.prep import splits
 

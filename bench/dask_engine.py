@@ -144,16 +144,15 @@ def per_partition(part: Path) -> dict:
     """One part reduced to its state here, on one core: seconds, rows and the pickled state's size."""
     from threadpoolctl import threadpool_limits
 
-    from lifeexp_cli.model.fit import dask_engine
-    from lifeexp_cli.model.fit import stream as streamed_fit
     from lifeexp_cli.model.fit import stream_passes
+    from lifeexp_cli.model.fit.stream import CHUNK_ROWS
     from lifeexp_cli.model.spec import make_spec
 
     features = FEATURES.split(",")
     with threadpool_limits(limits=1):
         start = time.perf_counter()
         reduced = stream_passes.reduce_source(str(part), features, "life_expectancy", make_spec("linear", "lstsq"),
-                                         streamed_fit.CHUNK_ROWS)
+                                              CHUNK_ROWS)
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "rows": reduced.state.rows + reduced.skipped,
             "state_bytes": len(pickle.dumps(reduced)), "factor_shape": list(reduced.state.R.shape)}
@@ -175,7 +174,6 @@ def digits(scheduler: Path) -> dict:
 
     from lifeexp_cli.model.fit import dask_engine
     from lifeexp_cli.model.fit import stream as streamed_fit
-    from lifeexp_cli.model.fit import stream_passes
     from lifeexp_cli.model.spec import make_spec
 
     folder = ROOT / "../shared/reference/nist-strd"
@@ -194,10 +192,11 @@ def digits(scheduler: Path) -> dict:
             fits = {}
             for label, solver in (("stream_qr", "lstsq"), ("stream_normal", "normal")):
                 model = make_spec("linear", solver, intercept=spec["intercept"])
-                fits[label] = streamed_fit.fit_source(str(folder / spec["file"]), spec["features"], spec["target"], model)
+                fits[label] = streamed_fit.fit_source(str(folder / spec["file"]), spec["features"], spec["target"],
+                                                      model)
             fits["dask_qr"] = dask_engine.fit_on_cluster(where, spec["features"], spec["target"],
-                                              make_spec("linear", "lstsq", intercept=spec["intercept"]),
-                                              scheduler=str(scheduler))
+                                                         make_spec("linear", "lstsq", intercept=spec["intercept"]),
+                                                         scheduler=str(scheduler))
         found[name] = {label: lre([fit["coefficients"][t] for t in terms], certified) for label, fit in fits.items()}
     return found
 

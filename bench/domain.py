@@ -32,10 +32,10 @@ import lifeexp_cli  # noqa: E402,F401,I001  (before numpy: it sets BLAS to one t
 import numpy as np  # noqa: E402,I001
 from lifeexp_cli.data import dataset, people  # noqa: E402
 from lifeexp_cli.evaluate import domain, neighbours  # noqa: E402
-from lifeexp_cli.model.predict import arrays  # noqa: E402
-from lifeexp_cli.model.fit import design  # noqa: E402
 from lifeexp_cli.model.fit import in_memory  # noqa: E402
-from lifeexp_cli.model.fit import stream  # noqa: E402
+from lifeexp_cli.model.fit.design import fit_design  # noqa: E402
+from lifeexp_cli.model.fit.stream import fit_source  # noqa: E402
+from lifeexp_cli.model.predict import arrays  # noqa: E402
 from lifeexp_cli.model.spec import Spec  # noqa: E402
 from lifeexp_cli.prep import splits  # noqa: E402
 
@@ -129,7 +129,7 @@ def main() -> None:
         ref = on_all_rows(design)
         held_out_countries(design)
         batch_speed(ref)
-        stream = stream.fit_source(DATA, design.features, "life_expectancy", Spec())["domain"]
+        stream = fit_source(DATA, design.features, "life_expectancy", Spec())["domain"]
         print(f"  streamed fit: threshold {stream['threshold']:.2f} (leaving out the {stream['leave_out']})")
     crossover(design)
 

@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 from lifeexp_cli.data import dataset  # noqa: E402
 from lifeexp_cli.model import api  # noqa: E402
-from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.predict import arrays  # noqa: E402
 
 MODELS = {"Tim": ["bmi", "adult_mortality", "hiv_aids"],
           "Tom": ["gdp", "income_composition_of_resources", "schooling"]}

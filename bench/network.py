@@ -30,9 +30,9 @@ import numpy as np  # noqa: E402
 import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import metrics
-from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.fit import in_memory
-from lifeexp_cli.model.fit import prepared
+from lifeexp_cli.model.fit.prepared import preprocess
+from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.prep import splits  # noqa: E402
 
@@ -82,7 +82,7 @@ def run_sklearn(design, folds, seed: int) -> list[dict]:
         train = np.ones(len(design.y), dtype=bool)
         train[test] = False
         start, cpu = time.perf_counter(), time.process_time()
-        prepared = prepared.preprocess(design.X[train], design.y[train], design.features, spec)
+        prepared = preprocess(design.X[train], design.y[train], design.features, spec)
         Xs, y, stats = prepared.Xs, prepared.y, prepared.stats
         model = MLPRegressor(hidden_layer_sizes=(64, 32), early_stopping=True, random_state=seed)
         with warnings.catch_warnings():

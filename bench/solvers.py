@@ -23,10 +23,9 @@ import numpy as np
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import metrics
+from lifeexp_cli.model.fit import in_memory, solvers
+from lifeexp_cli.model.fit.prepared import preprocess
 from lifeexp_cli.model.predict import arrays
-from lifeexp_cli.model.fit import in_memory
-from lifeexp_cli.model.fit import prepared
-from lifeexp_cli.model.fit import solvers
 from lifeexp_cli.model.spec import Spec, make_spec
 from lifeexp_cli.optim import loop
 from lifeexp_cli.prep import scaling
@@ -85,7 +84,7 @@ def run_sklearn(design, best_rmse, exact, max_epochs=1000):
     penalty, so the optimum is the same."""
     from sklearn.linear_model import SGDRegressor
 
-    prepared = prepared.preprocess(design.X, design.y, design.features, Spec(scale="standard"))
+    prepared = preprocess(design.X, design.y, design.features, Spec(scale="standard"))
     Xs, y, stats = prepared.Xs, prepared.y, prepared.stats
     center, scale = np.asarray(stats["center"]), np.asarray(stats["scale"])
 
