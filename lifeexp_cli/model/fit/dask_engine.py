@@ -141,7 +141,8 @@ def first_columns(source: str, features: str | list[str], target: str, chunk_row
 
 
 def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int = CHUNK_ROWS,
-        scheduler: str | None = None, se: str | None = None, seed: int = 0, intervals: bool = True) -> dict:
+                   scheduler: str | None = None, se: str | None = None, seed: int = 0,
+                   intervals: bool = True) -> dict:
     """Fit on every row of the files `pattern` names (a glob or a folder; CSV or Parquet parts) on a Dask
     cluster; the model record, as `stream.fit_source` gives it for the same rows in one file (seed: of
     the interval calibration's folds; intervals False: no calibration)."""
@@ -160,7 +161,7 @@ def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: S
 
 
 def predict_on_cluster(record: dict, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,
-            chunk_rows: int = CHUNK_ROWS) -> dict:
+                       chunk_rows: int = CHUNK_ROWS) -> dict:
     """Predict every row of the files `pattern` names into Parquet parts in `out_dir` (part-00000.parquet
     for the first file in sorted order, ...): the input columns and `prediction.predicted_columns`
     (predicted_<target>, and lower_/upper_<target> at `level` for a calibrated model), then `in_domain`

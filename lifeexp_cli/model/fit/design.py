@@ -37,8 +37,8 @@ def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
 
 
 def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
-              split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
-              progress=None, warn=None, se: str | None = None, calibrate_intervals: bool = True) -> dict:
+               split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
+               progress=None, warn=None, se: str | None = None, calibrate_intervals: bool = True) -> dict:
     """Fit on the training rows (all rows unless `test_size`), score, and build the model record.
 
     progress(label) -> on_epoch callback or None: how an iterative fit reports each epoch (the final

@@ -20,7 +20,7 @@ from lifeexp_cli.prep import impute
 
 
 def fit_ensemble_members(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *,
-                 groups: np.ndarray | None = None, on_epoch=None) -> Fit:
+                         groups: np.ndarray | None = None, on_epoch=None) -> Fit:
     """Preprocess once, then train spec.options["ensemble"] networks, each with its own seed."""
     k = spec.options["ensemble"]
     ensemble.check_size(len(features), spec.options["hidden"], k)

@@ -31,8 +31,8 @@ def blocked(spec: Spec, rows: int) -> bool:
     return spec.kind == "linear" and spec.solver in closed_form.SOLVERS and rows >= BLOCKED_ROWS
 
 
-def fit_arrays(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, groups: np.ndarray | None = None,
-        on_epoch=None) -> Fit:
+def fit_arrays(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *,
+               groups: np.ndarray | None = None, on_epoch=None) -> Fit:
     """Preprocess and solve. groups (one key per row) make a validation split (`val_size`) group-wise."""
     check_solver(spec.kind, spec.solver)
     spec = completed(spec)

@@ -80,7 +80,7 @@ def refine(sol: StreamSolution, spec: Spec, correction: Callable[[StreamSolution
 
 
 def fit_blocked(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
-               block_rows: int = CHUNK_ROWS, rows: np.ndarray | None = None) -> Fit:
+                block_rows: int = CHUNK_ROWS, rows: np.ndarray | None = None) -> Fit:
     """The closed-form fit of rows already in memory, a block of rows at a time through the streamed
     fit's state: the same answer as `in_memory.fit_arrays` to rounding, without the copies of the whole design
     that imputing, scaling, QR and refinement otherwise make (five or six times X's size).
