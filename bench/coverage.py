@@ -15,7 +15,7 @@ countries, which calibrates it on those folds; no baselines): `python bench/cove
 also follows the members' spread; `--no-spread` measures the same ensemble calibrated without that
 term (an ablation: what the spread adds). `--stream` fits each linear model as `fit --stream` does (the
 training countries written to a temporary CSV and streamed: folds by a hash of the country, a second
-pass for the out-of-fold residuals; model/streamed_calibration.py).
+pass for the out-of-fold residuals; model/fit/stream_calibration.py).
 
 Targets (issue 11): 90% intervals cover 0.88-0.92 overall and at least 0.85 (goal 0.88) on HIV/AIDS > 1,
 mean width at most 19 years (goal 18); 95% intervals cover 0.93-0.97.
@@ -37,7 +37,10 @@ import numpy as np
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import conformal
-from lifeexp_cli.model import fitting, intervals, streamed
+from lifeexp_cli.model.fit import in_memory, interval_calibration
+from lifeexp_cli.model.fit import stream as streamed_fit
+from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.predict import arrays, intervals
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.prep import splits
 
@@ -68,8 +71,8 @@ def classical(record: dict, X_train: np.ndarray, y_train: np.ndarray, X_test: np
     """ŷ ± z·s·√(1 + x₀ᵀ(XᵀX)⁻¹x₀) of the least-squares fit (the design with its intercept column)."""
     A = np.column_stack([np.ones(len(X_train)), filled(X_train, record)])
     B = np.column_stack([np.ones(len(X_test)), filled(X_test, record)])
-    predicted = fitting.predict("linear", record["params"], X_test)
-    s2 = np.sum((y_train - fitting.predict("linear", record["params"], X_train)) ** 2) / (len(A) - A.shape[1])
+    predicted = arrays.predict("linear", record["params"], X_test)
+    s2 = np.sum((y_train - arrays.predict("linear", record["params"], X_train)) ** 2) / (len(A) - A.shape[1])
     leverage = np.einsum("ij,ij->i", B @ np.linalg.inv(A.T @ A), B)
     half = NormalDist().inv_cdf(0.5 + level / 2) * np.sqrt(s2 * (1 + leverage))
     return predicted - half, predicted + half
@@ -78,15 +81,15 @@ def classical(record: dict, X_train: np.ndarray, y_train: np.ndarray, X_test: np
 def constant_width(record: dict, part: dataset.Design, X_test: np.ndarray, level: float, seed: int):
     """ŷ ± q, q the ⌈(n+1)L⌉-th smallest |out-of-fold residual| over the same 5 country folds fit uses."""
     out_of_fold = np.empty(len(part.y))
-    folds = splits.kfold(part.groups, intervals.FOLDS, "country", seed)
-    predict = fitting.fold_predictor(part.X, part.y, part.features, make_spec("linear"))
+    folds = splits.kfold(part.groups, interval_calibration.FOLDS, "country", seed)
+    predict = in_memory.fold_predictor(part.X, part.y, part.features, make_spec("linear"))
     for test in folds:
         train = np.ones(len(part.y), bool)
         train[test] = False
         out_of_fold[test] = predict(train, test)
     scores = np.sort(np.abs(part.y - out_of_fold))
     q = scores[conformal.rank_needed(level, len(scores)) - 1]
-    predicted = fitting.predict("linear", record["params"], X_test)
+    predicted = arrays.predict("linear", record["params"], X_test)
     return predicted - q, predicted + q
 
 
@@ -100,7 +103,7 @@ def streamed_record(part: dataset.Design, spec, seed: int) -> dict:
             out.writerow(["country", "life_expectancy", *part.features])
             for country, y, row in zip(part.groups, part.y, part.X):
                 out.writerow([country, repr(float(y)), *("" if np.isnan(x) else repr(float(x)) for x in row)])
-        return streamed.fit_csv(path, part.features, "life_expectancy", spec, chunk_rows=500, seed=seed)
+        return streamed_fit.fit_source(path, part.features, "life_expectancy", spec, chunk_rows=500, seed=seed)
 
 
 def held_out_intervals(design: dataset.Design, folds: int, seed: int, kind: str = "linear",
@@ -116,7 +119,7 @@ def held_out_intervals(design: dataset.Design, folds: int, seed: int, kind: str 
         train[test] = False
         part = subset(design, train)
         record = streamed_record(part, spec, seed) if stream else \
-            fitting.fit_model(part, spec, seed=seed, cv=None if kind == "linear" else intervals.FOLDS)
+            fit_design(part, spec, seed=seed, cv=None if kind == "linear" else interval_calibration.FOLDS)
         for level in LEVELS:
             bounds = {methods[0]: intervals.interval_for(record, design.X[test], level)[1:]}
             if kind == "linear":

@@ -144,14 +144,15 @@ def per_partition(part: Path) -> dict:
     """One part reduced to its state here, on one core: seconds, rows and the pickled state's size."""
     from threadpoolctl import threadpool_limits
 
-    from lifeexp_cli.model import streamed
+    from lifeexp_cli.model.fit import stream_passes
+    from lifeexp_cli.model.fit.stream import CHUNK_ROWS
     from lifeexp_cli.model.spec import make_spec
 
     features = FEATURES.split(",")
     with threadpool_limits(limits=1):
         start = time.perf_counter()
-        reduced = streamed.reduce_source(str(part), features, "life_expectancy", make_spec("linear", "lstsq"),
-                                         streamed.CHUNK_ROWS)
+        reduced = stream_passes.reduce_source(str(part), features, "life_expectancy", make_spec("linear", "lstsq"),
+                                              CHUNK_ROWS)
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "rows": reduced.state.rows + reduced.skipped,
             "state_bytes": len(pickle.dumps(reduced)), "factor_shape": list(reduced.state.R.shape)}
@@ -171,7 +172,8 @@ def digits(scheduler: Path) -> dict:
 
     import numpy as np
 
-    from lifeexp_cli.model import distributed, streamed
+    from lifeexp_cli.model.fit import dask_engine
+    from lifeexp_cli.model.fit import stream as streamed_fit
     from lifeexp_cli.model.spec import make_spec
 
     folder = ROOT / "../shared/reference/nist-strd"
@@ -190,10 +192,11 @@ def digits(scheduler: Path) -> dict:
             fits = {}
             for label, solver in (("stream_qr", "lstsq"), ("stream_normal", "normal")):
                 model = make_spec("linear", solver, intercept=spec["intercept"])
-                fits[label] = streamed.fit_csv(str(folder / spec["file"]), spec["features"], spec["target"], model)
-            fits["dask_qr"] = distributed.fit(where, spec["features"], spec["target"],
-                                              make_spec("linear", "lstsq", intercept=spec["intercept"]),
-                                              scheduler=str(scheduler))
+                fits[label] = streamed_fit.fit_source(str(folder / spec["file"]), spec["features"], spec["target"],
+                                                      model)
+            fits["dask_qr"] = dask_engine.fit_on_cluster(where, spec["features"], spec["target"],
+                                                         make_spec("linear", "lstsq", intercept=spec["intercept"]),
+                                                         scheduler=str(scheduler))
         found[name] = {label: lre([fit["coefficients"][t] for t in terms], certified) for label, fit in fits.items()}
     return found
 

@@ -32,7 +32,10 @@ import lifeexp_cli  # noqa: E402,F401,I001  (before numpy: it sets BLAS to one t
 import numpy as np  # noqa: E402,I001
 from lifeexp_cli.data import dataset, people  # noqa: E402
 from lifeexp_cli.evaluate import domain, neighbours  # noqa: E402
-from lifeexp_cli.model import fitting, streamed  # noqa: E402
+from lifeexp_cli.model.fit import in_memory  # noqa: E402
+from lifeexp_cli.model.fit.design import fit_design  # noqa: E402
+from lifeexp_cli.model.fit.stream import fit_source  # noqa: E402
+from lifeexp_cli.model.predict import arrays  # noqa: E402
 from lifeexp_cli.model.spec import Spec  # noqa: E402
 from lifeexp_cli.prep import splits  # noqa: E402
 
@@ -47,7 +50,7 @@ def filled(X: np.ndarray, params: dict) -> np.ndarray:
 
 def on_all_rows(design) -> dict:
     started = time.perf_counter()
-    record = fitting.fit_model(design, Spec())
+    record = fit_design(design, Spec())
     seconds = time.perf_counter() - started
     ref = record["domain"]
     size = len(pickle.dumps(ref, protocol=4))
@@ -71,10 +74,10 @@ def held_out_countries(design) -> None:
     n_in = n_out = 0
     for test in splits.kfold(design.groups, 5, "country", 0):
         train = np.setdiff1d(np.arange(len(design.y)), test)
-        fit = fitting.fit(design.X[train], design.y[train], design.features, Spec())
+        fit = in_memory.fit_arrays(design.X[train], design.y[train], design.features, Spec())
         ref = domain.reference(filled(design.X[train], fit.params), design.groups[train])
         _, inside = domain.judge_rows(ref, filled(design.X[test], fit.params))
-        errors = fitting.predict("linear", fit.params, design.X[test]) - design.y[test]
+        errors = arrays.predict("linear", fit.params, design.X[test]) - design.y[test]
         inside_err += float((errors[inside] ** 2).sum())
         outside_err += float((errors[~inside] ** 2).sum())
         n_in, n_out = n_in + int(inside.sum()), n_out + int((~inside).sum())
@@ -126,7 +129,7 @@ def main() -> None:
         ref = on_all_rows(design)
         held_out_countries(design)
         batch_speed(ref)
-        stream = streamed.fit_csv(DATA, design.features, "life_expectancy", Spec())["domain"]
+        stream = fit_source(DATA, design.features, "life_expectancy", Spec())["domain"]
         print(f"  streamed fit: threshold {stream['threshold']:.2f} (leaving out the {stream['leave_out']})")
     crossover(design)
 

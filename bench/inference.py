@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 from lifeexp_cli.data import dataset  # noqa: E402
 from lifeexp_cli import api  # noqa: E402
-from lifeexp_cli.model import fitting  # noqa: E402
+from lifeexp_cli.model.predict import arrays  # noqa: E402
 
 MODELS = {"Tim": ["bmi", "adult_mortality", "hiv_aids"],
           "Tom": ["gdp", "income_composition_of_resources", "schooling"]}
@@ -42,7 +42,7 @@ def main() -> None:
         _, design = dataset.load_design(data, features, "life_expectancy")
         fits = {se: api.fit(design, features, se=se) for se in ("classical", "hc3", "cluster")}
         cluster = fits["cluster"]["inference"]
-        residuals = design.y - fitting.predict("linear", fits["cluster"]["params"], design.X)
+        residuals = design.y - arrays.predict("linear", fits["cluster"]["params"], design.X)
         print(f"{who}'s model: life_expectancy ~ {', '.join(features)}; {len(design.y)} rows, "
               f"{cluster['clusters']} countries; Durbin–Watson {durbin_watson(residuals):.2f}")
         print(f"  {'term':<34}{'estimate':>11}{'classical':>11}{'HC3':>11}{'cluster':>11}{'ratio':>8}")

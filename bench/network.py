@@ -30,7 +30,9 @@ import numpy as np  # noqa: E402
 import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import metrics
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.fit import in_memory
+from lifeexp_cli.model.fit.prepared import preprocess
+from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.prep import splits  # noqa: E402
 
@@ -59,9 +61,9 @@ def run_folds(design, spec, folds) -> list[dict]:
         train = np.ones(len(design.y), dtype=bool)
         train[test] = False
         start, cpu = time.perf_counter(), time.process_time()
-        fitted = fitting.fit(design.X[train], design.y[train], design.features, spec, groups=design.groups[train])
+        fitted = in_memory.fit_arrays(design.X[train], design.y[train], design.features, spec, groups=design.groups[train])
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        score = metrics.score(design.y[test], fitting.predict(spec.kind, fitted.params, design.X[test]))
+        score = metrics.score(design.y[test], arrays.predict(spec.kind, fitted.params, design.X[test]))
         epochs = (fitted.extra.get("training") or {}).get("epochs_run")
         rows.append({"fold": i, "rmse": score["rmse"], "seconds": seconds, "cpu": cpu, "epochs": epochs})
     return rows
@@ -80,14 +82,14 @@ def run_sklearn(design, folds, seed: int) -> list[dict]:
         train = np.ones(len(design.y), dtype=bool)
         train[test] = False
         start, cpu = time.perf_counter(), time.process_time()
-        prepared = fitting.preprocess(design.X[train], design.y[train], design.features, spec)
+        prepared = preprocess(design.X[train], design.y[train], design.features, spec)
         Xs, y, stats = prepared.Xs, prepared.y, prepared.stats
         model = MLPRegressor(hidden_layer_sizes=(64, 32), early_stopping=True, random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(Xs, y)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        yhat = model.predict(fitting.scaled_inputs(stats, design.X[test]))
+        yhat = model.predict(arrays.scaled_inputs(stats, design.X[test]))
         rows.append({"fold": i, "rmse": metrics.rmse(design.y[test], yhat), "seconds": seconds, "cpu": cpu,
                      "epochs": model.n_iter_})
     return rows

@@ -23,7 +23,9 @@ import numpy as np
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import metrics
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.fit import in_memory, solvers
+from lifeexp_cli.model.fit.prepared import preprocess
+from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.spec import Spec, make_spec
 from lifeexp_cli.optim import loop
 from lifeexp_cli.prep import scaling
@@ -41,9 +43,9 @@ def default_data() -> str:
 
 def reference(design):
     spec = make_spec("linear", "lstsq")
-    fitted = fitting.fit(design.X, design.y, design.features, spec)
-    yhat = fitting.predict("linear", fitted.params, design.X)
-    return metrics.rmse(design.y, yhat), fitting.coefficients(fitted.params, design.features, True)
+    fitted = in_memory.fit_arrays(design.X, design.y, design.features, spec)
+    yhat = arrays.predict("linear", fitted.params, design.X)
+    return metrics.rmse(design.y, yhat), solvers.coefficients(fitted.params, design.features, True)
 
 
 def coefficient_error(coef: dict, exact: dict) -> float:
@@ -60,11 +62,11 @@ def run_lifeexp(design, solver, best_rmse, exact):
         if "epoch" not in reached and np.sqrt(loss) <= best_rmse * (1 + TARGET_GAP):
             reached.update(epoch=epoch, seconds=time.perf_counter() - start)
 
-    fitted = fitting.fit(design.X, design.y, design.features, spec, on_epoch=on_epoch)
+    fitted = in_memory.fit_arrays(design.X, design.y, design.features, spec, on_epoch=on_epoch)
     total = time.perf_counter() - start
     run = fitted.extra["training"]
     gap = np.sqrt(run["final_loss"]) / best_rmse - 1.0
-    coef = fitting.coefficients(fitted.params, design.features, True)
+    coef = solvers.coefficients(fitted.params, design.features, True)
     return {"to_target_epochs": reached.get("epoch"), "to_target_s": reached.get("seconds"),
             "epochs_run": run["epochs_run"], "converged": run["converged"], "gap": gap,
             "coef_err": coefficient_error(coef, exact), "total_s": total,
@@ -82,7 +84,7 @@ def run_sklearn(design, best_rmse, exact, max_epochs=1000):
     penalty, so the optimum is the same."""
     from sklearn.linear_model import SGDRegressor
 
-    prepared = fitting.preprocess(design.X, design.y, design.features, Spec(scale="standard"))
+    prepared = preprocess(design.X, design.y, design.features, Spec(scale="standard"))
     Xs, y, stats = prepared.Xs, prepared.y, prepared.stats
     center, scale = np.asarray(stats["center"]), np.asarray(stats["scale"])
 

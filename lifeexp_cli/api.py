@@ -129,14 +129,14 @@ def predict(model, rows) -> np.ndarray:
     Names and aliases are accepted as on the command line (height and weight give bmi). A feature left
     out of a dict takes its training mean; a missing value (NaN) in a table, the model's fill value.
     """
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.predict import arrays
 
     record = load_model(model) if isinstance(model, (str, Path)) else model
     notes: list[str] = []
     X = _matrix(record, rows, notes)
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    return fitting.predict(record["kind"], record["params"], X)
+    return arrays.predict(record["kind"], record["params"], X)
 
 
 def predict_interval(model, rows, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,7 +145,8 @@ def predict_interval(model, rows, level: float = 0.9) -> tuple[np.ndarray, np.nd
     them. rows as for `predict`. A model fitted without calibration (a streamed fit, a network without
     cv, a file older than intervals) is a ModelError."""
     from lifeexp_cli.errors import ModelError
-    from lifeexp_cli.model import intervals, prediction
+    from lifeexp_cli.model.predict import prediction
+    from lifeexp_cli.model.predict import intervals
 
     intervals.check_level(level)
     if not 0 < level:
@@ -243,7 +244,7 @@ def _matrix(record: dict, rows, notes: list[str]) -> np.ndarray:
 def _person_row(record: dict, person: dict, notes: list[str]) -> list[float]:
     """One person's values in feature order, as `lifeexp predict --bmi ...` completes them."""
     from lifeexp_cli.data import people
-    from lifeexp_cli.model import prediction
+    from lifeexp_cli.model.predict import prediction
 
     given = {name: people.number(value, name) for name, value in person.items()}
     return prediction.person_row(record, given, notes)[0]

@@ -13,7 +13,7 @@ def read_table(data: str | None):
     """The CSV named by --data (or $LIFEEXP_DATA), after showing what reading it noticed."""
     from lifeexp_cli.data import dataset
 
-    table = dataset.read_table(data)
+    table = dataset.read_table(data, progress=render.reading_progress())
     for note in table.warnings:
         render.warn(note)
     return table
@@ -23,7 +23,7 @@ def load_design(data: str | None, features: str, target: str):
     """The --data table and the arrays for --features and --target, after showing what reading noticed."""
     from lifeexp_cli.data import dataset
 
-    table, design = dataset.load_design(data, features, target)
+    table, design = dataset.load_design(data, features, target, progress=render.reading_progress())
     for note in table.warnings:
         render.warn(note)
     return table, design

@@ -142,15 +142,14 @@ def guarded(command):
 
 
 def watch_reading(quiet: bool) -> None:
-    """A byte progress bar for large data files (data/reader.py), on a terminal only and never with --quiet."""
+    """A byte progress bar for large data files (data/opening.py), on a terminal only and never with --quiet."""
     from lifeexp_cli.cli import render
-    from lifeexp_cli.data import reader
 
     try:
         watching = not quiet and sys.stderr is not None and sys.stderr.isatty()
     except (AttributeError, ValueError, OSError):  # a closed or odd stderr: no bar
         watching = False
-    reader.watch_progress(render.byte_progress if watching else None)
+    render.watch_reading(watching)
 
 
 # Library parameters whose flag is not `--` + the name with dashes.

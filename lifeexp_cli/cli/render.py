@@ -250,6 +250,20 @@ def sparkline(values: list[float]) -> str:
     return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in logs)
 
 
+# The byte progress bar for the data files this run reads (`byte_progress`), or None: set once per command
+# by main.watch_reading (a terminal, no --quiet), handed to the readers as their `progress` parameter.
+_reading = {"progress": None}
+
+
+def watch_reading(watching: bool) -> None:
+    _reading["progress"] = byte_progress if watching else None
+
+
+def reading_progress():
+    """What to pass the data readers as `progress`: the byte bar when this run shows one, else None."""
+    return _reading["progress"]
+
+
 @contextlib.contextmanager
 def byte_progress(label: str, total: int):
     """A transient byte progress bar on stderr (reading a large file); yields advance(bytes)."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from lifeexp_cli.data import catalog, location, parts, reader
+from lifeexp_cli.data import catalog, csv_text, location, opening, parts, whole_file
 from lifeexp_cli.errors import DataError, LifeexpError, ModelError, ParameterError, UsageError
 from lifeexp_cli.limits import LARGEST_VALUE  # beyond this, squares overflow float64 in any least-squares method
 
@@ -46,30 +46,30 @@ def locate(data: str | None) -> str:
     return location.locate(data)
 
 
-def read_table(data: str | None) -> Table:
+def read_table(data: str | None, progress=None) -> Table:
     """Locate, read, fingerprint and parse a CSV (or read a Parquet file)."""
     source = locate(data)
     if parts.is_parquet(source):
         return Table(parts.read_parquet(source), source, parts.file_sha256(source))
-    raw, encoding, warnings = read_bytes(source)
-    frame = reader.parse_frame(raw, reader.shown(source), encoding)
+    raw, encoding, warnings = read_bytes(source, progress)
+    frame = whole_file.parse_frame(raw, opening.shown(source), encoding)
     return Table(frame, source, hashlib.sha256(raw).hexdigest(), warnings)
 
 
-def read_bytes(source: str) -> tuple[bytes, str, list[str]]:
+def read_bytes(source: str, progress=None) -> tuple[bytes, str, list[str]]:
     """A whole CSV file's bytes, their encoding, and what to say about it."""
-    raw = reader.read_all(source)
-    encoding = reader.encoding_of(raw)
+    raw = whole_file.read_all(source, progress)
+    encoding = csv_text.encoding_of(raw)
     return raw, encoding, encoding_note(source, encoding)
 
 
 def encoding_note(source: str, encoding: str) -> list[str]:
-    return [f"{reader.shown(source)} is not UTF-8; read it as Latin-1"] if encoding == "latin-1" else []
+    return [f"{opening.shown(source)} is not UTF-8; read it as Latin-1"] if encoding == "latin-1" else []
 
 
 def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """A column as float64 with NaN for blanks; `status` text becomes 0/1; other text, infinities and
-    values beyond reader.LARGEST_VALUE are errors."""
+    values beyond LARGEST_VALUE are errors."""
     return check_magnitude(name, _numeric_values(frame, name))
 
 
@@ -147,9 +147,9 @@ def check_magnitude(name: str, values: np.ndarray) -> np.ndarray:
     present = values[~np.isnan(values)]
     if np.isinf(present).any():
         raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
-    if present.size and np.abs(present).max() > reader.LARGEST_VALUE:
+    if present.size and np.abs(present).max() > LARGEST_VALUE:
         raise DataError(f"column {name} holds {np.abs(present).max():.3g}, too large to compute with (limit "
-                        f"{reader.LARGEST_VALUE:.0e}): check the data or rescale that column")
+                        f"{LARGEST_VALUE:.0e}): check the data or rescale that column")
     return values
 
 
@@ -173,7 +173,8 @@ def with_features(arrays: Design, features: list[str]) -> Design:
     return replace(arrays, X=arrays.X[:, columns], features=list(features))
 
 
-def load_design(data: str | None, features: str | list[str], target: str) -> tuple[Table, Design]:
+def load_design(data: str | None, features: str | list[str], target: str,
+                progress=None) -> tuple[Table, Design]:
     """Read the data and build the arrays for `features` (names, aliases or 'all') and `target`.
 
     Named features are read a block of rows at a time into arrays, keeping only their columns (and the
@@ -183,15 +184,15 @@ def load_design(data: str | None, features: str | list[str], target: str) -> tup
     source = locate(data)
     if source != "-" and not parts.is_parquet(source):  # a file can be read twice: scanned (hash, lines,
         # encoding), then parsed by blocks; a Parquet file is read whole by read_table
-        found = reader.scan(source)
-        header = reader.parse_header(found.head.split(b"\n", 1)[0])
+        found = whole_file.scan(source, progress)
+        header = csv_text.parse_header(found.head.split(b"\n", 1)[0])
         keep = None if header is None else needed_columns(header.names, features, target)
         if keep is not None:
-            with reader.open_source(source) as handle:
-                arrays = design_by_blocks(handle, reader.shown(source), found.encoding, keep, features, target,
+            with opening.open_source(source, progress=progress) as handle:
+                arrays = design_by_blocks(handle, opening.shown(source), found.encoding, keep, features, target,
                                           found.lines + 1, found.head)
             return Table(None, source, found.sha256, encoding_note(source, found.encoding)), arrays
-    table = read_table(data)
+    table = read_table(data, progress)
     target_name = resolve_target(table.frame, target)
     arrays = design(table, resolve_features(table.frame, features, target_name), target_name)
     return replace(table, frame=None), arrays
@@ -204,7 +205,7 @@ def design_by_blocks(handle, source: str, encoding: str, keep: set[str], feature
     once, however many rows name it."""
     X = y = groups = chosen = target_name = None
     rows, names, filled, total = [], {}, 0, 0
-    for block in reader.frame_blocks(handle, source, encoding, keep, block_rows, head):
+    for block in whole_file.frame_blocks(handle, source, encoding, keep, block_rows, head):
         if chosen is None:
             target_name = resolve_target(block, target)
             chosen = resolve_features(block, features, target_name)

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lifeexp_cli.data import catalog, location, reader
+from lifeexp_cli.data import catalog, csv_text, location, opening, whole_file
 from lifeexp_cli.errors import DataError
 
 
@@ -23,26 +23,26 @@ class Installed:
 def check_dataset(raw: bytes, source: str) -> int:
     """The number of rows, after checking that the bytes read as the WHO dataset (its columns, its
     row count); anything else is a DataError naming what differs."""
-    frame = reader.parse_frame(raw, reader.shown(source), reader.encoding_of(raw))
+    frame = whole_file.parse_frame(raw, opening.shown(source), csv_text.encoding_of(raw))
     missing = [name for name in catalog.WHO_COLUMNS if name not in frame.columns]
     if missing:
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-        raise DataError(f"{reader.shown(source)} is not the WHO Life Expectancy dataset: it lacks the column"
+        raise DataError(f"{opening.shown(source)} is not the WHO Life Expectancy dataset: it lacks the column"
                         f"{'s' if len(missing) > 1 else ''} {shown}; download {location.PUBLIC_SOURCE}")
     if len(frame) != catalog.WHO_ROWS:
-        raise DataError(f"{reader.shown(source)} has {len(frame)} rows, the WHO Life Expectancy dataset has "
+        raise DataError(f"{opening.shown(source)} has {len(frame)} rows, the WHO Life Expectancy dataset has "
                         f"{catalog.WHO_ROWS}: download the complete file ({location.PUBLIC_SOURCE})")
     return len(frame)
 
 
-def install(source: str) -> Installed:
+def install(source: str, progress=None) -> Installed:
     """Copy a checked dataset to the installed path: the copy, then its `.sha256`, each written whole."""
     from lifeexp_cli.model.store import write_atomically  # standard library only
 
     if not os.path.isfile(source):
         what = "is a directory" if os.path.isdir(source) else "does not exist"
         raise DataError(f"{source} {what}: give the path of the downloaded CSV file")
-    raw = reader.read_all(source)
+    raw = whole_file.read_all(source, progress)
     rows = check_dataset(raw, source)
     target = location.installed_path()
     check_writable(target)

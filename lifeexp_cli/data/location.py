@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lifeexp_cli.data import regular_files
-from lifeexp_cli.data.reader import DATA_ENV
+from lifeexp_cli.data.opening import DATA_ENV
 from lifeexp_cli.errors import UsageError
 
 APP_FOLDER = "lifeexp"

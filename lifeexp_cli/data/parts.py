@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from typing import Iterator
 
-from lifeexp_cli.data import catalog, reader, regular_files
+from lifeexp_cli.data import catalog, chunk_frames, csv_text, opening, regular_files
 from lifeexp_cli.errors import DataError
 from lifeexp_cli.limits import MAX_PARTS
 
@@ -58,7 +58,7 @@ def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     try:
         with regular_files.open_regular(path) as handle:
-            while block := handle.read(reader.BLOCK_BYTES):
+            while block := handle.read(opening.BLOCK_BYTES):
                 digest.update(block)
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
@@ -97,7 +97,7 @@ def parquet_columns(path: str) -> dict[str, str]:
     """Canonical column name -> the name in the file; two columns with one canonical name are an error."""
     names = list(_open_parquet(path).schema_arrow.names)
     canonical = [catalog.canonical(str(n)) for n in names]
-    reader.check_unique(canonical, path)
+    csv_text.check_unique(canonical, path)
     return dict(zip(canonical, names))
 
 
@@ -140,12 +140,12 @@ def read_parquet(path: str):
     return pd.concat(frames) if len(frames) > 1 else frames[0]
 
 
-def part_columns(path: str) -> list[str]:
+def part_columns(path: str, progress=None) -> list[str]:
     """A part's canonical column names, in order (Parquet schema or CSV header)."""
     if is_parquet(path):
         return list(parquet_columns(path))
-    with reader.open_source(path) as raw:
-        return reader.header(raw, path).names
+    with opening.open_source(path, progress=progress) as raw:
+        return csv_text.header(raw, path).names
 
 
 def check_same_columns(files: list[str]) -> list[str]:
@@ -182,15 +182,16 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
             raise DataError(f"{source} is not a readable Parquet file ({first_line(exc)}): check the file") from None
         return
     _pyarrow()
-    with reader.open_source(source, "input") as raw:
+    with opening.open_source(source, "input") as raw:
         first = raw.readline()
-        found = reader.parse_header(first)
+        found = csv_text.parse_header(first)
         if found is None:
             raise DataError(f"{source} is empty: give a header row and data rows")
-        reader.check_unique(found.names, source)
-        written = next(csv.reader([reader.decode(first)[0].rstrip("\r\n")], delimiter=found.separator))
+        csv_text.check_unique(found.names, source)
+        written = next(csv.reader([csv_text.decode(first)[0].rstrip("\r\n")], delimiter=found.separator))
         schema = pa.schema([(name, pa.string()) for name in written])
-        for frame in reader.frames(raw, found.names, found.separator, found.encoding, None, chunk_rows, text=True):
+        for frame in chunk_frames.frames(raw, found.names, found.separator, found.encoding, None, chunk_rows,
+                                         text=True):
             yield pa.Table.from_pandas(frame.set_axis(written, axis=1), schema=schema, preserve_index=False), frame
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from lifeexp_cli.data import reader, regular_files
+from lifeexp_cli.data import byte_records, csv_text, regular_files
 from lifeexp_cli.errors import ParameterError, UsageError
 from lifeexp_cli.limits import LARGEST_VALUE, MAX_PEOPLE_BYTES
 
@@ -75,7 +75,7 @@ def read_people(path: str) -> list[tuple[str, dict[str, float]]]:
     text = read_text(path)
     if path.lower().endswith(".json"):
         return people_from_json(text, path)
-    names, rows = reader.parse_rows(text)
+    names, rows = csv_text.parse_rows(text)
     if not rows:
         raise UsageError(f"--people {path} has no rows: give a CSV with a header (name, then features)")
     people = [dict(zip(names, cells)) for cells in rows]

@@ -20,8 +20,13 @@ spreads coming from the fold ensembles. Where the members disagree the model is 
 tells about the error size c > 0 widens the interval there. The calibration keeps (mᵤ, sᵤ, c) under
 "spread"; without it (a linear model, one network, an older file) σ is as above.
 
-numpy in, numpy out. The calibration is a dict of plain values (the model record keeps it); `interval`
-and `half_width` read it back, in pure Python for one row (single predictions never import numpy).
+Out-of-fold residuals come from folds of countries when the data has them, of rows otherwise (or of
+random rows with `--split random`), and for a streamed fit from a uniform sample of its out-of-fold
+residuals (model/fit/stream_calibration.py); `calibrate` records which (`split`) and how many rows.
+
+numpy in, plain values out: the calibration is a dict of plain values (the model record keeps it).
+`quantile` and `scale_of` (arrays) or `row_scale` (one row, pure Python: a single prediction never
+imports numpy) read it back; the interval is the prediction ± q_L·σ(x) (model/predict/intervals.py).
 """
 
 from __future__ import annotations
@@ -110,9 +115,10 @@ def scale_of(calibration: dict, X, spread=None):
 def calibrate(X, residuals, *, folds: int, split: str, groups: int, fill=None, spread=None) -> dict:
     """The calibration a model record keeps: the normalizer and the sorted scores (at most MAX_SCORES).
 
-    X: (n, p) the rows' features, missing values filled as the model fills them (or with `fill`, per
-    feature, when given); residuals: their
-    out-of-fold residuals; folds/split/groups: how those were made (for the record and messages);
+    X: (n, p) the rows' features; with `fill` (per feature, the model's fill values) a missing value is
+    filled as the model fills it, block by block. residuals: the rows' out-of-fold residuals.
+    folds/split/groups: how those were made, kept in the record (groups: the number of countries, or of
+    rows, the folds split);
     spread: an ensemble's out-of-fold member spreads (n,), or None (no spread term: the calibration is
     exactly what it was before spreads existed)."""
     import numpy as np

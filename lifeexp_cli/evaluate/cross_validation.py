@@ -1,7 +1,7 @@
 """K-fold cross-validation: every fold held out once, the model fitted on the other rows each time.
 
 What "the model" is stays outside this module: a `FitPredict` fits on the training rows and predicts the
-held-out ones (model/fitting.py `fold_predictor` makes one from a specification), so this is pure
+held-out ones (model/fit/in_memory.py `fold_predictor` makes one from a specification), so this is pure
 numpy and knows nothing of specifications, records or files.
 """
 

@@ -263,7 +263,7 @@ FIELDS = [
     Field("network.architecture", listing(integer(1, MAX_WIDTH), low=2, high=MAX_LAYERS + 2)),
     Field("network.activation", one_of(*ACTIVATIONS)),
     Field("network.parameters", COUNT),
-    # A linear model's coefficient inference (model/inference.py); null for a network, absent in older files.
+    # A linear model's coefficient inference (model/fit/standard_errors.py); null for a network, absent in older files.
     Field("inference", nullable(mapping), required=False),
     Field("inference.se_type", one_of(*SE_TYPES)),
     Field("inference.level", number(above=0, below=1)),
@@ -277,7 +277,7 @@ FIELDS = [
     Field("coefficient_covariance.df", integer(1)),
     Field("coefficient_covariance.terms", listing(text(MAX_COLUMN_CHARS), low=1, high=MAX_FEATURES + 1)),
     Field("coefficient_covariance.matrix", listing(listing(number()), low=1, high=MAX_FEATURES + 1)),
-    # prediction intervals (model/intervals.py), within bounds that keep them finite (limits.py)
+    # prediction intervals (model/fit/interval_calibration.py), within bounds that keep them finite (limits.py)
     Field("calibration", nullable(mapping), required=False),
     Field("calibration.method", one_of(CALIBRATION_METHOD)),
     Field("calibration.normalizer", text(MAX_METHOD_CHARS), required=False),

@@ -464,10 +464,10 @@ def build_record(spec, target: str, features: list[str], *, params: dict, coeffi
                  calibration: dict | None = None) -> dict:
     """The model record, in plain values (`from_plain` gives its typed form).
 
-    params: everything `fitting.predict` needs; coefficients: a linear model's, in original units (None
+    params: everything `arrays.predict` (model/predict/arrays.py) needs; coefficients: a linear model's, in original units (None
     for other kinds); ranges/means: per feature, of the training rows; metrics: train/test/cv scores;
     data: {sha256, source, rows}; extra: what only some fits have (training history, network, streamed);
-    calibration: the prediction intervals' (model/intervals.py), kept under "calibration" when there is one.
+    calibration: the prediction intervals' (model/fit/interval_calibration.py), kept under "calibration" when there is one.
     """
     record = {
         **header(spec, target, features),

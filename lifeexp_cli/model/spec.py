@@ -1,7 +1,7 @@
 """What to fit: the model specification (kind, solver, preprocessing, options) and its defaults.
 
 A Spec holds hyperparameters only, nothing learned; `make_spec` fills in every default and checks the
-options against the model kind and solver. The fitting itself is in `fitting`.
+options against the model kind and solver. The fitting itself is in model/fit/.
 """
 
 from __future__ import annotations

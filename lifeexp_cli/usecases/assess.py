@@ -38,7 +38,7 @@ def cross_validate(data, features, target: str, spec, *, folds: int = 5, split: 
 
     read_table(data, features, target) -> (Table, Design) reads the data (default dataset.load_design);
     progress_bar() a context giving the training loop's per-epoch callback (or None)."""
-    from lifeexp_cli.model import scoring
+    from lifeexp_cli.model.fit import scoring
 
     _, design = _reader(read_table)(data, features, target)
     with (progress_bar or nullcontext)() as progress:
@@ -59,8 +59,9 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
     from lifeexp_cli.data import dataset
     from lifeexp_cli.errors import UsageError
     from lifeexp_cli.evaluate import correlation, selection
-    from lifeexp_cli.model import scoring, store
-    from lifeexp_cli.model.fitting import fit_model
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.fit import scoring
+    from lifeexp_cli.model.fit.design import fit_design
     from lifeexp_cli.prep import splits
 
     if max_features is not None and max_features < 1:
@@ -97,7 +98,7 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
     if path is None:
         return Selected(document)
     final = dataset.with_features(design, result["features"])
-    record = fit_model(final, spec, cv=folds, split=split, seed=fold_seed, data_sha256=table.sha256,
+    record = fit_design(final, spec, cv=folds, split=split, seed=fold_seed, data_sha256=table.sha256,
                        source=table.source)
     document["model"] = str(store.save(record, path))
     return Selected(document, tuple(record["warnings"]))
@@ -115,22 +116,24 @@ class Evaluated:
     dropped: int
 
 
-def evaluate(model: str, data: str | None = None, *, all_rows: bool = False) -> Evaluated:
+def evaluate(model: str, data: str | None = None, *, all_rows: bool = False, progress=None) -> Evaluated:
     """Score a saved model (a name or a path) on the data: on its own held-out rows when it was fitted with a
-    held-out share of this same file (unless `all_rows`), else on every row with a target."""
+    held-out share of this same file (unless `all_rows`), else on every row with a target. `progress`: the
+    data reader's byte progress."""
     import numpy as np
 
     from lifeexp_cli.data import dataset
     from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.model import fitting, store
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.predict import arrays
 
     record = store.load(model)
-    table = dataset.read_table(data)
+    table = dataset.read_table(data, progress=progress)
     design = dataset.design_for_model(table, record, "evaluate it on")
     rows, scope = np.ones(len(design.y), dtype=bool), "all rows"
     split = record.get("split")
     if split and not all_rows and record["data"].get("sha256") == table.sha256:
         rows, scope = np.isin(design.rows, split["test_rows"]), "held-out rows"
-    yhat = fitting.predict(record["kind"], record["params"], design.X[rows])
+    yhat = arrays.predict(record["kind"], record["params"], design.X[rows])
     return Evaluated(record["path"], scope, metrics.score(design.y[rows], yhat), int(rows.sum()),
                      design.dropped_target)

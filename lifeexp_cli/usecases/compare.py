@@ -28,7 +28,9 @@ def compare(models: list[str] | None, persons: list[tuple[str, dict]], *, level:
     read_table(data) -> Table reads the data (default dataset.read_table)."""
     from lifeexp_cli.errors import UsageError
     from lifeexp_cli.evaluate import comparison  # statistics: imported when comparing, not for --help
-    from lifeexp_cli.model import intervals, prediction, store
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.predict import prediction
+    from lifeexp_cli.model.predict import intervals
 
     intervals.check_level(level)
     names = list(models or SHIPPED)
@@ -59,7 +61,7 @@ def cross_validate_again(records: list[dict], data: str | None, k: int, split: s
     """Read the data once and let every model be cross-validated again on it, over the same folds."""
     from lifeexp_cli.data import dataset
     from lifeexp_cli.evaluate import comparison
-    from lifeexp_cli.model import scoring
+    from lifeexp_cli.model.fit import scoring
 
     comparison.check_one_target(records)
     table = (read_table or dataset.read_table)(data)

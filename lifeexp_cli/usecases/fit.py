@@ -27,13 +27,13 @@ class Fitted:
 def check_options(spec, *, cv: int | None = None, test_size: float | None = None, stream: bool | None = None,
                   name: str | None = None, out: str | None = None, se: str | None = None) -> None:
     """Refuse a combination of options before any data is read (the Dask engine's: `check_dask_options`)."""
-    from lifeexp_cli.model import inference
+    from lifeexp_cli.model.fit import standard_errors
 
     if name is not None and out is not None:
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
         raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
-    inference.choose_se(se, spec.kind, True)  # a wrong --se fails before the data is read
+    standard_errors.choose_se(se, spec.kind, True)  # a wrong --se fails before the data is read
     if stream and (cv is not None or test_size is not None):
         raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
     if stream and not exact(spec):
@@ -68,7 +68,7 @@ def route_for(data: str | None, spec, *, cv: int | None = None, test_size: float
     """MEMORY, STREAM or DASK: Dask when asked; streamed when asked or the file is large (exact solvers,
     no held-out rows); else in memory."""
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.model import streamed
+    from lifeexp_cli.model.fit import stream as streamed
 
     if engine == DASK or scheduler is not None:
         return DASK
@@ -86,7 +86,7 @@ def fit_source(data: str | None, features: str, target: str, spec, *, cv: int | 
                scheduler: str | None = None, name: str | None = None, out: str | None = None,
                progress_bar: Callable[[], ContextManager] | None = None, warn: Callable[[str], None] | None = None,
                read_table: Callable | None = None, starting: Callable[[str], None] | None = None,
-               fitted: Callable[[str, dict], None] | None = None) -> Fitted:
+               fitted: Callable[[str, dict], None] | None = None, reading: Callable | None = None) -> Fitted:
     """Fit `spec` on the data source and save the model (as NAME in the models folder, or to `out`); the
     options are checked and the file's place decided before any data is read. `fit_record` does the fit
     (the callbacks are its); `fitted(route, record)` runs after it, before the file is written."""
@@ -100,7 +100,7 @@ def fit_source(data: str | None, features: str, target: str, spec, *, cv: int | 
     done = fit_record(data, features, target, spec, cv=cv, test_size=test_size, split=split, fold_seed=fold_seed,
                       se=se, intervals=intervals, stream=stream, chunk_rows=chunk_rows, engine=engine,
                       scheduler=scheduler, progress_bar=progress_bar, warn=warn, read_table=read_table,
-                      starting=starting)
+                      starting=starting, reading=reading)
     if fitted is not None:
         fitted(done.route, done.record)
     return Fitted(done.record, store.save(done.record, path), done.route, done.shown)
@@ -111,13 +111,13 @@ def fit_record(data, features, target: str, spec, *, cv: int | None = None, test
                stream: bool | None = None, chunk_rows: int = 65_536, engine: str = "local",
                scheduler: str | None = None, progress_bar: Callable[[], ContextManager] | None = None,
                warn: Callable[[str], None] | None = None, read_table: Callable | None = None,
-               starting: Callable[[str], None] | None = None) -> Fitted:
+               starting: Callable[[str], None] | None = None, reading: Callable | None = None) -> Fitted:
     """The model record of `spec` fitted on the data, by the route `route_for` picks; nothing is saved.
 
     Callbacks: `progress_bar()` (a context giving the training loop's per-epoch callback, or None; entered
     around the in-memory fit only), `warn` (a warning known before training ends, passed on at once),
     `read_table(data, features, target)` (how the in-memory route reads: (Table, Design); default
-    dataset.load_design), `starting(route)` before the fit."""
+    dataset.load_design), `starting(route)` before the fit, `reading` the byte progress of a streamed read."""
     from lifeexp_cli.data import dataset
 
     route = route_for(data, spec, cv=cv, test_size=test_size, stream=stream, engine=engine, scheduler=scheduler)
@@ -125,17 +125,17 @@ def fit_record(data, features, target: str, spec, *, cv: int | None = None, test
         starting(route)
     shown: list[str] = []
     if route == DASK:
-        from lifeexp_cli.model import distributed
+        from lifeexp_cli.model.fit import dask_engine
 
-        record = distributed.fit(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, fold_seed,
+        record = dask_engine.fit_on_cluster(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, fold_seed,
                                  intervals)
     elif route == STREAM:
-        from lifeexp_cli.model import streamed
+        from lifeexp_cli.model.fit import stream as streamed
 
-        record = streamed.fit_csv(data, features, target, spec, chunk_rows, se=se, seed=fold_seed,
-                                  intervals=intervals)
+        record = streamed.fit_source(data, features, target, spec, chunk_rows, se=se, seed=fold_seed,
+                                     intervals=intervals, progress=reading)
     else:
-        from lifeexp_cli.model.fitting import fit_model
+        from lifeexp_cli.model.fit.design import fit_design
 
         table, design = (read_table or dataset.load_design)(data, features, target)
 
@@ -145,7 +145,7 @@ def fit_record(data, features, target: str, spec, *, cv: int | None = None, test
                 warn(note)
 
         with (progress_bar or nullcontext)() as progress:
-            record = fit_model(design, spec, cv=cv, test_size=test_size, split=split, seed=fold_seed,
+            record = fit_design(design, spec, cv=cv, test_size=test_size, split=split, seed=fold_seed,
                                data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now,
                                se=se, calibrate_intervals=intervals)
     return Fitted(record, None, route, tuple(shown))

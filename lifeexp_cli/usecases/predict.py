@@ -9,7 +9,7 @@ from typing import IO, Iterator
 
 @dataclass(frozen=True)
 class Predicted:
-    """One person's prediction (`model/prediction.py: PersonPrediction`) and the notes for the user, in
+    """One person's prediction (`model/predict/prediction.py: PersonPrediction`) and the notes for the user, in
     order: features filled with the training mean, values outside the training range, an input unlike
     the training data, intervals asked of a model without calibration."""
 
@@ -19,7 +19,8 @@ class Predicted:
 
 def uncalibrated(record: dict, level: float) -> list[str]:
     """The one note for intervals asked of a model that has no calibration."""
-    from lifeexp_cli.model import intervals, prediction
+    from lifeexp_cli.model.predict import prediction
+    from lifeexp_cli.model.predict import intervals
 
     if level and not intervals.calibrated(record):
         return [intervals.missing_note(record, prediction.model_name(record))]
@@ -30,7 +31,8 @@ def predict_person(record: dict, person: dict[str, float], *, level: float = 0, 
     """The model's prediction for one person's values (names or aliases; height and weight give bmi), with
     its interval at `level` (0: none) and the domain judgement. `strict`: a left-out feature is an error
     instead of taking the training mean."""
-    from lifeexp_cli.model import intervals, prediction
+    from lifeexp_cli.model.predict import prediction
+    from lifeexp_cli.model.predict import intervals
 
     intervals.check_level(level)
     notes: list[str] = []
@@ -40,7 +42,7 @@ def predict_person(record: dict, person: dict[str, float], *, level: float = 0, 
 
 @dataclass(frozen=True)
 class PredictedRows:
-    """A CSV's predictions, block by block as `blocks` is consumed (model/prediction.py: predict_blocks):
+    """A CSV's predictions, block by block as `blocks` is consumed (model/predict/prediction.py: predict_blocks):
     its header line `head` and separator `sep`, the `columns` the predictions add, `interval` ({"level",
     "method"} when the blocks carry bounds, else None), and `counts`: `missing` (features without a
     column, filled with the training mean) at once; rows, filled, outside and unlike as blocks are read."""
@@ -56,7 +58,8 @@ class PredictedRows:
 def predict_rows(record: dict, source: IO[bytes], *, level: float = 0, strict: bool = False) -> PredictedRows:
     """Predictions for every row of a CSV read from `source` (bytes), with intervals at `level` when the
     model is calibrated; `strict`: a feature without a column is an error instead of its training mean."""
-    from lifeexp_cli.model import intervals, prediction
+    from lifeexp_cli.model.predict import prediction
+    from lifeexp_cli.model.predict import intervals
 
     counts: dict = {}
     head, sep, blocks = prediction.predict_blocks(record, source, counts, level, strict)

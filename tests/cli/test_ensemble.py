@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.errors import ModelError
-from lifeexp_cli.model import fitting, store
+from lifeexp_cli.model import store
+from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.nn import ensemble
 from support.cli import run_cli
 
@@ -34,13 +35,13 @@ def test_the_prediction_is_the_members_mean(fitted):
     assert three["ensemble"]["members"] == 3 and three["ensemble"]["seeds"][0] == 0
     assert len(set(three["ensemble"]["seeds"])) == 3
     X = np.array([[22.0, 150.0, 0.1], [35.0, 300.0, 4.0]])
-    Xs = fitting.scaled_inputs(three["params"], X)
+    Xs = arrays.scaled_inputs(three["params"], X)
     each = ensemble.member_predictions(three["params"], Xs)
     assert each.shape == (3, 2) and not np.allclose(each[0], each[1])
-    np.testing.assert_allclose(fitting.predict("mlp", three["params"], X), each.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(arrays.predict("mlp", three["params"], X), each.mean(axis=0), rtol=1e-12)
     assert one["params"].get("members") is None and one["spec"]["options"]["ensemble"] == 1
-    np.testing.assert_allclose(fitting.prediction_spread("mlp", three["params"], X), each.std(axis=0, ddof=1))
-    assert fitting.prediction_spread("mlp", one["params"], X) is None
+    np.testing.assert_allclose(arrays.prediction_spread("mlp", three["params"], X), each.std(axis=0, ddof=1))
+    assert arrays.prediction_spread("mlp", one["params"], X) is None
 
 
 def test_predict_uses_the_ensemble(fitted):
@@ -49,7 +50,7 @@ def test_predict_uses_the_ensemble(fitted):
                      "--hiv", "0.1", "--format", "json")
     got = json.loads(result.stdout)
     got = got[0] if isinstance(got, list) else got
-    expected = fitting.predict("mlp", three["params"], np.array([[22.0, 150.0, 0.1]]))[0]
+    expected = arrays.predict("mlp", three["params"], np.array([[22.0, 150.0, 0.1]]))[0]
     assert got["prediction"] == pytest.approx(expected, rel=1e-12)
 
 

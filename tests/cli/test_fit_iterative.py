@@ -14,7 +14,8 @@ from rich.console import Console
 
 from lifeexp_cli.cli import render
 from lifeexp_cli.data import dataset
-from lifeexp_cli.model import fitting, store
+from lifeexp_cli.model import store
+from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.optim import loop
 from support.cli import run_cli
@@ -35,7 +36,7 @@ def tim_design(data_path):
 @pytest.fixture(scope="module")
 def exact(tim_design):
     """Tim's three features by exact least squares: the answer every optimizer must reach."""
-    return fitting.fit_model(tim_design, Spec(solver="lstsq"))
+    return fit_design(tim_design, Spec(solver="lstsq"))
 
 
 # --- the accuracy promise, with default settings ----------------------------------------------

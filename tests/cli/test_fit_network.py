@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.model import fitting, scoring, store
+from lifeexp_cli.model import store
+from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.fit import scoring
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.nn import regressor
 from support.cli import run_cli
@@ -115,7 +117,7 @@ def test_predict_csv_and_compare_work_on_a_network(small_net, tmp_path):
     result = run("predict", "--model", str(path), "--input", str(rows), "--format", "csv")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    expected = fitting.predict("mlp", record["params"], np.array([[24.0, 53.0, 0.1], [30.0, 200.0, 5.0]]))
+    expected = arrays.predict("mlp", record["params"], np.array([[24.0, 53.0, 0.1], [30.0, 200.0, 5.0]]))
     assert [float(line.split(",")[-2]) for line in lines[1:]] == pytest.approx(expected.tolist(), rel=1e-12)
     result = run("compare", "--model", str(path), "--model", "tim", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -139,7 +141,7 @@ def test_identity_network_through_fit_equals_the_linear_model(tmp_path, data_pat
     from lifeexp_cli.data import dataset
 
     design = dataset.design(dataset.read_table(data), lin["features"], lin["target"])
-    gap = fitting.predict("mlp", net["params"], design.X) - fitting.predict("linear", lin["params"], design.X)
+    gap = arrays.predict("mlp", net["params"], design.X) - arrays.predict("linear", lin["params"], design.X)
     assert np.abs(gap).max() < 1e-3  # years; the predictions span about 45 years
     assert net["metrics"]["train"]["rmse"] == pytest.approx(lin["metrics"]["train"]["rmse"], rel=1e-6)
 

@@ -1,5 +1,5 @@
 """An ensemble's prediction intervals follow its members' spread through `predict` (one row, a batch;
-`compare` shares the one-row path), on the WHO-like data: the same interval as model/intervals.py
+`compare` shares the one-row path), on the WHO-like data: the same interval as model/predict/intervals.py
 computes from the record."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import json
 import numpy as np
 import pytest
 
-from lifeexp_cli.model import intervals, store
+from lifeexp_cli.model import store
+from lifeexp_cli.model.predict import intervals
 from support.cli import run_cli
 
 QUICK = ["--model", "mlp", "--hidden", "8", "--epochs", "15"]

@@ -11,7 +11,6 @@ import pytest
 from rich.console import Console
 
 from lifeexp_cli.cli import main, render
-from lifeexp_cli.data import reader
 
 
 @pytest.fixture
@@ -20,15 +19,15 @@ def terminal(monkeypatch):
     buffer = io.StringIO()
     monkeypatch.setitem(render._consoles, "err", Console(file=buffer, force_terminal=True, width=100))
     yield buffer
-    reader.watch_progress(None)
+    render.watch_reading(False)
 
 
 @pytest.mark.parametrize("tty, quiet, watched", [(True, False, True), (True, True, False), (False, False, False)])
 def test_reading_is_watched_on_a_terminal_without_quiet(tty, quiet, watched, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: tty, raising=False)
     main.watch_reading(quiet)
-    assert (reader._progress is not None) == watched
-    reader.watch_progress(None)
+    assert (render.reading_progress() is not None) == watched
+    render.watch_reading(False)
 
 
 def test_the_byte_bar_counts_bytes(terminal):

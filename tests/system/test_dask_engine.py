@@ -85,9 +85,9 @@ def listening(pids: list[int]) -> set[str]:
 
 
 def test_the_local_cluster_listens_on_127_0_0_1_only():
-    from lifeexp_cli.model import distributed
+    from lifeexp_cli.model.fit import dask_engine
 
-    with distributed.connect(None, 2) as client:
+    with dask_engine.connect(None, 2) as client:
         workers = list(client.run(os.getpid).values())
         assert len(workers) == 2
         assert listening([os.getpid(), *workers]) == {LOCALHOST}

@@ -11,7 +11,7 @@ from conftest import nist_certified, nist_names
 from typer.testing import CliRunner
 
 from lifeexp_cli.cli.main import app
-from lifeexp_cli.model import streamed as streamed_fit
+from lifeexp_cli.model.fit import stream as streamed_fit
 from lifeexp_cli.model.spec import Spec
 
 
@@ -53,7 +53,7 @@ def test_streamed_fit_keeps_the_accuracy_on_nist_data(name, nist_dir):
     """QR alone loses digits on the hard problems (and on a small intercept beside large features, as in
     Norris); the streamed fit refines with more passes over the file."""
     spec = nist_certified()[name]
-    record = streamed_fit.fit_csv(str(nist_dir / spec["file"]), spec["features"], spec["target"],
+    record = streamed_fit.fit_source(str(nist_dir / spec["file"]), spec["features"], spec["target"],
                                   Spec(intercept=spec["intercept"]), 7)
     coef = record["coefficients"]
     estimate = np.array(([coef["intercept"]] if spec["intercept"] else []) + [coef[f] for f in spec["features"]])
@@ -84,6 +84,6 @@ def test_filip_file_caps_every_solver_below_eight_digits(nist_dir):
     exact = np.array([float(system[i][p] / system[i][i]) for i in range(p)])
     certified = np.array([float(v) for v in spec["certified_beta"]])
     assert 7.5 < lre(exact, certified) < 7.7
-    record = streamed_fit.fit_csv(str(nist_dir / spec["file"]), spec["features"], spec["target"], Spec(), 7)
+    record = streamed_fit.fit_source(str(nist_dir / spec["file"]), spec["features"], spec["target"], Spec(), 7)
     coef = record["coefficients"]
     assert lre(np.array([coef["intercept"]] + [coef[f] for f in spec["features"]]), exact) >= 10

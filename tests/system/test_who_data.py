@@ -14,7 +14,11 @@ from numpy.testing import assert_allclose
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import correlation
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.fit import in_memory
+from lifeexp_cli.model.predict import intervals
+from lifeexp_cli.model.fit import prepared
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import splits
 
@@ -102,7 +106,7 @@ def test_who_matrix_matches_pandas(data_path, method):
 def test_who_collinear_pair_is_named(data_path):
     table = dataset.read_table(str(data_path))
     design = dataset.design(table, ["infant_deaths", "under_five_deaths", "bmi"], "life_expectancy")
-    fit = fitting.fit(design.X, design.y, design.features, Spec())
+    fit = in_memory.fit_arrays(design.X, design.y, design.features, Spec())
     collinear = [w for w in fit.warnings if "collinear" in w]
     assert collinear and "infant_deaths" in collinear[0] and "under_five_deaths" in collinear[0]
     assert "bmi" not in collinear[0]
@@ -111,10 +115,10 @@ def test_who_collinear_pair_is_named(data_path):
 def test_raw_gdp_and_hiv_warn_about_conditioning(data_path):
     table = dataset.read_table(str(data_path))
     design = dataset.design(table, ["gdp", "hiv_aids", "population"], "life_expectancy")
-    fit = fitting.fit(design.X, design.y, design.features, Spec())
+    fit = in_memory.fit_arrays(design.X, design.y, design.features, Spec())
     assert any("ill-conditioned" in w and "digits" in w for w in fit.warnings)
     assert not any("ill-conditioned" in w for w in
-                   fitting.fit(design.X, design.y, design.features, Spec(scale="standard")).warnings)
+                   in_memory.fit_arrays(design.X, design.y, design.features, Spec(scale="standard")).warnings)
 
 
 def test_raw_who_all_features_reach_the_exact_optimum(data_path):
@@ -122,14 +126,14 @@ def test_raw_who_all_features_reach_the_exact_optimum(data_path):
     table = dataset.read_table(str(data_path))
     names = dataset.resolve_features(table.frame, "all", "life_expectancy")
     design = dataset.design(table, names, "life_expectancy")
-    fit = fitting.fit(design.X, design.y, names, Spec(scale="none"))
-    X, _ = fitting.impute.apply_imputer(design.X, np.nanmean(design.X, axis=0))
+    fit = in_memory.fit_arrays(design.X, design.y, names, Spec(scale="none"))
+    X, _ = prepared.impute.apply_imputer(design.X, np.nanmean(design.X, axis=0))
     # Independent: SVD least squares on standardized columns (same column space, so the same optimum).
     Z = (X - X.mean(axis=0)) / X.std(axis=0)
     Z = np.column_stack([np.ones(len(Z)), Z])
     beta = np.linalg.lstsq(Z, design.y, rcond=None)[0]
     best = math.sqrt(np.mean((Z @ beta - design.y) ** 2))
-    ours = math.sqrt(np.mean((fitting.predict("linear", fit.params, design.X) - design.y) ** 2))
+    ours = math.sqrt(np.mean((arrays.predict("linear", fit.params, design.X) - design.y) ** 2))
     assert ours == pytest.approx(best, rel=1e-12)
 
 
@@ -162,7 +166,11 @@ def test_prediction_intervals_hold_on_held_out_countries(table):
     """90% intervals of Tim's model, fitted (and calibrated) on four fifths of the countries, judged on
     the fifth it never saw, all five ways round. Deterministic folds; bench/coverage.py measures the
     same (0.904 overall, 0.910 on HIV/AIDS > 1, 17.65 years wide): the band here is generous."""
-    from lifeexp_cli.model import intervals
+    from lifeexp_cli.model.predict import arrays
+    from lifeexp_cli.model.fit.design import fit_design
+    from lifeexp_cli.model.fit import in_memory
+    from lifeexp_cli.model.predict import intervals
+    from lifeexp_cli.model.fit import prepared
 
     design = dataset.design(table, TIM, "life_expectancy")
     covered, width = np.zeros(len(design.y), bool), np.zeros(len(design.y))
@@ -171,7 +179,7 @@ def test_prediction_intervals_hold_on_held_out_countries(table):
         train[test] = False
         part = dataset.Design(design.X[train], design.y[train], design.groups[train], design.rows[train], TIM,
                               "life_expectancy", 0)
-        record = fitting.fit_model(part, Spec())
+        record = fit_design(part, Spec())
         assert record["calibration"]["split"] == "country"
         _, lower, upper = intervals.interval_for(record, design.X[test], 0.9)
         covered[test] = (lower <= design.y[test]) & (design.y[test] <= upper)

@@ -37,7 +37,7 @@ def test_no_other_module_writes_a_bound_down_again():
 
 
 def test_the_loader_the_fit_and_the_readers_share_the_numbers():
-    from lifeexp_cli.data import dataset, people, reader
+    from lifeexp_cli.data import byte_records as reader, dataset, people
     from lifeexp_cli.evaluate import conformal, domain
     from lifeexp_cli.model import fields, store
     from lifeexp_cli.nn import ensemble, regressor

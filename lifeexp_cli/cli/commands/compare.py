@@ -67,7 +67,7 @@ def compare(
         lifeexp compare --model tim --model tom --person ann:height=1.65,weight=60,hiv=0.1,gdp=900
     """
     from lifeexp_cli.data import people
-    from lifeexp_cli.model import intervals
+    from lifeexp_cli.model.predict import intervals
     from lifeexp_cli.usecases import compare as usecase
 
     intervals.check_level(level)

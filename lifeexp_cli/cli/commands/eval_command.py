@@ -29,7 +29,7 @@ def eval_model(
     """
     from lifeexp_cli.usecases import assess
 
-    done = assess.evaluate(model, data, all_rows=all_rows)
+    done = assess.evaluate(model, data, all_rows=all_rows, progress=render.reading_progress())
     scores, scope = done.scores, done.scope
     document = {"model": done.model, "on": scope, "metrics": scores,
                 "rows": {"scored": done.scored, "dropped": done.dropped}}

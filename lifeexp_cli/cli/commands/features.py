@@ -24,7 +24,7 @@ def features(data: DataOpt = None, output: FormatOpt = Format.table, no_header: 
     if data:
         from lifeexp_cli.data import dataset
 
-        table = dataset.read_table(data)
+        table = dataset.read_table(data, progress=render.reading_progress())
         usable = set(dataset.candidate_features(table.frame, catalog.DEFAULT_TARGET))
         names = list(table.frame.columns)
         notes = dataset.unit_notes(table.frame, usable)

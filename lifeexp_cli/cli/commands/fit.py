@@ -93,7 +93,7 @@ def fit(
         chunk_rows=chunk_rows, engine=engine.value, scheduler=scheduler, name=name, out=out,
         progress_bar=lambda: render.training_bar(spec, quiet), warn=render.warn, read_table=inputs.load_design,
         starting=lambda route: starting(route, scheduler, quiet),
-        fitted=lambda route, record: read_line(route, record, quiet))
+        fitted=lambda route, record: read_line(route, record, quiet), reading=render.reading_progress())
     for note in done.record["warnings"]:
         if note not in done.shown:
             render.warn(note)

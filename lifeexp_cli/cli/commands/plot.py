@@ -121,7 +121,7 @@ def learning_rates(text: str | None) -> list[float] | None:
     if text is None:
         return None
     from lifeexp_cli.data.people import number
-    from lifeexp_cli.model import plot_data
+    from lifeexp_cli.usecases import plot_data
 
     return plot_data.check_rates([number(part.strip(), "--lrs") for part in text.split(",") if part.strip()])
 
@@ -129,7 +129,8 @@ def learning_rates(text: str | None) -> list[float] | None:
 def load_design(record: dict, data: str | None):
     from lifeexp_cli.data import dataset
 
-    return dataset.design_for_model(dataset.read_table(data), record, "plot it with")
+    table = dataset.read_table(data, progress=render.reading_progress())
+    return dataset.design_for_model(table, record, "plot it with")
 
 
 def units_of(record: dict) -> tuple[str, str]:
@@ -141,13 +142,13 @@ def units_of(record: dict) -> tuple[str, str]:
 def lecture_people(record: dict) -> list[tuple[str, float, float]]:
     """(name, feature value, prediction) of the lecture's Tim and Tom, when they have the model's feature."""
     from lifeexp_cli.data import people
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.predict import arrays
 
     feature, marks = record["features"][0], []
     for name, values in (("Tim", people.TIM), ("Tom", people.TOM)):
         value = people.with_bmi(values, []).get(feature)
         if value is not None:
-            marks.append((name, value, float(fitting.predict(record["kind"], record["params"], [[value]])[0])))
+            marks.append((name, value, float(arrays.predict(record["kind"], record["params"], [[value]])[0])))
     return marks
 
 
@@ -156,7 +157,7 @@ def fit_picture(record: dict, design):
 
     from lifeexp_cli.cli import plots
     from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.predict import arrays
 
     feature = record["features"][0]
     present = ~np.isnan(design.X[:, 0])
@@ -165,9 +166,9 @@ def fit_picture(record: dict, design):
     x, y = design.X[present, 0], design.y[present]
     log_x = plots.wants_log_axis(x)
     grid = (np.geomspace if log_x else np.linspace)(x.min(), x.max(), 200)
-    curve = fitting.predict(record["kind"], record["params"], grid[:, None])
+    curve = arrays.predict(record["kind"], record["params"], grid[:, None])
     label = render.equation(record) if record.get("coefficients") else f"{record['kind']} model"
-    rmse = metrics.rmse(y, fitting.predict(record["kind"], record["params"], x[:, None]))
+    rmse = metrics.rmse(y, arrays.predict(record["kind"], record["params"], x[:, None]))
     return plots.fit_figure(x, y, grid, curve, feature=feature, target=record["target"], units=units_of(record),
                             label=label, log_x=log_x, people=lecture_people(record),
                             title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on the {len(y)} rows with {feature}")
@@ -175,7 +176,7 @@ def fit_picture(record: dict, design):
 
 def lr_picture(record: dict, design, rates: list[float] | None):
     from lifeexp_cli.cli import plots
-    from lifeexp_cli.model import plot_data
+    from lifeexp_cli.usecases import plot_data
 
     spec, swapped = plot_data.training_spec(record)
     rates = rates or plot_data.default_rates(spec)
@@ -189,7 +190,7 @@ def lr_picture(record: dict, design, rates: list[float] | None):
 
 def landscape_picture(record: dict, design):
     from lifeexp_cli.cli import plots
-    from lifeexp_cli.model import plot_data
+    from lifeexp_cli.usecases import plot_data
 
     view = plot_data.landscape(record, design.X, design.y)
     spec, swapped = plot_data.training_spec(record)
@@ -212,9 +213,9 @@ def loss_picture(record: dict, design):
 def residuals_picture(record: dict, design):
     from lifeexp_cli.cli import plots
     from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.predict import arrays
 
-    yhat = fitting.predict(record["kind"], record["params"], design.X)
+    yhat = arrays.predict(record["kind"], record["params"], design.X)
     rmse = metrics.rmse(design.y, yhat)
     return plots.residuals_figure(design.y, yhat, target=record["target"], unit=units_of(record)[1],
                                   title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on {len(design.y)} rows")

@@ -94,7 +94,8 @@ def predict(
 
         lifeexp predict --engine dask --model tom --input 'rows/*.parquet' --output predicted/
     """
-    from lifeexp_cli.model import intervals, store
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.predict import intervals
     from lifeexp_cli.usecases import predict as usecase
 
     intervals.check_level(level)
@@ -177,10 +178,10 @@ def check_dask_options(engine, scheduler, source, output_dir, person) -> None:
 
 
 def predict_on_dask(record: dict, source: str, output_dir: str, scheduler, quiet: bool, level: float) -> None:
-    from lifeexp_cli.model import distributed
+    from lifeexp_cli.model.fit import dask_engine
 
     render.info(f"Predicting on Dask ({scheduler or 'a local cluster'})", quiet)
-    counts = distributed.predict(record, source, output_dir, scheduler, level)
+    counts = dask_engine.predict_on_cluster(record, source, output_dir, scheduler, level)
     if counts["missing"]:
         render.warn(f"some --input parts have no column for {', '.join(counts['missing'])}: their rows take the "
                     "training mean")
@@ -203,11 +204,11 @@ def warn_counts(counts: dict) -> None:
 
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
                   header: bool = True) -> None:
-    from lifeexp_cli.data import reader
-    from lifeexp_cli.model import prediction
+    from lifeexp_cli.data import opening
+    from lifeexp_cli.model.predict import prediction
     from lifeexp_cli.usecases import predict as usecase
 
-    with reader.open_source(source, "input") as stream:
+    with opening.open_source(source, "input") as stream:
         found = usecase.predict_rows(record, stream, level=level, strict=strict)
         counts = found.counts
         if counts["missing"]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifeexp_cli.data import dataset, reader
+from lifeexp_cli.data import csv_text, dataset, whole_file
 from lifeexp_cli.errors import DataError
 
 FEATURES = "bmi,hiv,gdp,status,adult_mortality"
@@ -19,8 +19,8 @@ def whole_table_design(path, features, target="life_expectancy"):
 
 
 def by_blocks(path, features, block_rows, target="life_expectancy"):
-    found = reader.scan(str(path))
-    header = reader.parse_header(found.head.split(b"\n", 1)[0])
+    found = whole_file.scan(str(path))
+    header = csv_text.parse_header(found.head.split(b"\n", 1)[0])
     keep = dataset.needed_columns(header.names, features, target)
     with open(path, "rb") as handle:
         return dataset.design_by_blocks(handle, str(path), found.encoding, keep, features, target,

@@ -159,17 +159,18 @@ def test_the_reservoir_is_bounded_uniform_and_merges_exactly():
 
 def test_in_memory_and_streamed_fits_keep_a_reference(who_like_csv, monkeypatch):
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.model import fitting, streamed
+    from lifeexp_cli.model.fit.design import fit_design
+    from lifeexp_cli.model.fit import stream as streamed_fit
     from lifeexp_cli.model.spec import Spec
 
     features = ["bmi", "adult_mortality", "hiv"]
     table = dataset.read_table(str(who_like_csv))
     design = dataset.design(table, dataset.resolve_features(table.frame, features, "life_expectancy"),
                             "life_expectancy")
-    memory = fitting.fit_model(design, Spec())["domain"]
+    memory = fit_design(design, Spec())["domain"]
     assert memory["leave_out"] == "group" and memory["training_rows"] == len(design.y)
     assert len(memory["rows"]) == len(design.y)  # few rows: all of them
     monkeypatch.setattr(domain, "MAX_ROWS", 150)  # a sample, from a reservoir fed chunk by chunk
-    stream = streamed.fit_csv(str(who_like_csv), features, "life_expectancy", Spec(), chunk_rows=70)["domain"]
+    stream = streamed_fit.fit_source(str(who_like_csv), features, "life_expectancy", Spec(), chunk_rows=70)["domain"]
     assert stream["leave_out"] == "group" and stream["training_rows"] == len(design.y) and len(stream["rows"]) == 150
     np.testing.assert_allclose(stream["center"], memory["center"], rtol=0.1)

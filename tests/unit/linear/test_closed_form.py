@@ -12,7 +12,10 @@ from numpy.testing import assert_allclose
 
 from lifeexp_cli.data import catalog, dataset
 from lifeexp_cli.linear import closed_form
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.fit import in_memory
+from lifeexp_cli.model.fit import prepared
+from lifeexp_cli.model.fit import solvers
 from lifeexp_cli.model.spec import Spec
 
 
@@ -40,10 +43,10 @@ def test_rank_deficient_design_gives_min_norm_answer_and_says_so():
     a = rng.normal(size=50)
     X = np.column_stack([a, 2 * a])
     y = 3 * a
-    fit = fitting.fit(X, y, ["a", "twice_a"], Spec(intercept=False))
+    fit = in_memory.fit_arrays(X, y, ["a", "twice_a"], Spec(intercept=False))
     w = np.asarray(fit.params["weights"])
     assert w[0] + 2 * w[1] == pytest.approx(3.0, rel=1e-12)  # any split of the one direction fits exactly
-    assert_allclose(fitting.predict("linear", fit.params, X), y, atol=1e-12)
+    assert_allclose(arrays.predict("linear", fit.params, X), y, atol=1e-12)
     assert any("exactly collinear" in w and "a" in w and "twice_a" in w for w in fit.warnings)
     assert any("rank 1" in w for w in fit.warnings)
 
@@ -55,8 +58,8 @@ def test_the_known_coefficients_are_recovered(who_like_table):
     for twin in ("under_five_deaths", "thinness_5_9_years"):  # near-duplicates share their effect at random
         del truth[twin]
     design = dataset.design(who_like_table, ["status", *truth], "life_expectancy")
-    fit = fitting.fit(design.X, design.y, design.features, Spec(scale="standard"))
-    coefficients = fitting.coefficients(fit.params, design.features, True)
+    fit = in_memory.fit_arrays(design.X, design.y, design.features, Spec(scale="standard"))
+    coefficients = solvers.coefficients(fit.params, design.features, True)
     assert coefficients["status"] == pytest.approx(3.0, abs=0.3)
     for name, weight in truth.items():
         assert coefficients[name] == pytest.approx(weight, abs=0.1 * abs(weight) + 0.02), name
@@ -64,7 +67,7 @@ def test_the_known_coefficients_are_recovered(who_like_table):
 
 def test_near_duplicate_pair_is_named(who_like_table):
     design = dataset.design(who_like_table, ["infant_deaths", "under_five_deaths", "bmi"], "life_expectancy")
-    fit = fitting.fit(design.X, design.y, design.features, Spec())
+    fit = in_memory.fit_arrays(design.X, design.y, design.features, Spec())
     collinear = [w for w in fit.warnings if "collinear" in w]
     assert collinear and "infant_deaths" in collinear[0] and "under_five_deaths" in collinear[0]
     assert "bmi" not in collinear[0]
@@ -75,19 +78,19 @@ def test_columns_of_very_different_size_warn_about_conditioning_unless_scaled():
     X = np.column_stack([rng.lognormal(8, 1.2, 300), rng.exponential(1.5, 300), rng.lognormal(15, 1.5, 300)])
     y = 60 + X @ [1e-4, -0.6, 1e-8] + rng.normal(0, 1, 300)
     names = ["gdp", "hiv_aids", "population"]
-    assert any("ill-conditioned" in w and "digits" in w for w in fitting.fit(X, y, names, Spec()).warnings)
-    assert not any("ill-conditioned" in w for w in fitting.fit(X, y, names, Spec(scale="standard")).warnings)
+    assert any("ill-conditioned" in w and "digits" in w for w in in_memory.fit_arrays(X, y, names, Spec()).warnings)
+    assert not any("ill-conditioned" in w for w in in_memory.fit_arrays(X, y, names, Spec(scale="standard")).warnings)
 
 
 def test_raw_all_features_reach_the_exact_optimum(who_like_table):
     """Unscaled, every numeric feature: the training RMSE equals an independent least-squares solve."""
     names = dataset.resolve_features(who_like_table.frame, "all", "life_expectancy")
     design = dataset.design(who_like_table, names, "life_expectancy")
-    fit = fitting.fit(design.X, design.y, names, Spec(scale="none"))
-    X, _ = fitting.impute.apply_imputer(design.X, np.nanmean(design.X, axis=0))
+    fit = in_memory.fit_arrays(design.X, design.y, names, Spec(scale="none"))
+    X, _ = prepared.impute.apply_imputer(design.X, np.nanmean(design.X, axis=0))
     Z = (X - X.mean(axis=0)) / X.std(axis=0)
     Z = np.column_stack([np.ones(len(Z)), Z])
     beta = np.linalg.lstsq(Z, design.y, rcond=None)[0]
     best = math.sqrt(np.mean((Z @ beta - design.y) ** 2))
-    ours = math.sqrt(np.mean((fitting.predict("linear", fit.params, design.X) - design.y) ** 2))
+    ours = math.sqrt(np.mean((arrays.predict("linear", fit.params, design.X) - design.y) ** 2))
     assert ours == pytest.approx(best, rel=1e-12)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifeexp_cli.linear import inference
+from lifeexp_cli.linear import covariance as inference
 
 sm = pytest.importorskip("statsmodels.api")
 

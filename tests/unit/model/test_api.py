@@ -134,7 +134,7 @@ def test_predict_errors_are_typed_and_name_the_parameter(who_csv):
 
 def test_predict_interval_brackets_the_prediction_as_predict_level_does(who_csv):
     from lifeexp_cli import predict_interval
-    from lifeexp_cli.model import intervals
+    from lifeexp_cli.model.predict import intervals
 
     record = fit(who_csv, "bmi,hiv,gdp")
     people = [{"bmi": 24.0, "hiv": 0.1, "gdp": 5000}, {"bmi": 30, "hiv": 2, "gdp": 100}]

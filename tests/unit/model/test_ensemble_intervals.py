@@ -1,4 +1,4 @@
-"""A network ensemble's prediction interval follows its members' spread (model/intervals.py): the fit
+"""A network ensemble's prediction interval follows its members' spread (model/predict/intervals.py): the fit
 stores the spread term from the fold ensembles' out-of-fold spreads, it is checked at load, and single,
 batch and API intervals use the model's own spread. Data-free: the WHO-like table of tests/conftest.py."""
 
@@ -11,7 +11,10 @@ import pytest
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import conformal
-from lifeexp_cli.model import fields, fitting, intervals
+from lifeexp_cli.model import fields
+from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.predict import intervals
 from lifeexp_cli.model.spec import make_spec
 
 FEATURES = ["bmi", "adult_mortality", "hiv_aids"]
@@ -28,7 +31,7 @@ def design(who_like_table):
 
 @pytest.fixture(scope="module")
 def ensemble_record(design):
-    return fitting.fit_model(design, network(3), cv=3)
+    return fit_design(design, network(3), cv=3)
 
 
 def test_an_ensemble_calibration_has_a_spread_term(ensemble_record):
@@ -40,7 +43,7 @@ def test_an_ensemble_calibration_has_a_spread_term(ensemble_record):
 
 
 def test_a_single_network_has_none(design):
-    record = fitting.fit_model(design, network(1), cv=3)
+    record = fit_design(design, network(1), cv=3)
     assert "spread" not in record["calibration"]
     assert record["calibration"]["normalizer"] == conformal.NORMALIZER
 
@@ -48,7 +51,7 @@ def test_a_single_network_has_none(design):
 def test_single_batch_and_spread_agree(ensemble_record, design):
     X = design.X[:6]
     predicted, lower, upper = intervals.interval_for(ensemble_record, X, 0.9)
-    spread = fitting.prediction_spread("mlp", ensemble_record["params"], X)
+    spread = arrays.prediction_spread("mlp", ensemble_record["params"], X)
     filled = np.where(np.isnan(X), ensemble_record["params"]["fill"], X)
     half = intervals.quantile(ensemble_record, 0.9) * conformal.scale_of(ensemble_record["calibration"], filled,
                                                                        spread)
@@ -64,7 +67,7 @@ def test_the_spread_term_moves_the_width(ensemble_record, design):
     record["calibration"]["spread"]["coef"] = 0.5
     record["calibration"]["clip"] = [-50.0, 50.0]
     X = design.X[:40]
-    spread = fitting.prediction_spread("mlp", record["params"], X)
+    spread = arrays.prediction_spread("mlp", record["params"], X)
     _, lower, upper = intervals.interval_for(record, X, 0.9)
     disputed, calm = int(np.argmax(spread)), int(np.argmin(spread))
     same_x = conformal.scale_of({**record["calibration"], "spread": None}, np.nan_to_num(X[[disputed, calm]]))
@@ -85,7 +88,7 @@ def test_a_damaged_spread_term_is_refused(ensemble_record, damage, message):
 
 
 def test_a_spread_term_on_a_single_network_is_refused(design, ensemble_record):
-    record = fitting.fit_model(design, network(1), cv=3)
+    record = fit_design(design, network(1), cv=3)
     record["calibration"]["spread"] = dict(ensemble_record["calibration"]["spread"])
     assert "calibration.spread" in fields.problem(record)
 

@@ -11,7 +11,7 @@ from sklearn.base import clone  # noqa: E402
 from sklearn.model_selection import GroupKFold, cross_val_score  # noqa: E402
 
 from lifeexp_cli import api  # noqa: E402
-from lifeexp_cli.model.estimator import LifeexpRegressor  # noqa: E402
+from lifeexp_cli.estimator import LifeexpRegressor  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 TRUE_WEIGHTS, TRUE_BIAS = np.array([0.4, -2.0, 0.001]), 50.0

@@ -169,7 +169,7 @@ def test_the_bounds_are_the_ones_the_options_use():
 def test_the_choices_are_the_ones_their_modules_own():
     """fields.py stays free of numpy (predict's start-up), so it restates the choices; they must agree."""
     from lifeexp_cli.evaluate import conformal, domain
-    from lifeexp_cli.linear import inference
+    from lifeexp_cli.linear import covariance as inference
     from lifeexp_cli.model import spec
     from lifeexp_cli.optim import loop, optimizers
 

@@ -1,4 +1,4 @@
-"""The closed-form fit by blocks (`streamed.fit_arrays`, what `fitting.fit` uses from BLOCKED_ROWS rows)
+"""The closed-form fit by blocks (`stream_solve.fit_blocked`, what `in_memory.fit_arrays` uses from BLOCKED_ROWS rows)
 gives the ordinary in-memory fit's parameters, counts and warnings."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lifeexp_cli.model import fitting, streamed
+from lifeexp_cli.model.fit import in_memory
+from lifeexp_cli.model.fit import stream_solve
 from lifeexp_cli.model.spec import make_spec
 
 
@@ -25,8 +26,8 @@ def test_blocks_give_the_in_memory_fit(impute, scale, intercept):
     X, y = rows()
     features = ["bmi", "hiv_aids", "gdp"]
     spec = make_spec(scale=scale, impute=impute, intercept=intercept)
-    whole = fitting.fit(X, y, features, spec)
-    blocked = streamed.fit_arrays(X, y, features, spec, block_rows=64)
+    whole = in_memory.fit_arrays(X, y, features, spec)
+    blocked = stream_solve.fit_blocked(X, y, features, spec, block_rows=64)
     for key in ("fill", "center", "scale", "weights"):
         np.testing.assert_allclose(blocked.params[key], whole.params[key], rtol=1e-10, atol=1e-12)
     assert blocked.params["bias"] == pytest.approx(whole.params["bias"], rel=1e-10, abs=1e-12)
@@ -39,12 +40,12 @@ def test_blocks_give_the_in_memory_fit(impute, scale, intercept):
 def test_fit_goes_by_blocks_from_blocked_rows(monkeypatch):
     X, y = rows()
     calls = []
-    original = streamed.fit_arrays
-    monkeypatch.setattr(streamed, "fit_arrays", lambda *a, **k: calls.append(1) or original(*a, **k))
-    fitting.fit(X, y, ["a", "b", "c"], make_spec())
+    original = stream_solve.fit_blocked
+    monkeypatch.setattr(in_memory, "fit_blocked", lambda *a, **k: calls.append(1) or original(*a, **k))
+    in_memory.fit_arrays(X, y, ["a", "b", "c"], make_spec())
     assert not calls
-    monkeypatch.setattr(fitting, "BLOCKED_ROWS", len(y))
-    fitting.fit(X, y, ["a", "b", "c"], make_spec())
+    monkeypatch.setattr(in_memory, "BLOCKED_ROWS", len(y))
+    in_memory.fit_arrays(X, y, ["a", "b", "c"], make_spec())
     assert calls == [1]
 
 
@@ -53,5 +54,5 @@ def test_constant_and_collinear_features_are_reported_by_blocks_too():
     X = np.column_stack([X[:, 0], np.full(len(y), 2.0), 2 * X[:, 0] + 1e-9])
     X[np.isnan(X)] = 1.0
     spec = make_spec()
-    assert streamed.fit_arrays(X, y, ["a", "b", "c"], spec).warnings == \
-        fitting.fit(X, y, ["a", "b", "c"], spec).warnings
+    assert stream_solve.fit_blocked(X, y, ["a", "b", "c"], spec).warnings == \
+        in_memory.fit_arrays(X, y, ["a", "b", "c"], spec).warnings

@@ -1,4 +1,4 @@
-"""Prediction intervals of a fitted model (model/intervals.py): when `fit` calibrates, what the record
+"""Prediction intervals of a fitted model (model/fit/interval_calibration.py, model/predict/intervals.py): when `fit` calibrates, what the record
 keeps and how it is checked at load, and the intervals `predict` and `compare` read from it. Data-free:
 the WHO-like table of tests/conftest.py (25 countries × 16 years)."""
 
@@ -12,7 +12,14 @@ import pytest
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import ModelError, ParameterError
 from lifeexp_cli.evaluate import conformal
-from lifeexp_cli.model import fields, fitting, intervals, prediction, store
+from lifeexp_cli.model import fields, store
+from lifeexp_cli.model.predict import prediction
+from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.fit import in_memory
+from lifeexp_cli.model.fit import interval_calibration
+from lifeexp_cli.model.predict import intervals
+from lifeexp_cli.model.fit import prepared
 from lifeexp_cli.model.spec import Spec, make_spec
 
 FEATURES = ["bmi", "adult_mortality", "hiv_aids"]
@@ -25,7 +32,7 @@ def design(who_like_table):
 
 @pytest.fixture(scope="module")
 def record(design):
-    return fitting.fit_model(design, Spec())
+    return fit_design(design, Spec())
 
 
 def first_countries(design, k: int) -> dataset.Design:
@@ -37,7 +44,7 @@ def first_countries(design, k: int) -> dataset.Design:
 def test_a_linear_fit_is_calibrated_on_country_folds(record, design):
     calibration = record["calibration"]
     assert calibration["method"] == conformal.METHOD and calibration["split"] == "country"
-    assert calibration["folds"] == intervals.FOLDS and calibration["groups"] == 25
+    assert calibration["folds"] == interval_calibration.FOLDS and calibration["groups"] == 25
     assert calibration["rows"] == len(design.y) == len(calibration["scores"])
     assert calibration["scores"] == sorted(calibration["scores"])
     assert fields.problem(record) is None
@@ -45,45 +52,45 @@ def test_a_linear_fit_is_calibrated_on_country_folds(record, design):
 
 def test_calibration_residuals_are_out_of_fold_by_country(design):
     """The scores are the residuals of models that never saw the row's country, divided by σ(x)."""
-    record = fitting.fit_model(design, Spec())
-    folds = fitting.splits.kfold(design.groups, intervals.FOLDS, "country", 0)
+    record = fit_design(design, Spec())
+    folds = prepared.splits.kfold(design.groups, interval_calibration.FOLDS, "country", 0)
     predicted = np.empty(len(design.y))
     for test in folds:
         train = np.ones(len(design.y), bool)
         train[test] = False
-        fitted = fitting.fit(design.X[train], design.y[train], FEATURES, Spec())
-        predicted[test] = fitting.predict("linear", fitted.params, design.X[test])
+        fitted = in_memory.fit_arrays(design.X[train], design.y[train], FEATURES, Spec())
+        predicted[test] = arrays.predict("linear", fitted.params, design.X[test])
     X = np.where(np.isnan(design.X), record["params"]["fill"], design.X)
     expected = np.sort(np.abs(design.y - predicted) / conformal.scale_of(record["calibration"], X))
     np.testing.assert_allclose(record["calibration"]["scores"], expected, rtol=1e-10)
 
 
 def test_cv_folds_by_country_are_reused(design):
-    record = fitting.fit_model(design, Spec(), cv=4)
+    record = fit_design(design, Spec(), cv=4)
     assert record["calibration"]["folds"] == 4 and record["calibration"]["split"] == "country"
 
 
 def test_random_cv_folds_are_not_reused_for_a_linear_model(design):
-    record = fitting.fit_model(design, Spec(), cv=4, split="random")
-    assert record["calibration"]["folds"] == intervals.FOLDS and record["calibration"]["split"] == "country"
+    record = fit_design(design, Spec(), cv=4, split="random")
+    assert record["calibration"]["folds"] == interval_calibration.FOLDS and record["calibration"]["split"] == "country"
 
 
 def test_a_held_out_test_split_is_never_calibrated_on(design):
-    record = fitting.fit_model(design, Spec(), test_size=0.2)
+    record = fit_design(design, Spec(), test_size=0.2)
     assert record["calibration"]["rows"] == record["rows"]["train"]
     assert record["calibration"]["groups"] == 20
 
 
 def test_too_few_countries_warn_and_store_no_calibration(design):
-    record = fitting.fit_model(first_countries(design, 4), Spec())
+    record = fit_design(first_countries(design, 4), Spec())
     assert "calibration" not in record
     assert any("needs at least 5 countries, the training rows have 4" in w for w in record["warnings"])
 
 
 def test_a_network_is_calibrated_only_when_it_runs_cross_validation(design):
     spec = make_spec("mlp", training={"epochs": 3}, network_options={"hidden": "4"})
-    assert "calibration" not in fitting.fit_model(design, spec)
-    calibrated = fitting.fit_model(design, spec, cv=3)
+    assert "calibration" not in fit_design(design, spec)
+    calibrated = fit_design(design, spec, cv=3)
     assert calibrated["calibration"]["folds"] == 3 and calibrated["calibration"]["split"] == "country"
     predicted, lower, upper = intervals.interval_for(calibrated, design.X[:5], 0.9)
     assert np.all(lower < predicted) and np.all(predicted < upper)
@@ -91,17 +98,17 @@ def test_a_network_is_calibrated_only_when_it_runs_cross_validation(design):
 
 def test_an_iterative_linear_fit_is_calibrated_only_on_its_cross_validation(design):
     spec = make_spec("linear", "gd", training={"epochs": 5})
-    assert "calibration" not in fitting.fit_model(design, spec)
-    assert fitting.fit_model(design, spec, cv=3)["calibration"]["folds"] == 3
+    assert "calibration" not in fit_design(design, spec)
+    assert fit_design(design, spec, cv=3)["calibration"]["folds"] == 3
 
 
 def test_calibration_can_be_skipped(design):
-    assert "calibration" not in fitting.fit_model(design, Spec(), calibrate_intervals=False)
+    assert "calibration" not in fit_design(design, Spec(), calibrate_intervals=False)
 
 
 def test_without_a_country_column_the_folds_hold_out_rows(who_like_table):
     table = dataset.Table(who_like_table.frame.drop(columns="country"), "x.csv", "")
-    record = fitting.fit_model(dataset.design(table, FEATURES, "life_expectancy"), Spec())
+    record = fit_design(dataset.design(table, FEATURES, "life_expectancy"), Spec())
     assert record["calibration"]["split"] == "rows"
     assert any("no country column" in w for w in record["warnings"])
 

@@ -1,4 +1,4 @@
-"""The numbers behind `plot --kind lr` and `plot --kind landscape` (model/plot_data.py), checked against
+"""The numbers behind `plot --kind lr` and `plot --kind landscape` (usecases/plot_data.py), checked against
 direct computation on small data: no dataset needed."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from lifeexp_cli.errors import ModelError, ParameterError
-from lifeexp_cli.model import fitting, plot_data
+from lifeexp_cli.usecases import plot_data
+from lifeexp_cli.model.fit import in_memory
 from lifeexp_cli.model.spec import make_spec
 
 
@@ -32,7 +33,7 @@ def test_curves_per_rate_match_a_plain_fit_and_keep_a_diverged_history():
     curves = plot_data.learning_rate_curves(spec, X, y, ["bmi"], [0.1, 0.02, 3.0])
     assert [c.lr for c in curves] == [0.02, 0.1, 3.0]
     for curve in curves[:2]:
-        alone = fitting.fit(X, y, ["bmi"], make_spec("linear", "gd", training={"epochs": 300, "lr": curve.lr}))
+        alone = in_memory.fit_arrays(X, y, ["bmi"], make_spec("linear", "gd", training={"epochs": 300, "lr": curve.lr}))
         assert curve.history == alone.extra["training"]["loss_history"] and curve.diverged_at is None
     diverged = curves[2]
     assert diverged.diverged_at == len(diverged.history) + 1 and not diverged.converged
@@ -46,7 +47,7 @@ def test_rates_are_checked(rates):
 
 
 def record_for(spec, X, y):
-    fitted = fitting.fit(X, y, ["bmi"], spec)
+    fitted = in_memory.fit_arrays(X, y, ["bmi"], spec)
     return {"kind": "linear", "features": ["bmi"], "intercept": True, "spec": spec.describe(),
             "solver": spec.solver, "params": fitted.params, "path": "m.joblib"}
 

@@ -8,9 +8,11 @@ import io
 import numpy as np
 import pytest
 
-from lifeexp_cli.data import reader
+from lifeexp_cli.data import byte_records
 from lifeexp_cli.errors import DataError
-from lifeexp_cli.model import fitting, prediction, store
+from lifeexp_cli.model import store
+from lifeexp_cli.model.predict import prediction
+from lifeexp_cli.model.predict import arrays
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +36,7 @@ def run(record, text: bytes) -> tuple[bytes, dict]:
 
 def expected_predictions(record, rows: list[list[str]]) -> list[float]:
     X = np.array([[float(r[c]) if r[c].strip() else np.nan for c in (2, 3, 4)] for r in rows])
-    return fitting.predict("linear", record["params"], X).tolist()
+    return arrays.predict("linear", record["params"], X).tolist()
 
 
 TEXT = ('note,"Country, name",bmi,Adult Mortality, HIV/AIDS,extra\r\n'
@@ -46,8 +48,8 @@ TEXT = ('note,"Country, name",bmi,Adult Mortality, HIV/AIDS,extra\r\n'
 
 @pytest.mark.parametrize("block", [1, 7, 64, 1 << 20])
 def test_lines_come_back_untouched_with_the_prediction(tim, monkeypatch, block):
-    original = reader.line_blocks
-    monkeypatch.setattr(reader, "line_blocks", lambda stream: original(stream, block))
+    original = byte_records.line_blocks
+    monkeypatch.setattr(byte_records, "line_blocks", lambda stream: original(stream, block))
     out, counts = run(tim, TEXT.encode())
     lines = out.split(b"\r\n")
     assert lines[0] == b'note,"Country, name",bmi,Adult Mortality, HIV/AIDS,extra,predicted_life_expectancy,in_domain'
@@ -99,5 +101,5 @@ def test_json_cells_are_numbers_when_they_read_as_numbers(text, value):
 
 def test_single_row_in_plain_python_equals_numpy(tim):
     for row in ([24.1, 53.0, 0.1], [float("nan"), 300.0, 12.0]):
-        expected = fitting.predict("linear", tim["params"], np.array([row]))[0]
+        expected = arrays.predict("linear", tim["params"], np.array([row]))[0]
         assert prediction.predict_one(tim, row) == pytest.approx(expected, rel=1e-14)

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.data import dataset
-from lifeexp_cli.model import fitting, record, streamed
+from lifeexp_cli.model import record
+from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.fit import stream as streamed_fit
 from lifeexp_cli.model.spec import Spec, make_spec
 
 # The model file format: the keys of a record, in order (store.py reads them; old files must still load).
@@ -33,15 +35,15 @@ def who(who_like_csv):
 ])
 def test_in_memory_record_keys_in_order(who, spec, extra):
     table, design = who
-    built = fitting.fit_model(design, spec, data_sha256=table.sha256, source=table.source)
+    built = fit_design(design, spec, data_sha256=table.sha256, source=table.source)
     assert list(built) == HEADER + BODY + extra
 
 
 def test_streamed_record_has_the_in_memory_keys_and_values(who, who_like_csv):
     table, design = who
     spec = Spec(scale="standard", impute="median")
-    memory = fitting.fit_model(design, spec, data_sha256=table.sha256, source=table.source)
-    stream = streamed.fit_csv(str(who_like_csv), FEATURES, "life_expectancy", spec, chunk_rows=70)
+    memory = fit_design(design, spec, data_sha256=table.sha256, source=table.source)
+    stream = streamed_fit.fit_source(str(who_like_csv), FEATURES, "life_expectancy", spec, chunk_rows=70)
     assert list(stream) == HEADER + BODY + ["streamed", "domain", "inference", "coefficient_covariance",
                                             "coefficients", "coefficients_scaled", "calibration"]
     assert stream["rows"] == memory["rows"] and stream["data"] == memory["data"]

@@ -4,12 +4,12 @@ import pytest
 
 from lifeexp_cli.cli.main import flag_of
 from lifeexp_cli.errors import ParameterError
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.fit import solvers
 from lifeexp_cli.model.spec import KINDS, SOLVERS, Spec, check_solver, make_spec, solvers_for
 
 
 def test_every_kind_and_solver_of_the_spec_has_a_fitter_and_no_other():
-    assert list(fitting.FITTERS) == [(kind, solver) for kind in KINDS for solver in SOLVERS[kind]]
+    assert list(solvers.FITTERS) == [(kind, solver) for kind in KINDS for solver in SOLVERS[kind]]
     assert solvers_for("linear")[:2] == ["lstsq", "normal"] and solvers_for("unknown") == []
 
 

@@ -8,8 +8,8 @@ from numpy.testing import assert_allclose
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import DataError, UsageError
-from lifeexp_cli.model import fitting
-from lifeexp_cli.model import streamed as streamed_fit
+from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.fit import stream as streamed_fit
 from lifeexp_cli.model.spec import Spec
 
 FEATURES = ["bmi", "gdp", "schooling", "status"]
@@ -35,7 +35,7 @@ def generated_csv(path, rows: int = 120, seed: int = 3):
 
 def in_memory(path, spec: Spec) -> dict:
     table = dataset.read_table(str(path))
-    return fitting.fit_model(dataset.design(table, FEATURES, "life_expectancy"), spec, data_sha256=table.sha256,
+    return fit_design(dataset.design(table, FEATURES, "life_expectancy"), spec, data_sha256=table.sha256,
                              source=str(path))
 
 
@@ -57,7 +57,7 @@ def test_streamed_equals_in_memory(tmp_path, impute, scale, intercept, solver, c
     path = generated_csv(tmp_path / "gen.csv", rows=40 if chunk_rows == 1 else 120)  # a pandas call per chunk
     spec = Spec(solver=solver, impute=impute, scale=scale, intercept=intercept)
     expected = in_memory(path, spec)
-    streamed = streamed_fit.fit_csv(str(path), FEATURES, "life", spec, chunk_rows)
+    streamed = streamed_fit.fit_source(str(path), FEATURES, "life", spec, chunk_rows)
     assert_allclose(terms(streamed), terms(expected), rtol=1e-10)
     for key in ("fill", "center", "scale"):
         assert_allclose(streamed["params"][key], expected["params"][key], rtol=1e-13)
@@ -77,21 +77,21 @@ def test_stream_errors_name_the_problem(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     with pytest.raises(DataError, match="is empty"):
-        streamed_fit.fit_csv(str(empty), ["bmi"], "life", Spec())
+        streamed_fit.fit_source(str(empty), ["bmi"], "life", Spec())
     header = tmp_path / "header.csv"
     header.write_text("life,bmi\n")
     with pytest.raises(DataError, match="no data rows"):
-        streamed_fit.fit_csv(str(header), ["bmi"], "life", Spec())
+        streamed_fit.fit_source(str(header), ["bmi"], "life", Spec())
     text = tmp_path / "text.csv"
     text.write_text("life,bmi\n" + "70,20\n" * 10 + "71,abc\n")
     with pytest.raises(DataError, match=r"non-numeric value 'abc' in row 12"):
-        streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(), chunk_rows=4)
+        streamed_fit.fit_source(str(text), ["bmi"], "life", Spec(), chunk_rows=4)
     with pytest.raises(UsageError, match="more than once"):
-        streamed_fit.fit_csv("-", ["bmi"], "life", Spec(impute="median"))
+        streamed_fit.fit_source("-", ["bmi"], "life", Spec(impute="median"))
     with pytest.raises(UsageError, match="impute must be one of"):
-        streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(impute="mode"))
+        streamed_fit.fit_source(str(text), ["bmi"], "life", Spec(impute="mode"))
     with pytest.raises(UsageError, match="scale must be one of"):
-        streamed_fit.fit_csv(str(text), ["bmi"], "life", Spec(scale="log"))
+        streamed_fit.fit_source(str(text), ["bmi"], "life", Spec(scale="log"))
 
 
 def test_large_files_stream_on_their_own(tmp_path, monkeypatch):

@@ -8,7 +8,14 @@ from numpy.testing import assert_allclose
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import conformal
-from lifeexp_cli.model import fitting, intervals, streamed, streamed_calibration
+from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.fit import in_memory
+from lifeexp_cli.model.fit import interval_calibration
+from lifeexp_cli.model.predict import intervals
+from lifeexp_cli.model.fit import stream as streamed_fit
+from lifeexp_cli.model.fit import stream_calibration
+from lifeexp_cli.model.fit import stream_passes
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import splits
 
@@ -18,12 +25,12 @@ TIM = ["bmi", "adult_mortality", "hiv_aids"]
 def out_of_fold_in_memory(path, features: list[str], spec: Spec, seed: int = 0):
     """(design, out-of-fold predictions) with the streamed fit's hashed country folds, fitted in memory."""
     design = dataset.design(dataset.read_table(str(path)), features, "life_expectancy")
-    folds = splits.hashed_folds(dataset.group_keys(design.groups), streamed_calibration.FOLDS, seed)
+    folds = splits.hashed_folds(dataset.group_keys(design.groups), stream_calibration.FOLDS, seed)
     predicted = np.full(len(design.y), np.nan)
-    for k in range(streamed_calibration.FOLDS):
+    for k in range(stream_calibration.FOLDS):
         train = folds != k
-        fitted = fitting.fit(design.X[train], design.y[train], features, spec)
-        predicted[~train] = fitting.predict("linear", fitted.params, design.X[~train])
+        fitted = in_memory.fit_arrays(design.X[train], design.y[train], features, spec)
+        predicted[~train] = arrays.predict("linear", fitted.params, design.X[~train])
     return design, predicted
 
 
@@ -38,7 +45,7 @@ def assert_same_calibration(got: dict, expected: dict, rtol: float = 1e-8):
 @pytest.mark.parametrize("chunk_rows", [7, 65_536])
 def test_the_streamed_calibration_is_the_in_memory_one_on_the_same_folds(who_like_csv, impute, chunk_rows):
     spec = Spec(impute=impute)
-    record = streamed.fit_csv(str(who_like_csv), TIM, "life", spec, chunk_rows, seed=3)
+    record = streamed_fit.fit_source(str(who_like_csv), TIM, "life", spec, chunk_rows, seed=3)
     design, predicted = out_of_fold_in_memory(who_like_csv, TIM, spec, seed=3)
     X, residuals = design.X, design.y - predicted
     if impute == "drop":
@@ -53,21 +60,21 @@ def test_the_streamed_calibration_is_the_in_memory_one_on_the_same_folds(who_lik
 
 @pytest.mark.parametrize("se", ["classical", "hc3", "cluster"])
 def test_the_calibration_and_the_standard_errors_share_one_pass(who_like_csv, se):
-    record = streamed.fit_csv(str(who_like_csv), TIM, "life", Spec(), 50, se=se)
+    record = streamed_fit.fit_source(str(who_like_csv), TIM, "life", Spec(), 50, se=se)
     assert record["streamed"]["passes"] == 2 and record["inference"]["se_type"] == se
-    assert record["calibration"] == streamed.fit_csv(str(who_like_csv), TIM, "life", Spec(), 50)["calibration"]
+    assert record["calibration"] == streamed_fit.fit_source(str(who_like_csv), TIM, "life", Spec(), 50)["calibration"]
 
 
 def test_fold_models_are_the_fits_on_the_other_folds_rows(who_like_csv):
     spec = Spec(scale="standard")
-    first = streamed.reduce_source(str(who_like_csv), TIM, "life", spec, 11, seed=0)
-    models = streamed_calibration.fold_models(first.folds, spec, TIM, None)
+    first = stream_passes.reduce_source(str(who_like_csv), TIM, "life", spec, 11, seed=0)
+    models = stream_calibration.fold_models(first.folds, spec, TIM, None)
     design = dataset.design(dataset.read_table(str(who_like_csv)), TIM, "life_expectancy")
     folds = splits.hashed_folds(dataset.group_keys(design.groups), 5, 0)
     assert sorted(set(folds)) == list(range(5))
     assert sum(s.rows for s in first.folds) == first.state.rows == len(design.y)  # a partition of the rows
     for k, model in enumerate(models):
-        fitted = fitting.fit(design.X[folds != k], design.y[folds != k], TIM, spec)
+        fitted = in_memory.fit_arrays(design.X[folds != k], design.y[folds != k], TIM, spec)
         assert_allclose(model.fill, fitted.params["fill"], rtol=1e-12)
         assert_allclose(model.solution.theta, np.r_[fitted.params["bias"], fitted.params["weights"]], rtol=1e-9)
         for key in ("center", "scale"):
@@ -75,9 +82,9 @@ def test_fold_models_are_the_fits_on_the_other_folds_rows(who_like_csv):
 
 
 def test_the_streamed_domain_check_leaves_out_whole_countries_as_in_memory(who_like_csv):
-    record = streamed.fit_csv(str(who_like_csv), TIM, "life", Spec())
+    record = streamed_fit.fit_source(str(who_like_csv), TIM, "life", Spec())
     table = dataset.read_table(str(who_like_csv))
-    expected = fitting.fit_model(dataset.design(table, TIM, "life_expectancy"), Spec())
+    expected = fit_design(dataset.design(table, TIM, "life_expectancy"), Spec())
     assert record["domain"]["leave_out"] == expected["domain"]["leave_out"] == "group"
     assert record["domain"]["threshold"] == pytest.approx(expected["domain"]["threshold"], rel=1e-12)  # all rows
 
@@ -97,12 +104,12 @@ def test_intervals_of_a_streamed_fit_cover_new_countries(tmp_path):
     path = tmp_path / "train.csv"
     path.write_text("country,life_expectancy,bmi,gdp\n" + "".join(
         f"{c},{t:.17g},{a:.17g},{b:.17g}\n" for c, t, (a, b) in zip(names, y, X)))
-    record = streamed.fit_csv(str(path), ["bmi", "gdp"], "life", Spec(), chunk_rows=1000)
+    record = streamed_fit.fit_source(str(path), ["bmi", "gdp"], "life", Spec(), chunk_rows=1000)
     _, X_new, y_new = countries(400, seed=2)
     predicted, lower, upper = intervals.interval_for(record, X_new, 0.9)
     covered = np.mean((lower <= y_new) & (y_new <= upper))
     assert 0.87 <= covered <= 0.93, covered
-    memory = fitting.fit_model(dataset.design(dataset.read_table(str(path)), ["bmi", "gdp"], "life_expectancy"),
+    memory = fit_design(dataset.design(dataset.read_table(str(path)), ["bmi", "gdp"], "life_expectancy"),
                                Spec())
     width = np.mean(upper - lower)
     assert width == pytest.approx(np.mean(np.diff(intervals.interval_for(memory, X_new, 0.9)[1:], axis=0)), rel=0.05)
@@ -110,8 +117,8 @@ def test_intervals_of_a_streamed_fit_cover_new_countries(tmp_path):
 
 
 def test_a_sample_bounds_the_calibration_rows(who_like_csv, monkeypatch):
-    monkeypatch.setattr(streamed_calibration, "SAMPLE_ROWS", 50)
-    record = streamed.fit_csv(str(who_like_csv), TIM, "life", Spec(), chunk_rows=13)
+    monkeypatch.setattr(stream_calibration, "SAMPLE_ROWS", 50)
+    record = streamed_fit.fit_source(str(who_like_csv), TIM, "life", Spec(), chunk_rows=13)
     assert record["calibration"]["rows"] == 50
     assert record["calibration"]["groups"] == 25  # the countries of all rows, not of the sample
 
@@ -121,7 +128,7 @@ def test_too_few_countries_give_no_intervals_and_say_how_many_are_needed(tmp_pat
     path = tmp_path / "three.csv"
     path.write_text("country,life_expectancy,bmi\n" + "".join(
         f"C{i % 3},{60 + rng.normal():.4f},{rng.normal():.4f}\n" for i in range(60)))
-    record = streamed.fit_csv(str(path), ["bmi"], "life", Spec())
+    record = streamed_fit.fit_source(str(path), ["bmi"], "life", Spec())
     assert "calibration" not in record
     assert "calibrating them needs at least 5 countries, the training rows have 3" in " ".join(record["warnings"])
 
@@ -131,9 +138,9 @@ def test_without_a_country_column_the_folds_hold_out_rows(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text("life_expectancy,bmi\n" + "".join(f"{60 + rng.normal():.4f},{rng.normal():.4f}\n"
                                                       for _ in range(200)))
-    record = streamed.fit_csv(str(path), ["bmi"], "life", Spec())
+    record = streamed_fit.fit_source(str(path), ["bmi"], "life", Spec())
     assert record["calibration"]["split"] == "rows" and record["calibration"]["groups"] == 200
-    assert intervals.BY_ROW_NOTE in record["warnings"]
+    assert interval_calibration.BY_ROW_NOTE in record["warnings"]
     assert record["domain"]["leave_out"] == "row"
 
 
@@ -143,7 +150,7 @@ def test_distinct_keys_are_counted_in_bounded_memory():
     for size in (5, 70_000, 3, 40_000, 90_000, 1):
         keys = rng.integers(0, 50_000, size).astype(np.uint64)
         everything.append(keys)
-        collected = streamed_calibration.add_keys(collected, keys)
+        collected = stream_calibration.add_keys(collected, keys)
         known, pending = collected
         assert sum(len(p) for p in pending) <= max(len(known), 1 << 16) + len(np.unique(keys))
-    np.testing.assert_array_equal(streamed_calibration.distinct_keys(collected), np.unique(np.concatenate(everything)))
+    np.testing.assert_array_equal(stream_calibration.distinct_keys(collected), np.unique(np.concatenate(everything)))

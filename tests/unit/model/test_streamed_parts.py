@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lifeexp_cli.model import streamed
+from lifeexp_cli.model.fit import pipeline
+from lifeexp_cli.model.fit import stream as streamed_fit
+from lifeexp_cli.model.fit import stream_passes
 from lifeexp_cli.model.spec import make_spec
 
 FEATURES = ["bmi", "adult_mortality", "hiv_aids", "gdp", "status"]
@@ -22,11 +24,11 @@ def test_parts_reduced_apart_and_merged_give_the_whole_files_fit(who_like_csv, t
         path.write_text("\n".join([header, *rows[start:end]]) + "\n")
         parts.append(str(path))
     spec = make_spec("linear", "lstsq", impute=impute)
-    whole = streamed.fit_csv(str(who_like_csv), FEATURES, "life_expectancy", spec, chunk_rows=50, se=se)
-    over = streamed.OneMachine(parts)
-    first = over.map_reduce(streamed.reduce_source, streamed.Reduced.merge, FEATURES, "life_expectancy", spec, 50)
+    whole = streamed_fit.fit_source(str(who_like_csv), FEATURES, "life_expectancy", spec, chunk_rows=50, se=se)
+    over = pipeline.OneMachine(parts)
+    first = over.map_reduce(stream_passes.reduce_source, stream_passes.Reduced.merge, FEATURES, "life_expectancy", spec, 50)
     assert len(first.hashes) == 4
-    record = streamed.finish(first, over, spec, {"sha256": "x", "source": "parts"}, {"chunk_rows": 50}, se)
+    record = streamed_fit.finish(first, over, spec, {"sha256": "x", "source": "parts"}, {"chunk_rows": 50}, se)
     for term, value in whole["coefficients"].items():
         assert record["coefficients"][term] == pytest.approx(value, rel=1e-10), term
     assert record["rows"] == whole["rows"]

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from lifeexp_cli.data import dataset
-from lifeexp_cli.model import fitting, record, store, streamed
+from lifeexp_cli.model import record, store
+from lifeexp_cli.model.fit import stream as streamed
+from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.spec import Spec, make_spec
 
 SHIPPED = sorted((Path(__file__).parents[3] / "models").glob("*.joblib"))
@@ -95,7 +97,7 @@ IN_MEMORY = {
 def test_fresh_in_memory_records_round_trip_exactly(design, name, tmp_path):
     table, built_from = design
     spec, options = IN_MEMORY[name]
-    plain = fitting.fit_model(built_from, spec, data_sha256=table.sha256, source=table.source, **options)
+    plain = fit_design(built_from, spec, data_sha256=table.sha256, source=table.source, **options)
     typed = check_round_trip(plain)
     assert typed.is_network == (spec.kind == "mlp")
     path = store.save_record(typed, tmp_path / "m.joblib")
@@ -105,7 +107,7 @@ def test_fresh_in_memory_records_round_trip_exactly(design, name, tmp_path):
 
 @pytest.mark.parametrize("options", [{}, {"intervals": False}, {"se": "classical"}], ids=str)
 def test_fresh_streamed_records_round_trip_exactly(who_like_csv, options):
-    plain = streamed.fit_csv(str(who_like_csv), FEATURES, "life_expectancy", Spec(scale="standard"),
+    plain = streamed.fit_source(str(who_like_csv), FEATURES, "life_expectancy", Spec(scale="standard"),
                              chunk_rows=70, **options)
     typed = check_round_trip(plain)
     assert typed.is_streamed and typed.streamed.chunk_rows == 70
@@ -115,7 +117,7 @@ def test_fresh_streamed_records_round_trip_exactly(who_like_csv, options):
 def test_the_parts_are_typed_and_frozen(design):
     table, built_from = design
     spec = make_spec("linear", "gd", training={"epochs": 5})
-    typed = record.from_plain(fitting.fit_model(built_from, spec, cv=3, data_sha256=table.sha256))
+    typed = record.from_plain(fit_design(built_from, spec, cv=3, data_sha256=table.sha256))
     assert isinstance(typed.spec, record.SpecPart) and typed.spec.solver == "gd"
     assert isinstance(typed.params, record.Parameters) and len(typed.params.weights) == len(typed.features)
     assert isinstance(typed.metrics.cv, record.CrossValidation) and len(typed.metrics.cv.folds) == 3
@@ -137,7 +139,7 @@ def test_the_parts_are_typed_and_frozen(design):
 def test_a_network_ensemble_holds_its_members(design):
     table, built_from = design
     spec = make_spec("mlp", training={"epochs": 2}, network_options={**NETWORK, "ensemble": 3})
-    typed = record.from_plain(fitting.fit_model(built_from, spec, data_sha256=table.sha256))
+    typed = record.from_plain(fit_design(built_from, spec, data_sha256=table.sha256))
     assert typed.is_network and typed.is_ensemble and not typed.has_inference
     assert len(typed.params.networks) == 3 and all(isinstance(n, record.StoredNetwork) for n in typed.params.networks)
     assert typed.params.network.sizes == (3, 4, 1) and typed.network.architecture == (3, 4, 1)

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.fit import in_memory
 from lifeexp_cli.model.spec import Spec, completed, make_spec
 from lifeexp_cli.nn import mlp, regressor
 
@@ -38,8 +39,8 @@ def test_a_small_network_fits_on_arrays_and_its_record_checks_out():
     X = rng.normal(size=(120, 3))
     y = 50 + X @ [2.0, -1.0, 0.5] + rng.normal(0, 0.1, 120)
     spec = make_spec("mlp", training={"epochs": 30, "val_size": 0}, network_options={"hidden": "4"})
-    fit = fitting.fit(X, y, ["a", "b", "c"], spec)
+    fit = in_memory.fit_arrays(X, y, ["a", "b", "c"], spec)
     assert fit.params["network"]["sizes"] == [3, 4, 1]
     run = fit.extra["training"]
     assert len(run["loss_history"]) == 30 and run["loss_history"][-1] < run["initial_loss"]
-    assert np.isfinite(fitting.predict("mlp", fit.params, X)).all()
+    assert np.isfinite(arrays.predict("mlp", fit.params, X)).all()

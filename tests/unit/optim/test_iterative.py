@@ -8,8 +8,8 @@ import pytest
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import UsageError
-from lifeexp_cli.model import fitting
-from lifeexp_cli.model.fitting import fit_model
+from lifeexp_cli.model.fit import in_memory
+from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.spec import Spec, make_spec
 from lifeexp_cli.optim import loop
 
@@ -25,7 +25,7 @@ def test_init_zeros_and_random_start_differently(tim_design):
     histories = {}
     for init in ("zeros", "random"):
         spec = make_spec("linear", "gd", training={"epochs": 2, "init": init})
-        fitted = fitting.fit(tim_design.X, tim_design.y, tim_design.features, spec)
+        fitted = in_memory.fit_arrays(tim_design.X, tim_design.y, tim_design.features, spec)
         histories[init] = fitted.extra["training"]["initial_loss"]
     y = tim_design.y
     assert histories["zeros"] == pytest.approx(float(np.mean(y**2)), rel=1e-12)  # θ = 0 predicts 0
@@ -35,7 +35,7 @@ def test_init_zeros_and_random_start_differently(tim_design):
 def test_a_batch_as_large_as_the_data_is_full_batch(tim_design):
     def history(solver, **training):
         spec = make_spec("linear", solver, training={"lr": 0.1, "epochs": 5, **training})
-        return fitting.fit(tim_design.X, tim_design.y, tim_design.features, spec).extra["training"]["loss_history"]
+        return in_memory.fit_arrays(tim_design.X, tim_design.y, tim_design.features, spec).extra["training"]["loss_history"]
 
     assert history("sgd", batch_size=len(tim_design.y)) == history("gd")
     assert history("sgd", batch_size=10**6) == history("gd")
@@ -43,14 +43,14 @@ def test_a_batch_as_large_as_the_data_is_full_batch(tim_design):
 
 
 def test_a_hand_built_spec_gets_the_defaults(tim_design):
-    record = fit_model(tim_design, Spec(solver="gd", scale="standard"))
+    record = fit_design(tim_design, Spec(solver="gd", scale="standard"))
     assert record["spec"]["options"] == loop.check_options("gd", {})
     assert record["training"]["converged"] is True
 
 
 def test_early_stopping_and_the_kept_epoch(tim_design):
     spec = make_spec("linear", "sgd", training={"patience": 5, "epochs": 500})
-    run = fitting.fit(tim_design.X, tim_design.y, tim_design.features, spec).extra["training"]
+    run = in_memory.fit_arrays(tim_design.X, tim_design.y, tim_design.features, spec).extra["training"]
     assert run["converged"] is True and run["epochs_run"] < 500
     history = run["loss_history"]
     # Stopped after `patience` epochs without a gain; the kept θ is the best epoch's.
@@ -77,7 +77,7 @@ def test_cross_validation_reports_one_label_per_fit(tim_design):
         return lambda epoch, loss, val: epochs.append((label, epoch))
 
     spec = make_spec("linear", "gd", training={"epochs": 4})
-    record = fit_model(tim_design, spec, cv=3, progress=progress)
+    record = fit_design(tim_design, spec, cv=3, progress=progress)
     assert labels == ["fit", "fold 1/3", "fold 2/3", "fold 3/3"]
     assert epochs.count(("fold 2/3", 4)) == 1
     assert record["metrics"]["cv"]["k"] == 3

@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from lifeexp_cli.errors import DataError, UsageError
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.fit import in_memory
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import impute
 
@@ -34,6 +34,6 @@ def test_imputation_errors():
 
 def test_drop_imputation_drops_rows():
     A = np.array([[1.0], [np.nan], [3.0], [4.0]])
-    fit = fitting.fit(A, np.array([2.0, 9.0, 6.0, 8.0]), ["a"], Spec(impute="drop"))
+    fit = in_memory.fit_arrays(A, np.array([2.0, 9.0, 6.0, 8.0]), ["a"], Spec(impute="drop"))
     assert fit.rows_used == 3 and fit.rows_dropped == 1
     assert_allclose(fit.params["weights"], [2.0], atol=1e-12)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.predict import arrays
+from lifeexp_cli.model.fit import in_memory
 from lifeexp_cli.model.spec import from_record, make_spec
 from lifeexp_cli.prep import skew
 
@@ -31,12 +32,12 @@ def test_a_network_stores_the_flags_and_predicts_through_them():
     X = np.column_stack([rng.lognormal(8, 2, 300), rng.uniform(15, 60, 300)])
     y = 50 + 3 * np.log1p(X[:, 0]) + 0.1 * X[:, 1] + rng.normal(0, 0.5, 300)
     spec = make_spec("mlp", training={"epochs": 5, "val_size": 0}, network_options={"hidden": "4"})
-    fitted = fitting.fit(X, y, ["gdp", "bmi"], spec)
+    fitted = in_memory.fit_arrays(X, y, ["gdp", "bmi"], spec)
     assert fitted.params["log"] == [True, False]
-    Xs = fitting.scaled_inputs(fitted.params, X[:3])
+    Xs = arrays.scaled_inputs(fitted.params, X[:3])
     expected = (np.column_stack([np.log1p(X[:3, 0]), X[:3, 1]]) - fitted.params["center"]) / fitted.params["scale"]
     np.testing.assert_allclose(Xs, expected, rtol=1e-12)
-    off = fitting.fit(X, y, ["gdp", "bmi"], make_spec("mlp", training={"epochs": 5, "val_size": 0},
+    off = in_memory.fit_arrays(X, y, ["gdp", "bmi"], make_spec("mlp", training={"epochs": 5, "val_size": 0},
                                                       network_options={"hidden": "4", "log_skewed": False}))
     assert "log" not in off.params
 

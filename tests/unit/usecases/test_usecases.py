@@ -6,8 +6,9 @@ import pytest
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import UsageError
 from lifeexp_cli.evaluate import selection
-from lifeexp_cli.model import prediction, store
-from lifeexp_cli.model.fitting import fit_model
+from lifeexp_cli.model import store
+from lifeexp_cli.model.predict import prediction
+from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.usecases import assess, fit, predict
 
@@ -28,7 +29,7 @@ def test_fit_record_is_fit_model_in_memory():
 
     done = fit.fit_record(design, None, "life_expectancy", spec, stream=False, fold_seed=0,
                           read_table=lambda data, features, target: (Unread(), data))
-    expected = fit_model(design, spec, seed=0, data_sha256="", source="")
+    expected = fit_design(design, spec, seed=0, data_sha256="", source="")
     assert done.route == fit.MEMORY and done.path is None
     assert done.record["params"] == expected["params"] and done.record["metrics"] == expected["metrics"]
 

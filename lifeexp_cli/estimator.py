@@ -1,7 +1,7 @@
 """A scikit-learn estimator around lifeexp's fit: use it in `cross_val_score`, `GridSearchCV`, pipelines.
 
     from sklearn.model_selection import GroupKFold, cross_val_score
-    from lifeexp_cli.model.estimator import LifeexpRegressor
+    from lifeexp_cli.estimator import LifeexpRegressor
 
     data = lifeexp_cli.load_data(features="bmi,adult_mortality,hiv")
     cross_val_score(LifeexpRegressor(), data.X, data.y, groups=data.groups, cv=GroupKFold(5),

@@ -17,7 +17,8 @@ import numpy as np
 
 from lifeexp_cli.errors import DivergenceError, ModelError, ParameterError
 from lifeexp_cli.linear import loss
-from lifeexp_cli.model import fitting
+from lifeexp_cli.model.fit.in_memory import fit_arrays
+from lifeexp_cli.model.fit.prepared import preprocess, with_intercept
 from lifeexp_cli.model.spec import Spec, from_record, make_spec
 from lifeexp_cli.optim import loop
 
@@ -74,7 +75,7 @@ def learning_rate_curves(spec: Spec, X_raw: np.ndarray, y: np.ndarray, features:
         history: list[float] = []
         run = replace(spec, options={**spec.options, "lr": float(rate)})
         try:
-            fitted = fitting.fit(X_raw, y, features, run, groups=groups,
+            fitted = fit_arrays(X_raw, y, features, run, groups=groups,
                                  on_epoch=lambda epoch, train, val: history.append(train))
         except DivergenceError:
             curves.append(Curve(float(rate), history, len(history) + 1, False))
@@ -97,8 +98,8 @@ def landscape(record: dict, X_raw: np.ndarray, y: np.ndarray, points: int = 120)
         raise ModelError(f"{record.get('path', 'the model')} is not a one-feature linear model with an "
                          "intercept: the landscape is drawn over (θ₀, θ₁)")
     spec, _ = training_spec(record)
-    prepared = fitting.preprocess(X_raw, y, record["features"], spec)
-    design = fitting.with_intercept(prepared.Xs, True)
+    prepared = preprocess(X_raw, y, record["features"], spec)
+    design = with_intercept(prepared.Xs, True)
     steps: list[np.ndarray] = []
 
     def recording(params, Xb, yb):

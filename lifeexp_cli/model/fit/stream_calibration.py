@@ -1,15 +1,15 @@
 """Prediction-interval calibration of a streamed fit (`fit --stream`, the Dask engine), in bounded memory.
 
-The in-memory fit calibrates on out-of-fold residuals from 5 country-grouped folds (model/intervals.py,
+The in-memory fit calibrates on out-of-fold residuals from 5 country-grouped folds (model/fit/interval_calibration.py,
 evaluate/conformal.py). A stream does the same with one more pass over the data:
 
-- the first pass (model/streamed.py) keeps one least-squares state per fold. A row's fold is a hash of
+- the first pass (model/fit/stream_passes.py) keeps one least-squares state per fold. A row's fold is a hash of
   its country's name and the seed (`splits.hashed_folds`), or of its position when the data has no
   country column, so every chunk, pass and part agrees without a list of countries. The fold states
   partition the rows: their merge is the whole fit's state, and no row is factored twice;
 - fold k's model is solved from the merge of the other folds' states: no pass, no row of fold k's
   countries in it (with median imputation the fill values are the whole data's medians);
-- one more pass (model/streamed.py `residual_part`, shared with the robust standard errors) predicts
+- one more pass (model/fit/stream_passes.py `residual_part`, shared with the robust standard errors) predicts
   each row with its fold's model and keeps a uniform reservoir sample of (features, out-of-fold
   residual), at most SAMPLE_ROWS rows whatever the data size;
 - `conformal.calibrate` on that sample gives the record's calibration, as in memory; its `rows` is the
@@ -28,7 +28,8 @@ from lifeexp_cli.errors import DataError, LifeexpError
 from lifeexp_cli.evaluate import conformal
 from lifeexp_cli.linear.stream import reservoir, state
 from lifeexp_cli.linear.stream.state import State
-from lifeexp_cli.model import intervals
+from lifeexp_cli.model.fit import interval_calibration as intervals
+from lifeexp_cli.model.fit.stream_solve import solution
 from lifeexp_cli.prep import splits
 
 FOLDS = intervals.FOLDS
@@ -89,16 +90,14 @@ def merged(states) -> State | None:
 
 
 def fold_models(folds: list[State | None], spec, features: list[str], medians: np.ndarray | None) -> list:
-    """Fold k's solution (model/streamed.py `StreamSolution`) from the other folds' rows; None for a
+    """Fold k's solution (model/fit/stream_solve.py `StreamSolution`) from the other folds' rows; None for a
     fold without rows (no row is ever judged by it)."""
-    from lifeexp_cli.model import streamed  # which imports this module
-
     models = []
     for k, own in enumerate(folds):
         others = merged(s for j, s in enumerate(folds) if j != k)
         if own is not None and others is None:
             raise DataError("every row fell in one fold")
-        models.append(None if own is None else streamed.solution(others, spec, features, medians))
+        models.append(None if own is None else solution(others, spec, features, medians))
     return models
 
 

@@ -1,6 +1,6 @@
 """Which standard errors a linear fit reports, and its coefficient inference on the rows it was fitted on.
 
-The math is linear/inference.py's; this module chooses the kind of standard errors (clustered by
+The math is linear/covariance.py's; this module chooses the kind of standard errors (clustered by
 country when the data has countries with several rows, classical otherwise), builds the design the fit
 saw (imputed and scaled with its own statistics), and maps the result to original units. The inference
 is conditional on the fill values: an imputed value counts as observed (docs/math.md).
@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from lifeexp_cli.errors import ParameterError
-from lifeexp_cli.linear import inference
+from lifeexp_cli.linear import covariance as linear_covariance
 from lifeexp_cli.prep import scaling
 
-SE_TYPES = inference.SE_TYPES
+SE_TYPES = linear_covariance.SE_TYPES
 
 
 BLOCK_ROWS = 1 << 16  # rows of the design built at a time
@@ -62,7 +62,7 @@ def fitted_inference(params: dict, X: np.ndarray, y: np.ndarray, groups: np.ndar
             yield design, y[rows], None if ids is None else ids[rows]
 
     tss = float(np.sum((y - y.mean()) ** 2)) if intercept else float(y @ y)
-    result = inference.block_inference(blocks, theta, se_type, terms=terms(features, intercept),
+    result = linear_covariance.block_inference(blocks, theta, se_type, terms=terms(features, intercept),
                                        intercept=intercept, tss=tss,
-                                       transform=inference.to_original_units(center, scale, intercept))
+                                       transform=linear_covariance.to_original_units(center, scale, intercept))
     return result if result is not None else (None, None)

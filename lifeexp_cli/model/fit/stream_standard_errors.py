@@ -2,7 +2,7 @@
 
 Classical standard errors need only the triangular factor and the residual sum of squares, which the
 stream already holds. HC3 and clustered ones need each row's residual at the final θ, so they take one
-more pass over the file (model/streamed.py makes it, shared with the interval calibration): HC3 adds
+more pass over the file (model/fit/stream_passes.py makes it, shared with the interval calibration): HC3 adds
 Σ dᵢdᵢᵀ(eᵢ/(1 − hᵢ))² chunk by chunk, clustering keeps one score vector per country (memory grows with
 the number of countries, not of rows). Data read from stdin can be read
 only once: classical standard errors there, or an error when others were asked for.
@@ -14,9 +14,9 @@ import numpy as np
 
 from lifeexp_cli.data import catalog
 from lifeexp_cli.errors import ParameterError
-from lifeexp_cli.linear import inference
+from lifeexp_cli.linear import covariance as linear_covariance
 from lifeexp_cli.linear.stream import state
-from lifeexp_cli.model import inference as coefficient_inference
+from lifeexp_cli.model.fit import standard_errors
 
 STDIN_NOTE = ("the data came from stdin, which can be read once: the standard errors are classical; give "
               "--data FILE for clustered (by country) ones")
@@ -25,7 +25,7 @@ STDIN_NOTE = ("the data came from stdin, which can be read once: the standard er
 def check_se(se: str | None, source: str, names: list[str]) -> str:
     """The standard errors a streamed fit will report, decided from the header (before any pass)."""
     clustered = catalog.GROUP_COLUMN in names
-    se_type = coefficient_inference.choose_se(se, "linear", clustered)
+    se_type = standard_errors.choose_se(se, "linear", clustered)
     if source == "-" and se_type != "classical":
         if se is not None:
             raise ParameterError(f"{{se}} {se} with {{stream}} reads the data a second time: give a file with "
@@ -44,9 +44,9 @@ def needs_pass(sol, se_type: str) -> bool:
     return se_type != "classical" and inferable(sol)
 
 
-def streamed_inference(sol, spec, features: list[str], se_type: str, tss: float,
+def solution_inference(sol, spec, features: list[str], se_type: str, tss: float,
                        robust: tuple | None) -> tuple[dict | None, dict | None]:
-    """(inference, covariance) for the streamed solution `sol` (model/streamed.py); robust: what the pass
+    """(inference, covariance) for the streamed solution `sol` (model/fit/stream_solve.py); robust: what the pass
     over the residuals gathered (`robust_update`, merged with `add_robust`) when `needs_pass`."""
     R, theta, n = sol.factor.R, sol.solution.theta, sol.used
     if not inferable(sol):
@@ -56,14 +56,14 @@ def streamed_inference(sol, spec, features: list[str], se_type: str, tss: float,
     if se_type != "classical":
         meat, scores = robust
         if se_type == "cluster":
-            meat, clusters = inference.cluster_meat(scores), len(scores)
+            meat, clusters = linear_covariance.cluster_meat(scores), len(scores)
         if se_type == "cluster" and clusters == n:  # every country once: no clusters after all
             se_type, meat, clusters = "classical", None, None
-    cov = inference.covariance(se_type, inference.bread(R), rss=rss, n=n, meat=meat, clusters=clusters)
-    summary, covariance = inference.summarize(
-        theta, cov, terms=coefficient_inference.terms(features, spec.intercept), se_type=se_type, n=n, rss=rss,
+    cov = linear_covariance.covariance(se_type, linear_covariance.bread(R), rss=rss, n=n, meat=meat, clusters=clusters)
+    summary, covariance = linear_covariance.summarize(
+        theta, cov, terms=standard_errors.terms(features, spec.intercept), se_type=se_type, n=n, rss=rss,
         tss=tss, intercept=spec.intercept, clusters=clusters,
-        transform=inference.to_original_units(sol.center, sol.scale, spec.intercept))
+        transform=linear_covariance.to_original_units(sol.center, sol.scale, spec.intercept))
     return summary, covariance
 
 
@@ -84,9 +84,9 @@ def robust_update(gathered: tuple, X: np.ndarray, y: np.ndarray, groups: np.ndar
     design = state.design_rows(X, sol.fill, sol.center, sol.scale, spec.intercept)
     residuals = y - design @ sol.solution.theta
     if se_type == "hc3":
-        return meat + inference.hc3_meat(design, residuals, sol.factor.R), scores
-    return meat, inference.merge_scores(scores, inference.cluster_scores(design, residuals, groups))
+        return meat + linear_covariance.hc3_meat(design, residuals, sol.factor.R), scores
+    return meat, linear_covariance.merge_scores(scores, linear_covariance.cluster_scores(design, residuals, groups))
 
 
 def add_robust(a: tuple, b: tuple) -> tuple:
-    return a[0] + b[0], inference.merge_scores(a[1], b[1])
+    return a[0] + b[0], linear_covariance.merge_scores(a[1], b[1])

@@ -4,7 +4,7 @@ The members share the rows, the imputation and the scaling (statistics of all th
 one set of statistics serves them all in the model file. Each member has its own seed (nn/ensemble.py:
 member_seeds): its initial weights, its mini-batch order and the countries it sets aside for early
 stopping (`val_size`) differ, so each member stops on a different validation set and every training row
-trains most of the members. A single network (K = 1) is fitted as before, by fitting.fit.
+trains most of the members. A single network (K = 1) is fitted as before, by `in_memory.fit_arrays`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from lifeexp_cli.model.fitting import Fit, preprocess, validation_mask
+from lifeexp_cli.model.fit.prepared import Fit, preprocess, validation_mask
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.nn import ensemble, regressor
 from lifeexp_cli.prep import impute
 
 
-def fit_ensemble(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *,
-                 groups: np.ndarray | None = None, on_epoch=None) -> Fit:
+def fit_ensemble_members(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *,
+                         groups: np.ndarray | None = None, on_epoch=None) -> Fit:
     """Preprocess once, then train spec.options["ensemble"] networks, each with its own seed."""
     k = spec.options["ensemble"]
     ensemble.check_size(len(features), spec.options["hidden"], k)

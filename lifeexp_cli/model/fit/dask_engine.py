@@ -1,7 +1,7 @@
 """The Dask engine: the streamed fit and the batch prediction over data in many files, on a cluster.
 
 Each part (one file) is a task: a worker reads it in chunks and reduces it to the `--stream` state
-(model/streamed.py `reduce_source`: the TSQR factor and column moments, a few kilobytes whatever the
+(model/fit/stream_passes.py `reduce_source`: the TSQR factor and column moments, a few kilobytes whatever the
 number of rows); the states merge exactly, pairwise, in a tree of tasks; the client then solves as
 `--stream` does. Median imputation, refinement, robust standard errors and the interval calibration
 make further passes the same way (per-part histograms, corrections, scores or samples, merged in the
@@ -20,7 +20,11 @@ from contextlib import contextmanager
 
 from lifeexp_cli.data import dataset, parts
 from lifeexp_cli.errors import DataError, LifeexpError, ParameterMessage
-from lifeexp_cli.model import prediction, streamed, streamed_inference
+from lifeexp_cli.data.sources import CHUNK_ROWS, opened
+from lifeexp_cli.model.predict import prediction
+from lifeexp_cli.model.fit import stream_standard_errors
+from lifeexp_cli.model.fit.stream import check_spec, finish
+from lifeexp_cli.model.fit.stream_passes import Reduced, reduce_source
 from lifeexp_cli.model.spec import Spec
 
 CONNECT_SECONDS = 5
@@ -96,7 +100,7 @@ def tree(client, futures: list, merge):
 
 
 class OnCluster:
-    """`streamed.OneMachine`'s `map_reduce` on a Dask cluster: one task per part, merged in a tree."""
+    """`pipeline.OneMachine`'s `map_reduce` on a Dask cluster: one task per part, merged in a tree."""
 
     def __init__(self, client, sources: list[str]):
         self.client, self.sources = client, sources
@@ -127,7 +131,7 @@ def local_workers(parts_count: int) -> int:
 def first_columns(source: str, features: str | list[str], target: str, chunk_rows: int) -> tuple[str, list[str]]:
     """Target and features from the first part (`all`: its numeric columns, decided on its first chunk as
     `--stream` does), so that every part reads the same columns."""
-    with streamed.opened(source, features, target, chunk_rows) as (target_name, chosen, _, frames, _):
+    with opened(source, features, target, chunk_rows) as (target_name, chosen, _, frames, _):
         if chosen is None:
             frame = next(frames, (None, None))[1]
             if frame is None:
@@ -136,27 +140,28 @@ def first_columns(source: str, features: str | list[str], target: str, chunk_row
     return target_name, chosen
 
 
-def fit(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int = streamed.CHUNK_ROWS,
-        scheduler: str | None = None, se: str | None = None, seed: int = 0, intervals: bool = True) -> dict:
+def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int = CHUNK_ROWS,
+                   scheduler: str | None = None, se: str | None = None, seed: int = 0,
+                   intervals: bool = True) -> dict:
     """Fit on every row of the files `pattern` names (a glob or a folder; CSV or Parquet parts) on a Dask
-    cluster; the model record, as `streamed.fit_csv` gives it for the same rows in one file (seed: of
+    cluster; the model record, as `stream.fit_source` gives it for the same rows in one file (seed: of
     the interval calibration's folds; intervals False: no calibration)."""
-    streamed.check_spec(spec, chunk_rows)
+    check_spec(spec, chunk_rows)
     files = parts.expand(pattern)
-    se_type = streamed_inference.check_se(se, pattern, parts.check_same_columns(files))
+    se_type = stream_standard_errors.check_se(se, pattern, parts.check_same_columns(files))
     target_name, chosen = first_columns(files[0], features, target, chunk_rows)
     with connect(scheduler, local_workers(len(files))) as client:
         over = OnCluster(client, files)
-        first = over.map_reduce(streamed.reduce_source, streamed.Reduced.merge, chosen, target_name, spec,
+        first = over.map_reduce(reduce_source, Reduced.merge, chosen, target_name, spec,
                                 chunk_rows, seed if intervals else None)
         data = {"sha256": parts.combined_sha256(first.hashes), "source": pattern, "files": files}
-        return streamed.finish(first, over, spec, data, {"chunk_rows": chunk_rows, "engine": "dask",
+        return finish(first, over, spec, data, {"chunk_rows": chunk_rows, "engine": "dask",
                                                          "parts": len(files)}, se_type, seed,
                                intervals=intervals)
 
 
-def predict(record: dict, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,
-            chunk_rows: int = streamed.CHUNK_ROWS) -> dict:
+def predict_on_cluster(record: dict, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,
+                       chunk_rows: int = CHUNK_ROWS) -> dict:
     """Predict every row of the files `pattern` names into Parquet parts in `out_dir` (part-00000.parquet
     for the first file in sorted order, ...): the input columns and `prediction.predicted_columns`
     (predicted_<target>, and lower_/upper_<target> at `level` for a calibrated model), then `in_domain`

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import IO, Iterator
 
-from lifeexp_cli.data import catalog, people, reader
+from lifeexp_cli.data import byte_records, catalog, csv_text, people
 from lifeexp_cli.errors import DataError, ModelError, UsageError
 from lifeexp_cli.evaluate import domain
-from lifeexp_cli.model import intervals
+from lifeexp_cli.model.predict import intervals
 
 
 def model_name(record: dict) -> str:
@@ -139,7 +139,7 @@ def domain_flags(record: dict, X, counts: dict) -> dict:
 
 
 def linear_value(params: dict, row: list[float]) -> float:
-    """b + Σ wⱼ·(xⱼ − cⱼ)/sⱼ, a missing xⱼ taking its fill value: `fitting.predict` for one row."""
+    """b + Σ wⱼ·(xⱼ − cⱼ)/sⱼ, a missing xⱼ taking its fill value: `arrays.predict` for one row."""
     total = 0.0
     for x, fill, center, scale, weight in zip(row, params["fill"], params["center"], params["scale"],
                                               params["weights"]):
@@ -156,9 +156,9 @@ def predict_one(record: dict, row) -> float:
     else:
         import numpy as np
 
-        from lifeexp_cli.model import fitting
+        from lifeexp_cli.model.predict import arrays
 
-        value = float(fitting.predict(record["kind"], record["params"], np.array([row], dtype=float))[0])
+        value = float(arrays.predict(record["kind"], record["params"], np.array([row], dtype=float))[0])
     if not math.isfinite(value):
         raise ModelError(f"model {model_name(record)} gives no finite prediction for these values (its arithmetic "
                          "overflows): check the values, or refit the model")
@@ -203,8 +203,8 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     """
     import numpy as np
 
-    head = reader.first_line(source, "the --input CSV")
-    found = reader.parse_header(head)
+    head = csv_text.first_line(source, "the --input CSV")
+    found = csv_text.parse_header(head)
     if found is None:
         raise DataError("the --input CSV is empty: give a header row and data rows")
     names, sep, _ = found
@@ -215,8 +215,8 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     cells = max((i for i in index if i is not None), default=0) + 1
 
     def blocks():
-        for block in reader.line_blocks(source):
-            lines, fields = reader.split_records(block, sep.encode(), cells)
+        for block in byte_records.line_blocks(source):
+            lines, fields = byte_records.split_records(block, sep.encode(), cells)
             if not lines:
                 continue
             first = counts["rows"] + 2
@@ -226,7 +226,7 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
             X = np.empty((len(lines), len(index)))
             for j, (column, name) in enumerate(zip(index, features)):
                 X[:, j] = (record["means"][name] if column is None else
-                           reader.parse_numbers([row[column] for row in fields], name, first))
+                           byte_records.parse_numbers([row[column] for row in fields], name, first))
             added = list(predicted_columns(record, X, counts, level).values())
             values = added[0] if len(added) == 1 else np.column_stack(added)
             check_finite(record, values, first, "the --input CSV")
@@ -240,10 +240,10 @@ def predicted_columns(record: dict, X, counts: dict, level: float = 0) -> dict:
     """What a batch prediction adds for rows X of the model's features: {column: array} in the order of
     `output_columns` (the prediction, and the interval's bounds at `level` of a calibrated model); counts
     blank cells (`filled`) and rows outside the training range (`outside`). The local batch predict and
-    the Dask engine's (model/distributed.py) both use it."""
+    the Dask engine's (model/fit/dask_engine.py) both use it."""
     import numpy as np
 
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.predict import arrays
 
     features = record["features"]
     low = np.array([record["ranges"][f][0] for f in features], dtype=float)
@@ -251,7 +251,7 @@ def predicted_columns(record: dict, X, counts: dict, level: float = 0) -> dict:
     counts["filled"] += int(np.isnan(X).sum())
     counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
     bounds = intervals.interval_for(record, X, level)
-    values = [fitting.predict(record["kind"], record["params"], X)] if bounds is None else list(bounds)
+    values = [arrays.predict(record["kind"], record["params"], X)] if bounds is None else list(bounds)
     return dict(zip(output_columns(record, level), values))
 
 
@@ -299,7 +299,7 @@ def cell_value(text: str):
     """A CSV cell as a JSON value: a number when it reads as one (an integer as int), None when blank
     or NA, else the text (also "007" and "inf", which are no quantity)."""
     stripped = text.strip()
-    if stripped.lower().encode() in reader.MISSING:
+    if stripped.lower().encode() in byte_records.MISSING:
         return None
     if INTEGER.fullmatch(stripped):
         return int(stripped)

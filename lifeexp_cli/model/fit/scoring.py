@@ -1,5 +1,5 @@
 """Scoring model specifications by K-fold cross-validation, as `lifeexp cv`, `select` and `compare --cv`
-report it: the same folds for every specification, fitted through model/fitting.py.
+report it: the same folds for every specification, fitted through model/fit/in_memory.py.
 
 The folds themselves and the scores are evaluate/cross_validation.py's; this module knows what a
 specification and a model record are.
@@ -13,7 +13,7 @@ import numpy as np
 
 from lifeexp_cli.data.dataset import Design
 from lifeexp_cli.evaluate import cross_validation, metrics
-from lifeexp_cli.model.fitting import fold_predictor
+from lifeexp_cli.model.fit.in_memory import fold_predictor
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.model.spec import Spec, completed, from_record
 from lifeexp_cli.prep import splits

@@ -1,16 +1,7 @@
-"""Prediction intervals of a model: calibrated by `fit` (conformal, evaluate/conformal.py), stored in the
-record under "calibration", read back by `predict` and `compare` through `interval_for` / `interval_one`.
-
-When fit calibrates: a linear model by an exact solver (lstsq, normal) always (5 country-grouped folds,
-or the --cv folds when they are grouped by country); an iteratively trained model (a network, or a
-linear model by gd, sgd, momentum, adam) only when the fit runs cross-validation (its folds' out-of-fold
-predictions are reused: training five more models only for the intervals would multiply the fit time).
-A streamed fit calibrates the same way, in one more pass (model/streamed_calibration.py); data read
-from stdin, which can be read once, gets none. Fewer countries than folds: a warning and no calibration.
-
-A network ensemble (`--ensemble K`, K ≥ 2) also feeds its members' spread to the error-size model: the
-out-of-fold spreads of the fold ensembles at calibration, the model's own spread for each row at
-prediction (`fitting.prediction_spread`).
+"""Prediction intervals of a saved model, read back from the calibration `fit` stored
+(model/fit/interval_calibration.py): `interval_for` (arrays) and `interval_one` (one person, pure Python)
+for `predict` and `compare`. A network ensemble's own spread for each row (`arrays.prediction_spread`)
+feeds the error-size model.
 """
 
 from __future__ import annotations
@@ -21,23 +12,6 @@ from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.evaluate import conformal
 
 DEFAULT_LEVEL = 0.9
-FOLDS = 5  # calibration folds when the fit runs no cross-validation of its own
-
-
-BY_ROW_NOTE = ("the data has no country column: prediction intervals are calibrated on folds of rows, for new "
-               "rows like these (rows of one country would make them too narrow)")
-
-
-STDIN_NOTE = ("the data came from stdin, which can be read once: no prediction intervals (they take one more "
-              "pass); give --data FILE for them")
-
-
-def too_few_note(k: int, what: str, units: int) -> str:
-    return f"no prediction intervals: calibrating them needs at least {k} {what}, the training rows have {units}"
-
-
-def unfitted_note(exc: Exception) -> str:
-    return f"no prediction intervals: a calibration fold could not be fitted ({exc})"
 
 
 def check_level(level: float) -> None:
@@ -76,9 +50,9 @@ def interval_one(record: dict, row: list[float], prediction: float, level: float
     if calibration.get("spread"):  # a network ensemble: numpy is loaded for its prediction anyway
         import numpy as np
 
-        from lifeexp_cli.model import fitting
+        from lifeexp_cli.model.predict import arrays  # numpy: kept off the path of a single prediction
 
-        spread = float(fitting.prediction_spread(record["kind"], record["params"], np.array([row], dtype=float))[0])
+        spread = float(arrays.prediction_spread(record["kind"], record["params"], np.array([row], dtype=float))[0])
     half = quantile(record, level) * conformal.row_scale(calibration, filled, spread)
     return {"level": level, "lower": prediction - half, "upper": prediction + half, "method": calibration["method"]}
 
@@ -88,14 +62,14 @@ def interval_for(record: dict, X, level: float):
     None without a calibration or at level 0. What `predict --input` and `compare` show."""
     if not level or not calibrated(record):
         return None
-    import numpy as np
+    import numpy as np  # predict and compare start without numpy; only arrays of rows need it
 
-    from lifeexp_cli.model import fitting
+    from lifeexp_cli.model.predict import arrays
 
     X = np.asarray(X, dtype=float)
-    predicted = fitting.predict(record["kind"], record["params"], X)
+    predicted = arrays.predict(record["kind"], record["params"], X)
     filled = np.where(np.isnan(X), np.asarray(record["params"]["fill"]), X)
-    spread = fitting.prediction_spread(record["kind"], record["params"], X) \
+    spread = arrays.prediction_spread(record["kind"], record["params"], X) \
         if record["calibration"].get("spread") else None
     half = quantile(record, level) * conformal.scale_of(record["calibration"], filled, spread)
     return predicted, predicted - half, predicted + half
@@ -106,21 +80,3 @@ def missing_note(record: dict, name: str) -> str:
     return (f"model {name} has no prediction-interval calibration (fitted with --no-intervals, from stdin "
             "with --stream, before lifeexp stored one, or trained iteratively without --cv): predictions come "
             "without intervals; refit it with `lifeexp fit` (iterative solvers and networks: add --cv 5)")
-
-
-def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: str, complete_only: bool,
-                   spread=None) -> dict:
-    """The record's calibration from out-of-fold predictions of the training rows (evaluate/conformal.py).
-
-    fill: the fitted model's values for missing features; complete_only: use only rows without a missing
-    value (impute drop: the others were never fitted); spread: an ensemble's out-of-fold member spreads
-    (one per row), or None."""
-    import numpy as np
-
-    residuals = y - out_of_fold
-    if complete_only:
-        keep = ~np.isnan(X_raw).any(axis=1)
-        X_raw, residuals, groups = X_raw[keep], residuals[keep], groups[keep]
-        spread = None if spread is None else spread[keep]
-    return conformal.calibrate(X_raw, residuals, folds=folds, split=split, groups=len(np.unique(groups)),
-                               fill=fill, spread=spread)

@@ -1,0 +1,145 @@
+"""Fit a design in memory to a model record: the split, the fit of the training rows, the scores,
+cross-validation, the interval calibration, the domain check's reference and the coefficients'
+standard errors (`record.build_record`). Nothing here reads files or prints.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lifeexp_cli.errors import LifeexpError
+from lifeexp_cli.evaluate import cross_validation, domain, metrics
+from lifeexp_cli.model import record, store
+from lifeexp_cli.model.fit import interval_calibration
+from lifeexp_cli.model.fit import standard_errors
+from lifeexp_cli.model.fit.in_memory import fit_arrays, fold_predictor, is_ensemble
+from lifeexp_cli.model.fit.prepared import rows_of
+from lifeexp_cli.model.fit.solvers import coefficients, preflight_warnings
+from lifeexp_cli.model.predict.arrays import predict
+from lifeexp_cli.model.spec import Spec, completed
+from lifeexp_cli.optim import loop
+from lifeexp_cli.prep import impute, splits
+
+if TYPE_CHECKING:
+    from lifeexp_cli.data.dataset import Design  # pandas: not needed to fit arrays
+
+
+def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
+    """Training ranges [min, max] and means per feature (missing values ignored)."""
+    ranges, means = {}, {}
+    for name, column in zip(features, X.T):
+        present = column[~np.isnan(column)]
+        ranges[name] = [float(present.min()), float(present.max())] if present.size else [None, None]
+        means[name] = float(present.mean()) if present.size else None
+    return ranges, means
+
+
+def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
+               split: str = "country", seed: int = 0, data_sha256: str = "", source: str = "",
+               progress=None, warn=None, se: str | None = None, calibrate_intervals: bool = True) -> dict:
+    """Fit on the training rows (all rows unless `test_size`), score, and build the model record.
+
+    progress(label) -> on_epoch callback or None: how an iterative fit reports each epoch (the final
+    fit is labelled "fit", cross-validation fits "fold i/k"). warn(message) hears warnings known before
+    fitting starts as soon as they are; every warning also ends up in the record. se: the standard errors
+    of a linear model's coefficients (model/fit/standard_errors.py; default: clustered by country when rows cluster).
+    calibrate_intervals False: no prediction-interval calibration (model/fit/interval_calibration.py says when
+    there is one).
+    """
+    X, y, features = design.X, design.y, design.features
+    spec = completed(spec)
+    if spec.kind == "mlp":  # a network whose file the loader would refuse is refused before training
+        store.check_network_size(spec.options["hidden"], len(features))
+    se_type = standard_errors.choose_se(se, spec.kind, standard_errors.has_clusters(design.groups))
+    held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
+            else np.zeros(len(y), bool))
+    X_train, y_train, groups = rows_of(~held, X, y, design.groups)  # no copies when nothing is held out
+    groups = groups if split == "country" else None
+    early = preflight_warnings(X_train, features, spec)
+    for note in early if warn else []:
+        warn(note)
+    fitted = fit_arrays(X_train, y_train, features, spec, groups=groups, on_epoch=progress("fit") if progress else None)
+    train_pred = predict(spec.kind, fitted.params, X_train)
+    train_ok = ~np.isnan(X_train).any(axis=1) if spec.impute == "drop" else slice(None)
+    scores = {"train": metrics.score(y_train[train_ok], train_pred[train_ok]), "test": None, "cv": None}
+    if test_size is not None:
+        scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X[held]))
+    out_of_fold = np.full(len(y), np.nan) if cv is not None else None
+    spreads = np.full(len(y), np.nan) if cv is not None and is_ensemble(spec) else None
+    if cv is not None:
+        fit_predict = fold_predictor(X, y, features, spec, design.groups if split == "country" else None, spreads)
+        scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress,
+                                                       out_of_fold)
+    folds = cv or interval_calibration.FOLDS
+    calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold, folds, split,
+                                               seed, spreads) if calibrate_intervals else (None, [])
+    ranges, means = feature_summary(X_train, features)
+    extra = {**fitted.extra, "domain": domain_reference(X_train, design.groups[~held], fitted.params, spec),
+             "inference": None}
+    if se_type is not None:
+        X_ok, y_ok, groups_ok = (X_train, y_train, design.groups[~held]) if isinstance(train_ok, slice) else \
+            (X_train[train_ok], y_train[train_ok], design.groups[~held][train_ok])
+        inferred, covariance = standard_errors.fitted_inference(
+            fitted.params, X_ok, y_ok, groups_ok, features, spec.intercept, se_type)
+        extra.update(inference=inferred, coefficient_covariance=covariance)
+    return record.build_record(
+        spec, design.target, features, params=fitted.params,
+        coefficients=coefficients(fitted.params, features, spec.intercept) if spec.kind == "linear" else None,
+        ranges=ranges, means=means, metrics=scores,
+        rows=record.RowCounts(fitted.rows_used, int(held.sum()), design.dropped_target, fitted.rows_dropped,
+                              fitted.imputed),
+        split={"method": split, "seed": seed, "test_size": test_size,
+               "test_rows": design.rows[held].tolist()} if test_size is not None else None,
+        data={"sha256": data_sha256, "source": source, "rows": len(y) + design.dropped_target},
+        condition_number=fitted.condition_number, warnings=early + fitted.warnings + calibration_notes,
+        extra=extra, calibration=calibration)
+
+
+def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], out_of_fold: np.ndarray | None,
+              k: int, split: str, seed: int, spreads: np.ndarray | None = None) -> tuple[dict | None, list[str]]:
+    """The prediction-interval calibration of a fit (model/fit/interval_calibration.py says when there is one) and what
+    to warn about it. Out-of-fold predictions of the fit's own cross-validation are reused when they
+    judge whole countries; an exact linear fit otherwise gets 5 country folds of its own (milliseconds).
+    An iterative fit (a network, or a linear model by gd, sgd, momentum or adam) is calibrated only on
+    its cross-validation: more trainings only for the intervals would multiply its time by six.
+    spreads: a network ensemble's out-of-fold member spreads from that cross-validation (or None)."""
+    by_row = len(np.unique(design.groups)) == len(design.groups)  # no country column: each row its own group
+    exact = spec.kind == "linear" and not loop.is_iterative(spec.solver)
+    reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or not exact)
+    if not reuse and not exact:
+        return None, []
+    X, y, groups = rows_of(~held, design.X, design.y, design.groups)
+    units = len(np.unique(groups))
+    notes = []
+    if by_row:
+        notes.append(interval_calibration.BY_ROW_NOTE)
+    elif reuse and split != "country":
+        notes.append("prediction intervals are calibrated on folds of random rows (--split random): they are "
+                     "too narrow for countries the model never saw; fit with --split country for honest intervals")
+    if not reuse:
+        k = interval_calibration.FOLDS
+        if units < k:
+            return None, notes + [interval_calibration.too_few_note(k, "rows" if by_row else "countries", units)]
+        out_of_fold = np.empty(len(y))
+        spreads = np.empty(len(y)) if is_ensemble(spec) else None
+        folds = splits.kfold(groups, k, "random" if by_row else "country", seed)
+        try:
+            cross_validation.scores_on_folds(y, folds, fold_predictor(X, y, design.features, spec, groups, spreads),
+                                             predictions=out_of_fold)
+        except LifeexpError as exc:
+            return None, notes + [interval_calibration.unfitted_note(exc)]
+    method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
+    return interval_calibration.calibrate_rows(X, y, groups, fill, out_of_fold, folds=k, split=method,
+                                    complete_only=spec.impute == "drop", spread=spreads), notes
+
+
+def domain_reference(X_raw: np.ndarray, groups: np.ndarray, params: dict, spec: Spec) -> dict | None:
+    """What the domain check keeps (evaluate/domain.py): a sample of the training rows as the model saw
+    them (missing values filled; complete rows only for impute drop), a country's rows leaving each other
+    out. The sample is drawn first, so a large design is not copied."""
+    usable = np.flatnonzero(impute.complete_rows(X_raw)) if spec.impute == "drop" else np.arange(len(X_raw))
+    chosen = usable[domain.pick(len(usable), domain.sample_size(X_raw.shape[1]))]
+    X = np.where(np.isnan(X_raw[chosen]), np.asarray(params["fill"]), X_raw[chosen])
+    return domain.reference(X, groups[chosen], sampled_from=len(usable))

@@ -1,0 +1,51 @@
+"""The prediction-interval calibration a fit stores in the record under "calibration" (conformal,
+evaluate/conformal.py); `predict` and `compare` read it back through model/predict/intervals.py.
+
+When fit calibrates: a linear model by an exact solver (lstsq, normal) always (5 country-grouped folds,
+or the --cv folds when they are grouped by country); an iteratively trained model (a network, or a
+linear model by gd, sgd, momentum, adam) only when the fit runs cross-validation (its folds' out-of-fold
+predictions are reused: training five more models only for the intervals would multiply the fit time).
+A streamed fit calibrates the same way, in one more pass (model/fit/stream_calibration.py); data read
+from stdin, which can be read once, gets none. Fewer countries than folds: a warning and no calibration.
+
+A network ensemble (`--ensemble K`, K ≥ 2) also feeds its members' out-of-fold spread to the error-size
+model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lifeexp_cli.evaluate import conformal
+
+FOLDS = 5  # calibration folds when the fit runs no cross-validation of its own
+
+BY_ROW_NOTE = ("the data has no country column: prediction intervals are calibrated on folds of rows, for new "
+               "rows like these (rows of one country would make them too narrow)")
+
+STDIN_NOTE = ("the data came from stdin, which can be read once: no prediction intervals (they take one more "
+              "pass); give --data FILE for them")
+
+
+def too_few_note(k: int, what: str, units: int) -> str:
+    return f"no prediction intervals: calibrating them needs at least {k} {what}, the training rows have {units}"
+
+
+def unfitted_note(exc: Exception) -> str:
+    return f"no prediction intervals: a calibration fold could not be fitted ({exc})"
+
+
+def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: str, complete_only: bool,
+                   spread=None) -> dict:
+    """The record's calibration from out-of-fold predictions of the training rows (evaluate/conformal.py).
+
+    fill: the fitted model's values for missing features; complete_only: use only rows without a missing
+    value (impute drop: the others were never fitted); spread: an ensemble's out-of-fold member spreads
+    (one per row), or None."""
+    residuals = y - out_of_fold
+    if complete_only:
+        keep = ~np.isnan(X_raw).any(axis=1)
+        X_raw, residuals, groups = X_raw[keep], residuals[keep], groups[keep]
+        spread = None if spread is None else spread[keep]
+    return conformal.calibrate(X_raw, residuals, folds=folds, split=split, groups=len(np.unique(groups)),
+                               fill=fill, spread=spread)

@@ -1,0 +1,57 @@
+"""How a streamed fit's passes run on one machine: one source after the other (`OneMachine`), each read
+in a second thread while the next chunk is parsed (`pipelined`). The Dask engine
+(model/fit/dask_engine.py) gives the same `map_reduce` on a cluster.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from queue import Queue
+from typing import Callable, Iterator
+
+QUEUED = 2
+
+
+def pipelined(items: Iterator, work: Callable) -> None:
+    """work(item) for every item, in a second thread while the next items are produced (two cores:
+    pandas parses the next chunk while numpy and LAPACK, which release the GIL, factor this one).
+    At most QUEUED items wait, so memory stays bounded. The first error of either thread is raised."""
+    queue: Queue = Queue(maxsize=QUEUED)
+    failed: list[BaseException] = []
+
+    def consume():
+        while (item := queue.get()) is not None:
+            if not failed:
+                try:
+                    work(item)
+                except BaseException as exc:  # handed to the main thread below
+                    failed.append(exc)
+
+    worker = threading.Thread(target=consume, name="lifeexp-stream", daemon=True)
+    worker.start()
+    try:
+        for item in items:
+            if failed:
+                break
+            queue.put(item)
+    finally:
+        queue.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
+
+
+class OneMachine:
+    """Passes over the sources in this process, one source after the other.
+
+    `map_reduce(work, merge, *args)`: work(source, *args) for every source, results merged in order. The
+    Dask engine (model/fit/dask_engine.py) gives the same method, run on a cluster and merged in a tree.
+    progress: a large CSV's byte bar for every pass (data/opening.py), or None.
+    """
+
+    def __init__(self, sources: list[str], progress=None):
+        self.sources, self.progress = sources, progress
+
+    def map_reduce(self, work: Callable, merge: Callable, *args):
+        return functools.reduce(merge, (work(source, *args, progress=self.progress) for source in self.sources))

@@ -1,0 +1,159 @@
+"""The passes of a streamed fit over one source, each reduced to something that merges across sources:
+the first pass's least-squares state (with the calibration folds, the countries seen and the domain
+check's sample), a median pass's histograms, a refinement step's correction, and the pass at the
+solution (robust standard errors' meat and scores, out-of-fold residuals for the calibration).
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from lifeexp_cli.data import catalog, dataset
+from lifeexp_cli.data.sources import feature_rows, frames_of, opened
+from lifeexp_cli.evaluate import domain
+from lifeexp_cli.linear.stream import median, reservoir, state
+from lifeexp_cli.linear.stream.state import State
+from lifeexp_cli.model.fit import stream_calibration, stream_standard_errors
+from lifeexp_cli.model.fit.pipeline import pipelined
+from lifeexp_cli.model.fit.stream_solve import StreamSolution, correction_of
+from lifeexp_cli.model.spec import Spec
+
+
+@dataclass
+class Reduced:
+    """What the first pass over one source (or several, merged) leaves: the state and the counts."""
+
+    state: State | None  # None: no data row yet
+    skipped: int  # rows without a target
+    chunks: int
+    hashes: list[str]  # SHA-256 of each source, in order
+    features: list[str] | None  # None until decided from the first chunk (--features all)
+    target: str
+    columns: list[str]  # the source's columns (canonical names)
+    sample: reservoir.Reservoir | None = None  # the rows used, sampled for the domain check (+ group key)
+    folds: list[State | None] | None = None  # one state per calibration fold (their merge is `state`)
+    groups: np.ndarray | None = None  # the distinct country keys seen (uint64), or None: no country column
+
+    def merge(self, other: Reduced) -> Reduced:
+        """Both sources' rows together (this one's first): the states merged exactly, the counts added,
+        the samples merged (the smallest keys of both)."""
+        sample = (reservoir.merge(self.sample, other.sample) if self.sample and other.sample
+                  else self.sample or other.sample)
+        folds = None if self.folds is None or other.folds is None else \
+            [stream_calibration.merged(pair) for pair in zip(self.folds, other.folds)]
+        groups = None if self.groups is None or other.groups is None else np.union1d(self.groups, other.groups)
+        return Reduced(stream_calibration.merged([self.state, other.state]), self.skipped + other.skipped,
+                       self.chunks + other.chunks, self.hashes + other.hashes, self.features or other.features,
+                       self.target, self.columns, sample, folds, groups)
+
+
+def reduce_source(source: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int,
+                  seed: int | None = 0, progress=None) -> Reduced:
+    """The first pass over one source: its state, rows without a target, chunks and SHA-256; the rows
+    split in calibration folds by `seed` (model/fit/stream_calibration.py), or None: no folds (stdin).
+    progress: a large CSV's byte bar (data/opening.py), or None (every pass takes it)."""
+    from threadpoolctl import threadpool_limits
+
+    with opened(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress) as \
+            (target_name, chosen, names, frames, hasher):
+        grouped = catalog.GROUP_COLUMN in names
+        totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None, "start": 0,
+                  "folds": [None] * stream_calibration.FOLDS, "groups": (np.empty(0, np.uint64), [])}
+        # The rows the domain check keeps: keys from a generator of this source's own (partitions differ),
+        # seeded by the file's name, not its folder: the same file gives the same model wherever it lives.
+        sampling = np.random.default_rng([7, zlib.crc32(os.path.basename(str(source)).encode())])
+
+        def chunks():
+            nonlocal chosen
+            for blocks, frame in frames:
+                if chosen is None:
+                    chosen = dataset.resolve_features(frame, "all", target_name)
+                keys = stream_calibration.chunk_keys(frame, target_name, source, totals["start"])
+                totals["start"] += len(frame)
+                yield blocks, dataset.frame_arrays(frame, chosen, target_name), keys
+
+        def add(item):
+            blocks, (X, y, skipped), keys = item
+            hasher.hash(blocks)
+            if seed is None:
+                totals["state"] = state.update(totals["state"] or state.start(X.shape[1], spec.impute), X, y)
+            else:
+                totals["folds"] = stream_calibration.update_folds(totals["folds"], X, y, keys, spec.impute, seed)
+            if grouped:
+                totals["groups"] = stream_calibration.add_keys(totals["groups"], keys)
+            used, used_keys = (X, keys) if spec.impute != "drop" else \
+                (X[complete := ~np.isnan(X).any(axis=1)], keys[complete])
+            if grouped:  # the country's key rides along, for the domain check's leave-one-country-out
+                used = np.column_stack([used, used_keys.astype(float)])
+            sample = totals["sample"] or reservoir.start(domain.sample_size(X.shape[1]), used.shape[1])
+            totals["sample"] = reservoir.update(sample, used, sampling)
+            totals["skipped"] += skipped
+            totals["chunks"] += 1
+
+        # Tall-skinny QR is fastest on one BLAS thread; the second core parses meanwhile.
+        with threadpool_limits(limits=1, user_api="blas"):
+            pipelined(chunks(), add)
+        sha256 = hasher.finish()
+    folds = None if seed is None else totals["folds"]
+    whole = totals["state"] if folds is None else stream_calibration.merged(folds)
+    countries = stream_calibration.distinct_keys(totals["groups"]) if grouped else None
+    return Reduced(whole, totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names,
+                   totals["sample"], folds, countries)
+
+
+def residual_part(source: str, sol: StreamSolution, spec: Spec, features: list[str], target: str,
+                  chunk_rows: int, se_type: str | None, models: list | None, seed: int, progress=None) -> tuple:
+    """One source's share of the pass at the solution: (the robust standard errors' meat and scores, for
+    se_type hc3 or cluster, else None; the calibration's sample of out-of-fold residuals by the fold
+    `models`, or None without them)."""
+    robust = stream_standard_errors.robust_start(sol) if se_type else None
+    sample = stream_calibration.sample_start(len(features)) if models else None
+    sampling = stream_calibration.sampling(source)
+    start = 0
+    for _, frame in frames_of(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress):
+        X, y, _ = dataset.frame_arrays(frame, features, target)
+        if robust is not None:
+            groups = dataset.frame_groups(frame, target) if se_type == "cluster" else None
+            robust = stream_standard_errors.robust_update(robust, X, y, groups, sol, spec, se_type)
+        if sample is not None:
+            keys = stream_calibration.chunk_keys(frame, target, source, start)
+            sample = stream_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
+        start += len(frame)
+    return robust, sample
+
+
+def merge_residual_parts(a: tuple, b: tuple) -> tuple:
+    return (None if a[0] is None else stream_standard_errors.add_robust(a[0], b[0]),
+            None if a[1] is None else reservoir.merge(a[1], b[1]))
+
+
+def median_part(source: str, searches: list, features: list[str], target: str, chunk_rows: int,
+                progress=None) -> list:
+    """One source's share of a median pass: its histograms (or collected keys) per open search."""
+    found = median.accumulators(searches)
+    for X, _ in feature_rows(source, features, target, chunk_rows, progress):
+        median.update(searches, found, X)
+    return found
+
+
+def median_passes(over, seen: State, features: list[str], target: str, chunk_rows: int) -> tuple[np.ndarray, int]:
+    """Exact medians of the present feature values (rows with a target), by radix select over the data:
+    each pass's histograms are counted per source and added up."""
+    state.fill_values(seen, features)  # fails clearly on a feature without values
+    searches = median.start(seen.present.n)
+    passes = 0
+    while True:
+        found = over.map_reduce(median_part, median.merge, searches, features, target, chunk_rows)
+        passes += 1
+        if median.narrow(searches, found):
+            return median.values(searches, len(features)), passes
+
+
+def correction_part(source: str, sol: StreamSolution, spec: Spec, features: list[str], target: str,
+                    chunk_rows: int, progress=None) -> np.ndarray:
+    """One source's share of a refinement step (they add up)."""
+    return correction_of(feature_rows(source, features, target, chunk_rows, progress), sol, spec)

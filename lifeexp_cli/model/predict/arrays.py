@@ -1,0 +1,52 @@
+"""Predictions of a model's parameters for raw feature rows (arrays): missing values filled with the
+training statistics, scaled, then the linear combination or the network; a network ensemble's spread.
+What cross-validation, `predict --input`, `compare` and the intervals call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lifeexp_cli.errors import ParameterError
+from lifeexp_cli.nn import ensemble, regressor
+from lifeexp_cli.prep import scaling, skew
+
+
+def scaled_inputs(params: dict, X_raw: np.ndarray) -> np.ndarray:
+    X = np.where(np.isnan(X_raw), np.asarray(params["fill"]), X_raw)
+    if "log" in params:
+        X = skew.apply_log(X, params["log"])
+    return scaling.transform(X, np.asarray(params["center"]), np.asarray(params["scale"]))
+
+PREDICT_ROWS = 1 << 16  # rows per block: the scaled copy of the inputs stays small
+
+
+def predict(kind: str, params: dict, X_raw: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Predictions for raw feature rows (NaN filled with the training statistics), a block at a time;
+    with `rows` (indices), for those rows of X_raw only."""
+    if kind not in ("linear", "mlp"):
+        raise ParameterError("unknown model {kind} {value!r}", "kind", kind)
+    count = len(X_raw) if rows is None else len(rows)
+    if rows is None and count <= PREDICT_ROWS:
+        return predict_block(kind, params, X_raw)
+    blocks = (slice(start, start + PREDICT_ROWS) if rows is None else rows[start:start + PREDICT_ROWS]
+              for start in range(0, count, PREDICT_ROWS))
+    return np.concatenate([predict_block(kind, params, X_raw[block]) for block in blocks] or [np.empty(0)])
+
+
+def predict_block(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
+    Xs = scaled_inputs(params, X_raw)
+    if kind == "linear":
+        # Row by row, not a matrix product: BLAS may sum in another order for another number of rows, and
+        # a person's prediction must not depend on who else is in the batch.
+        return (Xs * np.asarray(params["weights"])).sum(axis=1) + params["bias"]
+    return regressor.predict(params, Xs)
+
+
+def prediction_spread(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray | None:
+    """Per row, the standard deviation of an ensemble's member predictions (`--ensemble K`, K > 1) for
+    raw feature rows; None for a linear model or a single network. A part of the error size only: it
+    measures how much the prediction depends on the initial weights, not the noise of the data."""
+    if kind != "mlp" or not params.get("members"):
+        return None
+    return ensemble.member_spread(params, scaled_inputs(params, X_raw))
