@@ -23,9 +23,10 @@ one way the shift shows:
 
 2. Mondrian calibration by status. The scores sᵢ = |rᵢ|/σᵢ are ranked separately within each status
    group (Developed, Developing): each group's quantile holds for that group (Vovk's Mondrian conformal
-   prediction), where a pooled quantile is set by the larger group. A row of unknown status gets the
-   larger of the groups' quantiles; a group with fewer than MIN_GROUP_ROWS rows, or a status the
-   calibration never saw, gets the pooled one.
+   prediction), where a pooled quantile is set by the larger group. A row of unknown status (a person
+   given by a few features), a group with fewer than MIN_GROUP_ROWS rows, or a status the calibration
+   never saw gets the pooled scores' quantile: coverage over the mix of countries, as before (the larger
+   of the groups' quantiles would hold for either group, at 4 more years of width on Tim's model).
 
 3. A high fold's quantile. Within a group, the quantile is taken in each calibration fold (each fold a set
    of whole countries its model never saw), and the WORST_RANK-th largest of them is kept (the second
@@ -184,15 +185,10 @@ def group_quantile(group: dict, level: float) -> float | None:
 
 
 def quantile(calibration: dict, level: float, status=None) -> float | None:
-    """q_L for a row of this status (1, 0, or None/NaN: unknown, the largest of the groups' quantiles);
-    None when the calibration has too few scores for the level."""
+    """q_L for a row of this status (1, 0, or None/NaN: unknown, the pooled scores'); None when the
+    calibration has too few scores for the level."""
     groups = calibration["statuses"]
-    key = status_key(status)
-    if key != POOLED:
-        return group_quantile(groups.get(key, groups[POOLED]), level)
-    found = [group_quantile(groups[k], level) for k in groups if k != POOLED] or \
-        [group_quantile(groups[POOLED], level)]
-    return None if None in found else max(found)
+    return group_quantile(groups.get(status_key(status), groups[POOLED]), level)
 
 
 def interval(calibration: dict, X, predictions, distances, statuses, level: float):

@@ -112,8 +112,10 @@ def test_mondrian_groups_and_unknown_status():
     calibration = flat(residuals, np.arange(n) % 5, statuses)
     developed, developing = half_width(calibration, 0.9, 1.0), half_width(calibration, 0.9, 0.0)
     assert developed > 2 * developing
-    assert half_width(calibration, 0.9, None) == developed  # unknown: the larger
-    assert half_width(calibration, 0.9, float("nan")) == developed
+    pooled = half_width(flat(residuals, np.arange(n) % 5), 0.9)
+    assert developing < pooled < developed
+    assert half_width(calibration, 0.9, None) == pooled  # unknown: the pooled scores
+    assert half_width(calibration, 0.9, float("nan")) == pooled
     # each group's quantile is its own rows' order statistic (second-largest fold) by hand
     for status, found in ((1.0, developed), (0.0, developing)):
         fold_q = []
