@@ -26,7 +26,7 @@ one way the shift shows:
    prediction), where a pooled quantile is set by the larger group. A row of unknown status (a person
    given by a few features), a group with fewer than MIN_GROUP_ROWS rows, or a status the calibration
    never saw gets the pooled scores' quantile: coverage over the mix of countries, as before (the larger
-   of the groups' quantiles would hold for either group, at 4 more years of width on Tim's model).
+   of the groups' quantiles would hold for either group, at 3.5 more years of width on Tim's model).
 
 3. A high fold's quantile. Within a group, the quantile is taken in each calibration fold (each fold a set
    of whole countries its model never saw), and the WORST_RANK-th largest of them is kept (the second
