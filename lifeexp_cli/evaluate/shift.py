@@ -1,0 +1,245 @@
+"""Prediction intervals that hold under shift: for new countries unlike the training ones, not only for
+countries drawn like them.
+
+evaluate/conformal.py's intervals cover 90% of new countries drawn at random, because its calibration
+residuals come from random country folds. A country unlike the training ones (another world region, the
+developed countries when the training rows are developing ones, later years) errs more than such a
+residual says, and its interval is too narrow (bench/shift.py measures it). Three changes, each aimed at
+one way the shift shows:
+
+1. Distance in the error-size model. The out-of-fold residuals rᵢ get a log-linear model
+
+       log|rᵢ| ≈ a + bᵀzᵢ + c·hᵢ,   hᵢ = log max(1, dᵢ/d₀),
+
+   z as in evaluate/conformal.py (standardized signed logs of the features), dᵢ the domain check's
+   distance of the row (evaluate/domain.py: the mean distance to the k nearest training rows of *other*
+   countries, in standardized features) and d₀ the HINGE_QUANTILE-th quantile of those distances. The
+   term is a hinge: rows as near the training data as most calibration rows keep the width the features
+   give them, and only a row farther than d₀ is widened, by the factor (d/d₀)^c. c is fitted (c < 0 is
+   set to 0: distance never narrows an interval). σ(x, d) = exp(a + bᵀz + c·h), the feature part kept
+   within its range over the calibration rows ± FEATURE_CLIP (as conformal.py does), the distance part
+   at most DISTANCE_CLIP above its largest value over them: a far row is widened more than any
+   calibration row was, but boundedly.
+
+2. Mondrian calibration by status. The scores sᵢ = |rᵢ|/σᵢ are ranked separately within each status
+   group (Developed, Developing): each group's quantile holds for that group (Vovk's Mondrian conformal
+   prediction), where a pooled quantile is set by the larger group. A row of unknown status (a person
+   given by a few features), a group with fewer than MIN_GROUP_ROWS rows, or a status the calibration
+   never saw gets the pooled scores' quantile: coverage over the mix of countries, as before (the larger
+   of the groups' quantiles would hold for either group, at 3.5 more years of width on Tim's model).
+
+3. A high fold's quantile. Within a group, the quantile is taken in each calibration fold (each fold a set
+   of whole countries its model never saw), and the WORST_RANK-th largest of them is kept (the second
+   largest of 5): how far the errors of an untypical set of countries reach, rather than of the average
+   one. Under region shift the error is partly bias, not only spread, and the folds' differences are the
+   calibration's stand-in for it; the second largest rather than the largest, because one fold's
+   quantile can rest on a few countries (the largest widened random countries' intervals past 20 years
+   on Tim's model, bench/shift.py).
+
+Each quantile is the finite-sample one, the ⌈(n+1)L⌉-th smallest of the n scores of the cell (fold ×
+group); a cell with too few scores for the level is left out, and with no cell left the group's pooled
+scores answer; with too few of those, there is no interval at that level (None).
+
+numpy in, numpy out: `calibrate` returns a plain dict (JSON-able; at most about MAX_SCORES stored scores
+in all, each cell's thinned as evaluate/conformal.py thins them), `interval` reads it for many rows, and
+`interval_one` for one row in pure Python (a single prediction never imports numpy).
+"""
+
+from __future__ import annotations
+
+import math
+
+from lifeexp_cli.evaluate import conformal
+
+METHOD = "shift-conformal"
+NORMALIZER = "log-abs-residual-linear-on-signed-log-features-and-distance-hinge"
+HINGE_QUANTILE = 0.85  # d₀: distances up to this quantile of the calibration rows' widen nothing
+FEATURE_CLIP = conformal.SPREAD_CLIP  # the feature part of log σ: within ±1 of its range over the rows
+DISTANCE_CLIP = 1.0  # the distance part of log σ: at most 1 above its largest value over the rows
+WORST_RANK = 2  # the quantile of a group: the second largest of its folds' quantiles
+MIN_GROUP_ROWS = 30  # a status group with fewer calibration rows answers with the pooled scores
+MAX_SCORES = 4096  # stored scores in all cells together, about (at least MIN_CELL_SCORES per cell)
+MIN_CELL_SCORES = 64
+POOLED = "all"  # the key of the pooled scores (always stored)
+STATUSES = {"developed": 1.0, "developing": 0.0}  # data/catalog.py's status codes
+
+
+def status_key(status) -> str:
+    """The group key of a status code (1 developed, 0 developing; None or NaN: unknown, POOLED)."""
+    if status is None or status != status:
+        return POOLED
+    return "developed" if float(status) >= 0.5 else "developing"
+
+
+def hinge(distances, reference: float):
+    """h = log max(1, d/d₀) for each distance (numpy)."""
+    import numpy as np
+
+    return np.log(np.maximum(np.asarray(distances, dtype=float) / reference, 1.0))
+
+
+def fit_error_size(X, residuals, distances) -> dict:
+    """The error-size model log|r| ≈ a + bᵀz + c·h by least squares (c ≥ 0), with the ranges that clip
+    its two parts. X: (n, p) filled features; residuals, distances: (n,)."""
+    import numpy as np
+
+    G = conformal.signed_log(X)
+    m, s = conformal.standardized(G)
+    A = np.column_stack([np.ones(len(G)), (G - m) / s])
+    distances = np.asarray(distances, dtype=float)
+    reference = float(np.quantile(distances, HINGE_QUANTILE)) if len(distances) else 1.0
+    reference = reference if reference > 0 else 1.0
+    h = hinge(distances, reference)
+    target = np.log(np.maximum(np.abs(np.asarray(residuals, dtype=float)), conformal.LOG_FLOOR))
+    coef = np.linalg.lstsq(np.column_stack([A, h]), target, rcond=None)[0]
+    c = float(coef[-1])
+    if c > 0:
+        coef = coef[:-1]
+    else:  # farther never narrower: without the term
+        c, coef = 0.0, np.linalg.lstsq(A, target, rcond=None)[0]
+    features_part = A @ coef
+    distance_top = float((c * h).max(initial=0.0))
+    return {"center": m.tolist(), "scale": s.tolist(), "coef": coef.tolist(),
+            "clip": [float(features_part.min() - FEATURE_CLIP), float(features_part.max() + FEATURE_CLIP)],
+            "distance": {"reference": reference, "coef": c, "most": distance_top + DISTANCE_CLIP}}
+
+
+def scale_of(calibration: dict, X, distances):
+    """σ(x, d) for each row of X (n, p; filled) at its distance (n,) (numpy)."""
+    import numpy as np
+
+    size = calibration["error_size"]
+    Z = (conformal.signed_log(X) - np.asarray(size["center"])) / np.asarray(size["scale"])
+    coef = np.asarray(size["coef"])
+    features_part = np.clip(coef[0] + Z @ coef[1:], *size["clip"])
+    terms = size["distance"]
+    distance_part = np.minimum(terms["coef"] * hinge(distances, terms["reference"]), terms["most"])
+    return np.exp(features_part + distance_part)
+
+
+def row_scale(calibration: dict, row: list[float], distance: float) -> float:
+    """σ(x, d) for one row (filled, in feature order), in pure Python (the same as `scale_of`)."""
+    size = calibration["error_size"]
+    coef = size["coef"]
+    total = coef[0] + sum(b * (math.copysign(math.log1p(abs(x)), x) - c) / s
+                          for b, x, c, s in zip(coef[1:], row, size["center"], size["scale"]))
+    low, high = size["clip"]
+    terms = size["distance"]
+    part = terms["coef"] * math.log(max(float(distance) / terms["reference"], 1.0))
+    return math.exp(min(max(total, low), high) + min(part, terms["most"]))
+
+
+def cell(sorted_scores, most: int) -> dict:
+    """{"rows", "scores"}: a cell's sorted scores, thinned to at most `most` (evaluate/conformal.py's rule)."""
+    n = len(sorted_scores)
+    kept = sorted_scores if n <= most else sorted_scores[[conformal.stored_rank(j, n, most) - 1 for j in range(most)]]
+    return {"rows": int(n), "scores": [float(v) for v in kept]}
+
+
+def cell_quantile(stored: dict, level: float) -> float | None:
+    """The ⌈(n+1)L⌉-th smallest of a cell's n scores, or None when n is too small for the level
+    (evaluate/conformal.py `quantile`, pure Python)."""
+    return conformal.quantile(stored, level) if stored["rows"] else None
+
+
+def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fill=None,
+              split: str = "country") -> dict:
+    """The calibration a model record keeps, from the training rows' out-of-fold residuals.
+
+    residuals: (n,) y − out-of-fold prediction; X: (n, p) the rows' features (missing values filled, or
+    filled here with `fill`, per feature); groups: (n,) country keys; folds: (n,) int, the calibration fold
+    that predicted each row; statuses: (n,) 1 developed / 0 developing (NaN unknown), or None (no status:
+    one group); distances: (n,) each row's domain distance to training rows of other countries
+    (`left_out_distances`), or None (no distance term)."""
+    import numpy as np
+
+    residuals = np.asarray(residuals, dtype=float)
+    X = np.asarray(X, dtype=float)
+    if fill is not None:
+        X = np.where(np.isnan(X), np.asarray(fill, dtype=float), X)
+    folds = np.asarray(folds)
+    distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
+    keys = np.full(len(residuals), POOLED, dtype=object) if statuses is None else \
+        np.array([status_key(s) for s in np.asarray(statuses, dtype=float)], dtype=object)
+    calibration = {"method": METHOD, "normalizer": NORMALIZER, "split": split,
+                   "folds": int(len(np.unique(folds))), "groups": int(len(np.unique(groups))),
+                   "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances)}
+    scores = np.abs(residuals) / scale_of(calibration, X, distances)
+    named = [key for key in STATUSES if (keys == key).sum() >= MIN_GROUP_ROWS]
+    fold_ids = np.unique(folds)
+    most = max(MIN_CELL_SCORES, MAX_SCORES // ((len(named) + 1) * (len(fold_ids) + 1)))
+    by_status = {}
+    for key in [POOLED, *named]:
+        rows = np.ones(len(scores), bool) if key == POOLED else keys == key
+        by_status[key] = {"pooled": cell(np.sort(scores[rows]), most),
+                          "folds": [cell(np.sort(scores[rows & (folds == k)]), most) for k in fold_ids]}
+    return {**calibration, "statuses": by_status}
+
+
+def group_quantile(group: dict, level: float) -> float | None:
+    """A status group's quantile: the WORST_RANK-th largest over its folds with enough scores for the
+    level (the smallest of them when fewer folds have); the group's pooled quantile when no fold has;
+    None when the pooled scores are too few as well."""
+    found = sorted((q for q in (cell_quantile(c, level) for c in group["folds"]) if q is not None), reverse=True)
+    return found[min(WORST_RANK, len(found)) - 1] if found else cell_quantile(group["pooled"], level)
+
+
+def quantile(calibration: dict, level: float, status=None) -> float | None:
+    """q_L for a row of this status (1, 0, or None/NaN: unknown, the pooled scores'); None when the
+    calibration has too few scores for the level."""
+    groups = calibration["statuses"]
+    return group_quantile(groups.get(status_key(status), groups[POOLED]), level)
+
+
+def interval(calibration: dict, X, predictions, distances, statuses, level: float):
+    """(lower, upper) arrays around the predictions (n,) of the rows X (n, p; filled), at their domain
+    distances (n,) and statuses (n,: 1, 0 or NaN unknown; or None: all unknown); None when the calibration
+    has too few scores for the level (numpy)."""
+    import numpy as np
+
+    predictions = np.asarray(predictions, dtype=float)
+    statuses = np.full(len(predictions), np.nan) if statuses is None else np.asarray(statuses, dtype=float)
+    keys = np.array([status_key(s) for s in statuses], dtype=object)
+    q = np.empty(len(predictions))
+    for key in set(keys):
+        found = quantile(calibration, level, STATUSES.get(key))
+        if found is None:
+            return None
+        q[keys == key] = found
+    half = q * scale_of(calibration, X, distances)
+    return predictions - half, predictions + half
+
+
+def interval_one(calibration: dict, row: list[float], prediction: float, distance: float, status,
+                 level: float) -> tuple[float, float] | None:
+    """(lower, upper) around one prediction (row: filled, in feature order; distance: the domain check's,
+    evaluate/domain.py `judge`; status 1, 0 or None), or None when the calibration has too few scores for
+    the level. Pure Python."""
+    q = quantile(calibration, level, status)
+    if q is None:
+        return None
+    half = q * row_scale(calibration, row, distance)
+    return prediction - half, prediction + half
+
+
+def left_out_distances(domain: dict, X, groups, reference_groups):
+    """Each row's domain distance (evaluate/domain.py) to the reference rows of *other* groups: what the
+    distance of a country the reference has not seen looks like, for calibration rows that are in it.
+
+    domain: a model record's domain reference; X: (n, p) the rows' features, filled as the model fills
+    them; groups: (n,) their country keys; reference_groups: (len(domain["rows"]),) the country of each
+    reference row (the fit knows it: the rows `domain.pick` chose). A row whose country holds every
+    reference row gets inf (never in practice)."""
+    import numpy as np
+
+    from lifeexp_cli.evaluate import neighbours
+
+    Z = (np.asarray(X, dtype=float) - np.asarray(domain["center"])) / np.asarray(domain["scale"])
+    names, codes = np.unique(np.concatenate([np.asarray(groups, dtype=str), np.asarray(reference_groups, dtype=str)]),
+                             return_inverse=True)
+    own, theirs = codes[:len(Z)], codes[len(Z):]
+
+    def exclude(start, stop):
+        return own[start:stop, None] == theirs[None, :]
+
+    return neighbours.nearest(Z, np.asarray(domain["rows"], dtype=float), domain["k"], exclude)

@@ -1,0 +1,185 @@
+"""Intervals under shift (evaluate/shift.py): finite-sample quantiles by hand, Mondrian groups, the
+distance hinge, the pure-Python row against the arrays."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from lifeexp_cli.evaluate import domain, shift
+
+
+def flat(residuals, folds, statuses=None, distances=None):
+    """A calibration on constant features: σ is then one constant, so the interval's half-width is an
+    order statistic of |r| itself."""
+    n = len(residuals)
+    return shift.calibrate(np.asarray(residuals, float), np.ones((n, 2)), np.arange(n).astype(str),
+                           np.asarray(folds), statuses, distances)
+
+
+def half_width(calibration, level, status=None, distance=1.0):
+    lower, upper = shift.interval_one(calibration, [1.0, 1.0], 0.0, distance, status, level)
+    return (upper - lower) / 2
+
+
+def test_cell_quantile_is_the_finite_sample_order_statistic():
+    cell = shift.cell(np.arange(1.0, 10.0), 100)  # 9 scores 1..9
+    assert shift.cell_quantile(cell, 0.8) == 8.0  # ⌈10·0.8⌉ = 8th smallest
+    assert shift.cell_quantile(cell, 0.5) == 5.0  # ⌈10·0.5⌉ = 5th
+    assert shift.cell_quantile(cell, 0.9) == 9.0  # ⌈10·0.9⌉ = 9th
+    assert shift.cell_quantile(cell, 0.95) is None  # ⌈9.5⌉ = 10 > 9 scores
+    assert shift.cell_quantile(shift.cell(np.array([]), 10), 0.5) is None
+
+
+def test_group_quantile_is_the_second_largest_fold_quantile():
+    folds = [shift.cell(np.array(v, float), 10) for v in ([1, 2, 3], [4, 5, 9], [2, 7, 8])]
+    group = {"pooled": shift.cell(np.sort(np.array([1, 2, 3, 4, 5, 9, 2, 7, 8], float)), 20), "folds": folds}
+    # level 0.5: ⌈4·0.5⌉ = 2nd smallest of each fold: 2, 5, 7 -> the second largest is 5
+    assert shift.group_quantile(group, 0.5) == 5.0
+    # level 0.75: ⌈4·0.75⌉ = 3rd: 3, 9, 8 -> 8
+    assert shift.group_quantile(group, 0.75) == 8.0
+    # level 0.8: ⌈3.2⌉ = 4 > 3 in every fold -> the pooled 9 scores: ⌈10·0.8⌉ = 8th smallest of them
+    assert shift.group_quantile(group, 0.8) == 8.0
+    assert shift.group_quantile(group, 0.95) is None  # ⌈9.5⌉ = 10 > 9
+
+
+def test_flat_interval_is_an_order_statistic_of_the_residuals_by_hand():
+    # two folds of 9 rows; |r| in fold 0: 1..9, in fold 1: 2, 4, ..., 18
+    r0, r1 = np.arange(1.0, 10.0), 2.0 * np.arange(1.0, 10.0)
+    residuals = np.concatenate([r0, -r1])
+    calibration = flat(residuals, [0] * 9 + [1] * 9)
+    # level 0.8: the 8th smallest of each fold: 8 and 16; the second largest of two is 8
+    assert half_width(calibration, 0.8) == pytest.approx(8.0, rel=1e-12)
+    assert half_width(calibration, 0.5) == pytest.approx(5.0, rel=1e-12)
+    # level 0.92: ⌈10·0.92⌉ = 10 > 9 in each fold -> pooled 18 scores: ⌈19·0.92⌉ = 18th smallest = 18
+    assert half_width(calibration, 0.92) == pytest.approx(18.0, rel=1e-12)
+    assert shift.interval_one(calibration, [1.0, 1.0], 0.0, 1.0, None, 0.96) is None  # ⌈19·0.96⌉ = 19 > 18
+
+
+def test_intervals_grow_with_the_level():
+    rng = np.random.default_rng(1)
+    n = 600
+    X = rng.normal(size=(n, 3))
+    residuals = rng.normal(size=n) * np.exp(0.5 * X[:, 0])
+    calibration = shift.calibrate(residuals, X, np.arange(n) // 4, np.arange(n) % 5,
+                                  rng.integers(0, 2, n).astype(float), rng.gamma(2.0, 0.1, n))
+    Xt, dt = rng.normal(size=(50, 3)), rng.gamma(2.0, 0.2, 50)
+    widths = [np.subtract(*shift.interval(calibration, Xt, np.zeros(50), dt, None, level)[::-1])
+              for level in (0.5, 0.8, 0.9, 0.95)]
+    for narrower, wider in zip(widths, widths[1:]):
+        assert np.all(narrower <= wider)
+    assert np.all(widths[0] > 0)
+
+
+def test_the_distance_term_widens_far_rows_only():
+    rng = np.random.default_rng(2)
+    n = 2000
+    X = rng.normal(size=(n, 2))
+    distances = rng.gamma(2.0, 0.1, n)
+    residuals = rng.normal(size=n) * (1 + 5 * distances)  # far rows err more
+    calibration = shift.calibrate(residuals, X, np.arange(n) // 10, np.arange(n) % 5, None, distances)
+    terms = calibration["error_size"]["distance"]
+    assert terms["coef"] > 0
+    near = terms["reference"] / 2
+    w = {d: half_width(calibration, 0.9, None, d) for d in (near, terms["reference"], 3 * terms["reference"],
+                                                               30 * terms["reference"], 1e6)}
+    assert w[near] == pytest.approx(w[terms["reference"]], rel=1e-12)  # within d₀: unchanged
+    assert w[3 * terms["reference"]] > w[terms["reference"]]
+    assert w[30 * terms["reference"]] > w[3 * terms["reference"]]
+    # bounded: at most DISTANCE_CLIP above the widest calibration row's distance part
+    assert w[1e6] / w[near] == pytest.approx(math.exp(terms["most"]), rel=1e-9)
+    assert w[1e6] / w[near] <= math.exp(terms["coef"] * math.log(distances.max() / terms["reference"])
+                                        + shift.DISTANCE_CLIP) * (1 + 1e-12)
+
+
+def test_distance_never_narrows():
+    rng = np.random.default_rng(3)
+    n = 1000
+    distances = rng.gamma(2.0, 0.1, n)
+    residuals = rng.normal(size=n) / (1 + 10 * distances)  # far rows err less: no term
+    calibration = shift.calibrate(residuals, rng.normal(size=(n, 2)), np.arange(n), np.arange(n) % 5, None, distances)
+    assert calibration["error_size"]["distance"]["coef"] == 0.0
+    assert half_width(calibration, 0.9, None, 100.0) == pytest.approx(half_width(calibration, 0.9, None, 0.0))
+
+
+def test_mondrian_groups_and_unknown_status():
+    # developed rows (status 1) err three times as much as developing ones
+    rng = np.random.default_rng(4)
+    n = 1000
+    statuses = (np.arange(n) % 4 == 0).astype(float)
+    residuals = rng.normal(size=n) * np.where(statuses == 1, 3.0, 1.0)
+    calibration = flat(residuals, np.arange(n) % 5, statuses)
+    developed, developing = half_width(calibration, 0.9, 1.0), half_width(calibration, 0.9, 0.0)
+    assert developed > 2 * developing
+    pooled = half_width(flat(residuals, np.arange(n) % 5), 0.9)
+    assert developing < pooled < developed
+    assert half_width(calibration, 0.9, None) == pooled  # unknown: the pooled scores
+    assert half_width(calibration, 0.9, float("nan")) == pooled
+    # each group's quantile is its own rows' order statistic (second-largest fold) by hand
+    for status, found in ((1.0, developed), (0.0, developing)):
+        fold_q = []
+        for k in range(5):
+            a = np.sort(np.abs(residuals[(statuses == status) & (np.arange(n) % 5 == k)]))
+            fold_q.append(a[math.ceil((len(a) + 1) * 0.9 - 1e-9) - 1])
+        assert found == pytest.approx(sorted(fold_q)[-2], rel=1e-12)
+
+
+def test_a_small_or_unseen_status_group_uses_the_pooled_scores():
+    n = 200
+    statuses = np.zeros(n)
+    statuses[:10] = 1.0  # 10 developed rows: fewer than MIN_GROUP_ROWS
+    residuals = np.linspace(-5, 5, n)
+    calibration = flat(residuals, np.arange(n) % 5, statuses)
+    assert set(calibration["statuses"]) == {"all", "developing"}
+    assert half_width(calibration, 0.9, 1.0) == half_width(flat(residuals, np.arange(n) % 5), 0.9)
+
+
+def test_rows_and_arrays_agree_and_the_calibration_is_plain_and_bounded():
+    rng = np.random.default_rng(5)
+    n = 20_000
+    X = rng.normal(size=(n, 4)) * [1, 10, 100, 0.1]
+    calibration = shift.calibrate(rng.normal(size=n), X, np.arange(n) // 16, np.arange(n) % 5,
+                                  rng.integers(0, 2, n).astype(float), rng.gamma(2, 0.1, n))
+    text = json.dumps(calibration)
+    assert json.loads(text) == calibration
+    stored = sum(len(c["scores"]) for g in calibration["statuses"].values() for c in [g["pooled"], *g["folds"]])
+    assert stored <= 2 * shift.MAX_SCORES
+    Xt, pred, dt = rng.normal(size=(30, 4)), rng.normal(size=30), rng.gamma(2, 0.3, 30)
+    st = np.array([1.0, 0.0, np.nan] * 10)
+    lower, upper = shift.interval(calibration, Xt, pred, dt, st, 0.9)
+    for i in range(30):
+        status = None if np.isnan(st[i]) else st[i]
+        lo, hi = shift.interval_one(calibration, Xt[i].tolist(), float(pred[i]), float(dt[i]), status, 0.9)
+        assert lo == pytest.approx(lower[i], rel=1e-12, abs=1e-12)
+        assert hi == pytest.approx(upper[i], rel=1e-12, abs=1e-12)
+
+
+def test_left_out_distances_are_the_domain_checks_own():
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(120, 3))
+    groups = np.repeat(np.arange(30), 4).astype(str)
+    reference = domain.reference(X, groups)
+    found = shift.left_out_distances(reference, X, groups, groups)
+    assert np.quantile(found, domain.QUANTILE) == pytest.approx(reference["threshold"], rel=1e-12)
+    # a new country's distance is the domain check's own
+    new = rng.normal(size=(5, 3))
+    expected, _ = domain.judge_rows(reference, new)
+    assert np.allclose(shift.left_out_distances(reference, new, ["new"] * 5, groups), expected, rtol=1e-12)
+
+
+def test_every_who_country_has_a_world_bank_region(data_path):
+    """bench/shift.py's region table (bench/data/world_bank_regions.csv) maps every country of the file."""
+    import csv
+    from pathlib import Path
+
+    regions = Path(__file__).resolve().parents[3] / "bench" / "data" / "world_bank_regions.csv"
+    with open(regions, newline="", encoding="utf-8") as handle:
+        mapping = {row["country"]: row["region"] for row in csv.DictReader(handle)}
+    with open(data_path, newline="", encoding="utf-8") as handle:
+        countries = {row["Country"] for row in csv.DictReader(handle)}
+    assert len(countries) == 193
+    assert countries <= set(mapping)
+    assert set(mapping.values()) == {"East Asia & Pacific", "Europe & Central Asia", "Latin America & Caribbean",
+                                     "Middle East & North Africa", "North America", "South Asia",
+                                     "Sub-Saharan Africa"}
