@@ -156,11 +156,9 @@ def rewritten(markdown: str, blocks: list[Block], outputs: list[str | None]) -> 
 
 
 def dataset() -> Path:
+    """$LIFEEXP_DATA, else ../shared/data beside the repository (as the tests look for it)."""
     given = os.environ.get("LIFEEXP_DATA")
-    path = Path(given) if given else (ROOT / "../shared/data" / DATA_NAME).resolve()
-    if not path.is_file():
-        raise SystemExit(f"The WHO dataset is needed to run the tutorial: set LIFEEXP_DATA (looked at {path})")
-    return path
+    return Path(given) if given else (ROOT / "../shared/data" / DATA_NAME).resolve()
 
 
 def main(argv: list[str]) -> int:
@@ -168,6 +166,10 @@ def main(argv: list[str]) -> int:
     stale = []
     for path, blocks_of in ((TUTORIAL, tutorial_blocks), (README, readme_blocks)):
         markdown = path.read_text(encoding="utf-8")
+        if path == TUTORIAL and not dataset().is_file():
+            print(f"{path.relative_to(ROOT)}: not rewritten, its commands need the WHO dataset "
+                  f"(set LIFEEXP_DATA; looked at {dataset()})")
+            continue
         if path == TUTORIAL and (missing := unmarked(markdown)):
             raise SystemExit(f"{path.name}: commands without a run marker: {missing}")
         blocks = blocks_of(markdown)
