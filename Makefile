@@ -43,8 +43,9 @@ bench-data: install  ## synthetic WHO-like CSVs with known coefficients in bench
 bench: install  ## every benchmark in bench/ (performance: several minutes; LIFEEXP_BENCH_QUICK=1 for small sizes)
 	@for f in bench/*.py; do echo "== $$f"; LIFEEXP_DATA=$(DATA) $(BIN)/python $$f || exit 1; done
 
-docs: install  ## rewrite docs/cli-reference.md from every command's --help (tests/cli/test_docs.py checks it)
+docs: install  ## rewrite docs/cli-reference.md from every --help, and the tutorial's and README's outputs from their commands (tests/cli/test_docs.py, test_tutorial.py check them)
 	$(BIN)/python docs/make_cli_reference.py
+	LIFEEXP_DATA=$(DATA) $(BIN)/python docs/make_tutorial.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
