@@ -241,3 +241,25 @@ def caveat_lines(result: "Comparison") -> list[str]:
         notes.append(f"No prediction intervals from {', '.join(missing)}: how far a prediction may miss is not "
                      "shown.")
     return notes
+
+
+# --- cells for compare's table ------------------------------------------------------------------------
+
+
+def versus_cell(model: str, ranked: dict | None) -> str:
+    """How much worse than the best model, with the interval of that mean difference, not the spread:
+    `+0.44 [-0.49, 1.37] tie`, `+2.07 [1.55, 2.59] worse`, `best`, or `—` without CV."""
+    if ranked is None or model not in ranked["order"]:
+        return "—"
+    if model == ranked["best"]:
+        return "best"
+    v = next(v for v in ranked["versus"] if v["model"] == model)
+    judged = "worse" if v["clear"] else "tie"
+    if v["lower"] is None:
+        return f"+{v['difference']:.2f} {judged}"
+    return f"+{v['difference']:.2f} [{v['lower']:.2f}, {v['upper']:.2f}] {judged}"
+
+
+def verdict_text(result: "Comparison", width: int = WIDTH) -> str:
+    """The verdict under the table as one string of lines."""
+    return "\n".join(verdict_lines(result, width))
