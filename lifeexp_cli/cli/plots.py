@@ -1,5 +1,6 @@
 """PNG pictures: of a model (the fitted line, the loss curve, predicted vs actual and residuals) for
-`lifeexp plot`, and of a correlation matrix (a heatmap) for `lifeexp corr --png`.
+`lifeexp plot`, of a correlation matrix (a heatmap) for `lifeexp corr --png`, and of a comparison
+(each person's prediction interval under each model, each model's CV RMSE) for `lifeexp compare --png`.
 
 matplotlib is imported here only, and this module only when a picture is drawn, so no other command
 pays for it. Figures are drawn with the Agg canvas directly (no pyplot, no display, no global state);
@@ -254,3 +255,50 @@ def write_heatmap(r: np.ndarray, names: list[str], path: str, title: str) -> Non
         raise LifeexpError(f"cannot write --png {path}: {exc.strerror or exc}") from None
     except ValueError as exc:  # an extension matplotlib does not know
         raise LifeexpError(f"cannot write --png {path}: {exc}; use a .png file name") from None
+
+
+def compare_figure(result, title: str) -> Figure:
+    """Left: each person's prediction (a point, with its prediction interval as a bar when the model has
+    one), people side by side under each model. Right: each model's mean CV RMSE with the t-interval of
+    that mean (mean ± t·SD/√K, K − 1 degrees of freedom; evaluate/comparison.py `mean_interval`)."""
+    from lifeexp_cli.evaluate.comparison import mean_interval
+
+    figure = _figure(WIDE)
+    people_ax, accuracy_ax = figure.subplots(1, 2, width_ratios=[3, 2])
+    models = [r.model for r in result.models]
+    step = 0.7 / max(len(result.people), 1)
+    for j, person in enumerate(result.people):
+        x = np.arange(len(models)) - 0.35 + step * (j + 0.5)
+        y = np.array([r.predictions[person] for r in result.models], dtype=float)
+        bounds = [r.intervals.get(person) for r in result.models]
+        low = np.array([y[i] - b["lower"] if b else 0.0 for i, b in enumerate(bounds)])
+        high = np.array([b["upper"] - y[i] if b else 0.0 for i, b in enumerate(bounds)])
+        people_ax.errorbar(x, y, yerr=[low, high], fmt="o", capsize=4, label=person)
+    level = next((b["level"] for r in result.models for b in r.intervals.values() if b), None)
+    people_ax.set_xticks(range(len(models)), models, rotation=20 if len(models) > 3 else 0)
+    people_ax.set(ylabel="predicted life expectancy (years)",
+                  title=f"Predictions with {level:.0%} prediction intervals" if level else "Predictions")
+    people_ax.legend(loc="best", fontsize=8)
+    scored = [r for r in result.models if r.cv_fold_rmse]
+    if scored:
+        found = [mean_interval(r.cv_fold_rmse) for r in scored]
+        mean = np.array([f["mean"] for f in found])
+        half = np.array([(f["upper"] - f["mean"]) if f["upper"] is not None else 0.0 for f in found])
+        accuracy_ax.errorbar(range(len(scored)), mean, yerr=half, fmt="s", capsize=4, color="tab:green")
+        accuracy_ax.set_xticks(range(len(scored)), [r.model for r in scored],
+                               rotation=20 if len(scored) > 3 else 0)
+        accuracy_ax.set(title=f"Cross-validated RMSE, mean with {found[0]['level']:.0%} interval")
+    else:
+        accuracy_ax.text(0.5, 0.5, "no model is cross-validated", ha="center", va="center",
+                         transform=accuracy_ax.transAxes)
+        accuracy_ax.set(title="Cross-validated RMSE", xticks=[])
+    accuracy_ax.set(ylabel="CV RMSE (years)")
+    for ax in (people_ax, accuracy_ax):
+        ax.grid(alpha=0.3, axis="y")
+    figure.suptitle(title)
+    return figure
+
+
+def write_compare(result, path, title: str) -> Path:
+    """`compare --png`: the comparison's picture, titled with the answer, written atomically at `path`."""
+    return save(compare_figure(result, title), Path(path))

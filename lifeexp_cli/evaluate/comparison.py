@@ -7,13 +7,26 @@ RMSE (`rank`) and the verdict in words. `compare --cv` refits every model's spec
 (model/fit/scoring.py `cross_validate_records`), so the differences can be paired.
 
 Every model is scored on the same K test folds, so what makes a fold easy or hard for all models (which
-countries landed in it) cancels in the per-fold difference dₖ = RMSE(other)ₖ − RMSE(best)ₖ. The best
-model (lowest mean CV RMSE) is named the winner over another only when the mean difference d̄ is larger
-than the spread of the differences over the folds (their sample standard deviation); otherwise the two
-are within the noise of the folds and no winner is named.
+countries landed in it) cancels in the per-fold difference dₖ = RMSE(other)ₖ − RMSE(best)ₖ. The mean
+difference d̄ gets a t-interval on K − 1 degrees of freedom, d̄ ± t · s/√K (s the sample standard
+deviation of the dₖ, s/√K the standard error of their mean; method "paired-t"). The best model (lowest
+mean CV RMSE) is clearly more accurate than another only when that interval excludes 0; otherwise the two
+are within the noise of the folds and no winner is named. `spread` (s itself) stays in the facts.
 
 When the folds are not the same (models cross-validated on different data or splits), the differences
-cannot be paired; the spread is then the larger of the two models' own fold-to-fold standard deviations.
+cannot be paired: the interval is then Welch's, for a difference of two means with unequal variances
+(standard error √(s₁²/K₁ + s₂²/K₂), Welch–Satterthwaite degrees of freedom; method "welch-t"). It
+treats the folds as independent draws, which they are not quite, so it is only a rough guide; the `spread`
+is the larger of the two models' own fold-to-fold standard deviations, as before.
+
+The people question (`people_answer`): under every model, the expected difference between the same two
+people (the pair: the two people given, or with more, the two the most accurate model predicts to live
+longest), with its interval (evaluate/difference.py). The models disagree when one model's interval lies
+wholly above 0 and another's wholly below, or when two intervals do not overlap and do not all lie on the
+same side of 0: the answer is then no one. When every model's interval lies on the same side of 0 the
+answer is that person, by the most accurate model's difference (intervals on the same side that do not
+overlap agree on who, not on how much: `amounts_differ`). Otherwise the tool cannot tell, and `reason`
+says why. Facts only: the words are in cli/verdict.py.
 
 The verdict keeps two questions apart and answers both: which model is more accurate (above), and,
 under the model(s) the verdict rests on, whether one person's expected life expectancy is above the
@@ -24,14 +37,18 @@ inputs unlike the training data (evaluate/domain.py), prediction intervals that 
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 from typing import Sequence
 
 from lifeexp_cli.errors import UsageError
 from lifeexp_cli.evaluate import difference as differences
+from lifeexp_cli.linear.distributions import t_quantile
 
 LEVEL = 0.9  # the level of the expected difference's interval when no prediction interval sets one
+ACCURACY_LEVEL = 0.95  # the level of the interval for a mean difference of CV RMSE
+PAIRED, WELCH = "paired-t", "welch-t"  # how that interval was made (docs/math.md)
 
 # Plain Python (a handful of numbers per model), so `compare` starts without importing numpy.
 
@@ -41,24 +58,64 @@ def spread(values: Sequence[float]) -> float:
     return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def difference(best: Sequence[float], other: Sequence[float], paired: bool = True) -> dict:
-    """How much worse `other` is than `best`: mean difference of RMSE, its spread, and whether it is clear."""
+def mean_interval(values: Sequence[float], level: float = ACCURACY_LEVEL) -> dict:
+    """The mean of K values with its t-interval on K − 1 degrees of freedom (SE = SD/√K): `mean`, `sd`,
+    `se`, `df`, `lower`, `upper`, `level` (no interval, None bounds, for fewer than two values)."""
+    values = [float(v) for v in values]
+    mean, k = statistics.fmean(values), len(values)
+    if k < 2:
+        return {"mean": mean, "sd": 0.0, "se": None, "df": None, "lower": None, "upper": None, "level": level}
+    sd = statistics.stdev(values)
+    se = sd / math.sqrt(k)
+    half = t_quantile((1 + level) / 2, k - 1) * se
+    return {"mean": mean, "sd": sd, "se": se, "df": k - 1, "lower": mean - half, "upper": mean + half,
+            "level": level}
+
+
+def welch_interval(best: Sequence[float], other: Sequence[float], level: float = ACCURACY_LEVEL) -> dict:
+    """mean(other) − mean(best) with Welch's t-interval: SE = √(s₁²/n₁ + s₂²/n₂), Welch–Satterthwaite df."""
+    n1, n2 = len(best), len(other)
+    mean = statistics.fmean(other) - statistics.fmean(best)
+    if n1 < 2 or n2 < 2:
+        return {"mean": mean, "se": None, "df": None, "lower": None, "upper": None, "level": level}
+    v1, v2 = statistics.variance(best) / n1, statistics.variance(other) / n2
+    se = math.sqrt(v1 + v2)
+    if se == 0:
+        return {"mean": mean, "se": 0.0, "df": None, "lower": mean, "upper": mean, "level": level}
+    df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+    half = t_quantile((1 + level) / 2, df) * se
+    return {"mean": mean, "se": se, "df": df, "lower": mean - half, "upper": mean + half, "level": level}
+
+
+def excludes_zero(lower: float | None, upper: float | None) -> bool:
+    return lower is not None and upper is not None and (lower > 0 or upper < 0)
+
+
+def difference(best: Sequence[float], other: Sequence[float], paired: bool = True,
+               level: float = ACCURACY_LEVEL) -> dict:
+    """How much worse `other` is than `best`: the mean difference of RMSE (`difference`) with its interval
+    (`lower`, `upper`, `level`, `se`, `df`, `method`), the fold-to-fold `spread`, and `clear`: whether the
+    interval excludes 0."""
     best, other = [float(v) for v in best], [float(v) for v in other]
     if paired:
         if len(best) != len(other):
             raise ValueError("a paired comparison needs the same folds for both models")
-        d = [o - b for b, o in zip(best, other)]
-        mean, noise = statistics.fmean(d), spread(d)
+        found = mean_interval([o - b for b, o in zip(best, other)], level)
+        noise, method = found["sd"], PAIRED
     else:
-        mean, noise = statistics.fmean(other) - statistics.fmean(best), max(spread(best), spread(other))
-    return {"difference": mean, "spread": noise, "clear": bool(mean > noise)}
+        found = welch_interval(best, other, level)
+        noise, method = max(spread(best), spread(other)), WELCH
+    return {"difference": found["mean"], "spread": noise, "clear": excludes_zero(found["lower"], found["upper"]),
+            "lower": found["lower"], "upper": found["upper"], "level": level, "se": found["se"],
+            "df": found["df"], "method": method}
 
 
 def rank(fold_rmse: dict[str, Sequence[float]], paired: bool = True) -> dict:
     """Order models by mean CV RMSE and compare each with the best.
 
     Returns `best`, `order` (names, best first), `versus` (per other model: `model`, `difference`,
-    `spread`, `clear`), `ties` (models not clearly worse than the best) and `clear` (no ties).
+    `lower`, `upper`, `level`, `method`, `se`, `df`, `spread`, `clear`), `ties` (models not clearly worse
+    than the best) and `clear` (no ties).
     """
     if not fold_rmse:
         raise ValueError("nothing to compare")
@@ -90,6 +147,7 @@ class ModelResult:
     imputed: dict[str, list[str]] = field(default_factory=dict)  # person -> features filled with means
     domain: dict[str, dict | None] = field(default_factory=dict)  # person -> domain judgement (None: no check)
     difference: dict | None = None  # the two longest-lived people's expected difference (None: one person)
+    pair_difference: dict | None = None  # the comparison's pair, first − second, with `side` (+1, −1, 0, None)
 
     def longest_two(self) -> tuple[str, str] | None:
         """The two people this model predicts to live longest, longest first (None for a single person)."""
@@ -111,6 +169,8 @@ class Comparison:
     ranking: dict | None
     verdict: str
     warnings: list[str] = field(default_factory=list)
+    pair: list[str] | None = None  # the two people the answer is about (None: one person)
+    answer: dict = field(default_factory=dict)  # who lives longer, as facts (`people_answer`)
 
 
 def model_result(record: dict, predictions: dict[str, float], detail: dict | None = None) -> ModelResult:
@@ -161,7 +221,110 @@ def compare_models(records: list[dict], predictions: list[dict[str, float]], peo
     results = [model_result(record, predicted, detail)
                for record, predicted, detail in zip(records, predictions, details)]
     ranked = rank_results(results, paired=same_folds(records))
-    return Comparison(people, results, ranked, verdict(results, ranked), list(warnings or []))
+    pair = the_pair(results, ranked, people)
+    if pair:
+        for record, result, detail in zip(records, results, details):
+            result.pair_difference = pair_difference(record, result, detail, pair)
+    answer = people_answer(results, ranked, pair)
+    return Comparison(people, results, ranked, verdict(results, ranked, answer["reason"] == "disagree"),
+                      list(warnings or []), pair=list(pair) if pair else None, answer=answer)
+
+
+# --- Who lives longer? The same two people under every model, and whether the models agree -------------
+
+
+def reference(results: list[ModelResult], ranked: dict | None) -> ModelResult | None:
+    """The model the answer rests on: the most accurate by CV RMSE, or the only model; None when several
+    models cannot be ranked."""
+    if ranked is not None:
+        return next(r for r in results if r.model == ranked["best"])
+    return results[0] if len(results) == 1 else None
+
+
+def the_pair(results: list[ModelResult], ranked: dict | None, people: list[str]) -> tuple[str, str] | None:
+    """Two people: as given, or with more than two, the two the reference model (else the first) predicts
+    to live longest."""
+    if len(people) < 2:
+        return None
+    if len(people) == 2:
+        return people[0], people[1]
+    return (reference(results, ranked) or results[0]).longest_two()
+
+
+def side(lower: float | None, upper: float | None) -> int | None:
+    """+1 when an interval lies above 0, −1 below, 0 when it holds 0, None without an interval."""
+    if lower is None or upper is None:
+        return None
+    return 1 if lower > 0 else -1 if upper < 0 else 0
+
+
+def pair_difference(record: dict, result: ModelResult, detail: dict, pair: tuple[str, str]) -> dict | None:
+    """Δ = E[y | first] − E[y | second] under one model, with its interval (evaluate/difference.py) and
+    its `side`; from the model's own difference when the input rows are not at hand."""
+    a, b = pair
+    rows = detail.get("rows") or {}
+    level = next(iter(result.intervals.values()), {}).get("level", LEVEL)
+    if a in rows and b in rows:
+        found = differences.expected_difference(record, rows[a], rows[b], result.predictions[a],
+                                                result.predictions[b], level)
+    elif result.difference and {result.difference["first"], result.difference["second"]} == {a, b}:
+        found = {key: result.difference[key] for key in ("difference", "level", "lower", "upper", "se", "method")}
+        if result.difference["first"] != a:
+            found.update(difference=-found["difference"],
+                         lower=None if found["upper"] is None else -found["upper"],
+                         upper=None if found["lower"] is None else -found["lower"])
+    else:
+        return None
+    return {"first": a, "second": b, **found, "side": side(found["lower"], found["upper"])}
+
+
+def views(results: list[ModelResult]) -> list[dict]:
+    return [{"model": r.model, **r.pair_difference} for r in results if r.pair_difference]
+
+
+def disagreeing(found: list[dict]) -> bool:
+    """Two models' intervals lie on opposite sides of 0, or do not overlap without all lying on one side."""
+    sides = {v["side"] for v in found}
+    if {1, -1} <= sides:
+        return True
+    bounded = [v for v in found if v["side"] is not None]
+    apart = any(x["upper"] < y["lower"] for x in bounded for y in bounded)
+    return apart and not (len(sides) == 1 and sides <= {1, -1})
+
+
+def people_answer(results: list[ModelResult], ranked: dict | None, pair: tuple[str, str] | None) -> dict:
+    """Who lives longer, as facts: `longer` (a name, or None when the tool cannot tell), `shorter`,
+    `reason` ("agree", "disagree", "includes_zero", "no_interval", "one_person", "no_model"), `model`
+    (the most accurate model, whose view is `view`; None when the models cannot be ranked), `difference`,
+    `lower`, `upper`, `level` (how much longer, oriented towards `longer`, from `view`), `views` (every
+    model's first − second), `models` (the models behind the reason), `amounts_differ` and `ranked`."""
+    best = reference(results, ranked)
+    found = views(results)
+    view = best.pair_difference if best else None
+    facts = {"longer": None, "shorter": None, "reason": None, "model": best.model if best else None,
+             "pair": list(pair) if pair else None, "view": view, "difference": None, "lower": None,
+             "upper": None, "level": None, "views": found, "models": [], "amounts_differ": False,
+             "ranked": ranked is not None}
+    if pair is None:
+        return {**facts, "reason": "one_person"}
+    if not found:
+        return {**facts, "reason": "no_model"}
+    if disagreeing(found):
+        return {**facts, "reason": "disagree", "models": [v["model"] for v in found]}
+    sides = {v["side"] for v in found}
+    if sides == {None} or None in sides:
+        return {**facts, "reason": "no_interval", "models": [v["model"] for v in found if v["side"] is None]}
+    if 0 in sides:
+        return {**facts, "reason": "includes_zero", "models": [v["model"] for v in found if v["side"] == 0]}
+    (direction,) = sides
+    longer, shorter = pair if direction > 0 else pair[::-1]
+    amounts_differ = any(x["upper"] < y["lower"] for x in found for y in found)
+    # Without a most accurate model, the smallest of the agreeing differences: the most cautious amount.
+    basis = view or min(found, key=lambda v: abs(v["difference"]))
+    low, high = sorted((direction * basis["lower"], direction * basis["upper"]))
+    return {**facts, "longer": longer, "shorter": shorter, "reason": "agree", "view": basis,
+            "difference": direction * basis["difference"], "lower": low, "upper": high, "level": basis["level"],
+            "models": [v["model"] for v in found], "amounts_differ": amounts_differ}
 
 
 def check_one_target(records: list[dict]) -> None:
@@ -171,13 +334,20 @@ def check_one_target(records: list[dict]) -> None:
         raise UsageError(f"the models predict different targets ({', '.join(targets)}): compare models of one target")
 
 
-def verdict(results: list[ModelResult], ranked: dict | None) -> str:
+def verdict(results: list[ModelResult], ranked: dict | None, disagree: bool = False) -> str:
     """Three parts, in this order: which model is more accurate (or no winner, when the difference is
     within the spread over folds); under the model(s) that answer rests on, whether one person's expected
     life expectancy is above the other's, beside how far their own prediction intervals overlap; and
-    every caveat behind the predictions."""
+    every caveat behind the predictions. When the models disagree (`people_answer`), no single model's
+    view is called clear.
+
+    The compatibility text of `Comparison.verdict` for today's `compare`; the new words are in
+    cli/verdict.py, and these sentences leave evaluate/ when the command renders those."""
     accuracy, resting = accuracy_verdict(results, ranked)
-    parts = [accuracy, *(people_text(r) for r in resting if r.difference), agreement(resting), caveats_text(results)]
+    agreed = agreement(resting)
+    if disagree and not agreed.startswith("They disagree"):
+        agreed = "The models disagree on who lives longer: the answer depends on which features are used."
+    parts = [accuracy, *(people_text(r, disagree) for r in resting if r.difference), agreed, caveats_text(results)]
     return " ".join(part for part in parts if part)
 
 
@@ -207,19 +377,26 @@ def cv_text(result: ModelResult) -> str:
     return f"CV RMSE {result.cv_rmse:.2f} ± {result.cv_rmse_std:.2f}"
 
 
+def interval_words(v: dict, k: int) -> str:
+    if v["lower"] is None:
+        return f"with {k} fold, that difference has no interval"
+    holds = "excludes" if v["clear"] else "includes"
+    return (f"the {v['level']:.0%} interval for that difference over the {k} folds, {v['lower']:.2f} to "
+            f"{v['upper']:.2f}, {holds} 0")
+
+
 def clear_winner(best: ModelResult, runner: dict, k: int, how: str) -> str:
     return (f"Most accurate: {best.model} ({', '.join(best.features)}), {cv_text(best)} years; "
-            f"{runner['difference']:.2f} years better than the next, {runner['model']}, more than the spread of "
-            f"that difference over the {k} folds, ± {runner['spread']:.2f} ({how}).")
+            f"{runner['difference']:.2f} years better than the next, {runner['model']}: {interval_words(runner, k)} "
+            f"({how}).")
 
 
 def no_clear_winner(best: ModelResult, ties: list[ModelResult], versus: list[dict], k: int, how: str) -> str:
     tied = [best] + ties
     contenders = " and ".join(f"{r.model} ({cv_text(r)})" for r in tied)
     text = (f"No clear winner between {contenders}: "
-            + "; ".join(f"{v['model']} is {v['difference']:.2f} years worse than {best.model}, less than the spread "
-                        f"of that difference over the {k} folds, ± {v['spread']:.2f}"
-                        for v in versus if not v["clear"])
+            + "; ".join(f"{v['model']} is {v['difference']:.2f} years worse than {best.model}, but "
+                        f"{interval_words(v, k)}" for v in versus if not v["clear"])
             + f" ({how}).")
     worse = [v["model"] for v in versus if v["clear"]]
     if worse:
@@ -239,7 +416,7 @@ def agreement(models: list[ModelResult]) -> str:
         f"{m} says {p[0]} ({p[1]:.1f} years)" for m, p in picks.items()) + "."
 
 
-def people_text(result: ModelResult) -> str:
+def people_text(result: ModelResult, disagree: bool = False) -> str:
     """Under one model: is the first person's expected life expectancy above the second's (the
     difference with its interval), and how far do their own prediction intervals overlap?"""
     d = result.difference
@@ -249,8 +426,8 @@ def people_text(result: ModelResult) -> str:
         text += f" (no interval for that difference: {d['method'].removeprefix('none: ')})"
     else:
         clear = ("clearly above" if d["lower"] > 0 else "not clearly above: the interval includes no difference")
-        text += (f" ({d['level']:.0%} interval {d['lower']:.2f} to {d['upper']:.2f}, from the {d['method']}): "
-                 f"{clear}")
+        text += f" ({d['level']:.0%} interval {d['lower']:.2f} to {d['upper']:.2f}, from the {d['method']})"
+        text += "" if disagree else f": {clear}"
     if a in result.intervals and b in result.intervals:
         ia, ib = result.intervals[a], result.intervals[b]
         share = differences.overlap(ia, ib)

@@ -32,6 +32,12 @@ def check_candidates(candidates: list[str]) -> None:
                              "e.g. the strongest correlations with the target", "candidates", len(candidates))
 
 
+def beats_spread(gain: dict) -> bool:
+    """Selection's rule: the mean gain over the folds is larger than its spread (compare's `clear`, the
+    t-interval for the mean excluding 0, is another rule; selection keeps this one)."""
+    return bool(gain["difference"] > gain["spread"])
+
+
 def twins_of(pairs: list[tuple[str, str, float]]) -> dict[str, dict[str, float]]:
     """{feature: {near-duplicate: r}} from (a, b, r) pairs."""
     twins: dict[str, dict[str, float]] = {}
@@ -82,7 +88,7 @@ def forward_select(score: Scorer, candidates: list[str], max_features: int | Non
             twin = next((s for s in chosen if s in twins.get(c, {})), None)
             if current is not None and twin is not None:
                 gain = comparison.difference(tried[c], current)
-                if not gain["clear"]:
+                if not beats_spread(gain):
                     skipped.append({"step": len(chosen) + 1, "feature": c, "twin": twin, "r": twins[c][twin],
                                     "gain": gain["difference"], "gain_spread": gain["spread"]})
                     continue
@@ -95,7 +101,7 @@ def forward_select(score: Scorer, candidates: list[str], max_features: int | Non
         path.append({"feature": pick, "cv_rmse": float(tried[pick].mean()),
                      "cv_rmse_std": comparison.spread(tried[pick]),
                      "gain": gain["difference"] if gain else None, "gain_spread": gain["spread"] if gain else None,
-                     "clear": gain["clear"] if gain else None})
+                     "clear": beats_spread(gain) if gain else None})
         if on_step is not None:
             on_step(path[-1])
         chosen.append(pick)

@@ -163,6 +163,17 @@ COMPARE_JSON = """\
         "upper": 0.49610923855034894,
         "se": 0.035518229818129785,
         "method": "cluster covariance of the coefficients, t with 182 degrees of freedom"
+      },
+      "pair_difference": {
+        "first": "Tim",
+        "second": "Tom",
+        "difference": 0.4373880494151763,
+        "level": 0.9,
+        "lower": 0.3786668602800036,
+        "upper": 0.49610923855034894,
+        "se": 0.035518229818129785,
+        "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
+        "side": 1
       }
     },
     {
@@ -224,6 +235,17 @@ COMPARE_JSON = """\
         "upper": 1.2926005170820265,
         "se": 0.12206248912745435,
         "method": "cluster covariance of the coefficients, t with 182 degrees of freedom"
+      },
+      "pair_difference": {
+        "first": "Tim",
+        "second": "Tom",
+        "difference": -1.0907983848511975,
+        "level": 0.9,
+        "lower": -1.2926005170820265,
+        "upper": -0.8889962526203684,
+        "se": 0.12206248912745435,
+        "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
+        "side": -1
       }
     }
   ],
@@ -239,20 +261,26 @@ COMPARE_JSON = """\
         "model": "tom-gdp",
         "difference": 0.7381018393665026,
         "spread": 0.44420333465089706,
-        "clear": true
+        "clear": true,
+        "lower": 0.1865505508484251,
+        "upper": 1.2896531278845802,
+        "level": 0.95,
+        "se": 0.19865377042229873,
+        "df": 4,
+        "method": "paired-t"
       }
     ],
     "ties": [],
     "clear": true
   },
   "verdict": "Most accurate: tim-bmi (bmi), CV RMSE 7.96 ± 0.28 years; 0.74 years better than the next, \
-tom-gdp, more than the spread of that difference over the 5 folds, ± 0.44 (paired fold by fold). Under \
-tim-bmi, Tim's expected life expectancy is 0.44 years above Tom's (90% interval 0.38 to 0.50, from the \
-cluster covariance of the coefficients, t with 182 degrees of freedom): clearly above; as people, their 90% \
-prediction intervals, 52.1 to 78.8 and 51.2 to 78.8, overlap over 100% of the narrower, so this model \
-cannot tell which of the two will live longer. Caveats: under tim-bmi, Tim's and Tom's prediction intervals \
-overlap (100% of the narrower); under tom-gdp, Tom's and Tim's prediction intervals overlap (98% of the \
-narrower)."
+tom-gdp: the 95% interval for that difference over the 5 folds, 0.19 to 1.29, excludes 0 (paired fold by \
+fold). Under tim-bmi, Tim's expected life expectancy is 0.44 years above Tom's (90% interval 0.38 to 0.50, \
+from the cluster covariance of the coefficients, t with 182 degrees of freedom); as people, their 90% \
+prediction intervals, 52.1 to 78.8 and 51.2 to 78.8, overlap over 100% of the narrower, so this model cannot \
+tell which of the two will live longer. The models disagree on who lives longer: the answer depends on which \
+features are used. Caveats: under tim-bmi, Tim's and Tom's prediction intervals overlap (100% of the \
+narrower); under tom-gdp, Tom's and Tim's prediction intervals overlap (98% of the narrower)."
 }
 """
 

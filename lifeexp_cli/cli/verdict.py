@@ -1,0 +1,265 @@
+"""The words of `compare`'s verdict, from the facts evaluate/comparison.py returns.
+
+Three pieces: the answer (one sentence of at most 100 characters: who is expected to live longer and by
+how much, or that the tool cannot tell, and why); the verdict under the table (at most 8 lines at 80
+columns: the answer, the most accurate model's view when the models disagree, one line on accuracy, one
+on what the data are, a pointer to --explain); and the --explain text (every model's view, accuracy fold
+by fold, every caveat). JSON carries the facts; `answer_json` adds the answer's text to them.
+
+Plain Python (textwrap), so `compare` starts without numpy; no rich here: the command prints the lines.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lifeexp_cli.evaluate.comparison import Comparison, ModelResult
+
+ANSWER_CHARS = 100
+WIDTH = 80
+MAX_LINES = 8
+DATA_LINE = "Rows are country-year averages: predictions are for someone in such a country."
+EXPLAIN_LINE = "Each model's view, the folds and every caveat: lifeexp compare --explain."
+DISAGREE = "Cannot tell who lives longer: the models disagree (the answer depends on the features)"
+
+
+def clipped(text: str, limit: int = ANSWER_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def first_fitting(*candidates: str) -> str:
+    """The first candidate of at most 100 characters (the last one clipped when none fits)."""
+    for text in candidates:
+        if len(text) <= ANSWER_CHARS:
+            return text
+    return clipped(candidates[-1])
+
+
+def answer_text(result: "Comparison") -> str:
+    """Who lives longer, in one sentence of at most 100 characters."""
+    facts = result.answer
+    reason = facts.get("reason")
+    if reason == "agree":
+        longer, shorter = facts["longer"], facts["shorter"]
+        model = facts["model"] or facts["view"].get("model")
+        amount = f"{facts['difference']:.2f} years longer than {shorter}"
+        ci = f"{facts['level']:.0%} CI {facts['lower']:.2f} to {facts['upper']:.2f}"
+        who = ("the most accurate model" if facts["ranked"] else "the only model" if len(facts["views"]) == 1
+               else "all models agree")
+        return first_fitting(f"{longer} is expected to live {amount} ({ci}; {model}, {who})",
+                             f"{longer} is expected to live {amount} ({ci}; {who})",
+                             f"{longer} is expected to live {amount} ({ci})",
+                             f"{longer} is expected to live {facts['difference']:.2f} years longer ({ci})")
+    if reason == "disagree":
+        return DISAGREE
+    if reason == "includes_zero":
+        models = facts["models"]
+        where = f"under {models[0]}" if len(models) == 1 else f"under {len(models)} models"
+        return first_fitting(f"Cannot tell who lives longer: the interval for the difference includes 0 {where}",
+                             "Cannot tell who lives longer: an interval for the difference includes 0")
+    if reason == "no_interval":
+        models = facts["models"]
+        return first_fitting(f"Cannot tell who lives longer: {models[0]} gives no interval for the difference",
+                             "Cannot tell who lives longer: a model gives no interval for the difference")
+    if reason == "one_person":
+        return "Only one person: nobody to compare with"
+    return "Cannot tell who lives longer: no model gives the difference between the two people"
+
+
+def answer_json(result: "Comparison") -> dict:
+    """JSON's `answer`: `longer` (a name or null), `text`, and the facts behind them."""
+    return {"longer": result.answer.get("longer"), "text": answer_text(result),
+            **{key: value for key, value in result.answer.items() if key != "longer"}}
+
+
+def signed(first: str, second: str, difference: float) -> str:
+    """`Tim +0.83` for a difference first − second of +0.83, `Tom +1.97` for −1.97."""
+    return f"{first if difference >= 0 else second} +{abs(difference):.2f}"
+
+
+def toward_longer(view: dict) -> str:
+    """A view's interval turned towards the person it favours: `(90% CI 0.61 to 1.08)` for −0.85 [−1.08, −0.61]."""
+    if view["lower"] is None:
+        return ""
+    low, high = (view["lower"], view["upper"]) if view["difference"] >= 0 else (-view["upper"], -view["lower"])
+    return f" ({view['level']:.0%} CI {low:.2f} to {high:.2f})"
+
+
+def view_line(result: "Comparison") -> str:
+    """When the models disagree: the most accurate model's view first, then each other model's, no "clearly"."""
+    facts = result.answer
+    if facts.get("reason") != "disagree":
+        return ""
+    first, second = facts["pair"]
+    view = facts.get("view")
+    others = [v for v in facts["views"] if v["model"] != facts.get("model")]
+    text = ""
+    if view:
+        text = (f"Most accurate model, {facts['model']}: {signed(first, second, view['difference'])} years"
+                f"{toward_longer(view)}; ")
+    return text + "; ".join(f"{v['model']}: {signed(first, second, v['difference'])}" for v in others) + "."
+
+
+def accuracy_line(result: "Comparison") -> str:
+    """Which model is more accurate by CV RMSE, with the interval for the mean difference to the next."""
+    ranked = result.ranking
+    scored = [r for r in result.models if r.cv_fold_rmse]
+    if not scored:
+        return "Accuracy: no model is cross-validated; rerun with --cv 5 --data FILE to rank them."
+    if ranked is None:
+        return f"Accuracy: only {scored[0].model} is cross-validated (CV RMSE {scored[0].cv_rmse:.2f})."
+    best = next(r for r in scored if r.model == ranked["best"])
+    runner = ranked["versus"][0]
+    gap = f"{runner['model']}, {runner['difference']:.2f} worse"
+    if runner["lower"] is None:
+        gap += " (one fold: no interval)"
+    else:
+        gap += f" ({runner['level']:.0%} CI {runner['lower']:.2f} to {runner['upper']:.2f})"
+    worse = [v["model"] for v in ranked["versus"][1:] if v["clear"]]
+    if runner["clear"]:
+        tail = f"; also clearly less accurate: {', '.join(worse)}." if worse else "."
+        return f"Most accurate: {best.model} (CV RMSE {best.cv_rmse:.2f}); next {gap}{tail}"
+    tail = f"; clearly less accurate: {', '.join(worse)}." if worse else "."
+    return f"Cannot tell which is more accurate: {best.model} (CV RMSE {best.cv_rmse:.2f}) or {gap}{tail}"
+
+
+def wrapped(text: str, width: int = WIDTH) -> list[str]:
+    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) if text else []
+
+
+def verdict_lines(result: "Comparison", width: int = WIDTH) -> list[str]:
+    """The verdict under the table: the answer first, at most 8 lines of at most `width` characters."""
+    parts = [answer_text(result), view_line(result), accuracy_line(result), DATA_LINE, EXPLAIN_LINE]
+    lines = [line for part in parts for line in wrapped(part, width)]
+    if len(lines) > MAX_LINES:  # long names: the views move to --explain
+        parts.remove(parts[1])
+        lines = [line for part in parts for line in wrapped(part, width)]
+    return lines[:MAX_LINES]
+
+
+# --- --explain: everything else, once ----------------------------------------------------------------
+
+
+def explain_lines(result: "Comparison", width: int = WIDTH) -> list[str]:
+    """Every model's view of the two people, accuracy fold by fold, and every caveat, wrapped at `width`."""
+    sections = [("Who lives longer, model by model", people_lines(result)),
+                ("Accuracy (cross-validated RMSE, years)", accuracy_lines(result)),
+                ("Caveats", caveat_lines(result) or ["none"]),
+                ("The data", [DATA_LINE])]
+    out: list[str] = []
+    for title, items in sections:
+        if not items:
+            continue
+        out += ([""] if out else []) + [f"{title}:"]
+        for item in items:
+            out += textwrap.wrap(item, width=width, initial_indent="- ", subsequent_indent="  ",
+                                 break_on_hyphens=False)
+    return out
+
+
+def people_lines(result: "Comparison") -> list[str]:
+    if not result.pair:
+        return []
+    first, second = result.pair
+    lines = []
+    for r in result.models:
+        d = r.pair_difference
+        if d is None:
+            continue
+        text = f"{r.model}: expected {first} − {second} = {d['difference']:+.2f} years"
+        if d["lower"] is None:
+            text += f" (no interval: {d['method'].removeprefix('none: ')})"
+        else:
+            text += f" ({d['level']:.0%} CI {d['lower']:.2f} to {d['upper']:.2f}; {d['method']})"
+        if first in r.intervals and second in r.intervals:
+            a, b = r.intervals[first], r.intervals[second]
+            text += (f"; {a['level']:.0%} prediction intervals {first} {a['lower']:.1f} to {a['upper']:.1f}, "
+                     f"{second} {b['lower']:.1f} to {b['upper']:.1f}, overlapping over {overlap(a, b):.0%} of "
+                     "the narrower")
+        lines.append(text + ".")
+    facts = result.answer
+    if facts.get("amounts_differ"):
+        lines.append("The models agree on who, not on how much: their intervals do not overlap.")
+    return lines
+
+
+def overlap(a: dict, b: dict) -> float:
+    from lifeexp_cli.evaluate.difference import overlap as share
+
+    return share(a, b)
+
+
+def accuracy_lines(result: "Comparison") -> list[str]:
+    lines = []
+    for r in result.models:
+        if not r.cv_fold_rmse:
+            lines.append(f"{r.model}: not cross-validated (train RMSE {r.train_rmse:.2f}).")
+            continue
+        folds = ", ".join(f"{v:.2f}" for v in r.cv_fold_rmse)
+        lines.append(f"{r.model}: CV RMSE {r.cv_rmse:.2f} over {len(r.cv_fold_rmse)} folds ({folds}); "
+                     f"train RMSE {r.train_rmse:.2f}.")
+    ranked = result.ranking
+    if ranked:
+        by = {r.model: r.cv_fold_rmse for r in result.models}
+        for v in ranked["versus"]:
+            text = f"{v['model']} − {ranked['best']}: {v['difference']:+.2f}"
+            if v["lower"] is not None:
+                text += (f", {v['level']:.0%} CI {v['lower']:.2f} to {v['upper']:.2f} ({method_words(v)})"
+                         + ("; clearly less accurate" if v["clear"] else "; cannot tell which is more accurate"))
+            if ranked["paired"]:
+                text += "; per fold " + ", ".join(f"{o - b:+.2f}" for b, o in zip(by[ranked["best"]], by[v["model"]]))
+            lines.append(text + ".")
+    return lines
+
+
+def method_words(v: dict) -> str:
+    if v["method"] == "paired-t":
+        return f"paired over the folds, t with {v['df']} degrees of freedom, SE = SD/√K"
+    return (f"unpaired: the models were cross-validated on different folds; Welch's t with {v['df']:.1f} degrees "
+            "of freedom; cross-validate them again on the same folds (--cv 5) to pair them")
+
+
+def caveat_lines(result: "Comparison") -> list[str]:
+    """What stands behind the predictions, one line per model and kind."""
+    notes = []
+    for r in result.models:
+        p = len(r.features)
+        for who, filled in r.imputed.items():
+            if filled:
+                notes.append(f"{r.model}: {len(filled)} of {who}'s {p} inputs are training means "
+                             f"({', '.join(filled)}).")
+        for who, judged in r.domain.items():
+            if judged is not None and not judged["in_domain"]:
+                notes.append(f"{r.model}: {who}'s inputs are unlike the training data "
+                             f"({' and '.join(judged['features'])} far from any training row).")
+        if r.domain and all(judged is None for judged in r.domain.values()):
+            notes.append(f"{r.model} keeps no reference rows: its inputs were not checked against the training data.")
+    missing = [r.model for r in result.models if not r.intervals]
+    if missing:
+        notes.append(f"No prediction intervals from {', '.join(missing)}: how far a prediction may miss is not "
+                     "shown.")
+    return notes
+
+
+# --- cells for compare's table ------------------------------------------------------------------------
+
+
+def versus_cell(model: str, ranked: dict | None) -> str:
+    """How much worse than the best model, with the interval of that mean difference, not the spread:
+    `+0.44 [-0.49, 1.37] tie`, `+2.07 [1.55, 2.59] worse`, `best`, or `—` without CV."""
+    if ranked is None or model not in ranked["order"]:
+        return "—"
+    if model == ranked["best"]:
+        return "best"
+    v = next(v for v in ranked["versus"] if v["model"] == model)
+    judged = "worse" if v["clear"] else "tie"
+    if v["lower"] is None:
+        return f"+{v['difference']:.2f} {judged}"
+    return f"+{v['difference']:.2f} [{v['lower']:.2f}, {v['upper']:.2f}] {judged}"
+
+
+def verdict_text(result: "Comparison", width: int = WIDTH) -> str:
+    """The verdict under the table as one string of lines."""
+    return "\n".join(verdict_lines(result, width))
