@@ -399,8 +399,29 @@ PEOPLE_CASES = [
          "bmi is too large"),
 ]
 
+def who_header_then_zeros(name: str, size: int) -> Callable[[Path], None]:
+    """A file whose first block is the WHO header and text rows, then zeros to `size` bytes (sparse)."""
+    from lifeexp_cli.data import catalog
+
+    def make(folder: Path) -> None:
+        with open(folder / name, "wb") as handle:
+            handle.write(text(",".join(catalog.WHO_COLUMNS) + "\n" + (",".join(["1"] * 22) + "\n") * 3000))
+            handle.truncate(size)
+    return make
+
+
+# Issue 24 item 8: `data install` of a big wrong file is refused from its header and size, unread.
+INSTALL_CASES = [
+    Case("data install of a 100 MB wrong file", ["data", "install", "big.csv"], 1,
+         "larger than 4 MiB, so it is not the WHO Life Expectancy dataset", setup=who_header_then_zeros(
+             "big.csv", 100 << 20)),
+    Case("data install of a file with another header", ["data", "install", "o.csv"], 1,
+         "lacks the columns year", {"o.csv": text(GOOD)}),
+]
+
 CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
-             + OPTION_CASES + MARKUP_CASES + ODD_CASES + PEOPLE_CASES)
+             + OPTION_CASES + MARKUP_CASES + ODD_CASES + PEOPLE_CASES
+             + INSTALL_CASES)
 
 
 def snapshot(root: Path) -> dict[str, str]:
