@@ -1,4 +1,5 @@
-"""People to predict for: the lecture's Tim and Tom, `--person` strings, and BMI from height and weight."""
+"""People to predict for: the lecture's Tim and Tom, `--person` strings, `--people` files (read as written
+or refused in one line: no person lost, no value dropped), and BMI from height and weight."""
 
 from __future__ import annotations
 
@@ -152,6 +153,9 @@ def people_from_csv(text: str, path: str) -> list[tuple[str, dict[str, float]]]:
         if len(cells) < named or any(c.strip() for c in cells[len(header):]):
             raise UsageError(f"--people {path} line {line} has {len(cells)} cells, the header {named}: give one "
                              "cell per column (an empty cell takes the training mean)")
+        if any(cell.strip() and not column.strip() for column, cell in zip(header, cells)):
+            raise UsageError(f"--people {path} line {line} has a value under a column the header does not name: "
+                             "name the column, or leave its cells empty")
         values = {k.strip(): v for k, v in zip(header, cells) if k.strip()}
         name = (values.pop("name", None) or "").strip() or f"person{place}"
         where = f"--people {path} line {line}: "

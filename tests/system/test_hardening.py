@@ -393,6 +393,7 @@ PEOPLE_CASES = [
     people("only a header p.csv", "name,bmi\n", "has no rows"),
     people("a row with a cell too many p.csv", "name,bmi\nann,20,30\n", "line 2 has 3 cells, the header 2"),
     people("a row with a cell too few p.csv", "name,bmi,hiv\nann,20,1\nbob,20\n", "line 3 has 2 cells"),
+    people("a value under an unnamed column p.csv", "name,,bmi\nann,5,20\n", "a column the header does not name"),
     Case("--person with a feature twice", ["compare", "-m", "tim-bmi", "--person", "ann:bmi=20,BMI=30"], 2,
          "--person ann gives 'bmi' and 'BMI', both bmi"),
     Case("--person with 5000 digits", ["compare", "-m", "tim-bmi", "--person", "ann:bmi=" + "9" * 5000], 2,
