@@ -66,3 +66,7 @@ MAX_DOMAIN_ROWS = 2000  # reference rows at most ...
 MAX_DOMAIN_CELLS = 40_000  # ... and numbers at most (2000 × 20 features: about 360 KB in the model file)
 MAX_DOMAIN_K = 5  # nearest rows: the check uses this many
 MAX_DOMAIN_VALUE = 1e15  # |center|, scale and |standardized value| of the reference rows
+
+# People files and data install:
+MAX_DATASET_BYTES = 4 << 20  # data install: the WHO file is 0.3 MiB; a larger file is not it (read no further)
+SHOWN_CHARS = 100  # of a value typed or read, shown in a message: a 5000-digit number is cut with "…"

@@ -1,5 +1,6 @@
 """Where the data comes from: `--data`, then $LIFEEXP_DATA, then the copy `lifeexp data install` put in the
-user data folder; and where that folder is on each platform.
+user data folder (used only while it matches the sha256 recorded beside it); and where that folder is on
+each platform.
 
 Standard library only (no pandas): `lifeexp data where` and the "no data" error must be quick.
 """
@@ -72,6 +73,30 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def installed_problem(path: Path) -> str | None:
+    """Why an installed copy is not used, or None when it matches the sha256 recorded beside it.
+
+    `data install` renames the copy into place, then its `.sha256`: a crash between the two (or an edit
+    since) leaves a pair that does not match, which is treated as no installed copy, never read.
+    """
+    recorded = recorded_sha256(path)
+    if recorded is None:
+        return f"has no sha256 recorded beside it ({checksum_path(path).name})"
+    try:
+        actual = file_sha256(path)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if actual != recorded:
+        return f"does not match the sha256 recorded beside it ({checksum_path(path).name})"
+    return None
+
+
+def unverified_message(installed: Path, problem: str) -> str:
+    return (f"no data: the installed copy {installed} {problem}, so it is not used (an install was "
+            f"interrupted, or the file changed since): install it again with `lifeexp data install FILE`, "
+            f"or pass --data FILE, or set ${DATA_ENV}")
+
+
 def no_data_message() -> str:
     return (f"no data: pass --data FILE, or set ${DATA_ENV}, or install the dataset once with "
             f"`lifeexp data install FILE` (it goes to {installed_path()}; the file is {PUBLIC_SOURCE})")
@@ -86,14 +111,17 @@ def find(data: str | None) -> Choice | None:
     if given:
         return Choice(given, "$" + DATA_ENV)
     installed = installed_path()
-    if installed.is_file():
+    if installed.is_file() and installed_problem(installed) is None:
         return Choice(str(installed), "installed copy")
     return None
 
 
 def locate(data: str | None) -> str:
-    """The source to read, or a usage error naming all three places and the one command to run."""
+    """The source to read, or a usage error naming all three places and the one command to run (or, when
+    the installed copy does not match its sha256, saying so)."""
     choice = find(data)
     if choice is None:
-        raise UsageError(no_data_message())
+        installed = installed_path()
+        problem = installed_problem(installed) if installed.is_file() else None
+        raise UsageError(unverified_message(installed, problem) if problem else no_data_message())
     return choice.source

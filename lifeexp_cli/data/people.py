@@ -1,13 +1,16 @@
-"""People to predict for: the lecture's Tim and Tom, `--person` strings, and BMI from height and weight."""
+"""People to predict for: the lecture's Tim and Tom, `--person` strings, `--people` files (read as written
+or refused in one line: no person lost, no value dropped), and BMI from height and weight."""
 
 from __future__ import annotations
 
+import csv
 import json
 import math
+import re
 
-from lifeexp_cli.data import byte_records, csv_text, regular_files
+from lifeexp_cli.data import catalog, csv_text, regular_files
 from lifeexp_cli.errors import ParameterError, UsageError
-from lifeexp_cli.limits import LARGEST_VALUE, MAX_PEOPLE_BYTES
+from lifeexp_cli.limits import LARGEST_VALUE, MAX_PEOPLE_BYTES, SHOWN_CHARS
 
 # The lecture's profiles. BMI comes from height and weight, as the lecture computes it.
 TIM = {"height": 1.82, "weight": 80.0, "adult_mortality": 53.0, "hiv_aids": 0.1, "gdp": 5000.0,
@@ -42,46 +45,135 @@ def with_bmi(values: dict[str, float], warnings: list[str]) -> dict[str, float]:
     return values
 
 
+
+
+def clipped(text, quoted: bool = True) -> str:
+    """A value as a message shows it: its repr (`quoted`) or itself, cut to SHOWN_CHARS characters with "…"."""
+    shown = repr(text) if quoted and isinstance(text, str) else str(text)
+    return shown if len(shown) <= SHOWN_CHARS else shown[:SHOWN_CHARS - 1] + "…"
+
+
 def number(text: str, what: str) -> float:
+    """`text` as a finite float of at most LARGEST_VALUE; anything else is a UsageError naming `what`."""
+    too_large = f"{what} is too large to compute with (limit {LARGEST_VALUE:.0e})"
     try:
         value = float(text)
     except (TypeError, ValueError):
-        raise UsageError(f"{what} must be a number, got {text!r}") from None
+        raise UsageError(f"{what} must be a number, got {clipped(text)}") from None
     except OverflowError:  # an integer beyond any float (JSON allows 10**400)
-        raise UsageError(f"{what} is too large to compute with (limit {LARGEST_VALUE:.0e})") from None
-    if not math.isfinite(value):
-        raise UsageError(f"{what} must be a finite number, got {text!r}")
+        raise UsageError(too_large) from None
+    if math.isnan(value) or (math.isinf(value) and "inf" in str(text).lower()):
+        raise UsageError(f"{what} must be a finite number, got {clipped(text)}")
+    if math.isinf(value):  # digits beyond any float ("1e400", 5000 digits) read as infinity
+        raise UsageError(too_large)
     if abs(value) > LARGEST_VALUE:
         raise UsageError(f"{what} is {value:.3g}, too large to compute with (limit {LARGEST_VALUE:.0e})")
     return value
+
+
+def feature_key(typed: str) -> str:
+    """The feature a typed name means: its canonical form, an alias resolved (hiv -> hiv_aids)."""
+    key = catalog.canonical(typed)
+    return catalog.ALIASES.get(key, key)
+
+
+def check_features_once(typed: list[str], who: str) -> None:
+    """Two names for one feature (bmi twice, bmi and BMI, hiv and hiv_aids) would keep one value silently."""
+    seen: dict[str, str] = {}
+    for name in typed:
+        key = feature_key(name)
+        if key and key in seen:
+            same = f"{clipped(name)} twice" if name == seen[key] else \
+                f"{clipped(seen[key])} and {clipped(name)}, both {key}"
+            raise UsageError(f"{who} gives {same}: give each feature once")
+        seen.setdefault(key, name)
+
+
+def check_names_once(persons: list[tuple[str, dict[str, float]]], where: str) -> None:
+    """Two people of one name would be one column of the comparison: one of them lost, silently."""
+    seen: set[str] = set()
+    for name, _ in persons:
+        if name in seen:
+            numbered = " (a blank name is person<N>, N its place)" if re.fullmatch(r"person\d+", name) else ""
+            raise UsageError(f"{where} names {clipped(name, False)} twice{numbered}: give each person a "
+                             "different name")
+        seen.add(name)
 
 
 def parse_person(text: str) -> tuple[str, dict[str, float]]:
     """`name:bmi=24.1,hiv=0.1` -> ('name', {'bmi': 24.1, 'hiv': 0.1}) (names resolved later)."""
     name, sep, rest = text.partition(":")
     if not sep or not name.strip():
-        raise UsageError(f"--person {text!r} must look like name:bmi=24.1,hiv=0.1")
-    values = {}
+        raise UsageError(f"--person {clipped(text)} must look like name:bmi=24.1,hiv=0.1")
+    name = name.strip()
+    who = f"--person {clipped(name, False)}"
+    pairs = []
     for item in filter(None, (p.strip() for p in rest.split(","))):
         key, eq, value = item.partition("=")
         if not eq:
-            raise UsageError(f"--person {name}: {item!r} must look like feature=value")
-        values[key.strip()] = number(value, f"--person {name}: {key.strip()}")
-    return name.strip(), values
+            raise UsageError(f"{who}: {clipped(item)} must look like feature=value")
+        pairs.append((key.strip(), value))
+    check_features_once([key for key, _ in pairs], who)
+    return name, {key: number(value, f"{who}: {clipped(key, False)}") for key, value in pairs}
+
+
+def gather(typed: list[str], path: str | None) -> list[tuple[str, dict[str, float]]]:
+    """The people of `compare`: each `--person`, then those of the `--people` file; the lecture's Tim and
+    Tom when none is given. A name given twice (two --person, or --person and the file) is a UsageError."""
+    persons = [parse_person(text) for text in typed]
+    if path:
+        persons += read_people(path)
+    check_names_once(persons, "--person and --people" if typed and path else "--person" if typed
+                     else f"--people {path}")
+    return persons or lecture_people()
 
 
 def read_people(path: str) -> list[tuple[str, dict[str, float]]]:
-    """People from a JSON object {name: {feature: value}} or list, or a CSV with a `name` column."""
+    """People from a JSON object {name: {feature: value}} or list, or a CSV with a `name` column.
+
+    A file without people, a name given twice, one feature given twice (bmi and BMI), a row whose cells do
+    not line up with the header: each is a UsageError naming the file and the fix, never a silent misread.
+    A blank name is `person<N>`, N the person's place in the file."""
     text = read_text(path)
-    if path.lower().endswith(".json"):
-        return people_from_json(text, path)
-    names, rows = csv_text.parse_rows(text)
+    persons = people_from_json(text, path) if path.lower().endswith(".json") else people_from_csv(text, path)
+    check_names_once(persons, f"--people {path}")
+    return persons
+
+
+def people_from_csv(text: str, path: str) -> list[tuple[str, dict[str, float]]]:
+    """A header (a `name` column, then features) and one row per person; a trailing empty cell is accepted."""
+    header, rows = csv_lines(text, path)
     if not rows:
         raise UsageError(f"--people {path} has no rows: give a CSV with a header (name, then features)")
-    people = [dict(zip(names, cells)) for cells in rows]
-    return [(person.pop("name", None) or f"person{i + 1}",
-             {k: number(v, f"{k}") for k, v in person.items() if k and v not in (None, "")})
-            for i, person in enumerate(people)]
+    check_features_once([c for c in header if c.strip()], f"--people {path} header")
+    named = max((i + 1 for i, c in enumerate(header) if c.strip()), default=0)
+    persons = []
+    for place, (line, cells) in enumerate(rows, start=1):
+        if len(cells) < named or any(c.strip() for c in cells[len(header):]):
+            raise UsageError(f"--people {path} line {line} has {len(cells)} cells, the header {named}: give one "
+                             "cell per column (an empty cell takes the training mean)")
+        if any(cell.strip() and not column.strip() for column, cell in zip(header, cells)):
+            raise UsageError(f"--people {path} line {line} has a value under a column the header does not name: "
+                             "name the column, or leave its cells empty")
+        values = {k.strip(): v for k, v in zip(header, cells) if k.strip()}
+        name = (values.pop("name", None) or "").strip() or f"person{place}"
+        where = f"--people {path} line {line}: "
+        persons.append((name, {k: number(v, where + clipped(k, False)) for k, v in values.items() if v.strip()}))
+    return persons
+
+
+def csv_lines(text: str, path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header's cells and the non-blank rows, each with the line it ends on; separator sniffed."""
+    lines = text.splitlines()
+    if not lines:
+        return [], []
+    parsed = csv.reader(lines, delimiter=csv_text.sniff_separator(lines[0]))
+    try:
+        header = next(parsed)
+        rows = [(parsed.line_num, row) for row in parsed if row]
+    except csv.Error as exc:
+        raise csv_text.csv_problem(exc, f"--people {path}") from None
+    return header, rows
 
 
 def read_text(path: str) -> str:
@@ -97,6 +189,8 @@ def read_text(path: str) -> str:
         raise UsageError(f"--people {path} is larger than {MAX_PEOPLE_BYTES >> 20} MiB: give at most "
                          f"{MAX_PEOPLE_BYTES >> 20} MiB of people (predict --input reads big CSV files)")
     try:
+        if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+            return raw.decode("utf-32")
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             return raw.decode("utf-16")
         return raw.decode("utf-8-sig")
@@ -104,33 +198,72 @@ def read_text(path: str) -> str:
         raise UsageError(f"--people {path} is not UTF-8 text: save it as UTF-8") from None
 
 
+class _Pairs(list):
+    """A JSON object as its (key, value) pairs in order: a key given twice is seen, not overwritten."""
+
+
+class _Numeral(str):
+    """A JSON number (or NaN, Infinity) as written: `number` reads it, so 5000 digits are "too large"."""
+
+
 def people_from_json(text: str, path: str) -> list[tuple[str, dict[str, float]]]:
     """{name: {feature: value}} or [{"name": ..., feature: value}, ...]; any other shape is a usage error."""
     shape = (f"--people {path} must be a JSON object {{name: {{feature: value}}}} or a list of such objects "
              "with a \"name\"")
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_Pairs, parse_int=_Numeral, parse_float=_Numeral,
+                          parse_constant=_Numeral)
     except json.JSONDecodeError as exc:
         raise UsageError(f"--people {path} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
     except RecursionError:
         raise UsageError(f"--people {path} is nested too deeply: give {{name: {{feature: value}}}}") from None
-    if isinstance(data, dict):
-        items = list(data.items())
-    elif isinstance(data, list) and all(isinstance(p, dict) for p in data):
-        items = [(p.get("name", f"person{i + 1}"), {k: v for k, v in p.items() if k != "name"})
-                 for i, p in enumerate(data)]
+    if isinstance(data, _Pairs):
+        entries = [(name.strip(), person) for name, person in data]
+    elif isinstance(data, list) and all(isinstance(p, _Pairs) for p in data):
+        entries = [(json_name(p, path), _Pairs((k, v) for k, v in p if k != "name")) for p in data]
     else:
         raise UsageError(shape)
-    if not all(isinstance(p, dict) for _, p in items):
+    if not entries:
+        raise UsageError(f"--people {path} has no people: give {{name: {{feature: value}}}} "
+                         "(without --people, compare predicts for the lecture's Tim and Tom)")
+    if not all(isinstance(p, _Pairs) for _, p in entries):
         raise UsageError(shape)
-    return [(str(n), {str(k): json_number(v, f"{n}: {k}") for k, v in p.items()}) for n, p in items]
+    persons = []
+    for place, (name, person) in enumerate(entries, start=1):
+        name = name or f"person{place}"
+        where = f"--people {path}: {clipped(name, False)}"
+        check_features_once([str(k) for k, _ in person], where)
+        persons.append((name, {str(k): json_number(v, f"{where}: {clipped(str(k), False)}") for k, v in person}))
+    return persons
+
+
+def json_name(person: _Pairs, path: str) -> str:
+    """The "name" of a person in a JSON list: text or a number; missing, null or blank is no name ("")."""
+    names = [value for key, value in person if key == "name"]
+    if len(names) > 1:
+        raise UsageError(f"--people {path} gives one person \"name\" twice: give each person one name")
+    name = names[0] if names else None
+    if name is None:
+        return ""
+    if not isinstance(name, str):
+        raise UsageError(f"--people {path}: a \"name\" must be text, got {kind_of(name)}")
+    return name.strip()
+
+
+def kind_of(value) -> str:
+    """A JSON value as a message names it: a number or text as written (cut), else what it is."""
+    if isinstance(value, str):
+        return clipped(str(value)) if isinstance(value, _Numeral) else clipped(value)
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    return "an object" if isinstance(value, _Pairs) else "a list"
 
 
 def json_number(value, what: str) -> float:
     """A JSON value that must be a number (a numeric string is accepted, as on the command line)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise UsageError(f"{what} must be a number, got {json.dumps(value)[:40]}")
-    return number(value, what)
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a number, got {kind_of(value)}")
+    return number(str(value), what)
 
 
 def lecture_people() -> list[tuple[str, dict[str, float]]]:

@@ -362,8 +362,67 @@ ODD_CASES = [
          {"w.csv": wide_csv(201)}),
 ]
 
+def people(name: str, content: str, says: str, args: tuple[str, ...] = ()) -> Case:
+    return Case(name, ["compare", "-m", "tim-bmi", "--people", name.split()[-1], *args], 2, says,
+                {name.split()[-1]: text(content)})
+
+
+# Issue 24 item 4: a --people file is read as written or refused, naming the file and the fix (exit 2, as
+# every --people problem); never a traceback, never a person lost or Tim and Tom put in silently.
+PEOPLE_CASES = [
+    people("5000 digits p.json", '{"ann": {"bmi": 1' + "0" * 5000 + "}}", "p.json: ann: bmi is too large"),
+    people("1e400 p.json", '{"ann": {"bmi": 1e400}}', "bmi is too large"),
+    people("NaN literal p.json", '{"ann": {"bmi": NaN}}', "bmi must be a finite number, got 'NaN'"),
+    people("-Infinity literal p.json", '{"ann": {"bmi": -Infinity}}', "must be a finite number"),
+    people("nested value p.json", '{"ann": {"bmi": {"v": 22}}}', "bmi must be a number, got an object"),
+    people("empty object p.json", "{}", "has no people"),
+    people("empty list p.json", "[]", "has no people"),
+    people("a name twice p.json", '{"ann": {"bmi": 20}, "ann": {"bmi": 30}}', "names ann twice"),
+    people("a listed name twice p.json", '[{"name": "ann", "bmi": 20}, {"name": " ann", "bmi": 30}]',
+           "names ann twice"),
+    people("a name given twice to one person p.json", '[{"name": "ann", "name": "bob", "bmi": 20}]',
+           '"name" twice'),
+    people("a name that is no text p.json", '[{"name": [1], "bmi": 20}]', '"name" must be text, got a list'),
+    people("a feature twice p.json", '{"ann": {"bmi": 20, "bmi": 30}}', "gives 'bmi' twice"),
+    people("bmi and BMI p.json", '{"ann": {"bmi": 20, "BMI": 30}}', "'bmi' and 'BMI', both bmi"),
+    people("hiv and hiv_aids p.json", '{"ann": {"hiv": 1, "hiv_aids": 2}}', "both hiv_aids"),
+    people("a name twice p.csv", "name,bmi\nann,20\nann,30\n", "names ann twice"),
+    people("a blank name beside person1 p.csv", "name,bmi\n,20\nperson1,30\n", "a blank name is person<N>"),
+    people("a column twice p.csv", "name,bmi,bmi\nann,20,30\n", "header gives 'bmi' twice"),
+    people("bmi and BMI p.csv", "name,bmi,BMI\nann,20,30\n", "both bmi"),
+    people("only a header p.csv", "name,bmi\n", "has no rows"),
+    people("a row with a cell too many p.csv", "name,bmi\nann,20,30\n", "line 2 has 3 cells, the header 2"),
+    people("a row with a cell too few p.csv", "name,bmi,hiv\nann,20,1\nbob,20\n", "line 3 has 2 cells"),
+    people("a value under an unnamed column p.csv", "name,,bmi\nann,5,20\n", "a column the header does not name"),
+    Case("--person with a feature twice", ["compare", "-m", "tim-bmi", "--person", "ann:bmi=20,BMI=30"], 2,
+         "--person ann gives 'bmi' and 'BMI', both bmi"),
+    Case("--person with 5000 digits", ["compare", "-m", "tim-bmi", "--person", "ann:bmi=" + "9" * 5000], 2,
+         "bmi is too large"),
+]
+
+def who_header_then_zeros(name: str, size: int) -> Callable[[Path], None]:
+    """A file whose first block is the WHO header and text rows, then zeros to `size` bytes (sparse)."""
+    from lifeexp_cli.data import catalog
+
+    def make(folder: Path) -> None:
+        with open(folder / name, "wb") as handle:
+            handle.write(text(",".join(catalog.WHO_COLUMNS) + "\n" + (",".join(["1"] * 22) + "\n") * 3000))
+            handle.truncate(size)
+    return make
+
+
+# Issue 24 item 8: `data install` of a big wrong file is refused from its header and size, unread.
+INSTALL_CASES = [
+    Case("data install of a 100 MB wrong file", ["data", "install", "big.csv"], 1,
+         "larger than 4 MiB, so it is not the WHO Life Expectancy dataset", setup=who_header_then_zeros(
+             "big.csv", 100 << 20)),
+    Case("data install of a file with another header", ["data", "install", "o.csv"], 1,
+         "lacks the columns year", {"o.csv": text(GOOD)}),
+]
+
 CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
-             + OPTION_CASES + MARKUP_CASES + ODD_CASES)
+             + OPTION_CASES + MARKUP_CASES + ODD_CASES + PEOPLE_CASES
+             + INSTALL_CASES)
 
 
 def snapshot(root: Path) -> dict[str, str]:

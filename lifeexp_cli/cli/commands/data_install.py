@@ -32,7 +32,7 @@ def install(
     """
     from lifeexp_cli.data.install import install as install_file
 
-    done = install_file(file, render.reading_progress())
+    done = install_file(file)  # at most 4 MiB (data/install.py MAX_DATASET_BYTES): read at once, no byte bar
     render.line(str(done.path))
     verb = "Replaced the installed copy with" if done.replaced else "Installed"
     render.info(f"{verb} the WHO dataset ({done.rows} rows, sha256 {done.sha256}); every command now "

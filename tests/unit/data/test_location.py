@@ -49,6 +49,7 @@ def test_order_data_then_env_then_installed(tmp_path, monkeypatch):
     installed = location.installed_path()
     installed.parent.mkdir(parents=True)
     installed.write_text("x\n")
+    location.checksum_path(installed).write_text(f"{location.file_sha256(installed)}  {installed.name}\n")
     assert location.find(None) == location.Choice(str(installed), "installed copy")
     monkeypatch.setenv("LIFEEXP_DATA", "env.csv")
     assert location.find(None) == location.Choice("env.csv", "$LIFEEXP_DATA")
