@@ -35,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lifeexp_cli  # noqa: E402,F401  (first: it sets BLAS to one thread, as for the `lifeexp` command)
 import numpy as np  # noqa: E402
 from lifeexp_cli.evaluate import metrics  # noqa: E402
-from lifeexp_cli.model import fitting  # noqa: E402
+from lifeexp_cli.model.fit import prepared as preparing  # noqa: E402
+from lifeexp_cli.model.predict import arrays  # noqa: E402
 from lifeexp_cli.model.spec import make_spec  # noqa: E402
 from network import all_features, run_folds, summary  # noqa: E402  (bench/network.py)
 
@@ -54,14 +55,14 @@ def sklearn_folds(design, folds, seed: int, log_skewed: bool, scale_target: bool
     for test in folds:
         train = np.ones(len(design.y), dtype=bool)
         train[test] = False
-        prepared = fitting.preprocess(design.X[train], design.y[train], design.features, spec)
+        prepared = preparing.preprocess(design.X[train], design.y[train], design.features, spec)
         model = MLPRegressor(hidden_layer_sizes=(64, 32), early_stopping=True, random_state=seed)
         if scale_target:
             model = TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             model.fit(prepared.Xs, prepared.y)
-        yhat = model.predict(fitting.scaled_inputs(prepared.stats, design.X[test]))
+        yhat = model.predict(arrays.scaled_inputs(prepared.stats, design.X[test]))
         scores.append(metrics.rmse(design.y[test], yhat))
     return scores
 

@@ -11,7 +11,7 @@ coverage and mean width of the 90% intervals on rows the model never saw, when
 - developed out: trained on the developing countries, judged on the developed ones;
 - 2013-2015:  trained on the years 2000-2012, judged on 2013-2015.
 
-Every model is fitted and calibrated as `lifeexp fit` does (model/fitting.py: the fit, the 5 country
+Every model is fitted and calibrated as `lifeexp fit` does (model/fit/design.py: the fit, the 5 country
 folds' out-of-fold predictions, the calibration; a network's out of its --cv 5), on the training rows
 of each split. "before" is the calibration the fit keeps today (evaluate/conformal.py); "after" the
 calibration for shift (evaluate/shift.py) from the same out-of-fold residuals, with the rows' status
@@ -39,7 +39,8 @@ import numpy as np
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import cross_validation, domain, shift
-from lifeexp_cli.model import fitting, intervals
+from lifeexp_cli.model.fit import design as fit_of_design, in_memory, interval_calibration
+from lifeexp_cli.model.predict import intervals
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.prep import splits
 
@@ -76,22 +77,22 @@ def fitted(part: dataset.Design, spec, statuses: np.ndarray) -> tuple[dict, dict
     """(record with today's calibration, shift calibration) of the model `lifeexp fit` makes of `part`:
     the fit, the 5 country folds' out-of-fold predictions (those a network's --cv 5 makes, and an exact
     linear fit's own calibration folds: the same folds), the calibration from them."""
-    record = fitting.fit_model(part, spec, seed=SEED, calibrate_intervals=False)
-    folds = splits.kfold(part.groups, intervals.FOLDS, "country", SEED)
+    record = fit_of_design.fit_design(part, spec, seed=SEED, calibrate_intervals=False)
+    folds = splits.kfold(part.groups, interval_calibration.FOLDS, "country", SEED)
     out_of_fold = np.empty(len(part.y))
-    spreads = np.empty(len(part.y)) if fitting.is_ensemble(spec) else None
-    cross_validation.scores_on_folds(part.y, folds, fitting.fold_predictor(part.X, part.y, part.features, spec,
+    spreads = np.empty(len(part.y)) if in_memory.is_ensemble(spec) else None
+    cross_validation.scores_on_folds(part.y, folds, in_memory.fold_predictor(part.X, part.y, part.features, spec,
                                                                           part.groups, spreads),
                                      predictions=out_of_fold)
     fill = record["params"]["fill"]
-    record["calibration"], _ = fitting.calibrate(part, spec, np.zeros(len(part.y), bool), fill, out_of_fold,
-                                                 intervals.FOLDS, "country", SEED, spreads)
+    record["calibration"], _ = fit_of_design.calibrate(part, spec, np.zeros(len(part.y), bool), fill, out_of_fold,
+                                                 interval_calibration.FOLDS, "country", SEED, spreads)
     fold_of = np.empty(len(part.y), int)
     for k, test in enumerate(folds):
         fold_of[test] = k
     X = filled(part.X, fill)
     reference = record["domain"]
-    # the countries of the domain's reference rows: the rows fitting.domain_reference picked
+    # the countries of the domain's reference rows: the rows model/fit/design.py domain_reference picked
     chosen = domain.pick(len(X), domain.sample_size(X.shape[1]))
     distances = shift.left_out_distances(reference, X, part.groups, part.groups[chosen])
     calibration = shift.calibrate(part.y - out_of_fold, X, part.groups, fold_of, statuses, distances)

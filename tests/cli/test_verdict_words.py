@@ -12,7 +12,8 @@ from lifeexp_cli.evaluate import comparison
 @pytest.fixture(scope="module")
 def shipped():
     from lifeexp_cli.data import people
-    from lifeexp_cli.model import prediction, store
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.predict import prediction
 
     records = []
     for name in ("tim-bmi", "tom-gdp", "tim", "tom"):

@@ -142,7 +142,8 @@ def test_one_person_and_long_names_keep_the_answer_short():
 @pytest.fixture(scope="module")
 def shipped():
     from lifeexp_cli.data import people
-    from lifeexp_cli.model import prediction, store
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.predict import prediction
 
     records = []
     for name in ("tim-bmi", "tom-gdp", "tim", "tom"):
