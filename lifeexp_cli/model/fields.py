@@ -39,8 +39,7 @@ import math
 import operator
 import sys
 from array import array
-from dataclasses import dataclass
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, NamedTuple, Optional
 
 from lifeexp_cli.limits import (
     CALIBRATION_SCALE, MAX_CALIBRATION_CENTER, MAX_CALIBRATION_COEF, MAX_CALIBRATION_SCORE, MAX_CALIBRATION_SCORES,
@@ -224,8 +223,7 @@ def kind_of(value) -> str:
 
 # --- the fields -------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):  # not a dataclass: making one costs start-up time that `predict` does not have
     path: str  # dotted; "name[]" applies the rest of the path to each item of the list `name`
     check: Check
     required: bool = True  # False: an older file may lack it (the feature is then absent)

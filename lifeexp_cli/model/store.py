@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import os
 import pickle
-import tempfile
 from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Callable
@@ -50,6 +49,8 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None], error: type
     A failed or interrupted write removes the temporary file and leaves any previous `path` intact;
     two writers racing on one path leave one complete file (each renames its own).
     """
+    import tempfile  # writing only: `predict` and `compare` start without it (and its `random`)
+
     path = Path(path)
     if path.is_dir():
         raise error(f"--out {path} is a directory: give a file path inside it")
