@@ -84,8 +84,8 @@ def startup(repeat: int) -> list[dict]:
         "--help": [LIFEEXP, "--help"],
     }, repeat, warm_up=True)
     base = runs["python -c 'import numpy'"]
-    return [row("start-up: lifeexp predict --model tim ...", runs["predict"], base, 1.6),
-            row("start-up: lifeexp compare", runs["compare"], base, 1.6),
+    return [row("start-up: lifeexp predict --model tim ...", runs["predict"], base, 1.2),
+            row("start-up: lifeexp compare", runs["compare"], base, 1.4),
             row("start-up: lifeexp --help", runs["--help"], base, 1.3)]
 
 

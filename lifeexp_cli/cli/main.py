@@ -6,6 +6,7 @@ render. Heavy modules (pandas, joblib, matplotlib) are imported inside the comma
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -204,7 +205,26 @@ def main() -> None:
             setattr(sys, name, open(os.devnull, "w"))
     terminate_like_interrupt()
     readable_on_any_terminal()
-    app()
+    with only_the_command_invoked(sys.argv[1:]):
+        app()
+
+
+@contextlib.contextmanager
+def only_the_command_invoked(args: list[str]):
+    """While `lifeexp NAME ...` runs, the app holds only the command NAME: Typer builds the options of
+    every command it holds, and the other twelve cost `predict` and `compare` about a tenth of their
+    start-up. `lifeexp` alone, `--help`, an unknown name (its suggestions need every name) and shell
+    completion keep them all; so does anything but this entry point (tests call `app` itself)."""
+    kept_commands, kept_groups = app.registered_commands, app.registered_groups
+    name = args[0] if args else None
+    commands = [c for c in kept_commands if c.name == name]
+    groups = [g for g in kept_groups if g.name == name]
+    if (commands or groups) and COMPLETE_VAR not in os.environ:
+        app.registered_commands, app.registered_groups = commands, groups
+    try:
+        yield
+    finally:
+        app.registered_commands, app.registered_groups = kept_commands, kept_groups
 
 
 def readable_on_any_terminal() -> None:

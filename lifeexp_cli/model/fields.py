@@ -14,6 +14,11 @@ three steps:
 2. FIELDS: one line per field path, a check of its type and bounds, and whether it may be absent.
 3. RECORD_CHECKS: the checks that relate fields to each other (vector lengths = number of features, ...).
 
+The long vectors (PACKED: calibration scores, domain reference rows) are stored, from format version 2,
+as packed little-endian float64 bytes (`pack_floats`), a list of numbers in version 1 files. Their checks
+take either form; on bytes they run in C (min, max, isfinite over an `array`), so a check costs little
+whatever their length, and store.loads decodes them to lists after the checks passed (`unpack`).
+
 The bounds are lifeexp_cli/limits.py's, the same the fit and the readers hold to. The choices of a field
 (solvers, scalings, ...) are restated here, named as in the module that owns them, because those modules
 load numpy; tests/unit/model/test_fields.py checks that they agree.
@@ -31,8 +36,10 @@ Standard library only: `predict` loads a model on its fast start-up path.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable, Iterator, Optional
+import operator
+import sys
+from array import array
+from typing import Callable, Iterator, NamedTuple, Optional
 
 from lifeexp_cli.limits import (
     CALIBRATION_SCALE, MAX_CALIBRATION_CENTER, MAX_CALIBRATION_COEF, MAX_CALIBRATION_SCORE, MAX_CALIBRATION_SCORES,
@@ -57,6 +64,71 @@ DOMAIN_LEAVE_OUT = ("group", "row")  # evaluate/domain.py: countries left out, o
 MONITORED = ("training", "validation")  # optim/loop.py TrainingResult.summary
 
 Check = Callable[[object], Optional[str]]
+PACKED = (("calibration", "scores"), ("domain", "rows"))  # stored as float64 bytes from format version 2
+
+
+# --- packed vectors ---------------------------------------------------------------------------------------
+
+def pack_floats(values) -> bytes:
+    """Numbers as little-endian float64 bytes (what format version 2 stores for PACKED fields)."""
+    packed = array("d", values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_floats(raw: bytes) -> array:
+    """The float64 numbers of `pack_floats`' bytes (their length a multiple of 8, checked before)."""
+    packed = array("d")
+    packed.frombytes(raw)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed
+
+
+def numbers_of(value):
+    """A PACKED field's numbers, whichever form it is stored in (a list, or bytes)."""
+    return unpack_floats(value) if type(value) is bytes else value
+
+
+def rows_of(value, p: int) -> list:
+    """Domain rows as lists of p numbers, from either form (bytes: p numbers per row, row after row)."""
+    if type(value) is not bytes:
+        return value
+    flat = unpack_floats(value).tolist()
+    return [flat[i:i + p] for i in range(0, len(flat), p)]
+
+
+def unpack(record: dict) -> dict:
+    """The record with its PACKED fields as lists of numbers (and lists of rows), as version 1 holds them."""
+    calibration, reference = record.get("calibration"), record.get("domain")
+    if type(calibration) is dict and type(calibration.get("scores")) is bytes:
+        calibration["scores"] = unpack_floats(calibration["scores"]).tolist()
+    if type(reference) is dict and type(reference.get("rows")) is bytes:
+        reference["rows"] = rows_of(reference["rows"], len(record["features"]))
+    return record
+
+
+def packed_numbers(low: float, high: float, *, count_low: int = 0, count_high: int = MAX_ELEMENTS,
+                   listed: Check | None = None) -> Check:
+    """A list of count_low..count_high numbers in [low, high] (or what `listed` accepts: version 1's form),
+    or the same numbers as float64 bytes; `count_high` bounds the bytes before they are decoded."""
+    listed = listed or listing(number(low, high), low=count_low, high=count_high)
+
+    def check(value):
+        if type(value) is not bytes:
+            return listed(value)
+        if len(value) % 8:
+            return f"must hold whole float64 numbers (8 bytes each), got {len(value)} bytes"
+        if not count_low <= len(value) // 8 <= count_high:
+            return f"must hold {count_low} to {count_high} numbers, got {len(value) // 8}"
+        numbers = unpack_floats(value)
+        if not all(map(math.isfinite, numbers)):
+            return "must hold finite numbers only"
+        if numbers and not (low <= min(numbers) and max(numbers) <= high):
+            return f"must hold numbers from {low:g} to {high:g}"
+        return None
+    return check
 
 
 # --- checks of one value ----------------------------------------------------------------------------------
@@ -151,8 +223,7 @@ def kind_of(value) -> str:
 
 # --- the fields -------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):  # not a dataclass: making one costs start-up time that `predict` does not have
     path: str  # dotted; "name[]" applies the rest of the path to each item of the list `name`
     check: Check
     required: bool = True  # False: an older file may lack it (the feature is then absent)
@@ -285,7 +356,7 @@ FIELDS = [
     Field("calibration.split", one_of(*CALIBRATION_SPLITS), required=False),
     Field("calibration.groups", COUNT, required=False),
     Field("calibration.rows", integer(1, MAX_ROWS_COUNTED)),
-    Field("calibration.scores", listing(number(0, MAX_CALIBRATION_SCORE), low=1, high=MAX_CALIBRATION_SCORES)),
+    Field("calibration.scores", packed_numbers(0, MAX_CALIBRATION_SCORE, count_low=1, count_high=MAX_CALIBRATION_SCORES)),
     Field("calibration.center", listing(number(-MAX_CALIBRATION_CENTER, MAX_CALIBRATION_CENTER))),
     Field("calibration.scale", listing(number(*CALIBRATION_SCALE))),
     Field("calibration.coef", listing(number(-MAX_CALIBRATION_COEF, MAX_CALIBRATION_COEF))),
@@ -304,7 +375,9 @@ FIELDS = [
     Field("domain.scale", listing(number(high=MAX_DOMAIN_VALUE, above=0))),
     Field("domain.training_rows", COUNT, required=False),
     Field("domain.leave_out", one_of(*DOMAIN_LEAVE_OUT), required=False),
-    Field("domain.rows", listing(listing(number(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE)), low=1, high=MAX_DOMAIN_ROWS)),
+    Field("domain.rows", packed_numbers(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE, count_low=1, count_high=MAX_DOMAIN_CELLS,
+                                        listed=listing(listing(number(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE)), low=1,
+                                                       high=MAX_DOMAIN_ROWS))),
     Field("ensemble", nullable(mapping), required=False),
     Field("ensemble.members", integer(2, MAX_MEMBERS)),
     Field("ensemble.seeds", listing(integer(0), low=2, high=MAX_MEMBERS)),
@@ -491,10 +564,10 @@ def calibration_is_whole(record: dict) -> Iterator[tuple[str, str]]:
     for key, length in (("center", p), ("scale", p), ("coef", p + 1)):
         if len(calibration[key]) != length:
             yield f"calibration.{key}", f"must hold {length} numbers, got {len(calibration[key])}"
-    scores = calibration["scores"]
+    scores = numbers_of(calibration["scores"])
     if len(scores) > calibration["rows"]:
         yield "calibration.scores", f"must hold at most rows ({calibration['rows']}) scores"
-    if any(a > b for a, b in zip(scores, scores[1:])):
+    if not all(map(operator.le, scores, scores[1:])):
         yield "calibration.scores", "must be sorted"
     if calibration["clip"][0] > calibration["clip"][1]:
         yield "calibration.clip", "must be [low, high]"
@@ -526,7 +599,12 @@ def domain_is_whole(record: dict) -> Iterator[tuple[str, str]]:
         if len(reference[key]) != p:
             yield f"domain.{key}", f"must hold {p} numbers, got {len(reference[key])}"
     rows = reference["rows"]
-    if any(len(row) != p for row in rows):
+    if type(rows) is bytes:
+        if len(rows) % (8 * p):
+            yield "domain.rows", f"must hold {p} numbers in every row"
+            return
+        rows = range(len(rows) // (8 * p))  # only their count matters below
+    elif any(len(row) != p for row in rows):
         yield "domain.rows", f"must hold {p} numbers in every row"
     elif len(rows) * p > max(MAX_DOMAIN_CELLS, p):
         yield "domain.rows", f"must hold at most {MAX_DOMAIN_CELLS} numbers, got {len(rows) * p}"
@@ -566,6 +644,9 @@ def shape_problem(record) -> tuple[str, str] | None:
         for key, item in (value.items() if is_dict else enumerate(value)):
             if is_dict and type(key) is not str:
                 return path, "has a key that is not a string"
+            if type(item) is bytes:  # a PACKED vector: its field check bounds and decodes it
+                budget -= len(item) // 8
+                continue
             if type(item) in (dict, list, str):
                 stack.append((item, _child(path, key, is_dict), depth + 1))
                 continue

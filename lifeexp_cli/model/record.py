@@ -31,7 +31,7 @@ from typing import Any, Mapping, Optional
 from lifeexp_cli import __version__
 
 FORMAT = "lifeexp-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: calibration scores and domain rows as float64 bytes (model/fields.py PACKED)
 Numbers = tuple  # a list of numbers in the file: a tuple of int or float here
 EMPTY: Mapping = MappingProxyType({})
 
@@ -79,15 +79,36 @@ def _plain(value):
     return value
 
 
-@dataclass(frozen=True, kw_only=True)
+_PENDING: list[type] = []  # the parts not yet made dataclasses, in the order they are defined
+
+
+def _part(cls: type) -> type:
+    """A part, made a frozen keyword-only dataclass on first use (`_ready`): making the 20 of them costs
+    about a third of numpy's import, and `predict` and `compare` start without them."""
+    _PENDING.append(cls)
+    return cls
+
+
+def _ready() -> None:
+    """Make every pending part a dataclass (in place, bases first)."""
+    while _PENDING:
+        dataclass(frozen=True, kw_only=True)(_PENDING.pop(0))
+
+
+@_part
 class Part:
     """A part of the record: a mapping in the file, with one field per key it knows."""
+
+    def __new__(cls, *args, **kwargs):
+        _ready()  # the first part made makes them all dataclasses (then __init__ exists)
+        return super().__new__(cls)
 
     other: Mapping = dataclasses.field(default_factory=lambda: EMPTY, repr=False)  # keys this version does not know
     layout: tuple = dataclasses.field(default=(), repr=False, compare=False)  # the keys read, in order
 
     @classmethod
     def keys(cls) -> list[dataclasses.Field]:
+        _ready()
         return [f for f in dataclasses.fields(cls) if f.name not in ("other", "layout")]
 
     @classmethod
@@ -128,7 +149,7 @@ def to_plain(record: ModelRecord) -> dict:
 
 # --- the parts ----------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class SpecPart(Part):
     """What was fitted how: model/spec.py's Spec as stored (`spec`)."""
 
@@ -140,7 +161,7 @@ class SpecPart(Part):
     options: Mapping  # the training options the fit used (lr, epochs, hidden, ...): compare --cv trains with them
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class StoredNetwork(Part):
     """One network's layers (nn/mlp.py to_plain): weights[i] is fan_in × fan_out, biases[i] fan_out."""
 
@@ -150,7 +171,7 @@ class StoredNetwork(Part):
     biases: tuple
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Parameters(Part):
     """Everything prediction needs (`params`): the imputation fill and scaling per feature, then a linear
     model's θ in scaled units (weights, bias) or a network (network, and an ensemble's other members)."""
@@ -170,7 +191,7 @@ class Parameters(Part):
         return () if self.network is None else (self.network, *(self.members or ()))
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Scores(Part):
     """RMSE, MAE and R² on some rows (None where not computed)."""
 
@@ -179,7 +200,7 @@ class Scores(Part):
     r2: Optional[float] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class CrossValidation(Part):
     """K-fold cross-validation's scores: their means, spreads and each fold's (`metrics.cv`)."""
 
@@ -195,7 +216,7 @@ class CrossValidation(Part):
     seed: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Metrics(Part):
     """Scores on the training rows, the held-out rows (--test-size) and in cross-validation (--cv)."""
 
@@ -204,7 +225,7 @@ class Metrics(Part):
     cv: Optional[CrossValidation] = _key(None, part=CrossValidation)
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Rows(Part):
     """Where the data's rows went, as stored (`rows`; RowCounts below is what a fit counts)."""
 
@@ -216,7 +237,7 @@ class Rows(Part):
     imputed: Optional[Mapping] = None  # feature -> values filled in
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Split(Part):
     """The holdout split (--test-size): how, and which rows of the data were held out."""
 
@@ -226,7 +247,7 @@ class Split(Part):
     test_rows: Numbers
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Provenance(Part):
     """Where the data came from (`data`): its SHA-256, the source as given, its row count."""
 
@@ -235,7 +256,7 @@ class Provenance(Part):
     rows: Optional[int] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Training(Part):
     """An iterative fit's run (optim/loop.py TrainingResult.summary)."""
 
@@ -252,7 +273,7 @@ class Training(Part):
     validation_rows: Optional[int] = _key(None, omitted=True)
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class NetworkShape(Part):
     """A network's architecture facts (`network`; nn/regressor.py describe)."""
 
@@ -261,7 +282,7 @@ class NetworkShape(Part):
     parameters: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class EnsembleRun(Part):
     """An ensemble's members (`ensemble`, --ensemble K): their seeds and how their training ended."""
 
@@ -271,7 +292,7 @@ class EnsembleRun(Part):
     final_val_loss: tuple
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Streamed(Part):
     """How a streamed fit read its data (`streamed`)."""
 
@@ -280,7 +301,7 @@ class Streamed(Part):
     passes: Optional[int] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Domain(Part):
     """The reference of the check for inputs unlike the training data (evaluate/domain.py)."""
 
@@ -295,7 +316,7 @@ class Domain(Part):
     rows: tuple  # of tuples: reference rows in standardized units
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Inference(Part):
     """A linear model's coefficient inference (model/inference.py): standard errors of `se_type`, and per
     term (intercept first) estimate, se, t, p, ci_low, ci_high."""
@@ -312,7 +333,7 @@ class Inference(Part):
     bic: Optional[float] = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Covariance(Part):
     """The coefficients' covariance matrix (`coefficient_covariance`), terms as in Inference."""
 
@@ -322,7 +343,7 @@ class Covariance(Part):
     matrix: tuple  # of tuples
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Spread(Part):
     """A network ensemble's member spread in the error-size model (`calibration.spread`)."""
 
@@ -331,7 +352,7 @@ class Spread(Part):
     coef: float
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class Calibration(Part):
     """The prediction intervals' conformal calibration (evaluate/conformal.py, model/intervals.py)."""
 
@@ -349,7 +370,7 @@ class Calibration(Part):
     scores: Numbers  # sorted normalized out-of-fold residuals (at most limits.MAX_CALIBRATION_SCORES)
 
 
-@dataclass(frozen=True, kw_only=True)
+@_part
 class ModelRecord(Part):
     """A model file's record, typed. Fields in the order build_record writes them."""
 

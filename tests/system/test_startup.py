@@ -60,3 +60,23 @@ def test_compare_without_cv_does_not_load_pandas():
             "print(sorted(m for m in ('pandas', 'joblib', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_run_holds_only_the_command_it_invokes(monkeypatch):
+    """Typer reads the signature of every command it holds: `lifeexp NAME` holds only NAME while it runs;
+    `lifeexp` alone, --help, a mistyped name (its suggestions) and shell completion hold them all."""
+    from lifeexp_cli.cli.main import COMPLETE_VAR, app, only_the_command_invoked
+
+    every = ([c.name for c in app.registered_commands], [g.name for g in app.registered_groups])
+    held = lambda: ([c.name for c in app.registered_commands], [g.name for g in app.registered_groups])  # noqa: E731
+    with only_the_command_invoked(["predict", "--bmi", "20"]):
+        assert held() == (["predict"], [])
+    with only_the_command_invoked(["data", "where"]):
+        assert held() == ([], ["data"])
+    for args in ([], ["--help"], ["predct"], ["--version"]):
+        with only_the_command_invoked(args):
+            assert held() == every
+    monkeypatch.setenv(COMPLETE_VAR, "complete_bash")
+    with only_the_command_invoked(["predict"]):
+        assert held() == every
+    assert held() == every and len(every[0]) == 10

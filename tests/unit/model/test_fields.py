@@ -99,6 +99,26 @@ DAMAGE = {
     "a tuple": (setter("warnings", ("a",)), "field warnings", "tuple"),
     "split rows not integers": (setter("split", {"method": "country", "test_rows": [1.5]}), "field split.test_rows",
                                 "integer"),
+    # format version 2 stores calibration scores and domain rows as float64 bytes (fields.PACKED)
+    "packed scores not whole numbers": (setter("calibration.scores", b"\0" * 12), "field calibration.scores",
+                                        "8 bytes"),
+    "packed scores with NaN": (setter("calibration.scores", fields.pack_floats([1.0, float("nan")])),
+                               "field calibration.scores", "finite"),
+    "packed scores unsorted": (setter("calibration.scores", fields.pack_floats([2.0, 1.0])),
+                               "field calibration.scores", "sorted"),
+    "packed scores too large": (setter("calibration.scores", fields.pack_floats([1e300])),
+                                "field calibration.scores", "numbers from"),
+    "packed scores too many": (setter("calibration.scores", fields.pack_floats([1.0] * 5000)),
+                               "field calibration.scores", "got 5000"),
+    "packed scores empty": (setter("calibration.scores", b""), "field calibration.scores", "got 0"),
+    "packed domain rows not whole rows": (setter("domain.rows", fields.pack_floats([0.0] * 4)), "field domain.rows",
+                                          "3 numbers in every row"),
+    "packed domain rows too many": (setter("domain.rows", fields.pack_floats([0.0] * 40_002)), "field domain.rows",
+                                    "got 40002"),
+    "packed domain rows infinite": (setter("domain.rows", fields.pack_floats([0.0, 0.0, float("inf")] * 9)),
+                                    "field domain.rows", "finite"),
+    "packed domain rows fewer than k": (setter("domain.rows", fields.pack_floats([0.0] * 3)), "field domain.k",
+                                        "number of rows (1)"),
 }
 
 
@@ -176,3 +196,14 @@ def test_the_choices_are_the_ones_their_modules_own():
     assert fields.KINDS == spec.KINDS and fields.INIT_METHODS == loop.INIT_METHODS
     assert fields.MOMENTUM_FORMS == optimizers.MOMENTUM_FORMS and fields.SE_TYPES == inference.SE_TYPES
     assert fields.CALIBRATION_METHOD == conformal.METHOD and fields.DOMAIN_METHOD == domain.METHOD
+
+
+def test_packed_vectors_load_as_the_lists_they_pack():
+    record = copy.deepcopy(SHIPPED)
+    p = len(record["features"])
+    record["calibration"]["scores"] = fields.pack_floats(SHIPPED["calibration"]["scores"])
+    record["domain"]["rows"] = fields.pack_floats([x for row in SHIPPED["domain"]["rows"] for x in row])
+    loaded = store.loads(pickle.dumps(record, protocol=4))
+    assert loaded["calibration"]["scores"] == SHIPPED["calibration"]["scores"]
+    assert loaded["domain"]["rows"] == SHIPPED["domain"]["rows"] and len(loaded["domain"]["rows"][0]) == p
+    assert fields.unpack_floats(fields.pack_floats([0.1, -2.5e-300, 7.0])).tolist() == [0.1, -2.5e-300, 7.0]

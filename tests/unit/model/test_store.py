@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -181,3 +182,22 @@ def test_global_opcode_in_a_complete_pickle_is_refused():
     raw = b"\x80\x02cposix\nsystem\nq\x00X\x0c\x00\x00\x00touch /tmp/xq\x01\x85q\x02Rq\x03."  # protocol 2
     with pytest.raises(ModelError, match="instruction GLOBAL"):
         store.loads(raw, "r.joblib")
+
+
+VERSION_1 = sorted((Path(__file__).parents[2] / "support" / "models-v1").glob("*.joblib"))
+
+
+@pytest.mark.parametrize("path", VERSION_1, ids=lambda p: p.stem)
+def test_format_version_1_files_still_load(path, tmp_path):
+    """Shipped models as version 1 wrote them (lists of floats): they load, predict, and are written again
+    as version 2 (calibration scores and domain rows packed), which loads to the same record."""
+    old = store.load(path)
+    assert old["format_version"] == 1 and type(old["calibration"]["scores"]) is list
+    copy = store.save(old, tmp_path / "copy.joblib")
+    assert copy.stat().st_size < 0.9 * path.stat().st_size
+    assert joblib.load(copy)["format_version"] == store.FORMAT_VERSION == 2
+    assert type(joblib.load(copy)["domain"]["rows"]) is bytes
+    new = store.load(copy)
+    assert {**new, "format_version": 1, "path": None} == {**old, "path": None}
+    assert store.load_record(copy).domain.rows == store.load_record(path).domain.rows
+    assert len(VERSION_1) == 2
