@@ -217,18 +217,44 @@ def write_parquet(path: str, chunks: Iterator) -> None:
             writer.close()
 
 
+STAGING_PREFIX = ".lifeexp-partial-"
+
+
 def staging_dir(out_dir: str) -> str:
     """A hidden folder inside `out_dir` (created if missing) to write parts into before `publish` moves
-    them into place; `out_dir` must be new or empty (nothing of the user's is ever replaced)."""
+    them into place; `out_dir` must be new or empty (nothing of the user's is ever replaced). Its name
+    holds this process's id: the folders of runs that were killed (SIGKILL, a power cut) are removed here."""
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise DataError(f"--output {out_dir} is a file: give a folder for the Parquet parts")
     if os.path.isdir(out_dir) and [n for n in os.listdir(out_dir) if not n.startswith(".")]:
         raise DataError(f"--output {out_dir} already holds files: give a new or empty folder")
     try:
         os.makedirs(out_dir, exist_ok=True)
-        return tempfile.mkdtemp(prefix=".lifeexp-partial-", dir=out_dir)
+        remove_stale(out_dir)
+        return tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir)
     except OSError as exc:
         raise DataError(f"cannot create --output {out_dir}: {exc.strerror}") from None
+
+
+def remove_stale(out_dir: str) -> None:
+    """Remove the staging folders in `out_dir` whose process is gone (or whose name has no process id)."""
+    for name in os.listdir(out_dir):
+        if not name.startswith(STAGING_PREFIX):
+            continue
+        pid = name[len(STAGING_PREFIX):].partition("-")[0]
+        if pid.isdigit() and running(int(pid)):
+            continue  # another run writing into the same folder: its own to finish or remove
+        shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid < 2**31  # another user's process; a number beyond any pid is none
+    return True
 
 
 def publish(staging: str, out_dir: str) -> None:

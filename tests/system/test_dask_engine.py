@@ -202,9 +202,15 @@ def test_the_dask_prediction_is_the_local_batch_prediction(scheduler, data, tmp_
     run_cli("fit", "--data", whole, "--features", FEATURES, "--out", model, "--quiet")  # calibrated: intervals
     local = pd.read_csv(__import__("io").StringIO(run_cli("predict", "--model", model, "--input", whole).stdout))
     out = tmp_path / "predicted"
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait()  # a process that has ended: its id names no running process
+    stale = out / f".lifeexp-partial-{gone.pid}-x7k2"  # left by a run that was killed (SIGKILL)
+    stale.mkdir(parents=True)
+    (stale / "part-00000.parquet").write_bytes(b"PAR1 half")
     result = run_cli("predict", "--engine", "dask", "--scheduler", scheduler, "--model", model, "--input",
                      parts[0].parent / "part*", "--output", out)
     assert "Predicted 6000 rows" in result.stderr
+    assert not stale.exists() and not list(out.glob(".*"))  # the stale folder removed, the run's own too
     written = sorted(glob.glob(str(out / "*")))
     assert [Path(p).name for p in written] == [f"part-{i:05d}.parquet" for i in range(8)]
     frames = [pd.read_parquet(p) for p in written]
@@ -277,6 +283,23 @@ def test_an_unreachable_scheduler_fails_within_seconds_naming_it(data, tmp_path)
     said = refused(tmp_path, "fit", "--engine", "dask", "--scheduler", address, "--data", data[1][0],
                    "--features", "bmi", "--out", tmp_path / "m.joblib")
     assert address in said and time.monotonic() - started < 30
+
+
+def test_a_scheduler_that_accepts_but_never_answers_fails_after_the_handshake_timeout(data, tmp_path):
+    """Issue 24 item 11: distributed waits for the scheduler's handshake without a timeout; a port that
+    accepts and never answers (here a socket on 127.0.0.1 that only listens) is refused after --connect-timeout."""
+    with socket.socket() as silent:
+        silent.bind((LOCALHOST, 0))
+        silent.listen(8)  # the kernel accepts connections for us; nobody ever writes
+        address = f"tcp://{LOCALHOST}:{silent.getsockname()[1]}"
+        said = refused(tmp_path, "fit", "--engine", "dask", "--scheduler", address, "--connect-timeout", "1",
+                       "--data", data[1][0], "--features", "bmi", "--out", tmp_path / "m.joblib")
+        said_predict = refused(tmp_path, "predict", "--engine", "dask", "--scheduler", address, "--connect-timeout",
+                               "1", "--model", "tim", "--input", data[1][0], "--output", tmp_path / "out")
+    for words in (said, said_predict):
+        assert words == (f"Error: the scheduler at {address} accepted the connection but did not answer within 1 s: "
+                         "check --scheduler (is it a Dask scheduler, and not overloaded?), or wait longer with "
+                         "--connect-timeout")
 
 
 def test_a_part_that_fails_mid_way_fails_the_whole_fit(scheduler, tmp_path):
