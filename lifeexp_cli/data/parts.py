@@ -167,7 +167,8 @@ def check_same_columns(files: list[str]) -> list[str]:
 def frames_as_read(source: str, chunk_rows: int) -> Iterator:
     """(chunk, view) per chunk of a CSV or Parquet part: chunk is the rows as read (an Arrow table: a
     CSV's cells as text, a Parquet file's columns as stored), view the same rows as a pandas DataFrame
-    with canonical column names, to compute with."""
+    with canonical column names, to compute with. A part without rows (a header-only CSV, a Parquet file
+    without row groups) is one chunk of no rows with its columns, so that its output has them too."""
     import pyarrow as pa
 
     if is_parquet(source):
@@ -178,6 +179,9 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
             for batch in handle.iter_batches(batch_size=chunk_rows):
                 yield pa.Table.from_batches([batch]), _frame(batch, columns, start)
                 start += batch.num_rows
+            if start == 0:
+                empty = handle.schema_arrow.empty_table()
+                yield empty, _frame(empty, columns, 0)
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{source} is not a readable Parquet file ({first_line(exc)}): check the file") from None
         return
@@ -190,9 +194,14 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
         csv_text.check_unique(found.names, source)
         written = next(csv.reader([csv_text.decode(first)[0].rstrip("\r\n")], delimiter=found.separator))
         schema = pa.schema([(name, pa.string()) for name in written])
+        rows = 0
         for frame in chunk_frames.frames(raw, found.names, found.separator, found.encoding, None, chunk_rows,
                                          text=True):
+            rows += len(frame)
             yield pa.Table.from_pandas(frame.set_axis(written, axis=1), schema=schema, preserve_index=False), frame
+        if rows == 0:
+            empty = schema.empty_table()
+            yield empty, empty.to_pandas().set_axis(found.names, axis=1)
 
 
 def write_parquet(path: str, chunks: Iterator) -> None:

@@ -302,6 +302,26 @@ def test_a_scheduler_that_accepts_but_never_answers_fails_after_the_handshake_ti
                          "--connect-timeout")
 
 
+def test_parts_without_rows_keep_their_columns(scheduler, tmp_path):
+    """A header-only CSV part and a Parquet part of no rows give output parts of no rows with every column
+    (issue 24 item 11: the first failed as "the Dask cluster failed", the second had no columns)."""
+    import pandas as pd
+
+    frame = synthetic(400, seed=6, gaps=False)
+    paths = split(frame, tmp_path / "in", 1, kinds=("csv",))
+    frame.iloc[:0].to_csv(tmp_path / "in" / "part01.csv", index=False)
+    frame.iloc[:0].to_parquet(tmp_path / "in" / "part02.parquet", index=False)
+    model = tmp_path / "m.joblib"
+    run_cli("fit", "--data", paths[0], "--features", "bmi,hiv", "--out", model, "--quiet")
+    result = run_cli("predict", "--engine", "dask", "--scheduler", scheduler, "--model", model, "--input",
+                     tmp_path / "in", "--output", tmp_path / "out")
+    assert "Predicted 400 rows" in result.stderr
+    written = [pd.read_parquet(tmp_path / "out" / f"part-{i:05d}.parquet") for i in range(3)]
+    assert [len(f) for f in written] == [400, 0, 0]
+    assert list(written[1].columns) == list(written[2].columns) == list(written[0].columns)
+    assert list(written[0].columns)[-2:] == ["upper_life_expectancy", "in_domain"]
+
+
 def test_a_part_that_fails_mid_way_fails_the_whole_fit(scheduler, tmp_path):
     frame = synthetic(3000, seed=2, gaps=False)
     paths = split(frame, tmp_path / "in", 3, kinds=("csv",))

@@ -104,7 +104,8 @@ def connect(scheduler: str | None, workers: int, connect_timeout: float | None =
         else:
             cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                host=LOCALHOST, dashboard_address=None,
-                                               silence_logs=logging.ERROR, scheduler_kwargs={
+                                               silence_logs=logging.CRITICAL,  # our error first, and alone
+                                               scheduler_kwargs={
                                                    "dashboard": False, "dashboard_address": f"{LOCALHOST}:0"})
             client = distributed.Client(cluster, timeout=CONNECT_SECONDS)
     except Exception as exc:  # refused, timed out, not a Dask scheduler (garbage on the wire) ...
@@ -245,6 +246,9 @@ def predict_part(source: str, target_path: str, record: dict, level: float, chun
             names = list(view.columns)
             index = prediction.feature_columns(record, names)
             counts["missing"] = [f for f, i in zip(record["features"], index) if i is None]
+            if len(view) == 0:  # a part without rows: its columns and the added ones, no rows
+                yield chunk, {name: np.empty(0) for name in prediction.output_columns(record, level)}
+                continue
             X = np.column_stack([np.full(len(view), record["means"][f]) if i is None
                                  else dataset.numeric_column(view, names[i]) for f, i in zip(record["features"], index)])
             added = prediction.predicted_columns(record, X, counts, level)
