@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.model import store
-from support.cli import run_cli
+from support.cli import run_cli, run_process
 
 MISSING_EXTRA = [m for m in ("dask", "distributed", "pyarrow") if importlib.util.find_spec(m) is None]
 pytestmark = pytest.mark.skipif(bool(MISSING_EXTRA), reason=f"the dask extra is not installed (no "
@@ -320,6 +320,38 @@ def test_parts_without_rows_keep_their_columns(scheduler, tmp_path):
     assert [len(f) for f in written] == [400, 0, 0]
     assert list(written[1].columns) == list(written[2].columns) == list(written[0].columns)
     assert list(written[0].columns)[-2:] == ["upper_life_expectancy", "in_domain"]
+
+
+def test_a_cluster_that_lost_its_only_worker_fails_within_a_minute(data, tmp_path):
+    """A worker without a nanny, killed (SIGKILL): the scheduler has no worker and would keep the tasks
+    waiting for ever; the fit fails, saying so, once the cluster has had no worker for 20 s."""
+    import distributed
+
+    file = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tmp_path}
+    started = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", LOCALHOST,
+                                 "--port", "0", "--no-dashboard", "--dashboard-address", f"{LOCALHOST}:0",
+                                 "--scheduler-file", str(file)], **quiet)]
+    try:
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(file), "--host", LOCALHOST,
+             "--nworkers", "1", "--nthreads", "1", "--no-nanny", "--no-dashboard", "--dashboard-address",
+             f"{LOCALHOST}:0"], **quiet))
+        deadline = time.monotonic() + 120
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with distributed.Client(scheduler_file=str(file), timeout=60) as client:
+            client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
+            started[1].kill()  # the only worker, lost
+            started[1].wait(timeout=15)
+        result = run_process([sys.executable, "-m", "lifeexp_cli", "fit", "--engine", "dask", "--scheduler", file,
+                              "--data", data[1][0], "--features", "bmi", "--out", tmp_path / "m.joblib", "--quiet"],
+                             code=1, timeout=110)  # before: waited for ever
+        assert result.stderr.startswith("Error: the Dask cluster has had no worker for 20 s"), result.stderr
+        assert not (tmp_path / "m.joblib").exists()
+    finally:
+        for process in reversed(started):
+            stop(process)
 
 
 def test_a_part_that_fails_mid_way_fails_the_whole_fit(scheduler, tmp_path):

@@ -31,6 +31,8 @@ from lifeexp_cli.model.spec import Spec
 
 CONNECT_SECONDS = 5
 HANDSHAKE_SECONDS = 30.0  # once connected, for the scheduler's first words (--connect-timeout)
+NO_WORKERS_SECONDS = 20.0  # a cluster without a worker this long has lost them (tasks would wait for ever)
+POLL_SECONDS = 2.0
 LOCALHOST = "127.0.0.1"
 PART_NAME = "part-{:05d}.parquet"
 
@@ -162,12 +164,36 @@ class OnCluster:
 def gathered(client, future):
     """The result of a task; a failure of the cluster itself (not of the data) is an EngineError."""
     try:
+        wait_with_workers(client, future)
         return client.gather(future)
     except LifeexpError:
         raise
     except Exception as exc:  # a worker died, a connection dropped, a worker lacks lifeexp ...
         raise EngineError(f"the Dask cluster failed ({type(exc).__name__}: {parts.first_line(exc)}): "
                           "check the workers (each needs lifeexp installed with the dask extra)") from None
+
+
+def wait_with_workers(client, future) -> None:
+    """Wait for `future` while the cluster has workers: a cluster that loses its only worker (one without a
+    nanny to restart it) keeps the task waiting for ever; NO_WORKERS_SECONDS without a worker is an error."""
+    import time
+
+    distributed = _dask()
+    alone_since = None
+    while not future.done():
+        try:
+            distributed.wait(future, timeout=POLL_SECONDS)
+        except TimeoutError:
+            pass
+        if future.done():
+            return
+        if client.nthreads():
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since > NO_WORKERS_SECONDS:
+            raise EngineError(f"the Dask cluster has had no worker for {NO_WORKERS_SECONDS:g} s (they were lost or "
+                              "never joined): start workers (`dask worker ADDRESS`, with a nanny to restart them)")
 
 
 def local_workers(parts_count: int) -> int:
