@@ -95,7 +95,11 @@ def connect(scheduler: str | None, workers: int, connect_timeout: float | None =
     local cluster of `workers` single-threaded worker processes bound to 127.0.0.1. Closed on exit.
     connect_timeout: seconds the scheduler has to answer once connected (default HANDSHAKE_SECONDS)."""
     distributed = _dask()
-    logging.getLogger("distributed").setLevel(logging.ERROR)  # its chatter is not ours to show
+    # Its chatter is not ours to show: our error comes first and alone. asyncio's too: a run interrupted while
+    # the local cluster starts leaves tasks whose failures it would print at exit ("Task exception was never
+    # retrieved").
+    for name in ("distributed", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     cluster = None
     if scheduler:
         check_answers(scheduler, connect_timeout or HANDSHAKE_SECONDS)
@@ -110,6 +114,10 @@ def connect(scheduler: str | None, workers: int, connect_timeout: float | None =
                                                scheduler_kwargs={
                                                    "dashboard": False, "dashboard_address": f"{LOCALHOST}:0"})
             client = distributed.Client(cluster, timeout=CONNECT_SECONDS)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while the local cluster starts: its processes end with ours;
+        for half_started in list(distributed.SpecCluster._instances):  # closing it again at exit would only
+            half_started.shutdown_on_close = False  # print distributed's traceback after our error
+        raise
     except Exception as exc:  # refused, timed out, not a Dask scheduler (garbage on the wire) ...
         if cluster is not None:
             cluster.close()
