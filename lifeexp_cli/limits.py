@@ -66,6 +66,10 @@ MAX_DOMAIN_ROWS = 2000  # reference rows at most ...
 MAX_DOMAIN_CELLS = 40_000  # ... and numbers at most (2000 × 20 features: about 360 KB in the model file)
 MAX_DOMAIN_K = 5  # nearest rows: the check uses this many
 MAX_DOMAIN_VALUE = 1e15  # |center|, scale and |standardized value| of the reference rows
+# The smallest scale of a standardized input (the domain reference's, the model's scaler): an input within
+# LARGEST_VALUE then stays below 1e150 standardized, so squares summed over MAX_FEATURES features stay finite.
+# A column that varies less than this is constant to any data: it is fitted with scale 1.
+MIN_INPUT_SCALE = 1e-50
 
 # People files and data install:
 MAX_DATASET_BYTES = 4 << 20  # data install: the WHO file is 0.3 MiB; a larger file is not it (read no further)

@@ -137,9 +137,23 @@ def guarded(command):
             flush_stdout()
             render.error(os_errors.message(exc))
             raise typer.Exit(1) from None
+        except MemoryError as exc:  # anywhere: the arrays in flight are gone by now, so there is room to say it
+            from lifeexp_cli.cli import os_errors
+
+            flush_stdout()
+            render.error(os_errors.memory(task_name(), exc))
+            raise typer.Exit(1) from None
 
     run.__doc__ = verbatim_examples(command.__doc__)
     return run
+
+
+def task_name() -> str:
+    """The running command as typed (`fit`, `data info`), for a message."""
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    return context.command_path.partition(" ")[2] or context.command_path if context else "this command"
 
 
 def watch_reading(quiet: bool) -> None:
@@ -203,6 +217,9 @@ def main() -> None:
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # started with it closed (`>&-`): nobody reads it, as after `| head -0`
             setattr(sys, name, open(os.devnull, "w"))
+    from lifeexp_cli.cli import os_errors
+
+    sys.stdout = os_errors.whole_writes(sys.stdout)  # unbuffered (PYTHONUNBUFFERED=1): no silent short write
     terminate_like_interrupt()
     readable_on_any_terminal()
     with only_the_command_invoked(sys.argv[1:]):

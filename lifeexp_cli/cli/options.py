@@ -72,6 +72,10 @@ EngineOpt = Annotated[Engine, typer.Option(
 SchedulerOpt = Annotated[Optional[str], typer.Option(
     "--scheduler", help="With --engine dask: the scheduler's address (tcp://HOST:8786) or scheduler file. "
                         "Default: a local cluster on this machine (127.0.0.1).", show_default=False)]
+ConnectTimeoutOpt = Annotated[Optional[float], typer.Option(
+    "--connect-timeout", min=0.1, max=3600, help="With --scheduler: seconds to wait for the scheduler to answer "
+    "once connected (a port that accepts but never answers is not a Dask scheduler). Default: 30.",
+    show_default=False)]
 ModelOpt = Annotated[str, typer.Option(
     "--model", "-m", help="Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or path "
     "to a .joblib file.", autocompletion=completion.models)]

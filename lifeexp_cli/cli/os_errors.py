@@ -4,6 +4,8 @@ one line that names the path and the way out, for the error boundary in cli/main
 from __future__ import annotations
 
 import errno
+import io
+import re
 
 WRITE = "cannot write"
 USE = "cannot use"
@@ -32,3 +34,58 @@ def message(exc: OSError) -> str:
     verb, advice = ADVICE.get(exc.errno, (USE, f"{(exc.strerror or str(exc)).lower()}: check the path and try again"))
     where = f" {exc.filename}" if exc.filename is not None else (" the output" if verb == WRITE else "")
     return f"{verb}{where}: {advice}"
+
+
+class WholeWrites(io.RawIOBase):
+    """An unbuffered stream (PYTHONUNBUFFERED=1, `python -u`) whose every write is whole or raises.
+
+    An unbuffered stdout is Python's raw file, whose `write` may write part of what it is given and say so
+    only in its return value, which the text layer above it ignores: at the file size limit (ulimit -f) the
+    rest of the output was lost without an error. Here the rest is written again, so the system's refusal
+    (EFBIG, ENOSPC) comes back as an OSError for the error boundary."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self.raw = raw
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self.raw.fileno()
+
+    def isatty(self) -> bool:
+        return self.raw.isatty()
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            written = self.raw.write(view[done:])
+            if not written:  # None (would block) or 0: nothing more will go
+                raise OSError(errno.EIO, "the output accepted no more bytes")
+            done += written
+        return done
+
+
+def whole_writes(stream):
+    """`stream` (sys.stdout) with every write checked: as it is when buffered (a buffered writer writes the
+    rest again and raises on a refusal), else on a `WholeWrites` layer, still unbuffered."""
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(raw, io.RawIOBase) or isinstance(raw, WholeWrites):
+        return stream
+    return io.TextIOWrapper(WholeWrites(raw), encoding=stream.encoding, errors=stream.errors,
+                            line_buffering=stream.line_buffering, write_through=True)
+
+
+def memory(task: str, exc: MemoryError) -> str:
+    """`not enough memory for fit (7.45 GiB at once): try --stream, or fewer rows`; the size is numpy's, when
+    it says (`Unable to allocate 7.45 GiB for an array ...`)."""
+    size = re.search(r"allocate (\d[\d.]* [KMGTPE]?i?B)", str(exc))
+    detail = f" ({size.group(1)} at once)" if size else ""
+    way_out = "try --stream, or fewer rows" if task in STREAMING else "try fewer rows, or a machine with more memory"
+    return f"not enough memory for {task}{detail}: {way_out}"
+
+
+# Commands that can read their data in chunks (--stream) instead of holding it whole.
+STREAMING = ("fit",)

@@ -167,7 +167,8 @@ def check_same_columns(files: list[str]) -> list[str]:
 def frames_as_read(source: str, chunk_rows: int) -> Iterator:
     """(chunk, view) per chunk of a CSV or Parquet part: chunk is the rows as read (an Arrow table: a
     CSV's cells as text, a Parquet file's columns as stored), view the same rows as a pandas DataFrame
-    with canonical column names, to compute with."""
+    with canonical column names, to compute with. A part without rows (a header-only CSV, a Parquet file
+    without row groups) is one chunk of no rows with its columns, so that its output has them too."""
     import pyarrow as pa
 
     if is_parquet(source):
@@ -178,6 +179,9 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
             for batch in handle.iter_batches(batch_size=chunk_rows):
                 yield pa.Table.from_batches([batch]), _frame(batch, columns, start)
                 start += batch.num_rows
+            if start == 0:
+                empty = handle.schema_arrow.empty_table()
+                yield empty, _frame(empty, columns, 0)
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{source} is not a readable Parquet file ({first_line(exc)}): check the file") from None
         return
@@ -190,9 +194,14 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
         csv_text.check_unique(found.names, source)
         written = next(csv.reader([csv_text.decode(first)[0].rstrip("\r\n")], delimiter=found.separator))
         schema = pa.schema([(name, pa.string()) for name in written])
+        rows = 0
         for frame in chunk_frames.frames(raw, found.names, found.separator, found.encoding, None, chunk_rows,
                                          text=True):
+            rows += len(frame)
             yield pa.Table.from_pandas(frame.set_axis(written, axis=1), schema=schema, preserve_index=False), frame
+        if rows == 0:
+            empty = schema.empty_table()
+            yield empty, empty.to_pandas().set_axis(found.names, axis=1)
 
 
 def write_parquet(path: str, chunks: Iterator) -> None:
@@ -217,18 +226,44 @@ def write_parquet(path: str, chunks: Iterator) -> None:
             writer.close()
 
 
+STAGING_PREFIX = ".lifeexp-partial-"
+
+
 def staging_dir(out_dir: str) -> str:
     """A hidden folder inside `out_dir` (created if missing) to write parts into before `publish` moves
-    them into place; `out_dir` must be new or empty (nothing of the user's is ever replaced)."""
+    them into place; `out_dir` must be new or empty (nothing of the user's is ever replaced). Its name
+    holds this process's id: the folders of runs that were killed (SIGKILL, a power cut) are removed here."""
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise DataError(f"--output {out_dir} is a file: give a folder for the Parquet parts")
     if os.path.isdir(out_dir) and [n for n in os.listdir(out_dir) if not n.startswith(".")]:
         raise DataError(f"--output {out_dir} already holds files: give a new or empty folder")
     try:
         os.makedirs(out_dir, exist_ok=True)
-        return tempfile.mkdtemp(prefix=".lifeexp-partial-", dir=out_dir)
+        remove_stale(out_dir)
+        return tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out_dir)
     except OSError as exc:
         raise DataError(f"cannot create --output {out_dir}: {exc.strerror}") from None
+
+
+def remove_stale(out_dir: str) -> None:
+    """Remove the staging folders in `out_dir` whose process is gone (or whose name has no process id)."""
+    for name in os.listdir(out_dir):
+        if not name.startswith(STAGING_PREFIX):
+            continue
+        pid = name[len(STAGING_PREFIX):].partition("-")[0]
+        if pid.isdigit() and running(int(pid)):
+            continue  # another run writing into the same folder: its own to finish or remove
+        shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid < 2**31  # another user's process; a number beyond any pid is none
+    return True
 
 
 def publish(staging: str, out_dir: str) -> None:

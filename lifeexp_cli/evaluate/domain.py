@@ -52,7 +52,7 @@ def standardizer(X):
 
     center = X.mean(axis=0)
     scale = X.std(axis=0)
-    return center, np.where(scale > 0, scale, 1.0)
+    return center, np.where(scale >= limits.MIN_INPUT_SCALE, scale, 1.0)  # constant to any data: 1
 
 
 def pick(n: int, size: int, seed: int = 0):

@@ -42,7 +42,7 @@ from array import array
 from typing import Callable, Iterator, NamedTuple, Optional
 
 from lifeexp_cli.limits import (
-    CALIBRATION_SCALE, MAX_CALIBRATION_CENTER, MAX_CALIBRATION_COEF, MAX_CALIBRATION_SCORE, MAX_CALIBRATION_SCORES,
+    CALIBRATION_SCALE, LARGEST_VALUE, MIN_INPUT_SCALE, MAX_CALIBRATION_CENTER, MAX_CALIBRATION_COEF, MAX_CALIBRATION_SCORE, MAX_CALIBRATION_SCORES,
     MAX_COLUMN_CHARS, MAX_DEPTH, MAX_DOMAIN_CELLS, MAX_DOMAIN_K, MAX_DOMAIN_ROWS, MAX_DOMAIN_VALUE, MAX_ELEMENTS,
     MAX_EPOCHS, MAX_FEATURES, MAX_FOLDS, MAX_INT, MAX_LABEL_CHARS, MAX_LAYERS, MAX_LOG_SCALE, MAX_MEMBERS,
     MAX_METHOD_CHARS, MAX_ROWS_COUNTED, MAX_SOURCE_CHARS, MAX_SPREAD_COEF, MAX_TEXT, MAX_WIDTH, SHA256_CHARS)
@@ -272,9 +272,11 @@ FIELDS = [
     Field("spec.options.ensemble", integer(1, MAX_MEMBERS), required=False),
     Field("spec.options.log_skewed", flag, required=False),
     Field("params", mapping),
-    Field("params.fill", listing(number())),
-    Field("params.center", listing(number())),
-    Field("params.scale", listing(number())),
+    # what inputs are filled with, centred on and divided by: within what the readers accept (limits.py), so
+    # that (x − center) / scale stays finite for every input a reader accepts
+    Field("params.fill", listing(number(-LARGEST_VALUE, LARGEST_VALUE))),
+    Field("params.center", listing(number(-LARGEST_VALUE, LARGEST_VALUE))),
+    Field("params.scale", listing(number(MIN_INPUT_SCALE, LARGEST_VALUE))),
     Field("params.log", listing(flag), required=False),  # a network's log(1 + x) inputs (prep/skew.py)
     Field("params.weights", listing(number()), required=False),  # linear models (checked in RECORD_CHECKS)
     Field("params.bias", number(), required=False),
@@ -372,7 +374,7 @@ FIELDS = [
     Field("domain.quantile", number(above=0, below=1)),
     Field("domain.threshold", number(low=0, high=MAX_DOMAIN_VALUE)),
     Field("domain.center", listing(number(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE))),
-    Field("domain.scale", listing(number(high=MAX_DOMAIN_VALUE, above=0))),
+    Field("domain.scale", listing(number(MIN_INPUT_SCALE, MAX_DOMAIN_VALUE))),
     Field("domain.training_rows", COUNT, required=False),
     Field("domain.leave_out", one_of(*DOMAIN_LEAVE_OUT), required=False),
     Field("domain.rows", packed_numbers(-MAX_DOMAIN_VALUE, MAX_DOMAIN_VALUE, count_low=1, count_high=MAX_DOMAIN_CELLS,
@@ -428,8 +430,6 @@ def vectors_match_features(record: dict) -> Iterator[tuple[str, str]]:
     for key in ("fill", "center", "scale", *(["log"] if "log" in params else [])):
         if len(params[key]) != p:
             yield f"params.{key}", f"must hold one number per feature ({p}), got {len(params[key])}"
-    if any(v == 0 for v in params["scale"]):
-        yield "params.scale", "must not hold 0 (it divides)"
     for key in ("ranges", "means"):
         if set(record[key]) != set(features):
             yield key, "must have one entry per feature"

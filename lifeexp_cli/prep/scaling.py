@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from lifeexp_cli.errors import UsageError
+from lifeexp_cli.limits import MIN_INPUT_SCALE
 
 METHODS = ("none", "minmax", "standard")
 
@@ -35,7 +36,7 @@ def scaler_from_statistics(method: str, p: int, stats: dict, center: bool = True
         shift, spread = stats["mean"], stats["std"]
     else:
         raise UsageError(f"--scale must be one of {', '.join(METHODS)}, got {method!r}")
-    spread = np.where(spread > 0, spread, 1.0)
+    spread = np.where(spread >= MIN_INPUT_SCALE, spread, 1.0)  # constant to any data (limits.py): 1
     return (shift if center else np.zeros(p)), spread
 
 

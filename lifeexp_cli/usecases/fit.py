@@ -83,7 +83,8 @@ def route_for(data: str | None, spec, *, cv: int | None = None, test_size: float
 def fit_source(data: str | None, features: str, target: str, spec, *, cv: int | None = None,
                test_size: float | None = None, split: str = "country", fold_seed: int = 0, se: str | None = None,
                intervals: bool = True, stream: bool | None = None, chunk_rows: int = 65_536, engine: str = "local",
-               scheduler: str | None = None, name: str | None = None, out: str | None = None,
+               scheduler: str | None = None, connect_timeout: float | None = None, name: str | None = None,
+               out: str | None = None,
                progress_bar: Callable[[], ContextManager] | None = None, warn: Callable[[str], None] | None = None,
                read_table: Callable | None = None, starting: Callable[[str], None] | None = None,
                fitted: Callable[[str, dict], None] | None = None, reading: Callable | None = None) -> Fitted:
@@ -99,7 +100,7 @@ def fit_source(data: str | None, features: str, target: str, spec, *, cv: int | 
         check_dask_options(engine, scheduler, data, exact(spec), stream, cv, test_size)
     done = fit_record(data, features, target, spec, cv=cv, test_size=test_size, split=split, fold_seed=fold_seed,
                       se=se, intervals=intervals, stream=stream, chunk_rows=chunk_rows, engine=engine,
-                      scheduler=scheduler, progress_bar=progress_bar, warn=warn, read_table=read_table,
+                      scheduler=scheduler, connect_timeout=connect_timeout, progress_bar=progress_bar, warn=warn, read_table=read_table,
                       starting=starting, reading=reading)
     if fitted is not None:
         fitted(done.route, done.record)
@@ -109,8 +110,8 @@ def fit_source(data: str | None, features: str, target: str, spec, *, cv: int | 
 def fit_record(data, features, target: str, spec, *, cv: int | None = None, test_size: float | None = None,
                split: str = "country", fold_seed: int = 0, se: str | None = None, intervals: bool = True,
                stream: bool | None = None, chunk_rows: int = 65_536, engine: str = "local",
-               scheduler: str | None = None, progress_bar: Callable[[], ContextManager] | None = None,
-               warn: Callable[[str], None] | None = None, read_table: Callable | None = None,
+               scheduler: str | None = None, connect_timeout: float | None = None,
+               progress_bar: Callable[[], ContextManager] | None = None, warn: Callable[[str], None] | None = None, read_table: Callable | None = None,
                starting: Callable[[str], None] | None = None, reading: Callable | None = None) -> Fitted:
     """The model record of `spec` fitted on the data, by the route `route_for` picks; nothing is saved.
 
@@ -128,7 +129,7 @@ def fit_record(data, features, target: str, spec, *, cv: int | None = None, test
         from lifeexp_cli.model.fit import dask_engine
 
         record = dask_engine.fit_on_cluster(dataset.locate(data), features, target, spec, chunk_rows, scheduler, se, fold_seed,
-                                 intervals)
+                                 intervals, connect_timeout=connect_timeout)
     elif route == STREAM:
         from lifeexp_cli.model.fit import stream as streamed
 

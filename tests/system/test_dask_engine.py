@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.model import store
-from support.cli import run_cli
+from support.cli import run_cli, run_process
 
 MISSING_EXTRA = [m for m in ("dask", "distributed", "pyarrow") if importlib.util.find_spec(m) is None]
 pytestmark = pytest.mark.skipif(bool(MISSING_EXTRA), reason=f"the dask extra is not installed (no "
@@ -202,9 +202,15 @@ def test_the_dask_prediction_is_the_local_batch_prediction(scheduler, data, tmp_
     run_cli("fit", "--data", whole, "--features", FEATURES, "--out", model, "--quiet")  # calibrated: intervals
     local = pd.read_csv(__import__("io").StringIO(run_cli("predict", "--model", model, "--input", whole).stdout))
     out = tmp_path / "predicted"
+    gone = subprocess.Popen([sys.executable, "-c", ""])
+    gone.wait()  # a process that has ended: its id names no running process
+    stale = out / f".lifeexp-partial-{gone.pid}-x7k2"  # left by a run that was killed (SIGKILL)
+    stale.mkdir(parents=True)
+    (stale / "part-00000.parquet").write_bytes(b"PAR1 half")
     result = run_cli("predict", "--engine", "dask", "--scheduler", scheduler, "--model", model, "--input",
                      parts[0].parent / "part*", "--output", out)
     assert "Predicted 6000 rows" in result.stderr
+    assert not stale.exists() and not list(out.glob(".*"))  # the stale folder removed, the run's own too
     written = sorted(glob.glob(str(out / "*")))
     assert [Path(p).name for p in written] == [f"part-{i:05d}.parquet" for i in range(8)]
     frames = [pd.read_parquet(p) for p in written]
@@ -277,6 +283,75 @@ def test_an_unreachable_scheduler_fails_within_seconds_naming_it(data, tmp_path)
     said = refused(tmp_path, "fit", "--engine", "dask", "--scheduler", address, "--data", data[1][0],
                    "--features", "bmi", "--out", tmp_path / "m.joblib")
     assert address in said and time.monotonic() - started < 30
+
+
+def test_a_scheduler_that_accepts_but_never_answers_fails_after_the_handshake_timeout(data, tmp_path):
+    """Issue 24 item 11: distributed waits for the scheduler's handshake without a timeout; a port that
+    accepts and never answers (here a socket on 127.0.0.1 that only listens) is refused after --connect-timeout."""
+    with socket.socket() as silent:
+        silent.bind((LOCALHOST, 0))
+        silent.listen(8)  # the kernel accepts connections for us; nobody ever writes
+        address = f"tcp://{LOCALHOST}:{silent.getsockname()[1]}"
+        said = refused(tmp_path, "fit", "--engine", "dask", "--scheduler", address, "--connect-timeout", "1",
+                       "--data", data[1][0], "--features", "bmi", "--out", tmp_path / "m.joblib")
+        said_predict = refused(tmp_path, "predict", "--engine", "dask", "--scheduler", address, "--connect-timeout",
+                               "1", "--model", "tim", "--input", data[1][0], "--output", tmp_path / "out")
+    for words in (said, said_predict):
+        assert words == (f"Error: the scheduler at {address} accepted the connection but did not answer within 1 s: "
+                         "check --scheduler (is it a Dask scheduler, and not overloaded?), or wait longer with "
+                         "--connect-timeout")
+
+
+def test_parts_without_rows_keep_their_columns(scheduler, tmp_path):
+    """A header-only CSV part and a Parquet part of no rows give output parts of no rows with every column
+    (issue 24 item 11: the first failed as "the Dask cluster failed", the second had no columns)."""
+    import pandas as pd
+
+    frame = synthetic(400, seed=6, gaps=False)
+    paths = split(frame, tmp_path / "in", 1, kinds=("csv",))
+    frame.iloc[:0].to_csv(tmp_path / "in" / "part01.csv", index=False)
+    frame.iloc[:0].to_parquet(tmp_path / "in" / "part02.parquet", index=False)
+    model = tmp_path / "m.joblib"
+    run_cli("fit", "--data", paths[0], "--features", "bmi,hiv", "--out", model, "--quiet")
+    result = run_cli("predict", "--engine", "dask", "--scheduler", scheduler, "--model", model, "--input",
+                     tmp_path / "in", "--output", tmp_path / "out")
+    assert "Predicted 400 rows" in result.stderr
+    written = [pd.read_parquet(tmp_path / "out" / f"part-{i:05d}.parquet") for i in range(3)]
+    assert [len(f) for f in written] == [400, 0, 0]
+    assert list(written[1].columns) == list(written[2].columns) == list(written[0].columns)
+    assert list(written[0].columns)[-2:] == ["upper_life_expectancy", "in_domain"]
+
+
+def test_a_cluster_that_lost_its_only_worker_fails_within_a_minute(data, tmp_path):
+    """A worker without a nanny, killed (SIGKILL): the scheduler has no worker and would keep the tasks
+    waiting for ever; the fit fails, saying so, once the cluster has had no worker for 20 s."""
+    import distributed
+
+    file = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": tmp_path}
+    started = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", LOCALHOST,
+                                 "--port", "0", "--no-dashboard", "--dashboard-address", f"{LOCALHOST}:0",
+                                 "--scheduler-file", str(file)], **quiet)]
+    try:
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", str(file), "--host", LOCALHOST,
+             "--nworkers", "1", "--nthreads", "1", "--no-nanny", "--no-dashboard", "--dashboard-address",
+             f"{LOCALHOST}:0"], **quiet))
+        deadline = time.monotonic() + 120
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        with distributed.Client(scheduler_file=str(file), timeout=60) as client:
+            client.wait_for_workers(1, timeout=max(1.0, deadline - time.monotonic()))
+            started[1].kill()  # the only worker, lost
+            started[1].wait(timeout=15)
+        result = run_process([sys.executable, "-m", "lifeexp_cli", "fit", "--engine", "dask", "--scheduler", file,
+                              "--data", data[1][0], "--features", "bmi", "--out", tmp_path / "m.joblib", "--quiet"],
+                             code=1, timeout=110)  # before: waited for ever
+        assert result.stderr.startswith("Error: the Dask cluster has had no worker for 20 s"), result.stderr
+        assert not (tmp_path / "m.joblib").exists()
+    finally:
+        for process in reversed(started):
+            stop(process)
 
 
 def test_a_part_that_fails_mid_way_fails_the_whole_fit(scheduler, tmp_path):

@@ -241,6 +241,7 @@ def test_mutated_model_files_load_only_when_valid(seed):
 # naming a field, or the record is sound and every command that reads a model works on it.
 ODD_VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-2**70, 2**70), st.sampled_from([10**400, -10**400, 2**63, 0, -1]),
+    st.sampled_from([1e-308, -1e-308, 5e-324, 1e300, -1e300, 1.7e308]),  # what divides or overflows (issue 24 item 5)
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
     st.lists(st.floats(-1e3, 1e3), max_size=4), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
 )

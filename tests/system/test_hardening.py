@@ -150,6 +150,21 @@ MODEL_FIELD_CASES = [
          "field calibration.scale"),
         ("calibration clip 10^4", lambda r: r["calibration"].update(clip=[0.0, 1e4]), ["predict", "-m"],
          ["--input", "-"], "field calibration.clip"),
+        # issue 24 item 5: every float the predict path divides by, or that (x − center) / scale is made of
+        ("domain scale 1e-308", lambda r: r["domain"].update(scale=[1e-308] * 3), ["predict", "-m"],
+         ["--bmi", "20"], "field domain.scale item 0 must be >= 1e-50"),
+        ("params scale 1e-308", lambda r: r["params"].update(scale=[1e-308] * 3), ["predict", "-m"],
+         ["--bmi", "20"], "field params.scale item 0 must be >= 1e-50"),
+        ("params scale negative", lambda r: r["params"].update(scale=[-1.0] * 3), ["predict", "-m"],
+         ["--bmi", "20"], "field params.scale item 0 must be >= 1e-50"),
+        ("params center 1e300", lambda r: r["params"].update(center=[1e300] * 3), ["predict", "-m"],
+         ["--bmi", "20"], "field params.center item 0 must be <= 1e+100"),
+        ("params fill -1e300", lambda r: r["params"].update(fill=[-1e300] * 3), ["predict", "-m"],
+         ["--bmi", "20"], "field params.fill item 0 must be >= -1e+100"),
+        ("calibration scale 1e-308", lambda r: r["calibration"].update(scale=[1e-308] * 3), ["predict", "-m"],
+         ["--bmi", "20"], "field calibration.scale item 0"),
+        ("calibration coef 1e300", lambda r: r["calibration"].update(coef=[1e300] * 4), ["predict", "-m"],
+         ["--bmi", "20"], "field calibration.coef item 0"),
     ]
 ]
 
@@ -552,3 +567,25 @@ def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path, who_env):
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]
+
+
+def _allocate_too_much(*args, **kwargs):
+    import numpy as np
+
+    return np.empty(1 << 57)  # numpy's own MemoryError: "Unable to allocate 1.00 EiB for an array ..."
+
+
+@pytest.mark.parametrize("args, patched, says", [
+    (["fit", "-F", "bmi", "--no-stream", "--out", "m.joblib"], "lifeexp_cli.model.fit.design.fit_design",
+     "Error: not enough memory for fit (1.00 EiB at once): try --stream, or fewer rows"),
+    (["predict", "-m", "tim", "--bmi", "20"], "lifeexp_cli.usecases.predict.predict_person",
+     "Error: not enough memory for predict (1.00 EiB at once): try fewer rows, or a machine with more memory"),
+])
+def test_a_memory_error_is_one_line(args, patched, says, tmp_path, monkeypatch, who_env):
+    """Issue 24 item 8: a MemoryError anywhere (`fit --no-stream` under `ulimit -v`) is one line, exit 1."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(patched, _allocate_too_much)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and not isinstance(result.exception, MemoryError), result.exception
+    assert result.stderr.splitlines() == [says] and result.stdout == "", (result.stdout, result.stderr)
+    assert list(tmp_path.iterdir()) == []

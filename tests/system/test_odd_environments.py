@@ -144,3 +144,20 @@ def test_an_ignored_sigterm_stays_ignored():
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize("output", ["csv", "json"])
+def test_unbuffered_output_cut_short_by_the_file_size_limit(env, tmp_path, output):
+    """Issue 24 item 3: with PYTHONUNBUFFERED=1, stdout is a raw file whose writes may be short without an
+    error; a batch cut short by `ulimit -f` is exit 1 and one error, never "Predicted 2000 rows"."""
+    rows = tmp_path / "rows.csv"
+    rows.write_text("bmi,hiv_aids,adult_mortality\n" + "".join(f"{20 + i % 10},{i % 3},150\n" for i in range(2000)))
+
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+
+    with open(tmp_path / f"out.{output}", "wb") as sink:
+        done = run("predict", "-m", "tim", "--input", rows, "--format", output, env={**env, "PYTHONUNBUFFERED": "1"},
+                   cwd=tmp_path, stdout=sink, stderr=subprocess.PIPE, preexec_fn=small_files)
+    one_error(done, 1, "cannot write the output: the file size limit (ulimit -f)")
+    assert "Predicted" not in done.stderr

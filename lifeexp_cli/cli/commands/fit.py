@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import inputs, render
-from lifeexp_cli.cli.options import (DataOpt, Engine, EngineOpt, FeaturesOpt, FoldSeedOpt, Format, FormatOpt,
+from lifeexp_cli.cli.options import (ConnectTimeoutOpt, DataOpt, Engine, EngineOpt, FeaturesOpt, FoldSeedOpt, Format, FormatOpt,
                                      NoHeaderOpt, QuietOpt, SchedulerOpt, SeedOpt, Split, SplitOpt, TargetOpt,
                                      build_spec, model_options)
 
@@ -40,6 +40,7 @@ def fit(
                                            "streamed fit then makes one pass fewer.")] = True,
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
     name: Annotated[Optional[str], typer.Option(
         help="Save as models/NAME.joblib ($LIFEEXP_MODELS/NAME.joblib when set); never over a shipped model.",
         show_default=False)] = None,
@@ -90,7 +91,8 @@ def fit(
     done = usecase.fit_source(
         data, features, target, spec, cv=cv, test_size=test_size, split=split.value,
         fold_seed=seed if fold_seed is None else fold_seed, se=se, intervals=intervals, stream=stream,
-        chunk_rows=chunk_rows, engine=engine.value, scheduler=scheduler, name=name, out=out,
+        chunk_rows=chunk_rows, engine=engine.value, scheduler=scheduler,
+        connect_timeout=connect_timeout, name=name, out=out,
         progress_bar=lambda: render.training_bar(spec, quiet), warn=render.warn, read_table=inputs.load_design,
         starting=lambda route: starting(route, scheduler, quiet),
         fitted=lambda route, record: read_line(route, record, quiet), reading=render.reading_progress())

@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import completion, render
-from lifeexp_cli.cli.options import Engine, EngineOpt, Format, LevelOpt, ModelOpt, NoHeaderOpt, QuietOpt, SchedulerOpt
+from lifeexp_cli.cli.options import (ConnectTimeoutOpt, Engine, EngineOpt, Format, LevelOpt, ModelOpt, NoHeaderOpt,
+                                     QuietOpt, SchedulerOpt)
 from lifeexp_cli.errors import UsageError
 
 
@@ -64,6 +65,7 @@ def predict(
     no_header: NoHeaderOpt = False,
     engine: EngineOpt = Engine.local,
     scheduler: SchedulerOpt = None,
+    connect_timeout: ConnectTimeoutOpt = None,
     output_dir: Annotated[Optional[str], typer.Option(
         "--output", help="With --engine dask: a new or empty folder for the Parquet parts (the input columns, "
                          "predicted_<target> and the interval's bounds).", show_default=False)] = None,
@@ -101,7 +103,7 @@ def predict(
     intervals.check_level(level)
     if engine is Engine.dask or scheduler is not None or output_dir is not None:
         check_dask_options(engine, scheduler, input, output_dir, ctx.args or height is not None or weight is not None)
-        predict_on_dask(store.load(model or "model"), input, output_dir, scheduler, quiet, level)
+        predict_on_dask(store.load(model or "model"), input, output_dir, scheduler, quiet, level, connect_timeout)
         return
     given = feature_options(ctx.args)
     record = store.load(model or default_model(given, height, weight, input, quiet))
@@ -177,11 +179,13 @@ def check_dask_options(engine, scheduler, source, output_dir, person) -> None:
         raise UsageError("--engine dask needs --output DIR: a new or empty folder for the Parquet parts")
 
 
-def predict_on_dask(record: dict, source: str, output_dir: str, scheduler, quiet: bool, level: float) -> None:
+def predict_on_dask(record: dict, source: str, output_dir: str, scheduler, quiet: bool, level: float,
+                    connect_timeout: float | None = None) -> None:
     from lifeexp_cli.model.fit import dask_engine
 
     render.info(f"Predicting on Dask ({scheduler or 'a local cluster'})", quiet)
-    counts = dask_engine.predict_on_cluster(record, source, output_dir, scheduler, level)
+    counts = dask_engine.predict_on_cluster(record, source, output_dir, scheduler, level,
+                                            connect_timeout=connect_timeout)
     if counts["missing"]:
         render.warn(f"some --input parts have no column for {', '.join(counts['missing'])}: their rows take the "
                     "training mean")

@@ -14,8 +14,10 @@ dask and distributed come with the `dask` extra and are imported only here, when
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import socket
 from contextlib import contextmanager
 
 from lifeexp_cli.data import dataset, parts
@@ -28,6 +30,9 @@ from lifeexp_cli.model.fit.stream_passes import Reduced, reduce_source
 from lifeexp_cli.model.spec import Spec
 
 CONNECT_SECONDS = 5
+HANDSHAKE_SECONDS = 30.0  # once connected, for the scheduler's first words (--connect-timeout)
+NO_WORKERS_SECONDS = 20.0  # a cluster without a worker this long has lost them (tasks would wait for ever)
+POLL_SECONDS = 2.0
 LOCALHOST = "127.0.0.1"
 PART_NAME = "part-{:05d}.parquet"
 
@@ -45,13 +50,59 @@ def _dask():
     return distributed
 
 
+def tcp_address(scheduler: str) -> tuple[str, int] | None:
+    """(host, port) of a plain TCP scheduler address (`tcp://HOST:PORT`, `HOST:PORT`, or a scheduler file's
+    `address`); None for another protocol (tls://, ...) or what cannot be read (distributed says why)."""
+    address = scheduler
+    if os.path.isfile(scheduler):
+        try:
+            with open(scheduler, encoding="utf-8") as handle:
+                address = json.load(handle).get("address", "")
+        except (OSError, ValueError, AttributeError):
+            return None
+    if not isinstance(address, str):
+        return None
+    if "://" in address:
+        protocol, _, address = address.partition("://")
+        if protocol != "tcp":
+            return None
+    host, _, port = address.rpartition(":")
+    return (host.strip("[]"), int(port)) if host and port.isdigit() else None
+
+
+def check_answers(scheduler: str, seconds: float) -> None:
+    """A Dask scheduler speaks first: on a new connection it sends its handshake at once. distributed waits
+    for it without a timeout, so a port that accepts and never answers would hang the run: wait here for
+    its first byte, `seconds` at most. A refused connection is left to distributed, which says so."""
+    found = tcp_address(scheduler)
+    if found is None:
+        return
+    try:
+        with socket.create_connection(found, timeout=CONNECT_SECONDS) as probe:
+            probe.settimeout(seconds)
+            probe.recv(1)
+    except socket.timeout:
+        raise EngineError(f"the scheduler at {scheduler} accepted the connection but did not answer within "
+                          f"{seconds:g} s: check --scheduler (is it a Dask scheduler, and not overloaded?), or "
+                          "wait longer with --connect-timeout") from None
+    except OSError:
+        return
+
+
 @contextmanager
-def connect(scheduler: str | None, workers: int):
+def connect(scheduler: str | None, workers: int, connect_timeout: float | None = None):
     """A Dask client: to the scheduler at `scheduler` (an address, or a scheduler file), else to a new
-    local cluster of `workers` single-threaded worker processes bound to 127.0.0.1. Closed on exit."""
+    local cluster of `workers` single-threaded worker processes bound to 127.0.0.1. Closed on exit.
+    connect_timeout: seconds the scheduler has to answer once connected (default HANDSHAKE_SECONDS)."""
     distributed = _dask()
-    logging.getLogger("distributed").setLevel(logging.ERROR)  # its chatter is not ours to show
+    # Its chatter is not ours to show: our error comes first and alone. asyncio's too: a run interrupted while
+    # the local cluster starts leaves tasks whose failures it would print at exit ("Task exception was never
+    # retrieved").
+    for name in ("distributed", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     cluster = None
+    if scheduler:
+        check_answers(scheduler, connect_timeout or HANDSHAKE_SECONDS)
     try:
         if scheduler:
             where = {"scheduler_file": scheduler} if os.path.isfile(scheduler) else {"address": scheduler}
@@ -59,9 +110,14 @@ def connect(scheduler: str | None, workers: int):
         else:
             cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                host=LOCALHOST, dashboard_address=None,
-                                               silence_logs=logging.ERROR, scheduler_kwargs={
+                                               silence_logs=logging.CRITICAL,  # our error first, and alone
+                                               scheduler_kwargs={
                                                    "dashboard": False, "dashboard_address": f"{LOCALHOST}:0"})
             client = distributed.Client(cluster, timeout=CONNECT_SECONDS)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM while the local cluster starts: its processes end with ours;
+        for half_started in list(distributed.SpecCluster._instances):  # closing it again at exit would only
+            half_started.shutdown_on_close = False  # print distributed's traceback after our error
+        raise
     except Exception as exc:  # refused, timed out, not a Dask scheduler (garbage on the wire) ...
         if cluster is not None:
             cluster.close()
@@ -116,12 +172,36 @@ class OnCluster:
 def gathered(client, future):
     """The result of a task; a failure of the cluster itself (not of the data) is an EngineError."""
     try:
+        wait_with_workers(client, future)
         return client.gather(future)
     except LifeexpError:
         raise
     except Exception as exc:  # a worker died, a connection dropped, a worker lacks lifeexp ...
         raise EngineError(f"the Dask cluster failed ({type(exc).__name__}: {parts.first_line(exc)}): "
                           "check the workers (each needs lifeexp installed with the dask extra)") from None
+
+
+def wait_with_workers(client, future) -> None:
+    """Wait for `future` while the cluster has workers: a cluster that loses its only worker (one without a
+    nanny to restart it) keeps the task waiting for ever; NO_WORKERS_SECONDS without a worker is an error."""
+    import time
+
+    distributed = _dask()
+    alone_since = None
+    while not future.done():
+        try:
+            distributed.wait(future, timeout=POLL_SECONDS)
+        except TimeoutError:
+            pass
+        if future.done():
+            return
+        if client.nthreads():
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since > NO_WORKERS_SECONDS:
+            raise EngineError(f"the Dask cluster has had no worker for {NO_WORKERS_SECONDS:g} s (they were lost or "
+                              "never joined): start workers (`dask worker ADDRESS`, with a nanny to restart them)")
 
 
 def local_workers(parts_count: int) -> int:
@@ -142,7 +222,7 @@ def first_columns(source: str, features: str | list[str], target: str, chunk_row
 
 def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int = CHUNK_ROWS,
                    scheduler: str | None = None, se: str | None = None, seed: int = 0,
-                   intervals: bool = True) -> dict:
+                   intervals: bool = True, connect_timeout: float | None = None) -> dict:
     """Fit on every row of the files `pattern` names (a glob or a folder; CSV or Parquet parts) on a Dask
     cluster; the model record, as `stream.fit_source` gives it for the same rows in one file (seed: of
     the interval calibration's folds; intervals False: no calibration)."""
@@ -150,7 +230,7 @@ def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: S
     files = parts.expand(pattern)
     se_type = stream_standard_errors.check_se(se, pattern, parts.check_same_columns(files))
     target_name, chosen = first_columns(files[0], features, target, chunk_rows)
-    with connect(scheduler, local_workers(len(files))) as client:
+    with connect(scheduler, local_workers(len(files)), connect_timeout) as client:
         over = OnCluster(client, files)
         first = over.map_reduce(reduce_source, Reduced.merge, chosen, target_name, spec,
                                 chunk_rows, seed if intervals else None)
@@ -161,7 +241,7 @@ def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: S
 
 
 def predict_on_cluster(record: dict, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,
-                       chunk_rows: int = CHUNK_ROWS) -> dict:
+                       chunk_rows: int = CHUNK_ROWS, connect_timeout: float | None = None) -> dict:
     """Predict every row of the files `pattern` names into Parquet parts in `out_dir` (part-00000.parquet
     for the first file in sorted order, ...): the input columns and `prediction.predicted_columns`
     (predicted_<target>, and lower_/upper_<target> at `level` for a calibrated model), then `in_domain`
@@ -173,7 +253,7 @@ def predict_on_cluster(record: dict, pattern: str, out_dir: str, scheduler: str 
     created = not os.path.exists(out_dir)
     staging = parts.staging_dir(out_dir)
     try:
-        with connect(scheduler, local_workers(len(files))) as client:
+        with connect(scheduler, local_workers(len(files)), connect_timeout) as client:
             over = OnCluster(client, files)
             targets = [os.path.join(staging, PART_NAME.format(i)) for i in range(len(files))]
             futures = over.client.map(in_part, [predict_part] * len(files), files, targets,
@@ -200,6 +280,9 @@ def predict_part(source: str, target_path: str, record: dict, level: float, chun
             names = list(view.columns)
             index = prediction.feature_columns(record, names)
             counts["missing"] = [f for f, i in zip(record["features"], index) if i is None]
+            if len(view) == 0:  # a part without rows: its columns and the added ones, no rows
+                yield chunk, {name: np.empty(0) for name in prediction.output_columns(record, level)}
+                continue
             X = np.column_stack([np.full(len(view), record["means"][f]) if i is None
                                  else dataset.numeric_column(view, names[i]) for f, i in zip(record["features"], index)])
             added = prediction.predicted_columns(record, X, counts, level)
