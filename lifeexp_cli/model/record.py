@@ -137,7 +137,7 @@ class SpecPart(Part):
     scale: str
     impute: str
     intercept: bool
-    options: Mapping  # the training options the fit used (lr, epochs, hidden, ...): compare --cv trains with them
+    options: Mapping  # the training options the fit used (lr, epochs, hidden, ...): compare --folds trains with them
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,7 +197,7 @@ class CrossValidation(Part):
 
 @dataclass(frozen=True, kw_only=True)
 class Metrics(Part):
-    """Scores on the training rows, the held-out rows (--test-size) and in cross-validation (--cv)."""
+    """Scores on the training rows, the held-out rows (--test-size) and in cross-validation (--folds)."""
 
     train: Scores = _key(part=Scores)
     test: Optional[Scores] = _key(None, part=Scores)
