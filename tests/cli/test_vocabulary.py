@@ -122,3 +122,14 @@ def test_predict_help_lists_the_feature_options_of_the_model_given(tmp_path, who
     assert f"Features of model {tmp_path / 'mine.joblib'}:" in mine and "--hiv-aids, --hiv" in mine
     assert "predict --model M --help lists" in run_cli("predict", "--help").stdout
     assert "no model 'nope'" in run_cli("predict", "--model", "nope", "--help").stdout
+
+
+def test_predict_help_reads_the_model_without_numpy():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom lifeexp_cli.cli.main import app\n"
+            "try:\n    app(['predict', '--model', 'tom', '--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('numpy', 'pandas', 'joblib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "Features of model tom:" in done.stdout and done.stdout.splitlines()[-1] == "[]", done.stderr
