@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   ?= $(or $(LIFEEXP_DATA),../shared/data/life_expectancy_who.csv)
-FIT    := $(BIN)/lifeexp fit --data $(DATA) --cv 5 --quiet
+FIT    := $(BIN)/lifeexp fit --data $(DATA) --folds 5 --quiet
 
 .PHONY: install demo test fuzz models bench bench-data docs clean
 

@@ -12,7 +12,7 @@ every numeric feature plus status (`--features all`, 2928 rows with a target), t
 held-out countries, averaged over the folds; then mean ± sample std of that figure over the seeds.
 Rows: "standardized" is mean imputation and z-scores (as bench/network.py's baseline); "as lifeexp's
 network" also takes log(1 + x) of the skewed non-negative columns first, exactly the inputs
-`lifeexp cv --model mlp --features all` trains on. lifeexp's own network runs on the same folds for
+`lifeexp cv --kind mlp --features all` trains on. lifeexp's own network runs on the same folds for
 reference (its `--seed`), unless --no-lifeexp.
 
     .venv/bin/python bench/baselines.py                     # seeds 0..4, both input preparations
@@ -107,7 +107,7 @@ def main() -> int:
         start = time.perf_counter()
         per_seed = {seed: [r["rmse"] for r in run_folds(design, make_spec("mlp", seed=seed), folds)]
                     for seed in seeds}
-        report("lifeexp's network, defaults (`lifeexp cv --model mlp --features all --seed S`)",
+        report("lifeexp's network, defaults (`lifeexp cv --kind mlp --features all --seed S`)",
                per_seed, time.perf_counter() - start)
     return 0
 

@@ -9,9 +9,9 @@ comparison, on the same folds: classical least-squares prediction intervals ŷ �
 (normal quantile: with over 2000 degrees of freedom t differs by under 0.1%), and conformal intervals
 from the same out-of-fold residuals without the error-size model (constant width).
 
-`--model mlp` measures a network's intervals the same way (fitted with --cv 5 on the training
-countries, which calibrates it on those folds; no baselines): `python bench/coverage.py --model mlp
---features all`. `--ensemble K` (with --model mlp) measures an ensemble of K networks, whose interval
+`--kind mlp` measures a network's intervals the same way (fitted with --folds 5 on the training
+countries, which calibrates it on those folds; no baselines): `python bench/coverage.py --kind mlp
+--features all`. `--ensemble K` (with --kind mlp) measures an ensemble of K networks, whose interval
 also follows the members' spread; `--no-spread` measures the same ensemble calibrated without that
 term (an ablation: what the spread adds). `--stream` fits each linear model as `fit --stream` does (the
 training countries written to a temporary CSV and streamed: folds by a hash of the country, a second
@@ -137,26 +137,26 @@ def main() -> None:
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", choices=("linear", "mlp"), default="linear")
+    parser.add_argument("--kind", choices=("linear", "mlp"), default="linear")
     parser.add_argument("--features", default=",".join(FEATURES), help="default: Tim's three")
-    parser.add_argument("--ensemble", type=int, default=1, help="networks per model (--model mlp)")
+    parser.add_argument("--ensemble", type=int, default=1, help="networks per model (--kind mlp)")
     parser.add_argument("--no-spread", action="store_true", help="ablation: calibrate without the spread term")
     parser.add_argument("--stream", action="store_true", help="fit as fit --stream does (linear only)")
     args = parser.parse_args()
-    if args.stream and args.model != "linear":
+    if args.stream and args.kind != "linear":
         parser.error("--stream fits linear models only")
     if args.no_spread:  # the calibration never sees the spreads: σ(x) from the features alone
         with_spread = conformal.calibrate
         conformal.calibrate = lambda *a, spread=None, **k: with_spread(*a, **k)
-    if args.ensemble > 1 and args.model != "mlp":
-        parser.error("--ensemble needs --model mlp")
+    if args.ensemble > 1 and args.kind != "mlp":
+        parser.error("--ensemble needs --kind mlp")
     _, design = dataset.load_design(args.data, args.features, "life_expectancy")
     _, hiv_design = dataset.load_design(args.data, "hiv_aids", "life_expectancy")
-    found = held_out_intervals(design, args.folds, args.seed, args.model, args.ensemble, args.stream)
+    found = held_out_intervals(design, args.folds, args.seed, args.kind, args.ensemble, args.stream)
     hiv = hiv_design.X[:, 0] > 1
     folds = splits.kfold(design.groups, args.folds, "country", args.seed)
     which = "Tim's features" if design.features == FEATURES else f"{len(design.features)} features"
-    model = f"{args.model} ensemble of {args.ensemble}" if args.ensemble > 1 else args.model
+    model = f"{args.kind} ensemble of {args.ensemble}" if args.ensemble > 1 else args.kind
     model += " (calibrated without the spread)" if args.no_spread else ""
     model += ", streamed fit (fit --stream)" if args.stream else ""
     print(f"Held-out coverage of lifeexp's prediction intervals: {model}, {which}, {args.folds} country "

@@ -1,6 +1,6 @@
 """Network ensembles (`--ensemble K`): cross-validated RMSE and time per fold, on all features.
 
-Protocol (issue 11, part 4): `lifeexp cv --model mlp --ensemble 5 --features all --folds 5 --split country`,
+Protocol (issue 11, part 4): `lifeexp cv --kind mlp --ensemble 5 --features all --folds 5 --split country`,
 i.e. 5 folds grouped by country (fold seed 0), every numeric feature plus status, the network's default
 options; per fold the RMSE on the held-out countries and the wall-clock and CPU time of the fit (all K
 networks). One network (K = 1) on the same folds is printed for reference. Target: mean RMSE <= 2.85

@@ -1,4 +1,4 @@
-"""Accuracy and training time of the default neural network (`lifeexp fit --model mlp`).
+"""Accuracy and training time of the default neural network (`lifeexp fit --kind mlp`).
 
 Protocol (issue 4): 5-fold cross-validation grouped by country (no country on both sides of a fold) on
 every numeric feature plus status (`--features all`), the network with its DEFAULT options; per fold the

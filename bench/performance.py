@@ -108,7 +108,7 @@ def streamed_fit(rows: int, repeat: int) -> list[dict]:
 
 
 def in_memory_fit(rows: int, repeat: int) -> list[dict]:
-    """fit --no-stream (what --cv needs): its peak memory against the file's size (goal: at most 4×)."""
+    """fit --no-stream (what --folds needs): its peak memory against the file's size (goal: at most 4×)."""
     path = data_file(rows)
     out = DATA_DIR / "bench-model.joblib"
     size = path.stat().st_size / 1e6

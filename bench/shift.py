@@ -1,7 +1,7 @@
 """Benchmark: do the 90% prediction intervals hold for new countries unlike the training ones?
 
 For Tim's model (linear, lstsq, on bmi, adult_mortality, hiv_aids), Tom's model (linear on gdp,
-income_composition_of_resources, schooling) and the default network (`fit --model mlp --features all`):
+income_composition_of_resources, schooling) and the default network (`fit --kind mlp --features all`):
 coverage and mean width of the 90% intervals on rows the model never saw, when
 
 - random:     5 random country folds (seed 0), each held out once; "HIV>1" and "developed": its rows
@@ -12,7 +12,7 @@ coverage and mean width of the 90% intervals on rows the model never saw, when
 - 2013-2015:  trained on the years 2000-2012, judged on 2013-2015.
 
 Every model is fitted and calibrated as `lifeexp fit` does (model/fit/design.py: the fit, the 5 country
-folds' out-of-fold predictions, the calibration; a network's out of its --cv 5), on the training rows
+folds' out-of-fold predictions, the calibration; a network's out of its --folds 5), on the training rows
 of each split. "before" is the calibration the fit keeps today (evaluate/conformal.py); "after" the
 calibration for shift (evaluate/shift.py) from the same out-of-fold residuals, with the rows' status
 and domain distances; the judged rows' status is known (a CSV with a Status column, or the network's
@@ -75,7 +75,7 @@ def subset(design: dataset.Design, rows: np.ndarray) -> dataset.Design:
 
 def fitted(part: dataset.Design, spec, statuses: np.ndarray) -> tuple[dict, dict]:
     """(record with today's calibration, shift calibration) of the model `lifeexp fit` makes of `part`:
-    the fit, the 5 country folds' out-of-fold predictions (those a network's --cv 5 makes, and an exact
+    the fit, the 5 country folds' out-of-fold predictions (those a network's --folds 5 makes, and an exact
     linear fit's own calibration folds: the same folds), the calibration from them."""
     record = fit_of_design.fit_design(part, spec, seed=SEED, calibrate_intervals=False)
     folds = splits.kfold(part.groups, interval_calibration.FOLDS, "country", SEED)

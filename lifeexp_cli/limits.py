@@ -42,7 +42,7 @@ MAX_FOLDS = 10_000
 MAX_ROWS_COUNTED = 10 ** 12  # calibration.rows: rows of data a fit saw
 
 # --- training options a model file keeps (optim/loop.py, nn/regressor.py, nn/ensemble.py) -----------------
-# `compare --cv` trains again with the stored options: bounded, so that it ends.
+# `compare --folds` trains again with the stored options: bounded, so that it ends.
 
 MAX_EPOCHS = 1_000_000  # --epochs and --patience
 MAX_WIDTH, MAX_LAYERS = 4096, 16  # --hidden: units per layer, hidden layers

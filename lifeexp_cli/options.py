@@ -78,7 +78,7 @@ def _per_solver(defaults: dict) -> str:
 # --- the options -------------------------------------------------------------------------------------------
 
 TRAINING = "Iterative solvers (gd, sgd, momentum, adam)"
-NETWORK = "Neural network (--model mlp)"
+NETWORK = "Neural network (--kind mlp)"
 
 
 @dataclass(frozen=True)
@@ -109,8 +109,10 @@ class Option:
 
 # The model specification: the options of every command that fits (fit, cv, select) and of the Python
 # API's fit, cross_validate and select, in the order --help lists them.
+# The Python API's keyword for the kind stays `model` (api.py); the command line says --kind, and --model only
+# ever names a saved model.
 MODEL = (
-    Option("model", str, "linear (θ of a linear model) or mlp (a neural network with hand-written backprop).",
+    Option("kind", str, "linear (θ of a linear model) or mlp (a neural network with hand-written backprop).",
            default="linear", choices=KINDS, show_default=True),
     Option("solver", str, f"{EXACT_SOLVERS[0]} (exact, QR) or {EXACT_SOLVERS[1]} (the lecture's normal equation); "
            "or iterative: gd (full-batch gradient descent), sgd (mini-batch), momentum (see --momentum-form), "

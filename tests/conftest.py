@@ -154,7 +154,7 @@ def signalled_slow_fit(out: Path, signum: int, env: dict | None = None) -> tuple
     import sys
 
     read_end, write_end = os.pipe()
-    args = ["fit", "-F", "all", "--split", "random", "--cv", "1000", "--out", str(out), "-q"]
+    args = ["fit", "-F", "all", "--split", "random", "--folds", "1000", "--out", str(out), "-q"]
     try:
         proc = subprocess.Popen([sys.executable, "-c", READY_WHEN_READING, str(write_end), *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,

@@ -62,3 +62,21 @@ def models(incomplete: str) -> list[str]:
         if folder is not None and folder.is_dir():
             names += sorted(p.stem for p in folder.glob("*.joblib"))
     return [n for n in dict.fromkeys(names) if n.startswith(incomplete)]
+
+
+def feature_flags(model: str | None) -> list[str]:
+    """predict's feature options: those of the model named (its features and their aliases), else of every
+    WHO feature. A model that cannot be read offers none."""
+    from lifeexp_cli.data import catalog
+    from lifeexp_cli.errors import LifeexpError
+    from lifeexp_cli.model import store
+
+    if model is None:
+        names = [n for n in catalog.WHO_FEATURES if n != catalog.DEFAULT_TARGET]
+    else:
+        try:
+            names = list(store.load(model)["features"])
+        except LifeexpError:
+            return []
+    names += [alias for alias, name in sorted(catalog.ALIASES.items()) if name in names]
+    return ["--" + name.replace("_", "-") for name in dict.fromkeys(names)]

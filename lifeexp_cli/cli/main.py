@@ -28,7 +28,7 @@ from lifeexp_cli.cli.commands.eval_command import eval_model
 from lifeexp_cli.cli.commands.features import features
 from lifeexp_cli.cli.commands.fit import fit
 from lifeexp_cli.cli.commands.plot import plot
-from lifeexp_cli.cli.commands.predict import predict
+from lifeexp_cli.cli.commands.predict import PredictCommand, predict
 from lifeexp_cli.cli.commands.select import select
 from lifeexp_cli.cli.interrupts import interruption, terminate_like_interrupt
 from lifeexp_cli.errors import LifeexpError, ParameterMessage
@@ -168,7 +168,7 @@ def watch_reading(quiet: bool) -> None:
 
 
 # Library parameters whose flag is not `--` + the name with dashes.
-FLAGS = {"k": "--cv/--folds", "kind": "--model", "no_intercept": "--no-intercept", "optimizer": "--solver"}
+FLAGS = {"k": "--folds", "kind": "--kind", "no_intercept": "--no-intercept", "optimizer": "--solver"}
 
 
 def flag_of(parameter: str) -> str:
@@ -193,7 +193,7 @@ def root(
 EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 app.command("fit", short_help="Fit a model and save it.")(guarded(fit))
 app.command("eval", short_help="Score a saved model on data.")(guarded(eval_model))
-app.command("predict", context_settings=EXTRA_ARGS,
+app.command("predict", cls=PredictCommand, context_settings=EXTRA_ARGS,
             short_help="Predict for a person or for CSV rows.")(guarded(predict))
 app.command("compare", short_help="Tim's and Tom's models side by side.")(guarded(compare))
 app.command("features", short_help="Feature names, aliases, meanings, units.")(guarded(features))

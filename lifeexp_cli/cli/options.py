@@ -21,7 +21,7 @@ class Format(str, Enum):
 
 # The hidden units' activations, as nn/activations.py names them (it loads without numpy).
 Activation = Enum("Activation", {name: name for name in declared.BY_NAME["activation"].choices}, type=str)
-ModelKind = Enum("ModelKind", {name: name for name in declared.BY_NAME["model"].choices}, type=str)
+ModelKind = Enum("ModelKind", {name: name for name in declared.BY_NAME["kind"].choices}, type=str)
 
 
 class Engine(str, Enum):
@@ -66,6 +66,8 @@ SplitOpt = Annotated[Split, typer.Option(
     case_sensitive=False)]
 FoldsOpt = Annotated[int, typer.Option(
     "--folds", "-k", help="Number of folds K (each fold is held out once; by country, at most one per country).")]
+# The short options, one meaning each in every command: -k --folds, -o --out (a file to write), -m --model (a
+# saved model), -F --features, -t --target, -d --data, -f --format, -q --quiet. --kind has none.
 EngineOpt = Annotated[Engine, typer.Option(
     "--engine", help="local: this process. dask: a Dask cluster, for data in many CSV or Parquet files (a glob "
                      "or a folder); needs pip install 'lifeexp[dask]'.", case_sensitive=False)]
@@ -103,13 +105,58 @@ def _typer_parameter(option: declared.Option):
     return Annotated[kind, typer.Option(*option.flags, help=option.help, **extra)], default
 
 
-CHOICES = {"model": ModelKind, "activation": Activation}
+CHOICES = {"kind": ModelKind, "activation": Activation}
 MODEL_PARAMETERS = {option.name: _typer_parameter(option) for option in declared.MODEL}
+
+
+# --- Old spellings, kept for one release as hidden options that print a note --------------------------
+
+def deprecation_note(old: str, new: str, value=None) -> str:
+    given = "" if value is None else f" {getattr(value, 'value', value)}"
+    return f"{old}{given} is now {new}{given}; the old spelling goes in the next release"
+
+
+def hidden_alias(flag: str, kind):
+    """The annotation of a hidden parameter (default None) that accepts an old spelling of an option."""
+    extra = {"case_sensitive": False} if isinstance(kind, type) and issubclass(kind, Enum) else {}
+    return Annotated[Optional[kind], typer.Option(flag, hidden=True, show_default=False, **extra)]
+
+
+def old_spellings(**renamed: tuple[str, str, str]):
+    """Accept old spellings as hidden parameters: `old_spellings(cv_old=("--cv", "cv", "--folds"))` takes the
+    value of the command's hidden parameter `cv_old` (declared with `hidden_alias`) into its parameter `cv`,
+    whose flag is now --folds, and prints the one-line note on stderr."""
+
+    def decorate(command):
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            for alias, (old, parameter, new) in renamed.items():
+                value = kwargs.pop(alias, None)
+                if value is not None:
+                    _note(deprecation_note(old, new, value))
+                    kwargs[parameter] = value
+            return command(*args, **kwargs)
+
+        run.__signature__ = inspect.signature(command)
+        return run
+
+    return decorate
+
+
+def _note(text: str) -> None:
+    from lifeexp_cli.cli import render
+
+    render.info(text)
+
+
+# fit, cv and select took the kind of model as --model (now --kind; --model names a saved model).
+OLD_KIND = hidden_alias("--model", ModelKind)
 
 
 def model_options(after: str):
     """Give a command every model option (lifeexp_cli/options.py: MODEL) as Typer parameters, placed after
-    its parameter `after`; the command receives them as one dict, `model_options` (None: not given)."""
+    its parameter `after`; the command receives them as one dict, `model_options` (None: not given). The old
+    spelling of --kind, --model, is accepted as a hidden option with a note."""
 
     def decorate(command):
         signature = inspect.signature(command)
@@ -118,10 +165,16 @@ def model_options(after: str):
         added = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
                                    annotation=annotation)
                  for name, (annotation, default) in MODEL_PARAMETERS.items()]
+        added.append(inspect.Parameter("old_model_kind", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                       default=None, annotation=OLD_KIND))
 
         @functools.wraps(command)
         def run(*args, **kwargs):
             given = {name: kwargs.pop(name) for name in MODEL_PARAMETERS if name in kwargs}
+            old = kwargs.pop("old_model_kind", None)
+            if old is not None:
+                _note(deprecation_note("--model", "--kind", old))
+                given["kind"] = old
             return command(*args, **kwargs, model_options=given)
 
         run.__signature__ = signature.replace(parameters=[*kept[:at], *added, *kept[at:]])
@@ -142,8 +195,8 @@ def build_spec(*, seed: int = 0, **given):
         raise TypeError(f"build_spec() got unexpected option(s): {', '.join(unknown)}")
     values = {name: getattr(value, "value", value) for name, value in given.items()}
     model = {name: values.pop(name, declared.BY_NAME[name].default)
-             for name in ("model", "solver", "scale", "impute", "no_intercept")}
-    return spec.from_options(model["model"], model["solver"], scale=model["scale"], impute=model["impute"],
+             for name in ("kind", "solver", "scale", "impute", "no_intercept")}
+    return spec.from_options(model["kind"], model["solver"], scale=model["scale"], impute=model["impute"],
                              intercept=not model["no_intercept"], seed=seed, options=values)
 
 

@@ -3,7 +3,7 @@ same cross-validation folds.
 
 `compare_models` takes each model's predictions for each person and returns a `Comparison`: per model a
 `ModelResult` (predictions, training and CV RMSE, what stands behind each prediction), the ranking by CV
-RMSE (`rank`) and the verdict in words. `compare --cv` refits every model's specification over the same K folds first
+RMSE (`rank`) and the verdict in words. `compare --folds` refits every model's specification over the same K folds first
 (model/fit/scoring.py `cross_validate_records`), so the differences can be paired.
 
 Every model is scored on the same K test folds, so what makes a fold easy or hard for all models (which

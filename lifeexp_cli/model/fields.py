@@ -250,7 +250,7 @@ FIELDS = [
     Field("spec.impute", one_of(*IMPUTES)),
     Field("spec.intercept", flag),
     Field("spec.options", mapping),
-    # The training options `compare --cv` trains with again: bounded, so that it ends.
+    # The training options `compare --folds` trains with again: bounded, so that it ends.
     Field("spec.options.lr", POSITIVE, required=False),
     Field("spec.options.epochs", integer(1, MAX_EPOCHS), required=False),
     Field("spec.options.patience", integer(1, MAX_EPOCHS), required=False),

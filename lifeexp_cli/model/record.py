@@ -158,7 +158,7 @@ class SpecPart(Part):
     scale: str
     impute: str
     intercept: bool
-    options: Mapping  # the training options the fit used (lr, epochs, hidden, ...): compare --cv trains with them
+    options: Mapping  # the training options the fit used (lr, epochs, hidden, ...): compare --folds trains with them
 
 
 @_part
@@ -218,7 +218,7 @@ class CrossValidation(Part):
 
 @_part
 class Metrics(Part):
-    """Scores on the training rows, the held-out rows (--test-size) and in cross-validation (--cv)."""
+    """Scores on the training rows, the held-out rows (--test-size) and in cross-validation (--folds)."""
 
     train: Scores = _key(part=Scores)
     test: Optional[Scores] = _key(None, part=Scores)

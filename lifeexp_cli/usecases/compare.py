@@ -38,9 +38,9 @@ def compare(models: list[str] | None, persons: list[tuple[str, dict]], *, level:
     if twice:
         raise UsageError(f"model {twice[0]} is named twice: list each model once")
     if cv is None and data is not None:
-        raise UsageError("--data is read only with --cv K (to cross-validate the models again): add --cv 5")
+        raise UsageError("--data is read only with --folds K (to cross-validate the models again): add --folds 5")
     if cv is None and ensemble is not None:
-        raise UsageError("--ensemble applies when the networks are trained again: add --cv 5")
+        raise UsageError("--ensemble applies when the networks are trained again: add --folds 5")
     records = []
     for name in names:
         record = store.load(name)

@@ -32,10 +32,10 @@ def check_options(spec, *, cv: int | None = None, test_size: float | None = None
     if name is not None and out is not None:
         raise UsageError("give either --name or --out, not both")
     if cv is not None and test_size is not None:
-        raise UsageError("give either --cv (cross-validation) or --test-size (one held-out split), not both")
+        raise UsageError("give either --folds (cross-validation) or --test-size (one held-out split), not both")
     standard_errors.choose_se(se, spec.kind, True)  # a wrong --se fails before the data is read
     if stream and (cv is not None or test_size is not None):
-        raise UsageError("--stream fits on every row: --cv and --test-size need the data in memory (--no-stream)")
+        raise UsageError("--stream fits on every row: --folds and --test-size need the data in memory (--no-stream)")
     if stream and not exact(spec):
         raise UsageError("--stream works with the exact solvers of a linear model (--solver lstsq or normal): "
                          "iterative training needs the rows in memory")
@@ -53,7 +53,7 @@ def check_dask_options(engine: str, scheduler: str | None, data: str | None, clo
     if engine != DASK:
         raise UsageError("--scheduler is for --engine dask: add it, or leave --scheduler out")
     if cv is not None or test_size is not None:
-        raise UsageError("--engine dask fits on every row: --cv and --test-size need the data in memory "
+        raise UsageError("--engine dask fits on every row: --folds and --test-size need the data in memory "
                          "(--engine local)")
     if not closed:
         raise UsageError("--engine dask works with the exact solvers of a linear model (--solver lstsq or normal)")

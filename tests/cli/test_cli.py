@@ -137,7 +137,7 @@ def test_fit_matches_an_independent_least_squares_fit(data_path, who):
 
 
 def test_fit_cv_reports_mean_and_spread(data_path):
-    doc = fit_json(data_path, "m.joblib", "--features", "bmi", "--cv", "5")
+    doc = fit_json(data_path, "m.joblib", "--features", "bmi", "--folds", "5")
     cv = doc["metrics"]["cv"]
     assert cv["k"] == 5 and doc["metrics"]["test"] is None
     for key in ("rmse", "mae", "r2"):
@@ -231,12 +231,12 @@ def test_fit_missing_data_file():
 
 @pytest.mark.parametrize("args, words", [
     (["--name", "x", "--out", "m.joblib"], ["--name", "--out"]),
-    (["--cv", "5", "--test-size", "0.2", "--out", "m.joblib"], ["--cv", "--test-size"]),
-    (["--cv", "1", "--out", "m.joblib"], ["--cv", "1"]),
+    (["--folds", "5", "--test-size", "0.2", "--out", "m.joblib"], ["--folds", "--test-size"]),
+    (["--folds", "1", "--out", "m.joblib"], ["--folds", "1"]),
     (["--test-size", "1.5", "--out", "m.joblib"], ["--test-size", "1.5"]),
     (["--solver", "qr", "--out", "m.joblib"], ["--solver", "lstsq", "normal"]),
     # Zero is as invalid as 1 or 1.5, but `if cv:` / `if test_size:` treat it as "not given".
-    (["--cv", "0", "--out", "m.joblib"], ["--cv", "0"]),
+    (["--folds", "0", "--out", "m.joblib"], ["--folds", "0"]),
     (["--test-size", "0", "--out", "m.joblib"], ["--test-size", "0"]),
 ], ids=["name-and-out", "cv-and-test-size", "cv-1", "test-size-1.5", "bad-solver", "cv-0", "test-size-0"])
 def test_fit_usage_errors_exit_2_naming_the_flag(data_path, args, words):
@@ -261,7 +261,7 @@ def test_fit_warns_about_collinear_features(data_path):
 
 
 @pytest.mark.parametrize("args", [
-    ["--features", "bmii"], ["--features", "bmi", "--cv", "1"], ["--features", "bmi", "--data", "nowhere.csv"],
+    ["--features", "bmii"], ["--features", "bmi", "--folds", "1"], ["--features", "bmi", "--data", "nowhere.csv"],
 ], ids=["unknown-feature", "bad-cv", "missing-data"])
 def test_failed_fit_leaves_the_previous_model_untouched(data_path, tmp_path, args):
     path = tmp_path / "kept" / "model.joblib"
@@ -312,7 +312,7 @@ def test_eval_on_data_without_the_models_features(models, tmp_path):
 def predict_json(*args) -> tuple[dict, str]:
     result = ok(run("predict", *args, "--format", "json"))
     rows = json.loads(result.stdout)
-    assert isinstance(rows, list) and len(rows) == 1 and "prediction" in rows[0]
+    assert isinstance(rows, list) and len(rows) == 1 and "predicted_life_expectancy" in rows[0]
     return rows[0], result.stderr
 
 
@@ -320,7 +320,7 @@ def test_predict_equals_the_hand_computation(models):
     path, doc = models["tim3"]
     row, stderr = predict_json("--model", path, "--bmi", "24.1", "--adult-mortality", "53", "--hiv", "0.1")
     values = {"bmi": 24.1, "adult_mortality": 53.0, "hiv_aids": 0.1}
-    assert row["prediction"] == pytest.approx(by_hand(doc["coefficients"], values), rel=1e-12)
+    assert row["predicted_life_expectancy"] == pytest.approx(by_hand(doc["coefficients"], values), rel=1e-12)
     assert {k: row[k] for k in values} == values
     assert stderr == ""
 
@@ -331,7 +331,7 @@ def test_predict_bmi_from_height_and_weight(models):
     from_body, _ = predict_json(*common, "--height", "1.82", "--weight", "80")
     from_bmi, _ = predict_json(*common, "--bmi", repr(80 / 1.82**2))
     assert from_body["bmi"] == pytest.approx(80 / 1.82**2, rel=1e-15)
-    assert from_body["prediction"] == pytest.approx(from_bmi["prediction"], rel=1e-15)
+    assert from_body["predicted_life_expectancy"] == pytest.approx(from_bmi["predicted_life_expectancy"], rel=1e-15)
 
 
 def test_predict_fills_a_left_out_feature_with_the_training_mean(models, who):
@@ -341,7 +341,7 @@ def test_predict_fills_a_left_out_feature_with_the_training_mean(models, who):
     assert row["adult_mortality"] == pytest.approx(training_mean, rel=1e-12)
     assert "adult_mortality" in stderr and "training mean" in stderr
     expected = by_hand(doc["coefficients"], {"bmi": 24.1, "adult_mortality": training_mean, "hiv_aids": 0.1})
-    assert row["prediction"] == pytest.approx(expected, rel=1e-12)
+    assert row["predicted_life_expectancy"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_predict_strict_refuses_a_left_out_feature(models):
@@ -368,7 +368,7 @@ def test_predict_warns_outside_the_training_range(models):
     path, doc = models["tim3"]
     row, stderr = predict_json("--model", path, "--bmi", "500", "--adult-mortality", "53", "--hiv", "0.1")
     assert "bmi=500" in stderr and "outside the training range" in stderr
-    assert row["prediction"] == pytest.approx(
+    assert row["predicted_life_expectancy"] == pytest.approx(
         by_hand(doc["coefficients"], {"bmi": 500.0, "adult_mortality": 53.0, "hiv_aids": 0.1}), rel=1e-12)
 
 
@@ -386,7 +386,7 @@ def test_predict_batch_writes_csv_and_passes_other_columns_through(models, tmp_p
     given_header, *given = list(csv.reader(io.StringIO(BATCH)))
     assert header == [*given_header, "predicted_life_expectancy", "lower_life_expectancy", "upper_life_expectancy",
                       "in_domain"]
-    assert [r[:-4] for r in rows] == given and [r[-1] for r in rows] == ["1", "1"]
+    assert [r[:-4] for r in rows] == given and [r[-1] for r in rows] == ["true", "true"]
     mean_mortality = who["Adult Mortality"].mean()
     expected = [by_hand(doc["coefficients"], {"bmi": 22, "adult_mortality": 100, "hiv_aids": 0.1}),
                 by_hand(doc["coefficients"], {"bmi": 30, "adult_mortality": mean_mortality, "hiv_aids": 0.5})]
@@ -411,7 +411,7 @@ def test_predict_batch_missing_a_model_feature_takes_the_training_mean_like_sing
     assert "no column for adult_mortality" in batch.stderr and "--strict" in batch.stderr
     single = ok(run("predict", "--model", path, "--bmi", "22", "--hiv", "0.1", "--format", "json"))
     predicted = dict(zip(*[line.split(",") for line in batch.stdout.splitlines()]))["predicted_life_expectancy"]
-    assert float(predicted) == json.loads(single.stdout)[0]["prediction"]
+    assert float(predicted) == json.loads(single.stdout)[0]["predicted_life_expectancy"]
     message = fails(run("predict", "--model", path, "--input", "-", "--strict", input="bmi,hiv\n22,0.1\n"), 1)
     assert "adult_mortality" in message and "--strict" in message
 
@@ -466,7 +466,7 @@ def test_compare_json(data_path):
     tim = next(m for m in doc["models"] if m["model"] == "tim")
     row, _ = predict_json("--model", "tim", "--height", "1.82", "--weight", "80", "--adult-mortality", "53",
                           "--hiv", "0.1")
-    assert tim["predictions"]["Tim"] == pytest.approx(row["prediction"], rel=1e-12)
+    assert tim["predictions"]["Tim"] == pytest.approx(row["predicted_life_expectancy"], rel=1e-12)
 
 
 def test_compare_person_option():

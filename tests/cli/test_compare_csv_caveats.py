@@ -41,11 +41,11 @@ def test_csv_caveat_columns_match_compare_json():
         interval, who = model["intervals"][row["person"]], row["person"]
         assert (float(row["level"]), float(row["lower"]), float(row["upper"])) == (
             interval["level"], interval["lower"], interval["upper"])
-        assert row["in_domain"] == str(int(model["domain"][who]["in_domain"]))
+        assert row["in_domain"] == str(model["domain"][who]["in_domain"]).lower()
         assert int(row["imputed"]) == len(model["imputed"][who])
         assert (row["imputed_features"].split(";") if row["imputed_features"] else []) == model["imputed"][who]
     by = {(r["model"], r["person"]): r for r in rows}
-    assert by["tim", "odd"]["in_domain"] == "0" and by["tim", "tim"]["in_domain"] == "1"
+    assert by["tim", "odd"]["in_domain"] == "false" and by["tim", "tim"]["in_domain"] == "true"
     assert by["tim", "odd"]["imputed"] == "0" and by["tim", "odd"]["imputed_features"] == ""
     assert by["tom", "odd"]["imputed"] == "3"
     assert sorted(by["tom", "odd"]["imputed_features"].split(";")) == [
@@ -67,7 +67,7 @@ def test_a_model_without_calibration_or_domain_check_leaves_those_cells_empty(ba
     assert len(old) == 2
     assert all(r[key] == "" for r in old for key in ("level", "lower", "upper", "in_domain"))
     assert all(r["imputed"] == "0" and r["prediction"] != "" for r in old)
-    assert all(r["level"] == "0.9" and r["in_domain"] in ("0", "1") for r in rows if r["model"] == "tim")
+    assert all(r["level"] == "0.9" and r["in_domain"] in ("false", "true") for r in rows if r["model"] == "tim")
 
 
 def test_no_header_drops_only_the_header():

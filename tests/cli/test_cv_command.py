@@ -76,7 +76,7 @@ def test_more_folds_than_countries_is_a_usage_error(tmp_path, data_path):
     csv.write_text("country,x,life_expectancy\n" + "".join(f"c{i % 3},{i},{2 * i + 1}\n" for i in range(12)))
     for args in (["cv", "-F", "x", "--data", str(csv), "--folds", "5"],
                  ["select", "--data", str(csv), "--folds", "5"],
-                 ["compare", "-m", "tim", "-m", "tom", "--cv", "500", "--data", str(data_path)]):
+                 ["compare", "-m", "tim", "-m", "tom", "--folds", "500", "--data", str(data_path)]):
         result = run(*args)
         assert result.exit_code == 2, (args, result.stderr)
         assert result.stderr.startswith("Error:") and result.stderr.count("\n") == 1
@@ -84,7 +84,7 @@ def test_more_folds_than_countries_is_a_usage_error(tmp_path, data_path):
 
 
 def test_compare_cv_is_paired_and_declines_to_name_a_winner_between_tim_and_tom(who_env):
-    result = run("compare", "--model", "tim", "--model", "tom", "--cv", "5", "--format", "json")
+    result = run("compare", "--model", "tim", "--model", "tom", "--folds", "5", "--format", "json")
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     comparison = doc["comparison"]
@@ -109,4 +109,4 @@ def test_compare_names_a_winner_only_when_the_gap_beats_the_spread():
 
 def test_compare_reads_data_only_with_cv():
     result = run("compare", "--data", "x.csv")
-    assert result.exit_code == 2 and "--cv" in result.stderr
+    assert result.exit_code == 2 and "--folds" in result.stderr

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 REFERENCE = DOCS / "cli-reference.md"
 CODE_DOCS = ("math.md", "architecture.md")
-# Commands that read the dataset (compare does only with --cv); the rest of the tour runs without it.
+# Commands that read the dataset (compare does only with --folds); the rest of the tour runs without it.
 DATA_COMMANDS = {"fit", "eval", "cv", "corr", "select", "data", "plot"}
 
 
@@ -121,7 +121,7 @@ README_TOUR = tour((ROOT / "README.md").read_text(encoding="utf-8"))
 
 def needs_data(command: str) -> bool:
     args = shlex.split(command)[1:]
-    return args[0] in DATA_COMMANDS or (args[0] == "compare" and "--cv" in args)
+    return args[0] in DATA_COMMANDS or (args[0] == "compare" and "--folds" in args)
 
 
 def test_readme_has_a_tour():

@@ -64,7 +64,7 @@ def test_batch_predict_appends_in_domain_after_the_prediction():
     header, *body = list(csv.reader(io.StringIO(result.stdout)))
     assert header[-4:] == ["predicted_life_expectancy", "lower_life_expectancy", "upper_life_expectancy",
                            "in_domain"]
-    assert [r[-1] for r in body] == ["1", "0"]
+    assert [r[-1] for r in body] == ["true", "false"]
     assert "1 rows combine their values unlike any training rows" in result.stderr
 
 

@@ -1,5 +1,5 @@
 """`--ensemble K` (networks from different initial weights, averaged) and `--fold-seed` (folds fixed while
---seed varies the weights), through fit, cv, select and compare --cv, on the WHO-like data."""
+--seed varies the weights), through fit, cv, select and compare --folds, on the WHO-like data."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.nn import ensemble
 from support.cli import run_cli
 
-QUICK = ["--model", "mlp", "--hidden", "8", "--epochs", "15"]
+QUICK = ["--kind", "mlp", "--hidden", "8", "--epochs", "15"]
 FEATURES = ["--features", "bmi,adult_mortality,hiv"]
 
 
@@ -51,7 +51,7 @@ def test_predict_uses_the_ensemble(fitted):
     got = json.loads(result.stdout)
     got = got[0] if isinstance(got, list) else got
     expected = arrays.predict("mlp", three["params"], np.array([[22.0, 150.0, 0.1]]))[0]
-    assert got["prediction"] == pytest.approx(expected, rel=1e-12)
+    assert got["predicted_life_expectancy"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_member_seeds_are_disjoint_across_seeds():
@@ -106,7 +106,7 @@ def test_select_takes_ensemble_and_fold_seed(who_like_csv):
 
 def test_compare_cv_refits_networks_as_ensembles(fitted, who_like_csv):
     _, _, folder = fitted
-    result = run_cli("compare", "--model", folder / "one.joblib", "--cv", "2", "--data", who_like_csv,
+    result = run_cli("compare", "--model", folder / "one.joblib", "--folds", "2", "--data", who_like_csv,
                      "--ensemble", "2", "--format", "json")
     assert result.stdout
     result = run_cli("compare", "--model", folder / "one.joblib", "--ensemble", "2", code=2)

@@ -68,13 +68,13 @@ def test_without_a_country_column_the_default_is_classical(no_country_csv, tmp_p
 def test_bad_se_and_network_se_are_usage_errors_that_write_nothing(who_like_csv, tmp_path):
     result = fit(who_like_csv, tmp_path, "--se", "robust", code=2)
     assert result.output.strip().splitlines() == ["Error: --se must be one of cluster, classical, hc3, got 'robust'"]
-    result = fit(who_like_csv, tmp_path, "--model", "mlp", "--se", "hc3", code=2)
+    result = fit(who_like_csv, tmp_path, "--kind", "mlp", "--se", "hc3", code=2)
     assert "--se applies to linear models" in result.output
     assert not (tmp_path / "m.joblib").exists()
 
 
 def test_a_network_has_null_inference(who_like_csv, tmp_path):
-    doc = fit_json(who_like_csv, tmp_path, "--model", "mlp", "--epochs", "3", "--hidden", "4")
+    doc = fit_json(who_like_csv, tmp_path, "--kind", "mlp", "--epochs", "3", "--hidden", "4")
     assert doc["inference"] is None
 
 

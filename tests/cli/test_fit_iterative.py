@@ -180,7 +180,7 @@ def test_summary_shows_epochs_final_loss_and_sparkline(tmp_path, who_env):
     # The iterative model predicts like any other.
     predicted = cli("predict", "--model", tmp_path / "m.joblib", "--bmi", "24.1", "--format", "json")
     assert predicted.exit_code == 0
-    assert json.loads(predicted.stdout)[0]["prediction"] == pytest.approx(58.91 + 0.2699 * 24.1, abs=0.01)
+    assert json.loads(predicted.stdout)[0]["predicted_life_expectancy"] == pytest.approx(58.91 + 0.2699 * 24.1, abs=0.01)
 
 
 def test_exact_solvers_report_null_training_keys(tmp_path, who_env):

@@ -1,4 +1,4 @@
-"""`fit --model mlp` on the WHO data: the network's record, and predict/eval/compare/cv on a network file."""
+"""`fit --kind mlp` on the WHO data: the network's record, and predict/eval/compare/cv on a network file."""
 
 import json
 import pickle
@@ -22,7 +22,7 @@ run = partial(run_cli, code=None)  # the tests check the exit code
 
 
 def fit_net(data_path, path, *args):
-    result = run("fit", "--model", "mlp", "--data", str(data_path), "--out", str(path), "--quiet", *args)
+    result = run("fit", "--kind", "mlp", "--data", str(data_path), "--out", str(path), "--quiet", *args)
     assert result.exit_code == 0, result.output
     return store.load(path), result
 
@@ -72,7 +72,7 @@ def test_json_summary_keys(small_net):
 
 
 def test_table_summary_shows_architecture_parameters_epochs_and_best_validation_loss(tmp_path, data_path):
-    result = run("fit", "--model", "mlp", "--data", str(data_path), "--out", str(tmp_path / "n.joblib"),
+    result = run("fit", "--kind", "mlp", "--data", str(data_path), "--out", str(tmp_path / "n.joblib"),
                  "--features", TIM, "--hidden", "8,4", "--epochs", "12", "--quiet")
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -96,7 +96,7 @@ def test_predict_on_the_network_file_runs_the_forward_pass(small_net):
     result = run("predict", "--model", str(path), "--bmi", "24", "--adult-mortality", "53", "--hiv", "0.1",
                  "--format", "json")
     assert result.exit_code == 0, result.output
-    got = json.loads(result.stdout)[0]["prediction"]
+    got = json.loads(result.stdout)[0]["predicted_life_expectancy"]
     params = record["params"]
     x = np.array([[24.0, 53.0, 0.1]])
     x = np.where(params.get("log", False), np.log1p(x), x)  # skewed inputs (hiv_aids) enter as log(1 + x)
@@ -185,7 +185,7 @@ def test_no_validation_split_with_val_size_zero(tmp_path, data_path):
 
 def test_cross_validation_of_a_network(tmp_path, data_path):
     record, _ = fit_net(data_path, tmp_path / "n.joblib", "--features", TIM, "--hidden", "4", "--epochs", "3",
-                        "--cv", "3")
+                        "--folds", "3")
     assert record["metrics"]["cv"]["k"] == 3 and len(record["metrics"]["cv"]["folds"]) == 3
 
 
@@ -193,14 +193,14 @@ def test_cross_validation_of_a_network(tmp_path, data_path):
     (["--hidden", "64,x"], "--hidden must be comma-separated layer widths"),
     (["--hidden", "0"], "--hidden widths must be integers from 1"),
     (["--weight-decay", "-1"], "--weight-decay must be a number >= 0"),
-    (["--init", "zeros"], "--init zeros does not apply to --model mlp"),
-    (["--no-intercept"], "--no-intercept does not apply to --model mlp"),
+    (["--init", "zeros"], "--init zeros does not apply to --kind mlp"),
+    (["--no-intercept"], "--no-intercept does not apply to --kind mlp"),
     (["--solver", "lstsq"], "--solver lstsq does not apply to a mlp model"),
     (["--val-size", "1.5"], "--val-size must be between 0 and 1"),
     (["--val-size", "-0.1"], "--val-size must be between 0 and 1"),
 ])
 def test_bad_network_options_are_usage_errors(tmp_path, args, message, data_path):
-    result = run("fit", "--model", "mlp", "--features", TIM, "--data", str(data_path),
+    result = run("fit", "--kind", "mlp", "--features", TIM, "--data", str(data_path),
                  "--out", str(tmp_path / "n.joblib"), *args)
     assert result.exit_code == 2, result.output
     assert message in result.stderr
@@ -211,26 +211,26 @@ def test_network_options_on_a_linear_model_are_refused(tmp_path, data_path):
     result = run("fit", "--features", TIM, "--data", str(data_path), "--out", str(tmp_path / "l.joblib"),
                  "--hidden", "8")
     assert result.exit_code == 2
-    assert "--hidden only apply to --model mlp" in result.stderr
+    assert "--hidden only apply to --kind mlp" in result.stderr
     with pytest.raises(UsageError, match="weight_decay only apply to kind mlp"):
         make_spec("linear", network_options={"weight_decay": 0.1})
 
 
 def test_fit_help_documents_the_network():
     result = run("fit", "--help")
-    assert "--model" in result.stdout and "--hidden" in result.stdout and "--weight-decay" in result.stdout
-    assert "lifeexp fit --model mlp" in result.stdout
+    assert "--kind" in result.stdout and "--hidden" in result.stdout and "--weight-decay" in result.stdout
+    assert "lifeexp fit --kind mlp" in result.stdout
 
 
 def test_too_few_countries_for_the_default_validation_split_says_how_to_turn_it_off(tmp_path, data_path):
     lines = data_path.read_text(encoding="utf-8").splitlines()
     small = tmp_path / "small.csv"
     small.write_text("\n".join([lines[0], *[line for line in lines[1:] if line.startswith(("Albania,", "Algeria,"))]]))
-    result = run("fit", "--model", "mlp", "--features", "bmi,hiv", "--data", str(small),
+    result = run("fit", "--kind", "mlp", "--features", "bmi,hiv", "--data", str(small),
                  "--out", str(tmp_path / "n.joblib"))
     assert result.exit_code == 2
     assert "--val-size 0 for no validation split" in result.stderr
-    result = run("fit", "--model", "mlp", "--features", "bmi,hiv", "--data", str(small), "--val-size", "0",
+    result = run("fit", "--kind", "mlp", "--features", "bmi,hiv", "--data", str(small), "--val-size", "0",
                  "--epochs", "5", "--out", str(tmp_path / "n.joblib"), "--quiet")
     assert result.exit_code == 0, result.output
 
@@ -238,7 +238,7 @@ def test_too_few_countries_for_the_default_validation_split_says_how_to_turn_it_
 def test_cv_command_cross_validates_a_network_with_country_validation_splits(data_path):
     from lifeexp_cli.data import dataset
 
-    result = run("cv", "--model", "mlp", "--features", TIM, "--hidden", "4", "--epochs", "3", "--folds", "3",
+    result = run("cv", "--kind", "mlp", "--features", TIM, "--hidden", "4", "--epochs", "3", "--folds", "3",
                  "--data", str(data_path), "--format", "json", "--quiet")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

@@ -27,5 +27,5 @@ def test_streamed_fit_on_the_who_file_through_the_cli(data_path, tmp_path, who_e
 
 
 def test_stream_conflicts_with_cross_validation(tmp_path):
-    result = run_cli("fit", "--features", "bmi", "--stream", "--cv", "5", "--out", tmp_path / "m.joblib", code=None)
-    assert result.exit_code == 2 and "--cv" in result.output
+    result = run_cli("fit", "--features", "bmi", "--stream", "--folds", "5", "--out", tmp_path / "m.joblib", code=None)
+    assert result.exit_code == 2 and "--folds" in result.output

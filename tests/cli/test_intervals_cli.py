@@ -30,7 +30,7 @@ def ok(result):
 @pytest.fixture(scope="module")
 def models(who_like_csv, tmp_path_factory):
     """A calibrated model, the same without its calibration (as files written before it existed), and a
-    network fitted without --cv."""
+    network fitted without --folds."""
     folder = tmp_path_factory.mktemp("interval-models")
     fitted = ok(run("fit", "--data", who_like_csv, "--features", "bmi,adult_mortality,hiv", "--out",
                     folder / "tim.joblib", "--format", "json", "--quiet"))
@@ -56,7 +56,7 @@ def test_single_json_has_the_interval(models):
     (row,) = json.loads(result.stdout)
     interval = row["interval"]
     assert set(interval) == {"level", "lower", "upper", "method"} and interval["level"] == 0.9
-    assert interval["lower"] < row["prediction"] < interval["upper"] and interval["method"] == "cv-conformal"
+    assert interval["lower"] < row["predicted_life_expectancy"] < interval["upper"] and interval["method"] == "cv-conformal"
     wider = json.loads(ok(run("predict", "--model", models["tim"], *PERSON, "--format", "json",
                               "--level", "0.95")).stdout)[0]["interval"]
     assert wider["lower"] < interval["lower"] and interval["upper"] < wider["upper"] and wider["level"] == 0.95
@@ -71,7 +71,7 @@ def test_single_table_shows_the_interval_in_brackets(models):
 def test_single_csv_has_raw_bounds(models):
     result = ok(run("predict", "--model", models["tim"], *PERSON, "--format", "csv"))
     (row,) = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert float(row["lower"]) < float(row["prediction"]) < float(row["upper"])
+    assert float(row["lower_life_expectancy"]) < float(row["predicted_life_expectancy"]) < float(row["upper_life_expectancy"])
 
 
 def test_level_zero_turns_intervals_off(models):
@@ -96,13 +96,13 @@ def test_batch_json_and_table_carry_the_same_bounds(models):
                                                      input=ROWS)).stdout)))
     as_json = json.loads(ok(run("predict", "--model", models["tim"], "-i", "-", "-f", "json", input=ROWS)).stdout)
     for text, number in zip(as_csv, as_json):  # JSON as in single mode: prediction and interval
-        assert float(text["predicted_life_expectancy"]) == number["prediction"]
+        assert float(text["predicted_life_expectancy"]) == number["predicted_life_expectancy"]
         assert float(text["lower_life_expectancy"]) == number["interval"]["lower"]
         assert float(text["upper_life_expectancy"]) == number["interval"]["upper"]
         assert number["interval"]["level"] == 0.9
     table = ok(run("predict", "--model", models["tim"], "-i", "-", "-f", "table", input=ROWS)).stdout
     first = as_json[0]
-    assert f"{first['prediction']:.1f} [{first['interval']['lower']:.1f}, {first['interval']['upper']:.1f}]" in table
+    assert f"{first['predicted_life_expectancy']:.1f} [{first['interval']['lower']:.1f}, {first['interval']['upper']:.1f}]" in table
 
 
 @pytest.mark.parametrize("level", ["1", "1.5", "-0.1", "nan"])
@@ -142,7 +142,7 @@ def test_a_streamed_fit_is_calibrated_and_its_model_predicts_intervals(who_like_
     assert store.load(tmp_path / "s.joblib")["calibration"]["split"] == "country"
     predicted = json.loads(ok(run("predict", "--model", tmp_path / "s.joblib", "--bmi", "25", "-f", "json")).stdout)
     interval = predicted[0]["interval"]
-    assert interval["lower"] < predicted[0]["prediction"] < interval["upper"]
+    assert interval["lower"] < predicted[0]["predicted_life_expectancy"] < interval["upper"]
 
 
 def test_a_streamed_fit_from_stdin_says_it_cannot_calibrate(who_like_csv, tmp_path):
@@ -165,9 +165,9 @@ def test_no_intervals_skips_the_calibration_and_its_pass(who_like_csv, tmp_path,
 
 
 def test_a_fit_without_calibration_says_so_and_how_to_get_one(who_like_csv, tmp_path):
-    network = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--model", "mlp", "--epochs", "2",
+    network = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--kind", "mlp", "--epochs", "2",
                      "--hidden", "3", "--out", tmp_path / "n.joblib"))
-    assert "Prediction intervals: none stored (predict gives point predictions); add --cv 5" in network.stdout
+    assert "Prediction intervals: none stored (predict gives point predictions); add --folds 5" in network.stdout
     linear = ok(run("fit", "--data", who_like_csv, "--features", "bmi", "--no-intervals", "--out", tmp_path / "l.joblib"))
     assert "Prediction intervals: none stored (predict gives point predictions)\n" in linear.stdout
 

@@ -15,7 +15,7 @@ from lifeexp_cli.model import store
 from lifeexp_cli.model.predict import intervals
 from support.cli import run_cli
 
-QUICK = ["--model", "mlp", "--hidden", "8", "--epochs", "15"]
+QUICK = ["--kind", "mlp", "--hidden", "8", "--epochs", "15"]
 FEATURES = ["--features", "bmi,adult_mortality,hiv"]
 ROWS = [[22.0, 150.0, 0.1], [35.0, 300.0, 4.0]]
 
@@ -23,7 +23,7 @@ ROWS = [[22.0, 150.0, 0.1], [35.0, 300.0, 4.0]]
 @pytest.fixture(scope="module")
 def ensemble_model(who_like_csv, tmp_path_factory):
     path = tmp_path_factory.mktemp("spread") / "three.joblib"
-    run_cli("fit", "--data", who_like_csv, *FEATURES, *QUICK, "--ensemble", 3, "--cv", 3, "--out", path, "--quiet")
+    run_cli("fit", "--data", who_like_csv, *FEATURES, *QUICK, "--ensemble", 3, "--folds", 3, "--out", path, "--quiet")
     return path, store.load(path)
 
 

@@ -16,7 +16,7 @@ DISPLAY = ("±", "—", "…")
 PROSE = {"verdict", "warnings"}  # sentences for people, which may well say "5.90 ± 0.49"
 
 COMMANDS = {
-    "fit": ["fit", "-F", "bmi,hiv", "--out", "{tmp}/m.joblib", "--cv", "3", "-q"],
+    "fit": ["fit", "-F", "bmi,hiv", "--out", "{tmp}/m.joblib", "--folds", "3", "-q"],
     "eval": ["eval", "-m", "tim"],
     "cv": ["cv", "-F", "bmi", "-k", "3"],
     "select": ["select", "-F", "bmi,hiv,gdp", "-k", "3", "-q"],
@@ -98,10 +98,10 @@ def test_cv_csv_is_the_folds_only(who_env, tmp_path):
     assert [r["fold"] for r in rows] == ["1", "2", "3"]
 
 
-def test_batch_predict_json_has_numbers_and_the_key_prediction(who_env, tmp_path):
+def test_batch_predict_json_has_numbers_and_the_key_predicted_target(who_env, tmp_path):
     rows = json.loads(run("predict batch", tmp_path, "--format", "json"), parse_constant=reject)
     assert rows[0]["country"] == "Peru" and rows[0]["year"] == 2015 and rows[0]["bmi"] == 22.5
     assert rows[1]["bmi"] is None and rows[1]["hiv"] == 5
     single = json.loads(run_cli("predict", "-m", "tim", "--bmi", "22.5", "--adult-mortality", "120", "--hiv", "0.1",
                                 "-f", "json").stdout)
-    assert rows[0]["prediction"] == single[0]["prediction"]
+    assert rows[0]["predicted_life_expectancy"] == single[0]["predicted_life_expectancy"]

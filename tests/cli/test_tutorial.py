@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Outputs the tutorial shows but this test does not run: each is marked `no-test` in the doc.
 UNTESTED = {
-    "lifeexp cv --model mlp --features all --ensemble 5 --quiet",  # five networks per fold: too long here
+    "lifeexp cv --kind mlp --features all --ensemble 5 --quiet",  # five networks per fold: too long here
 }
 NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 ABSOLUTE, RELATIVE = 0.011, 1e-6

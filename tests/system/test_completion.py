@@ -74,3 +74,12 @@ def test_model_completion_of_paths(tmp_path, monkeypatch):
     assert completion.models("./") == ["./sub/"]
     assert completion.models("sub/") == ["sub/a.joblib"]
     assert completion.models("nowhere/") == []
+
+
+def test_bash_completes_the_feature_options_of_the_model_given(tmp_path):
+    """predict's feature options are not declared (they depend on the model): completion offers the
+    features of the model named with --model, and their aliases."""
+    offered = complete_in_bash(["lifeexp", "predict", "--model", "tom", "--sch"], tmp_path)
+    assert offered == ["--scheduler", "--schooling", "--school"]  # predict's own option, then tom's
+    assert complete_in_bash(["lifeexp", "predict", "--model", "tim", "--sch"], tmp_path) == ["--scheduler"]
+    assert "--lev" not in completion.feature_flags("tim") and "--bmi" in completion.feature_flags(None)

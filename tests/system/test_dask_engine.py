@@ -382,7 +382,7 @@ def test_a_prediction_part_that_fails_leaves_no_output(scheduler, tmp_path):
 
 def test_dask_options_that_do_not_go_together(tmp_path):
     out = tmp_path / "m.joblib"
-    assert "--cv" in refused(tmp_path, "fit", "--engine", "dask", "--data", "x", "--features", "bmi", "--cv", "5",
+    assert "--folds" in refused(tmp_path, "fit", "--engine", "dask", "--data", "x", "--features", "bmi", "--folds", "5",
                              "--out", out, code=2)
     assert "--engine dask" in refused(tmp_path, "fit", "--scheduler", "tcp://127.0.0.1:1", "--features", "bmi",
                                       "--data", "x", "--out", out, code=2)

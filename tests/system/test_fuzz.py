@@ -78,7 +78,7 @@ def command(draw) -> list[str]:
                                ("--batch-size", NUMBERS),
                                ("--scale", st.sampled_from(["none", "minmax", "standard", "zzz"])),
                                ("--impute", st.sampled_from(["mean", "median", "drop", "zzz"])),
-                               ("--cv", NUMBERS) if verb == "fit" else ("--seed", NUMBERS),
+                               ("--folds", NUMBERS) if verb == "fit" else ("--seed", NUMBERS),
                                ("--test-size", NUMBERS) if verb == "fit" else ("--seed", NUMBERS),
                                ("--split", st.sampled_from(["country", "random", "zzz"])), ("--seed", NUMBERS)]:
             if draw(st.booleans()):
@@ -86,7 +86,7 @@ def command(draw) -> list[str]:
         if draw(st.booleans()):
             args.append("--no-intercept")
         if draw(st.booleans()):
-            args += ["--model", "mlp", "--hidden", draw(st.sampled_from(["4", "3,2", "0", "a", ""])),
+            args += ["--kind", "mlp", "--hidden", draw(st.sampled_from(["4", "3,2", "0", "a", ""])),
                      "--epochs", draw(st.sampled_from(["1", "3", "0"])),
                      "--activation", draw(st.sampled_from(["relu", "tanh", "sigmoid", "identity", "x"]))]
     elif verb == "eval":
@@ -284,7 +284,7 @@ def test_a_model_with_any_field_damaged_is_refused_or_works(tmp_path_factory, wh
     model = str(folder / "m.joblib")
     args = [["predict", "-m", model, "--bmi", "20", "--format", "json"], ["compare", "-m", model, "-m", "tim"],
             ["predict", "-m", model, "--format", "json"], ["eval", "-m", model, "--format", "json"],
-            ["compare", "--cv", "2", "-m", model, "-m", "tim-bmi", "--format", "json"],
+            ["compare", "--folds", "2", "-m", model, "-m", "tim-bmi", "--format", "json"],
             ["plot", "-m", model, "--kind", "residuals", "--out", str(folder / "p.png")]][command_index]
     result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
     assert result.exit_code in (0, 1, 2) and result.exception is None or isinstance(result.exception, SystemExit), \

@@ -36,5 +36,5 @@ def test_every_declared_option_reaches_the_commands_that_fit():
     names = [option.name for option in options.MODEL]
     for command in (fit, cv, select):
         assert set(names) <= set(inspect.signature(command).parameters), command.__name__
-    spec = build_spec(model="mlp", hidden="8", epochs=3, seed=2)
+    spec = build_spec(kind="mlp", hidden="8", epochs=3, seed=2)
     assert spec.options["hidden"] == [8] and spec.options["epochs"] == 3 and spec.options["seed"] == 2

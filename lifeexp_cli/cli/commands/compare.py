@@ -9,7 +9,7 @@ import typer
 
 from lifeexp_cli.cli import completion, inputs, render
 from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, LevelOpt, NoHeaderOpt, QuietOpt, SeedOpt,
-                                     Split, SplitOpt)
+                                     Split, SplitOpt, hidden_alias, old_spellings)
 
 if TYPE_CHECKING:
     from lifeexp_cli.evaluate.comparison import Comparison, ModelResult
@@ -24,6 +24,7 @@ def versus_best(row: "ModelResult", ranked: dict | None) -> str:
     return f"+{v['difference']:.2f} ± {v['spread']:.2f} {'worse' if v['clear'] else 'tie'}"
 
 
+@old_spellings(old_cv=("--cv", "cv", "--folds"))
 def compare(
     model: Annotated[Optional[list[str]], typer.Option(
         "--model", "-m", help="Model name or path; repeat for several. Default: tim-bmi, tom-gdp, tim, tom.",
@@ -35,13 +36,14 @@ def compare(
         "--people", help="CSV (a name column, then features) or JSON ({name: {feature: value}}) of people.",
         show_default=False)] = None,
     cv: Annotated[Optional[int], typer.Option(
-        help="Cross-validate every model's specification again on --data over the same K folds (paired "
-             "comparison). Default: use the CV each model was saved with.", show_default=False)] = None,
+        "--folds", "-k", help="Cross-validate every model's specification again on --data over the same K folds "
+             "(paired comparison). Default: use the CV each model was saved with.", show_default=False)] = None,
+    old_cv: hidden_alias("--cv", int) = None,
     data: DataOpt = None,
     split: SplitOpt = Split.country,
     seed: SeedOpt = 0,
     ensemble: Annotated[Optional[int], typer.Option(
-        help="With --cv: cross-validate each network (--model mlp) as an ensemble of K networks (1 to 20) from "
+        help="With --folds: cross-validate each network (--kind mlp) as an ensemble of K networks (1 to 20) from "
              "different initial weights, predictions averaged. Default: as each network was saved.",
         show_default=False)] = None,
     output: FormatOpt = Format.table,
@@ -109,7 +111,7 @@ def caveat_cells(r: "ModelResult", person: str) -> dict:
     judged = r.domain.get(person)
     filled = r.imputed.get(person) or []
     return {"level": interval.get("level"), "lower": interval.get("lower"), "upper": interval.get("upper"),
-            "in_domain": None if judged is None else int(bool(judged["in_domain"])),
+            "in_domain": None if judged is None else bool(judged["in_domain"]),
             "imputed": len(filled), "imputed_features": ";".join(filled)}
 
 

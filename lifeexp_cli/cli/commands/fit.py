@@ -10,16 +10,20 @@ import typer
 from lifeexp_cli.cli import inputs, render
 from lifeexp_cli.cli.options import (ConnectTimeoutOpt, DataOpt, Engine, EngineOpt, FeaturesOpt, FoldSeedOpt, Format, FormatOpt,
                                      NoHeaderOpt, QuietOpt, SchedulerOpt, SeedOpt, Split, SplitOpt, TargetOpt,
-                                     build_spec, model_options)
+                                     build_spec, hidden_alias, model_options, old_spellings)
+
+OLD_FOLDS = hidden_alias("--cv", int)
 
 
+@old_spellings(old_cv=("--cv", "cv", "--folds"))
 @model_options(after="target")
 def fit(
     features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    cv: Annotated[Optional[int], typer.Option(help="Also estimate accuracy by K-fold cross-validation.",
-                                              show_default=False)] = None,
+    cv: Annotated[Optional[int], typer.Option(
+        "--folds", "-k", help="Also estimate accuracy by K-fold cross-validation.", show_default=False)] = None,
+    old_cv: OLD_FOLDS = None,
     test_size: Annotated[Optional[float], typer.Option(
         help="Hold out this share of countries (or rows) and score on them.", show_default=False)] = None,
     split: SplitOpt = Split.country,
@@ -30,7 +34,7 @@ def fit(
              "Default: cluster when the data has a country column with several rows per country (rows of one "
              "country share their errors), classical otherwise.", show_default=False)] = None,
     stream: Annotated[Optional[bool], typer.Option(
-        "--stream/--no-stream", help="Read the data in chunks with bounded memory (any size; no --cv or "
+        "--stream/--no-stream", help="Read the data in chunks with bounded memory (any size; no --folds or "
                                      "--test-size). Default: stream files larger than 64 MiB.",
         show_default=False)] = None,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk when streaming.")] = 65_536,
@@ -44,7 +48,8 @@ def fit(
     name: Annotated[Optional[str], typer.Option(
         help="Save as models/NAME.joblib ($LIFEEXP_MODELS/NAME.joblib when set); never over a shipped model.",
         show_default=False)] = None,
-    out: Annotated[Optional[str], typer.Option(help="Save to this path instead.", show_default=False)] = None,
+    out: Annotated[Optional[str], typer.Option("--out", "-o", help="Save to this path instead.",
+                                               show_default=False)] = None,
     output: FormatOpt = Format.table,
     no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
@@ -56,14 +61,14 @@ def fit(
     Exact solvers (lstsq, normal) or iterative ones (gd, sgd, momentum, adam), which show a progress bar
     on stderr, store their loss history, and scale features by default.
 
-    --model mlp trains a neural network the same way (standardized inputs,
+    --kind mlp trains a neural network the same way (standardized inputs,
     ReLU, Adam, early stopping on 10% of the training countries).
 
     Prediction intervals (`predict --level`): fit calibrates them on out-of-fold residuals of folds that
     hold out whole countries (conformal prediction, widths following a model of the error size). A
-    linear model by lstsq or normal is calibrated by default (on the --cv folds when given with --split
+    linear model by lstsq or normal is calibrated by default (on the --folds K folds when given with --split
     country, else on 5 country folds of its own); an iterative solver (gd, sgd, momentum, adam) or a
-    network only with --cv K, whose folds it reuses. Without a country
+    network only with --folds K, whose folds it reuses. Without a country
     column the folds hold out rows; with fewer than 5 countries there is a warning and no intervals.
     A streamed fit (--stream, --engine dask) calibrates the same way in one more pass over the data
     (folds by a hash of the country, from --fold-seed); from stdin, which can be read once, it cannot.
@@ -71,7 +76,7 @@ def fit(
 
     Example:
 
-        lifeexp fit --features bmi --name my-bmi --cv 5
+        lifeexp fit --features bmi --name my-bmi --folds 5
 
         lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json
 
@@ -79,7 +84,7 @@ def fit(
 
         lifeexp fit --features bmi,adult_mortality,hiv --solver adam --lr 0.01 --name tim-adam
 
-        lifeexp fit --model mlp --features all --hidden 64,32 --activation relu --name net --cv 5
+        lifeexp fit --kind mlp --features all --hidden 64,32 --activation relu --name net --folds 5
 
         lifeexp fit --data big.csv --features bmi,adult_mortality,hiv --stream --name tim-big
 
@@ -99,7 +104,8 @@ def fit(
     for note in done.record["warnings"]:
         if note not in done.shown:
             render.warn(note)
-    show_fit(done.record, str(done.path), output.value, quiet, asked=se is not None, header=not no_header)
+    show_fit(done.record, str(done.path), output.value, quiet, asked=se is not None, header=not no_header,
+             default_name=name is None and out is None)
 
 
 def starting(route: str, scheduler: str | None, quiet: bool) -> None:
@@ -158,13 +164,23 @@ def training_document(training: dict | None) -> dict:
                                                "kept_epoch", "loss_history", "val_loss_history")}
 
 
-def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = False, header: bool = True) -> None:
+def saved(path: str, quiet: bool, default_name: bool) -> None:
+    """Where the model went; under the default name, that `predict` now uses it when no --model is given."""
+    if default_name:
+        render.info(f"Saved {path}: the default model, which `lifeexp predict` now uses when no --model is given "
+                    "(--name NAME or --out FILE saves it elsewhere)", quiet)
+    else:
+        render.info(f"Saved {path}", quiet)
+
+
+def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = False, header: bool = True,
+             default_name: bool = False) -> None:
     if output == "json":
         render.emit_json(fit_document(record, path))
     elif output == "csv":
         render.emit_csv(coefficient_rows(record), header)
     if output != "table":
-        render.info(f"Saved {path}", quiet)
+        saved(path, quiet, default_name)
         return
     if "coefficients" in record:
         render.line(render.equation(record))
@@ -188,7 +204,7 @@ def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = Fa
                          f"{calibration['folds']} folds ({calibration['groups']} {units}, held out whole)",
                          highlight=False)
     else:
-        hint = "; add --cv 5 to calibrate them on its folds" if record.get("training") and \
+        hint = "; add --folds 5 to calibrate them on its folds" if record.get("training") and \
             not record["metrics"].get("cv") else ""
         render.out.print(f"Prediction intervals: none stored (predict gives point predictions){hint}",
                          highlight=False)
@@ -196,7 +212,7 @@ def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = Fa
         show_network(record)
     if record.get("training"):
         show_training(record)
-    render.info(f"Saved {path}", quiet)
+    saved(path, quiet, default_name)
 
 
 def show_training(record: dict) -> None:

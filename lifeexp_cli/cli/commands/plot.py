@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.options import DataOpt, ModelOpt, QuietOpt
+from lifeexp_cli.cli.options import DataOpt, ModelOpt, QuietOpt, hidden_alias, old_spellings
 from lifeexp_cli.errors import ModelError, UsageError
 
 
@@ -54,13 +54,14 @@ def output_paths(out: str, kinds: list[str], every: bool) -> dict[str, Path]:
     return {kind: path.with_name(f"{path.stem}-{kind}{path.suffix}") for kind in kinds}
 
 
+@old_spellings(old_kind=("-k", "kind", "--kind"))  # -k is --folds in every command that cross-validates
 def plot(
     out: Annotated[str, typer.Option("--out", "-o", help="PNG file to write (with --kind all, FILE-KIND.png "
                                      "for each kind that applies).", show_default=False)],
     model: ModelOpt = "model",
     data: DataOpt = None,
     kind: Annotated[Kind, typer.Option(
-        "--kind", "-k", help="fit: data and fitted line (one-feature models); loss: loss per epoch, log scale "
+        "--kind", help="fit: data and fitted line (one-feature models); loss: loss per epoch, log scale "
         "(iterative solvers); residuals: predicted vs actual and residuals; lr: the model trained again with "
         "each of --lrs, loss curves overlaid; landscape: loss over (θ₀, θ₁) and the descent path (one-feature "
         "linear models); all: fit, loss and residuals, those that apply.",
@@ -69,6 +70,7 @@ def plot(
         "--lrs", help="Learning rates for --kind lr, comma-separated, e.g. 0.01,0.1,0.5,1.2. Default: 0.1, 1, 5 "
         "and 12 times the model's own (gd's 0.1 for a model fitted exactly).", show_default=False)] = None,
     quiet: QuietOpt = False,
+    old_kind: hidden_alias("-k", Kind) = None,
 ):
     """Draw a saved model as PNG files (matplotlib, headless) and print the paths written.
 

@@ -8,6 +8,7 @@ import sys
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperCommand
 
 from lifeexp_cli.cli import completion, render
 from lifeexp_cli.cli.options import (ConnectTimeoutOpt, Engine, EngineOpt, Format, LevelOpt, ModelOpt, NoHeaderOpt,
@@ -18,6 +19,70 @@ from lifeexp_cli.errors import UsageError
 WIDE = 7  # more columns than this (inputs + prediction) are shown one per line
 TABLE_ROWS = 1000  # --input with --format table: more rows than this are refused (csv and json stream)
 TABLE_COLUMNS = 5  # a CSV with more columns shows only country, year and the model's inputs in a table
+
+
+class PredictCommand(TyperCommand):
+    """`predict`, whose options include the features of the model it is given: `predict --model M --help`
+    lists M's feature options with their units and training ranges, and shell completion offers them."""
+
+    def parse_args(self, ctx, args):
+        ctx.meta["predict_args"] = list(args)  # --help is eager: it runs before --model is parsed
+        return super().parse_args(ctx, args)
+
+    def format_help(self, ctx, formatter) -> None:
+        super().format_help(ctx, formatter)
+        name = named_model(ctx.meta.get("predict_args", []))
+        if name is None:
+            formatter.write_paragraph()
+            formatter.write_text("predict --model M --help lists the feature options of model M.")
+            return
+        rows, problem = feature_help(name)
+        with formatter.section(f"Features of model {name}" if problem is None else f"Model {name}"):
+            formatter.write_text(problem) if problem is not None else formatter.write_dl(rows)
+
+    def shell_complete(self, ctx, incomplete: str):
+        from typer._click.shell_completion import CompletionItem
+
+        found = super().shell_complete(ctx, incomplete)
+        if incomplete.startswith("-"):
+            found += [CompletionItem(flag) for flag in completion.feature_flags(ctx.params.get("model"))
+                      if flag.startswith(incomplete)]
+        return found
+
+
+def named_model(args: list[str]) -> str | None:
+    """The value of --model (-m) among raw arguments, or None."""
+    for i, arg in enumerate(args):
+        if arg in ("--model", "-m") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--model="):
+            return arg.partition("=")[2]
+        if arg.startswith("-m") and len(arg) > 2 and not arg.startswith("--"):
+            return arg[2:]
+    return None
+
+
+def feature_help(name: str) -> tuple[list[tuple[str, str]], str | None]:
+    """Each feature option of a saved model with its meaning, unit and training range (help rows); or the
+    reason the model cannot be read."""
+    from lifeexp_cli.data import catalog
+    from lifeexp_cli.errors import LifeexpError
+    from lifeexp_cli.model import store
+
+    try:
+        record = store.load(name)
+    except LifeexpError as exc:
+        return [], render.shown(str(exc))
+    rows = []
+    for feature in record["features"]:
+        meaning, unit = catalog.describe(feature)
+        low, high = record["ranges"][feature]
+        aliases = "".join(f", {flag(a)}" for a in catalog.aliases_of(feature))
+        text = "; ".join(part for part in (meaning, unit and f"unit: {unit}") if part)
+        rows.append((f"{flag(feature)}{aliases} FLOAT",
+                     f"{text + '. ' if text else ''}Training range {low:.4g} to {high:.4g}; left out: the training "
+                     f"mean {record['means'][feature]:.4g}."))
+    return rows, None
 
 
 def feature_options(args: list[str]) -> dict[str, float]:
@@ -76,11 +141,13 @@ def predict(
 
     Each prediction comes with a 90% prediction interval (--level) when the model was calibrated by
     `fit`: JSON gains "interval", CSV rows lower_<target> and upper_<target>, tables `71.5 [61.6, 81.3]`.
+    Single and batch predict name their columns alike: predicted_<target>, lower_<target>,
+    upper_<target>, in_domain.
 
     Each input is judged against the training rows jointly: a combination of values unlike any training
     rows (far from its nearest ones, in standard deviations, compared with how far training rows lie
     from their own neighbours) gets a warning naming the features that make it unusual, "domain" in
-    JSON and an in_domain column (1/0) in CSV.
+    JSON and an in_domain column (true/false) in CSV.
 
     Example:
 
@@ -107,6 +174,7 @@ def predict(
         return
     given = feature_options(ctx.args)
     record = store.load(model or default_model(given, height, weight, input, quiet))
+    check_feature_options(record, given, [o for p in ctx.command.params for o in p.opts if o.startswith("--")])
     if input is not None:
         if given or height is not None or weight is not None:
             raise UsageError("give either --input or feature options, not both")
@@ -120,23 +188,54 @@ def predict(
     for note in done.warnings:
         render.warn(note)
     row, value, interval, judged = done.person.row, done.person.value, done.person.interval, done.person.domain
-    result = {**dict(zip(record["features"], row)), "prediction": value}
+    target = record["target"]
     output_format = output.value if output else "table"
-    title = f"{record['path']} predicts {record['target']}"
+    key = "prediction" if output_format == "table" else f"predicted_{target}"
+    result = {**dict(zip(record["features"], row)), key: value}
+    title = f"{record['path']} predicts {target}"
     if output_format == "json":
         render.emit_json([{**result, "interval": interval, "domain": judged}])
         return
-    if output_format == "csv" and interval is not None:
-        result.update(lower=interval["lower"], upper=interval["upper"])
+    if output_format == "csv" and interval is not None:  # the columns of batch predict (output_columns)
+        result.update({f"lower_{target}": interval["lower"], f"upper_{target}": interval["upper"]})
     if output_format == "csv" and judged is not None:
-        result["in_domain"] = int(judged["in_domain"])
+        result["in_domain"] = bool(judged["in_domain"])
     elif output_format == "table":
-        result["prediction"] = render.with_interval(value, interval)
+        result[key] = render.with_interval(value, interval)
     if output_format == "table" and len(result) > WIDE:
         # Too many inputs for one row across the terminal: one line per input instead.
         render.rows_output([{"input": k, "value": v} for k, v in result.items()], "table", title=title)
     else:
         render.rows_output([result], output_format, title=title, header=not no_header)
+
+
+def flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def check_feature_options(record: dict, given: dict, own: list[str]) -> None:
+    """Each feature option names a feature the model takes (or an alias of one): a known feature the model
+    does not take, or an unknown option, is refused (exit 2) naming the features it takes; a misspelt one
+    gets the closest options (the model's and predict's own) as did-you-mean."""
+    import difflib
+
+    from lifeexp_cli.data import catalog
+    from lifeexp_cli.model.predict import prediction
+
+    features = record["features"]
+    takes = f"model {prediction.model_name(record)} takes {', '.join(map(flag, features))}"
+    for typed in given:
+        key = catalog.canonical(typed)
+        if key in features or catalog.ALIASES.get(key) in features or \
+                (key in ("height", "weight") and "bmi" in features):
+            continue
+        if key in catalog.WHO_FEATURES or key in catalog.ALIASES or key in ("height", "weight"):
+            raise UsageError(f"--{typed} is not a feature of this model: {takes}")
+        known = {flag(f): flag(f) for f in features} | {o: o for o in own}  # spelling -> the option it is
+        known |= {flag(a): flag(f) for a, f in catalog.ALIASES.items() if f in features}
+        close = list(dict.fromkeys(known[c] for c in difflib.get_close_matches(f"--{typed}", known, n=3, cutoff=0.6)))
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise UsageError(f"no such option --{typed}: {hint}({takes})")
 
 
 def default_model(given: dict, height, weight, input, quiet: bool) -> str:
@@ -160,7 +259,7 @@ def uncalibrated(record: dict, level: float) -> list[str]:
 
 
 def write_json(rows) -> None:
-    """One JSON list (numbers as numbers, the prediction under `prediction`), written only once every row is
+    """One JSON list (numbers as numbers, the prediction under `predicted_<target>`), written only once every row is
     predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict)."""
     objects = [json.dumps(row, ensure_ascii=render.ascii_only(), allow_nan=False) for row in rows]
     sys.stdout.write("[\n" + ",\n".join(objects) + "\n]\n" if objects else "[]\n")
@@ -202,7 +301,7 @@ def warn_counts(counts: dict) -> None:
     if counts["outside"]:
         render.warn(f"{counts['outside']} rows have values outside the training range (extrapolation)")
     if counts.get("unlike"):
-        render.warn(f"{counts['unlike']} rows combine their values unlike any training rows (in_domain 0): "
+        render.warn(f"{counts['unlike']} rows combine their values unlike any training rows (in_domain false): "
                     "their predictions are extrapolations")
 
 
@@ -224,7 +323,7 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool, level: fl
             prediction.write_csv(found.head, found.sep, found.blocks, found.columns, sys.stdout.buffer, header)
             sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
         else:
-            rows = prediction.rows_as_dicts(found.head, found.sep, found.blocks, found.interval)
+            rows = prediction.rows_as_dicts(found.head, found.sep, found.blocks, found.interval, record)
             if output == "json":
                 write_json(rows)
             else:
@@ -250,14 +349,15 @@ def show_table(record: dict, rows) -> None:
     if not kept:
         render.info("the --input CSV has no data rows")
         return
-    names = [c for c in kept[0][1] if c not in ("prediction", "interval", "domain")]
+    key = f"predicted_{record['target']}"
+    names = [c for c in kept[0][1] if c not in (key, "interval", "domain")]
     known = {catalog.canonical(c): c for c in reversed(names)}  # the file's spelling of each column
     context = [known[c] for c in (catalog.GROUP_COLUMN, "year") if c in known]
     inputs = [c for c in names if catalog.canonical(c) in record["features"] or
               catalog.ALIASES.get(catalog.canonical(c)) in record["features"]]
     shown = names if len(names) <= TABLE_COLUMNS else list(dict.fromkeys(context + inputs))
     render.rows_output([{"row": number, **{c: row[c] for c in shown},
-                         "prediction": render.with_interval(row["prediction"], row["interval"]),
+                         "prediction": render.with_interval(row[key], row["interval"]),
                          **({} if row["domain"] is None else {"in domain": "yes" if row["domain"]["in_domain"] else "no"})}
                         for number, row in kept], "table",
                        title=f"{record['path']} predicts {record['target']} (row: line in the file)")

@@ -2,7 +2,7 @@
 evaluate/conformal.py); `predict` and `compare` read it back through model/predict/intervals.py.
 
 When fit calibrates: a linear model by an exact solver (lstsq, normal) always (5 country-grouped folds,
-or the --cv folds when they are grouped by country); an iteratively trained model (a network, or a
+or the --folds folds when they are grouped by country); an iteratively trained model (a network, or a
 linear model by gd, sgd, momentum, adam) only when the fit runs cross-validation (its folds' out-of-fold
 predictions are reused: training five more models only for the intervals would multiply the fit time).
 A streamed fit calibrates the same way, in one more pass (model/fit/stream_calibration.py); data read

@@ -1,4 +1,4 @@
-"""Scoring model specifications by K-fold cross-validation, as `lifeexp cv`, `select` and `compare --cv`
+"""Scoring model specifications by K-fold cross-validation, as `lifeexp cv`, `select` and `compare --folds`
 report it: the same folds for every specification, fitted through model/fit/in_memory.py.
 
 The folds themselves and the scores are evaluate/cross_validation.py's; this module knows what a

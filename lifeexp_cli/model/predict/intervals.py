@@ -78,5 +78,5 @@ def interval_for(record: dict, X, level: float):
 def missing_note(record: dict, name: str) -> str:
     """Said once on stderr when a model without calibration is asked for intervals."""
     return (f"model {name} has no prediction-interval calibration (fitted with --no-intervals, from stdin "
-            "with --stream, before lifeexp stored one, or trained iteratively without --cv): predictions come "
-            "without intervals; refit it with `lifeexp fit` (iterative solvers and networks: add --cv 5)")
+            "with --stream, before lifeexp stored one, or trained iteratively without --folds): predictions come "
+            "without intervals; refit it with `lifeexp fit` (iterative solvers and networks: add --folds 5)")

@@ -120,22 +120,23 @@ def judge_domain(record: dict, row: list[float], warnings: list[str], who: str =
 
 def judge_batch(record: dict, X, counts: dict, found=None):
     """The domain check of rows X (raw, NaN filled as the model fills them): (distances, in_domain,
-    threshold), or None for a model file without the check's reference; counts rows out of domain
-    (`unlike`). found: `domain.searcher` of the reference, to reuse it block after block."""
+    threshold, the rows as checked), or None for a model file without the check's reference; counts rows
+    out of domain (`unlike`). found: `domain.searcher` of the reference, to reuse it block after block."""
     reference = record.get("domain")
     if reference is None:
         return None
     import numpy as np
 
-    distances, inside = domain.judge_rows(reference, np.where(np.isnan(X), record["params"]["fill"], X), found)
+    filled = np.where(np.isnan(X), record["params"]["fill"], X)
+    distances, inside = domain.judge_rows(reference, filled, found)
     counts["unlike"] = counts.get("unlike", 0) + int((~inside).sum())
-    return distances, inside, reference["threshold"]
+    return distances, inside, reference["threshold"], filled
 
 
 def domain_flags(record: dict, X, counts: dict) -> dict:
-    """{"in_domain": 1/0 per row of X} for a model file with the check's reference, else {}."""
+    """{"in_domain": True/False per row of X} for a model file with the check's reference, else {}."""
     judged = judge_batch(record, X, counts)
-    return {} if judged is None else {"in_domain": judged[1].astype(int)}
+    return {} if judged is None else {"in_domain": judged[1].astype(bool)}
 
 
 def linear_value(params: dict, row: list[float]) -> float:
@@ -182,8 +183,8 @@ def feature_columns(record: dict, header: list[str], strict: bool = False) -> li
 
 
 def output_columns(record: dict, level: float = 0) -> list[str]:
-    """The columns batch predictions append: predicted_<target>, then lower_ and upper_ with an interval,
-    then in_domain (1/0) when the model file keeps the domain check's reference."""
+    """The columns predictions add, single and batch, CSV and JSON: predicted_<target>, then lower_ and upper_
+    with an interval, then in_domain (true/false) when the model file keeps the domain check's reference."""
     target = record["target"]
     has_interval = bool(level) and intervals.calibrated(record)
     return ([f"predicted_{target}"] + ([f"lower_{target}", f"upper_{target}"] if has_interval else [])
@@ -285,7 +286,8 @@ def write_csv(head: bytes, sep: str, blocks: Iterator, column: str | list[str], 
         else:
             text = [sep.join(map(repr, row)).encode() for row in predictions.tolist()]
         if judged is not None:
-            text = [cells + (b"%s1" if inside else b"%s0") % bsep for cells, inside in zip(text, judged[1].tolist())]
+            text = [cells + (b"%strue" if inside else b"%sfalse") % bsep
+                    for cells, inside in zip(text, judged[1].tolist())]
         sink.write(ending.join(map(bsep.join, zip(lines, text))) + ending)
     if not started:
         sink.write(header)
@@ -310,28 +312,33 @@ def cell_value(text: str):
     return number if math.isfinite(number) and not LEADING_ZERO.match(stripped) else text
 
 
-def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None = None) -> Iterator[dict]:
+def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None = None,
+                  record: dict | None = None) -> Iterator[dict]:
     """The same rows as dicts, as single-mode JSON has them (for JSON and tables; slower than CSV): the
-    cells (numbers when they read as numbers: `cell_value`; blank cells None), then `prediction`,
-    `interval` — {"level", "lower", "upper", "method"} when the blocks carry bounds, `interval` giving
-    the level and method; else None — and `domain` — {"in_domain", "distance", "threshold"}, or None for
-    a model file without the check."""
+    cells (numbers when they read as numbers: `cell_value`; blank cells None), then `predicted_<target>`
+    (of the `record`'s target; `prediction` without one), `interval` — {"level", "lower", "upper",
+    "method"} when the blocks carry bounds, `interval` giving the level and method; else None — and
+    `domain` — {"in_domain", "distance", "threshold", "features"} (the features that make a row unusual,
+    as `domain.judge` names them for one person), or None for a model file without the check."""
     import csv
 
+    key = "prediction" if record is None else f"predicted_{record['target']}"
     names = next(csv.reader([head.decode("utf-8-sig").rstrip("\r\n")], delimiter=sep))
-    taken = [key for key in ("prediction", "interval", "domain") if key in names]
+    taken = [name for name in (key, "interval", "domain") if name in names]
     if taken:
         raise DataError(f"the --input CSV already has a column named {taken[0]}: rename it, or use --format csv "
                         "(which appends predicted_<target>)")
     for lines, predictions, judged in blocks:
         cells = csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)
         found = [None] * len(lines) if judged is None else [
-            {"in_domain": inside, "distance": distance, "threshold": judged[2]}
-            for distance, inside in zip(judged[0].tolist(), judged[1].tolist())]
+            {"in_domain": inside, "distance": distance, "threshold": judged[2],
+             "features": [] if inside or record is None else
+             domain.judge(record["domain"], checked, record["features"])["features"]}
+            for distance, inside, checked in zip(judged[0].tolist(), judged[1].tolist(), judged[3].tolist())]
         for row, values, checked in zip(cells, predictions.reshape(len(lines), -1).tolist(), found):
             bounds = None if len(values) == 1 else {"level": (interval or {}).get("level"), "lower": values[1],
                                                      "upper": values[2], "method": (interval or {}).get("method")}
-            yield {**{name: cell_value(cell) for name, cell in zip(names, row)}, "prediction": values[0],
+            yield {**{name: cell_value(cell) for name, cell in zip(names, row)}, key: values[0],
                    "interval": bounds, "domain": checked}
 
 

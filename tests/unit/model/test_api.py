@@ -77,7 +77,7 @@ def comparable(record: dict) -> dict:
 def test_fit_returns_what_the_fit_command_saves(who_csv, tmp_path):
     record = fit(who_csv, "bmi,hiv,gdp", scale="standard", cv=3)
     saved = saved_by_the_command(tmp_path, "fit", "--data", who_csv, "-F", "bmi,hiv,gdp", "--scale", "standard",
-                                 "--cv", "3", "--out", tmp_path / "cli.joblib", "--quiet")
+                                 "--folds", "3", "--out", tmp_path / "cli.joblib", "--quiet")
     assert comparable(record) == comparable(saved)
     assert record["metrics"]["train"]["r2"] > 0.9 and record["metrics"]["cv"]["k"] == 3
 

@@ -58,7 +58,7 @@ def test_lines_come_back_untouched_with_the_prediction(tim, monkeypatch, block):
     predicted = [float(line.rsplit(b",", 2)[1]) for line in [lines[1] + b"\r\n" + lines[2], *lines[3:5]]]
     assert predicted == expected_predictions(tim, rows)
     assert lines[1] + b"\r\n" + lines[2] == b'a,"Viet Nam, ""VN""",22.5,120,0.1,"two\r\nlines",' + \
-        repr(predicted[0]).encode() + b",1"
+        repr(predicted[0]).encode() + b",true"
     assert lines[3].startswith(b"b,Peru,,80,0.2,x,") and lines[4].startswith(b'c,"Chad",30.125,300,5,,')
     assert counts == {"rows": 3, "filled": 1, "outside": counts["outside"], "unlike": 0,
                       "missing": []}

@@ -15,7 +15,7 @@ from lifeexp_cli.nn import mlp, regressor
     ({}, {"activation": "swish"}, "activation",
      "--activation must be one of relu, tanh, sigmoid, identity, got 'swish'"),
     ({}, {"weight_decay": -1.0}, "weight_decay", "--weight-decay must be a number >= 0, got -1.0"),
-    ({"init": "zeros"}, {}, "init", "--init zeros does not apply to --model mlp: hidden units that start equal"),
+    ({"init": "zeros"}, {}, "init", "--init zeros does not apply to --kind mlp: hidden units that start equal"),
     ({"epochs": 0}, {}, "epochs", "--epochs must be >= 1, got 0"),
 ])
 def test_bad_options_name_the_parameter(training, network, param, command_line):
