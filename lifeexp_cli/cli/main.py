@@ -46,8 +46,9 @@ class LifeexpGroup(TyperGroup):
         try:
             code = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                                 standalone_mode=False, **extra)
-        except click_errors.NoArgsIsHelpError:
-            code = 0  # Typer's formatter already printed the help while building this exception
+        except click_errors.NoArgsIsHelpError as exc:  # `lifeexp`, `lifeexp data`: a command is missing
+            exc.show()  # Click's convention: the help on stderr, exit 2 (`--help` prints it on stdout, exit 0)
+            code = exc.exit_code
         except click_errors.ClickException as exc:
             from lifeexp_cli.cli import render
 
@@ -88,21 +89,54 @@ app = typer.Typer(
 )
 
 
+HELP_WIDTH = 80  # click wraps help at most this wide; the examples fit it too
+
+
 def verbatim_examples(doc: str | None) -> str | None:
     """The docstring with each paragraph after "Example:" marked with click's \\b, so that `--help` prints
-    every example command as written: never re-wrapped in the middle at 80 columns or in a pipe."""
+    every example command as written: never re-wrapped in the middle at 80 columns or in a pipe. An example
+    wider than 80 columns is broken before an option into shell continuation lines (` \\`), and a comment
+    after it goes on a line of its own above it."""
     if not doc or "Example:" not in doc:
         return doc
     head, mark, tail = doc.partition("Example:")
+    prose = len(head) - len(head.rstrip(" "))  # the indentation of the docstring's own lines
     paragraphs = tail.split("\n\n")
     for i, paragraph in enumerate(paragraphs):
         lines = paragraph.split("\n")
         first = next((j for j, text in enumerate(lines) if text.strip()), None)
         if first is not None and lines[first].strip() != "\b":
             indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
-            lines.insert(first, indent + "\b")
-            paragraphs[i] = "\n".join(lines)
+            room = HELP_WIDTH - 2 - max(len(indent) - prose, 0)  # click indents help by 2, then the paragraph
+            example = [" " * prose + piece for text in lines[first:] if text.strip()
+                       for piece in continued(text.strip(), room)]
+            paragraphs[i] = "\n".join(lines[:first] + [indent + "\b"] + example)
     return head + mark + "\n\n".join(paragraphs)
+
+
+def continued(command: str, room: int) -> list[str]:
+    """A command as lines of at most `room` columns: broken before an option (or between words when an
+    option and its value do not fit), each line but the last ending in ` \\`, the later ones indented by 4.
+    A comment (`  # ...`) that does not fit goes above the command."""
+    code, hash_mark, comment = command.partition("  # ")
+    if hash_mark and len(command) > room:
+        return [f"# {comment.strip()}", *continued(code.rstrip(), room)]
+    groups: list[str] = []
+    for word in command.split(" "):
+        if groups and not word.startswith("-") and word not in ("|", ">"):
+            groups[-1] += " " + word  # a value stays with its option
+        else:
+            groups.append(word)
+    lines, current = [], ""
+    for group in groups:
+        candidate = f"{current} {group}" if current else group
+        if current and len(candidate) + 2 > room - (4 if lines else 0):
+            lines.append(current)
+            current = group
+        else:
+            current = candidate
+    lines.append(current)
+    return [("    " if i else "") + text + (" \\" if i < len(lines) - 1 else "") for i, text in enumerate(lines)]
 
 
 def guarded(command):

@@ -250,7 +250,9 @@ def write_heatmap(r: np.ndarray, names: list[str], path: str, title: str) -> Non
     """The correlation matrix as a PNG file at `path` (`corr --png`)."""
     figure = heatmap_figure(r, names, title)
     try:
-        figure.savefig(path, dpi=HEATMAP_DPI)
+        # bbox_inches="tight": the square cells leave the layout no room to widen the left margin, and a
+        # long name (income_composition_of_resources) was cut; the saved picture now takes every label in
+        figure.savefig(path, dpi=HEATMAP_DPI, bbox_inches="tight", pad_inches=0.1)
     except OSError as exc:
         raise LifeexpError(f"cannot write --png {path}: {exc.strerror or exc}") from None
     except ValueError as exc:  # an extension matplotlib does not know

@@ -48,9 +48,40 @@ def _console(name: str):
                 self.quiet = True
                 raise BrokenPipeError
 
-        _consoles[name] = Quiet(stderr=name == "err", soft_wrap=True, emoji=False,  # ":x:" stays as typed
-                                width=_usable_width())
+            @property
+            def soft_wrap(self) -> bool:
+                """Prose keeps whole lines in a pipe or a log; on a terminal, or with $COLUMNS, it is
+                wrapped between words at the width (as Rich and Click do). Asked each time: a test, or
+                a redirected stream, changes what the console writes to."""
+                return not (self.is_terminal or _columns_set())
+
+            @soft_wrap.setter
+            def soft_wrap(self, value: bool) -> None:  # Console.__init__ sets it: the property decides
+                pass
+
+            @property
+            def size(self):
+                """Rich's (the terminal's, $COLUMNS, else 80), read each time; 80 when $COLUMNS is set
+                but unusable (COLUMNS=0 made Rich print nothing at all)."""
+                dimensions = Console.size.fget(self)
+                return dimensions._replace(width=80) if _usable_width() == 80 else dimensions
+
+            @size.setter
+            def size(self, value) -> None:
+                Console.size.fset(self, value)
+
+        console = Quiet(stderr=name == "err", emoji=False)  # emoji=False: ":x:" stays as typed
+        console._width = None  # Rich keeps $COLUMNS as it was at this moment: let `size` read it each time
+        _consoles[name] = console
     return _consoles[name]
+
+
+def _columns_set() -> bool:
+    """Whether $COLUMNS gives a usable width (a pipe then wraps prose at it, as on a terminal)."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "").strip()
+    return columns.isdigit() and int(columns) >= MIN_WIDTH
 
 
 def _usable_width() -> int | None:
@@ -81,6 +112,13 @@ def fmt(value, digits: int = 4) -> str:
             return str(value)
         return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:.{digits}e}"
     return str(value)
+
+
+def count(n: int, noun: str) -> str:
+    """A number with its noun in the right number: `1 row`, `2 rows`, `1 country`, `3 countries`."""
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{n} {noun}s"
 
 
 def with_interval(value: float, interval: dict | None) -> str:
@@ -147,23 +185,62 @@ def emit_csv(rows: list[dict], header: bool = True) -> None:
 
 def table(title: str | None, columns: list[str], rows: list[list]) -> None:
     """A Rich table that never cuts a word (a name the user has to type, a number): each column is at
-    least as wide as its longest word. When that is wider than the terminal (80 columns, or a pipe), each
-    row is printed as a block instead: its first cell, then `column=value` pairs, wrapped between words."""
-    from rich.table import Table
-
+    least as wide as its longest word. When that is wider than the terminal (80 columns, or a pipe), the
+    columns are split into narrower tables, each repeating the first column (as pandas prints a wide
+    frame); when even that cannot fit, each row is printed as a block of aligned `column  value` lines."""
     headers = [shown(name) for name in columns]
     cells = [[fmt(v) if not isinstance(v, str) else shown(v) for v in row] for row in rows]
     console = _console("out")
-    widths = column_widths(headers, cells, console.width - 3 * len(headers) - 1)
-    if widths is None:
+    widths = column_widths(headers, cells, room_for(len(headers)))
+    if widths is not None:
+        draw(title, headers, cells, widths)
+        return
+    groups = column_groups(headers, cells)
+    if groups is None:
         records(title, headers, cells)
         return
-    grid = Table(title=shown(title) if title else title, title_justify="left", header_style="bold")
+    for number, group in enumerate(groups, 1):
+        part = [0, *group]
+        caption = title if number == 1 or not title else f"{title} (continued)"
+        sub_headers, sub_cells = [headers[i] for i in part], [[row[i] for i in part] for row in cells]
+        draw(caption, sub_headers, sub_cells, column_widths(sub_headers, sub_cells, room_for(len(part))))
+        if number < len(groups):
+            console.print()
+
+
+def room_for(columns: int) -> int:
+    """The width a table's cells can share on stdout: the console's less the borders and padding."""
+    return _console("out").width - 3 * columns - 1
+
+
+def draw(title: str | None, headers: list[str], cells: list[list[str]], widths: list[int]) -> None:
+    """A table with its columns `widths` wide, under its title (printed as a line of its own, as wide as
+    the terminal: a table's own title would be wrapped at the table's width)."""
+    from rich.table import Table
+
+    if title:
+        _console("out").print(shown(title), style="italic", highlight=False)
+    grid = Table(header_style="bold")
     for header, width in zip(headers, widths):
         grid.add_column(header, width=width)
     for row in cells:
         grid.add_row(*row)
-    console.print(grid)
+    _console("out").print(grid)
+
+
+def column_groups(headers: list[str], cells: list[list[str]]) -> list[list[int]] | None:
+    """The columns after the first, in order, as groups that fit beside the first column (each group's
+    longest words within the terminal's width); None when the first column and any one other do not."""
+    least = least_widths(headers, cells)
+    groups: list[list[int]] = []
+    for i in range(1, len(headers)):
+        if groups and least[0] + sum(least[j] for j in groups[-1]) + least[i] <= room_for(len(groups[-1]) + 2):
+            groups[-1].append(i)
+        elif least[0] + least[i] <= room_for(2):
+            groups.append([i])
+        else:
+            return None
+    return groups
 
 
 def column_widths(headers: list[str], cells: list[list[str]], room: int) -> list[int] | None:
@@ -173,7 +250,7 @@ def column_widths(headers: list[str], cells: list[list[str]], room: int) -> list
     from rich.text import Text
 
     plain = [[Text.from_markup(c, emoji=False).plain for c in column] for column in zip(headers, *cells)]
-    least = [max((cell_len(w) for text in column for w in text.split()), default=1) for column in plain]
+    least = least_widths(headers, cells)
     most = [max(max((cell_len(line) for text in column for line in text.splitlines() or [""]), default=1), low)
             for column, low in zip(plain, least)]
     if sum(least) > room:
@@ -184,26 +261,55 @@ def column_widths(headers: list[str], cells: list[list[str]], room: int) -> list
     return [low + spare * lack // sum(lacking) for low, lack in zip(least, lacking)]
 
 
+def least_widths(headers: list[str], cells: list[list[str]]) -> list[int]:
+    """Each column's longest word (in terminal cells): the narrowest it can be without cutting one."""
+    from rich.cells import cell_len
+    from rich.text import Text
+
+    plain = [[Text.from_markup(c, emoji=False).plain for c in column] for column in zip(headers, *cells)]
+    return [max((cell_len(w) for text in column for w in text.split()), default=1) for column in plain]
+
+
 def records(title: str | None, headers: list[str], cells: list[list[str]]) -> None:
-    """Rows too wide for the terminal, one block each: the first cell in bold, then the other columns as
-    `column=value` pairs, wrapped between words and indented."""
-    console = _console("out")
-    if title:
-        console.print(shown(title), highlight=False, style="italic")
-    for row in cells:
-        console.print(f"[bold]{row[0]}[/bold]" if row[0] else headers[0], highlight=False)
-        pairs = [f"{header}={value}" if header else value for header, value in zip(headers[1:], row[1:]) if value]
-        wrapped("  ".join(pairs), indent=2)
-
-
-def wrapped(markup: str, indent: int = 0) -> None:
-    """Text on stdout wrapped between words at the terminal's width (never inside a name), indented."""
+    """Rows too wide for the terminal even split into tables, one block each: the first cell in bold, then
+    the other columns as aligned `column  value` lines, each value wrapped between words."""
+    from rich.cells import cell_len
     from rich.text import Text
 
     console = _console("out")
-    for piece in Text.from_markup(markup, emoji=False).wrap(console, max(console.width - indent, 20)):
+    if title:
+        console.print(shown(title), highlight=False, style="italic")
+    names = [Text.from_markup(header, emoji=False).plain for header in headers[1:]]
+    label = max((cell_len(name) for name in names), default=0)
+    for row in cells:
+        console.print(f"[bold]{row[0]}[/bold]" if row[0] else headers[0], highlight=False)
+        for name, value in zip(names, row[1:]):
+            if value:
+                wrapped(value, indent=4 + label, first=f"  {name}{' ' * (label - cell_len(name))}  ")
+
+
+def aligned(lines: list[tuple[str, str]]) -> None:
+    """Labelled lines on stdout with their values aligned (`rows       2938`), each value outside text
+    (escaped) and, on a terminal or with $COLUMNS, wrapped under itself."""
+    width = max((len(label) for label, _ in lines), default=0)
+    for label, value in lines:
+        if _console("out").soft_wrap:  # a pipe: whole lines
+            line(f"{label:<{width}}  {value}")
+        else:
+            wrapped(shown(value), indent=width + 2, first=f"{label:<{width}}  ")
+
+
+def wrapped(markup: str, indent: int = 0, first: str | None = None) -> None:
+    """Text on stdout wrapped between words at the terminal's width (never inside a name), indented; the
+    first line starts with `first` instead of the indent when given (a label as wide as the indent)."""
+    from rich.text import Text
+
+    console = _console("out")
+    pieces = Text.from_markup(markup, emoji=False).wrap(console, max(console.width - indent, 20))
+    for number, piece in enumerate(pieces):
         piece.rstrip()
-        console.print(Text(" " * indent) + piece, highlight=False, soft_wrap=True)
+        lead = Text(first) if number == 0 and first is not None else Text(" " * indent)
+        console.print(lead + piece, highlight=False, soft_wrap=True)
 
 
 def rows_output(rows: list[dict], output: str, title: str | None = None, header: bool = True) -> None:

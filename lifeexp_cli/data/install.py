@@ -49,7 +49,7 @@ def check_dataset(raw: bytes, source: str) -> int:
     frame = whole_file.parse_frame(raw, opening.shown(source), csv_text.encoding_of(raw))
     missing_columns(list(frame.columns), source)
     if len(frame) != catalog.WHO_ROWS:
-        raise DataError(f"{opening.shown(source)} has {len(frame)} rows, the WHO Life Expectancy dataset has "
+        raise DataError(f"{opening.shown(source)} has {len(frame)} row{'s' * (len(frame) != 1)}, the WHO Life Expectancy dataset has "
                         f"{catalog.WHO_ROWS}: download the complete file ({location.PUBLIC_SOURCE})")
     return len(frame)
 

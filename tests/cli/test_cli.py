@@ -29,9 +29,9 @@ WHO_ROWS, WHO_ROWS_WITHOUT_TARGET = 2938, 10
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    """Run in an empty folder (nothing lands in the repo's models/) with wide tables (one line per row)."""
+    """Run in an empty folder (nothing lands in the repo's models/) with wide tables (one line per row) and whole lines of prose."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("COLUMNS", "2000")  # wide enough that no table and no message wraps
 
 
 run = partial(run_cli, code=None)  # ok() and fails() check the exit code
@@ -393,7 +393,7 @@ def test_predict_batch_writes_csv_and_passes_other_columns_through(models, tmp_p
     np.testing.assert_allclose([float(r[-4]) for r in rows], expected, rtol=1e-12)
     for row in rows:  # the interval around the prediction
         assert float(row[-3]) < float(row[-4]) < float(row[-2])
-    assert "1 blank feature cells" in result.stderr and "Predicted 2 rows" in result.stderr
+    assert "1 blank feature cell was filled" in result.stderr and "Predicted 2 rows" in result.stderr
 
 
 def test_predict_batch_from_stdin_equals_from_file(models, tmp_path):

@@ -88,6 +88,33 @@ def test_corr_png_writes_an_image(tmp_path, who_env):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_corr_png_cuts_no_label_at_its_edges(tmp_path):
+    """Every edge of the picture is background: no name runs off it (income_composition_of_resources ran
+    off the left edge when the layout kept the cells square)."""
+    import numpy as np
+    from matplotlib import image
+
+    from lifeexp_cli.cli import plots
+
+    from lifeexp_cli.data import catalog
+
+    names = list(catalog.WHO_FEATURES)
+    png = tmp_path / "corr.png"
+    plots.write_heatmap(np.eye(len(names)), names, str(png), "Pearson correlation (a file with long names)")
+    pixels = image.imread(png)[..., :3]
+    for edge in (pixels[:, 0], pixels[:, -1], pixels[0], pixels[-1]):
+        assert np.all(edge > 0.95), "a label touches the edge of the picture"
+
+
+def test_corr_png_prints_only_where_it_wrote(tmp_path, who_env):
+    png = tmp_path / "corr.png"
+    result = run("corr", "--png", str(png), "--features", "infant_deaths,under_five_deaths,bmi")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and result.stderr == f"Wrote {png}\n"  # no table, no collinearity warning
+    data = run("corr", "--png", str(png), "--features", "bmi,gdp", "--format", "json")
+    assert data.exit_code == 0 and '"ranking"' in data.stdout  # asked for data: it is printed as well
+
+
 def test_corr_bad_options_are_one_line_errors(who_env):
     result = run("corr", "--top", "0")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "--top" in result.stderr

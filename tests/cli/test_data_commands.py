@@ -39,7 +39,9 @@ def test_data_info_on_the_who_file(who_env):
     assert by_name["population"]["missing_share"] == pytest.approx(652 / 2938)
     assert by_name["bmi"]["unit"] == "kg/m²"
     table = run("data", "info")
-    assert "193 countries" in table.stdout and "2000–2015" in table.stdout
+    assert "countries  193 (183 with 16 rows, 10 with 1 row)" in table.stdout
+    assert "years      2000–2015" in table.stdout
+    assert "┃ column " in table.stdout and "(18.8%)" in table.stdout  # hepatitis_b's missing share
 
 
 def test_data_describe_matches_pandas(data_path, who_env):

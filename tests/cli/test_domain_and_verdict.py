@@ -22,7 +22,7 @@ UNUSUAL = {"bmi": "70", "adult-mortality": "20", "hiv": "40"}
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("COLUMNS", "2000")  # wide enough that no table and no message wraps
 
 
 run = partial(run_cli, code=None)  # the tests check the exit code
@@ -65,7 +65,8 @@ def test_batch_predict_appends_in_domain_after_the_prediction():
     assert header[-4:] == ["predicted_life_expectancy", "lower_life_expectancy", "upper_life_expectancy",
                            "in_domain"]
     assert [r[-1] for r in body] == ["true", "false"]
-    assert "1 rows combine their values unlike any training rows" in result.stderr
+    assert "1 row combines its values unlike any training rows" in result.stderr
+    assert "its prediction is an extrapolation" in result.stderr
 
 
 def test_an_old_model_file_without_the_reference_is_not_checked_and_says_so_only_in_json(tmp_path):

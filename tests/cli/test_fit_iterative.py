@@ -120,7 +120,8 @@ def test_divergence_is_one_line_exit_1_and_keeps_the_previous_model(tmp_path, wh
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: training diverged at epoch")
-    assert "--lr" in lines[0] and "--scale standard" in lines[0]
+    assert "--lr" in lines[0] and "--scale standard" not in lines[0]  # gd scales by default already
+    assert "already scaled (standard): try a --lr ten times smaller, or --solver adam" in lines[0]
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.joblib"]  # no temporary file left
 
@@ -129,6 +130,7 @@ def test_divergence_writes_no_new_file(tmp_path, who_env):
     result = cli("fit", "--features", TIM, "--solver", "adam", "--scale", "none", "--lr", 1e6,
                  "--out", tmp_path / "new.joblib", "--quiet")
     assert result.exit_code == 1 and "diverged" in result.stderr
+    assert "try a smaller --lr or --scale standard" in result.stderr  # unscaled: scaling is the advice
     assert list(tmp_path.iterdir()) == []
 
 

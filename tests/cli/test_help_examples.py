@@ -71,10 +71,37 @@ def test_fit_cv_and_select_list_the_same_model_options_in_the_same_order():
 
 @pytest.mark.parametrize("path", command_paths(app), ids=" ".join)
 def test_examples_are_never_rewrapped_at_80_columns(path):
-    """Each example command is printed on one line, as written, however narrow the terminal or pipe."""
+    """Each example is printed as written, however narrow the terminal or pipe: on one line, or when wider
+    than 80 columns, broken before an option into shell continuation lines that fit 80 columns."""
     text = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "80"}).stdout
     examples = text.split("Example:", 1)[1].splitlines()[1:]
     section = next((i for i, line in enumerate(examples) if line and not line.startswith(" ")), len(examples))
-    commands = [line.strip() for line in examples[:section] if line.strip()]
+    lines = examples[:section]
+    assert max(len(line) for line in lines) <= 80, lines
+    commands = [line.strip() for line in "\n".join(lines).replace(" \\\n", " ").splitlines()
+                if line.strip() and not line.strip().startswith("#")]
     assert commands and all("lifeexp" in line for line in commands), commands
-    assert all("\b" not in line for line in commands)
+    assert all("\b" not in line and "\\" not in line for line in commands), commands
+
+
+def test_a_long_example_is_continued_before_an_option_and_its_comment_goes_above():
+    from lifeexp_cli.cli.main import continued
+
+    command = "lifeexp fit --features gdp,income,schooling --scale standard --test-size 0.2 --format json"
+    assert continued(command, 74) == ["lifeexp fit --features gdp,income,schooling --scale standard \\",
+                                      "    --test-size 0.2 --format json"]
+    assert continued("lifeexp predict --bmi 24.1   # the shipped tim-bmi", 30) == [
+        "# the shipped tim-bmi", "lifeexp predict --bmi 24.1"]
+    assert continued("lifeexp eval", 78) == ["lifeexp eval"]
+
+
+@pytest.mark.parametrize("args", [[], ["data"]], ids=["lifeexp", "lifeexp data"])
+def test_a_missing_command_prints_the_help_on_stderr_and_exits_2(args):
+    """Click's convention: a group without its command is a usage error (help on stderr, exit 2); --help
+    asks for the help (stdout, exit 0)."""
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"Usage: {' '.join(['lifeexp', *args])} [OPTIONS] COMMAND")
+    assert "Commands:" in result.stderr
+    asked = CliRunner().invoke(app, [*args, "--help"])
+    assert asked.exit_code == 0 and asked.stdout == result.stderr

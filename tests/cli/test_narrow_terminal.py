@@ -64,3 +64,23 @@ def test_a_matrix_too_wide_shows_pairs_and_points_to_csv(who_env):
 def test_tables_that_fit_stay_tables(who_env):
     out = run(80, "data", "describe", "-F", "bmi")
     assert "┃ feature" in out and "│ bmi" in out
+
+
+def test_a_table_too_wide_is_split_into_tables_that_repeat_its_first_column():
+    """`features` at 80 columns: two tables, each starting with the name, not `key=value` blocks."""
+    out = run(80, "features")
+    assert out.count("┃ name ") == 2 and "(continued)" in out
+    assert "role=" not in out and "meaning=" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_rows_that_cannot_be_split_are_blocks_of_aligned_columns():
+    """At 45 columns not even the name and one other column fit side by side: each feature is a block of
+    `column  value` lines, the values aligned and wrapped under themselves."""
+    out = run(45, "features")
+    lines = out.splitlines()
+    start = lines.index("status")
+    assert lines[start + 1:start + 4] == ["  aliases  developed", "  role     feature",
+                                          "  meaning  development status: Developed = 1,"]
+    assert lines[start + 4] == "           Developing = 0"
+    assert max(len(line) for line in lines) <= 45

@@ -24,7 +24,7 @@ from support.cli import run_cli
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LIFEEXP_DATA", raising=False)
-    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.setenv("COLUMNS", "2000")  # wide enough that no table and no message wraps
 
 
 run = partial(run_cli, code=None)  # the tests check the exit code

@@ -137,7 +137,7 @@ def run_in(folder: Path, args: list[str], csv: str):
     cwd = os.getcwd()
     os.chdir(folder)
     try:
-        result = CliRunner().invoke(app, args, env={"LIFEEXP_DATA": "data.csv", "COLUMNS": "120"})
+        result = CliRunner().invoke(app, args, env={"LIFEEXP_DATA": "data.csv", "COLUMNS": "2000"})
     finally:
         os.chdir(cwd)
     created = set(folder.iterdir()) - before
@@ -194,7 +194,7 @@ def test_random_people_files_keep_the_invariants(tmp_path_factory, people, encod
         return
     (folder / "p.json").write_bytes(text.encode(encoding))
     result = CliRunner().invoke(app, ["compare", "-m", "tim-bmi", "--people", str(folder / "p.json")],
-                                env={"COLUMNS": "120"})
+                                env={"COLUMNS": "2000"})  # no line wraps: one Error line
     assert result.exit_code in (0, 1, 2), (people, result.exit_code, result.stderr, result.exception)
     assert result.exception is None or isinstance(result.exception, SystemExit), (people, repr(result.exception))
     assert "\x1b" not in result.stdout + result.stderr
@@ -286,6 +286,6 @@ def test_a_model_with_any_field_damaged_is_refused_or_works(tmp_path_factory, wh
             ["predict", "-m", model, "--format", "json"], ["eval", "-m", model, "--format", "json"],
             ["compare", "--folds", "2", "-m", model, "-m", "tim-bmi", "--format", "json"],
             ["plot", "-m", model, "--kind", "residuals", "--out", str(folder / "p.png")]][command_index]
-    result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "2000"})  # no line wraps: one Error line
     assert result.exit_code in (0, 1, 2) and result.exception is None or isinstance(result.exception, SystemExit), \
         (path, value, args, repr(result.exception), result.stderr)

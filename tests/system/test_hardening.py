@@ -79,7 +79,7 @@ DATA_CASES = [
          {"d.csv": text(GOOD.replace("hiv", "hiv_aids"))}),
     Case("more features than rows", ["fit", "-F", "a,b,c", "--data", "f.csv"], 1, "only 2 rows",
          {"f.csv": text("a,b,c,life_expectancy\n1,2,3,4\n2,1,5,6\n")}),
-    Case("one row", ["fit", "-F", "bmi", "--data", "o.csv"], 1, "only 1 rows",
+    Case("one row", ["fit", "-F", "bmi", "--data", "o.csv"], 1, "only 1 row:",
          {"o.csv": text("bmi,life_expectancy\n20,60\n")}),
     Case("garbage bytes", ["fit", "-F", "bmi", "--data", "g.bin"], 1, "binary",
          {"g.bin": bytes(range(256)) * 64}),
@@ -462,7 +462,7 @@ def test_catalogue(case, tmp_path, monkeypatch, who_env):
         case.setup(tmp_path)
     before = snapshot(tmp_path), hashlib.sha256(who_env.read_bytes()).hexdigest()
     args = [arg.replace("{data}", str(who_env)) for arg in case.args]
-    result = CliRunner().invoke(app, args, input=case.stdin, env={"COLUMNS": "200"})
+    result = CliRunner().invoke(app, args, input=case.stdin, env={"COLUMNS": "2000"})  # no line wraps
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.exit_code == case.code, (result.exit_code, result.stderr, result.exception)
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr

@@ -88,7 +88,7 @@ def corr(
     """Correlations: columns ranked by their r with the target, the matrix, near-duplicate pairs.
 
     Sign and strength of each column's correlation with the target; the full matrix as a heatmap with
-    --matrix (and --png); a warning for nearly collinear pairs (|r| > 0.95), which break the normal
+    --matrix (and --png, which then prints only where it wrote the picture); a warning for nearly collinear pairs (|r| > 0.95), which break the normal
     equation. Each pair uses the rows where both values are present; a constant column has no
     correlation (—).
 
@@ -109,13 +109,14 @@ def corr(
     columns, r, n, target_name, ranking, pairs = found.columns, found.r, found.n, found.target, found.ranking, \
         found.pairs
     undefined = found.undefined
-    for name in undefined:
+    picture_only = png is not None and output.value == "table"  # the PNG is the answer: print where it went
+    for name in [] if picture_only else undefined:
         render.warn(f"column {name} is constant (or has fewer than two values): its correlation is undefined, "
                     "shown as —; leave it out with --features")
-    for a, b, value in pairs:
+    for a, b, value in [] if picture_only else pairs:
         render.warn(f"{a} and {b} are nearly collinear (r = {value:+.3f}): they carry the same information and "
                     "make XᵀX nearly singular; fit with one of them")
-    if target_name is None and not matrix and output.value == "table":
+    if target_name is None and not matrix and output.value == "table" and not picture_only:
         render.info("no target column (life_expectancy) in this file: showing the matrix; "
                     "give --target NAME to rank the columns", quiet)
         matrix = True
@@ -125,6 +126,8 @@ def corr(
 
         plots.write_heatmap(r, columns, png, f"{title} ({found.source.rsplit('/', 1)[-1]})")
         render.info(f"Wrote {png}", quiet)
+        if picture_only:
+            return
     document = {
         "method": method.value, "fill": fill.value, "target": target_name, "columns": columns,
         "ranking": [{"feature": f, "r": finite(v), "rows": k} for f, v, k in ranking],

@@ -62,4 +62,5 @@ def show(document: dict, output: str, spec_text: str, header: bool = True) -> No
                  f"{', '.join(document['features'])} ({spec_text})",
                  ["fold", "test countries", "test rows", "train rows", "RMSE", "MAE", "R²"], rows)
     render.line(f"CV RMSE {document['rmse']:.3f} ± {document['rmse_std']:.3f} years over {document['k']} folds "
-                f"(seed {document['seed']}; {document['rows']} rows with a target, {document['dropped_target']} without)")
+                f"(seed {document['seed']}; {render.count(document['rows'], 'row')} with a target, "
+                f"{document['dropped_target']} without)")

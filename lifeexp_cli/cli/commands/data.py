@@ -29,23 +29,24 @@ def info(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoHe
     if output.value == "csv":
         render.emit_csv(columns, not no_header)
         return
-    render.line(overview(found))
-    render.rows_output([{"#": i, "column": c["column"], "dtype": c["dtype"], "non-null": c["non_null"],
-                         "missing": c["missing"], "missing %": f"{100 * c['missing_share']:.1f}",
-                         "unit": c["unit"]} for i, c in enumerate(columns)], "table")
+    render.aligned(overview(found))
+    render.rows_output([{"column": c["column"], "dtype": c["dtype"], "non-null": c["non_null"],
+                         "missing": f"{c['missing']} ({100 * c['missing_share']:.1f}%)", "unit": c["unit"]}
+                        for c in columns], "table")
 
 
-def overview(found) -> str:
+def overview(found) -> list[tuple[str, str]]:
+    """What the file holds, as (label, value) lines: the file, rows and columns, countries, years."""
     span = found.span
-    text = f"{found.source}: {found.rows} rows, {len(found.names)} columns"
+    lines = [("file", found.source), ("rows", f"{found.rows} ({render.count(len(found.names), 'column')})")]
     if span["countries"] is not None:
         sizes = sorted(span["rows_per_country"].items(), key=lambda kv: -kv[1])
-        spread = ", ".join(f"{count} with {size} row{'s' if size != '1' else ''}" for size, count in sizes)
-        text += f"; {span['countries']} countries ({spread})"
+        spread = ", ".join(f"{count} with {render.count(int(size), 'row')}" for size, count in sizes)
+        lines.append(("countries", f"{span['countries']} ({spread})"))
     if span["years"] is not None:
         years = span["years"]
-        text += f"; years {years['first']}–{years['last']} ({years['count']} distinct)"
-    return text
+        lines.append(("years", f"{years['first']}–{years['last']} ({years['count']} distinct)"))
+    return lines
 
 
 def describe(data: DataOpt = None, features: ColumnsOpt = None, output: FormatOpt = Format.table,

@@ -40,4 +40,4 @@ def eval_model(
     else:
         render.rows_output([{"model": done.model, "on": scope, "rows": done.scored,
                              "RMSE": scores["rmse"], "MAE": scores["mae"], "R²": scores["r2"]}], "table")
-        render.info(f"{done.dropped} rows without a target were skipped", quiet or not done.dropped)
+        render.info(f"{render.count(done.dropped, 'row')} without a target {'was' if done.dropped == 1 else 'were'} skipped", quiet or not done.dropped)

@@ -121,10 +121,10 @@ def read_line(route: str, record: dict, quiet: bool) -> None:
     passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
     if route == "stream":
         chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
-        render.info(f"Streamed {record['data']['rows']} rows in {chunks} ({passes})", quiet)
+        render.info(f"Streamed {render.count(record['data']['rows'], 'row')} in {chunks} ({passes})", quiet)
     else:
-        render.info(f"Read {record['data']['rows']} rows in {done['parts']} part{'s' * (done['parts'] != 1)} "
-                    f"({done['chunks']} chunks, {passes})", quiet)
+        render.info(f"Read {render.count(record['data']['rows'], 'row')} in {render.count(done['parts'], 'part')} "
+                    f"({render.count(done['chunks'], 'chunk')}, {passes})", quiet)
 
 
 def fit_document(record: dict, path: str) -> dict:

@@ -291,18 +291,23 @@ def predict_on_dask(record: dict, source: str, output_dir: str, scheduler, quiet
     for note in uncalibrated(record, level):
         render.warn(note)
     warn_counts(counts)
-    render.info(f"Predicted {counts['rows']} rows into {output_dir} ({counts['parts']} Parquet "
-                f"part{'s' * (counts['parts'] != 1)})", quiet)
+    render.info(f"Predicted {render.count(counts['rows'], 'row')} into {output_dir} "
+                f"({render.count(counts['parts'], 'Parquet part')})", quiet)
 
 
 def warn_counts(counts: dict) -> None:
-    if counts["filled"]:
-        render.warn(f"{counts['filled']} blank feature cells were filled with the model's training statistics")
-    if counts["outside"]:
-        render.warn(f"{counts['outside']} rows have values outside the training range (extrapolation)")
-    if counts.get("unlike"):
-        render.warn(f"{counts['unlike']} rows combine their values unlike any training rows (in_domain false): "
-                    "their predictions are extrapolations")
+    filled, outside, unlike = counts["filled"], counts["outside"], counts.get("unlike")
+    if filled:
+        render.warn(f"{render.count(filled, 'blank feature cell')} {'was' if filled == 1 else 'were'} filled "
+                    "with the model's training statistics")
+    if outside:
+        render.warn(f"{render.count(outside, 'row')} {'has' if outside == 1 else 'have'} values outside the "
+                    "training range (extrapolation)")
+    if unlike:
+        one = unlike == 1
+        render.warn(f"{render.count(unlike, 'row')} {'combines its' if one else 'combine their'} values unlike any "
+                    f"training rows (in_domain false): {'its prediction is' if one else 'their predictions are'} "
+                    f"{'an extrapolation' if one else 'extrapolations'}")
 
 
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
@@ -331,7 +336,7 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool, level: fl
     for note in uncalibrated(record, level):
         render.warn(note)
     warn_counts(counts)
-    render.info(f"Predicted {counts['rows']} rows", quiet)
+    render.info(f"Predicted {render.count(counts['rows'], 'row')}", quiet)
 
 
 def show_table(record: dict, rows) -> None:

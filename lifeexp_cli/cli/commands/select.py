@@ -98,6 +98,6 @@ def show(document: dict, output: str, spec_text: str, quiet: bool, header: bool 
                        f"{render.fmt(s['gain'], 3)} ± {render.fmt(s['gain_spread'], 2)}"]
                       for s in document["skipped"]])
     render.line(f"Chosen: {', '.join(document['features'])} — CV RMSE {document['cv_rmse']:.3f} ± "
-                f"{document['cv_rmse_std']:.3f} years ({document['stopped']}; {document['models_fitted']} models fitted)")
+                f"{document['cv_rmse_std']:.3f} years ({document['stopped']}; {render.count(document['models_fitted'], 'model')} fitted)")
     if document["model"]:
         render.info(f"Saved {document['model']}", quiet)

@@ -6,11 +6,12 @@ closed form, a linear model by gradient descent, a network; and the warnings a c
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError
+from lifeexp_cli.errors import DataError, DivergenceError
 from lifeexp_cli.linear import closed_form, loss
 from lifeexp_cli.model.fit.prepared import with_intercept
 from lifeexp_cli.model.spec import Spec
@@ -63,7 +64,7 @@ def fit_closed_form(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Sp
                     on_epoch=None):
     design = with_intercept(Xs, spec.intercept)
     if design.shape[1] > len(y):
-        raise DataError(f"{design.shape[1]} coefficients but only {len(y)} rows: use fewer features or more rows")
+        raise DataError(f"{design.shape[1]} coefficients but only {len(y)} row{'s' * (len(y) != 1)}: use fewer features or more rows")
     solution = closed_form.solve(design, y, spec.solver)
     full_rank = solution.rank == design.shape[1]
     notes = conditioning_warnings(Xs, features, spec.solver, solution.condition_number, full_rank)
@@ -79,11 +80,26 @@ def fit_linear_iterative(Xs: np.ndarray, y: np.ndarray, features: list[str], spe
     p = design.shape[1]
     theta0 = np.zeros(p) if options["init"] == "zeros" else loop.init_rng(options["seed"]).normal(size=p)
     val_design = None if val is None else (with_intercept(val[0], spec.intercept), val[1])
-    result = loop.train([theta0], loss.linear_loss_and_grad, loss.linear_loss, design, y, spec.solver,
-                        options, val=val_design, on_epoch=on_epoch)
+    with scaled_divergence_advice(spec):
+        result = loop.train([theta0], loss.linear_loss_and_grad, loss.linear_loss, design, y, spec.solver,
+                            options, val=val_design, on_epoch=on_epoch)
     (theta,) = result.params
     return Solved(linear_params(theta, spec.intercept), closed_form.condition_number(design), result.warnings,
                   {"training": result.summary()})
+
+
+@contextmanager
+def scaled_divergence_advice(spec: Spec):
+    """The loop advises a smaller learning rate or scaling; features already scaled make the second
+    advice empty, so it becomes a much smaller rate (and Adam, whose steps adapt, for the other solvers)."""
+    try:
+        yield
+    except DivergenceError as exc:
+        if spec.scale == "none" or loop.DIVERGENCE_HINT not in exc.template:
+            raise
+        other = "" if spec.solver == "adam" else ", or {optimizer} adam (its steps adapt to the gradients)"
+        advice = f"the features are already scaled ({spec.scale}): try a {{lr}} ten times smaller{other}"
+        raise DivergenceError(exc.template.replace(loop.DIVERGENCE_HINT, advice), exc.param, exc.value) from None
 
 
 def linear_params(theta: np.ndarray, intercept: bool) -> dict:
@@ -95,7 +111,8 @@ def linear_params(theta: np.ndarray, intercept: bool) -> dict:
 def fit_network(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, *, val=None,
                 on_epoch=None) -> Solved:
     """A neural network trained through the one loop (nn/regressor.py); it has no condition number."""
-    trained = regressor.fit(Xs, y, spec.solver, spec.options, val=val, on_epoch=on_epoch)
+    with scaled_divergence_advice(spec):
+        trained = regressor.fit(Xs, y, spec.solver, spec.options, val=val, on_epoch=on_epoch)
     return Solved({"network": trained.network}, None, trained.training.warnings,
                   {"training": trained.training.summary(), "network": regressor.describe(trained.network)})
 

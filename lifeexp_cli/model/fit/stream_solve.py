@@ -44,7 +44,7 @@ def solution(seen: State, spec: Spec, features: list[str], medians: np.ndarray |
                           "impute", spec.impute)
     columns = len(features) + spec.intercept
     if columns > used:
-        raise DataError(f"{columns} coefficients but only {used} rows: use fewer features or more rows")
+        raise DataError(f"{columns} coefficients but only {used} row{'s' * (used != 1)}: use fewer features or more rows")
     moments = state.imputed_moments(seen, fill)
     center, scale = scaling.scaler_from_statistics(spec.scale, len(features), moments, center=spec.intercept)
     factor = state.design_factor(seen, state.design_map(seen, fill, center, scale, spec.intercept))

@@ -76,7 +76,19 @@ def interval_for(record: dict, X, level: float):
 
 
 def missing_note(record: dict, name: str) -> str:
-    """Said once on stderr when a model without calibration is asked for intervals."""
-    return (f"model {name} has no prediction-interval calibration (fitted with --no-intervals, from stdin "
-            "with --stream, before lifeexp stored one, or trained iteratively without --folds): predictions come "
-            "without intervals; refit it with `lifeexp fit` (iterative solvers and networks: add --folds 5)")
+    """Said once on stderr when a model without calibration is asked for intervals (it predicts without
+    them): the one likely cause the record shows, and its way out."""
+    return f"model {name} has no prediction-interval calibration: {missing_cause(record)}"
+
+
+def missing_cause(record: dict) -> str:
+    """Why a record has no calibration: the most likely cause the record shows (only that one is named)."""
+    own = next((note for note in record.get("warnings") or [] if note.startswith("no prediction intervals: ")),
+               None)
+    if own is not None:  # the fit said why (too few countries for the folds, a fold that could not be fitted)
+        return own.removeprefix("no prediction intervals: ")
+    if record.get("training") and not (record.get("metrics") or {}).get("cv"):
+        return "it was trained iteratively without --folds; refit it with --folds 5 to calibrate intervals on its folds"
+    if (record.get("data") or {}).get("source") == "-":
+        return "it was fitted from stdin, which can be read once; refit it with --data FILE"
+    return "it was fitted with --no-intervals, or by a lifeexp older than intervals; refit it with `lifeexp fit`"

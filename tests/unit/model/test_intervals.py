@@ -189,3 +189,21 @@ def test_batch_columns_follow_the_prediction(record):
     assert prediction.output_columns(record, 0) == ["predicted_life_expectancy", "in_domain"]
     old = {k: v for k, v in record.items() if k not in ("calibration", "domain")}
     assert prediction.output_columns(old, 0.9) == ["predicted_life_expectancy"]
+
+
+@pytest.mark.parametrize("record, cause", [
+    ({"warnings": ["no prediction intervals: calibrating them needs at least 5 countries, the training rows "
+                   "have 3"], "training": {"epochs_run": 3}, "data": {"source": "-"}},
+     "calibrating them needs at least 5 countries"),
+    ({"warnings": [], "training": {"epochs_run": 3}, "metrics": {"train": {}}, "data": {"source": "-"}},
+     "trained iteratively without --cv"),
+    ({"warnings": [], "metrics": {"train": {}}, "data": {"source": "-"}}, "fitted from stdin"),
+    ({"warnings": [], "metrics": {"train": {}}, "data": {"source": "who.csv"}}, "--no-intervals"),
+])
+def test_a_model_without_calibration_names_one_cause_the_likely_one_first(record, cause):
+    from lifeexp_cli.model.predict import intervals
+
+    note = intervals.missing_note(record, "m")
+    assert note.startswith("model m has no prediction-interval calibration: ") and cause in note
+    causes = ["needs at least", "without --cv", "stdin", "--no-intervals"]
+    assert sum(c in note for c in causes) == 1, note
