@@ -38,11 +38,12 @@ FOLDS = intervals.FOLDS
 SAMPLE_ROWS = 20_000
 
 
-def chunk_keys(frame, target: str, source: str, start: int) -> np.ndarray:
+def chunk_keys(frame, target: str, source: str, start: int, names: dict | None = None) -> np.ndarray:
     """A key per row with a target: its country's, or, without a country column, its position's in the
     source (start: rows of the source before this chunk). A file's name, not its folder, goes into a
-    position's key: the same file gives the same folds wherever it lives."""
-    keys = dataset.frame_group_keys(frame, target)
+    position's key: the same file gives the same folds wherever it lives. names: a dict that gets
+    {key: country} of the chunk's countries (`dataset.frame_group_keys`)."""
+    keys = dataset.frame_group_keys(frame, target, names)
     if keys is not None:
         return keys
     keep = ~np.isnan(dataset.numeric_column(frame, target))
