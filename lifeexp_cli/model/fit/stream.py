@@ -5,8 +5,10 @@ imputation adds passes for an exact median (so it needs a file, not stdin). Memo
 chunk size, whatever the number of rows. Not available here: cross-validation and held-out splits
 (they need the rows in memory) and the training MAE (it needs a second pass over the predictions);
 RMSE and R² come exactly from the factor. A file (not stdin) gets its prediction-interval calibration
-in one more pass (model/fit/stream_calibration.py). The passes are model/fit/stream_passes.py's, the
-solve model/fit/stream_solve.py's, the record model/fit/stream_record.py's.
+in one more pass (model/fit/stream_calibration.py). Only the first pass parses the file: it keeps the
+used columns' arrays in a temporary file (data/sources.py `ChunkCache`, 8 bytes a cell) and the passes
+after it read those back. The passes are model/fit/stream_passes.py's, the solve
+model/fit/stream_solve.py's, the record model/fit/stream_record.py's.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ evaluate/conformal.py). A stream does the same with one more pass over the data:
   partition the rows: their merge is the whole fit's state, and no row is factored twice;
 - fold k's model is solved from the merge of the other folds' states: no pass, no row of fold k's
   countries in it (with median imputation the fill values are the whole data's medians);
-- one more pass (model/fit/stream_passes.py `residual_part`, shared with the robust standard errors) predicts
-  each row with its fold's model and keeps a uniform reservoir sample of (features, out-of-fold
-  residual), at most SAMPLE_ROWS rows whatever the data size;
+- one more pass (model/fit/stream_passes.py `residual_part`, shared with the robust standard errors; over
+  the first pass's arrays, kept in a temporary file, not the text) predicts each row with its fold's
+  model and keeps a uniform reservoir sample of (features, out-of-fold residual), at most SAMPLE_ROWS
+  rows whatever the data size;
 - `conformal.calibrate` on that sample gives the record's calibration, as in memory; its `rows` is the
   sample's size, which sets the quantile's finite-sample correction.
 """
