@@ -41,6 +41,7 @@ bench-data: install  ## synthetic WHO-like CSVs with known coefficients in bench
 	$(BIN)/python bench/support/synthetic.py --rows 10000000
 
 bench: install  ## every benchmark in bench/ (performance: several minutes; LIFEEXP_BENCH_QUICK=1 for small sizes)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@for f in bench/*.py; do echo "== $$f"; LIFEEXP_DATA=$(DATA) $(BIN)/python $$f || exit 1; done
 
 docs: install  ## rewrite docs/cli-reference.md from every --help, and the tutorial's and README's outputs from their commands (tests/cli/test_docs.py, test_tutorial.py check them)

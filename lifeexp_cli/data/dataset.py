@@ -292,15 +292,19 @@ def group_texts(column: pd.Series) -> np.ndarray:
     return column.astype(str).fillna("nan").to_numpy(dtype=object)
 
 
-def frame_group_keys(frame, target: str) -> np.ndarray | None:
+def frame_group_keys(frame, target: str, names: dict | None = None) -> np.ndarray | None:
     """A key per row with a target (`group_keys` of its country), or None when the chunk has no country
-    column. Each distinct country is hashed once (a streamed fit keys every row by its country)."""
+    column. Each distinct country is hashed once (a streamed fit keys every row by its country). names:
+    a dict that gets {key: the country's text, as `frame_groups` gives it} of the chunk's countries."""
     if catalog.GROUP_COLUMN not in frame.columns:
         return None
     keep = ~np.isnan(numeric_column(frame, target))
     codes, uniques = pd.factorize(frame[catalog.GROUP_COLUMN], use_na_sentinel=False)
     texts = group_texts(pd.Series(uniques, dtype=object))  # the texts frame_groups gives
-    return group_keys(texts)[codes[keep]]
+    keys = group_keys(texts)
+    if names is not None:
+        names.update(zip(keys.tolist(), texts.tolist()))
+    return keys[codes[keep]]
 
 
 KEY_BITS = 52  # a key fits a float64 exactly (the streamed domain sample stores it beside the features)

@@ -1,5 +1,6 @@
 """A data source opened for one pass of a streamed fit: a CSV (or stdin) read in chunks while its bytes
-are hashed, or a Parquet file read by row groups and hashed whole once the pass is done.
+are hashed, or a Parquet file read by row groups and hashed whole once the pass is done; and the arrays
+of the first pass kept on disk (`ChunkCache`), so that the passes after it read numbers, not text.
 """
 
 from __future__ import annotations
@@ -56,7 +57,74 @@ def frames_of(source: str, features: list[str], target: str, chunk_rows: int, ex
         yield from frames
 
 
-def feature_rows(source: str, features: list[str], target: str, chunk_rows: int, progress=None) -> Iterator:
-    """(X, y) of each chunk of a source, for the passes after the first."""
+def feature_rows(source, features: list[str], target: str, chunk_rows: int, progress=None) -> Iterator:
+    """(X, y) of each chunk of a source (a name, or its `ChunkCache`), for the passes after the first."""
+    if isinstance(source, ChunkCache):
+        yield from ((X, y) for X, y, _ in source.arrays())
+        return
     for _, frame in frames_of(source, features, target, chunk_rows, progress=progress):
         yield dataset.frame_arrays(frame, features, target)[:2]
+
+
+class ChunkCache:
+    """The first pass's arrays of one source, chunk by chunk — X (n × p, column after column), y and a
+    uint64 key per row — in an anonymous temporary file (removed when closed, or when the process ends),
+    so that the passes after the first (the standard errors and calibration, median, refinement) read
+    back the very numbers of the first pass instead of parsing the text again: 8 bytes a cell of the used
+    columns on disk, one chunk in memory. When the disk refuses (full, no temporary folder) the cache is
+    dropped and those passes parse the file again (`usable`)."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.chunks: list[tuple[int, int, int]] = []  # (offset, rows, features) of each chunk
+        self.names: dict = {}  # {country key: the country's text} (data/dataset.py `frame_group_keys`)
+        self.file = None
+        self.usable = True
+
+    def add(self, X, y, keys) -> None:
+        import numpy as np
+
+        if not self.usable:
+            return
+        try:
+            if self.file is None:
+                import tempfile
+
+                self.file = tempfile.TemporaryFile(prefix="lifeexp-chunks-")
+            offset = self.file.tell()
+            for part in (X.T, y, keys):  # X is in Fortran order: X.T is contiguous, no copy
+                if part.size:
+                    self.file.write(memoryview(np.ascontiguousarray(part)).cast("B"))
+            self.chunks.append((offset, len(y), X.shape[1]))
+        except OSError:
+            self.close()
+
+    def arrays(self) -> Iterator:
+        """(X, y, keys) of each chunk, as `add` was given them."""
+        import numpy as np
+
+        for offset, n, p in self.chunks:
+            self.file.seek(offset)
+            numbers, keys = np.empty(n * (p + 1)), np.empty(n, dtype=np.uint64)
+            if self.file.readinto(numbers) != numbers.nbytes or self.file.readinto(keys) != keys.nbytes:
+                raise OSError(f"the temporary copy of {self.source}'s columns is short")
+            yield numbers[:n * p].reshape(p, n).T, numbers[n * p:], keys
+
+    def countries(self, keys) -> tuple[list[str], object]:
+        """The rows' countries from their keys, coded: (the distinct country texts, sorted as
+        `np.unique` sorts them; each row's index into them). The texts are those `dataset.frame_groups`
+        gives; only the distinct ones are sorted as text (sorting a text per row is slow)."""
+        import numpy as np
+
+        distinct, index = np.unique(keys, return_inverse=True)
+        texts = [self.names[key] for key in distinct.tolist()]
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        rank = np.empty(len(texts), dtype=np.intp)
+        rank[order] = np.arange(len(texts))
+        return [texts[i] for i in order], rank[index]
+
+    def close(self) -> None:
+        self.usable = False
+        if self.file is not None:
+            self.file.close()
+            self.file = None

@@ -19,6 +19,8 @@ from lifeexp_cli.errors import UsageError
 WIDE = 7  # more columns than this (inputs + prediction) are shown one per line
 TABLE_ROWS = 1000  # --input with --format table: more rows than this are refused (csv and json stream)
 TABLE_COLUMNS = 5  # a CSV with more columns shows only country, year and the model's inputs in a table
+JSON_SPOOL_CHARS = 8 << 20  # --input with --format json: the document is held in memory up to this, then on disk
+JSON_COPY_CHARS = 1 << 20  # ... and copied to stdout in pieces of this size once every row is predicted
 
 
 class PredictCommand(TyperCommand):
@@ -260,9 +262,25 @@ def uncalibrated(record: dict, level: float) -> list[str]:
 
 def write_json(rows) -> None:
     """One JSON list (numbers as numbers, the prediction under `predicted_<target>`), written only once every row is
-    predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict)."""
-    objects = [json.dumps(row, ensure_ascii=render.ascii_only(), allow_nan=False) for row in rows]
-    sys.stdout.write("[\n" + ",\n".join(objects) + "\n]\n" if objects else "[]\n")
+    predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict). The objects
+    are spooled as they come (in memory up to JSON_SPOOL_CHARS, then in an anonymous temporary file) and
+    copied to stdout at the end: memory stays bounded whatever the number of rows."""
+    import tempfile
+
+    ascii_only = render.ascii_only()
+    with tempfile.SpooledTemporaryFile(JSON_SPOOL_CHARS, mode="w+", encoding="utf-8", newline="") as spool:
+        separator = "[\n"
+        for row in rows:
+            spool.write(separator)
+            spool.write(json.dumps(row, ensure_ascii=ascii_only, allow_nan=False))
+            separator = ",\n"
+        if separator == "[\n":
+            sys.stdout.write("[]\n")
+            return
+        spool.write("\n]\n")
+        spool.seek(0)
+        while text := spool.read(JSON_COPY_CHARS):
+            sys.stdout.write(text)
 
 
 def check_dask_options(engine, scheduler, source, output_dir, person) -> None:

@@ -47,11 +47,18 @@ class OneMachine:
 
     `map_reduce(work, merge, *args)`: work(source, *args) for every source, results merged in order. The
     Dask engine (model/fit/dask_engine.py) gives the same method, run on a cluster and merged in a tree.
-    progress: a large CSV's byte bar for every pass (data/opening.py), or None.
+    progress: a large CSV's byte bar for every pass (data/opening.py), or None. caches: {source: its first
+    pass's arrays (data/sources.py `ChunkCache`)}; a pass gets a source's cache in place of its name
+    while the cache is usable.
     """
 
-    def __init__(self, sources: list[str], progress=None):
-        self.sources, self.progress = sources, progress
+    def __init__(self, sources: list[str], progress=None, caches: dict | None = None):
+        self.sources, self.progress, self.caches = sources, progress, caches or {}
 
     def map_reduce(self, work: Callable, merge: Callable, *args):
-        return functools.reduce(merge, (work(source, *args, progress=self.progress) for source in self.sources))
+        return functools.reduce(merge, (work(self.source(source), *args, progress=self.progress)
+                                        for source in self.sources))
+
+    def source(self, source: str):
+        cache = self.caches.get(source)
+        return cache if cache is not None and cache.usable else source

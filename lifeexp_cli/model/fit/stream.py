@@ -5,8 +5,10 @@ imputation adds passes for an exact median (so it needs a file, not stdin). Memo
 chunk size, whatever the number of rows. Not available here: cross-validation and held-out splits
 (they need the rows in memory) and the training MAE (it needs a second pass over the predictions);
 RMSE and R² come exactly from the factor. A file (not stdin) gets its prediction-interval calibration
-in one more pass (model/fit/stream_calibration.py). The passes are model/fit/stream_passes.py's, the
-solve model/fit/stream_solve.py's, the record model/fit/stream_record.py's.
+in one more pass (model/fit/stream_calibration.py). Only the first pass parses the file: it keeps the
+used columns' arrays in a temporary file (data/sources.py `ChunkCache`, 8 bytes a cell) and the passes
+after it read those back. The passes are model/fit/stream_passes.py's, the solve
+model/fit/stream_solve.py's, the record model/fit/stream_record.py's.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import operator
 import os
 
 from lifeexp_cli.data import catalog, dataset, opening, parts
-from lifeexp_cli.data.sources import CHUNK_ROWS
+from lifeexp_cli.data.sources import CHUNK_ROWS, ChunkCache
 from lifeexp_cli.errors import DataError, ParameterError
 from lifeexp_cli.linear import closed_form
 from lifeexp_cli.model.fit import stream_calibration, stream_standard_errors
@@ -78,11 +80,18 @@ def fit_source(data: str | None, features: str | list[str], target: str, spec: S
     # when --se asks for a second pass), and said after the fit when it had one.
     names = [catalog.GROUP_COLUMN] if source == "-" else parts.part_columns(source, progress)
     se_type = stream_standard_errors.check_se(se, source, names)
-    first = reduce_source(source, features, target, spec, chunk_rows,
-                          seed if source != "-" and intervals else None, progress)
-    data = {"sha256": first.hashes[0], "source": source}
-    fitted = finish(first, OneMachine([source], progress), spec, data, {"chunk_rows": chunk_rows}, se_type, seed,
-                    rereadable=source != "-", intervals=intervals)
+    # The passes after the first read its arrays back from a temporary file, not the text again.
+    cache = ChunkCache(source) if source != "-" and (intervals or se_type != "classical" or
+                                                     spec.impute == "median") else None
+    try:
+        first = reduce_source(source, features, target, spec, chunk_rows,
+                              seed if source != "-" and intervals else None, progress, cache)
+        data = {"sha256": first.hashes[0], "source": source}
+        fitted = finish(first, OneMachine([source], progress, {source: cache} if cache else None), spec, data,
+                        {"chunk_rows": chunk_rows}, se_type, seed, rereadable=source != "-", intervals=intervals)
+    finally:
+        if cache is not None:
+            cache.close()
     if source == "-" and se is None and stream_standard_errors.check_se(None, "file", first.columns) != "classical":
         fitted["warnings"].append(stream_standard_errors.STDIN_NOTE)
     return fitted

@@ -9,9 +9,10 @@ evaluate/conformal.py). A stream does the same with one more pass over the data:
   partition the rows: their merge is the whole fit's state, and no row is factored twice;
 - fold k's model is solved from the merge of the other folds' states: no pass, no row of fold k's
   countries in it (with median imputation the fill values are the whole data's medians);
-- one more pass (model/fit/stream_passes.py `residual_part`, shared with the robust standard errors) predicts
-  each row with its fold's model and keeps a uniform reservoir sample of (features, out-of-fold
-  residual), at most SAMPLE_ROWS rows whatever the data size;
+- one more pass (model/fit/stream_passes.py `residual_part`, shared with the robust standard errors; over
+  the first pass's arrays, kept in a temporary file, not the text) predicts each row with its fold's
+  model and keeps a uniform reservoir sample of (features, out-of-fold residual), at most SAMPLE_ROWS
+  rows whatever the data size;
 - `conformal.calibrate` on that sample gives the record's calibration, as in memory; its `rows` is the
   sample's size, which sets the quantile's finite-sample correction.
 """
@@ -38,11 +39,12 @@ FOLDS = intervals.FOLDS
 SAMPLE_ROWS = 20_000
 
 
-def chunk_keys(frame, target: str, source: str, start: int) -> np.ndarray:
+def chunk_keys(frame, target: str, source: str, start: int, names: dict | None = None) -> np.ndarray:
     """A key per row with a target: its country's, or, without a country column, its position's in the
     source (start: rows of the source before this chunk). A file's name, not its folder, goes into a
-    position's key: the same file gives the same folds wherever it lives."""
-    keys = dataset.frame_group_keys(frame, target)
+    position's key: the same file gives the same folds wherever it lives. names: a dict that gets
+    {key: country} of the chunk's countries (`dataset.frame_group_keys`)."""
+    keys = dataset.frame_group_keys(frame, target, names)
     if keys is not None:
         return keys
     keep = ~np.isnan(dataset.numeric_column(frame, target))

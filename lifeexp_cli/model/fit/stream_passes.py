@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lifeexp_cli.data import catalog, dataset
-from lifeexp_cli.data.sources import feature_rows, frames_of, opened
+from lifeexp_cli.data.sources import ChunkCache, feature_rows, frames_of, opened
 from lifeexp_cli.evaluate import domain
 from lifeexp_cli.linear.stream import median, reservoir, state
 from lifeexp_cli.linear.stream.state import State
@@ -52,10 +52,11 @@ class Reduced:
 
 
 def reduce_source(source: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int,
-                  seed: int | None = 0, progress=None) -> Reduced:
+                  seed: int | None = 0, progress=None, cache: ChunkCache | None = None) -> Reduced:
     """The first pass over one source: its state, rows without a target, chunks and SHA-256; the rows
     split in calibration folds by `seed` (model/fit/stream_calibration.py), or None: no folds (stdin).
-    progress: a large CSV's byte bar (data/opening.py), or None (every pass takes it)."""
+    progress: a large CSV's byte bar (data/opening.py), or None (every pass takes it). cache: where to
+    keep each chunk's arrays for the passes after this one (data/sources.py), or None."""
     from threadpoolctl import threadpool_limits
 
     with opened(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress) as \
@@ -72,13 +73,16 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
             for blocks, frame in frames:
                 if chosen is None:
                     chosen = dataset.resolve_features(frame, "all", target_name)
-                keys = stream_calibration.chunk_keys(frame, target_name, source, totals["start"])
+                keys = stream_calibration.chunk_keys(frame, target_name, source, totals["start"],
+                                                     None if cache is None else cache.names)
                 totals["start"] += len(frame)
                 yield blocks, dataset.frame_arrays(frame, chosen, target_name), keys
 
         def add(item):
             blocks, (X, y, skipped), keys = item
             hasher.hash(blocks)
+            if cache is not None:
+                cache.add(X, y, keys)
             if seed is None:
                 totals["state"] = state.update(totals["state"] or state.start(X.shape[1], spec.impute), X, y)
             else:
@@ -105,25 +109,37 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
                    totals["sample"], folds, countries)
 
 
-def residual_part(source: str, sol: StreamSolution, spec: Spec, features: list[str], target: str,
+def residual_part(source: str | ChunkCache, sol: StreamSolution, spec: Spec, features: list[str], target: str,
                   chunk_rows: int, se_type: str | None, models: list | None, seed: int, progress=None) -> tuple:
     """One source's share of the pass at the solution: (the robust standard errors' meat and scores, for
     se_type hc3 or cluster, else None; the calibration's sample of out-of-fold residuals by the fold
     `models`, or None without them)."""
     robust = stream_standard_errors.robust_start(sol) if se_type else None
     sample = stream_calibration.sample_start(len(features)) if models else None
-    sampling = stream_calibration.sampling(source)
+    sampling = stream_calibration.sampling(source.source if isinstance(source, ChunkCache) else source)
+    for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress):
+        if robust is not None:
+            robust = stream_standard_errors.robust_update(robust, X, y, groups, sol, spec, se_type)
+        if sample is not None:
+            sample = stream_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
+    return robust, sample
+
+
+def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk_rows: int, countries: bool,
+               progress=None):
+    """(X, y, a key per row: its country's, or its position's without a country column, and with
+    `countries` each row's country as `dataset.frame_groups` gives it, else None) of each chunk, from the
+    first pass's cache or parsed again."""
+    if isinstance(source, ChunkCache):
+        for X, y, keys in source.arrays():
+            yield X, y, keys, source.countries(keys) if countries else None
+        return
     start = 0
     for _, frame in frames_of(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress):
         X, y, _ = dataset.frame_arrays(frame, features, target)
-        if robust is not None:
-            groups = dataset.frame_groups(frame, target) if se_type == "cluster" else None
-            robust = stream_standard_errors.robust_update(robust, X, y, groups, sol, spec, se_type)
-        if sample is not None:
-            keys = stream_calibration.chunk_keys(frame, target, source, start)
-            sample = stream_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
+        yield X, y, stream_calibration.chunk_keys(frame, target, source, start), \
+            dataset.frame_groups(frame, target) if countries else None
         start += len(frame)
-    return robust, sample
 
 
 def merge_residual_parts(a: tuple, b: tuple) -> tuple:

@@ -72,20 +72,35 @@ def robust_start(sol) -> tuple[np.ndarray, dict]:
     return np.zeros((len(sol.factor.R), len(sol.factor.R))), {}
 
 
-def robust_update(gathered: tuple, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, sol, spec,
+def robust_update(gathered: tuple, X: np.ndarray, y: np.ndarray, groups, sol, spec,
                   se_type: str) -> tuple[np.ndarray, dict]:
-    """A chunk's rows (raw X, y; groups: their countries, for cluster) added to the HC3 meat or to the
-    cluster scores. Each source's share is gathered apart and added up (a country may span sources)."""
+    """A chunk's rows (raw X, y; groups: their countries, for cluster: texts, or coded as (names, index)
+    by `ChunkCache.countries`) added to the HC3 meat or to the cluster scores. Each source's share is
+    gathered apart and added up (a country may span sources)."""
     meat, scores = gathered
     if spec.impute == "drop":
         complete = ~np.isnan(X).any(axis=1)
         X, y = X[complete], y[complete]
-        groups = None if groups is None else groups[complete]
+        groups = None if groups is None else (groups[0], groups[1][complete]) if isinstance(groups, tuple) else \
+            groups[complete]
     design = state.design_rows(X, sol.fill, sol.center, sol.scale, spec.intercept)
     residuals = y - design @ sol.solution.theta
     if se_type == "hc3":
         return meat + linear_covariance.hc3_meat(design, residuals, sol.factor.R), scores
-    return meat, linear_covariance.merge_scores(scores, linear_covariance.cluster_scores(design, residuals, groups))
+    found = coded_scores(design, residuals, *groups) if isinstance(groups, tuple) else \
+        linear_covariance.cluster_scores(design, residuals, groups)
+    return meat, linear_covariance.merge_scores(scores, found)
+
+
+def coded_scores(design: np.ndarray, residuals: np.ndarray, names: list, index: np.ndarray) -> dict:
+    """`linear_covariance.cluster_scores` of rows whose countries come coded (data/sources.py
+    `ChunkCache.countries`: the sorted distinct names, each row's index into them): the same sums, added
+    in the same row order, without sorting a text per row."""
+    scores = design * residuals[:, None]
+    sums = np.column_stack([np.bincount(index, weights=column, minlength=len(names)) for column in scores.T]) \
+        if len(names) else np.zeros((0, design.shape[1]))
+    present = np.flatnonzero(np.bincount(index, minlength=len(names)))  # not a country whose rows were dropped
+    return {names[i]: sums[i] for i in present.tolist()}
 
 
 def add_robust(a: tuple, b: tuple) -> tuple:

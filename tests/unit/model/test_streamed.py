@@ -100,3 +100,34 @@ def test_large_files_stream_on_their_own(tmp_path, monkeypatch):
     assert streamed_fit.should_stream(str(path), None)
     assert not streamed_fit.should_stream(str(path), False)
     assert not streamed_fit.should_stream("-", None)
+
+
+@pytest.mark.parametrize("impute,se", [("mean", "cluster"), ("drop", "cluster"), ("median", "hc3"), ("drop", "hc3")])
+def test_later_passes_read_the_first_pass_arrays(tmp_path, monkeypatch, impute, se):
+    """The passes after the first (standard errors, calibration, medians) read the first pass's arrays back
+    from its temporary file, not the text, and give exactly the record of parsing the file again (which
+    is what happens when the disk refuses the copy)."""
+    from lifeexp_cli.data import sources
+    from lifeexp_cli.model import record
+    from lifeexp_cli.model.fit import stream_passes
+
+    path = generated_csv(tmp_path / "gen.csv", rows=400)
+    lines = path.read_bytes().split(b"\r\n")  # country C1 without bmi: no row of it is complete
+    lines = [b",".join(cells[:4] + [b""] + cells[5:]) if (cells := line.split(b","))[0] == b"C1" else line
+             for line in lines]
+    path.write_bytes(b"\r\n".join(lines))
+    spec = Spec(impute=impute)
+
+    def parsed_again(*args, **kwargs):
+        raise AssertionError("a later pass parsed the CSV again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(stream_passes, "frames_of", parsed_again)
+        patched.setattr(sources, "frames_of", parsed_again)
+        cached = streamed_fit.fit_source(str(path), FEATURES, "life", spec, 7, se=se)
+    with monkeypatch.context() as patched:
+        patched.setattr(sources.ChunkCache, "add", lambda self, *arrays: self.close())  # e.g. a full disk
+        parsed = streamed_fit.fit_source(str(path), FEATURES, "life", spec, 7, se=se)
+    assert cached["calibration"] is not None and cached["inference"] is not None
+    for field in ("params", "coefficients", "inference", "coefficient_covariance", "calibration", "domain", "metrics"):
+        assert repr(record.plain(cached[field])) == repr(record.plain(parsed[field])), field
