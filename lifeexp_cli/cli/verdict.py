@@ -107,7 +107,7 @@ def accuracy_line(result: "Comparison") -> str:
     ranked = result.ranking
     scored = [r for r in result.models if r.cv_fold_rmse]
     if not scored:
-        return "Accuracy: no model is cross-validated; rerun with --cv 5 --data FILE to rank them."
+        return "Accuracy: no model is cross-validated; rerun with --folds 5 --data FILE to rank them."
     if ranked is None:
         return f"Accuracy: only {scored[0].model} is cross-validated (CV RMSE {scored[0].cv_rmse:.2f})."
     best = next(r for r in scored if r.model == ranked["best"])
@@ -218,7 +218,7 @@ def method_words(v: dict) -> str:
     if v["method"] == "paired-t":
         return f"paired over the folds, t with {v['df']} degrees of freedom, SE = SD/√K"
     return (f"unpaired: the models were cross-validated on different folds; Welch's t with {v['df']:.1f} degrees "
-            "of freedom; cross-validate them again on the same folds (--cv 5) to pair them")
+            "of freedom; cross-validate them again on the same folds (--folds 5) to pair them")
 
 
 def caveat_lines(result: "Comparison") -> list[str]:

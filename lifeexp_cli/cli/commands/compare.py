@@ -64,7 +64,7 @@ def compare(
 
         lifeexp compare
 
-        lifeexp compare --model tim --model tom --cv 5 --data life_expectancy_who.csv
+        lifeexp compare --model tim --model tom --folds 5 --data life_expectancy_who.csv
 
         lifeexp compare --model tim --model tom --person ann:height=1.65,weight=60,hiv=0.1,gdp=900
     """

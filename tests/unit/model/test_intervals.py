@@ -196,7 +196,7 @@ def test_batch_columns_follow_the_prediction(record):
                    "have 3"], "training": {"epochs_run": 3}, "data": {"source": "-"}},
      "calibrating them needs at least 5 countries"),
     ({"warnings": [], "training": {"epochs_run": 3}, "metrics": {"train": {}}, "data": {"source": "-"}},
-     "trained iteratively without --cv"),
+     "trained iteratively without --folds"),
     ({"warnings": [], "metrics": {"train": {}}, "data": {"source": "-"}}, "fitted from stdin"),
     ({"warnings": [], "metrics": {"train": {}}, "data": {"source": "who.csv"}}, "--no-intervals"),
 ])
@@ -205,5 +205,5 @@ def test_a_model_without_calibration_names_one_cause_the_likely_one_first(record
 
     note = intervals.missing_note(record, "m")
     assert note.startswith("model m has no prediction-interval calibration: ") and cause in note
-    causes = ["needs at least", "without --cv", "stdin", "--no-intervals"]
+    causes = ["needs at least", "without --folds", "stdin", "--no-intervals"]
     assert sum(c in note for c in causes) == 1, note
