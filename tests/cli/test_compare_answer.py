@@ -113,6 +113,9 @@ def test_png_draws_the_picture_titled_with_the_answer(tmp_path):
     assert done.stderr.strip() == "Wrote compare.png"
     assert json.loads(done.stdout)["answer"]["longer"] is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.png"]
+    for wrong, says in ((str(tmp_path), "is a directory"), ("compare.txt", "must name a .png file")):
+        refused = compare("--png", wrong, code=2)  # one error line, nothing on stdout
+        assert refused.stdout == "" and refused.stderr.startswith(f"Error: --png {wrong} {says}")
 
 
 def test_a_model_on_all_six_features_makes_the_models_disagree(who_env, tmp_path):

@@ -78,17 +78,33 @@ def compare(
     from lifeexp_cli.usecases import compare as usecase
 
     intervals.check_level(level)
+    check_png(png)
     persons = people.gather(person or [], people_file)
     done = usecase.compare(model, persons, level=level, cv=cv, data=data, split=split.value, seed=seed,
                            ensemble=ensemble, read_table=inputs.read_table)
     for note in [] if quiet else stderr_notes(done.result, explain, level):
         render.warn(note)
-    show(done.result, output.value, not no_header, explain)
-    if png:
+    if png:  # drawn first: a picture that cannot be written leaves stdout empty
         from lifeexp_cli.cli import plots, verdict  # matplotlib: paid for only when a picture is asked for
 
         written = plots.write_compare(done.result, png, verdict.answer_text(done.result))
         render.info(f"Wrote {written}", quiet)
+    show(done.result, output.value, not no_header, explain)
+
+
+def check_png(png: str | None) -> None:
+    """--png names a .png file that is not a folder: said before any work."""
+    from pathlib import Path
+
+    from lifeexp_cli.errors import UsageError
+
+    if png is None:
+        return
+    path = Path(png)
+    if path.is_dir():
+        raise UsageError(f"--png {png} is a directory: give a file name such as {path / 'compare.png'}")
+    if path.suffix.lower() != ".png":
+        raise UsageError(f"--png {png} must name a .png file, e.g. --png {path.stem or 'compare'}.png")
 
 
 def stderr_notes(result: "Comparison", explain: bool, level: float) -> list[str]:
