@@ -109,8 +109,8 @@ def compare(models: list[str] | None = None, people: dict[str, dict] | None = No
             cv: int | None = None, data: str | None = None, split: str = "country", seed: int = 0,
             ensemble: int | None = None):
     """Saved models side by side, as `lifeexp compare` shows them: a `Comparison` with `.people`, `.models`
-    (each one's predictions, and with cv its scores over the same folds), `.ranking`, `.verdict` and
-    `.warnings`. models: names or paths (None: the shipped ones); people: {name: {feature: value}} (None:
+    (each one's predictions, and with cv its scores over the same folds), `.ranking`, `.answer` (who
+    lives longer, as facts: `longer` is a name or None) and `.warnings`. models: names or paths (None: the shipped ones); people: {name: {feature: value}} (None:
     Tim and Tom of the lecture); level: prediction intervals; cv=K cross-validates every model again on
     `data` over the same K folds."""
     from lifeexp_cli.data import people as lecture

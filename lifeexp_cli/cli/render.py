@@ -35,8 +35,13 @@ def shown(text) -> str:
     recolour the terminal, and markup escaped, so `[bold]` or `[/x]` prints as typed. Styled text passes."""
     if isinstance(text, Styled):
         return text
-    text = _CONTROLS.sub(lambda m: repr(m.group())[1:-1], str(text))
-    return _TAG.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), text)
+    return _TAG.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), written_out(text))
+
+
+def written_out(text) -> str:
+    """Each control character written out (`\\n`, `\\x1b`): what `shown` does first, for text that is
+    wrapped into lines before it is shown (a newline in a name must not become a break or a space)."""
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def _console(name: str):

@@ -20,9 +20,10 @@ if TYPE_CHECKING:
 ANSWER_CHARS = 100
 WIDTH = 80
 MAX_LINES = 8
-DATA_LINE = "Rows are country-year averages: predictions are for someone in such a country."
+DATA_LINE = ("Rows are country-year averages: a prediction is for someone living in a country with these "
+             "averages.")
 EXPLAIN_LINE = "Each model's view, the folds and every caveat: lifeexp compare --explain."
-DISAGREE = "Cannot tell who lives longer: the models disagree (the answer depends on the features)"
+DISAGREE = "Cannot tell who lives longer: the models disagree (it depends on the features)"
 
 
 def clipped(text: str, limit: int = ANSWER_CHARS) -> str:
@@ -43,7 +44,7 @@ def answer_text(result: "Comparison") -> str:
     reason = facts.get("reason")
     if reason == "agree":
         longer, shorter = facts["longer"], facts["shorter"]
-        model = facts["model"] or facts["view"].get("model")
+        model = named(result, facts["model"] or facts["view"].get("model"))
         amount = f"{facts['difference']:.2f} years longer than {shorter}"
         ci = f"{facts['level']:.0%} CI {facts['lower']:.2f} to {facts['upper']:.2f}"
         who = ("the most accurate model" if facts["ranked"] else "the only model" if len(facts["views"]) == 1
@@ -56,12 +57,13 @@ def answer_text(result: "Comparison") -> str:
         return DISAGREE
     if reason == "includes_zero":
         models = facts["models"]
-        where = f"under {models[0]}" if len(models) == 1 else f"under {len(models)} models"
+        where = f"under {named(result, models[0])}" if len(models) == 1 else f"under {len(models)} models"
         return first_fitting(f"Cannot tell who lives longer: the interval for the difference includes 0 {where}",
                              "Cannot tell who lives longer: an interval for the difference includes 0")
     if reason == "no_interval":
         models = facts["models"]
-        return first_fitting(f"Cannot tell who lives longer: {models[0]} gives no interval for the difference",
+        return first_fitting(f"Cannot tell who lives longer: {named(result, models[0])} gives no interval for "
+                             "the difference",
                              "Cannot tell who lives longer: a model gives no interval for the difference")
     if reason == "one_person":
         return "Only one person: nobody to compare with"
@@ -97,9 +99,11 @@ def view_line(result: "Comparison") -> str:
     others = [v for v in facts["views"] if v["model"] != facts.get("model")]
     text = ""
     if view:
-        text = (f"Most accurate model, {facts['model']}: {signed(first, second, view['difference'])} years"
+        text = (f"Most accurate model, {named(result, facts['model'])}: "
+                f"{signed(first, second, view['difference'])} years"
                 f"{toward_longer(view)}; ")
-    return text + "; ".join(f"{v['model']}: {signed(first, second, v['difference'])}" for v in others) + "."
+    return text + "; ".join(f"{named(result, v['model'])}: {signed(first, second, v['difference'])}"
+                            for v in others) + "."
 
 
 def accuracy_line(result: "Comparison") -> str:
@@ -109,24 +113,42 @@ def accuracy_line(result: "Comparison") -> str:
     if not scored:
         return "Accuracy: no model is cross-validated; rerun with --folds 5 --data FILE to rank them."
     if ranked is None:
-        return f"Accuracy: only {scored[0].model} is cross-validated (CV RMSE {scored[0].cv_rmse:.2f})."
+        return f"Accuracy: only {named(result, scored[0].model)} is cross-validated (CV RMSE {scored[0].cv_rmse:.2f})."
     best = next(r for r in scored if r.model == ranked["best"])
     runner = ranked["versus"][0]
-    gap = f"{runner['model']}, {runner['difference']:.2f} worse"
+    gap = f"{named(result, runner['model'])}, {runner['difference']:.2f} worse"
     if runner["lower"] is None:
         gap += " (one fold: no interval)"
     else:
         gap += f" ({runner['level']:.0%} CI {runner['lower']:.2f} to {runner['upper']:.2f})"
-    worse = [v["model"] for v in ranked["versus"][1:] if v["clear"]]
+    worse = [named(result, v["model"]) for v in ranked["versus"][1:] if v["clear"]]
     if runner["clear"]:
         tail = f"; also clearly less accurate: {', '.join(worse)}." if worse else "."
-        return f"Most accurate: {best.model} (CV RMSE {best.cv_rmse:.2f}); next {gap}{tail}"
+        return f"Most accurate: {named(result, best.model)} (CV RMSE {best.cv_rmse:.2f}); next {gap}{tail}"
     tail = f"; clearly less accurate: {', '.join(worse)}." if worse else "."
-    return f"Cannot tell which is more accurate: {best.model} (CV RMSE {best.cv_rmse:.2f}) or {gap}{tail}"
+    return (f"Cannot tell which is more accurate: {named(result, best.model)} (CV RMSE {best.cv_rmse:.2f}) "
+            f"or {gap}{tail}")
 
 
 def wrapped(text: str, width: int = WIDTH) -> list[str]:
-    return textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False) if text else []
+    return textwrap.wrap(written_out(text), width=width, break_long_words=True, break_on_hyphens=False) \
+        if text else []
+
+
+def written_out(text: str) -> str:
+    """Outside text (names of people, models, features) with its control characters written out before it
+    is wrapped: textwrap would turn a newline into a space or a break (cli/render.py `shown` escapes the
+    markup when the line is printed)."""
+    from lifeexp_cli.cli.render import written_out as controls_written_out
+
+    return controls_written_out(text)
+
+
+def verdict_parts(result: "Comparison") -> list[str]:
+    """The verdict's sentences, unwrapped: the answer, the models' views when they disagree, accuracy, what
+    the data are, the pointer to --explain (empty ones left out)."""
+    return [part for part in (answer_text(result), view_line(result), accuracy_line(result), DATA_LINE,
+                              EXPLAIN_LINE) if part]
 
 
 def verdict_lines(result: "Comparison", width: int = WIDTH) -> list[str]:
@@ -144,7 +166,8 @@ def verdict_lines(result: "Comparison", width: int = WIDTH) -> list[str]:
 
 def explain_lines(result: "Comparison", width: int = WIDTH) -> list[str]:
     """Every model's view of the two people, accuracy fold by fold, and every caveat, wrapped at `width`."""
-    sections = [("Who lives longer, model by model", people_lines(result)),
+    sections = [("The models and their features", model_lines(result)),
+                ("Who lives longer, model by model", people_lines(result)),
                 ("Accuracy (cross-validated RMSE, years)", accuracy_lines(result)),
                 ("Caveats", caveat_lines(result) or ["none"]),
                 ("The data", [DATA_LINE])]
@@ -154,9 +177,16 @@ def explain_lines(result: "Comparison", width: int = WIDTH) -> list[str]:
             continue
         out += ([""] if out else []) + [f"{title}:"]
         for item in items:
-            out += textwrap.wrap(item, width=width, initial_indent="- ", subsequent_indent="  ",
-                                 break_on_hyphens=False)
+            out += textwrap.wrap(written_out(item), width=width, initial_indent="- ", subsequent_indent="  ",
+                                 break_on_hyphens=False, break_long_words=False)  # a path stays whole
     return out
+
+
+def model_lines(result: "Comparison") -> list[str]:
+    """Each model's features (the table leaves them out), under the name the table shows."""
+    labels = table_labels(result)
+    return [f"{labels[r.model]}{'' if labels[r.model] == r.model else f' ({r.model})'}: {', '.join(r.features)}."
+            for r in result.models]
 
 
 def people_lines(result: "Comparison") -> list[str]:
@@ -168,7 +198,7 @@ def people_lines(result: "Comparison") -> list[str]:
         d = r.pair_difference
         if d is None:
             continue
-        text = f"{r.model}: expected {first} − {second} = {d['difference']:+.2f} years"
+        text = f"{named(result, r.model)}: expected {first} − {second} = {d['difference']:+.2f} years"
         if d["lower"] is None:
             text += f" (no interval: {d['method'].removeprefix('none: ')})"
         else:
@@ -195,16 +225,16 @@ def accuracy_lines(result: "Comparison") -> list[str]:
     lines = []
     for r in result.models:
         if not r.cv_fold_rmse:
-            lines.append(f"{r.model}: not cross-validated (train RMSE {r.train_rmse:.2f}).")
+            lines.append(f"{named(result, r.model)}: not cross-validated (train RMSE {r.train_rmse:.2f}).")
             continue
         folds = ", ".join(f"{v:.2f}" for v in r.cv_fold_rmse)
-        lines.append(f"{r.model}: CV RMSE {r.cv_rmse:.2f} over {len(r.cv_fold_rmse)} folds ({folds}); "
+        lines.append(f"{named(result, r.model)}: CV RMSE {r.cv_rmse:.2f} over {len(r.cv_fold_rmse)} folds ({folds}); "
                      f"train RMSE {r.train_rmse:.2f}.")
     ranked = result.ranking
     if ranked:
         by = {r.model: r.cv_fold_rmse for r in result.models}
         for v in ranked["versus"]:
-            text = f"{v['model']} − {ranked['best']}: {v['difference']:+.2f}"
+            text = f"{named(result, v['model'])} − {named(result, ranked['best'])}: {v['difference']:+.2f}"
             if v["lower"] is not None:
                 text += (f", {v['level']:.0%} CI {v['lower']:.2f} to {v['upper']:.2f} ({method_words(v)})"
                          + ("; clearly less accurate" if v["clear"] else "; cannot tell which is more accurate"))
@@ -228,15 +258,16 @@ def caveat_lines(result: "Comparison") -> list[str]:
         p = len(r.features)
         for who, filled in r.imputed.items():
             if filled:
-                notes.append(f"{r.model}: {len(filled)} of {who}'s {p} inputs are training means "
+                notes.append(f"{named(result, r.model)}: {len(filled)} of {who}'s {p} inputs are training means "
                              f"({', '.join(filled)}).")
         for who, judged in r.domain.items():
             if judged is not None and not judged["in_domain"]:
-                notes.append(f"{r.model}: {who}'s inputs are unlike the training data "
+                notes.append(f"{named(result, r.model)}: {who}'s inputs are unlike the training data "
                              f"({' and '.join(judged['features'])} far from any training row).")
         if r.domain and all(judged is None for judged in r.domain.values()):
-            notes.append(f"{r.model} keeps no reference rows: its inputs were not checked against the training data.")
-    missing = [r.model for r in result.models if not r.intervals]
+            notes.append(f"{named(result, r.model)} keeps no reference rows: its inputs were not checked against "
+                         "the training data.")
+    missing = [named(result, r.model) for r in result.models if not r.intervals]
     if missing:
         notes.append(f"No prediction intervals from {', '.join(missing)}: how far a prediction may miss is not "
                      "shown.")
@@ -246,18 +277,66 @@ def caveat_lines(result: "Comparison") -> list[str]:
 # --- cells for compare's table ------------------------------------------------------------------------
 
 
-def versus_cell(model: str, ranked: dict | None) -> str:
+def versus_cell(model: str, ranked: dict | None, judged: bool = True) -> str:
     """How much worse than the best model, with the interval of that mean difference, not the spread:
-    `+0.44 [-0.49, 1.37] tie`, `+2.07 [1.55, 2.59] worse`, `best`, or `—` without CV."""
+    `+0.44 [-0.49, 1.37] tie`, `+2.07 [1.55, 2.59] worse`, `best`, or `—` without CV; without the word
+    (`judged` false) where the table is short of room: the interval says it."""
     if ranked is None or model not in ranked["order"]:
         return "—"
     if model == ranked["best"]:
         return "best"
     v = next(v for v in ranked["versus"] if v["model"] == model)
-    judged = "worse" if v["clear"] else "tie"
+    word = (" worse" if v["clear"] else " tie") if judged else ""
     if v["lower"] is None:
-        return f"+{v['difference']:.2f} {judged}"
-    return f"+{v['difference']:.2f} [{v['lower']:.2f}, {v['upper']:.2f}] {judged}"
+        return f"+{v['difference']:.2f}{word}"
+    return f"+{v['difference']:.2f} [{v['lower']:.2f}, {v['upper']:.2f}]{word}"
+
+
+def prediction_cell(value: float, interval: dict | None, dash: str = "–") -> str:
+    """A prediction with its interval in whole years, `71.5 (62–81)`; the value alone without one."""
+    if not interval:
+        return f"{value:.1f}"
+    return f"{value:.1f} ({interval['lower']:.0f}{dash}{interval['upper']:.0f})"
+
+
+def named(result: "Comparison", model: str) -> str:
+    """A model by the name its table row shows (`table_labels`)."""
+    return table_labels(result).get(model, model)
+
+
+def table_labels(result: "Comparison") -> dict[str, str]:
+    """The name each model has in the table: as given, or for a path its file's stem (`six` for
+    models/six.joblib) when the stems differ from each other and from the names given."""
+    from pathlib import PurePath
+
+    stems = {r.model: PurePath(r.model).stem if ("/" in r.model or r.model.endswith(".joblib")) else r.model
+             for r in result.models}
+    return stems if len(set(stems.values())) == len(stems) else {r.model: r.model for r in result.models}
+
+
+def table_rows(result: "Comparison", width: int = WIDTH, dash: str = "–") -> list[dict]:
+    """compare's table, one line per model within `width` columns where that can be: the model, each
+    person's prediction with its interval, train RMSE, CV RMSE and how much worse than the best by CV.
+    Short of room, train RMSE goes first (--explain has it), then the words tie and worse. `dash` between
+    an interval's bounds ("-" where the terminal cannot show "–")."""
+    labels = table_labels(result)
+    ranked = result.ranking
+
+    def rows(train: bool, judged: bool) -> list[dict]:
+        return [{"model": labels[r.model],
+                 **{p: prediction_cell(r.predictions[p], r.intervals.get(p), dash) for p in result.people},
+                 **({"train RMSE": f"{r.train_rmse:.2f}"} if train else {}),
+                 "CV RMSE": f"{r.cv_rmse:.2f}" if r.cv_rmse is not None else "—",
+                 "vs best (CV)": versus_cell(r.model, ranked, judged)} for r in result.models]
+
+    tried = [rows(True, True), rows(False, True), rows(False, False)]
+    return next((found for found in tried if one_line_width(found) <= width), tried[-1])
+
+
+def one_line_width(rows: list[dict]) -> int:
+    """The width of a bordered table whose every cell and header stays on one line."""
+    columns = list(rows[0])
+    return sum(max(len(c), *(len(row[c]) for row in rows)) for c in columns) + 3 * len(columns) + 1
 
 
 def verdict_text(result: "Comparison", width: int = WIDTH) -> str:

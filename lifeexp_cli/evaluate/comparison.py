@@ -3,7 +3,7 @@ same cross-validation folds.
 
 `compare_models` takes each model's predictions for each person and returns a `Comparison`: per model a
 `ModelResult` (predictions, training and CV RMSE, what stands behind each prediction), the ranking by CV
-RMSE (`rank`) and the verdict in words. `compare --folds` refits every model's specification over the same K folds first
+RMSE (`rank`) and who lives longer (`people_answer`), as facts. `compare --folds` refits every model's specification over the same K folds first
 (model/fit/scoring.py `cross_validate_records`), so the differences can be paired.
 
 Every model is scored on the same K test folds, so what makes a fold easy or hard for all models (which
@@ -28,11 +28,10 @@ answer is that person, by the most accurate model's difference (intervals on the
 overlap agree on who, not on how much: `amounts_differ`). Otherwise the tool cannot tell, and `reason`
 says why. Facts only: the words are in cli/verdict.py.
 
-The verdict keeps two questions apart and answers both: which model is more accurate (above), and,
-under the model(s) the verdict rests on, whether one person's expected life expectancy is above the
-other's (the difference with its interval, evaluate/difference.py) beside how far the two people's
-own prediction intervals overlap. It then names every caveat: inputs filled with training means,
-inputs unlike the training data (evaluate/domain.py), prediction intervals that overlap or are missing.
+Two questions are kept apart: which model is more accurate (above), and who lives longer under each
+model (the difference with its interval, evaluate/difference.py). What stands behind each prediction
+(inputs filled with training means, inputs unlike the training data, intervals) is kept per model; the
+words for all of it are cli/verdict.py's.
 """
 
 from __future__ import annotations
@@ -127,7 +126,7 @@ def rank(fold_rmse: dict[str, Sequence[float]], paired: bool = True) -> dict:
     return {"best": best, "order": order, "paired": paired, "versus": versus, "ties": ties, "clear": not ties}
 
 
-# --- Several saved models side by side: predictions for people, accuracy, and the verdict --------------
+# --- Several saved models side by side: predictions for people, accuracy, who lives longer -------------
 # Models arrive as loaded records (dicts, with the "name" they were asked for); people as (name, values).
 
 
@@ -154,20 +153,15 @@ class ModelResult:
         ranked = sorted(self.predictions, key=lambda who: -self.predictions[who])
         return (ranked[0], ranked[1]) if len(ranked) > 1 else None
 
-    def longer_by(self) -> tuple[str, float] | None:
-        """Who lives longer by this model's predictions, and how long (None for a single person)."""
-        ranked = sorted(self.predictions.items(), key=lambda kv: -kv[1])
-        return ranked[0] if len(ranked) > 1 else None
-
 
 @dataclass
 class Comparison:
-    """Every model's result, the ranking by CV RMSE (`rank`; None with fewer than two scored), the verdict."""
+    """Every model's result, the ranking by CV RMSE (`rank`; None with fewer than two scored) and who lives
+    longer (`answer`, as `people_answer` gives it); cli/verdict.py words them."""
 
     people: list[str]
     models: list[ModelResult]
     ranking: dict | None
-    verdict: str
     warnings: list[str] = field(default_factory=list)
     pair: list[str] | None = None  # the two people the answer is about (None: one person)
     answer: dict = field(default_factory=dict)  # who lives longer, as facts (`people_answer`)
@@ -216,7 +210,7 @@ def rank_results(results: list[ModelResult], paired: bool) -> dict | None:
 def compare_models(records: list[dict], predictions: list[dict[str, float]], people: list[str],
                    warnings: list[str] | None = None, details: list[dict] | None = None) -> Comparison:
     """The models (their records, and each one's predictions per person and their details, as
-    `prediction.for_people` makes them) ranked by CV RMSE, with the verdict in words."""
+    `prediction.for_people` makes them) ranked by CV RMSE, with who lives longer (`people_answer`)."""
     details = details or [{} for _ in records]
     results = [model_result(record, predicted, detail)
                for record, predicted, detail in zip(records, predictions, details)]
@@ -226,8 +220,8 @@ def compare_models(records: list[dict], predictions: list[dict[str, float]], peo
         for record, result, detail in zip(records, results, details):
             result.pair_difference = pair_difference(record, result, detail, pair)
     answer = people_answer(results, ranked, pair)
-    return Comparison(people, results, ranked, verdict(results, ranked, answer["reason"] == "disagree"),
-                      list(warnings or []), pair=list(pair) if pair else None, answer=answer)
+    return Comparison(people, results, ranked, list(warnings or []), pair=list(pair) if pair else None,
+                      answer=answer)
 
 
 # --- Who lives longer? The same two people under every model, and whether the models agree -------------
@@ -332,141 +326,3 @@ def check_one_target(records: list[dict]) -> None:
     targets = sorted({r["target"] for r in records})
     if len(targets) > 1:
         raise UsageError(f"the models predict different targets ({', '.join(targets)}): compare models of one target")
-
-
-def verdict(results: list[ModelResult], ranked: dict | None, disagree: bool = False) -> str:
-    """Three parts, in this order: which model is more accurate (or no winner, when the difference is
-    within the spread over folds); under the model(s) that answer rests on, whether one person's expected
-    life expectancy is above the other's, beside how far their own prediction intervals overlap; and
-    every caveat behind the predictions. When the models disagree (`people_answer`), no single model's
-    view is called clear.
-
-    The compatibility text of `Comparison.verdict` for today's `compare`; the new words are in
-    cli/verdict.py, and these sentences leave evaluate/ when the command renders those."""
-    accuracy, resting = accuracy_verdict(results, ranked)
-    agreed = agreement(resting)
-    if disagree and not agreed.startswith("They disagree"):
-        agreed = "The models disagree on who lives longer: the answer depends on which features are used."
-    parts = [accuracy, *(people_text(r, disagree) for r in resting if r.difference), agreed, caveats_text(results)]
-    return " ".join(part for part in parts if part)
-
-
-def accuracy_verdict(results: list[ModelResult], ranked: dict | None) -> tuple[str, list[ModelResult]]:
-    """The answer on accuracy, and the models it leaves standing (the best, or the ones tied with it;
-    every model when none carries CV scores)."""
-    scored = {r.model: r for r in results if r.cv_fold_rmse}
-    if not scored:
-        return ("No model carries a cross-validated RMSE: no verdict on accuracy (cross-validate the models "
-                "to have one)."), results
-    if ranked is None:
-        (name, only), = scored.items()
-        return (f"Only {name} carries a cross-validated RMSE ({only.cv_rmse:.2f} ± {only.cv_rmse_std:.2f} "
-                "years): nothing to compare it with."), [only]
-    k = len(scored[ranked["best"]].cv_fold_rmse)
-    how = ("paired fold by fold" if ranked["paired"] else
-           "unpaired: the models were cross-validated on different folds; cross-validating them again on the "
-           "same folds pairs them")
-    best = scored[ranked["best"]]
-    if ranked["clear"]:
-        return clear_winner(best, ranked["versus"][0], k, how), [best]
-    ties = [scored[name] for name in ranked["ties"]]
-    return no_clear_winner(best, ties, ranked["versus"], k, how), [best, *ties]
-
-
-def cv_text(result: ModelResult) -> str:
-    return f"CV RMSE {result.cv_rmse:.2f} ± {result.cv_rmse_std:.2f}"
-
-
-def interval_words(v: dict, k: int) -> str:
-    if v["lower"] is None:
-        return f"with {k} fold, that difference has no interval"
-    holds = "excludes" if v["clear"] else "includes"
-    return (f"the {v['level']:.0%} interval for that difference over the {k} folds, {v['lower']:.2f} to "
-            f"{v['upper']:.2f}, {holds} 0")
-
-
-def clear_winner(best: ModelResult, runner: dict, k: int, how: str) -> str:
-    return (f"Most accurate: {best.model} ({', '.join(best.features)}), {cv_text(best)} years; "
-            f"{runner['difference']:.2f} years better than the next, {runner['model']}: {interval_words(runner, k)} "
-            f"({how}).")
-
-
-def no_clear_winner(best: ModelResult, ties: list[ModelResult], versus: list[dict], k: int, how: str) -> str:
-    tied = [best] + ties
-    contenders = " and ".join(f"{r.model} ({cv_text(r)})" for r in tied)
-    text = (f"No clear winner between {contenders}: "
-            + "; ".join(f"{v['model']} is {v['difference']:.2f} years worse than {best.model}, but "
-                        f"{interval_words(v, k)}" for v in versus if not v["clear"])
-            + f" ({how}).")
-    worse = [v["model"] for v in versus if v["clear"]]
-    if worse:
-        text += f" Clearly less accurate: {', '.join(worse)}."
-    return text
-
-
-def agreement(models: list[ModelResult]) -> str:
-    """Whether several models left standing name the same person as living longest."""
-    picks = {r.model: r.longer_by() for r in models}
-    if len(picks) < 2 or not all(picks.values()):
-        return ""
-    who = {p[0] for p in picks.values()}
-    if len(who) == 1:
-        return f"They agree that {who.pop()} is predicted to live longest."
-    return "They disagree on who lives longest: " + ", ".join(
-        f"{m} says {p[0]} ({p[1]:.1f} years)" for m, p in picks.items()) + "."
-
-
-def people_text(result: ModelResult, disagree: bool = False) -> str:
-    """Under one model: is the first person's expected life expectancy above the second's (the
-    difference with its interval), and how far do their own prediction intervals overlap?"""
-    d = result.difference
-    a, b = d["first"], d["second"]
-    text = f"Under {result.model}, {a}'s expected life expectancy is {d['difference']:.2f} years above {b}'s"
-    if d["lower"] is None:
-        text += f" (no interval for that difference: {d['method'].removeprefix('none: ')})"
-    else:
-        clear = ("clearly above" if d["lower"] > 0 else "not clearly above: the interval includes no difference")
-        text += f" ({d['level']:.0%} interval {d['lower']:.2f} to {d['upper']:.2f}, from the {d['method']})"
-        text += "" if disagree else f": {clear}"
-    if a in result.intervals and b in result.intervals:
-        ia, ib = result.intervals[a], result.intervals[b]
-        share = differences.overlap(ia, ib)
-        text += (f"; as people, their {ia['level']:.0%} prediction intervals, {ia['lower']:.1f} to {ia['upper']:.1f} "
-                 f"and {ib['lower']:.1f} to {ib['upper']:.1f}, "
-                 + (f"overlap over {share:.0%} of the narrower, so this model cannot tell which of the two will "
-                    "live longer" if share > 0 else "are apart"))
-    return text + "."
-
-
-def caveats(results: list[ModelResult]) -> list[str]:
-    """Everything behind the predictions that a reader of the verdict should know, one phrase each."""
-    notes = []
-    for r in results:
-        p = len(r.features)
-        for who, filled in r.imputed.items():
-            if filled:
-                notes.append(f"under {r.model}, {len(filled)} of {who}'s {p} inputs are training means "
-                             f"({', '.join(filled)})")
-        for who, judged in r.domain.items():
-            if judged is not None and not judged["in_domain"]:
-                notes.append(f"under {r.model}, {who}'s inputs are unlike the training data "
-                             f"({' and '.join(judged['features'])} far from any training row)")
-        if r.domain and all(judged is None for judged in r.domain.values()):
-            notes.append(f"{r.model} keeps no reference rows, so its inputs were not checked against the training "
-                         "data")
-        pair = r.longest_two()
-        if pair and all(who in r.intervals for who in pair):
-            share = differences.overlap(r.intervals[pair[0]], r.intervals[pair[1]])
-            if share > 0:
-                notes.append(f"under {r.model}, {pair[0]}'s and {pair[1]}'s prediction intervals overlap "
-                             f"({share:.0%} of the narrower)")
-    missing = [r.model for r in results if not r.intervals]
-    if missing:
-        notes.append(f"no prediction intervals from {', '.join(missing)}: how far a prediction for one person "
-                     "may miss is not shown")
-    return notes
-
-
-def caveats_text(results: list[ModelResult]) -> str:
-    notes = caveats(results)
-    return ("Caveats: " + "; ".join(notes) + ".") if notes else ""

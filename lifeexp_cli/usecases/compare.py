@@ -12,8 +12,9 @@ SHIPPED = ("tim-bmi", "tom-gdp", "tim", "tom")
 
 @dataclass(frozen=True)
 class Compared:
-    """The comparison (evaluate/comparison.py: `Comparison`, its `warnings` included) and, per model name,
-    each person's prediction interval (None: none asked, or the model is not calibrated)."""
+    """The comparison (evaluate/comparison.py: `Comparison`, its `warnings` included; a model without
+    intervals is one whose `intervals` are empty) and, per model name, each person's prediction interval
+    (None: none asked, or the model is not calibrated)."""
 
     result: object
     bounds: dict
@@ -50,9 +51,6 @@ def compare(models: list[str] | None, persons: list[tuple[str, dict]], *, level:
         cross_validate_again(records, data, cv, split, seed, ensemble, read_table)
     predictions, warnings, details = prediction.for_people(records, persons, level)
     result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
-    for record in records if level else []:
-        if not intervals.calibrated(record):
-            result.warnings.append(intervals.missing_note(record, record["name"]))
     return Compared(result, dict(zip(names, [d["intervals"] for d in details])))
 
 

@@ -438,26 +438,28 @@ def shows(cell: str, value: float) -> bool:
     return abs(float(cell) - value) <= 0.5 * 10**-decimals + 1e-9
 
 
-def test_compare_default_shows_tim_and_tom_with_accuracy_and_a_verdict():
+def test_compare_default_shows_tim_and_tom_with_accuracy_and_the_answer():
     table = ok(run("compare")).stdout
     doc = json.loads(ok(run("compare", "--format", "json")).stdout)
     assert "Tim" in table_row(table, "model") and "Tom" in table_row(table, "model")
-    assert "train RMSE" in table and "CV RMSE" in table
+    assert "train RMSE" in table and "CV RMSE" in table  # 250 columns: room for the training RMSE too
     header = table_row(table, "model")
     for model in doc["models"]:
         cells = dict(zip(header, table_row(table, model["model"])))
-        assert shows(cells["Tim"].split(" [")[0], model["predictions"]["Tim"])  # 65.4 [52.1, 78.8]
-        assert shows(cells["Tom"].split(" [")[0], model["predictions"]["Tom"])
-        assert shows(cells["train RMSE"], model["train_rmse"])
-        mean, spread = cells["CV RMSE"].split("±")
-        assert shows(mean, model["cv_rmse"]) and shows(spread, model["cv_rmse_std"])
-    assert table.strip().splitlines()[-1] == doc["verdict"]
-    assert doc["verdict"].startswith("No clear winner between tim")  # 0.44 ± 0.75 years apart, paired
+        for person in ("Tim", "Tom"):  # 65.4 (52–79): the prediction, its interval in whole years
+            value, interval = cells[person].split(" (")
+            found = model["intervals"][person]
+            assert shows(value, model["predictions"][person])
+            assert interval == f"{found['lower']:.0f}–{found['upper']:.0f})"
+        assert shows(cells["train RMSE"], model["train_rmse"]) and shows(cells["CV RMSE"], model["cv_rmse"])
+    assert "±" not in table
+    below = table.split("┘\n", 1)[1].splitlines()
+    assert below[0] == doc["answer"]["text"] and below[0].startswith("Cannot tell who lives longer")
 
 
 def test_compare_json(data_path):
     doc = json.loads(ok(run("compare", "--format", "json")).stdout)
-    assert set(doc) == {"people", "models", "comparison", "verdict"}
+    assert set(doc) == {"people", "answer", "models", "comparison", "verdict", "caveats"}
     assert doc["people"] == ["Tim", "Tom"]
     assert [m["model"] for m in doc["models"]] == SHIPPED
     best = min(doc["models"], key=lambda m: m["cv_rmse"])

@@ -22,7 +22,7 @@ def result() -> comparison.Comparison:
 
     models = [model("tim", 71.5, 70.7, [5.4, 5.9, 5.4, 6.5, 6.2]), model("tom", 75.4, 77.4, [6.0, 6.3, 6.4, 7.6, 5.4])]
     ranked = comparison.rank({m.model: m.cv_fold_rmse for m in models})
-    return comparison.Comparison(["Tim", "Tom"], models, ranked, "", pair=["Tim", "Tom"],
+    return comparison.Comparison(["Tim", "Tom"], models, ranked, pair=["Tim", "Tom"],
                                  answer={"reason": "disagree", "longer": None})
 
 

@@ -94,7 +94,11 @@ def test_compare_cv_is_paired_and_declines_to_name_a_winner_between_tim_and_tom(
     assert comparison["versus"][0]["difference"] == pytest.approx(gap.mean(), abs=1e-12)
     assert comparison["versus"][0]["spread"] == pytest.approx(gap.std(ddof=1), abs=1e-12)
     assert abs(gap.mean()) < gap.std(ddof=1)
-    assert doc["verdict"].startswith("No clear winner between tim")
+    t = 2.7764451051977987  # Student's t, 0.975 quantile, 4 degrees of freedom (tables)
+    half = t * gap.std(ddof=1) / np.sqrt(5)
+    assert (comparison["versus"][0]["lower"], comparison["versus"][0]["upper"]) == pytest.approx(
+        (gap.mean() - half, gap.mean() + half), abs=1e-9)
+    assert "Cannot tell which is more accurate: tim (CV RMSE" in doc["verdict"]
     assert tim["cv_rmse"] == pytest.approx(json.loads(run("cv", "-F", "bmi,adult_mortality,hiv", "--format",
                                                           "json").stdout)["rmse"], abs=1e-12)
 
@@ -102,9 +106,9 @@ def test_compare_cv_is_paired_and_declines_to_name_a_winner_between_tim_and_tom(
 def test_compare_names_a_winner_only_when_the_gap_beats_the_spread():
     doc = json.loads(run("compare", "--model", "tim", "--model", "tim-bmi", "--format", "json").stdout)
     assert doc["comparison"]["clear"] and doc["comparison"]["paired"]
-    assert doc["verdict"].startswith("Most accurate: tim (")
+    assert "Most accurate: tim (CV RMSE" in doc["verdict"]
     default = run("compare")
-    assert default.exit_code == 0 and "No clear winner" in default.stdout
+    assert default.exit_code == 0 and "Cannot tell which is more accurate" in " ".join(default.stdout.split())
 
 
 def test_compare_reads_data_only_with_cv():

@@ -85,11 +85,11 @@ def test_predict_csv_rows_pass_through_with_the_prediction_appended():
 
 
 COMPARE_CSV = """\
-model,person,prediction,features,train_rmse,cv_rmse,cv_rmse_std,cv_folds,best,worse_by,spread,clear,level,lower,upper,in_domain,imputed,imputed_features
-tim-bmi,Tim,65.42432720715551,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,0.9,52.09850289469292,78.7501515196181,true,0,
-tim-bmi,Tom,64.98693915774034,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,0.9,51.1550068254941,78.81887148998658,true,0,
-tom-gdp,Tim,68.44759425850688,gdp,8.594455133421901,8.70174300873007,0.4006383016979825,5,false,0.7381018393665026,0.44420333465089706,true,0.9,55.24425763619107,81.6509308808227,true,0,
-tom-gdp,Tom,69.53839264335808,gdp,8.594455133421901,8.70174300873007,0.4006383016979825,5,false,0.7381018393665026,0.44420333465089706,true,0.9,56.8460092568824,82.23077602983376,true,0,
+model,person,prediction,features,train_rmse,cv_rmse,cv_rmse_std,cv_folds,best,worse_by,worse_lower,worse_upper,spread,clear,level,lower,upper,in_domain,imputed,imputed_features
+tim-bmi,Tim,65.42432720715551,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,,,0.9,52.09850289469292,78.7501515196181,true,0,
+tim-bmi,Tom,64.98693915774034,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,,,0.9,51.1550068254941,78.81887148998658,true,0,
+tom-gdp,Tim,68.44759425850688,gdp,8.594455133421901,8.70174300873007,0.4006383016979825,5,false,0.7381018393665026,0.1865505508484251,1.2896531278845802,0.44420333465089706,true,0.9,55.24425763619107,81.6509308808227,true,0,
+tom-gdp,Tom,69.53839264335808,gdp,8.594455133421901,8.70174300873007,0.4006383016979825,5,false,0.7381018393665026,0.1865505508484251,1.2896531278845802,0.44420333465089706,true,0.9,56.8460092568824,82.23077602983376,true,0,
 """
 
 
@@ -103,6 +103,64 @@ COMPARE_JSON = """\
     "Tim",
     "Tom"
   ],
+  "answer": {
+    "longer": null,
+    "text": "Cannot tell who lives longer: the models disagree (it depends on the features)",
+    "shorter": null,
+    "reason": "disagree",
+    "model": "tim-bmi",
+    "pair": [
+      "Tim",
+      "Tom"
+    ],
+    "view": {
+      "first": "Tim",
+      "second": "Tom",
+      "difference": 0.4373880494151763,
+      "level": 0.9,
+      "lower": 0.3786668602800036,
+      "upper": 0.49610923855034894,
+      "se": 0.035518229818129785,
+      "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
+      "side": 1
+    },
+    "difference": null,
+    "lower": null,
+    "upper": null,
+    "level": null,
+    "views": [
+      {
+        "model": "tim-bmi",
+        "first": "Tim",
+        "second": "Tom",
+        "difference": 0.4373880494151763,
+        "level": 0.9,
+        "lower": 0.3786668602800036,
+        "upper": 0.49610923855034894,
+        "se": 0.035518229818129785,
+        "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
+        "side": 1
+      },
+      {
+        "model": "tom-gdp",
+        "first": "Tim",
+        "second": "Tom",
+        "difference": -1.0907983848511975,
+        "level": 0.9,
+        "lower": -1.2926005170820265,
+        "upper": -0.8889962526203684,
+        "se": 0.12206248912745435,
+        "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
+        "side": -1
+      }
+    ],
+    "models": [
+      "tim-bmi",
+      "tom-gdp"
+    ],
+    "amounts_differ": false,
+    "ranked": true
+  },
   "models": [
     {
       "model": "tim-bmi",
@@ -273,14 +331,12 @@ COMPARE_JSON = """\
     "ties": [],
     "clear": true
   },
-  "verdict": "Most accurate: tim-bmi (bmi), CV RMSE 7.96 ± 0.28 years; 0.74 years better than the next, \
-tom-gdp: the 95% interval for that difference over the 5 folds, 0.19 to 1.29, excludes 0 (paired fold by \
-fold). Under tim-bmi, Tim's expected life expectancy is 0.44 years above Tom's (90% interval 0.38 to 0.50, \
-from the cluster covariance of the coefficients, t with 182 degrees of freedom); as people, their 90% \
-prediction intervals, 52.1 to 78.8 and 51.2 to 78.8, overlap over 100% of the narrower, so this model cannot \
-tell which of the two will live longer. The models disagree on who lives longer: the answer depends on which \
-features are used. Caveats: under tim-bmi, Tim's and Tom's prediction intervals overlap (100% of the \
-narrower); under tom-gdp, Tom's and Tim's prediction intervals overlap (98% of the narrower)."
+  "verdict": "Cannot tell who lives longer: the models disagree (it depends on the features)\\nMost \
+accurate model, tim-bmi: Tim +0.44 years (90% CI 0.38 to 0.50); tom-gdp: Tom +1.09.\\nMost accurate: \
+tim-bmi (CV RMSE 7.96); next tom-gdp, 0.74 worse (95% CI 0.19 to 1.29).\\nRows are country-year averages:\
+ a prediction is for someone living in a country with these averages.\\nEach model's view, the folds and \
+every caveat: lifeexp compare --explain.",
+  "caveats": []
 }
 """
 

@@ -57,7 +57,7 @@ CASES = [
      0, True),
     ("predict with a hostile model", ["predict", "-m", "hostile.joblib"], 0, True),
     ("eval a hostile model", ["eval", "-m", "hostile.joblib", "--data", "good.csv"], 1, True),
-    ("compare a hostile model", ["compare", "-m", "hostile.joblib", "-m", "tim-bmi"], 0, True),
+    ("compare a hostile model", ["compare", "-m", "hostile.joblib", "-m", "tim-bmi", "--explain"], 0, True),
     ("compare a hostile person", ["compare", "-m", "tim-bmi", "--person", HOSTILE.replace(":", "") + ":bmi=22"], 0,
      "[/x][bold]B[/bold]smile"),
     ("compare a hostile feature", ["compare", "-m", "tim-bmi", "--person", "ann:" + MARKUP + "=22"], 2, MARKUP),

@@ -127,8 +127,8 @@ def test_a_model_without_calibration_predicts_and_says_so_once(models):
 def test_compare_shows_intervals_in_its_table(models):
     result = ok(run("compare", "--model", models["tim"], "--model", models["old"]))
     assert result.stderr.count("no prediction-interval calibration") == 1  # the old model's
-    # `71.5 [61.6, 81.3]` for the calibrated model's Tim and Tom (a narrow terminal wraps it inside the cell)
-    assert len(re.findall(r"\[\d+\.\d,", result.stdout)) == 2, result.stdout
+    # `71.5 (62–81)` for the calibrated model's Tim and Tom, in whole years
+    assert len(re.findall(r"\d+\.\d \(\d+–\d+\)", result.stdout)) == 2, result.stdout
 
 
 def test_compare_refuses_a_bad_level(models):

@@ -71,3 +71,74 @@ def test_the_table_cell_shows_the_interval_not_the_spread(shipped):
     assert verdict.versus_cell("tom", ranked) == "+0.44 [-0.49, 1.37] tie"
     assert verdict.versus_cell("tim-bmi", ranked) == "+2.07 [1.55, 2.59] worse"
     assert verdict.versus_cell("tom", None) == "—"
+
+
+# --- The caveats and each model's view: --explain's words, from facts built by hand --------------------
+
+
+def by_hand(model: str, predictions: dict, pair_difference: dict, **details) -> comparison.ModelResult:
+    found = comparison.ModelResult(model=model, features=["bmi", "adult_mortality", "hiv_aids"],
+                                   predictions=predictions, train_rmse=5.8, cv_rmse=None, cv_rmse_std=None,
+                                   cv_folds=None, cv_fold_rmse=[], **details)
+    found.pair_difference = {"first": "Tim", "second": "Tom", **pair_difference,
+                             "side": comparison.side(pair_difference["lower"], pair_difference["upper"])}
+    return found
+
+
+def compared(*results) -> comparison.Comparison:
+    results = list(results)
+    facts = comparison.people_answer(results, None, ("Tim", "Tom"))
+    return comparison.Comparison(["Tim", "Tom"], results, None, pair=["Tim", "Tom"], answer=facts)
+
+
+def test_explain_names_every_caveat_and_keeps_the_two_questions_apart():
+    unlike = {"in_domain": False, "distance": 3.1, "threshold": 1.0, "features": ["hiv_aids", "bmi"]}
+    usual = {"in_domain": True, "distance": 0.1, "threshold": 1.0, "features": []}
+    first = by_hand(
+        "tim", {"Tim": 71.5, "Tom": 70.7},
+        {"difference": 0.8, "level": 0.9, "lower": -0.4, "upper": 2.0, "se": 0.73,
+         "method": "cluster covariance of the coefficients, t with 192 degrees of freedom"},
+        intervals={"Tim": {"level": 0.9, "lower": 62.0, "upper": 81.0},
+                   "Tom": {"level": 0.9, "lower": 61.0, "upper": 80.5}},
+        imputed={"Tim": [], "Tom": ["hiv_aids"]}, domain={"Tim": usual, "Tom": unlike})
+    second = by_hand("net", {"Tim": 70.0, "Tom": 76.0},
+                     {"difference": -6.0, "level": 0.9, "lower": None, "upper": None, "se": None,
+                      "method": "none: a network keeps no covariance of its parameters"},
+                     imputed={"Tim": ["bmi"], "Tom": []}, domain={"Tim": None, "Tom": None})
+    found = compared(first, second)
+    answer = verdict.answer_text(found)
+    assert answer == "Cannot tell who lives longer: net gives no interval for the difference"
+    lines = verdict.verdict_lines(found)
+    assert lines[0] == answer and len(lines) <= 8
+    assert "clearly" not in " ".join(lines) and "Accuracy: no model is cross-validated" in " ".join(lines)
+    text = " ".join(" ".join(verdict.explain_lines(found)).split())
+    # Who lives longer, under each model, with the difference's interval or why there is none.
+    assert ("- tim: expected Tim − Tom = +0.80 years (90% CI -0.40 to 2.00; cluster covariance of the "
+            "coefficients, t with 192 degrees of freedom); 90% prediction intervals Tim 62.0 to 81.0, Tom 61.0 "
+            "to 80.5, overlapping over 97% of the narrower.") in text
+    assert "- net: expected Tim − Tom = -6.00 years (no interval: a network keeps no covariance of its " \
+           "parameters)." in text
+    assert "- tim: not cross-validated (train RMSE 5.80)." in text
+    caveats = text[text.index("Caveats:"):text.index("The data:")]
+    assert "- tim: 1 of Tom's 3 inputs are training means (hiv_aids)." in caveats
+    assert "- net: 1 of Tim's 3 inputs are training means (bmi)." in caveats
+    assert "- tim: Tom's inputs are unlike the training data (hiv_aids and bmi far from any training row)." \
+        in caveats
+    assert "- net keeps no reference rows" in caveats
+    assert "- No prediction intervals from net" in caveats
+    assert len(verdict.caveat_lines(found)) == 5  # JSON's `caveats`: the same lines, unwrapped
+
+
+def test_a_clear_difference_under_the_only_model_and_no_caveat():
+    clean = by_hand("tim", {"Tim": 75.0, "Tom": 70.0},
+                    {"difference": 5.0, "level": 0.9, "lower": 4.0, "upper": 6.0, "se": 0.6,
+                     "method": "classical covariance of the coefficients"},
+                    imputed={"Tim": [], "Tom": []}, domain={"Tim": {"in_domain": True}, "Tom": {"in_domain": True}},
+                    intervals={"Tim": {"level": 0.9, "lower": 73.0, "upper": 77.0},
+                               "Tom": {"level": 0.9, "lower": 68.0, "upper": 72.0}})
+    found = compared(clean)
+    assert verdict.answer_text(found) == ("Tim is expected to live 5.00 years longer than Tom (90% CI 4.00 to "
+                                          "6.00; tim, the only model)")
+    assert verdict.caveat_lines(found) == []
+    text = " ".join(verdict.explain_lines(found))
+    assert "Caveats: - none" in text and "overlapping over 0% of the narrower" in text

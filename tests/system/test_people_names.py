@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner
 
 from lifeexp_cli.cli.main import app
 
 
-@pytest.mark.xfail(strict=True, reason="compare.py must call people.gather(person, people_file) (data/people.py); "
-                                       "remove this mark when it does")
 def test_compare_refuses_a_person_named_twice():
     result = CliRunner().invoke(app, ["compare", "-m", "tim-bmi", "--person", "ann:bmi=20", "--person",
                                       "ann:bmi=30"])

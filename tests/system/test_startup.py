@@ -18,6 +18,7 @@ HEAVY = {"pandas", "joblib", "matplotlib", "numpy", "scipy", "sklearn", "pyarrow
 FAST_PATHS = {
     "predict": ["predict", "--model", "tim", "--bmi", "24.1", "--adult-mortality", "53", "--hiv", "0.1"],
     "compare": ["compare"],
+    "compare --explain": ["compare", "--explain"],
     "help": ["--help"],
 }
 REPORT = """
@@ -52,6 +53,14 @@ def test_only_plot_imports_matplotlib():
              "print(any(m == 'matplotlib' or m.startswith('matplotlib.') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_compare_png_alone_imports_matplotlib(tmp_path):
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom lifeexp_cli.cli.main import app\n"
+            "r = CliRunner().invoke(app, ['compare', '--png', 'c.png'])\nassert r.exit_code == 0, r.stderr\n"
+            "print(sorted(m for m in ('pandas', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert out.stdout.strip() == "['matplotlib']" and (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_compare_without_cv_does_not_load_pandas():

@@ -14,15 +14,9 @@ from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, LevelOpt, NoHea
 if TYPE_CHECKING:
     from lifeexp_cli.evaluate.comparison import Comparison, ModelResult
 
-def versus_best(row: "ModelResult", ranked: dict | None) -> str:
-    """The table's last column: how much worse than the best model, and whether clearly so."""
-    if ranked is None or not row.cv_fold_rmse:
-        return "—"
-    if row.model == ranked["best"]:
-        return "best"
-    v = next(v for v in ranked["versus"] if v["model"] == row.model)
-    return f"+{v['difference']:.2f} ± {v['spread']:.2f} {'worse' if v['clear'] else 'tie'}"
-
+# The notes of prediction.for_people that the facts of each model hold (its `imputed`, its `domain`):
+# worded by cli/verdict.py under --explain, summed up on stderr in one line each otherwise.
+FILLED, UNLIKE = "not given, filled with the training mean", "unlike the training data"
 
 @old_spellings(old_cv=("--cv", "cv", "--folds"))
 def compare(
@@ -48,21 +42,34 @@ def compare(
         show_default=False)] = None,
     output: FormatOpt = Format.table,
     level: LevelOpt = 0.9,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Under the verdict, everything behind it: each model's features and view of the "
+                          "people, accuracy fold by fold, every caveat (JSON always carries them).")] = False,
+    png: Annotated[Optional[str], typer.Option(
+        "--png", help="Also draw the comparison to this PNG file: each person's prediction interval under "
+                      "each model, each model's CV RMSE with its interval, titled with the answer.",
+        show_default=False)] = None,
     no_header: NoHeaderOpt = False,
     quiet: QuietOpt = False,
 ):
-    """Tim's and Tom's models predict for Tim and Tom, side by side, with each model's training and
-    cross-validated RMSE, and a verdict naming the more accurate model.
+    """Who lives longer? Tim's and Tom's models predict for Tim and Tom, side by side, with each model's
+    cross-validated RMSE; the first line under the table is the answer.
 
-    The table shows each prediction with its 90% prediction interval (--level) when the model has one,
-    e.g. `71.5 [61.6, 81.3]`.
+    Rows of the data are country-year averages, so a prediction is for someone living in a country with
+    these averages.
 
-    No winner is named when the difference in CV RMSE is smaller than its spread over the folds (paired
-    fold by fold); --cv K cross-validates every model again on --data over the same K folds.
+    The table shows each prediction with its 90% prediction interval (--level) in whole years when the
+    model has one, e.g. `71.5 (62–81)`, and how much worse than the best each model is by CV RMSE, with the
+    95% interval of that mean difference over the folds. A model is called worse only when that interval
+    excludes 0, and a person longer-lived only when every model's interval for the difference agrees;
+    models that disagree are reported as disagreeing. --cv K cross-validates every model again on --data
+    over the same K folds. --explain adds everything behind the verdict.
 
     Example:
 
         lifeexp compare
+
+        lifeexp compare --explain --png compare.png
 
         lifeexp compare --model tim --model tom --folds 5 --data life_expectancy_who.csv
 
@@ -73,15 +80,58 @@ def compare(
     from lifeexp_cli.usecases import compare as usecase
 
     intervals.check_level(level)
-    persons = [people.parse_person(p) for p in person or []]
-    if people_file:
-        persons += people.read_people(people_file)
-    persons = persons or people.lecture_people()
+    check_png(png)
+    persons = people.gather(person or [], people_file)
     done = usecase.compare(model, persons, level=level, cv=cv, data=data, split=split.value, seed=seed,
                            ensemble=ensemble, read_table=inputs.read_table)
-    for note in done.result.warnings if not quiet else []:
+    for note in [] if quiet else stderr_notes(done.result, explain, level):
         render.warn(note)
-    show(done.result, output.value, done.bounds, not no_header)
+    if png:  # drawn first: a picture that cannot be written leaves stdout empty
+        from lifeexp_cli.cli import plots, verdict  # matplotlib: paid for only when a picture is asked for
+
+        written = plots.write_compare(done.result, png, verdict.answer_text(done.result))
+        render.info(f"Wrote {written}", quiet)
+    show(done.result, output.value, not no_header, explain)
+
+
+def check_png(png: str | None) -> None:
+    """--png names a .png file that is not a folder: said before any work."""
+    from pathlib import Path
+
+    from lifeexp_cli.errors import UsageError
+
+    if png is None:
+        return
+    path = Path(png)
+    if path.is_dir():
+        raise UsageError(f"--png {png} is a directory: give a file name such as {path / 'compare.png'}")
+    if path.suffix.lower() != ".png":
+        raise UsageError(f"--png {png} must name a .png file, e.g. --png {path.stem or 'compare'}.png")
+
+
+def stderr_notes(result: "Comparison", explain: bool, level: float) -> list[str]:
+    """The warnings for stderr, one line each: every note the facts do not hold, as it is; those they
+    hold (inputs filled with training means, inputs unlike the training data) summed up in one line per
+    kind, which --explain then words model by model (and leaves off stderr); models without intervals
+    in one line."""
+    notes = [n for n in dict.fromkeys(result.warnings) if FILLED not in n and UNLIKE not in n]
+    missing = [r.model for r in result.models if not r.intervals] if level else []
+    if missing:
+        notes.append(f"no prediction-interval calibration in {', '.join(missing)}: no intervals from "
+                     f"{'it' if len(missing) == 1 else 'them'}; refit with `lifeexp fit` (iterative solvers and "
+                     "networks: add --cv 5)")
+    if explain:
+        return notes
+    filled = sorted({who for r in result.models for who, found in r.imputed.items() if found})
+    unlike = sorted({who for r in result.models for who, judged in r.domain.items()
+                     if judged is not None and not judged["in_domain"]})
+    if filled:
+        notes.append(f"inputs not given for {', '.join(filled)} are filled with training means under some "
+                     "models: --explain lists them")
+    if unlike:
+        notes.append(f"the inputs of {', '.join(unlike)} are unlike the training data under some models (the "
+                     "predictions are extrapolations): --explain says where")
+    return notes
 
 
 def csv_rows(result: "Comparison") -> list[dict]:
@@ -89,7 +139,8 @@ def csv_rows(result: "Comparison") -> list[dict]:
     worse than the best model by CV RMSE (`worse_by`, `spread`, `clear`; empty for the best model and
     without CV); the prediction interval's `level`, `lower` and `upper` (empty without a calibration);
     `in_domain` (1/0, empty without the domain check); `imputed`, how many of the person's inputs are
-    training means, and `imputed_features`, which. Features by their canonical names, separated by ";"."""
+    training means, and `imputed_features`, which. Features by their canonical names, separated by ";".
+    `worse_lower` and `worse_upper`: the interval of `worse_by` (the mean paired fold difference)."""
     ranked = result.ranking
     versus = {v["model"]: v for v in (ranked or {}).get("versus", [])}
     rows = []
@@ -100,7 +151,8 @@ def csv_rows(result: "Comparison") -> list[dict]:
                          "features": ";".join(r.features), "train_rmse": r.train_rmse, "cv_rmse": r.cv_rmse,
                          "cv_rmse_std": r.cv_rmse_std, "cv_folds": r.cv_folds,
                          "best": (r.model == ranked["best"]) if ranked and r.cv_fold_rmse else None,
-                         "worse_by": v.get("difference"), "spread": v.get("spread"), "clear": v.get("clear"),
+                         "worse_by": v.get("difference"), "worse_lower": v.get("lower"),
+                         "worse_upper": v.get("upper"), "spread": v.get("spread"), "clear": v.get("clear"),
                          **caveat_cells(r, person)})
     return rows
 
@@ -115,29 +167,28 @@ def caveat_cells(r: "ModelResult", person: str) -> dict:
             "imputed": len(filled), "imputed_features": ";".join(filled)}
 
 
-def show(result: "Comparison", output: str, bounds: dict | None = None, header: bool = True) -> None:
+def show(result: "Comparison", output: str, header: bool = True, explain: bool = False) -> None:
     from dataclasses import asdict
 
+    from lifeexp_cli.cli import verdict
+
     if output == "json":
-        render.emit_json({"people": result.people, "models": [asdict(r) for r in result.models],
-                          "comparison": result.ranking, "verdict": result.verdict})
+        render.emit_json({"people": result.people, "answer": verdict.answer_json(result),
+                          "models": [asdict(r) for r in result.models], "comparison": result.ranking,
+                          "verdict": "\n".join(verdict.verdict_parts(result)),
+                          "caveats": verdict.caveat_lines(result)})
         return
     if output == "csv":
         render.emit_csv(csv_rows(result), header)
         return
-    from lifeexp_cli.data.catalog import short_name
+    import sys
 
-    bounds = bounds if output == "table" else {}
-
-    def shown(r, p) -> str:  # 71.5 [61.6, 81.3] in the table for a model with intervals, else 71.5
-        interval = (bounds.get(r.model) or {}).get(p)
-        return render.with_interval(r.predictions[p], interval) if interval else f"{r.predictions[p]:.1f}"
-
-    flat = [{"model": r.model, "features": ", ".join(short_name(f) for f in r.features),
-             **{p: shown(r, p) for p in result.people},
-             "train RMSE": f"{r.train_rmse:.2f}",
-             "CV RMSE": (f"{r.cv_rmse:.2f} ± {r.cv_rmse_std:.2f}" if r.cv_rmse is not None else "—"),
-             "vs best (CV)": versus_best(r, result.ranking)}
-            for r in result.models]
-    render.rows_output(flat, "table", title="Who will live longer? Predicted life expectancy (years), and accuracy")
-    render.line(result.verdict)
+    width = render.out.width
+    render.rows_output(verdict.table_rows(result, width, "–" if render.utf(sys.stdout) else "-"), "table",
+                       title="Who will live longer? Predicted life expectancy (years), and accuracy")
+    for text in verdict.verdict_lines(result, width):
+        render.line(text)
+    if explain:
+        render.line("")
+        for text in verdict.explain_lines(result, width):
+            render.line(text)

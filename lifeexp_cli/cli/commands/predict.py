@@ -141,6 +141,9 @@ def predict(
     """Predict life expectancy. Give each of the model's features as an option (--bmi 24.1, aliases
     accepted), or a CSV of rows with --input.
 
+    Rows of the data are country-year averages, so a prediction is for someone living in a country with
+    these averages.
+
     Each prediction comes with a 90% prediction interval (--level) when the model was calibrated by
     `fit`: JSON gains "interval", CSV rows lower_<target> and upper_<target>, tables `71.5 [61.6, 81.3]`.
     Single and batch predict name their columns alike: predicted_<target>, lower_<target>,
