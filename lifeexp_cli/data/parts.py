@@ -191,7 +191,7 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
         written = next(csv.reader([csv_text.decode(first)[0].rstrip("\r\n")], delimiter=found.separator))
         schema = pa.schema([(name, pa.string()) for name in written])
         for frame in chunk_frames.frames(raw, found.names, found.separator, found.encoding, None, chunk_rows,
-                                         text=True):
+                                         text=True, source=source):
             yield pa.Table.from_pandas(frame.set_axis(written, axis=1), schema=schema, preserve_index=False), frame
 
 

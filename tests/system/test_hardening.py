@@ -70,7 +70,7 @@ DATA_CASES = [
          {"b.csv": text(GOOD + "D,Developing,1e308,1,50\n")}),
     Case("plot without a target row", ["plot", "-m", "tim-bmi", "--kind", "residuals", "--data", "nt.csv", "--out",
                                        "p.png"], 1, "no row with a value of life_expectancy",
-         {"nt.csv": text("bmi,bmi,life_expectancy\n0.0,0.0,\n")}),
+         {"nt.csv": text("bmi,hiv,life_expectancy\n0.0,0.0,\n")}),
     Case("eval without a target row", ["eval", "-m", "tim-bmi", "--data", "nt.csv"], 1,
          "no row with a value of life_expectancy", {"nt.csv": text("bmi,life_expectancy\n20,\n")}),
     Case("duplicated features", ["fit", "-F", "bmi,bmi", "--data", "d.csv"], 2, "named twice",
@@ -420,9 +420,52 @@ INSTALL_CASES = [
          "lacks the columns year", {"o.csv": text(GOOD)}),
 ]
 
+# Issue 24 items 1, 2, 6, 9: rows that do not line up with the header, files that are no CSV text, two
+# columns that mean one feature: refused by every reader, naming the file and the line (or both columns).
+SHIFTED = GOOD.replace("B,Developed,25,0.1,75\n", "B,Developed,25,0.1,75,9\n")
+SHORT = GOOD.replace("B,Developed,25,0.1,75\n", "B,Developed,25\n")
+CR_INSIDE = GOOD.replace("\n", "\r\n").replace(",62\r\n", ",62\r,7\r\n")
+TWICE = GOOD.replace("hiv", "BMI")
+
+
+def reading(name: str, content: bytes, says: str) -> list[Case]:
+    """The same file given to the streamed and the in-memory fit, to data info, and to batch predict."""
+    return [Case(f"{name}: {how}", [*args, "r.csv"], 1, says, {"r.csv": content})
+            for how, args in (("fit --stream", ["fit", "-F", "bmi", "--stream", "--out", "m.joblib", "--data"]),
+                              ("fit --no-stream", ["fit", "-F", "bmi", "--no-stream", "--out", "m.joblib",
+                                                   "--data"]),
+                              ("data info", ["data", "info", "--data"]),
+                              ("predict --input", ["predict", "-m", "tim-bmi", "--input"]))]
+
+
+def gzipped(content: str) -> bytes:
+    import gzip
+
+    return gzip.compress(content.encode(), mtime=0)
+
+
+READING_CASES = [
+    *reading("a row with a cell too many", text(SHIFTED), "line 4 has 6 cells where the header has 5 columns"),
+    *reading("a row with cells missing", text(SHORT), "line 4 has 3 cells where the header has 5 columns"),
+    *reading("a cell after a CR in a CRLF file", text(CR_INSIDE), "line 3 has 2 cells where the header has 5"),
+    *reading("bmi and BMI", text(TWICE), "columns 'bmi' and 'BMI', which both mean bmi"),
+    Case("bmi twice in fit --no-stream", ["fit", "-F", "bmi", "--no-stream", "--data", "d.csv"], 1,
+         "columns 'bmi' and 'bmi', which both mean bmi", {"d.csv": text("bmi,bmi,life_expectancy\n1,2,3\n")}),
+    Case("--input of Parquet", ["predict", "-m", "tim-bmi", "--input", "p.csv"], 1, "is a Parquet file",
+         {"p.csv": b"PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00\x12\x00\x00\n" * 50}),
+    Case("--input gzip-compressed", ["predict", "-m", "tim-bmi", "--input", "g.csv.gz"], 1, "gzip-compressed",
+         {"g.csv.gz": gzipped("bmi\n20\n" * 100)}),
+    Case("--input UTF-16", ["predict", "-m", "tim-bmi", "--input", "u.csv"], 1, "UTF-16",
+         {"u.csv": "bmi,hiv\n20,1\n".encode("utf-16")}),
+    Case("--input separated by |", ["predict", "-m", "tim-bmi", "--input", "s.csv"], 1,
+         "has none of the columns model", {"s.csv": text("bmi|hiv\n20|1\n25|2\n")}),
+    Case("--input without the model's features", ["predict", "-m", "tim-bmi", "--input", "n.csv"], 1,
+         "has none of the columns model", {"n.csv": text("weight,height\n80,1.8\n")}),
+]
+
 CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
              + OPTION_CASES + MARKUP_CASES + ODD_CASES + PEOPLE_CASES
-             + INSTALL_CASES)
+             + INSTALL_CASES + READING_CASES)
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -552,3 +595,26 @@ def test_sigint_exits_130_and_keeps_the_previous_model(tmp_path, who_env):
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.joblib"]
+
+
+@pytest.mark.parametrize("where", ["first row", "every row"])
+def test_a_trailing_separator_is_read_as_written(tmp_path, where):
+    """Issue 24 item 1: a trailing comma on the first data row once made the first column the index (the
+    target read as 100% missing, exit 0). A trailing empty cell is read as no cell, streamed and in memory;
+    batch predict, which writes each line back, refuses it rather than shift the appended columns."""
+    lines = GOOD.splitlines()
+    rows = [lines[0]] + [line + ("," if where == "every row" or n == 0 else "") for n, line in enumerate(lines[1:])]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "g.csv").write_text(GOOD)
+    fits = {}
+    for name in ("t.csv", "g.csv"):
+        for mode in ("--stream", "--no-stream"):
+            result = CliRunner().invoke(app, ["fit", "-F", "bmi,hiv", "--data", str(tmp_path / name), mode,
+                                              "--out", str(tmp_path / "m.joblib"), "--format", "json"])
+            assert result.exit_code == 0, result.stderr
+            fits[name, mode] = json.loads(result.stdout)["coefficients"]
+    assert all(fits["t.csv", mode] == fits["g.csv", mode] for mode in ("--stream", "--no-stream"))
+    info = CliRunner().invoke(app, ["data", "info", "--data", str(tmp_path / "t.csv"), "--format", "json"])
+    assert info.exit_code == 0 and "life_expectancy" in info.stdout
+    predicted = CliRunner().invoke(app, ["predict", "-m", "tim-bmi", "--input", str(tmp_path / "t.csv")])
+    assert predicted.exit_code == 1 and "line 2 has 6 cells" in predicted.stderr and predicted.stdout == ""
