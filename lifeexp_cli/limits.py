@@ -10,8 +10,12 @@ fast start-up path (the model loader), and so do the readers.
 
 # |a value| in data or in a person's options: beyond this, squares overflow float64 in any least-squares method
 LARGEST_VALUE = 1e100
+# |a feature's or the target's value| in data read to fit, evaluate or describe: a model file keeps each
+# feature's centre and scale for the domain check up to MAX_DOMAIN_VALUE, so a larger value (a BMI of 1e20)
+# would be trained on and then be refused when saving. Named by its row when read (both readers).
+MAX_DATA_VALUE = 1e15
 MAX_HEADER_BYTES = 1 << 20  # a CSV's first line: longer is no header (100,000 columns of 10 bytes)
-MAX_RECORD_BYTES = 8 << 20  # one record of predict --input: longer means unbalanced quotes or no line breaks
+MAX_RECORD_BYTES = 8 << 20  # one record (line) of any CSV read: longer means unbalanced quotes or no line breaks
 MAX_PEOPLE_BYTES = 1 << 20  # a --people file: people to compare are typed by hand (predict --input takes big files)
 MAX_PARTS = 100_000  # files a glob or a folder of data parts may name
 
@@ -65,7 +69,7 @@ MAX_LOG_SCALE = 50.0  # |log σ| of an interval's error size: beyond this no mod
 MAX_DOMAIN_ROWS = 2000  # reference rows at most ...
 MAX_DOMAIN_CELLS = 40_000  # ... and numbers at most (2000 × 20 features: about 360 KB in the model file)
 MAX_DOMAIN_K = 5  # nearest rows: the check uses this many
-MAX_DOMAIN_VALUE = 1e15  # |center|, scale and |standardized value| of the reference rows
+MAX_DOMAIN_VALUE = MAX_DATA_VALUE  # |center|, scale and |standardized value| of the reference rows
 
 # People files and data install:
 MAX_DATASET_BYTES = 4 << 20  # data install: the WHO file is 0.3 MiB; a larger file is not it (read no further)

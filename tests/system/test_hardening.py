@@ -618,3 +618,36 @@ def test_a_trailing_separator_is_read_as_written(tmp_path, where):
     assert info.exit_code == 0 and "life_expectancy" in info.stdout
     predicted = CliRunner().invoke(app, ["predict", "-m", "tim-bmi", "--input", str(tmp_path / "t.csv")])
     assert predicted.exit_code == 1 and "line 2 has 6 cells" in predicted.stderr and predicted.stdout == ""
+
+
+def test_select_over_all_candidates_leaves_out_an_empty_column(tmp_path):
+    """Issue 24 item 10: one entirely empty column once failed the whole search ("has no values"); it is
+    left out, with a note, and the search runs over the others."""
+    rows = ["country,bmi,hiv,empty,life_expectancy"] + [f"C{i % 6},{20 + i % 7},{i % 3},,{60 + i % 11}"
+                                                       for i in range(48)]
+    (tmp_path / "e.csv").write_text("\n".join(rows) + "\n")
+    result = CliRunner().invoke(app, ["select", "--data", str(tmp_path / "e.csv"), "--format", "json", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["candidates"] == ["bmi", "hiv"]
+    assert "left out empty: no values" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["--stream", "--no-stream"])
+def test_a_value_beyond_the_data_limit_is_refused_when_read(tmp_path, mode):
+    """Issue 24 item 7: a BMI of 1e20 was trained on, then saving said "refit it". The readers refuse it,
+    naming the row, before any work; the limit is the one the model file holds (limits.MAX_DATA_VALUE)."""
+    from lifeexp_cli import limits
+
+    assert limits.MAX_DATA_VALUE <= limits.MAX_DOMAIN_VALUE
+    rows = ["country,bmi,hiv,life_expectancy"] + [f"C{i % 9},{20 + i % 7},{i % 3},{60 + i % 11}" for i in range(60)]
+    rows[5] = "C1,1e20,1,60"
+    (tmp_path / "v.csv").write_text("\n".join(rows) + "\n")
+    result = CliRunner().invoke(app, ["fit", "-F", "bmi,hiv", "--data", str(tmp_path / "v.csv"), mode,
+                                      "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 1 and not (tmp_path / "m.joblib").exists()
+    assert "column bmi holds 1e+20 in row 6, too large" in result.stderr and "refit" not in result.stderr
+    rows[5] = "C1,1e15,1,60"  # at the limit: fitted and saved
+    (tmp_path / "v.csv").write_text("\n".join(rows) + "\n")
+    result = CliRunner().invoke(app, ["fit", "-F", "bmi,hiv", "--data", str(tmp_path / "v.csv"), mode,
+                                      "--out", str(tmp_path / "m.joblib"), "-q"])
+    assert result.exit_code == 0, result.stderr
