@@ -112,6 +112,7 @@ def _frame(batch, columns: dict[str, str], start: int):
 def parquet_frames(path: str, wanted: list[str] | None, batch_rows: int) -> Iterator:
     """pandas DataFrames of at most `batch_rows` rows (the `wanted` canonical columns, or all), canonical
     names, indexed by row position in the file."""
+    _pyarrow()  # first: a base install has no pyarrow, and says how to get it
     import pyarrow as pa
 
     columns = parquet_columns(path)
@@ -168,6 +169,7 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
     """(chunk, view) per chunk of a CSV or Parquet part: chunk is the rows as read (an Arrow table: a
     CSV's cells as text, a Parquet file's columns as stored), view the same rows as a pandas DataFrame
     with canonical column names, to compute with."""
+    _pyarrow()
     import pyarrow as pa
 
     if is_parquet(source):

@@ -651,3 +651,20 @@ def test_a_value_beyond_the_data_limit_is_refused_when_read(tmp_path, mode):
     result = CliRunner().invoke(app, ["fit", "-F", "bmi,hiv", "--data", str(tmp_path / "v.csv"), mode,
                                       "--out", str(tmp_path / "m.joblib"), "-q"])
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("mode", ["--stream", "--no-stream"])
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, mode):
+    """Issue 24 item 6: in a base install (no pyarrow) `fit --data x.parquet` gave an ImportError
+    traceback; it says which extra to install, in one line."""
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    pd.DataFrame({"bmi": [20.0, 25, 30, 22], "life_expectancy": [60.0, 70, 75, 66]}).to_parquet(tmp_path / "x.parquet")
+    script = ("import sys; sys.modules['pyarrow'] = sys.modules['pyarrow.parquet'] = None; "
+              "from lifeexp_cli.cli.main import main; sys.argv = ['lifeexp', *sys.argv[1:]]; main()")
+    proc = subprocess.run([sys.executable, "-c", script, "fit", "-F", "bmi", "--data", str(tmp_path / "x.parquet"),
+                           mode, "--out", str(tmp_path / "m.joblib")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        "Error: reading Parquet needs pyarrow, which comes with the dask extra: pip install 'lifeexp[dask]'"]
