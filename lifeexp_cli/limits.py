@@ -17,6 +17,9 @@ MAX_DATA_VALUE = 1e15
 MAX_HEADER_BYTES = 1 << 20  # a CSV's first line: longer is no header (100,000 columns of 10 bytes)
 MAX_RECORD_BYTES = 8 << 20  # one record (line) of any CSV read: longer means unbalanced quotes or no line breaks
 MAX_PEOPLE_BYTES = 1 << 20  # a --people file: people to compare are typed by hand (predict --input takes big files)
+# one column of one Parquet row group, decoded (a 200 KB file of one 2000-character string repeated, stored
+# once in a dictionary, decodes to gigabytes): larger is refused before it is decoded
+MAX_PARQUET_COLUMN_BYTES = 256 << 20
 MAX_PARTS = 100_000  # files a glob or a folder of data parts may name
 
 # --- computing on the columns (evaluate/correlation.py, evaluate/selection.py) ------------------------------

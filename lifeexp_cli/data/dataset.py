@@ -79,7 +79,8 @@ def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
         codes = column.map(lambda v: catalog.STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v) else np.nan)
         unknown = column[codes.isna() & column.notna()]
         if len(unknown):
-            raise DataError(f"column status has value {unknown.iloc[0]!r}: expected Developed or Developing")
+            raise DataError(f"column status has value {csv_text.clipped(repr(unknown.iloc[0]))}: expected Developed "
+                            "or Developing")
         return codes.to_numpy(dtype=float)
     if pd.api.types.is_bool_dtype(column):
         return column.to_numpy(dtype=float)
@@ -90,7 +91,8 @@ def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
     if len(bad):
         sample = str(bad.iloc[0])
         hint = " (decimal comma? use a dot)" if "," in sample else ""
-        raise DataError(f"column {name} has a non-numeric value {sample!r} in row {bad.index[0] + 2}"
+        shown = csv_text.clipped(repr(sample))
+        raise DataError(f"column {name} has a non-numeric value {shown} in row {bad.index[0] + 2}"
                         f"{hint}: fix it or leave the cell empty")
     return values.to_numpy(dtype=float)
 
