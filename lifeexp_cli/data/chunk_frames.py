@@ -69,7 +69,8 @@ def frames(stream: IO[bytes], names: list[str], sep: str, encoding: str, columns
     from lifeexp_cli.data.csv_text import RowCheck
 
     stream = RowCheck(stream, source, sep, len(names), line=2)
-    reader = pd.read_csv(stream, sep=sep, index_col=False, header=None, names=names, usecols=columns, chunksize=chunk_rows,
+    reader = pd.read_csv(stream, sep=sep, index_col=False, header=None, names=names, usecols=columns,
+                         chunksize=chunk_rows,
                          encoding=encoding, encoding_errors="replace", dtype=str if text else None)
     try:
         yield from reader
