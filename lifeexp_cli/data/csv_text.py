@@ -215,33 +215,36 @@ class RowCheck:
         if not buf:
             return
         a = np.frombuffer(buf, np.uint8)
-        outside = (np.cumsum(a == 34, dtype=np.uint8) & 1) == 0 if b'"' in buf else np.ones(len(a), bool)
-        newline, cr = (a == 10) & outside, (a == 13) & outside
-        if cr.any():
+        outside = (np.cumsum(a == 34, dtype=np.uint8) & 1) == 0 if b'"' in buf else None  # parity of quotes
+        ends = a == 10
+        if b"\r" in buf:
+            cr = a == 13
             cr[:-1] &= a[1:] != 10  # a CR that a LF follows ends nothing: the LF does
             if not final and a[-1] == 13:
                 cr[-1] = False  # its LF may come with the next read
-        ends = np.flatnonzero(newline | cr)
+            ends |= cr
+        ends = np.flatnonzero(ends if outside is None else ends & outside)
         cut = int(ends[-1]) + 1 if len(ends) else 0
         if final and cut < len(buf):
             ends, cut = np.append(ends, len(buf)), len(buf)
         self.rest = buf[cut:]
-        lines = np.flatnonzero(a == 10)
         if len(self.rest) > MAX_RECORD_BYTES:
-            where = self.line + int(np.searchsorted(lines, cut))
-            raise DataError(f"{self.source} line {where} is longer than {MAX_RECORD_BYTES >> 20} MiB (no line "
-                            "break, or an unbalanced \" ?): give one row per line, and fix its quotes")
+            where = self.line + buf.count(b"\n", 0, cut)
+            raise DataError(f"{self.source} line {where} is longer than "
+                            f"{MAX_RECORD_BYTES >> 20} MiB (no line break, or an unbalanced \" ?): give one row per "
+                            "line, and fix its quotes")
         if len(ends):
-            self._check_records(a, outside, ends, lines)
-        self.line += int(np.searchsorted(lines, cut))
+            self._check_records(buf, a, outside, ends)
+        self.line += buf.count(b"\n", 0, cut)
 
-    def _check_records(self, a, outside, ends, lines) -> None:
+    def _check_records(self, buf: bytes, a, outside, ends) -> None:
         import numpy as np
 
         starts = np.concatenate([[0], ends[:-1] + 1])
         last = np.maximum(ends - 1, 0)
         stops = ends - ((a[last] == 13) & (ends > starts))  # a CRLF's CR is part of no cell
-        separators = np.flatnonzero((a == self.sep) & outside)
+        separators = a == self.sep
+        separators = np.flatnonzero(separators if outside is None else separators & outside)
         cells = np.searchsorted(separators, stops) - np.searchsorted(separators, starts) + 1
         blank = stops == starts
         if self.width is None:
@@ -254,7 +257,7 @@ class RowCheck:
         bad = ~blank & (cells != self.width) & ~(trailing & self.trailing)
         if bad.any():
             at = int(np.flatnonzero(bad)[0])
-            found, where = int(cells[at]), self.line + int(np.searchsorted(lines, starts[at]))
+            found, where = int(cells[at]), self.line + buf.count(b"\n", 0, int(starts[at]))
             hint = "a trailing separator: remove it" if trailing[at] else \
                 "a stray separator, or text that needs quotes?" if found > self.width else \
                 "a missing cell, or a line break inside the row?"
