@@ -97,7 +97,7 @@ def parquet_columns(path: str) -> dict[str, str]:
     """Canonical column name -> the name in the file; two columns with one canonical name are an error."""
     names = list(_open_parquet(path).schema_arrow.names)
     canonical = [catalog.canonical(str(n)) for n in names]
-    csv_text.check_unique(canonical, path)
+    csv_text.check_unique(canonical, path, [str(n) for n in names])
     return dict(zip(canonical, names))
 
 

@@ -476,6 +476,16 @@ def repeated_string_parquet(name: str) -> Callable[[Path], None]:
     return make
 
 
+def parquet_bmi_and_BMI(folder: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"bmi": [20.0, 25.0], "BMI": [1.0, 2.0], "life_expectancy": [60.0, 70.0]}).to_parquet(folder / "d.pq")
+
+
+PARQUET_TWICE = [Case(f"bmi and BMI in Parquet: {mode}", ["fit", "-F", "bmi", mode, "--data", "d.pq"], 1,
+                      "columns 'bmi' and 'BMI', which both mean bmi", setup=parquet_bmi_and_BMI)
+                 for mode in ("--stream", "--no-stream")]
+
 LONG_LINE = GOOD + "D,Developing," + "9" * (9 << 20) + ",50\n"
 LONG_CELL = GOOD + "D,Developing," + "y" * 300_000 + ",1,50\n"
 
@@ -493,7 +503,7 @@ SIZE_CASES = [
 
 CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
              + OPTION_CASES + MARKUP_CASES + ODD_CASES + PEOPLE_CASES
-             + INSTALL_CASES + READING_CASES + SIZE_CASES)
+             + INSTALL_CASES + READING_CASES + SIZE_CASES + PARQUET_TWICE)
 
 
 def snapshot(root: Path) -> dict[str, str]:
