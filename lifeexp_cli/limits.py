@@ -10,9 +10,16 @@ fast start-up path (the model loader), and so do the readers.
 
 # |a value| in data or in a person's options: beyond this, squares overflow float64 in any least-squares method
 LARGEST_VALUE = 1e100
+# |a feature's or the target's value| in data read to fit, evaluate or describe: a model file keeps each
+# feature's centre and scale for the domain check up to MAX_DOMAIN_VALUE, so a larger value (a BMI of 1e20)
+# would be trained on and then be refused when saving. Named by its row when read (both readers).
+MAX_DATA_VALUE = 1e15
 MAX_HEADER_BYTES = 1 << 20  # a CSV's first line: longer is no header (100,000 columns of 10 bytes)
-MAX_RECORD_BYTES = 8 << 20  # one record of predict --input: longer means unbalanced quotes or no line breaks
+MAX_RECORD_BYTES = 8 << 20  # one record (line) of any CSV read: longer means unbalanced quotes or no line breaks
 MAX_PEOPLE_BYTES = 1 << 20  # a --people file: people to compare are typed by hand (predict --input takes big files)
+# one column of one Parquet row group, decoded (a 200 KB file of one 2000-character string repeated, stored
+# once in a dictionary, decodes to gigabytes): larger is refused before it is decoded
+MAX_PARQUET_COLUMN_BYTES = 256 << 20
 MAX_PARTS = 100_000  # files a glob or a folder of data parts may name
 
 # --- computing on the columns (evaluate/correlation.py, evaluate/selection.py) ------------------------------
@@ -65,7 +72,7 @@ MAX_LOG_SCALE = 50.0  # |log σ| of an interval's error size: beyond this no mod
 MAX_DOMAIN_ROWS = 2000  # reference rows at most ...
 MAX_DOMAIN_CELLS = 40_000  # ... and numbers at most (2000 × 20 features: about 360 KB in the model file)
 MAX_DOMAIN_K = 5  # nearest rows: the check uses this many
-MAX_DOMAIN_VALUE = 1e15  # |center|, scale and |standardized value| of the reference rows
+MAX_DOMAIN_VALUE = MAX_DATA_VALUE  # |center|, scale and |standardized value| of the reference rows
 # The smallest scale of a standardized input (the domain reference's, the model's scaler): an input within
 # LARGEST_VALUE then stays below 1e150 standardized, so squares summed over MAX_FEATURES features stay finite.
 # A column that varies less than this is constant to any data: it is fitted with scale 1.

@@ -11,7 +11,7 @@ import math
 from typing import IO, Iterator
 
 from lifeexp_cli.data import catalog
-from lifeexp_cli.data.csv_text import csv_problem
+from lifeexp_cli.data.csv_text import clipped, csv_problem
 from lifeexp_cli.data.opening import BLOCK_BYTES
 from lifeexp_cli.errors import DataError
 from lifeexp_cli.limits import LARGEST_VALUE, MAX_RECORD_BYTES
@@ -139,5 +139,5 @@ def _number(cell: bytes, column: str, row: int) -> float:
     except ValueError:
         shown = text.decode("utf-8", "replace")
         hint = " (decimal comma? use a dot)" if "," in shown else ""
-        raise DataError(f"column {column} has a non-numeric value {shown!r} in row {row}{hint}: "
+        raise DataError(f"column {column} has a non-numeric value {clipped(repr(shown))} in row {row}{hint}: "
                         "fix it or leave the cell empty") from None

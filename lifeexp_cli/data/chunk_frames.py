@@ -57,15 +57,20 @@ class HashingReader:
 
 
 def frames(stream: IO[bytes], names: list[str], sep: str, encoding: str, columns: list[str] | None,
-           chunk_rows: int, text: bool = False):
+           chunk_rows: int, text: bool = False, source: str = "the CSV"):
     """pandas DataFrames of `chunk_rows` rows (the given columns only), read after the header line; with
-    `text`, every cell as the text it is (blank and NA cells missing).
+    `text`, every cell as the text it is (blank and NA cells missing). A row that does not line up with
+    the header is a DataError naming `source` and the line (csv_text.RowCheck).
 
     The frames' index is the row's position among the data rows, so messages can name the file row.
     """
     import pandas as pd
 
-    reader = pd.read_csv(stream, sep=sep, header=None, names=names, usecols=columns, chunksize=chunk_rows,
+    from lifeexp_cli.data.csv_text import RowCheck
+
+    stream = RowCheck(stream, source, sep, len(names), line=2)
+    reader = pd.read_csv(stream, sep=sep, index_col=False, header=None, names=names, usecols=columns,
+                         chunksize=chunk_rows,
                          encoding=encoding, encoding_errors="replace", dtype=str if text else None)
     try:
         yield from reader

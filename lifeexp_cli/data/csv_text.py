@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 from typing import IO, NamedTuple
 
 from lifeexp_cli.data import catalog
 from lifeexp_cli.data.opening import BLOCK_BYTES
 from lifeexp_cli.errors import DataError
-from lifeexp_cli.limits import MAX_HEADER_BYTES
+from lifeexp_cli.limits import MAX_HEADER_BYTES, MAX_RECORD_BYTES, SHOWN_CHARS
 
 SEPARATORS = (",", ";", "\t")
 
@@ -72,11 +73,20 @@ def sniff_separator(header: str) -> str:
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
 
 
-def check_unique(names: list[str], source: str) -> None:
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise DataError(f"{source} has several columns named {', '.join(duplicates)} once made canonical: "
-                        "rename them")
+def clipped(text: str) -> str:
+    """Outside text as a message shows it: cut to SHOWN_CHARS characters with "…" (a 300 MB cell is not
+    repeated back)."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "…"
+
+
+def check_unique(names: list[str], source: str, written: list[str] | None = None) -> None:
+    """Two columns that mean one thing (`bmi` and `BMI`: one canonical name) are an error naming both as
+    written; `written` are the header's cells as in the file (the canonical `names` when not given)."""
+    written = names if written is None else written
+    for name in dict.fromkeys(n for n in names if names.count(n) > 1):
+        both = " and ".join(repr(clipped(w)) for w, n in zip(written, names) if n == name)
+        raise DataError(f"{source} has columns {both}, which both mean {clipped(name)}: rename or remove one "
+                        "of them")
 
 
 def parse_rows(text: str) -> tuple[list[str], list[list[str]]]:
@@ -113,6 +123,24 @@ def parse_header(first: bytes) -> Header | None:
     return Header([catalog.canonical(c) for c in cells], sep, encoding)
 
 
+# What the first bytes of a file that is no CSV text say it is, and what to do instead.
+NOT_TEXT = ((b"PAR1", "a Parquet file, not CSV text: give a CSV file"),
+            (b"\x1f\x8b", "gzip-compressed: decompress it first (`gunzip -c FILE | lifeexp ... -`)"),
+            (b"\xff\xfe", "UTF-16 text: save it as UTF-8"), (b"\xfe\xff", "UTF-16 text: save it as UTF-8"))
+
+
+def check_not_binary(head: bytes, source: str) -> None:
+    """A first line that is Parquet, gzip, UTF-16 or other binary data is a DataError saying what it is,
+    before anything is read further (or written)."""
+    for magic, what in NOT_TEXT:
+        if head.startswith(magic):
+            raise DataError(f"{source} is {what}")
+    if b"\x00" in head:
+        raise DataError(f"{source} is UTF-16 text or binary data (it holds NUL bytes): save it as UTF-8 CSV")
+    if sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13)) > len(head) // 100:
+        raise DataError(f"{source} is binary data, not CSV text: check the path")
+
+
 def first_line(stream: IO[bytes], source: str) -> bytes:
     """The first line, line ending included, read with a bound: a file without line breaks (or
     /dev/zero given as stdin) is an error naming the bound, not a read that never ends."""
@@ -128,8 +156,118 @@ def header(stream: IO[bytes], source: str) -> Header:
 
     The stream is left just after the header line. `source` names the file in messages.
     """
-    found = parse_header(first_line(stream, source))
+    line = first_line(stream, source)
+    check_not_binary(line, source)
+    found = parse_header(line)
     if found is None:
         raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
-    check_unique(found.names, source)
+    check_unique(found.names, source, written_names(line, found.separator))
     return found
+
+
+def written_names(line: bytes, separator: str) -> list[str]:
+    """A header line's cells as written (parse_header has read it once already, so it parses)."""
+    try:
+        return next(csv.reader([decode(line)[0].rstrip("\r\n")], delimiter=separator), [])
+    except csv.Error as exc:
+        raise csv_problem(exc, "the header") from None
+
+
+class RowCheck:
+    """A binary file wrapper that checks, as a parser reads through it, that every record lines up with
+    the header: as many cells as it has columns (one more is accepted when that last cell is empty: a
+    trailing separator). A record that does not, or one longer than MAX_RECORD_BYTES, is a DataError
+    naming the file and the line; otherwise pandas would shift the columns (one extra cell on the first
+    row makes the first column the index) or fill the missing cells, silently.
+
+    A record ends at a newline or a lone carriage return outside quotes, as pandas' parser has it (a
+    cell after a CR in a CRLF file is a row of its own there, so it is refused here). `width` None: the
+    first record is the header and gives the width. `line`: the file line of the first byte read.
+    `check(block, final)` checks whole records given directly (predict --input's blocks).
+    """
+
+    def __init__(self, raw, source: str, sep: str, width: int | None = None, line: int = 1,
+                 trailing: bool = True):
+        self.raw, self.source, self.sep, self.width, self.line = raw, source, ord(sep), width, line
+        self.trailing = trailing  # accept a trailing separator (predict --input, which writes lines back, does not)
+        self.rest = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.check(data, final=not data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self.raw.readline(size)
+        self.check(data, final=not data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def __iter__(self):  # pandas recognises file-like objects by `read` and `__iter__`
+        return iter(self.readline, b"")
+
+    def check(self, data: bytes, final: bool = False) -> None:
+        import numpy as np
+
+        buf = self.rest + data if self.rest else data
+        if not buf:
+            return
+        a = np.frombuffer(buf, np.uint8)
+        outside = (np.cumsum(a == 34, dtype=np.uint8) & 1) == 0 if b'"' in buf else None  # parity of quotes
+        ends = a == 10
+        if b"\r" in buf:
+            cr = a == 13
+            cr[:-1] &= a[1:] != 10  # a CR that a LF follows ends nothing: the LF does
+            if not final and a[-1] == 13:
+                cr[-1] = False  # its LF may come with the next read
+            ends |= cr
+        ends = np.flatnonzero(ends if outside is None else ends & outside)
+        cut = int(ends[-1]) + 1 if len(ends) else 0
+        if final and cut < len(buf):
+            ends, cut = np.append(ends, len(buf)), len(buf)
+        self.rest = buf[cut:]
+        if len(self.rest) > MAX_RECORD_BYTES:
+            where = self.line + buf.count(b"\n", 0, cut)
+            raise DataError(f"{self.source} line {where} is longer than "
+                            f"{MAX_RECORD_BYTES >> 20} MiB (no line break, or an unbalanced \" ?): give one row per "
+                            "line, and fix its quotes")
+        if len(ends):
+            self._check_records(buf, a, outside, ends)
+        self.line += buf.count(b"\n", 0, cut)
+
+    def _check_records(self, buf: bytes, a, outside, ends) -> None:
+        import numpy as np
+
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        last = np.maximum(ends - 1, 0)
+        stops = ends - ((a[last] == 13) & (ends > starts))  # a CRLF's CR is part of no cell
+        separators = a == self.sep
+        separators = np.flatnonzero(separators if outside is None else separators & outside)
+        cells = np.searchsorted(separators, stops) - np.searchsorted(separators, starts) + 1
+        blank = stops == starts
+        if self.width is None:
+            first = int(np.argmax(~blank)) if (~blank).any() else len(blank)
+            if first == len(blank):
+                return
+            self.width, blank = int(cells[first]), blank.copy()
+            blank[:first + 1] = True
+        trailing = (cells == self.width + 1) & (a[np.maximum(stops - 1, 0)] == self.sep)
+        bad = ~blank & (cells != self.width) & ~(trailing & self.trailing)
+        if bad.any():
+            at = int(np.flatnonzero(bad)[0])
+            found, where = int(cells[at]), self.line + buf.count(b"\n", 0, int(starts[at]))
+            hint = "a trailing separator: remove it" if trailing[at] else \
+                "a stray separator, or text that needs quotes?" if found > self.width else \
+                "a missing cell, or a line break inside the row?"
+            raise DataError(f"{self.source} line {where} has {found} cells where the header has {self.width} "
+                            f"columns ({hint}): give every row one cell per column")
+
+
+class BinaryRowCheck(RowCheck, io.BufferedIOBase):
+    """A RowCheck that pandas sees as a binary file, as it sees the file it wraps: it decodes the bytes
+    with the `encoding` it is given (a plain wrapper's bytes it would take for UTF-8)."""
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from lifeexp_cli.data import catalog, csv_text, location, opening, parts, whole_file
 from lifeexp_cli.errors import DataError, LifeexpError, ModelError, ParameterError, UsageError
-from lifeexp_cli.limits import LARGEST_VALUE  # beyond this, squares overflow float64 in any least-squares method
+from lifeexp_cli.limits import LARGEST_VALUE, MAX_DATA_VALUE  # noqa: F401 (LARGEST_VALUE: tests/unit/test_limits.py)
 
 
 @dataclass
@@ -69,8 +69,8 @@ def encoding_note(source: str, encoding: str) -> list[str]:
 
 def numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """A column as float64 with NaN for blanks; `status` text becomes 0/1; other text, infinities and
-    values beyond LARGEST_VALUE are errors."""
-    return check_magnitude(name, _numeric_values(frame, name))
+    values beyond MAX_DATA_VALUE are errors naming the row."""
+    return check_magnitude(name, _numeric_values(frame, name), frame.index)
 
 
 def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
@@ -79,7 +79,8 @@ def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
         codes = column.map(lambda v: catalog.STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v) else np.nan)
         unknown = column[codes.isna() & column.notna()]
         if len(unknown):
-            raise DataError(f"column status has value {unknown.iloc[0]!r}: expected Developed or Developing")
+            raise DataError(f"column status has value {csv_text.clipped(repr(unknown.iloc[0]))}: expected Developed "
+                            "or Developing")
         return codes.to_numpy(dtype=float)
     if pd.api.types.is_bool_dtype(column):
         return column.to_numpy(dtype=float)
@@ -90,7 +91,8 @@ def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
     if len(bad):
         sample = str(bad.iloc[0])
         hint = " (decimal comma? use a dot)" if "," in sample else ""
-        raise DataError(f"column {name} has a non-numeric value {sample!r} in row {bad.index[0] + 2}"
+        shown = csv_text.clipped(repr(sample))
+        raise DataError(f"column {name} has a non-numeric value {shown} in row {bad.index[0] + 2}"
                         f"{hint}: fix it or leave the cell empty")
     return values.to_numpy(dtype=float)
 
@@ -143,14 +145,19 @@ def resolve_features(frame: pd.DataFrame, spec: str | list[str], target: str) ->
     return names
 
 
-def check_magnitude(name: str, values: np.ndarray) -> np.ndarray:
-    present = values[~np.isnan(values)]
-    if np.isinf(present).any():
-        raise DataError(f"column {name} holds an infinite value: remove it or leave the cell empty")
-    if present.size and np.abs(present).max() > LARGEST_VALUE:
-        raise DataError(f"column {name} holds {np.abs(present).max():.3g}, too large to compute with (limit "
-                        f"{LARGEST_VALUE:.0e}): check the data or rescale that column")
-    return values
+def check_magnitude(name: str, values: np.ndarray, index=None) -> np.ndarray:
+    """`values` unless one is infinite or beyond MAX_DATA_VALUE: a DataError naming its row (`index`: the
+    rows' positions among the data rows, as the readers' frames have them)."""
+    with np.errstate(invalid="ignore"):
+        wrong = np.isinf(values) | (np.abs(values) > MAX_DATA_VALUE)
+    if not wrong.any():
+        return values
+    at = int(np.flatnonzero(wrong)[0])
+    row = "" if index is None else f" in row {int(index[at]) + 2}"
+    if np.isinf(values[at]):
+        raise DataError(f"column {name} holds an infinite value{row}: remove it or leave the cell empty")
+    raise DataError(f"column {name} holds {values[at]:.3g}{row}, too large to compute with (limit "
+                    f"{MAX_DATA_VALUE:.0e}, the largest a model file keeps): check the data or rescale that column")
 
 
 def design(table: Table, features: list[str], target: str) -> Design:

@@ -16,7 +16,7 @@ from typing import Iterator
 
 from lifeexp_cli.data import catalog, chunk_frames, csv_text, opening, regular_files
 from lifeexp_cli.errors import DataError
-from lifeexp_cli.limits import MAX_PARTS
+from lifeexp_cli.limits import MAX_PARQUET_COLUMN_BYTES, MAX_PARTS
 
 PARQUET_MAGIC = b"PAR1"
 PART_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".parq", ".pq")
@@ -97,8 +97,31 @@ def parquet_columns(path: str) -> dict[str, str]:
     """Canonical column name -> the name in the file; two columns with one canonical name are an error."""
     names = list(_open_parquet(path).schema_arrow.names)
     canonical = [catalog.canonical(str(n)) for n in names]
-    csv_text.check_unique(canonical, path)
+    csv_text.check_unique(canonical, path, [str(n) for n in names])
     return dict(zip(canonical, names))
+
+
+def check_decoded_sizes(handle, path: str, names: list[str] | None) -> None:
+    """Refuse, before decoding, a row group whose column (`names`, or every one) would decode to more
+    than MAX_PARQUET_COLUMN_BYTES: its uncompressed size, or for text its values times the longer of its
+    smallest and largest value (a dictionary stores a repeated string once, decoding repeats it)."""
+    metadata = handle.metadata
+    wanted = None if names is None else set(names)
+    for group in range(metadata.num_row_groups):
+        row_group = metadata.row_group(group)
+        for j in range(row_group.num_columns):
+            chunk = row_group.column(j)
+            name = chunk.path_in_schema
+            if wanted is not None and name not in wanted:
+                continue
+            size = chunk.total_uncompressed_size
+            stats = chunk.statistics
+            if stats is not None and stats.has_min_max and isinstance(stats.max, (str, bytes)):
+                size = max(size, chunk.num_values * max(len(stats.min), len(stats.max)))
+            if size > MAX_PARQUET_COLUMN_BYTES:
+                raise DataError(f"{path}: column {csv_text.clipped(name)} of row group {group} decodes to about "
+                                f"{size >> 20} MiB, more than {MAX_PARQUET_COLUMN_BYTES >> 20} MiB: write the file "
+                                "with smaller row groups, or leave out that column")
 
 
 def _frame(batch, columns: dict[str, str], start: int):
@@ -112,6 +135,7 @@ def _frame(batch, columns: dict[str, str], start: int):
 def parquet_frames(path: str, wanted: list[str] | None, batch_rows: int) -> Iterator:
     """pandas DataFrames of at most `batch_rows` rows (the `wanted` canonical columns, or all), canonical
     names, indexed by row position in the file."""
+    _pyarrow()  # first: a base install has no pyarrow, and says how to get it
     import pyarrow as pa
 
     columns = parquet_columns(path)
@@ -121,6 +145,7 @@ def parquet_frames(path: str, wanted: list[str] | None, batch_rows: int) -> Iter
             raise DataError(f"{path} lacks column(s) {', '.join(missing)}: every part needs the same columns")
     handle = _open_parquet(path)
     names = None if wanted is None else [columns[c] for c in wanted]
+    check_decoded_sizes(handle, path, names)
     start = 0
     try:
         for batch in handle.iter_batches(batch_size=batch_rows, columns=names):
@@ -169,11 +194,13 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
     CSV's cells as text, a Parquet file's columns as stored), view the same rows as a pandas DataFrame
     with canonical column names, to compute with. A part without rows (a header-only CSV, a Parquet file
     without row groups) is one chunk of no rows with its columns, so that its output has them too."""
+    _pyarrow()
     import pyarrow as pa
 
     if is_parquet(source):
         columns = parquet_columns(source)
         handle = _open_parquet(source)
+        check_decoded_sizes(handle, source, None)
         start = 0
         try:
             for batch in handle.iter_batches(batch_size=chunk_rows):
@@ -196,7 +223,7 @@ def frames_as_read(source: str, chunk_rows: int) -> Iterator:
         schema = pa.schema([(name, pa.string()) for name in written])
         rows = 0
         for frame in chunk_frames.frames(raw, found.names, found.separator, found.encoding, None, chunk_rows,
-                                         text=True):
+                                         text=True, source=source):
             rows += len(frame)
             yield pa.Table.from_pandas(frame.set_axis(written, axis=1), schema=schema, preserve_index=False), frame
         if rows == 0:

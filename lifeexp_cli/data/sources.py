@@ -33,7 +33,8 @@ def opened(source: str, features: str | list[str] | None, target: str, chunk_row
         target_name, chosen = dataset.header_columns(names, features, target)
         wanted = None if chosen is None else [target_name, *chosen, *(e for e in extra if e in names)]
         frames = ((stream.take(), frame)
-                  for frame in chunk_frames.frames(stream, names, sep, encoding, wanted, chunk_rows))
+                  for frame in chunk_frames.frames(stream, names, sep, encoding, wanted, chunk_rows,
+                                                   source=opening.shown(source)))
         yield target_name, chosen, names, frames, stream
 
 

@@ -9,7 +9,7 @@ import io
 from typing import IO, NamedTuple
 
 from lifeexp_cli.data import catalog
-from lifeexp_cli.data.csv_text import Utf8Check, check_unique, sniff_separator
+from lifeexp_cli.data.csv_text import BinaryRowCheck, Utf8Check, check_unique, sniff_separator, written_names
 from lifeexp_cli.data.opening import BLOCK_BYTES, CountingReader, open_source, shown
 from lifeexp_cli.errors import DataError
 
@@ -91,14 +91,16 @@ def frame_blocks(raw: bytes | IO[bytes], source: str, encoding: str, keep: set[s
         raise DataError(f"{source} is empty: give a CSV file with a header row and data rows")
     first = head.split(b"\n", 1)[0].decode(encoding, errors="replace")
     wanted = None if keep is None else (lambda name: catalog.canonical(str(name)) in keep)
-    seen = 0
+    seen, sep = 0, sniff_separator(first)
+    written = written_names(head.split(b"\n", 1)[0], sep)  # as written: pandas renames a repeated name
+    check_unique([catalog.canonical(w) for w in written], source, written)
     try:
-        stream = io.BytesIO(raw) if isinstance(raw, bytes) else raw
-        parsed = pd.read_csv(stream, sep=sniff_separator(first), skipinitialspace=False, usecols=wanted,
+        stream = BinaryRowCheck(io.BytesIO(raw) if isinstance(raw, bytes) else raw, source, sep)
+        parsed = pd.read_csv(stream, sep=sep, skipinitialspace=False, usecols=wanted, index_col=False,
                              encoding="utf-8-sig" if encoding == "utf-8" else encoding, chunksize=rows)
         for frame in [parsed] if rows is None else parsed:
             names = [catalog.canonical(str(c)) for c in frame.columns]
-            check_unique(names, source)
+            check_unique(names, source, [str(c) for c in frame.columns])
             frame.columns = names
             seen += len(frame)
             if len(frame):

@@ -57,7 +57,7 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
     Callbacks: `on_pairs(pairs)` with the near-duplicate candidate pairs [(a, b, r)] before the search,
     `on_step(step)` after each feature is added."""
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.errors import UsageError
+    from lifeexp_cli.errors import DataError, UsageError
     from lifeexp_cli.evaluate import correlation, selection
     from lifeexp_cli.model import store
     from lifeexp_cli.model.fit import scoring
@@ -72,6 +72,14 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
         if spec.kind == "mlp":  # too big even on one feature: refused before the search, not after it
             store.check_network_size(spec.options["hidden"], 1)
     table, design = _reader(read_table)(data, candidates, target)
+    empty = []
+    if isinstance(candidates, str) and candidates.strip().lower() == "all":  # an empty column is no candidate
+        import numpy as np
+
+        empty = [f for j, f in enumerate(design.features) if np.isnan(design.X[:, j]).all()]
+        design = dataset.with_features(design, [f for f in design.features if f not in empty])
+        if not design.features:
+            raise DataError("every candidate column is empty in the rows with a target: nothing to select")
     names = design.features
     selection.check_candidates(names)  # before the correlation matrix and the search, both quadratic
     held_out = splits.kfold(design.groups, folds, split, fold_seed)
@@ -95,13 +103,14 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
         "k": folds, "split": split, "seed": fold_seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
         "model": None,
     }
+    notes = tuple(f"left out {', '.join(empty)}: no values in the rows with a target" for _ in empty[:1])
     if path is None:
-        return Selected(document)
+        return Selected(document, notes)
     final = dataset.with_features(design, result["features"])
     record = fit_design(final, spec, cv=folds, split=split, seed=fold_seed, data_sha256=table.sha256,
                        source=table.source)
     document["model"] = str(store.save(record, path))
-    return Selected(document, tuple(record["warnings"]))
+    return Selected(document, notes + tuple(record["warnings"]))
 
 
 @dataclass(frozen=True)

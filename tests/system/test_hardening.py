@@ -70,7 +70,7 @@ DATA_CASES = [
          {"b.csv": text(GOOD + "D,Developing,1e308,1,50\n")}),
     Case("plot without a target row", ["plot", "-m", "tim-bmi", "--kind", "residuals", "--data", "nt.csv", "--out",
                                        "p.png"], 1, "no row with a value of life_expectancy",
-         {"nt.csv": text("bmi,bmi,life_expectancy\n0.0,0.0,\n")}),
+         {"nt.csv": text("bmi,hiv,life_expectancy\n0.0,0.0,\n")}),
     Case("eval without a target row", ["eval", "-m", "tim-bmi", "--data", "nt.csv"], 1,
          "no row with a value of life_expectancy", {"nt.csv": text("bmi,life_expectancy\n20,\n")}),
     Case("duplicated features", ["fit", "-F", "bmi,bmi", "--data", "d.csv"], 2, "named twice",
@@ -435,9 +435,90 @@ INSTALL_CASES = [
          "lacks the columns year", {"o.csv": text(GOOD)}),
 ]
 
+# Issue 24 items 1, 2, 6, 9: rows that do not line up with the header, files that are no CSV text, two
+# columns that mean one feature: refused by every reader, naming the file and the line (or both columns).
+SHIFTED = GOOD.replace("B,Developed,25,0.1,75\n", "B,Developed,25,0.1,75,9\n")
+SHORT = GOOD.replace("B,Developed,25,0.1,75\n", "B,Developed,25\n")
+CR_INSIDE = GOOD.replace("\n", "\r\n").replace(",62\r\n", ",62\r,7\r\n")
+TWICE = GOOD.replace("hiv", "BMI")
+
+
+def reading(name: str, content: bytes, says: str) -> list[Case]:
+    """The same file given to the streamed and the in-memory fit, to data info, and to batch predict."""
+    return [Case(f"{name}: {how}", [*args, "r.csv"], 1, says, {"r.csv": content})
+            for how, args in (("fit --stream", ["fit", "-F", "bmi", "--stream", "--out", "m.joblib", "--data"]),
+                              ("fit --no-stream", ["fit", "-F", "bmi", "--no-stream", "--out", "m.joblib",
+                                                   "--data"]),
+                              ("data info", ["data", "info", "--data"]),
+                              ("predict --input", ["predict", "-m", "tim-bmi", "--input"]))]
+
+
+def gzipped(content: str) -> bytes:
+    import gzip
+
+    return gzip.compress(content.encode(), mtime=0)
+
+
+READING_CASES = [
+    *reading("a row with a cell too many", text(SHIFTED), "line 4 has 6 cells where the header has 5 columns"),
+    *reading("a row with cells missing", text(SHORT), "line 4 has 3 cells where the header has 5 columns"),
+    *reading("a cell after a CR in a CRLF file", text(CR_INSIDE), "line 3 has 2 cells where the header has 5"),
+    *reading("bmi and BMI", text(TWICE), "columns 'bmi' and 'BMI', which both mean bmi"),
+    Case("bmi twice in fit --no-stream", ["fit", "-F", "bmi", "--no-stream", "--data", "d.csv"], 1,
+         "columns 'bmi' and 'bmi', which both mean bmi", {"d.csv": text("bmi,bmi,life_expectancy\n1,2,3\n")}),
+    Case("--input of Parquet", ["predict", "-m", "tim-bmi", "--input", "p.csv"], 1, "is a Parquet file",
+         {"p.csv": b"PAR1\x15\x04\x15\x10\x15\x14L\x15\x02\x15\x00\x12\x00\x00\n" * 50}),
+    Case("--input gzip-compressed", ["predict", "-m", "tim-bmi", "--input", "g.csv.gz"], 1, "gzip-compressed",
+         {"g.csv.gz": gzipped("bmi\n20\n" * 100)}),
+    Case("--input UTF-16", ["predict", "-m", "tim-bmi", "--input", "u.csv"], 1, "UTF-16",
+         {"u.csv": "bmi,hiv\n20,1\n".encode("utf-16")}),
+    Case("--input separated by |", ["predict", "-m", "tim-bmi", "--input", "s.csv"], 1,
+         "has none of the columns model", {"s.csv": text("bmi|hiv\n20|1\n25|2\n")}),
+    Case("--input without the model's features", ["predict", "-m", "tim-bmi", "--input", "n.csv"], 1,
+         "has none of the columns model", {"n.csv": text("weight,height\n80,1.8\n")}),
+]
+
+def repeated_string_parquet(name: str) -> Callable[[Path], None]:
+    """About 200 KB on disk: one 2000-character string, stored once in a dictionary, in a million rows."""
+    def make(folder: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        n = 1_000_000
+        pq.write_table(pa.table({"country": pa.array(["x" * 2000] * n).dictionary_encode(),
+                                 "bmi": pa.array([20.0] * n), "life_expectancy": pa.array([60.0] * n)}),
+                       folder / name, row_group_size=n)
+    return make
+
+
+def parquet_bmi_and_BMI(folder: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame({"bmi": [20.0, 25.0], "BMI": [1.0, 2.0], "life_expectancy": [60.0, 70.0]}).to_parquet(folder / "d.pq")
+
+
+PARQUET_TWICE = [Case(f"bmi and BMI in Parquet: {mode}", ["fit", "-F", "bmi", mode, "--data", "d.pq"], 1,
+                      "columns 'bmi' and 'BMI', which both mean bmi", setup=parquet_bmi_and_BMI)
+                 for mode in ("--stream", "--no-stream")]
+
+LONG_LINE = GOOD + "D,Developing," + "9" * (9 << 20) + ",50\n"
+LONG_CELL = GOOD + "D,Developing," + "y" * 300_000 + ",1,50\n"
+
+# Issue 24 item 8 (lines): a line longer than limits.MAX_RECORD_BYTES is refused by every reader as it is
+# read (memory stays bounded); a cell shown in a message is cut to limits.SHOWN_CHARS with "…"; a Parquet
+# column that would decode to more than limits.MAX_PARQUET_COLUMN_BYTES is refused before it is decoded.
+SIZE_CASES = [
+    *reading("a 9 MiB line", text(LONG_LINE), "longer than 8 MiB")[:3],  # predict: rows before it are out
+    *[Case(f"a 300 KB cell shown cut: {mode}", ["fit", "-F", "bmi", mode, "--data", "c.csv"], 1,
+           "non-numeric value 'yyyyyyyyyy", {"c.csv": text(LONG_CELL)}) for mode in ("--stream", "--no-stream")],
+    *[Case(f"a Parquet column that decodes to 2 GB: {mode}", ["fit", "-F", "bmi", mode, "--data", "r.parquet"], 1,
+           "decodes to about 1907 MiB", setup=repeated_string_parquet("r.parquet"))
+      for mode in ("--stream", "--no-stream")],
+]
+
 CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
              + OPTION_CASES + MARKUP_CASES + ODD_CASES + PEOPLE_CASES
-             + INSTALL_CASES)
+             + INSTALL_CASES + READING_CASES + SIZE_CASES + PARQUET_TWICE)
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -466,7 +547,8 @@ def test_catalogue(case, tmp_path, monkeypatch, who_env):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.exit_code == case.code, (result.exit_code, result.stderr, result.exception)
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    assert case.says in lines[0], lines[0]
+    assert case.says in lines[0], lines[0][:1000]
+    assert len(lines[0]) < 1000  # a long value is cut (limits.SHOWN_CHARS), never repeated whole
     assert "Traceback" not in result.stdout + result.stderr and not isinstance(result.exception, Exception) \
         or isinstance(result.exception, SystemExit)
     assert result.stdout == ""
@@ -589,3 +671,76 @@ def test_a_memory_error_is_one_line(args, patched, says, tmp_path, monkeypatch, 
     assert result.exit_code == 1 and not isinstance(result.exception, MemoryError), result.exception
     assert result.stderr.splitlines() == [says] and result.stdout == "", (result.stdout, result.stderr)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["first row", "every row"])
+def test_a_trailing_separator_is_read_as_written(tmp_path, where):
+    """Issue 24 item 1: a trailing comma on the first data row once made the first column the index (the
+    target read as 100% missing, exit 0). A trailing empty cell is read as no cell, streamed and in memory;
+    batch predict, which writes each line back, refuses it rather than shift the appended columns."""
+    lines = GOOD.splitlines()
+    rows = [lines[0]] + [line + ("," if where == "every row" or n == 0 else "") for n, line in enumerate(lines[1:])]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "g.csv").write_text(GOOD)
+    fits = {}
+    for name in ("t.csv", "g.csv"):
+        for mode in ("--stream", "--no-stream"):
+            result = CliRunner().invoke(app, ["fit", "-F", "bmi,hiv", "--data", str(tmp_path / name), mode,
+                                              "--out", str(tmp_path / "m.joblib"), "--format", "json"])
+            assert result.exit_code == 0, result.stderr
+            fits[name, mode] = json.loads(result.stdout)["coefficients"]
+    assert all(fits["t.csv", mode] == fits["g.csv", mode] for mode in ("--stream", "--no-stream"))
+    info = CliRunner().invoke(app, ["data", "info", "--data", str(tmp_path / "t.csv"), "--format", "json"])
+    assert info.exit_code == 0 and "life_expectancy" in info.stdout
+    predicted = CliRunner().invoke(app, ["predict", "-m", "tim-bmi", "--input", str(tmp_path / "t.csv")])
+    assert predicted.exit_code == 1 and "line 2 has 6 cells" in predicted.stderr and predicted.stdout == ""
+
+
+def test_select_over_all_candidates_leaves_out_an_empty_column(tmp_path):
+    """Issue 24 item 10: one entirely empty column once failed the whole search ("has no values"); it is
+    left out, with a note, and the search runs over the others."""
+    rows = ["country,bmi,hiv,empty,life_expectancy"] + [f"C{i % 6},{20 + i % 7},{i % 3},,{60 + i % 11}"
+                                                       for i in range(48)]
+    (tmp_path / "e.csv").write_text("\n".join(rows) + "\n")
+    result = CliRunner().invoke(app, ["select", "--data", str(tmp_path / "e.csv"), "--format", "json", "-q"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["candidates"] == ["bmi", "hiv"]
+    assert "left out empty: no values" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["--stream", "--no-stream"])
+def test_a_value_beyond_the_data_limit_is_refused_when_read(tmp_path, mode):
+    """Issue 24 item 7: a BMI of 1e20 was trained on, then saving said "refit it". The readers refuse it,
+    naming the row, before any work; the limit is the one the model file holds (limits.MAX_DATA_VALUE)."""
+    from lifeexp_cli import limits
+
+    assert limits.MAX_DATA_VALUE <= limits.MAX_DOMAIN_VALUE
+    rows = ["country,bmi,hiv,life_expectancy"] + [f"C{i % 9},{20 + i % 7},{i % 3},{60 + i % 11}" for i in range(60)]
+    rows[5] = "C1,1e20,1,60"
+    (tmp_path / "v.csv").write_text("\n".join(rows) + "\n")
+    result = CliRunner().invoke(app, ["fit", "-F", "bmi,hiv", "--data", str(tmp_path / "v.csv"), mode,
+                                      "--out", str(tmp_path / "m.joblib")])
+    assert result.exit_code == 1 and not (tmp_path / "m.joblib").exists()
+    assert "column bmi holds 1e+20 in row 6, too large" in result.stderr and "refit" not in result.stderr
+    rows[5] = "C1,1e15,1,60"  # at the limit: fitted and saved
+    (tmp_path / "v.csv").write_text("\n".join(rows) + "\n")
+    result = CliRunner().invoke(app, ["fit", "-F", "bmi,hiv", "--data", str(tmp_path / "v.csv"), mode,
+                                      "--out", str(tmp_path / "m.joblib"), "-q"])
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("mode", ["--stream", "--no-stream"])
+def test_parquet_without_pyarrow_names_the_extra(tmp_path, mode):
+    """Issue 24 item 6: in a base install (no pyarrow) `fit --data x.parquet` gave an ImportError
+    traceback; it says which extra to install, in one line."""
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    pd.DataFrame({"bmi": [20.0, 25, 30, 22], "life_expectancy": [60.0, 70, 75, 66]}).to_parquet(tmp_path / "x.parquet")
+    script = ("import sys; sys.modules['pyarrow'] = sys.modules['pyarrow.parquet'] = None; "
+              "from lifeexp_cli.cli.main import main; sys.argv = ['lifeexp', *sys.argv[1:]]; main()")
+    proc = subprocess.run([sys.executable, "-c", script, "fit", "-F", "bmi", "--data", str(tmp_path / "x.parquet"),
+                           mode, "--out", str(tmp_path / "m.joblib")], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        "Error: reading Parquet needs pyarrow, which comes with the dask extra: pip install 'lifeexp[dask]'"]

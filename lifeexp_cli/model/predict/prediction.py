@@ -166,19 +166,28 @@ def predict_one(record: dict, row) -> float:
     return value
 
 
-def feature_columns(record: dict, header: list[str], strict: bool = False) -> list[int | None]:
+def feature_columns(record: dict, header: list[str], strict: bool = False,
+                    written: list[str] | None = None) -> list[int | None]:
     """Where each of the model's features is in the CSV header (canonical names or aliases); None for a
     feature the CSV lacks, which then takes its training mean in every row, as a left-out option does in
     single mode. With `strict` a lacking column is an error."""
     columns = {}
     for feature in record["features"]:
         hits = [i for i, c in enumerate(header) if c == feature or catalog.ALIASES.get(c) == feature]
+        if len(hits) > 1:
+            both = " and ".join(repr(csv_text.clipped((written or header)[i])) for i in hits)
+            raise DataError(f"the --input CSV has columns {both}, which both mean {feature}: rename or remove one "
+                            "of them")
         if hits:
             columns[feature] = hits[0]
     missing = [f for f in record["features"] if f not in columns]
     if missing and strict:
         raise DataError(f"the --input CSV lacks column(s) {', '.join(missing)} that model {model_name(record)} "
                         "needs (--strict): add them, or leave out --strict to fill them with the training mean")
+    if len(missing) == len(record["features"]) and record["features"]:
+        raise DataError(f"the --input CSV has none of the columns model {model_name(record)} needs "
+                        f"({', '.join(record['features'])}): give a CSV (comma, semicolon or tab separated, UTF-8 "
+                        "or Latin-1) with a header row naming them")
     return [columns.get(f) for f in record["features"]]
 
 
@@ -205,25 +214,25 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     import numpy as np
 
     head = csv_text.first_line(source, "the --input CSV")
+    csv_text.check_not_binary(head, "the --input file")
     found = csv_text.parse_header(head)
     if found is None:
         raise DataError("the --input CSV is empty: give a header row and data rows")
     names, sep, _ = found
-    index = feature_columns(record, names, strict)
+    index = feature_columns(record, names, strict, csv_text.written_names(head, sep))
     features = record["features"]
     counts.update(rows=0, filled=0, outside=0, unlike=0, missing=[f for f, i in zip(features, index) if i is None])
     found = domain.searcher(record["domain"]) if record.get("domain") is not None else None
     cells = max((i for i in index if i is not None), default=0) + 1
+    rows_line_up = csv_text.RowCheck(None, "the --input CSV", sep, len(names), line=2, trailing=False)
 
     def blocks():
         for block in byte_records.line_blocks(source):
+            rows_line_up.check(block, final=True)
             lines, fields = byte_records.split_records(block, sep.encode(), cells)
             if not lines:
                 continue
             first = counts["rows"] + 2
-            if min(map(len, fields)) < cells:
-                short = next(i for i, row in enumerate(fields) if len(row) < cells)
-                raise DataError(f"the --input CSV has a row with fewer cells than its header (row {first + short})")
             X = np.empty((len(lines), len(index)))
             for j, (column, name) in enumerate(zip(index, features)):
                 X[:, j] = (record["means"][name] if column is None else

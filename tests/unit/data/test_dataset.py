@@ -156,7 +156,7 @@ def test_unknown_status_value(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("", "is empty"), ("Country,Life expectancy,BMI\n", "no data rows"),
-    ("Country,BMI, bmi ,Life expectancy\nA,1,2,3\n", "several columns named bmi"),
+    ("Country,BMI, bmi ,Life expectancy\nA,1,2,3\n", "which both mean bmi"),
 ], ids=["empty", "header-only", "duplicate-columns"])
 def test_unusable_files(tmp_path, text, message):
     with pytest.raises(DataError, match=message):

@@ -78,7 +78,7 @@ def test_bad_cells_name_the_row(tim):
         run(tim, b"bmi,adult_mortality,hiv\n20,100,0.1\nx,100,0.1\n")
     with pytest.raises(DataError, match="infinite value in row 2"):
         run(tim, b"bmi,adult_mortality,hiv\ninf,100,0.1\n")
-    with pytest.raises(DataError, match=r"fewer cells than its header \(row 3\)"):
+    with pytest.raises(DataError, match=r"line 3 has 2 cells where the header has 3 columns"):
         run(tim, b"bmi,adult_mortality,hiv\n20,100,0.1\n20,100\n")
     with pytest.raises(DataError, match="lacks column.*--strict"):
         predict_csv(tim, io.BytesIO(b"bmi,hiv\n20,0.1\n"), io.BytesIO(), strict=True)
