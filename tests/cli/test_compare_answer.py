@@ -86,15 +86,16 @@ def test_three_models_with_a_long_path_keep_one_line_each(tmp_path):
     assert all(len(line) <= 80 for line in done.stdout.splitlines())
     assert [line.split("│")[1].strip() for line in body(table)] == ["tim", "tom-gdp", "six-features"]
     assert below[0].startswith("Cannot tell who lives longer") and len(below) <= 8
-    explained = " ".join(compare("-m", "tim", "-m", "tom-gdp", "-m", str(path), "--explain").stdout.split())
+    wide = compare("-m", "tim", "-m", "tom-gdp", "-m", str(path), "--explain", columns=2000)  # the path whole
+    explained = " ".join(wide.stdout.split())
     assert f"- six-features ({path}): gdp, income_composition_of_resources, schooling." in explained
 
 
 def test_explain_adds_the_rest_and_stderr_sums_up_the_caveats():
     people = ["--person", "ann:bmi=22,hiv=0.1", "--person", "bob:bmi=70,hiv=30"]
     plain = compare("-m", "tim", "-m", "tom", *people)
-    warnings = plain.stderr.splitlines()
-    assert len(warnings) == 2 and all(w.startswith("Warning: ") for w in warnings)
+    warnings = [" ".join(w.split()) for w in ("\n" + plain.stderr).split("\nWarning: ")[1:]]  # wrapped at 80
+    assert len(warnings) == 2 and plain.stderr.startswith("Warning: ")
     assert "ann, bob" in warnings[0] and "training means" in warnings[0] and "--explain" in warnings[0]
     assert "bob" in warnings[1] and "unlike the training data" in warnings[1]
     assert "per fold" not in plain.stdout and "Caveats" not in plain.stdout
@@ -115,11 +116,12 @@ def test_png_draws_the_picture_titled_with_the_answer(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.png"]
     for wrong, says in ((str(tmp_path), "is a directory"), ("compare.txt", "must name a .png file")):
         refused = compare("--png", wrong, code=2)  # one error line, nothing on stdout
-        assert refused.stdout == "" and refused.stderr.startswith(f"Error: --png {wrong} {says}")
+        said = " ".join(refused.stderr.split())  # one error, wrapped at 80 columns
+        assert refused.stdout == "" and said.startswith(f"Error: --png {wrong} {says}")
 
 
 def test_a_model_on_all_six_features_makes_the_models_disagree(who_env, tmp_path):
-    run_cli("fit", "--features", SIX, "--cv", "5", "--out", tmp_path / "six.joblib", "--quiet")
+    run_cli("fit", "--features", SIX, "--folds", "5", "--out", tmp_path / "six.joblib", "--quiet")
     done = compare("-m", "tim", "-m", "tom", "-m", str(tmp_path / "six.joblib"), "--format", "json")
     doc = json.loads(done.stdout)
     assert doc["answer"]["longer"] is None and doc["answer"]["reason"] == "disagree"
