@@ -200,6 +200,10 @@ def warn_counts(counts: dict) -> None:
     if counts.get("unlike"):
         render.warn(f"{counts['unlike']} rows combine their values unlike any training rows (in_domain 0): "
                     "their predictions are extrapolations")
+    if counts.get("narrow"):
+        from lifeexp_cli.model.predict import intervals
+
+        render.warn(intervals.narrow_rows_note(counts["narrow"]))
 
 
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,

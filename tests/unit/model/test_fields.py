@@ -168,7 +168,7 @@ def test_the_bounds_are_the_ones_the_options_use():
 
 def test_the_choices_are_the_ones_their_modules_own():
     """fields.py stays free of numpy (predict's start-up), so it restates the choices; they must agree."""
-    from lifeexp_cli.evaluate import conformal, domain
+    from lifeexp_cli.evaluate import conformal, domain, shift
     from lifeexp_cli.linear import covariance as inference
     from lifeexp_cli.model import spec
     from lifeexp_cli.optim import loop, optimizers
@@ -176,3 +176,4 @@ def test_the_choices_are_the_ones_their_modules_own():
     assert fields.KINDS == spec.KINDS and fields.INIT_METHODS == loop.INIT_METHODS
     assert fields.MOMENTUM_FORMS == optimizers.MOMENTUM_FORMS and fields.SE_TYPES == inference.SE_TYPES
     assert fields.CALIBRATION_METHOD == conformal.METHOD and fields.DOMAIN_METHOD == domain.METHOD
+    assert fields.SHIFT_METHOD == shift.METHOD and fields.STATUS_GROUPS == (shift.POOLED, *shift.STATUSES)
