@@ -32,7 +32,7 @@ PREDICT_TABLE = """\
 ┏━━━━━━━┳━━━━━━━━━━━━━━━━━━━┓
 ┃ bmi   ┃ prediction        ┃
 ┡━━━━━━━╇━━━━━━━━━━━━━━━━━━━┩
-│ 24.15 │ 65.4 [52.1, 78.8] │
+│ 24.15 │ 65.4 [52.1, 78.7] │
 └───────┴───────────────────┘
 """
 
@@ -52,9 +52,9 @@ PREDICT_JSON = """\
     "prediction": 65.41038296997758,
     "interval": {
       "level": 0.9,
-      "lower": 52.069213768332794,
-      "upper": 78.75155217162236,
-      "method": "cv-conformal"
+      "lower": 52.0999896303478,
+      "upper": 78.72077630960734,
+      "method": "shift-conformal"
     },
     "domain": {
       "in_domain": true,
@@ -73,9 +73,9 @@ def test_predict_json_document():
 
 PREDICT_CSV = """\
 country,bmi,predicted_life_expectancy,lower_life_expectancy,upper_life_expectancy,in_domain
-A,20,64.30396526703512,49.56260093956043,79.04532959450981,1
-B,,69.22493169398908,58.83462509956938,79.61523828840878,1
-C,25.5,65.78818413683598,52.846141467303134,78.73022680636882,1
+A,20,64.30396526703512,45.91581675340973,82.69211378066052,1
+B,,69.22493169398908,58.888005687246604,79.56185770073155,1
+C,25.5,65.78818413683598,52.880453449787254,78.6959148238847,1
 """
 
 
@@ -86,8 +86,8 @@ def test_predict_csv_rows_pass_through_with_the_prediction_appended():
 
 COMPARE_CSV = """\
 model,person,prediction,features,train_rmse,cv_rmse,cv_rmse_std,cv_folds,best,worse_by,spread,clear,level,lower,upper,in_domain,imputed,imputed_features
-tim-bmi,Tim,65.42432720715551,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,0.9,52.09850289469292,78.7501515196181,1,0,
-tim-bmi,Tom,64.98693915774034,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,0.9,51.1550068254941,78.81887148998658,1,0,
+tim-bmi,Tim,65.42432720715551,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,0.9,52.129417264583665,78.71923714972736,1,0,
+tim-bmi,Tom,64.98693915774034,bmi,7.873265635113552,7.963641169363565,0.27650755806020244,5,true,,,,0.9,51.181247375179275,78.7926309403014,1,0,
 tom-gdp,Tim,68.44759425850688,gdp,8.594455133421901,8.70174300873007,0.4006383016979825,5,false,0.7381018393665026,0.44420333465089706,true,0.9,55.24425763619107,81.6509308808227,1,0,
 tom-gdp,Tom,69.53839264335808,gdp,8.594455133421901,8.70174300873007,0.4006383016979825,5,false,0.7381018393665026,0.44420333465089706,true,0.9,56.8460092568824,82.23077602983376,1,0,
 """
@@ -127,13 +127,13 @@ COMPARE_JSON = """\
       "intervals": {
         "Tim": {
           "level": 0.9,
-          "lower": 52.09850289469292,
-          "upper": 78.7501515196181
+          "lower": 52.129417264583665,
+          "upper": 78.71923714972736
         },
         "Tom": {
           "level": 0.9,
-          "lower": 51.1550068254941,
-          "upper": 78.81887148998658
+          "lower": 51.181247375179275,
+          "upper": 78.7926309403014
         }
       },
       "imputed": {
@@ -277,7 +277,7 @@ COMPARE_JSON = """\
 tom-gdp: the 95% interval for that difference over the 5 folds, 0.19 to 1.29, excludes 0 (paired fold by \
 fold). Under tim-bmi, Tim's expected life expectancy is 0.44 years above Tom's (90% interval 0.38 to 0.50, \
 from the cluster covariance of the coefficients, t with 182 degrees of freedom); as people, their 90% \
-prediction intervals, 52.1 to 78.8 and 51.2 to 78.8, overlap over 100% of the narrower, so this model cannot \
+prediction intervals, 52.1 to 78.7 and 51.2 to 78.8, overlap over 100% of the narrower, so this model cannot \
 tell which of the two will live longer. The models disagree on who lives longer: the answer depends on which \
 features are used. Caveats: under tim-bmi, Tim's and Tom's prediction intervals overlap (100% of the \
 narrower); under tom-gdp, Tom's and Tim's prediction intervals overlap (98% of the narrower)."
