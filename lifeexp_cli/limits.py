@@ -66,6 +66,8 @@ CALIBRATION_SCALE = (1e-9, 1e3)  # its scales, low and high (and the member spre
 MAX_CALIBRATION_COEF = 1e15  # |a coefficient| of the error-size model: NIST Filip gives -5.4e6
 MAX_SPREAD_COEF = 1e6  # |the member spread's coefficient|
 MAX_LOG_SCALE = 50.0  # |log σ| of an interval's error size: beyond this no model's errors lie
+MAX_DISTANCE_COEF = 1e6  # the shift calibration's distance coefficient c (evaluate/shift.py), c >= 0
+MAX_DISTANCE_REFERENCE = 1e15  # its d₀ (a domain distance, in standard deviations: MAX_DOMAIN_VALUE's scale)
 
 # --- the domain check (evaluate/domain.py; checked at load by model/fields.py) -----------------------------
 

@@ -39,6 +39,9 @@ class Design:
     features: list[str]
     target: str
     dropped_target: int
+    # (n,) the Status column's 1 developed / 0 developing (NaN blank) whether or not it is a feature, or None
+    # when the data has none: the interval calibration's groups (evaluate/shift.py)
+    statuses: np.ndarray | None = None
 
 
 def locate(data: str | None) -> str:
@@ -95,6 +98,17 @@ def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
         raise DataError(f"column {name} has a non-numeric value {shown} in row {bad.index[0] + 2}"
                         f"{hint}: fix it or leave the cell empty")
     return values.to_numpy(dtype=float)
+
+
+def status_codes(frame: pd.DataFrame) -> np.ndarray:
+    """The Status column as 1 developed / 0 developing, NaN for a blank or any other value: the interval
+    calibration's groups, read whether or not status is a feature (an odd cell is then no error)."""
+    column = frame[catalog.STATUS_COLUMN]
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        values = column.to_numpy(dtype=float)
+        return np.where((values == 0) | (values == 1), values, np.nan)
+    return column.map(lambda v: catalog.STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v)
+                      else np.nan).to_numpy(dtype=float)
 
 
 def is_numeric_column(frame: pd.DataFrame, name: str) -> bool:
@@ -171,7 +185,8 @@ def design(table: Table, features: list[str], target: str) -> Design:
     else:
         groups = np.arange(len(y)).astype(str)
     rows = np.flatnonzero(keep)
-    return Design(X[keep], y[keep], groups[keep], rows, features, target, int((~keep).sum()))
+    statuses = status_codes(frame)[keep] if catalog.STATUS_COLUMN in frame.columns else None
+    return Design(X[keep], y[keep], groups[keep], rows, features, target, int((~keep).sum()), statuses)
 
 
 def with_features(arrays: Design, features: list[str]) -> Design:
@@ -210,7 +225,7 @@ def design_by_blocks(handle, source: str, encoding: str, keep: set[str], feature
     """`design` of the named columns of an open file (`head`: its first block), parsed a block of rows at
     a time into arrays of `capacity` rows (at least the data rows); each group key (country) is held
     once, however many rows name it."""
-    X = y = groups = chosen = target_name = None
+    X = y = groups = chosen = target_name = statuses = None
     rows, names, filled, total = [], {}, 0, 0
     for block in whole_file.frame_blocks(handle, source, encoding, keep, block_rows, head):
         if chosen is None:
@@ -218,12 +233,15 @@ def design_by_blocks(handle, source: str, encoding: str, keep: set[str], feature
             chosen = resolve_features(block, features, target_name)
             X, y = np.empty((capacity, len(chosen)), order="F"), np.empty(capacity)  # columns, as `design`'s
             groups = np.empty(capacity, dtype=object)
+            statuses = np.empty(capacity) if catalog.STATUS_COLUMN in block.columns else None
         y_block = numeric_column(block, target_name)
         kept = np.isfinite(y_block)
         n = int(kept.sum())
         y[filled:filled + n] = y_block[kept]
         for j, name in enumerate(chosen):
             X[filled:filled + n, j] = numeric_column(block, name)[kept]
+        if statuses is not None:
+            statuses[filled:filled + n] = status_codes(block)[kept]
         if catalog.GROUP_COLUMN in block.columns:
             keys = group_texts(block[catalog.GROUP_COLUMN])[kept]
             groups[filled:filled + n] = [names.setdefault(k, k) for k in keys]
@@ -232,7 +250,8 @@ def design_by_blocks(handle, source: str, encoding: str, keep: set[str], feature
     positions = np.concatenate(rows)
     if catalog.GROUP_COLUMN not in block.columns:  # every row is its own group, as in `design`
         groups = positions.astype(str)
-    return Design(X[:filled], y[:filled], groups[:filled], positions, chosen, target_name, total - filled)
+    return Design(X[:filled], y[:filled], groups[:filled], positions, chosen, target_name, total - filled,
+                  None if statuses is None else statuses[:filled])
 
 
 def needed_columns(names: list[str], features: str | list[str], target: str) -> set[str] | None:
@@ -242,7 +261,7 @@ def needed_columns(names: list[str], features: str | list[str], target: str) -> 
         target_name, chosen = header_columns(names, features, target)
     except LifeexpError:
         return None
-    return None if chosen is None else {target_name, *chosen, catalog.GROUP_COLUMN}
+    return None if chosen is None else {target_name, *chosen, catalog.GROUP_COLUMN, catalog.STATUS_COLUMN}
 
 
 def design_for_model(table: Table, record: dict, use: str) -> Design:

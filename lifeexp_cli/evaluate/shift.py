@@ -19,7 +19,8 @@ one way the shift shows:
    set to 0: distance never narrows an interval). σ(x, d) = exp(a + bᵀz + c·h), the feature part kept
    within its range over the calibration rows ± FEATURE_CLIP (as conformal.py does), the distance part
    at most DISTANCE_CLIP above its largest value over them: a far row is widened more than any
-   calibration row was, but boundedly.
+   calibration row was, but boundedly. The largest calibration distance is kept ("farthest"): beyond it
+   the interval rests on no calibration row, and predict and compare say so (`beyond`).
 
 2. Mondrian calibration by status. The scores sᵢ = |rᵢ|/σᵢ are ranked separately within each status
    group (Developed, Developing): each group's quantile holds for that group (Vovk's Mondrian conformal
@@ -101,7 +102,8 @@ def fit_error_size(X, residuals, distances) -> dict:
     distance_top = float((c * h).max(initial=0.0))
     return {"center": m.tolist(), "scale": s.tolist(), "coef": coef.tolist(),
             "clip": [float(features_part.min() - FEATURE_CLIP), float(features_part.max() + FEATURE_CLIP)],
-            "distance": {"reference": reference, "coef": c, "most": distance_top + DISTANCE_CLIP}}
+            "distance": {"reference": reference, "coef": c, "most": distance_top + DISTANCE_CLIP,
+                         "farthest": float(distances[np.isfinite(distances)].max(initial=0.0))}}
 
 
 def scale_of(calibration: dict, X, distances):
@@ -127,6 +129,12 @@ def row_scale(calibration: dict, row: list[float], distance: float) -> float:
     terms = size["distance"]
     part = terms["coef"] * math.log(max(float(distance) / terms["reference"], 1.0))
     return math.exp(min(max(total, low), high) + min(part, terms["most"]))
+
+
+def beyond(calibration: dict, distance: float) -> bool:
+    """Whether a row lies farther from the training data than every calibration row did."""
+    farthest = calibration["error_size"]["distance"].get("farthest")
+    return farthest is not None and distance > farthest
 
 
 def cell(sorted_scores, most: int) -> dict:
@@ -161,8 +169,8 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
     keys = np.full(len(residuals), POOLED, dtype=object) if statuses is None else \
         np.array([status_key(s) for s in np.asarray(statuses, dtype=float)], dtype=object)
-    calibration = {"method": METHOD, "normalizer": NORMALIZER, "split": split,
-                   "folds": int(len(np.unique(folds))), "groups": int(len(np.unique(groups))),
+    calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": int(len(np.unique(folds))),
+                   "split": split, "groups": int(len(np.unique(groups))),
                    "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances)}
     scores = np.abs(residuals) / scale_of(calibration, X, distances)
     named = [key for key in STATUSES if (keys == key).sum() >= MIN_GROUP_ROWS]

@@ -43,7 +43,7 @@ from typing import Callable, Iterator, NamedTuple, Optional
 
 from lifeexp_cli.limits import (
     CALIBRATION_SCALE, LARGEST_VALUE, MIN_INPUT_SCALE, MAX_CALIBRATION_CENTER, MAX_CALIBRATION_COEF, MAX_CALIBRATION_SCORE, MAX_CALIBRATION_SCORES,
-    MAX_COLUMN_CHARS, MAX_DEPTH, MAX_DOMAIN_CELLS, MAX_DOMAIN_K, MAX_DOMAIN_ROWS, MAX_DOMAIN_VALUE, MAX_ELEMENTS,
+    MAX_COLUMN_CHARS, MAX_DEPTH, MAX_DISTANCE_COEF, MAX_DISTANCE_REFERENCE, MAX_DOMAIN_CELLS, MAX_DOMAIN_K, MAX_DOMAIN_ROWS, MAX_DOMAIN_VALUE, MAX_ELEMENTS,
     MAX_EPOCHS, MAX_FEATURES, MAX_FOLDS, MAX_INT, MAX_LABEL_CHARS, MAX_LAYERS, MAX_LOG_SCALE, MAX_MEMBERS,
     MAX_METHOD_CHARS, MAX_ROWS_COUNTED, MAX_SOURCE_CHARS, MAX_SPREAD_COEF, MAX_TEXT, MAX_WIDTH, SHA256_CHARS)
 from lifeexp_cli.nn.activations import NAMES as ACTIVATIONS
@@ -58,6 +58,8 @@ MOMENTUM_FORMS = ("slides", "polyak")  # optim/optimizers.py MOMENTUM_FORMS
 SE_TYPES = ("cluster", "classical", "hc3")  # linear/inference.py SE_TYPES
 INFERENCE_STATISTICS = ("estimate", "se", "t", "p", "ci_low", "ci_high")
 CALIBRATION_METHOD = "cv-conformal"  # evaluate/conformal.py METHOD
+SHIFT_METHOD = "shift-conformal"  # evaluate/shift.py METHOD
+STATUS_GROUPS = ("all", "developed", "developing")  # evaluate/shift.py POOLED and STATUSES
 CALIBRATION_SPLITS = (*SPLITS, "rows")  # model/intervals.py: "rows" when the data has no country column
 DOMAIN_METHOD = "nearest-rows"  # evaluate/domain.py METHOD
 DOMAIN_LEAVE_OUT = ("group", "row")  # evaluate/domain.py: countries left out, or single rows
@@ -352,17 +354,41 @@ FIELDS = [
     Field("coefficient_covariance.matrix", listing(listing(number()), low=1, high=MAX_FEATURES + 1)),
     # prediction intervals (model/fit/interval_calibration.py), within bounds that keep them finite (limits.py)
     Field("calibration", nullable(mapping), required=False),
-    Field("calibration.method", one_of(CALIBRATION_METHOD)),
+    Field("calibration.method", one_of(CALIBRATION_METHOD, SHIFT_METHOD)),
     Field("calibration.normalizer", text(MAX_METHOD_CHARS), required=False),
     Field("calibration.folds", integer(2, MAX_FOLDS), required=False),
     Field("calibration.split", one_of(*CALIBRATION_SPLITS), required=False),
     Field("calibration.groups", COUNT, required=False),
     Field("calibration.rows", integer(1, MAX_ROWS_COUNTED)),
-    Field("calibration.scores", packed_numbers(0, MAX_CALIBRATION_SCORE, count_low=1, count_high=MAX_CALIBRATION_SCORES)),
-    Field("calibration.center", listing(number(-MAX_CALIBRATION_CENTER, MAX_CALIBRATION_CENTER))),
-    Field("calibration.scale", listing(number(*CALIBRATION_SCALE))),
-    Field("calibration.coef", listing(number(-MAX_CALIBRATION_COEF, MAX_CALIBRATION_COEF))),
-    Field("calibration.clip", listing(number(-MAX_LOG_SCALE, MAX_LOG_SCALE), low=2, high=2)),
+    # cv-conformal's (evaluate/conformal.py); `calibration_is_whole` requires them for that method
+    Field("calibration.scores", packed_numbers(0, MAX_CALIBRATION_SCORE, count_low=1,
+                                               count_high=MAX_CALIBRATION_SCORES), required=False),
+    Field("calibration.center", listing(number(-MAX_CALIBRATION_CENTER, MAX_CALIBRATION_CENTER)), required=False),
+    Field("calibration.scale", listing(number(*CALIBRATION_SCALE)), required=False),
+    Field("calibration.coef", listing(number(-MAX_CALIBRATION_COEF, MAX_CALIBRATION_COEF)), required=False),
+    Field("calibration.clip", listing(number(-MAX_LOG_SCALE, MAX_LOG_SCALE), low=2, high=2), required=False),
+    # shift-conformal's (evaluate/shift.py); `calibration_is_whole` requires them for that method
+    Field("calibration.error_size", mapping, required=False),
+    Field("calibration.error_size.center", listing(number(-MAX_CALIBRATION_CENTER, MAX_CALIBRATION_CENTER))),
+    Field("calibration.error_size.scale", listing(number(*CALIBRATION_SCALE))),
+    Field("calibration.error_size.coef", listing(number(-MAX_CALIBRATION_COEF, MAX_CALIBRATION_COEF))),
+    Field("calibration.error_size.clip", listing(number(-MAX_LOG_SCALE, MAX_LOG_SCALE), low=2, high=2)),
+    Field("calibration.error_size.distance", mapping),
+    Field("calibration.error_size.distance.reference", number(below=MAX_DISTANCE_REFERENCE, above=0)),
+    Field("calibration.error_size.distance.coef", number(0, MAX_DISTANCE_COEF)),
+    Field("calibration.error_size.distance.most", number(0, MAX_LOG_SCALE)),
+    Field("calibration.error_size.distance.farthest", number(0, MAX_DISTANCE_REFERENCE), required=False),
+    Field("calibration.statuses", mapping, required=False),
+    *(field for group in STATUS_GROUPS for field in (
+        Field(f"calibration.statuses.{group}", mapping, required=group == "all"),
+        Field(f"calibration.statuses.{group}.pooled", mapping),
+        Field(f"calibration.statuses.{group}.pooled.rows", integer(0, MAX_ROWS_COUNTED)),
+        Field(f"calibration.statuses.{group}.pooled.scores",
+              listing(number(0, MAX_CALIBRATION_SCORE), high=MAX_CALIBRATION_SCORES)),
+        Field(f"calibration.statuses.{group}.folds", listing(mapping, high=MAX_FOLDS)),
+        Field(f"calibration.statuses.{group}.folds[].rows", integer(0, MAX_ROWS_COUNTED)),
+        Field(f"calibration.statuses.{group}.folds[].scores",
+              listing(number(0, MAX_CALIBRATION_SCORE), high=MAX_CALIBRATION_SCORES)))),
     Field("calibration.spread", nullable(mapping), required=False),  # network ensembles only
     Field("calibration.spread.center", number(-MAX_CALIBRATION_CENTER, MAX_CALIBRATION_CENTER)),
     Field("calibration.spread.scale", number(*CALIBRATION_SCALE)),
@@ -560,19 +586,59 @@ def calibration_is_whole(record: dict) -> Iterator[tuple[str, str]]:
     calibration = record.get("calibration")
     if not calibration:
         return
-    p = len(record["features"])
-    for key, length in (("center", p), ("scale", p), ("coef", p + 1)):
-        if len(calibration[key]) != length:
-            yield f"calibration.{key}", f"must hold {length} numbers, got {len(calibration[key])}"
-    scores = numbers_of(calibration["scores"])
-    if len(scores) > calibration["rows"]:
-        yield "calibration.scores", f"must hold at most rows ({calibration['rows']}) scores"
-    if not all(map(operator.le, scores, scores[1:])):
-        yield "calibration.scores", "must be sorted"
-    if calibration["clip"][0] > calibration["clip"][1]:
-        yield "calibration.clip", "must be [low, high]"
     if calibration.get("spread") and not (record["kind"] == "mlp" and record["params"].get("members")):
         yield "calibration.spread", "is only for a network ensemble (a model with members)"
+    if calibration["method"] == SHIFT_METHOD:
+        if calibration.get("spread"):
+            yield "calibration.spread", f"is only for calibration method {CALIBRATION_METHOD}"
+        yield from shift_calibration_is_whole(record, calibration)
+        return
+    missing = [key for key in ("center", "scale", "coef", "clip", "scores") if key not in calibration]
+    if missing:
+        yield f"calibration.{missing[0]}", f"is missing (calibration method {CALIBRATION_METHOD} needs it)"
+        return
+    yield from error_size_is_whole(record, calibration, "calibration")
+    yield from scores_are_whole(numbers_of(calibration["scores"]), calibration["rows"], "calibration.scores")
+
+
+def error_size_is_whole(record: dict, size: dict, path: str) -> Iterator[tuple[str, str]]:
+    """An error-size model's vectors fit the features and its clip is [low, high]."""
+    p = len(record["features"])
+    for key, length in (("center", p), ("scale", p), ("coef", p + 1)):
+        if len(size[key]) != length:
+            yield f"{path}.{key}", f"must hold {length} numbers, got {len(size[key])}"
+    if size["clip"][0] > size["clip"][1]:
+        yield f"{path}.clip", "must be [low, high]"
+
+
+def scores_are_whole(scores: list, rows: int, path: str) -> Iterator[tuple[str, str]]:
+    """Stored scores are sorted order statistics of at most `rows` scores."""
+    if len(scores) > rows:
+        yield path, f"must hold at most rows ({rows}) scores"
+    if any(a > b for a, b in zip(scores, scores[1:])):
+        yield path, "must be sorted"
+
+
+def shift_calibration_is_whole(record: dict, calibration: dict) -> Iterator[tuple[str, str]]:
+    """evaluate/shift.py's calibration: its error-size model, and status groups whose cells are sorted
+    scores of at most their rows, each group with the same folds, the pooled group with every row."""
+    for key in ("error_size", "statuses"):
+        if key not in calibration:
+            yield f"calibration.{key}", f"is missing (calibration method {SHIFT_METHOD} needs it)"
+            return
+    yield from error_size_is_whole(record, calibration["error_size"], "calibration.error_size")
+    groups = calibration["statuses"]
+    unknown = sorted(set(groups) - set(STATUS_GROUPS))
+    if unknown:
+        yield f"calibration.statuses.{unknown[0]}", f"is no status group (expected {', '.join(STATUS_GROUPS)})"
+        return
+    if groups["all"]["pooled"]["rows"] != calibration["rows"]:
+        yield "calibration.statuses.all.pooled.rows", f"must be the calibration's rows ({calibration['rows']})"
+    for name, group in groups.items():
+        if len(group["folds"]) != len(groups["all"]["folds"]):
+            yield f"calibration.statuses.{name}.folds", "must hold one cell per calibration fold"
+        for where, cell in (("pooled", group["pooled"]), *((f"folds[{i}]", c) for i, c in enumerate(group["folds"]))):
+            yield from scores_are_whole(cell["scores"], cell["rows"], f"calibration.statuses.{name}.{where}.scores")
 
 
 def coefficients_match_features(record: dict) -> Iterator[tuple[str, str]]:

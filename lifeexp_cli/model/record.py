@@ -353,8 +353,30 @@ class Spread(Part):
 
 
 @_part
+class DistanceTerm(Part):
+    """The shift calibration's distance hinge (`calibration.error_size.distance`, evaluate/shift.py)."""
+
+    reference: float  # d₀
+    coef: float  # c ≥ 0
+    most: float  # the largest distance part of log σ
+    farthest: Optional[float] = None  # the largest calibration row's distance
+
+
+@_part
+class ErrorSize(Part):
+    """The shift calibration's error-size model (`calibration.error_size`, evaluate/shift.py)."""
+
+    center: Numbers
+    scale: Numbers
+    coef: Numbers
+    clip: Numbers
+    distance: DistanceTerm = _key(part=DistanceTerm)
+
+
+@_part
 class Calibration(Part):
-    """The prediction intervals' conformal calibration (evaluate/conformal.py, model/intervals.py)."""
+    """The prediction intervals' calibration: "cv-conformal" (evaluate/conformal.py: center ... scores) or
+    "shift-conformal" (evaluate/shift.py: error_size and statuses), read by model/predict/intervals.py."""
 
     method: str
     normalizer: Optional[str] = None
@@ -362,12 +384,15 @@ class Calibration(Part):
     split: Optional[str] = None
     groups: Optional[int] = None
     rows: int
-    center: Numbers
-    scale: Numbers
-    coef: Numbers
-    clip: Numbers
+    center: Optional[Numbers] = _key(None, omitted=True)
+    scale: Optional[Numbers] = _key(None, omitted=True)
+    coef: Optional[Numbers] = _key(None, omitted=True)
+    clip: Optional[Numbers] = _key(None, omitted=True)
     spread: Optional[Spread] = _key(None, part=Spread, omitted=True)  # network ensembles only
-    scores: Numbers  # sorted normalized out-of-fold residuals (at most limits.MAX_CALIBRATION_SCORES)
+    scores: Optional[Numbers] = _key(None, omitted=True)  # sorted normalized out-of-fold residuals
+    error_size: Optional[ErrorSize] = _key(None, part=ErrorSize, omitted=True)
+    # status group ("all", "developed", "developing") -> {"pooled": cell, "folds": [cell]}, cell {"rows", "scores"}
+    statuses: Optional[Mapping] = _key(None, omitted=True)
 
 
 @_part

@@ -41,7 +41,7 @@ def models(who_like_csv, tmp_path_factory):
 
 
 def test_fit_reports_its_calibration(models):
-    assert models["fit"]["calibration"] == {"method": "cv-conformal", "folds": 5, "split": "country", "groups": 25,
+    assert models["fit"]["calibration"] == {"method": "shift-conformal", "folds": 5, "split": "country", "groups": 25,
                                             "rows": 397}
 
 
@@ -56,7 +56,7 @@ def test_single_json_has_the_interval(models):
     (row,) = json.loads(result.stdout)
     interval = row["interval"]
     assert set(interval) == {"level", "lower", "upper", "method"} and interval["level"] == 0.9
-    assert interval["lower"] < row["predicted_life_expectancy"] < interval["upper"] and interval["method"] == "cv-conformal"
+    assert interval["lower"] < row["predicted_life_expectancy"] < interval["upper"] and interval["method"] == "shift-conformal"
     wider = json.loads(ok(run("predict", "--model", models["tim"], *PERSON, "--format", "json",
                               "--level", "0.95")).stdout)[0]["interval"]
     assert wider["lower"] < interval["lower"] and interval["upper"] < wider["upper"] and wider["level"] == 0.95

@@ -2,7 +2,9 @@
 (model/fit/stream.py `fit_source`) is what it was before the fit moved into model/fit/: the records on the
 WHO data (four specifications) and on the NIST StRD sets are compared, field by field, to 1e-12 relative
 with golden/fit_records.json (written by the code of main before the move; a long list of numbers, such
-as the domain check's reference rows, is kept as its count, sum and sum of squares).
+as the domain check's reference rows, is kept as its count, sum and sum of squares). The in-memory
+records' `calibration` was rewritten when the fit began to store evaluate/shift.py's (shift-conformal),
+every other field checked unchanged then; the streamed records' is still the cv-conformal one of before.
 
 The in-memory and the streamed fit agree on the coefficients and standard errors of the WHO data to
 1e-12; they differ by design where noted in model/fit/stream_calibration.py (hashed country folds) and

@@ -144,12 +144,16 @@ MODEL_FIELD_CASES = [
         ("a network 10^5 wide", lambda r: (r.update(kind="mlp"), r["params"].update(
             network={"activation": "relu", "sizes": [3, 100_000, 1], "weights": [], "biases": []})),
          ["predict", "-m"], ["--bmi", "20"], "field "),
-        ("calibration scores unsorted", lambda r: r["calibration"].update(scores=[2.0, 1.0]), ["predict", "-m"],
-         ["--bmi", "20"], "field calibration.scores must be sorted"),
-        ("calibration scale 0", lambda r: r["calibration"].update(scale=[1.0, 0.0, 1.0]), ["compare", "-m"], [],
-         "field calibration.scale"),
-        ("calibration clip 10^4", lambda r: r["calibration"].update(clip=[0.0, 1e4]), ["predict", "-m"],
-         ["--input", "-"], "field calibration.clip"),
+        ("calibration scores unsorted", lambda r: r["calibration"]["statuses"]["all"]["pooled"].update(
+            scores=[2.0, 1.0]), ["predict", "-m"], ["--bmi", "20"],
+         "field calibration.statuses.all.pooled.scores must be sorted"),
+        ("calibration scale 0", lambda r: r["calibration"]["error_size"].update(scale=[1.0, 0.0, 1.0]),
+         ["compare", "-m"], [], "field calibration.error_size.scale"),
+        ("calibration clip 10^4", lambda r: r["calibration"]["error_size"].update(clip=[0.0, 1e4]), ["predict", "-m"],
+         ["--input", "-"], "field calibration.error_size.clip"),
+        ("an old calibration without scores", lambda r: r.update(calibration={
+            **{k: v for k, v in r["calibration"].items() if k not in ("error_size", "statuses")},
+            "method": "cv-conformal"}), ["predict", "-m"], ["--bmi", "20"], "field calibration.center is missing"),
         # issue 24 item 5: every float the predict path divides by, or that (x − center) / scale is made of
         ("domain scale 1e-308", lambda r: r["domain"].update(scale=[1e-308] * 3), ["predict", "-m"],
          ["--bmi", "20"], "field domain.scale item 0 must be >= 1e-50"),
@@ -161,10 +165,10 @@ MODEL_FIELD_CASES = [
          ["--bmi", "20"], "field params.center item 0 must be <= 1e+100"),
         ("params fill -1e300", lambda r: r["params"].update(fill=[-1e300] * 3), ["predict", "-m"],
          ["--bmi", "20"], "field params.fill item 0 must be >= -1e+100"),
-        ("calibration scale 1e-308", lambda r: r["calibration"].update(scale=[1e-308] * 3), ["predict", "-m"],
-         ["--bmi", "20"], "field calibration.scale item 0"),
-        ("calibration coef 1e300", lambda r: r["calibration"].update(coef=[1e300] * 4), ["predict", "-m"],
-         ["--bmi", "20"], "field calibration.coef item 0"),
+        ("calibration scale 1e-308", lambda r: r["calibration"]["error_size"].update(scale=[1e-308] * 3), ["predict", "-m"],
+         ["--bmi", "20"], "field calibration.error_size.scale item 0"),
+        ("calibration coef 1e300", lambda r: r["calibration"]["error_size"].update(coef=[1e300] * 4), ["predict", "-m"],
+         ["--bmi", "20"], "field calibration.error_size.coef item 0"),
     ]
 ]
 

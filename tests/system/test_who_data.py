@@ -163,9 +163,10 @@ def test_units_the_who_file_contradicts_are_the_catalogued_ones(table):
 
 
 def test_prediction_intervals_hold_on_held_out_countries(table):
-    """90% intervals of Tim's model, fitted (and calibrated) on four fifths of the countries, judged on
-    the fifth it never saw, all five ways round. Deterministic folds; bench/coverage.py measures the
-    same (0.904 overall, 0.910 on HIV/AIDS > 1, 17.65 years wide): the band here is generous."""
+    """90% intervals of Tim's model, fitted (and calibrated for shift: evaluate/shift.py) on four fifths of
+    the countries, judged on the fifth it never saw with the rows' Status known, all five ways round.
+    Deterministic folds; bench/shift.py measures the same (0.919 overall, 0.898 on HIV/AIDS > 1, 19.7
+    years wide; before the shift calibration 0.904, 0.910, 17.6): the band here is generous."""
     from lifeexp_cli.model.predict import arrays
     from lifeexp_cli.model.fit.design import fit_design
     from lifeexp_cli.model.fit import in_memory
@@ -178,16 +179,16 @@ def test_prediction_intervals_hold_on_held_out_countries(table):
         train = np.ones(len(design.y), bool)
         train[test] = False
         part = dataset.Design(design.X[train], design.y[train], design.groups[train], design.rows[train], TIM,
-                              "life_expectancy", 0)
+                              "life_expectancy", 0, design.statuses[train])
         record = fit_design(part, Spec())
-        assert record["calibration"]["split"] == "country"
-        _, lower, upper = intervals.interval_for(record, design.X[test], 0.9)
+        assert record["calibration"]["split"] == "country" and record["calibration"]["method"] == "shift-conformal"
+        _, lower, upper = intervals.interval_for(record, design.X[test], 0.9, statuses=design.statuses[test])
         covered[test] = (lower <= design.y[test]) & (design.y[test] <= upper)
         width[test] = upper - lower
     hiv = design.X[:, TIM.index("hiv_aids")] > 1
-    assert 0.86 <= covered.mean() <= 0.94
+    assert 0.88 <= covered.mean() <= 0.95
     assert covered[hiv].mean() >= 0.85
-    assert width.mean() <= 19
+    assert width.mean() <= 20.5
 
 
 def test_corr_fill_mean_reproduces_the_slides_heatmap(who_env):

@@ -329,6 +329,10 @@ def warn_counts(counts: dict) -> None:
         render.warn(f"{render.count(unlike, 'row')} {'combines its' if one else 'combine their'} values unlike any "
                     f"training rows (in_domain false): {'its prediction is' if one else 'their predictions are'} "
                     f"{'an extrapolation' if one else 'extrapolations'}")
+    if counts.get("narrow"):
+        from lifeexp_cli.model.predict import intervals
+
+        render.warn(intervals.narrow_rows_note(counts["narrow"]))
 
 
 def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,

@@ -73,11 +73,13 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
         scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress,
                                                        out_of_fold)
     folds = cv or interval_calibration.FOLDS
+    reference, reference_groups = domain_reference(X_train, design.groups[~held], fitted.params, spec,
+                                                   with_groups=True)
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold, folds, split,
-                                               seed, spreads) if calibrate_intervals else (None, [])
+                                               seed, spreads, (reference, reference_groups)) \
+        if calibrate_intervals else (None, [])
     ranges, means = feature_summary(X_train, features)
-    extra = {**fitted.extra, "domain": domain_reference(X_train, design.groups[~held], fitted.params, spec),
-             "inference": None}
+    extra = {**fitted.extra, "domain": reference, "inference": None}
     if se_type is not None:
         X_ok, y_ok, groups_ok = (X_train, y_train, design.groups[~held]) if isinstance(train_ok, slice) else \
             (X_train[train_ok], y_train[train_ok], design.groups[~held][train_ok])
@@ -98,13 +100,16 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
 
 
 def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], out_of_fold: np.ndarray | None,
-              k: int, split: str, seed: int, spreads: np.ndarray | None = None) -> tuple[dict | None, list[str]]:
+              k: int, split: str, seed: int, spreads: np.ndarray | None = None,
+              reference: tuple = (None, None)) -> tuple[dict | None, list[str]]:
     """The prediction-interval calibration of a fit (model/fit/interval_calibration.py says when there is one) and what
     to warn about it. Out-of-fold predictions of the fit's own cross-validation are reused when they
     judge whole countries; an exact linear fit otherwise gets 5 country folds of its own (milliseconds).
     An iterative fit (a network, or a linear model by gd, sgd, momentum or adam) is calibrated only on
     its cross-validation: more trainings only for the intervals would multiply its time by six.
-    spreads: a network ensemble's out-of-fold member spreads from that cross-validation (or None)."""
+    spreads: a network ensemble's out-of-fold member spreads from that cross-validation (or None).
+    reference: (the domain check's reference, the country of each of its rows), whose distances the
+    shift calibration's error-size model uses (model/fit/interval_calibration.py `calibrate_rows`)."""
     by_row = len(np.unique(design.groups)) == len(design.groups)  # no country column: each row its own group
     exact = spec.kind == "linear" and not loop.is_iterative(spec.solver)
     reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or not exact)
@@ -118,7 +123,9 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     elif reuse and split != "country":
         notes.append("prediction intervals are calibrated on folds of random rows (--split random): they are "
                      "too narrow for countries the model never saw; fit with --split country for honest intervals")
-    if not reuse:
+    if reuse:
+        folds = splits.kfold(design.groups, k, split, seed)  # the folds cross_validation.cross_validate used
+    else:
         k = interval_calibration.FOLDS
         if units < k:
             return None, notes + [interval_calibration.too_few_note(k, "rows" if by_row else "countries", units)]
@@ -131,15 +138,20 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
         except LifeexpError as exc:
             return None, notes + [interval_calibration.unfitted_note(exc)]
     method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
+    statuses = None if design.statuses is None else rows_of(~held, design.statuses)[0]
     return interval_calibration.calibrate_rows(X, y, groups, fill, out_of_fold, folds=k, split=method,
-                                    complete_only=spec.impute == "drop", spread=spreads), notes
+                                               complete_only=spec.impute == "drop", spread=spreads,
+                                               fold_of=interval_calibration.fold_of(folds, len(y)),
+                                               statuses=statuses, reference=reference), notes
 
 
-def domain_reference(X_raw: np.ndarray, groups: np.ndarray, params: dict, spec: Spec) -> dict | None:
+def domain_reference(X_raw: np.ndarray, groups: np.ndarray, params: dict, spec: Spec, with_groups: bool = False):
     """What the domain check keeps (evaluate/domain.py): a sample of the training rows as the model saw
     them (missing values filled; complete rows only for impute drop), a country's rows leaving each other
-    out. The sample is drawn first, so a large design is not copied."""
+    out. The sample is drawn first, so a large design is not copied. with_groups: (reference, the
+    country of each of its rows)."""
     usable = np.flatnonzero(impute.complete_rows(X_raw)) if spec.impute == "drop" else np.arange(len(X_raw))
     chosen = usable[domain.pick(len(usable), domain.sample_size(X_raw.shape[1]))]
     X = np.where(np.isnan(X_raw[chosen]), np.asarray(params["fill"]), X_raw[chosen])
-    return domain.reference(X, groups[chosen], sampled_from=len(usable))
+    reference = domain.reference(X, groups[chosen], sampled_from=len(usable))
+    return (reference, groups[chosen]) if with_groups else reference

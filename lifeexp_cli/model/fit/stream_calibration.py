@@ -13,8 +13,14 @@ evaluate/conformal.py). A stream does the same with one more pass over the data:
   the first pass's arrays, kept in a temporary file, not the text) predicts each row with its fold's
   model and keeps a uniform reservoir sample of (features, out-of-fold residual), at most SAMPLE_ROWS
   rows whatever the data size;
-- `conformal.calibrate` on that sample gives the record's calibration, as in memory; its `rows` is the
+- `conformal.calibrate` on that sample gives the record's calibration (method cv-conformal); its `rows` is the
   sample's size, which sets the quantile's finite-sample correction.
+
+An in-memory fit stores evaluate/shift.py's calibration instead (shift-conformal). A stream keeps
+cv-conformal for now: shift.py needs each residual's Status (a column the passes do not read unless it is
+a feature), its fold (known here) and its domain distance to reference rows of other countries (the
+reservoir would have to keep the rows' country keys, and the domain reference is drawn after the
+passes); one code path for that math (shift.calibrate) once the passes carry them.
 """
 
 from __future__ import annotations

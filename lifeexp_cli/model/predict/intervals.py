@@ -1,7 +1,9 @@
 """Prediction intervals of a saved model, read back from the calibration `fit` stored
 (model/fit/interval_calibration.py): `interval_for` (arrays) and `interval_one` (one person, pure Python)
-for `predict` and `compare`. A network ensemble's own spread for each row (`arrays.prediction_spread`)
-feeds the error-size model.
+for `predict` and `compare`, by the stored method: "shift-conformal" (evaluate/shift.py: the row's domain
+distance and its status, from a Status column or the status feature, unknown otherwise) or, in files
+written before it and for network ensembles, "cv-conformal" (evaluate/conformal.py: a network ensemble's
+own spread for each row, `arrays.prediction_spread`, feeds the error-size model).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import math
 
 from lifeexp_cli.errors import ParameterError
-from lifeexp_cli.evaluate import conformal
+from lifeexp_cli.evaluate import conformal, shift
 
 DEFAULT_LEVEL = 0.9
 
@@ -25,12 +27,22 @@ def calibrated(record: dict) -> bool:
     return isinstance(record.get("calibration"), dict)
 
 
-def quantile(record: dict, level: float) -> float:
-    """q_L of the record's calibration; too few calibration rows for the level is an error naming the way out."""
+def is_shift(record: dict) -> bool:
+    return record["calibration"]["method"] == shift.METHOD
+
+
+def quantile(record: dict, level: float, status=None) -> float:
+    """q_L of the record's calibration (for a row of this status: 1, 0 or None unknown, under
+    shift-conformal); too few calibration rows for the level is an error naming the way out."""
     calibration = record["calibration"]
-    q = conformal.quantile(calibration, level)
+    if is_shift(record):
+        q = shift.quantile(calibration, level, status)
+        groups = calibration["statuses"]
+        n = groups.get(shift.status_key(status), groups[shift.POOLED])["pooled"]["rows"]
+    else:
+        q, n = conformal.quantile(calibration, level), calibration["rows"]
     if q is None:
-        n, needed = calibration["rows"], max(1, math.floor(level / (1 - level)) - 2)
+        needed = max(1, math.floor(level / (1 - level)) - 2)
         while conformal.rank_needed(level, needed) > needed:  # the fewest scores with ⌈(n+1)L⌉ ≤ n
             needed += 1
         highest = math.floor(conformal.max_level(n) * 100) / 100
@@ -39,13 +51,29 @@ def quantile(record: dict, level: float) -> float:
     return q
 
 
-def interval_one(record: dict, row: list[float], prediction: float, level: float) -> dict | None:
+def status_feature(record: dict, values):
+    """The status of rows from the model's own status feature (a row's value, or a column of X), or None."""
+    features = record["features"]
+    return values[features.index("status")] if "status" in features else None
+
+
+def interval_one(record: dict, row: list[float], prediction: float, level: float, distance: float | None = None,
+                 status: float | None = None) -> dict | None:
     """{"level", "lower", "upper", "method"} around one prediction (row: complete, in feature order), or
-    None without a calibration or at level 0. Pure Python: a single prediction never imports numpy."""
+    None without a calibration or at level 0. Pure Python: a single prediction never imports numpy.
+    distance: the row's domain distance (evaluate/domain.py `judge`; computed here when not given);
+    status: 1, 0 or None (unknown: the status feature's value when the model has one)."""
     if not level or not calibrated(record):
         return None
     calibration = record["calibration"]
     filled = [fill if math.isnan(x) else x for x, fill in zip(row, record["params"]["fill"])]
+    if is_shift(record):
+        status = status_feature(record, filled) if status is None else status
+        if distance is None:
+            distance = row_distance(record, filled)
+        half = quantile(record, level, status) * shift.row_scale(calibration, filled, distance)
+        return {"level": level, "lower": prediction - half, "upper": prediction + half,
+                "method": calibration["method"]}
     spread = None
     if calibration.get("spread"):  # a network ensemble: numpy is loaded for its prediction anyway
         import numpy as np
@@ -57,9 +85,20 @@ def interval_one(record: dict, row: list[float], prediction: float, level: float
     return {"level": level, "lower": prediction - half, "upper": prediction + half, "method": calibration["method"]}
 
 
-def interval_for(record: dict, X, level: float):
+def row_distance(record: dict, filled: list[float]) -> float:
+    """The domain distance of one filled row (evaluate/domain.py `judge`); 0 (no widening) for a model
+    file without the check's reference."""
+    from lifeexp_cli.evaluate import domain
+
+    reference = record.get("domain")
+    return 0.0 if reference is None else domain.judge(reference, filled, record["features"])["distance"]
+
+
+def interval_for(record: dict, X, level: float, distances=None, statuses=None):
     """(predictions, lower, upper) arrays for the raw rows X (n, p; NaN filled as the model fills it), or
-    None without a calibration or at level 0. What `predict --input` and `compare` show."""
+    None without a calibration or at level 0. What `predict --input` and `compare` show. distances: the
+    rows' domain distances (`domain.judge_rows`; computed here when not given); statuses: (n,) 1, 0 or
+    NaN unknown (an input's Status column), or None (the status feature's values, else unknown)."""
     if not level or not calibrated(record):
         return None
     import numpy as np  # predict and compare start without numpy; only arrays of rows need it
@@ -69,10 +108,66 @@ def interval_for(record: dict, X, level: float):
     X = np.asarray(X, dtype=float)
     predicted = arrays.predict(record["kind"], record["params"], X)
     filled = np.where(np.isnan(X), np.asarray(record["params"]["fill"]), X)
+    if is_shift(record):
+        return (predicted, *shift_bounds(record, filled, predicted, level, distances, statuses))
     spread = arrays.prediction_spread(record["kind"], record["params"], X) \
         if record["calibration"].get("spread") else None
     half = quantile(record, level) * conformal.scale_of(record["calibration"], filled, spread)
     return predicted, predicted - half, predicted + half
+
+
+def shift_bounds(record: dict, filled, predicted, level: float, distances, statuses):
+    """(lower, upper) of evaluate/shift.py for filled rows; the level's quantiles checked first."""
+    import numpy as np
+
+    from lifeexp_cli.evaluate import domain
+
+    if statuses is None:
+        column = status_feature(record, filled.T)
+        statuses = None if column is None else np.asarray(column, dtype=float)
+    keys = [None] if statuses is None else \
+        [shift.STATUSES.get(k) for k in {shift.status_key(s) for s in np.asarray(statuses, dtype=float).tolist()}]
+    for status in keys:
+        quantile(record, level, status)  # too few calibration rows for the level: the error naming the way out
+    if distances is None:
+        reference = record.get("domain")
+        distances = np.zeros(len(filled)) if reference is None else domain.judge_rows(reference, filled)[0]
+    return shift.interval(record["calibration"], filled, predicted, distances, statuses, level)
+
+
+# bench/shift.py, after: the 90% intervals' coverage of the rows farther from the training data than every
+# calibration row, where it met many (195 rows of held-out world regions under Tim's linear model;
+# docs/math.md "Intervals under shift"). The network covered such rows (94 of them) 0.979 of the time:
+# the warning is for linear models.
+BEYOND_COVERAGE = "0.42"
+WARNED_KINDS = ("linear",)
+
+
+def narrow_note(record: dict, distance: float | None) -> str | None:
+    """Said when a row lies beyond the distances the interval was calibrated on (evaluate/shift.py
+    `beyond`), where intervals were measured too narrow; None otherwise."""
+    if distance is None or not calibrated(record) or not is_shift(record) or record["kind"] not in WARNED_KINDS \
+            or not shift.beyond(record["calibration"], distance):
+        return None
+    farthest = record["calibration"]["error_size"]["distance"]["farthest"]
+    return (f"the prediction interval is likely too narrow: these inputs lie farther from the training data "
+            f"(distance {distance:.3g}) than any row it was calibrated on ({farthest:.3g}); such rows of a held-out world "
+            f"region were covered {BEYOND_COVERAGE} of the time by a linear model's 90% intervals (bench/shift.py)")
+
+
+def narrow_rows_note(count: int) -> str:
+    """`narrow_note` for a batch: how many rows."""
+    return (f"{count} rows lie farther from the training data than any row the intervals were calibrated on: "
+            f"their intervals are likely too narrow (such rows of a held-out world region were covered "
+            f"{BEYOND_COVERAGE} of the time by a linear model's 90% intervals, bench/shift.py)")
+
+
+def beyond_count(record: dict, distances) -> int:
+    """How many of the rows' domain distances lie beyond the calibration's (`narrow_note`)."""
+    if distances is None or not calibrated(record) or not is_shift(record) or record["kind"] not in WARNED_KINDS:
+        return 0
+    farthest = record["calibration"]["error_size"]["distance"].get("farthest")
+    return 0 if farthest is None else int((distances > farthest).sum())
 
 
 def missing_note(record: dict, name: str) -> str:

@@ -91,8 +91,12 @@ def predict_person(record: dict, person: dict[str, float], warnings: list[str], 
     to `warnings` (`person_row`)."""
     row, filled = person_row(record, person, warnings, strict=strict, lenient=lenient, who=who)
     value = predict_one(record, row)
-    interval = intervals.interval_one(record, row, value, level)
     judged = judge_domain(record, row, warnings, who)
+    distance = None if judged is None else judged["distance"]
+    interval = intervals.interval_one(record, row, value, level, distance)
+    note = intervals.narrow_note(record, distance) if interval else None
+    if note:
+        warnings.append(who + note)
     return PersonPrediction(row, filled, value, interval, judged)
 
 
@@ -209,7 +213,8 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
 
     `counts` holds `missing` (the features the CSV has no column for, filled with their training mean)
     at once, and is filled in as blocks are consumed: rows, filled (blank cells), outside (training range),
-    unlike (rows unlike the training data).
+    unlike (rows unlike the training data), and once there is one, narrow (rows beyond the distances the intervals were
+    calibrated on: `intervals.narrow_note`).
     """
     import numpy as np
 
@@ -223,7 +228,8 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
     features = record["features"]
     counts.update(rows=0, filled=0, outside=0, unlike=0, missing=[f for f, i in zip(features, index) if i is None])
     found = domain.searcher(record["domain"]) if record.get("domain") is not None else None
-    cells = max((i for i in index if i is not None), default=0) + 1
+    status_at = status_column(names) if level and intervals.calibrated(record) else None
+    cells = max((i for i in index + [status_at] if i is not None), default=0) + 1
     rows_line_up = csv_text.RowCheck(None, "the --input CSV", sep, len(names), line=2, trailing=False)
 
     def blocks():
@@ -237,20 +243,42 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
             for j, (column, name) in enumerate(zip(index, features)):
                 X[:, j] = (record["means"][name] if column is None else
                            byte_records.parse_numbers([row[column] for row in fields], name, first))
-            added = list(predicted_columns(record, X, counts, level).values())
+            judged = judge_batch(record, X, counts, found)
+            statuses = None if status_at is None else status_codes([row[status_at] for row in fields])
+            narrow = intervals.beyond_count(record, judged[0]) if level and judged is not None else 0
+            if narrow:
+                counts["narrow"] = counts.get("narrow", 0) + narrow
+            added = list(predicted_columns(record, X, counts, level, None if judged is None else judged[0],
+                                           statuses).values())
             values = added[0] if len(added) == 1 else np.column_stack(added)
             check_finite(record, values, first, "the --input CSV")
             counts["rows"] += len(lines)
-            yield lines, values, judge_batch(record, X, counts, found)
+            yield lines, values, judged
 
     return head, sep, blocks()
 
 
-def predicted_columns(record: dict, X, counts: dict, level: float = 0) -> dict:
+def status_column(names: list[str]) -> int | None:
+    """Where an input CSV's Status column is (its interval's status groups, evaluate/shift.py), or None."""
+    return names.index(catalog.STATUS_COLUMN) if catalog.STATUS_COLUMN in names else None
+
+
+def status_codes(cells: list[bytes]):
+    """Status cells (Developed/Developing, or 1/0) as 1/0, NaN for a blank or any other value: an odd
+    cell only makes the row's status unknown (the pooled quantile), as in data/dataset.py `status_codes`."""
+    import numpy as np
+
+    codes = {**{k.encode(): v for k, v in catalog.STATUS_CODES.items()}, b"1": 1.0, b"0": 0.0, b"1.0": 1.0,
+             b"0.0": 0.0}
+    return np.array([codes.get(bytes(c).strip().strip(b'"').lower(), np.nan) for c in cells], dtype=float)
+
+
+def predicted_columns(record: dict, X, counts: dict, level: float = 0, distances=None, statuses=None) -> dict:
     """What a batch prediction adds for rows X of the model's features: {column: array} in the order of
     `output_columns` (the prediction, and the interval's bounds at `level` of a calibrated model); counts
     blank cells (`filled`) and rows outside the training range (`outside`). The local batch predict and
-    the Dask engine's (model/fit/dask_engine.py) both use it."""
+    the Dask engine's (model/fit/dask_engine.py) both use it. distances, statuses: the rows' domain
+    distances and Status codes for the interval (model/predict/intervals.py `interval_for`), or None."""
     import numpy as np
 
     from lifeexp_cli.model.predict import arrays
@@ -260,7 +288,7 @@ def predicted_columns(record: dict, X, counts: dict, level: float = 0) -> dict:
     high = np.array([record["ranges"][f][1] for f in features], dtype=float)
     counts["filled"] += int(np.isnan(X).sum())
     counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
-    bounds = intervals.interval_for(record, X, level)
+    bounds = intervals.interval_for(record, X, level, distances, statuses)
     values = [arrays.predict(record["kind"], record["params"], X)] if bounds is None else list(bounds)
     return dict(zip(output_columns(record, level), values))
 

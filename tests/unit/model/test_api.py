@@ -144,7 +144,9 @@ def test_predict_interval_brackets_the_prediction_as_predict_level_does(who_csv)
         one = intervals.interval_one(record, row, years[i], 0.9)
         assert (one["lower"], one["upper"]) == pytest.approx((lower[i], upper[i]), rel=1e-12)
     wide = predict_interval(record, people, level=0.95)
-    assert np.all(wide[1] < lower) and np.all(upper < wide[2])
+    # 8 countries: a fold's 6-12 rows are too few for the 0.95 quantile, which falls back to the pooled
+    # scores (evaluate/shift.py group_quantile) and here lands on the same order statistic as 0.9's
+    assert np.all(wide[1] <= lower) and np.all(upper <= wide[2])
     with pytest.raises(ParameterError, match="level"):
         predict_interval(record, people, level=0)
     with pytest.raises(ModelError, match="no prediction-interval calibration"):

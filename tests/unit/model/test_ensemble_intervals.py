@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.data import dataset
-from lifeexp_cli.evaluate import conformal
+from lifeexp_cli.evaluate import conformal, shift
 from lifeexp_cli.model import fields
 from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.fit.design import fit_design
@@ -45,7 +45,7 @@ def test_an_ensemble_calibration_has_a_spread_term(ensemble_record):
 def test_a_single_network_has_none(design):
     record = fit_design(design, network(1), cv=3)
     assert "spread" not in record["calibration"]
-    assert record["calibration"]["normalizer"] == conformal.NORMALIZER
+    assert record["calibration"]["method"] == shift.METHOD and record["calibration"]["normalizer"] == shift.NORMALIZER
 
 
 def test_single_batch_and_spread_agree(ensemble_record, design):

@@ -1,6 +1,8 @@
 """Prediction intervals of a fitted model (model/fit/interval_calibration.py, model/predict/intervals.py): when `fit` calibrates, what the record
 keeps and how it is checked at load, and the intervals `predict` and `compare` read from it. Data-free:
-the WHO-like table of tests/conftest.py (25 countries × 16 years)."""
+the WHO-like table of tests/conftest.py (25 countries × 16 years). A fit stores evaluate/shift.py's
+calibration (method shift-conformal); files written before it hold evaluate/conformal.py's (cv-conformal),
+which still load and predict as they did (`old_record`)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pytest
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import ModelError, ParameterError
-from lifeexp_cli.evaluate import conformal
+from lifeexp_cli.evaluate import conformal, domain, shift
 from lifeexp_cli.model import fields, store
 from lifeexp_cli.model.predict import prediction
 from lifeexp_cli.model.predict import arrays
@@ -35,6 +37,25 @@ def record(design):
     return fit_design(design, Spec())
 
 
+def out_of_fold(design) -> np.ndarray:
+    """The out-of-fold predictions of the fit's 5 country folds, computed here fold by fold."""
+    predicted = np.empty(len(design.y))
+    for test in prepared.splits.kfold(design.groups, interval_calibration.FOLDS, "country", 0):
+        train = np.ones(len(design.y), bool)
+        train[test] = False
+        fitted = in_memory.fit_arrays(design.X[train], design.y[train], FEATURES, Spec())
+        predicted[test] = arrays.predict("linear", fitted.params, design.X[test])
+    return predicted
+
+
+@pytest.fixture(scope="module")
+def old_record(record, design):
+    """The record as the version before the shift calibration wrote it: cv-conformal of the same residuals."""
+    before = conformal.calibrate(design.X, design.y - out_of_fold(design), folds=interval_calibration.FOLDS,
+                                 split="country", groups=25, fill=record["params"]["fill"])
+    return {**record, "calibration": before}
+
+
 def first_countries(design, k: int) -> dataset.Design:
     keep = np.isin(design.groups, np.unique(design.groups)[:k])
     return dataset.Design(design.X[keep], design.y[keep], design.groups[keep], design.rows[keep],
@@ -43,26 +64,51 @@ def first_countries(design, k: int) -> dataset.Design:
 
 def test_a_linear_fit_is_calibrated_on_country_folds(record, design):
     calibration = record["calibration"]
-    assert calibration["method"] == conformal.METHOD and calibration["split"] == "country"
+    assert calibration["method"] == shift.METHOD and calibration["split"] == "country"
     assert calibration["folds"] == interval_calibration.FOLDS and calibration["groups"] == 25
-    assert calibration["rows"] == len(design.y) == len(calibration["scores"])
-    assert calibration["scores"] == sorted(calibration["scores"])
+    pooled = calibration["statuses"]["all"]
+    assert calibration["rows"] == len(design.y) == pooled["pooled"]["rows"] >= len(pooled["pooled"]["scores"])
+    assert len(pooled["folds"]) == interval_calibration.FOLDS
+    assert sum(cell["rows"] for cell in pooled["folds"]) == len(design.y)
+    developed = int((design.statuses == 1).sum())  # the Status column, though status is no feature
+    assert calibration["statuses"]["developed"]["pooled"]["rows"] == developed
+    assert calibration["statuses"]["developing"]["pooled"]["rows"] == len(design.y) - developed
     assert fields.problem(record) is None
 
 
-def test_calibration_residuals_are_out_of_fold_by_country(design):
-    """The scores are the residuals of models that never saw the row's country, divided by σ(x)."""
-    record = fit_design(design, Spec())
-    folds = prepared.splits.kfold(design.groups, interval_calibration.FOLDS, "country", 0)
-    predicted = np.empty(len(design.y))
-    for test in folds:
-        train = np.ones(len(design.y), bool)
-        train[test] = False
-        fitted = in_memory.fit_arrays(design.X[train], design.y[train], FEATURES, Spec())
-        predicted[test] = arrays.predict("linear", fitted.params, design.X[test])
+def test_calibration_residuals_are_out_of_fold_by_country(record, design):
+    """The scores are the residuals of models that never saw the row's country, divided by σ(x, d), d the
+    row's domain distance to the reference rows of other countries."""
     X = np.where(np.isnan(design.X), record["params"]["fill"], design.X)
-    expected = np.sort(np.abs(design.y - predicted) / conformal.scale_of(record["calibration"], X))
-    np.testing.assert_allclose(record["calibration"]["scores"], expected, rtol=1e-10)
+    chosen = domain.pick(len(X), domain.sample_size(X.shape[1]))  # the rows model/fit/design.py's reference took
+    distances = shift.left_out_distances(record["domain"], X, design.groups, design.groups[chosen])
+    expected = np.sort(np.abs(design.y - out_of_fold(design)) / shift.scale_of(record["calibration"], X, distances))
+    stored = record["calibration"]["statuses"]["all"]["pooled"]["scores"]  # thinned evenly to at most this many
+    np.testing.assert_allclose(stored, shift.cell(expected, len(stored))["scores"], rtol=1e-10)
+
+
+def test_an_old_calibration_holds_its_out_of_fold_scores(old_record, design):
+    """What files of the version before hold (cv-conformal): still checked and read as then."""
+    X = np.where(np.isnan(design.X), old_record["params"]["fill"], design.X)
+    expected = np.sort(np.abs(design.y - out_of_fold(design)) / conformal.scale_of(old_record["calibration"], X))
+    np.testing.assert_allclose(old_record["calibration"]["scores"], expected, rtol=1e-10)
+    assert old_record["calibration"]["method"] == conformal.METHOD and fields.problem(old_record) is None
+
+
+def test_the_row_status_picks_its_group(record):
+    """A developed row gets the developed group's quantile, an unknown one the pooled quantile."""
+    row = [24.1, 53.0, 0.1]
+    value = prediction.predict_one(record, row)
+    found = {status: intervals.interval_one(record, row, value, 0.9, status=status) for status in (1.0, 0.0, None)}
+    for status, interval in found.items():
+        half = shift.quantile(record["calibration"], 0.9, status) * shift.row_scale(
+            record["calibration"], row, intervals.row_distance(record, row))
+        assert interval["upper"] - value == pytest.approx(half, rel=1e-12)
+    assert len({round(i["upper"], 9) for i in found.values()}) == 3  # three groups, three quantiles
+    rows = np.array([row, row, row])
+    _, lower, upper = intervals.interval_for(record, rows, 0.9, statuses=np.array([1.0, 0.0, np.nan]))
+    for i, status in enumerate((1.0, 0.0, None)):
+        assert (lower[i], upper[i]) == pytest.approx((found[status]["lower"], found[status]["upper"]), rel=1e-12)
 
 
 def test_cv_folds_by_country_are_reused(design):
@@ -113,17 +159,30 @@ def test_without_a_country_column_the_folds_hold_out_rows(who_like_table):
     assert any("no country column" in w for w in record["warnings"])
 
 
-def test_interval_one_equals_interval_for(record, design):
+@pytest.mark.parametrize("which", ["record", "old_record"])
+def test_interval_one_equals_interval_for(which, request):
+    record = request.getfixturevalue(which)
     rows = np.array([[24.1, 53.0, 0.1], [np.nan, 300.0, 20.0], [70.0, np.nan, np.nan]])
     predicted, lower, upper = intervals.interval_for(record, rows, 0.9)
     for i, row in enumerate(rows.tolist()):
         one = intervals.interval_one(record, row, prediction.predict_one(record, row), 0.9)
-        assert one["level"] == 0.9 and one["method"] == conformal.METHOD
+        assert one["level"] == 0.9 and one["method"] == record["calibration"]["method"]
         assert one["lower"] == pytest.approx(lower[i], rel=1e-12)
         assert one["upper"] == pytest.approx(upper[i], rel=1e-12)
         assert one["lower"] < predicted[i] < one["upper"]
     wider = intervals.interval_for(record, rows, 0.95)
     assert np.all(wider[1] <= lower) and np.all(upper <= wider[2])
+
+
+def test_a_far_row_is_widened_boundedly(record):
+    """Beyond d₀ the distance hinge widens an interval (c ≥ 0), at most by e^most."""
+    calibration = record["calibration"]
+    terms = calibration["error_size"]["distance"]
+    row = [24.1, 53.0, 0.1]
+    near = intervals.interval_one(record, row, 70.0, 0.9, distance=terms["reference"] / 2)
+    far = intervals.interval_one(record, row, 70.0, 0.9, distance=terms["reference"] * 1e6)
+    ratio = (far["upper"] - far["lower"]) / (near["upper"] - near["lower"])
+    assert 1.0 <= ratio <= np.exp(terms["most"]) * (1 + 1e-12)
 
 
 def test_no_interval_at_level_zero_or_without_calibration(record):
@@ -141,12 +200,17 @@ def test_levels_outside_zero_to_one_are_refused(level):
         intervals.check_level(level)
 
 
-def test_a_level_too_high_for_the_calibration_rows_names_the_highest(record):
-    few = {**record, "calibration": {**record["calibration"], "rows": 9, "scores": list(range(1, 10))}}
-    assert intervals.interval_one(few, [24.1, 53.0, 0.1], 70.0, 0.9) is not None
-    with pytest.raises(ParameterError, match=r"level 0.95 needs at least 19 calibration rows.*calibrated on 9: "
-                                             r"use level 0.9 or lower"):
-        intervals.interval_one(few, [24.1, 53.0, 0.1], 70.0, 0.95)
+def test_a_level_too_high_for_the_calibration_rows_names_the_highest(old_record, record):
+    few = {**old_record, "calibration": {**old_record["calibration"], "rows": 9, "scores": list(range(1, 10))}}
+    nine = {"pooled": {"rows": 9, "scores": list(range(1, 10))}, "folds": [{"rows": 0, "scores": []}] * 5}
+    few_shift = {**record, "calibration": {**record["calibration"], "rows": 9, "statuses": {"all": nine}}}
+    for model in (few, few_shift):
+        assert intervals.interval_one(model, [24.1, 53.0, 0.1], 70.0, 0.9) is not None
+        with pytest.raises(ParameterError, match=r"level 0.95 needs at least 19 calibration rows.*calibrated on 9: "
+                                                 r"use level 0.9 or lower"):
+            intervals.interval_one(model, [24.1, 53.0, 0.1], 70.0, 0.95)
+        with pytest.raises(ParameterError, match=r"level 0.95 needs at least 19"):
+            intervals.interval_for(model, np.array([[24.1, 53.0, 0.1]]), 0.95)
 
 
 def test_the_calibration_survives_the_file(record, tmp_path):
@@ -168,12 +232,67 @@ def test_a_file_without_calibration_still_loads(record, tmp_path):
     ("scale", [1.0, 0.0, 1.0]), ("scale", [1.0, -1.0, 1.0]), ("coef", [0.0, 1.0]), ("coef", [1e16, 0, 0, 0]),
     ("clip", [1.0, 0.0]), ("clip", [0.0, 1e4]), ("clip", None),
 ])
-def test_a_damaged_calibration_is_refused_naming_the_file(record, tmp_path, field, value):
-    damaged = {**record, "calibration": {**record["calibration"], field: value}}
+def test_a_damaged_calibration_is_refused_naming_the_file(old_record, tmp_path, field, value):
+    damaged = {**old_record, "calibration": {**old_record["calibration"], field: value}}
     path = tmp_path / "bad.joblib"
     path.write_bytes(pickle.dumps(damaged, protocol=store.PICKLE_PROTOCOL))
     with pytest.raises(ModelError, match=rf"{path}.*field calibration\.{field}"):
         store.load(path)
+
+
+def damaged_shift(calibration: dict, path: str, value) -> dict:
+    """A deep copy of a shift calibration with the value at a dotted path (list items by number) replaced."""
+    import copy
+
+    damaged = copy.deepcopy(calibration)
+    *parents, last = path.split(".")
+    holder = damaged
+    for key in parents:
+        holder = holder[int(key)] if isinstance(holder, list) else holder[key]
+    if value is DELETE:
+        del holder[last]
+    elif isinstance(holder, list):
+        holder[int(last)] = value
+    else:
+        holder[last] = value
+    return damaged
+
+
+DELETE = object()
+
+
+@pytest.mark.parametrize("path,value,named", [
+    ("error_size", DELETE, "calibration.error_size"), ("statuses", DELETE, "calibration.statuses"),
+    ("error_size.center", [0.0], "calibration.error_size.center"),
+    ("error_size.coef", [1e16, 0, 0, 0], "calibration.error_size.coef"),
+    ("error_size.clip", [1.0, 0.0], "calibration.error_size.clip"),
+    ("error_size.distance.reference", 0.0, "calibration.error_size.distance.reference"),
+    ("error_size.distance.coef", -1.0, "calibration.error_size.distance.coef"),
+    ("error_size.distance.most", 1e4, "calibration.error_size.distance.most"),
+    ("error_size.distance", DELETE, "calibration.error_size.distance"),
+    ("statuses.all", DELETE, "calibration.statuses.all"),
+    ("statuses.martian", {"pooled": {"rows": 0, "scores": []}, "folds": []}, "calibration.statuses.martian"),
+    ("statuses.all.pooled.scores", [2.0, 1.0], "calibration.statuses.all.pooled.scores"),
+    ("statuses.all.pooled.rows", 3, "calibration.statuses.all.pooled"),
+    ("statuses.all.folds.0.scores", [-1.0], "calibration.statuses.all.folds"),
+    ("statuses.all.folds.1.rows", "x", "calibration.statuses.all.folds"),
+    ("statuses.developed.folds", [], "calibration.statuses.developed.folds"),
+    ("spread", {"center": 0.0, "scale": 1.0, "coef": 0.0}, "calibration.spread"),
+])
+def test_a_damaged_shift_calibration_is_refused_naming_the_file(record, tmp_path, path, value, named):
+    damaged = {**record, "calibration": damaged_shift(record["calibration"], path, value)}
+    file = tmp_path / "bad.joblib"
+    file.write_bytes(pickle.dumps(damaged, protocol=store.PICKLE_PROTOCOL))
+    with pytest.raises(ModelError, match=rf"{file}.*field {named}"):
+        store.load(file)
+
+
+def test_an_old_calibration_survives_the_file(old_record, tmp_path):
+    path = store.save(old_record, tmp_path / "old.joblib")
+    loaded = store.load(path)
+    assert loaded["calibration"] == old_record["calibration"]
+    row = [24.1, 53.0, 0.1]
+    assert intervals.interval_one(loaded, row, 70.0, 0.9) == intervals.interval_one(old_record, row, 70.0, 0.9)
 
 
 def test_a_calibration_that_is_no_dict_is_refused(record, tmp_path):
@@ -207,3 +326,34 @@ def test_a_model_without_calibration_names_one_cause_the_likely_one_first(record
     assert note.startswith("model m has no prediction-interval calibration: ") and cause in note
     causes = ["needs at least", "without --folds", "stdin", "--no-intervals"]
     assert sum(c in note for c in causes) == 1, note
+
+
+def test_a_row_beyond_the_calibration_distances_is_warned_of(record, old_record):
+    farthest = record["calibration"]["error_size"]["distance"]["farthest"]
+    assert farthest > 0 and intervals.narrow_note(record, farthest) is None
+    note = intervals.narrow_note(record, farthest * 2)
+    assert "likely too narrow" in note and intervals.BEYOND_COVERAGE in note and "\n" not in note
+    assert intervals.narrow_note(old_record, farthest * 2) is None  # cv-conformal keeps no distances
+    warnings = []
+    found = prediction.predict_person(record, {"bmi": 24.1, "adult_mortality": 53.0, "hiv_aids": 1e4}, warnings,
+                                      level=0.9)
+    assert found.domain["distance"] > farthest and sum("likely too narrow" in w for w in warnings) == 1
+    warnings = []
+    prediction.predict_person(record, {"bmi": 24.1, "adult_mortality": 53.0, "hiv_aids": 1e4}, warnings, level=0)
+    assert not any("likely too narrow" in w for w in warnings)  # no interval asked, nothing to warn of
+    assert intervals.beyond_count(record, np.array([0.0, farthest * 2, farthest * 3])) == 2
+
+
+def test_a_batch_reads_the_status_column(record):
+    """An --input CSV's Status column picks each row's group; an odd cell is an unknown status."""
+    import io
+
+    text = b"bmi,adult_mortality,hiv_aids,Status\n24.1,53,0.1,Developed\n24.1,53,0.1,developing\n24.1,53,0.1,?\n"
+    counts = {}
+    _, _, blocks = prediction.predict_blocks(record, io.BytesIO(text), counts, level=0.9)
+    (_, values, _), = list(blocks)
+    row = [24.1, 53.0, 0.1]
+    value = prediction.predict_one(record, row)
+    for i, status in enumerate((1.0, 0.0, None)):
+        one = intervals.interval_one(record, row, value, 0.9, status=status)
+        assert values[i, 1:3].tolist() == pytest.approx([one["lower"], one["upper"]], rel=1e-12)

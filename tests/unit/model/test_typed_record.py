@@ -8,6 +8,7 @@ import dataclasses
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lifeexp_cli.data import dataset
@@ -166,3 +167,23 @@ def test_plain_values_are_converted_once_at_the_store(tmp_path):
     path = store.save_record(typed, tmp_path / "copy.joblib")
     assert "path" not in store.loads(path.read_bytes())  # where it was read is no part of the file
     assert store.load_record(path).without_path() == typed.without_path()
+
+
+def test_both_calibration_methods_round_trip_exactly(design):
+    """A fit stores shift-conformal (error_size, statuses); files written before hold cv-conformal (center
+    ... scores): the typed Calibration keeps each method's keys, in the file's order, and no other."""
+    from lifeexp_cli.evaluate import conformal, shift
+
+    table, built_from = design
+    plain = fit_design(built_from, make_spec("linear"), data_sha256=table.sha256)
+    typed = check_round_trip(plain)
+    assert typed.calibration.method == shift.METHOD and typed.calibration.scores is None
+    assert isinstance(typed.calibration.error_size, record.ErrorSize)
+    assert isinstance(typed.calibration.error_size.distance, record.DistanceTerm)
+    assert set(typed.calibration.statuses) == {"all", "developed", "developing"}
+    X = np.nan_to_num(built_from.X)
+    old = {**plain, "calibration": conformal.calibrate(X, np.linspace(-1, 1, len(X)), folds=5, split="country",
+                                                        groups=25)}
+    typed = check_round_trip(old)
+    assert typed.calibration.method == conformal.METHOD and typed.calibration.error_size is None
+    assert "statuses" not in record.to_plain(typed)["calibration"]
