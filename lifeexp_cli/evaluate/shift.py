@@ -185,11 +185,30 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
 
 
 def group_quantile(group: dict, level: float) -> float | None:
-    """A status group's quantile: the WORST_RANK-th largest over its folds with enough scores for the
-    level (the smallest of them when fewer folds have); the group's pooled quantile when no fold has;
-    None when the pooled scores are too few as well."""
-    found = sorted((q for q in (cell_quantile(c, level) for c in group["folds"]) if q is not None), reverse=True)
-    return found[min(WORST_RANK, len(found)) - 1] if found else cell_quantile(group["pooled"], level)
+    """A status group's quantile: the WORST_RANK-th largest over its folds' quantiles (the pooled quantile
+    when no fold has scores); None when the pooled scores are too few for the level.
+
+    A fold with too few scores for the level counts with its largest score (its quantile at the highest
+    level it can give) rather than dropping out, and from the level where one fold runs short the pooled
+    quantile is a floor: each part rises with the level, so a higher level never gives a narrower
+    interval (it did, above 0.97, when folds dropped out)."""
+    pooled = cell_quantile(group["pooled"], level)
+    if pooled is None:
+        return None
+    cells = [c for c in group["folds"] if c["scores"]]
+    if not cells:
+        return pooled
+    found = sorted((cell_quantile(c, level) for c in cells), key=lambda q: math.inf if q is None else q)
+    short = found[-1] is None  # a fold has too few scores for the level
+    capped = sorted((capped_quantile(c, level) for c in cells), reverse=True)
+    worst = capped[min(WORST_RANK, len(capped)) - 1]
+    return max(worst, pooled) if short else worst
+
+
+def capped_quantile(stored: dict, level: float) -> float:
+    """A cell's quantile at the level, or its largest score when it has too few scores for the level."""
+    found = cell_quantile(stored, level)
+    return found if found is not None else stored["scores"][-1]
 
 
 def quantile(calibration: dict, level: float, status=None) -> float | None:

@@ -183,3 +183,20 @@ def test_every_who_country_has_a_world_bank_region(data_path):
     assert set(mapping.values()) == {"East Asia & Pacific", "Europe & Central Asia", "Latin America & Caribbean",
                                      "Middle East & North Africa", "North America", "South Asia",
                                      "Sub-Saharan Africa"}
+
+
+def test_a_higher_level_never_gives_a_smaller_quantile():
+    """Folds too small for a high level count with their largest score instead of dropping out (a fold
+    dropping out could make the second largest of the rest smaller), and once one runs short the pooled
+    quantile is a floor."""
+    rng = np.random.default_rng(3)
+    cells = [sorted(rng.exponential(scale, n).tolist()) for n, scale in ((9, 3.0), (19, 2.5), (99, 1.0))]
+    group = {"pooled": {"rows": 127, "scores": sorted(x for c in cells for x in c)},
+             "folds": [{"rows": len(c), "scores": c} for c in cells]}
+    levels = [0.5 + i / 1000 for i in range(0, 491)]  # to 0.99: the pooled 127 scores give no 0.993
+    found = [shift.group_quantile(group, level) for level in levels]
+    assert all(q is not None for q in found)
+    assert all(b >= a for a, b in zip(found, found[1:]))
+    pooled = [shift.cell_quantile(group["pooled"], level) for level in levels]
+    short = [level for level in levels if (len(cells[0]) + 1) * level > len(cells[0])]  # the 9-score fold
+    assert short and all(q >= p for q, p, level in zip(found, pooled, levels) if level in short)
