@@ -51,6 +51,7 @@ from __future__ import annotations
 import math
 
 from lifeexp_cli.evaluate import conformal
+from lifeexp_cli.limits import MAX_LOG_SCALE
 
 METHOD = "shift-conformal"
 NORMALIZER = "log-abs-residual-linear-on-signed-log-features-and-distance-hinge"
@@ -101,8 +102,8 @@ def fit_error_size(X, residuals, distances) -> dict:
     features_part = A @ coef
     distance_top = float((c * h).max(initial=0.0))
     return {"center": m.tolist(), "scale": s.tolist(), "coef": coef.tolist(),
-            "clip": [float(features_part.min() - FEATURE_CLIP), float(features_part.max() + FEATURE_CLIP)],
-            "distance": {"reference": reference, "coef": c, "most": distance_top + DISTANCE_CLIP,
+            "clip": [bounded_log(features_part.min() - FEATURE_CLIP), bounded_log(features_part.max() + FEATURE_CLIP)],
+            "distance": {"reference": reference, "coef": c, "most": bounded_log(distance_top + DISTANCE_CLIP),
                          "farthest": float(distances[np.isfinite(distances)].max(initial=0.0))}}
 
 
@@ -142,6 +143,12 @@ def cell(sorted_scores, most: int) -> dict:
     n = len(sorted_scores)
     kept = sorted_scores if n <= most else sorted_scores[[conformal.stored_rank(j, n, most) - 1 for j in range(most)]]
     return {"rows": int(n), "scores": [float(v) for v in kept]}
+
+
+def bounded_log(value) -> float:
+    """A log σ bound kept within ±MAX_LOG_SCALE (what a model file may hold): data at the readers' limits
+    (values of 1e15) can fit an error size beyond any model's errors."""
+    return float(min(max(float(value), -MAX_LOG_SCALE), MAX_LOG_SCALE))
 
 
 def cell_quantile(stored: dict, level: float) -> float | None:

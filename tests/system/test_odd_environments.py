@@ -115,7 +115,7 @@ def test_latin1_terminal(env, tmp_path):
     assert "?" in latin1("backprop")
     document = latin1("compare", "--person", "zoë:bmi=22", "--format", "json")
     assert document.isascii() and "zoë" in json.loads(document)["people"]  # escaped, not lost
-    assert "71.5 (62-81)" in latin1("compare", "-m", "tim")  # the interval's dash as the terminal can show it
+    assert "71.5 (60-83)" in latin1("compare", "-m", "tim")  # the interval's dash as the terminal can show it
 
 
 @pytest.mark.parametrize("columns", ["0", "1", "-5", "abc", ""])

@@ -62,7 +62,7 @@ def compare(
     model has one, e.g. `71.5 (62–81)`, and how much worse than the best each model is by CV RMSE, with the
     95% interval of that mean difference over the folds. A model is called worse only when that interval
     excludes 0, and a person longer-lived only when every model's interval for the difference agrees;
-    models that disagree are reported as disagreeing. --cv K cross-validates every model again on --data
+    models that disagree are reported as disagreeing. --folds K cross-validates every model again on --data
     over the same K folds. --explain adds everything behind the verdict.
 
     Example:
@@ -119,7 +119,7 @@ def stderr_notes(result: "Comparison", explain: bool, level: float) -> list[str]
     if missing:
         notes.append(f"no prediction-interval calibration in {', '.join(missing)}: no intervals from "
                      f"{'it' if len(missing) == 1 else 'them'}; refit with `lifeexp fit` (iterative solvers and "
-                     "networks: add --cv 5)")
+                     "networks: add --folds 5)")
     if explain:
         return notes
     filled = sorted({who for r in result.models for who, found in r.imputed.items() if found})

@@ -4,6 +4,7 @@ the file and the field (model/fields.py), never a traceback, a hang, or gigabyte
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 import pickle
 
 import pytest
@@ -12,6 +13,10 @@ from lifeexp_cli.errors import ModelError
 from lifeexp_cli.model import fields, store
 
 SHIPPED = store.loads((store.shipped_dir() / "tim.joblib").read_bytes())
+# A calibration of the method files kept before shift-conformal (cv-conformal: center ... scores), from a
+# version-1 file: its sortedness and vector checks are that method's.
+OLD_CALIBRATION = store.loads((Path(__file__).parents[2] / "support" / "models-v1" / "tim.joblib").read_bytes())[
+    "calibration"]
 NETWORK = {"activation": "relu", "sizes": [3, 2, 1], "weights": [[[0.1, 0.2] for _ in range(3)], [[0.3], [0.4]]],
            "biases": [[0.0, 0.0], [70.0]]}
 
@@ -104,7 +109,8 @@ DAMAGE = {
                                         "8 bytes"),
     "packed scores with NaN": (setter("calibration.scores", fields.pack_floats([1.0, float("nan")])),
                                "field calibration.scores", "finite"),
-    "packed scores unsorted": (setter("calibration.scores", fields.pack_floats([2.0, 1.0])),
+    "packed scores unsorted": (lambda r: r.update(calibration={**OLD_CALIBRATION,
+                                                               "scores": fields.pack_floats([2.0, 1.0])}),
                                "field calibration.scores", "sorted"),
     "packed scores too large": (setter("calibration.scores", fields.pack_floats([1e300])),
                                 "field calibration.scores", "numbers from"),
