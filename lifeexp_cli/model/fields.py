@@ -66,7 +66,8 @@ DOMAIN_LEAVE_OUT = ("group", "row")  # evaluate/domain.py: countries left out, o
 MONITORED = ("training", "validation")  # optim/loop.py TrainingResult.summary
 
 Check = Callable[[object], Optional[str]]
-PACKED = (("calibration", "scores"), ("domain", "rows"))  # stored as float64 bytes from format version 2
+# Stored as float64 bytes from format version 2 (and a shift calibration's cells' scores: `status_cells`).
+PACKED = (("calibration", "scores"), ("domain", "rows"))
 
 
 # --- packed vectors ---------------------------------------------------------------------------------------
@@ -101,11 +102,24 @@ def rows_of(value, p: int) -> list:
     return [flat[i:i + p] for i in range(0, len(flat), p)]
 
 
+def status_cells(calibration: dict) -> list[dict]:
+    """A shift calibration's score cells (each status group's pooled cell and fold cells): their scores
+    are PACKED too."""
+    groups = calibration.get("statuses")
+    if type(groups) is not dict:
+        return []
+    return [cell for group in groups.values() if type(group) is dict
+            for cell in [group.get("pooled"), *(group.get("folds") or [])] if type(cell) is dict]
+
+
 def unpack(record: dict) -> dict:
     """The record with its PACKED fields as lists of numbers (and lists of rows), as version 1 holds them."""
     calibration, reference = record.get("calibration"), record.get("domain")
     if type(calibration) is dict and type(calibration.get("scores")) is bytes:
         calibration["scores"] = unpack_floats(calibration["scores"]).tolist()
+    for cell in status_cells(calibration) if type(calibration) is dict else []:
+        if type(cell.get("scores")) is bytes:
+            cell["scores"] = unpack_floats(cell["scores"]).tolist()
     if type(reference) is dict and type(reference.get("rows")) is bytes:
         reference["rows"] = rows_of(reference["rows"], len(record["features"]))
     return record
@@ -384,11 +398,11 @@ FIELDS = [
         Field(f"calibration.statuses.{group}.pooled", mapping),
         Field(f"calibration.statuses.{group}.pooled.rows", integer(0, MAX_ROWS_COUNTED)),
         Field(f"calibration.statuses.{group}.pooled.scores",
-              listing(number(0, MAX_CALIBRATION_SCORE), high=MAX_CALIBRATION_SCORES)),
+              packed_numbers(0, MAX_CALIBRATION_SCORE, count_high=MAX_CALIBRATION_SCORES)),
         Field(f"calibration.statuses.{group}.folds", listing(mapping, high=MAX_FOLDS)),
         Field(f"calibration.statuses.{group}.folds[].rows", integer(0, MAX_ROWS_COUNTED)),
         Field(f"calibration.statuses.{group}.folds[].scores",
-              listing(number(0, MAX_CALIBRATION_SCORE), high=MAX_CALIBRATION_SCORES)))),
+              packed_numbers(0, MAX_CALIBRATION_SCORE, count_high=MAX_CALIBRATION_SCORES)))),
     Field("calibration.spread", nullable(mapping), required=False),  # network ensembles only
     Field("calibration.spread.center", number(-MAX_CALIBRATION_CENTER, MAX_CALIBRATION_CENTER)),
     Field("calibration.spread.scale", number(*CALIBRATION_SCALE)),
@@ -638,7 +652,8 @@ def shift_calibration_is_whole(record: dict, calibration: dict) -> Iterator[tupl
         if len(group["folds"]) != len(groups["all"]["folds"]):
             yield f"calibration.statuses.{name}.folds", "must hold one cell per calibration fold"
         for where, cell in (("pooled", group["pooled"]), *((f"folds[{i}]", c) for i, c in enumerate(group["folds"]))):
-            yield from scores_are_whole(cell["scores"], cell["rows"], f"calibration.statuses.{name}.{where}.scores")
+            yield from scores_are_whole(numbers_of(cell["scores"]), cell["rows"],
+                                        f"calibration.statuses.{name}.{where}.scores")
 
 
 def coefficients_match_features(record: dict) -> Iterator[tuple[str, str]]:

@@ -154,6 +154,9 @@ def packed(record: dict) -> dict:
     calibration, reference = record.get("calibration"), record.get("domain")
     if type(calibration) is dict and type(calibration.get("scores")) is list:
         calibration["scores"] = fields.pack_floats(calibration["scores"])
+    for cell in fields.status_cells(calibration) if type(calibration) is dict else []:
+        if type(cell.get("scores")) is list:
+            cell["scores"] = fields.pack_floats(cell["scores"])
     if type(reference) is dict and type(reference.get("rows")) is list:
         reference["rows"] = fields.pack_floats([x for row in reference["rows"] for x in row])
     return record
