@@ -300,3 +300,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                                     red=True, bold=True)
         terminalreporter.write_line(HOW_TO_GET_NIST)
     write("!", red=True, bold=True)
+
+
+def shipped_comparison():
+    """The four shipped models (tim-bmi, tom-gdp, tim, tom) compared for the lecture's Tim and Tom at 90%: the
+    facts compare's verdict is worded from (evaluate/comparison.py Comparison)."""
+    from lifeexp_cli.data import people
+    from lifeexp_cli.evaluate import comparison
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.predict import prediction
+
+    records = []
+    for name in ("tim-bmi", "tom-gdp", "tim", "tom"):
+        record = store.load(name)
+        record["name"] = name
+        records.append(record)
+    persons = people.lecture_people()
+    predictions, warnings, details = prediction.for_people(records, persons, 0.9)
+    return comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)

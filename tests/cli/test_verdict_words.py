@@ -4,6 +4,7 @@ at 80 columns, the most accurate model's view without "clearly", and --explain h
 from __future__ import annotations
 
 import pytest
+from conftest import shipped_comparison
 
 from lifeexp_cli.cli import verdict
 from lifeexp_cli.evaluate import comparison
@@ -11,18 +12,8 @@ from lifeexp_cli.evaluate import comparison
 
 @pytest.fixture(scope="module")
 def shipped():
-    from lifeexp_cli.data import people
-    from lifeexp_cli.model import store
-    from lifeexp_cli.model.predict import prediction
-
-    records = []
-    for name in ("tim-bmi", "tom-gdp", "tim", "tom"):
-        record = store.load(name)
-        record["name"] = name
-        records.append(record)
-    persons = people.lecture_people()
-    predictions, warnings, details = prediction.for_people(records, persons, 0.9)
-    return comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
+    """The four shipped models compared for Tim and Tom (tests/conftest.py: shipped_comparison)."""
+    return shipped_comparison()
 
 
 def test_the_verdict_is_the_answer_first_in_at_most_8_lines_of_80_columns(shipped):

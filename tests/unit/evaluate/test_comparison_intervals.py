@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from conftest import shipped_comparison
 
 from lifeexp_cli.cli import verdict
 from lifeexp_cli.evaluate import comparison
@@ -141,18 +142,8 @@ def test_one_person_and_long_names_keep_the_answer_short():
 
 @pytest.fixture(scope="module")
 def shipped():
-    from lifeexp_cli.data import people
-    from lifeexp_cli.model import store
-    from lifeexp_cli.model.predict import prediction
-
-    records = []
-    for name in ("tim-bmi", "tom-gdp", "tim", "tom"):
-        record = store.load(name)
-        record["name"] = name
-        records.append(record)
-    persons = people.lecture_people()
-    predictions, warnings, details = prediction.for_people(records, persons, 0.9)
-    return comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
+    """The four shipped models compared for Tim and Tom (tests/conftest.py: shipped_comparison)."""
+    return shipped_comparison()
 
 
 def test_the_shipped_models_cannot_tell(shipped):
