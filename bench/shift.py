@@ -19,7 +19,7 @@ method shift-conformal); the judged rows' status is known (a CSV with a Status c
 status feature), and for the linear models also unknown (a person given by the model's features alone:
 the pooled quantile). "before" is the calibration the fit stored until now (evaluate/conformal.py, method
 cv-conformal, which files written before keep), from the out-of-fold predictions of the same folds,
-through model/fit/interval_calibration.py `calibrate_rows` as a network ensemble's fit still calibrates.
+through model/fit/interval_calibration.py `collect` and `finish` (without folds: cv-conformal) as a network ensemble's fit still calibrates.
 
 Targets at 90% (issue 21): random folds 0.88-0.93 with mean width <= 20 years and >= 0.85 on HIV > 1;
 region out >= 0.86 overall and >= 0.75 in every region, mean width <= 21 years; developed >= 0.87 (the
@@ -86,9 +86,10 @@ def fitted(part: dataset.Design, spec) -> tuple[dict, dict]:
     out_of_fold = np.empty(len(part.y))
     cross_validation.scores_on_folds(part.y, folds, in_memory.fold_predictor(part.X, part.y, part.features, spec,
                                                                           part.groups), predictions=out_of_fold)
-    before = interval_calibration.calibrate_rows(part.X, part.y, part.groups, record["params"]["fill"], out_of_fold,
-                                                 folds=interval_calibration.FOLDS, split="country",
-                                                 complete_only=spec.impute == "drop")
+    found = interval_calibration.Residuals(part.X, part.y - out_of_fold, group=part.groups)
+    before, _ = interval_calibration.finish(interval_calibration.collect(None, found, spec.impute == "drop"),
+                                            record["params"]["fill"], folds=interval_calibration.FOLDS,
+                                            split="country")
     return record, {**record, "calibration": before}
 
 

@@ -9,8 +9,9 @@ Every covariance is a sandwich around the bread B = (DᵀD)⁻¹ = R⁻¹R⁻ᵀ
   c = G/(G − 1)·(n − 1)/(n − k). p-values and intervals use t with G − 1 degrees of freedom (n − k for the
   others), as statsmodels with use_t=True.
 
-The meats are sums over rows (HC3) or clusters, so a streamed fit adds them chunk by chunk (`hc3_meat`,
-`cluster_scores`, `merge_scores`). The fit may work in scaled units: `transform` A maps its θ to original
+The meats are sums over rows (HC3) or clusters, gathered block by block (`Gathered`, `gather`,
+`merge_gathered`) with the residual sum of squares, and finished by `inference`: the in-memory fit gathers
+its rows as one block, a streamed fit chunk by chunk, one code for both. The fit may work in scaled units: `transform` A maps its θ to original
 units (θ₀ = Aθ) and the covariance with it (AVAᵀ). The F statistic is the Wald test that every slope is 0
 under the chosen covariance (for the classical one it equals the textbook ESS/RSS ratio), as statsmodels'
 `fvalue`. Checked against statsmodels OLS in tests/unit/linear/test_inference.py.
@@ -19,6 +20,7 @@ under the chosen covariance (for the classical one it equals the textbook ESS/RS
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,12 +50,17 @@ def hc3_meat(design: np.ndarray, residuals: np.ndarray, R: np.ndarray) -> np.nda
     return weighted.T @ weighted
 
 
-def cluster_scores(design: np.ndarray, residuals: np.ndarray, groups: np.ndarray) -> dict:
-    """{group: Σ dᵢeᵢ over its rows} for these rows."""
-    keys, index = np.unique(groups, return_inverse=True)
-    sums = np.zeros((len(keys), design.shape[1]))
-    np.add.at(sums, index, design * residuals[:, None])
-    return dict(zip(keys.tolist(), sums))
+def cluster_scores(design: np.ndarray, residuals: np.ndarray, groups) -> dict:
+    """{group: Σ dᵢeᵢ over its rows} for these rows. groups: one key per row, or already coded as (the
+    sorted distinct keys, each row's index into them): the same sums, added in row order, without sorting
+    a key per row."""
+    names, index = groups if isinstance(groups, tuple) else np.unique(groups, return_inverse=True)
+    scores = design * residuals[:, None]
+    sums = np.column_stack([np.bincount(index, weights=column, minlength=len(names)) for column in scores.T]) \
+        if len(names) else np.zeros((0, design.shape[1]))
+    present = np.flatnonzero(np.bincount(index, minlength=len(names)))  # not a group whose rows were dropped
+    names = names.tolist() if isinstance(names, np.ndarray) else names
+    return {names[i]: sums[i] for i in present.tolist()}
 
 
 def merge_scores(total: dict, more: dict) -> dict:
@@ -139,44 +146,76 @@ def to_original_units(center: np.ndarray, scale: np.ndarray, intercept: bool) ->
     return A
 
 
+# What the rows at θ give the standard errors, gathered a block (or chunk) at a time --------------
+
+@dataclass
+class Gathered:
+    """The sums over rows at θ that the covariances need: rows, the residual sum of squares, the HC3
+    meat (se_type hc3) or the cluster scores (cluster). Blocks add up (`gather`), parts merge
+    (`merge_gathered`): an in-memory fit gathers its rows as one block, a stream chunk by chunk."""
+
+    se_type: str
+    n: int = 0
+    rss: float = 0.0
+    meat: np.ndarray | None = None
+    scores: dict = field(default_factory=dict)
+
+
+def gather(gathered: Gathered, design: np.ndarray, residuals: np.ndarray, R: np.ndarray | None = None,
+           groups=None) -> Gathered:
+    """These rows (the design's rows, their residuals at θ) added. R: the whole design's factor (HC3's
+    leverages); groups: the rows' clusters (`cluster_scores`), for cluster."""
+    g = gathered
+    meat, scores = g.meat, g.scores
+    if g.se_type == "hc3":
+        found = hc3_meat(design, residuals, R)
+        meat = found if meat is None else meat + found
+    elif g.se_type == "cluster":
+        scores = merge_scores(dict(scores), cluster_scores(design, residuals, groups))
+    return Gathered(g.se_type, g.n + len(residuals), g.rss + float(residuals @ residuals), meat, scores)
+
+
+def merge_gathered(a: Gathered, b: Gathered) -> Gathered:
+    """Both parts' rows (a cluster may span both)."""
+    meat = b.meat if a.meat is None else a.meat if b.meat is None else a.meat + b.meat
+    return Gathered(a.se_type, a.n + b.n, a.rss + b.rss, meat, merge_scores(dict(a.scores), b.scores))
+
+
+def identified(R: np.ndarray, n: int) -> bool:
+    """Whether a design's factor identifies its coefficients: more rows than columns, and no diagonal
+    entry of R at rounding level against the largest (a rank-deficient design)."""
+    k = R.shape[1]
+    if n <= k or len(R) < k:
+        return False
+    diagonal = np.abs(np.diag(R))
+    return bool(diagonal.min() > 1e-10 * diagonal.max())
+
+
+def inference(gathered: Gathered, R: np.ndarray, theta: np.ndarray, *, terms: list[str], intercept: bool,
+              tss: float, transform: np.ndarray | None = None, level: float = LEVEL) -> tuple[dict, dict]:
+    """(inference, covariance) from what was gathered over the rows and the design's factor R: the one
+    finish of every fit's standard errors. Cluster standard errors with every cluster a single row are
+    the classical ones (there are no clusters after all)."""
+    g = gathered
+    se_type, meat, clusters = g.se_type, g.meat, None
+    if se_type == "cluster":
+        meat, clusters = cluster_meat(g.scores), len(g.scores)
+        if clusters == g.n:
+            se_type, meat, clusters = "classical", None, None
+    cov = covariance(se_type, bread(R), rss=g.rss, n=g.n, meat=meat, clusters=clusters)
+    return summarize(theta, cov, terms=terms, se_type=se_type, n=g.n, rss=g.rss, tss=tss, intercept=intercept,
+                     clusters=clusters, transform=transform, level=level)
+
+
 def ols_inference(design: np.ndarray, y: np.ndarray, theta: np.ndarray, se_type: str, *, terms: list[str],
                   intercept: bool, groups: np.ndarray | None = None, transform: np.ndarray | None = None,
                   level: float = LEVEL) -> tuple[dict, dict] | None:
-    """Inference for θ fitted on the rows of `design` (in memory). None when the design is rank-deficient
-    (the coefficients are not identified) or has no residual degrees of freedom."""
+    """Inference for θ fitted on the rows of `design` (in memory), gathered as one block. None when the
+    design is rank-deficient (the coefficients are not identified) or has no residual degrees of freedom."""
     tss = float(np.sum((y - y.mean()) ** 2)) if intercept else float(y @ y)
-    return block_inference(lambda: [(design, y, groups)], theta, se_type, terms=terms, intercept=intercept,
-                           tss=tss, transform=transform, level=level)
-
-
-def block_inference(blocks, theta: np.ndarray, se_type: str, *, terms: list[str], intercept: bool, tss: float,
-                    transform: np.ndarray | None = None, level: float = LEVEL) -> tuple[dict, dict] | None:
-    """`ols_inference` over rows given in blocks: blocks() yields (design, y, group ids or None) each time
-    it is called; one pass for the factor and the residual sum, one more for an HC3 or cluster meat. Memory
-    stays that of a block, whatever the number of rows."""
-    k = len(theta)
-    R, n, rss = tsqr.empty(k), 0, 0.0
-    for design, y, _ in blocks():
-        R = tsqr.update(R, design)
-        residuals = y - design @ theta
-        n, rss = n + len(y), rss + float(residuals @ residuals)
-    if n <= k or len(R) < k:
+    R = tsqr.update(tsqr.empty(len(theta)), design)
+    if not identified(R, len(y)):
         return None
-    diagonal = np.abs(np.diag(R))
-    if diagonal.min() <= 1e-10 * diagonal.max():
-        return None
-    B = bread(R)
-    meat, clusters, scores = None, None, {}
-    if se_type in ("hc3", "cluster"):
-        meat = np.zeros((k, k))
-        for design, y, groups in blocks():
-            residuals = y - design @ theta
-            if se_type == "hc3":
-                meat += hc3_meat(design, residuals, R)
-            else:
-                scores = merge_scores(scores, cluster_scores(design, residuals, groups))
-        if se_type == "cluster":
-            meat, clusters = cluster_meat(scores), len(scores)
-    cov = covariance(se_type, B, rss=rss, n=n, meat=meat, clusters=clusters)
-    return summarize(theta, cov, terms=terms, se_type=se_type, n=n, rss=rss, tss=tss, intercept=intercept,
-                     clusters=clusters, transform=transform, level=level)
+    gathered = gather(Gathered(se_type), design, y - design @ theta, R, groups)
+    return inference(gathered, R, theta, terms=terms, intercept=intercept, tss=tss, transform=transform,
+                     level=level)

@@ -24,7 +24,7 @@ from lifeexp_cli.data import dataset, parts
 from lifeexp_cli.errors import DataError, LifeexpError, ParameterMessage
 from lifeexp_cli.data.sources import CHUNK_ROWS, opened
 from lifeexp_cli.model.predict import prediction
-from lifeexp_cli.model.fit import stream_standard_errors
+from lifeexp_cli.model.fit import standard_errors
 from lifeexp_cli.model.fit.stream import check_spec, finish
 from lifeexp_cli.model.fit.stream_passes import Reduced, reduce_source
 from lifeexp_cli.model.spec import Spec
@@ -228,7 +228,7 @@ def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: S
     the interval calibration's folds; intervals False: no calibration)."""
     check_spec(spec, chunk_rows)
     files = parts.expand(pattern)
-    se_type = stream_standard_errors.check_se(se, pattern, parts.check_same_columns(files))
+    se_type = standard_errors.check_se(se, pattern, parts.check_same_columns(files))
     target_name, chosen = first_columns(files[0], features, target, chunk_rows)
     with connect(scheduler, local_workers(len(files)), connect_timeout) as client:
         over = OnCluster(client, files)

@@ -12,7 +12,7 @@ import numpy as np
 from lifeexp_cli.errors import LifeexpError
 from lifeexp_cli.evaluate import cross_validation, domain, metrics
 from lifeexp_cli.model import record, store
-from lifeexp_cli.model.fit import interval_calibration
+from lifeexp_cli.model.fit import domain_sample, interval_calibration
 from lifeexp_cli.model.fit import standard_errors
 from lifeexp_cli.model.fit.in_memory import fit_arrays, fold_predictor, is_ensemble
 from lifeexp_cli.model.fit.prepared import rows_of
@@ -20,7 +20,7 @@ from lifeexp_cli.model.fit.solvers import coefficients, preflight_warnings
 from lifeexp_cli.model.predict.arrays import predict
 from lifeexp_cli.model.spec import Spec, completed
 from lifeexp_cli.optim import loop
-from lifeexp_cli.prep import impute, splits
+from lifeexp_cli.prep import splits
 
 if TYPE_CHECKING:
     from lifeexp_cli.data.dataset import Design  # pandas: not needed to fit arrays
@@ -73,8 +73,10 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
         scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress,
                                                        out_of_fold)
     folds = cv or interval_calibration.FOLDS
-    reference, reference_groups = domain_reference(X_train, design.groups[~held], fitted.params, spec,
-                                                   with_groups=True)
+    # The domain check's reference: the training rows as one chunk, chosen exactly (model/fit/domain_sample.py).
+    sample = domain_sample.update(domain_sample.start(len(features)), X_train, design.groups[~held],
+                                  spec.impute == "drop")
+    reference, reference_groups = domain_sample.finish(sample, fitted.params["fill"])
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold, folds, split,
                                                seed, spreads, (reference, reference_groups)) \
         if calibrate_intervals else (None, [])
@@ -109,26 +111,24 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     its cross-validation: more trainings only for the intervals would multiply its time by six.
     spreads: a network ensemble's out-of-fold member spreads from that cross-validation (or None).
     reference: (the domain check's reference, the country of each of its rows), whose distances the
-    shift calibration's error-size model uses (model/fit/interval_calibration.py `calibrate_rows`)."""
+    shift calibration's error-size model uses (model/fit/interval_calibration.py `finish`)."""
     by_row = len(np.unique(design.groups)) == len(design.groups)  # no country column: each row its own group
     exact = spec.kind == "linear" and not loop.is_iterative(spec.solver)
     reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or not exact)
     if not reuse and not exact:
         return None, []
     X, y, groups = rows_of(~held, design.X, design.y, design.groups)
-    units = len(np.unique(groups))
-    notes = []
-    if by_row:
-        notes.append(interval_calibration.BY_ROW_NOTE)
-    elif reuse and split != "country":
+    ok, notes = interval_calibration.plan(not by_row, interval_calibration.FOLDS,
+                                          None if reuse else len(np.unique(groups)))
+    if reuse and split != "country" and not by_row:
         notes.append("prediction intervals are calibrated on folds of random rows (--split random): they are "
                      "too narrow for countries the model never saw; fit with --split country for honest intervals")
+    if not ok:
+        return None, notes
     if reuse:
         folds = splits.kfold(design.groups, k, split, seed)  # the folds cross_validation.cross_validate used
     else:
         k = interval_calibration.FOLDS
-        if units < k:
-            return None, notes + [interval_calibration.too_few_note(k, "rows" if by_row else "countries", units)]
         out_of_fold = np.empty(len(y))
         spreads = np.empty(len(y)) if is_ensemble(spec) else None
         folds = splits.kfold(groups, k, "random" if by_row else "country", seed)
@@ -139,19 +139,9 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
             return None, notes + [interval_calibration.unfitted_note(exc)]
     method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
     statuses = None if design.statuses is None else rows_of(~held, design.statuses)[0]
-    return interval_calibration.calibrate_rows(X, y, groups, fill, out_of_fold, folds=k, split=method,
-                                               complete_only=spec.impute == "drop", spread=spreads,
-                                               fold_of=interval_calibration.fold_of(folds, len(y)),
-                                               statuses=statuses, reference=reference), notes
-
-
-def domain_reference(X_raw: np.ndarray, groups: np.ndarray, params: dict, spec: Spec, with_groups: bool = False):
-    """What the domain check keeps (evaluate/domain.py): a sample of the training rows as the model saw
-    them (missing values filled; complete rows only for impute drop), a country's rows leaving each other
-    out. The sample is drawn first, so a large design is not copied. with_groups: (reference, the
-    country of each of its rows)."""
-    usable = np.flatnonzero(impute.complete_rows(X_raw)) if spec.impute == "drop" else np.arange(len(X_raw))
-    chosen = usable[domain.pick(len(usable), domain.sample_size(X_raw.shape[1]))]
-    X = np.where(np.isnan(X_raw[chosen]), np.asarray(params["fill"]), X_raw[chosen])
-    reference = domain.reference(X, groups[chosen], sampled_from=len(usable))
-    return (reference, groups[chosen]) if with_groups else reference
+    # The training rows as one chunk, every row kept: the same collection and finish as a stream's sample.
+    found = interval_calibration.Residuals(X, y - out_of_fold, interval_calibration.fold_of(folds, len(y)), statuses,
+                                           groups, spreads)
+    collected = interval_calibration.collect(None, found, spec.impute == "drop")
+    calibration, more = interval_calibration.finish(collected, fill, folds=k, split=method, reference=reference)
+    return calibration, notes + more

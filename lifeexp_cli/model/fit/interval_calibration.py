@@ -18,9 +18,12 @@ model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 
 from lifeexp_cli.evaluate import conformal, shift
+from lifeexp_cli.linear.stream import reservoir
 
 FOLDS = 5  # calibration folds when the fit runs no cross-validation of its own
 
@@ -47,28 +50,89 @@ def fold_of(folds: list[np.ndarray], n: int) -> np.ndarray:
     return index
 
 
-def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: str, complete_only: bool,
-                   spread=None, fold_of=None, statuses=None, reference=(None, None)) -> dict:
-    """The record's calibration from out-of-fold predictions of the training rows: evaluate/shift.py's
-    when `fold_of` is given and there is no member spread, else evaluate/conformal.py's.
+def plan(grouped: bool, k: int, units: int | None = None) -> tuple[bool, list[str]]:
+    """(whether there can be a calibration on k folds, the notes to give): units, the countries (or,
+    without a country column, the rows) the folds split, when they are yet to be made (None: they were
+    made already, by the fit's cross-validation)."""
+    notes = [] if grouped else [BY_ROW_NOTE]
+    if units is not None and units < k:
+        return False, notes + [too_few_note(k, "countries" if grouped else "rows", units)]
+    return True, notes
 
-    fill: the fitted model's values for missing features; complete_only: use only rows without a missing
-    value (impute drop: the others were never fitted); spread: an ensemble's out-of-fold member spreads
-    (one per row), or None (the shift calibration has no spread term yet: an ensemble keeps cv-conformal);
-    fold_of: the calibration fold that predicted each row; statuses: each row's Status code (1, 0, NaN),
-    or None; reference: (the domain check's reference, its rows' countries), or (None, None): no distance
-    term."""
-    residuals = y - out_of_fold
-    if complete_only:
-        keep = ~np.isnan(X_raw).any(axis=1)
-        X_raw, residuals, groups = X_raw[keep], residuals[keep], groups[keep]
-        spread = None if spread is None else spread[keep]
-        fold_of = None if fold_of is None else fold_of[keep]
-        statuses = None if statuses is None else statuses[keep]
-    if fold_of is None or spread is not None:
-        return conformal.calibrate(X_raw, residuals, folds=folds, split=split, groups=len(np.unique(groups)),
-                                   fill=fill, spread=spread)
-    X = np.where(np.isnan(X_raw), np.asarray(fill, dtype=float), X_raw)
+
+# The out-of-fold residuals, collected a chunk at a time --------------------------------------------
+
+@dataclass(frozen=True)
+class Residuals:
+    """Training rows' out-of-fold residuals and what the calibration needs of each row: its raw features
+    (NaN where missing) and, when known, the fold that predicted it, its Status code, its country and a
+    network ensemble's member spread."""
+
+    X: np.ndarray
+    residuals: np.ndarray
+    fold: np.ndarray | None = None
+    status: np.ndarray | None = None
+    group: np.ndarray | None = None
+    spread: np.ndarray | None = None
+
+    def rows(self, which) -> Residuals:
+        return Residuals(*(None if v is None else v[which] for v in columns(self)))
+
+
+def columns(found: Residuals) -> tuple:
+    return tuple(getattr(found, f.name) for f in fields(Residuals))
+
+
+def collect(collected: Residuals | reservoir.Reservoir | None, chunk: Residuals, drop: bool,
+            rng: np.random.Generator | None = None, capacity: int = 0) -> Residuals | reservoir.Reservoir:
+    """A chunk's out-of-fold residuals added to what was collected (None: nothing yet). A row no fold
+    model judged (NaN residual) never counts, nor, with `drop` (impute drop: the fit never saw them),
+    a row with a missing value. With a generator, a uniform sample of at most `capacity` rows of
+    [features, residual] is kept (linear/stream/reservoir.py: a streamed fit's bounded memory; nothing
+    else of the rows); without one every row is kept, a single chunk without a copy."""
+    keep = ~np.isnan(chunk.residuals)
+    if drop:
+        keep &= ~np.isnan(chunk.X).any(axis=1)
+    if not keep.all():
+        chunk = chunk.rows(keep)
+    if rng is not None:
+        sample = collected if collected is not None else reservoir.start(capacity, chunk.X.shape[1] + 1)
+        return reservoir.update(sample, np.column_stack([chunk.X, chunk.residuals]), rng)
+    if collected is None:
+        return chunk
+    return Residuals(*(None if a is None else np.concatenate([a, b])
+                       for a, b in zip(columns(collected), columns(chunk))))
+
+
+def merge(a, b):
+    """What two parts collected (samples merge exactly; kept rows are joined)."""
+    if isinstance(a, reservoir.Reservoir):
+        return reservoir.merge(a, b)
+    return collect(a, b, False)
+
+
+def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: int, split: str,
+           units: int | None = None, reference: tuple = (None, None)) -> tuple[dict | None, list[str]]:
+    """(the record's calibration, notes) from the collected residuals: evaluate/shift.py's when each row's
+    fold is known and there is no member spread, else evaluate/conformal.py's.
+
+    fill: the fitted model's values for missing features; folds, split: how the residuals were made, kept
+    in the record; units: the countries (or rows) the folds split, when the rows do not say it (a
+    sample); reference: (the domain check's reference, its rows' countries), or (None, None): no distance
+    term in the shift calibration."""
+    if isinstance(collected, reservoir.Reservoir):
+        rows = reservoir.rows(collected)
+        collected = Residuals(rows[:, :-1], rows[:, -1])
+    n = 0 if collected is None else len(collected.residuals)
+    if n < 2:
+        return None, [too_few_note(folds, "rows", n)]
+    found = collected
+    if units is None:
+        units = len(np.unique(found.group))
+    if found.fold is None or found.spread is not None:
+        return conformal.calibrate(found.X, found.residuals, folds=folds, split=split, groups=units, fill=fill,
+                                   spread=found.spread), []
+    X = np.where(np.isnan(found.X), np.asarray(fill, dtype=float), found.X)
     domain, reference_groups = reference
-    distances = None if domain is None else shift.left_out_distances(domain, X, groups, reference_groups)
-    return shift.calibrate(residuals, X, groups, fold_of, statuses, distances, split=split)
+    distances = None if domain is None else shift.left_out_distances(domain, X, found.group, reference_groups)
+    return shift.calibrate(found.residuals, X, found.group, found.fold, found.status, distances, split=split), []

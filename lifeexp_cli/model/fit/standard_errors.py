@@ -1,8 +1,22 @@
-"""Which standard errors a linear fit reports, and its coefficient inference on the rows it was fitted on.
+"""The standard errors of a linear fit's coefficients, one implementation for the in-memory and the
+streamed fit.
 
-The math is linear/covariance.py's; this module chooses the kind of standard errors (clustered by
-country when the data has countries with several rows, classical otherwise), builds the design the fit
-saw (imputed and scaled with its own statistics), and maps the result to original units. The inference
+The math is linear/covariance.py's: its `Gathered` sums (rows, residual sum of squares, HC3 meat or
+cluster scores) are gathered over the rows at θ by `gather_rows`, a block or a chunk at a time, and
+finished by `covariance.inference` with the design's factor. The fits differ only in what they hand in:
+
+- in memory (`fitted_inference`): the rows as blocks of one array, the factor R built from them, every
+  fit gathering the residuals (one pass for R, one for the sums);
+- streamed (`solution_inference`): the factor of the streamed state; HC3 and clustered standard errors
+  gather the residuals in the pass at the solution (model/fit/stream_passes.py `residual_part`, a country
+  spanning chunks or parts summed across them, memory growing with the countries, not the rows), while
+  classical ones take the rows and the residual sum of squares from the factor and need no pass. The
+  residual sum of squares from the factor and summed from residuals agree to 1e-14 on the WHO data, but
+  not on a fit whose residuals are at rounding level (NIST Wampler 1 and 2: their standard errors are
+  rounding noise either way), so a one-pass stream keeps the factor's.
+
+Which standard errors: clustered by country when the data has countries with several rows, classical
+otherwise (`choose_se`); data read from stdin, read once, gets classical ones (`check_se`). The inference
 is conditional on the fill values: an imputed value counts as observed (docs/math.md).
 """
 
@@ -10,14 +24,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from lifeexp_cli.data import catalog
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.linear import covariance as linear_covariance
-from lifeexp_cli.prep import scaling
+from lifeexp_cli.linear.stream import state, tsqr
 
 SE_TYPES = linear_covariance.SE_TYPES
 
+BLOCK_ROWS = 1 << 16  # rows of an in-memory design built at a time
 
-BLOCK_ROWS = 1 << 16  # rows of the design built at a time
+STDIN_NOTE = ("the data came from stdin, which can be read once: the standard errors are classical; give "
+              "--data FILE for clustered (by country) ones")
 
 
 def has_clusters(groups: np.ndarray | None) -> bool:
@@ -41,28 +58,94 @@ def choose_se(se: str | None, kind: str, clustered: bool) -> str | None:
     return se or ("cluster" if clustered else "classical")
 
 
+def check_se(se: str | None, source: str, names: list[str]) -> str:
+    """The standard errors a streamed fit will report, decided from the header (before any pass)."""
+    clustered = catalog.GROUP_COLUMN in names
+    se_type = choose_se(se, "linear", clustered)
+    if source == "-" and se_type != "classical":
+        if se is not None:
+            raise ParameterError(f"{{se}} {se} with {{stream}} reads the data a second time: give a file with "
+                                 "{data}, or use {se} classical", "se", se)
+        return "classical"
+    return se_type
+
+
 def terms(features: list[str], intercept: bool) -> list[str]:
     return (["intercept"] if intercept else []) + list(features)
+
+
+def start(se_type: str) -> linear_covariance.Gathered:
+    """Nothing gathered yet."""
+    return linear_covariance.Gathered(se_type)
+
+
+def gather_rows(gathered: linear_covariance.Gathered, X: np.ndarray, y: np.ndarray, groups, model: tuple,
+                intercept: bool, drop: bool, R: np.ndarray | None) -> linear_covariance.Gathered:
+    """A block of rows (raw X, NaN where missing; y; groups: their countries, for cluster: keys, or coded
+    as (sorted names, each row's index), else None) added at the fitted model (fill, center, scale, θ in
+    scaled units). drop: leave out rows with a missing value (impute drop: the fit never saw them);
+    R: the whole design's factor (HC3's leverages)."""
+    fill, center, scale, theta = model
+    if drop:
+        complete = ~np.isnan(X).any(axis=1)
+        X, y = X[complete], y[complete]
+        groups = None if groups is None else (groups[0], groups[1][complete]) if isinstance(groups, tuple) else \
+            groups[complete]
+    design = state.design_rows(X, fill, center, scale, intercept)
+    return linear_covariance.gather(gathered, design, y - design @ theta, R, groups)
+
+
+def model_of(params: dict, intercept: bool) -> tuple:
+    """(fill, center, scale, θ in scaled units) of a linear fit's params."""
+    theta = np.concatenate([[params["bias"]], params["weights"]]) if intercept else np.asarray(params["weights"])
+    return np.asarray(params["fill"]), np.asarray(params["center"]), np.asarray(params["scale"]), theta
 
 
 def fitted_inference(params: dict, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, features: list[str],
                      intercept: bool, se_type: str) -> tuple[dict | None, dict | None]:
     """(inference, covariance) of a linear fit's coefficients on its training rows X (raw, NaN where
-    missing: filled with the fit's values), or (None, None) when the coefficients are not identified."""
-    center, scale = np.asarray(params["center"]), np.asarray(params["scale"])
-    fill = np.asarray(params["fill"])
-    theta = np.concatenate([[params["bias"]], params["weights"]]) if intercept else np.asarray(params["weights"])
-    ids = None if groups is None else np.unique(groups, return_inverse=True)[1]
-
-    def blocks():  # the design's rows a block at a time: never a whole copy of it
-        for start in range(0, len(y), BLOCK_ROWS):
-            rows = slice(start, start + BLOCK_ROWS)
-            Xs = scaling.transform(np.where(np.isnan(X[rows]), fill, X[rows]), center, scale)
-            design = np.column_stack([np.ones(len(Xs)), Xs]) if intercept else Xs
-            yield design, y[rows], None if ids is None else ids[rows]
-
+    missing: filled with the fit's values), or (None, None) when the coefficients are not identified.
+    The rows go a block at a time: never a whole copy of the design."""
+    model = model_of(params, intercept)
+    fill, center, scale, theta = model
+    coded = None if groups is None else np.unique(groups, return_inverse=True)
+    blocks = [slice(start, start + BLOCK_ROWS) for start in range(0, len(y), BLOCK_ROWS)]
+    R = tsqr.empty(len(theta))
+    for rows in blocks:
+        R = tsqr.update(R, state.design_rows(X[rows], fill, center, scale, intercept))
+    if not linear_covariance.identified(R, len(y)):
+        return None, None
+    gathered = start(se_type)
+    for rows in blocks:
+        gathered = gather_rows(gathered, X[rows], y[rows], None if coded is None else (coded[0], coded[1][rows]),
+                               model, intercept, False, R)
     tss = float(np.sum((y - y.mean()) ** 2)) if intercept else float(y @ y)
-    result = linear_covariance.block_inference(blocks, theta, se_type, terms=terms(features, intercept),
-                                       intercept=intercept, tss=tss,
-                                       transform=linear_covariance.to_original_units(center, scale, intercept))
-    return result if result is not None else (None, None)
+    return linear_covariance.inference(gathered, R, theta, terms=terms(features, intercept), intercept=intercept,
+                                       tss=tss, transform=linear_covariance.to_original_units(center, scale, intercept))
+
+
+def inferable(sol) -> bool:
+    """Whether a streamed solution's coefficients have standard errors: full rank, more rows than
+    coefficients."""
+    return sol.solution.rank == sol.columns and sol.used > sol.columns
+
+
+def needs_pass(sol, se_type: str) -> bool:
+    """Whether the streamed fit's standard errors gather the residuals in the pass at the solution."""
+    return se_type != "classical" and inferable(sol)
+
+
+def solution_inference(sol, spec, features: list[str], se_type: str, tss: float,
+                       gathered: linear_covariance.Gathered | None) -> tuple[dict | None, dict | None]:
+    """(inference, covariance) for the streamed solution `sol` (model/fit/stream_solve.py); gathered: what
+    the pass at the solution gathered (`gather_rows`, merged across parts) when `needs_pass`, else None:
+    the rows and residual sum of squares come from the factor."""
+    if not inferable(sol):
+        return None, None
+    R, theta = sol.factor.R, sol.solution.theta
+    if gathered is None:
+        gathered = linear_covariance.Gathered(se_type, sol.used, state.residual_sum(sol.factor, theta))
+    return linear_covariance.inference(gathered, R, theta, terms=terms(features, spec.intercept),
+                                       intercept=spec.intercept, tss=tss,
+                                       transform=linear_covariance.to_original_units(sol.center, sol.scale,
+                                                                                     spec.intercept))

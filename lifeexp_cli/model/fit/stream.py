@@ -20,12 +20,12 @@ from lifeexp_cli.data import catalog, dataset, opening, parts
 from lifeexp_cli.data.sources import CHUNK_ROWS, ChunkCache
 from lifeexp_cli.errors import DataError, ParameterError
 from lifeexp_cli.linear import closed_form
-from lifeexp_cli.model.fit import stream_calibration, stream_standard_errors
+from lifeexp_cli.model.fit import domain_sample, standard_errors, stream_calibration
 from lifeexp_cli.model.fit.interval_calibration import STDIN_NOTE as NO_INTERVALS_FROM_STDIN
 from lifeexp_cli.model.fit.pipeline import OneMachine
 from lifeexp_cli.model.fit.stream_passes import Reduced, correction_part, median_passes, reduce_source, residual_part, \
     merge_residual_parts
-from lifeexp_cli.model.fit.stream_record import domain_reference, stream_record
+from lifeexp_cli.model.fit.stream_record import stream_record
 from lifeexp_cli.model.fit.stream_solve import refine, solution
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import impute, scaling
@@ -67,7 +67,7 @@ def fit_source(data: str | None, features: str | list[str], target: str, spec: S
                chunk_rows: int = CHUNK_ROWS, se: str | None = None, seed: int = 0, intervals: bool = True,
                progress=None) -> dict:
     """Stream `data` (a CSV, stdin or a Parquet file) and return the model record (as `design.fit_design`
-    builds it). se: the coefficients' standard errors (model/fit/stream_standard_errors.py; cluster and hc3
+    builds it). se: the coefficients' standard errors (model/fit/standard_errors.py; cluster and hc3
     take one more pass); seed: of the interval calibration's folds (model/fit/stream_calibration.py);
     intervals False: no calibration (and no pass for it); progress: a large CSV's byte bar for every pass
     (data/opening.py), or None."""
@@ -79,7 +79,7 @@ def fit_source(data: str | None, features: str | list[str], target: str, spec: S
     # stdin's header cannot be read ahead: decided as if it had a country column (classical, or an error
     # when --se asks for a second pass), and said after the fit when it had one.
     names = [catalog.GROUP_COLUMN] if source == "-" else parts.part_columns(source, progress)
-    se_type = stream_standard_errors.check_se(se, source, names)
+    se_type = standard_errors.check_se(se, source, names)
     # The passes after the first read its arrays back from a temporary file, not the text again.
     cache = ChunkCache(source) if source != "-" and (intervals or se_type != "classical" or
                                                      spec.impute == "median") else None
@@ -92,8 +92,8 @@ def fit_source(data: str | None, features: str | list[str], target: str, spec: S
     finally:
         if cache is not None:
             cache.close()
-    if source == "-" and se is None and stream_standard_errors.check_se(None, "file", first.columns) != "classical":
-        fitted["warnings"].append(stream_standard_errors.STDIN_NOTE)
+    if source == "-" and se is None and standard_errors.check_se(None, "file", first.columns) != "classical":
+        fitted["warnings"].append(standard_errors.STDIN_NOTE)
     return fitted
 
 
@@ -120,13 +120,13 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
     models, notes = None, [NO_INTERVALS_FROM_STDIN] if intervals and not rereadable else []
     if first.folds is not None:
         models, notes = stream_calibration.prepare(first.folds, units, grouped, spec, features, medians)
-    robust_se = se_type if stream_standard_errors.needs_pass(sol, se_type) else None
+    robust_se = se_type if standard_errors.needs_pass(sol, se_type) else None
     robust, sample = None, None
     if robust_se or models:  # one pass at the solution serves both
         robust, sample = over.map_reduce(residual_part, merge_residual_parts, sol, spec, features, target,
                                          streamed["chunk_rows"], robust_se, models, seed)
         passes += 1
-    inferred, covariance = stream_standard_errors.solution_inference(sol, spec, features, se_type, tss, robust)
+    inferred, covariance = standard_errors.solution_inference(sol, spec, features, se_type, tss, robust)
     calibration = None
     if sample is not None:
         calibration, more = stream_calibration.from_sample(sample, units, grouped, sol.fill)
@@ -134,7 +134,7 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
     fitted = stream_record(seen, spec, features, target, sol, skipped,
                            {**data, "rows": seen.rows + skipped},
                            {**streamed, "chunks": first.chunks, "passes": passes},
-                           {"domain": domain_reference(first.sample, sol.fill, first.groups is not None),
+                           {"domain": domain_sample.finish(first.sample, sol.fill)[0],
                             "inference": inferred, "coefficient_covariance": covariance}, calibration)
     fitted["warnings"] += notes
     return fitted

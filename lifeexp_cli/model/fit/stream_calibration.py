@@ -32,7 +32,6 @@ import numpy as np
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import DataError, LifeexpError
-from lifeexp_cli.evaluate import conformal
 from lifeexp_cli.linear.stream import reservoir, state
 from lifeexp_cli.linear.stream.state import State
 from lifeexp_cli.model.fit import interval_calibration as intervals
@@ -122,10 +121,8 @@ def sample_start(p: int) -> reservoir.Reservoir:
 
 def sample_update(sample: reservoir.Reservoir, X: np.ndarray, y: np.ndarray, keys: np.ndarray, models: list,
                   spec, seed: int, rng: np.random.Generator) -> reservoir.Reservoir:
-    """A chunk's rows (raw X, y, their keys) predicted by their folds' models, offered to the sample."""
-    if spec.impute == "drop":  # the fit never saw incomplete rows: neither does the calibration
-        complete = ~np.isnan(X).any(axis=1)
-        X, y, keys = X[complete], y[complete], keys[complete]
+    """A chunk's rows (raw X, y, their keys) predicted by their folds' models, their residuals collected
+    as the in-memory fit collects its own (model/fit/interval_calibration.py `collect`), into a sample."""
     fold = splits.hashed_folds(keys, FOLDS, seed)
     residuals = np.full(len(y), np.nan)
     for k, model in enumerate(models):
@@ -133,17 +130,16 @@ def sample_update(sample: reservoir.Reservoir, X: np.ndarray, y: np.ndarray, key
         if model is not None and rows.any():
             design = state.design_rows(X[rows], model.fill, model.center, model.scale, spec.intercept)
             residuals[rows] = y[rows] - design @ model.solution.theta
-    judged = ~np.isnan(residuals)
-    return reservoir.update(sample, np.column_stack([X[judged], residuals[judged]]), rng)
+    return intervals.collect(sample, intervals.Residuals(X, residuals), spec.impute == "drop", rng, SAMPLE_ROWS)
 
 
 def prepare(folds: list[State | None], units: int, grouped: bool, spec, features: list[str],
             medians: np.ndarray | None) -> tuple[list | None, list[str]]:
     """(the fold models, or None when there can be no calibration; notes). units: the countries (or,
     without a country column, the rows) the fit saw."""
-    notes = [] if grouped else [intervals.BY_ROW_NOTE]
-    if units < FOLDS:
-        return None, notes + [intervals.too_few_note(FOLDS, "countries" if grouped else "rows", units)]
+    ok, notes = intervals.plan(grouped, FOLDS, units)
+    if not ok:
+        return None, notes
     try:
         return fold_models(folds, spec, features, medians), notes
     except LifeexpError as exc:
@@ -154,8 +150,4 @@ def from_sample(sample: reservoir.Reservoir, units: int, grouped: bool, fill: np
                                                                                                  list[str]]:
     """(the record's calibration, notes) from the merged sample; fill: the whole fit's fill values (the
     calibration fills as the model does)."""
-    rows = reservoir.rows(sample)
-    if len(rows) < 2:
-        return None, [intervals.too_few_note(FOLDS, "rows", len(rows))]
-    return conformal.calibrate(rows[:, :-1], rows[:, -1], folds=FOLDS, split="country" if grouped else "rows",
-                               groups=units, fill=fill), []
+    return intervals.finish(sample, fill, folds=FOLDS, split="country" if grouped else "rows", units=units)

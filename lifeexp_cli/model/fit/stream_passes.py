@@ -14,10 +14,10 @@ import numpy as np
 
 from lifeexp_cli.data import catalog, dataset
 from lifeexp_cli.data.sources import ChunkCache, feature_rows, frames_of, opened
-from lifeexp_cli.evaluate import domain
 from lifeexp_cli.linear.stream import median, reservoir, state
 from lifeexp_cli.linear.stream.state import State
-from lifeexp_cli.model.fit import stream_calibration, stream_standard_errors
+from lifeexp_cli.linear import covariance
+from lifeexp_cli.model.fit import domain_sample, standard_errors, stream_calibration
 from lifeexp_cli.model.fit.pipeline import pipelined
 from lifeexp_cli.model.fit.stream_solve import StreamSolution, correction_of
 from lifeexp_cli.model.spec import Spec
@@ -34,14 +34,14 @@ class Reduced:
     features: list[str] | None  # None until decided from the first chunk (--features all)
     target: str
     columns: list[str]  # the source's columns (canonical names)
-    sample: reservoir.Reservoir | None = None  # the rows used, sampled for the domain check (+ group key)
+    sample: reservoir.Reservoir | None = None  # the rows used, sampled for the domain check (model/fit/domain_sample.py)
     folds: list[State | None] | None = None  # one state per calibration fold (their merge is `state`)
     groups: np.ndarray | None = None  # the distinct country keys seen (uint64), or None: no country column
 
     def merge(self, other: Reduced) -> Reduced:
         """Both sources' rows together (this one's first): the states merged exactly, the counts added,
         the samples merged (the smallest keys of both)."""
-        sample = (reservoir.merge(self.sample, other.sample) if self.sample and other.sample
+        sample = (domain_sample.merge(self.sample, other.sample) if self.sample and other.sample
                   else self.sample or other.sample)
         folds = None if self.folds is None or other.folds is None else \
             [stream_calibration.merged(pair) for pair in zip(self.folds, other.folds)]
@@ -89,12 +89,9 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
                 totals["folds"] = stream_calibration.update_folds(totals["folds"], X, y, keys, spec.impute, seed)
             if grouped:
                 totals["groups"] = stream_calibration.add_keys(totals["groups"], keys)
-            used, used_keys = (X, keys) if spec.impute != "drop" else \
-                (X[complete := ~np.isnan(X).any(axis=1)], keys[complete])
-            if grouped:  # the country's key rides along, for the domain check's leave-one-country-out
-                used = np.column_stack([used, used_keys.astype(float)])
-            sample = totals["sample"] or reservoir.start(domain.sample_size(X.shape[1]), used.shape[1])
-            totals["sample"] = reservoir.update(sample, used, sampling)
+            # The country's key rides along, for the domain check's leave-one-country-out.
+            totals["sample"] = domain_sample.update(totals["sample"] or domain_sample.start(X.shape[1]), X,
+                                                    keys if grouped else None, spec.impute == "drop", sampling)
             totals["skipped"] += skipped
             totals["chunks"] += 1
 
@@ -111,15 +108,17 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
 
 def residual_part(source: str | ChunkCache, sol: StreamSolution, spec: Spec, features: list[str], target: str,
                   chunk_rows: int, se_type: str | None, models: list | None, seed: int, progress=None) -> tuple:
-    """One source's share of the pass at the solution: (the robust standard errors' meat and scores, for
-    se_type hc3 or cluster, else None; the calibration's sample of out-of-fold residuals by the fold
+    """One source's share of the pass at the solution: (what the standard errors gather, for se_type hc3
+    or cluster (model/fit/standard_errors.py), else None; the calibration's sample of out-of-fold residuals by the fold
     `models`, or None without them)."""
-    robust = stream_standard_errors.robust_start(sol) if se_type else None
+    robust = standard_errors.start(se_type) if se_type else None
+    model = (sol.fill, sol.center, sol.scale, sol.solution.theta)
     sample = stream_calibration.sample_start(len(features)) if models else None
     sampling = stream_calibration.sampling(source.source if isinstance(source, ChunkCache) else source)
     for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress):
         if robust is not None:
-            robust = stream_standard_errors.robust_update(robust, X, y, groups, sol, spec, se_type)
+            robust = standard_errors.gather_rows(robust, X, y, groups, model, spec.intercept, spec.impute == "drop",
+                                                 sol.factor.R)
         if sample is not None:
             sample = stream_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
     return robust, sample
@@ -143,7 +142,7 @@ def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk
 
 
 def merge_residual_parts(a: tuple, b: tuple) -> tuple:
-    return (None if a[0] is None else stream_standard_errors.add_robust(a[0], b[0]),
+    return (None if a[0] is None else covariance.merge_gathered(a[0], b[0]),
             None if a[1] is None else reservoir.merge(a[1], b[1]))
 
 

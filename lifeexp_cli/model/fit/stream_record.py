@@ -1,32 +1,19 @@
 """The model record of a streamed fit, from the state and its solution, as the in-memory fit builds it
 (`record.build_record`): training RMSE and R² exactly from the factor, ranges and means from the state,
-the domain check's reference from the sampled rows.
+the domain check's reference (model/fit/domain_sample.py) and the standard errors
+(model/fit/standard_errors.py) handed in.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lifeexp_cli.evaluate import domain
-from lifeexp_cli.linear.stream import reservoir, state
+from lifeexp_cli.linear.stream import state
 from lifeexp_cli.linear.stream.state import State
 from lifeexp_cli.model import record
 from lifeexp_cli.model.fit.solvers import coefficients
 from lifeexp_cli.model.fit.stream_solve import StreamSolution, imputed_counts, solution_notes, solution_params
 from lifeexp_cli.model.spec import Spec
-
-
-def domain_reference(sample: reservoir.Reservoir, fill: np.ndarray, grouped: bool) -> dict | None:
-    """The domain check's reference from the reservoir of rows used, filled as the model fills them.
-    grouped: the last column holds each row's country key (a sampled row leaves out its whole country,
-    as in memory); otherwise each sampled row leaves out only itself."""
-    if sample is None:
-        return None
-    rows = reservoir.rows(sample)
-    groups = None
-    if grouped:
-        rows, groups = rows[:, :-1], rows[:, -1]
-    return domain.reference(np.where(np.isnan(rows), fill, rows), groups, sampled_from=sample.seen)
 
 
 def source_was_stdin(data: dict) -> bool:
