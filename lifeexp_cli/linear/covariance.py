@@ -11,8 +11,8 @@ Every covariance is a sandwich around the bread B = (DᵀD)⁻¹ = R⁻¹R⁻ᵀ
 
 The meats are sums over rows (HC3) or clusters, gathered block by block (`Gathered`, `gather`,
 `merge_gathered`) with the residual sum of squares, and finished by `inference`: the in-memory fit gathers
-its rows as one block, a streamed fit chunk by chunk, one code for both. The fit may work in scaled units: `transform` A maps its θ to original
-units (θ₀ = Aθ) and the covariance with it (AVAᵀ). The F statistic is the Wald test that every slope is 0
+its rows as one block, a streamed fit chunk by chunk, one code for both. The fit may work in scaled
+units: `transform` A maps its θ to original units (θ₀ = Aθ) and the covariance with it (AVAᵀ). The F statistic is the Wald test that every slope is 0
 under the chosen covariance (for the classical one it equals the textbook ESS/RSS ratio), as statsmodels'
 `fvalue`. Checked against statsmodels OLS in tests/unit/linear/test_inference.py.
 """

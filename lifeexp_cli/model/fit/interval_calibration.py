@@ -14,6 +14,12 @@ from stdin, which can be read once, gets none. Fewer countries than folds: a war
 
 A network ensemble (`--ensemble K`, K ≥ 2) also feeds its members' out-of-fold spread to the error-size
 model.
+
+One implementation for both fits: `plan` (whether there can be a calibration, and the notes), `collect`
+(out-of-fold residuals a chunk at a time: the in-memory fit's training rows as one chunk, every row kept
+with its fold, Status, country and spread; a stream's chunks into a bounded uniform sample of features
+and residuals), `merge` (parts) and `finish` (the record's calibration: shift-conformal when each row's
+fold is known and there is no spread, cv-conformal otherwise).
 """
 
 from __future__ import annotations

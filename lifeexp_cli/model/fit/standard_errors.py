@@ -6,7 +6,7 @@ cluster scores) are gathered over the rows at θ by `gather_rows`, a block or a 
 finished by `covariance.inference` with the design's factor. The fits differ only in what they hand in:
 
 - in memory (`fitted_inference`): the rows as blocks of one array, the factor R built from them, every
-  fit gathering the residuals (one pass for R, one for the sums);
+  fit gathering the residuals (in the same pass as R; HC3, whose leverages need R, in a second one);
 - streamed (`solution_inference`): the factor of the streamed state; HC3 and clustered standard errors
   gather the residuals in the pass at the solution (model/fit/stream_passes.py `residual_part`, a country
   spanning chunks or parts summed across them, memory growing with the countries, not the rows), while
@@ -110,15 +110,22 @@ def fitted_inference(params: dict, X: np.ndarray, y: np.ndarray, groups: np.ndar
     fill, center, scale, theta = model
     coded = None if groups is None else np.unique(groups, return_inverse=True)
     blocks = [slice(start, start + BLOCK_ROWS) for start in range(0, len(y), BLOCK_ROWS)]
-    R = tsqr.empty(len(theta))
-    for rows in blocks:
-        R = tsqr.update(R, state.design_rows(X[rows], fill, center, scale, intercept))
+
+    def one_pass(R, gathered, factor: bool, gathering: bool):  # the factor, the sums, or both, block by block
+        for rows in blocks:
+            if factor:
+                R = tsqr.update(R, state.design_rows(X[rows], fill, center, scale, intercept))
+            if gathering:
+                countries = None if coded is None else (coded[0], coded[1][rows])
+                gathered = gather_rows(gathered, X[rows], y[rows], countries, model, intercept, False, R)
+        return R, gathered
+
+    hc3 = se_type == "hc3"  # HC3's leverages need the whole factor before the sums: a second pass
+    R, gathered = one_pass(tsqr.empty(len(theta)), start(se_type), True, not hc3)
     if not linear_covariance.identified(R, len(y)):
         return None, None
-    gathered = start(se_type)
-    for rows in blocks:
-        gathered = gather_rows(gathered, X[rows], y[rows], None if coded is None else (coded[0], coded[1][rows]),
-                               model, intercept, False, R)
+    if hc3:
+        gathered = one_pass(R, gathered, False, True)[1]
     tss = float(np.sum((y - y.mean()) ** 2)) if intercept else float(y @ y)
     return linear_covariance.inference(gathered, R, theta, terms=terms(features, intercept), intercept=intercept,
                                        tss=tss, transform=linear_covariance.to_original_units(center, scale, intercept))

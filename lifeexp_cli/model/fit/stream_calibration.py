@@ -11,16 +11,20 @@ evaluate/conformal.py). A stream does the same with one more pass over the data:
   countries in it (with median imputation the fill values are the whole data's medians);
 - one more pass (model/fit/stream_passes.py `residual_part`, shared with the robust standard errors; over
   the first pass's arrays, kept in a temporary file, not the text) predicts each row with its fold's
-  model and keeps a uniform reservoir sample of (features, out-of-fold residual), at most SAMPLE_ROWS
-  rows whatever the data size;
-- `conformal.calibrate` on that sample gives the record's calibration (method cv-conformal); its `rows` is the
-  sample's size, which sets the quantile's finite-sample correction.
+  model and collects its out-of-fold residual as the in-memory fit collects its own
+  (model/fit/interval_calibration.py `collect`), into a uniform reservoir sample of (features, residual)
+  of at most SAMPLE_ROWS rows whatever the data size;
+- `interval_calibration.finish` on that sample, as on the in-memory fit's rows, gives the record's
+  calibration; its `rows` is the sample's size, which sets the quantile's finite-sample correction.
 
-An in-memory fit stores evaluate/shift.py's calibration instead (shift-conformal). A stream keeps
-cv-conformal for now: shift.py needs each residual's Status (a column the passes do not read unless it is
-a feature), its fold (known here) and its domain distance to reference rows of other countries (the
-reservoir would have to keep the rows' country keys, and the domain reference is drawn after the
-passes); one code path for that math (shift.calibrate) once the passes carry them.
+What only a stream does is here (the hashed folds, their states and models, the residuals of each chunk);
+the collection, the notes (`interval_calibration.plan`) and the finish are the in-memory fit's. The
+sample carries no fold, Status or country per row, so `finish` gives it evaluate/conformal.py's
+calibration (method cv-conformal), while the in-memory fit's rows carry them and get evaluate/shift.py's
+(shift-conformal): the streamed records keep the cv-conformal calibration their files have always held
+(tests/system/test_fit_records_unchanged.py pins it). For a streamed shift calibration the sample would
+carry the rows' fold, Status (a column the passes do not read unless it is a feature) and country key
+(reservoir labels), and the domain reference would be drawn before the pass at the solution.
 """
 
 from __future__ import annotations

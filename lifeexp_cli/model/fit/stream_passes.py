@@ -34,7 +34,7 @@ class Reduced:
     features: list[str] | None  # None until decided from the first chunk (--features all)
     target: str
     columns: list[str]  # the source's columns (canonical names)
-    sample: reservoir.Reservoir | None = None  # the rows used, sampled for the domain check (model/fit/domain_sample.py)
+    sample: reservoir.Reservoir | None = None  # the domain check's sample (model/fit/domain_sample.py)
     folds: list[State | None] | None = None  # one state per calibration fold (their merge is `state`)
     groups: np.ndarray | None = None  # the distinct country keys seen (uint64), or None: no country column
 
