@@ -20,8 +20,7 @@ from lifeexp_cli.data import catalog, dataset, opening, parts
 from lifeexp_cli.data.sources import CHUNK_ROWS, ChunkCache
 from lifeexp_cli.errors import DataError, ParameterError
 from lifeexp_cli.linear import closed_form
-from lifeexp_cli.model.fit import domain_sample, standard_errors, stream_calibration
-from lifeexp_cli.model.fit.interval_calibration import STDIN_NOTE as NO_INTERVALS_FROM_STDIN
+from lifeexp_cli.model.fit import domain_sample, interval_calibration, standard_errors, stream_calibration
 from lifeexp_cli.model.fit.pipeline import OneMachine
 from lifeexp_cli.model.fit.stream_passes import Reduced, correction_part, median_passes, reduce_source, residual_part, \
     merge_residual_parts
@@ -117,19 +116,20 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
     tss = float(seen.y.m2[0]) if spec.intercept else float(seen.y.m2[0] + seen.y.n[0] * seen.y.mean[0] ** 2)
     grouped = first.groups is not None
     units = len(first.groups) if grouped else seen.rows
-    models, notes = None, [NO_INTERVALS_FROM_STDIN] if intervals and not rereadable else []
+    models, notes = None, [interval_calibration.STDIN_NOTE] if intervals and not rereadable else []
     if first.folds is not None:
         models, notes = stream_calibration.prepare(first.folds, units, grouped, spec, features, medians)
-    robust_se = se_type if standard_errors.needs_pass(sol, se_type) else None
-    robust, sample = None, None
-    if robust_se or models:  # one pass at the solution serves both
-        robust, sample = over.map_reduce(residual_part, merge_residual_parts, sol, spec, features, target,
-                                         streamed["chunk_rows"], robust_se, models, seed)
+    gathering = se_type if standard_errors.needs_pass(sol, se_type) else None
+    gathered, sample = None, None
+    if gathering or models:  # one pass at the solution serves both
+        gathered, sample = over.map_reduce(residual_part, merge_residual_parts, sol, spec, features, target,
+                                           streamed["chunk_rows"], gathering, models, seed)
         passes += 1
-    inferred, covariance = standard_errors.solution_inference(sol, spec, features, se_type, tss, robust)
+    inferred, covariance = standard_errors.solution_inference(sol, spec, features, se_type, tss, gathered)
     calibration = None
     if sample is not None:
-        calibration, more = stream_calibration.from_sample(sample, units, grouped, sol.fill)
+        calibration, more = interval_calibration.finish(sample, sol.fill, folds=stream_calibration.FOLDS,
+                                                        split="country" if grouped else "rows", units=units)
         notes += more
     fitted = stream_record(seen, spec, features, target, sol, skipped,
                            {**data, "rows": seen.rows + skipped},

@@ -148,10 +148,3 @@ def prepare(folds: list[State | None], units: int, grouped: bool, spec, features
         return fold_models(folds, spec, features, medians), notes
     except LifeexpError as exc:
         return None, notes + [intervals.unfitted_note(exc)]
-
-
-def from_sample(sample: reservoir.Reservoir, units: int, grouped: bool, fill: np.ndarray) -> tuple[dict | None,
-                                                                                                 list[str]]:
-    """(the record's calibration, notes) from the merged sample; fill: the whole fit's fill values (the
-    calibration fills as the model does)."""
-    return intervals.finish(sample, fill, folds=FOLDS, split="country" if grouped else "rows", units=units)

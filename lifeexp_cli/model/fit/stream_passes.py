@@ -17,7 +17,7 @@ from lifeexp_cli.data.sources import ChunkCache, feature_rows, frames_of, opened
 from lifeexp_cli.linear.stream import median, reservoir, state
 from lifeexp_cli.linear.stream.state import State
 from lifeexp_cli.linear import covariance
-from lifeexp_cli.model.fit import domain_sample, standard_errors, stream_calibration
+from lifeexp_cli.model.fit import domain_sample, interval_calibration, standard_errors, stream_calibration
 from lifeexp_cli.model.fit.pipeline import pipelined
 from lifeexp_cli.model.fit.stream_solve import StreamSolution, correction_of
 from lifeexp_cli.model.spec import Spec
@@ -109,19 +109,19 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
 def residual_part(source: str | ChunkCache, sol: StreamSolution, spec: Spec, features: list[str], target: str,
                   chunk_rows: int, se_type: str | None, models: list | None, seed: int, progress=None) -> tuple:
     """One source's share of the pass at the solution: (what the standard errors gather, for se_type hc3
-    or cluster (model/fit/standard_errors.py), else None; the calibration's sample of out-of-fold residuals by the fold
-    `models`, or None without them)."""
-    robust = standard_errors.start(se_type) if se_type else None
+    or cluster (model/fit/standard_errors.py), else None; the calibration's sample of out-of-fold
+    residuals by the fold `models` (model/fit/interval_calibration.py `collect`), or None without them)."""
+    gathered = standard_errors.start(se_type) if se_type else None
     model = (sol.fill, sol.center, sol.scale, sol.solution.theta)
     sample = stream_calibration.sample_start(len(features)) if models else None
     sampling = stream_calibration.sampling(source.source if isinstance(source, ChunkCache) else source)
     for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress):
-        if robust is not None:
-            robust = standard_errors.gather_rows(robust, X, y, groups, model, spec.intercept, spec.impute == "drop",
-                                                 sol.factor.R)
+        if gathered is not None:
+            gathered = standard_errors.gather_rows(gathered, X, y, groups, model, spec.intercept,
+                                                   spec.impute == "drop", sol.factor.R)
         if sample is not None:
             sample = stream_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
-    return robust, sample
+    return gathered, sample
 
 
 def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk_rows: int, countries: bool,
@@ -143,7 +143,7 @@ def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk
 
 def merge_residual_parts(a: tuple, b: tuple) -> tuple:
     return (None if a[0] is None else covariance.merge_gathered(a[0], b[0]),
-            None if a[1] is None else reservoir.merge(a[1], b[1]))
+            None if a[1] is None else interval_calibration.merge(a[1], b[1]))
 
 
 def median_part(source: str, searches: list, features: list[str], target: str, chunk_rows: int,
