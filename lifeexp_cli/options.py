@@ -182,7 +182,7 @@ NETWORK_KEYS = tuple(o.name for o in MODEL if o.network)
 # --- the options several commands share ---------------------------------------------------------------------
 # The short options, one meaning each in every command: -k --folds, -o --out (a file to write), -m --model (a
 # saved model), -F --features, -t --target, -d --data, -f --format, -q --quiet. --kind has none.
-# A command's parameter of one of these takes the default declared here (tests/cli/test_options.py checks).
+# A command's parameter of one of these takes the default declared here (tests/unit/test_options.py checks).
 
 FORMATS = ("table", "json", "csv")
 SPLITS = ("country", "random")
