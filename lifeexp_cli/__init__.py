@@ -14,7 +14,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 # The Python API (docs/api.md), imported on first use: `import lifeexp_cli` and the command line's
 # start-up load nothing heavy.
 API = ("load_data", "fit", "predict", "predict_interval", "cross_validate", "select", "correlations", "compare",
-       "load_model", "save_model")
+       "load_model", "save_model", "features", "backprop", "install_data", "data_where")
 __all__ = ["__version__", *API]
 
 

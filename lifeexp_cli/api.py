@@ -3,6 +3,7 @@ arguments instead of flags.
 
     from lifeexp_cli import (compare, correlations, cross_validate, fit, load_data, load_model, predict,
                              predict_interval, save_model, select)
+    from lifeexp_cli import backprop, data_where, features, install_data
 
 Errors stay typed (`lifeexp_cli.errors`): a bad argument is a ParameterError or UsageError naming the
 parameter, a bad file a DataError or ModelError. Notes the command line would print (a feature filled
@@ -159,6 +160,45 @@ def predict_interval(model, rows, level: float = 0.9) -> tuple[np.ndarray, np.nd
     for note in notes:
         warnings.warn(note, stacklevel=2)
     return intervals.interval_for(record, X, level)
+
+
+def features(data: str | None = None) -> list[dict]:
+    """The features lifeexp knows, as `lifeexp features --format json` lists them: per feature its `name`,
+    `aliases`, `role`, `meaning`, `unit` and `unit_note` (how the WHO data contradicts the unit, or None).
+    With `data` (a CSV path), that file's columns instead, their roles read from the file."""
+    from lifeexp_cli.usecases import explore
+
+    return explore.features(None if data is None else str(data), read_table=_plain_table)
+
+
+def backprop(x: float = 2.0, y: float = 1.0, theta0: float = 5.0, theta1: float = -1.0, lr: float = 0.1,
+             activation: str = "relu", steps: int | None = None) -> dict:
+    """The lecture's backprop example worked through a recorded graph, as `lifeexp backprop` shows it:
+    `forward`, `local` (each edge's derivative), `chains`, `gradients`, `updated` (θ after one step with
+    learning rate lr), `loss_before`, `loss_after`, and the `history` of `steps` steps of gradient
+    descent. activation: relu, tanh, sigmoid or identity."""
+    from lifeexp_cli.usecases import backprop as usecase
+
+    return usecase.worked_example(x=x, y=y, theta0=theta0, theta1=theta1, lr=lr, activation=activation,
+                                  steps=steps)
+
+
+def install_data(path: str | Path):
+    """Check that `path` is the WHO Life Expectancy CSV and copy it into the user data folder, where every
+    function and command finds it without a path (`lifeexp data install`): its `.path`, `.sha256`,
+    `.rows`, and whether it `.replaced` an earlier copy."""
+    from lifeexp_cli.usecases import data_source
+
+    return data_source.install(str(path))
+
+
+def data_where(data: str | None = None):
+    """Which data a call given `data` (None: no path) reads, and why (`lifeexp data where`): `.source`,
+    `.how` ("--data", "$LIFEEXP_DATA" or "installed copy"; None when there is none), and the installed
+    copy's `.installed_path`, `.installed_present`, `.installed_sha256`, `.sha256_matches`."""
+    from lifeexp_cli.usecases import data_source
+
+    return data_source.where(None if data is None else str(data))
 
 
 def load_model(name_or_path: str | Path) -> dict:

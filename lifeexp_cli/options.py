@@ -1,9 +1,12 @@
-"""Every model option declared once: its name, flag, type, default, bounds, choices and help.
+"""Every option declared once: its name, flag, type, default, bounds, choices and help. `MODEL`: the model
+options of every command that fits; `SHARED`: the options several commands take (--data, --format, --level,
+--seed, ...).
 
 Pure Python (no numpy, no typer), so the math layers take their defaults from here (optim/loop.py,
 optim/optimizers.py, nn/regressor.py) and the command line builds its parameters from it
-(cli/options.py: `model_options`, which gives fit, cv and select the same options in the same order).
-The defaults shown in --help are computed from the same dictionaries the fit uses, so they cannot drift.
+(cli/options.py: `model_options`, which gives fit, cv and select the same options in the same order, and
+the shared options' parameters, `DataOpt`, `FormatOpt`, ...). The defaults shown in --help are computed
+from the same dictionaries the fit uses, so they cannot drift.
 
 An option's `default` is what the command line passes when the flag is left out: None means "not given",
 and then the model kind's or solver's default below applies (`Spec` records the value used).
@@ -12,7 +15,7 @@ and then the model kind's or solver's default below applies (`Spec` records the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lifeexp_cli import limits
 from lifeexp_cli.nn import activations
@@ -85,7 +88,9 @@ NETWORK = "Neural network (--kind mlp)"
 class Option:
     """One option: `name` is the keyword of the Python API, the key in `Spec.options` and the Typer
     parameter; `flags` its command-line spelling (empty: --name with dashes); `type` the value's type;
-    `choices` the values it takes (the command line offers them as a case-insensitive choice)."""
+    `choices` the values it takes (the command line offers them as a case-insensitive choice); `low` and
+    `high` the bounds the command line enforces (None: none, or checked by the library); `complete` the
+    values the shell completes (cli/completion.py: "features", "columns" or "models")."""
 
     name: str
     type: type
@@ -95,6 +100,9 @@ class Option:
     choices: tuple[str, ...] = ()
     panel: str | None = None
     show_default: bool = False
+    low: float | None = None
+    high: float | None = None
+    complete: str | None = None
 
     @property
     def training(self) -> bool:
@@ -169,3 +177,77 @@ BY_NAME = {option.name: option for option in MODEL}
 # The keys of Spec.options: the training loop's (with the seed, which is the command's --seed) and the network's.
 TRAINING_KEYS = (*(o.name for o in MODEL if o.training), "seed")
 NETWORK_KEYS = tuple(o.name for o in MODEL if o.network)
+
+
+# --- the options several commands share ---------------------------------------------------------------------
+# The short options, one meaning each in every command: -k --folds, -o --out (a file to write), -m --model (a
+# saved model), -F --features, -t --target, -d --data, -f --format, -q --quiet. --kind has none.
+# A command's parameter of one of these takes the default declared here (tests/unit/test_options.py checks).
+
+FORMATS = ("table", "json", "csv")
+SPLITS = ("country", "random")
+ENGINES = ("local", "dask")
+
+SHARED = (
+    Option("data", str, "CSV file to read, or - for stdin. Default: $LIFEEXP_DATA, else the installed copy "
+           "(`lifeexp data where`).", flags=("--data", "-d")),
+    Option("format", str, "Output: a Rich table, one JSON document, or CSV.", default=FORMATS[0],
+           flags=("--format", "-f"), choices=FORMATS, show_default=True),
+    Option("level", float, "Prediction intervals at this level (0.9: 90% of new countries' values fall inside, "
+           "as calibrated by `fit`); 0 for none.", default=0.9, flags=("--level",), show_default=True),
+    Option("no_header", bool, "CSV without its header line (to append to a file); the other formats ignore it.",
+           default=False, flags=("--no-header",), show_default=True),
+    Option("quiet", bool, "No progress or informational lines (warnings that change a result still print).",
+           default=False, flags=("--quiet", "-q"), show_default=True),
+    Option("features", str, "Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).",
+           flags=("--features", "-F"), show_default=True, complete="features"),
+    # --features of the commands that look at columns rather than fit (data describe, corr): any numeric column.
+    Option("columns", str, "Comma-separated columns (names or aliases). Default: every numeric column.",
+           flags=("--features", "-F"), complete="features"),
+    Option("target", str, "Column to predict (name or alias).", default="life_expectancy", flags=("--target", "-t"),
+           show_default=True, complete="columns"),
+    Option("seed", int, "Seed for splits and shuffling, a whole number ≥ 0 (same seed, same result).",
+           default=TRAINING_DEFAULTS["seed"], flags=("--seed",), show_default=True, low=0),
+    Option("fold_seed", int, "Seed for the folds (and held-out split) alone, a whole number ≥ 0, so that --seed "
+           "varies a network's initial weights while the folds stay fixed. Default: --seed.",
+           flags=("--fold-seed",), low=0),
+    Option("split", str, "How held-out rows are chosen: whole countries (no leak across years) or random rows.",
+           default=SPLITS[0], flags=("--split",), choices=SPLITS, show_default=True),
+    Option("folds", int, "Number of folds K (each fold is held out once; by country, at most one per country).",
+           default=5, flags=("--folds", "-k"), show_default=True),
+    Option("engine", str, "local: this process. dask: a Dask cluster, for data in many CSV or Parquet files (a "
+           "glob or a folder); needs pip install 'lifeexp[dask]'.", default=ENGINES[0], flags=("--engine",),
+           choices=ENGINES, show_default=True),
+    Option("scheduler", str, "With --engine dask: the scheduler's address (tcp://HOST:8786) or scheduler file. "
+           "Default: a local cluster on this machine (127.0.0.1).", flags=("--scheduler",)),
+    Option("connect_timeout", float, "With --scheduler: seconds to wait for the scheduler to answer once connected "
+           "(a port that accepts but never answers is not a Dask scheduler). Default: 30.",
+           flags=("--connect-timeout",), low=0.1, high=3600),
+    Option("model", str, "Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or path "
+           "to a .joblib file.", default="model", flags=("--model", "-m"), show_default=True, complete="models"),
+)
+SHARED_BY_NAME = {option.name: option for option in SHARED}
+
+
+def _variant(name: str, **changes) -> Option:
+    return replace(SHARED_BY_NAME[name], **changes)
+
+
+# A shared option that one command takes with its own default and help: its flags, type, bounds and
+# completion stay the shared option's. (command, name) -> Option.
+VARIANTS = {
+    ("fit", "folds"): _variant("folds", help="Also estimate accuracy by K-fold cross-validation.", default=None,
+                               show_default=False),
+    ("compare", "folds"): _variant("folds", help="Cross-validate every model's specification again on --data over "
+                                   "the same K folds (paired comparison). Default: use the CV each model was saved "
+                                   "with.", default=None, show_default=False),
+    ("predict", "model"): _variant("model", help=SHARED_BY_NAME["model"].help + " Default: model, if saved; else "
+                                   "the shipped model that takes exactly the features given (--bmi: tim-bmi).",
+                                   default=None, show_default=False),
+    ("compare", "model"): _variant("model", type=list[str], help="Model name or path; repeat for several. Default: "
+                                   "tim-bmi, tom-gdp, tim, tom.", default=None, show_default=False),
+    ("predict", "format"): _variant("format", help="Output: table, json or csv. Default: table for one person, csv "
+                                    "with --input.", default=None, show_default=False),
+    ("corr", "target"): _variant("target", help="Rank the other columns by their correlation with this one. "
+                                 "Default: life_expectancy when the file has it.", default=None, show_default=False),
+}

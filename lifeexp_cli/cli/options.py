@@ -1,4 +1,6 @@
-"""Options shared by several commands, declared once."""
+"""The command line's parameters, built from the options declared once in lifeexp_cli/options.py (`MODEL` and
+`SHARED`): the shared ones (`DataOpt`, `FormatOpt`, ...), `model_options` and `build_spec`, and the old spellings
+kept for one release."""
 
 from __future__ import annotations
 
@@ -13,74 +15,71 @@ from lifeexp_cli import options as declared
 from lifeexp_cli.cli import completion
 
 
-class Format(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
+def _choice(name: str, option: declared.Option):
+    """A declared option's choices as the str Enum Typer offers (case-insensitive)."""
+    return Enum(name, {value: value for value in option.choices}, type=str)
 
 
-# The hidden units' activations, as nn/activations.py names them (it loads without numpy).
-Activation = Enum("Activation", {name: name for name in declared.BY_NAME["activation"].choices}, type=str)
-ModelKind = Enum("ModelKind", {name: name for name in declared.BY_NAME["kind"].choices}, type=str)
+# The choices of the declared options, as the commands name them (`Format.table`, `Split.country`); the hidden
+# units' activations as nn/activations.py names them (it loads without numpy).
+Format = _choice("Format", declared.SHARED_BY_NAME["format"])
+Split = _choice("Split", declared.SHARED_BY_NAME["split"])
+Engine = _choice("Engine", declared.SHARED_BY_NAME["engine"])
+Activation = _choice("Activation", declared.BY_NAME["activation"])
+ModelKind = _choice("ModelKind", declared.BY_NAME["kind"])
+CHOICES = {"kind": ModelKind, "activation": Activation, "format": Format, "split": Split, "engine": Engine}
+COMPLETIONS = {"features": completion.features, "columns": completion.columns, "models": completion.models}
 
 
-class Engine(str, Enum):
-    local = "local"
-    dask = "dask"
+def _annotation(option: declared.Option):
+    """The Typer annotation of a declared option: its flags, type (its choices, Optional when its default is
+    None), help, bounds, completion and panel."""
+    kind = CHOICES[option.name] if option.choices else option.type
+    if option.default is None:
+        kind = Optional[kind]
+    extra = {"case_sensitive": False} if option.choices else {}
+    if option.panel:
+        extra["rich_help_panel"] = option.panel
+    if not option.show_default:
+        extra["show_default"] = False
+    if option.low is not None:
+        extra["min"] = option.low
+    if option.high is not None:
+        extra["max"] = option.high
+    if option.complete:
+        extra["autocompletion"] = COMPLETIONS[option.complete]
+    return Annotated[kind, typer.Option(*option.flags, help=option.help, **extra)]
 
 
-class Split(str, Enum):
-    country = "country"
-    random = "random"
+def _shared(name: str):
+    return _annotation(declared.SHARED_BY_NAME[name])
 
 
-DataOpt = Annotated[Optional[str], typer.Option(
-    "--data", "-d", help="CSV file to read, or - for stdin. Default: $LIFEEXP_DATA, else the installed copy "
-                     "(`lifeexp data where`).", show_default=False)]
-FormatOpt = Annotated[Format, typer.Option(
-    "--format", "-f", help="Output: a Rich table, one JSON document, or CSV.", case_sensitive=False)]
-LevelOpt = Annotated[float, typer.Option(
-    "--level", help="Prediction intervals at this level (0.9: 90% of new countries' values fall inside, as "
-                    "calibrated by `fit`); 0 for none.")]
-NoHeaderOpt = Annotated[bool, typer.Option(
-    "--no-header", help="CSV without its header line (to append to a file); the other formats ignore it.")]
-QuietOpt = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="No progress or informational lines (warnings that change a result still print).")]
-FeaturesOpt = Annotated[str, typer.Option(
-    "--features", "-F", help="Comma-separated feature names or aliases, or 'all' (see `lifeexp features`).",
-    autocompletion=completion.features)]
-# --features of the commands that look at columns rather than fit (data describe, corr): any numeric column.
-ColumnsOpt = Annotated[Optional[str], typer.Option(
-    "--features", "-F", help="Comma-separated columns (names or aliases). Default: every numeric column.",
-    show_default=False, autocompletion=completion.features)]
-TargetOpt = Annotated[str, typer.Option("--target", "-t", help="Column to predict (name or alias).",
-                                        autocompletion=completion.columns)]
-SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Seed for splits and shuffling, a whole number ≥ 0 "
-                                                            "(same seed, same result).")]
-FoldSeedOpt = Annotated[Optional[int], typer.Option(
-    "--fold-seed", min=0, help="Seed for the folds (and held-out split) alone, a whole number ≥ 0, so that --seed "
-                               "varies a network's initial weights while the folds stay fixed. Default: --seed.",
-    show_default=False)]
-SplitOpt = Annotated[Split, typer.Option(
-    "--split", help="How held-out rows are chosen: whole countries (no leak across years) or random rows.",
-    case_sensitive=False)]
-FoldsOpt = Annotated[int, typer.Option(
-    "--folds", "-k", help="Number of folds K (each fold is held out once; by country, at most one per country).")]
-# The short options, one meaning each in every command: -k --folds, -o --out (a file to write), -m --model (a
-# saved model), -F --features, -t --target, -d --data, -f --format, -q --quiet. --kind has none.
-EngineOpt = Annotated[Engine, typer.Option(
-    "--engine", help="local: this process. dask: a Dask cluster, for data in many CSV or Parquet files (a glob "
-                     "or a folder); needs pip install 'lifeexp[dask]'.", case_sensitive=False)]
-SchedulerOpt = Annotated[Optional[str], typer.Option(
-    "--scheduler", help="With --engine dask: the scheduler's address (tcp://HOST:8786) or scheduler file. "
-                        "Default: a local cluster on this machine (127.0.0.1).", show_default=False)]
-ConnectTimeoutOpt = Annotated[Optional[float], typer.Option(
-    "--connect-timeout", min=0.1, max=3600, help="With --scheduler: seconds to wait for the scheduler to answer "
-    "once connected (a port that accepts but never answers is not a Dask scheduler). Default: 30.",
-    show_default=False)]
-ModelOpt = Annotated[str, typer.Option(
-    "--model", "-m", help="Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or path "
-    "to a .joblib file.", autocompletion=completion.models)]
+# The options several commands share (lifeexp_cli/options.py: SHARED); a command gives its parameter the
+# declared default: `data: DataOpt = None`, `output: FormatOpt = Format.table`.
+DataOpt = _shared("data")
+FormatOpt = _shared("format")
+LevelOpt = _shared("level")
+NoHeaderOpt = _shared("no_header")
+QuietOpt = _shared("quiet")
+FeaturesOpt = _shared("features")
+ColumnsOpt = _shared("columns")
+TargetOpt = _shared("target")
+SeedOpt = _shared("seed")
+FoldSeedOpt = _shared("fold_seed")
+SplitOpt = _shared("split")
+FoldsOpt = _shared("folds")
+EngineOpt = _shared("engine")
+SchedulerOpt = _shared("scheduler")
+ConnectTimeoutOpt = _shared("connect_timeout")
+ModelOpt = _shared("model")
+# The same options as one command takes them, with its own default and help (lifeexp_cli/options.py: VARIANTS).
+FitFoldsOpt = _annotation(declared.VARIANTS["fit", "folds"])
+CompareFoldsOpt = _annotation(declared.VARIANTS["compare", "folds"])
+PredictModelOpt = _annotation(declared.VARIANTS["predict", "model"])
+CompareModelsOpt = _annotation(declared.VARIANTS["compare", "model"])
+PredictFormatOpt = _annotation(declared.VARIANTS["predict", "format"])
+CorrTargetOpt = _annotation(declared.VARIANTS["corr", "target"])
 
 
 # --- The model specification: options shared by every command that fits (fit, cv, select) -------------
@@ -93,19 +92,10 @@ NETWORK = declared.NETWORK
 
 def _typer_parameter(option: declared.Option):
     """(annotation, default) of the Typer parameter an option becomes."""
-    kind = CHOICES[option.name] if option.choices else option.type
-    if option.default is None:
-        kind = Optional[kind]
-    extra = {"case_sensitive": False} if option.choices else {}
-    if option.panel:
-        extra["rich_help_panel"] = option.panel
-    if not option.show_default:
-        extra["show_default"] = False
     default = CHOICES[option.name](option.default) if option.choices and option.default is not None else option.default
-    return Annotated[kind, typer.Option(*option.flags, help=option.help, **extra)], default
+    return _annotation(option), default
 
 
-CHOICES = {"kind": ModelKind, "activation": Activation}
 MODEL_PARAMETERS = {option.name: _typer_parameter(option) for option in declared.MODEL}
 
 

@@ -91,11 +91,6 @@ def labelled(name: str, unit: str) -> str:
     return f"{name} ({unit})" if unit else name
 
 
-def wants_log_axis(x: np.ndarray) -> bool:
-    """A log axis for positive values spanning three decades or more (GDP per capita: 1.7 to 119 172 USD)."""
-    return bool(len(x)) and float(x.min()) > 0 and float(x.max()) / float(x.min()) >= 1e3
-
-
 def fit_figure(x: np.ndarray, y: np.ndarray, grid: np.ndarray, curve: np.ndarray, *, feature: str,
                target: str, units: tuple[str, str], label: str, title: str, log_x: bool,
                people: list[tuple[str, float, float]]) -> Figure:

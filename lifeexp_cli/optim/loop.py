@@ -3,7 +3,9 @@ options.
 
 A model kind supplies its initial parameters, its loss and its loss-and-gradient; everything else (the
 options and their defaults, their checks, mini-batches, early stopping, divergence, the history and the
-"not converged" warning) is here, so the linear solvers and the network train alike.
+"not converged" fact) is here, so the linear solvers and the network train alike. What is worth telling the
+user comes back as facts (`NotConverged`, `RangeSpread`); the model layer words them
+(lifeexp_cli/model/notes.py), because the words name the command line's flags.
 
 Epochs are numbered from 1. Stopping rule: the monitored loss (validation loss when a validation set is
 given, else training loss) counts as improved when it falls below best − tol·max(best, 1), where best is
@@ -91,7 +93,7 @@ def check_options(solver: str, given: dict, defaults: dict | None = None) -> dic
 
 
 def _check_momentum_form(options: dict, lr_given: bool) -> None:
-    """One of optimizers.MOMENTUM_FORMS; Polyak's form without --lr takes the default lr × (1 − β), which
+    """One of optimizers.MOMENTUM_FORMS; Polyak's form without a given lr takes the default lr × (1 − β), which
     makes the same steps as the slides' form with the default lr (its sum of gradients is 1/(1 − β) times
     their average)."""
     form = options["momentum_form"]
@@ -133,7 +135,8 @@ def init_rng(seed: int) -> np.random.Generator:
 class TrainingResult:
     """How a run ended. params: the kept parameters (those of the best epoch with restore_best, else the
     last); history / val_history: the training / validation loss after each epoch (val_history None
-    without a validation set); kept_epoch: the epoch whose parameters were kept."""
+    without a validation set); kept_epoch: the epoch whose parameters were kept; notes: facts worth telling
+    (a `NotConverged` when the run used every epoch)."""
 
     params: list[np.ndarray]
     history: list[float]
@@ -143,7 +146,7 @@ class TrainingResult:
     best_loss: float
     initial_loss: float
     kept_epoch: int
-    warnings: list[str]
+    notes: list
 
     @property
     def epochs_run(self) -> int:
@@ -220,7 +223,7 @@ def train(params, loss_and_grad, loss, X, y, solver: str, options: dict, *, val=
         params=monitor.best_params if restore else params, history=history, val_history=val_history,
         converged=monitor.stopped, best_epoch=monitor.best_epoch, best_loss=monitor.best_loss,
         initial_loss=initial_loss, kept_epoch=monitor.best_epoch if restore else len(history),
-        warnings=[] if monitor.stopped else convergence_warnings(solver, options),
+        notes=[] if monitor.stopped else [NotConverged(solver, options["epochs"], options["tol"])],
     )
 
 
@@ -274,21 +277,36 @@ def _check_data(X, y, X_val, y_val):
         raise DataError(f"X_val has {len(X_val)} rows but y_val has {len(y_val)}")
 
 
-# --- warnings ------------------------------------------------------------------------------------------
+# --- facts worth telling ---------------------------------------------------------------------------------
 
-def convergence_warnings(solver: str, options: dict) -> list[str]:
-    """The warning for a run that used every epoch (stored in the model record as words)."""
-    return [f"{solver} did not converge within --epochs {options['epochs']} (the loss was still improving "
-            f"by more than --tol {options['tol']:g}): raise --epochs, or --lr if the loss falls slowly"]
+@dataclass(frozen=True)
+class NotConverged:
+    """A run that used every epoch while its loss still improved by more than tol each `patience` epochs."""
+
+    solver: str
+    epochs: int
+    tol: float
 
 
-def range_spread_warning(X: np.ndarray, features: list[str]) -> list[str]:
-    """Unscaled features whose ranges differ by orders of magnitude make gradient descent crawl.
+@dataclass(frozen=True)
+class RangeSpread:
+    """Unscaled features whose ranges differ by `ratio` (at least 100): gradient descent crawls along the
+    narrow one, or needs a tiny learning rate. `wide` and `narrow` name the features, the spans are max − min."""
 
-    X may hold NaN (missing values are ignored).
+    ratio: float
+    wide: str
+    wide_span: float
+    narrow: str
+    narrow_span: float
+
+
+def range_spread(X: np.ndarray, features: list[str]) -> RangeSpread | None:
+    """The widest and narrowest ranges of X's columns when they differ by a factor of 100 or more, else None.
+
+    X may hold NaN (missing values are ignored); constant or empty columns are left out.
     """
     if X.shape[1] < 2 or len(X) == 0:
-        return []
+        return None
     with np.errstate(invalid="ignore"):
         present = ~np.isnan(X)
         high = np.where(present, X, -np.inf).max(axis=0)
@@ -296,12 +314,10 @@ def range_spread_warning(X: np.ndarray, features: list[str]) -> list[str]:
     spread = np.where(present.any(axis=0), high - low, 0.0)
     positive = spread > 0
     if positive.sum() < 2:
-        return []
+        return None
     wide, narrow = int(np.argmax(np.where(positive, spread, -np.inf))), \
         int(np.argmin(np.where(positive, spread, np.inf)))
     ratio = spread[wide] / spread[narrow]
     if ratio < 100:
-        return []
-    return [f"unscaled features differ in range by a factor of {ratio:.3g} ({features[wide]} spans "
-            f"{spread[wide]:.4g}, {features[narrow]} {spread[narrow]:.4g}): gradient descent will converge "
-            "slowly or need a tiny --lr; use --scale standard"]
+        return None
+    return RangeSpread(float(ratio), features[wide], float(spread[wide]), features[narrow], float(spread[narrow]))

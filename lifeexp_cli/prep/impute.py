@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lifeexp_cli.errors import DataError, UsageError
+from lifeexp_cli.errors import DesignError, ParameterError
 
 METHODS = ("mean", "median", "drop")
 
@@ -12,10 +12,11 @@ METHODS = ("mean", "median", "drop")
 def fit_imputer(X: np.ndarray, method: str, features: list[str]) -> np.ndarray:
     """Per-feature fill values (mean or median of the present values); for `drop`, the means."""
     if method not in METHODS:
-        raise UsageError(f"--impute must be one of {', '.join(METHODS)}, got {method!r}")
+        raise ParameterError(f"{{impute}} must be one of {', '.join(METHODS)}, got {{value!r}}", "impute", method)
     empty = [f for f, col in zip(features, X.T) if np.isnan(col).all()]
     if empty:
-        raise DataError(f"feature {empty[0]} has no values in the training rows: drop it from --features")
+        raise DesignError("feature {value} has no values in the training rows: drop it from {features}",
+                          "features", empty[0])
     if method == "median":
         return np.nanmedian(X, axis=0)
     return np.nanmean(X, axis=0)

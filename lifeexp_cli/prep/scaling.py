@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.limits import MIN_INPUT_SCALE
 
 METHODS = ("none", "minmax", "standard")
@@ -35,7 +35,7 @@ def scaler_from_statistics(method: str, p: int, stats: dict, center: bool = True
     elif method == "standard":
         shift, spread = stats["mean"], stats["std"]
     else:
-        raise UsageError(f"--scale must be one of {', '.join(METHODS)}, got {method!r}")
+        raise ParameterError(f"{{scale}} must be one of {', '.join(METHODS)}, got {{value!r}}", "scale", method)
     spread = np.where(spread >= MIN_INPUT_SCALE, spread, 1.0)  # constant to any data (limits.py): 1
     return (shift if center else np.zeros(p)), spread
 

@@ -7,7 +7,10 @@ callbacks, and the caller (cli/ or the API) words them.
 - assess.py: `cross_validate`, `select`, `evaluate` (a saved model scored on data).
 - predict.py: `predict_person` (one person: row, prediction, interval, domain), `predict_rows` (a CSV).
 - compare.py: `compare` (saved models side by side for people; cross-validated again on the same folds).
-- explore.py: `correlations`, `data_info`, `describe`.
+- explore.py: `correlations`, `data_info`, `describe`, `features`.
+- plot_data.py: `plot` (a saved model's plots, as the numbers each picture shows).
+- backprop.py: `worked_example` (the lecture's backprop example, through a recorded graph).
+- data_source.py: `install` (the WHO dataset into the user data folder), `where` (which data is read).
 
 The modules are imported by name (`from lifeexp_cli.usecases import fit`), never from here, so that the
 fast commands load only what they use.

@@ -91,3 +91,33 @@ def describe(data: str | None = None, features: str | None = None, *,
         unit, stats = catalog.describe(name)[1], summary.describe(dataset.numeric_column(table.frame, name))
         rows.append({"feature": name, "unit": unit, **stats, "unit_note": units.contradiction(name, unit, stats)})
     return rows
+
+
+def features(data: str | None = None, *, read_table: Callable | None = None) -> list[dict]:
+    """Every feature lifeexp knows (the WHO dataset's columns), or with `data` that file's columns: per
+    column its `name`, `aliases` (comma-separated), `role` (target, group key, feature or not numeric),
+    `meaning` and `unit` from the catalog, and `unit_note`, how the values contradict the unit (None when
+    they do not). Without data nothing is read, and pandas is not imported."""
+    from lifeexp_cli.data import catalog
+
+    if data:
+        from lifeexp_cli.data import dataset
+
+        table = (read_table or dataset.read_table)(data)
+        usable = set(dataset.candidate_features(table.frame, catalog.DEFAULT_TARGET))
+        names = list(table.frame.columns)
+        notes = dataset.unit_notes(table.frame, usable)
+    else:
+        from lifeexp_cli.data import units
+
+        usable = set(catalog.WHO_FEATURES) - {catalog.DEFAULT_TARGET}
+        names = list(catalog.WHO_FEATURES)
+        notes = units.WHO_NOTES
+    rows = []
+    for name in names:
+        meaning, unit = catalog.describe(name)
+        role = ("target" if name == catalog.DEFAULT_TARGET else "group key" if name == catalog.GROUP_COLUMN
+                else "feature" if name in usable else "not numeric")
+        rows.append({"name": name, "aliases": ", ".join(catalog.aliases_of(name)), "role": role,
+                     "meaning": meaning, "unit": unit, "unit_note": notes.get(name)})
+    return rows

@@ -1,5 +1,8 @@
-"""What `plot --kind lr` and `plot --kind landscape` draw, computed (numpy; the pictures are cli/plots.py's).
+"""What `plot` draws, computed (numpy; the pictures are cli/plots.py's).
 
+- `plot`: a saved model's plots of the kinds asked for, each as the numbers its picture shows (`FitView`,
+  `LossView`, `ResidualsView`, `RatesView`, `LandscapeView`), and the kinds of `all` that do not apply
+  with the reason (`why_not`).
 - `learning_rate_curves`: the model's specification trained again with several learning rates, each
   run's training loss per epoch; a run that diverges keeps its losses up to the epoch it diverged at.
 - `landscape`: for a one-feature linear model, the loss J(θ₀, θ₁) = mean (θ₀ + θ₁x − y)² on a grid, in the
@@ -12,6 +15,7 @@ gradient descent on standardized features (the iterative default), and the resul
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 
@@ -123,3 +127,185 @@ def landscape(record: dict, X_raw: np.ndarray, y: np.ndarray, points: int = 120)
     x = prepared.Xs[:, 0]
     return Landscape(theta0, theta1, loss_grid(x, prepared.y, theta0, theta1), path,
                      (float(best[0]), float(best[1])), spec.scale != "none")
+
+
+# --- a saved model's plots ----------------------------------------------------------------------------------
+
+KINDS = ("fit", "loss", "residuals", "lr", "landscape")
+EVERY = ("fit", "loss", "residuals")  # what kind "all" draws; lr and landscape train again, so only on request
+NEEDS_DATA = ("fit", "residuals", "lr", "landscape")
+
+
+@dataclass(frozen=True)
+class FitView:
+    """The rows with the model's one feature (x, y), the model's prediction `curve` over `grid` (log-spaced
+    when `log_x`), its RMSE on those rows, and the lecture's people [(name, x, prediction)] who have it."""
+
+    x: np.ndarray
+    y: np.ndarray
+    grid: np.ndarray
+    curve: np.ndarray
+    log_x: bool
+    rmse: float
+    people: list
+
+
+@dataclass(frozen=True)
+class LossView:
+    """The training run the model record keeps (`record["training"]`): loss per epoch and how it ended."""
+
+    training: dict
+
+
+@dataclass(frozen=True)
+class ResidualsView:
+    """Actual and predicted values of every row of the data, and the RMSE."""
+
+    y: np.ndarray
+    yhat: np.ndarray
+    rmse: float
+
+
+@dataclass(frozen=True)
+class RatesView:
+    """The specification trained (`spec`; `swapped` when the model's exact solver was replaced by gd) and
+    one loss curve per learning rate."""
+
+    spec: Spec
+    swapped: bool
+    curves: list[Curve]
+
+
+@dataclass(frozen=True)
+class LandscapeView:
+    """The loss surface and descent path, and the specification whose path it is."""
+
+    spec: Spec
+    landscape: Landscape
+
+
+@dataclass(frozen=True)
+class Plots:
+    """A saved model (`record`) and the views drawn, by kind in drawing order; `skipped`: the kinds of
+    "all" that do not apply to this model [(kind, reason)]."""
+
+    record: dict
+    views: dict
+    skipped: list
+
+
+def why_not(kind: str, record: dict) -> str | None:
+    """Why `kind` does not apply to this model (a clause naming the model file), or None when it does."""
+    if kind == "fit" and len(record["features"]) != 1:
+        return f"{record['path']} has {len(record['features'])} features, the fit plot needs one"
+    if kind == "landscape" and (record["kind"] != "linear" or len(record["features"]) != 1
+                                or not record.get("intercept", True)):
+        return (f"{record['path']} is not a one-feature linear model with an intercept, the landscape plot "
+                "draws the loss over (θ₀, θ₁)")
+    if kind == "loss" and not (record.get("training") or {}).get("loss_history"):
+        return (f"{record['path']} was fitted with {record.get('solver')}, the loss plot needs an iterative "
+                "solver (gd, sgd, momentum, adam)")
+    return None
+
+
+def plot(model: str, kind: str = "all", *, data: str | None = None, rates: list[float] | None = None,
+         read_table: Callable | None = None) -> Plots:
+    """The views of saved model `model` (a name or path) for `kind` (one of KINDS, or "all": those of EVERY
+    that apply). fit, residuals, lr and landscape read `data` (read_table(data) -> Table, default
+    dataset.read_table); lr trains the model's specification again once per rate of `rates` (default: 0.1,
+    1, 5 and 12 times its own learning rate). A kind asked for by name that does not apply, or rates with a
+    kind other than lr, is a ParameterError."""
+    from lifeexp_cli.model import store
+
+    if kind not in (*KINDS, "all"):
+        raise ParameterError(f"{{kind}} must be one of {', '.join(KINDS)} or all, got {{value!r}}", "kind", kind)
+    rates = None if rates is None else check_rates(rates)
+    if rates is not None and kind != "lr":
+        raise ParameterError("{lrs} applies to {kind} lr only", "lrs", rates)
+    record = store.load(model)
+    if kind == "all":
+        kinds = [k for k in EVERY if why_not(k, record) is None]
+        skipped = [(k, why_not(k, record)) for k in EVERY if k not in kinds]
+    else:
+        reason = why_not(kind, record)
+        if reason:
+            raise ParameterError(f"{{kind}} {kind} does not apply: {_literal(reason)}; use {{kind}} residuals "
+                                 "or all", "kind", kind)
+        kinds, skipped = [kind], []
+    design = _design(record, data, read_table) if any(k in NEEDS_DATA for k in kinds) else None
+    views = {k: _VIEWS[k](record, design, rates) for k in kinds}
+    return Plots(record, views, skipped)
+
+
+def _literal(text: str) -> str:
+    """Text placed in an error's template as it is (braces doubled)."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _design(record: dict, data: str | None, read_table: Callable | None):
+    from lifeexp_cli.data import dataset
+
+    table = (read_table or dataset.read_table)(data)
+    return dataset.design_for_model(table, record, "plot it with")
+
+
+def log_axis(x: np.ndarray) -> bool:
+    """A log axis for positive values spanning three decades or more (GDP per capita: 1.7 to 119 172 USD)."""
+    return bool(len(x)) and float(x.min()) > 0 and float(x.max()) / float(x.min()) >= 1e3
+
+
+def lecture_people(record: dict) -> list[tuple[str, float, float]]:
+    """(name, feature value, prediction) of the lecture's Tim and Tom, when they have the model's feature."""
+    from lifeexp_cli.data import people
+    from lifeexp_cli.model.predict import arrays
+
+    feature, marks = record["features"][0], []
+    for name, values in (("Tim", people.TIM), ("Tom", people.TOM)):
+        value = people.with_bmi(values, []).get(feature)
+        if value is not None:
+            marks.append((name, value, float(arrays.predict(record["kind"], record["params"], [[value]])[0])))
+    return marks
+
+
+def fit_view(record: dict, design, rates=None) -> FitView:
+    from lifeexp_cli.evaluate import metrics
+    from lifeexp_cli.model.predict import arrays
+
+    feature = record["features"][0]
+    present = ~np.isnan(design.X[:, 0])
+    if not present.any():
+        raise ModelError(f"the data has no value of {feature} to plot")
+    x, y = design.X[present, 0], design.y[present]
+    log_x = log_axis(x)
+    grid = (np.geomspace if log_x else np.linspace)(x.min(), x.max(), 200)
+    curve = arrays.predict(record["kind"], record["params"], grid[:, None])
+    rmse = metrics.rmse(y, arrays.predict(record["kind"], record["params"], x[:, None]))
+    return FitView(x, y, grid, curve, log_x, rmse, lecture_people(record))
+
+
+def loss_view(record: dict, design=None, rates=None) -> LossView:
+    return LossView(record["training"])
+
+
+def residuals_view(record: dict, design, rates=None) -> ResidualsView:
+    from lifeexp_cli.evaluate import metrics
+    from lifeexp_cli.model.predict import arrays
+
+    yhat = arrays.predict(record["kind"], record["params"], design.X)
+    return ResidualsView(design.y, yhat, metrics.rmse(design.y, yhat))
+
+
+def rates_view(record: dict, design, rates: list[float] | None) -> RatesView:
+    spec, swapped = training_spec(record)
+    rates = rates or default_rates(spec)
+    curves = learning_rate_curves(spec, design.X, design.y, record["features"], rates, design.groups)
+    return RatesView(spec, swapped, curves)
+
+
+def landscape_view(record: dict, design, rates=None) -> LandscapeView:
+    view = landscape(record, design.X, design.y)
+    return LandscapeView(training_spec(record)[0], view)
+
+
+_VIEWS = {"fit": fit_view, "loss": loss_view, "residuals": residuals_view, "lr": rates_view,
+          "landscape": landscape_view}

@@ -15,11 +15,13 @@ from lifeexp_cli.cli.commands import plot as plot_command
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.data import dataset
 from lifeexp_cli.model import store
+from lifeexp_cli.usecases import plot_data
 
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory, who_like_csv):
-    """feature -> (record, design) for one-feature models on the WHO-like file."""
+    """feature -> (record, design) for one-feature models on the WHO-like file; a picture is drawn from the
+    use case's view of them (usecases/plot_data.py)."""
     folder = tmp_path_factory.mktemp("models")
     table = dataset.read_table(str(who_like_csv))
     out = {}
@@ -39,7 +41,7 @@ def legend_texts(ax) -> list[str]:
 
 def test_fit_plot_units_title_agrees_with_legend_and_tim_and_tom(fitted):
     record, design = fitted["bmi"]
-    ax = plot_command.fit_picture(record, design).axes[0]
+    ax = plot_command.fit_picture(record, plot_data.fit_view(record, design)).axes[0]
     assert ax.get_xlabel() == "bmi (kg/m²)" and ax.get_ylabel() == "life_expectancy (years)"
     rows = int(re.search(r"on the (\d+) rows with bmi", ax.get_title()).group(1))
     labels = legend_texts(ax)
@@ -51,14 +53,14 @@ def test_fit_plot_units_title_agrees_with_legend_and_tim_and_tom(fitted):
 
 def test_fit_plot_of_gdp_has_a_log_axis(fitted):
     record, design = fitted["gdp"]
-    ax = plot_command.fit_picture(record, design).axes[0]
+    ax = plot_command.fit_picture(record, plot_data.fit_view(record, design)).axes[0]
     assert ax.get_xscale() == "log" and ax.get_xlabel() == "gdp (USD), log scale"
     assert {"Tim: gdp 5000", "Tom: gdp 8500"} <= {t.split(" → ")[0] for t in legend_texts(ax)}
 
 
 def test_lr_plot_overlays_one_curve_per_rate_and_clips_a_diverged_run(fitted):
     record, design = fitted["schooling"]
-    figure = plot_command.lr_picture(record, design, [0.01, 0.1, 3.0])
+    figure = plot_command.lr_picture(record, plot_data.rates_view(record, design, [0.01, 0.1, 3.0]))
     ax = figure.axes[0]
     labels = legend_texts(ax)
     assert len(labels) == 3 and labels[2].startswith("α = 3: diverged at epoch")
@@ -70,7 +72,7 @@ def test_lr_plot_overlays_one_curve_per_rate_and_clips_a_diverged_run(fitted):
 
 def test_landscape_draws_the_path_on_the_loss(fitted):
     record, design = fitted["schooling"]
-    figure = plot_command.landscape_picture(record, design)
+    figure = plot_command.landscape_picture(record, plot_data.landscape_view(record, design))
     ax = figure.axes[0]
     path = ax.get_lines()[0]
     assert len(path.get_xdata()) > 10
@@ -101,7 +103,7 @@ def test_lrs_errors(args, words, tmp_path):
 def test_log_axis_ticks_are_plain_numbers_not_raw_tex(fitted):
     """Mathtext is off (a '$' in a title is a dollar sign): log ticks must not fall back to '$10^{3}$'."""
     record, design = fitted["gdp"]
-    figure = plot_command.fit_picture(record, design)
+    figure = plot_command.fit_picture(record, plot_data.fit_view(record, design))
     figure.canvas.draw()
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
     assert labels and not any("$" in t or "mathdefault" in t for t in labels)

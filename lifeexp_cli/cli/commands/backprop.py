@@ -228,10 +228,10 @@ def backprop(
 
         lifeexp backprop --activation identity --steps 10 --format json
     """
-    from lifeexp_cli.nn import backprop_example
+    from lifeexp_cli.usecases import backprop as usecase
 
-    result = backprop_example.explain(x=x, y=y, theta0=theta0, theta1=theta1, lr=lr,
-                                        activation=activation.value, steps=steps if steps is not None else 1)
+    result = usecase.worked_example(x=x, y=y, theta0=theta0, theta1=theta1, lr=lr, activation=activation.value,
+                                    steps=steps)
     if output.value == "json":
         render.emit_json(json_document(result, steps))
         return

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from lifeexp_cli.cli import completion, inputs, render
+from lifeexp_cli.cli import inputs, render
 from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, LevelOpt, NoHeaderOpt, QuietOpt, SeedOpt,
-                                     Split, SplitOpt, hidden_alias, old_spellings)
+                                     CompareFoldsOpt, CompareModelsOpt, Split, SplitOpt, hidden_alias, old_spellings)
 
 if TYPE_CHECKING:
     from lifeexp_cli.evaluate.comparison import Comparison, ModelResult
@@ -20,18 +20,14 @@ FILLED, UNLIKE = "not given, filled with the training mean", "unlike the trainin
 
 @old_spellings(old_cv=("--cv", "cv", "--folds"))
 def compare(
-    model: Annotated[Optional[list[str]], typer.Option(
-        "--model", "-m", help="Model name or path; repeat for several. Default: tim-bmi, tom-gdp, tim, tom.",
-        show_default=False, autocompletion=completion.models)] = None,
+    model: CompareModelsOpt = None,
     person: Annotated[Optional[list[str]], typer.Option(
         "--person", "-p", help="name:feature=value,...  e.g. ann:bmi=22,hiv=0.1,gdp=900; repeat for several. "
                                "Default: the lecture's Tim and Tom.", show_default=False)] = None,
     people_file: Annotated[Optional[str], typer.Option(
         "--people", help="CSV (a name column, then features) or JSON ({name: {feature: value}}) of people.",
         show_default=False)] = None,
-    cv: Annotated[Optional[int], typer.Option(
-        "--folds", "-k", help="Cross-validate every model's specification again on --data over the same K folds "
-             "(paired comparison). Default: use the CV each model was saved with.", show_default=False)] = None,
+    cv: CompareFoldsOpt = None,
     old_cv: hidden_alias("--cv", int) = None,
     data: DataOpt = None,
     split: SplitOpt = Split.country,

@@ -12,7 +12,7 @@ import typer
 
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.inputs import read_table
-from lifeexp_cli.cli.options import ColumnsOpt, DataOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt
+from lifeexp_cli.cli.options import ColumnsOpt, CorrTargetOpt, DataOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt
 
 BAR_WIDTH = 12
 CELL = 4  # characters of one r in the matrix: +.83, -.07, +1.0
@@ -64,9 +64,7 @@ def cell_style(r: float) -> str:
 
 def corr(
     data: DataOpt = None,
-    target: Annotated[Optional[str], typer.Option(
-        "--target", "-t", help="Rank the other columns by their correlation with this one. "
-                               "Default: life_expectancy when the file has it.", show_default=False)] = None,
+    target: CorrTargetOpt = None,
     features: ColumnsOpt = None,
     method: Annotated[Method, typer.Option(
         help="pearson (linear association) or spearman (monotonic: Pearson on ranks).",

@@ -30,9 +30,9 @@ def install(
 
         lifeexp data where
     """
-    from lifeexp_cli.data.install import install as install_file
+    from lifeexp_cli.usecases import data_source
 
-    done = install_file(file)  # at most 4 MiB (data/install.py MAX_DATASET_BYTES): read at once, no byte bar
+    done = data_source.install(file)  # at most 4 MiB (data/install.py MAX_DATASET_BYTES): read at once, no byte bar
     render.line(str(done.path))
     verb = "Replaced the installed copy with" if done.replaced else "Installed"
     render.info(f"{verb} the WHO dataset ({done.rows} rows, sha256 {done.sha256}); every command now "
@@ -50,55 +50,45 @@ def where(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoH
 
         lifeexp data where --format json
     """
-    import os
+    from lifeexp_cli.usecases import data_source
 
-    from lifeexp_cli.data import location
-
-    choice = location.find(data)
-    installed = location.installed_path()
-    present = installed.is_file()
-    recorded = location.recorded_sha256(installed) if present else None
-    matches = None
-    if present and recorded:
-        try:
-            matches = location.file_sha256(installed) == recorded
-        except OSError:
-            matches = False
-    report = {"source": choice.source if choice else None, "from": choice.how if choice else None,
-              "env": os.environ.get(location.DATA_ENV) or None,
-              "installed": {"path": str(installed), "present": present, "sha256": recorded,
-                            "sha256_matches": matches}}
+    found = data_source.where(data)
+    report = {"source": found.source, "from": found.how, "env": found.env,
+              "installed": {"path": found.installed_path, "present": found.installed_present,
+                            "sha256": found.installed_sha256, "sha256_matches": found.sha256_matches}}
     if output.value == "json":
         render.emit_json(report)
         return
     if output.value == "csv":
-        render.emit_csv([{"source": report["source"], "from": report["from"], "env": report["env"],
-                          "installed_path": str(installed), "installed_present": present,
-                          "installed_sha256": recorded, "installed_sha256_matches": matches}], not no_header)
+        render.emit_csv([{"source": found.source, "from": found.how, "env": found.env,
+                          "installed_path": found.installed_path, "installed_present": found.installed_present,
+                          "installed_sha256": found.installed_sha256,
+                          "installed_sha256_matches": found.sha256_matches}], not no_header)
         return
-    for line in lines(report, choice, location):
+    for line in lines(found):
         render.line(line)
 
 
-def lines(report: dict, choice, location) -> list[str]:
-    installed = report["installed"]
-    if choice is None:
+def lines(found) -> list[str]:
+    """`data where` in words: the data used and why, the order, the installed copy's state."""
+    from lifeexp_cli.data.location import DATA_ENV
+
+    if found.source is None:
         used = ["Data: none, so commands that read data stop with an error",
-                "Fix: pass --data FILE, set $" + location.DATA_ENV + ", or run `lifeexp data install FILE`"]
+                "Fix: pass --data FILE, set $" + DATA_ENV + ", or run `lifeexp data install FILE`"]
     else:
         why = {"--data": "given with --data",
-               "$" + location.DATA_ENV: f"${location.DATA_ENV} is set (no --data given)",
-               "installed copy": f"the installed copy (no --data given, ${location.DATA_ENV} not set)"}
-        used = [f"Data: {choice.source}", f"Why: {why[choice.how]}"]
+               "$" + DATA_ENV: f"${DATA_ENV} is set (no --data given)",
+               "installed copy": f"the installed copy (no --data given, ${DATA_ENV} not set)"}
+        used = [f"Data: {found.source}", f"Why: {why[found.how]}"]
     state = "absent (install it with `lifeexp data install FILE`)"
-    if installed["present"]:
-        if installed["sha256"] is None:
+    if found.installed_present:
+        if found.installed_sha256 is None:
             state = "present, no sha256 recorded (install it again to record one)"
         else:
-            check = "the file still matches it" if installed["sha256_matches"] else \
+            check = "the file still matches it" if found.sha256_matches else \
                 "the file has CHANGED since it was installed: install it again"
-            state = f"present, sha256 {installed['sha256']} recorded at install; {check}"
-    env = report["env"] or "not set"
-    return [*used, f"Order: --data FILE, then ${location.DATA_ENV} ({env}), then the installed copy",
-            f"Installed copy: {installed['path']}", f"  {state}"]
-
+            state = f"present, sha256 {found.installed_sha256} recorded at install; {check}"
+    env = found.env or "not set"
+    return [*used, f"Order: --data FILE, then ${DATA_ENV} ({env}), then the installed copy",
+            f"Installed copy: {found.installed_path}", f"  {state}"]

@@ -5,7 +5,6 @@
 
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, NoHeaderOpt
-from lifeexp_cli.data import catalog
 
 
 def features(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoHeaderOpt = False):
@@ -21,26 +20,15 @@ def features(data: DataOpt = None, output: FormatOpt = Format.table, no_header: 
 
         lifeexp features --data my.csv --format json
     """
-    if data:
-        from lifeexp_cli.data import dataset
+    from lifeexp_cli.usecases import explore
 
-        table = dataset.read_table(data, progress=render.reading_progress())
-        usable = set(dataset.candidate_features(table.frame, catalog.DEFAULT_TARGET))
-        names = list(table.frame.columns)
-        notes = dataset.unit_notes(table.frame, usable)
-    else:
-        from lifeexp_cli.data import units
-
-        usable = set(catalog.WHO_FEATURES) - {catalog.DEFAULT_TARGET}
-        names = list(catalog.WHO_FEATURES)
-        notes = units.WHO_NOTES
-    rows = []
-    for name in names:
-        meaning, unit = catalog.describe(name)
-        role = ("target" if name == catalog.DEFAULT_TARGET else "group key" if name == catalog.GROUP_COLUMN
-                else "feature" if name in usable else "not numeric")
-        rows.append({"name": name, "aliases": ", ".join(catalog.aliases_of(name)), "role": role,
-                     "meaning": meaning, "unit": unit, "unit_note": notes.get(name)})
+    rows = explore.features(data, read_table=_read_table)
     render.rows_with_unit_notes(rows, output.value,
                                 title="Features (use a name or an alias wherever a feature is named)",
                                 header=not no_header)
+
+
+def _read_table(data: str):
+    from lifeexp_cli.data import dataset
+
+    return dataset.read_table(data, progress=render.reading_progress())

@@ -10,7 +10,7 @@ import typer
 from lifeexp_cli.cli import inputs, render
 from lifeexp_cli.cli.options import (ConnectTimeoutOpt, DataOpt, Engine, EngineOpt, FeaturesOpt, FoldSeedOpt, Format, FormatOpt,
                                      NoHeaderOpt, QuietOpt, SchedulerOpt, SeedOpt, Split, SplitOpt, TargetOpt,
-                                     build_spec, hidden_alias, model_options, old_spellings)
+                                     FitFoldsOpt, build_spec, hidden_alias, model_options, old_spellings)
 
 OLD_FOLDS = hidden_alias("--cv", int)
 
@@ -21,8 +21,7 @@ def fit(
     features: FeaturesOpt,
     data: DataOpt = None,
     target: TargetOpt = "life_expectancy",
-    cv: Annotated[Optional[int], typer.Option(
-        "--folds", "-k", help="Also estimate accuracy by K-fold cross-validation.", show_default=False)] = None,
+    cv: FitFoldsOpt = None,
     old_cv: OLD_FOLDS = None,
     test_size: Annotated[Optional[float], typer.Option(
         help="Hold out this share of countries (or rows) and score on them.", show_default=False)] = None,

@@ -12,7 +12,7 @@ import typer
 
 from lifeexp_cli.cli import render
 from lifeexp_cli.cli.options import DataOpt, ModelOpt, QuietOpt, hidden_alias, old_spellings
-from lifeexp_cli.errors import ModelError, UsageError
+from lifeexp_cli.errors import UsageError
 
 
 class Kind(str, Enum):
@@ -22,24 +22,6 @@ class Kind(str, Enum):
     lr = "lr"
     landscape = "landscape"
     all = "all"
-
-
-KINDS = ("fit", "loss", "residuals")  # what --kind all draws; lr and landscape train again, so only on request
-NEEDS_DATA = ("fit", "residuals", "lr", "landscape")
-
-
-def why_not(kind: str, record: dict) -> str | None:
-    """Why `kind` does not apply to this model (a clause), or None when it does."""
-    if kind == "fit" and len(record["features"]) != 1:
-        return f"{record['path']} has {len(record['features'])} features, the fit plot needs one"
-    if kind == "landscape" and (record["kind"] != "linear" or len(record["features"]) != 1
-                                or not record.get("intercept", True)):
-        return (f"{record['path']} is not a one-feature linear model with an intercept, the landscape plot "
-                "draws the loss over (θ₀, θ₁)")
-    if kind == "loss" and not (record.get("training") or {}).get("loss_history"):
-        return (f"{record['path']} was fitted with {record.get('solver')}, the loss plot needs an iterative "
-                "solver (gd, sgd, momentum, adam)")
-    return None
 
 
 def output_paths(out: str, kinds: list[str], every: bool) -> dict[str, Path]:
@@ -88,51 +70,37 @@ def plot(
 
         lifeexp plot --model tim-bmi --kind landscape --out landscape.png
     """
-    from lifeexp_cli.model import store
+    from lifeexp_cli.usecases import plot_data
 
-    output_paths(out, list(KINDS), kind is Kind.all)  # a bad --out fails before anything else is said
-    rates = learning_rates(lrs)
-    if rates is not None and kind is not Kind.lr:
-        raise UsageError("--lrs applies to --kind lr only")
-    record = store.load(model)
-    if kind is Kind.all:
-        kinds = [k for k in KINDS if why_not(k, record) is None]
-        skipped = [f"No {k} plot: {why_not(k, record)}" for k in KINDS if k not in kinds]
-    else:
-        reason = why_not(kind.value, record)
-        if reason:
-            raise UsageError(f"--kind {kind.value} does not apply: {reason}; use --kind residuals or all")
-        kinds = [kind.value]
-        skipped = []
-    paths = output_paths(out, kinds, kind is Kind.all)
-    design = load_design(record, data) if any(k in NEEDS_DATA for k in kinds) else None
-    for note in skipped:
-        render.info(note, quiet)
+    output_paths(out, list(plot_data.EVERY), kind is Kind.all)  # a bad --out fails before anything else is said
+    done = plot_data.plot(model, kind.value, data=data, rates=learning_rates(lrs), read_table=_read_table)
+    paths = output_paths(out, list(done.views), kind is Kind.all)
+    for name, reason in done.skipped:
+        render.info(f"No {name} plot: {reason}", quiet)
 
     from lifeexp_cli.cli import plots  # matplotlib: paid for only when a picture is drawn
 
-    draw = {"fit": fit_picture, "loss": loss_picture, "residuals": residuals_picture,
-            "lr": lambda record, design: lr_picture(record, design, rates), "landscape": landscape_picture}
+    draw = {"fit": fit_picture, "loss": loss_picture, "residuals": residuals_picture, "lr": lr_picture,
+            "landscape": landscape_picture}
     # Every picture drawn before any is written, and written all or none: no run leaves some of them.
-    pictures = {path: plots.png_bytes(draw[name](record, design)) for name, path in paths.items()}
+    pictures = {path: plots.png_bytes(draw[name](done.record, done.views[name])) for name, path in paths.items()}
     for written in plots.save_all(pictures):
         render.line(str(written))
 
 
 def learning_rates(text: str | None) -> list[float] | None:
+    """--lrs as numbers (checked by the use case), or None."""
     if text is None:
         return None
     from lifeexp_cli.data.people import number
-    from lifeexp_cli.usecases import plot_data
 
-    return plot_data.check_rates([number(part.strip(), "--lrs") for part in text.split(",") if part.strip()])
+    return [number(part.strip(), "--lrs") for part in text.split(",") if part.strip()]
 
 
-def load_design(record: dict, data: str | None):
+def _read_table(data: str | None):
     from lifeexp_cli.data import dataset
 
-    table = dataset.read_table(data, progress=render.reading_progress())
-    return dataset.design_for_model(table, record, "plot it with")
+    return dataset.read_table(data, progress=render.reading_progress())
 
 
 def units_of(record: dict) -> tuple[str, str]:
@@ -141,83 +109,50 @@ def units_of(record: dict) -> tuple[str, str]:
     return catalog.describe(record["features"][0])[1], catalog.describe(record["target"])[1]
 
 
-def lecture_people(record: dict) -> list[tuple[str, float, float]]:
-    """(name, feature value, prediction) of the lecture's Tim and Tom, when they have the model's feature."""
-    from lifeexp_cli.data import people
-    from lifeexp_cli.model.predict import arrays
-
-    feature, marks = record["features"][0], []
-    for name, values in (("Tim", people.TIM), ("Tom", people.TOM)):
-        value = people.with_bmi(values, []).get(feature)
-        if value is not None:
-            marks.append((name, value, float(arrays.predict(record["kind"], record["params"], [[value]])[0])))
-    return marks
-
-
-def fit_picture(record: dict, design):
-    import numpy as np
-
+def fit_picture(record: dict, view):
     from lifeexp_cli.cli import plots
-    from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.model.predict import arrays
 
     feature = record["features"][0]
-    present = ~np.isnan(design.X[:, 0])
-    if not present.any():
-        raise ModelError(f"the data has no value of {feature} to plot")
-    x, y = design.X[present, 0], design.y[present]
-    log_x = plots.wants_log_axis(x)
-    grid = (np.geomspace if log_x else np.linspace)(x.min(), x.max(), 200)
-    curve = arrays.predict(record["kind"], record["params"], grid[:, None])
     label = render.equation(record) if record.get("coefficients") else f"{record['kind']} model"
-    rmse = metrics.rmse(y, arrays.predict(record["kind"], record["params"], x[:, None]))
-    return plots.fit_figure(x, y, grid, curve, feature=feature, target=record["target"], units=units_of(record),
-                            label=label, log_x=log_x, people=lecture_people(record),
-                            title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on the {len(y)} rows with {feature}")
+    return plots.fit_figure(view.x, view.y, view.grid, view.curve, feature=feature, target=record["target"],
+                            units=units_of(record), label=label, log_x=view.log_x, people=view.people,
+                            title=f"{Path(record['path']).stem}: RMSE {view.rmse:.3f} on the {len(view.y)} rows "
+                                  f"with {feature}")
 
 
-def lr_picture(record: dict, design, rates: list[float] | None):
+def lr_picture(record: dict, view):
     from lifeexp_cli.cli import plots
-    from lifeexp_cli.usecases import plot_data
 
-    spec, swapped = plot_data.training_spec(record)
-    rates = rates or plot_data.default_rates(spec)
-    curves = plot_data.learning_rate_curves(spec, design.X, design.y, record["features"], rates, design.groups)
+    spec = view.spec
     how = f"{spec.solver}, {spec.scale} scaling" + (f" (the model was fitted with {record['solver']})"
-                                                    if swapped else "")
-    return plots.lr_figure(curves, unit=units_of(record)[1],
-                           title=f"{Path(record['path']).stem}: loss per epoch for {len(curves)} learning rates α\n"
-                                 f"{how}")
+                                                    if view.swapped else "")
+    return plots.lr_figure(view.curves, unit=units_of(record)[1],
+                           title=f"{Path(record['path']).stem}: loss per epoch for {len(view.curves)} learning "
+                                 f"rates α\n{how}")
 
 
-def landscape_picture(record: dict, design):
+def landscape_picture(record: dict, view):
     from lifeexp_cli.cli import plots
-    from lifeexp_cli.usecases import plot_data
 
-    view = plot_data.landscape(record, design.X, design.y)
-    spec, swapped = plot_data.training_spec(record)
+    spec = view.spec
     how = f"{spec.solver} α = {spec.options['lr']:g}, {spec.scale} scaling"
-    return plots.landscape_figure(view, feature=record["features"][0], unit=units_of(record)[0],
+    return plots.landscape_figure(view.landscape, feature=record["features"][0], unit=units_of(record)[0],
                                   target_unit=units_of(record)[1],
                                   title=f"{Path(record['path']).stem}: loss over (θ₀, θ₁)\nand the path of {how}")
 
 
-def loss_picture(record: dict, design):
+def loss_picture(record: dict, view):
     from lifeexp_cli.cli import plots
 
-    run = record["training"]
+    run = view.training
     ending = "converged" if run["converged"] else "not converged"
     title = f"{Path(record['path']).stem}: {record['solver']}, {run['epochs_run']} epochs ({ending})"
     return plots.loss_figure(run["loss_history"], run.get("val_loss_history"), kept_epoch=run.get("kept_epoch"),
                              title=title, unit=units_of(record)[1])
 
 
-def residuals_picture(record: dict, design):
+def residuals_picture(record: dict, view):
     from lifeexp_cli.cli import plots
-    from lifeexp_cli.evaluate import metrics
-    from lifeexp_cli.model.predict import arrays
 
-    yhat = arrays.predict(record["kind"], record["params"], design.X)
-    rmse = metrics.rmse(design.y, yhat)
-    return plots.residuals_figure(design.y, yhat, target=record["target"], unit=units_of(record)[1],
-                                  title=f"{Path(record['path']).stem}: RMSE {rmse:.3f} on {len(design.y)} rows")
+    return plots.residuals_figure(view.y, view.yhat, target=record["target"], unit=units_of(record)[1],
+                                  title=f"{Path(record['path']).stem}: RMSE {view.rmse:.3f} on {len(view.y)} rows")

@@ -11,8 +11,8 @@ import typer
 from typer.core import TyperCommand
 
 from lifeexp_cli.cli import completion, render
-from lifeexp_cli.cli.options import (ConnectTimeoutOpt, Engine, EngineOpt, Format, LevelOpt, ModelOpt, NoHeaderOpt,
-                                     QuietOpt, SchedulerOpt)
+from lifeexp_cli.cli.options import (ConnectTimeoutOpt, Engine, EngineOpt, LevelOpt, ModelOpt, NoHeaderOpt,
+                                     PredictFormatOpt, PredictModelOpt, QuietOpt, SchedulerOpt)
 from lifeexp_cli.errors import UsageError
 
 
@@ -111,10 +111,7 @@ def feature_options(args: list[str]) -> dict[str, float]:
 
 def predict(
     ctx: typer.Context,
-    model: Annotated[Optional[str], typer.Option(
-        "--model", "-m", help="Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or "
-        "path to a .joblib file. Default: model, if saved; else the shipped model that takes exactly the features "
-        "given (--bmi: tim-bmi).", show_default=False, autocompletion=completion.models)] = None,
+    model: PredictModelOpt = None,
     input: Annotated[Optional[str], typer.Option(
         "--input", "-i", help="CSV of rows to predict (- for stdin); written back with a predicted_<target> "
                               "column.", show_default=False)] = None,
@@ -125,9 +122,7 @@ def predict(
     strict: Annotated[bool, typer.Option(help="Fail instead of filling a left-out feature (an option not "
                                               "given, or a column --input lacks) with its training mean.")]
     = False,
-    output: Annotated[Optional[Format], typer.Option(
-        "--format", "-f", help="Output: table, json or csv. Default: table for one person, csv with --input.",
-        case_sensitive=False, show_default=False)] = None,
+    output: PredictFormatOpt = None,
     level: LevelOpt = 0.9,
     no_header: NoHeaderOpt = False,
     engine: EngineOpt = Engine.local,

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from lifeexp_cli.model.notes import worded
 from lifeexp_cli.model.fit.prepared import Fit, preprocess, validation_mask
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.nn import ensemble, regressor
@@ -46,6 +47,6 @@ def fit_ensemble_members(X_raw: np.ndarray, y: np.ndarray, features: list[str], 
              "ensemble": {"members": k, "seeds": ensemble.member_seeds(spec.options["seed"], k),
                           "epochs_run": [r.training.epochs_run for r in runs],
                           "final_val_loss": [r.training.summary()["final_val_loss"] for r in runs]}}
-    notes = list(dict.fromkeys(note for r in runs for note in r.training.warnings))
+    notes = worded(dict.fromkeys(fact for r in runs for fact in r.training.notes))
     params = {**prepared.stats, "network": first.network, "members": [r.network for r in runs[1:]]}
     return Fit(params, len(prepared.y), prepared.dropped, prepared.imputed, None, notes, extra)

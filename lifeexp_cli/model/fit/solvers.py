@@ -13,6 +13,7 @@ import numpy as np
 
 from lifeexp_cli.errors import DataError, DivergenceError
 from lifeexp_cli.linear import closed_form, loss
+from lifeexp_cli.model import notes
 from lifeexp_cli.model.fit.prepared import with_intercept
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.nn import regressor
@@ -84,8 +85,8 @@ def fit_linear_iterative(Xs: np.ndarray, y: np.ndarray, features: list[str], spe
         result = loop.train([theta0], loss.linear_loss_and_grad, loss.linear_loss, design, y, spec.solver,
                             options, val=val_design, on_epoch=on_epoch)
     (theta,) = result.params
-    return Solved(linear_params(theta, spec.intercept), closed_form.condition_number(design), result.warnings,
-                  {"training": result.summary()})
+    return Solved(linear_params(theta, spec.intercept), closed_form.condition_number(design),
+                  notes.worded(result.notes), {"training": result.summary()})
 
 
 @contextmanager
@@ -113,7 +114,7 @@ def fit_network(Xs: np.ndarray, y: np.ndarray, features: list[str], spec: Spec, 
     """A neural network trained through the one loop (nn/regressor.py); it has no condition number."""
     with scaled_divergence_advice(spec):
         trained = regressor.fit(Xs, y, spec.solver, spec.options, val=val, on_epoch=on_epoch)
-    return Solved({"network": trained.network}, None, trained.training.warnings,
+    return Solved({"network": trained.network}, None, notes.worded(trained.training.notes),
                   {"training": trained.training.summary(), "network": regressor.describe(trained.network)})
 
 
@@ -136,7 +137,7 @@ FITTERS.update({("mlp", s): fit_network for s in loop.SOLVERS})
 def preflight_warnings(X_raw: np.ndarray, features: list[str], spec: Spec) -> list[str]:
     """What is worth saying before an iterative fit starts (it may be slow, or diverge)."""
     if loop.is_iterative(spec.solver) and spec.scale == "none":
-        return loop.range_spread_warning(X_raw, features)
+        return notes.worded([loop.range_spread(X_raw, features)])
     return []
 
 

@@ -317,15 +317,14 @@ def test_result_summary_is_what_the_record_keeps():
         "final_val_loss": result.val_history[result.best_epoch - 1], "monitored": "validation",
     }
     assert all(type(v) is float for v in summary["loss_history"] + [summary["final_loss"]])
-    assert result.warnings == ["gd did not converge within --epochs 4 (the loss was still improving by more "
-                               "than --tol 1e-07): raise --epochs, or --lr if the loss falls slowly"]
+    assert result.notes == [loop.NotConverged("gd", 4, 1e-7)]
 
 
 def test_a_converged_run_keeps_the_last_epoch_without_restore_best():
     X, y = line()
     result = loop.train([np.zeros(2)], linear_loss_and_grad, linear_loss, X, y, "gd",
                         {"lr": 0.3, "patience": 5, "tol": 1e-3, "restore_best": False})
-    assert result.converged and result.warnings == []
+    assert result.converged and result.notes == []
     assert result.kept_epoch == result.epochs_run and result.summary()["monitored"] == "training"
     with pytest.raises(ParameterError, match="divergence_factor must be >= 1"):
         loop.train([np.zeros(2)], linear_loss_and_grad, linear_loss, X, y, "gd", {}, divergence_factor=0.5)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from lifeexp_cli.cli.main import flag_of
 from lifeexp_cli.errors import DataError, UsageError
 from lifeexp_cli.model.fit import in_memory
 from lifeexp_cli.model.spec import Spec
@@ -25,11 +26,13 @@ def test_imputation_uses_training_rows_only():
     assert impute.fit_imputer(np.array([[1.0], [2.0], [10.0]]), "median", ["a"])[0] == 2.0
 
 
-def test_imputation_errors():
-    with pytest.raises(DataError, match="no values"):
+def test_imputation_errors_name_the_parameter_the_command_line_words_as_a_flag():
+    with pytest.raises(DataError, match="no values") as empty:
         impute.fit_imputer(np.array([[np.nan], [np.nan]]), "mean", ["empty"])
-    with pytest.raises(UsageError, match="--impute"):
+    assert empty.value.message(flag_of) == "feature empty has no values in the training rows: drop it from --features"
+    with pytest.raises(UsageError, match="impute must be one of") as unknown:
         impute.fit_imputer(X, "zero", ["a", "b", "c"])
+    assert unknown.value.message(flag_of) == "--impute must be one of mean, median, drop, got 'zero'"
 
 
 def test_drop_imputation_drops_rows():

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from lifeexp_cli.errors import UsageError
+from lifeexp_cli.cli.main import flag_of
+from lifeexp_cli.errors import ParameterError, UsageError
 from lifeexp_cli.model.fit import in_memory
 from lifeexp_cli.model.fit import solvers
 from lifeexp_cli.model.spec import Spec
@@ -47,6 +48,9 @@ def test_coefficients_back_in_original_units():
         assert_allclose([coef["intercept"], coef["a"], coef["b"]], [1.5, 2.0, -0.5], rtol=1e-10)
 
 
-def test_unknown_scaler_is_usage_error():
-    with pytest.raises(UsageError, match="--scale"):
+def test_unknown_scaler_is_usage_error_naming_the_parameter():
+    with pytest.raises(ParameterError) as refused:
         scaling.fit_scaler(X, "robust")
+    assert isinstance(refused.value, UsageError) and refused.value.param == "scale"
+    assert str(refused.value) == "scale must be one of none, minmax, standard, got 'robust'"
+    assert refused.value.message(flag_of) == "--scale must be one of none, minmax, standard, got 'robust'"
