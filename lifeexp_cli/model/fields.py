@@ -98,8 +98,7 @@ def rows_of(value, p: int) -> list:
     """Domain rows as lists of p numbers, from either form (bytes: p numbers per row, row after row)."""
     if type(value) is not bytes:
         return value
-    flat = unpack_floats(value).tolist()
-    return [flat[i:i + p] for i in range(0, len(flat), p)]
+    return list(map(list, zip(*[iter(unpack_floats(value).tolist())] * p)))  # p numbers at a time, in C
 
 
 def status_cells(calibration: dict) -> list[dict]:
@@ -629,7 +628,7 @@ def scores_are_whole(scores: list, rows: int, path: str) -> Iterator[tuple[str, 
     """Stored scores are sorted order statistics of at most `rows` scores."""
     if len(scores) > rows:
         yield path, f"must hold at most rows ({rows}) scores"
-    if any(a > b for a, b in zip(scores, scores[1:])):
+    if any(map(operator.gt, scores, scores[1:])):  # in C: thousands of scores per model
         yield path, "must be sorted"
 
 
