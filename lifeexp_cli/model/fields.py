@@ -431,7 +431,23 @@ FIELDS = [
 
 def field_problems(record: dict, fields: list[Field] = FIELDS) -> Iterator[tuple[str, str]]:
     for spec in fields:
-        yield from _check_path(record, spec.path.split("."), "", spec)
+        if "[]" in spec.path:
+            yield from _check_path(record, spec.path.split("."), "", spec)
+            continue
+        # A path through dicts only (most of them), followed in a loop: what _check_path does, faster.
+        *parents, key = spec.path.split(".")
+        value = record
+        for parent in parents:
+            value = value.get(parent) if type(value) is dict else None
+        if type(value) is not dict:
+            continue
+        if key not in value:
+            if spec.required:
+                yield spec.path, "is missing"
+            continue
+        wrong = spec.check(value[key])
+        if wrong:
+            yield spec.path, wrong
 
 
 def _check_path(value, parts: list[str], where: str, spec: Field) -> Iterator[tuple[str, str]]:
