@@ -42,6 +42,8 @@ def settings() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("LIFEEXP_BENCH_REPEAT", 3)),
                         help="runs of each large-file measurement")
     parser.add_argument("--startup-repeat", type=int, default=7 if quick else 21)
+    parser.add_argument("--startup-against", metavar="DIR",
+                        help="also time the start-up of the lifeexp source tree in DIR (lifeexp_cli/, models/)")
     parser.add_argument("--only", default="startup,fit,predict,json,who,memory",
                         help="comma-separated subset of: startup, fit, predict, json, who, memory")
     return parser.parse_args()
@@ -76,17 +78,33 @@ def row(what: str, ours: measure.Runs, base: measure.Runs | None, target: float 
             "met": None if ratio is None or target is None else ratio <= target, "note": note}
 
 
-def startup(repeat: int) -> list[dict]:
-    runs = measure.interleaved({
-        "python -c 'import numpy'": [PY, "-c", "import numpy"],
-        "predict": [LIFEEXP, "predict", *TIM],
-        "compare": [LIFEEXP, "compare"],
-        "--help": [LIFEEXP, "--help"],
-    }, repeat, warm_up=True)
+# Runs lifeexp from the source tree named by its first argument (`--startup-against`).
+FROM_TREE = "import sys; sys.path.insert(0, sys.argv.pop(1)); from lifeexp_cli.cli.main import main; sys.exit(main())"
+
+
+def startup(repeat: int, against: str | None = None) -> list[dict]:
+    """predict, compare and --help against `python -c "import numpy"`, the CPU ratio in the note. against:
+    another source tree (a folder holding lifeexp_cli/ and models/, e.g. made by `git archive COMMIT
+    lifeexp_cli models | tar -x -C DIR`), measured in the same interleaved runs, as the before of a
+    change; both trees then run as `python -c` (FROM_TREE), so that they start alike."""
+    commands = {"python -c 'import numpy'": [PY, "-c", "import numpy"]}
+    trees = {"": [LIFEEXP]} if against is None else {"": [PY, "-c", FROM_TREE, str(ROOT)],
+                                                      " [against]": [PY, "-c", FROM_TREE, against]}
+    for label, run in trees.items():
+        commands.update({"predict" + label: [*run, "predict", *TIM], "compare" + label: [*run, "compare"],
+                         "--help" + label: [*run, "--help"]})
+    runs = measure.interleaved(commands, repeat, warm_up=True)
     base = runs["python -c 'import numpy'"]
-    return [row("start-up: lifeexp predict --model tim ...", runs["predict"], base, 1.2),
-            row("start-up: lifeexp compare", runs["compare"], base, 1.4),
-            row("start-up: lifeexp --help", runs["--help"], base, 1.3)]
+
+    def timed(what: str, name: str, target: float) -> dict:
+        return row(what, runs[name], base, target, f"CPU {runs[name].cpu_median / base.cpu_median:.2f}×")
+
+    found = []
+    for label in trees:
+        found += [timed("start-up: lifeexp predict --model tim ..." + label, "predict" + label, 1.2),
+                  timed("start-up: lifeexp compare" + label, "compare" + label, 1.4),
+                  timed("start-up: lifeexp --help" + label, "--help" + label, 1.3)]
+    return found
 
 
 def reading_baseline(path: Path) -> tuple[str, list[str]]:
@@ -233,7 +251,7 @@ def main() -> None:
                "pandas": version("pandas"), "typer": version("typer"), "settings": vars(args)}
     DATA_DIR.mkdir(exist_ok=True)
     rows: list[dict] = []
-    steps = [("startup", lambda: startup(args.startup_repeat)),
+    steps = [("startup", lambda: startup(args.startup_repeat, args.startup_against)),
              ("who", lambda: who_fit(max(args.startup_repeat // 2, 3))),
              ("predict", lambda: batch_predict(args.predict_rows, args.repeat)),
              ("json", lambda: batch_json(args.predict_rows, args.repeat)),

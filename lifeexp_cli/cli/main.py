@@ -6,8 +6,8 @@ render. Heavy modules (pandas, joblib, matplotlib) are imported inside the comma
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import importlib
 import os
 import sys
 import warnings
@@ -19,21 +19,8 @@ from typer.core import TyperGroup
 
 from lifeexp_cli import __version__
 from lifeexp_cli.cli import completion
-from lifeexp_cli.cli.commands import data, data_install
-from lifeexp_cli.cli.commands.backprop import backprop
-from lifeexp_cli.cli.commands.compare import compare
-from lifeexp_cli.cli.commands.corr import corr
-from lifeexp_cli.cli.commands.cv import cv
-from lifeexp_cli.cli.commands.eval_command import eval_model
-from lifeexp_cli.cli.commands.features import features
-from lifeexp_cli.cli.commands.fit import fit
-from lifeexp_cli.cli.commands.plot import plot
-from lifeexp_cli.cli.commands.predict import PredictCommand, predict
-from lifeexp_cli.cli.commands.select import select
 from lifeexp_cli.cli.interrupts import interruption, terminate_like_interrupt
 from lifeexp_cli.errors import LifeexpError, ParameterMessage
-
-
 
 COMPLETE_VAR = "_LIFEEXP_COMPLETE"
 
@@ -75,18 +62,19 @@ def flush_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-app = typer.Typer(
-    name="lifeexp",
-    cls=LifeexpGroup,
-    help="Predict life expectancy with linear regression and small neural networks, and show why a model "
-         "is better. Data: --data FILE, else $LIFEEXP_DATA, else the copy installed by `lifeexp data install "
-         "FILE` (the WHO Life Expectancy CSV).",
-    no_args_is_help=True,
-    add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def new_app() -> typer.Typer:
+    return typer.Typer(
+        name="lifeexp",
+        cls=LifeexpGroup,
+        help="Predict life expectancy with linear regression and small neural networks, and show why a model "
+             "is better. Data: --data FILE, else $LIFEEXP_DATA, else the copy installed by `lifeexp data "
+             "install FILE` (the WHO Life Expectancy CSV).",
+        no_args_is_help=True,
+        add_completion=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
 
 
 HELP_WIDTH = 80  # click wraps help at most this wide; the examples fit it too
@@ -216,7 +204,6 @@ def version_callback(value: bool):
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[Optional[bool], typer.Option(
         "--version", callback=version_callback, is_eager=True, help="Print the version and exit.")] = None,
@@ -225,26 +212,67 @@ def root(
 
 
 EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
-app.command("fit", short_help="Fit a model and save it.")(guarded(fit))
-app.command("eval", short_help="Score a saved model on data.")(guarded(eval_model))
-app.command("predict", cls=PredictCommand, context_settings=EXTRA_ARGS,
-            short_help="Predict for a person or for CSV rows.")(guarded(predict))
-app.command("compare", short_help="Tim's and Tom's models side by side.")(guarded(compare))
-app.command("features", short_help="Feature names, aliases, meanings, units.")(guarded(features))
-app.command("cv", short_help="Cross-validate a model specification.")(guarded(cv))
-app.command("corr", short_help="Correlations with the target, and the matrix.")(guarded(corr))
-app.command("select", short_help="Greedy forward feature selection by CV.")(guarded(select))
+# Every command, in the order --help lists them: (name, module of cli/commands/, function, short help).
+# A command's module is imported only when the app holds the command (`app_for`).
+COMMANDS = (
+    ("fit", "fit", "fit", "Fit a model and save it."),
+    ("eval", "eval_command", "eval_model", "Score a saved model on data."),
+    ("predict", "predict", "predict", "Predict for a person or for CSV rows."),
+    ("compare", "compare", "compare", "Tim's and Tom's models side by side."),
+    ("features", "features", "features", "Feature names, aliases, meanings, units."),
+    ("cv", "cv", "cv", "Cross-validate a model specification."),
+    ("corr", "corr", "corr", "Correlations with the target, and the matrix."),
+    ("select", "select", "select", "Greedy forward feature selection by CV."),
+    ("plot", "plot", "plot", "Draw a model as PNG files."),
+    ("backprop", "backprop", "backprop", "Backpropagation worked by hand."),
+)
+DATA_COMMANDS = (
+    ("info", "data", "info", "Columns, types, missing values."),
+    ("describe", "data", "describe", "Summary statistics per column."),
+    ("install", "data_install", "install", "Install the WHO dataset for every command."),
+    ("where", "data_install", "where", "Which data commands read, and why."),
+)
+NAMES = frozenset([name for name, *_ in COMMANDS] + ["data"])
 
-data_app = typer.Typer(name="data", help="Look at a CSV before fitting (columns, missing values, statistics); "
-                                         "install the WHO dataset once; see which data every command reads.",
-                       no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
-data_app.command("info", short_help="Columns, types, missing values.")(guarded(data.info))
-data_app.command("describe", short_help="Summary statistics per column.")(guarded(data.describe))
-data_app.command("install", short_help="Install the WHO dataset for every command.")(guarded(data_install.install))
-data_app.command("where", short_help="Which data commands read, and why.")(guarded(data_install.where))
-app.add_typer(data_app, name="data", short_help="Look at a CSV; install the dataset; where data comes from.")
-app.command("plot", short_help="Draw a model as PNG files.")(guarded(plot))
-app.command("backprop", short_help="Backpropagation worked by hand.")(guarded(backprop))
+
+def command_module(module: str):
+    return importlib.import_module(f"lifeexp_cli.cli.commands.{module}")
+
+
+def build_app(names: frozenset[str] = NAMES) -> typer.Typer:
+    """The app holding the commands (and the `data` group) named."""
+    built = new_app()
+    built.callback()(root)
+    for name, module, function, short_help in COMMANDS:
+        if name in names:
+            found = command_module(module)
+            settings = {"cls": found.PredictCommand, "context_settings": EXTRA_ARGS} if name == "predict" else {}
+            built.command(name, short_help=short_help, **settings)(guarded(getattr(found, function)))
+    if "data" in names:
+        data_app = typer.Typer(name="data", help="Look at a CSV before fitting (columns, missing values, "
+                                                 "statistics); install the WHO dataset once; see which data "
+                                                 "every command reads.",
+                               no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
+        for name, module, function, short_help in DATA_COMMANDS:
+            data_app.command(name, short_help=short_help)(guarded(getattr(command_module(module), function)))
+        built.add_typer(data_app, name="data",
+                        short_help="Look at a CSV; install the dataset; where data comes from.")
+    return built
+
+
+def whole_app() -> typer.Typer:
+    """`app`: every command held, built once, on first use."""
+    if "app" not in globals():
+        globals()["app"] = build_app()
+    return globals()["app"]
+
+
+def __getattr__(name: str):
+    """`from lifeexp_cli.cli.main import app` (tests, `make docs`) builds the whole app; `lifeexp NAME`
+    does not (`app_for`)."""
+    if name == "app":
+        return whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -256,26 +284,19 @@ def main() -> None:
     sys.stdout = os_errors.whole_writes(sys.stdout)  # unbuffered (PYTHONUNBUFFERED=1): no silent short write
     terminate_like_interrupt()
     readable_on_any_terminal()
-    with only_the_command_invoked(sys.argv[1:]):
-        app()
+    app_for(sys.argv[1:])()
 
 
-@contextlib.contextmanager
-def only_the_command_invoked(args: list[str]):
-    """While `lifeexp NAME ...` runs, the app holds only the command NAME: Typer builds the options of
-    every command it holds, and the other twelve cost `predict` and `compare` about a tenth of their
-    start-up. `lifeexp` alone, `--help`, an unknown name (its suggestions need every name) and shell
-    completion keep them all; so does anything but this entry point (tests call `app` itself)."""
-    kept_commands, kept_groups = app.registered_commands, app.registered_groups
+def app_for(args: list[str]):
+    """The app that runs `lifeexp ARGS`: for `lifeexp NAME ...`, one holding only the command NAME, whose
+    module alone is imported. Typer builds the options of every command it holds, and the other twelve
+    (their modules and options) cost `predict` and `compare` about a tenth of their start-up. `lifeexp`
+    alone, `--help`, an unknown name (its suggestions need every name) and shell completion get every
+    command."""
     name = args[0] if args else None
-    commands = [c for c in kept_commands if c.name == name]
-    groups = [g for g in kept_groups if g.name == name]
-    if (commands or groups) and COMPLETE_VAR not in os.environ:
-        app.registered_commands, app.registered_groups = commands, groups
-    try:
-        yield
-    finally:
-        app.registered_commands, app.registered_groups = kept_commands, kept_groups
+    if name in NAMES and COMPLETE_VAR not in os.environ:
+        return build_app(frozenset([name]))
+    return whole_app()
 
 
 def readable_on_any_terminal() -> None:

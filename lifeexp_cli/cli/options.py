@@ -96,7 +96,11 @@ def _typer_parameter(option: declared.Option):
     return _annotation(option), default
 
 
-MODEL_PARAMETERS = {option.name: _typer_parameter(option) for option in declared.MODEL}
+@functools.cache
+def model_parameters() -> dict:
+    """Every model option as (annotation, default), built when a command that fits is registered: not on
+    the start-up of `predict` or `compare`."""
+    return {option.name: _typer_parameter(option) for option in declared.MODEL}
 
 
 # --- Old spellings, kept for one release as hidden options that print a note --------------------------
@@ -154,13 +158,13 @@ def model_options(after: str):
         at = [p.name for p in kept].index(after) + 1
         added = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
                                    annotation=annotation)
-                 for name, (annotation, default) in MODEL_PARAMETERS.items()]
+                 for name, (annotation, default) in model_parameters().items()]
         added.append(inspect.Parameter("old_model_kind", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                        default=None, annotation=OLD_KIND))
 
         @functools.wraps(command)
         def run(*args, **kwargs):
-            given = {name: kwargs.pop(name) for name in MODEL_PARAMETERS if name in kwargs}
+            given = {name: kwargs.pop(name) for name in model_parameters() if name in kwargs}
             old = kwargs.pop("old_model_kind", None)
             if old is not None:
                 _note(deprecation_note("--model", "--kind", old))

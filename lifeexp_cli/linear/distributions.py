@@ -8,6 +8,7 @@ Checked against scipy.stats in tests/unit/linear/test_distributions.py.
 
 from __future__ import annotations
 
+import functools
 import math
 
 TINY = 1e-300
@@ -62,8 +63,11 @@ def t_two_sided(t: float, df: float) -> float:
     return betainc(df / 2.0, 0.5, df / (df + t * t))
 
 
+@functools.lru_cache(maxsize=256)
 def t_quantile(probability: float, df: float) -> float:
-    """The t with P(T ≤ t) = probability (0.5 < probability < 1), by bisection on the tail probability."""
+    """The t with P(T ≤ t) = probability (0.5 < probability < 1), by bisection on the tail probability.
+    Remembered: about 50 incomplete beta functions each, and `compare` asks for the same two quantiles
+    eleven times."""
     tail = 2.0 * (1.0 - probability)  # two-sided tail at the quantile
     low, high = 0.0, 1.0
     while t_two_sided(high, df) > tail:

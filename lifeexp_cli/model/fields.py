@@ -98,8 +98,7 @@ def rows_of(value, p: int) -> list:
     """Domain rows as lists of p numbers, from either form (bytes: p numbers per row, row after row)."""
     if type(value) is not bytes:
         return value
-    flat = unpack_floats(value).tolist()
-    return [flat[i:i + p] for i in range(0, len(flat), p)]
+    return list(map(list, zip(*[iter(unpack_floats(value).tolist())] * p)))  # p numbers at a time, in C
 
 
 def status_cells(calibration: dict) -> list[dict]:
@@ -432,7 +431,23 @@ FIELDS = [
 
 def field_problems(record: dict, fields: list[Field] = FIELDS) -> Iterator[tuple[str, str]]:
     for spec in fields:
-        yield from _check_path(record, spec.path.split("."), "", spec)
+        if "[]" in spec.path:
+            yield from _check_path(record, spec.path.split("."), "", spec)
+            continue
+        # A path through dicts only (most of them), followed in a loop: what _check_path does, faster.
+        *parents, key = spec.path.split(".")
+        value = record
+        for parent in parents:
+            value = value.get(parent) if type(value) is dict else None
+        if type(value) is not dict:
+            continue
+        if key not in value:
+            if spec.required:
+                yield spec.path, "is missing"
+            continue
+        wrong = spec.check(value[key])
+        if wrong:
+            yield spec.path, wrong
 
 
 def _check_path(value, parts: list[str], where: str, spec: Field) -> Iterator[tuple[str, str]]:
@@ -629,7 +644,7 @@ def scores_are_whole(scores: list, rows: int, path: str) -> Iterator[tuple[str, 
     """Stored scores are sorted order statistics of at most `rows` scores."""
     if len(scores) > rows:
         yield path, f"must hold at most rows ({rows}) scores"
-    if any(a > b for a, b in zip(scores, scores[1:])):
+    if any(map(operator.gt, scores, scores[1:])):  # in C: thousands of scores per model
         yield path, "must be sorted"
 
 

@@ -74,18 +74,35 @@ def test_compare_without_cv_does_not_load_pandas():
 def test_a_run_holds_only_the_command_it_invokes(monkeypatch):
     """Typer reads the signature of every command it holds: `lifeexp NAME` holds only NAME while it runs;
     `lifeexp` alone, --help, a mistyped name (its suggestions) and shell completion hold them all."""
-    from lifeexp_cli.cli.main import COMPLETE_VAR, app, only_the_command_invoked
+    from lifeexp_cli.cli.main import COMPLETE_VAR, app, app_for
 
     every = ([c.name for c in app.registered_commands], [g.name for g in app.registered_groups])
-    held = lambda: ([c.name for c in app.registered_commands], [g.name for g in app.registered_groups])  # noqa: E731
-    with only_the_command_invoked(["predict", "--bmi", "20"]):
-        assert held() == (["predict"], [])
-    with only_the_command_invoked(["data", "where"]):
-        assert held() == ([], ["data"])
+    held = lambda args: ([c.name for c in app_for(args).registered_commands],  # noqa: E731
+                         [g.name for g in app_for(args).registered_groups])
+    assert held(["predict", "--bmi", "20"]) == (["predict"], [])
+    assert held(["data", "where"]) == ([], ["data"])
     for args in ([], ["--help"], ["predct"], ["--version"]):
-        with only_the_command_invoked(args):
-            assert held() == every
+        assert held(args) == every and app_for(args) is app
     monkeypatch.setenv(COMPLETE_VAR, "complete_bash")
-    with only_the_command_invoked(["predict"]):
-        assert held() == every
-    assert held() == every and len(every[0]) == 10
+    assert held(["predict"]) == every
+    assert len(every[0]) == 10
+
+
+OTHER_COMMANDS = ["lifeexp_cli.cli.commands." + name for name in
+                  ("fit", "eval_command", "features", "cv", "corr", "select", "plot", "backprop", "data",
+                   "data_install")]
+
+
+@pytest.mark.parametrize("name", ["predict", "compare", "compare --explain"])
+def test_a_fast_path_imports_neither_other_commands_nor_statistics_it_does_not_use(name, tmp_path):
+    """`lifeexp NAME` imports the module of NAME only (app_for); predict computes no mean or deviation
+    of a sample (`statistics` is compare's)."""
+    done = subprocess.run([sys.executable, "-c", REPORT.replace('m.split(".")[0] for m', "m for m"),
+                           json.dumps(FAST_PATHS[name])], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")]
+    assert line, done.stderr
+    code, modules = json.loads(line[-1][len("MODULES "):])
+    assert code in (0, None), done.stderr
+    assert f"lifeexp_cli.cli.commands.{name.split()[0]}" in modules
+    assert not set(OTHER_COMMANDS) & set(modules)
+    assert name != "predict" or "statistics" not in modules

@@ -58,6 +58,25 @@ def test_one_row_in_pure_python_is_the_numpy_check_of_many(fitted):
         assert judged["distance"] == pytest.approx(distance, rel=1e-12) and judged["in_domain"] == ok
 
 
+def test_one_row_is_the_sum_of_squares_by_hand_with_ties_kept_in_row_order():
+    """judge's distances in C (math.dist) against the sum of squares written out, on rows with many exact
+    ties (a grid, rows repeated): the same distance to 1e-12, the same nearest rows, the same verdict."""
+    rng = np.random.default_rng(4)
+    X = np.concatenate([rng.integers(0, 4, size=(300, 3)), rng.integers(0, 4, size=(300, 3))]).astype(float)
+    ref = domain.reference(X, np.repeat(np.arange(60), 10))
+    names = ["a", "b", "c"]
+    for row in np.concatenate([X[:30], rng.integers(-3, 7, size=(60, 3)) + rng.choice([0.0, 0.5], (60, 3))]).tolist():
+        z = [(x - c) / s for x, c, s in zip(row, ref["center"], ref["scale"])]
+        by_hand = sorted((sum((a - b) ** 2 for a, b in zip(z, r)) ** 0.5, i) for i, r in enumerate(ref["rows"]))
+        closest = by_hand[:ref["k"]]
+        distance = sum(d for d, _ in closest) / len(closest)
+        judged = domain.judge(ref, row, names)
+        assert judged["distance"] == pytest.approx(distance, rel=1e-12, abs=1e-300)
+        assert judged["in_domain"] == (distance <= ref["threshold"])
+        if not judged["in_domain"]:
+            assert judged["features"] == domain.driving(z, [ref["rows"][i] for _, i in closest], names)
+
+
 def test_the_threshold_is_the_quantile_of_training_rows_leaving_their_country_out(fitted):
     X, ref = fitted
     assert ref["leave_out"] == "group" and ref["k"] == domain.K and ref["training_rows"] == len(X)
