@@ -53,7 +53,10 @@ def signed_log(X):
     import numpy as np
 
     X = np.asarray(X, dtype=float)
-    return np.sign(X) * np.log1p(np.abs(X))
+    out = np.abs(X)  # the one array of X's size made here: log1p and the sign applied in place
+    np.log1p(out, out=out)
+    np.copysign(out, X, out=out)
+    return np.add(out, 0.0, out=out)  # −0.0 becomes 0.0, as sign(x)·log1p|x| gives
 
 
 def log_spread(spread):
