@@ -85,16 +85,19 @@ def fit_error_size(X, residuals, distances) -> dict:
     its two parts. X: (n, p) filled features; residuals, distances: (n,)."""
     import numpy as np
 
-    G = conformal.signed_log(X)
-    m, s = conformal.standardized(G)
-    G -= m  # (G − m) / s in place, then [1, z, h] built once: memory of one or two copies of X, not five
-    G /= s
-    n, p = G.shape
-    # column after column when G is (as np.column_stack would lay [1, z, h] out): A's products round as before
-    order = "F" if G.flags.f_contiguous and not G.flags.c_contiguous else "C"
+    X = np.asarray(X, dtype=float)
+    n, p = X.shape
+    # [1, z, h] built once, in the layout np.column_stack gave it (column after column when X is): the
+    # products round as before, and memory holds one copy of X's size, not five
+    order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
     design = np.empty((n, p + 2), order=order)
     design[:, 0] = 1.0
-    design[:, 1:p + 1] = G
+    G = conformal.signed_log(X, out=design[:, 1:p + 1]) if order == "F" else conformal.signed_log(X)
+    m, s = conformal.standardized(G)
+    G -= m  # (G − m) / s in place
+    G /= s
+    if order == "C":
+        design[:, 1:p + 1] = G
     del G
     distances = np.asarray(distances, dtype=float)
     reference = float(np.quantile(distances, HINGE_QUANTILE)) if len(distances) else 1.0
