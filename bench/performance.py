@@ -160,13 +160,16 @@ def without_country(path: Path) -> Path:
 
 def in_memory_fit(rows: int, repeat: int) -> list[dict]:
     """fit --no-stream (what --folds needs): its peak memory against the file's size (target: at most 3×), on
-    1, 10 and all features, with and without a country column."""
+    1, 10 and all features, with and without a country column; the last three shapes again with
+    --no-intervals, which leaves out the interval calibration (evaluate/shift.py) and shows what reading
+    and fitting cost on their own."""
     path = data_file(rows)
     out = DATA_DIR / "bench-model.joblib"
     measured = []
-    for data, features, label in ((path, "bmi", "1 feature, --no-intervals"), (path, FIT_FEATURES, "10 features"),
-                                  (path, "all", "all features"), (without_country(path), FIT_FEATURES,
-                                                                  "10 features, no country column")):
+    shapes = [(path, "bmi", "1 feature, --no-intervals"), (path, FIT_FEATURES, "10 features"),
+              (path, "all", "all features"), (without_country(path), FIT_FEATURES, "10 features, no country column")]
+    shapes += [(data, features, label + ", --no-intervals") for data, features, label in shapes[1:]]
+    for data, features, label in shapes:
         size = data.stat().st_size / 1e6
         extra = ["--no-intervals"] if "--no-intervals" in label else []
         runs = measure.interleaved({"fit": [LIFEEXP, "fit", "--data", str(data), "--features", features,

@@ -25,7 +25,8 @@ DEFAULT_TARGET = catalog.DEFAULT_TARGET
 
 
 def load_data(path: str | None = None, features: str | list[str] = "all", target: str = DEFAULT_TARGET):
-    """A CSV as a `Design`: X (rows × features, NaN where missing), y, groups (country), features, target.
+    """A CSV as a `Design`: X (rows × features, NaN where missing), y, groups (the country as an integer code,
+    codes in the order of the names; `design.group_texts()` gives the names), features, target.
 
     path None reads $LIFEEXP_DATA. features: `"all"` (every numeric column), a list, or comma-separated
     names; aliases work as on the command line (`hiv` for `hiv_aids`). Rows without a target are dropped.

@@ -34,7 +34,11 @@ class Design:
 
     X: np.ndarray  # (n, p) float64, NaN where a value is missing
     y: np.ndarray  # (n,)
-    groups: np.ndarray  # (n,) group key per row (country, or the row number when there is none)
+    # (n,) group key per row. The readers give integer codes in the order of the keys' texts (the country,
+    # or the row's position written out when there is no country column: "10" before "2"), so that sorting
+    # and comparing codes gives what sorting and comparing the texts did (folds, clusters), without a
+    # Python string per row; `group_texts()` gives the texts.
+    groups: np.ndarray
     rows: np.ndarray  # (n,) row positions in the file
     features: list[str]
     target: str
@@ -42,6 +46,16 @@ class Design:
     # (n,) the Status column's 1 developed / 0 developing (NaN blank) whether or not it is a feature, or None
     # when the data has none: the interval calibration's groups (evaluate/shift.py)
     statuses: np.ndarray | None = None
+    group_names: np.ndarray | None = None  # the distinct countries, sorted, when groups are codes into them
+    by_row: bool = False  # no country column: each row its own group, named by its position (`rows`)
+
+    def group_texts(self) -> np.ndarray:
+        """Each row's group as text: its country, or its position when the data has no country column."""
+        if self.group_names is not None:
+            return self.group_names[self.groups]
+        if self.by_row:
+            return self.rows.astype(str).astype(object)
+        return self.groups
 
 
 def locate(data: str | None) -> str:
@@ -180,13 +194,54 @@ def design(table: Table, features: list[str], target: str) -> Design:
     y = numeric_column(frame, target)
     X = np.column_stack([numeric_column(frame, f) for f in features]) if features else np.empty((len(y), 0))
     keep = np.isfinite(y)
-    if catalog.GROUP_COLUMN in frame.columns:
-        groups = group_texts(frame[catalog.GROUP_COLUMN])
-    else:
-        groups = np.arange(len(y)).astype(str)
     rows = np.flatnonzero(keep)
     statuses = status_codes(frame)[keep] if catalog.STATUS_COLUMN in frame.columns else None
-    return Design(X[keep], y[keep], groups[keep], rows, features, target, int((~keep).sum()), statuses)
+    if catalog.GROUP_COLUMN not in frame.columns:
+        return Design(X[keep], y[keep], position_codes(rows), rows, features, target, int((~keep).sum()),
+                      statuses, by_row=True)
+    codes = GroupCodes()
+    groups = codes.add(frame[catalog.GROUP_COLUMN])[keep]
+    names, groups = codes.sorted(groups)
+    return Design(X[keep], y[keep], groups, rows, features, target, int((~keep).sum()), statuses, names)
+
+
+class GroupCodes:
+    """Countries coded as integers while blocks of rows are read: each distinct text held once."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+
+    def add(self, column: pd.Series) -> np.ndarray:
+        """A code per row of the country column (an empty cell is the text "nan", as `group_texts`)."""
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        texts = group_texts(pd.Series(uniques, dtype=object))
+        found = np.array([self.index.setdefault(t, len(self.index)) for t in texts.tolist()], dtype=np.int32)
+        return found[codes]
+
+    def sorted(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the distinct texts in sorted order, the codes renumbered into them): a code's order is its text's."""
+        names = np.array(list(self.index), dtype=object)
+        order = np.argsort(names, kind="stable")
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        return names[order], rank[codes]
+
+
+def position_codes(positions: np.ndarray) -> np.ndarray:
+    """Each row's rank among the texts of the positions (`str(position)`) sorted as texts, "10" before "2":
+    the group codes of data without a country column, whose folds were drawn over those texts sorted."""
+    positions = np.asarray(positions, dtype=np.int64)
+    if len(positions) == 0:
+        return np.empty(0, dtype=np.int32)
+    width = len(str(int(positions.max())))
+    digits = np.ones(len(positions), dtype=np.int64)
+    for power in range(1, width):
+        digits += positions >= 10 ** power
+    padded = positions * 10 ** (width - digits)  # the digits left-aligned: compared as texts are; a prefix first
+    order = np.lexsort((digits, padded))
+    codes = np.empty(len(positions), dtype=np.int32)
+    codes[order] = np.arange(len(positions), dtype=np.int32)
+    return codes
 
 
 def with_features(arrays: Design, features: list[str]) -> Design:
@@ -199,10 +254,11 @@ def load_design(data: str | None, features: str | list[str], target: str,
                 progress=None) -> tuple[Table, Design]:
     """Read the data and build the arrays for `features` (names, aliases or 'all') and `target`.
 
-    Named features are read a block of rows at a time into arrays, keeping only their columns (and the
-    target and the group key): memory stays near the file's size plus the arrays', where a whole table
-    would cost several times the file. `all` needs every column's type first, so it reads the table.
-    The Table comes back without its frame: the rows live in the Design."""
+    A CSV file is read a block of rows at a time into arrays, keeping only the named features' columns
+    (and the target, the group key and the status), or every column for 'all' (a column is a feature when
+    every block finds it numeric, as the whole table's types would): memory stays near the arrays' size,
+    where a whole table would cost several times the file. The Table comes back without its frame: the
+    rows live in the Design. Stdin and Parquet are read whole (`read_table`)."""
     source = locate(data)
     if source != "-" and not parts.is_parquet(source):  # a file can be read twice: scanned (hash, lines,
         # encoding), then parsed by blocks; a Parquet file is read whole by read_table
@@ -220,48 +276,63 @@ def load_design(data: str | None, features: str | list[str], target: str,
     return replace(table, frame=None), arrays
 
 
-def design_by_blocks(handle, source: str, encoding: str, keep: set[str], features: str | list[str],
+EVERY: set[str] = set()  # `needed_columns` of 'all': every column is read
+
+
+def design_by_blocks(handle, source: str, encoding: str, keep: set[str] | None, features: str | list[str],
                      target: str, capacity: int, head: bytes, block_rows: int = 1 << 14) -> Design:
-    """`design` of the named columns of an open file (`head`: its first block), parsed a block of rows at
-    a time into arrays of `capacity` rows (at least the data rows); each group key (country) is held
-    once, however many rows name it."""
-    X = y = groups = chosen = target_name = statuses = None
-    rows, names, filled, total = [], {}, 0, 0
+    """`design` of the named columns of an open file (`head`: its first block; keep EVERY or None: every
+    column, for features 'all'), parsed a block of rows at a time into arrays of `capacity` rows (at least the
+    data rows); each group key (country) is held once, however many rows name it, the rows keep its code."""
+    every = isinstance(features, str) and features.strip().lower() == "all"
+    keep = None if keep is EVERY else keep
+    X = y = groups = chosen = target_name = statuses = numeric = None
+    rows, codes, filled, total, block = [], GroupCodes(), 0, 0, None
     for block in whole_file.frame_blocks(handle, source, encoding, keep, block_rows, head):
         if chosen is None:
             target_name = resolve_target(block, target)
-            chosen = resolve_features(block, features, target_name)
+            chosen = candidate_features(block, target_name) if every else resolve_features(block, features,
+                                                                                          target_name)
+            numeric = [True] * len(chosen)
             X, y = np.empty((capacity, len(chosen)), order="F"), np.empty(capacity)  # columns, as `design`'s
-            groups = np.empty(capacity, dtype=object)
+            groups = np.empty(capacity, dtype=np.int32) if catalog.GROUP_COLUMN in block.columns else None
             statuses = np.empty(capacity) if catalog.STATUS_COLUMN in block.columns else None
         y_block = numeric_column(block, target_name)
         kept = np.isfinite(y_block)
         n = int(kept.sum())
         y[filled:filled + n] = y_block[kept]
         for j, name in enumerate(chosen):
-            X[filled:filled + n, j] = numeric_column(block, name)[kept]
+            if every and numeric[j] and not is_numeric_column(block, name):
+                numeric[j] = False  # text in this block: not a feature of 'all', as in the whole table
+            if numeric[j]:
+                X[filled:filled + n, j] = numeric_column(block, name)[kept]
         if statuses is not None:
             statuses[filled:filled + n] = status_codes(block)[kept]
-        if catalog.GROUP_COLUMN in block.columns:
-            keys = group_texts(block[catalog.GROUP_COLUMN])[kept]
-            groups[filled:filled + n] = [names.setdefault(k, k) for k in keys]
+        if groups is not None:
+            groups[filled:filled + n] = codes.add(block[catalog.GROUP_COLUMN])[kept]
         rows.append(block.index.to_numpy()[kept])
         filled, total = filled + n, total + len(block)
     positions = np.concatenate(rows)
-    if catalog.GROUP_COLUMN not in block.columns:  # every row is its own group, as in `design`
-        groups = positions.astype(str)
-    return Design(X[:filled], y[:filled], groups[:filled], positions, chosen, target_name, total - filled,
-                  None if statuses is None else statuses[:filled])
+    if not all(numeric):
+        chosen, X = [f for f, ok in zip(chosen, numeric) if ok], X[:filled, numeric]
+    if every and not chosen:
+        raise DataError("the data has no numeric column besides the target: nothing to fit on")
+    statuses = None if statuses is None else statuses[:filled]
+    if groups is None:  # every row is its own group, as in `design`
+        return Design(X[:filled], y[:filled], position_codes(positions), positions, chosen, target_name,
+                      total - filled, statuses, by_row=True)
+    names, groups = codes.sorted(groups[:filled])
+    return Design(X[:filled], y[:filled], groups, positions, chosen, target_name, total - filled, statuses, names)
 
 
 def needed_columns(names: list[str], features: str | list[str], target: str) -> set[str] | None:
-    """The columns a fit of `features` on `target` reads (and the group key): None for all of them, when
-    the features are `all` or a name does not resolve (the full table then gives the usual message)."""
+    """The columns a fit of `features` on `target` reads (and the group key and the status): EVERY when
+    the features are `all`, None when a name does not resolve (the full table then gives the usual message)."""
     try:
         target_name, chosen = header_columns(names, features, target)
     except LifeexpError:
         return None
-    return None if chosen is None else {target_name, *chosen, catalog.GROUP_COLUMN, catalog.STATUS_COLUMN}
+    return EVERY if chosen is None else {target_name, *chosen, catalog.GROUP_COLUMN, catalog.STATUS_COLUMN}
 
 
 def design_for_model(table: Table, record: dict, use: str) -> Design:

@@ -48,12 +48,15 @@ NORMALIZER_ROWS = 100_000
 SCORE_ROWS = 1 << 16
 
 
-def signed_log(X):
-    """g(x) = sign(x)·log(1 + |x|), elementwise (numpy)."""
+def signed_log(X, out=None):
+    """g(x) = sign(x)·log(1 + |x|), elementwise (numpy); into `out` (an array of X's shape) when given."""
     import numpy as np
 
     X = np.asarray(X, dtype=float)
-    return np.sign(X) * np.log1p(np.abs(X))
+    out = np.abs(X, out=out)  # the one array of X's size: log1p and the sign applied in place
+    np.log1p(out, out=out)
+    np.copysign(out, X, out=out)
+    return np.add(out, 0.0, out=out)  # −0.0 becomes 0.0, as sign(x)·log1p|x| gives
 
 
 def log_spread(spread):

@@ -85,15 +85,29 @@ def fit_error_size(X, residuals, distances) -> dict:
     its two parts. X: (n, p) filled features; residuals, distances: (n,)."""
     import numpy as np
 
-    G = conformal.signed_log(X)
+    X = np.asarray(X, dtype=float)
+    n, p = X.shape
+    # [1, z, h] built once, in the layout np.column_stack gave it (column after column when X is): the
+    # products round as before, and memory holds one copy of X's size, not five
+    order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
+    design = np.empty((n, p + 2), order=order)
+    design[:, 0] = 1.0
+    G = conformal.signed_log(X, out=design[:, 1:p + 1]) if order == "F" else conformal.signed_log(X)
     m, s = conformal.standardized(G)
-    A = np.column_stack([np.ones(len(G)), (G - m) / s])
+    G -= m  # (G − m) / s in place
+    G /= s
+    if order == "C":
+        design[:, 1:p + 1] = G
+    del G
     distances = np.asarray(distances, dtype=float)
     reference = float(np.quantile(distances, HINGE_QUANTILE)) if len(distances) else 1.0
     reference = reference if reference > 0 else 1.0
     h = hinge(distances, reference)
+    design[:, p + 1] = h
     target = np.log(np.maximum(np.abs(np.asarray(residuals, dtype=float)), conformal.LOG_FLOOR))
-    coef = np.linalg.lstsq(np.column_stack([A, h]), target, rcond=None)[0]
+    coef = np.linalg.lstsq(design, target, rcond=None)[0]
+    A = design[:, :p + 1] if order == "F" else np.ascontiguousarray(design[:, :p + 1])  # [1, z]
+    del design
     c = float(coef[-1])
     if c > 0:
         coef = coef[:-1]
@@ -112,7 +126,9 @@ def scale_of(calibration: dict, X, distances):
     import numpy as np
 
     size = calibration["error_size"]
-    Z = (conformal.signed_log(X) - np.asarray(size["center"])) / np.asarray(size["scale"])
+    Z = conformal.signed_log(X)  # standardized in place: one array of X's size
+    Z -= np.asarray(size["center"])
+    Z /= np.asarray(size["scale"])
     coef = np.asarray(size["coef"])
     features_part = np.clip(coef[0] + Z @ coef[1:], *size["clip"])
     terms = size["distance"]
@@ -268,9 +284,12 @@ def left_out_distances(domain: dict, X, groups, reference_groups):
 
     from lifeexp_cli.evaluate import neighbours
 
-    Z = (np.asarray(X, dtype=float) - np.asarray(domain["center"])) / np.asarray(domain["scale"])
-    names, codes = np.unique(np.concatenate([np.asarray(groups, dtype=str), np.asarray(reference_groups, dtype=str)]),
-                             return_inverse=True)
+    Z = np.asarray(X, dtype=float) - np.asarray(domain["center"])
+    Z /= np.asarray(domain["scale"])  # in place: one array of X's size
+    keys = [np.asarray(groups), np.asarray(reference_groups)]
+    if any(k.dtype.kind not in "iu" for k in keys):  # texts (integer codes compare as they are: no copies)
+        keys = [np.asarray(k, dtype=str) for k in keys]
+    names, codes = np.unique(np.concatenate(keys), return_inverse=True)
     own, theirs = codes[:len(Z)], codes[len(Z):]
 
     def exclude(start, stop):

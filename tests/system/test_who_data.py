@@ -90,7 +90,7 @@ def test_rows_without_a_target_are_dropped_and_counted(table, raw_rows):
     assert len(design.y) == len(design.rows) == design.X.shape[0] == 2938 - len(blank)
     assert np.isfinite(design.y).all()
     assert not set(blank) & set(design.rows.tolist())
-    assert design.groups[0] == "Afghanistan" and design.features == ["bmi", "status"]
+    assert design.group_texts()[0] == "Afghanistan" and design.features == ["bmi", "status"]
 
 
 # --- the library on it -----------------------------------------------------------------------------

@@ -32,7 +32,8 @@ def same(a, b):
     np.testing.assert_array_equal(a.X, b.X)  # NaN where the same values are missing
     np.testing.assert_array_equal(a.y, b.y)
     np.testing.assert_array_equal(a.rows, b.rows)
-    assert list(a.groups) == list(b.groups)
+    assert list(a.group_texts()) == list(b.group_texts())
+    np.testing.assert_array_equal(a.groups, b.groups)
 
 
 @pytest.mark.parametrize("block_rows", [1, 7, 64, 1 << 16])
@@ -54,14 +55,14 @@ def test_without_a_country_column_every_row_is_its_own_group(tmp_path):
     path.write_text("x,life_expectancy\n1,60\n2,\n3,62\n4,63\n", encoding="utf-8")
     design = dataset.load_design(str(path), "x", "life_expectancy")[1]
     same(design, whole_table_design(path, "x"))
-    assert list(design.groups) == ["0", "2", "3"] and design.dropped_target == 1
+    assert list(design.group_texts()) == ["0", "2", "3"] and design.dropped_target == 1
 
 
 def test_latin1_bad_cells_and_header_only_files_keep_their_messages(tmp_path):
     latin = tmp_path / "latin.csv"
     latin.write_bytes("country,x,life_expectancy\nC\xf4te,1,60\nC\xf4te,2,61\n".encode("latin-1"))
     table, design = dataset.load_design(str(latin), "x", "life_expectancy")
-    assert table.warnings == [f"{latin} is not UTF-8; read it as Latin-1"] and list(design.groups) == ["Côte"] * 2
+    assert table.warnings == [f"{latin} is not UTF-8; read it as Latin-1"] and list(design.group_texts()) == ["Côte"] * 2
     bad = tmp_path / "bad.csv"
     bad.write_text("x,life_expectancy\n" + "1,60\n" * 100 + "abc,61\n", encoding="utf-8")
     with pytest.raises(DataError, match="column x has a non-numeric value 'abc' in row 102"):
@@ -70,3 +71,50 @@ def test_latin1_bad_cells_and_header_only_files_keep_their_messages(tmp_path):
     empty.write_text("x,life_expectancy\n", encoding="utf-8")
     with pytest.raises(DataError, match="has a header but no data rows"):
         dataset.load_design(str(empty), "x", "life_expectancy")
+
+
+def test_position_codes_sort_as_the_positions_written_out():
+    rng = np.random.default_rng(3)
+    for positions in (np.arange(130), np.sort(rng.choice(2_000_000, 5000, replace=False)), np.array([7]),
+                      np.array([0, 1, 10, 100, 1000, 2, 20, 9, 99, 1001])):
+        texts = positions.astype(str)
+        expected = np.unique(texts, return_inverse=True)[1]
+        np.testing.assert_array_equal(dataset.position_codes(positions), expected)
+
+
+def test_group_codes_keep_the_texts_order_and_give_the_same_fit(tmp_path, who_like_csv):
+    """Codes instead of texts: the same folds, clusters and record, with and without a country column."""
+    from lifeexp_cli.model.fit.design import fit_design
+    from lifeexp_cli.model.spec import Spec
+    from lifeexp_cli.prep import splits
+
+    plain = tmp_path / "plain.csv"
+    lines = who_like_csv.read_text(encoding="utf-8").splitlines()
+    plain.write_text("\n".join(line.split(",", 1)[1] for line in lines) + "\n", encoding="utf-8")
+    for path in (who_like_csv, plain):
+        design = dataset.load_design(str(path), FEATURES, "life_expectancy")[1]
+        texts = design.group_texts()
+        assert design.groups.dtype == np.int32 and texts.dtype == object
+        np.testing.assert_array_equal(np.unique(texts, return_inverse=True)[1], design.groups)
+        as_texts = dataset.Design(design.X, design.y, texts, design.rows, design.features, design.target,
+                                  design.dropped_target, design.statuses)
+        for split in ("country", "random"):
+            for a, b in zip(splits.kfold(design.groups, 5, split, 1), splits.kfold(texts, 5, split, 1)):
+                np.testing.assert_array_equal(a, b)
+        coded, named = (fit_design(d, Spec(), cv=5, seed=2) for d in (design, as_texts))
+        for record in (coded, named):
+            record.pop("created_at", None)
+        assert coded == named
+
+
+def test_all_features_by_blocks_leave_out_a_column_that_turns_to_text(tmp_path):
+    path = tmp_path / "late.csv"
+    rows = [f"C{i % 7},{i},{i * 0.5},{50 + i % 13}" for i in range(300)] + ["C1,301,n/a?,60"]
+    path.write_text("country,x,z,life_expectancy\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    design = by_blocks(path, "all", 16)
+    assert design.features == ["x"]
+    same(design, whole_table_design(path, "all"))
+    text = tmp_path / "text.csv"
+    text.write_text("country,name,life_expectancy\nA,a,60\nB,b,61\n", encoding="utf-8")
+    with pytest.raises(DataError, match="no numeric column besides the target"):
+        dataset.load_design(str(text), "all", "life_expectancy")

@@ -55,7 +55,7 @@ def test_load_data_reads_aliases_and_drops_rows_without_target(who_csv):
     design = load_data(who_csv, features="bmi,hiv,gdp")
     assert design.features == ["bmi", "hiv_aids", "gdp"] and design.target == "life_expectancy"
     assert design.X.shape == (len(COUNTRIES) * len(YEARS) - 1, 3) and design.dropped_target == 1
-    assert design.groups[0] == "Avalon" and np.isnan(design.X).sum() == 1
+    assert design.group_texts()[0] == "Avalon" and np.isnan(design.X).sum() == 1
     assert load_data(who_csv).features == ["year", "status", "bmi", "hiv_aids", "gdp"]
 
 

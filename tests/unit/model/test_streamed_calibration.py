@@ -25,7 +25,7 @@ TIM = ["bmi", "adult_mortality", "hiv_aids"]
 def out_of_fold_in_memory(path, features: list[str], spec: Spec, seed: int = 0):
     """(design, out-of-fold predictions) with the streamed fit's hashed country folds, fitted in memory."""
     design = dataset.design(dataset.read_table(str(path)), features, "life_expectancy")
-    folds = splits.hashed_folds(dataset.group_keys(design.groups), stream_calibration.FOLDS, seed)
+    folds = splits.hashed_folds(dataset.group_keys(design.group_texts()), stream_calibration.FOLDS, seed)
     predicted = np.full(len(design.y), np.nan)
     for k in range(stream_calibration.FOLDS):
         train = folds != k
@@ -70,7 +70,7 @@ def test_fold_models_are_the_fits_on_the_other_folds_rows(who_like_csv):
     first = stream_passes.reduce_source(str(who_like_csv), TIM, "life", spec, 11, seed=0)
     models = stream_calibration.fold_models(first.folds, spec, TIM, None)
     design = dataset.design(dataset.read_table(str(who_like_csv)), TIM, "life_expectancy")
-    folds = splits.hashed_folds(dataset.group_keys(design.groups), 5, 0)
+    folds = splits.hashed_folds(dataset.group_keys(design.group_texts()), 5, 0)
     assert sorted(set(folds)) == list(range(5))
     assert sum(s.rows for s in first.folds) == first.state.rows == len(design.y)  # a partition of the rows
     for k, model in enumerate(models):
