@@ -31,7 +31,7 @@ from typing import Any, Mapping, Optional
 from lifeexp_cli import __version__
 
 FORMAT = "lifeexp-model"
-FORMAT_VERSION = 2  # 2: calibration scores and domain rows as float64 bytes (model/fields.py PACKED)
+FORMAT_VERSION = 2  # 2: calibration scores and domain rows as float64 bytes (model/packed.py PACKED)
 Numbers = tuple  # a list of numbers in the file: a tuple of int or float here
 EMPTY: Mapping = MappingProxyType({})
 

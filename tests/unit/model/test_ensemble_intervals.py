@@ -11,7 +11,7 @@ import pytest
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import conformal, shift
-from lifeexp_cli.model import fields
+from lifeexp_cli.model import record_checks
 from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.predict import intervals
@@ -39,7 +39,7 @@ def test_an_ensemble_calibration_has_a_spread_term(ensemble_record):
     assert calibration["normalizer"] == conformal.SPREAD_NORMALIZER
     assert set(calibration["spread"]) == {"center", "scale", "coef"}
     assert np.isfinite(list(calibration["spread"].values())).all()
-    assert fields.problem(ensemble_record) is None
+    assert record_checks.problem(ensemble_record) is None
 
 
 def test_a_single_network_has_none(design):
@@ -84,18 +84,18 @@ def test_the_spread_term_moves_the_width(ensemble_record, design):
 def test_a_damaged_spread_term_is_refused(ensemble_record, damage, message):
     record = copy.deepcopy(ensemble_record)
     record["calibration"].update(damage)
-    assert message in fields.problem(record)
+    assert message in record_checks.problem(record)
 
 
 def test_a_spread_term_on_a_single_network_is_refused(design, ensemble_record):
     record = fit_design(design, network(1), cv=3)
     record["calibration"]["spread"] = dict(ensemble_record["calibration"]["spread"])
-    assert "calibration.spread" in fields.problem(record)
+    assert "calibration.spread" in record_checks.problem(record)
 
 
 def test_an_older_ensemble_file_without_the_term_still_predicts(ensemble_record, design):
     record = copy.deepcopy(ensemble_record)
     del record["calibration"]["spread"]
-    assert fields.problem(record) is None
+    assert record_checks.problem(record) is None
     assert intervals.interval_for(record, design.X[:3], 0.9) is not None
     assert intervals.interval_one(record, design.X[0].tolist(), 70.0, 0.9) is not None

@@ -14,7 +14,7 @@ import pytest
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import ModelError, ParameterError
 from lifeexp_cli.evaluate import conformal, domain, shift
-from lifeexp_cli.model import fields, store
+from lifeexp_cli.model import record_checks, store
 from lifeexp_cli.model.predict import prediction
 from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.fit.design import fit_design
@@ -73,7 +73,7 @@ def test_a_linear_fit_is_calibrated_on_country_folds(record, design):
     developed = int((design.statuses == 1).sum())  # the Status column, though status is no feature
     assert calibration["statuses"]["developed"]["pooled"]["rows"] == developed
     assert calibration["statuses"]["developing"]["pooled"]["rows"] == len(design.y) - developed
-    assert fields.problem(record) is None
+    assert record_checks.problem(record) is None
 
 
 def test_calibration_residuals_are_out_of_fold_by_country(record, design):
@@ -92,7 +92,7 @@ def test_an_old_calibration_holds_its_out_of_fold_scores(old_record, design):
     X = np.where(np.isnan(design.X), old_record["params"]["fill"], design.X)
     expected = np.sort(np.abs(design.y - out_of_fold(design)) / conformal.scale_of(old_record["calibration"], X))
     np.testing.assert_allclose(old_record["calibration"]["scores"], expected, rtol=1e-10)
-    assert old_record["calibration"]["method"] == conformal.METHOD and fields.problem(old_record) is None
+    assert old_record["calibration"]["method"] == conformal.METHOD and record_checks.problem(old_record) is None
 
 
 def test_the_row_status_picks_its_group(record):
