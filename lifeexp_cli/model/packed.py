@@ -44,10 +44,13 @@ def numbers_of(value):
     return unpack_floats(value) if type(value) is bytes else value
 
 
-def rows_of(value, p: int) -> list:
-    """Domain rows as lists of p numbers, from either form (bytes: p numbers per row, row after row)."""
+def rows_of(value, p: int, tuples: bool = False) -> list | tuple:
+    """Domain rows as lists of p numbers, from either form (bytes: p numbers per row, row after row);
+    `tuples`: bytes as a tuple of tuples."""
     if type(value) is not bytes:
         return value
+    if tuples:
+        return tuple(zip(*[iter(unpack_floats(value))] * p))
     flat = unpack_floats(value).tolist()
     return [flat[i:i + p] for i in range(0, len(flat), p)]
 
@@ -62,16 +65,18 @@ def status_cells(calibration: dict) -> list[dict]:
             for cell in [group.get("pooled"), *(group.get("folds") or [])] if type(cell) is dict]
 
 
-def unpack(record: dict) -> dict:
-    """The record with its PACKED fields as lists of numbers (and lists of rows), as version 1 holds them."""
+def unpack(record: dict, tuples: bool = False) -> dict:
+    """The record with its PACKED fields as lists of numbers (and lists of rows), as version 1 holds them;
+    `tuples`: as tuples, which the typed record holds (store.load_record: no lists made to be copied)."""
+    numbers = tuple if tuples else array.tolist
     calibration, reference = record.get("calibration"), record.get("domain")
     if type(calibration) is dict and type(calibration.get("scores")) is bytes:
-        calibration["scores"] = unpack_floats(calibration["scores"]).tolist()
+        calibration["scores"] = numbers(unpack_floats(calibration["scores"]))
     for cell in status_cells(calibration) if type(calibration) is dict else []:
         if type(cell.get("scores")) is bytes:
-            cell["scores"] = unpack_floats(cell["scores"]).tolist()
+            cell["scores"] = numbers(unpack_floats(cell["scores"]))
     if type(reference) is dict and type(reference.get("rows")) is bytes:
-        reference["rows"] = rows_of(reference["rows"], len(record["features"]))
+        reference["rows"] = rows_of(reference["rows"], len(record["features"]), tuples)
     return record
 
 

@@ -103,29 +103,42 @@ def _plain(value):
     return value
 
 
-_PENDING: list[type] = []  # the parts not yet made dataclasses, in the order they are defined
+_PENDING: dict[type, None] = {}  # the parts not yet made dataclasses, in the order they are defined
 
 
 def _part(cls: type) -> type:
-    """A part, made a dataclass on first use (`_ready`): `predict` and `compare` make them all."""
-    _PENDING.append(cls)
+    """A part, made a dataclass on first use (`_ready`)."""
+    _PENDING[cls] = None
     return cls
 
 
-def _ready() -> None:
-    """Make every pending part a dataclass (in place, bases first).
+def _ready(cls: type | None = None) -> None:
+    """Make a pending part a dataclass, its bases first (None: every pending part).
 
     The decorator is asked for the fields only (no __init__, __repr__, __eq__): generating those methods
     compiles code, about 130 functions for the 22 parts, a third of numpy's import, which `predict` would
     pay on every run. `Part` defines them once for every part, as frozen keyword-only dataclasses have
-    them; `dataclasses.fields`, `replace` and `asdict` work as on any dataclass."""
-    while _PENDING:
-        cls = _PENDING.pop(0)
-        dataclass(init=False, repr=False, eq=False)(cls)
-        fields = [f for f in dataclasses.fields(cls)]
-        cls._defaults = [(f.name, f.default, f.default_factory) for f in fields]
-        cls._compared = [f.name for f in fields if f.compare]
-        cls._shown = [f.name for f in fields if f.repr]
+    them; `dataclasses.fields` and `replace` work as on any dataclass. A part is made when
+    first used: `predict` makes only those its model file holds."""
+    for made in [c for c in (list(_PENDING) if cls is None else reversed(cls.__mro__)) if c in _PENDING]:
+        del _PENDING[made]
+        written = made.__dict__.get("__annotations__", {})
+        made.__annotations__ = dict.fromkeys(written, object)  # names only: no annotation strings to parse
+        try:
+            dataclass(init=False, repr=False, eq=False)(made)
+        finally:
+            made.__annotations__ = written
+        fields = dataclasses.fields(made)
+        for f in fields:
+            f.type = written.get(f.name, f.type)
+        made._defaults = [(f.name, f.default, f.default_factory) for f in fields]
+        made._compared = [f.name for f in fields if f.compare]
+        made._shown = [f.name for f in fields if f.repr]
+        made._kinds = {f.name: (f.metadata.get("part"), f.metadata.get("each")) for f in fields
+                       if f.name not in ("other", "layout")}
+        for name, (part, _) in made._kinds.items():  # a part read lazily is found by __getattr__, not here
+            if part is not None and name in made.__dict__:
+                delattr(made, name)
 
 
 @_part
@@ -134,15 +147,22 @@ class Part:
     part is a new one (`dataclasses.replace`)."""
 
     def __new__(cls, *args, **kwargs):
-        _ready()  # the first part made makes them all dataclasses
+        if cls in _PENDING:
+            _ready(cls)
         return super().__new__(cls)
 
     other: Mapping = dataclasses.field(default_factory=lambda: EMPTY, repr=False)  # keys this version does not know
     layout: tuple = dataclasses.field(default=(), repr=False, compare=False)  # the keys read, in order
 
-    def __init__(self, **values):
-        """Keyword arguments only, one per field; a field left out takes its default."""
+    _lazy = False  # ModelRecord: its parts are typed when first read (`__getattr__`)
+
+    def __init__(self, _stash: dict | None = None, **values):
+        """Keyword arguments only, one per field; a field left out takes its default. `_stash`: the parts
+        not typed yet, {name: (part class, plain value)} (`from_plain` of a lazy part)."""
+        object.__setattr__(self, "_stash", _stash)
         for name, default, factory in self._defaults:
+            if _stash and name in _stash:
+                continue
             if name in values:
                 value = values.pop(name)
             elif default is not dataclasses.MISSING:
@@ -154,6 +174,16 @@ class Part:
             object.__setattr__(self, name, value)
         if values:
             raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(values))!r}")
+
+    def __getattr__(self, name):
+        """A part not typed yet (`_stash`): typed now, once."""
+        stash = self.__dict__.get("_stash")
+        if not stash or name not in stash:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        part, value = stash.pop(name)
+        typed = part.from_plain(value)
+        object.__setattr__(self, name, typed)
+        return typed
 
     def __setattr__(self, name, value):
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -174,25 +204,32 @@ class Part:
 
     @classmethod
     def keys(cls) -> list[dataclasses.Field]:
-        _ready()
+        _ready(cls)
         return [f for f in dataclasses.fields(cls) if f.name not in ("other", "layout")]
 
     @classmethod
     def from_plain(cls, stored: Mapping):
         """The part from the plain mapping of a checked record (store.loads, or build_record)."""
-        known = {f.name: f for f in cls.keys()}
-        values, other = {}, {}
+        if cls in _PENDING:
+            _ready(cls)
+        kinds = cls._kinds
+        values, other, stash = {}, {}, {}
         for name, value in stored.items():
-            spec = known.get(name)
-            if spec is None:
+            if name not in kinds:
                 other[name] = _frozen(value)
-            elif spec.metadata.get("part") is not None and value is not None:
-                values[name] = spec.metadata.get("part").from_plain(value)
-            elif spec.metadata.get("each") is not None and value is not None:
-                values[name] = tuple(spec.metadata.get("each").from_plain(v) for v in value)
+                continue
+            part, each = kinds[name]
+            if value is None:
+                values[name] = None
+            elif part is not None and cls._lazy:
+                stash[name] = (part, value)
+            elif part is not None:
+                values[name] = part.from_plain(value)
+            elif each is not None:
+                values[name] = tuple(each.from_plain(v) for v in value)
             else:
                 values[name] = _frozen(value)
-        return cls(**values, other=MappingProxyType(other), layout=tuple(stored))
+        return cls(stash or None, **values, other=MappingProxyType(other), layout=tuple(stored))
 
     def _names(self) -> list[str]:
         """The keys of the part's plain dict: those read, in their order; for a part made here, every key
@@ -490,7 +527,10 @@ class Calibration(Part):
 
 @_part
 class ModelRecord(Part):
-    """A model file's record, typed. Fields in the order build_record writes them."""
+    """A model file's record, typed. Fields in the order build_record writes them. Its parts are typed
+    when first read: `predict` never types the metrics or the inference it does not show."""
+
+    _lazy = True
 
     format: str = FORMAT
     format_version: int = FORMAT_VERSION

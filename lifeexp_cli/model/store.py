@@ -232,8 +232,9 @@ def opcode_names(raw: bytes) -> list[str]:
     return list(names)
 
 
-def loads(raw: bytes, where: str = "model file") -> dict:
-    """Parse and check a model file's bytes; any problem is a one-line ModelError."""
+def loads(raw: bytes, where: str = "model file", *, tuples: bool = False) -> dict:
+    """Parse and check a model file's bytes; any problem is a one-line ModelError. `tuples`: the long
+    vectors decoded as tuples (packed.unpack), for the typed record."""
     if not raw:
         raise ModelError(f"{where} is empty: refit it with `lifeexp fit`")
     check_opcodes(raw, where)
@@ -254,7 +255,7 @@ def loads(raw: bytes, where: str = "model file") -> dict:
     problem = schema_problem(record)
     if problem:
         raise ModelError(f"model file {where}: {problem}; refit it with `lifeexp fit`")
-    return packed.unpack(record)
+    return packed.unpack(record, tuples)
 
 
 def schema_problem(record: dict) -> str | None:
@@ -264,7 +265,8 @@ def schema_problem(record: dict) -> str | None:
     return None if found is None else f"field {found[0]} {found[1]}"
 
 
-def load(model: str | Path) -> dict:
+def load(model: str | Path, *, tuples: bool = False) -> dict:
+    """The model's plain record, checked (`loads`); `path` is where it was read."""
     path = resolve(str(model))
     try:
         with regular_files.open_regular(path) as stream:
@@ -280,11 +282,11 @@ def load(model: str | Path) -> dict:
     if raw is None:
         raise ModelError(f"model file {path} is larger than {MAX_MODEL_BYTES >> 20} MiB, too large for a lifeexp "
                          "model")
-    record = loads(raw, str(path))
+    record = loads(raw, str(path), tuples=tuples)
     record["path"] = str(path)
     return record
 
 
 def load_record(model: str | Path) -> ModelRecord:
     """The model as a typed record, checked as `load` checks it; `path` is where it was read."""
-    return ModelRecord.from_plain(load(model))
+    return ModelRecord.from_plain(load(model, tuples=True))
