@@ -5,6 +5,9 @@ arguments instead of flags.
                              predict_interval, save_model, select)
     from lifeexp_cli import backprop, data_where, features, install_data
 
+A model record is the plain dict a model file holds (`fit`, `load_model`), as `docs/api.md` shows it;
+inside, the functions work on its typed form (model/record.py ModelRecord), converted here.
+
 Errors stay typed (`lifeexp_cli.errors`): a bad argument is a ParameterError or UsageError naming the
 parameter, a bad file a DataError or ModelError. Notes the command line would print (a feature filled
 with its training mean, a value outside the training range, a fit that did not converge) are Python
@@ -52,11 +55,13 @@ def fit(data, features: str | list[str] | None = None, *, target: str = DEFAULT_
     from lifeexp_cli.usecases import fit as usecase
 
     spec = _spec(model, solver, scale, impute, intercept, seed, options)
+    from lifeexp_cli.model.record import to_plain
+
     record = usecase.fit_record(data, features, target, spec, cv=cv, test_size=test_size, split=split,
                                 fold_seed=seed, se=se, intervals=intervals, stream=False, read_table=_table).record
-    for note in record["warnings"]:
+    for note in record.warnings:
         warnings.warn(note, stacklevel=2)
-    return record
+    return to_plain(record)
 
 
 def cross_validate(data, features: str | list[str] | None = None, *, k: int = 5, split: str = "country",
@@ -133,12 +138,12 @@ def predict(model, rows) -> np.ndarray:
     """
     from lifeexp_cli.model.predict import arrays
 
-    record = load_model(model) if isinstance(model, (str, Path)) else model
+    record = _typed(model)
     notes: list[str] = []
     X = _matrix(record, rows, notes)
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    return arrays.predict(record["kind"], record["params"], X)
+    return arrays.predict_record(record, X)
 
 
 def predict_interval(model, rows, level: float = 0.9) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -153,7 +158,7 @@ def predict_interval(model, rows, level: float = 0.9) -> tuple[np.ndarray, np.nd
     intervals.check_level(level)
     if not 0 < level:
         raise ParameterError("{level} must be above 0 for an interval (0.9 for 90%), got {value}", "level", level)
-    record = load_model(model) if isinstance(model, (str, Path)) else model
+    record = _typed(model)
     if not intervals.calibrated(record):
         raise ModelError(intervals.missing_note(record, prediction.model_name(record)))
     notes: list[str] = []
@@ -212,8 +217,21 @@ def load_model(name_or_path: str | Path) -> dict:
 def save_model(record: dict, path: str | Path) -> Path:
     """Write the record as a model file (atomically); `lifeexp predict --model PATH` can use it."""
     from lifeexp_cli.model import store
+    from lifeexp_cli.model.record import ModelRecord
 
+    if isinstance(record, ModelRecord):
+        return store.save_record(record, Path(path))
     return store.save(record, Path(path))
+
+
+def _typed(model):
+    """The typed record of a model given as a saved model's name or path, a record dict, or a typed record."""
+    from lifeexp_cli.model import store
+    from lifeexp_cli.model.record import ModelRecord, from_plain
+
+    if isinstance(model, (str, Path)):
+        return store.load_record(model)
+    return model if isinstance(model, ModelRecord) else from_plain(model)
 
 
 def _read(data, features, target: str):
@@ -266,7 +284,7 @@ def _spec(model: str, solver, scale, impute: str, intercept: bool, seed: int, op
     return from_options(model, solver, scale=scale, impute=impute, intercept=intercept, seed=seed, options=options)
 
 
-def _matrix(record: dict, rows, notes: list[str]) -> np.ndarray:
+def _matrix(record, rows, notes: list[str]) -> np.ndarray:
     """rows as a float matrix with the model's features as columns; what a person lacked goes to notes."""
     if isinstance(rows, dict):
         rows = [rows]
@@ -275,14 +293,14 @@ def _matrix(record: dict, rows, notes: list[str]) -> np.ndarray:
     if isinstance(rows, (list, tuple)) and rows and all(isinstance(r, dict) for r in rows):
         return np.array([_person_row(record, r, notes) for r in rows], dtype=float)
     X = np.asarray(rows, dtype=float)
-    p = len(record["features"])
+    p = len(record.features)
     if X.ndim != 2 or X.shape[1] != p:
         raise ParameterError(f"{{rows}} must be a dict, a list of dicts, a DataFrame or a 2-D array with {p} "
-                             f"column(s) ({', '.join(record['features'])}), got shape {{value}}", "rows", X.shape)
+                             f"column(s) ({', '.join(record.features)}), got shape {{value}}", "rows", X.shape)
     return X
 
 
-def _person_row(record: dict, person: dict, notes: list[str]) -> list[float]:
+def _person_row(record, person: dict, notes: list[str]) -> list[float]:
     """One person's values in feature order, as `lifeexp predict --bmi ...` completes them."""
     from lifeexp_cli.data import people
     from lifeexp_cli.model.predict import prediction
@@ -291,15 +309,15 @@ def _person_row(record: dict, person: dict, notes: list[str]) -> list[float]:
     return prediction.person_row(record, given, notes)[0]
 
 
-def _frame_matrix(record: dict, frame) -> np.ndarray:
+def _frame_matrix(record, frame) -> np.ndarray:
     """A DataFrame's feature columns (canonical names or aliases) in the model's order."""
     by_name: dict[str, object] = {}
     for column in frame.columns:
         name = catalog.canonical(str(column))
         by_name.setdefault(catalog.ALIASES.get(name, name), column)
-    missing = [f for f in record["features"] if f not in by_name]
+    missing = [f for f in record.features if f not in by_name]
     if missing:
         raise DataError(f"the rows lack column(s) {', '.join(missing)} that the model needs: add them "
                         "(missing values are filled with the training statistics)")
-    return np.column_stack([np.asarray(frame[by_name[f]], dtype=float) for f in record["features"]])
+    return np.column_stack([np.asarray(frame[by_name[f]], dtype=float) for f in record.features])
 

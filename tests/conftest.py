@@ -310,11 +310,8 @@ def shipped_comparison():
     from lifeexp_cli.model import store
     from lifeexp_cli.model.predict import prediction
 
-    records = []
-    for name in ("tim-bmi", "tom-gdp", "tim", "tom"):
-        record = store.load(name)
-        record["name"] = name
-        records.append(record)
+    names = ["tim-bmi", "tom-gdp", "tim", "tom"]
+    records = [store.load_record(name) for name in names]
     persons = people.lecture_people()
     predictions, warnings, details = prediction.for_people(records, persons, 0.9)
-    return comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
+    return comparison.compare_models(names, records, predictions, [who for who, _ in persons], warnings, details)

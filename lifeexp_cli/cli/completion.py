@@ -75,7 +75,7 @@ def feature_flags(model: str | None) -> list[str]:
         names = [n for n in catalog.WHO_FEATURES if n != catalog.DEFAULT_TARGET]
     else:
         try:
-            names = list(store.load(model)["features"])
+            names = list(store.load_record(model).features)
         except LifeexpError:
             return []
     names += [alias for alias, name in sorted(catalog.ALIASES.items()) if name in names]

@@ -127,7 +127,8 @@ def rank(fold_rmse: dict[str, Sequence[float]], paired: bool = True) -> dict:
 
 
 # --- Several saved models side by side: predictions for people, accuracy, who lives longer -------------
-# Models arrive as loaded records (dicts, with the "name" they were asked for); people as (name, values).
+# Models arrive as the names they were asked for and their typed records (model/record.py ModelRecord, read
+# by attribute: this layer does not import it); people as (name, values).
 
 
 @dataclass
@@ -167,15 +168,15 @@ class Comparison:
     answer: dict = field(default_factory=dict)  # who lives longer, as facts (`people_answer`)
 
 
-def model_result(record: dict, predictions: dict[str, float], detail: dict | None = None) -> ModelResult:
+def model_result(name: str, record, predictions: dict[str, float], detail: dict | None = None) -> ModelResult:
     """A saved model's accuracy (from its record) beside its predictions for the people, and what stands
     behind them (`detail`, as `prediction.for_people` gives it: rows, imputed, domain, intervals)."""
-    cv = (record["metrics"] or {}).get("cv") or {}
+    cv = record.metrics.cv
     detail = detail or {}
     result = ModelResult(
-        model=record["name"], features=record["features"], predictions=predictions,
-        train_rmse=record["metrics"]["train"]["rmse"], cv_rmse=cv.get("rmse"), cv_rmse_std=cv.get("rmse_std"),
-        cv_folds=cv.get("k"), cv_fold_rmse=[f["rmse"] for f in cv.get("folds") or []],
+        model=name, features=list(record.features), predictions=predictions,
+        train_rmse=record.metrics.train.rmse, cv_rmse=cv and cv.rmse, cv_rmse_std=cv and cv.rmse_std,
+        cv_folds=cv and cv.k, cv_fold_rmse=[f.rmse for f in cv.folds] if cv else [],
         intervals={who: {key: found[key] for key in ("level", "lower", "upper")}
                    for who, found in (detail.get("intervals") or {}).items() if found},
         imputed=dict(detail.get("imputed") or {}),
@@ -186,18 +187,15 @@ def model_result(record: dict, predictions: dict[str, float], detail: dict | Non
         level = next(iter(result.intervals.values()), {}).get("level", LEVEL)
         a, b = pair
         result.difference = {"first": a, "second": b, **differences.expected_difference(
-            record, rows[a], rows[b], predictions[a], predictions[b], level)}
+            record.as_mapping(), rows[a], rows[b], predictions[a], predictions[b], level)}
     return result
 
 
-def same_folds(records: list[dict]) -> bool:
+def same_folds(records: list) -> bool:
     """Stored CV scores can be paired fold by fold when every model was cross-validated on the same file,
     target, K, split method and seed: the folds are then the same rows."""
-    keys = set()
-    for record in records:
-        cv = (record["metrics"] or {}).get("cv")
-        if cv:
-            keys.add((record["data"].get("sha256"), record["target"], cv.get("k"), cv.get("split"), cv.get("seed")))
+    keys = {(record.data.sha256, record.target, record.metrics.cv.k, record.metrics.cv.split,
+             record.metrics.cv.seed) for record in records if record.metrics.cv}
     return len(keys) <= 1
 
 
@@ -207,13 +205,13 @@ def rank_results(results: list[ModelResult], paired: bool) -> dict | None:
     return rank(scored, paired) if len(scored) > 1 else None
 
 
-def compare_models(records: list[dict], predictions: list[dict[str, float]], people: list[str],
+def compare_models(names: list[str], records: list, predictions: list[dict[str, float]], people: list[str],
                    warnings: list[str] | None = None, details: list[dict] | None = None) -> Comparison:
-    """The models (their records, and each one's predictions per person and their details, as
+    """The models (their names and records, and each one's predictions per person and their details, as
     `prediction.for_people` makes them) ranked by CV RMSE, with who lives longer (`people_answer`)."""
     details = details or [{} for _ in records]
-    results = [model_result(record, predicted, detail)
-               for record, predicted, detail in zip(records, predictions, details)]
+    results = [model_result(name, record, predicted, detail)
+               for name, record, predicted, detail in zip(names, records, predictions, details)]
     ranked = rank_results(results, paired=same_folds(records))
     pair = the_pair(results, ranked, people)
     if pair:
@@ -252,14 +250,14 @@ def side(lower: float | None, upper: float | None) -> int | None:
     return 1 if lower > 0 else -1 if upper < 0 else 0
 
 
-def pair_difference(record: dict, result: ModelResult, detail: dict, pair: tuple[str, str]) -> dict | None:
+def pair_difference(record, result: ModelResult, detail: dict, pair: tuple[str, str]) -> dict | None:
     """Δ = E[y | first] − E[y | second] under one model, with its interval (evaluate/difference.py) and
     its `side`; from the model's own difference when the input rows are not at hand."""
     a, b = pair
     rows = detail.get("rows") or {}
     level = next(iter(result.intervals.values()), {}).get("level", LEVEL)
     if a in rows and b in rows:
-        found = differences.expected_difference(record, rows[a], rows[b], result.predictions[a],
+        found = differences.expected_difference(record.as_mapping(), rows[a], rows[b], result.predictions[a],
                                                 result.predictions[b], level)
     elif result.difference and {result.difference["first"], result.difference["second"]} == {a, b}:
         found = {key: result.difference[key] for key in ("difference", "level", "lower", "upper", "se", "method")}
@@ -321,8 +319,8 @@ def people_answer(results: list[ModelResult], ranked: dict | None, pair: tuple[s
             "models": [v["model"] for v in found], "amounts_differ": amounts_differ}
 
 
-def check_one_target(records: list[dict]) -> None:
+def check_one_target(records: list) -> None:
     """Models of different targets cannot be cross-validated on the same rows."""
-    targets = sorted({r["target"] for r in records})
+    targets = sorted({r.target for r in records})
     if len(targets) > 1:
         raise UsageError(f"the models predict different targets ({', '.join(targets)}): compare models of one target")

@@ -241,6 +241,12 @@ def quantile(calibration: dict, level: float, status=None) -> float | None:
     return group_quantile(groups.get(status_key(status), groups[POOLED]), level)
 
 
+def group_rows(calibration: dict, status=None) -> int:
+    """How many calibration rows the quantile for a row of this status rests on (`quantile`'s group)."""
+    groups = calibration["statuses"]
+    return groups.get(status_key(status), groups[POOLED])["pooled"]["rows"]
+
+
 def interval(calibration: dict, X, predictions, distances, statuses, level: float):
     """(lower, upper) arrays around the predictions (n,) of the rows X (n, p; filled), at their domain
     distances (n,) and statuses (n,: 1, 0 or NaN unknown; or None: all unknown); None when the calibration

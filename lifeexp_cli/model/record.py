@@ -25,13 +25,14 @@ import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
+from itertools import chain
 from types import MappingProxyType
 from typing import Any, Mapping, Optional
 
 from lifeexp_cli import __version__
 
 FORMAT = "lifeexp-model"
-FORMAT_VERSION = 2  # 2: calibration scores and domain rows as float64 bytes (model/fields.py PACKED)
+FORMAT_VERSION = 2  # 2: calibration scores and domain rows as float64 bytes (model/packed.py PACKED)
 Numbers = tuple  # a list of numbers in the file: a tuple of int or float here
 EMPTY: Mapping = MappingProxyType({})
 
@@ -59,17 +60,40 @@ def _key(default: Any = dataclasses.MISSING, *, part: type | None = None, each: 
     return dataclasses.field(default=default, metadata={"part": part, "each": each, "omitted": omitted})
 
 
+SCALARS = frozenset({str, int, float, bool, type(None), bytes})
+
+
 def _frozen(value):
-    """Plain values as read-only ones: lists to tuples, dicts to read-only mappings (all the way down)."""
-    if type(value) is list:
-        return tuple(_frozen(v) for v in value)
-    if type(value) is dict:
+    """Plain values as read-only ones: lists to tuples, dicts to read-only mappings (all the way down).
+    A list of numbers (calibration scores) or of rows of numbers (domain rows) is copied in one step:
+    `predict` converts thousands of them on start-up."""
+    kind = type(value)
+    if kind is list:
+        kinds = set(map(type, value))
+        if kinds <= SCALARS:
+            return tuple(value)
+        if kinds == {list}:
+            rows = tuple(map(tuple, value))
+            if set(map(type, chain.from_iterable(rows))) <= SCALARS:
+                return rows
+        return tuple(map(_frozen, value))
+    if kind is dict:
         return MappingProxyType({k: _frozen(v) for k, v in value.items()})
     return value
 
 
 def _plain(value):
     """The inverse of `_frozen`; parts become their dicts."""
+    kind = type(value)
+    if kind is tuple:
+        kinds = set(map(type, value))
+        if kinds <= SCALARS:
+            return list(value)
+        if kinds == {tuple} and set(map(type, chain.from_iterable(value))) <= SCALARS:
+            return list(map(list, value))
+        return [_plain(v) for v in value]
+    if kind is MappingProxyType or kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, Part):
         return value.to_plain()
     if isinstance(value, tuple):
@@ -79,62 +103,161 @@ def _plain(value):
     return value
 
 
-_PENDING: list[type] = []  # the parts not yet made dataclasses, in the order they are defined
+_PENDING: dict[type, None] = {}  # the parts not yet made dataclasses, in the order they are defined
 
 
 def _part(cls: type) -> type:
-    """A part, made a frozen keyword-only dataclass on first use (`_ready`): making the 20 of them costs
-    about a third of numpy's import, and `predict` and `compare` start without them."""
-    _PENDING.append(cls)
+    """A part, made a dataclass on first use (`_ready`)."""
+    _PENDING[cls] = None
     return cls
 
 
-def _ready() -> None:
-    """Make every pending part a dataclass (in place, bases first)."""
-    while _PENDING:
-        dataclass(frozen=True, kw_only=True)(_PENDING.pop(0))
+def _ready(cls: type | None = None) -> None:
+    """Make a pending part a dataclass, its bases first (None: every pending part).
+
+    The decorator is asked for the fields only (no __init__, __repr__, __eq__): generating those methods
+    compiles code, about 130 functions for the 22 parts, a third of numpy's import, which `predict` would
+    pay on every run. `Part` defines them once for every part, as frozen keyword-only dataclasses have
+    them; `dataclasses.fields` and `replace` work as on any dataclass. A part is made when
+    first used: `predict` makes only those its model file holds."""
+    for made in [c for c in (list(_PENDING) if cls is None else reversed(cls.__mro__)) if c in _PENDING]:
+        del _PENDING[made]
+        written = made.__dict__.get("__annotations__", {})
+        made.__annotations__ = dict.fromkeys(written, object)  # names only: no annotation strings to parse
+        try:
+            dataclass(init=False, repr=False, eq=False)(made)
+        finally:
+            made.__annotations__ = written
+        fields = dataclasses.fields(made)
+        for f in fields:
+            f.type = written.get(f.name, f.type)
+        made._defaults = [(f.name, f.default, f.default_factory) for f in fields]
+        made._compared = [f.name for f in fields if f.compare]
+        made._shown = [f.name for f in fields if f.repr]
+        made._kinds = {f.name: (f.metadata.get("part"), f.metadata.get("each")) for f in fields
+                       if f.name not in ("other", "layout")}
+        for name, (part, _) in made._kinds.items():  # a part read lazily is found by __getattr__, not here
+            if part is not None and name in made.__dict__:
+                delattr(made, name)
 
 
 @_part
 class Part:
-    """A part of the record: a mapping in the file, with one field per key it knows."""
+    """A part of the record: a mapping in the file, with one field per key it knows. Frozen: a changed
+    part is a new one (`dataclasses.replace`)."""
 
     def __new__(cls, *args, **kwargs):
-        _ready()  # the first part made makes them all dataclasses (then __init__ exists)
+        if cls in _PENDING:
+            _ready(cls)
         return super().__new__(cls)
 
     other: Mapping = dataclasses.field(default_factory=lambda: EMPTY, repr=False)  # keys this version does not know
     layout: tuple = dataclasses.field(default=(), repr=False, compare=False)  # the keys read, in order
 
+    _lazy = False  # ModelRecord: its parts are typed when first read (`__getattr__`)
+
+    def __init__(self, _stash: dict | None = None, **values):
+        """Keyword arguments only, one per field; a field left out takes its default. `_stash`: the parts
+        not typed yet, {name: (part class, plain value)} (`from_plain` of a lazy part)."""
+        object.__setattr__(self, "_stash", _stash)
+        for name, default, factory in self._defaults:
+            if _stash and name in _stash:
+                continue
+            if name in values:
+                value = values.pop(name)
+            elif default is not dataclasses.MISSING:
+                value = default
+            elif factory is not dataclasses.MISSING:
+                value = factory()
+            else:
+                raise TypeError(f"{type(self).__name__}() missing keyword argument {name!r}")
+            object.__setattr__(self, name, value)
+        if values:
+            raise TypeError(f"{type(self).__name__}() got an unexpected keyword argument {next(iter(values))!r}")
+
+    def __getattr__(self, name):
+        """A part not typed yet (`_stash`): typed now, once."""
+        stash = self.__dict__.get("_stash")
+        if not stash or name not in stash:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        part, value = stash.pop(name)
+        typed = part.from_plain(value)
+        object.__setattr__(self, name, typed)
+        return typed
+
+    def __setattr__(self, name, value):
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name):
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
+
+    def __hash__(self):
+        return hash(tuple(getattr(self, name) for name in self._compared))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{name}={getattr(self, name)!r}' for name in self._shown)})"
+
     @classmethod
     def keys(cls) -> list[dataclasses.Field]:
-        _ready()
+        _ready(cls)
         return [f for f in dataclasses.fields(cls) if f.name not in ("other", "layout")]
 
     @classmethod
     def from_plain(cls, stored: Mapping):
         """The part from the plain mapping of a checked record (store.loads, or build_record)."""
-        known = {f.name: f for f in cls.keys()}
-        values, other = {}, {}
+        if cls in _PENDING:
+            _ready(cls)
+        kinds = cls._kinds
+        values, other, stash = {}, {}, {}
         for name, value in stored.items():
-            spec = known.get(name)
-            if spec is None:
+            if name not in kinds:
                 other[name] = _frozen(value)
-            elif spec.metadata.get("part") is not None and value is not None:
-                values[name] = spec.metadata.get("part").from_plain(value)
-            elif spec.metadata.get("each") is not None and value is not None:
-                values[name] = tuple(spec.metadata.get("each").from_plain(v) for v in value)
+                continue
+            part, each = kinds[name]
+            if value is None:
+                values[name] = None
+            elif part is not None and cls._lazy:
+                stash[name] = (part, value)
+            elif part is not None:
+                values[name] = part.from_plain(value)
+            elif each is not None:
+                values[name] = tuple(each.from_plain(v) for v in value)
             else:
                 values[name] = _frozen(value)
-        return cls(**values, other=MappingProxyType(other), layout=tuple(stored))
+        return cls(stash or None, **values, other=MappingProxyType(other), layout=tuple(stored))
+
+    def _names(self) -> list[str]:
+        """The keys of the part's plain dict: those read, in their order; for a part made here, every key
+        it knows (those `omitted` only when not None), then the unknown ones."""
+        return list(self.layout) or [*(f.name for f in self.keys()
+                                       if not (f.metadata.get("omitted") and getattr(self, f.name) is None)),
+                                     *self.other]
+
+    def _value(self, name: str):
+        return self.other[name] if name in self.other else getattr(self, name)
 
     def to_plain(self) -> dict:
-        """The plain dict: the keys read, in their order; for a part made here, every key it knows
-        (those `omitted` only when not None), then the unknown ones."""
-        names = self.layout or [*(f.name for f in self.keys()
-                                  if not (f.metadata.get("omitted") and getattr(self, f.name) is None)),
-                                *self.other]
-        return {name: _plain(self.other[name] if name in self.other else getattr(self, name)) for name in names}
+        """The plain dict, as the file holds it (`_names`)."""
+        return {name: _plain(self._value(name)) for name in self._names()}
+
+    def as_mapping(self) -> Mapping:
+        """The part as a read-only mapping of its plain values, without copying (its parts as such mappings,
+        lists as tuples): for the layers below model/ (evaluate/, nn/), whose functions take the plain
+        values a file holds. The one place a typed part is read by its keys."""
+        return MappingProxyType({name: _mapped(self._value(name)) for name in self._names()})
+
+
+def _mapped(value):
+    if isinstance(value, Part):
+        return value.as_mapping()
+    if type(value) is tuple and value and isinstance(value[0], Part):
+        return tuple(_mapped(v) for v in value)
+    return value
 
 
 def from_plain(stored: Mapping) -> ModelRecord:
@@ -145,6 +268,12 @@ def from_plain(stored: Mapping) -> ModelRecord:
 def to_plain(record: ModelRecord) -> dict:
     """The record's plain dict, exactly as the file holds it (and `path` where it was read from)."""
     return record.to_plain()
+
+
+def plain_values(value):
+    """A typed value (a part, a tuple, a read-only mapping; None) as the plain values a file or a JSON
+    document holds: dicts and lists."""
+    return _plain(value)
 
 
 # --- the parts ----------------------------------------------------------------------------------------------
@@ -299,6 +428,7 @@ class Streamed(Part):
     chunk_rows: Optional[int] = None
     chunks: Optional[int] = None
     passes: Optional[int] = None
+    parts: Optional[int] = _key(None, omitted=True)  # files read (--engine dask)
 
 
 @_part
@@ -397,7 +527,10 @@ class Calibration(Part):
 
 @_part
 class ModelRecord(Part):
-    """A model file's record, typed. Fields in the order build_record writes them."""
+    """A model file's record, typed. Fields in the order build_record writes them. Its parts are typed
+    when first read: `predict` never types the metrics or the inference it does not show."""
+
+    _lazy = True
 
     format: str = FORMAT
     format_version: int = FORMAT_VERSION

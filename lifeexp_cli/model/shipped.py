@@ -23,7 +23,7 @@ def catalogue() -> list[tuple[str, list[str]]]:
         return []
     rank = {name: i for i, name in enumerate(ORDER)}
     names = sorted((p.stem for p in folder.glob("*.joblib")), key=lambda n: (rank.get(n, len(ORDER)), n))
-    return [(name, store.load(str(folder / f"{name}.joblib"))["features"]) for name in names]
+    return [(name, list(store.load_record(str(folder / f"{name}.joblib")).features)) for name in names]
 
 
 def given_features(options: list[str]) -> set[str]:

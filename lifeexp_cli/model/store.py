@@ -8,7 +8,7 @@ a model on its fast start-up path.
 
 A model file is a joblib file holding one dict of plain values: str, int, float, bool, None, bytes, lists
 and dicts. From format version 2 the long vectors (calibration scores, domain reference rows:
-fields.PACKED) are float64 bytes, not lists of floats: a file a third the size whose check and decoding
+packed.PACKED) are float64 bytes, not lists of floats: a file a third the size whose check and decoding
 take a fraction of a millisecond (`predict` and `compare` start fast); version 1 files load as before. For such a value joblib.dump writes exactly the bytes of pickle protocol 4, so lifeexp writes them
 with the standard library and never imports joblib (about 0.1-0.2 s of start-up); `joblib.load` reads
 the files as before. Loading uses a restricted unpickler that refuses every global lookup, so a crafted
@@ -27,7 +27,7 @@ from typing import IO, Callable
 from lifeexp_cli.data import regular_files
 from lifeexp_cli.errors import LifeexpError, ModelError, ParameterError
 from lifeexp_cli.limits import FLOAT_BYTES, MAX_MODEL_BYTES
-from lifeexp_cli.model import destination, fields
+from lifeexp_cli.model import destination, packed, record_checks, value_checks
 from lifeexp_cli.model.record import FORMAT, FORMAT_VERSION, ModelRecord, plain
 
 MODELS_DIR = "models"  # your own models: ./models/, or $LIFEEXP_MODELS when set
@@ -139,7 +139,7 @@ def check_network_size(hidden: list[int], n_features: int) -> None:
 def dumps(record: dict, where: str = "the model") -> bytes:
     """The file's bytes for a record, refused unless the loader would read them back: a file over
     MAX_MODEL_BYTES (a network too big) or with a damaged field is never written."""
-    raw = pickle.dumps(packed(plain(record)), protocol=PICKLE_PROTOCOL)
+    raw = pickle.dumps(as_stored(plain(record)), protocol=PICKLE_PROTOCOL)
     if len(raw) > MAX_MODEL_BYTES:
         raise ModelError(f"{where} would be a {len(raw) / 2**20:.0f} MiB file, over the {MAX_MODEL_BYTES >> 20} MiB "
                          "a model file may hold (the loader would refuse it): nothing was written; use a smaller "
@@ -148,17 +148,17 @@ def dumps(record: dict, where: str = "the model") -> bytes:
     return raw
 
 
-def packed(record: dict) -> dict:
+def as_stored(record: dict) -> dict:
     """A plain record as the file holds it: format version FORMAT_VERSION, its PACKED fields as bytes."""
     record["format_version"] = FORMAT_VERSION
     calibration, reference = record.get("calibration"), record.get("domain")
     if type(calibration) is dict and type(calibration.get("scores")) is list:
-        calibration["scores"] = fields.pack_floats(calibration["scores"])
-    for cell in fields.status_cells(calibration) if type(calibration) is dict else []:
+        calibration["scores"] = packed.pack_floats(calibration["scores"])
+    for cell in packed.status_cells(calibration) if type(calibration) is dict else []:
         if type(cell.get("scores")) is list:
-            cell["scores"] = fields.pack_floats(cell["scores"])
+            cell["scores"] = packed.pack_floats(cell["scores"])
     if type(reference) is dict and type(reference.get("rows")) is list:
-        reference["rows"] = fields.pack_floats([x for row in reference["rows"] for x in row])
+        reference["rows"] = packed.pack_floats([x for row in reference["rows"] for x in row])
     return record
 
 
@@ -286,8 +286,9 @@ def walked_opcode_names(raw: bytes) -> list[str]:
     return list(names)
 
 
-def loads(raw: bytes, where: str = "model file") -> dict:
-    """Parse and check a model file's bytes; any problem is a one-line ModelError."""
+def loads(raw: bytes, where: str = "model file", *, tuples: bool = False) -> dict:
+    """Parse and check a model file's bytes; any problem is a one-line ModelError. `tuples`: the long
+    vectors decoded as tuples (packed.unpack), for the typed record."""
     if not raw:
         raise ModelError(f"{where} is empty: refit it with `lifeexp fit`")
     check_opcodes(raw, where)
@@ -302,23 +303,24 @@ def loads(raw: bytes, where: str = "model file") -> dict:
         raise ModelError(f"{where} is not a lifeexp model: refit it with `lifeexp fit`")
     version = record.get("format_version")
     if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
-        shown = version if type(version) is int and abs(version) < 10**6 else fields.kind_of(version)
+        shown = version if type(version) is int and abs(version) < 10**6 else value_checks.kind_of(version)
         raise ModelError(f"{where} has model format version {shown}, this lifeexp reads 1 to "
                          f"{FORMAT_VERSION}: upgrade lifeexp or refit the model")
     problem = schema_problem(record)
     if problem:
         raise ModelError(f"model file {where}: {problem}; refit it with `lifeexp fit`")
-    return fields.unpack(record)
+    return packed.unpack(record, tuples)
 
 
 def schema_problem(record: dict) -> str | None:
     """The first damaged field of a record in words ("field spec.options.lr must be > 0"), or None.
-    Every field a command uses is checked and bounded (model/fields.py)."""
-    found = fields.problem(record)
+    Every field a command uses is checked and bounded (model/record_checks.py, model/fields.py)."""
+    found = record_checks.problem(record)
     return None if found is None else f"field {found[0]} {found[1]}"
 
 
-def load(model: str | Path) -> dict:
+def load(model: str | Path, *, tuples: bool = False) -> dict:
+    """The model's plain record, checked (`loads`); `path` is where it was read."""
     path = resolve(str(model))
     try:
         with regular_files.open_regular(path) as stream:
@@ -334,11 +336,11 @@ def load(model: str | Path) -> dict:
     if raw is None:
         raise ModelError(f"model file {path} is larger than {MAX_MODEL_BYTES >> 20} MiB, too large for a lifeexp "
                          "model")
-    record = loads(raw, str(path))
+    record = loads(raw, str(path), tuples=tuples)
     record["path"] = str(path)
     return record
 
 
 def load_record(model: str | Path) -> ModelRecord:
     """The model as a typed record, checked as `load` checks it; `path` is where it was read."""
-    return ModelRecord.from_plain(load(model))
+    return ModelRecord.from_plain(load(model, tuples=True))

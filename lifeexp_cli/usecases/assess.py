@@ -62,6 +62,7 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
     from lifeexp_cli.model import store
     from lifeexp_cli.model.fit import scoring
     from lifeexp_cli.model.fit.design import fit_design
+    from lifeexp_cli.model.record import from_plain
     from lifeexp_cli.prep import splits
 
     if max_features is not None and max_features < 1:
@@ -107,10 +108,10 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
     if path is None:
         return Selected(document, notes)
     final = dataset.with_features(design, result["features"])
-    record = fit_design(final, spec, cv=folds, split=split, seed=fold_seed, data_sha256=table.sha256,
-                       source=table.source)
-    document["model"] = str(store.save(record, path))
-    return Selected(document, notes + tuple(record["warnings"]))
+    record = from_plain(fit_design(final, spec, cv=folds, split=split, seed=fold_seed, data_sha256=table.sha256,
+                                   source=table.source))
+    document["model"] = str(store.save_record(record, path))
+    return Selected(document, notes + record.warnings)
 
 
 @dataclass(frozen=True)
@@ -136,13 +137,12 @@ def evaluate(model: str, data: str | None = None, *, all_rows: bool = False, pro
     from lifeexp_cli.model import store
     from lifeexp_cli.model.predict import arrays
 
-    record = store.load(model)
+    record = store.load_record(model)
     table = dataset.read_table(data, progress=progress)
-    design = dataset.design_for_model(table, record, "evaluate it on")
+    design = dataset.design_for_model(table, record.as_mapping(), "evaluate it on")
     rows, scope = np.ones(len(design.y), dtype=bool), "all rows"
-    split = record.get("split")
-    if split and not all_rows and record["data"].get("sha256") == table.sha256:
-        rows, scope = np.isin(design.rows, split["test_rows"]), "held-out rows"
-    yhat = arrays.predict(record["kind"], record["params"], design.X[rows])
-    return Evaluated(record["path"], scope, metrics.score(design.y[rows], yhat), int(rows.sum()),
+    if record.split is not None and not all_rows and record.data.sha256 == table.sha256:
+        rows, scope = np.isin(design.rows, record.split.test_rows), "held-out rows"
+    yhat = arrays.predict_record(record, design.X[rows])
+    return Evaluated(record.path, scope, metrics.score(design.y[rows], yhat), int(rows.sum()),
                      design.dropped_target)

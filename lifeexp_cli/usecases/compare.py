@@ -4,7 +4,10 @@ on the same folds, which model is better and by how much. No numpy on the path w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from lifeexp_cli.model.record import ModelRecord
 
 # The shipped models, compared when none is named.
 SHIPPED = ("tim-bmi", "tom-gdp", "tim", "tom")
@@ -42,26 +45,32 @@ def compare(models: list[str] | None, persons: list[tuple[str, dict]], *, level:
         raise UsageError("--data is read only with --folds K (to cross-validate the models again): add --folds 5")
     if cv is None and ensemble is not None:
         raise UsageError("--ensemble applies when the networks are trained again: add --folds 5")
-    records = []
-    for name in names:
-        record = store.load(name)
-        record["name"] = name
-        records.append(record)
+    records = [store.load_record(name) for name in names]
     if cv is not None:
-        cross_validate_again(records, data, cv, split, seed, ensemble, read_table)
+        records = cross_validate_again(records, data, cv, split, seed, ensemble, read_table)
     predictions, warnings, details = prediction.for_people(records, persons, level)
-    result = comparison.compare_models(records, predictions, [who for who, _ in persons], warnings, details)
+    result = comparison.compare_models(names, records, predictions, [who for who, _ in persons], warnings, details)
     return Compared(result, dict(zip(names, [d["intervals"] for d in details])))
 
 
-def cross_validate_again(records: list[dict], data: str | None, k: int, split: str, seed: int,
-                         ensemble: int | None = None, read_table: Callable | None = None) -> None:
-    """Read the data once and let every model be cross-validated again on it, over the same folds."""
+def cross_validate_again(records: list[ModelRecord], data: str | None, k: int, split: str, seed: int,
+                         ensemble: int | None = None, read_table: Callable | None = None) -> list[ModelRecord]:
+    """Read the data once and let every model be cross-validated again on it, over the same folds: the
+    records with the new CV scores (and, with `ensemble`, a network's spec with that many members).
+
+    The refit takes the records' plain values (model/fit/scoring.py `cross_validate_records` writes the
+    scores into them); what it changed comes back into the typed records with `dataclasses.replace`."""
+    from dataclasses import replace
+
     from lifeexp_cli.data import dataset
     from lifeexp_cli.evaluate import comparison
     from lifeexp_cli.model.fit import scoring
+    from lifeexp_cli.model.record import Metrics, SpecPart, to_plain
 
     comparison.check_one_target(records)
     table = (read_table or dataset.read_table)(data)
-    designs = [dataset.design_for_model(table, record, "cross-validate on") for record in records]
-    scoring.cross_validate_records(records, designs, k, split, seed, ensemble)
+    designs = [dataset.design_for_model(table, record.as_mapping(), "cross-validate on") for record in records]
+    stored = [to_plain(record) for record in records]
+    scoring.cross_validate_records(stored, designs, k, split, seed, ensemble)
+    return [replace(record, spec=SpecPart.from_plain(plain["spec"]), metrics=Metrics.from_plain(plain["metrics"]))
+            for record, plain in zip(records, stored)]

@@ -6,19 +6,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from contextlib import nullcontext
-from typing import Callable, ContextManager
+from typing import TYPE_CHECKING, Callable, ContextManager
 
 from lifeexp_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from lifeexp_cli.model.record import ModelRecord
 
 MEMORY, STREAM, DASK = "memory", "stream", "dask"
 
 
 @dataclass(frozen=True)
 class Fitted:
-    """A fitted and saved model: its record, the file written, the route it took, and the warnings already
-    passed to `warn` while it ran (the record's other warnings are still to be shown)."""
+    """A fitted and saved model: its record (typed, model/record.py ModelRecord), the file written, the route
+    it took, and the warnings already passed to `warn` while it ran (the record's other warnings are still
+    to be shown)."""
 
-    record: dict
+    record: ModelRecord
     path: Path | None  # None: not saved (`fit_record`)
     route: str
     shown: tuple[str, ...] = ()
@@ -87,7 +91,7 @@ def fit_source(data: str | None, features: str, target: str, spec, *, cv: int | 
                out: str | None = None,
                progress_bar: Callable[[], ContextManager] | None = None, warn: Callable[[str], None] | None = None,
                read_table: Callable | None = None, starting: Callable[[str], None] | None = None,
-               fitted: Callable[[str, dict], None] | None = None, reading: Callable | None = None) -> Fitted:
+               fitted: Callable[[str, ModelRecord], None] | None = None, reading: Callable | None = None) -> Fitted:
     """Fit `spec` on the data source and save the model (as NAME in the models folder, or to `out`); the
     options are checked and the file's place decided before any data is read. `fit_record` does the fit
     (the callbacks are its); `fitted(route, record)` runs after it, before the file is written."""
@@ -104,7 +108,7 @@ def fit_source(data: str | None, features: str, target: str, spec, *, cv: int | 
                       starting=starting, reading=reading)
     if fitted is not None:
         fitted(done.route, done.record)
-    return Fitted(done.record, store.save(done.record, path), done.route, done.shown)
+    return Fitted(done.record, store.save_record(done.record, path), done.route, done.shown)
 
 
 def fit_record(data, features, target: str, spec, *, cv: int | None = None, test_size: float | None = None,
@@ -120,6 +124,7 @@ def fit_record(data, features, target: str, spec, *, cv: int | None = None, test
     `read_table(data, features, target)` (how the in-memory route reads: (Table, Design); default
     dataset.load_design), `starting(route)` before the fit, `reading` the byte progress of a streamed read."""
     from lifeexp_cli.data import dataset
+    from lifeexp_cli.model.record import from_plain
 
     route = route_for(data, spec, cv=cv, test_size=test_size, stream=stream, engine=engine, scheduler=scheduler)
     if starting is not None:
@@ -149,4 +154,4 @@ def fit_record(data, features, target: str, spec, *, cv: int | None = None, test
             record = fit_design(design, spec, cv=cv, test_size=test_size, split=split, seed=fold_seed,
                                data_sha256=table.sha256, source=table.source, progress=progress, warn=warn_now,
                                se=se, calibrate_intervals=intervals)
-    return Fitted(record, None, route, tuple(shown))
+    return Fitted(from_plain(record), None, route, tuple(shown))  # the fit builds plain values (build_record)

@@ -4,7 +4,10 @@ the path of one person (`lifeexp predict --bmi 24.1` starts fast)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Iterator
+
+if TYPE_CHECKING:
+    from lifeexp_cli.model.record import ModelRecord
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,7 @@ class Predicted:
     warnings: tuple[str, ...]
 
 
-def uncalibrated(record: dict, level: float) -> list[str]:
+def uncalibrated(record: ModelRecord, level: float) -> list[str]:
     """The one note for intervals asked of a model that has no calibration."""
     from lifeexp_cli.model.predict import prediction
     from lifeexp_cli.model.predict import intervals
@@ -27,7 +30,7 @@ def uncalibrated(record: dict, level: float) -> list[str]:
     return []
 
 
-def predict_person(record: dict, person: dict[str, float], *, level: float = 0, strict: bool = False) -> Predicted:
+def predict_person(record: ModelRecord, person: dict[str, float], *, level: float = 0, strict: bool = False) -> Predicted:
     """The model's prediction for one person's values (names or aliases; height and weight give bmi), with
     its interval at `level` (0: none) and the domain judgement. `strict`: a left-out feature is an error
     instead of taking the training mean."""
@@ -55,7 +58,7 @@ class PredictedRows:
     counts: dict
 
 
-def predict_rows(record: dict, source: IO[bytes], *, level: float = 0, strict: bool = False) -> PredictedRows:
+def predict_rows(record: ModelRecord, source: IO[bytes], *, level: float = 0, strict: bool = False) -> PredictedRows:
     """Predictions for every row of a CSV read from `source` (bytes), with intervals at `level` when the
     model is calibrated; `strict`: a feature without a column is an error instead of its training mean."""
     from lifeexp_cli.model.predict import prediction
@@ -63,6 +66,6 @@ def predict_rows(record: dict, source: IO[bytes], *, level: float = 0, strict: b
 
     counts: dict = {}
     head, sep, blocks = prediction.predict_blocks(record, source, counts, level, strict)
-    interval = ({"level": level, "method": record["calibration"]["method"]}
+    interval = ({"level": level, "method": record.calibration.method}
                 if level and intervals.calibrated(record) else None)
     return PredictedRows(head, sep, blocks, prediction.output_columns(record, level), interval, counts)

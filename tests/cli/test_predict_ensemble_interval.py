@@ -13,6 +13,7 @@ import pytest
 
 from lifeexp_cli.model import store
 from lifeexp_cli.model.predict import intervals
+from lifeexp_cli.model.record import from_plain
 from support.cli import run_cli
 
 QUICK = ["--kind", "mlp", "--hidden", "8", "--epochs", "15"]
@@ -33,7 +34,7 @@ def test_the_saved_ensemble_keeps_a_spread_term(ensemble_model):
 
 def test_single_and_batch_predict_use_the_spread(ensemble_model, tmp_path):
     path, record = ensemble_model
-    _, lower, upper = intervals.interval_for(record, np.array(ROWS), 0.9)
+    _, lower, upper = intervals.interval_for(from_plain(record), np.array(ROWS), 0.9)
     for row, low, high in zip(ROWS, lower, upper):
         got = json.loads(run_cli("predict", "--model", path, "--bmi", row[0], "--adult-mortality", row[1],
                                  "--hiv", row[2], "--format", "json").stdout)

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from lifeexp_cli.cli.main import app
 from lifeexp_cli.errors import ModelError
-from lifeexp_cli.model import fields, store
+from lifeexp_cli.model import packed, store
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize="FUZZ_EXAMPLES" not in os.environ,
@@ -234,7 +234,7 @@ def test_mutated_model_files_load_only_when_valid(seed):
     assert store.schema_problem(record) is None
     # A loadable mutation is a plain-data model: an ordinary unpickler agrees and finds no object in it
     # (its packed vectors decoded as the loader decodes them).
-    assert repr(fields.unpack(pickle.loads(raw))) == repr(record)
+    assert repr(packed.unpack(pickle.loads(raw))) == repr(record)
 
 
 # Issue 13 part 3: any field of a model replaced by any plain value. Loading refuses it with a ModelError

@@ -172,6 +172,7 @@ def test_prediction_intervals_hold_on_held_out_countries(table):
     from lifeexp_cli.model.fit import in_memory
     from lifeexp_cli.model.predict import intervals
     from lifeexp_cli.model.fit import prepared
+    from lifeexp_cli.model.record import from_plain
 
     design = dataset.design(table, TIM, "life_expectancy")
     covered, width = np.zeros(len(design.y), bool), np.zeros(len(design.y))
@@ -182,7 +183,7 @@ def test_prediction_intervals_hold_on_held_out_countries(table):
                               "life_expectancy", 0, design.statuses[train])
         record = fit_design(part, Spec())
         assert record["calibration"]["split"] == "country" and record["calibration"]["method"] == "shift-conformal"
-        _, lower, upper = intervals.interval_for(record, design.X[test], 0.9, statuses=design.statuses[test])
+        _, lower, upper = intervals.interval_for(from_plain(record), design.X[test], 0.9, statuses=design.statuses[test])
         covered[test] = (lower <= design.y[test]) & (design.y[test] <= upper)
         width[test] = upper - lower
     hiv = design.X[:, TIM.index("hiv_aids")] > 1

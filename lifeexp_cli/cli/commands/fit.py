@@ -100,7 +100,7 @@ def fit(
         progress_bar=lambda: render.training_bar(spec, quiet), warn=render.warn, read_table=inputs.load_design,
         starting=lambda route: starting(route, scheduler, quiet),
         fitted=lambda route, record: read_line(route, record, quiet), reading=render.reading_progress())
-    for note in done.record["warnings"]:
+    for note in done.record.warnings:
         if note not in done.shown:
             render.warn(note)
     show_fit(done.record, str(done.path), output.value, quiet, asked=se is not None, header=not no_header,
@@ -112,55 +112,60 @@ def starting(route: str, scheduler: str | None, quiet: bool) -> None:
         render.info(f"Fitting on Dask ({scheduler or 'a local cluster'})", quiet)
 
 
-def read_line(route: str, record: dict, quiet: bool) -> None:
+def read_line(route: str, record, quiet: bool) -> None:
     """How a streamed or Dask fit read the data, in one line."""
     if route == "memory":
         return
-    done = record["streamed"]
-    passes = f"{done['passes']} {'pass' if done['passes'] == 1 else 'passes'} over the data"
+    done = record.streamed
+    passes = f"{done.passes} {'pass' if done.passes == 1 else 'passes'} over the data"
     if route == "stream":
-        chunks = f"{done['chunks']} chunk{'s' * (done['chunks'] != 1)} of {done['chunk_rows']}"
-        render.info(f"Streamed {render.count(record['data']['rows'], 'row')} in {chunks} ({passes})", quiet)
+        chunks = f"{done.chunks} chunk{'s' * (done.chunks != 1)} of {done.chunk_rows}"
+        render.info(f"Streamed {render.count(record.data.rows, 'row')} in {chunks} ({passes})", quiet)
     else:
-        render.info(f"Read {render.count(record['data']['rows'], 'row')} in {render.count(done['parts'], 'part')} "
-                    f"({render.count(done['chunks'], 'chunk')}, {passes})", quiet)
+        render.info(f"Read {render.count(record.data.rows, 'row')} in {render.count(done.parts, 'part')} "
+                    f"({render.count(done.chunks, 'chunk')}, {passes})", quiet)
 
 
-def fit_document(record: dict, path: str) -> dict:
-    rows = record["rows"]
+def fit_document(record, path: str) -> dict:
+    """`fit --format json`: the record's facts as plain values (model/record.py `plain_values`)."""
+    from lifeexp_cli.model.record import plain_values
+
+    rows = record.rows
     return {
         "model": path,
-        "target": record["target"],
-        "features": record["features"],
-        "solver": record["solver"],
-        "kind": record["kind"],
-        "coefficients": record.get("coefficients"),
-        "coefficients_scaled": record.get("coefficients_scaled"),
-        "inference": record.get("inference"),
-        "metrics": record["metrics"],
-        "rows": {"train": rows["train"], "test": rows["test"], "dropped": rows["dropped"],
-                 "imputed": rows["imputed"]},
-        "condition_number": record["condition_number"],
-        "warnings": record["warnings"],
-        "network": record.get("network"),
-        **training_document(record.get("training")),
-        "streamed": record.get("streamed"),
-        "calibration": calibration_summary(record.get("calibration")),
+        "target": record.target,
+        "features": list(record.features),
+        "solver": record.solver,
+        "kind": record.kind,
+        "coefficients": plain_values(record.coefficients),
+        "coefficients_scaled": plain_values(record.coefficients_scaled),
+        "inference": plain_values(record.inference),
+        "metrics": plain_values(record.metrics),
+        "rows": {"train": rows.train, "test": rows.test, "dropped": rows.dropped,
+                 "imputed": plain_values(rows.imputed)},
+        "condition_number": record.condition_number,
+        "warnings": list(record.warnings),
+        "network": plain_values(record.network),
+        **training_document(record.training),
+        "streamed": plain_values(record.streamed),
+        "calibration": calibration_summary(record.calibration),
     }
 
 
-def calibration_summary(calibration: dict | None) -> dict | None:
+def calibration_summary(calibration) -> dict | None:
     """How the prediction intervals were calibrated (the record keeps the scores too)."""
     if calibration is None:
         return None
-    return {key: calibration[key] for key in ("method", "folds", "split", "groups", "rows")}
+    return {key: getattr(calibration, key) for key in ("method", "folds", "split", "groups", "rows")}
 
 
-def training_document(training: dict | None) -> dict:
+def training_document(training) -> dict:
     """The iterative run's keys of `fit --format json` (null for an exact solver)."""
-    training = training or {}
-    return {key: training.get(key) for key in ("epochs_run", "converged", "final_loss", "final_val_loss",
-                                               "kept_epoch", "loss_history", "val_loss_history")}
+    from lifeexp_cli.model.record import plain_values
+
+    return {key: plain_values(getattr(training, key, None))
+            for key in ("epochs_run", "converged", "final_loss", "final_val_loss", "kept_epoch", "loss_history",
+                        "val_loss_history")}
 
 
 def saved(path: str, quiet: bool, default_name: bool) -> None:
@@ -172,7 +177,7 @@ def saved(path: str, quiet: bool, default_name: bool) -> None:
         render.info(f"Saved {path}", quiet)
 
 
-def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = False, header: bool = True,
+def show_fit(record, path: str, output: str, quiet: bool, asked: bool = False, header: bool = True,
              default_name: bool = False) -> None:
     if output == "json":
         render.emit_json(fit_document(record, path))
@@ -181,83 +186,81 @@ def show_fit(record: dict, path: str, output: str, quiet: bool, asked: bool = Fa
     if output != "table":
         saved(path, quiet, default_name)
         return
-    if "coefficients" in record:
-        render.line(render.equation(record))
+    if record.coefficients is not None:
+        render.line(render.equation(record.as_mapping()))  # a plain mapping: plot passes its loaded dict
         render.rows_output(coefficient_table(record), "table", title="Coefficients")
-        if record.get("inference"):
-            render.out.print(se_line(record["inference"], asked, record["data"].get("source") == "-"),
-                             highlight=False)
-    render.rows_output(metric_rows(record["metrics"]), "table", title="Metrics")
-    rows = record["rows"]
-    imputed = ", ".join(f"{f} {n}" for f, n in rows["imputed"].items() if n) or "none"
-    render.line(f"Rows: {rows['train']} used for training, {rows['test']} held out, {rows['dropped']} dropped "
-                f"({rows['dropped_target']} without a target, {rows['dropped_missing']} with missing features); "
+        if record.inference:
+            render.out.print(se_line(record.inference, asked, record.data.source == "-"), highlight=False)
+    render.rows_output(metric_rows(record.metrics), "table", title="Metrics")
+    rows = record.rows
+    imputed = ", ".join(f"{f} {n}" for f, n in rows.imputed.items() if n) or "none"
+    render.line(f"Rows: {rows.train} used for training, {rows.test} held out, {rows.dropped} dropped "
+                f"({rows.dropped_target} without a target, {rows.dropped_missing} with missing features); "
                 f"imputed: {imputed}")
-    if record.get("condition_number") is not None:
-        render.out.print(f"Condition number of the design: {render.fmt(record['condition_number'])}",
+    if record.condition_number is not None:
+        render.out.print(f"Condition number of the design: {render.fmt(record.condition_number)}",
                          highlight=False)
-    calibration = record.get("calibration")
+    calibration = record.calibration
     if calibration is not None:
-        units = {"country": "countries", "random": "random row groups", "rows": "rows"}[calibration["split"]]
-        render.out.print(f"Prediction intervals: calibrated on {calibration['rows']} out-of-fold residuals of "
-                         f"{calibration['folds']} folds ({calibration['groups']} {units}, held out whole)",
+        units = {"country": "countries", "random": "random row groups", "rows": "rows"}[calibration.split]
+        render.out.print(f"Prediction intervals: calibrated on {calibration.rows} out-of-fold residuals of "
+                         f"{calibration.folds} folds ({calibration.groups} {units}, held out whole)",
                          highlight=False)
     else:
-        hint = "; add --folds 5 to calibrate them on its folds" if record.get("training") and \
-            not record["metrics"].get("cv") else ""
+        hint = "; add --folds 5 to calibrate them on its folds" if record.training and not record.metrics.cv else ""
         render.out.print(f"Prediction intervals: none stored (predict gives point predictions){hint}",
                          highlight=False)
-    if record.get("network"):
+    if record.network:
         show_network(record)
-    if record.get("training"):
+    if record.training:
         show_training(record)
     saved(path, quiet, default_name)
 
 
-def show_training(record: dict) -> None:
-    run, options = record["training"], record["spec"]["options"]
-    if run["converged"]:
-        ending = (f"converged: no {run['monitored']} loss gain above --tol {options['tol']:g} for "
+def show_training(record) -> None:
+    run, options = record.training, record.spec.options  # options: the training options by name
+    if run.converged:
+        ending = (f"converged: no {run.monitored} loss gain above --tol {options['tol']:g} for "
                   f"--patience {options['patience']} epochs")
     else:
         ending = f"not converged within --epochs {options['epochs']}"
     kept = "best" if options["restore_best"] else "last"
     val = ""
-    if run.get("final_val_loss") is not None:
-        val = f", validation loss {render.fmt(run['final_val_loss'])} on {run.get('validation_rows')} set-aside rows"
-    render.out.print(f"Training: {record['solver']}, {run['epochs_run']} epochs ({ending}); θ from the {kept} "
-                     f"epoch ({run['kept_epoch']}), training loss (MSE) {render.fmt(run['final_loss'])}{val}",
+    if run.final_val_loss is not None:
+        val = f", validation loss {render.fmt(run.final_val_loss)} on {run.validation_rows} set-aside rows"
+    render.out.print(f"Training: {record.solver}, {run.epochs_run} epochs ({ending}); θ from the {kept} "
+                     f"epoch ({run.kept_epoch}), training loss (MSE) {render.fmt(run.final_loss)}{val}",
                      highlight=False)
-    render.out.print(f"Loss: {render.fmt(run['initial_loss'])} {render.sparkline(run['loss_history'])} "
-                     f"{render.fmt(run['loss_history'][-1])} (per epoch, log scale)", highlight=False)
+    render.out.print(f"Loss: {render.fmt(run.initial_loss)} {render.sparkline(run.loss_history)} "
+                     f"{render.fmt(run.loss_history[-1])} (per epoch, log scale)", highlight=False)
 
 
-def show_network(record: dict) -> None:
+def show_network(record) -> None:
     from lifeexp_cli.nn import regressor
 
-    facts, options = record["network"], record["spec"]["options"]
-    render.out.print(f"Network: {regressor.architecture(facts)}, {facts['parameters']} parameters, "
+    facts, options = record.network, record.spec.options
+    render.out.print(f"Network: {regressor.architecture(facts.as_mapping())}, {facts.parameters} parameters, "
                      f"weight decay {render.fmt(options['weight_decay'])}", highlight=False)
-    members = record.get("ensemble")
+    members = record.ensemble
     if members:
-        render.out.print(f"Ensemble: {members['members']} networks from different initial weights (seeds drawn "
-                         f"from --seed), predictions averaged; epochs run {', '.join(map(str, members['epochs_run']))}; "
+        render.out.print(f"Ensemble: {members.members} networks from different initial weights (seeds drawn "
+                         f"from --seed), predictions averaged; epochs run {', '.join(map(str, members.epochs_run))}; "
                          "the numbers below are the first network's", highlight=False)
-    run = record.get("training") or {}
-    if run.get("val_loss_history"):
-        best = min(run["val_loss_history"])
-        epoch = run["val_loss_history"].index(best) + 1
+    run = record.training
+    if run and run.val_loss_history:
+        best = min(run.val_loss_history)
+        epoch = run.val_loss_history.index(best) + 1
         render.out.print(f"Best validation loss (MSE) {render.fmt(best)} (RMSE {best ** 0.5:.3g} years) at "
-                         f"epoch {epoch} of {run['epochs_run']}", highlight=False)
+                         f"epoch {epoch} of {run.epochs_run}", highlight=False)
 
 
-def coefficient_rows(record: dict) -> list[dict]:
+def coefficient_rows(record) -> list[dict]:
     """Per term: the coefficient (original units), scaled, and its inference (raw numbers, for CSV)."""
-    coef = record.get("coefficients") or {}
-    scaled = record.get("coefficients_scaled")
-    inferred = (record.get("inference") or {}).get("coefficients") or {}
+    coef = record.coefficients or {}
+    scaled = record.coefficients_scaled
+    inferred = record.inference.coefficients if record.inference else {}  # term -> its statistics
     rows = []
-    for term in (["intercept"] if record["intercept"] else []) + record["features"]:
+    for term in record.terms:
         row = {"term": term, "coefficient": coef.get(term)}
         if scaled:
             row["scaled"] = scaled.get(term)
@@ -267,9 +270,9 @@ def coefficient_rows(record: dict) -> list[dict]:
     return rows
 
 
-def coefficient_table(record: dict) -> list[dict]:
+def coefficient_table(record) -> list[dict]:
     """coefficient_rows for the table: the interval as one column, p-values readable."""
-    level = (record.get("inference") or {}).get("level", 0.95)
+    level = record.inference.level if record.inference else 0.95
     rows = []
     for row in coefficient_rows(record):
         shown = {k: v for k, v in row.items() if k not in ("ci_low", "ci_high")}
@@ -285,11 +288,11 @@ def p_text(p) -> str:
     return "—" if p is None else ("<1e-16" if p < 1e-16 else render.fmt(p, 2))
 
 
-def se_line(inference: dict, asked: bool, from_stdin: bool = False) -> str:
+def se_line(inference, asked: bool, from_stdin: bool = False) -> str:
     """One line: which standard errors the table shows, and why (from_stdin: the data was read once)."""
-    kind = inference["se_type"]
+    kind = inference.se_type
     if kind == "cluster":
-        what = (f"clustered by country ({inference['clusters']} countries; t with {inference['clusters'] - 1} "
+        what = (f"clustered by country ({inference.clusters} countries; t with {inference.clusters - 1} "
                 "degrees of freedom)")
         why = "as --se asked" if asked else ("rows of one country share their errors, so classical SEs would be "
                                              "too small; --se classical or hc3 for others")
@@ -303,14 +306,15 @@ def se_line(inference: dict, asked: bool, from_stdin: bool = False) -> str:
     return f"Standard errors: {what}: {why}"
 
 
-def metric_rows(scores: dict) -> list[dict]:
+def metric_rows(scores) -> list[dict]:
+    """The Metrics part as table rows: training rows, held-out rows, cross-validation."""
     rows = []
     for where in ("train", "test", "cv"):
-        m = scores.get(where)
+        m = getattr(scores, where)
         if not m:
             continue
-        label = {"train": "training rows", "test": "held-out rows", "cv": f"{m.get('k', '')}-fold CV"}[where]
-        spread = (lambda key: f" ± {render.fmt(m[key + '_std'], 2)}") if where == "cv" else (lambda key: "")
-        rows.append({"on": label, "RMSE": render.fmt(m["rmse"]) + spread("rmse"),
-                     "MAE": render.fmt(m["mae"]) + spread("mae"), "R²": render.fmt(m["r2"]) + spread("r2")})
+        label = {"train": "training rows", "test": "held-out rows", "cv": f"{getattr(m, 'k', '')}-fold CV"}[where]
+        spread = (lambda key: f" ± {render.fmt(getattr(m, key + '_std'), 2)}") if where == "cv" else (lambda key: "")
+        rows.append({"on": label, "RMSE": render.fmt(m.rmse) + spread("rmse"),
+                     "MAE": render.fmt(m.mae) + spread("mae"), "R²": render.fmt(m.r2) + spread("r2")})
     return rows

@@ -72,18 +72,18 @@ def feature_help(name: str) -> tuple[list[tuple[str, str]], str | None]:
     from lifeexp_cli.model import store
 
     try:
-        record = store.load(name)
+        record = store.load_record(name)
     except LifeexpError as exc:
         return [], render.shown(str(exc))
     rows = []
-    for feature in record["features"]:
+    for feature in record.features:
         meaning, unit = catalog.describe(feature)
-        low, high = record["ranges"][feature]
+        low, high = record.ranges[feature]
         aliases = "".join(f", {flag(a)}" for a in catalog.aliases_of(feature))
         text = "; ".join(part for part in (meaning, unit and f"unit: {unit}") if part)
         rows.append((f"{flag(feature)}{aliases} FLOAT",
                      f"{text + '. ' if text else ''}Training range {low:.4g} to {high:.4g}; left out: the training "
-                     f"mean {record['means'][feature]:.4g}."))
+                     f"mean {record.means[feature]:.4g}."))
     return rows, None
 
 
@@ -170,10 +170,10 @@ def predict(
     intervals.check_level(level)
     if engine is Engine.dask or scheduler is not None or output_dir is not None:
         check_dask_options(engine, scheduler, input, output_dir, ctx.args or height is not None or weight is not None)
-        predict_on_dask(store.load(model or "model"), input, output_dir, scheduler, quiet, level, connect_timeout)
+        predict_on_dask(store.load_record(model or "model"), input, output_dir, scheduler, quiet, level, connect_timeout)
         return
     given = feature_options(ctx.args)
-    record = store.load(model or default_model(given, height, weight, input, quiet))
+    record = store.load_record(model or default_model(given, height, weight, input, quiet))
     check_feature_options(record, given, [o for p in ctx.command.params for o in p.opts if o.startswith("--")])
     if input is not None:
         if given or height is not None or weight is not None:
@@ -188,11 +188,11 @@ def predict(
     for note in done.warnings:
         render.warn(note)
     row, value, interval, judged = done.person.row, done.person.value, done.person.interval, done.person.domain
-    target = record["target"]
+    target = record.target
     output_format = output.value if output else "table"
     key = "prediction" if output_format == "table" else f"predicted_{target}"
-    result = {**dict(zip(record["features"], row)), key: value}
-    title = f"{record['path']} predicts {target}"
+    result = {**dict(zip(record.features, row)), key: value}
+    title = f"{record.path} predicts {target}"
     if output_format == "json":
         render.emit_json([{**result, "interval": interval, "domain": judged}])
         return
@@ -213,7 +213,7 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def check_feature_options(record: dict, given: dict, own: list[str]) -> None:
+def check_feature_options(record, given: dict, own: list[str]) -> None:
     """Each feature option names a feature the model takes (or an alias of one): a known feature the model
     does not take, or an unknown option, is refused (exit 2) naming the features it takes; a misspelt one
     gets the closest options (the model's and predict's own) as did-you-mean."""
@@ -222,7 +222,7 @@ def check_feature_options(record: dict, given: dict, own: list[str]) -> None:
     from lifeexp_cli.data import catalog
     from lifeexp_cli.model.predict import prediction
 
-    features = record["features"]
+    features = record.features
     takes = f"model {prediction.model_name(record)} takes {', '.join(map(flag, features))}"
     for typed in given:
         key = catalog.canonical(typed)
@@ -251,7 +251,7 @@ def default_model(given: dict, height, weight, input, quiet: bool) -> str:
     return str(path)
 
 
-def uncalibrated(record: dict, level: float) -> list[str]:
+def uncalibrated(record, level: float) -> list[str]:
     """The one warning for intervals asked of a model that has no calibration."""
     from lifeexp_cli.usecases import predict as usecase
 
@@ -294,7 +294,7 @@ def check_dask_options(engine, scheduler, source, output_dir, person) -> None:
         raise UsageError("--engine dask needs --output DIR: a new or empty folder for the Parquet parts")
 
 
-def predict_on_dask(record: dict, source: str, output_dir: str, scheduler, quiet: bool, level: float,
+def predict_on_dask(record, source: str, output_dir: str, scheduler, quiet: bool, level: float,
                     connect_timeout: float | None = None) -> None:
     from lifeexp_cli.model.fit import dask_engine
 
@@ -330,7 +330,7 @@ def warn_counts(counts: dict) -> None:
         render.warn(intervals.narrow_rows_note(counts["narrow"]))
 
 
-def predict_batch(record: dict, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
+def predict_batch(record, source: str, output: str, quiet: bool, level: float = 0, strict: bool = False,
                   header: bool = True) -> None:
     from lifeexp_cli.data import opening
     from lifeexp_cli.model.predict import prediction
@@ -340,7 +340,7 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool, level: fl
         found = usecase.predict_rows(record, stream, level=level, strict=strict)
         counts = found.counts
         if counts["missing"]:
-            filled = ", ".join(f"{f}={record['means'][f]:.4g}" for f in counts["missing"])
+            filled = ", ".join(f"{f}={record.means[f]:.4g}" for f in counts["missing"])
             render.warn(f"the --input CSV has no column for {', '.join(counts['missing'])}: every row takes the "
                         f"training mean ({filled}); add the column, or --strict to refuse")
         if output == "csv":
@@ -359,7 +359,7 @@ def predict_batch(record: dict, source: str, output: str, quiet: bool, level: fl
     render.info(f"Predicted {render.count(counts['rows'], 'row')}", quiet)
 
 
-def show_table(record: dict, rows) -> None:
+def show_table(record, rows) -> None:
     """At most TABLE_ROWS rows as a table (line number, the CSV's columns — of a wide CSV only country and
     year and the model's inputs —, the prediction with its interval), read before anything is drawn: memory stays
     bounded, and a longer file is refused before any output, pointing to the formats that stream."""
@@ -374,15 +374,15 @@ def show_table(record: dict, rows) -> None:
     if not kept:
         render.info("the --input CSV has no data rows")
         return
-    key = f"predicted_{record['target']}"
+    key = f"predicted_{record.target}"
     names = [c for c in kept[0][1] if c not in (key, "interval", "domain")]
     known = {catalog.canonical(c): c for c in reversed(names)}  # the file's spelling of each column
     context = [known[c] for c in (catalog.GROUP_COLUMN, "year") if c in known]
-    inputs = [c for c in names if catalog.canonical(c) in record["features"] or
-              catalog.ALIASES.get(catalog.canonical(c)) in record["features"]]
+    inputs = [c for c in names if catalog.canonical(c) in record.features or
+              catalog.ALIASES.get(catalog.canonical(c)) in record.features]
     shown = names if len(names) <= TABLE_COLUMNS else list(dict.fromkeys(context + inputs))
     render.rows_output([{"row": number, **{c: row[c] for c in shown},
                          "prediction": render.with_interval(row[key], row["interval"]),
                          **({} if row["domain"] is None else {"in domain": "yes" if row["domain"]["in_domain"] else "no"})}
                         for number, row in kept], "table",
-                       title=f"{record['path']} predicts {record['target']} (row: line in the file)")
+                       title=f"{record.path} predicts {record.target} (row: line in the file)")

@@ -24,6 +24,7 @@ from lifeexp_cli.data import dataset, parts
 from lifeexp_cli.errors import DataError, LifeexpError, ParameterMessage
 from lifeexp_cli.data.sources import CHUNK_ROWS, opened
 from lifeexp_cli.model.predict import prediction
+from lifeexp_cli.model.record import ModelRecord, from_plain, to_plain
 from lifeexp_cli.model.fit import standard_errors
 from lifeexp_cli.model.fit.stream import check_spec, finish
 from lifeexp_cli.model.fit.stream_passes import Reduced, reduce_source
@@ -240,7 +241,7 @@ def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: S
                                intervals=intervals)
 
 
-def predict_on_cluster(record: dict, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,
+def predict_on_cluster(record: ModelRecord, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,
                        chunk_rows: int = CHUNK_ROWS, connect_timeout: float | None = None) -> dict:
     """Predict every row of the files `pattern` names into Parquet parts in `out_dir` (part-00000.parquet
     for the first file in sorted order, ...): the input columns and `prediction.predicted_columns`
@@ -248,7 +249,8 @@ def predict_on_cluster(record: dict, pattern: str, out_dir: str, scheduler: str 
     (1/0, `prediction.domain_flags`) for a model with the domain check's reference. The parts are
     written to a hidden folder in `out_dir` and moved into place only when every part is done, so a failure
     leaves nothing. Returns the counts (rows, filled, outside, unlike) as the local batch predict does, and
-    parts."""
+    parts. The workers are sent the record's plain values (a read-only mapping does not pickle), typed again
+    there."""
     files = parts.expand(pattern, "--input")
     created = not os.path.exists(out_dir)
     staging = parts.staging_dir(out_dir)
@@ -257,34 +259,36 @@ def predict_on_cluster(record: dict, pattern: str, out_dir: str, scheduler: str 
             over = OnCluster(client, files)
             targets = [os.path.join(staging, PART_NAME.format(i)) for i in range(len(files))]
             futures = over.client.map(in_part, [predict_part] * len(files), files, targets,
-                                       [record] * len(files), [level] * len(files), [chunk_rows] * len(files),
+                                       [to_plain(record)] * len(files), [level] * len(files), [chunk_rows] * len(files),
                                        pure=False)
             counts = [gathered(client, f) for f in futures]
         parts.publish(staging, out_dir)
     finally:
         parts.discard(staging, out_dir, created)
-    missing = sorted({f for c in counts for f in c["missing"]}, key=record["features"].index)
+    missing = sorted({f for c in counts for f in c["missing"]}, key=record.features.index)
     return {"parts": len(files), "missing": missing,
             **{key: sum(c[key] for c in counts) for key in ("rows", "filled", "outside", "unlike")}}
 
 
-def predict_part(source: str, target_path: str, record: dict, level: float, chunk_rows: int) -> dict:
+def predict_part(source: str, target_path: str, stored: dict, level: float, chunk_rows: int) -> dict:
     """One part's predictions, written as Parquet to `target_path`; its counts. A feature the part has no
-    column for takes its training mean (as the local batch predict does; the counts name it)."""
+    column for takes its training mean (as the local batch predict does; the counts name it). stored: the
+    record's plain values."""
     import numpy as np
 
+    record = from_plain(stored)
     counts = {"rows": 0, "filled": 0, "outside": 0, "unlike": 0, "missing": []}
 
     def predicted():
         for chunk, view in parts.frames_as_read(source, chunk_rows):
             names = list(view.columns)
             index = prediction.feature_columns(record, names)
-            counts["missing"] = [f for f, i in zip(record["features"], index) if i is None]
+            counts["missing"] = [f for f, i in zip(record.features, index) if i is None]
             if len(view) == 0:  # a part without rows: its columns and the added ones, no rows
                 yield chunk, {name: np.empty(0) for name in prediction.output_columns(record, level)}
                 continue
-            X = np.column_stack([np.full(len(view), record["means"][f]) if i is None
-                                 else dataset.numeric_column(view, names[i]) for f, i in zip(record["features"], index)])
+            X = np.column_stack([np.full(len(view), record.means[f]) if i is None
+                                 else dataset.numeric_column(view, names[i]) for f, i in zip(record.features, index)])
             added = prediction.predicted_columns(record, X, counts, level)
             prediction.check_finite(record, np.column_stack(list(added.values())), counts["rows"] + 2, source)
             added.update(prediction.domain_flags(record, X, counts))

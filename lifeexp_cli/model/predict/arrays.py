@@ -1,6 +1,10 @@
 """Predictions of a model's parameters for raw feature rows (arrays): missing values filled with the
 training statistics, scaled, then the linear combination or the network; a network ensemble's spread.
 What cross-validation, `predict --input`, `compare` and the intervals call.
+
+The math takes the parameters as plain values (`params`: the dict a fit builds, or a saved record's
+`Parameters.as_mapping()`): cross-validation predicts with parameters that are never a record.
+`predict_record` and `record_spread` are the same for a typed record (model/record.py ModelRecord).
 """
 
 from __future__ import annotations
@@ -17,6 +21,17 @@ def scaled_inputs(params: dict, X_raw: np.ndarray) -> np.ndarray:
     if "log" in params:
         X = skew.apply_log(X, params["log"])
     return scaling.transform(X, np.asarray(params["center"]), np.asarray(params["scale"]))
+
+
+def predict_record(record, X_raw: np.ndarray) -> np.ndarray:
+    """`predict` with a saved model's typed record."""
+    return predict(record.kind, record.params.as_mapping(), X_raw)
+
+
+def record_spread(record, X_raw: np.ndarray) -> np.ndarray | None:
+    """`prediction_spread` with a saved model's typed record."""
+    return prediction_spread(record.kind, record.params.as_mapping(), X_raw)
+
 
 PREDICT_ROWS = 1 << 16  # rows per block: the scaled copy of the inputs stays small
 

@@ -9,9 +9,13 @@ own spread for each row, `arrays.prediction_spread`, feeds the error-size model)
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.evaluate import conformal, shift
+
+if TYPE_CHECKING:
+    from lifeexp_cli.model.record import ModelRecord
 
 DEFAULT_LEVEL = 0.9
 
@@ -23,24 +27,23 @@ def check_level(level: float) -> None:
                              "level", level)
 
 
-def calibrated(record: dict) -> bool:
-    return isinstance(record.get("calibration"), dict)
+def calibrated(record: ModelRecord) -> bool:
+    return record.calibrated
 
 
-def is_shift(record: dict) -> bool:
-    return record["calibration"]["method"] == shift.METHOD
+def is_shift(record: ModelRecord) -> bool:
+    return record.calibration.method == shift.METHOD
 
 
-def quantile(record: dict, level: float, status=None) -> float:
+def quantile(record: ModelRecord, level: float, status=None) -> float:
     """q_L of the record's calibration (for a row of this status: 1, 0 or None unknown, under
     shift-conformal); too few calibration rows for the level is an error naming the way out."""
-    calibration = record["calibration"]
+    calibration = record.calibration.as_mapping()
     if is_shift(record):
         q = shift.quantile(calibration, level, status)
-        groups = calibration["statuses"]
-        n = groups.get(shift.status_key(status), groups[shift.POOLED])["pooled"]["rows"]
+        n = shift.group_rows(calibration, status)
     else:
-        q, n = conformal.quantile(calibration, level), calibration["rows"]
+        q, n = conformal.quantile(calibration, level), record.calibration.rows
     if q is None:
         needed = max(1, math.floor(level / (1 - level)) - 2)
         while conformal.rank_needed(level, needed) > needed:  # the fewest scores with ⌈(n+1)L⌉ ≤ n
@@ -51,13 +54,13 @@ def quantile(record: dict, level: float, status=None) -> float:
     return q
 
 
-def status_feature(record: dict, values):
+def status_feature(record: ModelRecord, values):
     """The status of rows from the model's own status feature (a row's value, or a column of X), or None."""
-    features = record["features"]
+    features = record.features
     return values[features.index("status")] if "status" in features else None
 
 
-def interval_one(record: dict, row: list[float], prediction: float, level: float, distance: float | None = None,
+def interval_one(record: ModelRecord, row: list[float], prediction: float, level: float, distance: float | None = None,
                  status: float | None = None) -> dict | None:
     """{"level", "lower", "upper", "method"} around one prediction (row: complete, in feature order), or
     None without a calibration or at level 0. Pure Python: a single prediction never imports numpy.
@@ -65,36 +68,38 @@ def interval_one(record: dict, row: list[float], prediction: float, level: float
     status: 1, 0 or None (unknown: the status feature's value when the model has one)."""
     if not level or not calibrated(record):
         return None
-    calibration = record["calibration"]
-    filled = [fill if math.isnan(x) else x for x, fill in zip(row, record["params"]["fill"])]
+    calibration = record.calibration.as_mapping()
+    filled = [fill if math.isnan(x) else x for x, fill in zip(row, record.params.fill)]
     if is_shift(record):
         status = status_feature(record, filled) if status is None else status
         if distance is None:
             distance = row_distance(record, filled)
         half = quantile(record, level, status) * shift.row_scale(calibration, filled, distance)
         return {"level": level, "lower": prediction - half, "upper": prediction + half,
-                "method": calibration["method"]}
+                "method": record.calibration.method}
     spread = None
-    if calibration.get("spread"):  # a network ensemble: numpy is loaded for its prediction anyway
+    if record.calibration.spread:  # a network ensemble: numpy is loaded for its prediction anyway
         import numpy as np
 
         from lifeexp_cli.model.predict import arrays  # numpy: kept off the path of a single prediction
 
-        spread = float(arrays.prediction_spread(record["kind"], record["params"], np.array([row], dtype=float))[0])
+        spread = float(arrays.record_spread(record, np.array([row], dtype=float))[0])
     half = quantile(record, level) * conformal.row_scale(calibration, filled, spread)
-    return {"level": level, "lower": prediction - half, "upper": prediction + half, "method": calibration["method"]}
+    return {"level": level, "lower": prediction - half, "upper": prediction + half,
+            "method": record.calibration.method}
 
 
-def row_distance(record: dict, filled: list[float]) -> float:
+def row_distance(record: ModelRecord, filled: list[float]) -> float:
     """The domain distance of one filled row (evaluate/domain.py `judge`); 0 (no widening) for a model
     file without the check's reference."""
     from lifeexp_cli.evaluate import domain
 
-    reference = record.get("domain")
-    return 0.0 if reference is None else domain.judge(reference, filled, record["features"])["distance"]
+    if record.domain is None:
+        return 0.0
+    return domain.judge(record.domain.as_mapping(), filled, record.features)["distance"]
 
 
-def interval_for(record: dict, X, level: float, distances=None, statuses=None):
+def interval_for(record: ModelRecord, X, level: float, distances=None, statuses=None):
     """(predictions, lower, upper) arrays for the raw rows X (n, p; NaN filled as the model fills it), or
     None without a calibration or at level 0. What `predict --input` and `compare` show. distances: the
     rows' domain distances (`domain.judge_rows`; computed here when not given); statuses: (n,) 1, 0 or
@@ -106,17 +111,16 @@ def interval_for(record: dict, X, level: float, distances=None, statuses=None):
     from lifeexp_cli.model.predict import arrays
 
     X = np.asarray(X, dtype=float)
-    predicted = arrays.predict(record["kind"], record["params"], X)
-    filled = np.where(np.isnan(X), np.asarray(record["params"]["fill"]), X)
+    predicted = arrays.predict_record(record, X)
+    filled = np.where(np.isnan(X), np.asarray(record.params.fill), X)
     if is_shift(record):
         return (predicted, *shift_bounds(record, filled, predicted, level, distances, statuses))
-    spread = arrays.prediction_spread(record["kind"], record["params"], X) \
-        if record["calibration"].get("spread") else None
-    half = quantile(record, level) * conformal.scale_of(record["calibration"], filled, spread)
+    spread = arrays.record_spread(record, X) if record.calibration.spread else None
+    half = quantile(record, level) * conformal.scale_of(record.calibration.as_mapping(), filled, spread)
     return predicted, predicted - half, predicted + half
 
 
-def shift_bounds(record: dict, filled, predicted, level: float, distances, statuses):
+def shift_bounds(record: ModelRecord, filled, predicted, level: float, distances, statuses):
     """(lower, upper) of evaluate/shift.py for filled rows; the level's quantiles checked first."""
     import numpy as np
 
@@ -130,9 +134,9 @@ def shift_bounds(record: dict, filled, predicted, level: float, distances, statu
     for status in keys:
         quantile(record, level, status)  # too few calibration rows for the level: the error naming the way out
     if distances is None:
-        reference = record.get("domain")
-        distances = np.zeros(len(filled)) if reference is None else domain.judge_rows(reference, filled)[0]
-    return shift.interval(record["calibration"], filled, predicted, distances, statuses, level)
+        distances = np.zeros(len(filled)) if record.domain is None else \
+            domain.judge_rows(record.domain.as_mapping(), filled)[0]
+    return shift.interval(record.calibration.as_mapping(), filled, predicted, distances, statuses, level)
 
 
 # bench/shift.py, after: the 90% intervals' coverage of the rows farther from the training data than every
@@ -143,13 +147,13 @@ BEYOND_COVERAGE = "0.42"
 WARNED_KINDS = ("linear",)
 
 
-def narrow_note(record: dict, distance: float | None) -> str | None:
+def narrow_note(record: ModelRecord, distance: float | None) -> str | None:
     """Said when a row lies beyond the distances the interval was calibrated on (evaluate/shift.py
     `beyond`), where intervals were measured too narrow; None otherwise."""
-    if distance is None or not calibrated(record) or not is_shift(record) or record["kind"] not in WARNED_KINDS \
-            or not shift.beyond(record["calibration"], distance):
+    if distance is None or not calibrated(record) or not is_shift(record) or record.kind not in WARNED_KINDS \
+            or not shift.beyond(record.calibration.as_mapping(), distance):
         return None
-    farthest = record["calibration"]["error_size"]["distance"]["farthest"]
+    farthest = record.calibration.error_size.distance.farthest
     return (f"the prediction interval is likely too narrow: these inputs lie farther from the training data "
             f"(distance {distance:.3g}) than any row it was calibrated on ({farthest:.3g}); such rows of a held-out world "
             f"region were covered {BEYOND_COVERAGE} of the time by a linear model's 90% intervals (bench/shift.py)")
@@ -162,28 +166,27 @@ def narrow_rows_note(count: int) -> str:
             f"{BEYOND_COVERAGE} of the time by a linear model's 90% intervals, bench/shift.py)")
 
 
-def beyond_count(record: dict, distances) -> int:
+def beyond_count(record: ModelRecord, distances) -> int:
     """How many of the rows' domain distances lie beyond the calibration's (`narrow_note`)."""
-    if distances is None or not calibrated(record) or not is_shift(record) or record["kind"] not in WARNED_KINDS:
+    if distances is None or not calibrated(record) or not is_shift(record) or record.kind not in WARNED_KINDS:
         return 0
-    farthest = record["calibration"]["error_size"]["distance"].get("farthest")
+    farthest = record.calibration.error_size.distance.farthest
     return 0 if farthest is None else int((distances > farthest).sum())
 
 
-def missing_note(record: dict, name: str) -> str:
+def missing_note(record: ModelRecord, name: str) -> str:
     """Said once on stderr when a model without calibration is asked for intervals (it predicts without
     them): the one likely cause the record shows, and its way out."""
     return f"model {name} has no prediction-interval calibration: {missing_cause(record)}"
 
 
-def missing_cause(record: dict) -> str:
+def missing_cause(record: ModelRecord) -> str:
     """Why a record has no calibration: the most likely cause the record shows (only that one is named)."""
-    own = next((note for note in record.get("warnings") or [] if note.startswith("no prediction intervals: ")),
-               None)
+    own = next((note for note in record.warnings or () if note.startswith("no prediction intervals: ")), None)
     if own is not None:  # the fit said why (too few countries for the folds, a fold that could not be fitted)
         return own.removeprefix("no prediction intervals: ")
-    if record.get("training") and not (record.get("metrics") or {}).get("cv"):
+    if record.training and not record.metrics.cv:
         return "it was trained iteratively without --folds; refit it with --folds 5 to calibrate intervals on its folds"
-    if (record.get("data") or {}).get("source") == "-":
+    if record.data.source == "-":
         return "it was fitted from stdin, which can be read once; refit it with --data FILE"
     return "it was fitted with --no-intervals, or by a lifeexp older than intervals; refit it with `lifeexp fit`"

@@ -1,7 +1,7 @@
 """Predicting with a loaded model record: single people and CSV streams. No pandas, so it starts fast.
 
-A single prediction of a linear model is plain Python arithmetic on the record's lists (numpy is not
-even imported: `lifeexp predict --bmi 24.1` starts in the time Python, Typer and the model file take).
+The record is the typed one (model/record.py ModelRecord, as store.load_record gives it). A single
+prediction of a linear model is plain Python arithmetic on its parameters (numpy is not even imported: `lifeexp predict --bmi 24.1` starts in the time Python, Typer and the model file take).
 A CSV stream is read in blocks of whole lines: the feature columns are parsed with numpy and each input
 line is written back byte for byte with the prediction appended, in constant memory.
 """
@@ -11,47 +11,50 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import IO, Iterator
+from typing import IO, TYPE_CHECKING, Iterator
 
 from lifeexp_cli.data import byte_records, catalog, csv_text, people
 from lifeexp_cli.errors import DataError, ModelError, UsageError
 from lifeexp_cli.evaluate import domain
 from lifeexp_cli.model.predict import intervals
 
+if TYPE_CHECKING:
+    from lifeexp_cli.model.record import ModelRecord
 
-def model_name(record: dict) -> str:
+
+def model_name(record: ModelRecord) -> str:
     """How messages name a model: its file, or "in memory" for a record fitted in this session."""
-    return record.get("path") or "in memory"
+    return record.path or "in memory"
 
 
-def resolve_inputs(record: dict, given: dict[str, float], warnings: list[str]) -> dict[str, float]:
+def resolve_inputs(record: ModelRecord, given: dict[str, float], warnings: list[str]) -> dict[str, float]:
     """Map typed names/aliases onto the model's features (height+weight -> bmi); unknown names fail."""
     given = people.with_bmi(given, warnings)
     values: dict[str, float] = {}
     for typed, value in given.items():
-        name = catalog.resolve(typed, record["features"], what=f"feature for model {model_name(record)}")
+        name = catalog.resolve(typed, record.features, what=f"feature for model {model_name(record)}")
         if name in values:
             raise UsageError(f"{name} is given twice: give each feature once")
         values[name] = value
     return values
 
 
-def complete(record: dict, values: dict[str, float], strict: bool, warnings: list[str],
+def complete(record: ModelRecord, values: dict[str, float], strict: bool, warnings: list[str],
              who: str = "") -> list[float]:
     """One input row in the model's feature order; a left-out feature takes the training mean."""
-    left_out = [f for f in record["features"] if f not in values]
+    left_out = [f for f in record.features if f not in values]
     if left_out and strict:
         raise UsageError(f"{who}missing {', '.join('--' + f.replace('_', '-') for f in left_out)} "
                          "(--strict): give every feature of the model")
     if left_out:
-        filled = ", ".join(f"{f}={record['means'][f]:.4g}" for f in left_out)
+        filled = ", ".join(f"{f}={record.means[f]:.4g}" for f in left_out)
         warnings.append(f"{who}not given, filled with the training mean: {filled}")
-    row = [float(values.get(f, record["means"][f])) for f in record["features"]]
-    warnings.extend(range_warnings(record, dict(zip(record["features"], row)), who))
+    row = [float(values.get(f, record.means[f])) for f in record.features]
+    warnings.extend(range_warnings(record, dict(zip(record.features, row)), who))
     return row
 
 
-def person_row(record: dict, person: dict[str, float], warnings: list[str], *, strict: bool = False,
+def person_row(record: ModelRecord, person: dict[str, float], warnings: list[str], *, strict: bool = False,
                lenient: bool = False, who: str = "") -> tuple[list[float], list[str]]:
     """A person's values as the model's input row, and the features filled with the training mean: the one
     way from typed names and values to a row (`predict`, `compare`, the Python API). Names and aliases map
@@ -63,12 +66,12 @@ def person_row(record: dict, person: dict[str, float], warnings: list[str], *, s
         usable = {}
         for typed, value in values.items():
             key = catalog.canonical(typed)
-            name = key if key in record["features"] else catalog.ALIASES.get(key)
-            if name in record["features"]:
+            name = key if key in record.features else catalog.ALIASES.get(key)
+            if name in record.features:
                 usable[name] = value
     else:
         usable = resolve_inputs(record, person, warnings)
-    filled = [f for f in record["features"] if f not in usable]
+    filled = [f for f in record.features if f not in usable]
     return complete(record, usable, strict, warnings, who), filled
 
 
@@ -85,7 +88,7 @@ class PersonPrediction:
     domain: dict | None
 
 
-def predict_person(record: dict, person: dict[str, float], warnings: list[str], *, level: float = 0,
+def predict_person(record: ModelRecord, person: dict[str, float], warnings: list[str], *, level: float = 0,
                    strict: bool = False, lenient: bool = False, who: str = "") -> PersonPrediction:
     """From a person's values to a prediction, its interval at `level` and the domain judgement; notes go
     to `warnings` (`person_row`)."""
@@ -100,83 +103,82 @@ def predict_person(record: dict, person: dict[str, float], warnings: list[str], 
     return PersonPrediction(row, filled, value, interval, judged)
 
 
-def range_warnings(record: dict, values: dict[str, float], who: str = "") -> list[str]:
+def range_warnings(record: ModelRecord, values: dict[str, float], who: str = "") -> list[str]:
     notes = []
     for name, value in values.items():
-        low, high = record["ranges"].get(name, [None, None])
+        low, high = record.ranges.get(name, (None, None))
         if low is not None and not low <= value <= high:
             notes.append(f"{who}{name}={value:.4g} is outside the training range [{low:.4g}, {high:.4g}]: "
                          "the prediction is an extrapolation")
     return notes
 
 
-def judge_domain(record: dict, row: list[float], warnings: list[str], who: str = "") -> dict | None:
+def judge_domain(record: ModelRecord, row: list[float], warnings: list[str], who: str = "") -> dict | None:
     """Is the completed input row like the training rows, jointly (evaluate/domain.py)? A warning when
     not; None for a model file without the check's reference (written before it, or on too few rows)."""
-    reference = record.get("domain")
-    if reference is None:
+    if record.domain is None:
         return None
-    judged = domain.judge(reference, row, record["features"])
+    reference = record.domain.as_mapping()
+    judged = domain.judge(reference, row, record.features)
     if not judged["in_domain"]:
-        warnings.append(who + domain.describe(reference, judged, dict(zip(record["features"], row))))
+        warnings.append(who + domain.describe(reference, judged, dict(zip(record.features, row))))
     return judged
 
 
-def judge_batch(record: dict, X, counts: dict, found=None):
+def judge_batch(record: ModelRecord, X, counts: dict, found=None):
     """The domain check of rows X (raw, NaN filled as the model fills them): (distances, in_domain,
     threshold, the rows as checked), or None for a model file without the check's reference; counts rows
     out of domain (`unlike`). found: `domain.searcher` of the reference, to reuse it block after block."""
-    reference = record.get("domain")
-    if reference is None:
+    if record.domain is None:
         return None
     import numpy as np
 
-    filled = np.where(np.isnan(X), record["params"]["fill"], X)
-    distances, inside = domain.judge_rows(reference, filled, found)
+    filled = np.where(np.isnan(X), record.params.fill, X)
+    distances, inside = domain.judge_rows(record.domain.as_mapping(), filled, found)
     counts["unlike"] = counts.get("unlike", 0) + int((~inside).sum())
-    return distances, inside, reference["threshold"], filled
+    return distances, inside, record.domain.threshold, filled
 
 
-def domain_flags(record: dict, X, counts: dict) -> dict:
+def domain_flags(record: ModelRecord, X, counts: dict) -> dict:
     """{"in_domain": True/False per row of X} for a model file with the check's reference, else {}."""
     judged = judge_batch(record, X, counts)
     return {} if judged is None else {"in_domain": judged[1].astype(bool)}
 
 
-def linear_value(params: dict, row: list[float]) -> float:
-    """b + Σ wⱼ·(xⱼ − cⱼ)/sⱼ, a missing xⱼ taking its fill value: `arrays.predict` for one row."""
+def linear_value(params, row: list[float]) -> float:
+    """b + Σ wⱼ·(xⱼ − cⱼ)/sⱼ, a missing xⱼ taking its fill value: `arrays.predict` for one row (params: the
+    record's Parameters)."""
     total = 0.0
-    for x, fill, center, scale, weight in zip(row, params["fill"], params["center"], params["scale"],
-                                              params["weights"]):
+    for x, fill, center, scale, weight in zip(row, params.fill, params.center, params.scale, params.weights):
         total += weight * (((fill if math.isnan(x) else x) - center) / scale)
-    return total + params["bias"]
+    return total + params.bias
 
 
-def predict_one(record: dict, row) -> float:
+def predict_one(record: ModelRecord, row) -> float:
     """The prediction for one row (a list of floats in feature order, or a 1 × p array)."""
     if hasattr(row, "ravel"):
         row = row.ravel().tolist()
-    if record["kind"] == "linear":
-        value = linear_value(record["params"], row)
+    if record.is_linear:
+        value = linear_value(record.params, row)
     else:
         import numpy as np
 
         from lifeexp_cli.model.predict import arrays
 
-        value = float(arrays.predict(record["kind"], record["params"], np.array([row], dtype=float))[0])
+        value = float(arrays.predict_record(record, np.array([row], dtype=float))[0])
     if not math.isfinite(value):
         raise ModelError(f"model {model_name(record)} gives no finite prediction for these values (its arithmetic "
                          "overflows): check the values, or refit the model")
     return value
 
 
-def feature_columns(record: dict, header: list[str], strict: bool = False,
+def feature_columns(record: ModelRecord, header: list[str], strict: bool = False,
                     written: list[str] | None = None) -> list[int | None]:
     """Where each of the model's features is in the CSV header (canonical names or aliases); None for a
     feature the CSV lacks, which then takes its training mean in every row, as a left-out option does in
     single mode. With `strict` a lacking column is an error."""
     columns = {}
-    for feature in record["features"]:
+    for feature in record.features:
         hits = [i for i, c in enumerate(header) if c == feature or catalog.ALIASES.get(c) == feature]
         if len(hits) > 1:
             both = " and ".join(repr(csv_text.clipped((written or header)[i])) for i in hits)
@@ -184,27 +186,27 @@ def feature_columns(record: dict, header: list[str], strict: bool = False,
                             "of them")
         if hits:
             columns[feature] = hits[0]
-    missing = [f for f in record["features"] if f not in columns]
+    missing = [f for f in record.features if f not in columns]
     if missing and strict:
         raise DataError(f"the --input CSV lacks column(s) {', '.join(missing)} that model {model_name(record)} "
                         "needs (--strict): add them, or leave out --strict to fill them with the training mean")
-    if len(missing) == len(record["features"]) and record["features"]:
+    if len(missing) == len(record.features) and record.features:
         raise DataError(f"the --input CSV has none of the columns model {model_name(record)} needs "
-                        f"({', '.join(record['features'])}): give a CSV (comma, semicolon or tab separated, UTF-8 "
+                        f"({', '.join(record.features)}): give a CSV (comma, semicolon or tab separated, UTF-8 "
                         "or Latin-1) with a header row naming them")
-    return [columns.get(f) for f in record["features"]]
+    return [columns.get(f) for f in record.features]
 
 
-def output_columns(record: dict, level: float = 0) -> list[str]:
+def output_columns(record: ModelRecord, level: float = 0) -> list[str]:
     """The columns predictions add, single and batch, CSV and JSON: predicted_<target>, then lower_ and upper_
     with an interval, then in_domain (true/false) when the model file keeps the domain check's reference."""
-    target = record["target"]
+    target = record.target
     has_interval = bool(level) and intervals.calibrated(record)
     return ([f"predicted_{target}"] + ([f"lower_{target}", f"upper_{target}"] if has_interval else [])
-            + (["in_domain"] if record.get("domain") is not None else []))
+            + (["in_domain"] if record.has_domain else []))
 
 
-def predict_blocks(record: dict, source: IO[bytes], counts: dict,
+def predict_blocks(record: ModelRecord, source: IO[bytes], counts: dict,
                    level: float = 0, strict: bool = False) -> tuple[bytes, str, Iterator]:
     """The CSV's header line and separator, and its blocks of whole lines with their predictions
     (lines as bytes, predictions as an array: one column, or three with the interval at `level` of a
@@ -225,9 +227,9 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
         raise DataError("the --input CSV is empty: give a header row and data rows")
     names, sep, _ = found
     index = feature_columns(record, names, strict, csv_text.written_names(head, sep))
-    features = record["features"]
+    features = record.features
     counts.update(rows=0, filled=0, outside=0, unlike=0, missing=[f for f, i in zip(features, index) if i is None])
-    found = domain.searcher(record["domain"]) if record.get("domain") is not None else None
+    found = domain.searcher(record.domain.as_mapping()) if record.has_domain else None
     status_at = status_column(names) if level and intervals.calibrated(record) else None
     cells = max((i for i in index + [status_at] if i is not None), default=0) + 1
     rows_line_up = csv_text.RowCheck(None, "the --input CSV", sep, len(names), line=2, trailing=False)
@@ -241,7 +243,7 @@ def predict_blocks(record: dict, source: IO[bytes], counts: dict,
             first = counts["rows"] + 2
             X = np.empty((len(lines), len(index)))
             for j, (column, name) in enumerate(zip(index, features)):
-                X[:, j] = (record["means"][name] if column is None else
+                X[:, j] = (record.means[name] if column is None else
                            byte_records.parse_numbers([row[column] for row in fields], name, first))
             judged = judge_batch(record, X, counts, found)
             statuses = None if status_at is None else status_codes([row[status_at] for row in fields])
@@ -273,7 +275,7 @@ def status_codes(cells: list[bytes]):
     return np.array([codes.get(bytes(c).strip().strip(b'"').lower(), np.nan) for c in cells], dtype=float)
 
 
-def predicted_columns(record: dict, X, counts: dict, level: float = 0, distances=None, statuses=None) -> dict:
+def predicted_columns(record: ModelRecord, X, counts: dict, level: float = 0, distances=None, statuses=None) -> dict:
     """What a batch prediction adds for rows X of the model's features: {column: array} in the order of
     `output_columns` (the prediction, and the interval's bounds at `level` of a calibrated model); counts
     blank cells (`filled`) and rows outside the training range (`outside`). The local batch predict and
@@ -283,17 +285,17 @@ def predicted_columns(record: dict, X, counts: dict, level: float = 0, distances
 
     from lifeexp_cli.model.predict import arrays
 
-    features = record["features"]
-    low = np.array([record["ranges"][f][0] for f in features], dtype=float)
-    high = np.array([record["ranges"][f][1] for f in features], dtype=float)
+    features = record.features
+    low = np.array([record.ranges[f][0] for f in features], dtype=float)
+    high = np.array([record.ranges[f][1] for f in features], dtype=float)
     counts["filled"] += int(np.isnan(X).sum())
     counts["outside"] += int(((X < low) | (X > high)).any(axis=1).sum())
     bounds = intervals.interval_for(record, X, level, distances, statuses)
-    values = [arrays.predict(record["kind"], record["params"], X)] if bounds is None else list(bounds)
+    values = [arrays.predict_record(record, X)] if bounds is None else list(bounds)
     return dict(zip(output_columns(record, level), values))
 
 
-def check_finite(record: dict, values, first: int, where: str) -> None:
+def check_finite(record: ModelRecord, values, first: int, where: str) -> None:
     """A prediction (or bound) that is not finite is an error naming the row (`first`: the first row's number)."""
     import numpy as np
 
@@ -350,7 +352,7 @@ def cell_value(text: str):
 
 
 def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None = None,
-                  record: dict | None = None) -> Iterator[dict]:
+                  record: ModelRecord | None = None) -> Iterator[dict]:
     """The same rows as dicts, as single-mode JSON has them (for JSON and tables; slower than CSV): the
     cells (numbers when they read as numbers: `cell_value`; blank cells None), then `predicted_<target>`
     (of the `record`'s target; `prediction` without one), `interval` — {"level", "lower", "upper",
@@ -359,18 +361,19 @@ def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None
     as `domain.judge` names them for one person), or None for a model file without the check."""
     import csv
 
-    key = "prediction" if record is None else f"predicted_{record['target']}"
+    key = "prediction" if record is None else f"predicted_{record.target}"
     names = next(csv.reader([head.decode("utf-8-sig").rstrip("\r\n")], delimiter=sep))
     taken = [name for name in (key, "interval", "domain") if name in names]
     if taken:
         raise DataError(f"the --input CSV already has a column named {taken[0]}: rename it, or use --format csv "
                         "(which appends predicted_<target>)")
+    reference = None if record is None or record.domain is None else record.domain.as_mapping()
     for lines, predictions, judged in blocks:
         cells = csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)
         found = [None] * len(lines) if judged is None else [
             {"in_domain": inside, "distance": distance, "threshold": judged[2],
              "features": [] if inside or record is None else
-             domain.judge(record["domain"], checked, record["features"])["features"]}
+             domain.judge(reference, checked, record.features)["features"]}
             for distance, inside, checked in zip(judged[0].tolist(), judged[1].tolist(), judged[3].tolist())]
         for row, values, checked in zip(cells, predictions.reshape(len(lines), -1).tolist(), found):
             bounds = None if len(values) == 1 else {"level": (interval or {}).get("level"), "lower": values[1],
@@ -379,9 +382,9 @@ def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None
                    "interval": bounds, "domain": checked}
 
 
-def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
+def check_names(records: list[ModelRecord], persons: list[tuple[str, dict]]) -> None:
     """A person's value that no compared model can use is most likely a typo: say so."""
-    known = {f for r in records for f in r["features"]}
+    known = {f for r in records for f in r.features}
     for who, person in persons:
         for typed in person:
             key = catalog.canonical(typed)
@@ -392,7 +395,7 @@ def check_names(records: list[dict], persons: list[tuple[str, dict]]) -> None:
             catalog.resolve(typed, sorted(known), what=f"feature for {who}")
 
 
-def for_people(records: list[dict], persons: list[tuple[str, dict]], level: float = 0) \
+def for_people(records: list[ModelRecord], persons: list[tuple[str, dict]], level: float = 0) \
         -> tuple[list[dict[str, float]], list[str], list[dict]]:
     """Each model's prediction for each person ({person: years} per record, in order), the warnings
     (features filled with training means, values outside the training range, inputs unlike the training
@@ -408,7 +411,7 @@ def for_people(records: list[dict], persons: list[tuple[str, dict]], level: floa
         predicted = {}
         for who, person in persons:
             found = predict_person(record, person, warnings, level=level, lenient=True,
-                                   who=f"{who} / {record['path']}: ")
+                                   who=f"{who} / {record.path}: ")
             predicted[who] = found.value
             detail["rows"][who], detail["imputed"][who] = found.row, found.filled
             detail["domain"][who], detail["intervals"][who] = found.domain, found.interval

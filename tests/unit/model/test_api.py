@@ -135,13 +135,14 @@ def test_predict_errors_are_typed_and_name_the_parameter(who_csv):
 def test_predict_interval_brackets_the_prediction_as_predict_level_does(who_csv):
     from lifeexp_cli import predict_interval
     from lifeexp_cli.model.predict import intervals
+    from lifeexp_cli.model.record import from_plain
 
     record = fit(who_csv, "bmi,hiv,gdp")
     people = [{"bmi": 24.0, "hiv": 0.1, "gdp": 5000}, {"bmi": 30, "hiv": 2, "gdp": 100}]
     years, lower, upper = predict_interval(record, people, level=0.9)
     np.testing.assert_allclose(years, predict(record, people), rtol=1e-12)
     for i, row in enumerate([[24.0, 0.1, 5000], [30, 2, 100]]):
-        one = intervals.interval_one(record, row, years[i], 0.9)
+        one = intervals.interval_one(from_plain(record), row, years[i], 0.9)
         assert (one["lower"], one["upper"]) == pytest.approx((lower[i], upper[i]), rel=1e-12)
     wide = predict_interval(record, people, level=0.95)
     # 8 countries: a fold's 6-12 rows are too few for the 0.95 quantile, which falls back to the pooled

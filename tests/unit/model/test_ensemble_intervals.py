@@ -11,10 +11,11 @@ import pytest
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import conformal, shift
-from lifeexp_cli.model import fields
+from lifeexp_cli.model import record_checks
 from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.predict import intervals
+from lifeexp_cli.model.record import from_plain
 from lifeexp_cli.model.spec import make_spec
 
 FEATURES = ["bmi", "adult_mortality", "hiv_aids"]
@@ -39,7 +40,7 @@ def test_an_ensemble_calibration_has_a_spread_term(ensemble_record):
     assert calibration["normalizer"] == conformal.SPREAD_NORMALIZER
     assert set(calibration["spread"]) == {"center", "scale", "coef"}
     assert np.isfinite(list(calibration["spread"].values())).all()
-    assert fields.problem(ensemble_record) is None
+    assert record_checks.problem(ensemble_record) is None
 
 
 def test_a_single_network_has_none(design):
@@ -50,14 +51,14 @@ def test_a_single_network_has_none(design):
 
 def test_single_batch_and_spread_agree(ensemble_record, design):
     X = design.X[:6]
-    predicted, lower, upper = intervals.interval_for(ensemble_record, X, 0.9)
+    predicted, lower, upper = intervals.interval_for(from_plain(ensemble_record), X, 0.9)
     spread = arrays.prediction_spread("mlp", ensemble_record["params"], X)
     filled = np.where(np.isnan(X), ensemble_record["params"]["fill"], X)
-    half = intervals.quantile(ensemble_record, 0.9) * conformal.scale_of(ensemble_record["calibration"], filled,
+    half = intervals.quantile(from_plain(ensemble_record), 0.9) * conformal.scale_of(ensemble_record["calibration"], filled,
                                                                        spread)
     np.testing.assert_allclose(upper - predicted, half, rtol=1e-12)
     for row, value, low, high in zip(X.tolist(), predicted, lower, upper):
-        one = intervals.interval_one(ensemble_record, row, float(value), 0.9)
+        one = intervals.interval_one(from_plain(ensemble_record), row, float(value), 0.9)
         assert one["lower"] == pytest.approx(low, rel=1e-9) and one["upper"] == pytest.approx(high, rel=1e-9)
 
 
@@ -68,7 +69,7 @@ def test_the_spread_term_moves_the_width(ensemble_record, design):
     record["calibration"]["clip"] = [-50.0, 50.0]
     X = design.X[:40]
     spread = arrays.prediction_spread("mlp", record["params"], X)
-    _, lower, upper = intervals.interval_for(record, X, 0.9)
+    _, lower, upper = intervals.interval_for(from_plain(record), X, 0.9)
     disputed, calm = int(np.argmax(spread)), int(np.argmin(spread))
     same_x = conformal.scale_of({**record["calibration"], "spread": None}, np.nan_to_num(X[[disputed, calm]]))
     width = (upper - lower)[[disputed, calm]] / same_x  # the spread's part of the width only
@@ -84,18 +85,18 @@ def test_the_spread_term_moves_the_width(ensemble_record, design):
 def test_a_damaged_spread_term_is_refused(ensemble_record, damage, message):
     record = copy.deepcopy(ensemble_record)
     record["calibration"].update(damage)
-    assert message in fields.problem(record)
+    assert message in record_checks.problem(record)
 
 
 def test_a_spread_term_on_a_single_network_is_refused(design, ensemble_record):
     record = fit_design(design, network(1), cv=3)
     record["calibration"]["spread"] = dict(ensemble_record["calibration"]["spread"])
-    assert "calibration.spread" in fields.problem(record)
+    assert "calibration.spread" in record_checks.problem(record)
 
 
 def test_an_older_ensemble_file_without_the_term_still_predicts(ensemble_record, design):
     record = copy.deepcopy(ensemble_record)
     del record["calibration"]["spread"]
-    assert fields.problem(record) is None
-    assert intervals.interval_for(record, design.X[:3], 0.9) is not None
-    assert intervals.interval_one(record, design.X[0].tolist(), 70.0, 0.9) is not None
+    assert record_checks.problem(record) is None
+    assert intervals.interval_for(from_plain(record), design.X[:3], 0.9) is not None
+    assert intervals.interval_one(from_plain(record), design.X[0].tolist(), 70.0, 0.9) is not None

@@ -10,7 +10,7 @@ import pickle
 import pytest
 
 from lifeexp_cli.errors import ModelError
-from lifeexp_cli.model import fields, store
+from lifeexp_cli.model import fields, packed, record_checks, store, value_checks
 
 SHIPPED = store.loads((store.shipped_dir() / "tim.joblib").read_bytes())
 # A calibration of the method files kept before shift-conformal (cv-conformal: center ... scores), from a
@@ -104,26 +104,26 @@ DAMAGE = {
     "a tuple": (setter("warnings", ("a",)), "field warnings", "tuple"),
     "split rows not integers": (setter("split", {"method": "country", "test_rows": [1.5]}), "field split.test_rows",
                                 "integer"),
-    # format version 2 stores calibration scores and domain rows as float64 bytes (fields.PACKED)
+    # format version 2 stores calibration scores and domain rows as float64 bytes (packed.PACKED)
     "packed scores not whole numbers": (setter("calibration.scores", b"\0" * 12), "field calibration.scores",
                                         "8 bytes"),
-    "packed scores with NaN": (setter("calibration.scores", fields.pack_floats([1.0, float("nan")])),
+    "packed scores with NaN": (setter("calibration.scores", packed.pack_floats([1.0, float("nan")])),
                                "field calibration.scores", "finite"),
     "packed scores unsorted": (lambda r: r.update(calibration={**OLD_CALIBRATION,
-                                                               "scores": fields.pack_floats([2.0, 1.0])}),
+                                                               "scores": packed.pack_floats([2.0, 1.0])}),
                                "field calibration.scores", "sorted"),
-    "packed scores too large": (setter("calibration.scores", fields.pack_floats([1e300])),
+    "packed scores too large": (setter("calibration.scores", packed.pack_floats([1e300])),
                                 "field calibration.scores", "numbers from"),
-    "packed scores too many": (setter("calibration.scores", fields.pack_floats([1.0] * 5000)),
+    "packed scores too many": (setter("calibration.scores", packed.pack_floats([1.0] * 5000)),
                                "field calibration.scores", "got 5000"),
     "packed scores empty": (setter("calibration.scores", b""), "field calibration.scores", "got 0"),
-    "packed domain rows not whole rows": (setter("domain.rows", fields.pack_floats([0.0] * 4)), "field domain.rows",
+    "packed domain rows not whole rows": (setter("domain.rows", packed.pack_floats([0.0] * 4)), "field domain.rows",
                                           "3 numbers in every row"),
-    "packed domain rows too many": (setter("domain.rows", fields.pack_floats([0.0] * 40_002)), "field domain.rows",
+    "packed domain rows too many": (setter("domain.rows", packed.pack_floats([0.0] * 40_002)), "field domain.rows",
                                     "got 40002"),
-    "packed domain rows infinite": (setter("domain.rows", fields.pack_floats([0.0, 0.0, float("inf")] * 9)),
+    "packed domain rows infinite": (setter("domain.rows", packed.pack_floats([0.0, 0.0, float("inf")] * 9)),
                                     "field domain.rows", "finite"),
-    "packed domain rows fewer than k": (setter("domain.rows", fields.pack_floats([0.0] * 3)), "field domain.k",
+    "packed domain rows fewer than k": (setter("domain.rows", packed.pack_floats([0.0] * 3)), "field domain.k",
                                         "number of rows (1)"),
 }
 
@@ -156,7 +156,7 @@ def test_the_shared_list_attack_file_is_small():
 
 def test_sound_records_pass():
     assert store.schema_problem(SHIPPED) is None
-    assert fields.problem(pickle.loads(damaged(as_network))) is None
+    assert record_checks.problem(pickle.loads(damaged(as_network))) is None
 
 
 def test_older_files_without_optional_fields_load():
@@ -170,9 +170,9 @@ def test_older_files_without_optional_fields_load():
 
 
 def test_every_check_reads_as_a_sentence():
-    for check, value in [(fields.integer(1, 5), 9), (fields.number(above=0), -1.0), (fields.flag, 1),
-                         (fields.text(3), "abcd"), (fields.one_of("a", "b"), "c"), (fields.listing(low=1), []),
-                         (fields.mapping, [])]:
+    for check, value in [(value_checks.integer(1, 5), 9), (value_checks.number(above=0), -1.0), (value_checks.flag, 1),
+                         (value_checks.text(3), "abcd"), (value_checks.one_of("a", "b"), "c"), (value_checks.listing(low=1), []),
+                         (value_checks.mapping, [])]:
         assert check(value).startswith("must "), check(value)
 
 
@@ -208,7 +208,7 @@ def test_the_choices_are_the_ones_their_modules_own():
 def test_packed_vectors_load_as_the_lists_they_pack():
     record = copy.deepcopy(SHIPPED)
     p = len(record["features"])
-    record["domain"]["rows"] = fields.pack_floats([x for row in SHIPPED["domain"]["rows"] for x in row])
+    record["domain"]["rows"] = packed.pack_floats([x for row in SHIPPED["domain"]["rows"] for x in row])
     loaded = store.loads(pickle.dumps(record, protocol=4))
     assert loaded["domain"]["rows"] == SHIPPED["domain"]["rows"] and len(loaded["domain"]["rows"][0]) == p
-    assert fields.unpack_floats(fields.pack_floats([0.1, -2.5e-300, 7.0])).tolist() == [0.1, -2.5e-300, 7.0]
+    assert packed.unpack_floats(packed.pack_floats([0.1, -2.5e-300, 7.0])).tolist() == [0.1, -2.5e-300, 7.0]

@@ -14,8 +14,9 @@ import pytest
 from lifeexp_cli.data import dataset
 from lifeexp_cli.errors import ModelError, ParameterError
 from lifeexp_cli.evaluate import conformal, domain, shift
-from lifeexp_cli.model import fields, store
+from lifeexp_cli.model import record_checks, store
 from lifeexp_cli.model.predict import prediction
+from lifeexp_cli.model.record import from_plain
 from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.fit import in_memory
@@ -73,7 +74,7 @@ def test_a_linear_fit_is_calibrated_on_country_folds(record, design):
     developed = int((design.statuses == 1).sum())  # the Status column, though status is no feature
     assert calibration["statuses"]["developed"]["pooled"]["rows"] == developed
     assert calibration["statuses"]["developing"]["pooled"]["rows"] == len(design.y) - developed
-    assert fields.problem(record) is None
+    assert record_checks.problem(record) is None
 
 
 def test_calibration_residuals_are_out_of_fold_by_country(record, design):
@@ -92,21 +93,21 @@ def test_an_old_calibration_holds_its_out_of_fold_scores(old_record, design):
     X = np.where(np.isnan(design.X), old_record["params"]["fill"], design.X)
     expected = np.sort(np.abs(design.y - out_of_fold(design)) / conformal.scale_of(old_record["calibration"], X))
     np.testing.assert_allclose(old_record["calibration"]["scores"], expected, rtol=1e-10)
-    assert old_record["calibration"]["method"] == conformal.METHOD and fields.problem(old_record) is None
+    assert old_record["calibration"]["method"] == conformal.METHOD and record_checks.problem(old_record) is None
 
 
 def test_the_row_status_picks_its_group(record):
     """A developed row gets the developed group's quantile, an unknown one the pooled quantile."""
     row = [24.1, 53.0, 0.1]
-    value = prediction.predict_one(record, row)
-    found = {status: intervals.interval_one(record, row, value, 0.9, status=status) for status in (1.0, 0.0, None)}
+    value = prediction.predict_one(from_plain(record), row)
+    found = {status: intervals.interval_one(from_plain(record), row, value, 0.9, status=status) for status in (1.0, 0.0, None)}
     for status, interval in found.items():
         half = shift.quantile(record["calibration"], 0.9, status) * shift.row_scale(
-            record["calibration"], row, intervals.row_distance(record, row))
+            record["calibration"], row, intervals.row_distance(from_plain(record), row))
         assert interval["upper"] - value == pytest.approx(half, rel=1e-12)
     assert len({round(i["upper"], 9) for i in found.values()}) == 3  # three groups, three quantiles
     rows = np.array([row, row, row])
-    _, lower, upper = intervals.interval_for(record, rows, 0.9, statuses=np.array([1.0, 0.0, np.nan]))
+    _, lower, upper = intervals.interval_for(from_plain(record), rows, 0.9, statuses=np.array([1.0, 0.0, np.nan]))
     for i, status in enumerate((1.0, 0.0, None)):
         assert (lower[i], upper[i]) == pytest.approx((found[status]["lower"], found[status]["upper"]), rel=1e-12)
 
@@ -138,7 +139,7 @@ def test_a_network_is_calibrated_only_when_it_runs_cross_validation(design):
     assert "calibration" not in fit_design(design, spec)
     calibrated = fit_design(design, spec, cv=3)
     assert calibrated["calibration"]["folds"] == 3 and calibrated["calibration"]["split"] == "country"
-    predicted, lower, upper = intervals.interval_for(calibrated, design.X[:5], 0.9)
+    predicted, lower, upper = intervals.interval_for(from_plain(calibrated), design.X[:5], 0.9)
     assert np.all(lower < predicted) and np.all(predicted < upper)
 
 
@@ -163,14 +164,14 @@ def test_without_a_country_column_the_folds_hold_out_rows(who_like_table):
 def test_interval_one_equals_interval_for(which, request):
     record = request.getfixturevalue(which)
     rows = np.array([[24.1, 53.0, 0.1], [np.nan, 300.0, 20.0], [70.0, np.nan, np.nan]])
-    predicted, lower, upper = intervals.interval_for(record, rows, 0.9)
+    predicted, lower, upper = intervals.interval_for(from_plain(record), rows, 0.9)
     for i, row in enumerate(rows.tolist()):
-        one = intervals.interval_one(record, row, prediction.predict_one(record, row), 0.9)
+        one = intervals.interval_one(from_plain(record), row, prediction.predict_one(from_plain(record), row), 0.9)
         assert one["level"] == 0.9 and one["method"] == record["calibration"]["method"]
         assert one["lower"] == pytest.approx(lower[i], rel=1e-12)
         assert one["upper"] == pytest.approx(upper[i], rel=1e-12)
         assert one["lower"] < predicted[i] < one["upper"]
-    wider = intervals.interval_for(record, rows, 0.95)
+    wider = intervals.interval_for(from_plain(record), rows, 0.95)
     assert np.all(wider[1] <= lower) and np.all(upper <= wider[2])
 
 
@@ -179,19 +180,19 @@ def test_a_far_row_is_widened_boundedly(record):
     calibration = record["calibration"]
     terms = calibration["error_size"]["distance"]
     row = [24.1, 53.0, 0.1]
-    near = intervals.interval_one(record, row, 70.0, 0.9, distance=terms["reference"] / 2)
-    far = intervals.interval_one(record, row, 70.0, 0.9, distance=terms["reference"] * 1e6)
+    near = intervals.interval_one(from_plain(record), row, 70.0, 0.9, distance=terms["reference"] / 2)
+    far = intervals.interval_one(from_plain(record), row, 70.0, 0.9, distance=terms["reference"] * 1e6)
     ratio = (far["upper"] - far["lower"]) / (near["upper"] - near["lower"])
     assert 1.0 <= ratio <= np.exp(terms["most"]) * (1 + 1e-12)
 
 
 def test_no_interval_at_level_zero_or_without_calibration(record):
     row = [24.1, 53.0, 0.1]
-    assert intervals.interval_one(record, row, 70.0, 0) is None
-    assert intervals.interval_for(record, np.array([row]), 0) is None
+    assert intervals.interval_one(from_plain(record), row, 70.0, 0) is None
+    assert intervals.interval_for(from_plain(record), np.array([row]), 0) is None
     old = {k: v for k, v in record.items() if k != "calibration"}
-    assert intervals.interval_one(old, row, 70.0, 0.9) is None
-    assert intervals.interval_for(old, np.array([row]), 0.9) is None
+    assert intervals.interval_one(from_plain(old), row, 70.0, 0.9) is None
+    assert intervals.interval_for(from_plain(old), np.array([row]), 0.9) is None
 
 
 @pytest.mark.parametrize("level", [-0.1, 1, 1.5, float("nan"), float("inf")])
@@ -205,12 +206,12 @@ def test_a_level_too_high_for_the_calibration_rows_names_the_highest(old_record,
     nine = {"pooled": {"rows": 9, "scores": list(range(1, 10))}, "folds": [{"rows": 0, "scores": []}] * 5}
     few_shift = {**record, "calibration": {**record["calibration"], "rows": 9, "statuses": {"all": nine}}}
     for model in (few, few_shift):
-        assert intervals.interval_one(model, [24.1, 53.0, 0.1], 70.0, 0.9) is not None
+        assert intervals.interval_one(from_plain(model), [24.1, 53.0, 0.1], 70.0, 0.9) is not None
         with pytest.raises(ParameterError, match=r"level 0.95 needs at least 19 calibration rows.*calibrated on 9: "
                                                  r"use level 0.9 or lower"):
-            intervals.interval_one(model, [24.1, 53.0, 0.1], 70.0, 0.95)
+            intervals.interval_one(from_plain(model), [24.1, 53.0, 0.1], 70.0, 0.95)
         with pytest.raises(ParameterError, match=r"level 0.95 needs at least 19"):
-            intervals.interval_for(model, np.array([[24.1, 53.0, 0.1]]), 0.95)
+            intervals.interval_for(from_plain(model), np.array([[24.1, 53.0, 0.1]]), 0.95)
 
 
 def test_the_calibration_survives_the_file(record, tmp_path):
@@ -223,7 +224,7 @@ def test_the_calibration_survives_the_file(record, tmp_path):
 def test_a_file_without_calibration_still_loads(record, tmp_path):
     old = {k: v for k, v in record.items() if k != "calibration"}
     path = store.save(old, tmp_path / "old.joblib")
-    assert not intervals.calibrated(store.load(path))
+    assert not intervals.calibrated(from_plain(store.load(path)))
 
 
 @pytest.mark.parametrize("field,value", [
@@ -292,7 +293,7 @@ def test_an_old_calibration_survives_the_file(old_record, tmp_path):
     loaded = store.load(path)
     assert loaded["calibration"] == old_record["calibration"]
     row = [24.1, 53.0, 0.1]
-    assert intervals.interval_one(loaded, row, 70.0, 0.9) == intervals.interval_one(old_record, row, 70.0, 0.9)
+    assert intervals.interval_one(from_plain(loaded), row, 70.0, 0.9) == intervals.interval_one(from_plain(old_record), row, 70.0, 0.9)
 
 
 def test_a_calibration_that_is_no_dict_is_refused(record, tmp_path):
@@ -303,26 +304,38 @@ def test_a_calibration_that_is_no_dict_is_refused(record, tmp_path):
 
 
 def test_batch_columns_follow_the_prediction(record):
-    assert prediction.output_columns(record, 0.9) == ["predicted_life_expectancy", "lower_life_expectancy",
+    assert prediction.output_columns(from_plain(record), 0.9) == ["predicted_life_expectancy", "lower_life_expectancy",
                                                       "upper_life_expectancy", "in_domain"]
-    assert prediction.output_columns(record, 0) == ["predicted_life_expectancy", "in_domain"]
+    assert prediction.output_columns(from_plain(record), 0) == ["predicted_life_expectancy", "in_domain"]
     old = {k: v for k, v in record.items() if k not in ("calibration", "domain")}
-    assert prediction.output_columns(old, 0.9) == ["predicted_life_expectancy"]
+    assert prediction.output_columns(from_plain(old), 0.9) == ["predicted_life_expectancy"]
+
+
+def uncalibrated(warnings=(), trained=False, source="who.csv"):
+    """The shipped tim without calibration or CV scores, with these warnings, an iterative run or not, and
+    this data source."""
+    from dataclasses import replace
+
+    from lifeexp_cli.model.record import Training
+
+    tim = store.load_record("tim")
+    run = Training(epochs_run=3, converged=False, loss_history=(3.0, 2.0, 1.0), initial_loss=4.0, kept_epoch=3,
+                   final_loss=1.0, monitored="training") if trained else None
+    return replace(tim, calibration=None, warnings=tuple(warnings), training=run, metrics=replace(tim.metrics, cv=None),
+                   data=replace(tim.data, source=source))
 
 
 @pytest.mark.parametrize("record, cause", [
-    ({"warnings": ["no prediction intervals: calibrating them needs at least 5 countries, the training rows "
-                   "have 3"], "training": {"epochs_run": 3}, "data": {"source": "-"}},
-     "calibrating them needs at least 5 countries"),
-    ({"warnings": [], "training": {"epochs_run": 3}, "metrics": {"train": {}}, "data": {"source": "-"}},
-     "trained iteratively without --folds"),
-    ({"warnings": [], "metrics": {"train": {}}, "data": {"source": "-"}}, "fitted from stdin"),
-    ({"warnings": [], "metrics": {"train": {}}, "data": {"source": "who.csv"}}, "--no-intervals"),
+    (dict(warnings=["no prediction intervals: calibrating them needs at least 5 countries, the training rows "
+                    "have 3"], trained=True, source="-"), "calibrating them needs at least 5 countries"),
+    (dict(trained=True, source="-"), "trained iteratively without --folds"),
+    (dict(source="-"), "fitted from stdin"),
+    (dict(source="who.csv"), "--no-intervals"),
 ])
 def test_a_model_without_calibration_names_one_cause_the_likely_one_first(record, cause):
     from lifeexp_cli.model.predict import intervals
 
-    note = intervals.missing_note(record, "m")
+    note = intervals.missing_note(uncalibrated(**record), "m")
     assert note.startswith("model m has no prediction-interval calibration: ") and cause in note
     causes = ["needs at least", "without --folds", "stdin", "--no-intervals"]
     assert sum(c in note for c in causes) == 1, note
@@ -330,18 +343,18 @@ def test_a_model_without_calibration_names_one_cause_the_likely_one_first(record
 
 def test_a_row_beyond_the_calibration_distances_is_warned_of(record, old_record):
     farthest = record["calibration"]["error_size"]["distance"]["farthest"]
-    assert farthest > 0 and intervals.narrow_note(record, farthest) is None
-    note = intervals.narrow_note(record, farthest * 2)
+    assert farthest > 0 and intervals.narrow_note(from_plain(record), farthest) is None
+    note = intervals.narrow_note(from_plain(record), farthest * 2)
     assert "likely too narrow" in note and intervals.BEYOND_COVERAGE in note and "\n" not in note
-    assert intervals.narrow_note(old_record, farthest * 2) is None  # cv-conformal keeps no distances
+    assert intervals.narrow_note(from_plain(old_record), farthest * 2) is None  # cv-conformal keeps no distances
     warnings = []
-    found = prediction.predict_person(record, {"bmi": 24.1, "adult_mortality": 53.0, "hiv_aids": 1e4}, warnings,
+    found = prediction.predict_person(from_plain(record), {"bmi": 24.1, "adult_mortality": 53.0, "hiv_aids": 1e4}, warnings,
                                       level=0.9)
     assert found.domain["distance"] > farthest and sum("likely too narrow" in w for w in warnings) == 1
     warnings = []
-    prediction.predict_person(record, {"bmi": 24.1, "adult_mortality": 53.0, "hiv_aids": 1e4}, warnings, level=0)
+    prediction.predict_person(from_plain(record), {"bmi": 24.1, "adult_mortality": 53.0, "hiv_aids": 1e4}, warnings, level=0)
     assert not any("likely too narrow" in w for w in warnings)  # no interval asked, nothing to warn of
-    assert intervals.beyond_count(record, np.array([0.0, farthest * 2, farthest * 3])) == 2
+    assert intervals.beyond_count(from_plain(record), np.array([0.0, farthest * 2, farthest * 3])) == 2
 
 
 def test_a_batch_reads_the_status_column(record):
@@ -350,10 +363,10 @@ def test_a_batch_reads_the_status_column(record):
 
     text = b"bmi,adult_mortality,hiv_aids,Status\n24.1,53,0.1,Developed\n24.1,53,0.1,developing\n24.1,53,0.1,?\n"
     counts = {}
-    _, _, blocks = prediction.predict_blocks(record, io.BytesIO(text), counts, level=0.9)
+    _, _, blocks = prediction.predict_blocks(from_plain(record), io.BytesIO(text), counts, level=0.9)
     (_, values, _), = list(blocks)
     row = [24.1, 53.0, 0.1]
-    value = prediction.predict_one(record, row)
+    value = prediction.predict_one(from_plain(record), row)
     for i, status in enumerate((1.0, 0.0, None)):
-        one = intervals.interval_one(record, row, value, 0.9, status=status)
+        one = intervals.interval_one(from_plain(record), row, value, 0.9, status=status)
         assert values[i, 1:3].tolist() == pytest.approx([one["lower"], one["upper"]], rel=1e-12)

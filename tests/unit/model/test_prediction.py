@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from lifeexp_cli.data import byte_records
 from lifeexp_cli.errors import DataError
 from lifeexp_cli.model import store
 from lifeexp_cli.model.predict import prediction
+from lifeexp_cli.model.record import ModelRecord, Parameters, from_plain
 from lifeexp_cli.model.predict import arrays
 
 
@@ -23,6 +25,7 @@ def tim():
 def predict_csv(record, source, sink, level: float = 0, strict: bool = False) -> dict:
     """CSV in, CSV out, as `lifeexp predict --input` writes it; returns the counts."""
     counts: dict = {}
+    record = record if isinstance(record, ModelRecord) else from_plain(record)
     head, sep, blocks = prediction.predict_blocks(record, source, counts, level, strict)
     prediction.write_csv(head, sep, blocks, prediction.output_columns(record, level), sink)
     return counts
@@ -65,10 +68,10 @@ def test_lines_come_back_untouched_with_the_prediction(tim, monkeypatch, block):
 
 
 def test_semicolons_and_a_status_column(tmp_path):
-    record = {"path": "m", "kind": "linear", "target": "life_expectancy", "features": ["status", "bmi"],
-              "ranges": {"status": [0, 1], "bmi": [10, 50]},
-              "params": {"fill": [0.5, 30.0], "center": [0.0, 0.0], "scale": [1.0, 1.0],
-                         "weights": [5.0, 0.25], "bias": 60.0}}
+    params = Parameters(fill=(0.5, 30.0), center=(0.0, 0.0), scale=(1.0, 1.0), weights=(5.0, 0.25), bias=60.0)
+    record = replace(store.load_record("tim"), path="m", features=("status", "bmi"), params=params,
+                     ranges={"status": (0, 1), "bmi": (10, 50)}, means={"status": 0.5, "bmi": 30.0}, domain=None,
+                     calibration=None)
     out, _ = run(record, b"Status;BMI\nDeveloped;20\nDeveloping;\n")
     assert out == b"Status;BMI;predicted_life_expectancy\nDeveloped;20;70.0\nDeveloping;;67.5\n"
 
@@ -88,7 +91,7 @@ def test_a_lacking_column_takes_the_training_mean(tim):
     out, counts = run(tim, b"bmi,hiv\n20,0.1\n")
     assert counts["missing"] == ["adult_mortality"]
     row = [20.0, tim["means"]["adult_mortality"], 0.1]
-    assert float(out.splitlines()[1].rsplit(b",", 2)[1]) == prediction.predict_one(tim, row)
+    assert float(out.splitlines()[1].rsplit(b",", 2)[1]) == prediction.predict_one(from_plain(tim), row)
 
 
 @pytest.mark.parametrize("text, value", [("12", 12), ("-3", -3), ("0", 0), ("2.5", 2.5), ("1e3", 1000.0),
@@ -102,4 +105,4 @@ def test_json_cells_are_numbers_when_they_read_as_numbers(text, value):
 def test_single_row_in_plain_python_equals_numpy(tim):
     for row in ([24.1, 53.0, 0.1], [float("nan"), 300.0, 12.0]):
         expected = arrays.predict("linear", tim["params"], np.array([row]))[0]
-        assert prediction.predict_one(tim, row) == pytest.approx(expected, rel=1e-14)
+        assert prediction.predict_one(from_plain(tim), row) == pytest.approx(expected, rel=1e-14)

@@ -16,6 +16,7 @@ from lifeexp_cli.model.predict import intervals
 from lifeexp_cli.model.fit import stream as streamed_fit
 from lifeexp_cli.model.fit import stream_calibration
 from lifeexp_cli.model.fit import stream_passes
+from lifeexp_cli.model.record import from_plain
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import splits
 
@@ -106,13 +107,13 @@ def test_intervals_of_a_streamed_fit_cover_new_countries(tmp_path):
         f"{c},{t:.17g},{a:.17g},{b:.17g}\n" for c, t, (a, b) in zip(names, y, X)))
     record = streamed_fit.fit_source(str(path), ["bmi", "gdp"], "life", Spec(), chunk_rows=1000)
     _, X_new, y_new = countries(400, seed=2)
-    predicted, lower, upper = intervals.interval_for(record, X_new, 0.9)
+    predicted, lower, upper = intervals.interval_for(from_plain(record), X_new, 0.9)
     covered = np.mean((lower <= y_new) & (y_new <= upper))
     assert 0.87 <= covered <= 0.93, covered
     memory = fit_design(dataset.design(dataset.read_table(str(path)), ["bmi", "gdp"], "life_expectancy"),
                                Spec())
     width = np.mean(upper - lower)
-    assert width == pytest.approx(np.mean(np.diff(intervals.interval_for(memory, X_new, 0.9)[1:], axis=0)), rel=0.05)
+    assert width == pytest.approx(np.mean(np.diff(intervals.interval_for(from_plain(memory), X_new, 0.9)[1:], axis=0)), rel=0.05)
     assert width == pytest.approx(2 * 1.645 * np.sqrt(1 + 4), rel=0.08)  # the noise's own 90% width
 
 

@@ -187,3 +187,39 @@ def test_both_calibration_methods_round_trip_exactly(design):
     typed = check_round_trip(old)
     assert typed.calibration.method == conformal.METHOD and typed.calibration.error_size is None
     assert "statuses" not in record.to_plain(typed)["calibration"]
+
+
+def test_a_part_is_a_frozen_keyword_only_dataclass():
+    """Parts are made dataclasses for their fields only; Part's own __init__, __eq__, __repr__ and frozen
+    attributes behave as a frozen keyword-only dataclass's would."""
+    tim = store.load_record("tim")
+    assert dataclasses.is_dataclass(tim) and [f.name for f in dataclasses.fields(record.Scores)] == \
+        ["other", "layout", "rmse", "mae", "r2"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tim.kind = "mlp"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del tim.metrics
+    changed = dataclasses.replace(tim, warnings=("a note",))
+    assert changed.warnings == ("a note",) and tim.warnings == () and changed != tim
+    assert dataclasses.replace(changed, warnings=()) == tim
+    assert record.Scores(rmse=1.0) == record.Scores(rmse=1.0) != record.Scores(rmse=2.0)
+    assert record.Scores(rmse=1.0) == record.Scores(rmse=1.0, layout=("rmse",))  # the layout is not compared
+    assert repr(record.Scores(rmse=1.0)) == "Scores(rmse=1.0, mae=None, r2=None)"
+    with pytest.raises(TypeError, match="missing keyword argument 'rmse'"):
+        record.Scores(mae=1.0)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'rsme'"):
+        record.Scores(rmse=1.0, rsme=1.0)
+    with pytest.raises(TypeError):
+        record.Scores(1.0)  # keywords only
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_a_part_as_a_mapping_is_its_plain_values_read_only_and_not_copied(path):
+    typed, plain = store.load_record(path), store.load(path)
+    view = typed.as_mapping()
+    identical(record.plain_values(view), plain)  # the keys in the file's order, the values as read
+    calibration = view["calibration"]
+    assert calibration["statuses"]["all"]["pooled"]["scores"] is typed.calibration.statuses["all"]["pooled"]["scores"]
+    assert view["domain"]["rows"] is typed.domain.rows and ("log" in view["params"]) == ("log" in plain["params"])
+    with pytest.raises(TypeError):
+        calibration["method"] = "cv-conformal"

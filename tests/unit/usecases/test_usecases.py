@@ -9,6 +9,7 @@ from lifeexp_cli.evaluate import selection
 from lifeexp_cli.model import store
 from lifeexp_cli.model.predict import prediction
 from lifeexp_cli.model.fit.design import fit_design
+from lifeexp_cli.model.record import from_plain
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.usecases import assess, fit, predict
 
@@ -31,7 +32,8 @@ def test_fit_record_is_fit_model_in_memory():
                           read_table=lambda data, features, target: (Unread(), data))
     expected = fit_design(design, spec, seed=0, data_sha256="", source="")
     assert done.route == fit.MEMORY and done.path is None
-    assert done.record["params"] == expected["params"] and done.record["metrics"] == expected["metrics"]
+    typed = from_plain(expected)
+    assert done.record.params == typed.params and done.record.metrics == typed.metrics
 
 
 def test_options_that_cannot_go_together_are_refused_before_any_work():
@@ -45,9 +47,9 @@ def test_options_that_cannot_go_together_are_refused_before_any_work():
 
 
 def test_one_person_is_predicted_as_the_model_layer_predicts_one_row():
-    tim = store.load("tim")
+    tim = store.load_record("tim")
     done = predict.predict_person(tim, {"bmi": 24.1, "adult_mortality": 53.0}, level=0.9)
-    row = [24.1, 53.0, tim["means"]["hiv_aids"]]
+    row = [24.1, 53.0, tim.means["hiv_aids"]]
     assert done.person.row == row and done.person.filled == ["hiv_aids"]
     assert done.person.value == prediction.predict_one(tim, row)
     assert done.person.interval is not None and any("training mean" in note for note in done.warnings)

@@ -1,0 +1,101 @@
+"""The packed format of a model file's long vectors (PACKED: calibration scores, a shift calibration's
+cell scores, the domain check's reference rows): from format version 2 they are little-endian float64
+bytes (`pack_floats`), a list of numbers in version 1 files.
+
+Their checks (`packed_numbers`) take either form; on bytes they run in C (min, max, isfinite over an
+`array`), so a check costs little whatever their length, and store.loads decodes them to lists after the
+checks passed (`unpack`); store.dumps packs them (`pack_floats`, `status_cells`).
+
+Standard library only: `predict` loads a model on its fast start-up path.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from array import array
+
+from lifeexp_cli.limits import MAX_ELEMENTS
+from lifeexp_cli.model.value_checks import Check, listing, number
+
+# Stored as float64 bytes from format version 2 (and a shift calibration's cells' scores: `status_cells`).
+PACKED = (("calibration", "scores"), ("domain", "rows"))
+
+
+def pack_floats(values) -> bytes:
+    """Numbers as little-endian float64 bytes (what format version 2 stores for PACKED fields)."""
+    packed = array("d", values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_floats(raw: bytes) -> array:
+    """The float64 numbers of `pack_floats`' bytes (their length a multiple of 8, checked before)."""
+    packed = array("d")
+    packed.frombytes(raw)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return packed
+
+
+def numbers_of(value):
+    """A PACKED field's numbers, whichever form it is stored in (a list, or bytes)."""
+    return unpack_floats(value) if type(value) is bytes else value
+
+
+def rows_of(value, p: int, tuples: bool = False) -> list | tuple:
+    """Domain rows as lists of p numbers, from either form (bytes: p numbers per row, row after row);
+    `tuples`: bytes as a tuple of tuples."""
+    if type(value) is not bytes:
+        return value
+    if tuples:
+        return tuple(zip(*[iter(unpack_floats(value))] * p))
+    return list(map(list, zip(*[iter(unpack_floats(value).tolist())] * p)))  # p numbers at a time, in C
+
+
+def status_cells(calibration: dict) -> list[dict]:
+    """A shift calibration's score cells (each status group's pooled cell and fold cells): their scores
+    are PACKED too."""
+    groups = calibration.get("statuses")
+    if type(groups) is not dict:
+        return []
+    return [cell for group in groups.values() if type(group) is dict
+            for cell in [group.get("pooled"), *(group.get("folds") or [])] if type(cell) is dict]
+
+
+def unpack(record: dict, tuples: bool = False) -> dict:
+    """The record with its PACKED fields as lists of numbers (and lists of rows), as version 1 holds them;
+    `tuples`: as tuples, which the typed record holds (store.load_record: no lists made to be copied)."""
+    numbers = tuple if tuples else array.tolist
+    calibration, reference = record.get("calibration"), record.get("domain")
+    if type(calibration) is dict and type(calibration.get("scores")) is bytes:
+        calibration["scores"] = numbers(unpack_floats(calibration["scores"]))
+    for cell in status_cells(calibration) if type(calibration) is dict else []:
+        if type(cell.get("scores")) is bytes:
+            cell["scores"] = numbers(unpack_floats(cell["scores"]))
+    if type(reference) is dict and type(reference.get("rows")) is bytes:
+        reference["rows"] = rows_of(reference["rows"], len(record["features"]), tuples)
+    return record
+
+
+def packed_numbers(low: float, high: float, *, count_low: int = 0, count_high: int = MAX_ELEMENTS,
+                   listed: Check | None = None) -> Check:
+    """A list of count_low..count_high numbers in [low, high] (or what `listed` accepts: version 1's form),
+    or the same numbers as float64 bytes; `count_high` bounds the bytes before they are decoded."""
+    listed = listed or listing(number(low, high), low=count_low, high=count_high)
+
+    def check(value):
+        if type(value) is not bytes:
+            return listed(value)
+        if len(value) % 8:
+            return f"must hold whole float64 numbers (8 bytes each), got {len(value)} bytes"
+        if not count_low <= len(value) // 8 <= count_high:
+            return f"must hold {count_low} to {count_high} numbers, got {len(value) // 8}"
+        numbers = unpack_floats(value)
+        if not all(map(math.isfinite, numbers)):
+            return "must hold finite numbers only"
+        if numbers and not (low <= min(numbers) and max(numbers) <= high):
+            return f"must hold numbers from {low:g} to {high:g}"
+        return None
+    return check
