@@ -68,7 +68,7 @@ def calibrate_rows(X_raw, y, groups, fill, out_of_fold, *, folds: int, split: st
     if fold_of is None or spread is not None:
         return conformal.calibrate(X_raw, residuals, folds=folds, split=split, groups=len(np.unique(groups)),
                                    fill=fill, spread=spread)
-    X = np.where(np.isnan(X_raw), np.asarray(fill, dtype=float), X_raw)
-    domain, reference_groups = reference
-    distances = None if domain is None else shift.left_out_distances(domain, X, groups, reference_groups)
-    return shift.calibrate(residuals, X, groups, fold_of, statuses, distances, split=split)
+    domain, reference_groups = reference  # the rows filled with `fill` where read: no filled copy of X
+    distances = None if domain is None else shift.left_out_distances(domain, X_raw, groups, reference_groups,
+                                                                     fill=fill)
+    return shift.calibrate(residuals, X_raw, groups, fold_of, statuses, distances, fill=fill, split=split)
