@@ -80,19 +80,23 @@ def hinge(distances, reference: float):
     return np.log(np.maximum(np.asarray(distances, dtype=float) / reference, 1.0))
 
 
-def fit_error_size(X, residuals, distances) -> dict:
+def fit_error_size(X, residuals, distances, fill=None) -> dict:
     """The error-size model log|r| ≈ a + bᵀz + c·h by least squares (c ≥ 0), with the ranges that clip
-    its two parts. X: (n, p) filled features; residuals, distances: (n,)."""
+    its two parts. X: (n, p) filled features (or filled here with `fill`, a column at a time); residuals,
+    distances: (n,)."""
     import numpy as np
 
     X = np.asarray(X, dtype=float)
     n, p = X.shape
     # [1, z, h] built once, in the layout np.column_stack gave it (column after column when X is): the
     # products round as before, and memory holds one copy of X's size, not five
-    order = "F" if X.flags.f_contiguous and not X.flags.c_contiguous else "C"
+    order = "F" if min(n, p) > 1 and abs(X.strides[0]) < abs(X.strides[1]) else "C"  # X's own, as a copy has it
     design = np.empty((n, p + 2), order=order)
     design[:, 0] = 1.0
-    G = conformal.signed_log(X, out=design[:, 1:p + 1]) if order == "F" else conformal.signed_log(X)
+    if order == "F":
+        G = signed_logs(X, fill, design[:, 1:p + 1])
+    else:
+        G = conformal.signed_log(X if fill is None else np.where(np.isnan(X), np.asarray(fill, dtype=float), X))
     m, s = conformal.standardized(G)
     G -= m  # (G − m) / s in place
     G /= s
@@ -121,12 +125,24 @@ def fit_error_size(X, residuals, distances) -> dict:
                          "farthest": float(distances[np.isfinite(distances)].max(initial=0.0))}}
 
 
-def scale_of(calibration: dict, X, distances):
-    """σ(x, d) for each row of X (n, p; filled) at its distance (n,) (numpy)."""
+def signed_logs(X, fill, out):
+    """conformal.signed_log of X with its missing values filled with `fill` (or X as it is when fill is
+    None), into `out`, a column at a time: no filled copy of X."""
+    import numpy as np
+
+    for j in range(X.shape[1]):
+        column = X[:, j] if fill is None else np.where(np.isnan(X[:, j]), float(fill[j]), X[:, j])
+        conformal.signed_log(column, out=out[:, j])
+    return out
+
+
+def scale_of(calibration: dict, X, distances, fill=None):
+    """σ(x, d) for each row of X (n, p; filled, or filled here with `fill`) at its distance (n,) (numpy)."""
     import numpy as np
 
     size = calibration["error_size"]
-    Z = conformal.signed_log(X)  # standardized in place: one array of X's size
+    X = np.asarray(X, dtype=float)
+    Z = signed_logs(X, fill, np.empty_like(X))  # standardized in place: one array of X's size
     Z -= np.asarray(size["center"])
     Z /= np.asarray(size["scale"])
     coef = np.asarray(size["coef"])
@@ -185,17 +201,15 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     import numpy as np
 
     residuals = np.asarray(residuals, dtype=float)
-    X = np.asarray(X, dtype=float)
-    if fill is not None:
-        X = np.where(np.isnan(X), np.asarray(fill, dtype=float), X)
+    X = np.asarray(X, dtype=float)  # filled where it is read (`fill`): never a filled copy of the whole
     folds = np.asarray(folds)
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
     keys = np.full(len(residuals), POOLED, dtype=object) if statuses is None else \
         np.array([status_key(s) for s in np.asarray(statuses, dtype=float)], dtype=object)
     calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": int(len(np.unique(folds))),
                    "split": split, "groups": int(len(np.unique(groups))),
-                   "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances)}
-    scores = np.abs(residuals) / scale_of(calibration, X, distances)
+                   "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances, fill)}
+    scores = np.abs(residuals) / scale_of(calibration, X, distances, fill)
     named = [key for key in STATUSES if (keys == key).sum() >= MIN_GROUP_ROWS]
     fold_ids = np.unique(folds)
     most = max(MIN_CELL_SCORES, MAX_SCORES // ((len(named) + 1) * (len(fold_ids) + 1)))
@@ -278,7 +292,7 @@ def interval_one(calibration: dict, row: list[float], prediction: float, distanc
     return prediction - half, prediction + half
 
 
-def left_out_distances(domain: dict, X, groups, reference_groups):
+def left_out_distances(domain: dict, X, groups, reference_groups, fill=None):
     """Each row's domain distance (evaluate/domain.py) to the reference rows of *other* groups: what the
     distance of a country the reference has not seen looks like, for calibration rows that are in it.
 
@@ -290,8 +304,13 @@ def left_out_distances(domain: dict, X, groups, reference_groups):
 
     from lifeexp_cli.evaluate import neighbours
 
-    Z = np.asarray(X, dtype=float) - np.asarray(domain["center"])
-    Z /= np.asarray(domain["scale"])  # in place: one array of X's size
+    X = np.asarray(X, dtype=float)
+    if fill is None:
+        Z = X - np.asarray(domain["center"])
+    else:  # filled here (`fill`, per feature), then centred in place: one array of X's size
+        Z = np.where(np.isnan(X), np.asarray(fill, dtype=float), X)
+        Z -= np.asarray(domain["center"])
+    Z /= np.asarray(domain["scale"])
     keys = [np.asarray(groups), np.asarray(reference_groups)]
     if any(k.dtype.kind not in "iu" for k in keys):  # texts (integer codes compare as they are: no copies)
         keys = [np.asarray(k, dtype=str) for k in keys]

@@ -138,7 +138,8 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
     if found.fold is None or found.spread is not None:
         return conformal.calibrate(found.X, found.residuals, folds=folds, split=split, groups=units, fill=fill,
                                    spread=found.spread), []
-    X = np.where(np.isnan(found.X), np.asarray(fill, dtype=float), found.X)
-    domain, reference_groups = reference
-    distances = None if domain is None else shift.left_out_distances(domain, X, found.group, reference_groups)
-    return shift.calibrate(found.residuals, X, found.group, found.fold, found.status, distances, split=split), []
+    domain, reference_groups = reference  # the rows filled with `fill` where read: no filled copy of X
+    distances = None if domain is None else shift.left_out_distances(domain, found.X, found.group,
+                                                                     reference_groups, fill=fill)
+    return shift.calibrate(found.residuals, found.X, found.group, found.fold, found.status, distances, fill=fill,
+                           split=split), []
