@@ -173,6 +173,12 @@ def written_names(line: bytes, separator: str) -> list[str]:
         raise csv_problem(exc, "the header") from None
 
 
+def quote_inside(source: str, line: int) -> DataError:
+    """A quote inside a cell, the one diagnosis of every reader (`RowCheck` checks it for both)."""
+    return DataError(f"{source} line {line} has a \" inside a cell (a quote may only open a cell and close it): "
+                     "quote the whole cell and double the \" in it (\"a \"\"b\"\" c\"), or remove it")
+
+
 class RowCheck:
     """A binary file wrapper that checks, as a parser reads through it, that every record lines up with
     the header: as many cells as it has columns (one more is accepted when that last cell is empty: a
@@ -234,8 +240,26 @@ class RowCheck:
                             f"{MAX_RECORD_BYTES >> 20} MiB (no line break, or an unbalanced \" ?): give one row per "
                             "line, and fix its quotes")
         if len(ends):
+            if outside is not None:
+                self._check_quotes(buf, a, cut)
             self._check_records(buf, a, outside, ends)
         self.line += buf.count(b"\n", 0, cut)
+
+    def _check_quotes(self, buf: bytes, a, cut: int) -> None:
+        """A quote opens a cell or closes it (or, doubled, stands for itself inside one), nowhere else:
+        the parity of the quotes then says where records end for this check and for pandas alike (pandas
+        takes a quote inside an unquoted cell as text, so the two would see different rows)."""
+        import numpy as np
+
+        quotes = np.flatnonzero(a[:cut] == 34)
+        borders = np.zeros(256, dtype=bool)
+        borders[[self.sep, 10, 13, 34]] = True
+        opening, closing = quotes[0::2], quotes[1::2]
+        bad_open = (opening > 0) & ~borders[a[np.maximum(opening - 1, 0)]]
+        bad_close = (closing + 1 < len(a)) & ~borders[a[np.minimum(closing + 1, len(a) - 1)]]
+        wrong = np.concatenate([opening[bad_open], closing[bad_close]])
+        if len(wrong):
+            raise quote_inside(self.source, self.line + buf.count(b"\n", 0, int(wrong.min())))
 
     def _check_records(self, buf: bytes, a, outside, ends) -> None:
         import numpy as np

@@ -444,6 +444,7 @@ INSTALL_CASES = [
 SHIFTED = GOOD.replace("B,Developed,25,0.1,75\n", "B,Developed,25,0.1,75,9\n")
 SHORT = GOOD.replace("B,Developed,25,0.1,75\n", "B,Developed,25\n")
 CR_INSIDE = GOOD.replace("\n", "\r\n").replace(",62\r\n", ",62\r,7\r\n")
+QUOTE_INSIDE = GOOD.replace("B,Developed,25,", 'B,Devel"oped,25,')  # text to pandas, a quoted field to the row check
 TWICE = GOOD.replace("hiv", "BMI")
 
 
@@ -467,6 +468,7 @@ READING_CASES = [
     *reading("a row with a cell too many", text(SHIFTED), "line 4 has 6 cells where the header has 5 columns"),
     *reading("a row with cells missing", text(SHORT), "line 4 has 3 cells where the header has 5 columns"),
     *reading("a cell after a CR in a CRLF file", text(CR_INSIDE), "line 3 has 2 cells where the header has 5"),
+    *reading("a quote inside a cell", text(QUOTE_INSIDE), 'line 4 has a " inside a cell'),
     *reading("bmi and BMI", text(TWICE), "columns 'bmi' and 'BMI', which both mean bmi"),
     Case("bmi twice in fit --no-stream", ["fit", "-F", "bmi", "--no-stream", "--data", "d.csv"], 1,
          "columns 'bmi' and 'bmi', which both mean bmi", {"d.csv": text("bmi,bmi,life_expectancy\n1,2,3\n")}),
