@@ -520,16 +520,18 @@ SIZE_CASES = [
       for mode in ("--stream", "--no-stream")],
 ]
 
-# Issue 24 item 11 (batch output): nothing on stdout before an error is known. A bad row after 20,000 good ones,
-# in every output format, from a file and from stdin: stdout stays empty (csv streamed the rows before it).
-LATE = "country,bmi,hiv\n" + "A,20,1\n" * 20_000
-LATE_CASES = [Case(f"a bad row late in --input {where}: {output}", ["predict", "-m", "tim-bmi", "--input", name,
+# Issue 24 item 11 (batch output): nothing on stdout before an error is known. A bad row after 200,000 good ones
+# (1.4 MB: past the first block of input, opening.BLOCK_BYTES), in every output format, from a file and from
+# stdin: stdout stays empty (csv streamed the blocks before it).
+LATE = "country,bmi,hiv\n" + "A,20,1\n" * 200_000
+LATE_CASES = [Case(f"a bad row late in --input {where}, {kind}: {output}", ["predict", "-m", "tim-bmi", "--input", name,
                                                                    "--format", output], 1, says,
                    {} if name == "-" else {name: text(LATE + row)}, LATE + row if name == "-" else None)
               for where, name in (("FILE", "late.csv"), ("-", "-"))
               for output in ("csv", "json")
-              for row, says in (("B,abc,1\n", "non-numeric value 'abc' in row 20002"),
-                                ("B,20,1,9\n", "line 20002 has 4 cells where the header has 3 columns"))]
+              for kind, row, says in (("a bad cell", "B,abc,1\n", "non-numeric value 'abc' in row 200002"),
+                                      ("a cell too many", "B,20,1,9\n",
+                                       "line 200002 has 4 cells where the header has 3 columns"))]
 
 CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
              + OPTION_CASES + MARKUP_CASES + ODD_CASES + PEOPLE_CASES
