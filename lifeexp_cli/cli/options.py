@@ -76,7 +76,8 @@ SchedulerOpt = Annotated[Optional[str], typer.Option(
                         "Default: a local cluster on this machine (127.0.0.1).", show_default=False)]
 ConnectTimeoutOpt = Annotated[Optional[float], typer.Option(
     "--connect-timeout", min=0.1, max=3600, help="With --scheduler: seconds to wait for the scheduler to answer "
-    "once connected (a port that accepts but never answers is not a Dask scheduler). Default: 30.",
+    "once connected (a port that accepts but never answers is not a Dask scheduler), and then each time it is "
+    "asked while the tasks run (a scheduler that stops answering). Default: 30.",
     show_default=False)]
 ModelOpt = Annotated[str, typer.Option(
     "--model", "-m", help="Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or path "
