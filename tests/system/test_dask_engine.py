@@ -519,3 +519,21 @@ def test_a_signal_while_a_task_runs_on_the_local_cluster_is_one_line(tmp_path, c
         release.touch()
     assert one_error(run, code).startswith(says)
     assert left(tmp_path) == []
+
+
+def test_distributed_warnings_are_not_shown(tmp_path):
+    """On a busy machine a worker's scratch folder can take over a second to create, and distributed warned so
+    (a UserWarning on the shared stderr, from each worker process). Held 1.5 s there (a lower bound: the warning
+    is certain), a quiet run's stderr holds only our warnings (the rows outside the training range)."""
+    folder, model = two_parts(tmp_path)
+    env, ready, release = pause.environment(tmp_path, "tempfile.mkdtemp", "worker-", spawned_only=True)
+    run = started(dask_command("predict", folder, model), env)
+    try:
+        pause.wait_for(ready, run)
+        time.sleep(1.5)
+    finally:
+        release.touch()
+    out, err = run.communicate(timeout=180)
+    assert (run.returncode, out) == (0, "")
+    assert err and all(line.startswith("Warning: ") and "rows" in line for line in err.splitlines()), err
+    assert len(list((tmp_path / "predicted").glob("part-*.parquet"))) == 2

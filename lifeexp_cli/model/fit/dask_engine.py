@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import warnings
 from contextlib import contextmanager
 
 from lifeexp_cli.data import dataset, parts
@@ -93,18 +94,32 @@ def silence_logs() -> None:
     """distributed's chatter is not ours to show: our error comes first and alone. Its configuration gives some
     of its loggers their own level (distributed.client: a lost scheduler's reconnection traceback at ERROR), so
     each is raised to CRITICAL, not only the parent. asyncio's too: a run interrupted while the local cluster
-    starts leaves tasks whose failures it would print at exit ("Task exception was never retrieved")."""
+    starts leaves tasks whose failures it would print at exit ("Task exception was never retrieved").
+    Its warnings too (`connect` ignores them in this process): the local cluster's worker processes start with
+    PYTHONWARNINGS=ignore (on a busy machine, "Creating scratch directories is taking a surprisingly long time")."""
+    import dask
+
     names = [name for name in list(logging.root.manager.loggerDict)
              if name.partition(".")[0] in ("distributed", "asyncio", "tornado")]
     for name in ("distributed", "asyncio", "tornado", *names):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONWARNINGS": "ignore"})
 
 
 @contextmanager
 def connect(scheduler: str | None, workers: int, connect_timeout: float | None = None):
     """A Dask client: to the scheduler at `scheduler` (an address, or a scheduler file), else to a new
     local cluster of `workers` single-threaded worker processes bound to 127.0.0.1. Closed on exit.
-    connect_timeout: seconds the scheduler has to answer once connected (default HANDSHAKE_SECONDS)."""
+    connect_timeout: seconds the scheduler has to answer once connected (default HANDSHAKE_SECONDS).
+    distributed's log lines and warnings are not shown (`silence_logs`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # for the connection's life: distributed's threads warn at any time
+        with connected(scheduler, workers, connect_timeout) as client:
+            yield client
+
+
+@contextmanager
+def connected(scheduler: str | None, workers: int, connect_timeout: float | None):
     distributed = _dask()
     silence_logs()
     cluster = None
