@@ -5,9 +5,10 @@ cluster starting up, a task running) instead of after a guessed delay.
 sitecustomize.py, which Python imports at start-up in that process and in every process it spawns with the
 same environment (the worker processes of a local Dask cluster). There an audit hook waits for the first
 audit `event` whose arguments mention `match` ("open" of "part01.csv": a worker starting that part's task;
-"os.putenv" of "PYTHONHASHSEED": a local cluster's nanny about to start its worker process). Then it creates the file READY and
-holds that thread until the file RELEASE exists (or its parent process is gone). The test waits for READY
-(`wait_for`), does what it tests, and creates RELEASE. No hook in lifeexp itself.
+"socket.bind" of "127.0.0.1" in a local cluster's worker process: the worker starting). Then it creates the file READY.PID and
+holds that thread until the file RELEASE exists (or ends the process without a word once its parent is
+gone: a held worker whose lifeexp process was signalled ends as its nanny would end it). The test waits for READY.PID
+of one process or more (`wait_for`), does what it tests, and creates RELEASE. No hook in lifeexp itself.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ if _event and str(os.getppid()) != os.environ.get("LIFEEXP_TEST_PAUSE_NOT_CHILD_
         if event != _event or _fired or _match not in repr(args):
             return
         _fired.append(True)
-        with open(_ready + f".{os.getpid()}", "w"):
+        with open(f"{_ready}.{os.getpid()}.new", "w"):
             pass
-        os.replace(_ready + f".{os.getpid()}", _ready)
-        while not os.path.exists(_release) and os.getppid() == _parent:
+        os.replace(f"{_ready}.{os.getpid()}.new", f"{_ready}.{os.getpid()}")
+        while not os.path.exists(_release):
+            if os.getppid() != _parent:  # the parent is gone (signalled, killed): end as its child would
+                os._exit(0)
             time.sleep(0.05)
 
     sys.addaudithook(_pause)
@@ -54,12 +57,13 @@ def environment(where: Path, event: str, match: str, spawned_only: bool = False)
     return env, ready, release
 
 
-def wait_for(ready: Path, *running) -> None:
-    """Until `ready` exists; fails if one of the `running` processes (Popen) ends first, or after READY_TIMEOUT."""
+def wait_for(ready: Path, *running, count: int = 1) -> None:
+    """Until `count` processes have reached the point (each writes READY.PID); fails if one of the `running`
+    processes (Popen) ends first, or after READY_TIMEOUT."""
     import pytest
 
     deadline = time.monotonic() + READY_TIMEOUT
-    while not ready.exists():
+    while len([p for p in ready.parent.glob(ready.name + ".*") if not p.name.endswith(".new")]) < count:
         ended = [p for p in running if p.poll() is not None]
         if ended:
             pytest.fail(f"`{' '.join(map(str, ended[0].args[:6]))}` ended (exit {ended[0].returncode}) before the "
