@@ -221,7 +221,8 @@ SHARED = (
     Option("scheduler", str, "With --engine dask: the scheduler's address (tcp://HOST:8786) or scheduler file. "
            "Default: a local cluster on this machine (127.0.0.1).", flags=("--scheduler",)),
     Option("connect_timeout", float, "With --scheduler: seconds to wait for the scheduler to answer once connected "
-           "(a port that accepts but never answers is not a Dask scheduler). Default: 30.",
+           "(a port that accepts but never answers is not a Dask scheduler), and then each time it is asked while the "
+           "tasks run (a scheduler that stops answering). Default: 30.",
            flags=("--connect-timeout",), low=0.1, high=3600),
     Option("model", str, "Model name (looked up in ./models/ or $LIFEEXP_MODELS, then the shipped models) or path "
            "to a .joblib file.", default="model", flags=("--model", "-m"), show_default=True, complete="models"),

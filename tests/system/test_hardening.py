@@ -514,7 +514,7 @@ LONG_CELL = GOOD + "D,Developing," + "y" * 300_000 + ",1,50\n"
 # read (memory stays bounded); a cell shown in a message is cut to limits.SHOWN_CHARS with "…"; a Parquet
 # column that would decode to more than limits.MAX_PARQUET_COLUMN_BYTES is refused before it is decoded.
 SIZE_CASES = [
-    *reading("a 9 MiB line", text(LONG_LINE), "longer than 8 MiB")[:3],  # predict: rows before it are out
+    *reading("a 9 MiB line", text(LONG_LINE), "longer than 8 MiB"),
     *[Case(f"a 300 KB cell shown cut: {mode}", ["fit", "-F", "bmi", mode, "--data", "c.csv"], 1,
            "non-numeric value 'yyyyyyyyyy", {"c.csv": text(LONG_CELL)}) for mode in ("--stream", "--no-stream")],
     *[Case(f"a Parquet column that decodes to 2 GB: {mode}", ["fit", "-F", "bmi", mode, "--data", "r.parquet"], 1,
@@ -522,9 +522,22 @@ SIZE_CASES = [
       for mode in ("--stream", "--no-stream")],
 ]
 
+# Issue 24 item 11 (batch output): nothing on stdout before an error is known. A bad row after 200,000 good ones
+# (1.4 MB: past the first block of input, opening.BLOCK_BYTES), in every output format, from a file and from
+# stdin: stdout stays empty (csv streamed the blocks before it).
+LATE = "country,bmi,hiv\n" + "A,20,1\n" * 200_000
+LATE_CASES = [Case(f"a bad row late in --input {where}, {kind}: {output}", ["predict", "-m", "tim-bmi", "--input", name,
+                                                                   "--format", output], 1, says,
+                   {} if name == "-" else {name: text(LATE + row)}, LATE + row if name == "-" else None)
+              for where, name in (("FILE", "late.csv"), ("-", "-"))
+              for output in ("csv", "json")
+              for kind, row, says in (("a bad cell", "B,abc,1\n", "non-numeric value 'abc' in row 200002"),
+                                      ("a cell too many", "B,20,1,9\n",
+                                       "line 200002 has 4 cells where the header has 3 columns"))]
+
 CATALOGUE = (DATA_CASES + MODEL_CASES + MODEL_FIELD_CASES + WRITE_CASES + READ_CASES + PREDICT_CASES
              + OPTION_CASES + MARKUP_CASES + ODD_CASES + PEOPLE_CASES
-             + INSTALL_CASES + READING_CASES + SIZE_CASES + PARQUET_TWICE)
+             + INSTALL_CASES + READING_CASES + SIZE_CASES + PARQUET_TWICE + LATE_CASES)
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -606,6 +619,22 @@ def test_batch_with_extra_columns_passes_them_through(tmp_path):
                         "in_domain")
     assert lines[1].startswith('ann,20,"hello, world",')
     assert "filled" in result.stderr  # bob's blank bmi, announced
+
+
+@pytest.mark.parametrize("output", ["csv", "json"])
+def test_batch_output_spooled_to_disk_is_the_output_held_in_memory(output, monkeypatch):
+    """Batch output waits in memory up to SPOOL_SIZE, then in a temporary file: past the bound (here 100 bytes),
+    stdout gets the same bytes, copied in pieces (here 7 bytes: pieces that cut rows and characters)."""
+    from lifeexp_cli.cli.commands import predict
+
+    rows = "name,bmi\n" + "".join(f"caf\u00e9 {i},{20 + i % 10}\n" for i in range(300))
+    args = ["predict", "-m", "tim-bmi", "--input", "-", "--format", output, "-q"]
+    held = CliRunner().invoke(app, args, input=rows)
+    monkeypatch.setattr(predict, "SPOOL_SIZE", 100)
+    monkeypatch.setattr(predict, "COPY_SIZE", 7)
+    spooled = CliRunner().invoke(app, args, input=rows)
+    assert held.exit_code == spooled.exit_code == 0, spooled.stderr
+    assert spooled.stdout_bytes == held.stdout_bytes and len(held.stdout.splitlines()) > 300
 
 
 def test_height_in_centimetres_warns():

@@ -19,8 +19,8 @@ from lifeexp_cli.errors import UsageError
 WIDE = 7  # more columns than this (inputs + prediction) are shown one per line
 TABLE_ROWS = 1000  # --input with --format table: more rows than this are refused (csv and json stream)
 TABLE_COLUMNS = 5  # a CSV with more columns shows only country, year and the model's inputs in a table
-JSON_SPOOL_CHARS = 8 << 20  # --input with --format json: the document is held in memory up to this, then on disk
-JSON_COPY_CHARS = 1 << 20  # ... and copied to stdout in pieces of this size once every row is predicted
+SPOOL_SIZE = 8 << 20  # --input with csv or json: the output is held in memory up to this (bytes or characters),
+COPY_SIZE = 1 << 20  # then on disk, and copied to stdout in pieces of this size once every row is predicted
 
 
 class PredictCommand(TyperCommand):
@@ -258,27 +258,52 @@ def uncalibrated(record, level: float) -> list[str]:
     return usecase.uncalibrated(record, level)
 
 
+def spool(binary: bool):
+    """Where batch output waits until every row is predicted: in memory up to SPOOL_SIZE, then in an anonymous
+    temporary file (gone when closed, whatever ends the run), so memory stays bounded whatever the number of rows."""
+    import tempfile
+
+    if binary:
+        return tempfile.SpooledTemporaryFile(SPOOL_SIZE, mode="w+b")
+    return tempfile.SpooledTemporaryFile(SPOOL_SIZE, mode="w+", encoding="utf-8", newline="")
+
+
+def copy_out(spooled, sink) -> None:
+    """The spooled output to `sink` (stdout), from the start, in pieces of COPY_SIZE."""
+    spooled.seek(0)
+    while piece := spooled.read(COPY_SIZE):
+        sink.write(piece)
+
+
+def write_csv(found, header: bool) -> None:
+    """Each input line back byte for byte with the prediction columns appended (`prediction.write_csv`), written
+    to stdout only once every row is predicted: a bad row late in the input leaves stdout empty (see
+    docs/commands.md, batch predict)."""
+    from lifeexp_cli.model.predict import prediction
+
+    with spool(binary=True) as spooled:
+        prediction.write_csv(found.head, found.sep, found.blocks, found.columns, spooled, header)
+        sys.stdout.flush()
+        copy_out(spooled, sys.stdout.buffer)
+        sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
+
+
 def write_json(rows) -> None:
     """One JSON list (numbers as numbers, the prediction under `predicted_<target>`), written only once every row is
     predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict). The objects
-    are spooled as they come (in memory up to JSON_SPOOL_CHARS, then in an anonymous temporary file) and
-    copied to stdout at the end: memory stays bounded whatever the number of rows."""
-    import tempfile
-
+    are spooled as they come (`spool`) and copied to stdout at the end."""
     ascii_only = render.ascii_only()
-    with tempfile.SpooledTemporaryFile(JSON_SPOOL_CHARS, mode="w+", encoding="utf-8", newline="") as spool:
+    with spool(binary=False) as spooled:
         separator = "[\n"
         for row in rows:
-            spool.write(separator)
-            spool.write(json.dumps(row, ensure_ascii=ascii_only, allow_nan=False))
+            spooled.write(separator)
+            spooled.write(json.dumps(row, ensure_ascii=ascii_only, allow_nan=False))
             separator = ",\n"
         if separator == "[\n":
             sys.stdout.write("[]\n")
             return
-        spool.write("\n]\n")
-        spool.seek(0)
-        while text := spool.read(JSON_COPY_CHARS):
-            sys.stdout.write(text)
+        spooled.write("\n]\n")
+        copy_out(spooled, sys.stdout)
 
 
 def check_dask_options(engine, scheduler, source, output_dir, person) -> None:
@@ -344,9 +369,7 @@ def predict_batch(record, source: str, output: str, quiet: bool, level: float = 
             render.warn(f"the --input CSV has no column for {', '.join(counts['missing'])}: every row takes the "
                         f"training mean ({filled}); add the column, or --strict to refuse")
         if output == "csv":
-            sys.stdout.flush()
-            prediction.write_csv(found.head, found.sep, found.blocks, found.columns, sys.stdout.buffer, header)
-            sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
+            write_csv(found, header)
         else:
             rows = prediction.rows_as_dicts(found.head, found.sep, found.blocks, found.interval, record)
             if output == "json":

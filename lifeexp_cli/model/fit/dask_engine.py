@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import warnings
 from contextlib import contextmanager
 
 from lifeexp_cli.data import dataset, parts
@@ -31,7 +32,7 @@ from lifeexp_cli.model.fit.stream_passes import Reduced, reduce_source
 from lifeexp_cli.model.spec import Spec
 
 CONNECT_SECONDS = 5
-HANDSHAKE_SECONDS = 30.0  # once connected, for the scheduler's first words (--connect-timeout)
+HANDSHAKE_SECONDS = 30.0  # for the scheduler's first words once connected, and each later answer (--connect-timeout)
 NO_WORKERS_SECONDS = 20.0  # a cluster without a worker this long has lost them (tasks would wait for ever)
 POLL_SECONDS = 2.0
 LOCALHOST = "127.0.0.1"
@@ -90,17 +91,38 @@ def check_answers(scheduler: str, seconds: float) -> None:
         return
 
 
+def silence_logs() -> None:
+    """distributed's chatter is not ours to show: our error comes first and alone. Its configuration gives some
+    of its loggers their own level (distributed.client: a lost scheduler's reconnection traceback at ERROR), so
+    each is raised to CRITICAL, not only the parent. asyncio's too: a run interrupted while the local cluster
+    starts leaves tasks whose failures it would print at exit ("Task exception was never retrieved").
+    Its warnings too (`connect` ignores them in this process): the local cluster's worker processes start with
+    PYTHONWARNINGS=ignore (on a busy machine, "Creating scratch directories is taking a surprisingly long time")."""
+    import dask
+
+    names = [name for name in list(logging.root.manager.loggerDict)
+             if name.partition(".")[0] in ("distributed", "asyncio", "tornado")]
+    for name in ("distributed", "asyncio", "tornado", *names):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    dask.config.set({"distributed.nanny.pre-spawn-environ.PYTHONWARNINGS": "ignore"})
+
+
 @contextmanager
 def connect(scheduler: str | None, workers: int, connect_timeout: float | None = None):
     """A Dask client: to the scheduler at `scheduler` (an address, or a scheduler file), else to a new
     local cluster of `workers` single-threaded worker processes bound to 127.0.0.1. Closed on exit.
-    connect_timeout: seconds the scheduler has to answer once connected (default HANDSHAKE_SECONDS)."""
+    connect_timeout: seconds the scheduler has to answer once connected (default HANDSHAKE_SECONDS).
+    distributed's log lines and warnings are not shown (`silence_logs`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # for the connection's life: distributed's threads warn at any time
+        with connected(scheduler, workers, connect_timeout) as client:
+            yield client
+
+
+@contextmanager
+def connected(scheduler: str | None, workers: int, connect_timeout: float | None):
     distributed = _dask()
-    # Its chatter is not ours to show: our error comes first and alone. asyncio's too: a run interrupted while
-    # the local cluster starts leaves tasks whose failures it would print at exit ("Task exception was never
-    # retrieved").
-    for name in ("distributed", "asyncio"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    silence_logs()
     cluster = None
     if scheduler:
         check_answers(scheduler, connect_timeout or HANDSHAKE_SECONDS)
@@ -157,34 +179,45 @@ def tree(client, futures: list, merge):
 
 
 class OnCluster:
-    """`pipeline.OneMachine`'s `map_reduce` on a Dask cluster: one task per part, merged in a tree."""
+    """`pipeline.OneMachine`'s `map_reduce` on a Dask cluster: one task per part, merged in a tree.
+    answer_seconds: how long the scheduler has to answer while the tasks run (`wait_with_workers`)."""
 
-    def __init__(self, client, sources: list[str]):
+    def __init__(self, client, sources: list[str], answer_seconds: float | None = None):
         self.client, self.sources = client, sources
+        self.answer_seconds = answer_seconds or HANDSHAKE_SECONDS
 
     def map_reduce(self, work, merge, *args):
-        return gathered(self.client, tree(self.client, self.map(work, *args), merge))
+        return gathered(self.client, tree(self.client, self.map(work, *args), merge), self.answer_seconds)
 
     def map(self, work, *args) -> list:
         n = len(self.sources)
         return self.client.map(in_part, [work] * n, self.sources, *[[a] * n for a in args], pure=False)
 
 
-def gathered(client, future):
+def gathered(client, future, answer_seconds: float = HANDSHAKE_SECONDS):
     """The result of a task; a failure of the cluster itself (not of the data) is an EngineError."""
     try:
-        wait_with_workers(client, future)
-        return client.gather(future)
+        wait_with_workers(client, future, answer_seconds)
+        try:
+            return future.result(timeout=answer_seconds)  # done: fetching its few kilobytes is quick
+        except TimeoutError:
+            raise silent_scheduler(client, answer_seconds) from None
     except LifeexpError:
         raise
     except Exception as exc:  # a worker died, a connection dropped, a worker lacks lifeexp ...
+        if client.status != "running":  # the scheduler went away: the client has given up reconnecting
+            raise EngineError(f"lost the connection to the Dask scheduler at {client.scheduler.address} "
+                              f"({type(exc).__name__}): check that it still runs, then run again") from None
         raise EngineError(f"the Dask cluster failed ({type(exc).__name__}: {parts.first_line(exc)}): "
                           "check the workers (each needs lifeexp installed with the dask extra)") from None
 
 
-def wait_with_workers(client, future) -> None:
-    """Wait for `future` while the cluster has workers: a cluster that loses its only worker (one without a
-    nanny to restart it) keeps the task waiting for ever; NO_WORKERS_SECONDS without a worker is an error."""
+def wait_with_workers(client, future, answer_seconds: float = HANDSHAKE_SECONDS) -> None:
+    """Wait for `future` while the cluster has workers and its scheduler answers. A cluster that loses its only
+    worker (one without a nanny to restart it) keeps the task waiting for ever: NO_WORKERS_SECONDS without a
+    worker is an error. So would a scheduler that stops answering (stopped, or its machine gone, with the
+    connection still open): asked every POLL_SECONDS how many workers it has, it must answer within
+    `answer_seconds`."""
     import time
 
     distributed = _dask()
@@ -196,13 +229,23 @@ def wait_with_workers(client, future) -> None:
             pass
         if future.done():
             return
-        if client.nthreads():
+        try:
+            threads = client.nthreads(callback_timeout=answer_seconds)
+        except TimeoutError:
+            raise silent_scheduler(client, answer_seconds) from None
+        if threads:
             alone_since = None
         elif alone_since is None:
             alone_since = time.monotonic()
         elif time.monotonic() - alone_since > NO_WORKERS_SECONDS:
             raise EngineError(f"the Dask cluster has had no worker for {NO_WORKERS_SECONDS:g} s (they were lost or "
                               "never joined): start workers (`dask worker ADDRESS`, with a nanny to restart them)")
+
+
+def silent_scheduler(client, seconds: float) -> EngineError:
+    return EngineError(f"the Dask scheduler at {client.scheduler.address} stopped answering (nothing for {seconds:g} s "
+                       "while the tasks ran): check that it still runs and is not overloaded, or wait longer with "
+                       "--connect-timeout")
 
 
 def local_workers(parts_count: int) -> int:
@@ -232,7 +275,7 @@ def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: S
     se_type = standard_errors.check_se(se, pattern, parts.check_same_columns(files))
     target_name, chosen = first_columns(files[0], features, target, chunk_rows)
     with connect(scheduler, local_workers(len(files)), connect_timeout) as client:
-        over = OnCluster(client, files)
+        over = OnCluster(client, files, connect_timeout)
         first = over.map_reduce(reduce_source, Reduced.merge, chosen, target_name, spec,
                                 chunk_rows, seed if intervals else None)
         data = {"sha256": parts.combined_sha256(first.hashes), "source": pattern, "files": files}
@@ -256,12 +299,12 @@ def predict_on_cluster(record: ModelRecord, pattern: str, out_dir: str, schedule
     staging = parts.staging_dir(out_dir)
     try:
         with connect(scheduler, local_workers(len(files)), connect_timeout) as client:
-            over = OnCluster(client, files)
+            over = OnCluster(client, files, connect_timeout)
             targets = [os.path.join(staging, PART_NAME.format(i)) for i in range(len(files))]
             futures = over.client.map(in_part, [predict_part] * len(files), files, targets,
                                        [to_plain(record)] * len(files), [level] * len(files), [chunk_rows] * len(files),
                                        pure=False)
-            counts = [gathered(client, f) for f in futures]
+            counts = [gathered(client, f, over.answer_seconds) for f in futures]
         parts.publish(staging, out_dir)
     finally:
         parts.discard(staging, out_dir, created)
