@@ -441,10 +441,11 @@ def spec_text(spec) -> str:
     return f"{spec.kind}, {spec.solver}, {scale}, {spec.impute} imputation{intercept}{extra}"
 
 
-def equation(record: dict) -> str:
-    """A linear model as its equation: `life_expectancy = 0.2·bmi + 59.4` (a negative term with −)."""
-    coef = record["coefficients"]
-    terms = [f"{fmt(coef[f])}·{f}" for f in record["features"]]
+def equation(record) -> str:
+    """A linear model's typed record (model/record.py ModelRecord) as its equation:
+    `life_expectancy = 0.2·bmi + 59.4` (a negative term with −)."""
+    coef = record.coefficients  # term -> θ in original units
+    terms = [f"{fmt(coef[f])}·{f}" for f in record.features]
     if coef["intercept"] is not None:
         terms.append(fmt(coef["intercept"]))
-    return f"{record['target']} = " + " + ".join(terms).replace("+ -", "− ")
+    return f"{record.target} = " + " + ".join(terms).replace("+ -", "− ")

@@ -23,6 +23,7 @@ from lifeexp_cli.errors import DivergenceError, ModelError, ParameterError
 from lifeexp_cli.linear import loss
 from lifeexp_cli.model.fit.in_memory import fit_arrays
 from lifeexp_cli.model.fit.prepared import preprocess, with_intercept
+from lifeexp_cli.model.record import ModelRecord, Training
 from lifeexp_cli.model.spec import Spec, from_record, make_spec
 from lifeexp_cli.optim import loop
 
@@ -48,10 +49,10 @@ class Landscape:
     scaled: bool  # True when θ₁ multiplies the standardized (or min-max scaled) feature
 
 
-def training_spec(record: dict) -> tuple[Spec, bool]:
+def training_spec(record: ModelRecord) -> tuple[Spec, bool]:
     """The record's spec when its solver is iterative, else full-batch gd with standard scaling; and
     whether it was swapped so."""
-    spec = from_record(record["spec"])
+    spec = from_record(record.spec.as_mapping())
     if loop.is_iterative(spec.solver):
         return spec, False
     return make_spec(spec.kind, "gd", impute=spec.impute, intercept=spec.intercept), True
@@ -96,13 +97,13 @@ def loss_grid(x: np.ndarray, y: np.ndarray, theta0: np.ndarray, theta1: np.ndarr
     return a * a + 2 * a * b * mx + b * b * mxx - 2 * a * my - 2 * b * mxy + myy
 
 
-def landscape(record: dict, X_raw: np.ndarray, y: np.ndarray, points: int = 120) -> Landscape:
+def landscape(record: ModelRecord, X_raw: np.ndarray, y: np.ndarray, points: int = 120) -> Landscape:
     """The loss surface of a one-feature linear model around the path its training takes."""
-    if record["kind"] != "linear" or len(record["features"]) != 1 or not record.get("intercept", True):
-        raise ModelError(f"{record.get('path', 'the model')} is not a one-feature linear model with an "
+    if not one_feature_line(record):
+        raise ModelError(f"{record.path or 'the model'} is not a one-feature linear model with an "
                          "intercept: the landscape is drawn over (θ₀, θ₁)")
     spec, _ = training_spec(record)
-    prepared = preprocess(X_raw, y, record["features"], spec)
+    prepared = preprocess(X_raw, y, list(record.features), spec)
     design = with_intercept(prepared.Xs, True)
     steps: list[np.ndarray] = []
 
@@ -152,9 +153,9 @@ class FitView:
 
 @dataclass(frozen=True)
 class LossView:
-    """The training run the model record keeps (`record["training"]`): loss per epoch and how it ended."""
+    """The training run the model record keeps (`record.training`): loss per epoch and how it ended."""
 
-    training: dict
+    training: Training
 
 
 @dataclass(frozen=True)
@@ -189,21 +190,25 @@ class Plots:
     """A saved model (`record`) and the views drawn, by kind in drawing order; `skipped`: the kinds of
     "all" that do not apply to this model [(kind, reason)]."""
 
-    record: dict
+    record: ModelRecord
     views: dict
     skipped: list
 
 
-def why_not(kind: str, record: dict) -> str | None:
+def one_feature_line(record: ModelRecord) -> bool:
+    """Whether the model is a linear one of one feature with an intercept: a loss over (θ₀, θ₁)."""
+    return record.is_linear and len(record.features) == 1 and record.intercept
+
+
+def why_not(kind: str, record: ModelRecord) -> str | None:
     """Why `kind` does not apply to this model (a clause naming the model file), or None when it does."""
-    if kind == "fit" and len(record["features"]) != 1:
-        return f"{record['path']} has {len(record['features'])} features, the fit plot needs one"
-    if kind == "landscape" and (record["kind"] != "linear" or len(record["features"]) != 1
-                                or not record.get("intercept", True)):
-        return (f"{record['path']} is not a one-feature linear model with an intercept, the landscape plot "
+    if kind == "fit" and len(record.features) != 1:
+        return f"{record.path} has {len(record.features)} features, the fit plot needs one"
+    if kind == "landscape" and not one_feature_line(record):
+        return (f"{record.path} is not a one-feature linear model with an intercept, the landscape plot "
                 "draws the loss over (θ₀, θ₁)")
-    if kind == "loss" and not (record.get("training") or {}).get("loss_history"):
-        return (f"{record['path']} was fitted with {record.get('solver')}, the loss plot needs an iterative "
+    if kind == "loss" and not (record.training and record.training.loss_history):
+        return (f"{record.path} was fitted with {record.solver}, the loss plot needs an iterative "
                 "solver (gd, sgd, momentum, adam)")
     return None
 
@@ -222,7 +227,7 @@ def plot(model: str, kind: str = "all", *, data: str | None = None, rates: list[
     rates = None if rates is None else check_rates(rates)
     if rates is not None and kind != "lr":
         raise ParameterError("{lrs} applies to {kind} lr only", "lrs", rates)
-    record = store.load(model)
+    record = store.load_record(model)
     if kind == "all":
         kinds = [k for k in EVERY if why_not(k, record) is None]
         skipped = [(k, why_not(k, record)) for k in EVERY if k not in kinds]
@@ -242,11 +247,11 @@ def _literal(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _design(record: dict, data: str | None, read_table: Callable | None):
+def _design(record: ModelRecord, data: str | None, read_table: Callable | None):
     from lifeexp_cli.data import dataset
 
     table = (read_table or dataset.read_table)(data)
-    return dataset.design_for_model(table, record, "plot it with")
+    return dataset.design_for_model(table, record.as_mapping(), "plot it with")  # data/ takes plain values
 
 
 def log_axis(x: np.ndarray) -> bool:
@@ -254,55 +259,55 @@ def log_axis(x: np.ndarray) -> bool:
     return bool(len(x)) and float(x.min()) > 0 and float(x.max()) / float(x.min()) >= 1e3
 
 
-def lecture_people(record: dict) -> list[tuple[str, float, float]]:
+def lecture_people(record: ModelRecord) -> list[tuple[str, float, float]]:
     """(name, feature value, prediction) of the lecture's Tim and Tom, when they have the model's feature."""
     from lifeexp_cli.data import people
     from lifeexp_cli.model.predict import arrays
 
-    feature, marks = record["features"][0], []
+    feature, marks = record.features[0], []
     for name, values in (("Tim", people.TIM), ("Tom", people.TOM)):
         value = people.with_bmi(values, []).get(feature)
         if value is not None:
-            marks.append((name, value, float(arrays.predict(record["kind"], record["params"], [[value]])[0])))
+            marks.append((name, value, float(arrays.predict_record(record, np.array([[value]]))[0])))
     return marks
 
 
-def fit_view(record: dict, design, rates=None) -> FitView:
+def fit_view(record: ModelRecord, design, rates=None) -> FitView:
     from lifeexp_cli.evaluate import metrics
     from lifeexp_cli.model.predict import arrays
 
-    feature = record["features"][0]
+    feature = record.features[0]
     present = ~np.isnan(design.X[:, 0])
     if not present.any():
         raise ModelError(f"the data has no value of {feature} to plot")
     x, y = design.X[present, 0], design.y[present]
     log_x = log_axis(x)
     grid = (np.geomspace if log_x else np.linspace)(x.min(), x.max(), 200)
-    curve = arrays.predict(record["kind"], record["params"], grid[:, None])
-    rmse = metrics.rmse(y, arrays.predict(record["kind"], record["params"], x[:, None]))
+    curve = arrays.predict_record(record, grid[:, None])
+    rmse = metrics.rmse(y, arrays.predict_record(record, x[:, None]))
     return FitView(x, y, grid, curve, log_x, rmse, lecture_people(record))
 
 
-def loss_view(record: dict, design=None, rates=None) -> LossView:
-    return LossView(record["training"])
+def loss_view(record: ModelRecord, design=None, rates=None) -> LossView:
+    return LossView(record.training)
 
 
-def residuals_view(record: dict, design, rates=None) -> ResidualsView:
+def residuals_view(record: ModelRecord, design, rates=None) -> ResidualsView:
     from lifeexp_cli.evaluate import metrics
     from lifeexp_cli.model.predict import arrays
 
-    yhat = arrays.predict(record["kind"], record["params"], design.X)
+    yhat = arrays.predict_record(record, design.X)
     return ResidualsView(design.y, yhat, metrics.rmse(design.y, yhat))
 
 
-def rates_view(record: dict, design, rates: list[float] | None) -> RatesView:
+def rates_view(record: ModelRecord, design, rates: list[float] | None) -> RatesView:
     spec, swapped = training_spec(record)
     rates = rates or default_rates(spec)
-    curves = learning_rate_curves(spec, design.X, design.y, record["features"], rates, design.groups)
+    curves = learning_rate_curves(spec, design.X, design.y, list(record.features), rates, design.groups)
     return RatesView(spec, swapped, curves)
 
 
-def landscape_view(record: dict, design, rates=None) -> LandscapeView:
+def landscape_view(record: ModelRecord, design, rates=None) -> LandscapeView:
     view = landscape(record, design.X, design.y)
     return LandscapeView(training_spec(record)[0], view)
 

@@ -20,7 +20,7 @@ from lifeexp_cli.usecases import plot_data
 
 @pytest.fixture(scope="module")
 def fitted(tmp_path_factory, who_like_csv):
-    """feature -> (record, design) for one-feature models on the WHO-like file; a picture is drawn from the
+    """feature -> (typed record, design) for one-feature models on the WHO-like file; a picture is drawn from the
     use case's view of them (usecases/plot_data.py)."""
     folder = tmp_path_factory.mktemp("models")
     table = dataset.read_table(str(who_like_csv))
@@ -30,8 +30,8 @@ def fitted(tmp_path_factory, who_like_csv):
         done = CliRunner().invoke(app, ["fit", "--data", str(who_like_csv), "-F", feature, "--out", str(path),
                                         "-q", *extra])
         assert done.exit_code == 0, done.stderr
-        record = store.load(str(path))
-        out[feature] = (record, dataset.design_for_model(table, record, "plot it with"))
+        record = store.load_record(str(path))
+        out[feature] = (record, dataset.design_for_model(table, record.as_mapping(), "plot it with"))
     return out
 
 
@@ -84,7 +84,7 @@ def test_landscape_draws_the_path_on_the_loss(fitted):
 def test_lr_and_landscape_write_pngs(fitted, tmp_path, who_like_csv):
     for kind in ("lr", "landscape"):
         out = tmp_path / f"{kind}.png"
-        done = CliRunner().invoke(app, ["plot", "--model", fitted["bmi"][0]["path"], "--data", str(who_like_csv),
+        done = CliRunner().invoke(app, ["plot", "--model", fitted["bmi"][0].path, "--data", str(who_like_csv),
                                         "--kind", kind, "--out", str(out)])
         assert done.exit_code == 0, done.stderr
         assert out.read_bytes()[:4] == b"\x89PNG"

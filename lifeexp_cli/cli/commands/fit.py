@@ -187,7 +187,7 @@ def show_fit(record, path: str, output: str, quiet: bool, asked: bool = False, h
         saved(path, quiet, default_name)
         return
     if record.coefficients is not None:
-        render.line(render.equation(record.as_mapping()))  # a plain mapping: plot passes its loaded dict
+        render.line(render.equation(record))
         render.rows_output(coefficient_table(record), "table", title="Coefficients")
         if record.inference:
             render.out.print(se_line(record.inference, asked, record.data.source == "-"), highlight=False)

@@ -103,56 +103,58 @@ def _read_table(data: str | None):
     return dataset.read_table(data, progress=render.reading_progress())
 
 
-def units_of(record: dict) -> tuple[str, str]:
+# Each picture takes the saved model's typed record (model/record.py ModelRecord) and the use case's view.
+
+def units_of(record) -> tuple[str, str]:
     from lifeexp_cli.data import catalog
 
-    return catalog.describe(record["features"][0])[1], catalog.describe(record["target"])[1]
+    return catalog.describe(record.features[0])[1], catalog.describe(record.target)[1]
 
 
-def fit_picture(record: dict, view):
+def fit_picture(record, view):
     from lifeexp_cli.cli import plots
 
-    feature = record["features"][0]
-    label = render.equation(record) if record.get("coefficients") else f"{record['kind']} model"
-    return plots.fit_figure(view.x, view.y, view.grid, view.curve, feature=feature, target=record["target"],
+    feature = record.features[0]
+    label = render.equation(record) if record.coefficients else f"{record.kind} model"
+    return plots.fit_figure(view.x, view.y, view.grid, view.curve, feature=feature, target=record.target,
                             units=units_of(record), label=label, log_x=view.log_x, people=view.people,
-                            title=f"{Path(record['path']).stem}: RMSE {view.rmse:.3f} on the {len(view.y)} rows "
+                            title=f"{Path(record.path).stem}: RMSE {view.rmse:.3f} on the {len(view.y)} rows "
                                   f"with {feature}")
 
 
-def lr_picture(record: dict, view):
+def lr_picture(record, view):
     from lifeexp_cli.cli import plots
 
     spec = view.spec
-    how = f"{spec.solver}, {spec.scale} scaling" + (f" (the model was fitted with {record['solver']})"
+    how = f"{spec.solver}, {spec.scale} scaling" + (f" (the model was fitted with {record.solver})"
                                                     if view.swapped else "")
     return plots.lr_figure(view.curves, unit=units_of(record)[1],
-                           title=f"{Path(record['path']).stem}: loss per epoch for {len(view.curves)} learning "
+                           title=f"{Path(record.path).stem}: loss per epoch for {len(view.curves)} learning "
                                  f"rates α\n{how}")
 
 
-def landscape_picture(record: dict, view):
+def landscape_picture(record, view):
     from lifeexp_cli.cli import plots
 
     spec = view.spec
     how = f"{spec.solver} α = {spec.options['lr']:g}, {spec.scale} scaling"
-    return plots.landscape_figure(view.landscape, feature=record["features"][0], unit=units_of(record)[0],
+    return plots.landscape_figure(view.landscape, feature=record.features[0], unit=units_of(record)[0],
                                   target_unit=units_of(record)[1],
-                                  title=f"{Path(record['path']).stem}: loss over (θ₀, θ₁)\nand the path of {how}")
+                                  title=f"{Path(record.path).stem}: loss over (θ₀, θ₁)\nand the path of {how}")
 
 
-def loss_picture(record: dict, view):
+def loss_picture(record, view):
     from lifeexp_cli.cli import plots
 
-    run = view.training
-    ending = "converged" if run["converged"] else "not converged"
-    title = f"{Path(record['path']).stem}: {record['solver']}, {run['epochs_run']} epochs ({ending})"
-    return plots.loss_figure(run["loss_history"], run.get("val_loss_history"), kept_epoch=run.get("kept_epoch"),
+    run = view.training  # the record's Training
+    ending = "converged" if run.converged else "not converged"
+    title = f"{Path(record.path).stem}: {record.solver}, {run.epochs_run} epochs ({ending})"
+    return plots.loss_figure(run.loss_history, run.val_loss_history, kept_epoch=run.kept_epoch,
                              title=title, unit=units_of(record)[1])
 
 
-def residuals_picture(record: dict, view):
+def residuals_picture(record, view):
     from lifeexp_cli.cli import plots
 
-    return plots.residuals_figure(view.y, view.yhat, target=record["target"], unit=units_of(record)[1],
-                                  title=f"{Path(record['path']).stem}: RMSE {view.rmse:.3f} on {len(view.y)} rows")
+    return plots.residuals_figure(view.y, view.yhat, target=record.target, unit=units_of(record)[1],
+                                  title=f"{Path(record.path).stem}: RMSE {view.rmse:.3f} on {len(view.y)} rows")

@@ -10,6 +10,7 @@ from numpy.testing import assert_allclose
 from lifeexp_cli.errors import ModelError, ParameterError
 from lifeexp_cli.usecases import plot_data
 from lifeexp_cli.model.fit import in_memory
+from lifeexp_cli.model.record import from_plain, plain
 from lifeexp_cli.model.spec import make_spec
 
 
@@ -46,10 +47,13 @@ def test_rates_are_checked(rates):
         plot_data.check_rates(rates)
 
 
-def record_for(spec, X, y):
+def record_for(spec, X, y, **changed):
+    """A typed record of `spec` fitted on X, y, with the keys `plot` reads (and those `changed`)."""
     fitted = in_memory.fit_arrays(X, y, ["bmi"], spec)
-    return {"kind": "linear", "features": ["bmi"], "intercept": True, "spec": spec.describe(),
-            "solver": spec.solver, "params": fitted.params, "path": "m.joblib"}
+    return from_plain(plain({"kind": "linear", "target": "life_expectancy", "features": ["bmi"], "intercept": True,
+                             "solver": spec.solver, "spec": spec.describe(), "params": fitted.params,
+                             "ranges": {}, "means": {}, "metrics": {"train": {"rmse": 0.0}}, "data": {},
+                             "path": "m.joblib", **changed}))
 
 
 def test_landscape_path_starts_at_the_initial_theta_and_ends_at_the_minimum():
@@ -75,8 +79,8 @@ def test_an_exact_model_is_explored_with_gradient_descent_on_standardized_featur
 
 def test_landscape_needs_one_feature_and_an_intercept():
     X, y = line_data()
-    record = record_for(make_spec("linear", "gd"), X, y)
+    spec = make_spec("linear", "gd")
     with pytest.raises(ModelError):
-        plot_data.landscape({**record, "features": ["bmi", "hiv"]}, X, y)
+        plot_data.landscape(record_for(spec, X, y, features=["bmi", "hiv"]), X, y)
     with pytest.raises(ModelError):
-        plot_data.landscape({**record, "intercept": False}, X, y)
+        plot_data.landscape(record_for(spec, X, y, intercept=False), X, y)

@@ -44,9 +44,9 @@ def test_plot_all_gives_the_views_that_apply_and_why_the_others_do_not(tmp_path,
     fit, residuals = done.views["fit"], done.views["residuals"]
     assert fit.rmse == pytest.approx(metrics.rmse(residuals.y, residuals.yhat))  # every row has bmi
     assert not fit.log_x and fit.grid[0] == fit.x.min() and fit.grid[-1] == fit.x.max()
-    params = done.record["coefficients"]
-    assert_allclose(fit.curve, params["intercept"] + params["bmi"] * fit.grid, rtol=1e-9)
-    assert done.views["loss"].training["epochs_run"] == len(done.views["loss"].training["loss_history"])
+    coefficients = done.record.coefficients
+    assert_allclose(fit.curve, coefficients["intercept"] + coefficients["bmi"] * fit.grid, rtol=1e-9)
+    assert done.views["loss"].training.epochs_run == len(done.views["loss"].training.loss_history)
 
     two = saved(tmp_path, small_csv, "bmi,gdp")
     done = plot_data.plot(two, "all", data=small_csv)
