@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import warnings
 from contextlib import contextmanager
 
@@ -115,8 +116,14 @@ def connect(scheduler: str | None, workers: int, connect_timeout: float | None =
     distributed's log lines and warnings are not shown (`silence_logs`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # for the connection's life: distributed's threads warn at any time
-        with connected(scheduler, workers, connect_timeout) as client:
-            yield client
+        # multiprocessing starts its processes with our -W options: the local cluster's workers, and its resource
+        # tracker, which outlives an interrupted run and warned of what it found already removed
+        sys.warnoptions.append("ignore")
+        try:
+            with connected(scheduler, workers, connect_timeout) as client:
+                yield client
+        finally:
+            sys.warnoptions.remove("ignore")
 
 
 @contextmanager
