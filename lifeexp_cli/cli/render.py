@@ -7,8 +7,6 @@ or CSV, such as `predict` in a pipeline, never pay for it.
 from __future__ import annotations
 
 import contextlib
-import csv
-import json
 import math
 import re
 import sys
@@ -152,6 +150,8 @@ def line(text: str) -> None:
 
 
 def emit_json(document) -> None:
+    import json  # not at import, nor csv below: a table's start-up does not need them
+
     from lifeexp_cli.model.store import plain  # not at import: `--help` should not load pickle and pathlib
 
     sys.stdout.write(json.dumps(plain(document), indent=2, allow_nan=False, ensure_ascii=ascii_only()) + "\n")
@@ -182,6 +182,8 @@ def emit_csv(rows: list[dict], header: bool = True) -> None:
     """CSV on stdout: one header line (unless `header` is false), then one line per row of raw values."""
     if not rows:
         return
+    import csv
+
     writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
     if header:
         writer.writeheader()

@@ -4,7 +4,6 @@ or refused in one line: no person lost, no value dropped), and BMI from height a
 from __future__ import annotations
 
 import csv
-import json
 import math
 import re
 
@@ -208,6 +207,8 @@ class _Numeral(str):
 
 def people_from_json(text: str, path: str) -> list[tuple[str, dict[str, float]]]:
     """{name: {feature: value}} or [{"name": ..., feature: value}, ...]; any other shape is a usage error."""
+    import json  # not at import: compare without --people does not need it
+
     shape = (f"--people {path} must be a JSON object {{name: {{feature: value}}}} or a list of such objects "
              "with a \"name\"")
     try:
@@ -255,7 +256,7 @@ def kind_of(value) -> str:
     if isinstance(value, str):
         return clipped(str(value)) if isinstance(value, _Numeral) else clipped(value)
     if value is None or isinstance(value, bool):
-        return json.dumps(value)
+        return "null" if value is None else "true" if value else "false"
     return "an object" if isinstance(value, _Pairs) else "a list"
 
 

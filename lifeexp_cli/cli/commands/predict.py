@@ -3,7 +3,6 @@
 # No `from __future__ import annotations` in a command module: Typer would evaluate every option's
 # annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
-import json
 import sys
 from typing import Annotated, Optional
 
@@ -292,6 +291,8 @@ def write_json(rows) -> None:
     """One JSON list (numbers as numbers, the prediction under `predicted_<target>`), written only once every row is
     predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict). The objects
     are spooled as they come (`spool`) and copied to stdout at the end."""
+    import json  # not at import: one person's table does not need it
+
     ascii_only = render.ascii_only()
     with spool(binary=False) as spooled:
         separator = "[\n"
