@@ -62,6 +62,7 @@ WORST_RANK = 2  # the quantile of a group: the second largest of its folds' quan
 MIN_GROUP_ROWS = 30  # a status group with fewer calibration rows answers with the pooled scores
 MAX_SCORES = 4096  # stored scores in all cells together, about (at least MIN_CELL_SCORES per cell)
 MIN_CELL_SCORES = 64
+BLOCK_ROWS = 65_536  # rows standardized and scored at a time: extra memory O(block × p), not O(n × p)
 POOLED = "all"  # the key of the pooled scores (always stored)
 STATUSES = {"developed": 1.0, "developing": 0.0}  # data/catalog.py's status codes
 
@@ -97,7 +98,7 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
         G = signed_logs(X, fill, design[:, 1:p + 1])
     else:
         G = conformal.signed_log(X if fill is None else np.where(np.isnan(X), np.asarray(fill, dtype=float), X))
-    m, s = conformal.standardized(G)
+    m, s = conformal.standardized(G) if order == "C" else column_moments(G)
     G -= m  # (G − m) / s in place
     G /= s
     if order == "C":
@@ -109,20 +110,69 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
     h = hinge(distances, reference)
     design[:, p + 1] = h
     target = np.log(np.maximum(np.abs(np.asarray(residuals, dtype=float)), conformal.LOG_FLOOR))
-    coef = np.linalg.lstsq(design, target, rcond=None)[0]
-    A = design[:, :p + 1] if order == "F" else np.ascontiguousarray(design[:, :p + 1])  # [1, z]
+    coef = least_squares(design, target)  # design is overwritten
     del design
     c = float(coef[-1])
     if c > 0:
         coef = coef[:-1]
-    else:  # farther never narrower: without the term
-        c, coef = 0.0, np.linalg.lstsq(A, target, rcond=None)[0]
-    features_part = A @ coef
+    else:  # farther never narrower: without the term ([1, z] built again)
+        A = np.empty((n, p + 1), order="F")
+        A[:, 0] = 1.0
+        standardized_logs(X, fill, m, s, A[:, 1:])
+        c, coef = 0.0, least_squares(A, target)
+        del A
+    features_part = np.empty(n)  # [1, z]·[a, b], a block of rows at a time, in the layout the design had
+    for start in range(0, n, BLOCK_ROWS):
+        block = X[start:start + BLOCK_ROWS]
+        A = np.empty((len(block), p + 1), order=order)
+        A[:, 0] = 1.0
+        standardized_logs(block, fill, m, s, A[:, 1:])
+        features_part[start:start + len(block)] = A @ coef
     distance_top = float((c * h).max(initial=0.0))
     return {"center": m.tolist(), "scale": s.tolist(), "coef": coef.tolist(),
             "clip": [bounded_log(features_part.min() - FEATURE_CLIP), bounded_log(features_part.max() + FEATURE_CLIP)],
             "distance": {"reference": reference, "coef": c, "most": bounded_log(distance_top + DISTANCE_CLIP),
                          "farthest": float(distances[np.isfinite(distances)].max(initial=0.0))}}
+
+
+def column_moments(G):
+    """evaluate/conformal.py `standardized` of a column-major G, a column at a time: the same sums (each
+    column's own), without a temporary of G's size."""
+    import numpy as np
+
+    m = np.array([G[:, j].mean() for j in range(G.shape[1])])
+    s = np.array([G[:, j].std() for j in range(G.shape[1])])
+    return m, np.where(s > 1e-9, s, 1.0)
+
+
+def least_squares(A, b):
+    """The least-squares solution of A·x ≈ b by LAPACK's gelsd, np.linalg.lstsq's solver with its cut-off
+    (rcond = eps·max(n, p)), called directly so that it works in A's own memory when A is column-major: A
+    is overwritten, and no copy of its size is made (np.linalg.lstsq and scipy's lstsq copy it)."""
+    import numpy as np
+    from scipy.linalg.lapack import dgelsd, dgelsd_lwork
+
+    n, p = A.shape
+    cond = float(np.finfo(float).eps * max(n, p))
+    work, iwork, info = dgelsd_lwork(n, p, 1, cond)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"gelsd workspace query failed ({info})")
+    rhs = np.zeros(max(n, p))  # room for the solution when there are fewer rows than columns
+    rhs[:n] = b
+    x, _, _, info = dgelsd(A, rhs, math.ceil(work), iwork, cond, True, True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"SVD did not converge in least squares ({info})")
+    return x[:p]
+
+
+def standardized_logs(X, fill, center, scale, out=None):
+    """(signed_log(X filled with `fill`) − center) / scale, in X's layout (into `out` when given)."""
+    import numpy as np
+
+    Z = signed_logs(X, fill, np.empty_like(X) if out is None else out)
+    Z -= center
+    Z /= scale
+    return Z
 
 
 def signed_logs(X, fill, out):
@@ -137,16 +187,21 @@ def signed_logs(X, fill, out):
 
 
 def scale_of(calibration: dict, X, distances, fill=None):
-    """σ(x, d) for each row of X (n, p; filled, or filled here with `fill`) at its distance (n,) (numpy)."""
+    """σ(x, d) for each row of X (n, p; filled, or filled here with `fill`) at its distance (n,) (numpy).
+    The rows are scored BLOCK_ROWS at a time: memory holds one block's standardized features, not X's size."""
     import numpy as np
 
     size = calibration["error_size"]
     X = np.asarray(X, dtype=float)
-    Z = signed_logs(X, fill, np.empty_like(X))  # standardized in place: one array of X's size
-    Z -= np.asarray(size["center"])
-    Z /= np.asarray(size["scale"])
-    coef = np.asarray(size["coef"])
-    features_part = np.clip(coef[0] + Z @ coef[1:], *size["clip"])
+    center, scale, coef = (np.asarray(size[key]) for key in ("center", "scale", "coef"))
+    features_part = np.empty(len(X))
+    for start in range(0, len(X), BLOCK_ROWS):
+        block = X[start:start + BLOCK_ROWS]
+        Z = signed_logs(block, fill, np.empty_like(block))  # in X's layout; standardized in place
+        Z -= center
+        Z /= scale
+        features_part[start:start + BLOCK_ROWS] = coef[0] + Z @ coef[1:]
+    np.clip(features_part, *size["clip"], out=features_part)
     terms = size["distance"]
     distance_part = np.minimum(terms["coef"] * hinge(distances, terms["reference"]), terms["most"])
     return np.exp(features_part + distance_part)
@@ -305,19 +360,23 @@ def left_out_distances(domain: dict, X, groups, reference_groups, fill=None):
     from lifeexp_cli.evaluate import neighbours
 
     X = np.asarray(X, dtype=float)
-    if fill is None:
-        Z = X - np.asarray(domain["center"])
-    else:  # filled here (`fill`, per feature), then centred in place: one array of X's size
-        Z = np.where(np.isnan(X), np.asarray(fill, dtype=float), X)
-        Z -= np.asarray(domain["center"])
-    Z /= np.asarray(domain["scale"])
     keys = [np.asarray(groups), np.asarray(reference_groups)]
     if any(k.dtype.kind not in "iu" for k in keys):  # texts (integer codes compare as they are: no copies)
         keys = [np.asarray(k, dtype=str) for k in keys]
     names, codes = np.unique(np.concatenate(keys), return_inverse=True)
-    own, theirs = codes[:len(Z)], codes[len(Z):]
+    own, theirs = codes[:len(X)], codes[len(X):]
+    reference = neighbours.prepare(np.asarray(domain["rows"], dtype=float))
+    center, scale = np.asarray(domain["center"]), np.asarray(domain["scale"])
+    out = np.empty(len(X))
+    for first in range(0, len(X), BLOCK_ROWS):  # standardized a block at a time: no array of X's size
+        block = X[first:first + BLOCK_ROWS]
+        Z = block - center if fill is None else np.where(np.isnan(block), np.asarray(fill, dtype=float), block)
+        if fill is not None:
+            Z -= center
+        Z /= scale
 
-    def exclude(start, stop):
-        return own[start:stop, None] == theirs[None, :]
+        def exclude(start, stop, first=first):
+            return own[first + start:first + stop, None] == theirs[None, :]
 
-    return neighbours.nearest(Z, np.asarray(domain["rows"], dtype=float), domain["k"], exclude)
+        out[first:first + len(block)] = neighbours.nearest(Z, reference, domain["k"], exclude)
+    return out
