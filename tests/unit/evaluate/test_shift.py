@@ -200,3 +200,50 @@ def test_a_higher_level_never_gives_a_smaller_quantile():
     pooled = [shift.cell_quantile(group["pooled"], level) for level in levels]
     short = [level for level in levels if (len(cells[0]) + 1) * level > len(cells[0])]  # the 9-score fold
     assert short and all(q >= p for q, p, level in zip(found, pooled, levels) if level in short)
+
+
+@pytest.mark.parametrize("n, p, rank", [(200, 6, 6), (6, 6, 6), (4, 7, 4), (300, 5, 3)])
+def test_least_squares_is_numpys_lstsq_in_place(n, p, rank):
+    """gelsd called in the design's own memory gives np.linalg.lstsq's solution (minimum norm when the
+    design is short or rank-deficient), and for a column-major design overwrites it rather than copying."""
+    rng = np.random.default_rng(n * 100 + p)
+    A = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, p))
+    b = rng.standard_normal(n)
+    expected = np.linalg.lstsq(A, b, rcond=None)[0]
+    for design in (np.array(A, order="C"), np.array(A, order="F")):
+        np.testing.assert_allclose(shift.least_squares(design, b), expected, rtol=1e-9, atol=1e-12)
+    column_major = np.array(A, order="F")
+    shift.least_squares(column_major, b)
+    assert not np.array_equal(column_major, A)  # worked in place: no copy of the design was made
+
+
+def test_scores_in_blocks_match_one_block(monkeypatch):
+    """Blocks of rows (BLOCK_ROWS) give the numbers that one block of all the rows gives."""
+    rng = np.random.default_rng(7)
+    n = 1000
+    X = np.asfortranarray(rng.lognormal(size=(n, 3)))
+    X[rng.random((n, 3)) < 0.05] = np.nan
+    residuals = rng.standard_normal(n) * (1 + X[:, 0].clip(0, 5))
+    fill = [1.0, 2.0, 3.0]
+    reference = {"center": [1.0, 1.5, 0.5], "scale": [2.0, 1.0, 3.0], "rows": rng.standard_normal((50, 3)).tolist(),
+                 "k": 5}
+    groups = np.arange(n) % 40
+    args = (residuals, X, groups, np.arange(n) % 5, (np.arange(n) % 3 == 0).astype(float))
+
+    def run():
+        distances = shift.left_out_distances(reference, X, groups, np.arange(50) % 40, fill=fill)
+        return distances, shift.calibrate(*args, distances, fill=fill)
+
+    whole = run()
+    monkeypatch.setattr(shift, "BLOCK_ROWS", 97)
+    blocked = run()
+    np.testing.assert_allclose(blocked[0], whole[0], rtol=1e-12)
+    np.testing.assert_allclose(flat_numbers(blocked[1]), flat_numbers(whole[1]), rtol=1e-12, atol=0)
+
+
+def flat_numbers(found):
+    if isinstance(found, dict):
+        return [v for key in sorted(found) for v in flat_numbers(found[key])]
+    if isinstance(found, list):
+        return [v for item in found for v in flat_numbers(item)]
+    return [float(found)] if isinstance(found, (int, float)) else []
