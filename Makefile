@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# `make bench` measures lifeexp as a plain `pip install .` gives it (no extras: pandas without pyarrow)
+PLAIN  := .venv-plain
 DATA   ?= $(or $(LIFEEXP_DATA),../shared/data/life_expectancy_who.csv)
 FIT    := $(BIN)/lifeexp fit --data $(DATA) --folds 5 --quiet
 
@@ -40,8 +42,12 @@ bench-data: install  ## synthetic WHO-like CSVs with known coefficients in bench
 	$(BIN)/python bench/support/synthetic.py --rows 1000000
 	$(BIN)/python bench/support/synthetic.py --rows 10000000
 
-bench: install  ## every benchmark in bench/ (performance: several minutes; LIFEEXP_BENCH_QUICK=1 for small sizes)
+$(PLAIN)/bin/python:
+	$(PYTHON) -m venv $(PLAIN)
+
+bench: install | $(PLAIN)/bin/python  ## every benchmark in bench/ (performance: several minutes; LIFEEXP_BENCH_QUICK=1 for small sizes); lifeexp's own figures from a plain install in .venv-plain
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(PLAIN)/bin/python -m pip install --quiet .
 	@for f in bench/*.py; do echo "== $$f"; LIFEEXP_DATA=$(DATA) $(BIN)/python $$f || exit 1; done
 
 docs: install  ## rewrite docs/cli-reference.md from every --help, and the tutorial's and README's outputs from their commands (tests/cli/test_docs.py, test_tutorial.py check them)
@@ -49,4 +55,4 @@ docs: install  ## rewrite docs/cli-reference.md from every --help, and the tutor
 	LIFEEXP_DATA=$(DATA) $(BIN)/python docs/make_tutorial.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(PLAIN) build *.egg-info .pytest_cache

@@ -25,8 +25,15 @@ from support import measure  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "bench-data"
 BIN = Path(sys.executable).parent
-LIFEEXP = str(BIN / "lifeexp")
 PY = sys.executable
+# lifeexp as a user gets it: `pip install .` without extras, in .venv-plain (made by `make bench`). The
+# development .venv holds the test extras, and pandas imports pyarrow when it is installed (~0.3 s and ~38 MB
+# more for every command that reads data). `python -c "import numpy"` and the pandas baselines run with the
+# same interpreter as lifeexp; polars, pyarrow and scikit-learn (not in a plain install) from .venv.
+PLAIN = ROOT / ".venv-plain" / "bin"
+PLAIN_INSTALL = (PLAIN / "lifeexp").exists() and os.environ.get("LIFEEXP_BENCH_PLAIN", "1") != "0"
+LIFEEXP = str((PLAIN if PLAIN_INSTALL else BIN) / "lifeexp")
+USER_PY = str(PLAIN / "python") if PLAIN_INSTALL else PY
 SUPPORT = Path(__file__).resolve().parent / "support"
 FIT_FEATURES = "adult_mortality,bmi,hiv,gdp,schooling,income,alcohol,polio,diphtheria,total_expenditure"
 TIM = ["--model", "tim", "--bmi", "24.1", "--adult-mortality", "53", "--hiv", "0.1"]
@@ -87,9 +94,9 @@ def startup(repeat: int, against: str | None = None) -> list[dict]:
     another source tree (a folder holding lifeexp_cli/ and models/, e.g. made by `git archive COMMIT
     lifeexp_cli models | tar -x -C DIR`), measured in the same interleaved runs, as the before of a
     change; both trees then run as `python -c` (FROM_TREE), so that they start alike."""
-    commands = {"python -c 'import numpy'": [PY, "-c", "import numpy"]}
-    trees = {"": [LIFEEXP]} if against is None else {"": [PY, "-c", FROM_TREE, str(ROOT)],
-                                                      " [against]": [PY, "-c", FROM_TREE, against]}
+    commands = {"python -c 'import numpy'": [USER_PY, "-c", "import numpy"]}
+    trees = {"": [LIFEEXP]} if against is None else {"": [USER_PY, "-c", FROM_TREE, str(ROOT)],
+                                                      " [against]": [USER_PY, "-c", FROM_TREE, against]}
     for label, run in trees.items():
         commands.update({"predict" + label: [*run, "predict", *TIM], "compare" + label: [*run, "compare"],
                          "--help" + label: [*run, "--help"]})
@@ -111,7 +118,7 @@ def reading_baseline(path: Path) -> tuple[str, list[str]]:
     """polars' read_csv of the file (the bench extra installs it), else pandas' chunked parse."""
     if importlib.util.find_spec("polars") is not None:
         return "polars.read_csv", [PY, str(SUPPORT / "pandas_baselines.py"), "polars", str(path)]
-    return "pandas read_csv(chunksize=65536)", [PY, str(SUPPORT / "pandas_baselines.py"), "chunks", str(path)]
+    return "pandas read_csv(chunksize=65536)", [USER_PY, str(SUPPORT / "pandas_baselines.py"), "chunks", str(path)]
 
 
 def streamed_fit(rows: int, repeat: int) -> list[dict]:
@@ -124,9 +131,16 @@ def streamed_fit(rows: int, repeat: int) -> list[dict]:
            "json", "--out", str(out)]
     label, reader = reading_baseline(path)
     commands = {label: reader, "fit": [*fit, *ONE_PASS], "fit, defaults": fit}
-    references = {"pandas read_csv(chunksize=65536)": [PY, str(SUPPORT / "pandas_baselines.py"), "chunks", str(path)]}
+    references = {"pandas read_csv(chunksize=65536)": [USER_PY, str(SUPPORT / "pandas_baselines.py"), "chunks",
+                                                        str(path)]}
     if importlib.util.find_spec("pyarrow") is not None:
         references["pyarrow.csv.read_csv"] = [PY, str(SUPPORT / "pandas_baselines.py"), "pyarrow", str(path)]
+    # What bounds the one-pass fit from below: pandas' import alone (lifeexp's reader is pandas' C parser), and a
+    # streamed fit's floor on polars (its batched reader of the used columns and XᵀX, nothing else).
+    references["import pandas"] = [USER_PY, str(SUPPORT / "pandas_baselines.py"), "import-pandas"]
+    if label.startswith("polars"):
+        references["polars batches + XᵀX (used columns)"] = [PY, str(SUPPORT / "pandas_baselines.py"),
+                                                             "polars-stream", str(path), used_columns(path)]
     runs = measure.interleaved({**commands, **{k: v for k, v in references.items() if k not in commands}}, repeat)
     size = path.stat().st_size / 1e6
     one_pass = runs["fit"]
@@ -139,6 +153,17 @@ def streamed_fit(rows: int, repeat: int) -> list[dict]:
         if name != label:
             found.append(row(f"  reader: {name}", runs[name], None, None))
     return found
+
+
+def used_columns(path: Path) -> str:
+    """The header names of FIT_FEATURES and the target in the synthetic file (as the one-pass fit reads them)."""
+    from lifeexp_cli.data import catalog
+
+    with open(path, encoding="utf-8") as f:
+        names = f.readline().rstrip("\n").split(",")
+    available = [catalog.canonical(n) for n in names]
+    wanted = {*catalog.resolve_many(FIT_FEATURES, available), catalog.DEFAULT_TARGET}
+    return ",".join(n for n in names if catalog.canonical(n) in wanted)
 
 
 def relabelled(runs: measure.Runs, label: str) -> measure.Runs:
@@ -198,7 +223,7 @@ def batch_predict(rows: int, repeat: int) -> list[dict]:
     path = data_file(rows)
     out = DATA_DIR / "bench-predicted.csv"
     runs = measure.interleaved({
-        "pandas read_csv + to_csv": [PY, str(SUPPORT / "pandas_baselines.py"), "copy", str(path), str(out)],
+        "pandas read_csv + to_csv": [USER_PY, str(SUPPORT / "pandas_baselines.py"), "copy", str(path), str(out)],
         "predict": [LIFEEXP, "predict", "--model", "tim", "--input", str(path), "--quiet"],
     }, repeat, stdout_to={"predict": str(out)})
     out.unlink(missing_ok=True)
@@ -209,7 +234,7 @@ def who_fit(repeat: int) -> list[dict]:
     data = who_data()
     out = DATA_DIR / "bench-who.joblib"
     commands = {
-        "pandas + numpy script": [PY, str(SUPPORT / "minimal_fit.py"), data],
+        "pandas + numpy script": [USER_PY, str(SUPPORT / "minimal_fit.py"), data],
         "fit": [LIFEEXP, "fit", "--data", data, "--features", "bmi,adult_mortality,hiv", "--quiet",
                 "--out", str(out)],
     }
@@ -227,7 +252,7 @@ def who_fit(repeat: int) -> list[dict]:
 
 def show(rows: list[dict], context: dict) -> None:
     m = context["machine"]
-    print(f"\nlifeexp performance — {m['nproc']} cores, {m['cpu']}, {m['memory_gib']} GiB; load average at start "
+    print(f"\nlifeexp performance — {context['install']}\n{m['nproc']} cores, {m['cpu']}, {m['memory_gib']} GiB; load average at start "
           f"{m['load_average']}; Python {context['python']}, numpy {context['numpy']}, pandas {context['pandas']}, "
           f"typer {context['typer']}")
     header = (f"{'measurement':50} {'median':>8} {'cpu':>7} {'peak MB':>7} | {'baseline':32} {'median':>8} "
@@ -251,7 +276,10 @@ def main() -> None:
     from importlib.metadata import version
 
     context = {"machine": measure.machine(), "python": sys.version.split()[0], "numpy": version("numpy"),
-               "pandas": version("pandas"), "typer": version("typer"), "settings": vars(args)}
+               "pandas": version("pandas"), "typer": version("typer"), "settings": vars(args),
+               "install": (f"lifeexp from a plain install ({LIFEEXP}: pip install ., no extras)" if PLAIN_INSTALL
+                           else f"lifeexp from the development install ({LIFEEXP}: editable, with the test "
+                                "extras; pandas imports pyarrow) — `make bench` makes the plain one")}
     DATA_DIR.mkdir(exist_ok=True)
     rows: list[dict] = []
     steps = [("startup", lambda: startup(args.startup_repeat, args.startup_against)),

@@ -1,6 +1,9 @@
 """Baselines for the large files: `chunks FILE` parses a CSV in chunks; `copy FILE OUT` reads and writes it;
 `pyarrow FILE` and `polars FILE` read it whole with those libraries (polars: `pip install -e '.[bench]'`);
-each imports only its own library, so no baseline pays for another's import."""
+`polars-stream FILE COLUMNS` is the floor of a streamed fit built on polars: the used columns (comma-separated
+header names) parsed in batches straight to float64 and XᵀX summed over the complete rows, nothing else;
+`import-pandas` only imports pandas. Each imports only its own library, so no baseline pays for another's
+import."""
 
 import sys
 
@@ -23,3 +26,18 @@ elif sys.argv[1] == "polars":
     import polars
 
     print(polars.read_csv(sys.argv[2]).height)
+elif sys.argv[1] == "polars-stream":
+    import numpy as np
+    import polars
+
+    wanted = sys.argv[3].split(",")
+    frames = polars.scan_csv(sys.argv[2]).select(polars.col(wanted).cast(polars.Float64))
+    gram, rows = np.zeros((len(wanted), len(wanted))), 0
+    for frame in frames.collect_batches(chunk_size=65_536):
+        X = frame.to_numpy(order="fortran")
+        X = X[~np.isnan(X).any(axis=1)]
+        gram += X.T @ X
+        rows += len(X)
+    print(rows)
+elif sys.argv[1] == "import-pandas":
+    import pandas  # noqa: F401
