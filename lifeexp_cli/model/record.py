@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass
 from itertools import chain
 from types import MappingProxyType
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, NamedTuple, Optional
 
 from lifeexp_cli import __version__
 
@@ -605,8 +605,7 @@ class ModelRecord(Part):
 
 # --- building a record --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class RowCounts:
+class RowCounts(NamedTuple):  # not a dataclass: `predict` and `compare` load this module and never build a record
     """Where the data's rows went."""
 
     train: int  # rows the model was fitted on

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, TYPE_CHECKING, Iterator, NamedTuple
 
 from lifeexp_cli.data import byte_records, catalog, csv_text, people
 from lifeexp_cli.errors import DataError, ModelError, UsageError
@@ -75,8 +74,7 @@ def person_row(record: ModelRecord, person: dict[str, float], warnings: list[str
     return complete(record, usable, strict, warnings, who), filled
 
 
-@dataclass(frozen=True)
-class PersonPrediction:
+class PersonPrediction(NamedTuple):  # not a dataclass: making one costs start-up time
     """One person's prediction: the completed input row (feature order), the features filled with the
     training mean, the prediction, its interval (None: none asked, or the model is not calibrated) and
     the domain judgement (None: the model file keeps no reference)."""
