@@ -50,8 +50,8 @@ def rows_of(value, p: int, tuples: bool = False) -> list | tuple:
     `tuples`: bytes as a tuple of tuples."""
     if type(value) is not bytes:
         return value
-    if tuples:
-        return tuple(zip(*[iter(unpack_floats(value))] * p))
+    if tuples:  # tolist, then tuples: a third quicker than iterating the array
+        return tuple(zip(*[iter(unpack_floats(value).tolist())] * p))
     return list(map(list, zip(*[iter(unpack_floats(value).tolist())] * p)))  # p numbers at a time, in C
 
 
@@ -68,7 +68,7 @@ def status_cells(calibration: dict) -> list[dict]:
 def unpack(record: dict, tuples: bool = False) -> dict:
     """The record with its PACKED fields as lists of numbers (and lists of rows), as version 1 holds them;
     `tuples`: as tuples, which the typed record holds (store.load_record: no lists made to be copied)."""
-    numbers = tuple if tuples else array.tolist
+    numbers = (lambda packed: tuple(packed.tolist())) if tuples else array.tolist  # tolist: quicker than tuple(array)
     calibration, reference = record.get("calibration"), record.get("domain")
     if type(calibration) is dict and type(calibration.get("scores")) is bytes:
         calibration["scores"] = numbers(unpack_floats(calibration["scores"]))

@@ -248,8 +248,13 @@ class Part:
     def as_mapping(self) -> Mapping:
         """The part as a read-only mapping of its plain values, without copying (its parts as such mappings,
         lists as tuples): for the layers below model/ (evaluate/, nn/), whose functions take the plain
-        values a file holds. The one place a typed part is read by its keys."""
-        return MappingProxyType({name: _mapped(self._value(name)) for name in self._names()})
+        values a file holds. The one place a typed part is read by its keys. Made once per part (a part
+        is frozen): `compare` asks a record's calibration and domain for it at each of its predictions."""
+        made = self.__dict__.get("_mapping")
+        if made is None:
+            made = MappingProxyType({name: _mapped(self._value(name)) for name in self._names()})
+            object.__setattr__(self, "_mapping", made)
+        return made
 
 
 def _mapped(value):

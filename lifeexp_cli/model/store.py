@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Callable
@@ -77,8 +78,10 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None], error: type
     return path
 
 
+@cache
 def shipped_dir() -> Path | None:
-    """The models that travel with the package (`models/` in the source tree)."""
+    """The models that travel with the package (`models/` in the source tree); looked for once per run
+    (`find_spec` searches the import path: `compare` resolves four models)."""
     spec = find_spec("lifeexp_cli.shipped")
     if spec is None or not spec.submodule_search_locations:
         return None
