@@ -261,7 +261,7 @@ def column_widths(headers: list[str], cells: list[list[str]], room: int) -> list
     from rich.text import Text
 
     plain = [[Text.from_markup(c, emoji=False).plain for c in column] for column in zip(headers, *cells)]
-    least = least_widths(headers, cells)
+    least = least_widths(headers, cells, plain)
     most = [max(max((cell_len(line) for text in column for line in text.splitlines() or [""]), default=1), low)
             for column, low in zip(plain, least)]
     if sum(least) > room:
@@ -272,12 +272,14 @@ def column_widths(headers: list[str], cells: list[list[str]], room: int) -> list
     return [low + spare * lack // sum(lacking) for low, lack in zip(least, lacking)]
 
 
-def least_widths(headers: list[str], cells: list[list[str]]) -> list[int]:
-    """Each column's longest word (in terminal cells): the narrowest it can be without cutting one."""
+def least_widths(headers: list[str], cells: list[list[str]], plain: list[list[str]] | None = None) -> list[int]:
+    """Each column's longest word (in terminal cells): the narrowest it can be without cutting one. `plain`:
+    the columns' text without markup, when the caller has it already."""
     from rich.cells import cell_len
     from rich.text import Text
 
-    plain = [[Text.from_markup(c, emoji=False).plain for c in column] for column in zip(headers, *cells)]
+    if plain is None:
+        plain = [[Text.from_markup(c, emoji=False).plain for c in column] for column in zip(headers, *cells)]
     return [max((cell_len(w) for text in column for w in text.split()), default=1) for column in plain]
 
 

@@ -28,7 +28,7 @@ from typing import IO, Callable
 from lifeexp_cli.data import regular_files
 from lifeexp_cli.errors import LifeexpError, ModelError, ParameterError
 from lifeexp_cli.limits import FLOAT_BYTES, MAX_MODEL_BYTES
-from lifeexp_cli.model import destination, packed, record_checks, value_checks
+from lifeexp_cli.model import packed, record_checks, value_checks  # destination where a model is written
 from lifeexp_cli.model.record import FORMAT, FORMAT_VERSION, ModelRecord, plain
 
 MODELS_DIR = "models"  # your own models: ./models/, or $LIFEEXP_MODELS when set
@@ -112,6 +112,8 @@ def output_path(name: str | None, out: str | None, *, inputs: list[str] = (), na
     else NAME.joblib in models_dir(), which never rewrites a shipped model (in the repository's root
     ./models/ is where they live): `make models` names them with --out. `inputs` are the files the
     command reads (the model must not land on one); `name_flag` is how the command spells --name."""
+    from lifeexp_cli.model import destination
+
     if out is not None:
         destination.check_out(out)
         path, shown = Path(out), f"--out {out}"
@@ -174,6 +176,8 @@ def save(record: dict, path: Path) -> Path:
     """Write the record atomically: its bytes are made and checked first (`dumps`), then a temporary
     file is created, written, fsynced and renamed over `path`. A failed run leaves the old model; only
     nothing or a lifeexp model is replaced (checked again here, just before the write)."""
+    from lifeexp_cli.model import destination
+
     path = Path(path)
     raw = dumps(record, str(path))
     destination.check_replaceable(path, str(path))
