@@ -153,6 +153,13 @@ def line(text: str) -> None:
     _console("out").print(shown(text), highlight=False)
 
 
+def lines(texts: list[str]) -> None:
+    """Lines of results on stdout, as `line` prints each, in one print (Rich's work for a print is the same
+    for one line or ten: compare's verdict is eight)."""
+    if texts:
+        _console("out").print("\n".join(map(shown, texts)), highlight=False)
+
+
 def emit_json(document) -> None:
     import json  # not at import, nor csv below: a table's start-up does not need them
 
