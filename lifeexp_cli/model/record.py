@@ -261,8 +261,7 @@ class Part:
 class PartView(Mapping):
     """`Part.as_mapping`: a part's keys in the file's order, each value read from the part when asked for
     (a part as its own view, a tuple of parts as a tuple of views). `compare` hands evaluate/difference.py a
-    whole record, of which it reads three keys: making every part's mapping up front typed every part of
-    the record first (a millisecond per model)."""
+    whole record, of which it reads three keys: a mapping made up front typed every part of the record."""
 
     __slots__ = ("_part", "_keys")
 
