@@ -14,8 +14,7 @@ and then the model kind's or solver's default below applies (`Spec` records the 
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from lifeexp_cli import limits
 from lifeexp_cli.nn import activations
@@ -67,7 +66,8 @@ NETWORK_SOLVER_DEFAULTS = {
 def number(value: float) -> str:
     """A default as help shows it: 0.003, 1e-4 (not 0.0001), 1e-7 (not 1e-07)."""
     text = f"{value:.0e}" if 0 < abs(value) < 1e-3 else f"{value:g}"
-    return re.sub(r"e([+-])0*(\d)", lambda m: "e" + m[1].replace("+", "") + m[2], text)
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text  # no regex: this module loads on every start-up
 
 
 def _per_kind(key: str) -> str:
@@ -84,8 +84,7 @@ TRAINING = "Iterative solvers (gd, sgd, momentum, adam)"
 NETWORK = "Neural network (--kind mlp)"
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):  # not a frozen dataclass: making one (and its 40 instances) costs start-up time
     """One option: `name` is the keyword of the Python API, the key in `Spec.options` and the Typer
     parameter; `flags` its command-line spelling (empty: --name with dashes); `type` the value's type;
     `choices` the values it takes (the command line offers them as a case-insensitive choice); `low` and
@@ -231,7 +230,7 @@ SHARED_BY_NAME = {option.name: option for option in SHARED}
 
 
 def _variant(name: str, **changes) -> Option:
-    return replace(SHARED_BY_NAME[name], **changes)
+    return SHARED_BY_NAME[name]._replace(**changes)
 
 
 # A shared option that one command takes with its own default and help: its flags, type, bounds and

@@ -7,17 +7,15 @@ Only the standard library and the catalogue (no numpy, no pandas): the shell run
 from __future__ import annotations
 
 import os
-import re
 
 SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
-CLICK_STYLE = re.compile(rf"^({'|'.join(SHELLS)})_(source|complete)$")
 
 
 def accept_click_style(variable: str) -> None:
     """Typer reads `source_bash`; click 8 (and its documentation) writes `bash_source`: accept both."""
-    match = CLICK_STYLE.match(os.environ.get(variable, ""))
-    if match:
-        os.environ[variable] = f"{match.group(2)}_{match.group(1)}"
+    shell, underscore, mode = os.environ.get(variable, "").partition("_")  # no regex: this runs on every start-up
+    if underscore and shell in SHELLS and mode in ("source", "complete"):
+        os.environ[variable] = f"{mode}_{shell}"
 
 
 def features(incomplete: str) -> list[str]:

@@ -7,6 +7,7 @@ render. Heavy modules (pandas, joblib, matplotlib) are imported inside the comma
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import os
 import sys
@@ -276,6 +277,10 @@ def __getattr__(name: str):
 
 
 def main() -> None:
+    # What exists by now (the modules, their classes and functions) lives as long as the process: frozen out
+    # of the cyclic collector's reach, its passes during the run, and the one at exit, walk only what the
+    # command makes (a twentieth of predict's and compare's start-up: bench/startup_instructions.py).
+    gc.freeze()
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # started with it closed (`>&-`): nobody reads it, as after `| head -0`
             setattr(sys, name, open(os.devnull, "w"))

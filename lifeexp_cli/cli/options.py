@@ -15,26 +15,59 @@ from lifeexp_cli import options as declared
 from lifeexp_cli.cli import completion
 
 
-def _choice(name: str, option: declared.Option):
-    """A declared option's choices as the str Enum Typer offers (case-insensitive)."""
-    return Enum(name, {value: value for value in option.choices}, type=str)
-
-
-# The choices of the declared options, as the commands name them (`Format.table`, `Split.country`); the hidden
-# units' activations as nn/activations.py names them (it loads without numpy).
-Format = _choice("Format", declared.SHARED_BY_NAME["format"])
-Split = _choice("Split", declared.SHARED_BY_NAME["split"])
-Engine = _choice("Engine", declared.SHARED_BY_NAME["engine"])
-Activation = _choice("Activation", declared.BY_NAME["activation"])
-ModelKind = _choice("ModelKind", declared.BY_NAME["kind"])
-CHOICES = {"kind": ModelKind, "activation": Activation, "format": Format, "split": Split, "engine": Engine}
+# The choices of the declared options as the str Enums Typer offers (case-insensitive), as the commands name them
+# (`Format.table`, `Split.country`); the hidden units' activations as nn/activations.py names them (it loads
+# without numpy). Made on first use (`__getattr__`), like the parameters below.
+CHOICES = {"Format": declared.SHARED_BY_NAME["format"], "Split": declared.SHARED_BY_NAME["split"],
+           "Engine": declared.SHARED_BY_NAME["engine"], "Activation": declared.BY_NAME["activation"],
+           "ModelKind": declared.BY_NAME["kind"]}
+CHOICE_OF = {option.name: name for name, option in CHOICES.items()}  # option name -> its Enum's name
 COMPLETIONS = {"features": completion.features, "columns": completion.columns, "models": completion.models}
+
+# The options several commands share (lifeexp_cli/options.py: SHARED); a command gives its parameter the
+# declared default: `data: DataOpt = None`, `output: FormatOpt = Format.table`.
+SHARED = {"DataOpt": "data", "FormatOpt": "format", "LevelOpt": "level", "NoHeaderOpt": "no_header",
+          "QuietOpt": "quiet", "FeaturesOpt": "features", "ColumnsOpt": "columns", "TargetOpt": "target",
+          "SeedOpt": "seed", "FoldSeedOpt": "fold_seed", "SplitOpt": "split", "FoldsOpt": "folds",
+          "EngineOpt": "engine", "SchedulerOpt": "scheduler", "ConnectTimeoutOpt": "connect_timeout",
+          "ModelOpt": "model"}
+# The same options as one command takes them, with its own default and help (lifeexp_cli/options.py: VARIANTS).
+VARIANTS = {"FitFoldsOpt": ("fit", "folds"), "CompareFoldsOpt": ("compare", "folds"),
+            "PredictModelOpt": ("predict", "model"), "CompareModelsOpt": ("compare", "model"),
+            "PredictFormatOpt": ("predict", "format"), "CorrTargetOpt": ("corr", "target")}
+
+
+def __getattr__(name: str):
+    """`Format`, `DataOpt`, `PredictModelOpt`, ... built when a command module first imports them, once: a
+    command builds only the dozen it takes (each Enum and `typer.Option` costs start-up time)."""
+    if name in CHOICES:
+        built = Enum(name, {value: value for value in CHOICES[name].choices}, type=str)
+    elif name in SHARED:
+        built = _annotation(declared.SHARED_BY_NAME[SHARED[name]])
+    elif name in VARIANTS:
+        built = _annotation(declared.VARIANTS[VARIANTS[name]])
+    elif name == "OLD_KIND":  # fit, cv and select took the kind of model as --model (now --kind)
+        built = hidden_alias("--model", _built("ModelKind"))
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = built
+    return built
+
+
+def _built(name: str):
+    """One of the names `__getattr__` builds, built once."""
+    return globals()[name] if name in globals() else __getattr__(name)
+
+
+def _choices(option: declared.Option):
+    """The Enum of a declared option's choices (`CHOICES`)."""
+    return _built(CHOICE_OF[option.name])
 
 
 def _annotation(option: declared.Option):
     """The Typer annotation of a declared option: its flags, type (its choices, Optional when its default is
     None), help, bounds, completion and panel."""
-    kind = CHOICES[option.name] if option.choices else option.type
+    kind = _choices(option) if option.choices else option.type
     if option.default is None:
         kind = Optional[kind]
     extra = {"case_sensitive": False} if option.choices else {}
@@ -51,37 +84,6 @@ def _annotation(option: declared.Option):
     return Annotated[kind, typer.Option(*option.flags, help=option.help, **extra)]
 
 
-def _shared(name: str):
-    return _annotation(declared.SHARED_BY_NAME[name])
-
-
-# The options several commands share (lifeexp_cli/options.py: SHARED); a command gives its parameter the
-# declared default: `data: DataOpt = None`, `output: FormatOpt = Format.table`.
-DataOpt = _shared("data")
-FormatOpt = _shared("format")
-LevelOpt = _shared("level")
-NoHeaderOpt = _shared("no_header")
-QuietOpt = _shared("quiet")
-FeaturesOpt = _shared("features")
-ColumnsOpt = _shared("columns")
-TargetOpt = _shared("target")
-SeedOpt = _shared("seed")
-FoldSeedOpt = _shared("fold_seed")
-SplitOpt = _shared("split")
-FoldsOpt = _shared("folds")
-EngineOpt = _shared("engine")
-SchedulerOpt = _shared("scheduler")
-ConnectTimeoutOpt = _shared("connect_timeout")
-ModelOpt = _shared("model")
-# The same options as one command takes them, with its own default and help (lifeexp_cli/options.py: VARIANTS).
-FitFoldsOpt = _annotation(declared.VARIANTS["fit", "folds"])
-CompareFoldsOpt = _annotation(declared.VARIANTS["compare", "folds"])
-PredictModelOpt = _annotation(declared.VARIANTS["predict", "model"])
-CompareModelsOpt = _annotation(declared.VARIANTS["compare", "model"])
-PredictFormatOpt = _annotation(declared.VARIANTS["predict", "format"])
-CorrTargetOpt = _annotation(declared.VARIANTS["corr", "target"])
-
-
 # --- The model specification: options shared by every command that fits (fit, cv, select) -------------
 # Each option is declared once, in lifeexp_cli/options.py (MODEL); `model_options` gives a command all of
 # them as Typer parameters, and the command builds its `Spec` (model/spec.py) with one call to `build_spec`.
@@ -92,7 +94,7 @@ NETWORK = declared.NETWORK
 
 def _typer_parameter(option: declared.Option):
     """(annotation, default) of the Typer parameter an option becomes."""
-    default = CHOICES[option.name](option.default) if option.choices and option.default is not None else option.default
+    default = _choices(option)(option.default) if option.choices and option.default is not None else option.default
     return _annotation(option), default
 
 
@@ -143,10 +145,6 @@ def _note(text: str) -> None:
     render.info(text)
 
 
-# fit, cv and select took the kind of model as --model (now --kind; --model names a saved model).
-OLD_KIND = hidden_alias("--model", ModelKind)
-
-
 def model_options(after: str):
     """Give a command every model option (lifeexp_cli/options.py: MODEL) as Typer parameters, placed after
     its parameter `after`; the command receives them as one dict, `model_options` (None: not given). The old
@@ -160,7 +158,7 @@ def model_options(after: str):
                                    annotation=annotation)
                  for name, (annotation, default) in model_parameters().items()]
         added.append(inspect.Parameter("old_model_kind", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                       default=None, annotation=OLD_KIND))
+                                       default=None, annotation=_built("OLD_KIND")))
 
         @functools.wraps(command)
         def run(*args, **kwargs):

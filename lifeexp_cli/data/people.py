@@ -3,11 +3,10 @@ or refused in one line: no person lost, no value dropped), and BMI from height a
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 
-from lifeexp_cli.data import catalog, csv_text, regular_files
+from lifeexp_cli.data import catalog, regular_files  # csv and csv_text where a --people CSV is read
 from lifeexp_cli.errors import ParameterError, UsageError
 from lifeexp_cli.limits import LARGEST_VALUE, MAX_PEOPLE_BYTES, SHOWN_CHARS
 
@@ -163,6 +162,10 @@ def people_from_csv(text: str, path: str) -> list[tuple[str, dict[str, float]]]:
 
 def csv_lines(text: str, path: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header's cells and the non-blank rows, each with the line it ends on; separator sniffed."""
+    import csv
+
+    from lifeexp_cli.data import csv_text
+
     lines = text.splitlines()
     if not lines:
         return [], []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import sys
 from array import array
+from functools import cache
 
 from lifeexp_cli.limits import MAX_ELEMENTS
 from lifeexp_cli.model.value_checks import Check, listing, number
@@ -49,8 +50,8 @@ def rows_of(value, p: int, tuples: bool = False) -> list | tuple:
     `tuples`: bytes as a tuple of tuples."""
     if type(value) is not bytes:
         return value
-    if tuples:
-        return tuple(zip(*[iter(unpack_floats(value))] * p))
+    if tuples:  # tolist, then tuples: a third quicker than iterating the array
+        return tuple(zip(*[iter(unpack_floats(value).tolist())] * p))
     return list(map(list, zip(*[iter(unpack_floats(value).tolist())] * p)))  # p numbers at a time, in C
 
 
@@ -67,7 +68,7 @@ def status_cells(calibration: dict) -> list[dict]:
 def unpack(record: dict, tuples: bool = False) -> dict:
     """The record with its PACKED fields as lists of numbers (and lists of rows), as version 1 holds them;
     `tuples`: as tuples, which the typed record holds (store.load_record: no lists made to be copied)."""
-    numbers = tuple if tuples else array.tolist
+    numbers = (lambda packed: tuple(packed.tolist())) if tuples else array.tolist  # tolist: quicker than tuple(array)
     calibration, reference = record.get("calibration"), record.get("domain")
     if type(calibration) is dict and type(calibration.get("scores")) is bytes:
         calibration["scores"] = numbers(unpack_floats(calibration["scores"]))
@@ -92,6 +93,8 @@ def packed_numbers(low: float, high: float, *, count_low: int = 0, count_high: i
             return f"must hold whole float64 numbers (8 bytes each), got {len(value)} bytes"
         if not count_low <= len(value) // 8 <= count_high:
             return f"must hold {count_low} to {count_high} numbers, got {len(value) // 8}"
+        if not value[7::8].translate(None, surely_within(low, high)):  # each number's top byte, in C
+            return None
         numbers = unpack_floats(value)
         if not all(map(math.isfinite, numbers)):
             return "must hold finite numbers only"
@@ -99,3 +102,22 @@ def packed_numbers(low: float, high: float, *, count_low: int = 0, count_high: i
             return f"must hold numbers from {low:g} to {high:g}"
         return None
     return check
+
+
+@cache
+def surely_within(low: float, high: float) -> bytes:
+    """The top bytes (sign bit, then the exponent's high 7 bits) of a float64 that only finite numbers
+    within [low, high] have: with top byte t, |x| < 2^k where k = 16·((t & 0x7f) + 1) − 1023. A vector
+    whose top bytes are all among them passes its check at C speed (`bytes.translate`), where a Python
+    pass over thousands of numbers costs a millisecond per model on `predict`'s and `compare`'s start-up;
+    any other top byte (NaN, infinity, a number near or past a bound, −0.0 when low is 0) sends the
+    vector to the check number by number, which also words the problem."""
+    found = []
+    for top in range(256):
+        k = 16 * ((top & 0x7F) + 1) - 1023
+        if k > 1023:  # 2^k past float64: NaN, infinity, the largest numbers
+            continue
+        size = 2.0 ** k
+        if (low <= 0 and size <= high) if top < 0x80 else (high >= 0 and size <= -low):
+            found.append(top)
+    return bytes(found)

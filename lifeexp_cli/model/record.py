@@ -24,10 +24,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
 from types import MappingProxyType
-from typing import Any, Mapping, Optional
+from typing import Any, NamedTuple, Optional
 
 from lifeexp_cli import __version__
 
@@ -248,8 +249,41 @@ class Part:
     def as_mapping(self) -> Mapping:
         """The part as a read-only mapping of its plain values, without copying (its parts as such mappings,
         lists as tuples): for the layers below model/ (evaluate/, nn/), whose functions take the plain
-        values a file holds. The one place a typed part is read by its keys."""
-        return MappingProxyType({name: _mapped(self._value(name)) for name in self._names()})
+        values a file holds. The one place a typed part is read by its keys. Made once per part (a part
+        is frozen), and each value read from the part when asked for (`PartView`)."""
+        made = self.__dict__.get("_mapping")
+        if made is None:
+            made = PartView(self)
+            object.__setattr__(self, "_mapping", made)
+        return made
+
+
+class PartView(Mapping):
+    """`Part.as_mapping`: a part's keys in the file's order, each value read from the part when asked for
+    (a part as its own view, a tuple of parts as a tuple of views). `compare` hands evaluate/difference.py a
+    whole record, of which it reads three keys: a mapping made up front typed every part of the record."""
+
+    __slots__ = ("_part", "_keys")
+
+    def __init__(self, part: Part):
+        self._part, self._keys = part, dict.fromkeys(part._names())
+
+    def __getitem__(self, name: str):
+        if name not in self._keys:
+            raise KeyError(name)
+        return _mapped(self._part._value(name))
+
+    def __contains__(self, name) -> bool:
+        return name in self._keys
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({dict(self)!r})"
 
 
 def _mapped(value):
@@ -605,8 +639,7 @@ class ModelRecord(Part):
 
 # --- building a record --------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class RowCounts:
+class RowCounts(NamedTuple):  # not a dataclass: `predict` and `compare` load this module and never build a record
     """Where the data's rows went."""
 
     train: int  # rows the model was fitted on

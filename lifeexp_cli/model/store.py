@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Callable
@@ -27,7 +28,7 @@ from typing import IO, Callable
 from lifeexp_cli.data import regular_files
 from lifeexp_cli.errors import LifeexpError, ModelError, ParameterError
 from lifeexp_cli.limits import FLOAT_BYTES, MAX_MODEL_BYTES
-from lifeexp_cli.model import destination, packed, record_checks, value_checks
+from lifeexp_cli.model import packed, record_checks, value_checks  # destination where a model is written
 from lifeexp_cli.model.record import FORMAT, FORMAT_VERSION, ModelRecord, plain
 
 MODELS_DIR = "models"  # your own models: ./models/, or $LIFEEXP_MODELS when set
@@ -77,8 +78,10 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None], error: type
     return path
 
 
+@cache
 def shipped_dir() -> Path | None:
-    """The models that travel with the package (`models/` in the source tree)."""
+    """The models that travel with the package (`models/` in the source tree); looked for once per run
+    (`find_spec` searches the import path: `compare` resolves four models)."""
     spec = find_spec("lifeexp_cli.shipped")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -109,6 +112,8 @@ def output_path(name: str | None, out: str | None, *, inputs: list[str] = (), na
     else NAME.joblib in models_dir(), which never rewrites a shipped model (in the repository's root
     ./models/ is where they live): `make models` names them with --out. `inputs` are the files the
     command reads (the model must not land on one); `name_flag` is how the command spells --name."""
+    from lifeexp_cli.model import destination
+
     if out is not None:
         destination.check_out(out)
         path, shown = Path(out), f"--out {out}"
@@ -171,6 +176,8 @@ def save(record: dict, path: Path) -> Path:
     """Write the record atomically: its bytes are made and checked first (`dumps`), then a temporary
     file is created, written, fsynced and renamed over `path`. A failed run leaves the old model; only
     nothing or a lifeexp model is replaced (checked again here, just before the write)."""
+    from lifeexp_cli.model import destination
+
     path = Path(path)
     raw = dumps(record, str(path))
     destination.check_replaceable(path, str(path))
@@ -230,18 +237,27 @@ PLAIN_CODES = {
 }
 
 
+# PLAIN_CODES by code as a list (an index is quicker than a dict lookup): (bytes of the argument, what follows,
+# whether the argument is a memo index); None for every other code.
+_BY_CODE = [None] * 256
+for _code, (_name, _width, _follows) in PLAIN_CODES.items():
+    _BY_CODE[_code] = (_width, _follows, _name in MEMO_OPCODES)
+_STOP = 0x2e
+
+
 def plain_opcode_names(raw: bytes) -> list[str] | None:
-    """`opcode_names` of a pickle made of PLAIN_CODES only, read as pickletools reads them, in half the
-    time and without importing it (a millisecond of `predict`'s start-up); None for anything else (another
-    opcode, a length or memo index past the end, text that is not UTF-8, bytes after STOP), which
+    """`opcode_names` of a pickle made of PLAIN_CODES only, read as pickletools reads them, in a fraction of
+    the time and without importing it (a millisecond of `predict`'s start-up); None for anything else
+    (another opcode, a length or memo index past the end, text that is not UTF-8, bytes after STOP), which
     `walked_opcode_names` then judges."""
-    names: dict[str, None] = {}
+    seen: dict[int, None] = {}  # the codes met, in order of first use
     at, end = 0, len(raw)
     while at < end:
-        found = PLAIN_CODES.get(raw[at])
+        code = raw[at]
+        found = _BY_CODE[code]
         if found is None:
             return None
-        name, width, follows = found
+        width, follows, memo = found
         at += 1
         if width:
             if at + width > end:
@@ -257,11 +273,11 @@ def plain_opcode_names(raw: bytes) -> list[str] | None:
                     except UnicodeDecodeError:
                         return None
                 at += value
-            elif name in MEMO_OPCODES and value >= end:
+            elif memo and value >= end:
                 return None
-        names[name] = None
-        if name == "STOP":
-            return list(names) if at == end else None
+        seen[code] = None
+        if code == _STOP:
+            return [PLAIN_CODES[c][0] for c in seen] if at == end else None
     return None
 
 

@@ -3,8 +3,7 @@ on the same folds, which model is better and by how much. No numpy on the path w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 if TYPE_CHECKING:
     from lifeexp_cli.model.record import ModelRecord
@@ -13,8 +12,7 @@ if TYPE_CHECKING:
 SHIPPED = ("tim-bmi", "tom-gdp", "tim", "tom")
 
 
-@dataclass(frozen=True)
-class Compared:
+class Compared(NamedTuple):  # not a dataclass: making one costs `compare` a millisecond of start-up
     """The comparison (evaluate/comparison.py: `Comparison`, its `warnings` included; a model without
     intervals is one whose `intervals` are empty) and, per model name, each person's prediction interval
     (None: none asked, or the model is not calibrated)."""

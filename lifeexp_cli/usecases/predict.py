@@ -3,15 +3,13 @@ the path of one person (`lifeexp predict --bmi 24.1` starts fast)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, TYPE_CHECKING, Iterator, NamedTuple
 
 if TYPE_CHECKING:
     from lifeexp_cli.model.record import ModelRecord
 
 
-@dataclass(frozen=True)
-class Predicted:
+class Predicted(NamedTuple):  # not a dataclass: making one costs `predict` a millisecond of start-up
     """One person's prediction (`model/predict/prediction.py: PersonPrediction`) and the notes for the user, in
     order: features filled with the training mean, values outside the training range, an input unlike
     the training data, intervals asked of a model without calibration."""
@@ -43,8 +41,7 @@ def predict_person(record: ModelRecord, person: dict[str, float], *, level: floa
     return Predicted(found, tuple(notes + uncalibrated(record, level)))
 
 
-@dataclass(frozen=True)
-class PredictedRows:
+class PredictedRows(NamedTuple):
     """A CSV's predictions, block by block as `blocks` is consumed (model/predict/prediction.py: predict_blocks):
     its header line `head` and separator `sep`, the `columns` the predictions add, `interval` ({"level",
     "method"} when the blocks carry bounds, else None), and `counts`: `missing` (features without a

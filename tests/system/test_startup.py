@@ -106,3 +106,22 @@ def test_a_fast_path_imports_neither_other_commands_nor_statistics_it_does_not_u
     assert f"lifeexp_cli.cli.commands.{name.split()[0]}" in modules
     assert not set(OTHER_COMMANDS) & set(modules)
     assert name != "predict" or "statistics" not in modules
+
+
+# What the fast paths use only to read or write a CSV (predict --input, a --people file), to check many rows at
+# once (numpy), to write a model, or to judge a pickle that is not a plain one: imported where that is done.
+ONLY_OFF_THE_FAST_PATHS = ["csv", "lifeexp_cli.data.csv_text", "lifeexp_cli.data.byte_records",
+                           "lifeexp_cli.evaluate.neighbours", "lifeexp_cli.model.destination", "tempfile",
+                           "pickletools"]
+
+
+@pytest.mark.parametrize("name", sorted(FAST_PATHS))
+def test_a_fast_path_imports_no_reader_or_writer_it_does_not_use(name, tmp_path):
+    done = subprocess.run([sys.executable, "-c", REPORT.replace('m.split(".")[0] for m', "m for m"),
+                           json.dumps(FAST_PATHS[name])], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")]
+    assert line, done.stderr
+    code, modules = json.loads(line[-1][len("MODULES "):])
+    assert code in (0, None), done.stderr
+    assert not set(ONLY_OFF_THE_FAST_PATHS) & set(modules), f"`lifeexp {' '.join(FAST_PATHS[name])}` imports " \
+        f"{sorted(set(ONLY_OFF_THE_FAST_PATHS) & set(modules))}: import it inside the function that needs it"

@@ -182,9 +182,7 @@ def show(result: "Comparison", output: str, header: bool = True, explain: bool =
     width = render.out.width
     render.rows_output(verdict.table_rows(result, width, "–" if render.utf(sys.stdout) else "-"), "table",
                        title="Who will live longer? Predicted life expectancy (years), and accuracy")
-    for text in verdict.verdict_lines(result, width):
-        render.line(text)
+    below = verdict.verdict_lines(result, width)
     if explain:
-        render.line("")
-        for text in verdict.explain_lines(result, width):
-            render.line(text)
+        below += ["", *verdict.explain_lines(result, width)]
+    render.lines(below)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Iterator
+from typing import IO, TYPE_CHECKING, Iterator, NamedTuple
 
-from lifeexp_cli.data import byte_records, catalog, csv_text, people
+from lifeexp_cli.data import catalog, people  # byte_records and csv_text where a CSV is read
 from lifeexp_cli.errors import DataError, ModelError, UsageError
 from lifeexp_cli.evaluate import domain
 from lifeexp_cli.model.predict import intervals
@@ -75,8 +74,7 @@ def person_row(record: ModelRecord, person: dict[str, float], warnings: list[str
     return complete(record, usable, strict, warnings, who), filled
 
 
-@dataclass(frozen=True)
-class PersonPrediction:
+class PersonPrediction(NamedTuple):  # not a dataclass: making one costs start-up time
     """One person's prediction: the completed input row (feature order), the features filled with the
     training mean, the prediction, its interval (None: none asked, or the model is not calibrated) and
     the domain judgement (None: the model file keeps no reference)."""
@@ -177,6 +175,8 @@ def feature_columns(record: ModelRecord, header: list[str], strict: bool = False
     """Where each of the model's features is in the CSV header (canonical names or aliases); None for a
     feature the CSV lacks, which then takes its training mean in every row, as a left-out option does in
     single mode. With `strict` a lacking column is an error."""
+    from lifeexp_cli.data import csv_text
+
     columns = {}
     for feature in record.features:
         hits = [i for i, c in enumerate(header) if c == feature or catalog.ALIASES.get(c) == feature]
@@ -219,6 +219,8 @@ def predict_blocks(record: ModelRecord, source: IO[bytes], counts: dict,
     calibrated on: `intervals.narrow_note`).
     """
     import numpy as np
+
+    from lifeexp_cli.data import byte_records, csv_text
 
     head = csv_text.first_line(source, "the --input CSV")
     csv_text.check_not_binary(head, "the --input file")
@@ -336,11 +338,14 @@ INTEGER = re.compile(r"[+-]?(0|[1-9][0-9]*)")
 LEADING_ZERO = re.compile(r"[+-]?0[0-9]")  # "007", "01.5": codes, not quantities
 
 
-def cell_value(text: str):
+def cell_value(text: str, missing: frozenset | None = None):
     """A CSV cell as a JSON value: a number when it reads as one (an integer as int), None when blank
-    or NA, else the text (also "007" and "inf", which are no quantity)."""
+    or NA, else the text (also "007" and "inf", which are no quantity). `missing`: the cells that mean
+    none (byte_records.MISSING, which `rows_as_dicts` passes: one person's prediction does not load it)."""
+    if missing is None:
+        from lifeexp_cli.data.byte_records import MISSING as missing
     stripped = text.strip()
-    if stripped.lower().encode() in byte_records.MISSING:
+    if stripped.lower().encode() in missing:
         return None
     if INTEGER.fullmatch(stripped):
         return int(stripped)
@@ -361,6 +366,8 @@ def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None
     as `domain.judge` names them for one person), or None for a model file without the check."""
     import csv
 
+    from lifeexp_cli.data.byte_records import MISSING
+
     key = "prediction" if record is None else f"predicted_{record.target}"
     names = next(csv.reader([head.decode("utf-8-sig").rstrip("\r\n")], delimiter=sep))
     taken = [name for name in (key, "interval", "domain") if name in names]
@@ -378,7 +385,7 @@ def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None
         for row, values, checked in zip(cells, predictions.reshape(len(lines), -1).tolist(), found):
             bounds = None if len(values) == 1 else {"level": (interval or {}).get("level"), "lower": values[1],
                                                      "upper": values[2], "method": (interval or {}).get("method")}
-            yield {**{name: cell_value(cell) for name, cell in zip(names, row)}, key: values[0],
+            yield {**{name: cell_value(cell, MISSING) for name, cell in zip(names, row)}, key: values[0],
                    "interval": bounds, "domain": checked}
 
 

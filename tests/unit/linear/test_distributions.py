@@ -35,3 +35,20 @@ def test_edges():
     assert distributions.betainc(2, 3, 0.0) == 0.0 and distributions.betainc(2, 3, 1.0) == 1.0
     assert distributions.t_two_sided(float("inf"), 5) == 0.0
     assert distributions.f_survival(0.0, 2, 5) == 1.0
+
+
+def test_the_bracketed_bisection_takes_every_step_the_plain_one_takes():
+    """t_quantile decides the bisection's steps far from the quantile by a bracket checked once: the same
+    steps, so the same bits, as computing the tail at every step; a bracket that cannot be checked is none."""
+    rng = np.random.default_rng(3)
+    cases = [(p, df) for p in (0.55, 0.75, 0.9, 0.95, 0.975, 0.995, 0.9995, 0.99995)
+             for df in (0.5, 1, 2, 3, 4, 5, 10, 39, 182, 2900, 1e5)]
+    cases += list(zip(rng.uniform(0.5001, 0.99999, 400).tolist(),
+                      np.concatenate([rng.uniform(0.5, 10, 200), rng.integers(1, 5000, 200)]).tolist()))
+    for p, df in cases:
+        assert distributions.t_quantile(p, df) == distributions.plain_t_quantile(p, df), (p, df)
+    bracketed = [distributions.bracket(p, df, 2 * (1 - p)) for p, df in cases]
+    assert sum(b is not None for b in bracketed) > 0.9 * len(cases)
+    for (p, df), found in zip(cases, bracketed):
+        if found is not None:
+            assert found[0] < distributions.plain_t_quantile(p, df) < found[1]
