@@ -15,3 +15,14 @@ def test_metrics_by_hand():
     assert metrics.r2(y, yhat) == pytest.approx(1 - 2 / 5)
     summary = metrics.summarize([{"rmse": 1.0, "mae": 1.0, "r2": 0.5}, {"rmse": 3.0, "mae": 2.0, "r2": 0.7}])
     assert summary["rmse"] == 2.0 and summary["rmse_std"] == pytest.approx(np.sqrt(2))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_metrics_in_place_are_the_textbook_formulas_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    y, yhat = rng.normal(70, 9, size=1000), rng.normal(70, 9, size=1000)
+    kept = y.copy(), yhat.copy()
+    assert metrics.rmse(y, yhat) == float(np.sqrt(np.mean((yhat - y) ** 2)))
+    assert metrics.mae(y, yhat) == float(np.mean(np.abs(yhat - y)))
+    assert metrics.r2(y, yhat) == float(1.0 - np.sum((y - yhat) ** 2) / float(np.sum((y - y.mean()) ** 2)))
+    assert np.array_equal(y, kept[0]) and np.array_equal(yhat, kept[1])  # the inputs are untouched
