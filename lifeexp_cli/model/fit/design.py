@@ -76,7 +76,7 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
     train_ok = impute.complete_rows(X_train) if spec.impute == "drop" else slice(None)
     scores = {"train": in_sample_score(spec.kind, fitted.params, X_train, y_train, train_ok), "test": None, "cv": None}
     if test_size is not None:
-        scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X[held]))
+        scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X, rows=np.flatnonzero(held)))
     out_of_fold = np.full(len(y), np.nan) if cv is not None else None
     spreads = np.full(len(y), np.nan) if cv is not None and is_ensemble(spec) else None
     if cv is not None:
