@@ -43,9 +43,12 @@ def column_summary(column: np.ndarray) -> tuple[list, float | None]:
 
 
 def in_sample_score(kind: str, params: dict, X: np.ndarray, y: np.ndarray, rows) -> dict[str, float]:
-    """The scores of the fit's predictions for its own training rows `rows` (a mask, or every row)."""
-    predicted = predict(kind, params, X)
-    return metrics.score(y[rows], predicted[rows])
+    """The scores of the fit's predictions for its own training rows `rows` (a mask, or every row): `metrics.score`'s
+    numbers, with one array as long as y at a time (R²'s total first, then the residuals, scored in place)."""
+    y = y[rows]
+    total = metrics.total_squares(y)
+    residuals = predict(kind, params, X)[rows]
+    return metrics.score_residuals(np.subtract(residuals, y, out=residuals), total)
 
 
 def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,

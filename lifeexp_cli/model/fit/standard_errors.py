@@ -43,9 +43,23 @@ def has_clusters(groups: np.ndarray | None) -> bool:
     """Whether the rows come in groups (a country column with repeated countries), not one row each."""
     if groups is None:
         return False
-    if groups.dtype.kind in "iu" and len(groups) and groups.min() >= 0 and groups.max() < len(groups):
-        return bool(np.bincount(groups).max() > 1)  # a design's country codes: counted, not sorted
-    return len(np.unique(groups)) < len(groups)
+    if not coded(groups):
+        return len(np.unique(groups)) < len(groups)
+    if groups.max() + 1 < len(groups):  # fewer codes than rows: one repeats
+        return True
+    seen = np.zeros(groups.max() + 1, dtype=bool)  # is any code seen twice? (a block at a time)
+    for start in range(0, len(groups), BLOCK_ROWS):
+        block = groups[start:start + BLOCK_ROWS]
+        if seen[block].any() or len(np.unique(block)) < len(block):
+            return True
+        seen[block] = True
+    return False
+
+
+def coded(groups: np.ndarray) -> bool:
+    """Whether the groups are a design's country codes (`Design.groups`, or some of its rows'): non-negative
+    integers below twice their count, so that an array indexed by code stays as small as one by row."""
+    return groups.dtype.kind in "iu" and len(groups) > 0 and groups.min() >= 0 and groups.max() < 2 * len(groups)
 
 
 def choose_se(se: str | None, kind: str, clustered: bool) -> str | None:
@@ -149,9 +163,9 @@ def fitted_inference(params: dict, X: np.ndarray, y: np.ndarray, groups: np.ndar
 
 
 def cluster_codes(groups: np.ndarray) -> tuple[np.ndarray, int]:
-    """(each row's cluster as a code 0..G−1 in the order of the sorted keys, G). A design's country codes
-    (small non-negative integers) are their own codes: no sort of a key per row."""
-    if groups.dtype.kind in "iu" and len(groups) and groups.min() >= 0 and groups.max() < len(groups):
+    """(each row's cluster as a code below G, in the order of the sorted keys; G). A design's country codes
+    (`coded`) are their own codes, some perhaps without a row: no sort of a key per row."""
+    if coded(groups):
         return groups, int(groups.max()) + 1
     names, index = np.unique(groups, return_inverse=True)
     return index, len(names)

@@ -231,3 +231,15 @@ def test_clusters_are_found_from_codes_as_from_keys():
     found, count = standard_errors.cluster_codes(keys)
     assert count == 3 and found.tolist() == codes.tolist()
     assert standard_errors.cluster_codes(np.array([5, -1, 5]))[1] == 2  # not codes: sorted keys
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_clusters_among_as_many_codes_as_rows_are_found_block_by_block(seed, monkeypatch):
+    """Without a country column every row is its own code: a repeat is found within or across blocks."""
+    monkeypatch.setattr(standard_errors, "BLOCK_ROWS", 16)
+    rng = np.random.default_rng(seed)
+    codes = rng.permutation(100).astype(np.int32)
+    assert not standard_errors.has_clusters(codes)
+    i, j = rng.choice(100, 2, replace=False)
+    codes[i] = codes[j]  # now code codes[j] repeats and one code has no row: as many codes as rows still
+    assert standard_errors.has_clusters(codes) and standard_errors.has_clusters(codes.astype(str))
