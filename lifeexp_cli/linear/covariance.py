@@ -11,7 +11,7 @@ Every covariance is a sandwich around the bread B = (DᵀD)⁻¹ = R⁻¹R⁻ᵀ
 
 The meats are sums over rows (HC3) or clusters, gathered block by block (`Gathered`, `gather`,
 `merge_gathered`) with the residual sum of squares, and finished by `inference`: the in-memory fit gathers
-its rows as one block, a streamed fit chunk by chunk, one code for both. The fit may work in scaled
+its rows a block at a time, a streamed fit chunk by chunk, one code for both. The fit may work in scaled
 units: `transform` A maps its θ to original units (θ₀ = Aθ) and the covariance with it (AVAᵀ). The F statistic is the Wald test that every slope is 0
 under the chosen covariance (for the classical one it equals the textbook ESS/RSS ratio), as statsmodels'
 `fvalue`. Checked against statsmodels OLS in tests/unit/linear/test_inference.py.
@@ -70,8 +70,41 @@ def merge_scores(total: dict, more: dict) -> dict:
     return total
 
 
-def cluster_meat(scores: dict) -> np.ndarray:
-    stacked = np.array(list(scores.values()))
+class CodedScores:
+    """Cluster scores of rows whose clusters are codes 0..G−1 known before the first block (an in-memory fit's
+    countries): one k × G array instead of an array per cluster, each block's sums added to it in row order
+    as `merge_scores` adds a dict's, so the scores, their order (the order in which the clusters first
+    appear) and the meat are the dict's to the bit. Added to in place (`add`): it belongs to one pass."""
+
+    NONE = np.iinfo(np.int64).max  # `first` of a cluster without a row yet
+
+    def __init__(self, codes: int, k: int):
+        self.sums = np.zeros((k, codes))
+        self.first = np.full(codes, self.NONE)  # the block that brought each cluster's first row
+        self.blocks = 0
+
+    def add(self, design: np.ndarray, residuals: np.ndarray, index: np.ndarray) -> CodedScores:
+        """These rows (their clusters' codes `index`) added: Σ dᵢeᵢ of each cluster, a column at a time."""
+        codes = self.sums.shape[1]
+        for j, total in enumerate(self.sums):
+            total += np.bincount(index, weights=design[:, j] * residuals, minlength=codes)
+        new = (np.bincount(index, minlength=codes) > 0) & (self.first == self.NONE)
+        self.first[new] = self.blocks
+        self.blocks += 1
+        return self
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self.first != self.NONE))
+
+    def stacked(self) -> np.ndarray:
+        """The scores of the clusters that have rows, one per row, in the order they first appeared."""
+        present = np.flatnonzero(self.first != self.NONE)
+        order = present[np.argsort(self.first[present], kind="stable")]
+        return np.ascontiguousarray(self.sums.T[order])  # one copy, row-major as a dict's values stacked
+
+
+def cluster_meat(scores: dict | CodedScores) -> np.ndarray:
+    stacked = scores.stacked() if isinstance(scores, CodedScores) else np.array(list(scores.values()))
     return stacked.T @ stacked
 
 
@@ -152,24 +185,28 @@ def to_original_units(center: np.ndarray, scale: np.ndarray, intercept: bool) ->
 class Gathered:
     """The sums over rows at θ that the covariances need: rows, the residual sum of squares, the HC3
     meat (se_type hc3) or the cluster scores (cluster). Blocks add up (`gather`), parts merge
-    (`merge_gathered`): an in-memory fit gathers its rows as one block, a stream chunk by chunk."""
+    (`merge_gathered`): an in-memory fit gathers its rows a block at a time, its clusters coded
+    (`CodedScores`), a stream chunk by chunk, its clusters keyed (a dict)."""
 
     se_type: str
     n: int = 0
     rss: float = 0.0
     meat: np.ndarray | None = None
-    scores: dict = field(default_factory=dict)
+    scores: dict | CodedScores = field(default_factory=dict)
 
 
 def gather(gathered: Gathered, design: np.ndarray, residuals: np.ndarray, R: np.ndarray | None = None,
            groups=None) -> Gathered:
     """These rows (the design's rows, their residuals at θ) added. R: the whole design's factor (HC3's
-    leverages); groups: the rows' clusters (`cluster_scores`), for cluster."""
+    leverages); groups: the rows' clusters (`cluster_scores`), for cluster: their codes when the scores
+    are `CodedScores` (added to in place)."""
     g = gathered
     meat, scores = g.meat, g.scores
     if g.se_type == "hc3":
         found = hc3_meat(design, residuals, R)
         meat = found if meat is None else meat + found
+    elif g.se_type == "cluster" and isinstance(scores, CodedScores):
+        scores = scores.add(design, residuals, groups)
     elif g.se_type == "cluster":
         scores = merge_scores(dict(scores), cluster_scores(design, residuals, groups))
     return Gathered(g.se_type, g.n + len(residuals), g.rss + float(residuals @ residuals), meat, scores)

@@ -79,18 +79,30 @@ def update(state: State, X: np.ndarray, y: np.ndarray) -> State:
     R = tsqr.pad(state.R, width)
     # Complete rows (most of them, usually) have all indicators 0: factor them on the narrow columns
     # [1, x, y] first, which is cheaper, then merge with the rows that have a gap.
-    Z = np.empty((len(y), p + 2))  # [1, X, y], row-major: taking rows out of it is fast
-    Z[:, 0], Z[:, 1:p + 1], Z[:, p + 1] = 1.0, X, y
     everything = complete.all()
-    narrow = Z if everything else Z.take(np.flatnonzero(complete), axis=0)
+    narrow = z_rows(X, y, None if everything else np.flatnonzero(complete))
     R = tsqr.merge(R, tsqr.pad(tsqr.update(tsqr.empty(p + 2), narrow), width))
+    del narrow  # the rows with a gap are built next: one of the two at a time
     if not everything:
         gaps = np.flatnonzero(~complete)
         holes = missing[gaps]
-        wide = np.hstack([Z.take(gaps, axis=0), holes[:, list(indicators)].astype(float)])
+        wide = z_rows(X, y, gaps, len(indicators))
+        wide[:, p + 2:] = holes[:, list(indicators)]
         wide[:, 1:p + 1][holes] = 0.0
         R = tsqr.update(R, wide)
     return replace(state, R=R, indicators=indicators, rows=rows, present=present, complete=kept, y=y_moments)
+
+
+def z_rows(X: np.ndarray, y: np.ndarray, rows: np.ndarray | None, extra: int = 0) -> np.ndarray:
+    """Z's columns [1, X, y] of these rows (indices; None: all), row-major, with `extra` columns left to
+    fill: built in place, a column at a time, with no copy of the chunk's rows besides."""
+    p = X.shape[1]
+    Z = np.empty((len(y) if rows is None else len(rows), p + 2 + extra))
+    Z[:, 0] = 1.0
+    for j in range(p):
+        Z[:, 1 + j] = X[:, j] if rows is None else X[rows, j]
+    Z[:, p + 1] = y if rows is None else y[rows]
+    return Z
 
 
 def merge(a: State, b: State) -> State:
@@ -222,9 +234,21 @@ def coefficient_digits(factor: Factor, theta: np.ndarray) -> float:
 
 def design_rows(X: np.ndarray, fill: np.ndarray, center: np.ndarray, scale: np.ndarray,
                 intercept: bool) -> np.ndarray:
-    """The design's rows for raw feature rows: [1,] (X̃ − c)/s, as the in-memory fit builds them."""
-    Xs = (np.where(np.isnan(X), fill, X) - center) / scale
-    return np.column_stack([np.ones(len(Xs)), Xs]) if intercept else Xs
+    """The design's rows for raw feature rows: [1,] (X̃ − c)/s, as the in-memory fit builds them. Built in
+    its one array, with no other copy of the rows. It is laid out as X (column-major when X is): a matrix
+    product may sum in another order for another layout, and the design's rows must be the same numbers
+    however they were built."""
+    n, p = X.shape
+    first = 1 if intercept else 0
+    design = np.empty((n, first + p), order="F" if n > 1 and p > 1 and X.strides[0] < X.strides[1] else "C")
+    if intercept:
+        design[:, 0] = 1.0
+    Xs = design[:, first:]
+    np.copyto(Xs, X)
+    np.copyto(Xs, np.asarray(fill, dtype=float), where=np.isnan(X))
+    np.subtract(Xs, center, out=Xs)
+    np.divide(Xs, scale, out=Xs)
+    return design
 
 
 # Refinement by corrected semi-normal equations: one pass over the rows per step -----------------

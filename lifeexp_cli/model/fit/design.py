@@ -20,7 +20,7 @@ from lifeexp_cli.model.fit.solvers import coefficients, preflight_warnings
 from lifeexp_cli.model.predict.arrays import predict
 from lifeexp_cli.model.spec import Spec, completed
 from lifeexp_cli.optim import loop
-from lifeexp_cli.prep import splits
+from lifeexp_cli.prep import impute, splits
 
 if TYPE_CHECKING:
     from lifeexp_cli.data.dataset import Design  # pandas: not needed to fit arrays
@@ -30,10 +30,25 @@ def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
     """Training ranges [min, max] and means per feature (missing values ignored)."""
     ranges, means = {}, {}
     for name, column in zip(features, X.T):
-        present = column[~np.isnan(column)]
-        ranges[name] = [float(present.min()), float(present.max())] if present.size else [None, None]
-        means[name] = float(present.mean()) if present.size else None
+        ranges[name], means[name] = column_summary(column)
     return ranges, means
+
+
+def column_summary(column: np.ndarray) -> tuple[list, float | None]:
+    """([min, max], mean) of a column's present values, copied once (one column at a time)."""
+    present = column[~np.isnan(column)]
+    if not present.size:
+        return [None, None], None
+    return [float(present.min()), float(present.max())], float(present.mean())
+
+
+def in_sample_score(kind: str, params: dict, X: np.ndarray, y: np.ndarray, rows) -> dict[str, float]:
+    """The scores of the fit's predictions for its own training rows `rows` (a mask, or every row): `metrics.score`'s
+    numbers, with one array as long as y at a time (R²'s total first, then the residuals, scored in place)."""
+    y = y[rows]
+    total = metrics.total_squares(y)
+    residuals = predict(kind, params, X)[rows]
+    return metrics.score_residuals(np.subtract(residuals, y, out=residuals), total)
 
 
 def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
@@ -55,17 +70,16 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
     se_type = standard_errors.choose_se(se, spec.kind, standard_errors.has_clusters(design.groups))
     held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
             else np.zeros(len(y), bool))
-    X_train, y_train, groups = rows_of(~held, X, y, design.groups)  # no copies when nothing is held out
-    groups = groups if split == "country" else None
+    X_train, y_train, groups_train = rows_of(~held, X, y, design.groups)  # no copies when nothing is held out
+    groups = groups_train if split == "country" else None
     early = preflight_warnings(X_train, features, spec)
     for note in early if warn else []:
         warn(note)
     fitted = fit_arrays(X_train, y_train, features, spec, groups=groups, on_epoch=progress("fit") if progress else None)
-    train_pred = predict(spec.kind, fitted.params, X_train)
-    train_ok = ~np.isnan(X_train).any(axis=1) if spec.impute == "drop" else slice(None)
-    scores = {"train": metrics.score(y_train[train_ok], train_pred[train_ok]), "test": None, "cv": None}
+    train_ok = impute.complete_rows(X_train) if spec.impute == "drop" else slice(None)
+    scores = {"train": in_sample_score(spec.kind, fitted.params, X_train, y_train, train_ok), "test": None, "cv": None}
     if test_size is not None:
-        scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X[held]))
+        scores["test"] = metrics.score(y[held], predict(spec.kind, fitted.params, X, rows=np.flatnonzero(held)))
     out_of_fold = np.full(len(y), np.nan) if cv is not None else None
     spreads = np.full(len(y), np.nan) if cv is not None and is_ensemble(spec) else None
     if cv is not None:
@@ -74,7 +88,7 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
                                                        out_of_fold)
     folds = cv or interval_calibration.FOLDS
     # The domain check's reference: the training rows as one chunk, chosen exactly (model/fit/domain_sample.py).
-    sample = domain_sample.update(domain_sample.start(len(features)), X_train, design.groups[~held],
+    sample = domain_sample.update(domain_sample.start(len(features)), X_train, groups_train,
                                   spec.impute == "drop")
     reference, reference_groups = domain_sample.finish(sample, fitted.params["fill"])
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold, folds, split,
@@ -83,10 +97,8 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
     ranges, means = feature_summary(X_train, features)
     extra = {**fitted.extra, "domain": reference, "inference": None}
     if se_type is not None:
-        X_ok, y_ok, groups_ok = (X_train, y_train, design.groups[~held]) if isinstance(train_ok, slice) else \
-            (X_train[train_ok], y_train[train_ok], design.groups[~held][train_ok])
         inferred, covariance = standard_errors.fitted_inference(
-            fitted.params, X_ok, y_ok, groups_ok, features, spec.intercept, se_type)
+            fitted.params, X_train, y_train, groups_train, features, spec.intercept, se_type, spec.impute == "drop")
         extra.update(inference=inferred, coefficient_covariance=covariance)
     return record.build_record(
         spec, design.target, features, params=fitted.params,

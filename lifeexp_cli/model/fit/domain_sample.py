@@ -33,9 +33,11 @@ def update(sample: reservoir.Reservoir, X: np.ndarray, groups: np.ndarray | None
     if rng is None:
         if sample.seen:
             raise ValueError("an exact domain sample takes its rows as one chunk")
-        usable = np.flatnonzero(impute.complete_rows(X)) if drop else np.arange(len(X))
-        chosen = usable[domain.pick(len(usable), sample.size)]
-        return reservoir.Reservoir(sample.size, np.arange(len(chosen), dtype=float), X[chosen], len(usable),
+        usable = np.flatnonzero(impute.complete_rows(X)) if drop else None  # None: every row
+        seen = len(X) if usable is None else len(usable)
+        chosen = domain.pick(seen, sample.size)
+        chosen = chosen if usable is None else usable[chosen]
+        return reservoir.Reservoir(sample.size, np.arange(len(chosen), dtype=float), X[chosen], seen,
                                    None if groups is None else np.asarray(groups)[chosen])
     if drop:
         complete = ~np.isnan(X).any(axis=1)

@@ -2,13 +2,14 @@
 streamed fit.
 
 The math is linear/covariance.py's: its `Gathered` sums (rows, residual sum of squares, HC3 meat or
-cluster scores) are gathered over the rows at θ by `gather_rows`, a block or a chunk at a time, and
-finished by `covariance.inference` with the design's factor. The fits differ only in what they hand in:
+cluster scores) are gathered over the rows at θ a block or a chunk at a time, and finished by
+`covariance.inference` with the design's factor. The fits differ only in what they hand in:
 
-- in memory (`fitted_inference`): the rows as blocks of one array, the factor R built from them, every
-  fit gathering the residuals (in the same pass as R; HC3, whose leverages need R, in a second one);
+- in memory (`fitted_inference`): the rows as blocks of one array read in place, each block's design
+  built once, the factor R built from them, every fit gathering the residuals (in the same pass as R;
+  HC3, whose leverages need R, in a second one), the countries' scores in one array (their codes known);
 - streamed (`solution_inference`): the factor of the streamed state; HC3 and clustered standard errors
-  gather the residuals in the pass at the solution (model/fit/stream_passes.py `residual_part`, a country
+  gather the residuals (`gather_rows`) in the pass at the solution (model/fit/stream_passes.py `residual_part`, a country
   spanning chunks or parts summed across them, memory growing with the countries, not the rows), while
   classical ones take the rows and the residual sum of squares from the factor and need no pass. The
   residual sum of squares from the factor and summed from residuals agree to 1e-14 on the WHO data, but
@@ -28,6 +29,7 @@ from lifeexp_cli.data import catalog
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.linear import covariance as linear_covariance
 from lifeexp_cli.linear.stream import state, tsqr
+from lifeexp_cli.prep import impute
 
 SE_TYPES = linear_covariance.SE_TYPES
 
@@ -39,7 +41,25 @@ STDIN_NOTE = ("the data came from stdin, which can be read once: the standard er
 
 def has_clusters(groups: np.ndarray | None) -> bool:
     """Whether the rows come in groups (a country column with repeated countries), not one row each."""
-    return groups is not None and len(np.unique(groups)) < len(groups)
+    if groups is None:
+        return False
+    if not coded(groups):
+        return len(np.unique(groups)) < len(groups)
+    if groups.max() + 1 < len(groups):  # fewer codes than rows: one repeats
+        return True
+    seen = np.zeros(groups.max() + 1, dtype=bool)  # is any code seen twice? (a block at a time)
+    for start in range(0, len(groups), BLOCK_ROWS):
+        block = groups[start:start + BLOCK_ROWS]
+        if seen[block].any() or len(np.unique(block)) < len(block):
+            return True
+        seen[block] = True
+    return False
+
+
+def coded(groups: np.ndarray) -> bool:
+    """Whether the groups are a design's country codes (`Design.groups`, or some of its rows'): non-negative
+    integers below twice their count, so that an array indexed by code stays as small as one by row."""
+    return groups.dtype.kind in "iu" and len(groups) > 0 and groups.min() >= 0 and groups.max() < 2 * len(groups)
 
 
 def choose_se(se: str | None, kind: str, clustered: bool) -> str | None:
@@ -102,33 +122,61 @@ def model_of(params: dict, intercept: bool) -> tuple:
 
 
 def fitted_inference(params: dict, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, features: list[str],
-                     intercept: bool, se_type: str) -> tuple[dict | None, dict | None]:
+                     intercept: bool, se_type: str, drop: bool = False) -> tuple[dict | None, dict | None]:
     """(inference, covariance) of a linear fit's coefficients on its training rows X (raw, NaN where
     missing: filled with the fit's values), or (None, None) when the coefficients are not identified.
-    The rows go a block at a time: never a whole copy of the design."""
+    drop: leave out the rows with a missing value (impute drop: the fit never saw them). The rows go a
+    block at a time, read in place: never a whole copy of the design, nor of X's usable rows."""
     model = model_of(params, intercept)
     fill, center, scale, theta = model
-    coded = None if groups is None else np.unique(groups, return_inverse=True)
-    blocks = [slice(start, start + BLOCK_ROWS) for start in range(0, len(y), BLOCK_ROWS)]
+    kept = np.flatnonzero(impute.complete_rows(X)) if drop else None
+    count = len(y) if kept is None else len(kept)
+    blocks = [slice(start, start + BLOCK_ROWS) if kept is None else kept[start:start + BLOCK_ROWS]
+              for start in range(0, count, BLOCK_ROWS)]
+    codes = cluster_codes(groups) if se_type == "cluster" else None
+    tss = total_sum(y if kept is None else y[kept], intercept)  # before the passes: its temporary is gone
+
+    def add(rows, R, gathered, factor: bool, gathering: bool):  # one block: its design dies on return
+        design = state.design_rows(X[rows], fill, center, scale, intercept)
+        if factor:
+            R = tsqr.update(R, design)
+        if gathering:
+            gathered = linear_covariance.gather(gathered, design, y[rows] - design @ theta, R,
+                                                None if codes is None else codes[0][rows])
+        return R, gathered
 
     def one_pass(R, gathered, factor: bool, gathering: bool):  # the factor, the sums, or both, block by block
         for rows in blocks:
-            if factor:
-                R = tsqr.update(R, state.design_rows(X[rows], fill, center, scale, intercept))
-            if gathering:
-                countries = None if coded is None else (coded[0], coded[1][rows])
-                gathered = gather_rows(gathered, X[rows], y[rows], countries, model, intercept, False, R)
+            R, gathered = add(rows, R, gathered, factor, gathering)
         return R, gathered
 
+    scores = {} if codes is None else linear_covariance.CodedScores(codes[1], len(theta))
     hc3 = se_type == "hc3"  # HC3's leverages need the whole factor before the sums: a second pass
-    R, gathered = one_pass(tsqr.empty(len(theta)), start(se_type), True, not hc3)
-    if not linear_covariance.identified(R, len(y)):
+    R, gathered = one_pass(tsqr.empty(len(theta)), linear_covariance.Gathered(se_type, scores=scores), True, not hc3)
+    if not linear_covariance.identified(R, count):
         return None, None
     if hc3:
         gathered = one_pass(R, gathered, False, True)[1]
-    tss = float(np.sum((y - y.mean()) ** 2)) if intercept else float(y @ y)
     return linear_covariance.inference(gathered, R, theta, terms=terms(features, intercept), intercept=intercept,
-                                       tss=tss, transform=linear_covariance.to_original_units(center, scale, intercept))
+                                       tss=tss,
+                                       transform=linear_covariance.to_original_units(center, scale, intercept))
+
+
+def cluster_codes(groups: np.ndarray) -> tuple[np.ndarray, int]:
+    """(each row's cluster as a code below G, in the order of the sorted keys; G). A design's country codes
+    (`coded`) are their own codes, some perhaps without a row: no sort of a key per row."""
+    if coded(groups):
+        return groups, int(groups.max()) + 1
+    names, index = np.unique(groups, return_inverse=True)
+    return index, len(names)
+
+
+def total_sum(y: np.ndarray, intercept: bool) -> float:
+    """Σ(y − ȳ)² with an intercept, Σy² without (R²'s denominator), with one temporary as long as y."""
+    if not intercept:
+        return float(y @ y)
+    centred = y - y.mean()
+    return float(np.sum(np.multiply(centred, centred, out=centred)))
 
 
 def inferable(sol) -> bool:

@@ -17,10 +17,12 @@ from lifeexp_cli.prep import scaling, skew
 
 
 def scaled_inputs(params: dict, X_raw: np.ndarray) -> np.ndarray:
+    """The rows filled, logged where the model logs, and scaled: a new array (X_raw is never changed),
+    scaled in place."""
     X = np.where(np.isnan(X_raw), np.asarray(params["fill"]), X_raw)
     if "log" in params:
         X = skew.apply_log(X, params["log"])
-    return scaling.transform(X, np.asarray(params["center"]), np.asarray(params["scale"]))
+    return scaling.transform(X, np.asarray(params["center"]), np.asarray(params["scale"]), out=X)
 
 
 def predict_record(record, X_raw: np.ndarray) -> np.ndarray:
@@ -44,9 +46,11 @@ def predict(kind: str, params: dict, X_raw: np.ndarray, rows: np.ndarray | None 
     count = len(X_raw) if rows is None else len(rows)
     if rows is None and count <= PREDICT_ROWS:
         return predict_block(kind, params, X_raw)
-    blocks = (slice(start, start + PREDICT_ROWS) if rows is None else rows[start:start + PREDICT_ROWS]
-              for start in range(0, count, PREDICT_ROWS))
-    return np.concatenate([predict_block(kind, params, X_raw[block]) for block in blocks] or [np.empty(0)])
+    predictions = np.empty(count)
+    for start in range(0, count, PREDICT_ROWS):
+        block = slice(start, start + PREDICT_ROWS) if rows is None else rows[start:start + PREDICT_ROWS]
+        predictions[start:start + PREDICT_ROWS] = predict_block(kind, params, X_raw[block])
+    return predictions
 
 
 def predict_block(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
@@ -54,7 +58,7 @@ def predict_block(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
     if kind == "linear":
         # Row by row, not a matrix product: BLAS may sum in another order for another number of rows, and
         # a person's prediction must not depend on who else is in the batch.
-        return (Xs * np.asarray(params["weights"])).sum(axis=1) + params["bias"]
+        return np.multiply(Xs, np.asarray(params["weights"]), out=Xs).sum(axis=1) + params["bias"]
     return regressor.predict(params, Xs)
 
 

@@ -15,3 +15,24 @@ def test_metrics_by_hand():
     assert metrics.r2(y, yhat) == pytest.approx(1 - 2 / 5)
     summary = metrics.summarize([{"rmse": 1.0, "mae": 1.0, "r2": 0.5}, {"rmse": 3.0, "mae": 2.0, "r2": 0.7}])
     assert summary["rmse"] == 2.0 and summary["rmse_std"] == pytest.approx(np.sqrt(2))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_metrics_in_place_are_the_textbook_formulas_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    y, yhat = rng.normal(70, 9, size=1000), rng.normal(70, 9, size=1000)
+    kept = y.copy(), yhat.copy()
+    assert metrics.rmse(y, yhat) == float(np.sqrt(np.mean((yhat - y) ** 2)))
+    assert metrics.mae(y, yhat) == float(np.mean(np.abs(yhat - y)))
+    assert metrics.r2(y, yhat) == float(1.0 - np.sum((y - yhat) ** 2) / float(np.sum((y - y.mean()) ** 2)))
+    assert np.array_equal(y, kept[0]) and np.array_equal(yhat, kept[1])  # the inputs are untouched
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_scores_of_residuals_in_place_are_the_scores_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.normal(70, 9, size=1001) if seed else np.full(1001, 70.0)  # seed 0: constant y, R² undefined
+    yhat = y + rng.normal(0, 3, size=1001) * (seed % 3)  # seed 3, 6, 9: exact predictions
+    expected = metrics.score(y, yhat)
+    found = metrics.score_residuals(yhat - y, metrics.total_squares(y))
+    assert {k: repr(v) for k, v in found.items()} == {k: repr(v) for k, v in expected.items()}

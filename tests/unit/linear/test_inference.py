@@ -98,3 +98,24 @@ def test_one_cluster_is_refused_naming_the_option():
     with pytest.raises(inference.DesignError, match="se"):
         inference.ols_inference(design, y, theta, "cluster", terms=list("abcd"), intercept=True,
                                 groups=np.zeros(len(y)))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_coded_scores_are_the_dict_of_scores_to_the_bit(seed):
+    """An in-memory fit sums its clusters' scores by code in one array (CodedScores): the same sums, in the
+    same order (that of first appearance) and the same meat as the dict merged block by block."""
+    rng = np.random.default_rng(seed)
+    n, k, codes = 500, 4, 60
+    groups = rng.integers(0, codes, size=n)  # rows in any order; some codes may have no row
+    if seed % 2:
+        groups = np.sort(groups)  # a design's rows, country after country
+    design, e = rng.normal(size=(n, k)), rng.normal(size=n)
+    scores: dict = {}
+    coded = inference.CodedScores(codes, k)
+    for rows in np.array_split(np.arange(n), rng.integers(1, 9)):
+        scores = inference.merge_scores(scores, inference.cluster_scores(design[rows], e[rows],
+                                                                         (np.arange(codes), groups[rows])))
+        coded.add(design[rows], e[rows], groups[rows])
+    assert len(coded) == len(scores) == len(np.unique(groups))
+    np.testing.assert_array_equal(coded.stacked(), np.array(list(scores.values())))
+    assert inference.cluster_meat(coded).tobytes() == inference.cluster_meat(scores).tobytes()

@@ -107,3 +107,53 @@ def test_exact_median_by_radix_select(values, monkeypatch):
         if median.narrow(searches, found):
             break
     assert median.values(searches, 1)[0] == np.median(values)
+
+
+def one_shot_design(X, fill, center, scale, intercept):
+    Xs = (np.where(np.isnan(X), fill, X) - center) / scale
+    return np.column_stack([np.ones(len(Xs)), Xs]) if intercept else Xs
+
+
+@pytest.mark.parametrize("intercept", [True, False])
+@pytest.mark.parametrize("p", [1, 2, 5])
+def test_design_rows_built_in_place_are_the_one_shot_design_laid_out_alike(intercept, p):
+    """state.design_rows builds its rows in one array: the numbers and the memory layout (on which a matrix
+    product's order of summation depends) of filling, centring, scaling and stacking them one step at a time."""
+    rng = np.random.default_rng(p)
+    base = rng.normal(size=(40, p))
+    base[rng.random(base.shape) < 0.2] = np.nan
+    fill, center, scale = rng.normal(size=p), rng.normal(size=p), rng.random(p) + 0.5
+    fortran = np.asfortranarray(base)
+    for X in (fortran, base, fortran[:20], fortran[::2], fortran[rng.random(40) < 0.5], base[::3], fortran[:1]):
+        expected = one_shot_design(X, fill, center, scale, intercept)
+        found = state.design_rows(X, fill, center, scale, intercept)
+        assert found.tobytes(order="A") == expected.tobytes(order="A") and found.strides == expected.strides
+
+
+def test_z_rows_are_the_rows_of_ones_x_and_y():
+    rng = np.random.default_rng(4)
+    X, y = np.asfortranarray(rng.normal(size=(30, 3))), rng.normal(size=30)
+    Z = np.column_stack([np.ones(30), X, y])
+    picked = np.array([2, 3, 11, 29])
+    np.testing.assert_array_equal(state.z_rows(X, y, None), Z)
+    np.testing.assert_array_equal(state.z_rows(X, y, picked, 2)[:, :5], Z[picked])
+    assert state.z_rows(X, y, picked, 2).shape == (4, 7) and state.z_rows(X, y, None).flags.c_contiguous
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_chunk_with_gaps_is_factored_as_one_z_of_all_its_rows(seed):
+    """state.update builds the complete rows' Z and then the gapped rows' Z, never all of Z at once: the
+    factor is that of Z built whole and split into the same two sets of rows, to the bit."""
+    rng = np.random.default_rng(seed)
+    X, y = np.asfortranarray(rng.normal(size=(300, 3))), rng.normal(size=300)
+    X[rng.random(X.shape) < 0.05 * (seed + 1)] = np.nan
+    found = state.update(state.start(3, "mean"), X, y)
+    missing = np.isnan(X)
+    complete, gaps = np.flatnonzero(~missing.any(axis=1)), np.flatnonzero(missing.any(axis=1))
+    indicators = [j for j in range(3) if missing[:, j].any()]
+    Z = np.column_stack([np.ones(300), X, y])
+    R = tsqr.pad(tsqr.update(tsqr.empty(5), Z[complete]), 5 + len(indicators))
+    wide = np.hstack([Z[gaps], missing[gaps][:, indicators].astype(float)])
+    wide[:, 1:4][missing[gaps]] = 0.0
+    expected = tsqr.update(tsqr.merge(tsqr.empty(5 + len(indicators)), R), wide)
+    assert found.indicators == tuple(indicators) and found.R.tobytes() == expected.tobytes()

@@ -106,3 +106,24 @@ def test_single_row_in_plain_python_equals_numpy(tim):
     for row in ([24.1, 53.0, 0.1], [float("nan"), 300.0, 12.0]):
         expected = arrays.predict("linear", tim["params"], np.array([row]))[0]
         assert prediction.predict_one(from_plain(tim), row) == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_predictions_in_blocks_are_those_of_one_block_to_the_bit(seed, monkeypatch):
+    """arrays.predict takes PREDICT_ROWS rows at a time (all rows, or the rows asked for), scaled in place:
+    a row's prediction is the same numbers whatever the block, and X is left as it was."""
+    rng = np.random.default_rng(seed)
+    X = np.asfortranarray(rng.normal(50, 10, size=(301, 3)))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    kept = X.copy()
+    params = {"fill": [50.0, 49.0, 51.0], "center": [48.0, 50.0, 52.0], "scale": [9.0, 11.0, 10.0],
+              "weights": [0.3, -0.2, 0.1], "bias": 70.0}
+    filled = np.where(np.isnan(X), params["fill"], X)
+    expected = (((filled - params["center"]) / params["scale"]) * params["weights"]).sum(axis=1) + params["bias"]
+    one = arrays.predict("linear", params, X)
+    rows = np.sort(rng.choice(len(X), 120, replace=False))
+    monkeypatch.setattr(arrays, "PREDICT_ROWS", 7)
+    assert one.tobytes() == expected.tobytes() == arrays.predict("linear", params, X).tobytes()
+    assert arrays.predict("linear", params, X, rows=rows).tobytes() == expected[rows].tobytes()
+    assert arrays.predict("linear", params, X, rows=rows[:0]).shape == (0,)
+    np.testing.assert_array_equal(X, kept)

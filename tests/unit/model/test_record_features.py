@@ -170,3 +170,76 @@ def test_the_calibration_plan_says_why_there_is_none():
     assert not ok and notes == [interval_calibration.too_few_note(5, "countries", 3)]
     assert interval_calibration.finish(None, [0.0], folds=5, split="rows") == \
         (None, [interval_calibration.too_few_note(5, "rows", 0)])
+
+
+def linear_params(X, y, intercept: bool):
+    """A linear fit's params (as `fit_arrays` gives them) for rows from `rows`: θ at the least-squares fit."""
+    (fill, center, scale, theta), _ = model_of(X, y)
+    if not intercept:
+        center, theta = np.zeros_like(center), np.linalg.lstsq(np.where(np.isnan(X), fill, X) / scale, y, rcond=None)[0]
+        return {"fill": fill, "center": center, "scale": scale, "bias": 0.0, "weights": theta}
+    return {"fill": fill, "center": center, "scale": scale, "bias": theta[0], "weights": theta[1:]}
+
+
+@pytest.mark.parametrize("se_type", covariance.SE_TYPES)
+@pytest.mark.parametrize("intercept", [True, False])
+@pytest.mark.parametrize("seed", range(4))
+def test_in_memory_standard_errors_in_blocks_are_those_of_one_block(se_type, intercept, seed, monkeypatch):
+    """`fitted_inference` reads the rows BLOCK_ROWS at a time: tiny blocks give one block's numbers (to
+    rounding: the factor and the sums add up in another order), countries as text or as a design's codes."""
+    X, y, groups = rows(seed)
+    X = np.asfortranarray(X)  # as a Design holds it
+    codes = np.unique(groups, return_inverse=True)[1].astype(np.int32)
+    params = linear_params(X, y, intercept)
+    one = standard_errors.fitted_inference(params, X, y, groups, list("abc"), intercept, se_type)
+    assert one == standard_errors.fitted_inference(params, X, y, codes, list("abc"), intercept, se_type)
+    monkeypatch.setattr(standard_errors, "BLOCK_ROWS", 37)
+    blocked = standard_errors.fitted_inference(params, X, y, codes, list("abc"), intercept, se_type)
+    assert blocked == standard_errors.fitted_inference(params, X, y, groups, list("abc"), intercept, se_type)
+    assert blocked[0]["se_type"] == one[0]["se_type"] and blocked[0]["clusters"] == one[0]["clusters"]
+    for term, found in blocked[0]["coefficients"].items():
+        for key in ("estimate", "se", "t", "ci_low", "ci_high"):
+            assert found[key] == pytest.approx(one[0]["coefficients"][term][key], rel=1e-9)
+    for key in ("r2_adj", "f_stat", "log_likelihood"):
+        assert blocked[0][key] == pytest.approx(one[0][key], rel=1e-9)
+    np.testing.assert_allclose(blocked[1]["matrix"], one[1]["matrix"], rtol=1e-9)
+
+
+@pytest.mark.parametrize("se_type", covariance.SE_TYPES)
+@pytest.mark.parametrize("block_rows", [37, 1 << 16])
+def test_in_memory_impute_drop_reads_the_complete_rows_in_place(se_type, block_rows, monkeypatch):
+    """drop: the complete rows read in place, block by block, give the numbers of their copy, to the bit."""
+    monkeypatch.setattr(standard_errors, "BLOCK_ROWS", block_rows)
+    X, y, groups = rows(5, missing=0.1)
+    X = np.asfortranarray(X)
+    codes = np.unique(groups, return_inverse=True)[1].astype(np.int32)
+    complete = ~np.isnan(X).any(axis=1)
+    params = linear_params(X[complete], y[complete], True)
+    dropped = standard_errors.fitted_inference(params, X, y, codes, list("abc"), True, se_type, drop=True)
+    copied = standard_errors.fitted_inference(params, X[complete], y[complete], codes[complete], list("abc"), True,
+                                              se_type)
+    assert dropped == copied and dropped[0]["coefficients"]["a"]["se"] > 0
+
+
+def test_clusters_are_found_from_codes_as_from_keys():
+    keys = np.array(["b", "a", "c", "a"])
+    codes = np.unique(keys, return_inverse=True)[1].astype(np.int32)
+    assert standard_errors.has_clusters(keys) and standard_errors.has_clusters(codes)
+    assert not standard_errors.has_clusters(codes[:3]) and not standard_errors.has_clusters(keys[:3])
+    assert not standard_errors.has_clusters(None) and not standard_errors.has_clusters(np.empty(0, np.int32))
+    assert standard_errors.cluster_codes(codes) == (codes, 3)
+    found, count = standard_errors.cluster_codes(keys)
+    assert count == 3 and found.tolist() == codes.tolist()
+    assert standard_errors.cluster_codes(np.array([5, -1, 5]))[1] == 2  # not codes: sorted keys
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_clusters_among_as_many_codes_as_rows_are_found_block_by_block(seed, monkeypatch):
+    """Without a country column every row is its own code: a repeat is found within or across blocks."""
+    monkeypatch.setattr(standard_errors, "BLOCK_ROWS", 16)
+    rng = np.random.default_rng(seed)
+    codes = rng.permutation(100).astype(np.int32)
+    assert not standard_errors.has_clusters(codes)
+    i, j = rng.choice(100, 2, replace=False)
+    codes[i] = codes[j]  # now code codes[j] repeats and one code has no row: as many codes as rows still
+    assert standard_errors.has_clusters(codes) and standard_errors.has_clusters(codes.astype(str))

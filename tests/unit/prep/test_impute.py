@@ -40,3 +40,14 @@ def test_drop_imputation_drops_rows():
     fit = in_memory.fit_arrays(A, np.array([2.0, 9.0, 6.0, 8.0]), ["a"], Spec(impute="drop"))
     assert fit.rows_used == 3 and fit.rows_dropped == 1
     assert_allclose(fit.params["weights"], [2.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_complete_rows_found_in_blocks_are_those_of_one_pass(seed, monkeypatch):
+    rng = np.random.default_rng(seed)
+    X = np.asfortranarray(rng.normal(size=(203, 4)))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    expected = ~np.isnan(X).any(axis=1)
+    monkeypatch.setattr(impute, "BLOCK_ROWS", 10)
+    np.testing.assert_array_equal(impute.complete_rows(X), expected)
+    np.testing.assert_array_equal(impute.complete_rows(X[:0]), expected[:0])
