@@ -49,8 +49,9 @@ def unfitted_note(exc: Exception) -> str:
 
 
 def fold_of(folds: list[np.ndarray], n: int) -> np.ndarray:
-    """The fold index of each of n rows, from each fold's test rows (prep/splits.py `kfold`)."""
-    index = np.empty(n, dtype=int)
+    """The fold index of each of n rows, from each fold's test rows (prep/splits.py `kfold`), in the
+    smallest integer type that holds it (a byte for up to 256 folds)."""
+    index = np.empty(n, dtype=np.min_scalar_type(max(len(folds) - 1, 0)))
     for k, test in enumerate(folds):
         index[test] = k
     return index
@@ -97,8 +98,8 @@ def collect(collected: Residuals | reservoir.Reservoir | None, chunk: Residuals,
     [features, residual] is kept (linear/stream/reservoir.py: a streamed fit's bounded memory; nothing
     else of the rows); without one every row is kept, a single chunk without a copy."""
     keep = ~np.isnan(chunk.residuals)
-    if drop:
-        keep &= ~np.isnan(chunk.X).any(axis=1)
+    for j in range(chunk.X.shape[1]) if drop else []:  # a column at a time: no mask of X's shape
+        keep &= ~np.isnan(chunk.X[:, j])
     if not keep.all():
         chunk = chunk.rows(keep)
     if rng is not None:

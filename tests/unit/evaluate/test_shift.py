@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.evaluate import domain, shift
+from lifeexp_cli.linear.stream import tsqr
 
 
 def flat(residuals, folds, statuses=None, distances=None):
@@ -203,18 +204,19 @@ def test_a_higher_level_never_gives_a_smaller_quantile():
 
 
 @pytest.mark.parametrize("n, p, rank", [(200, 6, 6), (6, 6, 6), (4, 7, 4), (300, 5, 3)])
-def test_least_squares_is_numpys_lstsq_in_place(n, p, rank):
-    """gelsd called in the design's own memory gives np.linalg.lstsq's solution (minimum norm when the
-    design is short or rank-deficient), and for a column-major design overwrites it rather than copying."""
+def test_least_squares_of_the_design_or_its_factor_is_numpys_lstsq(n, p, rank):
+    """The design's least squares (minimum norm when it is short or rank-deficient) is np.linalg.lstsq's,
+    from the design itself or from the triangular factor of [design, target] built a few rows at a time,
+    with the cut-off of the design's rows."""
     rng = np.random.default_rng(n * 100 + p)
     A = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, p))
     b = rng.standard_normal(n)
     expected = np.linalg.lstsq(A, b, rcond=None)[0]
-    for design in (np.array(A, order="C"), np.array(A, order="F")):
-        np.testing.assert_allclose(shift.least_squares(design, b), expected, rtol=1e-9, atol=1e-12)
-    column_major = np.array(A, order="F")
-    shift.least_squares(column_major, b)
-    assert not np.array_equal(column_major, A)  # worked in place: no copy of the design was made
+    assert np.array_equal(shift.least_squares(A, b, n), expected)
+    R = tsqr.empty(p + 1)
+    for start in range(0, n, 7):
+        R = tsqr.update(R, np.column_stack([A, b])[start:start + 7])
+    np.testing.assert_allclose(shift.least_squares(R[:, :p], R[:, p], n), expected, rtol=1e-9, atol=1e-12)
 
 
 def test_scores_in_blocks_match_one_block(monkeypatch):
