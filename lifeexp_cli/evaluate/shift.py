@@ -303,19 +303,17 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     named = [key for key in STATUSES if (keys == STATUSES[key]).sum() >= MIN_GROUP_ROWS]
     fold_ids = np.unique(folds)
     most = max(MIN_CELL_SCORES, MAX_SCORES // ((len(named) + 1) * (len(fold_ids) + 1)))
-    by_status = {key: {} for key in [POOLED, *named]}
-    for key in [*named, POOLED]:  # the pooled scores last: sorted in place, once no cell needs their order
+    by_status = {}
+    for key in [POOLED, *named]:  # each cell's scores a selection of rows (a copy), sorted in place
         rows = None if key == POOLED else keys == STATUSES[key]
-        by_status[key]["folds"] = [cell(sorted_copy(scores[folds == k if rows is None else rows & (folds == k)]), most)
-                                   for k in fold_ids]
-        pooled = scores if rows is None else scores[rows]
-        pooled.sort()
-        by_status[key] = {"pooled": cell(pooled, most), **by_status[key]}
+        by_status[key] = {"pooled": None if rows is None else cell(sorted_in_place(scores[rows]), most),
+                          "folds": [cell(sorted_in_place(scores[folds == k if rows is None else rows & (folds == k)]),
+                                         most) for k in fold_ids]}
+    by_status[POOLED]["pooled"] = cell(sorted_in_place(scores), most)  # last: no cell needs the rows' order now
     return {**calibration, "statuses": by_status}
 
 
-def sorted_copy(values):
-    """values (a copy already: a selection of rows) sorted in place."""
+def sorted_in_place(values):
     values.sort()
     return values
 
@@ -404,10 +402,9 @@ def left_out_distances(domain: dict, X, groups, reference_groups, fill=None):
     from lifeexp_cli.evaluate import neighbours
 
     X = np.asarray(X, dtype=float)
-    own, theirs = np.asarray(groups), np.asarray(reference_groups)
-    if own.dtype.kind not in "iu" or theirs.dtype.kind not in "iu":  # texts, as codes (integer codes compare
-        keys = [np.asarray(k, dtype=str) for k in (own, theirs)]  # as they are: no copies)
-        codes = np.unique(np.concatenate(keys), return_inverse=True)[1]
+    own, theirs = np.asarray(groups), np.asarray(reference_groups)  # integer codes compare as they are
+    if own.dtype.kind not in "iu" or theirs.dtype.kind not in "iu":  # texts: compared as codes of them
+        codes = np.unique(np.concatenate([own.astype(str), theirs.astype(str)]), return_inverse=True)[1]
         own, theirs = codes[:len(X)], codes[len(X):]
     reference = neighbours.prepare(np.asarray(domain["rows"], dtype=float))
     center, scale = np.asarray(domain["center"]), np.asarray(domain["scale"])
