@@ -67,6 +67,30 @@ POOLED = "all"  # the key of the pooled scores (always stored)
 STATUSES = {"developed": 1.0, "developing": 0.0}  # data/catalog.py's status codes
 
 
+class Selected:
+    """The rows `index` of X, read a block of rows (or a column) at a time as their copy X[index] reads
+    (row-major), without that copy: the calibration's rows when some of X's are left out (impute drop)."""
+
+    def __init__(self, X, index):
+        self.X, self.index = X, index
+        self.shape = (len(index), X.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):  # [rows, column]
+            return self.X[self.index[key[0]], key[1]]
+        return self.X[self.index[key]]
+
+
+def as_rows(X):
+    """X as float rows: an array, or the rows of one a `Selected` reads (numpy)."""
+    import numpy as np
+
+    return X if isinstance(X, Selected) else np.asarray(X, dtype=float)
+
+
 def status_key(status) -> str:
     """The group key of a status code (1 developed, 0 developing; None or NaN: unknown, POOLED)."""
     if status is None or status != status:
@@ -109,7 +133,7 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
 
     from lifeexp_cli.linear.stream import tsqr
 
-    X = np.asarray(X, dtype=float)
+    X = as_rows(X)
     n, p = X.shape
     m, s = column_moments(X, fill)
     distances = np.asarray(distances, dtype=float)
@@ -155,7 +179,7 @@ def design_block(X, fill, center, scale, width: int):
 def column_major(X) -> bool:
     """Whether X's columns are its contiguous runs (as a copy of X, or np.column_stack of its columns,
     lays them out): one column or one row counts as row-major."""
-    return min(X.shape) > 1 and abs(X.strides[0]) < abs(X.strides[1])
+    return min(X.shape) > 1 and not isinstance(X, Selected) and abs(X.strides[0]) < abs(X.strides[1])
 
 
 def column_moments(X, fill=None):
@@ -226,7 +250,7 @@ def scale_of(calibration: dict, X, distances, fill=None):
     import numpy as np
 
     size = calibration["error_size"]
-    X = np.asarray(X, dtype=float)
+    X = as_rows(X)
     distances = np.broadcast_to(np.asarray(distances, dtype=float), (len(X),))
     center, scale, coef = (np.asarray(size[key]) for key in ("center", "scale", "coef"))
     terms = size["distance"]
@@ -289,7 +313,7 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     import numpy as np
 
     residuals = np.asarray(residuals, dtype=float)
-    X = np.asarray(X, dtype=float)  # filled where it is read (`fill`): never a filled copy of the whole
+    X = as_rows(X)  # filled where it is read (`fill`): never a filled copy of the whole
     folds = np.asarray(folds)
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
     keys = status_codes(statuses, len(residuals))
@@ -401,7 +425,7 @@ def left_out_distances(domain: dict, X, groups, reference_groups, fill=None):
 
     from lifeexp_cli.evaluate import neighbours
 
-    X = np.asarray(X, dtype=float)
+    X = as_rows(X)
     own, theirs = np.asarray(groups), np.asarray(reference_groups)  # integer codes compare as they are
     if own.dtype.kind not in "iu" or theirs.dtype.kind not in "iu":  # texts: compared as codes of them
         codes = np.unique(np.concatenate([own.astype(str), theirs.astype(str)]), return_inverse=True)[1]

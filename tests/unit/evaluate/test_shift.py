@@ -298,3 +298,24 @@ def flat_numbers(found):
     if isinstance(found, list):
         return [v for item in found for v in flat_numbers(item)]
     return [float(found)] if isinstance(found, (int, float)) else []
+
+
+@pytest.mark.parametrize("columns", [1, 3])
+@pytest.mark.parametrize("block_rows", [97, 1 << 16])
+def test_selected_rows_calibrate_as_their_copy(monkeypatch, columns, block_rows):
+    """Rows of X read where they are used (`Selected`, impute drop's kept rows) give, bit for bit, the
+    distances and calibrations (shift and conformal) of their copy X[index]."""
+    monkeypatch.setattr(shift, "BLOCK_ROWS", block_rows)
+    X, residuals, distances, statuses, fill = blocked_case(9, "F", True)
+    X = np.asfortranarray(X[:, :columns])
+    index = np.flatnonzero(~np.isnan(X).any(axis=1))
+    chosen, copy = shift.Selected(X, index), X[index]
+    n = len(index)
+    reference = {"center": [1.0] * columns, "scale": [2.0] * columns, "rows": copy[:40].tolist(), "k": 5}
+    groups = np.arange(n) % 40
+    found, expected = (shift.left_out_distances(reference, rows, groups, groups[:40]) for rows in (chosen, copy))
+    assert np.array_equal(found, expected)
+    args = (residuals[index], groups, np.arange(n) % 5, statuses[index], expected)
+    assert shift.calibrate(args[0], chosen, *args[1:]) == shift.calibrate(args[0], copy, *args[1:])
+    options = {"folds": 5, "split": "country", "groups": 40}
+    assert conformal.calibrate(chosen, args[0], **options) == conformal.calibrate(copy, args[0], **options)
