@@ -195,20 +195,28 @@ def column_moments(X, fill=None):
         for j in range(p):
             column = X[:, j] if fill is None else np.where(np.isnan(X[:, j]), float(fill[j]), X[:, j])
             column = conformal.signed_log(column)
-            m[j], s[j] = column.mean(), column.std()
+            m[j] = column.mean()
+            column -= m[j]  # what column.std() computes, in the column's own memory
+            np.square(column, out=column)
+            s[j] = np.sqrt(column.sum() / n)
         return m, np.where(s > 1e-9, s, 1.0)
-    total = np.zeros((1, p))
+    buffer = np.empty((min(n, BLOCK_ROWS) + 1, p))  # [the running sums; a block's rows]
+    total = np.zeros(p)
     for start in range(0, n, BLOCK_ROWS):
-        total = np.add.reduce(np.vstack([total, signed_logs(X[start:start + BLOCK_ROWS], fill)]), axis=0,
-                              keepdims=True)
-    m = total[0] / n
-    squares = np.zeros((1, p))
+        rows = buffer[:min(BLOCK_ROWS, n - start) + 1]
+        rows[0] = total
+        signed_logs(X[start:start + BLOCK_ROWS], fill, rows[1:])
+        total = np.add.reduce(rows, axis=0)
+    m = total / n
+    squares = np.zeros(p)
     for start in range(0, n, BLOCK_ROWS):
-        deviation = signed_logs(X[start:start + BLOCK_ROWS], fill)
-        deviation -= m
-        np.square(deviation, out=deviation)
-        squares = np.add.reduce(np.vstack([squares, deviation]), axis=0, keepdims=True)
-    s = np.sqrt(squares[0] / n)
+        rows = buffer[:min(BLOCK_ROWS, n - start) + 1]
+        signed_logs(X[start:start + BLOCK_ROWS], fill, rows[1:])
+        rows[1:] -= m
+        np.square(rows[1:], out=rows[1:])
+        rows[0] = squares
+        squares = np.add.reduce(rows, axis=0)
+    s = np.sqrt(squares / n)
     return m, np.where(s > 1e-9, s, 1.0)
 
 
