@@ -191,14 +191,7 @@ def column_moments(X, fill=None):
 
     n, p = X.shape
     if column_major(X) or p == 1:
-        m, s = np.empty(p), np.empty(p)
-        for j in range(p):
-            column = X[:, j] if fill is None else np.where(np.isnan(X[:, j]), float(fill[j]), X[:, j])
-            column = conformal.signed_log(column)
-            m[j] = column.mean()
-            column -= m[j]  # what column.std() computes, in the column's own memory
-            np.square(column, out=column)
-            s[j] = np.sqrt(column.sum() / n)
+        m, s = np.array([signed_log_moments(X[:, j], None if fill is None else float(fill[j])) for j in range(p)]).T
         return m, np.where(s > 1e-9, s, 1.0)
     buffer = np.empty((min(n, BLOCK_ROWS) + 1, p))  # [the running sums; a block's rows]
     total = np.zeros(p)
@@ -218,6 +211,25 @@ def column_moments(X, fill=None):
         squares = np.add.reduce(rows, axis=0)
     s = np.sqrt(squares / n)
     return m, np.where(s > 1e-9, s, 1.0)
+
+
+def signed_log_moments(column, fill: float | None) -> tuple[float, float]:
+    """(mean, std) of conformal.signed_log(column filled with `fill`), as numpy's mean and std compute
+    them, with one array of the column's size."""
+    import numpy as np
+
+    if fill is None:
+        column = conformal.signed_log(column)
+    else:  # the filled copy is ours: its signed logs in its own memory (conformal.signed_log's steps)
+        column = np.where(np.isnan(column), fill, column)
+        negative = np.signbit(column)
+        np.log1p(np.abs(column, out=column), out=column)
+        np.negative(column, out=column, where=negative)  # copysign of a value ≥ 0
+        column += 0.0  # −0.0 becomes 0.0
+    mean = column.mean()
+    column -= mean  # what column.std() computes, in the column's own memory
+    np.square(column, out=column)
+    return float(mean), float(np.sqrt(column.sum() / len(column)))
 
 
 def least_squares(A, b, rows: int):
