@@ -67,11 +67,48 @@ POOLED = "all"  # the key of the pooled scores (always stored)
 STATUSES = {"developed": 1.0, "developing": 0.0}  # data/catalog.py's status codes
 
 
+class Selected:
+    """The rows `index` of X, read a block of rows (or a column) at a time as their copy X[index] reads
+    (row-major), without that copy: the calibration's rows when some of X's are left out (impute drop)."""
+
+    def __init__(self, X, index):
+        self.X, self.index = X, index
+        self.shape = (len(index), X.shape[1])
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):  # [rows, column]
+            return self.X[self.index[key[0]], key[1]]
+        return self.X[self.index[key]]
+
+
+def as_rows(X):
+    """X as float rows: an array, or the rows of one a `Selected` reads (numpy)."""
+    import numpy as np
+
+    return X if isinstance(X, Selected) else np.asarray(X, dtype=float)
+
+
 def status_key(status) -> str:
     """The group key of a status code (1 developed, 0 developing; None or NaN: unknown, POOLED)."""
     if status is None or status != status:
         return POOLED
     return "developed" if float(status) >= 0.5 else "developing"
+
+
+def status_codes(statuses, n: int):
+    """Each row's STATUSES code as `status_key` groups it (1 developed, 0 developing, −1 unknown), as
+    int8: (n,) statuses (1, 0 or NaN), or None (all unknown) (numpy)."""
+    import numpy as np
+
+    if statuses is None:
+        return np.full(n, -1, dtype=np.int8)
+    statuses = np.asarray(statuses, dtype=float)
+    codes = (statuses >= 0.5).astype(np.int8)
+    codes[np.isnan(statuses)] = -1
+    return codes
 
 
 def hinge(distances, reference: float):
@@ -84,85 +121,124 @@ def hinge(distances, reference: float):
 def fit_error_size(X, residuals, distances, fill=None) -> dict:
     """The error-size model log|r| ≈ a + bᵀz + c·h by least squares (c ≥ 0), with the ranges that clip
     its two parts. X: (n, p) filled features (or filled here with `fill`, a column at a time); residuals,
-    distances: (n,)."""
+    distances: (n,).
+
+    The design [1, z, h] and the target log|r| are built BLOCK_ROWS rows at a time. Rows that fit in one
+    block are solved as they are (np.linalg.lstsq of the design); more rows keep only the triangular
+    factor R of [1, z, h, log|r|] (linear/stream/tsqr.py): [1, z, h]·x − log|r| = Q(R₁x − r), so the
+    least squares of the (p+3)-row R₁ against r is the design's (its singular values the design's, to
+    rounding), with the cut-off lstsq takes for the design's n rows (`least_squares`). Without the
+    distance term ([1, z]) it is the same less h's column. Memory: one block, not n × (p+2)."""
     import numpy as np
 
-    X = np.asarray(X, dtype=float)
+    from lifeexp_cli.linear.stream import tsqr
+
+    X = as_rows(X)
     n, p = X.shape
-    # [1, z, h] built once, in the layout np.column_stack gave it (column after column when X is): the
-    # products round as before, and memory holds one copy of X's size, not five
-    order = "F" if min(n, p) > 1 and abs(X.strides[0]) < abs(X.strides[1]) else "C"  # X's own, as a copy has it
-    design = np.empty((n, p + 2), order=order)
-    design[:, 0] = 1.0
-    if order == "F":
-        G = signed_logs(X, fill, design[:, 1:p + 1])
-    else:
-        G = conformal.signed_log(X if fill is None else np.where(np.isnan(X), np.asarray(fill, dtype=float), X))
-    m, s = conformal.standardized(G) if order == "C" else column_moments(G)
-    G -= m  # (G − m) / s in place
-    G /= s
-    if order == "C":
-        design[:, 1:p + 1] = G
-    del G
+    m, s = column_moments(X, fill)
     distances = np.asarray(distances, dtype=float)
     reference = float(np.quantile(distances, HINGE_QUANTILE)) if len(distances) else 1.0
     reference = reference if reference > 0 else 1.0
-    h = hinge(distances, reference)
-    design[:, p + 1] = h
-    target = np.log(np.maximum(np.abs(np.asarray(residuals, dtype=float)), conformal.LOG_FLOOR))
-    coef = least_squares(design, target)  # design is overwritten
-    del design
+    residuals = np.asarray(residuals, dtype=float)
+    R, h_top = tsqr.empty(p + 3), 0.0
+    for start in range(0, n, BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        block = design_block(X[rows], fill, m, s, p + 3)
+        block[:, p + 1] = hinge(distances[rows], reference)
+        block[:, p + 2] = np.log(np.maximum(np.abs(residuals[rows]), conformal.LOG_FLOOR))
+        h_top = max(h_top, float(block[:, p + 1].max(initial=0.0)))
+        R = block if n <= BLOCK_ROWS else tsqr.update(R, block)  # one block: solved as it is, not its R
+    coef = least_squares(R[:, :p + 2], R[:, p + 2], n)
     c = float(coef[-1])
     if c > 0:
         coef = coef[:-1]
-    else:  # farther never narrower: without the term ([1, z] built again)
-        A = np.empty((n, p + 1), order="F")
-        A[:, 0] = 1.0
-        standardized_logs(X, fill, m, s, A[:, 1:])
-        c, coef = 0.0, least_squares(A, target)
-        del A
-    features_part = np.empty(n)  # [1, z]·[a, b], a block of rows at a time, in the layout the design had
+    else:  # farther never narrower: without the term (h's column left out)
+        c, coef = 0.0, least_squares(R[:, :p + 1], R[:, p + 2], n)
+    low, high = np.inf, -np.inf  # the range of [1, z]·[a, b] over the rows, a block at a time
     for start in range(0, n, BLOCK_ROWS):
-        block = X[start:start + BLOCK_ROWS]
-        A = np.empty((len(block), p + 1), order=order)
-        A[:, 0] = 1.0
-        standardized_logs(block, fill, m, s, A[:, 1:])
-        features_part[start:start + len(block)] = A @ coef
-    distance_top = float((c * h).max(initial=0.0))
+        part = design_block(X[start:start + BLOCK_ROWS], fill, m, s, p + 1) @ coef
+        low, high = min(low, float(part.min(initial=np.inf))), max(high, float(part.max(initial=-np.inf)))
+    distance_top = c * h_top  # c ≥ 0: the largest c·h is c times the largest h
     return {"center": m.tolist(), "scale": s.tolist(), "coef": coef.tolist(),
-            "clip": [bounded_log(features_part.min() - FEATURE_CLIP), bounded_log(features_part.max() + FEATURE_CLIP)],
+            "clip": [bounded_log(low - FEATURE_CLIP), bounded_log(high + FEATURE_CLIP)],
             "distance": {"reference": reference, "coef": c, "most": bounded_log(distance_top + DISTANCE_CLIP),
                          "farthest": float(distances[np.isfinite(distances)].max(initial=0.0))}}
 
 
-def column_moments(G):
-    """evaluate/conformal.py `standardized` of a column-major G, a column at a time: the same sums (each
-    column's own), without a temporary of G's size."""
+def design_block(X, fill, center, scale, width: int):
+    """[1, z] of the rows X (filled with `fill`, standardized with center, scale) in the first p + 1
+    columns of a (rows, width) array in X's layout; the columns after them are left for the caller."""
     import numpy as np
 
-    m = np.array([G[:, j].mean() for j in range(G.shape[1])])
-    s = np.array([G[:, j].std() for j in range(G.shape[1])])
+    block = np.empty((len(X), width), order="F" if column_major(X) else "C")
+    block[:, 0] = 1.0
+    standardized_logs(X, fill, center, scale, block[:, 1:X.shape[1] + 1])
+    return block
+
+
+def column_major(X) -> bool:
+    """Whether X's columns are its contiguous runs (as a copy of X, or np.column_stack of its columns,
+    lays them out): one column or one row counts as row-major."""
+    return min(X.shape) > 1 and not isinstance(X, Selected) and abs(X.strides[0]) < abs(X.strides[1])
+
+
+def column_moments(X, fill=None):
+    """evaluate/conformal.py `standardized` of signed_log(X filled with `fill`), without an array of X's
+    size, and with the sums that signed logs in X's layout give: a column-major X a column at a time
+    (each column's own sums), a row-major one a block of rows at a time, each block's rows added on to
+    the running sums in order (numpy sums a row-major array's columns row after row)."""
+    import numpy as np
+
+    n, p = X.shape
+    if column_major(X) or p == 1:
+        m, s = np.array([signed_log_moments(X[:, j], None if fill is None else float(fill[j])) for j in range(p)]).T
+        return m, np.where(s > 1e-9, s, 1.0)
+    buffer = np.empty((min(n, BLOCK_ROWS) + 1, p))  # [the running sums; a block's rows]
+    total = np.zeros(p)
+    for start in range(0, n, BLOCK_ROWS):
+        rows = buffer[:min(BLOCK_ROWS, n - start) + 1]
+        rows[0] = total
+        signed_logs(X[start:start + BLOCK_ROWS], fill, rows[1:])
+        total = np.add.reduce(rows, axis=0)
+    m = total / n
+    squares = np.zeros(p)
+    for start in range(0, n, BLOCK_ROWS):
+        rows = buffer[:min(BLOCK_ROWS, n - start) + 1]
+        signed_logs(X[start:start + BLOCK_ROWS], fill, rows[1:])
+        rows[1:] -= m
+        np.square(rows[1:], out=rows[1:])
+        rows[0] = squares
+        squares = np.add.reduce(rows, axis=0)
+    s = np.sqrt(squares / n)
     return m, np.where(s > 1e-9, s, 1.0)
 
 
-def least_squares(A, b):
-    """The least-squares solution of A·x ≈ b by LAPACK's gelsd, np.linalg.lstsq's solver with its cut-off
-    (rcond = eps·max(n, p)), called directly so that it works in A's own memory when A is column-major: A
-    is overwritten, and no copy of its size is made (np.linalg.lstsq and scipy's lstsq copy it)."""
+def signed_log_moments(column, fill: float | None) -> tuple[float, float]:
+    """(mean, std) of conformal.signed_log(column filled with `fill`), as numpy's mean and std compute
+    them, with one array of the column's size."""
     import numpy as np
-    from scipy.linalg.lapack import dgelsd, dgelsd_lwork
 
-    n, p = A.shape
-    cond = float(np.finfo(float).eps * max(n, p))
-    work, iwork, info = dgelsd_lwork(n, p, 1, cond)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"gelsd workspace query failed ({info})")
-    rhs = np.zeros(max(n, p))  # room for the solution when there are fewer rows than columns
-    rhs[:n] = b
-    x, _, _, info = dgelsd(A, rhs, math.ceil(work), iwork, cond, True, True)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"SVD did not converge in least squares ({info})")
-    return x[:p]
+    if fill is None:
+        column = conformal.signed_log(column)
+    else:  # the filled copy is ours: its signed logs in its own memory (conformal.signed_log's steps)
+        column = np.where(np.isnan(column), fill, column)
+        negative = np.signbit(column)
+        np.log1p(np.abs(column, out=column), out=column)
+        np.negative(column, out=column, where=negative)  # copysign of a value ≥ 0
+        column += 0.0  # −0.0 becomes 0.0
+    mean = column.mean()
+    column -= mean  # what column.std() computes, in the column's own memory
+    np.square(column, out=column)
+    return float(mean), float(np.sqrt(column.sum() / len(column)))
+
+
+def least_squares(A, b, rows: int):
+    """The least-squares solution of A·x ≈ b (np.linalg.lstsq: LAPACK's gelsd, minimum norm when A is
+    short or rank-deficient) with the cut-off lstsq gives a design of `rows` rows (rcond = eps·max(rows,
+    p)): A is the design itself (rows of it) or its triangular factor, which has as few rows as columns."""
+    import numpy as np
+
+    return np.linalg.lstsq(A, b, rcond=float(np.finfo(float).eps * max(rows, A.shape[1])))[0]
 
 
 def standardized_logs(X, fill, center, scale, out=None):
@@ -175,11 +251,12 @@ def standardized_logs(X, fill, center, scale, out=None):
     return Z
 
 
-def signed_logs(X, fill, out):
+def signed_logs(X, fill, out=None):
     """conformal.signed_log of X with its missing values filled with `fill` (or X as it is when fill is
-    None), into `out`, a column at a time: no filled copy of X."""
+    None), into `out` (or a new array in X's layout), a column at a time: no filled copy of X."""
     import numpy as np
 
+    out = np.empty_like(X) if out is None else out
     for j in range(X.shape[1]):
         column = X[:, j] if fill is None else np.where(np.isnan(X[:, j]), float(fill[j]), X[:, j])
         conformal.signed_log(column, out=out[:, j])
@@ -188,23 +265,23 @@ def signed_logs(X, fill, out):
 
 def scale_of(calibration: dict, X, distances, fill=None):
     """σ(x, d) for each row of X (n, p; filled, or filled here with `fill`) at its distance (n,) (numpy).
-    The rows are scored BLOCK_ROWS at a time: memory holds one block's standardized features, not X's size."""
+    The rows are scored BLOCK_ROWS at a time: memory holds one block's standardized features and terms,
+    not X's size."""
     import numpy as np
 
     size = calibration["error_size"]
-    X = np.asarray(X, dtype=float)
+    X = as_rows(X)
+    distances = np.broadcast_to(np.asarray(distances, dtype=float), (len(X),))
     center, scale, coef = (np.asarray(size[key]) for key in ("center", "scale", "coef"))
-    features_part = np.empty(len(X))
-    for start in range(0, len(X), BLOCK_ROWS):
-        block = X[start:start + BLOCK_ROWS]
-        Z = signed_logs(block, fill, np.empty_like(block))  # in X's layout; standardized in place
-        Z -= center
-        Z /= scale
-        features_part[start:start + BLOCK_ROWS] = coef[0] + Z @ coef[1:]
-    np.clip(features_part, *size["clip"], out=features_part)
     terms = size["distance"]
-    distance_part = np.minimum(terms["coef"] * hinge(distances, terms["reference"]), terms["most"])
-    return np.exp(features_part + distance_part)
+    out = np.empty(len(X))
+    for start in range(0, len(X), BLOCK_ROWS):
+        rows = slice(start, start + BLOCK_ROWS)
+        part = coef[0] + standardized_logs(X[rows], fill, center, scale) @ coef[1:]  # in X's layout
+        np.clip(part, *size["clip"], out=part)
+        part += np.minimum(terms["coef"] * hinge(distances[rows], terms["reference"]), terms["most"])
+        out[rows] = np.exp(part)
+    return out
 
 
 def row_scale(calibration: dict, row: list[float], distance: float) -> float:
@@ -256,24 +333,33 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     import numpy as np
 
     residuals = np.asarray(residuals, dtype=float)
-    X = np.asarray(X, dtype=float)  # filled where it is read (`fill`): never a filled copy of the whole
+    X = as_rows(X)  # filled where it is read (`fill`): never a filled copy of the whole
     folds = np.asarray(folds)
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
-    keys = np.full(len(residuals), POOLED, dtype=object) if statuses is None else \
-        np.array([status_key(s) for s in np.asarray(statuses, dtype=float)], dtype=object)
+    keys = status_codes(statuses, len(residuals))
     calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": int(len(np.unique(folds))),
                    "split": split, "groups": int(len(np.unique(groups))),
                    "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances, fill)}
-    scores = np.abs(residuals) / scale_of(calibration, X, distances, fill)
-    named = [key for key in STATUSES if (keys == key).sum() >= MIN_GROUP_ROWS]
+    scores = scale_of(calibration, X, distances, fill)
+    for start in range(0, len(scores), BLOCK_ROWS):  # |r| / σ in place, a block at a time
+        rows = slice(start, start + BLOCK_ROWS)
+        np.divide(np.abs(residuals[rows]), scores[rows], out=scores[rows])
+    named = [key for key in STATUSES if (keys == STATUSES[key]).sum() >= MIN_GROUP_ROWS]
     fold_ids = np.unique(folds)
     most = max(MIN_CELL_SCORES, MAX_SCORES // ((len(named) + 1) * (len(fold_ids) + 1)))
     by_status = {}
-    for key in [POOLED, *named]:
-        rows = np.ones(len(scores), bool) if key == POOLED else keys == key
-        by_status[key] = {"pooled": cell(np.sort(scores[rows]), most),
-                          "folds": [cell(np.sort(scores[rows & (folds == k)]), most) for k in fold_ids]}
+    for key in [POOLED, *named]:  # each cell's scores a selection of rows (a copy), sorted in place
+        rows = None if key == POOLED else keys == STATUSES[key]
+        by_status[key] = {"pooled": None if rows is None else cell(sorted_in_place(scores[rows]), most),
+                          "folds": [cell(sorted_in_place(scores[folds == k if rows is None else rows & (folds == k)]),
+                                         most) for k in fold_ids]}
+    by_status[POOLED]["pooled"] = cell(sorted_in_place(scores), most)  # last: no cell needs the rows' order now
     return {**calibration, "statuses": by_status}
+
+
+def sorted_in_place(values):
+    values.sort()
+    return values
 
 
 def group_quantile(group: dict, level: float) -> float | None:
@@ -359,12 +445,11 @@ def left_out_distances(domain: dict, X, groups, reference_groups, fill=None):
 
     from lifeexp_cli.evaluate import neighbours
 
-    X = np.asarray(X, dtype=float)
-    keys = [np.asarray(groups), np.asarray(reference_groups)]
-    if any(k.dtype.kind not in "iu" for k in keys):  # texts (integer codes compare as they are: no copies)
-        keys = [np.asarray(k, dtype=str) for k in keys]
-    names, codes = np.unique(np.concatenate(keys), return_inverse=True)
-    own, theirs = codes[:len(X)], codes[len(X):]
+    X = as_rows(X)
+    own, theirs = np.asarray(groups), np.asarray(reference_groups)  # integer codes compare as they are
+    if own.dtype.kind not in "iu" or theirs.dtype.kind not in "iu":  # texts: compared as codes of them
+        codes = np.unique(np.concatenate([own.astype(str), theirs.astype(str)]), return_inverse=True)[1]
+        own, theirs = codes[:len(X)], codes[len(X):]
     reference = neighbours.prepare(np.asarray(domain["rows"], dtype=float))
     center, scale = np.asarray(domain["center"]), np.asarray(domain["scale"])
     out = np.empty(len(X))

@@ -32,18 +32,41 @@ def shuffled(n: int, seed: int) -> np.ndarray:
 
 def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> list[np.ndarray]:
     """Test-row indices of each of k folds; every row is in exactly one test fold."""
-    units, index = _units(groups, method)
+    count, per_row = _unit_values(groups, method)
     if k < 2:
         raise ParameterError("{k} must be at least 2, got {value}", "k", k)
-    if k > len(units):
+    if k > count:
         what = "countries" if method == "country" else "rows"
-        raise ParameterError(f"{k} folds need at least {k} {what}, the data has {len(units)}: use fewer folds", "k", k)
-    order = shuffled(len(units), seed)
-    fold_of_unit = np.empty(len(units), dtype=int)
+        raise ParameterError(f"{k} folds need at least {k} {what}, the data has {count}: use fewer folds", "k", k)
+    order = shuffled(count, seed)
+    fold_of_unit = np.empty(count, dtype=np.min_scalar_type(k - 1))
     for fold, chunk in enumerate(np.array_split(order, k)):
         fold_of_unit[chunk] = fold
-    fold_of_row = fold_of_unit[index]
+    fold_of_row = per_row(fold_of_unit)
     return [np.flatnonzero(fold_of_row == f) for f in range(k)]
+
+
+def _unit_values(groups: np.ndarray, method: str):
+    """(the number of units, a function from one value per unit, in `_units`' order, to each row's): what
+    `_units` gives, without its index of a whole number per row when it can — rows are their own units
+    (random), and integer group codes (data/dataset.py's) go through a table over their range."""
+    groups = np.asarray(groups)
+    if method == "random":
+        return len(groups), lambda values: values
+    if method == "country" and groups.dtype.kind in "iu" and len(groups) and groups.min() >= 0 \
+            and groups.max() < 4 * len(groups) + 1024:
+        present = np.zeros(int(groups.max()) + 1, dtype=bool)
+        present[groups] = True
+        codes = np.flatnonzero(present)  # the sorted distinct codes: np.unique's units
+
+        def per_row(values):
+            table = np.empty(len(present), dtype=values.dtype)
+            table[codes] = values
+            return table[groups]
+
+        return len(codes), per_row
+    units, index = _units(groups, method)
+    return len(units), lambda values: values[index]
 
 
 def holdout(groups: np.ndarray, test_size: float, method: str = "country", seed: int = 0,

@@ -152,8 +152,9 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
     statuses = None if design.statuses is None else rows_of(~held, design.statuses)[0]
     # The training rows as one chunk, every row kept: the same collection and finish as a stream's sample.
-    found = interval_calibration.Residuals(X, y - out_of_fold, interval_calibration.fold_of(folds, len(y)), statuses,
-                                           groups, spreads)
+    fold, folds = interval_calibration.fold_of(folds, len(y)), None  # the folds' row lists: not kept
+    residuals = np.subtract(y, out_of_fold, out=None if reuse else out_of_fold)  # our own predictions: in place
+    found = interval_calibration.Residuals(X, residuals, fold, statuses, groups, spreads)
     collected = interval_calibration.collect(None, found, spec.impute == "drop")
     calibration, more = interval_calibration.finish(collected, fill, folds=k, split=method, reference=reference)
     return calibration, notes + more

@@ -24,6 +24,10 @@ from lifeexp_cli.prep import impute
 # From this many rows a closed-form fit goes a block of rows at a time (`stream_solve.fit_blocked`): memory
 # stays near X's own size instead of five or six copies of the design.
 BLOCKED_ROWS = 100_000
+# A fold's fit and predictions take this many rows at a time: each block's temporaries (the rows taken out
+# of X, [1, X, y], the refinement's extended-precision rows) are a few MB, not a few tens (a multiple of
+# linear/stream/tsqr.py's BLOCK_ROWS).
+FOLD_BLOCK_ROWS = 16_384
 
 
 def blocked(spec: Spec, rows: int) -> bool:
@@ -76,9 +80,10 @@ def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: 
 
     def fit_predict(train: np.ndarray, test: np.ndarray, on_epoch=None) -> np.ndarray:
         if blocked(spec, len(train)):  # the training rows are read in place, a block at a time
-            fitted = fit_blocked(X_raw, y, features, completed(spec), rows=train)
+            fitted = fit_blocked(X_raw, y, features, completed(spec), FOLD_BLOCK_ROWS, rows=train)
             test = np.flatnonzero(test) if test.dtype == bool else test
-            return predict(spec.kind, fitted.params, X_raw, rows=test)
+            return np.concatenate([predict(spec.kind, fitted.params, X_raw, rows=test[start:start + FOLD_BLOCK_ROWS])
+                                   for start in range(0, len(test), FOLD_BLOCK_ROWS)] or [np.empty(0)])
         fitted = fit_arrays(X_raw[train], y[train], features, spec, groups=None if groups is None else groups[train],
                      on_epoch=on_epoch)
         if spreads is not None and is_ensemble(spec):

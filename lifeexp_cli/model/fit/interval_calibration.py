@@ -49,8 +49,9 @@ def unfitted_note(exc: Exception) -> str:
 
 
 def fold_of(folds: list[np.ndarray], n: int) -> np.ndarray:
-    """The fold index of each of n rows, from each fold's test rows (prep/splits.py `kfold`)."""
-    index = np.empty(n, dtype=int)
+    """The fold index of each of n rows, from each fold's test rows (prep/splits.py `kfold`), in the
+    smallest integer type that holds it (a byte for up to 256 folds)."""
+    index = np.empty(n, dtype=np.min_scalar_type(max(len(folds) - 1, 0)))
     for k, test in enumerate(folds):
         index[test] = k
     return index
@@ -72,9 +73,10 @@ def plan(grouped: bool, k: int, units: int | None = None) -> tuple[bool, list[st
 class Residuals:
     """Training rows' out-of-fold residuals and what the calibration needs of each row: its raw features
     (NaN where missing) and, when known, the fold that predicted it, its Status code, its country and a
-    network ensemble's member spread."""
+    network ensemble's member spread. X: an array, or (the in-memory fit's rows when some are left out)
+    evaluate/shift.py's `Selected` rows of one."""
 
-    X: np.ndarray
+    X: np.ndarray | shift.Selected
     residuals: np.ndarray
     fold: np.ndarray | None = None
     status: np.ndarray | None = None
@@ -95,11 +97,15 @@ def collect(collected: Residuals | reservoir.Reservoir | None, chunk: Residuals,
     model judged (NaN residual) never counts, nor, with `drop` (impute drop: the fit never saw them),
     a row with a missing value. With a generator, a uniform sample of at most `capacity` rows of
     [features, residual] is kept (linear/stream/reservoir.py: a streamed fit's bounded memory; nothing
-    else of the rows); without one every row is kept, a single chunk without a copy."""
+    else of the rows); without one every row is kept, a single chunk without a copy (its kept rows of X
+    are read where they are used: `shift.Selected`)."""
     keep = ~np.isnan(chunk.residuals)
-    if drop:
-        keep &= ~np.isnan(chunk.X).any(axis=1)
-    if not keep.all():
+    for j in range(chunk.X.shape[1]) if drop else []:  # a column at a time: no mask of X's shape
+        keep &= ~np.isnan(chunk.X[:, j])
+    if not keep.all() and rng is None and collected is None:  # the rows kept, X's read where they are used
+        index = np.flatnonzero(keep)
+        chunk = Residuals(shift.Selected(chunk.X, index), *(None if v is None else v[index] for v in columns(chunk)[1:]))
+    elif not keep.all():
         chunk = chunk.rows(keep)
     if rng is not None:
         sample = collected if collected is not None else reservoir.start(capacity, chunk.X.shape[1] + 1)

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from lifeexp_cli.evaluate import domain, shift
+from lifeexp_cli.evaluate import conformal, domain, shift
+from lifeexp_cli.linear.stream import tsqr
 
 
 def flat(residuals, folds, statuses=None, distances=None):
@@ -203,42 +204,92 @@ def test_a_higher_level_never_gives_a_smaller_quantile():
 
 
 @pytest.mark.parametrize("n, p, rank", [(200, 6, 6), (6, 6, 6), (4, 7, 4), (300, 5, 3)])
-def test_least_squares_is_numpys_lstsq_in_place(n, p, rank):
-    """gelsd called in the design's own memory gives np.linalg.lstsq's solution (minimum norm when the
-    design is short or rank-deficient), and for a column-major design overwrites it rather than copying."""
+def test_least_squares_of_the_design_or_its_factor_is_numpys_lstsq(n, p, rank):
+    """The design's least squares (minimum norm when it is short or rank-deficient) is np.linalg.lstsq's,
+    from the design itself or from the triangular factor of [design, target] built a few rows at a time,
+    with the cut-off of the design's rows."""
     rng = np.random.default_rng(n * 100 + p)
     A = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, p))
     b = rng.standard_normal(n)
     expected = np.linalg.lstsq(A, b, rcond=None)[0]
-    for design in (np.array(A, order="C"), np.array(A, order="F")):
-        np.testing.assert_allclose(shift.least_squares(design, b), expected, rtol=1e-9, atol=1e-12)
-    column_major = np.array(A, order="F")
-    shift.least_squares(column_major, b)
-    assert not np.array_equal(column_major, A)  # worked in place: no copy of the design was made
+    assert np.array_equal(shift.least_squares(A, b, n), expected)
+    R = tsqr.empty(p + 1)
+    for start in range(0, n, 7):
+        R = tsqr.update(R, np.column_stack([A, b])[start:start + 7])
+    np.testing.assert_allclose(shift.least_squares(R[:, :p], R[:, p], n), expected, rtol=1e-9, atol=1e-12)
 
 
-def test_scores_in_blocks_match_one_block(monkeypatch):
-    """Blocks of rows (BLOCK_ROWS) give the numbers that one block of all the rows gives."""
-    rng = np.random.default_rng(7)
+def blocked_case(seed, layout, far_errs):
+    """Rows with missing values, filled by the calibration, in a layout; far_errs: the residuals grow with
+    the distance (a fitted distance term, c > 0) or not (c = 0: the model without it)."""
+    rng = np.random.default_rng(seed)
     n = 1000
-    X = np.asfortranarray(rng.lognormal(size=(n, 3)))
+    X = rng.lognormal(size=(n, 3)) * np.where(rng.random((n, 3)) < 0.2, -1, 1)
     X[rng.random((n, 3)) < 0.05] = np.nan
-    residuals = rng.standard_normal(n) * (1 + X[:, 0].clip(0, 5))
-    fill = [1.0, 2.0, 3.0]
-    reference = {"center": [1.0, 1.5, 0.5], "scale": [2.0, 1.0, 3.0], "rows": rng.standard_normal((50, 3)).tolist(),
-                 "k": 5}
-    groups = np.arange(n) % 40
-    args = (residuals, X, groups, np.arange(n) % 5, (np.arange(n) % 3 == 0).astype(float))
+    X = {"C": np.ascontiguousarray, "F": np.asfortranarray,
+         "strided": lambda A: np.asfortranarray(np.hstack([A, A]))[:, ::2]}[layout](X)
+    distances = rng.lognormal(size=n)
+    residuals = rng.standard_normal(n) * (1 + np.nan_to_num(np.abs(X[:, 0])).clip(0, 5))
+    residuals *= np.maximum(distances, 1.0) ** (2 if far_errs else -2)  # c > 0, or c < 0 (set to 0)
+    statuses = np.where(rng.random(n) < 0.1, np.nan, (rng.random(n) < 0.3).astype(float))
+    return X, residuals, distances, statuses, [1.0, 2.0, 3.0]
 
-    def run():
-        distances = shift.left_out_distances(reference, X, groups, np.arange(50) % 40, fill=fill)
-        return distances, shift.calibrate(*args, distances, fill=fill)
 
-    whole = run()
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+@pytest.mark.parametrize("far_errs", [True, False])
+def test_blocked_calibration_is_the_one_block_one(monkeypatch, seed, layout, far_errs):
+    """Blocks of rows (BLOCK_ROWS 97: the error-size model from the triangular factor of its design,
+    built 97 rows at a time) give the calibration that one block of all the rows gives (the design
+    itself solved), to rounding; the column moments are the same bit for bit, and each row's σ is the
+    one of all rows at once (to BLAS's rounding: a block's matrix product may round differently)."""
+    X, residuals, distances, statuses, fill = blocked_case(seed, layout, far_errs)
+    n = len(residuals)
+    args = (residuals, X, np.arange(n) % 40, np.arange(n) % 5, statuses, distances)
+    whole = shift.calibrate(*args, fill=fill)
+    assert (whole["error_size"]["distance"]["coef"] > 0) == far_errs
+    moments = shift.column_moments(X, fill)
     monkeypatch.setattr(shift, "BLOCK_ROWS", 97)
-    blocked = run()
-    np.testing.assert_allclose(blocked[0], whole[0], rtol=1e-12)
-    np.testing.assert_allclose(flat_numbers(blocked[1]), flat_numbers(whole[1]), rtol=1e-12, atol=0)
+    blocked = shift.calibrate(*args, fill=fill)
+    np.testing.assert_allclose(flat_numbers(blocked), flat_numbers(whole), rtol=1e-10, atol=1e-13)
+    assert all(np.array_equal(a, b) for a, b in zip(shift.column_moments(X, fill), moments))
+    np.testing.assert_allclose(shift.scale_of(whole, X, distances, fill),
+                               np.exp(one_shot_log_scale(whole, X, distances, fill)), rtol=1e-14)
+
+
+def one_shot_log_scale(calibration, X, distances, fill):
+    """log σ of every row at once, as the code before the blocks computed it."""
+    size = calibration["error_size"]
+    Z = shift.signed_logs(X, fill)
+    Z = (Z - np.asarray(size["center"])) / np.asarray(size["scale"])
+    part = np.clip(size["coef"][0] + Z @ np.asarray(size["coef"][1:]), *size["clip"])
+    terms = size["distance"]
+    return part + np.minimum(terms["coef"] * shift.hinge(distances, terms["reference"]), terms["most"])
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_column_moments_are_the_whole_arrays(monkeypatch, layout):
+    """The signed logs' means and deviations a block of rows (or a column) at a time are, bit for bit,
+    conformal.standardized of the whole filled array in the rows' layout."""
+    X, _, _, _, fill = blocked_case(5, layout, False)
+    filled = np.where(np.isnan(X), np.asarray(fill), X)
+    whole = conformal.signed_log(np.asfortranarray(filled) if shift.column_major(X) else filled)
+    expected = conformal.standardized(whole)
+    for rows in (97, 1000, 1 << 16):
+        monkeypatch.setattr(shift, "BLOCK_ROWS", rows)
+        assert all(np.array_equal(a, b) for a, b in zip(shift.column_moments(X, fill), expected))
+
+
+def test_left_out_distances_of_integer_codes_are_those_of_texts():
+    """Integer group codes are compared as they are; texts through codes: the same distances."""
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((300, 3))
+    reference = {"center": [0.0, 0.0, 0.0], "scale": [1.0, 1.0, 1.0], "rows": X[:60].tolist(), "k": 4}
+    groups = rng.integers(0, 25, 300)
+    by_code = shift.left_out_distances(reference, X, groups, groups[:60])
+    by_text = shift.left_out_distances(reference, X, groups.astype(str), groups[:60].astype(str))
+    assert np.array_equal(by_code, by_text)
+    assert np.isfinite(by_code).all()
 
 
 def flat_numbers(found):
@@ -247,3 +298,24 @@ def flat_numbers(found):
     if isinstance(found, list):
         return [v for item in found for v in flat_numbers(item)]
     return [float(found)] if isinstance(found, (int, float)) else []
+
+
+@pytest.mark.parametrize("columns", [1, 3])
+@pytest.mark.parametrize("block_rows", [97, 1 << 16])
+def test_selected_rows_calibrate_as_their_copy(monkeypatch, columns, block_rows):
+    """Rows of X read where they are used (`Selected`, impute drop's kept rows) give, bit for bit, the
+    distances and calibrations (shift and conformal) of their copy X[index]."""
+    monkeypatch.setattr(shift, "BLOCK_ROWS", block_rows)
+    X, residuals, distances, statuses, fill = blocked_case(9, "F", True)
+    X = np.asfortranarray(X[:, :columns])
+    index = np.flatnonzero(~np.isnan(X).any(axis=1))
+    chosen, copy = shift.Selected(X, index), X[index]
+    n = len(index)
+    reference = {"center": [1.0] * columns, "scale": [2.0] * columns, "rows": copy[:40].tolist(), "k": 5}
+    groups = np.arange(n) % 40
+    found, expected = (shift.left_out_distances(reference, rows, groups, groups[:40]) for rows in (chosen, copy))
+    assert np.array_equal(found, expected)
+    args = (residuals[index], groups, np.arange(n) % 5, statuses[index], expected)
+    assert shift.calibrate(args[0], chosen, *args[1:]) == shift.calibrate(args[0], copy, *args[1:])
+    options = {"folds": 5, "split": "country", "groups": 40}
+    assert conformal.calibrate(chosen, args[0], **options) == conformal.calibrate(copy, args[0], **options)

@@ -70,3 +70,24 @@ def test_position_keys_depend_on_the_source_and_the_row_not_the_chunking():
 def test_hashed_folds_check_the_seed():
     with pytest.raises(UsageError, match="seed"):
         splits.hashed_folds(np.array([1], dtype=np.uint64), 5, seed=-1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_folds_of_integer_codes_are_np_uniques(seed):
+    """Integer group codes go through a table over their range instead of np.unique's per-row index: the
+    same folds as the codes as floats (which take np.unique's path), for dense, sparse, huge and negative
+    codes and for rows split at random."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(20, 3000))
+    for codes in (rng.integers(0, 40, n).astype(np.int32), rng.integers(0, 10 * n, n), rng.integers(0, 2**40, n),
+                  rng.integers(-20, 20, n), rng.integers(0, 30, n).astype(np.uint16)):
+        for method in ("country", "random"):
+            k = int(rng.integers(2, 7))
+            found = splits.kfold(codes, k, method, seed)
+            expected = splits.kfold(codes.astype(float), k, method, seed)
+            assert len(found) == k and all(np.array_equal(a, b) for a, b in zip(found, expected))
+            if method == "random":
+                reference = np.empty(n, dtype=int)
+                for fold, chunk in enumerate(np.array_split(splits.shuffled(n, seed), k)):
+                    reference[chunk] = fold
+                assert all(np.array_equal(test, np.flatnonzero(reference == f)) for f, test in enumerate(found))
