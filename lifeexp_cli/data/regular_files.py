@@ -42,10 +42,13 @@ def open_regular(path: str | os.PathLike) -> IO[bytes]:
         if not stat.S_ISREG(mode):
             raise NotRegular(kind_of(mode))
         os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+    # Outside the try: once fdopen's file object holds the descriptor, an interrupt (Ctrl-C, SIGTERM) arriving
+    # inside fdopen unwinds through that object, which closes it; closing it again here would fail (EBADF)
+    # and the interrupt would be reported as "cannot read" (or close another file that took the number).
+    return os.fdopen(fd, "rb")
 
 
 def read_at_most(stream: IO[bytes], cap: int) -> bytes | None:

@@ -92,6 +92,23 @@ def test_regular_files_only_and_fifos_do_not_block(tmp_path):
             regular_files.open_regular(path)
 
 
+def test_an_interrupt_inside_fdopen_stays_an_interrupt(tmp_path, monkeypatch):
+    """SIGTERM (raised as an interrupt) arriving inside os.fdopen once its file object holds the descriptor:
+    the object closes it as the interrupt unwinds; the interrupt must come out as itself, not as the EBADF of
+    a second close (which the CLI reported as "cannot read ...: Bad file descriptor", exit 1)."""
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n1,2\n")
+    real_fdopen = os.fdopen
+
+    def interrupted_fdopen(fd, *args, **kwargs):
+        real_fdopen(fd, *args, **kwargs).close()  # the file object took the descriptor, and is gone
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(regular_files.os, "fdopen", interrupted_fdopen)
+    with pytest.raises(KeyboardInterrupt):
+        regular_files.open_regular(path)
+
+
 def test_reads_stop_at_the_cap():
     assert regular_files.read_at_most(io.BytesIO(b"x" * 10), 10) == b"x" * 10
     stream = io.BytesIO(b"x" * 100)
