@@ -80,6 +80,20 @@ def test_position_codes_sort_as_the_positions_written_out():
         texts = positions.astype(str)
         expected = np.unique(texts, return_inverse=True)[1]
         np.testing.assert_array_equal(dataset.position_codes(positions), expected)
+        np.testing.assert_array_equal(dataset.position_codes(positions, block_rows=7), expected)  # by blocks
+
+
+def test_position_codes_of_wide_positions():
+    """Positions of 17 digits go through the one int64 key at its limit; of 18 and more, their texts sorted."""
+    rng = np.random.default_rng(4)
+    for width in (16, 17, 18, 19):
+        low = 10 ** (width - 1)
+        positions = np.concatenate([rng.choice(low, 300, replace=False), low + rng.choice(10 ** 15, 300, replace=False),
+                                    [0, 1, 10, low, low + 1, 9 * low + 9]])
+        positions = np.unique(positions)
+        rng.shuffle(positions)
+        expected = np.unique(positions.astype(str), return_inverse=True)[1]
+        np.testing.assert_array_equal(dataset.position_codes(positions), expected)
 
 
 def test_group_codes_keep_the_texts_order_and_give_the_same_fit(tmp_path, who_like_csv):
