@@ -47,7 +47,8 @@ def run_once(command: list[str], stdout=subprocess.DEVNULL, env: dict | None = N
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - start
     check_finished(child, command, status)
-    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss: kilobytes on Linux
+    # ru_maxrss: KiB on Linux; reported in MB (10⁶ bytes), the unit the files' sizes are given in
+    return seconds, usage.ru_maxrss * 1024 / 1e6, usage.ru_utime + usage.ru_stime
 
 
 def check_finished(child: subprocess.Popen, command: list[str], status: int) -> None:
