@@ -93,16 +93,23 @@ OTHER_COMMANDS = ["lifeexp_cli.cli.commands." + name for name in
                    "data_install")]
 
 
-@pytest.mark.parametrize("name", ["predict", "compare", "compare --explain"])
-def test_a_fast_path_imports_neither_other_commands_nor_statistics_it_does_not_use(name, tmp_path):
-    """`lifeexp NAME` imports the module of NAME only (app_for); predict computes no mean or deviation
-    of a sample (`statistics` is compare's)."""
+def fast_path_modules(name: str, tmp_path) -> list[str]:
+    """Every module (full dotted names) that the fast path `name` (a key of FAST_PATHS) has imported by its end;
+    the command must have succeeded."""
     done = subprocess.run([sys.executable, "-c", REPORT.replace('m.split(".")[0] for m', "m for m"),
                            json.dumps(FAST_PATHS[name])], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")]
     assert line, done.stderr
     code, modules = json.loads(line[-1][len("MODULES "):])
     assert code in (0, None), done.stderr
+    return modules
+
+
+@pytest.mark.parametrize("name", ["predict", "compare", "compare --explain"])
+def test_a_fast_path_imports_neither_other_commands_nor_statistics_it_does_not_use(name, tmp_path):
+    """`lifeexp NAME` imports the module of NAME only (app_for); predict computes no mean or deviation
+    of a sample (`statistics` is compare's)."""
+    modules = fast_path_modules(name, tmp_path)
     assert f"lifeexp_cli.cli.commands.{name.split()[0]}" in modules
     assert not set(OTHER_COMMANDS) & set(modules)
     assert name != "predict" or "statistics" not in modules
@@ -117,11 +124,6 @@ ONLY_OFF_THE_FAST_PATHS = ["csv", "lifeexp_cli.data.csv_text", "lifeexp_cli.data
 
 @pytest.mark.parametrize("name", sorted(FAST_PATHS))
 def test_a_fast_path_imports_no_reader_or_writer_it_does_not_use(name, tmp_path):
-    done = subprocess.run([sys.executable, "-c", REPORT.replace('m.split(".")[0] for m', "m for m"),
-                           json.dumps(FAST_PATHS[name])], cwd=tmp_path, capture_output=True, text=True, timeout=120)
-    line = [x for x in done.stderr.splitlines() if x.startswith("MODULES ")]
-    assert line, done.stderr
-    code, modules = json.loads(line[-1][len("MODULES "):])
-    assert code in (0, None), done.stderr
+    modules = fast_path_modules(name, tmp_path)
     assert not set(ONLY_OFF_THE_FAST_PATHS) & set(modules), f"`lifeexp {' '.join(FAST_PATHS[name])}` imports " \
         f"{sorted(set(ONLY_OFF_THE_FAST_PATHS) & set(modules))}: import it inside the function that needs it"
