@@ -69,6 +69,14 @@ def reference(X, groups=None, seed: int = 0, sampled_from: int | None = None) ->
     filled as the model fills them). groups: one key per row (rows of a group leave each other out), or
     None (each row leaves out only itself). sampled_from: the number of rows X was sampled from, when
     X is already a sample (a streamed fit's reservoir). None when there are too few rows."""
+    return reference_and_distances(X, groups, seed, sampled_from)[0]
+
+
+def reference_and_distances(X, groups=None, seed: int = 0, sampled_from: int | None = None):
+    """(`reference`, each reference row's own distance, the one its threshold is the quantile of), or
+    (None, None). The distances are those evaluate/shift.py `left_out_distances` gives the same rows
+    when the reference leaves out groups ("leave_out": "group"): the in-memory fit's calibration takes
+    them from here rather than measuring them twice."""
     import numpy as np
 
     from lifeexp_cli.evaluate import neighbours  # numpy's paths only: one person's check is pure Python
@@ -76,7 +84,7 @@ def reference(X, groups=None, seed: int = 0, sampled_from: int | None = None) ->
     X = np.asarray(X, dtype=float)
     n, p = X.shape
     if n < MIN_ROWS or p == 0:
-        return None
+        return None, None
     chosen = pick(n, sample_size(p), seed)
     center, scale = standardizer(X[chosen])  # of the sample: all rows, unless there are very many
     R = (X[chosen] - center) / scale
@@ -100,7 +108,7 @@ def reference(X, groups=None, seed: int = 0, sampled_from: int | None = None) ->
             "threshold": float(np.quantile(own, QUANTILE)),
             "center": center.tolist(), "scale": scale.tolist(),
             "training_rows": int(sampled_from if sampled_from is not None else n),
-            "leave_out": "group" if grouped else "row", "rows": R.tolist()}
+            "leave_out": "group" if grouped else "row", "rows": R.tolist()}, own
 
 
 def standardized(domain: dict, row: list[float]) -> list[float]:

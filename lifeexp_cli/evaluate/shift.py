@@ -433,19 +433,27 @@ def interval_one(calibration: dict, row: list[float], prediction: float, distanc
     return prediction - half, prediction + half
 
 
-def left_out_distances(domain: dict, X, groups, reference_groups, fill=None):
+def left_out_distances(domain: dict, X, groups, reference_groups, fill=None, known=None):
     """Each row's domain distance (evaluate/domain.py) to the reference rows of *other* groups: what the
     distance of a country the reference has not seen looks like, for calibration rows that are in it.
 
     domain: a model record's domain reference; X: (n, p) the rows' features, filled as the model fills
     them; groups: (n,) their country keys; reference_groups: (len(domain["rows"]),) the country of each
     reference row (the fit knows it: the rows `domain.pick` chose). A row whose country holds every
-    reference row gets inf (never in practice)."""
+    reference row gets inf (never in practice). known: (rows of X, their distances) measured already
+    (the reference rows' own, evaluate/domain.py `reference_and_distances`): only the others are."""
     import numpy as np
 
     from lifeexp_cli.evaluate import neighbours
 
     X = as_rows(X)
+    if known is not None:
+        out = np.empty(len(X))
+        out[known[0]] = known[1]
+        rest = np.setdiff1d(np.arange(len(X)), known[0])
+        out[rest] = left_out_distances(domain, Selected(X.X, X.index[rest]) if isinstance(X, Selected) else X[rest],
+                                       np.asarray(groups)[rest], reference_groups, fill)
+        return out
     own, theirs = np.asarray(groups), np.asarray(reference_groups)  # integer codes compare as they are
     if own.dtype.kind not in "iu" or theirs.dtype.kind not in "iu":  # texts: compared as codes of them
         codes = np.unique(np.concatenate([own.astype(str), theirs.astype(str)]), return_inverse=True)[1]

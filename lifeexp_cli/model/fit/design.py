@@ -90,9 +90,10 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
     # The domain check's reference: the training rows as one chunk, chosen exactly (model/fit/domain_sample.py).
     sample = domain_sample.update(domain_sample.start(len(features)), X_train, groups_train,
                                   spec.impute == "drop")
-    reference, reference_groups = domain_sample.finish(sample, fitted.params["fill"])
+    reference, reference_groups, own = domain_sample.finish_with_distances(sample, fitted.params["fill"])
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold, folds, split,
-                                               seed, spreads, (reference, reference_groups)) \
+                                               seed, spreads, (reference, reference_groups),
+                                               measured(reference, own, X_train, sample.size, spec.impute == "drop")) \
         if calibrate_intervals else (None, [])
     ranges, means = feature_summary(X_train, features)
     extra = {**fitted.extra, "domain": reference, "inference": None}
@@ -113,9 +114,19 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
         extra=extra, calibration=calibration)
 
 
+def measured(reference: dict | None, own, X_train: np.ndarray, size: int, drop: bool) -> tuple | None:
+    """(training rows, their distances to the reference rows of other countries) that the domain
+    reference measured already (its own rows, leaving out their countries), for the calibration not to
+    measure them again; None when its distances are not those (it leaves out rows, not countries)."""
+    if reference is None or reference["leave_out"] != "group":
+        return None
+    rows, _ = domain_sample.exact_rows(X_train, size, drop)
+    return (rows, own) if len(rows) == len(own) else None
+
+
 def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], out_of_fold: np.ndarray | None,
               k: int, split: str, seed: int, spreads: np.ndarray | None = None,
-              reference: tuple = (None, None)) -> tuple[dict | None, list[str]]:
+              reference: tuple = (None, None), known: tuple | None = None) -> tuple[dict | None, list[str]]:
     """The prediction-interval calibration of a fit (model/fit/interval_calibration.py says when there is one) and what
     to warn about it. Out-of-fold predictions of the fit's own cross-validation are reused when they
     judge whole countries; an exact linear fit otherwise gets 5 country folds of its own (milliseconds).
@@ -123,7 +134,8 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     its cross-validation: more trainings only for the intervals would multiply its time by six.
     spreads: a network ensemble's out-of-fold member spreads from that cross-validation (or None).
     reference: (the domain check's reference, the country of each of its rows), whose distances the
-    shift calibration's error-size model uses (model/fit/interval_calibration.py `finish`)."""
+    shift calibration's error-size model uses (model/fit/interval_calibration.py `finish`); known: the
+    distances of some training rows measured already (`measured`), or None."""
     by_row = len(np.unique(design.groups)) == len(design.groups)  # no country column: each row its own group
     exact = spec.kind == "linear" and not loop.is_iterative(spec.solver)
     reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or not exact)
@@ -156,5 +168,6 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     residuals = np.subtract(y, out_of_fold, out=None if reuse else out_of_fold)  # our own predictions: in place
     found = interval_calibration.Residuals(X, residuals, fold, statuses, groups, spreads)
     collected = interval_calibration.collect(None, found, spec.impute == "drop")
-    calibration, more = interval_calibration.finish(collected, fill, folds=k, split=method, reference=reference)
+    calibration, more = interval_calibration.finish(collected, fill, folds=k, split=method, reference=reference,
+                                                    known=known)
     return calibration, notes + more

@@ -33,16 +33,22 @@ def update(sample: reservoir.Reservoir, X: np.ndarray, groups: np.ndarray | None
     if rng is None:
         if sample.seen:
             raise ValueError("an exact domain sample takes its rows as one chunk")
-        usable = np.flatnonzero(impute.complete_rows(X)) if drop else None  # None: every row
-        seen = len(X) if usable is None else len(usable)
-        chosen = domain.pick(seen, sample.size)
-        chosen = chosen if usable is None else usable[chosen]
+        chosen, seen = exact_rows(X, sample.size, drop)
         return reservoir.Reservoir(sample.size, np.arange(len(chosen), dtype=float), X[chosen], seen,
                                    None if groups is None else np.asarray(groups)[chosen])
     if drop:
         complete = ~np.isnan(X).any(axis=1)
         X, groups = X[complete], None if groups is None else groups[complete]
     return reservoir.update(sample, X, rng, groups)
+
+
+def exact_rows(X: np.ndarray, size: int, drop: bool) -> tuple[np.ndarray, int]:
+    """(the rows of X an exact sample of `size` takes, in the sample's order; how many rows it chose
+    from): `domain.pick`'s choice of every row, or of the complete ones with `drop`."""
+    usable = np.flatnonzero(impute.complete_rows(X)) if drop else None  # None: every row
+    seen = len(X) if usable is None else len(usable)
+    chosen = domain.pick(seen, size)
+    return (chosen if usable is None else usable[chosen]), seen
 
 
 merge = reservoir.merge
@@ -52,8 +58,15 @@ def finish(sample: reservoir.Reservoir | None, fill) -> tuple[dict | None, np.nd
     """(the record's domain reference, the country of each of its rows) from the sample, its rows filled
     with the model's values; a sampled row leaves out its whole country (or only itself without
     countries). (None, None) without a sample."""
+    return finish_with_distances(sample, fill)[:2]
+
+
+def finish_with_distances(sample: reservoir.Reservoir | None, fill) -> tuple:
+    """`finish`, and each reference row's own distance (`domain.reference_and_distances`; None without
+    a reference)."""
     if sample is None:
-        return None, None
+        return None, None, None
     rows, groups = reservoir.rows(sample), reservoir.labels(sample)
     filled = np.where(np.isnan(rows), np.asarray(fill, dtype=float), rows)
-    return domain.reference(filled, groups, sampled_from=sample.seen), groups
+    found, own = domain.reference_and_distances(filled, groups, sampled_from=sample.seen)
+    return found, groups, own

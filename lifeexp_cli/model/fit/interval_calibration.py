@@ -116,6 +116,18 @@ def collect(collected: Residuals | reservoir.Reservoir | None, chunk: Residuals,
                        for a, b in zip(columns(collected), columns(chunk))))
 
 
+def kept(found: Residuals, known: tuple | None) -> tuple | None:
+    """(positions among the collected rows, distances) of the chunk's rows `known` measured that were
+    kept (`collect` selects the rows a fold model judged)."""
+    if known is None or not isinstance(found.X, shift.Selected):
+        return known
+    rows, distances = known
+    index = found.X.index
+    at = np.minimum(np.searchsorted(index, rows), len(index) - 1)
+    hit = index[at] == rows
+    return at[hit], np.asarray(distances)[hit]
+
+
 def merge(a, b):
     """What two parts collected (samples merge exactly; kept rows are joined)."""
     if isinstance(a, reservoir.Reservoir):
@@ -124,14 +136,16 @@ def merge(a, b):
 
 
 def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: int, split: str,
-           units: int | None = None, reference: tuple = (None, None)) -> tuple[dict | None, list[str]]:
+           units: int | None = None, reference: tuple = (None, None),
+           known: tuple | None = None) -> tuple[dict | None, list[str]]:
     """(the record's calibration, notes) from the collected residuals: evaluate/shift.py's when each row's
     fold is known and there is no member spread, else evaluate/conformal.py's.
 
     fill: the fitted model's values for missing features; folds, split: how the residuals were made, kept
     in the record; units: the countries (or rows) the folds split, when the rows do not say it (a
     sample); reference: (the domain check's reference, its rows' countries), or (None, None): no distance
-    term in the shift calibration."""
+    term in the shift calibration; known: (rows of the one chunk collected, their distances) that the
+    reference measured already (model/fit/design.py `measured`), or None."""
     if isinstance(collected, reservoir.Reservoir):
         rows = reservoir.rows(collected)
         collected = Residuals(rows[:, :-1], rows[:, -1])
@@ -146,6 +160,7 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
                                    spread=found.spread), []
     domain, reference_groups = reference  # the rows filled with `fill` where read: no filled copy of X
     distances = None if domain is None else shift.left_out_distances(domain, found.X, found.group,
-                                                                     reference_groups, fill=fill)
+                                                                     reference_groups, fill=fill,
+                                                                     known=kept(found, known))
     return shift.calibrate(found.residuals, found.X, found.group, found.fold, found.status, distances, fill=fill,
                            split=split), []
