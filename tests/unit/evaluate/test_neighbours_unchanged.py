@@ -94,7 +94,7 @@ def case(seed: int):
     now and then NaN, ±inf or huge cells."""
     rng = np.random.default_rng([20261207, seed])
     p = int(rng.choice([1, 2, 3, 4, 5, 7, 9, 12, 20]))
-    m = int(rng.integers(1, 160))
+    m = int(rng.choice([rng.integers(1, 40), rng.integers(40, 700)]))
     grid = float(rng.choice([0.5, 1.0, 0.25]))
     groups_r = np.sort(rng.integers(0, max(1, m // int(rng.integers(1, 12))) + 1, m))
     centres = rng.normal(size=(groups_r.max() + 1, p)) * 3
@@ -125,7 +125,7 @@ def exclusion(kind, groups_z, groups_r):
     return None
 
 
-@pytest.mark.parametrize("block", [250_000, 97, 1])
+@pytest.mark.parametrize("block", [250_000, 997, 1])
 @pytest.mark.parametrize("seed", range(60))
 def test_nearest_is_bit_for_bit_the_reference(seed, block, monkeypatch):
     monkeypatch.setattr(neighbours, "BLOCK_CELLS", block)
