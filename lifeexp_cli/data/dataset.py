@@ -39,12 +39,13 @@ class Design:
     # and comparing codes gives what sorting and comparing the texts did (folds, clusters), without a
     # Python string per row; `group_texts()` gives the texts.
     groups: np.ndarray
-    rows: np.ndarray  # (n,) row positions in the file
+    rows: np.ndarray  # (n,) row positions in the file (int32 below 2³¹ rows: `position_dtype`)
     features: list[str]
     target: str
     dropped_target: int
     # (n,) the Status column's 1 developed / 0 developing (NaN blank) whether or not it is a feature, or None
-    # when the data has none: the interval calibration's groups (evaluate/shift.py)
+    # when the data has none: the interval calibration's groups (evaluate/shift.py). A half float
+    # (STATUS_DTYPE): 1, 0 and NaN exactly, in 2 bytes a row rather than 8
     statuses: np.ndarray | None = None
     group_names: np.ndarray | None = None  # the distinct countries, sorted, when groups are codes into them
     by_row: bool = False  # no country column: each row its own group, named by its position (`rows`)
@@ -114,15 +115,18 @@ def _numeric_values(frame: pd.DataFrame, name: str) -> np.ndarray:
     return values.to_numpy(dtype=float)
 
 
+STATUS_DTYPE = np.float16  # a Design's statuses: 1, 0 or NaN, each exact in a half float
+
+
 def status_codes(frame: pd.DataFrame) -> np.ndarray:
-    """The Status column as 1 developed / 0 developing, NaN for a blank or any other value: the interval
-    calibration's groups, read whether or not status is a feature (an odd cell is then no error)."""
+    """The Status column as 1 developed / 0 developing, NaN for a blank or any other value (STATUS_DTYPE):
+    the interval calibration's groups, read whether or not status is a feature (an odd cell is then no error)."""
     column = frame[catalog.STATUS_COLUMN]
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float)
-        return np.where((values == 0) | (values == 1), values, np.nan)
+        return np.where((values == 0) | (values == 1), values, np.nan).astype(STATUS_DTYPE)
     return column.map(lambda v: catalog.STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v)
-                      else np.nan).to_numpy(dtype=float)
+                      else np.nan).to_numpy(dtype=STATUS_DTYPE)
 
 
 def is_numeric_column(frame: pd.DataFrame, name: str) -> bool:
@@ -194,7 +198,7 @@ def design(table: Table, features: list[str], target: str) -> Design:
     y = numeric_column(frame, target)
     X = np.column_stack([numeric_column(frame, f) for f in features]) if features else np.empty((len(y), 0))
     keep = np.isfinite(y)
-    rows = np.flatnonzero(keep)
+    rows = np.flatnonzero(keep).astype(position_dtype(len(y)), copy=False)
     statuses = status_codes(frame)[keep] if catalog.STATUS_COLUMN in frame.columns else None
     if catalog.GROUP_COLUMN not in frame.columns:
         return Design(X[keep], y[keep], position_codes(rows), rows, features, target, int((~keep).sum()),
@@ -225,6 +229,11 @@ class GroupCodes:
         rank = np.empty(len(order), dtype=np.int32)
         rank[order] = np.arange(len(order), dtype=np.int32)
         return names[order], rank[codes]
+
+
+def position_dtype(count: int):
+    """The integer type of the positions of `count` rows: int32 below 2³¹ rows (4 bytes a row, not 8)."""
+    return np.int32 if count < 2 ** 31 else np.int64
 
 
 def position_codes(positions: np.ndarray, block_rows: int = 1 << 16) -> np.ndarray:
@@ -310,9 +319,9 @@ def design_by_blocks(handle, source: str, encoding: str, keep: set[str] | None, 
                                                                                           target_name)
             numeric = [True] * len(chosen)
             X, y = np.empty((capacity, len(chosen)), order="F"), np.empty(capacity)  # columns, as `design`'s
-            positions = np.empty(capacity, dtype=np.int64)  # each kept row's position among the data rows
+            positions = np.empty(capacity, dtype=position_dtype(capacity))  # each kept row's position in the data
             groups = np.empty(capacity, dtype=np.int32) if catalog.GROUP_COLUMN in block.columns else None
-            statuses = np.empty(capacity) if catalog.STATUS_COLUMN in block.columns else None
+            statuses = np.empty(capacity, dtype=STATUS_DTYPE) if catalog.STATUS_COLUMN in block.columns else None
         y_block = numeric_column(block, target_name)
         kept = np.isfinite(y_block)
         n = int(kept.sum())

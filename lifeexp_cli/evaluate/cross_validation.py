@@ -7,7 +7,7 @@ numpy and knows nothing of specifications, records or files.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
@@ -19,9 +19,10 @@ from lifeexp_cli.prep import splits
 FitPredict = Callable[[np.ndarray, np.ndarray, Optional[Callable]], np.ndarray]
 
 
-def scores_on_folds(y: np.ndarray, folds: list[np.ndarray], fit_predict: FitPredict,
+def scores_on_folds(y: np.ndarray, folds: Sequence[np.ndarray], fit_predict: FitPredict,
                     progress=None, predictions: np.ndarray | None = None) -> list[dict[str, float]]:
-    """RMSE, MAE, R² on each given test fold (row indices), the model fitted on the other rows each time.
+    """RMSE, MAE, R² on each given test fold (row indices: a list, or prep/splits.py's FoldRows, which makes
+    each fold's when it comes), the model fitted on the other rows each time.
 
     progress(label) -> on_epoch callback (or None), called once per fold ("fold 2/5"). predictions, if
     given (an array as long as y), receives each row's out-of-fold prediction.
@@ -42,6 +43,6 @@ def cross_validate(y: np.ndarray, groups: np.ndarray, fit_predict: FitPredict, k
                    seed: int = 0, progress=None, predictions: np.ndarray | None = None) -> dict:
     """Mean and spread of RMSE, MAE, R² over k folds (whole groups per fold unless split='random');
     predictions, if given, receives the out-of-fold predictions (`scores_on_folds`)."""
-    folds = splits.kfold(groups, k, split, seed)
+    folds = splits.FoldRows(splits.fold_of_rows(groups, k, split, seed), k)  # `kfold`'s, a fold at a time
     return {**metrics.summarize(scores_on_folds(y, folds, fit_predict, progress, predictions)), "k": k,
             "split": split, "seed": seed}

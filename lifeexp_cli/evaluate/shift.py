@@ -332,13 +332,15 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     (`left_out_distances`), or None (no distance term)."""
     import numpy as np
 
+    from lifeexp_cli.prep import splits
+
     residuals = np.asarray(residuals, dtype=float)
     X = as_rows(X)  # filled where it is read (`fill`): never a filled copy of the whole
     folds = np.asarray(folds)
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
     keys = status_codes(statuses, len(residuals))
     calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": int(len(np.unique(folds))),
-                   "split": split, "groups": int(len(np.unique(groups))),
+                   "split": split, "groups": splits.distinct_count(groups),
                    "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances, fill)}
     scores = scale_of(calibration, X, distances, fill)
     for start in range(0, len(scores), BLOCK_ROWS):  # |r| / σ in place, a block at a time

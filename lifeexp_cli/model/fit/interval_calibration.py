@@ -30,6 +30,7 @@ import numpy as np
 
 from lifeexp_cli.evaluate import conformal, shift
 from lifeexp_cli.linear.stream import reservoir
+from lifeexp_cli.prep import splits
 
 FOLDS = 5  # calibration folds when the fit runs no cross-validation of its own
 
@@ -46,15 +47,6 @@ def too_few_note(k: int, what: str, units: int) -> str:
 
 def unfitted_note(exc: Exception) -> str:
     return f"no prediction intervals: a calibration fold could not be fitted ({exc})"
-
-
-def fold_of(folds: list[np.ndarray], n: int) -> np.ndarray:
-    """The fold index of each of n rows, from each fold's test rows (prep/splits.py `kfold`), in the
-    smallest integer type that holds it (a byte for up to 256 folds)."""
-    index = np.empty(n, dtype=np.min_scalar_type(max(len(folds) - 1, 0)))
-    for k, test in enumerate(folds):
-        index[test] = k
-    return index
 
 
 def plan(grouped: bool, k: int, units: int | None = None) -> tuple[bool, list[str]]:
@@ -154,7 +146,7 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
         return None, [too_few_note(folds, "rows", n)]
     found = collected
     if units is None:
-        units = len(np.unique(found.group))
+        units = splits.distinct_count(found.group)
     if found.fold is None or found.spread is not None:
         return conformal.calibrate(found.X, found.residuals, folds=folds, split=split, groups=units, fill=fill,
                                    spread=found.spread), []

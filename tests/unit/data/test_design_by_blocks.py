@@ -34,6 +34,9 @@ def same(a, b):
     np.testing.assert_array_equal(a.rows, b.rows)
     assert list(a.group_texts()) == list(b.group_texts())
     np.testing.assert_array_equal(a.groups, b.groups)
+    assert (a.statuses is None) == (b.statuses is None)
+    if a.statuses is not None:
+        np.testing.assert_array_equal(a.statuses, b.statuses)
 
 
 @pytest.mark.parametrize("block_rows", [1, 7, 64, 1 << 16])
@@ -132,3 +135,20 @@ def test_all_features_by_blocks_leave_out_a_column_that_turns_to_text(tmp_path):
     text.write_text("country,name,life_expectancy\nA,a,60\nB,b,61\n", encoding="utf-8")
     with pytest.raises(DataError, match="no numeric column besides the target"):
         dataset.load_design(str(text), "all", "life_expectancy")
+
+
+def test_statuses_are_half_floats_and_positions_int32_with_the_float64_values(tmp_path, who_like_csv):
+    """The Status codes (1, 0, NaN) and row positions in smaller types: the same values as float64 codes
+    and int64 positions, whole table or blocks."""
+    table = dataset.read_table(str(who_like_csv))
+    wide = dataset.status_codes(table.frame).astype(float)
+    for design in (whole_table_design(who_like_csv, FEATURES), by_blocks(who_like_csv, FEATURES, 7)):
+        assert design.statuses.dtype == np.float16 and design.rows.dtype == np.int32
+        np.testing.assert_array_equal(design.statuses, wide[design.rows])  # NaN where the status is blank
+        assert set(np.unique(design.statuses[~np.isnan(design.statuses)]).tolist()) <= {0.0, 1.0}
+    path = tmp_path / "odd.csv"
+    path.write_text("status,x,life_expectancy\nDeveloped,1,60\n,2,61\nMartian,3,62\ndeveloping ,4,63\n",
+                    encoding="utf-8")
+    design = dataset.load_design(str(path), "x", "life_expectancy")[1]
+    np.testing.assert_array_equal(design.statuses, [1.0, np.nan, np.nan, 0.0])
+    assert dataset.position_dtype(2 ** 31 - 1) == np.int32 and dataset.position_dtype(2 ** 31) == np.int64

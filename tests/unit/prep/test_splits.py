@@ -21,6 +21,55 @@ def test_grouped_folds_keep_each_country_in_one_fold():
     assert all((a == b).all() for a, b in zip(folds, again))
 
 
+def old_kfold(groups, k, method, seed):
+    """kfold as it was written before the folds became a byte per row: each fold's rows from np.unique's
+    units, shuffled and split in k."""
+    units, index = np.unique(groups, return_inverse=True) if method == "country" else \
+        (np.arange(len(groups)), np.arange(len(groups)))
+    order = np.random.default_rng(seed).permutation(len(units))
+    fold_of_unit = np.empty(len(units), dtype=int)
+    for fold, chunk in enumerate(np.array_split(order, k)):
+        fold_of_unit[chunk] = fold
+    return [np.flatnonzero(fold_of_unit[index] == f) for f in range(k)]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_fold_of_rows_and_fold_rows_give_the_old_folds(seed):
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(10, 400)), int(rng.integers(2, 8))
+    coded = rng.integers(0, max(k, n // 3), size=n).astype(np.int32)
+    coded[:k] = np.arange(k)  # at least k countries
+    for groups, method in ((coded, "country"), (coded.astype(str).astype(object), "country"), (coded, "random"),
+                           (rng.permutation(n).astype(np.int32), "country")):
+        expected = old_kfold(groups, k, method, seed)
+        fold = splits.fold_of_rows(groups, k, method, seed)
+        assert fold.dtype == np.uint8
+        rows = splits.FoldRows(fold, k)
+        assert len(rows) == k
+        for a, b, c in zip(expected, rows, splits.kfold(groups, k, method, seed), strict=True):
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_array_equal(a, c)
+        for f, test in enumerate(expected):
+            assert (fold[test] == f).all()
+    with pytest.raises(IndexError):
+        splits.FoldRows(fold, k)[k]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_distinct_count_is_the_number_of_np_unique_values(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 300))
+    values = rng.integers(-5, int(rng.integers(1, 2 * n + 2)), size=n)
+    for dtype in (np.int8, np.int32, np.int64, np.uint8, np.uint64, bool):
+        cast = np.abs(values).astype(dtype)
+        assert splits.distinct_count(cast) == len(np.unique(cast))
+    floats = np.where(rng.random(n) < 0.1, np.nan, values.astype(float))
+    assert splits.distinct_count(floats) == len(np.unique(floats))
+    texts = values.astype(str).astype(object)
+    assert splits.distinct_count(texts) == len(np.unique(texts))
+    assert splits.distinct_count(rng.permutation(1000).astype(np.int32)) == 1000
+
+
 def test_split_errors():
     groups = np.repeat(["a", "b", "c"], 4)
     with pytest.raises(UsageError, match="at least 2"):
