@@ -220,8 +220,8 @@ class RowCheck:
         import numpy as np
 
         buf = self.rest + data if self.rest else data
-        if not buf or (not final and self.width is not None and self._lined_up(buf)):
-            return
+        if not buf or ((not final or buf.endswith(b"\n")) and self.width is not None and self._lined_up(buf)):
+            return  # (at the end, bytes that end with a LF leave no record unfinished: the same case)
         a = np.frombuffer(buf, np.uint8)
         outside = (np.cumsum(a == 34, dtype=np.uint8) & 1) == 0 if b'"' in buf else None  # parity of quotes
         ends = a == 10

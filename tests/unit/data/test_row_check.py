@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from lifeexp_cli.data import csv_text
 from lifeexp_cli.errors import DataError
 
-EXAMPLES = int(os.environ.get("ROWCHECK_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("ROWCHECK_EXAMPLES", "300"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -129,14 +129,15 @@ def csv_bytes(draw):
     return sep.decode(), width, text, cuts
 
 
-def outcome(check, text: bytes, cuts: list[int]) -> list:
+def outcome(check, text: bytes, cuts: list[int], whole: bool = False) -> list:
     """What a check does with `text` read in pieces ending at `cuts`, then the end of the file: after each
-    read, its unfinished record and line, or the message it refused with (and nothing after that)."""
+    read, its unfinished record and line, or the message it refused with (and nothing after that).
+    whole: every piece is checked as ending the records in it (predict --input's blocks of records)."""
     seen = []
     for start, stop in zip([0, *cuts], [*cuts, len(text), None]):
         data = b"" if stop is None else text[start:stop]
         try:
-            check.check(data, final=not data)
+            check.check(data, final=whole or not data)
         except DataError as exc:
             return [*seen, str(exc)]
         seen.append((check.rest, check.line, check.width))
@@ -144,15 +145,16 @@ def outcome(check, text: bytes, cuts: list[int]) -> list:
 
 
 @SETTINGS
-@given(case=csv_bytes(), known=st.booleans(), trailing=st.booleans(), limit=st.sampled_from([None, 40, 200]))
-def test_row_check_decides_as_the_reference_does(case, known, trailing, limit):
+@given(case=csv_bytes(), known=st.booleans(), trailing=st.booleans(), limit=st.sampled_from([None, 40, 200]),
+       whole=st.booleans())
+def test_row_check_decides_as_the_reference_does(case, known, trailing, limit, whole):
     sep, width, text, cuts = case
     # width None: the first record is the header (the in-memory reader); else it is given (a stream).
     given_width = width if known else None
     bound = csv_text.MAX_RECORD_BYTES if limit is None else limit
     with mock.patch.object(csv_text, "MAX_RECORD_BYTES", bound):
-        new = outcome(csv_text.RowCheck(None, "f.csv", sep, given_width, 2, trailing), text, cuts)
-        old = outcome(ReferenceCheck("f.csv", sep, given_width, 2, trailing), text, cuts)
+        new = outcome(csv_text.RowCheck(None, "f.csv", sep, given_width, 2, trailing), text, cuts, whole)
+        old = outcome(ReferenceCheck("f.csv", sep, given_width, 2, trailing), text, cuts, whole)
     assert new == old
 
 
