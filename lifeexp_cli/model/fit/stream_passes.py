@@ -81,9 +81,9 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
             # The chunk's arrays and keys are taken here, in the second thread, while the next chunk is
             # parsed; `pipelined` still raises the error of the earliest chunk.
             blocks, frame, start = item
-            X, y, skipped = dataset.frame_arrays(frame, chosen, target_name)
             keys = stream_calibration.chunk_keys(frame, target_name, source, start,
                                                  None if cache is None else cache.names)
+            X, y, skipped = dataset.frame_arrays(frame, chosen, target_name)
             hasher.hash(blocks)
             if cache is not None:
                 cache.add(X, y, keys)
