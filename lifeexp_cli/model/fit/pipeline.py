@@ -16,7 +16,8 @@ QUEUED = 2
 def pipelined(items: Iterator, work: Callable) -> None:
     """work(item) for every item, in a second thread while the next items are produced (two cores:
     pandas parses the next chunk while numpy and LAPACK, which release the GIL, factor this one).
-    At most QUEUED items wait, so memory stays bounded. The first error of either thread is raised."""
+    At most QUEUED items wait, so memory stays bounded. The error of the earliest item is raised,
+    whichever thread meets it: the work's on an item comes before producing the items after it fails."""
     queue: Queue = Queue(maxsize=QUEUED)
     failed: list[BaseException] = []
 
@@ -30,16 +31,21 @@ def pipelined(items: Iterator, work: Callable) -> None:
 
     worker = threading.Thread(target=consume, name="lifeexp-stream", daemon=True)
     worker.start()
+    produced = None  # the error producing an item met
     try:
         for item in items:
             if failed:
                 break
             queue.put(item)
+    except Exception as exc:
+        produced = exc
     finally:
         queue.put(None)
-        worker.join()
+        worker.join()  # the items queued, all earlier than one that failed to be produced, are worked first
     if failed:
         raise failed[0]
+    if produced is not None:
+        raise produced
 
 
 class OneMachine:

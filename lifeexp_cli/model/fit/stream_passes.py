@@ -62,7 +62,7 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
     with opened(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress) as \
             (target_name, chosen, names, frames, hasher):
         grouped = catalog.GROUP_COLUMN in names
-        totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None, "start": 0,
+        totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None,
                   "folds": [None] * stream_calibration.FOLDS, "groups": (np.empty(0, np.uint64), [])}
         # The rows the domain check keeps: keys from a generator of this source's own (partitions differ),
         # seeded by the file's name, not its folder: the same file gives the same model wherever it lives.
@@ -70,16 +70,20 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
 
         def chunks():
             nonlocal chosen
+            start = 0
             for blocks, frame in frames:
                 if chosen is None:
                     chosen = dataset.resolve_features(frame, "all", target_name)
-                keys = stream_calibration.chunk_keys(frame, target_name, source, totals["start"],
-                                                     None if cache is None else cache.names)
-                totals["start"] += len(frame)
-                yield blocks, dataset.frame_arrays(frame, chosen, target_name), keys
+                yield blocks, frame, start
+                start += len(frame)
 
         def add(item):
-            blocks, (X, y, skipped), keys = item
+            # The chunk's arrays and keys are taken here, in the second thread, while the next chunk is
+            # parsed; `pipelined` still raises the error of the earliest chunk.
+            blocks, frame, start = item
+            keys = stream_calibration.chunk_keys(frame, target_name, source, start,
+                                                 None if cache is None else cache.names)
+            X, y, skipped = dataset.frame_arrays(frame, chosen, target_name)
             hasher.hash(blocks)
             if cache is not None:
                 cache.add(X, y, keys)
