@@ -30,6 +30,7 @@ import numpy as np
 
 from lifeexp_cli.evaluate import conformal, shift
 from lifeexp_cli.linear.stream import reservoir
+from lifeexp_cli.prep import splits
 
 FOLDS = 5  # calibration folds when the fit runs no cross-validation of its own
 
@@ -46,15 +47,6 @@ def too_few_note(k: int, what: str, units: int) -> str:
 
 def unfitted_note(exc: Exception) -> str:
     return f"no prediction intervals: a calibration fold could not be fitted ({exc})"
-
-
-def fold_of(folds: list[np.ndarray], n: int) -> np.ndarray:
-    """The fold index of each of n rows, from each fold's test rows (prep/splits.py `kfold`), in the
-    smallest integer type that holds it (a byte for up to 256 folds)."""
-    index = np.empty(n, dtype=np.min_scalar_type(max(len(folds) - 1, 0)))
-    for k, test in enumerate(folds):
-        index[test] = k
-    return index
 
 
 def plan(grouped: bool, k: int, units: int | None = None) -> tuple[bool, list[str]]:
@@ -124,14 +116,16 @@ def merge(a, b):
 
 
 def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: int, split: str,
-           units: int | None = None, reference: tuple = (None, None)) -> tuple[dict | None, list[str]]:
+           units: int | None = None, reference: tuple = (None, None),
+           overwrite: bool = False) -> tuple[dict | None, list[str]]:
     """(the record's calibration, notes) from the collected residuals: evaluate/shift.py's when each row's
     fold is known and there is no member spread, else evaluate/conformal.py's.
 
     fill: the fitted model's values for missing features; folds, split: how the residuals were made, kept
     in the record; units: the countries (or rows) the folds split, when the rows do not say it (a
     sample); reference: (the domain check's reference, its rows' countries), or (None, None): no distance
-    term in the shift calibration."""
+    term in the shift calibration; overwrite: the collected residuals are the caller's to overwrite
+    (shift.py `calibrate` puts its scores there: no array of their size more)."""
     if isinstance(collected, reservoir.Reservoir):
         rows = reservoir.rows(collected)
         collected = Residuals(rows[:, :-1], rows[:, -1])
@@ -140,12 +134,13 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
         return None, [too_few_note(folds, "rows", n)]
     found = collected
     if units is None:
-        units = len(np.unique(found.group))
+        units = len(splits.distinct(found.group))
     if found.fold is None or found.spread is not None:
         return conformal.calibrate(found.X, found.residuals, folds=folds, split=split, groups=units, fill=fill,
                                    spread=found.spread), []
     domain, reference_groups = reference  # the rows filled with `fill` where read: no filled copy of X
-    distances = None if domain is None else shift.left_out_distances(domain, found.X, found.group,
-                                                                     reference_groups, fill=fill)
-    return shift.calibrate(found.residuals, found.X, found.group, found.fold, found.status, distances, fill=fill,
-                           split=split), []
+    # The distances are passed on, not kept here: shift.calibrate lets them go once it has scored the rows.
+    return shift.calibrate(found.residuals, found.X, found.group, found.fold, found.status,
+                           None if domain is None else shift.left_out_distances(domain, found.X, found.group,
+                                                                                reference_groups, fill=fill),
+                           fill=fill, split=split, overwrite=overwrite), []

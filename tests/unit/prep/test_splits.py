@@ -91,3 +91,26 @@ def test_folds_of_integer_codes_are_np_uniques(seed):
                 for fold, chunk in enumerate(np.array_split(splits.shuffled(n, seed), k)):
                     reference[chunk] = fold
                 assert all(np.array_equal(test, np.flatnonzero(reference == f)) for f, test in enumerate(found))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_distinct_values_and_fold_codes_are_np_uniques_and_kfolds(seed):
+    """`distinct` (a table over integer codes' range) is np.unique; `fold_codes` are `kfold`'s folds, each
+    row's, in a byte; `FoldRows` gives back kfold's index lists."""
+    from lifeexp_cli.evaluate.cross_validation import FoldRows
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    for codes in (rng.integers(0, 40, n).astype(np.int32), rng.integers(0, 10 * n, n), rng.integers(0, 2**40, n),
+                  rng.integers(-20, 20, n), rng.integers(0, 30, n).astype(np.uint8), rng.random(n).round(1),
+                  rng.integers(0, 9, n).astype(str)):
+        found, expected = splits.distinct(codes), np.unique(codes)
+        assert np.array_equal(found, expected) and found.dtype == expected.dtype
+    codes = rng.integers(0, 60, max(n, 10))
+    for method in ("country", "random"):
+        folds = splits.kfold(codes, 5, method, seed)
+        fold = splits.fold_codes(codes, 5, method, seed)
+        assert fold.dtype == np.uint8
+        assert all(np.array_equal(np.flatnonzero(fold == f), test) for f, test in enumerate(folds))
+        lazy = FoldRows(fold, 5)
+        assert len(lazy) == 5 and all(np.array_equal(a, b) for a, b in zip(lazy, folds))
