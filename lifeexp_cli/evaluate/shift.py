@@ -67,6 +67,7 @@ BLOCK_ROWS = 16_384  # rows standardized and scored at a time: extra memory O(bl
 # BLOCK_ROWS rows at a time (a multiple of linear/stream/tsqr.py's BLOCK_ROWS: the factor is the same whatever
 # the multiple).
 SOLVE_ROWS = 65_536
+DISTANCE_ROWS = 4096  # rows standardized at a time for their distances (neighbours.py takes fewer at a time)
 PAIRWISE_ROWS = 1 << 14  # `pairwise_total`'s pieces made at a time
 POOLED = "all"  # the key of the pooled scores (always stored)
 STATUSES = {"developed": 1.0, "developing": 0.0}  # data/catalog.py's status codes
@@ -418,8 +419,10 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     filled here with `fill`, per feature); groups: (n,) country keys; folds: (n,) int, the calibration fold
     that predicted each row; statuses: (n,) 1 developed / 0 developing (NaN unknown), or None (no status:
     one group); distances: (n,) each row's domain distance to training rows of other countries
-    (`left_out_distances`), or None (no distance term). overwrite: the residuals (a float array of the
-    caller's, not needed after) receive the scores |r|/σ, instead of an array of their own."""
+    (`left_out_distances`), or a function giving them (called here: then nothing else holds them, and
+    they are let go once the rows are scored), or None (no distance term). overwrite: the residuals (a
+    float array of the caller's, not needed after) receive the scores |r|/σ, instead of an array of
+    their own."""
     import numpy as np
 
     from lifeexp_cli.prep import splits  # numpy's paths only: one person's interval is pure Python
@@ -427,6 +430,7 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     residuals = np.asarray(residuals, dtype=float)
     X = as_rows(X)  # filled where it is read (`fill`): never a filled copy of the whole
     folds = np.asarray(folds)
+    distances = distances() if callable(distances) else distances
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
     fold_ids = splits.distinct(folds)  # np.unique's, without a sorted copy of integer codes
     calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": len(fold_ids),
@@ -436,7 +440,7 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     for start in range(0, len(scores), BLOCK_ROWS):  # |r| / σ, a block at a time
         rows = slice(start, start + BLOCK_ROWS)
         np.divide(np.abs(residuals[rows]), scale_of(calibration, X[rows], distances[rows], fill), out=scores[rows])
-    del residuals, distances  # the distances are not needed now (the caller keeps no reference to them)
+    del residuals, distances  # not needed now: the distances go (when the caller keeps none of them)
     keys = status_codes(statuses, len(scores))
     named = [key for key in STATUSES if (keys == STATUSES[key]).sum() >= MIN_GROUP_ROWS]
     most = max(MIN_CELL_SCORES, MAX_SCORES // ((len(named) + 1) * (len(fold_ids) + 1)))
@@ -546,8 +550,8 @@ def left_out_distances(domain: dict, X, groups, reference_groups, fill=None):
     reference = neighbours.prepare(np.asarray(domain["rows"], dtype=float))
     center, scale = np.asarray(domain["center"]), np.asarray(domain["scale"])
     out = np.empty(len(X))
-    for first in range(0, len(X), BLOCK_ROWS):  # standardized a block at a time: no array of X's size
-        block = X[first:first + BLOCK_ROWS]
+    for first in range(0, len(X), DISTANCE_ROWS):  # standardized a block at a time: no array of X's size
+        block = X[first:first + DISTANCE_ROWS]
         Z = block - center if fill is None else np.where(np.isnan(block), np.asarray(fill, dtype=float), block)
         if fill is not None:
             Z -= center

@@ -24,6 +24,7 @@ fold is known and there is no spread, cv-conformal otherwise).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -139,8 +140,8 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
         return conformal.calibrate(found.X, found.residuals, folds=folds, split=split, groups=units, fill=fill,
                                    spread=found.spread), []
     domain, reference_groups = reference  # the rows filled with `fill` where read: no filled copy of X
-    # The distances are passed on, not kept here: shift.calibrate lets them go once it has scored the rows.
-    return shift.calibrate(found.residuals, found.X, found.group, found.fold, found.status,
-                           None if domain is None else shift.left_out_distances(domain, found.X, found.group,
-                                                                                reference_groups, fill=fill),
+    # Made by shift.calibrate, not here: it lets them go once it has scored the rows.
+    distances = None if domain is None else functools.partial(shift.left_out_distances, domain, found.X,
+                                                               found.group, reference_groups, fill=fill)
+    return shift.calibrate(found.residuals, found.X, found.group, found.fold, found.status, distances,
                            fill=fill, split=split, overwrite=overwrite), []

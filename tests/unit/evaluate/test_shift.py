@@ -334,13 +334,13 @@ def test_quantile_without_a_copy_is_numpys(monkeypatch, seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_calibration_scores_in_the_residuals_are_the_same(seed):
     """overwrite: the scores |r|/σ are put in the residuals' array, and the calibration is the one that
-    leaves the residuals alone."""
+    leaves the residuals alone; distances given by a function (made in `calibrate`) are the same."""
     X, residuals, distances, statuses, fill = blocked_case(seed, "F", bool(seed % 2))
     n = len(residuals)
     args = (np.arange(n) % 40, np.arange(n) % 5, statuses)
     expected = shift.calibrate(residuals.copy(), X, *args, distances.copy(), fill=fill)
     mine = residuals.copy()
-    assert shift.calibrate(mine, X, *args, distances.copy(), fill=fill, overwrite=True) == expected
+    assert shift.calibrate(mine, X, *args, distances.copy, fill=fill, overwrite=True) == expected
     assert not np.array_equal(mine, residuals)  # the residuals' memory held the scores
     assert shift.finite_most(np.array([1.0, np.inf, 3.0, np.nan])) == 3.0
     assert shift.finite_most(np.array([np.inf])) == 0.0
@@ -372,6 +372,7 @@ def test_selected_rows_calibrate_as_their_copy(monkeypatch, columns, block_rows)
     """Rows of X read where they are used (`Selected`, impute drop's kept rows) give, bit for bit, the
     distances and calibrations (shift and conformal) of their copy X[index]."""
     monkeypatch.setattr(shift, "BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(shift, "DISTANCE_ROWS", block_rows)
     X, residuals, distances, statuses, fill = blocked_case(9, "F", True)
     X = np.asfortranarray(X[:, :columns])
     index = np.flatnonzero(~np.isnan(X).any(axis=1))
