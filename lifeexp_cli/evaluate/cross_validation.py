@@ -19,10 +19,24 @@ from lifeexp_cli.prep import splits
 FitPredict = Callable[[np.ndarray, np.ndarray, Optional[Callable]], np.ndarray]
 
 
-def scores_on_folds(y: np.ndarray, folds: Sequence[np.ndarray], fit_predict: FitPredict,
+class FoldRows:
+    """The test rows (indices) of each fold, from each row's fold (prep/splits.py `fold_codes`): one fold's
+    indices made at a time, as it is used, not every fold's at once (8 bytes a row)."""
+
+    def __init__(self, fold_of_row: np.ndarray, k: int):
+        self.fold_of_row, self.k = fold_of_row, k
+
+    def __len__(self) -> int:
+        return self.k
+
+    def __iter__(self):
+        return (np.flatnonzero(self.fold_of_row == f) for f in range(self.k))
+
+
+def scores_on_folds(y: np.ndarray, folds: list[np.ndarray], fit_predict: FitPredict,
                     progress=None, predictions: np.ndarray | None = None) -> list[dict[str, float]]:
-    """RMSE, MAE, R² on each given test fold (row indices: a list, or prep/splits.py's FoldRows, which makes
-    each fold's when it comes), the model fitted on the other rows each time.
+    """RMSE, MAE, R² on each given test fold (row indices; a list, or `FoldRows`), the model fitted on the other
+    rows each time.
 
     progress(label) -> on_epoch callback (or None), called once per fold ("fold 2/5"). predictions, if
     given (an array as long as y), receives each row's out-of-fold prediction.
@@ -33,9 +47,12 @@ def scores_on_folds(y: np.ndarray, folds: Sequence[np.ndarray], fit_predict: Fit
         train[test] = False
         on_epoch = progress(f"fold {i}/{len(folds)}") if progress else None
         predicted = fit_predict(train, test, on_epoch)
+        del train
         if predictions is not None:
             predictions[test] = predicted
-        scores.append(metrics.score(y[test], predicted))
+        y_test = y[test]  # our copy: it becomes the residuals, scored in place (metrics.score's numbers)
+        total = metrics.total_squares(y_test)
+        scores.append(metrics.score_residuals(np.subtract(predicted, y_test, out=y_test), total))
     return scores
 
 
@@ -43,6 +60,6 @@ def cross_validate(y: np.ndarray, groups: np.ndarray, fit_predict: FitPredict, k
                    seed: int = 0, progress=None, predictions: np.ndarray | None = None) -> dict:
     """Mean and spread of RMSE, MAE, R² over k folds (whole groups per fold unless split='random');
     predictions, if given, receives the out-of-fold predictions (`scores_on_folds`)."""
-    folds = splits.FoldRows(splits.fold_of_rows(groups, k, split, seed), k)  # `kfold`'s, a fold at a time
+    folds = FoldRows(splits.fold_codes(groups, k, split, seed), k)
     return {**metrics.summarize(scores_on_folds(y, folds, fit_predict, progress, predictions)), "k": k,
             "split": split, "seed": seed}

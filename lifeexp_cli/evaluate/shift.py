@@ -62,7 +62,13 @@ WORST_RANK = 2  # the quantile of a group: the second largest of its folds' quan
 MIN_GROUP_ROWS = 30  # a status group with fewer calibration rows answers with the pooled scores
 MAX_SCORES = 4096  # stored scores in all cells together, about (at least MIN_CELL_SCORES per cell)
 MIN_CELL_SCORES = 64
-BLOCK_ROWS = 65_536  # rows standardized and scored at a time: extra memory O(block × p), not O(n × p)
+BLOCK_ROWS = 16_384  # rows standardized and scored at a time: extra memory O(block × p), not O(n × p)
+# Up to this many rows the error-size model's design is solved as it is; more go through its triangular factor,
+# BLOCK_ROWS rows at a time (a multiple of linear/stream/tsqr.py's BLOCK_ROWS: the factor is the same whatever
+# the multiple).
+SOLVE_ROWS = 65_536
+DISTANCE_ROWS = 4096  # rows standardized at a time for their distances (neighbours.py takes fewer at a time)
+PAIRWISE_ROWS = 1 << 14  # `pairwise_total`'s pieces made at a time
 POOLED = "all"  # the key of the pooled scores (always stored)
 STATUSES = {"developed": 1.0, "developing": 0.0}  # data/catalog.py's status codes
 
@@ -73,7 +79,7 @@ class Selected:
 
     def __init__(self, X, index):
         self.X, self.index = X, index
-        self.shape = (len(index), X.shape[1])
+        self.shape = (len(index), *X.shape[1:])
 
     def __len__(self) -> int:
         return len(self.index)
@@ -82,6 +88,10 @@ class Selected:
         if isinstance(key, tuple):  # [rows, column]
             return self.X[self.index[key[0]], key[1]]
         return self.X[self.index[key]]
+
+    def column(self, j: int) -> Selected:
+        """The rows' values of column j, read the same way."""
+        return Selected(self.X[:, j], self.index)
 
 
 def as_rows(X):
@@ -123,12 +133,13 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
     its two parts. X: (n, p) filled features (or filled here with `fill`, a column at a time); residuals,
     distances: (n,).
 
-    The design [1, z, h] and the target log|r| are built BLOCK_ROWS rows at a time. Rows that fit in one
-    block are solved as they are (np.linalg.lstsq of the design); more rows keep only the triangular
+    The design [1, z, h] and the target log|r| are built BLOCK_ROWS rows at a time. Up to SOLVE_ROWS rows
+    are solved as they are (np.linalg.lstsq of the design); more rows keep only the triangular
     factor R of [1, z, h, log|r|] (linear/stream/tsqr.py): [1, z, h]·x − log|r| = Q(R₁x − r), so the
     least squares of the (p+3)-row R₁ against r is the design's (its singular values the design's, to
     rounding), with the cut-off lstsq takes for the design's n rows (`least_squares`). Without the
-    distance term ([1, z]) it is the same less h's column. Memory: one block, not n × (p+2)."""
+    distance term ([1, z]) it is the same less h's column. Memory: one block, not n × (p+2), nor a copy of
+    the distances for their quantile (`quantile_of`)."""
     import numpy as np
 
     from lifeexp_cli.linear.stream import tsqr
@@ -137,17 +148,18 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
     n, p = X.shape
     m, s = column_moments(X, fill)
     distances = np.asarray(distances, dtype=float)
-    reference = float(np.quantile(distances, HINGE_QUANTILE)) if len(distances) else 1.0
+    reference = quantile_of(distances, HINGE_QUANTILE) if len(distances) else 1.0
     reference = reference if reference > 0 else 1.0
     residuals = np.asarray(residuals, dtype=float)
     R, h_top = tsqr.empty(p + 3), 0.0
-    for start in range(0, n, BLOCK_ROWS):
-        rows = slice(start, start + BLOCK_ROWS)
+    step = n if n <= SOLVE_ROWS else BLOCK_ROWS
+    for start in range(0, n, step):
+        rows = slice(start, start + step)
         block = design_block(X[rows], fill, m, s, p + 3)
         block[:, p + 1] = hinge(distances[rows], reference)
         block[:, p + 2] = np.log(np.maximum(np.abs(residuals[rows]), conformal.LOG_FLOOR))
         h_top = max(h_top, float(block[:, p + 1].max(initial=0.0)))
-        R = block if n <= BLOCK_ROWS else tsqr.update(R, block)  # one block: solved as it is, not its R
+        R = block if n <= SOLVE_ROWS else tsqr.update(R, block)  # one block: solved as it is, not its R
     coef = least_squares(R[:, :p + 2], R[:, p + 2], n)
     c = float(coef[-1])
     if c > 0:
@@ -162,7 +174,15 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
     return {"center": m.tolist(), "scale": s.tolist(), "coef": coef.tolist(),
             "clip": [bounded_log(low - FEATURE_CLIP), bounded_log(high + FEATURE_CLIP)],
             "distance": {"reference": reference, "coef": c, "most": bounded_log(distance_top + DISTANCE_CLIP),
-                         "farthest": float(distances[np.isfinite(distances)].max(initial=0.0))}}
+                         "farthest": finite_most(distances)}}
+
+
+def finite_most(values) -> float:
+    """The largest finite value (0.0 when there is none), BLOCK_ROWS values at a time: no copy of them."""
+    import numpy as np
+
+    return max([0.0] + [float(part[np.isfinite(part)].max(initial=0.0))
+                        for part in (values[start:start + BLOCK_ROWS] for start in range(0, len(values), BLOCK_ROWS))])
 
 
 def design_block(X, fill, center, scale, width: int):
@@ -191,7 +211,8 @@ def column_moments(X, fill=None):
 
     n, p = X.shape
     if column_major(X) or p == 1:
-        m, s = np.array([signed_log_moments(X[:, j], None if fill is None else float(fill[j])) for j in range(p)]).T
+        m, s = np.array([signed_log_moments(X.column(j) if isinstance(X, Selected) else X[:, j],
+                                            None if fill is None else float(fill[j])) for j in range(p)]).T
         return m, np.where(s > 1e-9, s, 1.0)
     buffer = np.empty((min(n, BLOCK_ROWS) + 1, p))  # [the running sums; a block's rows]
     total = np.zeros(p)
@@ -214,22 +235,91 @@ def column_moments(X, fill=None):
 
 
 def signed_log_moments(column, fill: float | None) -> tuple[float, float]:
-    """(mean, std) of conformal.signed_log(column filled with `fill`), as numpy's mean and std compute
-    them, with one array of the column's size."""
+    """(mean, std) of conformal.signed_log(column filled with `fill`), bit for bit as numpy's mean and std
+    compute them on the filled column, without it: its pairwise sums (`pairwise_total`) PAIRWISE_ROWS
+    values at a time. column: a column of X (X[:, j]) or anything whose [rows] gives those rows."""
+    import numpy as np
+
+    n = len(column)
+    mean = pairwise_total(lambda rows: filled_signed_log(column[rows], fill), n) / n
+
+    def squares(rows):
+        values = filled_signed_log(column[rows], fill)
+        values -= mean  # what column.std() computes, a piece at a time
+        return np.square(values, out=values)
+
+    return float(mean), float(np.sqrt(pairwise_total(squares, n) / n))
+
+
+def filled_signed_log(values, fill: float | None):
+    """conformal.signed_log of values with NaN filled with `fill` (None: as they are), in a new array."""
     import numpy as np
 
     if fill is None:
-        column = conformal.signed_log(column)
-    else:  # the filled copy is ours: its signed logs in its own memory (conformal.signed_log's steps)
-        column = np.where(np.isnan(column), fill, column)
-        negative = np.signbit(column)
-        np.log1p(np.abs(column, out=column), out=column)
-        np.negative(column, out=column, where=negative)  # copysign of a value ≥ 0
-        column += 0.0  # −0.0 becomes 0.0
-    mean = column.mean()
-    column -= mean  # what column.std() computes, in the column's own memory
-    np.square(column, out=column)
-    return float(mean), float(np.sqrt(column.sum() / len(column)))
+        return conformal.signed_log(values)
+    values = np.where(np.isnan(values), fill, values)  # our copy: its signed logs in its own memory
+    negative = np.signbit(values)
+    np.log1p(np.abs(values, out=values), out=values)
+    np.negative(values, out=values, where=negative)  # copysign of a value ≥ 0
+    values += 0.0  # −0.0 becomes 0.0
+    return values
+
+
+def pairwise_total(piece, n: int, start: int = 0) -> float:
+    """The sum of n values that np.add.reduce of their contiguous array gives (numpy's pairwise summation:
+    above 128 values, the sum of the first half, rounded down to a multiple of 8, and of the rest),
+    without that array: piece(slice) gives the values of a run of at most PAIRWISE_ROWS of them, which
+    numpy sums as its own (tests/unit/evaluate/test_shift.py checks it against numpy)."""
+    import numpy as np
+
+    if n <= max(PAIRWISE_ROWS, 128):
+        return float(np.add.reduce(piece(slice(start, start + n))))
+    half = n // 2
+    half -= half % 8
+    return pairwise_total(piece, half, start) + pairwise_total(piece, n - half, start + half)
+
+
+def quantile_of(values, level: float) -> float:
+    """np.quantile(values, level) (its default, linear method) of a 1-d float array, without its copy of
+    the values: the two order statistics it interpolates are found by bisection over the values' order
+    keys (`order_keys`), counting BLOCK_ROWS values at a time, and interpolated as numpy does."""
+    import numpy as np
+
+    n = len(values)
+    blocks = [slice(start, start + BLOCK_ROWS) for start in range(0, n, BLOCK_ROWS)]
+    if any(np.isnan(values[rows]).any() for rows in blocks):
+        return float("nan")
+    virtual = (n - 1) * float(level)
+    below = min(int(math.floor(virtual)), n - 1)
+    low = order_statistic(values, below, blocks)
+    high = low if below + 1 >= n else order_statistic(values, below + 1, blocks)
+    gamma = virtual - below if virtual < n - 1 else virtual + 1.0  # numpy's index −1 (the last) then
+    diff = high - low
+    return high - diff * (1.0 - gamma) if gamma >= 0.5 else low + diff * gamma
+
+
+def order_keys(values):
+    """int64 keys ordered as the float values (−0.0 just below 0.0; no NaN)."""
+    import numpy as np
+
+    keys = values.view(np.int64) if values.flags.c_contiguous else np.ascontiguousarray(values).view(np.int64)
+    return np.where(keys < 0, keys ^ np.int64(0x7FFF_FFFF_FFFF_FFFF), keys)
+
+
+def order_statistic(values, rank: int, blocks) -> float:
+    """The rank-th smallest (from 0) of the values: the smallest key with more than `rank` keys at or below it."""
+    import numpy as np
+
+    low = min(int(order_keys(values[rows]).min()) for rows in blocks)
+    high = max(int(order_keys(values[rows]).max()) for rows in blocks)
+    while low < high:
+        middle = (low + high) // 2
+        if sum(int(np.count_nonzero(order_keys(values[rows]) <= middle)) for rows in blocks) > rank:
+            high = middle
+        else:
+            low = middle + 1
+    key = np.array([low], dtype=np.int64)
+    return float(np.where(key < 0, key ^ np.int64(0x7FFF_FFFF_FFFF_FFFF), key).view(np.float64)[0])
 
 
 def least_squares(A, b, rows: int):
@@ -322,32 +412,37 @@ def cell_quantile(stored: dict, level: float) -> float | None:
 
 
 def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fill=None,
-              split: str = "country") -> dict:
+              split: str = "country", overwrite: bool = False) -> dict:
     """The calibration a model record keeps, from the training rows' out-of-fold residuals.
 
     residuals: (n,) y − out-of-fold prediction; X: (n, p) the rows' features (missing values filled, or
     filled here with `fill`, per feature); groups: (n,) country keys; folds: (n,) int, the calibration fold
     that predicted each row; statuses: (n,) 1 developed / 0 developing (NaN unknown), or None (no status:
     one group); distances: (n,) each row's domain distance to training rows of other countries
-    (`left_out_distances`), or None (no distance term)."""
+    (`left_out_distances`), or a function giving them (called here: then nothing else holds them, and
+    they are let go once the rows are scored), or None (no distance term). overwrite: the residuals (a
+    float array of the caller's, not needed after) receive the scores |r|/σ, instead of an array of
+    their own."""
     import numpy as np
 
-    from lifeexp_cli.prep import splits
+    from lifeexp_cli.prep import splits  # numpy's paths only: one person's interval is pure Python
 
     residuals = np.asarray(residuals, dtype=float)
     X = as_rows(X)  # filled where it is read (`fill`): never a filled copy of the whole
     folds = np.asarray(folds)
+    distances = distances() if callable(distances) else distances
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
-    keys = status_codes(statuses, len(residuals))
-    calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": int(len(np.unique(folds))),
-                   "split": split, "groups": splits.distinct_count(groups),
+    fold_ids = splits.distinct(folds)  # np.unique's, without a sorted copy of integer codes
+    calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": len(fold_ids),
+                   "split": split, "groups": len(splits.distinct(groups)),
                    "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances, fill)}
-    scores = scale_of(calibration, X, distances, fill)
-    for start in range(0, len(scores), BLOCK_ROWS):  # |r| / σ in place, a block at a time
+    scores = residuals if overwrite else np.empty(len(residuals))
+    for start in range(0, len(scores), BLOCK_ROWS):  # |r| / σ, a block at a time
         rows = slice(start, start + BLOCK_ROWS)
-        np.divide(np.abs(residuals[rows]), scores[rows], out=scores[rows])
+        np.divide(np.abs(residuals[rows]), scale_of(calibration, X[rows], distances[rows], fill), out=scores[rows])
+    del residuals, distances  # not needed now: the distances go (when the caller keeps none of them)
+    keys = status_codes(statuses, len(scores))
     named = [key for key in STATUSES if (keys == STATUSES[key]).sum() >= MIN_GROUP_ROWS]
-    fold_ids = np.unique(folds)
     most = max(MIN_CELL_SCORES, MAX_SCORES // ((len(named) + 1) * (len(fold_ids) + 1)))
     by_status = {}
     for key in [POOLED, *named]:  # each cell's scores a selection of rows (a copy), sorted in place
@@ -463,8 +558,8 @@ def left_out_distances(domain: dict, X, groups, reference_groups, fill=None, kno
     reference = neighbours.prepare(np.asarray(domain["rows"], dtype=float))
     center, scale = np.asarray(domain["center"]), np.asarray(domain["scale"])
     out = np.empty(len(X))
-    for first in range(0, len(X), BLOCK_ROWS):  # standardized a block at a time: no array of X's size
-        block = X[first:first + BLOCK_ROWS]
+    for first in range(0, len(X), DISTANCE_ROWS):  # standardized a block at a time: no array of X's size
+        block = X[first:first + DISTANCE_ROWS]
         Z = block - center if fill is None else np.where(np.isnan(block), np.asarray(fill, dtype=float), block)
         if fill is not None:
             Z -= center

@@ -23,16 +23,15 @@ def _units(groups: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
     raise ParameterError(f"{{split}} must be one of {', '.join(METHODS)}, got {{value!r}}", "split", method)
 
 
-def distinct_count(values: np.ndarray) -> int:
-    """How many distinct values (len(np.unique(values))), from a sorted copy: numpy ≥ 2.3's np.unique of
-    an array builds a hash set of its values, tens of bytes per distinct one, which the allocator keeps
-    after (+40 MB for the million groups of data without a country column, each row its own); the copy
-    and a mask cost 1 + 1/itemsize bytes per byte of the values."""
-    values = np.asarray(values).ravel()
-    if values.dtype.kind not in "iub" or len(values) < 2:  # texts, floats (NaN): np.unique's rules
-        return len(np.unique(values))
-    ordered = np.sort(values)
-    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+def distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique(values): the sorted distinct values, through a table over their range (no sorted copy of
+    them, 4 to 8 bytes a row) when they are non-negative integer codes (data/dataset.py's groups, folds)."""
+    values = np.asarray(values)
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < 4 * len(values) + 1024:
+        present = np.zeros(int(values.max()) + 1, dtype=bool)
+        present[values] = True
+        return np.flatnonzero(present).astype(values.dtype)
+    return np.unique(values)
 
 
 def shuffled(n: int, seed: int) -> np.ndarray:
@@ -44,12 +43,13 @@ def shuffled(n: int, seed: int) -> np.ndarray:
 
 def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> list[np.ndarray]:
     """Test-row indices of each of k folds; every row is in exactly one test fold."""
-    return list(FoldRows(fold_of_rows(groups, k, method, seed), k))
+    fold_of_row = fold_codes(groups, k, method, seed)
+    return [np.flatnonzero(fold_of_row == f) for f in range(k)]
 
 
-def fold_of_rows(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> np.ndarray:
-    """The fold (0..k−1) of each row in `kfold`'s k folds, in the smallest integer type that holds k − 1 (a
-    byte for up to 256 folds): the folds in 1 byte a row, where their lists of rows take 8."""
+def fold_codes(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> np.ndarray:
+    """The fold of each row in `kfold`'s k folds, in the smallest unsigned type that holds k − 1 (a byte
+    for up to 256 folds): the folds without their lists of row indices (8 bytes a row)."""
     count, per_row = _unit_values(groups, method)
     if k < 2:
         raise ParameterError("{k} must be at least 2, got {value}", "k", k)
@@ -61,22 +61,6 @@ def fold_of_rows(groups: np.ndarray, k: int, method: str = "country", seed: int 
     for fold, chunk in enumerate(np.array_split(order, k)):
         fold_of_unit[chunk] = fold
     return per_row(fold_of_unit)
-
-
-class FoldRows:
-    """The test rows of each fold (`kfold`'s lists) from each row's fold (`fold_of_rows`), a fold's list made
-    when it is asked for: cross-validation holds one fold's rows at a time, not every fold's."""
-
-    def __init__(self, fold: np.ndarray, k: int):
-        self.fold, self.k = fold, k
-
-    def __len__(self) -> int:
-        return self.k
-
-    def __getitem__(self, index: int) -> np.ndarray:
-        if not 0 <= index < self.k:
-            raise IndexError(index)
-        return np.flatnonzero(self.fold == index)
 
 
 def _unit_values(groups: np.ndarray, method: str):

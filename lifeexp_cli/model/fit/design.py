@@ -136,29 +136,28 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     reference: (the domain check's reference, the country of each of its rows), whose distances the
     shift calibration's error-size model uses (model/fit/interval_calibration.py `finish`); known: the
     distances of some training rows measured already (`measured`), or None."""
-    by_row = splits.distinct_count(design.groups) == len(design.groups)  # no country column: each row its own group
+    by_row = len(splits.distinct(design.groups)) == len(design.groups)  # no country column: each row its own group
     exact = spec.kind == "linear" and not loop.is_iterative(spec.solver)
     reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or not exact)
     if not reuse and not exact:
         return None, []
     X, y, groups = rows_of(~held, design.X, design.y, design.groups)
     ok, notes = interval_calibration.plan(not by_row, interval_calibration.FOLDS,
-                                          None if reuse else splits.distinct_count(groups))
+                                          None if reuse else len(splits.distinct(groups)))
     if reuse and split != "country" and not by_row:
         notes.append("prediction intervals are calibrated on folds of random rows (--split random): they are "
                      "too narrow for countries the model never saw; fit with --split country for honest intervals")
     if not ok:
         return None, notes
-    # Each row's fold in a byte; cross-validation makes one fold's list of rows at a time (splits.FoldRows).
-    if reuse:
-        fold = splits.fold_of_rows(design.groups, k, split, seed)  # the folds cross_validation.cross_validate used
+    if reuse:  # the folds cross_validation.cross_validate used, each row's
+        fold = splits.fold_codes(design.groups, k, split, seed)
     else:
         k = interval_calibration.FOLDS
         out_of_fold = np.empty(len(y))
         spreads = np.empty(len(y)) if is_ensemble(spec) else None
-        fold = splits.fold_of_rows(groups, k, "random" if by_row else "country", seed)
+        fold = splits.fold_codes(groups, k, "random" if by_row else "country", seed)
         try:
-            cross_validation.scores_on_folds(y, splits.FoldRows(fold, k),
+            cross_validation.scores_on_folds(y, cross_validation.FoldRows(fold, k),
                                              fold_predictor(X, y, design.features, spec, groups, spreads),
                                              predictions=out_of_fold)
         except LifeexpError as exc:
@@ -169,6 +168,7 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     residuals = np.subtract(y, out_of_fold, out=None if reuse else out_of_fold)  # our own predictions: in place
     found = interval_calibration.Residuals(X, residuals, fold, statuses, groups, spreads)
     collected = interval_calibration.collect(None, found, spec.impute == "drop")
+    # The residuals (a new array, or our own predictions) are ours: the calibration's scores overwrite them.
     calibration, more = interval_calibration.finish(collected, fill, folds=k, split=method, reference=reference,
-                                                    known=known)
+                                                    known=known, overwrite=True)
     return calibration, notes + more

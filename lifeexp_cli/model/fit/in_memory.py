@@ -82,8 +82,11 @@ def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: 
         if blocked(spec, len(train)):  # the training rows are read in place, a block at a time
             fitted = fit_blocked(X_raw, y, features, completed(spec), FOLD_BLOCK_ROWS, rows=train)
             test = np.flatnonzero(test) if test.dtype == bool else test
-            return np.concatenate([predict(spec.kind, fitted.params, X_raw, rows=test[start:start + FOLD_BLOCK_ROWS])
-                                   for start in range(0, len(test), FOLD_BLOCK_ROWS)] or [np.empty(0)])
+            predicted = np.empty(len(test))  # filled a block at a time: no list of blocks to join
+            for start in range(0, len(test), FOLD_BLOCK_ROWS):
+                rows = slice(start, start + FOLD_BLOCK_ROWS)
+                predicted[rows] = predict(spec.kind, fitted.params, X_raw, rows=test[rows])
+            return predicted
         fitted = fit_arrays(X_raw[train], y[train], features, spec, groups=None if groups is None else groups[train],
                      on_epoch=on_epoch)
         if spreads is not None and is_ensemble(spec):

@@ -24,6 +24,7 @@ fold is known and there is no spread, cv-conformal otherwise).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -129,7 +130,7 @@ def merge(a, b):
 
 def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: int, split: str,
            units: int | None = None, reference: tuple = (None, None),
-           known: tuple | None = None) -> tuple[dict | None, list[str]]:
+           known: tuple | None = None, overwrite: bool = False) -> tuple[dict | None, list[str]]:
     """(the record's calibration, notes) from the collected residuals: evaluate/shift.py's when each row's
     fold is known and there is no member spread, else evaluate/conformal.py's.
 
@@ -137,7 +138,8 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
     in the record; units: the countries (or rows) the folds split, when the rows do not say it (a
     sample); reference: (the domain check's reference, its rows' countries), or (None, None): no distance
     term in the shift calibration; known: (rows of the one chunk collected, their distances) that the
-    reference measured already (model/fit/design.py `measured`), or None."""
+    reference measured already (model/fit/design.py `measured`), or None; overwrite: the collected residuals are the caller's to overwrite
+    (shift.py `calibrate` puts its scores there: no array of their size more)."""
     if isinstance(collected, reservoir.Reservoir):
         rows = reservoir.rows(collected)
         collected = Residuals(rows[:, :-1], rows[:, -1])
@@ -146,13 +148,14 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
         return None, [too_few_note(folds, "rows", n)]
     found = collected
     if units is None:
-        units = splits.distinct_count(found.group)
+        units = len(splits.distinct(found.group))
     if found.fold is None or found.spread is not None:
         return conformal.calibrate(found.X, found.residuals, folds=folds, split=split, groups=units, fill=fill,
                                    spread=found.spread), []
     domain, reference_groups = reference  # the rows filled with `fill` where read: no filled copy of X
-    distances = None if domain is None else shift.left_out_distances(domain, found.X, found.group,
-                                                                     reference_groups, fill=fill,
-                                                                     known=kept(found, known))
-    return shift.calibrate(found.residuals, found.X, found.group, found.fold, found.status, distances, fill=fill,
-                           split=split), []
+    # Made by shift.calibrate, not here: it lets them go once it has scored the rows.
+    distances = None if domain is None else functools.partial(shift.left_out_distances, domain, found.X,
+                                                               found.group, reference_groups, fill=fill,
+                                                               known=kept(found, known))
+    return shift.calibrate(found.residuals, found.X, found.group, found.fold, found.status, distances,
+                           fill=fill, split=split, overwrite=overwrite), []

@@ -36,3 +36,30 @@ def test_scores_of_residuals_in_place_are_the_scores_to_the_bit(seed):
     expected = metrics.score(y, yhat)
     found = metrics.score_residuals(yhat - y, metrics.total_squares(y))
     assert {k: repr(v) for k, v in found.items()} == {k: repr(v) for k, v in expected.items()}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fold_scores_are_each_folds_scores(seed):
+    """`scores_on_folds` (lazy folds, each fold's residuals scored in place in its copy of y) gives each
+    fold's `metrics.score` to the bit and leaves the fit's predictions as they were given."""
+    from lifeexp_cli.evaluate import cross_validation
+    from lifeexp_cli.prep import splits
+
+    rng = np.random.default_rng(seed)
+    n = 500
+    y, groups = rng.normal(70, 9, n), rng.integers(0, 40, n)
+    fold = splits.fold_codes(groups, 5, "country", seed)
+    made = {}
+
+    def fit_predict(train, test, on_epoch=None):
+        assert not train[test].any() and train.sum() + len(test) == n
+        made[len(made)] = predicted = y[test] + rng.normal(0, 3, len(test))
+        return predicted
+
+    predictions = np.full(n, np.nan)
+    found = cross_validation.scores_on_folds(y, cross_validation.FoldRows(fold, 5), fit_predict,
+                                             predictions=predictions)
+    tests = splits.kfold(groups, 5, "country", seed)
+    expected = [metrics.score(y[test], made[i]) for i, test in enumerate(tests)]
+    assert [{k: repr(v) for k, v in f.items()} for f in found] == [{k: repr(v) for k, v in e.items()} for e in expected]
+    assert all(np.array_equal(predictions[test], made[i]) for i, test in enumerate(tests))

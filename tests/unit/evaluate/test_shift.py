@@ -250,6 +250,7 @@ def test_blocked_calibration_is_the_one_block_one(monkeypatch, seed, layout, far
     assert (whole["error_size"]["distance"]["coef"] > 0) == far_errs
     moments = shift.column_moments(X, fill)
     monkeypatch.setattr(shift, "BLOCK_ROWS", 97)
+    monkeypatch.setattr(shift, "SOLVE_ROWS", 97)  # the design's triangular factor, not the design solved
     blocked = shift.calibrate(*args, fill=fill)
     np.testing.assert_allclose(flat_numbers(blocked), flat_numbers(whole), rtol=1e-10, atol=1e-13)
     assert all(np.array_equal(a, b) for a, b in zip(shift.column_moments(X, fill), moments))
@@ -280,6 +281,71 @@ def test_column_moments_are_the_whole_arrays(monkeypatch, layout):
         assert all(np.array_equal(a, b) for a, b in zip(shift.column_moments(X, fill), expected))
 
 
+@pytest.mark.parametrize("layout", ["F", "selected"])
+@pytest.mark.parametrize("pieces", [100, 997, 1 << 14])
+def test_column_moments_in_pieces_are_numpys_to_the_bit(monkeypatch, layout, pieces):
+    """A column's pairwise sums made PAIRWISE_ROWS values at a time (`pairwise_total`: numpy's split,
+    numpy's sum of each piece) are numpy's sums of the whole filled column: its mean and std, bit for bit,
+    for columns of many lengths (odd ones, 8k ± 1, above 128 and below), read where they are or selected."""
+    monkeypatch.setattr(shift, "PAIRWISE_ROWS", pieces)
+    rng = np.random.default_rng(pieces)
+    p = 2 if layout == "F" else 1  # a selection of one column is read a column at a time
+    for n in (1, 7, 8, 9, 128, 129, 1000, 4097, 20_001, 65_536 + 17):
+        whole = np.asfortranarray(rng.lognormal(sigma=3.0, size=(n + 5, p)) * np.where(rng.random((n + 5, p)) < .3, -1, 1))
+        whole[rng.random((n + 5, p)) < 0.1] = np.nan
+        index = np.sort(rng.choice(n + 5, n, replace=False))
+        X = np.asfortranarray(whole[index]) if layout == "F" else shift.Selected(whole, index)
+        fill = [2.5, -1.0][:p]
+        filled = np.where(np.isnan(whole[index]), fill, whole[index])
+        expected = conformal.standardized(conformal.signed_log(np.asfortranarray(filled)))
+        found = shift.column_moments(X, fill)
+        assert np.array_equal(found[0], expected[0]) and np.array_equal(found[1], expected[1]), n
+        values = rng.standard_normal(n) * 10.0 ** rng.integers(-5, 6, n)
+        assert shift.pairwise_total(lambda rows: values[rows] + 0.0, n) == np.add.reduce(values), n
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_quantile_without_a_copy_is_numpys(monkeypatch, seed):
+    """`quantile_of` (order statistics by bisection over the values' keys, a block at a time) gives
+    np.quantile's number to the bit: ties, zeros, −0.0, inf, tiny and huge values, any length; NaN when
+    a value is NaN."""
+    rng = np.random.default_rng(seed)
+    monkeypatch.setattr(shift, "BLOCK_ROWS", int(rng.integers(1, 300)))
+    for n in (1, 2, 3, 10, 101, 1000, 2345):
+        values = rng.lognormal(sigma=4.0, size=n)
+        kind = seed % 4
+        if kind == 1:  # ties
+            values = np.round(values, 1)
+        elif kind == 2:  # zeros, −0.0, inf
+            values[rng.random(n) < 0.3] = 0.0
+            values[rng.random(n) < 0.1] = -0.0
+            values[rng.random(n) < 0.05] = np.inf
+        elif kind == 3:  # negative values too
+            values *= np.where(rng.random(n) < 0.5, -1, 1)
+        for level in (0.0, 0.5, shift.HINGE_QUANTILE, 0.9, 0.999, 1.0):
+            with np.errstate(invalid="ignore"):  # inf − inf in numpy's interpolation: NaN, as ours
+                expected = np.quantile(values, level)
+            found = shift.quantile_of(values, level)
+            assert found == expected or (np.isnan(found) and np.isnan(expected)), (n, level)
+    values[len(values) // 2] = np.nan
+    assert np.isnan(shift.quantile_of(values, 0.85))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_calibration_scores_in_the_residuals_are_the_same(seed):
+    """overwrite: the scores |r|/σ are put in the residuals' array, and the calibration is the one that
+    leaves the residuals alone; distances given by a function (made in `calibrate`) are the same."""
+    X, residuals, distances, statuses, fill = blocked_case(seed, "F", bool(seed % 2))
+    n = len(residuals)
+    args = (np.arange(n) % 40, np.arange(n) % 5, statuses)
+    expected = shift.calibrate(residuals.copy(), X, *args, distances.copy(), fill=fill)
+    mine = residuals.copy()
+    assert shift.calibrate(mine, X, *args, distances.copy, fill=fill, overwrite=True) == expected
+    assert not np.array_equal(mine, residuals)  # the residuals' memory held the scores
+    assert shift.finite_most(np.array([1.0, np.inf, 3.0, np.nan])) == 3.0
+    assert shift.finite_most(np.array([np.inf])) == 0.0
+
+
 def test_left_out_distances_of_integer_codes_are_those_of_texts():
     """Integer group codes are compared as they are; texts through codes: the same distances."""
     rng = np.random.default_rng(11)
@@ -306,6 +372,7 @@ def test_selected_rows_calibrate_as_their_copy(monkeypatch, columns, block_rows)
     """Rows of X read where they are used (`Selected`, impute drop's kept rows) give, bit for bit, the
     distances and calibrations (shift and conformal) of their copy X[index]."""
     monkeypatch.setattr(shift, "BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(shift, "DISTANCE_ROWS", block_rows)
     X, residuals, distances, statuses, fill = blocked_case(9, "F", True)
     X = np.asfortranarray(X[:, :columns])
     index = np.flatnonzero(~np.isnan(X).any(axis=1))

@@ -56,3 +56,24 @@ def test_constant_and_collinear_features_are_reported_by_blocks_too():
     spec = make_spec()
     assert stream_solve.fit_blocked(X, y, ["a", "b", "c"], spec).warnings == \
         in_memory.fit_arrays(X, y, ["a", "b", "c"], spec).warnings
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_masks_rows_come_in_the_blocks_of_its_indices(seed):
+    """`picked_rows` finds a mask's rows a run at a time: the same blocks, in order, as np.flatnonzero of
+    the mask cut into pieces; and a fit on a mask is, bit for bit, the fit on its indices."""
+    rng = np.random.default_rng(seed)
+    n, block = int(rng.integers(1, 700)), int(rng.integers(1, 90))
+    mask = rng.random(n) < rng.choice([0.0, 0.1, 0.5, 0.9, 1.0])
+    found = list(stream_solve.picked_rows(n, mask, block))
+    indices = np.flatnonzero(mask)
+    expected = [indices[start:start + block] for start in range(0, len(indices), block)]
+    assert len(found) == len(expected) and all(np.array_equal(a, b) for a, b in zip(found, expected))
+    X, y = rows(seed)
+    mask = rng.random(len(y)) < 0.8
+    spec = make_spec(impute=["mean", "median", "drop"][seed % 3])
+    by_mask = stream_solve.fit_blocked(X, y, ["a", "b", "c"], spec, block_rows=64, rows=mask)
+    by_index = stream_solve.fit_blocked(X, y, ["a", "b", "c"], spec, block_rows=64, rows=np.flatnonzero(mask))
+    assert all(np.array_equal(by_mask.params[key], by_index.params[key]) for key in by_index.params)
+    assert (by_mask.rows_used, by_mask.imputed, by_mask.warnings) == (by_index.rows_used, by_index.imputed,
+                                                                      by_index.warnings)

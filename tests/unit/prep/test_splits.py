@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from lifeexp_cli.errors import UsageError
+from lifeexp_cli.evaluate import cross_validation
 from lifeexp_cli.prep import splits
 
 
@@ -34,7 +35,7 @@ def old_kfold(groups, k, method, seed):
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_fold_of_rows_and_fold_rows_give_the_old_folds(seed):
+def test_fold_codes_and_fold_rows_give_the_old_folds(seed):
     rng = np.random.default_rng(seed)
     n, k = int(rng.integers(10, 400)), int(rng.integers(2, 8))
     coded = rng.integers(0, max(k, n // 3), size=n).astype(np.int32)
@@ -42,32 +43,30 @@ def test_fold_of_rows_and_fold_rows_give_the_old_folds(seed):
     for groups, method in ((coded, "country"), (coded.astype(str).astype(object), "country"), (coded, "random"),
                            (rng.permutation(n).astype(np.int32), "country")):
         expected = old_kfold(groups, k, method, seed)
-        fold = splits.fold_of_rows(groups, k, method, seed)
+        fold = splits.fold_codes(groups, k, method, seed)
         assert fold.dtype == np.uint8
-        rows = splits.FoldRows(fold, k)
+        rows = cross_validation.FoldRows(fold, k)
         assert len(rows) == k
         for a, b, c in zip(expected, rows, splits.kfold(groups, k, method, seed), strict=True):
             np.testing.assert_array_equal(a, b)
             np.testing.assert_array_equal(a, c)
         for f, test in enumerate(expected):
             assert (fold[test] == f).all()
-    with pytest.raises(IndexError):
-        splits.FoldRows(fold, k)[k]
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_distinct_count_is_the_number_of_np_unique_values(seed):
+def test_distinct_is_np_unique(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(0, 300))
     values = rng.integers(-5, int(rng.integers(1, 2 * n + 2)), size=n)
     for dtype in (np.int8, np.int32, np.int64, np.uint8, np.uint64, bool):
         cast = np.abs(values).astype(dtype)
-        assert splits.distinct_count(cast) == len(np.unique(cast))
+        np.testing.assert_array_equal(splits.distinct(cast), np.unique(cast))
     floats = np.where(rng.random(n) < 0.1, np.nan, values.astype(float))
-    assert splits.distinct_count(floats) == len(np.unique(floats))
+    np.testing.assert_array_equal(splits.distinct(floats), np.unique(floats))
     texts = values.astype(str).astype(object)
-    assert splits.distinct_count(texts) == len(np.unique(texts))
-    assert splits.distinct_count(rng.permutation(1000).astype(np.int32)) == 1000
+    np.testing.assert_array_equal(splits.distinct(texts), np.unique(texts))
+    assert len(splits.distinct(rng.permutation(1000).astype(np.int32))) == 1000
 
 
 def test_split_errors():
@@ -140,3 +139,26 @@ def test_folds_of_integer_codes_are_np_uniques(seed):
                 for fold, chunk in enumerate(np.array_split(splits.shuffled(n, seed), k)):
                     reference[chunk] = fold
                 assert all(np.array_equal(test, np.flatnonzero(reference == f)) for f, test in enumerate(found))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_distinct_values_and_fold_codes_are_np_uniques_and_kfolds(seed):
+    """`distinct` (a table over integer codes' range) is np.unique; `fold_codes` are `kfold`'s folds, each
+    row's, in a byte; `FoldRows` gives back kfold's index lists."""
+    from lifeexp_cli.evaluate.cross_validation import FoldRows
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    for codes in (rng.integers(0, 40, n).astype(np.int32), rng.integers(0, 10 * n, n), rng.integers(0, 2**40, n),
+                  rng.integers(-20, 20, n), rng.integers(0, 30, n).astype(np.uint8), rng.random(n).round(1),
+                  rng.integers(0, 9, n).astype(str)):
+        found, expected = splits.distinct(codes), np.unique(codes)
+        assert np.array_equal(found, expected) and found.dtype == expected.dtype
+    codes = rng.integers(0, 60, max(n, 10))
+    for method in ("country", "random"):
+        folds = splits.kfold(codes, 5, method, seed)
+        fold = splits.fold_codes(codes, 5, method, seed)
+        assert fold.dtype == np.uint8
+        assert all(np.array_equal(np.flatnonzero(fold == f), test) for f, test in enumerate(folds))
+        lazy = FoldRows(fold, 5)
+        assert len(lazy) == 5 and all(np.array_equal(a, b) for a, b in zip(lazy, folds))
