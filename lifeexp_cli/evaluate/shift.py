@@ -544,29 +544,32 @@ def left_out_distances(domain: dict, X, groups, reference_groups, fill=None, kno
     from lifeexp_cli.evaluate import neighbours
 
     X = as_rows(X)
+    out = np.empty(len(X))
+    unmeasured = None  # every row measured here, or only those `known` does not give
     if known is not None:
-        out = np.empty(len(X))
         out[known[0]] = known[1]
-        rest = np.setdiff1d(np.arange(len(X)), known[0])
-        out[rest] = left_out_distances(domain, Selected(X.X, X.index[rest]) if isinstance(X, Selected) else X[rest],
-                                       np.asarray(groups)[rest], reference_groups, fill)
-        return out
+        unmeasured = np.ones(len(X), dtype=bool)
+        unmeasured[known[0]] = False
     own, theirs = np.asarray(groups), np.asarray(reference_groups)  # integer codes compare as they are
     if own.dtype.kind not in "iu" or theirs.dtype.kind not in "iu":  # texts: compared as codes of them
         codes = np.unique(np.concatenate([own.astype(str), theirs.astype(str)]), return_inverse=True)[1]
         own, theirs = codes[:len(X)], codes[len(X):]
     reference = neighbours.prepare(np.asarray(domain["rows"], dtype=float))
     center, scale = np.asarray(domain["center"]), np.asarray(domain["scale"])
-    out = np.empty(len(X))
     for first in range(0, len(X), DISTANCE_ROWS):  # standardized a block at a time: no array of X's size
-        block = X[first:first + DISTANCE_ROWS]
+        rows = slice(first, first + DISTANCE_ROWS)
+        if unmeasured is not None:  # this block's rows still to measure, read where they are
+            rows = first + np.flatnonzero(unmeasured[rows])
+            if not len(rows):
+                continue
+        block, block_groups = X[rows], own[rows]
         Z = block - center if fill is None else np.where(np.isnan(block), np.asarray(fill, dtype=float), block)
         if fill is not None:
             Z -= center
         Z /= scale
 
-        def exclude(start, stop, first=first):
-            return own[first + start:first + stop, None] == theirs[None, :]
+        def exclude(start, stop, block_groups=block_groups):
+            return block_groups[start:stop, None] == theirs[None, :]
 
-        out[first:first + len(block)] = neighbours.nearest(Z, reference, domain["k"], exclude)
+        out[rows] = neighbours.nearest(Z, reference, domain["k"], exclude)
     return out
