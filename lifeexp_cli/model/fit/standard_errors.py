@@ -47,13 +47,9 @@ def has_clusters(groups: np.ndarray | None) -> bool:
         return len(np.unique(groups)) < len(groups)
     if groups.max() + 1 < len(groups):  # fewer codes than rows: one repeats
         return True
-    seen = np.zeros(groups.max() + 1, dtype=bool)  # is any code seen twice? (a block at a time)
-    for start in range(0, len(groups), BLOCK_ROWS):
-        block = groups[start:start + BLOCK_ROWS]
-        if seen[block].any() or len(np.unique(block)) < len(block):
-            return True
-        seen[block] = True
-    return False
+    seen = np.zeros(groups.max() + 1, dtype=bool)  # the codes used: a repeat leaves fewer than rows
+    seen[groups] = True  # (np.unique would sort a copy, or hash every code: memory the allocator keeps)
+    return int(np.count_nonzero(seen)) < len(groups)
 
 
 def coded(groups: np.ndarray) -> bool:
