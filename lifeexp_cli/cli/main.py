@@ -24,6 +24,7 @@ from lifeexp_cli.cli.interrupts import interruption, terminate_like_interrupt
 from lifeexp_cli.errors import LifeexpError, ParameterMessage
 
 COMPLETE_VAR = "_LIFEEXP_COMPLETE"
+GC_YOUNG = 10_000  # allocations between young-generation collections (main)
 
 
 class LifeexpGroup(TyperGroup):
@@ -281,6 +282,12 @@ def main() -> None:
     # of the cyclic collector's reach, its passes during the run, and the one at exit, walk only what the
     # command makes (a twentieth of predict's and compare's start-up: bench/startup_instructions.py).
     gc.freeze()
+    # A young-generation pass after every GC_YOUNG container allocations, not Python's 700: a command makes
+    # many short-lived containers (parsed options, tables, records), few cycles, and the passes over them
+    # were 2-4% of a WHO fit's instructions. Collections still happen, only less often; the older
+    # generations keep their thresholds, and arrays (the memory of a large fit) are freed by their
+    # reference counts, not by these passes (bench/gc_threshold.py).
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # started with it closed (`>&-`): nobody reads it, as after `| head -0`
             setattr(sys, name, open(os.devnull, "w"))

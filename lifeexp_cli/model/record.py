@@ -36,6 +36,8 @@ FORMAT = "lifeexp-model"
 FORMAT_VERSION = 2  # 2: calibration scores and domain rows as float64 bytes (model/packed.py PACKED)
 Numbers = tuple  # a list of numbers in the file: a tuple of int or float here
 EMPTY: Mapping = MappingProxyType({})
+NUMBERS = frozenset({float, int})  # the numbers `plain` leaves as they are when finite
+ROWS = frozenset({list, tuple})
 
 
 # --- conversion ---------------------------------------------------------------------------------------------
@@ -45,12 +47,28 @@ def plain(value):
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        # Calibration scores and domain rows (thousands of numbers) are finite numbers, kept as they are in
+        # one step; anything else value by value.
+        kinds = set(map(type, value))
+        if kinds <= NUMBERS and _finite(value):
+            return list(value)
+        if len(kinds) == 1 and kinds <= ROWS and set(map(type, chain.from_iterable(value))) <= NUMBERS \
+                and _finite(chain.from_iterable(value)):
+            return list(map(list, value))
         return [plain(v) for v in value]
     if hasattr(value, "tolist"):
         return plain(value.tolist())
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _finite(numbers) -> bool:
+    """Whether ints and floats are all finite: their sum is finite when every one is."""
+    try:
+        return math.isfinite(sum(numbers))
+    except OverflowError:  # an int too large for a float: each is looked at on its own
+        return False
 
 
 def _key(default: Any = dataclasses.MISSING, *, part: type | None = None, each: type | None = None,

@@ -3,6 +3,7 @@ the source, the spec and the options; every route gives the same kind of model r
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from contextlib import nullcontext
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from lifeexp_cli.model.record import ModelRecord
 
 MEMORY, STREAM, DASK = "memory", "stream", "dask"
+# `fit` streams on its own when the data file is larger than this (in-memory parsing of a CSV takes
+# several times its size in memory).
+AUTO_STREAM_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,19 +71,33 @@ def check_dask_options(engine: str, scheduler: str | None, data: str | None, clo
         raise UsageError("--engine dask reads files, not stdin: give --data a glob or a folder")
 
 
+def should_stream(source: str, forced: bool | None, solver: str = "lstsq") -> bool:
+    """--stream / --no-stream decide; otherwise stream files larger than AUTO_STREAM_BYTES (closed-form
+    solvers only: an iterative solver needs the rows in memory). Here, not in model/fit/stream.py: an
+    in-memory fit does not import the streamed fit's modules to be told it is one."""
+    from lifeexp_cli.linear import closed_form
+
+    if forced is not None:
+        return forced
+    if solver not in closed_form.SOLVERS:
+        return False
+    try:
+        return source != "-" and os.path.getsize(source) > AUTO_STREAM_BYTES
+    except OSError:
+        return False  # the in-memory reader reports the problem
+
+
 def route_for(data: str | None, spec, *, cv: int | None = None, test_size: float | None = None,
               stream: bool | None = None, engine: str = "local", scheduler: str | None = None) -> str:
     """MEMORY, STREAM or DASK: Dask when asked; streamed when asked or the file is large (exact solvers,
     no held-out rows); else in memory."""
     from lifeexp_cli.data import dataset
-    from lifeexp_cli.model.fit import stream as streamed
 
     if engine == DASK or scheduler is not None:
         return DASK
     if stream is False:
         return MEMORY
-    if cv is None and test_size is None and exact(spec) and streamed.should_stream(dataset.locate(data), stream,
-                                                                                     spec.solver):
+    if cv is None and test_size is None and exact(spec) and should_stream(dataset.locate(data), stream, spec.solver):
         return STREAM
     return MEMORY
 

@@ -14,7 +14,6 @@ model/fit/stream_solve.py's, the record model/fit/stream_record.py's.
 from __future__ import annotations
 
 import operator
-import os
 
 from lifeexp_cli.data import catalog, dataset, opening, parts
 from lifeexp_cli.data.sources import CHUNK_ROWS, ChunkCache
@@ -28,24 +27,6 @@ from lifeexp_cli.model.fit.stream_record import stream_record
 from lifeexp_cli.model.fit.stream_solve import refine, solution
 from lifeexp_cli.model.spec import Spec
 from lifeexp_cli.prep import impute, scaling
-
-# `fit` streams on its own when the data file is larger than this (in-memory parsing of a CSV takes
-# several times its size in memory).
-AUTO_STREAM_BYTES = 64 * 1024 * 1024
-
-
-def should_stream(source: str, forced: bool | None, solver: str = "lstsq") -> bool:
-    """--stream / --no-stream decide; otherwise stream files larger than AUTO_STREAM_BYTES (closed-form
-    solvers only: an iterative solver needs the rows in memory)."""
-    if forced is not None:
-        return forced
-    if solver not in closed_form.SOLVERS:
-        return False
-    try:
-        return source != "-" and os.path.getsize(source) > AUTO_STREAM_BYTES
-    except OSError:
-        return False  # the in-memory reader reports the problem
-
 
 def check_spec(spec: Spec, chunk_rows: int) -> None:
     """What a streamed fit cannot do, said before reading (not after a pass over a large file)."""

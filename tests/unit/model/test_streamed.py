@@ -11,6 +11,7 @@ from lifeexp_cli.errors import DataError, UsageError
 from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.fit import stream as streamed_fit
 from lifeexp_cli.model.spec import Spec
+from lifeexp_cli.usecases import fit as fit_usecase
 
 FEATURES = ["bmi", "gdp", "schooling", "status"]
 
@@ -96,10 +97,10 @@ def test_stream_errors_name_the_problem(tmp_path):
 
 def test_large_files_stream_on_their_own(tmp_path, monkeypatch):
     path = generated_csv(tmp_path / "gen.csv")
-    monkeypatch.setattr(streamed_fit, "AUTO_STREAM_BYTES", 100)
-    assert streamed_fit.should_stream(str(path), None)
-    assert not streamed_fit.should_stream(str(path), False)
-    assert not streamed_fit.should_stream("-", None)
+    monkeypatch.setattr(fit_usecase, "AUTO_STREAM_BYTES", 100)
+    assert fit_usecase.should_stream(str(path), None)
+    assert not fit_usecase.should_stream(str(path), False)
+    assert not fit_usecase.should_stream("-", None)
 
 
 @pytest.mark.parametrize("impute,se", [("mean", "cluster"), ("drop", "cluster"), ("median", "hc3"), ("drop", "hc3")])
