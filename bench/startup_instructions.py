@@ -1,4 +1,5 @@
-"""Start-up in instructions: the fast commands and `python -c "import numpy"` counted by valgrind's
+"""Start-up in instructions: the fast commands, the WHO fit (bench/performance.py --only who: start-up, the
+fit, the file, the output) and `python -c "import numpy"` counted by valgrind's
 callgrind, which the load of a shared machine does not change (wall-time ratios do: bench/performance.py
 --only startup). Needs valgrind (apt-get install valgrind); each command runs once unmeasured first, so
 that its modules' bytecode is cached, then once under callgrind (a few seconds each; without valgrind
@@ -35,6 +36,7 @@ COMMANDS = {
     "compare": ["compare"],
     "--help": ["--help"],
 }
+WHO = os.environ.get("LIFEEXP_DATA") or str(ROOT / "../shared/data/life_expectancy_who.csv")
 
 
 def instructions(command: list[str]) -> int:
@@ -59,7 +61,19 @@ def main() -> None:
     print(f'python -c "import numpy": {numpy / 1e6:.1f}M instructions (load average {os.getloadavg()[0]:.1f}: '
           "no matter)")
     print(f"{'command':50} " + " ".join(f"{name:>22}" for name in trees))
-    for label, arguments in COMMANDS.items():
+    commands = dict(COMMANDS)
+    if Path(WHO).is_file():  # issue 7's WHO fit end to end, counted as the start-ups are
+        with tempfile.TemporaryDirectory() as folder:
+            commands["fit WHO bmi,adult_mortality,hiv"] = ["fit", "--data", WHO, "--features", "bmi,adult_mortality,hiv",
+                                                          "--quiet", "--out", f"{folder}/who.joblib"]
+            count(commands, trees, numpy)
+    else:
+        print(f"(no WHO dataset at {WHO}: set LIFEEXP_DATA to count the fit)")
+        count(commands, trees, numpy)
+
+
+def count(commands: dict, trees: dict, numpy: int) -> None:
+    for label, arguments in commands.items():
         counts = [instructions([PY, "-c", FROM_TREE, tree, *arguments]) for tree in trees.values()]
         print(f"{label:50} " + " ".join(f"{n / 1e6:9.1f}M = {n / numpy:5.3f}×" for n in counts))
 

@@ -286,7 +286,7 @@ def main() -> None:
     # many short-lived containers (parsed options, tables, records), few cycles, and the passes over them
     # were 2-4% of a WHO fit's instructions. Collections still happen, only less often; the older
     # generations keep their thresholds, and arrays (the memory of a large fit) are freed by their
-    # reference counts, not by these passes (bench/gc_threshold.py).
+    # reference counts, not by these passes (bench/startup_instructions.py counts the fit).
     gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # started with it closed (`>&-`): nobody reads it, as after `| head -0`

@@ -125,8 +125,10 @@ def status_codes(frame: pd.DataFrame) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float)
         return np.where((values == 0) | (values == 1), values, np.nan).astype(STATUS_DTYPE)
-    return column.map(lambda v: catalog.STATUS_CODES.get(str(v).strip().lower(), np.nan) if pd.notna(v)
-                      else np.nan).to_numpy(dtype=STATUS_DTYPE)
+    # Each distinct cell looked up once (a column holds two or three), not each row: codes −1 are the blanks.
+    codes, cells = pd.factorize(column)
+    found = [catalog.STATUS_CODES.get(str(v).strip().lower(), np.nan) for v in cells]
+    return np.array([*found, np.nan], dtype=STATUS_DTYPE)[codes]
 
 
 def is_numeric_column(frame: pd.DataFrame, name: str) -> bool:
