@@ -434,7 +434,7 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
     fold_ids = splits.distinct(folds)  # np.unique's, without a sorted copy of integer codes
     calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": len(fold_ids),
-                   "split": split, "groups": len(splits.distinct(groups)),
+                   "split": split, "groups": splits.distinct_count(groups),
                    "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances, fill)}
     scores = residuals if overwrite else np.empty(len(residuals))
     for start in range(0, len(scores), BLOCK_ROWS):  # |r| / σ, a block at a time

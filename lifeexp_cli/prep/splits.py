@@ -23,15 +23,29 @@ def _units(groups: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
     raise ParameterError(f"{{split}} must be one of {', '.join(METHODS)}, got {{value!r}}", "split", method)
 
 
-def distinct(values: np.ndarray) -> np.ndarray:
-    """np.unique(values): the sorted distinct values, through a table over their range (no sorted copy of
-    them, 4 to 8 bytes a row) when they are non-negative integer codes (data/dataset.py's groups, folds)."""
-    values = np.asarray(values)
+def code_table(values: np.ndarray) -> np.ndarray | None:
+    """Which codes occur (a boolean table indexed by code), when the values are non-negative integer codes
+    of a range not much larger than their count (data/dataset.py's groups, folds); else None. np.unique
+    would sort a copy of them, or (numpy ≥ 2.3) hash every one into a set the allocator keeps."""
     if values.dtype.kind in "iu" and len(values) and values.min() >= 0 and values.max() < 4 * len(values) + 1024:
         present = np.zeros(int(values.max()) + 1, dtype=bool)
         present[values] = True
-        return np.flatnonzero(present).astype(values.dtype)
-    return np.unique(values)
+        return present
+    return None
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique(values): the sorted distinct values, through `code_table` when they are codes."""
+    values = np.asarray(values)
+    present = code_table(values)
+    return np.unique(values) if present is None else np.flatnonzero(present).astype(values.dtype)
+
+
+def distinct_count(values: np.ndarray) -> int:
+    """len(np.unique(values)), through `code_table` when they are codes (no array of the distinct values)."""
+    values = np.asarray(values)
+    present = code_table(values)
+    return len(np.unique(values)) if present is None else int(np.count_nonzero(present))
 
 
 def shuffled(n: int, seed: int) -> np.ndarray:
@@ -70,10 +84,8 @@ def _unit_values(groups: np.ndarray, method: str):
     groups = np.asarray(groups)
     if method == "random":
         return len(groups), lambda values: values
-    if method == "country" and groups.dtype.kind in "iu" and len(groups) and groups.min() >= 0 \
-            and groups.max() < 4 * len(groups) + 1024:
-        present = np.zeros(int(groups.max()) + 1, dtype=bool)
-        present[groups] = True
+    present = code_table(groups) if method == "country" else None
+    if present is not None:
         codes = np.flatnonzero(present)  # the sorted distinct codes: np.unique's units
 
         def per_row(values):

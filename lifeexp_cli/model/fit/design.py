@@ -67,7 +67,8 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
     spec = completed(spec)
     if spec.kind == "mlp":  # a network whose file the loader would refuse is refused before training
         store.check_network_size(spec.options["hidden"], len(features))
-    se_type = standard_errors.choose_se(se, spec.kind, standard_errors.has_clusters(design.groups))
+    clustered = standard_errors.has_clusters(design.groups)  # False: no country column, each row its own group
+    se_type = standard_errors.choose_se(se, spec.kind, clustered)
     held = (splits.holdout(design.groups, test_size, split, seed) if test_size is not None
             else np.zeros(len(y), bool))
     X_train, y_train, groups_train = rows_of(~held, X, y, design.groups)  # no copies when nothing is held out
@@ -93,7 +94,8 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
     reference, reference_groups, own = domain_sample.finish_with_distances(sample, fitted.params["fill"])
     calibration, calibration_notes = calibrate(design, spec, held, fitted.params["fill"], out_of_fold, folds, split,
                                                seed, spreads, (reference, reference_groups),
-                                               measured(reference, own, X_train, sample.size, spec.impute == "drop")) \
+                                               measured(reference, own, X_train, sample.size, spec.impute == "drop"),
+                                               by_row=not clustered) \
         if calibrate_intervals else (None, [])
     ranges, means = feature_summary(X_train, features)
     extra = {**fitted.extra, "domain": reference, "inference": None}
@@ -126,7 +128,8 @@ def measured(reference: dict | None, own, X_train: np.ndarray, size: int, drop: 
 
 def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], out_of_fold: np.ndarray | None,
               k: int, split: str, seed: int, spreads: np.ndarray | None = None,
-              reference: tuple = (None, None), known: tuple | None = None) -> tuple[dict | None, list[str]]:
+              reference: tuple = (None, None), known: tuple | None = None, *,
+              by_row: bool) -> tuple[dict | None, list[str]]:
     """The prediction-interval calibration of a fit (model/fit/interval_calibration.py says when there is one) and what
     to warn about it. Out-of-fold predictions of the fit's own cross-validation are reused when they
     judge whole countries; an exact linear fit otherwise gets 5 country folds of its own (milliseconds).
@@ -135,15 +138,15 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     spreads: a network ensemble's out-of-fold member spreads from that cross-validation (or None).
     reference: (the domain check's reference, the country of each of its rows), whose distances the
     shift calibration's error-size model uses (model/fit/interval_calibration.py `finish`); known: the
-    distances of some training rows measured already (`measured`), or None."""
-    by_row = len(splits.distinct(design.groups)) == len(design.groups)  # no country column: each row its own group
+    distances of some training rows measured already (`measured`), or None; by_row: each row is its own
+    group (no country column)."""
     exact = spec.kind == "linear" and not loop.is_iterative(spec.solver)
     reuse = out_of_fold is not None and not held.any() and (split == "country" or by_row or not exact)
     if not reuse and not exact:
         return None, []
     X, y, groups = rows_of(~held, design.X, design.y, design.groups)
     ok, notes = interval_calibration.plan(not by_row, interval_calibration.FOLDS,
-                                          None if reuse else len(splits.distinct(groups)))
+                                          None if reuse else splits.distinct_count(groups))
     if reuse and split != "country" and not by_row:
         notes.append("prediction intervals are calibrated on folds of random rows (--split random): they are "
                      "too narrow for countries the model never saw; fit with --split country for honest intervals")

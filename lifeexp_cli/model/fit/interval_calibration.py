@@ -138,8 +138,9 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
     in the record; units: the countries (or rows) the folds split, when the rows do not say it (a
     sample); reference: (the domain check's reference, its rows' countries), or (None, None): no distance
     term in the shift calibration; known: (rows of the one chunk collected, their distances) that the
-    reference measured already (model/fit/design.py `measured`), or None; overwrite: the collected residuals are the caller's to overwrite
-    (shift.py `calibrate` puts its scores there: no array of their size more)."""
+    reference measured already (model/fit/design.py `measured`), or None; overwrite: the collected
+    residuals are the caller's to overwrite (shift.py `calibrate` puts its scores there: no array of their
+    size more)."""
     if isinstance(collected, reservoir.Reservoir):
         rows = reservoir.rows(collected)
         collected = Residuals(rows[:, :-1], rows[:, -1])
@@ -148,7 +149,7 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
         return None, [too_few_note(folds, "rows", n)]
     found = collected
     if units is None:
-        units = len(splits.distinct(found.group))
+        units = splits.distinct_count(found.group)
     if found.fold is None or found.spread is not None:
         return conformal.calibrate(found.X, found.residuals, folds=folds, split=split, groups=units, fill=fill,
                                    spread=found.spread), []

@@ -29,7 +29,7 @@ from lifeexp_cli.data import catalog
 from lifeexp_cli.errors import ParameterError
 from lifeexp_cli.linear import covariance as linear_covariance
 from lifeexp_cli.linear.stream import state, tsqr
-from lifeexp_cli.prep import impute
+from lifeexp_cli.prep import impute, splits
 
 SE_TYPES = linear_covariance.SE_TYPES
 
@@ -41,15 +41,7 @@ STDIN_NOTE = ("the data came from stdin, which can be read once: the standard er
 
 def has_clusters(groups: np.ndarray | None) -> bool:
     """Whether the rows come in groups (a country column with repeated countries), not one row each."""
-    if groups is None:
-        return False
-    if not coded(groups):
-        return len(np.unique(groups)) < len(groups)
-    if groups.max() + 1 < len(groups):  # fewer codes than rows: one repeats
-        return True
-    seen = np.zeros(groups.max() + 1, dtype=bool)  # the codes used: a repeat leaves fewer than rows
-    seen[groups] = True  # (np.unique would sort a copy, or hash every code: memory the allocator keeps)
-    return int(np.count_nonzero(seen)) < len(groups)
+    return groups is not None and splits.distinct_count(groups) < len(groups)
 
 
 def coded(groups: np.ndarray) -> bool:

@@ -55,18 +55,22 @@ def test_fold_codes_and_fold_rows_give_the_old_folds(seed):
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_distinct_is_np_unique(seed):
+def test_distinct_and_distinct_count_are_np_uniques(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(0, 300))
     values = rng.integers(-5, int(rng.integers(1, 2 * n + 2)), size=n)
     for dtype in (np.int8, np.int32, np.int64, np.uint8, np.uint64, bool):
         cast = np.abs(values).astype(dtype)
         np.testing.assert_array_equal(splits.distinct(cast), np.unique(cast))
+        assert splits.distinct_count(cast) == len(np.unique(cast))
     floats = np.where(rng.random(n) < 0.1, np.nan, values.astype(float))
     np.testing.assert_array_equal(splits.distinct(floats), np.unique(floats))
+    assert splits.distinct_count(floats) == len(np.unique(floats))
     texts = values.astype(str).astype(object)
     np.testing.assert_array_equal(splits.distinct(texts), np.unique(texts))
+    assert splits.distinct_count(texts) == len(np.unique(texts))
     assert len(splits.distinct(rng.permutation(1000).astype(np.int32))) == 1000
+    assert splits.distinct_count(rng.permutation(1000).astype(np.int32)) == 1000
 
 
 def test_split_errors():
