@@ -94,6 +94,19 @@ class Selected:
         return Selected(self.X[:, j], self.index)
 
 
+def remade(residuals) -> bool:
+    """Whether the residuals are remade a block of rows at a time (`residuals[start:stop]` gives those rows'; an
+    object with `remade` true, as model/fit/in_memory.py's `OutOfFold`) rather than held in an array."""
+    return getattr(residuals, "remade", False) is True
+
+
+def residual_values(residuals):
+    """The residuals as float values: an array of them, or remade ones as they are (`remade`) (numpy)."""
+    import numpy as np
+
+    return residuals if remade(residuals) else np.asarray(residuals, dtype=float)
+
+
 def as_rows(X):
     """X as float rows: an array, or the rows of one a `Selected` reads (numpy)."""
     import numpy as np
@@ -115,9 +128,13 @@ def status_codes(statuses, n: int):
 
     if statuses is None:
         return np.full(n, -1, dtype=np.int8)
-    statuses = np.asarray(statuses, dtype=float)
-    codes = (statuses >= 0.5).astype(np.int8)
-    codes[np.isnan(statuses)] = -1
+    statuses = np.asarray(statuses)
+    codes = np.empty(len(statuses), dtype=np.int8)
+    for start in range(0, len(codes), BLOCK_ROWS):  # as float a block at a time: no float copy of them all
+        values = np.asarray(statuses[start:start + BLOCK_ROWS], dtype=float)
+        part = codes[start:start + BLOCK_ROWS]
+        np.greater_equal(values, 0.5, out=part, casting="unsafe")
+        part[np.isnan(values)] = -1
     return codes
 
 
@@ -130,8 +147,8 @@ def hinge(distances, reference: float):
 
 def fit_error_size(X, residuals, distances, fill=None) -> dict:
     """The error-size model log|r| ≈ a + bᵀz + c·h by least squares (c ≥ 0), with the ranges that clip
-    its two parts. X: (n, p) filled features (or filled here with `fill`, a column at a time); residuals,
-    distances: (n,).
+    its two parts. X: (n, p) filled features (or filled here with `fill`, a column at a time); residuals
+    (an array, or `remade` a block at a time), distances: (n,).
 
     The design [1, z, h] and the target log|r| are built BLOCK_ROWS rows at a time. Up to SOLVE_ROWS rows
     are solved as they are (np.linalg.lstsq of the design); more rows keep only the triangular
@@ -150,7 +167,7 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
     distances = np.asarray(distances, dtype=float)
     reference = quantile_of(distances, HINGE_QUANTILE) if len(distances) else 1.0
     reference = reference if reference > 0 else 1.0
-    residuals = np.asarray(residuals, dtype=float)
+    residuals = residual_values(residuals)  # read a block at a time
     R, h_top = tsqr.empty(p + 3), 0.0
     step = n if n <= SOLVE_ROWS else BLOCK_ROWS
     for start in range(0, n, step):
@@ -420,43 +437,81 @@ def calibrate(residuals, X, groups, folds, statuses=None, distances=None, *, fil
     that predicted each row; statuses: (n,) 1 developed / 0 developing (NaN unknown), or None (no status:
     one group); distances: (n,) each row's domain distance to training rows of other countries
     (`left_out_distances`), or a function giving them (called here: then nothing else holds them, and
-    they are let go once the rows are scored), or None (no distance term). overwrite: the residuals (a
-    float array of the caller's, not needed after) receive the scores |r|/σ, instead of an array of
-    their own."""
+    the scores |r|/σ are written over them, a block at a time, once read), or None (no distance term).
+    overwrite: the residuals (a float array of the caller's, not needed after) receive the scores when the
+    distances are the caller's, instead of an array of their own. The residuals may also be `remade` a
+    block of rows at a time (model/fit/in_memory.py `OutOfFold`): no array of them."""
     import numpy as np
 
     from lifeexp_cli.prep import splits  # numpy's paths only: one person's interval is pure Python
 
-    residuals = np.asarray(residuals, dtype=float)
+    residuals = residual_values(residuals)
     X = as_rows(X)  # filled where it is read (`fill`): never a filled copy of the whole
     folds = np.asarray(folds)
+    ours = distances is None or callable(distances)  # made here: the scores go over them
     distances = distances() if callable(distances) else distances
     distances = np.ones(len(residuals)) if distances is None else np.asarray(distances, dtype=float)
     fold_ids = splits.distinct(folds)  # np.unique's, without a sorted copy of integer codes
     calibration = {"method": METHOD, "normalizer": NORMALIZER, "folds": len(fold_ids),
                    "split": split, "groups": splits.distinct_count(groups),
                    "rows": int(len(residuals)), "error_size": fit_error_size(X, residuals, distances, fill)}
-    scores = residuals if overwrite else np.empty(len(residuals))
+    # The scores in an array that is ours: the distances made here (a block's are read before its scores are
+    # written), else the caller's residuals (overwrite), else a new one.
+    scores = distances if ours else residuals if overwrite and not remade(residuals) else np.empty(len(residuals))
     for start in range(0, len(scores), BLOCK_ROWS):  # |r| / σ, a block at a time
         rows = slice(start, start + BLOCK_ROWS)
         np.divide(np.abs(residuals[rows]), scale_of(calibration, X[rows], distances[rows], fill), out=scores[rows])
     del residuals, distances  # not needed now: the distances go (when the caller keeps none of them)
     keys = status_codes(statuses, len(scores))
-    named = [key for key in STATUSES if (keys == STATUSES[key]).sum() >= MIN_GROUP_ROWS]
+    counts = {key: int(np.count_nonzero(keys == STATUSES[key])) for key in STATUSES}
+    named = [key for key in STATUSES if counts[key] >= MIN_GROUP_ROWS]
     most = max(MIN_CELL_SCORES, MAX_SCORES // ((len(named) + 1) * (len(fold_ids) + 1)))
     by_status = {}
-    for key in [POOLED, *named]:  # each cell's scores a selection of rows (a copy), sorted in place
+    for key in [POOLED, *named]:  # each fold's scores a selection of rows (a copy), sorted in place
         rows = None if key == POOLED else keys == STATUSES[key]
-        by_status[key] = {"pooled": None if rows is None else cell(sorted_in_place(scores[rows]), most),
+        by_status[key] = {"pooled": None,  # below
                           "folds": [cell(sorted_in_place(scores[folds == k if rows is None else rows & (folds == k)]),
                                          most) for k in fold_ids]}
+    # A status's pooled scores a copy too, but the largest status's (most of the rows): its sorted scores are
+    # all the rows' sorted scores less the other rows' (`cell_without`), read at the ranks its cell keeps.
+    largest = max(named, key=lambda key: counts[key], default=None)
+    for key in named:
+        if key != largest:
+            by_status[key]["pooled"] = cell(sorted_in_place(scores[keys == STATUSES[key]]), most)
+    others = None if largest is None else sorted_in_place(scores[keys != STATUSES[largest]])
+    del keys
     by_status[POOLED]["pooled"] = cell(sorted_in_place(scores), most)  # last: no cell needs the rows' order now
+    if largest is not None:
+        by_status[largest]["pooled"] = cell_without(scores, others, most)
     return {**calibration, "statuses": by_status}
 
 
 def sorted_in_place(values):
     values.sort()
     return values
+
+
+def cell_without(sorted_all, sorted_others, most: int) -> dict:
+    """`cell` of the sorted scores of all the rows but some (sorted_all: every row's scores, sorted;
+    sorted_others: those rows' scores, sorted), without a copy of the rest: the same numbers as the cell of
+    the rest's sorted copy (equal values are the same number, whichever row gave them). The others' scores are
+    taken out of sorted_all at positions of their own (the first position of their value, plus their rank among
+    the others of that value), and the rest's i-th smallest is read where i rows are kept before it (numpy)."""
+    import numpy as np
+
+    m = len(sorted_others)
+    kept_before = np.empty(m, dtype=np.int64)  # rows of the rest before each taken position, BLOCK_ROWS at a time
+    for start in range(0, m, BLOCK_ROWS):
+        values = sorted_others[start:start + BLOCK_ROWS]
+        part = kept_before[start:start + BLOCK_ROWS]
+        part[:] = np.searchsorted(sorted_all, values, side="left")  # the value's first position, less the
+        part -= np.searchsorted(sorted_others, values, side="left")  # others of that value taken before it
+    n = len(sorted_all) - m
+    if n <= most:  # every score is kept: the rest itself (at most `most` of them)
+        return cell(np.delete(sorted_all, kept_before + np.arange(m)), most)
+    ranks = np.array([conformal.stored_rank(j, n, most) - 1 for j in range(most)])
+    positions = ranks + np.searchsorted(kept_before, ranks, side="right")
+    return {"rows": int(n), "scores": [float(v) for v in sorted_all[positions]]}
 
 
 def group_quantile(group: dict, level: float) -> float | None:

@@ -4,7 +4,7 @@ the source, the spec and the options; every route gives the same kind of model r
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Callable, ContextManager
@@ -162,6 +162,8 @@ def fit_record(data, features, target: str, spec, *, cv: int | None = None, test
         from lifeexp_cli.model.fit.design import fit_design
 
         table, design = (read_table or dataset.load_design)(data, features, target)
+        if test_size is None:  # the rows' positions only name held-out rows (the record's test_rows): let them go
+            design = replace(design, rows=None)
 
         def warn_now(note: str) -> None:
             shown.append(note)

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lifeexp_cli.errors import LifeexpError
-from lifeexp_cli.evaluate import cross_validation, domain, metrics
+from lifeexp_cli.evaluate import cross_validation, domain, metrics, shift
 from lifeexp_cli.model import record, store
 from lifeexp_cli.model.fit import domain_sample, interval_calibration
 from lifeexp_cli.model.fit import standard_errors
-from lifeexp_cli.model.fit.in_memory import fit_arrays, fold_predictor, is_ensemble
+from lifeexp_cli.model.fit.in_memory import OutOfFold, fit_arrays, fold_fitter, fold_predictor, is_ensemble
 from lifeexp_cli.model.fit.prepared import rows_of
 from lifeexp_cli.model.fit.solvers import coefficients, preflight_warnings
-from lifeexp_cli.model.predict.arrays import predict
+from lifeexp_cli.model.predict.arrays import predict, predict_run
 from lifeexp_cli.model.spec import Spec, completed
 from lifeexp_cli.optim import loop
 from lifeexp_cli.prep import impute, splits
@@ -34,21 +34,78 @@ def feature_summary(X: np.ndarray, features: list[str]) -> tuple[dict, dict]:
     return ranges, means
 
 
+SUMMARY_ROWS = 1 << 14  # rows of a column read at a time for its summary
+
+
 def column_summary(column: np.ndarray) -> tuple[list, float | None]:
-    """([min, max], mean) of a column's present values, copied once (one column at a time)."""
-    present = column[~np.isnan(column)]
-    if not present.size:
+    """([min, max], mean) of a column's present values (not NaN), SUMMARY_ROWS rows at a time: the mean is
+    numpy's of the array of them to the bit (its pairwise sum, evaluate/shift.py `pairwise_total`, over the
+    present values in order), without that array."""
+    low, high, count = np.inf, -np.inf, 0
+    for start in range(0, len(column), SUMMARY_ROWS):
+        part = column[start:start + SUMMARY_ROWS]
+        present = part[~np.isnan(part)]
+        if present.size:
+            low, high, count = min(low, present.min()), max(high, present.max()), count + present.size
+    if not count:
         return [None, None], None
-    return [float(present.min()), float(present.max())], float(present.mean())
+    return [float(low), float(high)], float(shift.pairwise_total(PresentValues(column), count) / count)
+
+
+class PresentValues:
+    """A column's present values (not NaN), in order, a run at a time: `[a:b]` gives the a-th to (b−1)-th of
+    them, each run starting where the previous one stopped (as `pairwise_total` asks for its pieces)."""
+
+    def __init__(self, column: np.ndarray):
+        self.column, self.row, self.given = column, 0, 0
+
+    def __call__(self, rows: slice) -> np.ndarray:
+        if rows.start != self.given:
+            raise ValueError("present values are read in order, each run after the previous one")
+        out, filled = np.empty(rows.stop - rows.start), 0
+        while filled < len(out):
+            part = self.column[self.row:self.row + SUMMARY_ROWS]
+            at = np.flatnonzero(~np.isnan(part))[:len(out) - filled]  # the rows giving the values still needed
+            out[filled:filled + len(at)] = part[at]
+            filled += len(at)
+            if not len(part):
+                raise ValueError("the column has fewer present values than asked for")
+            self.row += int(at[-1]) + 1 if filled == len(out) and len(at) else len(part)
+        self.given = rows.stop
+        return out
 
 
 def in_sample_score(kind: str, params: dict, X: np.ndarray, y: np.ndarray, rows) -> dict[str, float]:
     """The scores of the fit's predictions for its own training rows `rows` (a mask, or every row): `metrics.score`'s
-    numbers, with one array as long as y at a time (R²'s total first, then the residuals, scored in place)."""
+    numbers, with one array as long as y at a time (R²'s total first, then the residuals, scored in place); a
+    linear model's on every row with none: its residuals are made a piece at a time (`piecewise_score`)."""
+    if kind == "linear" and isinstance(rows, slice) and rows == slice(None):
+        return piecewise_score(params, X, y)
     y = y[rows]
     total = metrics.total_squares(y)
     residuals = predict(kind, params, X)[rows]
     return metrics.score_residuals(np.subtract(residuals, y, out=residuals), total)
+
+
+def piecewise_score(params: dict, X: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """`metrics.score_residuals` of a linear model's residuals ŷ − y on every row of X, bit for bit, without an
+    array of them: numpy's sums over the whole arrays (pairwise) made a piece at a time (evaluate/shift.py
+    `pairwise_total`), each piece's predictions those `predict` makes for its rows (`predict_run`)."""
+    n = len(y)
+    total = standard_errors.total_sum(y, True)  # metrics.total_squares(y), a piece at a time
+
+    def absolute(rows):
+        residuals = np.subtract(predict_run("linear", params, X, rows.start, rows.stop), y[rows])
+        return np.abs(residuals, out=residuals)
+
+    def squared(rows):
+        values = absolute(rows)
+        return np.multiply(values, values, out=values)
+
+    mean_absolute = float(np.float64(shift.pairwise_total(absolute, n)) / n)
+    sum_squares = np.float64(shift.pairwise_total(squared, n))
+    return {"rmse": float(np.sqrt(sum_squares / n)), "mae": mean_absolute,
+            "r2": float(1.0 - sum_squares / total) if total > 0 else float("nan")}
 
 
 def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: float | None = None,
@@ -154,24 +211,22 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
         return None, notes
     if reuse:  # the folds cross_validation.cross_validate used, each row's
         fold = splits.fold_codes(design.groups, k, split, seed)
-    else:
+    else:  # an exact linear fit: its fold models, each row's residual remade from them where it is read
         k = interval_calibration.FOLDS
-        out_of_fold = np.empty(len(y))
-        spreads = np.empty(len(y)) if is_ensemble(spec) else None
         fold = splits.fold_codes(groups, k, "random" if by_row else "country", seed)
-        try:
-            cross_validation.scores_on_folds(y, cross_validation.FoldRows(fold, k),
-                                             fold_predictor(X, y, design.features, spec, groups, spreads),
-                                             predictions=out_of_fold)
+        fit = fold_fitter(X, y, design.features, spec, groups)
+        try:  # each fold's training rows as cross-validation takes them (the rows of the other folds)
+            models = [fit(fold != f).params for f in range(k)]
         except LifeexpError as exc:
             return None, notes + [interval_calibration.unfitted_note(exc)]
+        out_of_fold = OutOfFold(spec.kind, models, X, y, fold)
     method = "rows" if by_row else ("country" if not reuse or split == "country" else "random")
     statuses = None if design.statuses is None else rows_of(~held, design.statuses)[0]
     # The training rows as one chunk, every row kept: the same collection and finish as a stream's sample.
-    residuals = np.subtract(y, out_of_fold, out=None if reuse else out_of_fold)  # our own predictions: in place
+    residuals = np.subtract(y, out_of_fold) if reuse else out_of_fold  # the fold models' remade by blocks
     found = interval_calibration.Residuals(X, residuals, fold, statuses, groups, spreads)
     collected = interval_calibration.collect(None, found, spec.impute == "drop")
-    # The residuals (a new array, or our own predictions) are ours: the calibration's scores overwrite them.
+    # The residuals (a new array, or remade ones) are ours: the calibration's scores may overwrite them.
     calibration, more = interval_calibration.finish(collected, fill, folds=k, split=method, reference=reference,
                                                     known=known, overwrite=True)
     return calibration, notes + more

@@ -71,26 +71,76 @@ def is_ensemble(spec: Spec) -> bool:
     return spec.kind == "mlp" and spec.options.get("ensemble", 1) > 1
 
 
+def fold_fitter(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
+                groups: np.ndarray | None = None):
+    """fit(train, on_epoch=None) -> `Fit` of `spec` on the training rows (a boolean mask), as cross-validation
+    fits each fold: a blocked fit reads the rows in place, a block at a time. groups as in `fold_predictor`."""
+
+    def fit(train: np.ndarray, on_epoch=None) -> Fit:
+        if blocked(spec, len(train)):  # the training rows are read in place, a block at a time
+            return fit_blocked(X_raw, y, features, completed(spec), FOLD_BLOCK_ROWS, rows=train)
+        return fit_arrays(X_raw[train], y[train], features, spec, groups=None if groups is None else groups[train],
+                          on_epoch=on_epoch)
+
+    return fit
+
+
 def fold_predictor(X_raw: np.ndarray, y: np.ndarray, features: list[str], spec: Spec,
                    groups: np.ndarray | None = None, spreads: np.ndarray | None = None) -> cross_validation.FitPredict:
     """What cross-validation fits on each fold: `spec` on the training rows, predicting the test rows.
 
     groups (one key per row, or None) make a validation split (`val_size`) group-wise, as in `fit_arrays`.
     spreads (an array as long as y, or None) receives a network ensemble's out-of-fold member spreads."""
+    fit = fold_fitter(X_raw, y, features, spec, groups)
 
     def fit_predict(train: np.ndarray, test: np.ndarray, on_epoch=None) -> np.ndarray:
-        if blocked(spec, len(train)):  # the training rows are read in place, a block at a time
-            fitted = fit_blocked(X_raw, y, features, completed(spec), FOLD_BLOCK_ROWS, rows=train)
+        fitted = fit(train, on_epoch)
+        if blocked(spec, len(train)):
             test = np.flatnonzero(test) if test.dtype == bool else test
             predicted = np.empty(len(test))  # filled a block at a time: no list of blocks to join
             for start in range(0, len(test), FOLD_BLOCK_ROWS):
                 rows = slice(start, start + FOLD_BLOCK_ROWS)
                 predicted[rows] = predict(spec.kind, fitted.params, X_raw, rows=test[rows])
             return predicted
-        fitted = fit_arrays(X_raw[train], y[train], features, spec, groups=None if groups is None else groups[train],
-                     on_epoch=on_epoch)
         if spreads is not None and is_ensemble(spec):
             spreads[test] = prediction_spread(spec.kind, fitted.params, X_raw[test])
         return predict(spec.kind, fitted.params, X_raw[test])
 
     return fit_predict
+
+
+class OutOfFold:
+    """The out-of-fold residuals y − ŷ of a linear model's folds, remade from the fold models a block of rows at
+    a time: `[start:stop]` gives those rows' residuals, each row predicted by the model of its fold (fold[i]:
+    models[fold[i]], fitted without the row). The same bits as an array of them made by cross-validation
+    (`fold_predictor` predicting each fold's rows, then y minus the predictions): a linear model predicts row by
+    row, whichever rows are predicted with it (model/predict/arrays.py), and the rows are taken out of X as
+    cross-validation takes them (by index). Memory: a block's, not 8 bytes a row (evaluate/shift.py reads
+    residuals a block at a time: `remade`)."""
+
+    remade = True
+
+    def __init__(self, kind: str, models: list[dict], X_raw: np.ndarray, y: np.ndarray, fold: np.ndarray):
+        self.kind, self.models, self.X, self.y, self.fold = kind, models, X_raw, y, fold
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        start, stop, step = rows.indices(len(self.y))
+        if step != 1:
+            raise ValueError("out-of-fold residuals are remade for a run of rows (step 1)")
+        fold = self.fold[start:stop]
+        predicted = np.empty(max(stop - start, 0))
+        for k, params in enumerate(self.models):
+            at = np.flatnonzero(fold == k)
+            if len(at):
+                predicted[at] = predict(self.kind, params, self.X, rows=start + at)
+        return np.subtract(self.y[start:stop], predicted, out=predicted)
+
+    def values(self, block_rows: int = FOLD_BLOCK_ROWS) -> np.ndarray:
+        """Every row's residual in one array (as cross-validation's would be), made a block at a time."""
+        out = np.empty(len(self))
+        for start in range(0, len(out), block_rows):
+            out[start:start + block_rows] = self[start:start + block_rows]
+        return out

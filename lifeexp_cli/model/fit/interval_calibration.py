@@ -67,7 +67,8 @@ class Residuals:
     """Training rows' out-of-fold residuals and what the calibration needs of each row: its raw features
     (NaN where missing) and, when known, the fold that predicted it, its Status code, its country and a
     network ensemble's member spread. X: an array, or (the in-memory fit's rows when some are left out)
-    evaluate/shift.py's `Selected` rows of one."""
+    evaluate/shift.py's `Selected` rows of one; residuals: an array, or (the in-memory fit's fold models')
+    remade a block of rows at a time (model/fit/in_memory.py `OutOfFold`)."""
 
     X: np.ndarray | shift.Selected
     residuals: np.ndarray
@@ -92,9 +93,11 @@ def collect(collected: Residuals | reservoir.Reservoir | None, chunk: Residuals,
     [features, residual] is kept (linear/stream/reservoir.py: a streamed fit's bounded memory; nothing
     else of the rows); without one every row is kept, a single chunk without a copy (its kept rows of X
     are read where they are used: `shift.Selected`)."""
-    keep = ~np.isnan(chunk.residuals)
+    keep = judged(chunk.residuals)
     for j in range(chunk.X.shape[1]) if drop else []:  # a column at a time: no mask of X's shape
         keep &= ~np.isnan(chunk.X[:, j])
+    if not keep.all() and shift.remade(chunk.residuals):  # rows left out: the residuals as an array, as they were
+        chunk = Residuals(chunk.X, chunk.residuals.values(), *columns(chunk)[2:])
     if not keep.all() and rng is None and collected is None:  # the rows kept, X's read where they are used
         index = np.flatnonzero(keep)
         chunk = Residuals(shift.Selected(chunk.X, index), *(None if v is None else v[index] for v in columns(chunk)[1:]))
@@ -107,6 +110,17 @@ def collect(collected: Residuals | reservoir.Reservoir | None, chunk: Residuals,
         return chunk
     return Residuals(*(None if a is None else np.concatenate([a, b])
                        for a, b in zip(columns(collected), columns(chunk))))
+
+
+def judged(residuals) -> np.ndarray:
+    """Which rows a fold model judged (a residual that is not NaN): of an array, or of residuals remade a block
+    of rows at a time (model/fit/in_memory.py `OutOfFold`), a block at a time."""
+    if not shift.remade(residuals):
+        return ~np.isnan(residuals)
+    keep = np.empty(len(residuals), dtype=bool)
+    for start in range(0, len(keep), shift.BLOCK_ROWS):
+        keep[start:start + shift.BLOCK_ROWS] = ~np.isnan(residuals[start:start + shift.BLOCK_ROWS])
+    return keep
 
 
 def kept(found: Residuals, known: tuple | None) -> tuple | None:
@@ -140,7 +154,7 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
     term in the shift calibration; known: (rows of the one chunk collected, their distances) that the
     reference measured already (model/fit/design.py `measured`), or None; overwrite: the collected
     residuals are the caller's to overwrite (shift.py `calibrate` puts its scores there: no array of their
-    size more)."""
+    size more); the residuals may also be remade a block at a time (model/fit/in_memory.py `OutOfFold`)."""
     if isinstance(collected, reservoir.Reservoir):
         rows = reservoir.rows(collected)
         collected = Residuals(rows[:, :-1], rows[:, -1])
@@ -151,7 +165,8 @@ def finish(collected: Residuals | reservoir.Reservoir | None, fill, *, folds: in
     if units is None:
         units = splits.distinct_count(found.group)
     if found.fold is None or found.spread is not None:
-        return conformal.calibrate(found.X, found.residuals, folds=folds, split=split, groups=units, fill=fill,
+        residuals = found.residuals.values() if shift.remade(found.residuals) else found.residuals
+        return conformal.calibrate(found.X, residuals, folds=folds, split=split, groups=units, fill=fill,
                                    spread=found.spread), []
     domain, reference_groups = reference  # the rows filled with `fill` where read: no filled copy of X
     # Made by shift.calibrate, not here: it lets them go once it has scored the rows.

@@ -27,6 +27,7 @@ import numpy as np
 
 from lifeexp_cli.data import catalog
 from lifeexp_cli.errors import ParameterError
+from lifeexp_cli.evaluate import shift
 from lifeexp_cli.linear import covariance as linear_covariance
 from lifeexp_cli.linear.stream import state, tsqr
 from lifeexp_cli.prep import impute, splits
@@ -160,11 +161,18 @@ def cluster_codes(groups: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def total_sum(y: np.ndarray, intercept: bool) -> float:
-    """Σ(y − ȳ)² with an intercept, Σy² without (R²'s denominator), with one temporary as long as y."""
+    """Σ(y − ȳ)² with an intercept, Σy² without (R²'s denominator): with an intercept, numpy's sum of the
+    array of (y − ȳ)² to the bit, made a piece at a time (evaluate/shift.py `pairwise_total`): no temporary as
+    long as y."""
     if not intercept:
         return float(y @ y)
-    centred = y - y.mean()
-    return float(np.sum(np.multiply(centred, centred, out=centred)))
+    mean = y.mean()
+
+    def centred_squares(rows):
+        centred = y[rows] - mean
+        return np.multiply(centred, centred, out=centred)
+
+    return shift.pairwise_total(centred_squares, len(y))
 
 
 def inferable(sol) -> bool:

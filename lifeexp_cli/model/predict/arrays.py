@@ -53,6 +53,26 @@ def predict(kind: str, params: dict, X_raw: np.ndarray, rows: np.ndarray | None 
     return predictions
 
 
+def predict_run(kind: str, params: dict, X_raw: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """predict(kind, params, X_raw)[start:stop] for a linear model, bit for bit, without predicting the other
+    rows. A linear prediction is made row by row, but a row's sum may be ordered by the layout of the rows
+    taken with it (a run of rows of a column-major X is summed column after column; one row alone, as a
+    contiguous row): each row is predicted with rows of the block `predict` takes it in, and alone only when
+    that block is the row alone."""
+    if kind != "linear":
+        raise ParameterError("a run of rows is predicted alone for a linear model only, not {kind} {value!r}",
+                             "kind", kind)
+    n = len(X_raw)
+    step = max(n, 1) if n <= PREDICT_ROWS else PREDICT_ROWS  # `predict`'s blocks
+    out = np.empty(max(stop - start, 0))
+    for block in range(start - start % step, stop, step):
+        low, high, end = max(start, block), min(stop, block + step), min(block + step, n)
+        first = low - 1 if high - low == 1 and low > block else low  # a lone row with a neighbour of its block
+        last = min(max(high, first + 2), end)
+        out[low - start:high - start] = predict_block(kind, params, X_raw[first:last])[low - first:high - first]
+    return out
+
+
 def predict_block(kind: str, params: dict, X_raw: np.ndarray) -> np.ndarray:
     Xs = scaled_inputs(params, X_raw)
     if kind == "linear":

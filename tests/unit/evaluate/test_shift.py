@@ -334,14 +334,25 @@ def test_quantile_without_a_copy_is_numpys(monkeypatch, seed):
 @pytest.mark.parametrize("seed", range(3))
 def test_calibration_scores_in_the_residuals_are_the_same(seed):
     """overwrite: the scores |r|/σ are put in the residuals' array, and the calibration is the one that
-    leaves the residuals alone; distances given by a function (made in `calibrate`) are the same."""
+    leaves the residuals alone; distances given by a function (made in `calibrate`) hold the scores
+    instead, with the same calibration, and the residuals are left alone."""
     X, residuals, distances, statuses, fill = blocked_case(seed, "F", bool(seed % 2))
     n = len(residuals)
     args = (np.arange(n) % 40, np.arange(n) % 5, statuses)
     expected = shift.calibrate(residuals.copy(), X, *args, distances.copy(), fill=fill)
     mine = residuals.copy()
-    assert shift.calibrate(mine, X, *args, distances.copy, fill=fill, overwrite=True) == expected
+    assert shift.calibrate(mine, X, *args, distances.copy(), fill=fill, overwrite=True) == expected
     assert not np.array_equal(mine, residuals)  # the residuals' memory held the scores
+    mine, made = residuals.copy(), []
+
+    def measure():  # distances made for `calibrate` (as `left_out_distances` makes them): its to overwrite
+        made.append(distances.copy())
+        return made[-1]
+
+    assert shift.calibrate(mine, X, *args, measure, fill=fill, overwrite=True) == expected
+    assert np.array_equal(mine, residuals) and not np.array_equal(made[0], distances)  # the scores went there
+    assert shift.calibrate(mine, X, *args, None, fill=fill) == shift.calibrate(mine.copy(), X, *args, fill=fill,
+                                                                                 overwrite=True)
     assert shift.finite_most(np.array([1.0, np.inf, 3.0, np.nan])) == 3.0
     assert shift.finite_most(np.array([np.inf])) == 0.0
 
