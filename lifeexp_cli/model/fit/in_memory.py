@@ -2,7 +2,9 @@
 (fitted on these rows), solve, keep everything needed to predict in a plain `params` dict that the model
 file stores. A large closed-form fit goes a block of rows at a time through the streamed fit's state
 (`stream_solve.fit_blocked`); a network ensemble trains its members (`ensemble_members`). The fold
-predictor is what cross-validation fits on each fold. Nothing here reads files or prints.
+predictor is what cross-validation fits on each fold; the interval calibration of an exact linear fit keeps
+its fold models instead of their predictions (`OutOfFold` remakes the residuals a block at a time). Nothing
+here reads files or prints.
 """
 
 from __future__ import annotations
