@@ -126,15 +126,56 @@ def sample_start(p: int) -> reservoir.Reservoir:
 def sample_update(sample: reservoir.Reservoir, X: np.ndarray, y: np.ndarray, keys: np.ndarray, models: list,
                   spec, seed: int, rng: np.random.Generator) -> reservoir.Reservoir:
     """A chunk's rows (raw X, y, their keys) predicted by their folds' models, their residuals collected
-    as the in-memory fit collects its own (model/fit/interval_calibration.py `collect`), into a sample."""
+    as the in-memory fit collects its own (model/fit/interval_calibration.py `collect`), into a sample.
+    The residuals are computed for the rows that enter the sample only (a few thousand of a long stream's
+    chunk, `reservoir.offer`); which rows are offered must be known before: the rows `collect` counts, those
+    of a fold with a model (and, with impute drop, complete), when no residual can be NaN (`defined`;
+    otherwise every row's residual is computed first)."""
     fold = splits.hashed_folds(keys, FOLDS, seed)
+    drop = spec.impute == "drop"
+    if not defined(X, y, models, spec.intercept):
+        return intervals.collect(sample, intervals.Residuals(X, out_of_fold(X, y, fold, models, spec)), drop, rng,
+                                 SAMPLE_ROWS)
+    counted = np.array([model is not None for model in models])[fold]
+    for j in range(X.shape[1]) if drop else []:  # a column at a time: no mask of X's shape
+        counted &= ~np.isnan(X[:, j])
+    rows = np.flatnonzero(counted)
+
+    def made(positions: np.ndarray) -> np.ndarray:
+        at = rows[positions]
+        return np.column_stack([X[at], out_of_fold(X[at], y[at], fold[at], models, spec)])
+
+    return reservoir.offer(sample, rng.random(len(rows)), made)
+
+
+def out_of_fold(X: np.ndarray, y: np.ndarray, fold: np.ndarray, models: list, spec) -> np.ndarray:
+    """Each row's residual by its fold's model (NaN: a fold without a model)."""
     residuals = np.full(len(y), np.nan)
     for k, model in enumerate(models):
         rows = fold == k
         if model is not None and rows.any():
             design = state.design_rows(X[rows], model.fill, model.center, model.scale, spec.intercept)
             residuals[rows] = y[rows] - design @ model.solution.theta
-    return intervals.collect(sample, intervals.Residuals(X, residuals), spec.impute == "drop", rng, SAMPLE_ROWS)
+    return residuals
+
+
+def defined(X: np.ndarray, y: np.ndarray, models: list, intercept: bool) -> bool:
+    """Whether no fold model's residual of these rows can be NaN (only ∞ − ∞ makes one of finite numbers):
+    y finite, and every term of every prediction bounded far below overflow (|design entry| ≤
+    (max(|x|, |fill|) + |center|) / |scale|, a column's bound by |θ|, summed)."""
+    if not np.isfinite(y).all():
+        return False
+    largest = np.fmax.reduce(np.abs(X), axis=0, initial=0.0)  # NaN (missing) ignored; ∞ kept
+    with np.errstate(all="ignore"):
+        for model in models:
+            if model is None:
+                continue
+            theta = model.solution.theta
+            bound = (np.fmax(largest, np.abs(model.fill)) + np.abs(model.center)) / np.abs(model.scale)
+            total = np.abs(theta[1:]) @ bound + abs(theta[0]) if intercept else np.abs(theta) @ bound
+            if not total < 1e300:  # NaN or ∞ too
+                return False
+    return True
 
 
 def prepare(folds: list[State | None], units: int, grouped: bool, spec, features: list[str],

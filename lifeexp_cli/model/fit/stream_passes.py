@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -115,11 +115,26 @@ def residual_part(source: str | ChunkCache, sol: StreamSolution, spec: Spec, fea
     """One source's share of the pass at the solution: (what the standard errors gather, for se_type hc3
     or cluster (model/fit/standard_errors.py), else None; the calibration's sample of out-of-fold
     residuals by the fold `models` (model/fit/interval_calibration.py `collect`), or None without them)."""
+    from threadpoolctl import threadpool_limits
+
+    # Its products are of a chunk by a vector: a second BLAS thread only waits for work (spinning, on
+    # a busy machine, on the core another process needs), so one thread, as in the first pass.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return residuals_of(source, sol, spec, features, target, chunk_rows, se_type, models, seed, progress)
+
+
+def residuals_of(source: str | ChunkCache, sol: StreamSolution, spec: Spec, features: list[str], target: str,
+                 chunk_rows: int, se_type: str | None, models: list | None, seed: int, progress=None) -> tuple:
     gathered = standard_errors.start(se_type) if se_type else None
     model = (sol.fill, sol.center, sol.scale, sol.solution.theta)
     sample = stream_calibration.sample_start(len(features)) if models else None
     sampling = stream_calibration.sampling(source.source if isinstance(source, ChunkCache) else source)
-    for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress):
+    countries = country_codes(source) if se_type == "cluster" and isinstance(source, ChunkCache) else None
+    if countries is not None:  # every country known from the first pass: its sums in one array
+        gathered = replace(gathered, scores=covariance.CodedScores(len(countries[0]), len(sol.solution.theta),
+                                                                   countries[0]))
+    for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress,
+                                         countries):
         if gathered is not None:
             gathered = standard_errors.gather_rows(gathered, X, y, groups, model, spec.intercept,
                                                    spec.impute == "drop", sol.factor.R)
@@ -128,14 +143,27 @@ def residual_part(source: str | ChunkCache, sol: StreamSolution, spec: Spec, fea
     return gathered, sample
 
 
+def country_codes(cache: ChunkCache) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(every country of the source, sorted as text; their keys, sorted; each sorted key's country's index
+    in the first): the codes of every chunk's rows from one table (`keyed_rows`), the order
+    `ChunkCache.countries` gives a chunk's."""
+    keys, texts = np.fromiter(cache.names, dtype=np.uint64, count=len(cache.names)), list(cache.names.values())
+    order = sorted(range(len(texts)), key=texts.__getitem__)
+    rank = np.empty(len(texts), dtype=np.intp)
+    rank[order] = np.arange(len(texts))
+    by_key = np.argsort(keys)
+    return [texts[i] for i in order], keys[by_key], rank[by_key]
+
+
 def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk_rows: int, countries: bool,
-               progress=None):
+               progress=None, codes: tuple | None = None):
     """(X, y, a key per row: its country's, or its position's without a country column, and with
-    `countries` each row's country as `dataset.frame_groups` gives it, else None) of each chunk, from the
-    first pass's cache or parsed again."""
+    `countries` each row's country as `dataset.frame_groups` gives it (as the code `country_codes` gives
+    with its table `codes`), else None) of each chunk, from the first pass's cache or parsed again."""
     if isinstance(source, ChunkCache):
         for X, y, keys in source.arrays():
-            yield X, y, keys, source.countries(keys) if countries else None
+            yield X, y, keys, None if not countries else source.countries(keys) if codes is None else \
+                codes[2][np.searchsorted(codes[1], keys)]
         return
     start = 0
     for _, frame in frames_of(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress):
