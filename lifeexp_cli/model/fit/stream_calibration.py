@@ -143,7 +143,7 @@ def sample_update(sample: reservoir.Reservoir, X: np.ndarray, y: np.ndarray, key
 
     def made(positions: np.ndarray) -> np.ndarray:
         at = rows[positions]
-        return np.column_stack([X[at], out_of_fold(X[at], y[at], fold[at], models, spec)])
+        return np.column_stack([X[at], out_of_fold_at(X, y, fold, models, spec, at)])
 
     return reservoir.offer(sample, rng.random(len(rows)), made)
 
@@ -154,9 +154,43 @@ def out_of_fold(X: np.ndarray, y: np.ndarray, fold: np.ndarray, models: list, sp
     for k, model in enumerate(models):
         rows = fold == k
         if model is not None and rows.any():
-            design = state.design_rows(X[rows], model.fill, model.center, model.scale, spec.intercept)
-            residuals[rows] = y[rows] - design @ model.solution.theta
+            residuals[rows] = y[rows] - predictions(X[rows], model, spec.intercept)
     return residuals
+
+
+def out_of_fold_at(X: np.ndarray, y: np.ndarray, fold: np.ndarray, models: list, spec, at: np.ndarray) -> np.ndarray:
+    """`out_of_fold`'s residuals of the rows `at` (increasing) alone, to the bit. When they are a good part
+    of their fold's rows, the fold's product is made as `out_of_fold` makes it. Otherwise: a matrix
+    product (OpenBLAS's) computes a fold's rows four at a time, each row's the same in any block of four,
+    and its last n mod 4 rows apart; so the wanted rows go in blocks of four (the last filled up with
+    copies) and, when one of them is among those last rows, all of those go after the four before them.
+    (By another BLAS they may differ at rounding level.)"""
+    residuals = np.full(len(at), np.nan)
+    for k, model in enumerate(models):
+        wanted = np.flatnonzero(fold[at] == k)
+        if model is None or not len(wanted):
+            continue
+        members = np.flatnonzero(fold == k)  # the rows of `out_of_fold`'s product, in its order
+        rows = at[wanted]
+        if len(members) < 4 * len(rows) + 8:
+            predicted = predictions(X[members], model, spec.intercept)[np.searchsorted(members, rows)]
+        else:
+            last = members[len(members) - len(members) % 4:]
+            apart = np.isin(rows, last)
+            predicted = np.empty(len(rows))
+            blocks = rows[~apart]
+            if len(blocks):
+                filled = np.concatenate([blocks, np.repeat(blocks[:1], -len(blocks) % 4)])
+                predicted[~apart] = predictions(X[filled], model, spec.intercept)[:len(blocks)]
+            if apart.any():
+                behind = predictions(X[members[-4 - len(last):]], model, spec.intercept)[4:]
+                predicted[apart] = behind[np.searchsorted(last, rows[apart])]
+        residuals[wanted] = y[rows] - predicted
+    return residuals
+
+
+def predictions(X: np.ndarray, model, intercept: bool) -> np.ndarray:
+    return state.design_rows(X, model.fill, model.center, model.scale, intercept) @ model.solution.theta
 
 
 def defined(X: np.ndarray, y: np.ndarray, models: list, intercept: bool) -> bool:

@@ -133,13 +133,21 @@ def residuals_of(source: str | ChunkCache, sol: StreamSolution, spec: Spec, feat
     if countries is not None:  # every country known from the first pass: its sums in one array
         gathered = replace(gathered, scores=covariance.CodedScores(len(countries[0]), len(sol.solution.theta),
                                                                    countries[0]))
-    for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress,
-                                         countries):
-        if gathered is not None:
-            gathered = standard_errors.gather_rows(gathered, X, y, groups, model, spec.intercept,
-                                                   spec.impute == "drop", sol.factor.R)
+    def gathering():  # read and gathered in this thread...
+        nonlocal gathered
+        for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress,
+                                             countries):
+            if gathered is not None:
+                gathered = standard_errors.gather_rows(gathered, X, y, groups, model, spec.intercept,
+                                                       spec.impute == "drop", sol.factor.R)
+            yield X, y, keys
+
+    def sampling_rows(item):  # ...while the second samples the chunk before (its draws stay in order)
+        nonlocal sample
         if sample is not None:
-            sample = stream_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
+            sample = stream_calibration.sample_update(sample, *item, models, spec, seed, sampling)
+
+    pipelined(gathering(), sampling_rows)
     return gathered, sample
 
 
