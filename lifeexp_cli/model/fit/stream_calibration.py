@@ -10,10 +10,11 @@ evaluate/conformal.py). A stream does the same with one more pass over the data:
 - fold k's model is solved from the merge of the other folds' states: no pass, no row of fold k's
   countries in it (with median imputation the fill values are the whole data's medians);
 - one more pass (model/fit/stream_passes.py `residual_part`, shared with the robust standard errors; over
-  the first pass's arrays, kept in a temporary file, not the text) predicts each row with its fold's
-  model and collects its out-of-fold residual as the in-memory fit collects its own
+  the first pass's arrays, kept in a temporary file, not the text) collects the rows' out-of-fold
+  residuals by their folds' models as the in-memory fit collects its own
   (model/fit/interval_calibration.py `collect`), into a uniform reservoir sample of (features, residual)
-  of at most SAMPLE_ROWS rows whatever the data size;
+  of at most SAMPLE_ROWS rows whatever the data size; the keys are drawn first, and only the rows that
+  enter the sample are predicted (`sample_update`: tens of thousands of a million rows);
 - `interval_calibration.finish` on that sample, as on the in-memory fit's rows, gives the record's
   calibration; its `rows` is the sample's size, which sets the quantile's finite-sample correction.
 
@@ -79,13 +80,20 @@ def distinct_keys(collected: tuple[np.ndarray, list]) -> np.ndarray:
 
 def update_folds(folds: list[State | None], X: np.ndarray, y: np.ndarray, keys: np.ndarray, impute: str,
                  seed: int) -> list[State | None]:
-    """Each fold's state with this chunk's rows of that fold added."""
+    """Each fold's state with this chunk's rows of that fold added. The rows are put in fold order once (in
+    order within a fold), column after column: each fold's rows are then a slice whose columns are
+    contiguous, as `state.update` reads them (the same numbers as from a copy of the fold's rows)."""
     fold = splits.hashed_folds(keys, FOLDS, seed)
+    order = np.argsort(fold, kind="stable")
+    grouped = np.empty(X.shape, order="F")
+    for j in range(X.shape[1]):
+        np.take(X[:, j], order, out=grouped[:, j])
+    ends = np.cumsum(np.bincount(fold, minlength=FOLDS))
     updated = list(folds)
-    for k in range(FOLDS):
-        rows = fold == k
-        if rows.any():
-            updated[k] = state.update(folds[k] or state.start(X.shape[1], impute), X[rows], y[rows])
+    for k, (start, end) in enumerate(zip(np.r_[0, ends[:-1]], ends)):
+        if end > start:
+            rows = order[start:end]
+            updated[k] = state.update(folds[k] or state.start(X.shape[1], impute), grouped[start:end], y[rows])
     return updated
 
 
