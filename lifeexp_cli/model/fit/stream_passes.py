@@ -171,7 +171,7 @@ def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk
     if isinstance(source, ChunkCache):
         for X, y, keys in source.arrays():
             yield X, y, keys, None if not countries else source.countries(keys) if codes is None else \
-                codes[2][np.searchsorted(codes[1], keys)]
+                coded(keys, codes)
         return
     start = 0
     for _, frame in frames_of(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress):
@@ -179,6 +179,15 @@ def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk
         yield X, y, stream_calibration.chunk_keys(frame, target, source, start), \
             dataset.frame_groups(frame, target) if countries else None
         start += len(frame)
+
+
+def coded(keys: np.ndarray, codes: tuple) -> np.ndarray:
+    """Each row's country code from `country_codes`'s table, looked up once per run of rows of one country
+    (a country's rows usually come together)."""
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else np.empty(0, np.intp)
+    if 2 * len(starts) > len(keys):
+        return codes[2][np.searchsorted(codes[1], keys)]
+    return np.repeat(codes[2][np.searchsorted(codes[1], keys[starts])], np.diff(np.append(starts, len(keys))))
 
 
 def merge_residual_parts(a: tuple, b: tuple) -> tuple:
