@@ -133,6 +133,7 @@ def residuals_of(source: str | ChunkCache, sol: StreamSolution, spec: Spec, feat
     if countries is not None:  # every country known from the first pass: its sums in one array
         gathered = replace(gathered, scores=covariance.CodedScores(len(countries[0]), len(sol.solution.theta),
                                                                    countries[0]))
+
     def gathering():  # read and gathered in this thread...
         nonlocal gathered
         for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress,
