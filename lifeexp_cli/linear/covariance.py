@@ -78,18 +78,21 @@ class CodedScores:
 
     NONE = np.iinfo(np.int64).max  # `first` of a cluster without a row yet
 
-    def __init__(self, codes: int, k: int):
+    def __init__(self, codes: int, k: int, names: list | None = None):
+        self.names = names  # each code's cluster, for `keyed` (None: the codes themselves)
         self.sums = np.zeros((k, codes))
         self.first = np.full(codes, self.NONE)  # the block that brought each cluster's first row
         self.blocks = 0
 
     def add(self, design: np.ndarray, residuals: np.ndarray, index: np.ndarray) -> CodedScores:
         """These rows (their clusters' codes `index`) added: Σ dᵢeᵢ of each cluster, a column at a time."""
-        codes = self.sums.shape[1]
+        # Only the codes from the block's least to its largest (a stream's chunk holds a few countries)
+        lo, hi = (int(index.min()), int(index.max()) + 1) if len(index) else (0, 0)
+        local = index - lo
         for j, total in enumerate(self.sums):
-            total += np.bincount(index, weights=design[:, j] * residuals, minlength=codes)
-        new = (np.bincount(index, minlength=codes) > 0) & (self.first == self.NONE)
-        self.first[new] = self.blocks
+            total[lo:hi] += np.bincount(local, weights=design[:, j] * residuals, minlength=hi - lo)
+        first = self.first[lo:hi]  # a view: written through
+        first[(np.bincount(local, minlength=hi - lo) > 0) & (first == self.NONE)] = self.blocks
         self.blocks += 1
         return self
 
@@ -101,6 +104,14 @@ class CodedScores:
         present = np.flatnonzero(self.first != self.NONE)
         order = present[np.argsort(self.first[present], kind="stable")]
         return np.ascontiguousarray(self.sums.T[order])  # one copy, row-major as a dict's values stacked
+
+    def keyed(self) -> dict:
+        """{cluster: its scores} of the clusters that have rows, in the order they first appeared: the dict
+        `merge_scores` would have built (parts merge so)."""
+        present = np.flatnonzero(self.first != self.NONE)
+        order = present[np.argsort(self.first[present], kind="stable")].tolist()
+        names = self.names if self.names is not None else range(len(self.first))
+        return {names[code]: self.sums[:, code].copy() for code in order}
 
 
 def cluster_meat(scores: dict | CodedScores) -> np.ndarray:
@@ -215,7 +226,8 @@ def gather(gathered: Gathered, design: np.ndarray, residuals: np.ndarray, R: np.
 def merge_gathered(a: Gathered, b: Gathered) -> Gathered:
     """Both parts' rows (a cluster may span both)."""
     meat = b.meat if a.meat is None else a.meat if b.meat is None else a.meat + b.meat
-    return Gathered(a.se_type, a.n + b.n, a.rss + b.rss, meat, merge_scores(dict(a.scores), b.scores))
+    keyed = [s.keyed() if isinstance(s, CodedScores) else s for s in (a.scores, b.scores)]
+    return Gathered(a.se_type, a.n + b.n, a.rss + b.rss, meat, merge_scores(dict(keyed[0]), keyed[1]))
 
 
 def identified(R: np.ndarray, n: int) -> bool:

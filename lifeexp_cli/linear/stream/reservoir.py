@@ -45,15 +45,34 @@ def update(sample: Reservoir, X: np.ndarray, rng: np.random.Generator, labels: n
     """Offer the rows of X (n × p), with their labels (n,) or None, to the sample. Once it is full, only rows
     with a key below its largest can enter: the others are never copied (most of them, late in a long
     stream)."""
-    keys = rng.random(len(X))
-    if len(sample.keys) == sample.size and len(keys):
-        entering = keys < sample.keys.max()
-        keys, X = keys[entering], X[entering]
-        labels = None if labels is None else labels[entering]
-        return smallest(sample.size, np.concatenate([sample.keys, keys]), np.vstack([sample.rows, X]),
-                        sample.seen + len(entering), joined(sample.labels, labels))
-    return smallest(sample.size, np.concatenate([sample.keys, keys]), np.vstack([sample.rows, X]),
-                    sample.seen + len(X), joined(sample.labels, labels))
+    return offer(sample, rng.random(len(X)), X.__getitem__, labels)
+
+
+def offer(sample: Reservoir, keys: np.ndarray, rows_at, labels: np.ndarray | None = None) -> Reservoir:
+    """Offer n rows with these keys (drawn for them, in order) and their labels (n,) or None; rows_at(positions)
+    gives the offered rows at these positions (increasing): only the rows that stay in the sample are
+    asked for, so rows that cost something to make (a model's residuals) are made for a few thousand rows of
+    a long stream, not all. The same sample as offering every row made (the keys alone choose)."""
+    held = len(sample.keys)
+    offered = np.flatnonzero(keys < sample.keys.max()) if held == sample.size and len(keys) else \
+        np.arange(len(keys))
+    joined_keys = np.concatenate([sample.keys, keys[offered]])
+    keep = np.argpartition(joined_keys, sample.size - 1)[:sample.size] if len(joined_keys) > sample.size \
+        else np.arange(len(joined_keys))
+    new = keep >= held
+    positions = offered[keep[new] - held]
+    order = np.argsort(positions, kind="stable")
+    made = np.empty((len(positions), sample.rows.shape[1]))
+    made[order] = rows_at(positions[order])
+    rows = np.empty((len(keep), sample.rows.shape[1]))
+    rows[~new], rows[new] = sample.rows[keep[~new]], made
+    kept_labels = None
+    if labels is not None:
+        kept_labels = np.empty(len(keep), dtype=labels.dtype)
+        kept_labels[new] = labels[positions]
+        if held:
+            kept_labels[~new] = sample.labels[keep[~new]]
+    return Reservoir(sample.size, joined_keys[keep], rows, sample.seen + len(keys), kept_labels)
 
 
 def merge(a: Reservoir, b: Reservoir) -> Reservoir:

@@ -246,8 +246,10 @@ def design_rows(X: np.ndarray, fill: np.ndarray, center: np.ndarray, scale: np.n
     Xs = design[:, first:]
     np.copyto(Xs, X)
     np.copyto(Xs, np.asarray(fill, dtype=float), where=np.isnan(X))
-    np.subtract(Xs, center, out=Xs)
-    np.divide(Xs, scale, out=Xs)
+    if center.any() or np.signbit(center).any():  # x − (+0) is x itself: a pass saved without a scaler
+        np.subtract(Xs, center, out=Xs)
+    if (scale != 1).any():
+        np.divide(Xs, scale, out=Xs)
     return design
 
 

@@ -10,10 +10,11 @@ evaluate/conformal.py). A stream does the same with one more pass over the data:
 - fold k's model is solved from the merge of the other folds' states: no pass, no row of fold k's
   countries in it (with median imputation the fill values are the whole data's medians);
 - one more pass (model/fit/stream_passes.py `residual_part`, shared with the robust standard errors; over
-  the first pass's arrays, kept in a temporary file, not the text) predicts each row with its fold's
-  model and collects its out-of-fold residual as the in-memory fit collects its own
+  the first pass's arrays, kept in a temporary file, not the text) collects the rows' out-of-fold
+  residuals by their folds' models as the in-memory fit collects its own
   (model/fit/interval_calibration.py `collect`), into a uniform reservoir sample of (features, residual)
-  of at most SAMPLE_ROWS rows whatever the data size;
+  of at most SAMPLE_ROWS rows whatever the data size; the keys are drawn first, and only the rows that
+  enter the sample are predicted (`sample_update`: tens of thousands of a million rows);
 - `interval_calibration.finish` on that sample, as on the in-memory fit's rows, gives the record's
   calibration; its `rows` is the sample's size, which sets the quantile's finite-sample correction.
 
@@ -79,13 +80,20 @@ def distinct_keys(collected: tuple[np.ndarray, list]) -> np.ndarray:
 
 def update_folds(folds: list[State | None], X: np.ndarray, y: np.ndarray, keys: np.ndarray, impute: str,
                  seed: int) -> list[State | None]:
-    """Each fold's state with this chunk's rows of that fold added."""
+    """Each fold's state with this chunk's rows of that fold added. The rows are put in fold order once (in
+    order within a fold), column after column: each fold's rows are then a slice whose columns are
+    contiguous, as `state.update` reads them (the same numbers as from a copy of the fold's rows)."""
     fold = splits.hashed_folds(keys, FOLDS, seed)
+    order = np.argsort(fold, kind="stable")
+    grouped = np.empty(X.shape, order="F")
+    for j in range(X.shape[1]):
+        np.take(X[:, j], order, out=grouped[:, j])
+    ends = np.cumsum(np.bincount(fold, minlength=FOLDS))
     updated = list(folds)
-    for k in range(FOLDS):
-        rows = fold == k
-        if rows.any():
-            updated[k] = state.update(folds[k] or state.start(X.shape[1], impute), X[rows], y[rows])
+    for k, (start, end) in enumerate(zip(np.r_[0, ends[:-1]], ends)):
+        if end > start:
+            rows = order[start:end]
+            updated[k] = state.update(folds[k] or state.start(X.shape[1], impute), grouped[start:end], y[rows])
     return updated
 
 
@@ -126,15 +134,90 @@ def sample_start(p: int) -> reservoir.Reservoir:
 def sample_update(sample: reservoir.Reservoir, X: np.ndarray, y: np.ndarray, keys: np.ndarray, models: list,
                   spec, seed: int, rng: np.random.Generator) -> reservoir.Reservoir:
     """A chunk's rows (raw X, y, their keys) predicted by their folds' models, their residuals collected
-    as the in-memory fit collects its own (model/fit/interval_calibration.py `collect`), into a sample."""
+    as the in-memory fit collects its own (model/fit/interval_calibration.py `collect`), into a sample.
+    The residuals are computed for the rows that enter the sample only (a few thousand of a long stream's
+    chunk, `reservoir.offer`); which rows are offered must be known before: the rows `collect` counts, those
+    of a fold with a model (and, with impute drop, complete), when no residual can be NaN (`defined`;
+    otherwise every row's residual is computed first)."""
     fold = splits.hashed_folds(keys, FOLDS, seed)
+    drop = spec.impute == "drop"
+    if not defined(X, y, models, spec.intercept):
+        return intervals.collect(sample, intervals.Residuals(X, out_of_fold(X, y, fold, models, spec)), drop, rng,
+                                 SAMPLE_ROWS)
+    counted = np.array([model is not None for model in models])[fold]
+    for j in range(X.shape[1]) if drop else []:  # a column at a time: no mask of X's shape
+        counted &= ~np.isnan(X[:, j])
+    rows = np.flatnonzero(counted)
+
+    def made(positions: np.ndarray) -> np.ndarray:
+        at = rows[positions]
+        return np.column_stack([X[at], out_of_fold_at(X, y, fold, models, spec, at)])
+
+    return reservoir.offer(sample, rng.random(len(rows)), made)
+
+
+def out_of_fold(X: np.ndarray, y: np.ndarray, fold: np.ndarray, models: list, spec) -> np.ndarray:
+    """Each row's residual by its fold's model (NaN: a fold without a model)."""
     residuals = np.full(len(y), np.nan)
     for k, model in enumerate(models):
         rows = fold == k
         if model is not None and rows.any():
-            design = state.design_rows(X[rows], model.fill, model.center, model.scale, spec.intercept)
-            residuals[rows] = y[rows] - design @ model.solution.theta
-    return intervals.collect(sample, intervals.Residuals(X, residuals), spec.impute == "drop", rng, SAMPLE_ROWS)
+            residuals[rows] = y[rows] - predictions(X[rows], model, spec.intercept)
+    return residuals
+
+
+def out_of_fold_at(X: np.ndarray, y: np.ndarray, fold: np.ndarray, models: list, spec, at: np.ndarray) -> np.ndarray:
+    """`out_of_fold`'s residuals of the rows `at` (increasing) alone, to the bit. When they are a good part
+    of their fold's rows, the fold's product is made as `out_of_fold` makes it. Otherwise: a matrix
+    product (OpenBLAS's) computes a fold's rows four at a time, each row's the same in any block of four,
+    and its last n mod 4 rows apart; so the wanted rows go in blocks of four (the last filled up with
+    copies) and, when one of them is among those last rows, all of those go after the four before them.
+    (By another BLAS they may differ at rounding level.)"""
+    residuals = np.full(len(at), np.nan)
+    for k, model in enumerate(models):
+        wanted = np.flatnonzero(fold[at] == k)
+        if model is None or not len(wanted):
+            continue
+        members = np.flatnonzero(fold == k)  # the rows of `out_of_fold`'s product, in its order
+        rows = at[wanted]
+        if len(members) < 4 * len(rows) + 8:
+            predicted = predictions(X[members], model, spec.intercept)[np.searchsorted(members, rows)]
+        else:
+            last = members[len(members) - len(members) % 4:]
+            apart = np.isin(rows, last)
+            predicted = np.empty(len(rows))
+            blocks = rows[~apart]
+            if len(blocks):
+                filled = np.concatenate([blocks, np.repeat(blocks[:1], -len(blocks) % 4)])
+                predicted[~apart] = predictions(X[filled], model, spec.intercept)[:len(blocks)]
+            if apart.any():
+                behind = predictions(X[members[-4 - len(last):]], model, spec.intercept)[4:]
+                predicted[apart] = behind[np.searchsorted(last, rows[apart])]
+        residuals[wanted] = y[rows] - predicted
+    return residuals
+
+
+def predictions(X: np.ndarray, model, intercept: bool) -> np.ndarray:
+    return state.design_rows(X, model.fill, model.center, model.scale, intercept) @ model.solution.theta
+
+
+def defined(X: np.ndarray, y: np.ndarray, models: list, intercept: bool) -> bool:
+    """Whether no fold model's residual of these rows can be NaN (only ∞ − ∞ makes one of finite numbers):
+    y finite, and every term of every prediction bounded far below overflow (|design entry| ≤
+    (max(|x|, |fill|) + |center|) / |scale|, a column's bound by |θ|, summed)."""
+    if not np.isfinite(y).all():
+        return False
+    largest = np.fmax.reduce(np.abs(X), axis=0, initial=0.0)  # NaN (missing) ignored; ∞ kept
+    with np.errstate(all="ignore"):
+        for model in models:
+            if model is None:
+                continue
+            theta = model.solution.theta
+            bound = (np.fmax(largest, np.abs(model.fill)) + np.abs(model.center)) / np.abs(model.scale)
+            total = np.abs(theta[1:]) @ bound + abs(theta[0]) if intercept else np.abs(theta) @ bound
+            if not total < 1e300:  # NaN or ∞ too
+                return False
+    return True
 
 
 def prepare(folds: list[State | None], units: int, grouped: bool, spec, features: list[str],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -115,27 +115,64 @@ def residual_part(source: str | ChunkCache, sol: StreamSolution, spec: Spec, fea
     """One source's share of the pass at the solution: (what the standard errors gather, for se_type hc3
     or cluster (model/fit/standard_errors.py), else None; the calibration's sample of out-of-fold
     residuals by the fold `models` (model/fit/interval_calibration.py `collect`), or None without them)."""
+    from threadpoolctl import threadpool_limits
+
+    # Its products are of a chunk by a vector: a second BLAS thread only waits for work (spinning, on
+    # a busy machine, on the core another process needs), so one thread, as in the first pass.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return residuals_of(source, sol, spec, features, target, chunk_rows, se_type, models, seed, progress)
+
+
+def residuals_of(source: str | ChunkCache, sol: StreamSolution, spec: Spec, features: list[str], target: str,
+                 chunk_rows: int, se_type: str | None, models: list | None, seed: int, progress=None) -> tuple:
     gathered = standard_errors.start(se_type) if se_type else None
     model = (sol.fill, sol.center, sol.scale, sol.solution.theta)
     sample = stream_calibration.sample_start(len(features)) if models else None
     sampling = stream_calibration.sampling(source.source if isinstance(source, ChunkCache) else source)
-    for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress):
-        if gathered is not None:
-            gathered = standard_errors.gather_rows(gathered, X, y, groups, model, spec.intercept,
-                                                   spec.impute == "drop", sol.factor.R)
+    countries = country_codes(source) if se_type == "cluster" and isinstance(source, ChunkCache) else None
+    if countries is not None:  # every country known from the first pass: its sums in one array
+        gathered = replace(gathered, scores=covariance.CodedScores(len(countries[0]), len(sol.solution.theta),
+                                                                   countries[0]))
+
+    def gathering():  # read and gathered in this thread...
+        nonlocal gathered
+        for X, y, keys, groups in keyed_rows(source, features, target, chunk_rows, se_type == "cluster", progress,
+                                             countries):
+            if gathered is not None:
+                gathered = standard_errors.gather_rows(gathered, X, y, groups, model, spec.intercept,
+                                                       spec.impute == "drop", sol.factor.R)
+            yield X, y, keys
+
+    def sampling_rows(item):  # ...while the second samples the chunk before (its draws stay in order)
+        nonlocal sample
         if sample is not None:
-            sample = stream_calibration.sample_update(sample, X, y, keys, models, spec, seed, sampling)
+            sample = stream_calibration.sample_update(sample, *item, models, spec, seed, sampling)
+
+    pipelined(gathering(), sampling_rows)
     return gathered, sample
 
 
+def country_codes(cache: ChunkCache) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(every country of the source, sorted as text; their keys, sorted; each sorted key's country's index
+    in the first): the codes of every chunk's rows from one table (`keyed_rows`), the order
+    `ChunkCache.countries` gives a chunk's."""
+    keys, texts = np.fromiter(cache.names, dtype=np.uint64, count=len(cache.names)), list(cache.names.values())
+    order = sorted(range(len(texts)), key=texts.__getitem__)
+    rank = np.empty(len(texts), dtype=np.intp)
+    rank[order] = np.arange(len(texts))
+    by_key = np.argsort(keys)
+    return [texts[i] for i in order], keys[by_key], rank[by_key]
+
+
 def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk_rows: int, countries: bool,
-               progress=None):
+               progress=None, codes: tuple | None = None):
     """(X, y, a key per row: its country's, or its position's without a country column, and with
-    `countries` each row's country as `dataset.frame_groups` gives it, else None) of each chunk, from the
-    first pass's cache or parsed again."""
+    `countries` each row's country as `dataset.frame_groups` gives it (as the code `country_codes` gives
+    with its table `codes`), else None) of each chunk, from the first pass's cache or parsed again."""
     if isinstance(source, ChunkCache):
         for X, y, keys in source.arrays():
-            yield X, y, keys, source.countries(keys) if countries else None
+            yield X, y, keys, None if not countries else source.countries(keys) if codes is None else \
+                coded(keys, codes)
         return
     start = 0
     for _, frame in frames_of(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress):
@@ -143,6 +180,15 @@ def keyed_rows(source: str | ChunkCache, features: list[str], target: str, chunk
         yield X, y, stream_calibration.chunk_keys(frame, target, source, start), \
             dataset.frame_groups(frame, target) if countries else None
         start += len(frame)
+
+
+def coded(keys: np.ndarray, codes: tuple) -> np.ndarray:
+    """Each row's country code from `country_codes`'s table, looked up once per run of rows of one country
+    (a country's rows usually come together)."""
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else np.empty(0, np.intp)
+    if 2 * len(starts) > len(keys):
+        return codes[2][np.searchsorted(codes[1], keys)]
+    return np.repeat(codes[2][np.searchsorted(codes[1], keys[starts])], np.diff(np.append(starts, len(keys))))
 
 
 def merge_residual_parts(a: tuple, b: tuple) -> tuple:

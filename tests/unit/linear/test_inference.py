@@ -119,3 +119,11 @@ def test_coded_scores_are_the_dict_of_scores_to_the_bit(seed):
     assert len(coded) == len(scores) == len(np.unique(groups))
     np.testing.assert_array_equal(coded.stacked(), np.array(list(scores.values())))
     assert inference.cluster_meat(coded).tobytes() == inference.cluster_meat(scores).tobytes()
+    names = [f"c{code}" for code in range(codes)]
+    coded.names = names  # a stream's: keyed by country, the dict a pass over the text gathers
+    keyed = coded.keyed()
+    assert list(keyed) == [names[key] for key in scores]
+    np.testing.assert_array_equal(np.array(list(keyed.values())), np.array(list(scores.values())))
+    parts = inference.merge_gathered(inference.Gathered("cluster", 3, 1.0, None, coded),
+                                     inference.Gathered("cluster", 2, 2.0, None, {"c0": np.ones(k), "new": np.ones(k)}))
+    assert parts.n == 5 and list(parts.scores) == list(keyed) + ([] if "c0" in keyed else ["c0"]) + ["new"]

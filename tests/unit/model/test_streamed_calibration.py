@@ -8,6 +8,7 @@ from numpy.testing import assert_allclose
 
 from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import conformal
+from lifeexp_cli.linear.stream import reservoir
 from lifeexp_cli.model.predict import arrays
 from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.fit import in_memory
@@ -155,3 +156,100 @@ def test_distinct_keys_are_counted_in_bounded_memory():
         known, pending = collected
         assert sum(len(p) for p in pending) <= max(len(known), 1 << 16) + len(np.unique(keys))
     np.testing.assert_array_equal(stream_calibration.distinct_keys(collected), np.unique(np.concatenate(everything)))
+
+
+def fold_chunks(seed: int, chunks: int = 12, n: int = 900, p: int = 3):
+    """Chunks (X column-major as the first pass's cache gives it, with gaps; y; position keys) and a spec."""
+    rng = np.random.default_rng(seed)
+    found = []
+    for c in range(chunks):
+        X = np.asfortranarray(rng.normal(size=(n, p)) * [1.0, 300.0, 0.01][:p] + [0.0, 5e3, 1.0][:p])
+        X[rng.random((n, p)) < 0.05] = np.nan
+        y = 60 + np.nan_to_num(X) @ [2.0, 1e-3, 40.0][:p] + rng.normal(0, 3, n)
+        found.append((X, y, splits.position_keys("f.csv", c * n, n)))
+    return found
+
+
+@pytest.mark.parametrize("impute", ["mean", "drop"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_sample_makes_residuals_only_for_the_rows_that_enter_it(impute, seed, monkeypatch):
+    """Only the rows that enter the reservoir get their out-of-fold residual computed, and the sample is the
+    one of computing every row's residual first (the same keys, rows and residuals), a fold without a
+    model (its rows never count) and impute drop's incomplete rows included."""
+    monkeypatch.setattr(stream_calibration, "SAMPLE_ROWS", 60)
+    spec = Spec(impute=impute)
+    chunks = fold_chunks(seed)
+    folds = [None] * stream_calibration.FOLDS
+    for X, y, keys in chunks:
+        folds = stream_calibration.update_folds(folds, X, y, keys, impute, 5)
+    models = stream_calibration.fold_models(folds, spec, ["a", "b", "c"], None)
+    models[1 + seed] = None
+    made = []
+    computed = stream_calibration.out_of_fold_at
+    monkeypatch.setattr(stream_calibration, "out_of_fold_at", lambda X, y, fold, models, spec, at:
+                        made.append(len(at)) or computed(X, y, fold, models, spec, at))
+
+    def sampled():
+        sample, rng = stream_calibration.sample_start(3), stream_calibration.sampling("f.csv")
+        for X, y, keys in chunks:
+            sample = stream_calibration.sample_update(sample, X, y, keys, models, spec, 5, rng)
+        return sample
+
+    fast = sampled()
+    with monkeypatch.context() as every_row:
+        every_row.setattr(stream_calibration, "defined", lambda *args: False)
+        slow = sampled()
+    assert len(made) == len(chunks) and sum(made) < 0.05 * sum(len(y) for _, y, _ in chunks)
+    assert fast.seen == slow.seen and len(fast.keys) == 60
+    np.testing.assert_array_equal(fast.keys, slow.keys)
+    np.testing.assert_array_equal(fast.rows[:, :3], slow.rows[:, :3])
+    # the same bits with OpenBLAS (stream_calibration.out_of_fold_at); at rounding level with another BLAS
+    assert_allclose(fast.rows[:, 3], slow.rows[:, 3], rtol=1e-13, atol=0)
+
+
+def test_residuals_that_may_be_nan_are_all_computed_first():
+    """A residual can be NaN only from ∞ − ∞: with an infinite value, or a prediction near overflow, every
+    row's residual is computed before the sample draws its keys (which rows count depends on it)."""
+    spec = Spec()
+    chunks = fold_chunks(3, chunks=1)
+    X, y, keys = chunks[0]
+    folds = stream_calibration.update_folds([None] * 5, X, y, keys, "mean", 0)
+    models = stream_calibration.fold_models(folds, spec, ["a", "b", "c"], None)
+    assert stream_calibration.defined(X, y, models, True)
+    assert not stream_calibration.defined(X, np.r_[y[:-1], np.inf], models, True)
+    for value in (np.inf, -np.inf, 1e305):
+        huge = X.copy(order="F")
+        huge[7, 1] = value
+        assert not stream_calibration.defined(huge, y, models, True)
+        with np.errstate(all="ignore"):
+            every = stream_calibration.out_of_fold(huge, y, splits.hashed_folds(keys, 5, 0), models, spec)
+        sample = stream_calibration.sample_update(stream_calibration.sample_start(3), huge, y, keys, models, spec,
+                                                  0, np.random.default_rng(1))
+        assert sample.seen == np.count_nonzero(~np.isnan(every))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_reservoir_asks_only_for_the_rows_it_keeps(seed):
+    """reservoir.offer: the rows with the smallest keys of all offered (checked against sorting every key),
+    in the order `update` keeps them, each row asked for once, and only if it stays."""
+    rng = np.random.default_rng(seed)
+    size, p = int(rng.integers(1, 40)), 2
+    sample, labelled, everything, asked = reservoir.start(size, p), reservoir.start(size, p), [], []
+    for _ in range(int(rng.integers(1, 15))):
+        n = int(rng.integers(0, 70))
+        X, keys, labels = rng.normal(size=(n, p)), rng.random(n), rng.integers(0, 1 << 40, n).astype(np.uint64)
+        everything += [(key, tuple(row), label) for key, row, label in zip(keys, X, labels)]
+
+        def rows_at(positions, X=X):
+            assert np.all(np.diff(positions) > 0)
+            asked.extend(X[positions].tolist())
+            return X[positions]
+
+        sample = reservoir.offer(sample, keys, rows_at)
+        tagged = np.column_stack([labels.astype(float), X[:, 1:]])  # each row carries its label
+        labelled = reservoir.update(labelled, tagged, np.random.default_rng([seed, n, len(everything)]), labels)
+    best = sorted(everything)[:size]
+    assert sample.seen == len(everything) and len(sample.keys) == len(best)
+    np.testing.assert_array_equal(reservoir.rows(sample), np.array([row for _, row, _ in best]).reshape(-1, p))
+    assert all(tuple(row) in map(tuple, asked) for row in sample.rows) and len(asked) <= len(everything)
+    np.testing.assert_array_equal(labelled.rows[:, 0], labelled.labels.astype(float))  # labels travel with rows

@@ -36,3 +36,19 @@ def test_parts_reduced_apart_and_merged_give_the_whole_files_fit(who_like_csv, t
     assert record["inference"]["se_type"] == whole["inference"]["se_type"] == se
     for term, value in whole["inference"]["coefficients"].items():
         assert record["inference"]["coefficients"][term]["se"] == pytest.approx(value["se"], rel=1e-9), term
+
+
+@pytest.mark.parametrize("runs", [True, False])
+def test_a_chunks_country_codes_are_looked_up_per_run_or_per_row_alike(runs):
+    """stream_passes.coded: each row's code from the first pass's table of countries, whether the rows of a
+    country come together (looked up once per run) or not (once per row)."""
+    import numpy as np
+
+    rng = np.random.default_rng(2)
+    table = np.sort(rng.choice(1 << 52, 300, replace=False).astype(np.uint64))
+    codes = ([f"c{i}" for i in range(300)], table, rng.permutation(300))
+    keys = np.repeat(table[rng.integers(0, 300, 400)], rng.integers(1, 30, 400)) if runs else \
+        table[rng.integers(0, 300, 5000)]
+    expected = codes[2][np.searchsorted(table, keys)]
+    np.testing.assert_array_equal(stream_passes.coded(keys, codes), expected)
+    assert stream_passes.coded(keys[:0], codes).size == 0
