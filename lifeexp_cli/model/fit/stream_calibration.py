@@ -167,33 +167,16 @@ def out_of_fold(X: np.ndarray, y: np.ndarray, fold: np.ndarray, models: list, sp
 
 
 def out_of_fold_at(X: np.ndarray, y: np.ndarray, fold: np.ndarray, models: list, spec, at: np.ndarray) -> np.ndarray:
-    """`out_of_fold`'s residuals of the rows `at` (increasing) alone, to the bit. When they are a good part
-    of their fold's rows, the fold's product is made as `out_of_fold` makes it. Otherwise: a matrix
-    product (OpenBLAS's) computes a fold's rows four at a time, each row's the same in any block of four,
-    and its last n mod 4 rows apart; so the wanted rows go in blocks of four (the last filled up with
-    copies) and, when one of them is among those last rows, all of those go after the four before them.
-    (By another BLAS they may differ at rounding level.)"""
+    """`out_of_fold`'s residuals of the rows `at` (increasing) alone: each fold's wanted rows predicted
+    together by its model. When they are all of the fold's rows (a short stream: the sample keeps every
+    row), the product is `out_of_fold`'s own, to the bit; otherwise a matrix product of fewer rows may sum
+    a row in another order (BLAS kernels take rows in blocks), which moves a residual at rounding level."""
     residuals = np.full(len(at), np.nan)
     for k, model in enumerate(models):
         wanted = np.flatnonzero(fold[at] == k)
-        if model is None or not len(wanted):
-            continue
-        members = np.flatnonzero(fold == k)  # the rows of `out_of_fold`'s product, in its order
-        rows = at[wanted]
-        if len(members) < 4 * len(rows) + 8:
-            predicted = predictions(X[members], model, spec.intercept)[np.searchsorted(members, rows)]
-        else:
-            last = members[len(members) - len(members) % 4:]
-            apart = np.isin(rows, last)
-            predicted = np.empty(len(rows))
-            blocks = rows[~apart]
-            if len(blocks):
-                filled = np.concatenate([blocks, np.repeat(blocks[:1], -len(blocks) % 4)])
-                predicted[~apart] = predictions(X[filled], model, spec.intercept)[:len(blocks)]
-            if apart.any():
-                behind = predictions(X[members[-4 - len(last):]], model, spec.intercept)[4:]
-                predicted[apart] = behind[np.searchsorted(last, rows[apart])]
-        residuals[wanted] = y[rows] - predicted
+        if model is not None and len(wanted):
+            rows = at[wanted]
+            residuals[wanted] = y[rows] - predictions(X[rows], model, spec.intercept)
     return residuals
 
 
