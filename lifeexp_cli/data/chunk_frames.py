@@ -5,7 +5,7 @@ has time.
 
 from __future__ import annotations
 
-from typing import IO
+from typing import IO, Iterable, Iterator
 
 from lifeexp_cli.data.opening import BLOCK_BYTES
 from lifeexp_cli.errors import DataError
@@ -49,6 +49,10 @@ class HashingReader:
         for block in blocks:
             self.digest.update(block)
 
+    def hash_read(self) -> None:
+        """Hash what was read, here and now (a reading thread with time to spare)."""
+        self.hash(self.take())
+
     def finish(self) -> str:
         self.hash(self.take())
         while data := self.raw.read(BLOCK_BYTES):
@@ -63,17 +67,178 @@ def frames(stream: IO[bytes], names: list[str], sep: str, encoding: str, columns
     the header is a DataError naming `source` and the line (csv_text.RowCheck).
 
     The frames' index is the row's position among the data rows, so messages can name the file row.
+
+    Two pieces of the file are parsed at once (pandas' C parser lets go of the GIL while it parses),
+    each piece the bytes of one chunk's lines, as long as the pieces are plain (`Pieces`); from the
+    first piece that is not, the rest is read as one stream, so that every chunk holds the same rows
+    as a sequential read would give it.
     """
     import pandas as pd
 
     from lifeexp_cli.data.csv_text import RowCheck
 
-    stream = RowCheck(stream, source, sep, len(names), line=2)
-    reader = pd.read_csv(stream, sep=sep, index_col=False, header=None, names=names, usecols=columns,
-                         chunksize=chunk_rows,
-                         encoding=encoding, encoding_errors="replace", dtype=str if text else None)
+    options = dict(sep=sep, index_col=False, header=None, names=names, usecols=columns, encoding=encoding,
+                   encoding_errors="replace", dtype=str if text else None)
+    check = RowCheck(stream, source, sep, len(names), line=2)
+    start = 0  # rows handed on so far: the next frame's first index
     try:
-        yield from reader
+        if len(names) > 1 and chunk_rows >= PARALLEL_ROWS:  # (with one column, a blank line is no row)
+            # (the main thread mostly waits for the parsers meanwhile: it hashes what it reads itself)
+            pieces = Pieces(stream, check, chunk_rows, stream.hash_read if isinstance(stream, HashingReader) else None)
+            for frame in parsed(pieces, options):
+                frame.index = pd.RangeIndex(start, start + len(frame))
+                start += len(frame)
+                yield frame
+            if pieces.done and start:  # (no row at all: pandas words an empty body as before)
+                return
+            check = RowCheck(Prefixed(pieces.rest, stream), source, sep, len(names), line=pieces.line)
+        for frame in pd.read_csv(check, chunksize=chunk_rows, **options):
+            if start:
+                frame.index = pd.RangeIndex(frame.index.start + start, frame.index.stop + start)
+            yield frame
     except (pd.errors.ParserError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0]
+        first = shifted(str(exc).strip().splitlines()[0], start)
         raise DataError(f"the CSV is not readable ({first}): check the file, or its separator") from None
+
+
+PARSERS = 2  # pieces parsed at once (two cores)
+PARALLEL_ROWS = 4096  # chunks of fewer rows are read as one stream: pieces that small gain nothing
+
+
+def parsed(pieces: Iterable[list[bytes]], options: dict):
+    """The DataFrame of every piece, in order, PARSERS of them parsed at once in threads while the one
+    before is handed on: at most PARSERS + 1 pieces in memory. A piece's error is raised in its turn."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    def parse(piece: list[bytes]):
+        return pd.read_csv(Piece(piece), **options)
+
+    pool = ThreadPoolExecutor(PARSERS, thread_name_prefix="lifeexp-parse")
+    waiting: deque = deque()
+    try:
+        for piece in pieces:
+            waiting.append(pool.submit(parse, piece))
+            if len(waiting) > PARSERS:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Pieces:
+    """The bytes of a CSV's body (after the header) cut in pieces of `rows` lines, each a list of the
+    blocks read (the first and last cut at a line end): pieces as long as each is plain, as `check` (a
+    csv_text.RowCheck that starts where the stream is) says — no quote, `width` cells on every line —
+    so that a line is a row for pandas too, read as it is read in the middle of one stream. At the first piece that is not (or the last bytes, without a
+    final line break), the iteration stops: `rest` is what was read and not handed on, from the line
+    `line` of the file, to be read with the stream after it; `done`, that the stream ended and every
+    byte was handed on.
+
+    A piece is handed on once the next one is known to be plain: the rest then starts with a plain
+    line, as a line in the middle of one stream is (pandas takes a first line with one cell too many,
+    a trailing separator, that it refuses further on)."""
+
+    def __init__(self, stream: IO[bytes], check, rows: int, after_read=None):
+        self.stream, self.check, self.rows, self.after_read = stream, check, rows, after_read
+        self.rest, self.line, self.done = b"", check.line, False
+
+    def __iter__(self) -> Iterator[list[bytes]]:
+        import numpy as np
+
+        held: list[bytes] = []  # the last plain piece, not yet handed on
+        parts: list[bytes] = []  # the piece so far
+        need = self.rows  # the lines it lacks
+        while block := self.stream.read(PIECE_READ):
+            if self.after_read is not None:
+                self.after_read()
+            ends = np.frombuffer(block, np.uint8) == 10  # (numpy counts them faster than bytes.count)
+            lines = int(np.count_nonzero(ends))
+            while lines >= need:
+                cut = int(np.flatnonzero(ends)[need - 1]) + 1
+                ends = ends[cut:]
+                piece = [*parts, block[:cut] if cut < len(block) else block]
+                block, parts, lines, need = block[cut:], [], lines - need, self.rows
+                line = self.check.line
+                if not self.plain(piece):
+                    self.rest = b"".join([*held, *piece, block])
+                    return
+                if held:
+                    yield held
+                held, self.line = piece, line
+            if block:
+                parts.append(block)
+            need -= lines
+        if not parts or (parts[-1].endswith(b"\n") and self.plain(parts)):
+            for piece in (held, parts):  # (the last rows, fewer than `rows`, are a piece of their own)
+                if piece:
+                    yield piece
+            self.done = True
+        else:
+            self.rest = b"".join([*held, *parts])
+
+    def plain(self, piece: list[bytes]) -> bool:
+        # (pandas drops a byte-order mark that starts what it reads: one starting a line is text in a cell)
+        return not piece[0].startswith(BOM) and self.check.plain_lines(piece)
+
+
+BOM = b"\xef\xbb\xbf"
+PIECE_READ = 1 << 20  # bytes a read
+
+
+class Piece:
+    """A piece's blocks read as a file, as pandas reads RowCheck: a file-like object that is not a binary
+    file, whose bytes pandas' C parser takes as they are (a BytesIO it would decode and encode again).
+    A read hands on a whole block (pandas takes more than it asked for), so no byte is copied."""
+
+    def __init__(self, parts: list[bytes]):
+        self.parts = parts[::-1]
+
+    def read(self, size: int = -1) -> bytes:
+        return self.parts.pop() if self.parts else b""
+
+    def readable(self) -> bool:
+        return True
+
+    def __iter__(self):  # pandas recognises file-like objects by `read` and `__iter__`
+        return iter(self.read, b"")
+
+
+class Prefixed:
+    """`first`, then the rest of `stream`: the sequential read that takes over from `Pieces`."""
+
+    def __init__(self, first: bytes, stream: IO[bytes]):
+        self.first, self.at, self.stream = first, 0, stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self.at == len(self.first):
+            return self.stream.read(size)
+        end = len(self.first) if size < 0 else self.at + size
+        data = self.first[self.at:end]
+        self.at += len(data)
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        if self.at == len(self.first):
+            return self.stream.readline(size)
+        end = self.first.find(b"\n", self.at) + 1 or len(self.first)
+        return self.read(end - self.at if size < 0 else min(size, end - self.at))
+
+    def readable(self) -> bool:
+        return True
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+def shifted(message: str, lines: int) -> str:
+    """pandas' message with the line and row numbers it gives moved on by `lines`: what it counted from
+    is `lines` lines into the body."""
+    if not lines:
+        return message
+    import re
+
+    return re.sub(r"\b(line|row) (\d+)", lambda found: f"{found[1]} {int(found[2]) + lines}", message)

@@ -32,10 +32,11 @@ def opened(source: str, features: str | list[str] | None, target: str, chunk_row
         names, sep, encoding = csv_text.header(stream, opening.shown(source))
         target_name, chosen = dataset.header_columns(names, features, target)
         wanted = None if chosen is None else [target_name, *chosen, *(e for e in extra if e in names)]
-        frames = ((stream.take(), frame)
-                  for frame in chunk_frames.frames(stream, names, sep, encoding, wanted, chunk_rows,
-                                                   source=opening.shown(source)))
-        yield target_name, chosen, names, frames, stream
+        parsed = chunk_frames.frames(stream, names, sep, encoding, wanted, chunk_rows, source=opening.shown(source))
+        try:
+            yield target_name, chosen, names, ((stream.take(), frame) for frame in parsed), stream
+        finally:
+            parsed.close()  # its parsing threads stop before the file closes
 
 
 class FileHash:

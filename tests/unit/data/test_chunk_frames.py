@@ -1,0 +1,118 @@
+"""data/chunk_frames.py `frames`: the chunks of pieces parsed in threads are those of one sequential read
+(same rows, index, dtypes and values), whatever the file holds, and its errors are worded as before."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pandas as pd
+import pytest
+
+from lifeexp_cli.data import chunk_frames, csv_text, sources
+from lifeexp_cli.errors import DataError
+
+NAMES = ["country", "year", "bmi", "hiv"]
+
+
+def sequential(data: bytes, chunk_rows: int, text: bool = False) -> list:
+    """The chunks of one sequential read (no piece parsed apart), or the message of its error."""
+    return read(data, chunk_rows, text, parallel_rows=10**9)
+
+
+def read(data: bytes, chunk_rows: int, text: bool = False, parallel_rows: int = 1) -> list | str:
+    old = chunk_frames.PARALLEL_ROWS
+    chunk_frames.PARALLEL_ROWS = parallel_rows
+    try:
+        stream = io.BytesIO(data)
+        names, sep, encoding = csv_text.header(stream, "f.csv")
+        return list(chunk_frames.frames(stream, names, sep, encoding, None, chunk_rows, text, "f.csv"))
+    except DataError as exc:
+        return str(exc)
+    finally:
+        chunk_frames.PARALLEL_ROWS = old
+
+
+def rows(n: int, start: int = 0, end: bytes = b"\n") -> bytes:
+    return b"".join(b"C%d,%d,%d.5,%d%s" % (i % 7, 2000 + i, i, i % 3, end) for i in range(start, start + n))
+
+
+HEADER = b"Country,Year,BMI,HIV\n"
+
+CASES = {
+    "plain": HEADER + rows(53),
+    "a multiple of the chunk": HEADER + rows(49),
+    "no final line break": HEADER + rows(53)[:-1],
+    "crlf": HEADER.replace(b"\n", b"\r\n") + rows(53, end=b"\r\n"),
+    "a quoted cell after the first pieces": HEADER + rows(30) + b'"C,1",2001,1.5,2\n' + rows(22, 31),
+    "a quoted line break": HEADER + rows(30) + b'"C\n1",2001,1.5,2\n' + rows(22, 31),
+    "a blank line": HEADER + rows(30) + b"\n" + rows(22, 31),
+    "a trailing separator": HEADER + rows(30) + b"C,2001,1.5,2,\n" + rows(22, 31),
+    "text in a numeric column of one chunk": HEADER + rows(30) + b"C,2001,n/a,x\n" + rows(22, 31),
+    "empty cells": HEADER + rows(20) + b"C,,,\n,2001,,\n" + rows(20, 22),
+    "bytes that are no UTF-8": HEADER + rows(20) + b"Cura\xe7ao,2001,1.5,2\n" + rows(20, 21),
+    "a lone CR": HEADER + rows(30) + b"C,2001,1.5,2\r" + rows(22, 31),
+    "a byte-order mark starting lines": HEADER + b"".join(b"\xef\xbb\xbf" + line for line in rows(30).splitlines(True)),
+    "only the header": HEADER,
+    "a blank body": HEADER + b"\n\n",
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("chunk_rows", [1, 7, 10**6])
+@pytest.mark.parametrize("text", [False, True])
+def test_pieces_give_the_chunks_of_a_sequential_read(case, chunk_rows, text):
+    expected, found = sequential(CASES[case], chunk_rows, text), read(CASES[case], chunk_rows, text)
+    if isinstance(expected, str):
+        assert found == expected
+        return
+    assert len(found) == len(expected)
+    for a, b in zip(found, expected):
+        assert type(a.index) is type(b.index) and a.index.equals(b.index)
+        assert list(a.dtypes) == list(b.dtypes)
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+@pytest.mark.parametrize("bad, line", [(b"C,2001,1.5\n", 33), (b"C,2001,1.5,2,3\n", 33), (b'C,20"01,1.5,2\n', 33)])
+def test_a_bad_row_after_the_first_pieces_is_named_as_before(bad, line):
+    data = HEADER + rows(31) + bad + rows(22, 32)
+    message = read(data, 7)
+    assert message == sequential(data, 7) and f"f.csv line {line} " in message
+
+
+def test_pandas_own_complaint_names_the_row_it_names_reading_in_one_stream():
+    data = HEADER + rows(31) + b'C,2001,1.5,"2\n' + rows(3, 32)  # a quote never closed
+    message = read(data, 7)
+    assert message == sequential(data, 7) and "not readable" in message
+
+
+def test_chunks_of_many_blocks_and_pieces_cut_inside_a_block(monkeypatch):
+    monkeypatch.setattr(chunk_frames, "PIECE_READ", 64)  # a piece spans blocks, a block holds pieces
+    data = HEADER + rows(200)
+    for chunk_rows in (1, 3, 50, 200):
+        expected = sequential(data, chunk_rows)
+        found = read(data, chunk_rows)
+        assert [len(f) for f in found] == [len(f) for f in expected]
+        assert all(a.equals(b) and a.index.equals(b.index) for a, b in zip(found, expected))
+
+
+@pytest.mark.parametrize("body", [rows(100), rows(30) + b'"C,1",2001,1.5,2\n' + rows(60, 31)])
+def test_the_sha256_is_the_files_whichever_way_it_was_read(tmp_path, monkeypatch, body):
+    monkeypatch.setattr(chunk_frames, "PARALLEL_ROWS", 1)
+    path = tmp_path / "f.csv"
+    path.write_bytes(HEADER + body)
+    with sources.opened(str(path), ["bmi"], "hiv", 7) as (_, _, _, frames, hasher):
+        for blocks, _ in frames:
+            hasher.hash(blocks)
+        assert hasher.finish() == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_leaving_early_stops_the_parsing(tmp_path, monkeypatch):
+    monkeypatch.setattr(chunk_frames, "PARALLEL_ROWS", 1)
+    path = tmp_path / "f.csv"
+    path.write_bytes(HEADER + rows(1000))
+    with sources.opened(str(path), ["bmi"], "hiv", 10) as (_, _, _, frames, _):
+        assert len(next(frames)[1]) == 10
+    # (the parsing threads were joined when the source closed: nothing is left running)
+    import threading
+    assert not [t for t in threading.enumerate() if t.name.startswith("lifeexp-parse")]
