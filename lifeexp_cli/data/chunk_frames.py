@@ -15,7 +15,8 @@ class HashingReader:
     """A binary file wrapper that keeps what was read, to be hashed (SHA-256) by whichever thread has time.
 
     `take()` hands over the blocks read since the last call; `hash(blocks)` adds them to the digest, in
-    order; `finish()` hashes the rest of the file and returns the hex digest.
+    order; `finish()` hashes the rest of the file and returns the hex digest. After `hash_as_read()`,
+    every read is hashed at once, by the thread that reads (`frames` reads in a thread of its own).
     """
 
     def __init__(self, raw: IO[bytes]):
@@ -24,15 +25,22 @@ class HashingReader:
         self.raw = raw
         self.digest = hashlib.sha256()
         self.pending: list[bytes] = []
+        self.eager = False
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
-        self.pending.append(data)
+        if self.eager:
+            self.digest.update(data)
+        else:
+            self.pending.append(data)
         return data
 
     def readline(self, size: int = -1) -> bytes:
         data = self.raw.readline(size)
-        self.pending.append(data)
+        if self.eager:
+            self.digest.update(data)
+        else:
+            self.pending.append(data)
         return data
 
     def readable(self) -> bool:
@@ -49,9 +57,10 @@ class HashingReader:
         for block in blocks:
             self.digest.update(block)
 
-    def hash_read(self) -> None:
-        """Hash what was read, here and now (a reading thread with time to spare)."""
+    def hash_as_read(self) -> None:
+        """From now on, hash every read at once (what was read before first); `take()` gives nothing more."""
         self.hash(self.take())
+        self.eager = True
 
     def finish(self) -> str:
         self.hash(self.take())
@@ -68,10 +77,11 @@ def frames(stream: IO[bytes], names: list[str], sep: str, encoding: str, columns
 
     The frames' index is the row's position among the data rows, so messages can name the file row.
 
-    Two pieces of the file are parsed at once (pandas' C parser lets go of the GIL while it parses),
-    each piece the bytes of one chunk's lines, as long as the pieces are plain (`Pieces`); from the
-    first piece that is not, the rest is read as one stream, so that every chunk holds the same rows
-    as a sequential read would give it.
+    The file is read in a thread of its own (`ReadAhead`): the row check and, for a HashingReader, the
+    hash are done there while pandas parses. With three cores or more (`parsers()`), pieces of the file
+    are parsed two at a time as well, each piece the bytes of one chunk's lines, as long as the pieces
+    are plain (`Pieces`); from the first piece that is not, the rest is read as one stream. Either way
+    every chunk holds the rows a sequential read gives it, and errors are raised at the same row.
     """
     import pandas as pd
 
@@ -79,35 +89,108 @@ def frames(stream: IO[bytes], names: list[str], sep: str, encoding: str, columns
 
     options = dict(sep=sep, index_col=False, header=None, names=names, usecols=columns, encoding=encoding,
                    encoding_errors="replace", dtype=str if text else None)
+    if isinstance(stream, HashingReader):
+        stream.hash_as_read()  # by the thread that reads
     check = RowCheck(stream, source, sep, len(names), line=2)
     start = 0  # rows handed on so far: the next frame's first index
     try:
-        if len(names) > 1 and chunk_rows >= PARALLEL_ROWS:  # (with one column, a blank line is no row)
-            # (the main thread mostly waits for the parsers meanwhile: it hashes what it reads itself)
-            pieces = Pieces(stream, check, chunk_rows, stream.hash_read if isinstance(stream, HashingReader) else None)
-            for frame in parsed(pieces, options):
+        if len(names) > 1 and chunk_rows >= PARALLEL_ROWS and parsers() > 1:  # (one column: a blank line is no row)
+            pieces = Pieces(stream, check, chunk_rows)
+            for frame in parsed(pieces, options, parsers()):
                 frame.index = pd.RangeIndex(start, start + len(frame))
                 start += len(frame)
                 yield frame
             if pieces.done and start:  # (no row at all: pandas words an empty body as before)
                 return
             check = RowCheck(Prefixed(pieces.rest, stream), source, sep, len(names), line=pieces.line)
-        for frame in pd.read_csv(check, chunksize=chunk_rows, **options):
-            if start:
-                frame.index = pd.RangeIndex(frame.index.start + start, frame.index.stop + start)
-            yield frame
+        with ReadAhead(check) as ahead:
+            for frame in pd.read_csv(ahead, chunksize=chunk_rows, **options):
+                if start:
+                    frame.index = pd.RangeIndex(frame.index.start + start, frame.index.stop + start)
+                yield frame
     except (pd.errors.ParserError, ValueError) as exc:
         first = shifted(str(exc).strip().splitlines()[0], start)
         raise DataError(f"the CSV is not readable ({first}): check the file, or its separator") from None
 
 
-PARSERS = 2  # pieces parsed at once (two cores)
+READ_BYTES = 1 << 18  # what pandas' parser asks a read for: the row check sees the blocks it saw before
+AHEAD = 8  # reads ready before pandas asks for them (2 MiB)
+
+
+class ReadAhead:
+    """A binary file read in a thread of its own, a few reads of READ_BYTES ahead of the parser, so that
+    what the file wrapper does on a read (the row check, the hash) is done meanwhile (numpy and hashlib
+    let go of the GIL). An error of a read is raised by the read that would have met it, after every
+    byte read before. A context manager: leaving it stops the thread."""
+
+    def __init__(self, stream):
+        import threading
+        from queue import Queue
+
+        self.queue: Queue = Queue(maxsize=AHEAD)
+        self.stopped = threading.Event()
+        self.ended = False
+        self.thread = threading.Thread(target=self._read, args=(stream,), name="lifeexp-read", daemon=True)
+        self.thread.start()
+
+    def _read(self, stream) -> None:
+        try:
+            while self._put(data := stream.read(READ_BYTES)) and data:
+                pass
+        except BaseException as exc:  # handed to the reading side, in its turn
+            self._put(exc)
+
+    def _put(self, item) -> bool:
+        from queue import Full
+
+        while not self.stopped.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def read(self, size: int = -1) -> bytes:
+        if self.ended:
+            return b""
+        item = self.queue.get()
+        if isinstance(item, BaseException):
+            self.ended = True
+            raise item
+        self.ended = not item
+        return item
+
+    def readable(self) -> bool:
+        return True
+
+    def __iter__(self):  # pandas recognises file-like objects by `read` and `__iter__`
+        return iter(self.read, b"")
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=1.0)  # (a read of a pipe may wait for its writer: the thread ends after it)
+
+
+def parsers() -> int:
+    """Pieces to parse at once: two with three cores or more for this process (the first pass's second
+    thread has one core of its own, `model/fit/pipeline.py`), else one: on two cores the parse, the
+    reading thread and that second thread already keep both busy, and more threads only cost."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if cores >= 3 else 1
+
+
 PARALLEL_ROWS = 4096  # chunks of fewer rows are read as one stream: pieces that small gain nothing
 
 
-def parsed(pieces: Iterable[list[bytes]], options: dict):
-    """The DataFrame of every piece, in order, PARSERS of them parsed at once in threads while the one
-    before is handed on: at most PARSERS + 1 pieces in memory. A piece's error is raised in its turn."""
+def parsed(pieces: Iterable[list[bytes]], options: dict, threads: int):
+    """The DataFrame of every piece, in order, `threads` of them parsed at once while the one before is
+    handed on: at most threads + 1 pieces in memory. A piece's error is raised in its turn."""
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
@@ -116,12 +199,12 @@ def parsed(pieces: Iterable[list[bytes]], options: dict):
     def parse(piece: list[bytes]):
         return pd.read_csv(Piece(piece), **options)
 
-    pool = ThreadPoolExecutor(PARSERS, thread_name_prefix="lifeexp-parse")
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="lifeexp-parse")
     waiting: deque = deque()
     try:
         for piece in pieces:
             waiting.append(pool.submit(parse, piece))
-            if len(waiting) > PARSERS:
+            if len(waiting) > threads:
                 yield waiting.popleft().result()
         while waiting:
             yield waiting.popleft().result()
@@ -142,8 +225,8 @@ class Pieces:
     line, as a line in the middle of one stream is (pandas takes a first line with one cell too many,
     a trailing separator, that it refuses further on)."""
 
-    def __init__(self, stream: IO[bytes], check, rows: int, after_read=None):
-        self.stream, self.check, self.rows, self.after_read = stream, check, rows, after_read
+    def __init__(self, stream: IO[bytes], check, rows: int):
+        self.stream, self.check, self.rows = stream, check, rows
         self.rest, self.line, self.done = b"", check.line, False
 
     def __iter__(self) -> Iterator[list[bytes]]:
@@ -153,8 +236,6 @@ class Pieces:
         parts: list[bytes] = []  # the piece so far
         need = self.rows  # the lines it lacks
         while block := self.stream.read(PIECE_READ):
-            if self.after_read is not None:
-                self.after_read()
             ends = np.frombuffer(block, np.uint8) == 10  # (numpy counts them faster than bytes.count)
             lines = int(np.count_nonzero(ends))
             while lines >= need:

@@ -1,5 +1,6 @@
-"""data/chunk_frames.py `frames`: the chunks of pieces parsed in threads are those of one sequential read
-(same rows, index, dtypes and values), whatever the file holds, and its errors are worded as before."""
+"""data/chunk_frames.py `frames`: the chunks of pieces parsed in threads, and of a file read in a thread of
+its own, are those of one read in the parsing thread (same rows, index, dtypes and values), whatever the
+file holds, and its errors are worded as before."""
 
 from __future__ import annotations
 
@@ -15,14 +16,26 @@ from lifeexp_cli.errors import DataError
 NAMES = ["country", "year", "bmi", "hiv"]
 
 
-def sequential(data: bytes, chunk_rows: int, text: bool = False) -> list:
-    """The chunks of one sequential read (no piece parsed apart), or the message of its error."""
-    return read(data, chunk_rows, text, parallel_rows=10**9)
+def sequential(data: bytes, chunk_rows: int, text: bool = False) -> list | str:
+    """What one read in this thread gives (the reader before pieces and a reading thread): the chunks, or
+    the message of the error."""
+    stream = io.BytesIO(data)
+    names, sep, encoding = csv_text.header(stream, "f.csv")
+    check = csv_text.RowCheck(stream, "f.csv", sep, len(names), line=2)
+    try:
+        return list(pd.read_csv(check, sep=sep, index_col=False, header=None, names=names, chunksize=chunk_rows,
+                                encoding=encoding, encoding_errors="replace", dtype=str if text else None))
+    except DataError as exc:
+        return str(exc)
+    except (pd.errors.ParserError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        return f"the CSV is not readable ({first}): check the file, or its separator"
 
 
-def read(data: bytes, chunk_rows: int, text: bool = False, parallel_rows: int = 1) -> list | str:
-    old = chunk_frames.PARALLEL_ROWS
-    chunk_frames.PARALLEL_ROWS = parallel_rows
+def read(data: bytes, chunk_rows: int, text: bool = False, threads: int = 2) -> list | str:
+    """What `frames` gives, pieces parsed `threads` at a time (for every chunk size)."""
+    old = chunk_frames.PARALLEL_ROWS, chunk_frames.parsers
+    chunk_frames.PARALLEL_ROWS, chunk_frames.parsers = 1, lambda: threads
     try:
         stream = io.BytesIO(data)
         names, sep, encoding = csv_text.header(stream, "f.csv")
@@ -30,7 +43,7 @@ def read(data: bytes, chunk_rows: int, text: bool = False, parallel_rows: int = 
     except DataError as exc:
         return str(exc)
     finally:
-        chunk_frames.PARALLEL_ROWS = old
+        chunk_frames.PARALLEL_ROWS, chunk_frames.parsers = old
 
 
 def rows(n: int, start: int = 0, end: bytes = b"\n") -> bytes:
@@ -61,8 +74,9 @@ CASES = {
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("chunk_rows", [1, 7, 10**6])
 @pytest.mark.parametrize("text", [False, True])
-def test_pieces_give_the_chunks_of_a_sequential_read(case, chunk_rows, text):
-    expected, found = sequential(CASES[case], chunk_rows, text), read(CASES[case], chunk_rows, text)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_pieces_give_the_chunks_of_a_sequential_read(case, chunk_rows, text, threads):
+    expected, found = sequential(CASES[case], chunk_rows, text), read(CASES[case], chunk_rows, text, threads)
     if isinstance(expected, str):
         assert found == expected
         return
@@ -74,20 +88,23 @@ def test_pieces_give_the_chunks_of_a_sequential_read(case, chunk_rows, text):
 
 
 @pytest.mark.parametrize("bad, line", [(b"C,2001,1.5\n", 33), (b"C,2001,1.5,2,3\n", 33), (b'C,20"01,1.5,2\n', 33)])
-def test_a_bad_row_after_the_first_pieces_is_named_as_before(bad, line):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_bad_row_after_the_first_pieces_is_named_as_before(bad, line, threads):
     data = HEADER + rows(31) + bad + rows(22, 32)
-    message = read(data, 7)
+    message = read(data, 7, threads=threads)
     assert message == sequential(data, 7) and f"f.csv line {line} " in message
 
 
-def test_pandas_own_complaint_names_the_row_it_names_reading_in_one_stream():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_pandas_own_complaint_names_the_row_it_names_reading_in_one_stream(threads):
     data = HEADER + rows(31) + b'C,2001,1.5,"2\n' + rows(3, 32)  # a quote never closed
-    message = read(data, 7)
+    message = read(data, 7, threads=threads)
     assert message == sequential(data, 7) and "not readable" in message
 
 
 def test_chunks_of_many_blocks_and_pieces_cut_inside_a_block(monkeypatch):
     monkeypatch.setattr(chunk_frames, "PIECE_READ", 64)  # a piece spans blocks, a block holds pieces
+    monkeypatch.setattr(chunk_frames, "READ_BYTES", 64)
     data = HEADER + rows(200)
     for chunk_rows in (1, 3, 50, 200):
         expected = sequential(data, chunk_rows)
@@ -97,8 +114,10 @@ def test_chunks_of_many_blocks_and_pieces_cut_inside_a_block(monkeypatch):
 
 
 @pytest.mark.parametrize("body", [rows(100), rows(30) + b'"C,1",2001,1.5,2\n' + rows(60, 31)])
-def test_the_sha256_is_the_files_whichever_way_it_was_read(tmp_path, monkeypatch, body):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_sha256_is_the_files_whichever_way_it_was_read(tmp_path, monkeypatch, body, threads):
     monkeypatch.setattr(chunk_frames, "PARALLEL_ROWS", 1)
+    monkeypatch.setattr(chunk_frames, "parsers", lambda: threads)
     path = tmp_path / "f.csv"
     path.write_bytes(HEADER + body)
     with sources.opened(str(path), ["bmi"], "hiv", 7) as (_, _, _, frames, hasher):
@@ -107,12 +126,14 @@ def test_the_sha256_is_the_files_whichever_way_it_was_read(tmp_path, monkeypatch
         assert hasher.finish() == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_leaving_early_stops_the_parsing(tmp_path, monkeypatch):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_leaving_early_stops_the_reading_and_parsing_threads(tmp_path, monkeypatch, threads):
     monkeypatch.setattr(chunk_frames, "PARALLEL_ROWS", 1)
+    monkeypatch.setattr(chunk_frames, "parsers", lambda: threads)
     path = tmp_path / "f.csv"
     path.write_bytes(HEADER + rows(1000))
     with sources.opened(str(path), ["bmi"], "hiv", 10) as (_, _, _, frames, _):
         assert len(next(frames)[1]) == 10
-    # (the parsing threads were joined when the source closed: nothing is left running)
+    # (the threads were stopped when the source closed: nothing is left running)
     import threading
-    assert not [t for t in threading.enumerate() if t.name.startswith("lifeexp-parse")]
+    assert not [t for t in threading.enumerate() if t.name.startswith(("lifeexp-parse", "lifeexp-read"))]
