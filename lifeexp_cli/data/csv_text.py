@@ -197,7 +197,7 @@ class RowCheck:
         self.raw, self.source, self.sep, self.width, self.line = raw, source, ord(sep), width, line
         self.trailing = trailing  # accept a trailing separator (predict --input, which writes lines back, does not)
         self.rest = b""
-        # translate() deletes these: what is left of a block is its separators, LFs and CRs (`lined_up`)
+        # translate() deletes these: what is left of a block is its separators, LFs and CRs (`_lined_up`)
         self.unmarked = bytes(c for c in range(256) if c not in (self.sep, 10, 13))
 
     def read(self, size: int = -1) -> bytes:
@@ -220,7 +220,7 @@ class RowCheck:
         import numpy as np
 
         buf = self.rest + data if self.rest else data
-        if not buf or ((not final or buf.endswith(b"\n")) and self.width is not None and self.lined_up(buf)):
+        if not buf or ((not final or buf.endswith(b"\n")) and self.width is not None and self._lined_up(buf)):
             return  # (at the end, bytes that end with a LF leave no record unfinished: the same case)
         a = np.frombuffer(buf, np.uint8)
         outside = (np.cumsum(a == 34, dtype=np.uint8) & 1) == 0 if b'"' in buf else None  # parity of quotes
@@ -247,7 +247,7 @@ class RowCheck:
             self._check_records(buf, a, outside, ends)
         self.line += buf.count(b"\n", 0, cut)
 
-    def lined_up(self, buf: bytes) -> bool:
+    def _lined_up(self, buf: bytes) -> bool:
         """The common case, checked in one pass over the bytes and taken as read: no quote, and every
         record that ends in `buf` ends at a LF (or every one at a CRLF) and has exactly `width` cells, so
         that its separators, LFs and CRs alone are one row's marks (width - 1 separators and the line
@@ -257,40 +257,17 @@ class RowCheck:
         cut = buf.rfind(b"\n") + 1
         if len(buf) - cut > MAX_RECORD_BYTES:
             return False
-        records = self._rows_of_marks([buf], buf.endswith(b"\r"))
-        if records is None:
-            return False
-        self.rest = buf[cut:]
-        self.line += records
-        return True
-
-    def plain_lines(self, parts: list[bytes]) -> bool:
-        """Whether whole lines, given in parts (the last ending with a LF), are the common case that
-        `lined_up` takes as read — then a line is a row for pandas too — with the line count moved on."""
-        if any(b'"' in part for part in parts):
-            return False
-        records = self._rows_of_marks(parts, False)
-        if records is None:
-            return False
-        self.line += records
-        return True
-
-    def _rows_of_marks(self, parts: list[bytes], open_cr: bool) -> int | None:
-        """The records that end in the bytes of `parts` (one after the other) when each has `width`
-        cells and every one ends at a LF or every one at a CRLF, else None. open_cr: the last byte is a
-        CR whose LF may come with the next read."""
-        marks = b"".join([part.translate(None, self.unmarked) for part in parts])
+        marks = buf.translate(None, self.unmarked)
         records = marks.count(b"\n")
         crlf = b"\r" in marks
         row = bytes([self.sep]) * (self.width - 1) + (b"\r\n" if crlf else b"\n")
         if marks[:records * len(row)] != row * records:  # (a slice copies only the small `marks`)
-            return None
-        if crlf:  # a CR that ends a record of its own
-            pairs = sum(part.count(b"\r\n") for part in parts) + \
-                sum(a.endswith(b"\r") and b.startswith(b"\n") for a, b in zip(parts, parts[1:]))
-            if marks.count(b"\r") != records + open_cr or pairs != records:
-                return None
-        return records
+            return False
+        if crlf and (marks.count(b"\r") != records + buf.endswith(b"\r") or buf.count(b"\r\n") != records):
+            return False  # a CR that ends a record of its own (the last byte's LF may come with the next read)
+        self.rest = buf[cut:]
+        self.line += records
+        return True
 
     def _check_quotes(self, buf: bytes, a, cut: int) -> None:
         """A quote opens a cell or closes it (or, doubled, stands for itself inside one), nowhere else:

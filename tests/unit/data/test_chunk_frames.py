@@ -1,6 +1,6 @@
-"""data/chunk_frames.py `frames`: the chunks of pieces parsed in threads, and of a file read in a thread of
-its own, are those of one read in the parsing thread (same rows, index, dtypes and values), whatever the
-file holds, and its errors are worded as before."""
+"""data/chunk_frames.py `frames`: the chunks of a file read in a thread of its own are those of a read in
+the parsing thread (same rows, index, dtypes and values), whatever the file holds, its errors are worded
+and raised as before, and the SHA-256 taken in that thread is the file's."""
 
 from __future__ import annotations
 
@@ -13,12 +13,9 @@ import pytest
 from lifeexp_cli.data import chunk_frames, csv_text, sources
 from lifeexp_cli.errors import DataError
 
-NAMES = ["country", "year", "bmi", "hiv"]
-
-
 def sequential(data: bytes, chunk_rows: int, text: bool = False) -> list | str:
-    """What one read in this thread gives (the reader before pieces and a reading thread): the chunks, or
-    the message of the error."""
+    """What a read in this thread gives (the reader before its reading thread): the chunks, or the message
+    of the error."""
     stream = io.BytesIO(data)
     names, sep, encoding = csv_text.header(stream, "f.csv")
     check = csv_text.RowCheck(stream, "f.csv", sep, len(names), line=2)
@@ -32,18 +29,14 @@ def sequential(data: bytes, chunk_rows: int, text: bool = False) -> list | str:
         return f"the CSV is not readable ({first}): check the file, or its separator"
 
 
-def read(data: bytes, chunk_rows: int, text: bool = False, threads: int = 2) -> list | str:
-    """What `frames` gives, pieces parsed `threads` at a time (for every chunk size)."""
-    old = chunk_frames.PARALLEL_ROWS, chunk_frames.parsers
-    chunk_frames.PARALLEL_ROWS, chunk_frames.parsers = 1, lambda: threads
+def read(data: bytes, chunk_rows: int, text: bool = False) -> list | str:
+    """What `frames` gives: the chunks, or the message of the error."""
+    stream = io.BytesIO(data)
+    names, sep, encoding = csv_text.header(stream, "f.csv")
     try:
-        stream = io.BytesIO(data)
-        names, sep, encoding = csv_text.header(stream, "f.csv")
         return list(chunk_frames.frames(stream, names, sep, encoding, None, chunk_rows, text, "f.csv"))
     except DataError as exc:
         return str(exc)
-    finally:
-        chunk_frames.PARALLEL_ROWS, chunk_frames.parsers = old
 
 
 def rows(n: int, start: int = 0, end: bytes = b"\n") -> bytes:
@@ -74,9 +67,10 @@ CASES = {
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.parametrize("chunk_rows", [1, 7, 10**6])
 @pytest.mark.parametrize("text", [False, True])
-@pytest.mark.parametrize("threads", [1, 2])
-def test_pieces_give_the_chunks_of_a_sequential_read(case, chunk_rows, text, threads):
-    expected, found = sequential(CASES[case], chunk_rows, text), read(CASES[case], chunk_rows, text, threads)
+@pytest.mark.parametrize("read_bytes", [16, 1 << 18])
+def test_the_chunks_are_those_of_a_read_in_the_parsing_thread(case, chunk_rows, text, read_bytes, monkeypatch):
+    monkeypatch.setattr(chunk_frames, "READ_BYTES", read_bytes)  # many reads a chunk, or pandas' own reads
+    expected, found = sequential(CASES[case], chunk_rows, text), read(CASES[case], chunk_rows, text)
     if isinstance(expected, str):
         assert found == expected
         return
@@ -88,36 +82,42 @@ def test_pieces_give_the_chunks_of_a_sequential_read(case, chunk_rows, text, thr
 
 
 @pytest.mark.parametrize("bad, line", [(b"C,2001,1.5\n", 33), (b"C,2001,1.5,2,3\n", 33), (b'C,20"01,1.5,2\n', 33)])
-@pytest.mark.parametrize("threads", [1, 2])
-def test_a_bad_row_after_the_first_pieces_is_named_as_before(bad, line, threads):
+def test_a_bad_row_after_the_first_chunks_is_named_as_before(bad, line):
     data = HEADER + rows(31) + bad + rows(22, 32)
-    message = read(data, 7, threads=threads)
+    message = read(data, 7)
     assert message == sequential(data, 7) and f"f.csv line {line} " in message
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_pandas_own_complaint_names_the_row_it_names_reading_in_one_stream(threads):
+def test_the_chunks_before_a_bad_row_are_handed_on_as_before():
+    """The reading thread meets the bad row reads ahead of pandas: pandas still gets every read before it,
+    and the error where it got it before (the first pass's second thread works those chunks first)."""
+    data = HEADER + rows(40_000) + b"C,2001,1.5\n" + rows(100, 40_001)  # 1.1 MB: the bad row in the 5th read
+    for found in (sequential, read):
+        frames = []
+        stream = io.BytesIO(data)
+        names, sep, encoding = csv_text.header(stream, "f.csv")
+        if found is sequential:
+            check = csv_text.RowCheck(stream, "f.csv", sep, len(names), line=2)
+            chunks = pd.read_csv(check, sep=sep, index_col=False, header=None, names=names, chunksize=1000)
+        else:
+            chunks = chunk_frames.frames(stream, names, sep, encoding, None, 1000, False, "f.csv")
+        with pytest.raises(DataError, match="f.csv line 40002 has 3 cells"):
+            for frame in chunks:
+                frames.append(len(frame))
+        if found is sequential:
+            expected = frames
+    assert frames == expected and len(frames) > 20
+
+
+def test_pandas_own_complaint_is_worded_as_before():
     data = HEADER + rows(31) + b'C,2001,1.5,"2\n' + rows(3, 32)  # a quote never closed
-    message = read(data, 7, threads=threads)
+    message = read(data, 7)
     assert message == sequential(data, 7) and "not readable" in message
 
 
-def test_chunks_of_many_blocks_and_pieces_cut_inside_a_block(monkeypatch):
-    monkeypatch.setattr(chunk_frames, "PIECE_READ", 64)  # a piece spans blocks, a block holds pieces
-    monkeypatch.setattr(chunk_frames, "READ_BYTES", 64)
-    data = HEADER + rows(200)
-    for chunk_rows in (1, 3, 50, 200):
-        expected = sequential(data, chunk_rows)
-        found = read(data, chunk_rows)
-        assert [len(f) for f in found] == [len(f) for f in expected]
-        assert all(a.equals(b) and a.index.equals(b.index) for a, b in zip(found, expected))
-
-
 @pytest.mark.parametrize("body", [rows(100), rows(30) + b'"C,1",2001,1.5,2\n' + rows(60, 31)])
-@pytest.mark.parametrize("threads", [1, 2])
-def test_the_sha256_is_the_files_whichever_way_it_was_read(tmp_path, monkeypatch, body, threads):
-    monkeypatch.setattr(chunk_frames, "PARALLEL_ROWS", 1)
-    monkeypatch.setattr(chunk_frames, "parsers", lambda: threads)
+def test_the_sha256_is_the_files(tmp_path, monkeypatch, body):
+    monkeypatch.setattr(chunk_frames, "READ_BYTES", 100)
     path = tmp_path / "f.csv"
     path.write_bytes(HEADER + body)
     with sources.opened(str(path), ["bmi"], "hiv", 7) as (_, _, _, frames, hasher):
@@ -126,14 +126,12 @@ def test_the_sha256_is_the_files_whichever_way_it_was_read(tmp_path, monkeypatch
         assert hasher.finish() == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_leaving_early_stops_the_reading_and_parsing_threads(tmp_path, monkeypatch, threads):
-    monkeypatch.setattr(chunk_frames, "PARALLEL_ROWS", 1)
-    monkeypatch.setattr(chunk_frames, "parsers", lambda: threads)
+def test_leaving_early_stops_the_reading_thread(tmp_path, monkeypatch):
+    monkeypatch.setattr(chunk_frames, "READ_BYTES", 100)
     path = tmp_path / "f.csv"
     path.write_bytes(HEADER + rows(1000))
     with sources.opened(str(path), ["bmi"], "hiv", 10) as (_, _, _, frames, _):
         assert len(next(frames)[1]) == 10
     # (the threads were stopped when the source closed: nothing is left running)
     import threading
-    assert not [t for t in threading.enumerate() if t.name.startswith(("lifeexp-parse", "lifeexp-read"))]
+    assert not [t for t in threading.enumerate() if t.name == "lifeexp-read"]

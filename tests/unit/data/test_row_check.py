@@ -22,7 +22,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=
 
 
 class ReferenceCheck:
-    """RowCheck.check as it was before its one-pass case (`lined_up`): numpy over every read."""
+    """RowCheck.check as it was before its one-pass case (`_lined_up`): numpy over every read."""
 
     def __init__(self, source: str, sep: str, width: int | None = None, line: int = 1, trailing: bool = True):
         self.source, self.sep, self.width, self.line, self.trailing = source, ord(sep), width, line, trailing
