@@ -153,5 +153,12 @@ class ReadAhead:
         return self
 
     def __exit__(self, *exc) -> None:
+        from queue import Empty
+
         self.stopped.set()
+        try:
+            while True:  # room for the read the thread waits to hand on: it sees `stopped` at once
+                self.queue.get_nowait()
+        except Empty:
+            pass
         self.thread.join(timeout=1.0)  # (a read of a pipe may wait for its writer: the thread ends after it)
