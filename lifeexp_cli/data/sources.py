@@ -18,7 +18,8 @@ def opened(source: str, features: str | list[str] | None, target: str, chunk_row
            progress=None):
     """A CSV (or stdin) or Parquet source opened for one pass: (target name, features or None for `all`,
     its columns, frames, hasher). frames yields (blocks read, DataFrame of the needed columns and those
-    `extra` ones the source has); hasher has `hash(blocks)` and `finish()` (the source's SHA-256).
+    `extra` ones the source has); hasher has `hash(blocks)` and `finish()` (the source's SHA-256). A CSV's
+    blocks are hashed as read, by its reading thread (data/chunk_frames.py): they come empty.
     progress: a large CSV's byte bar (data/opening.py), or None."""
     if parts.is_parquet(source):
         names = list(parts.parquet_columns(source))
@@ -32,10 +33,11 @@ def opened(source: str, features: str | list[str] | None, target: str, chunk_row
         names, sep, encoding = csv_text.header(stream, opening.shown(source))
         target_name, chosen = dataset.header_columns(names, features, target)
         wanted = None if chosen is None else [target_name, *chosen, *(e for e in extra if e in names)]
-        frames = ((stream.take(), frame)
-                  for frame in chunk_frames.frames(stream, names, sep, encoding, wanted, chunk_rows,
-                                                   source=opening.shown(source)))
-        yield target_name, chosen, names, frames, stream
+        parsed = chunk_frames.frames(stream, names, sep, encoding, wanted, chunk_rows, source=opening.shown(source))
+        try:
+            yield target_name, chosen, names, ((stream.take(), frame) for frame in parsed), stream
+        finally:
+            parsed.close()  # its reading thread stops before the file closes
 
 
 class FileHash:
