@@ -87,6 +87,15 @@ def no_user_folders(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("LIFEEXP_MODELS", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_terminal_width(monkeypatch):
+    """No $COLUMNS or $LINES from the shell that runs the tests: with $COLUMNS, prose on stderr wraps at its
+    width (cli/render.py), so a one-line message became two for a developer whose shell exports it. A test
+    that wants a width sets it."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture(scope="session")
 def data_path() -> Path:
     return who_data_or_skip()
