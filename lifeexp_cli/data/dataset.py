@@ -183,7 +183,7 @@ def check_magnitude(name: str, values: np.ndarray, index=None) -> np.ndarray:
     """`values` unless one is infinite or beyond MAX_DATA_VALUE: a DataError naming its row (`index`: the
     rows' positions among the data rows, as the readers' frames have them)."""
     with np.errstate(invalid="ignore"):
-        wrong = np.isinf(values) | (np.abs(values) > MAX_DATA_VALUE)
+        wrong = np.abs(values) > MAX_DATA_VALUE  # an infinity too (NaN is never beyond)
     if not wrong.any():
         return values
     at = int(np.flatnonzero(wrong)[0])
@@ -395,10 +395,11 @@ def frame_arrays(frame, features: list[str], target: str) -> tuple[np.ndarray, n
     """
     y = numeric_column(frame, target)
     keep = ~np.isnan(y)
+    every = keep.all()  # usually: each column goes into X with no copy of its kept rows first
     X = np.empty((int(keep.sum()), len(features)), order="F")
     for j, name in enumerate(features):
-        X[:, j] = numeric_column(frame, name)[keep]
-    return X, y[keep], len(y) - len(X)
+        X[:, j] = numeric_column(frame, name) if every else numeric_column(frame, name)[keep]
+    return X, y.copy() if every else y[keep], len(y) - len(X)
 
 
 def frame_groups(frame, target: str) -> np.ndarray | None:

@@ -88,20 +88,27 @@ def update(state: State, X: np.ndarray, y: np.ndarray) -> State:
         holes = missing[gaps]
         wide = z_rows(X, y, gaps, len(indicators))
         wide[:, p + 2:] = holes[:, list(indicators)]
-        wide[:, 1:p + 1][holes] = 0.0
+        np.copyto(wide[:, 1:p + 1], 0.0, where=holes)
         R = tsqr.update(R, wide)
     return replace(state, R=R, indicators=indicators, rows=rows, present=present, complete=kept, y=y_moments)
 
 
 def z_rows(X: np.ndarray, y: np.ndarray, rows: np.ndarray | None, extra: int = 0) -> np.ndarray:
-    """Z's columns [1, X, y] of these rows (indices; None: all), row-major, with `extra` columns left to
-    fill: built in place, a column at a time, with no copy of the chunk's rows besides."""
+    """Z's columns [1, X, y] of these rows (indices; None: all), with `extra` columns left to fill: built
+    in place, a column at a time, column-major (each column's copy is contiguous; X is column-major too,
+    and the QR takes its blocks column-major), with no copy of the chunk's rows besides."""
     p = X.shape[1]
-    Z = np.empty((len(y) if rows is None else len(rows), p + 2 + extra))
+    Z = np.empty((len(y) if rows is None else len(rows), p + 2 + extra), order="F")
     Z[:, 0] = 1.0
     for j in range(p):
-        Z[:, 1 + j] = X[:, j] if rows is None else X[rows, j]
-    Z[:, p + 1] = y if rows is None else y[rows]
+        if rows is None:
+            Z[:, 1 + j] = X[:, j]
+        else:
+            np.take(X[:, j], rows, out=Z[:, 1 + j])
+    if rows is None:
+        Z[:, p + 1] = y
+    else:
+        np.take(y, rows, out=Z[:, p + 1])
     return Z
 
 

@@ -19,9 +19,18 @@ def empty(width: int) -> np.ndarray:
 
 def update(R: np.ndarray, block: np.ndarray) -> np.ndarray:
     """The R factor of [R; block] (at most k × k). Tall blocks are taken BLOCK_ROWS rows at a time,
-    which keeps the work in cache."""
+    which keeps the work in cache, each stacked under R in one column-major array made once: LAPACK
+    gets the same numbers as from a fresh stack, and numpy hands them on with a copy per column."""
+    if len(block) == 0:
+        return R
+    k = R.shape[1]
+    stacked = np.empty((max(len(R), k) + min(len(block), BLOCK_ROWS), k), order="F")
     for start in range(0, len(block), BLOCK_ROWS):
-        R = np.linalg.qr(np.vstack([R, block[start:start + BLOCK_ROWS]]), mode="r")
+        part = block[start:start + BLOCK_ROWS]
+        both = stacked[:len(R) + len(part)]
+        both[:len(R)] = R
+        both[len(R):] = part
+        R = np.linalg.qr(both, mode="r")
     return R
 
 

@@ -36,7 +36,9 @@ class Reduced:
     columns: list[str]  # the source's columns (canonical names)
     sample: reservoir.Reservoir | None = None  # the domain check's sample (model/fit/domain_sample.py)
     folds: list[State | None] | None = None  # one state per calibration fold (their merge is `state`)
-    groups: np.ndarray | None = None  # the distinct country keys seen (uint64), or None: no country column
+    # The distinct country keys seen (uint64), or None: no country column. Only the calibration's folds
+    # count them (its units): without folds (seed None) they are not gathered, and this is empty.
+    groups: np.ndarray | None = None
 
     def merge(self, other: Reduced) -> Reduced:
         """Both sources' rows together (this one's first): the states merged exactly, the counts added,
@@ -62,6 +64,7 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
     with opened(source, features, target, chunk_rows, (catalog.GROUP_COLUMN,), progress) as \
             (target_name, chosen, names, frames, hasher):
         grouped = catalog.GROUP_COLUMN in names
+        counting = grouped and seed is not None  # the countries are the calibration's units
         totals = {"state": None, "skipped": 0, "chunks": 0, "sample": None,
                   "folds": [None] * stream_calibration.FOLDS, "groups": (np.empty(0, np.uint64), [])}
         # The rows the domain check keeps: keys from a generator of this source's own (partitions differ),
@@ -91,7 +94,7 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
                 totals["state"] = state.update(totals["state"] or state.start(X.shape[1], spec.impute), X, y)
             else:
                 totals["folds"] = stream_calibration.update_folds(totals["folds"], X, y, keys, spec.impute, seed)
-            if grouped:
+            if counting:
                 totals["groups"] = stream_calibration.add_keys(totals["groups"], keys)
             # The country's key rides along, for the domain check's leave-one-country-out.
             totals["sample"] = domain_sample.update(totals["sample"] or domain_sample.start(X.shape[1]), X,
