@@ -432,6 +432,13 @@ def frame_group_keys(frame, target: str, names: dict | None = None) -> np.ndarra
     return keys[codes[keep]]
 
 
+def frame_group_keys_at(frame, target: str, rows: np.ndarray) -> np.ndarray:
+    """`frame_group_keys` of some rows only (`rows`: positions among the rows with a target; the chunk has
+    a country column): the same keys, each hashed from its row's text (a sample's few rows of a chunk)."""
+    kept = np.flatnonzero(~np.isnan(numeric_column(frame, target)))
+    return group_keys(group_texts(frame[catalog.GROUP_COLUMN].iloc[kept[rows]]))
+
+
 KEY_BITS = 52  # a key fits a float64 exactly (the streamed domain sample stores it beside the features)
 
 

@@ -41,15 +41,16 @@ def joined(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
     return None if b is None else b if a is None or not len(a) else np.concatenate([a, b])
 
 
-def update(sample: Reservoir, X: np.ndarray, rng: np.random.Generator, labels: np.ndarray | None = None) -> Reservoir:
-    """Offer the rows of X (n × p), with their labels (n,) or None, to the sample. Once it is full, only rows
+def update(sample: Reservoir, X: np.ndarray, rng: np.random.Generator, labels=None) -> Reservoir:
+    """Offer the rows of X (n × p), with their labels ((n,), a function of positions, or None: `offer`), to the sample. Once it is full, only rows
     with a key below its largest can enter: the others are never copied (most of them, late in a long
     stream)."""
     return offer(sample, rng.random(len(X)), X.__getitem__, labels)
 
 
-def offer(sample: Reservoir, keys: np.ndarray, rows_at, labels: np.ndarray | None = None) -> Reservoir:
-    """Offer n rows with these keys (drawn for them, in order) and their labels (n,) or None; rows_at(positions)
+def offer(sample: Reservoir, keys: np.ndarray, rows_at, labels=None) -> Reservoir:
+    """Offer n rows with these keys (drawn for them, in order) and their labels: (n,), or a function
+    giving the labels at positions (as rows_at, for labels that cost something to make), or None; rows_at(positions)
     gives the offered rows at these positions (increasing): only the rows that stay in the sample are
     asked for, so rows that cost something to make (a model's residuals) are made for a few thousand rows of
     a long stream, not all. The same sample as offering every row made (the keys alone choose)."""
@@ -68,8 +69,9 @@ def offer(sample: Reservoir, keys: np.ndarray, rows_at, labels: np.ndarray | Non
     rows[~new], rows[new] = sample.rows[keep[~new]], made
     kept_labels = None
     if labels is not None:
-        kept_labels = np.empty(len(keep), dtype=labels.dtype)
-        kept_labels[new] = labels[positions]
+        made_labels = labels(positions) if callable(labels) else labels[positions]
+        kept_labels = np.empty(len(keep), dtype=made_labels.dtype)
+        kept_labels[new] = made_labels
         if held:
             kept_labels[~new] = sample.labels[keep[~new]]
     return Reservoir(sample.size, joined_keys[keep], rows, sample.seen + len(keys), kept_labels)

@@ -27,7 +27,8 @@ def start(p: int) -> reservoir.Reservoir:
 
 def update(sample: reservoir.Reservoir, X: np.ndarray, groups: np.ndarray | None, drop: bool,
            rng: np.random.Generator | None = None) -> reservoir.Reservoir:
-    """A chunk's rows (raw X, NaN where missing; groups: their countries' keys, or None: each row its own)
+    """A chunk's rows (raw X, NaN where missing; groups: their countries' keys, a function giving the keys
+    of rows at positions (only the rows that enter the sample are asked for), or None: each row its own)
     offered to the sample. drop: only complete rows count (impute drop: the fit never saw the others).
     rng None: these are all the rows (one chunk), chosen exactly by `domain.pick` without a copy of X."""
     if rng is None:
@@ -38,7 +39,11 @@ def update(sample: reservoir.Reservoir, X: np.ndarray, groups: np.ndarray | None
                                    None if groups is None else np.asarray(groups)[chosen])
     if drop:
         complete = ~np.isnan(X).any(axis=1)
-        X, groups = X[complete], None if groups is None else groups[complete]
+        X = X[complete]
+        if callable(groups):  # the keys at positions among the complete rows
+            groups = (lambda rows, at=np.flatnonzero(complete), keys_at=groups: keys_at(at[rows]))
+        elif groups is not None:
+            groups = groups[complete]
     return reservoir.update(sample, X, rng, groups)
 
 

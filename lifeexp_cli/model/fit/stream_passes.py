@@ -84,8 +84,11 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
             # The chunk's arrays and keys are taken here, in the second thread, while the next chunk is
             # parsed; `pipelined` still raises the error of the earliest chunk.
             blocks, frame, start = item
-            keys = stream_calibration.chunk_keys(frame, target_name, source, start,
-                                                 None if cache is None else cache.names)
+            # Every row's key for the folds and the cache; without them only the domain sample's rows need
+            # their country's (hashed when they enter it, `dataset.frame_group_keys_at`).
+            keys = None if seed is None and cache is None else \
+                stream_calibration.chunk_keys(frame, target_name, source, start,
+                                              None if cache is None else cache.names)
             X, y, skipped = dataset.frame_arrays(frame, chosen, target_name)
             hasher.hash(blocks)
             if cache is not None:
@@ -97,8 +100,10 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
             if counting:
                 totals["groups"] = stream_calibration.add_keys(totals["groups"], keys)
             # The country's key rides along, for the domain check's leave-one-country-out.
+            labels = None if not grouped else keys if keys is not None else \
+                (lambda rows: dataset.frame_group_keys_at(frame, target_name, rows))
             totals["sample"] = domain_sample.update(totals["sample"] or domain_sample.start(X.shape[1]), X,
-                                                    keys if grouped else None, spec.impute == "drop", sampling)
+                                                    labels, spec.impute == "drop", sampling)
             totals["skipped"] += skipped
             totals["chunks"] += 1
 

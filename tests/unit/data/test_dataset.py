@@ -196,3 +196,7 @@ def test_group_keys_of_a_chunk_are_those_of_the_texts_frame_groups_gives(countri
     np.testing.assert_array_equal(dataset.frame_group_keys(frame, "life_expectancy"), dataset.group_keys(texts))
     assert "nan" in texts or None not in countries  # a missing country is one group named "nan"
     assert dataset.frame_group_keys(frame[["life_expectancy"]], "life_expectancy") is None
+    some = np.array([3, 0, 2, 2])  # positions among the rows with a target, in any order, repeated
+    np.testing.assert_array_equal(dataset.frame_group_keys_at(frame, "life_expectancy", some),
+                                  dataset.frame_group_keys(frame, "life_expectancy")[some])
+    assert dataset.frame_group_keys_at(frame, "life_expectancy", some[:0]).dtype == np.uint64

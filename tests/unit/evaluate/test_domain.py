@@ -176,6 +176,32 @@ def test_the_reservoir_is_bounded_uniform_and_merges_exactly():
     assert merged.seen == 10_000 and reservoir.rows(merged).shape == (100, 1)
 
 
+@pytest.mark.parametrize("drop", [False, True])
+def test_labels_asked_for_at_positions_are_those_of_a_labels_array(drop):
+    """A streamed sample's country keys can be made for the rows that enter it only (a function of their
+    positions): the sample, and every label, is what the whole chunk's labels give."""
+    from lifeexp_cli.model.fit import domain_sample
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(3000, 2))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    labels = rng.integers(0, 50, size=3000).astype(np.uint64)
+    asked = []
+
+    def labels_at(rows):
+        asked.append(len(rows))
+        return labels[offset:][rows]
+
+    whole, lazy = domain_sample.start(2), domain_sample.start(2)
+    draws, again = np.random.default_rng(3), np.random.default_rng(3)
+    for offset in range(0, 3000, 500):
+        whole = domain_sample.update(whole, X[offset:offset + 500], labels[offset:offset + 500], drop, draws)
+        lazy = domain_sample.update(lazy, X[offset:offset + 500], labels_at, drop, again)
+    np.testing.assert_array_equal(reservoir.rows(lazy), reservoir.rows(whole))
+    np.testing.assert_array_equal(reservoir.labels(lazy), reservoir.labels(whole))
+    assert reservoir.labels(lazy).dtype == np.uint64 and sum(asked) < 3000  # not every row's label
+
+
 def test_in_memory_and_streamed_fits_keep_a_reference(who_like_csv, monkeypatch):
     from lifeexp_cli.data import dataset
     from lifeexp_cli.model.fit.design import fit_design

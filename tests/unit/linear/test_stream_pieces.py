@@ -137,7 +137,7 @@ def test_z_rows_are_the_rows_of_ones_x_and_y():
     picked = np.array([2, 3, 11, 29])
     np.testing.assert_array_equal(state.z_rows(X, y, None), Z)
     np.testing.assert_array_equal(state.z_rows(X, y, picked, 2)[:, :5], Z[picked])
-    assert state.z_rows(X, y, picked, 2).shape == (4, 7) and state.z_rows(X, y, None).flags.c_contiguous
+    assert state.z_rows(X, y, picked, 2).shape == (4, 7) and state.z_rows(X, y, None).flags.f_contiguous
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -157,3 +157,19 @@ def test_a_chunk_with_gaps_is_factored_as_one_z_of_all_its_rows(seed):
     wide[:, 1:4][missing[gaps]] = 0.0
     expected = tsqr.update(tsqr.merge(tsqr.empty(5 + len(indicators)), R), wide)
     assert found.indicators == tuple(indicators) and found.R.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("known", [0, 3, 5])
+def test_tsqr_blocks_factor_as_a_fresh_stack_of_r_and_each_block_to_the_bit(monkeypatch, known):
+    """tsqr.update stacks each block under R in one array made once: LAPACK gets the numbers of
+    np.vstack([R, block]), so the factor is the same to the bit, whatever the block's layout."""
+    monkeypatch.setattr(tsqr, "BLOCK_ROWS", 16)
+    rng = np.random.default_rng(known)
+    R = np.linalg.qr(rng.normal(size=(known, 5)), mode="r") if known else tsqr.empty(5)
+    Z = rng.normal(size=(100, 5)) * [1.0, 1e3, 1e-3, 7.0, 1e6]
+    expected = R
+    for start in range(0, 100, 16):
+        expected = np.linalg.qr(np.vstack([expected, Z[start:start + 16]]), mode="r")
+    np.testing.assert_array_equal(tsqr.update(R, Z), expected)
+    np.testing.assert_array_equal(tsqr.update(R, np.asfortranarray(Z)), expected)
+    assert tsqr.update(R, Z[:0]) is R
