@@ -42,15 +42,15 @@ def joined(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
 
 
 def update(sample: Reservoir, X: np.ndarray, rng: np.random.Generator, labels=None) -> Reservoir:
-    """Offer the rows of X (n × p), with their labels ((n,), a function of positions, or None: `offer`), to the sample. Once it is full, only rows
-    with a key below its largest can enter: the others are never copied (most of them, late in a long
-    stream)."""
+    """Offer the rows of X (n × p), with their labels ((n,), a function of positions, or None: `offer`),
+    to the sample. Once it is full, only rows with a key below its largest can enter: the others are never
+    copied (most of them, late in a long stream)."""
     return offer(sample, rng.random(len(X)), X.__getitem__, labels)
 
 
 def offer(sample: Reservoir, keys: np.ndarray, rows_at, labels=None) -> Reservoir:
-    """Offer n rows with these keys (drawn for them, in order) and their labels: (n,), or a function
-    giving the labels at positions (as rows_at, for labels that cost something to make), or None; rows_at(positions)
+    """Offer n rows with these keys (drawn for them, in order) and their labels: (n,), a function giving
+    the labels at positions (as rows_at, for labels that cost something to make), or None. rows_at(positions)
     gives the offered rows at these positions (increasing): only the rows that stay in the sample are
     asked for, so rows that cost something to make (a model's residuals) are made for a few thousand rows of
     a long stream, not all. The same sample as offering every row made (the keys alone choose)."""
