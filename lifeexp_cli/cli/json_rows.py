@@ -1,0 +1,123 @@
+"""`predict --input --format json`: the rows of a block as JSON text, a column at a time.
+
+The text is what `json.dumps(row, ensure_ascii=..., allow_nan=False)` gives each row dict of
+`prediction.block_dicts` (", " and ": " between items), but each column's cells are turned into JSON once
+per block rather than a row dict per row: a column of plain decimals (or blanks) is parsed by `float` and
+written by `float.__repr__` (what json.dumps writes for a float), a column of plain integers is its own
+text, any other column goes cell by cell through `prediction.cell_value`, each distinct cell once. The rows
+are then one %-template per block. A block the shortcut does not fit (rows of uneven width, a number that
+is not finite) is written row dict by row dict, to the same text or the same error.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from lifeexp_cli.data.byte_records import MISSING
+from lifeexp_cli.model.predict import prediction
+
+# One cell per line: a plain decimal (finite: at most 300 digits before the point) or a plain integer (at
+# most 4000 digits, under Python's limit for int()), or blank. Such cells are numbers for `cell_value`.
+DECIMALS = re.compile(r"(?:(?:-?(?:0|[1-9][0-9]{0,299})\.[0-9]+)?\n)*(?:-?(?:0|[1-9][0-9]{0,299})\.[0-9]+)?")
+INTEGERS = re.compile(r"(?:(?:0|-?[1-9][0-9]{0,3999})?\n)*(?:0|-?[1-9][0-9]{0,3999})?")
+# A plain decimal whose float.__repr__ is itself without its trailing zeros (TRAILING; "48.0" keeps one): at
+# most 15 significant digits (16 characters, the sign aside: such a decimal, its trailing zeros dropped,
+# is the shortest that reads back as its float), at least 0.0001 unless zero (below, repr writes an
+# exponent).
+TRIMMABLE = re.compile(r"(?:(?:(?=-?[0-9.]{1,16}(?:\n|\Z))-?(?:[1-9][0-9]*|0(?!\.0000))\.[0-9]+)?\n)*"
+                       r"(?:(?=-?[0-9.]{1,16}\Z)-?(?:[1-9][0-9]*|0(?!\.0000))\.[0-9]+)?")
+TRAILING = re.compile(r"(?:(?<=[1-9])0+|(?<=\.0)0+)$", re.M)
+BLANK_NAN = {"": "nan"}
+NAN_NULL = {"nan": "null"}
+BLANK_NULL = {"": "null"}
+
+
+class CellTexts(dict):
+    """A column's cells as JSON text, each distinct cell turned once (`cell_value`, then json.dumps)."""
+
+    def __init__(self, encode):
+        super().__init__()
+        self.encode = encode
+
+    def __missing__(self, cell: str) -> str:
+        text = self[cell] = self.encode(prediction.cell_value(cell, MISSING))
+        return text
+
+
+def column_texts(cells: tuple, encode) -> list[str]:
+    """Each cell of one column as the JSON value `cell_value` makes of it, as text."""
+    joined = "\n".join(cells)
+    if joined.count("\n") == len(cells) - 1:  # no cell holds a line break of its own
+        if TRIMMABLE.fullmatch(joined):
+            texts = TRAILING.sub("", joined).split("\n")
+            return list(map(BLANK_NULL.get, texts, texts))
+        if INTEGERS.fullmatch(joined):
+            return list(map(BLANK_NULL.get, cells, cells))
+        if DECIMALS.fullmatch(joined):
+            reprs = list(map(float.__repr__, map(float, map(BLANK_NAN.get, cells, cells))))
+            return list(map(NAN_NULL.get, reprs, reprs))  # no plain decimal reads as NaN: only blanks
+    return list(map(CellTexts(encode).__getitem__, cells))
+
+
+def floats_text(values) -> list[str] | None:
+    """json.dumps of each float of an array, or None when one is not finite (which json.dumps refuses)."""
+    import numpy as np
+
+    return list(map(float.__repr__, values.tolist())) if np.isfinite(values).all() else None
+
+
+def block_text(names: list[str], key: str, interval: dict | None, block: prediction.RowBlock,
+               ascii_only: bool) -> str:
+    """The rows of `block` as JSON objects, one per line, joined by ",\\n" ("" for no rows)."""
+    fast = columns_text(names, key, interval, block, ascii_only)
+    if fast is not None:
+        return fast
+    return ",\n".join(json.dumps(row, ensure_ascii=ascii_only, allow_nan=False)
+                      for row in prediction.block_dicts(names, key, interval, block))
+
+
+def columns_text(names, key, interval, block, ascii_only) -> str | None:
+    """`block_text` a column at a time, or None when the block does not fit the shortcut."""
+    if not min(len(block.rows), len(block.values)):
+        return ""
+    if set(map(len, block.rows)) != {len(names)} or len(block.rows) != len(block.values):
+        return None  # rows of other widths: a dict per row decides which cells are shown
+    encode = json.JSONEncoder(ensure_ascii=ascii_only, allow_nan=False).encode
+
+    def dumps(value) -> str:  # as a literal of the %-template
+        return encode(value).replace("%", "%%")
+
+    last = {name: at for at, name in enumerate(names)}  # a repeated name: its first place, its last cell
+    columns = list(zip(*block.rows))
+    template = [f"{dumps(name)}: %s" for name in last]
+    parts = [column_texts(columns[at], encode) for at in last.values()]
+    values = block.values.T
+    parts.append(floats_text(values[0]))
+    template.append(f"{dumps(key)}: %s")
+    if len(values) == 1:
+        template.append('"interval": null')
+    else:
+        level, method = (interval or {}).get("level"), (interval or {}).get("method")
+        if level is not None and not (isinstance(level, (int, float)) and math.isfinite(level)):
+            return None
+        parts += [floats_text(values[1]), floats_text(values[2])]
+        template.append(f'"interval": {{"level": {dumps(level)}, "lower": %s, "upper": %s, '
+                        f'"method": {dumps(method)}}}')
+    if block.domain is None:
+        template.append('"domain": null')
+    else:
+        distances, inside, threshold, features = block.domain
+        if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
+            return None
+        named = {}
+        parts += [list(map({True: "true", False: "false"}.__getitem__, inside.tolist())), floats_text(distances),
+                  [named[f] if (f := tuple(names_of)) in named else named.setdefault(f, encode(list(names_of)))
+                   for names_of in features]]
+        template.append(f'"domain": {{"in_domain": %s, "distance": %s, "threshold": {dumps(threshold)}, '
+                        '"features": %s}')
+    if any(part is None for part in parts):
+        return None
+    row = "{" + ", ".join(template) + "}"
+    return ",\n".join(map(row.__mod__, zip(*parts)))
