@@ -11,9 +11,11 @@ is not finite) is written row dict by row dict, to the same text or the same err
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+from typing import Iterator
 
 from lifeexp_cli.data.byte_records import MISSING
 from lifeexp_cli.model.predict import prediction
@@ -28,7 +30,8 @@ INTEGERS = re.compile(r"(?:(?:0|-?[1-9][0-9]{0,3999})?\n)*(?:0|-?[1-9][0-9]{0,39
 # exponent).
 TRIMMABLE = re.compile(r"(?:(?:(?=-?[0-9.]{1,16}(?:\n|\Z))-?(?:[1-9][0-9]*|0(?!\.0000))\.[0-9]+)?\n)*"
                        r"(?:(?=-?[0-9.]{1,16}\Z)-?(?:[1-9][0-9]*|0(?!\.0000))\.[0-9]+)?")
-TRAILING = re.compile(r"(?:(?<=[1-9])0+|(?<=\.0)0+)$", re.M)
+TRAILING = re.compile(r"0(?:(?<=[1-9]0)|(?<=\.00))0*$", re.M)  # a literal first: the search skips to each 0
+SLICE = 4096  # rows rendered together
 BLANK_NAN = {"": "nan"}
 NAN_NULL = {"nan": "null"}
 BLANK_NULL = {"": "null"}
@@ -61,63 +64,85 @@ def column_texts(cells: tuple, encode) -> list[str]:
     return list(map(CellTexts(encode).__getitem__, cells))
 
 
-def floats_text(values) -> list[str] | None:
-    """json.dumps of each float of an array, or None when one is not finite (which json.dumps refuses)."""
+def floats(values) -> list[str] | None:
+    """The floats of an array as json.dumps writes them (float.__repr__), or None when one is not finite
+    (which json.dumps refuses)."""
     import numpy as np
 
     return list(map(float.__repr__, values.tolist())) if np.isfinite(values).all() else None
 
 
-def block_text(names: list[str], key: str, interval: dict | None, block: prediction.RowBlock,
-               ascii_only: bool) -> str:
-    """The rows of `block` as JSON objects, one per line, joined by ",\\n" ("" for no rows)."""
-    fast = columns_text(names, key, interval, block, ascii_only)
-    if fast is not None:
-        return fast
-    return ",\n".join(json.dumps(row, ensure_ascii=ascii_only, allow_nan=False)
-                      for row in prediction.block_dicts(names, key, interval, block))
+def block_texts(names: list[str], key: str, interval: dict | None, block: prediction.RowBlock,
+                ascii_only: bool) -> Iterator[str]:
+    """The rows of `block` as JSON objects, one per line, joined by ",\\n", in pieces of at most SLICE
+    rows (what a piece holds while it is made stays small); no piece for no rows."""
+    for start in range(0, len(block.values), SLICE):
+        piece = sliced(block, start, start + SLICE)
+        text = columns_text(names, key, interval, piece, ascii_only)
+        if text is None:
+            text = ",\n".join(json.dumps(row, ensure_ascii=ascii_only, allow_nan=False)
+                              for row in prediction.block_dicts(names, key, interval, piece))
+        if text:
+            yield text
+
+
+def sliced(block: prediction.RowBlock, start: int, stop: int) -> prediction.RowBlock:
+    if start == 0 and stop >= len(block.values):
+        return block
+    judged = block.domain
+    return prediction.RowBlock(
+        None if block.rows is None else block.rows[start:stop],
+        None if block.columns is None else [column[start:stop] for column in block.columns],
+        block.values[start:stop],
+        None if judged is None else (judged[0][start:stop], judged[1][start:stop], judged[2], judged[3][start:stop]))
 
 
 def columns_text(names, key, interval, block, ascii_only) -> str | None:
     """`block_text` a column at a time, or None when the block does not fit the shortcut."""
-    if not min(len(block.rows), len(block.values)):
+    if not len(block.values) or (block.rows is not None and not block.rows):
         return ""
-    if set(map(len, block.rows)) != {len(names)} or len(block.rows) != len(block.values):
+    if block.columns is not None:
+        columns = block.columns
+    elif set(map(len, block.rows)) == {len(names)} and len(block.rows) == len(block.values):
+        columns = list(zip(*block.rows))
+    else:
         return None  # rows of other widths: a dict per row decides which cells are shown
     encode = json.JSONEncoder(ensure_ascii=ascii_only, allow_nan=False).encode
-
-    def dumps(value) -> str:  # as a literal of the %-template
-        return encode(value).replace("%", "%%")
-
     last = {name: at for at, name in enumerate(names)}  # a repeated name: its first place, its last cell
-    columns = list(zip(*block.rows))
-    template = [f"{dumps(name)}: %s" for name in last]
-    parts = [column_texts(columns[at], encode) for at in last.values()]
+    items: list = []  # text the same in every row, and columns of texts, one per row
+    for name, at in last.items():
+        items += [f"{', ' if items else ''}{encode(name)}: ", column_texts(columns[at], encode)]
     values = block.values.T
-    parts.append(floats_text(values[0]))
-    template.append(f"{dumps(key)}: %s")
+    items += [f"{', ' if items else ''}{encode(key)}: ", floats(values[0])]
     if len(values) == 1:
-        template.append('"interval": null')
+        items.append(', "interval": null')
     else:
         level, method = (interval or {}).get("level"), (interval or {}).get("method")
         if level is not None and not (isinstance(level, (int, float)) and math.isfinite(level)):
             return None
-        parts += [floats_text(values[1]), floats_text(values[2])]
-        template.append(f'"interval": {{"level": {dumps(level)}, "lower": %s, "upper": %s, '
-                        f'"method": {dumps(method)}}}')
+        items += [f', "interval": {{"level": {encode(level)}, "lower": ', floats(values[1]), ', "upper": ',
+                  floats(values[2]), f', "method": {encode(method)}}}']
     if block.domain is None:
-        template.append('"domain": null')
+        items.append(', "domain": null')
     else:
         distances, inside, threshold, features = block.domain
         if not (isinstance(threshold, (int, float)) and math.isfinite(threshold)):
             return None
-        named = {}
-        parts += [list(map({True: "true", False: "false"}.__getitem__, inside.tolist())), floats_text(distances),
+        named: dict = {}
+        items += [', "domain": {"in_domain": ', list(map({True: "true", False: "false"}.__getitem__, inside.tolist())),
+                  ', "distance": ', floats(distances), f', "threshold": {encode(threshold)}, "features": ',
                   [named[f] if (f := tuple(names_of)) in named else named.setdefault(f, encode(list(names_of)))
-                   for names_of in features]]
-        template.append(f'"domain": {{"in_domain": %s, "distance": %s, "threshold": {dumps(threshold)}, '
-                        '"features": %s}')
-    if any(part is None for part in parts):
-        return None
-    row = "{" + ", ".join(template) + "}"
-    return ",\n".join(map(row.__mod__, zip(*parts)))
+                   for names_of in features], "}"]
+    if any(item is None for item in items):
+        return None  # a float that is not finite
+    # Each row is the fixed texts with its own texts between them, joined in C; neighbouring fixed texts
+    # become one.
+    joined, fixed = [], "{"
+    for item in items:
+        if isinstance(item, str):
+            fixed += item
+        else:
+            joined += [itertools.repeat(fixed), item]
+            fixed = ""
+    joined.append(itertools.repeat(fixed + "}"))
+    return ",\n".join(map("".join, zip(*joined)))

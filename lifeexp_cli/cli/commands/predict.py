@@ -290,7 +290,7 @@ def write_csv(found, header: bool) -> None:
 def write_json(found, record) -> None:
     """One JSON list (numbers as numbers, the prediction under `predicted_<target>`), written only once every row is
     predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict). Each block of
-    rows is rendered at once (`json_rows.block_text`), spooled as it comes (`spool`) and copied to stdout at
+    rows is rendered together (`json_rows.block_texts`), spooled as it comes (`spool`) and copied to stdout at
     the end."""
     from lifeexp_cli.cli import json_rows
     from lifeexp_cli.model.predict import prediction
@@ -299,9 +299,8 @@ def write_json(found, record) -> None:
     with spool(binary=False) as spooled:
         separator = "[\n"
         names, key = prediction.input_names(found.head, found.sep, record), prediction.prediction_key(record)
-        for block in prediction.row_blocks(found.sep, found.blocks, record):
-            text = json_rows.block_text(names, key, found.interval, block, ascii_only)
-            if text:
+        for block in prediction.row_blocks(found.sep, found.blocks, record, len(names)):
+            for text in json_rows.block_texts(names, key, found.interval, block, ascii_only):
                 spooled.write(separator)
                 spooled.write(text)
                 separator = ",\n"

@@ -375,31 +375,49 @@ def prediction_key(record: ModelRecord | None) -> str:
 
 
 class RowBlock(NamedTuple):
-    """A block of `predict_blocks` as JSON and tables need it: each row's cells (text, the csv module's),
-    its values (an array, one row per row: the prediction, or the prediction, lower and upper bound), and
-    the domain check — None for a model file without it, else (distances, in_domain: arrays, threshold,
-    features: what makes each row unusual, [] for a row in domain, as `domain.judge` names them for one
-    person)."""
+    """A block of `predict_blocks` as JSON and tables need it: its cells (text, as the csv module reads
+    them), either `columns` (one list per CSV column, every row as wide as the header) or, when the
+    block has quotes, `rows` (each row's cells); its values (an array, one row per row: the prediction,
+    or the prediction, lower and upper bound); and the domain check — None for a model file without it,
+    else (distances, in_domain: arrays, threshold, features: what makes each row unusual, [] for a row
+    in domain, as `domain.judge` names them for one person)."""
 
-    rows: list
+    rows: list | None
+    columns: list | None
     values: object
     domain: tuple | None
 
+    def row_cells(self):
+        return self.rows if self.columns is None else zip(*self.columns)
 
-def row_blocks(sep: str, blocks: Iterator, record: ModelRecord | None = None) -> Iterator[RowBlock]:
-    """The blocks of `predict_blocks` with their rows' cells and the features that make each row out of
-    domain unusual: found for the rows of a block together (`domain.driving_rows`)."""
+
+def block_cells(lines: list[bytes], sep: str, width: int) -> tuple[list | None, list | None]:
+    """(rows, columns) of `RowBlock` for records without their line ends. Without a quote, a NUL or a
+    carriage return, the csv module splits a record on the separator and nothing else: the whole block
+    is then split at once and cut into columns; otherwise the csv module reads each record."""
     import csv
 
+    text = b"\n".join(lines).decode("utf-8", "replace")  # as each line decoded alone: "\n" ends no sequence
+    if not ('"' in text or "\r" in text or "\0" in text):
+        cells = text.replace(sep, "\n").split("\n") if sep != "\n" else None
+        if cells is not None and len(cells) == len(lines) * width:
+            return None, [cells[at::width] for at in range(width)]
+    return list(csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)), None
+
+
+def row_blocks(sep: str, blocks: Iterator, record: ModelRecord | None = None, width: int = 0) -> Iterator[RowBlock]:
+    """The blocks of `predict_blocks` with their cells (`block_cells`; `width`: the header's number of
+    columns) and the features that make each row out of domain unusual: found for the rows of a block
+    together (`domain.driving_rows`)."""
     import numpy as np
 
     reference = None if record is None or record.domain is None else record.domain.as_mapping()
     found = None
     for lines, predictions, judged in blocks:
-        rows = list(csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep))
+        rows, columns = block_cells(lines, sep, width)
         values = predictions.reshape(len(lines), -1)
         if judged is None:
-            yield RowBlock(rows, values, None)
+            yield RowBlock(rows, columns, values, None)
             continue
         features: list = [[]] * len(lines)
         out = np.flatnonzero(~judged[1])
@@ -407,7 +425,7 @@ def row_blocks(sep: str, blocks: Iterator, record: ModelRecord | None = None) ->
             found = domain.searcher(reference) if found is None else found
             for at, named in zip(out.tolist(), domain.driving_rows(reference, judged[3][out], record.features, found)):
                 features[at] = named
-        yield RowBlock(rows, values, (judged[0], judged[1], judged[2], features))
+        yield RowBlock(rows, columns, values, (judged[0], judged[1], judged[2], features))
 
 
 def block_dicts(names: list[str], key: str, interval: dict | None, block: RowBlock) -> Iterator[dict]:
@@ -418,7 +436,7 @@ def block_dicts(names: list[str], key: str, interval: dict | None, block: RowBlo
     found = [None] * len(block.values) if judged is None else [
         {"in_domain": inside, "distance": distance, "threshold": judged[2], "features": features}
         for distance, inside, features in zip(judged[0].tolist(), judged[1].tolist(), judged[3])]
-    for row, values, checked in zip(block.rows, block.values.tolist(), found):
+    for row, values, checked in zip(block.row_cells(), block.values.tolist(), found):
         bounds = None if len(values) == 1 else {"level": (interval or {}).get("level"), "lower": values[1],
                                                  "upper": values[2], "method": (interval or {}).get("method")}
         yield {**{name: cell_value(cell, MISSING) for name, cell in zip(names, row)}, key: values[0],
@@ -436,7 +454,7 @@ def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None
     without the check."""
     names = input_names(head, sep, record)
     key = prediction_key(record)
-    for block in row_blocks(sep, blocks, record):
+    for block in row_blocks(sep, blocks, record, len(names)):
         yield from block_dicts(names, key, interval, block)
 
 
