@@ -192,8 +192,10 @@ def driving_rows(domain: dict, X, features: list[str], found=None) -> list[list[
     lists bit for bit, without comparing each row with every reference row in Python: the searcher
     (`searcher`) names each row's K + EXTRA nearest candidates; when the K-th of them lies clearly nearer
     (MARGIN) than the last, no other reference row can be among `judge`'s K nearest, so `judge`'s own
-    distances (math.dist) to the candidates alone rank them, ties in row order as `nearest` has them.
-    Otherwise (ties or near-ties at the edge, distances not finite) the row is judged as one."""
+    distances (math.dist) to the candidates alone rank them, ties in row order as `nearest` has them; when
+    the first K + 1 candidates also lie clearly apart and their mean distance clearly above the threshold,
+    the searcher's order is `judge`'s and no distance is measured again. Otherwise (ties or near-ties at
+    the edge, distances not finite) the row is judged as one."""
     import numpy as np
 
     from lifeexp_cli.evaluate import neighbours  # numpy's paths only: one person's check is pure Python
@@ -206,9 +208,16 @@ def driving_rows(domain: dict, X, features: list[str], found=None) -> list[list[
         return [judge(domain, row, features)["features"] for row in X.tolist()]
     Z = (X - np.asarray(domain["center"])) / np.asarray(domain["scale"])
     near, chosen = neighbours.candidates(Z, searcher(domain) if found is None else found, c)
-    sure = np.isfinite(near).all(axis=1) & ((c == len(rows)) | (near[:, c - 1] * (1 - MARGIN) > near[:, k - 1] * (1 + MARGIN)))
+    apart = near[:, 1:] * (1 - MARGIN) > near[:, :-1] * (1 + MARGIN)  # each candidate clearly farther than the one before
+    sure = np.isfinite(near).all(axis=1) & (True if c == len(rows) else apart[:, k - 1])
+    # Clearly ordered and clearly out (`judge`'s mean distance too): its K nearest are the first K candidates.
+    plain = sure & apart[:, :k - 1].all(axis=1) & (near[:, :k].mean(axis=1) > threshold * (1 + MARGIN))
     driven = []
-    for z, row, candidates, certain in zip(Z.tolist(), X.tolist(), chosen.tolist(), sure.tolist()):
+    for z, row, candidates, certain, ordered in zip(Z.tolist(), X.tolist(), chosen.tolist(), sure.tolist(),
+                                                    plain.tolist()):
+        if ordered:
+            driven.append(driving(z, [rows[i] for i in candidates[:k]], features))
+            continue
         if not certain:
             driven.append(judge(domain, row, features)["features"])
             continue

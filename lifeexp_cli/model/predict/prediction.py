@@ -274,7 +274,13 @@ def status_codes(cells: list[bytes]):
 
     codes = {**{k.encode(): v for k, v in catalog.STATUS_CODES.items()}, b"1": 1.0, b"0": 0.0, b"1.0": 1.0,
              b"0.0": 0.0}
-    return np.array([codes.get(bytes(c).strip().strip(b'"').lower(), np.nan) for c in cells], dtype=float)
+
+    class Codes(dict):  # each distinct cell looked up once: a column holds a few
+        def __missing__(self, cell):
+            code = self[cell] = codes.get(bytes(cell).strip().strip(b'"').lower(), np.nan)
+            return code
+
+    return np.array(list(map(Codes().__getitem__, cells)), dtype=float)
 
 
 def predicted_columns(record: ModelRecord, X, counts: dict, level: float = 0, distances=None, statuses=None) -> dict:
