@@ -33,8 +33,6 @@ TRIMMABLE = re.compile(r"(?:(?:(?=-?[0-9.]{1,16}(?:\n|\Z))-?(?:[1-9][0-9]*|0(?!\
 TRAILING = re.compile(r"0(?:(?<=[1-9]0)|(?<=\.00))0*$", re.M)  # a literal first: the search skips to each 0
 SLICE = 4096  # rows rendered together
 BLANK_NAN = {"": "nan"}
-NAN_NULL = {"nan": "null"}
-BLANK_NULL = {"": "null"}
 
 
 class CellTexts(dict):
@@ -49,19 +47,25 @@ class CellTexts(dict):
         return text
 
 
-def column_texts(cells: tuple, encode) -> list[str]:
-    """Each cell of one column as the JSON value `cell_value` makes of it, as text."""
-    joined = "\n".join(cells)
-    if joined.count("\n") == len(cells) - 1:  # no cell holds a line break of its own
+def column_texts(cells, encode) -> list[str]:
+    """Each cell of one column as the JSON value `cell_value` makes of it, as text: each distinct cell
+    turned once (a column of a few thousand rows holds far fewer distinct cells, years and percentages)."""
+    distinct = list(dict.fromkeys(cells))
+    joined = "\n".join(distinct)
+    texts = None
+    if joined.count("\n") == len(distinct) - 1:  # no cell holds a line break of its own
         if TRIMMABLE.fullmatch(joined):
             texts = TRAILING.sub("", joined).split("\n")
-            return list(map(BLANK_NULL.get, texts, texts))
-        if INTEGERS.fullmatch(joined):
-            return list(map(BLANK_NULL.get, cells, cells))
-        if DECIMALS.fullmatch(joined):
-            reprs = list(map(float.__repr__, map(float, map(BLANK_NAN.get, cells, cells))))
-            return list(map(NAN_NULL.get, reprs, reprs))  # no plain decimal reads as NaN: only blanks
-    return list(map(CellTexts(encode).__getitem__, cells))
+        elif INTEGERS.fullmatch(joined):
+            texts = distinct
+        elif DECIMALS.fullmatch(joined):
+            texts = list(map(float.__repr__, map(float, map(BLANK_NAN.get, distinct, distinct))))
+    if texts is None:
+        return list(map(CellTexts(encode).__getitem__, cells))
+    found = dict(zip(distinct, texts))
+    if "" in found:
+        found[""] = "null"  # a blank: None; no other cell of these columns is
+    return list(map(found.__getitem__, cells))
 
 
 def floats(values) -> list[str] | None:
