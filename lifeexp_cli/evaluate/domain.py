@@ -182,3 +182,46 @@ def describe(domain: dict, judgement: dict, values: dict[str, float]) -> str:
     return (f"this combination of inputs is unlike the training data: {named} far from any training row "
             f"(distance {judgement['distance']:.3g} in standard deviations from its nearest training rows, "
             f"against {judgement['threshold']:.3g} for {domain['quantile']:.0%} of training rows): the prediction is an extrapolation")
+
+
+MARGIN = 1e-9  # relative: far beyond the rounding of any Euclidean distance of at most 10⁴ features
+
+
+def driving_rows(domain: dict, X, features: list[str], found=None) -> list[list[str]]:
+    """`judge(domain, row, features)["features"]` for each row of X (raw, missing values filled), the same
+    lists bit for bit, without comparing each row with every reference row in Python: the searcher
+    (`searcher`) names each row's K + EXTRA nearest candidates; when the K-th of them lies clearly nearer
+    (MARGIN) than the last, no other reference row can be among `judge`'s K nearest, so `judge`'s own
+    distances (math.dist) to the candidates alone rank them, ties in row order as `nearest` has them; when
+    the first K + 1 candidates also lie clearly apart and their mean distance clearly above the threshold,
+    the searcher's order is `judge`'s and no distance is measured again. Otherwise (ties or near-ties at
+    the edge, distances not finite) the row is judged as one."""
+    import numpy as np
+
+    from lifeexp_cli.evaluate import neighbours  # numpy's paths only: one person's check is pure Python
+
+    rows, threshold = domain["rows"], domain["threshold"]
+    k = min(domain["k"], len(rows))
+    c = min(len(rows), k + neighbours.EXTRA)
+    X = np.asarray(X, dtype=float)
+    if not len(X) or not k:
+        return [judge(domain, row, features)["features"] for row in X.tolist()]
+    Z = (X - np.asarray(domain["center"])) / np.asarray(domain["scale"])
+    near, chosen = neighbours.candidates(Z, searcher(domain) if found is None else found, c)
+    apart = near[:, 1:] * (1 - MARGIN) > near[:, :-1] * (1 + MARGIN)  # each candidate clearly farther than the one before
+    sure = np.isfinite(near).all(axis=1) & (True if c == len(rows) else apart[:, k - 1])
+    # Clearly ordered and clearly out (`judge`'s mean distance too): its K nearest are the first K candidates.
+    plain = sure & apart[:, :k - 1].all(axis=1) & (near[:, :k].mean(axis=1) > threshold * (1 + MARGIN))
+    driven = []
+    for z, row, candidates, certain, ordered in zip(Z.tolist(), X.tolist(), chosen.tolist(), sure.tolist(),
+                                                    plain.tolist()):
+        if ordered:
+            driven.append(driving(z, [rows[i] for i in candidates[:k]], features))
+            continue
+        if not certain:
+            driven.append(judge(domain, row, features)["features"])
+            continue
+        ranked = sorted(zip(map(math.dist, itertools.repeat(z, c), [rows[i] for i in candidates]), candidates))[:k]
+        distance = sum(d for d, _ in ranked) / len(ranked)
+        driven.append([] if distance <= threshold else driving(z, [rows[i] for _, i in ranked], features))
+    return driven

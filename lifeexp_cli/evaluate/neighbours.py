@@ -159,3 +159,28 @@ def mean_distance(Z, found, k: int):
     k = min(k, found.n)
     distances, _ = found.query(np.asarray(Z, dtype=float), k=k)
     return distances.reshape(len(Z), -1).mean(axis=1)
+
+
+def candidates(Z, found, c: int):
+    """The c nearest rows of the `searcher`'s R to each row of Z, nearest first: (distances, rows), both
+    len(Z) × c; the distances as the k-d tree or the differences z − r give them (not to the last digit
+    of the direct formula: candidates, to be measured again)."""
+    import numpy as np
+
+    Z = np.asarray(Z, dtype=float)
+    if not isinstance(found, Rows):
+        distances, rows = found.query(Z, k=c)
+        return distances.reshape(len(Z), c), rows.reshape(len(Z), c)
+    R = found.rows
+    distances, rows = np.empty((len(Z), c)), np.empty((len(Z), c), dtype=np.intp)
+    step = max(1, BLOCK_CELLS // max(R.size, 1))
+    for start in range(0, len(Z), step):
+        stop = min(start + step, len(Z))
+        with np.errstate(over="ignore", invalid="ignore"):
+            d2 = squared(Z[start:stop], R, np.arange(len(R))[None, :])
+        part = np.argpartition(d2, c - 1, axis=1)[:, :c] if c < len(R) else np.broadcast_to(np.arange(len(R)), d2.shape)
+        taken = np.take_along_axis(d2, part, axis=1)
+        order = np.argsort(taken, axis=1, kind="stable")
+        rows[start:stop] = np.take_along_axis(part, order, axis=1)
+        distances[start:stop] = np.sqrt(np.take_along_axis(taken, order, axis=1))
+    return distances, rows

@@ -121,6 +121,14 @@ def status_key(status) -> str:
     return "developed" if float(status) >= 0.5 else "developing"
 
 
+def status_keys(statuses):
+    """`status_key` of each status code of an array, as an array of keys (numpy)."""
+    import numpy as np
+
+    statuses = np.asarray(statuses, dtype=float)
+    return np.where(np.isnan(statuses), POOLED, np.where(statuses >= 0.5, "developed", "developing")).astype(object)
+
+
 def status_codes(statuses, n: int):
     """Each row's STATUSES code as `status_key` groups it (1 developed, 0 developing, −1 unknown), as
     int8: (n,) statuses (1, 0 or NaN), or None (all unknown) (numpy)."""
@@ -562,7 +570,7 @@ def interval(calibration: dict, X, predictions, distances, statuses, level: floa
 
     predictions = np.asarray(predictions, dtype=float)
     statuses = np.full(len(predictions), np.nan) if statuses is None else np.asarray(statuses, dtype=float)
-    keys = np.array([status_key(s) for s in statuses], dtype=object)
+    keys = status_keys(statuses)
     q = np.empty(len(predictions))
     for key in set(keys):
         found = quantile(calibration, level, STATUSES.get(key))

@@ -287,19 +287,23 @@ def write_csv(found, header: bool) -> None:
         sys.stdout.buffer.flush()  # bytes straight through: no text decoding of the rows we pass on
 
 
-def write_json(rows) -> None:
+def write_json(found, record) -> None:
     """One JSON list (numbers as numbers, the prediction under `predicted_<target>`), written only once every row is
-    predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict). The objects
-    are spooled as they come (`spool`) and copied to stdout at the end."""
-    import json  # not at import: one person's table does not need it
+    predicted: a bad row leaves no half-written document (see docs/commands.md, batch predict). Each block of
+    rows is rendered together (`json_rows.block_texts`), spooled as it comes (`spool`) and copied to stdout at
+    the end."""
+    from lifeexp_cli.cli import json_rows
+    from lifeexp_cli.model.predict import prediction
 
     ascii_only = render.ascii_only()
     with spool(binary=False) as spooled:
         separator = "[\n"
-        for row in rows:
-            spooled.write(separator)
-            spooled.write(json.dumps(row, ensure_ascii=ascii_only, allow_nan=False))
-            separator = ",\n"
+        names, key = prediction.input_names(found.head, found.sep, record), prediction.prediction_key(record)
+        for block in prediction.row_blocks(found.sep, found.blocks, record, len(names)):
+            for text in json_rows.block_texts(names, key, found.interval, block, ascii_only):
+                spooled.write(separator)
+                spooled.write(text)
+                separator = ",\n"
         if separator == "[\n":
             sys.stdout.write("[]\n")
             return
@@ -371,12 +375,10 @@ def predict_batch(record, source: str, output: str, quiet: bool, level: float = 
                         f"training mean ({filled}); add the column, or --strict to refuse")
         if output == "csv":
             write_csv(found, header)
+        elif output == "json":
+            write_json(found, record)
         else:
-            rows = prediction.rows_as_dicts(found.head, found.sep, found.blocks, found.interval, record)
-            if output == "json":
-                write_json(rows)
-            else:
-                show_table(record, rows)
+            show_table(record, prediction.rows_as_dicts(found.head, found.sep, found.blocks, found.interval, record))
     for note in uncalibrated(record, level):
         render.warn(note)
     warn_counts(counts)

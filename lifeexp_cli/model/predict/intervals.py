@@ -130,7 +130,7 @@ def shift_bounds(record: ModelRecord, filled, predicted, level: float, distances
         column = status_feature(record, filled.T)
         statuses = None if column is None else np.asarray(column, dtype=float)
     keys = [None] if statuses is None else \
-        [shift.STATUSES.get(k) for k in {shift.status_key(s) for s in np.asarray(statuses, dtype=float).tolist()}]
+        [shift.STATUSES.get(k) for k in set(shift.status_keys(statuses).tolist())]
     for status in keys:
         quantile(record, level, status)  # too few calibration rows for the level: the error naming the way out
     if distances is None:

@@ -274,7 +274,13 @@ def status_codes(cells: list[bytes]):
 
     codes = {**{k.encode(): v for k, v in catalog.STATUS_CODES.items()}, b"1": 1.0, b"0": 0.0, b"1.0": 1.0,
              b"0.0": 0.0}
-    return np.array([codes.get(bytes(c).strip().strip(b'"').lower(), np.nan) for c in cells], dtype=float)
+
+    class Codes(dict):  # each distinct cell looked up once: a column holds a few
+        def __missing__(self, cell):
+            code = self[cell] = codes.get(bytes(cell).strip().strip(b'"').lower(), np.nan)
+            return code
+
+    return np.array(list(map(Codes().__getitem__, cells)), dtype=float)
 
 
 def predicted_columns(record: ModelRecord, X, counts: dict, level: float = 0, distances=None, statuses=None) -> dict:
@@ -356,37 +362,106 @@ def cell_value(text: str, missing: frozenset | None = None):
     return number if math.isfinite(number) and not LEADING_ZERO.match(stripped) else text
 
 
-def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None = None,
-                  record: ModelRecord | None = None) -> Iterator[dict]:
-    """The same rows as dicts, as single-mode JSON has them (for JSON and tables; slower than CSV): the
-    cells (numbers when they read as numbers: `cell_value`; blank cells None), then `predicted_<target>`
-    (of the `record`'s target; `prediction` without one), `interval` — {"level", "lower", "upper",
-    "method"} when the blocks carry bounds, `interval` giving the level and method; else None — and
-    `domain` — {"in_domain", "distance", "threshold", "features"} (the features that make a row unusual,
-    as `domain.judge` names them for one person), or None for a model file without the check."""
+def input_names(head: bytes, sep: str, record: ModelRecord | None = None) -> list[str]:
+    """The --input CSV's column names as JSON and tables show them; a column that has the name of one the
+    prediction adds (`predicted_<target>`, `interval`, `domain`) is an error."""
     import csv
 
-    from lifeexp_cli.data.byte_records import MISSING
-
-    key = "prediction" if record is None else f"predicted_{record.target}"
+    key = prediction_key(record)
     names = next(csv.reader([head.decode("utf-8-sig").rstrip("\r\n")], delimiter=sep))
     taken = [name for name in (key, "interval", "domain") if name in names]
     if taken:
         raise DataError(f"the --input CSV already has a column named {taken[0]}: rename it, or use --format csv "
                         "(which appends predicted_<target>)")
+    return names
+
+
+def prediction_key(record: ModelRecord | None) -> str:
+    return "prediction" if record is None else f"predicted_{record.target}"
+
+
+class RowBlock(NamedTuple):
+    """A block of `predict_blocks` as JSON and tables need it: its cells (text, as the csv module reads
+    them), either `columns` (one list per CSV column, every row as wide as the header) or, when the
+    block has quotes, `rows` (each row's cells); its values (an array, one row per row: the prediction,
+    or the prediction, lower and upper bound); and the domain check — None for a model file without it,
+    else (distances, in_domain: arrays, threshold, features: what makes each row unusual, [] for a row
+    in domain, as `domain.judge` names them for one person)."""
+
+    rows: list | None
+    columns: list | None
+    values: object
+    domain: tuple | None
+
+    def row_cells(self):
+        return self.rows if self.columns is None else zip(*self.columns)
+
+
+def block_cells(lines: list[bytes], sep: str, width: int) -> tuple[list | None, list | None]:
+    """(rows, columns) of `RowBlock` for records without their line ends. Without a quote, a NUL or a
+    carriage return, the csv module splits a record on the separator and nothing else: the whole block
+    is then split at once and cut into columns; otherwise the csv module reads each record."""
+    import csv
+
+    text = b"\n".join(lines).decode("utf-8", "replace")  # as each line decoded alone: "\n" ends no sequence
+    if not ('"' in text or "\r" in text or "\0" in text):
+        cells = text.replace(sep, "\n").split("\n") if sep != "\n" else None
+        if cells is not None and len(cells) == len(lines) * width:
+            return None, [cells[at::width] for at in range(width)]
+    return list(csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)), None
+
+
+def row_blocks(sep: str, blocks: Iterator, record: ModelRecord | None = None, width: int = 0) -> Iterator[RowBlock]:
+    """The blocks of `predict_blocks` with their cells (`block_cells`; `width`: the header's number of
+    columns) and the features that make each row out of domain unusual: found for the rows of a block
+    together (`domain.driving_rows`)."""
+    import numpy as np
+
     reference = None if record is None or record.domain is None else record.domain.as_mapping()
+    found = None
     for lines, predictions, judged in blocks:
-        cells = csv.reader((line.decode("utf-8", "replace") for line in lines), delimiter=sep)
-        found = [None] * len(lines) if judged is None else [
-            {"in_domain": inside, "distance": distance, "threshold": judged[2],
-             "features": [] if inside or record is None else
-             domain.judge(reference, checked, record.features)["features"]}
-            for distance, inside, checked in zip(judged[0].tolist(), judged[1].tolist(), judged[3].tolist())]
-        for row, values, checked in zip(cells, predictions.reshape(len(lines), -1).tolist(), found):
-            bounds = None if len(values) == 1 else {"level": (interval or {}).get("level"), "lower": values[1],
-                                                     "upper": values[2], "method": (interval or {}).get("method")}
-            yield {**{name: cell_value(cell, MISSING) for name, cell in zip(names, row)}, key: values[0],
-                   "interval": bounds, "domain": checked}
+        rows, columns = block_cells(lines, sep, width)
+        values = predictions.reshape(len(lines), -1)
+        if judged is None:
+            yield RowBlock(rows, columns, values, None)
+            continue
+        features: list = [[]] * len(lines)
+        out = np.flatnonzero(~judged[1])
+        if reference is not None and len(out):
+            found = domain.searcher(reference) if found is None else found
+            for at, named in zip(out.tolist(), domain.driving_rows(reference, judged[3][out], record.features, found)):
+                features[at] = named
+        yield RowBlock(rows, columns, values, (judged[0], judged[1], judged[2], features))
+
+
+def block_dicts(names: list[str], key: str, interval: dict | None, block: RowBlock) -> Iterator[dict]:
+    """The rows of a block as dicts (`rows_as_dicts`)."""
+    from lifeexp_cli.data.byte_records import MISSING
+
+    judged = block.domain
+    found = [None] * len(block.values) if judged is None else [
+        {"in_domain": inside, "distance": distance, "threshold": judged[2], "features": features}
+        for distance, inside, features in zip(judged[0].tolist(), judged[1].tolist(), judged[3])]
+    for row, values, checked in zip(block.row_cells(), block.values.tolist(), found):
+        bounds = None if len(values) == 1 else {"level": (interval or {}).get("level"), "lower": values[1],
+                                                 "upper": values[2], "method": (interval or {}).get("method")}
+        yield {**{name: cell_value(cell, MISSING) for name, cell in zip(names, row)}, key: values[0],
+               "interval": bounds, "domain": checked}
+
+
+def rows_as_dicts(head: bytes, sep: str, blocks: Iterator, interval: dict | None = None,
+                  record: ModelRecord | None = None) -> Iterator[dict]:
+    """The same rows as dicts, as single-mode JSON has them (for tables; JSON renders `row_blocks` a column
+    at a time, to the same text): the cells (numbers when they read as numbers: `cell_value`; blank cells
+    None), then `predicted_<target>` (of the `record`'s target; `prediction` without one), `interval` —
+    {"level", "lower", "upper", "method"} when the blocks carry bounds, `interval` giving the level and
+    method; else None — and `domain` — {"in_domain", "distance", "threshold", "features"} (the features
+    that make a row unusual, as `domain.judge` names them for one person), or None for a model file
+    without the check."""
+    names = input_names(head, sep, record)
+    key = prediction_key(record)
+    for block in row_blocks(sep, blocks, record, len(names)):
+        yield from block_dicts(names, key, interval, block)
 
 
 def check_names(records: list[ModelRecord], persons: list[tuple[str, dict]]) -> None:

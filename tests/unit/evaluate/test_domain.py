@@ -219,3 +219,18 @@ def test_in_memory_and_streamed_fits_keep_a_reference(who_like_csv, monkeypatch)
     stream = streamed_fit.fit_source(str(who_like_csv), features, "life_expectancy", Spec(), chunk_rows=70)["domain"]
     assert stream["leave_out"] == "group" and stream["training_rows"] == len(design.y) and len(stream["rows"]) == 150
     np.testing.assert_allclose(stream["center"], memory["center"], rtol=0.1)
+
+
+@pytest.mark.parametrize("method", ["tree", "product"])
+def test_the_features_of_many_rows_are_those_of_each_row_judged_alone(method):
+    """`driving_rows` finds candidates with the searcher and ranks them by `judge`'s own distances: the
+    same features, in the same order, as `judge` row by row, also where reference rows tie (rows rounded
+    to one decimal repeat) and where inputs sit on reference rows."""
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(400, 3)).round(1)
+    ref = domain.reference(np.vstack([X, X[:50]]))  # exact duplicates: ties at every distance
+    rows = np.vstack([rng.normal(size=(600, 3)) * 3, X[:40], (rng.normal(size=(200, 3)) * 4).round(1)])
+    got = domain.driving_rows(ref, rows, FEATURES, domain.searcher(ref, method))
+    want = [domain.judge(ref, row, FEATURES)["features"] for row in rows.tolist()]
+    assert got == want
+    assert sum(map(bool, want)) > 300  # many rows out of domain, each with its features
