@@ -102,7 +102,8 @@ def sliced(block: prediction.RowBlock, start: int, stop: int) -> prediction.RowB
 
 
 def columns_text(names, key, interval, block, ascii_only) -> str | None:
-    """`block_text` a column at a time, or None when the block does not fit the shortcut."""
+    """The text `block_texts` gives for one piece (its rows joined by ",\\n"), made a column at a time, or None
+    when the piece does not fit the shortcut."""
     if not len(block.values) or (block.rows is not None and not block.rows):
         return ""
     if block.columns is not None:
