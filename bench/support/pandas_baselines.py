@@ -2,7 +2,8 @@
 `pyarrow FILE` and `polars FILE` read it whole with those libraries (polars: `pip install -e '.[bench]'`);
 `polars-stream FILE COLUMNS` is the floor of a streamed fit built on polars: the used columns (comma-separated
 header names) parsed in batches straight to float64 and XᵀX summed over the complete rows, nothing else;
-`import-pandas` only imports pandas. Each imports only its own library, so no baseline pays for another's
+`import-pandas` only imports pandas; `sha256 FILE` hashes the file (SHA-256, what every fit records of its data) in
+blocks of 256 KiB, as lifeexp's reading thread does. Each imports only its own library, so no baseline pays for another's
 import."""
 
 import sys
@@ -39,5 +40,13 @@ elif sys.argv[1] == "polars-stream":
         gram += X.T @ X
         rows += len(X)
     print(rows)
+elif sys.argv[1] == "sha256":
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(sys.argv[2], "rb") as f:
+        while block := f.read(1 << 18):
+            digest.update(block)
+    print(digest.hexdigest())
 elif sys.argv[1] == "import-pandas":
     import pandas  # noqa: F401
