@@ -92,8 +92,12 @@ def no_terminal_width(monkeypatch):
     """No $COLUMNS or $LINES from the shell that runs the tests: with $COLUMNS, prose on stderr wraps at its
     width (cli/render.py), so a one-line message became two for a developer whose shell exports it. A test
     that wants a width sets it."""
-    monkeypatch.delenv("COLUMNS", raising=False)
-    monkeypatch.delenv("LINES", raising=False)
+    for name in ("COLUMNS", "LINES"):
+        # Set, then deleted through os.environ, so that it is unset for child processes too: GNU readline,
+        # loaded in the test process, sets both in the C environment (COLUMNS=80 when the tests run without
+        # a terminal), where os.environ does not see them but a subprocess inherits them.
+        monkeypatch.setenv(name, "80")
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,8 @@ from typer.core import TyperGroup
 
 from lifeexp_cli import __version__
 from lifeexp_cli.cli import completion
-from lifeexp_cli.cli.interrupts import interruption, terminate_like_interrupt
+from lifeexp_cli.cli import interrupts
+from lifeexp_cli.cli.interrupts import interruption
 from lifeexp_cli.errors import LifeexpError, ParameterMessage
 
 COMPLETE_VAR = "_LIFEEXP_COMPLETE"
@@ -137,6 +138,7 @@ def guarded(command):
         from lifeexp_cli.cli import render
 
         watch_reading(kwargs.get("quiet", False))
+        signals = len(interrupts.ARRIVED)
         try:
             with warnings.catch_warnings():
                 # numpy's overflow/invalid-value chatter: results say what went wrong in our own words
@@ -146,12 +148,13 @@ def guarded(command):
             render.error(exc.message(flag_of))
             raise typer.Exit(exc.exit_code) from None
         except LifeexpError as exc:
+            interrupt = interrupts.arrived_since(signals)  # a library may turn Ctrl-C into an error of its own
+            if interrupt is not None:
+                stopped(interrupt)
             render.error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (interrupts.Terminated)
-            text, code = interruption(exc)
-            render.error(text)
-            raise typer.Exit(code) from None
+            stopped(exc)
         except BrokenPipeError:  # the reader went away (`| head -1`): what it read is all it wanted
             flush_stdout()
             raise typer.Exit(0) from None
@@ -170,6 +173,15 @@ def guarded(command):
 
     run.__doc__ = verbatim_examples(command.__doc__)
     return run
+
+
+def stopped(interrupt: BaseException):
+    """End the run as the interrupt (Ctrl-C or SIGTERM) asked: one line, exit 130 or 143."""
+    from lifeexp_cli.cli import render
+
+    text, code = interruption(interrupt)
+    render.error(text)
+    raise typer.Exit(code) from None
 
 
 def task_name() -> str:
@@ -294,7 +306,7 @@ def main() -> None:
     from lifeexp_cli.cli import os_errors
 
     sys.stdout = os_errors.whole_writes(sys.stdout)  # unbuffered (PYTHONUNBUFFERED=1): no silent short write
-    terminate_like_interrupt()
+    interrupts.handle_signals()
     readable_on_any_terminal()
     try:
         app_for(sys.argv[1:])()

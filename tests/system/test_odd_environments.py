@@ -141,7 +141,7 @@ def test_an_ignored_sigterm_stays_ignored():
 
     previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        interrupts.terminate_like_interrupt()
+        interrupts.handle_signals()
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGTERM, previous)
