@@ -143,6 +143,10 @@ def streamed_fit(rows: int, repeat: int) -> list[dict]:
     if label.startswith("polars"):
         references["polars batches + XᵀX (used columns)"] = [PY, str(SUPPORT / "pandas_baselines.py"),
                                                              "polars-stream", str(path), used_columns(path)]
+        # ... and that floor with what every lifeexp fit adds whatever its reader (start-up, SHA-256, the record)
+        references["polars floor + lifeexp start-up, SHA-256, record"] = [
+            PY, str(SUPPORT / "pandas_baselines.py"), "polars-fit-floor", str(path), used_columns(path),
+            str(DATA_DIR / "bench-floor.joblib")]
     runs = measure.interleaved({**commands, **{k: v for k, v in references.items() if k not in commands}}, repeat)
     size = path.stat().st_size / 1e6
     one_pass = runs["fit"]
