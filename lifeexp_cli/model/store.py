@@ -107,6 +107,19 @@ def resolve(model: str) -> Path:
     return local
 
 
+def shadowed(model: str) -> Path | None:
+    """The shipped model that the name `model` would find were it not for a model of yours of that name in
+    models_dir() (`resolve` looks there first), or None: `--model tim` then loads yours, and so does
+    `compare` among its four."""
+    given = Path(model)
+    if given.suffix == ".joblib" or given.parent != Path(".") or given.exists():
+        return None
+    local, shipped = models_dir() / f"{model}.joblib", shipped_dir()
+    if shipped is None or not local.exists() or not (shipped / f"{model}.joblib").exists():
+        return None
+    return None if local.resolve() == (shipped / f"{model}.joblib").resolve() else shipped / f"{model}.joblib"
+
+
 def output_path(name: str | None, out: str | None, *, inputs: list[str] = (), name_flag: str = "--name") -> Path:
     """Where a model will be written, checked before any work (model/destination.py): --out as given;
     else NAME.joblib in models_dir(), which never rewrites a shipped model (in the repository's root

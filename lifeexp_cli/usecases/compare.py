@@ -47,8 +47,20 @@ def compare(models: list[str] | None, persons: list[tuple[str, dict]], *, level:
     if cv is not None:
         records = cross_validate_again(records, data, cv, split, seed, ensemble, read_table)
     predictions, warnings, details = prediction.for_people(records, persons, level)
+    if models is None:  # the lecture's four by name: say which of them are the user's own
+        warnings = shadowing(names) + warnings
     result = comparison.compare_models(names, records, predictions, [who for who, _ in persons], warnings, details)
     return Compared(result, dict(zip(names, [d["intervals"] for d in details])))
+
+
+def shadowing(names: list[str]) -> list[str]:
+    """A note for each name that finds a model of the user's (in ./models/ or $LIFEEXP_MODELS) where a shipped
+    model of that name exists: compared when no --model is given, it stands in for the shipped one."""
+    from lifeexp_cli.model import store
+
+    return [f"{name} is {store.resolve(name)}, a model of yours, not the shipped {name} (a saved model's name "
+            f"comes first): rename yours, or name the shipped one with --model {shipped}"
+            for name in names if (shipped := store.shadowed(name)) is not None]
 
 
 def cross_validate_again(records: list[ModelRecord], data: str | None, k: int, split: str, seed: int,

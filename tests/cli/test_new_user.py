@@ -181,3 +181,38 @@ def test_fit_by_name_never_rewrites_a_shipped_model(tmp_path, monkeypatch):
     assert "is a shipped model" in line and "--name my-tim-bmi" in line
     assert model.read_bytes() == before
     assert run("fit", "--data", tmp_path / "who.csv", "-F", "bmi", "--name", "my-bmi", "-q").exit_code == 0
+
+
+def test_a_model_saved_under_a_shipped_name_says_it_shadows_it(tmp_path):
+    """`fit --name tim` saves ./models/tim.joblib, which `--model tim` and compare then load instead of the
+    shipped tim: the fit says so (even with -q), and compare names the model of yours it compares."""
+    data = who_shaped(tmp_path / "who.csv")
+    result = run("fit", "--data", data, "-F", "gdp", "--name", "tim", "-q")
+    assert result.exit_code == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("Warning: models/tim.joblib now shadows the shipped model tim") and "--name my-tim" in line
+    assert store.shadowed("tim") == store.shipped_dir() / "tim.joblib"
+    assert store.shadowed("tom") is None and store.shadowed("models/tim.joblib") is None
+
+    compared = run("compare", "-f", "json")
+    assert compared.exit_code == 0, compared.stderr
+    note = "tim is models/tim.joblib, a model of yours, not the shipped tim"
+    assert note in compared.stderr and f"--model {store.shipped_dir() / 'tim.joblib'}" in compared.stderr
+    assert json.loads(compared.stdout)["models"]  # stdout stays one JSON document; the note is on stderr
+    assert note not in run("compare", "--model", "tim", "--model", "tom", "-f", "json").stderr  # named: as asked
+
+    other = run("fit", "--data", data, "-F", "gdp", "--name", "my-tim", "-q")
+    assert other.exit_code == 0 and other.stderr.strip() == ""
+
+
+def test_predict_without_any_feature_says_how_to_give_rows():
+    """Rows piped in without --input are not read: the prediction is the training means', and the warning
+    says how to predict the rows (and not when a feature, or height and weight, is given)."""
+    result = run("predict", "--model", "tim-bmi", "-f", "json", input="bmi\n24.1\n")
+    assert result.exit_code == 0, result.stderr
+    (row,) = json.loads(result.stdout)
+    assert row["bmi"] == pytest.approx(store.load_record("tim-bmi").means["bmi"])
+    assert "no feature given" in result.stderr and "--input - reads them from stdin" in result.stderr
+    assert "--bmi ..." in result.stderr
+    for given in (["--bmi", "24.1"], ["--height", "1.8", "--weight", "80"]):
+        assert "no feature given" not in run("predict", "--model", "tim-bmi", *given).stderr

@@ -175,6 +175,19 @@ def saved(path: str, quiet: bool, default_name: bool) -> None:
                     "(--name NAME or --out FILE saves it elsewhere)", quiet)
     else:
         render.info(f"Saved {path}", quiet)
+    shadowing(path)
+
+
+def shadowing(path: str) -> None:
+    """A warning when the model just saved hides a shipped model of its name from `--model NAME` and compare."""
+    from pathlib import Path
+
+    from lifeexp_cli.model import store
+
+    name = Path(path).stem
+    if store.shadowed(name) is not None and store.resolve(name).resolve() == Path(path).resolve():
+        render.warn(f"{path} now shadows the shipped model {name}: `--model {name}` and `lifeexp compare` use "
+                    f"yours; save it under another name (--name my-{name}) to keep the shipped one in reach")
 
 
 def show_fit(record, path: str, output: str, quiet: bool, asked: bool = False, header: bool = True,

@@ -186,6 +186,10 @@ def predict(
     done = usecase.predict_person(record, given, level=level, strict=strict)
     for note in done.warnings:
         render.warn(note)
+    if not given:  # `cat rows.csv | lifeexp predict --model tom` predicts the means: say how to give the rows
+        render.warn("no feature given, so this predicts for the training means: give the features (--"
+                    f"{record.features[0].replace('_', '-')} ...), or rows of a CSV with --input FILE "
+                    "(--input - reads them from stdin)")
     row, value, interval, judged = done.person.row, done.person.value, done.person.interval, done.person.domain
     target = record.target
     output_format = output.value if output else "table"
