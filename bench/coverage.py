@@ -41,6 +41,7 @@ from lifeexp_cli.model.fit import in_memory, interval_calibration
 from lifeexp_cli.model.fit import stream as streamed_fit
 from lifeexp_cli.model.fit.design import fit_design
 from lifeexp_cli.model.predict import arrays, intervals
+from lifeexp_cli.model.record import from_plain
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.prep import splits
 
@@ -57,7 +58,7 @@ def default_data() -> str:
 
 def subset(design: dataset.Design, rows: np.ndarray) -> dataset.Design:
     return dataset.Design(design.X[rows], design.y[rows], design.groups[rows], design.rows[rows],
-                          design.features, design.target, 0)
+                          design.features, design.target, 0, None, design.group_names, design.by_row)
 
 
 METHODS = ("lifeexp (normalized conformal)", "classical OLS interval", "conformal, constant width")
@@ -121,7 +122,7 @@ def held_out_intervals(design: dataset.Design, folds: int, seed: int, kind: str 
         record = streamed_record(part, spec, seed) if stream else \
             fit_design(part, spec, seed=seed, cv=None if kind == "linear" else interval_calibration.FOLDS)
         for level in LEVELS:
-            bounds = {methods[0]: intervals.interval_for(record, design.X[test], level)[1:]}
+            bounds = {methods[0]: intervals.interval_for(from_plain(record), design.X[test], level)[1:]}
             if kind == "linear":
                 bounds[METHODS[1]] = classical(record, part.X, part.y, design.X[test], level)
                 bounds[METHODS[2]] = constant_width(record, part, design.X[test], level, seed)

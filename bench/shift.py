@@ -43,6 +43,7 @@ from lifeexp_cli.data import dataset
 from lifeexp_cli.evaluate import cross_validation, domain, shift
 from lifeexp_cli.model.fit import design as fit_of_design, in_memory, interval_calibration
 from lifeexp_cli.model.predict import intervals
+from lifeexp_cli.model.record import from_plain
 from lifeexp_cli.model.spec import make_spec
 from lifeexp_cli.prep import splits
 
@@ -72,7 +73,7 @@ def regions_of(countries) -> np.ndarray:
 
 def subset(design: dataset.Design, rows: np.ndarray) -> dataset.Design:
     return dataset.Design(design.X[rows], design.y[rows], design.groups[rows], design.rows[rows],
-                          design.features, design.target, 0, design.statuses[rows])
+                          design.features, design.target, 0, design.statuses[rows], design.group_names, design.by_row)
 
 
 def fitted(part: dataset.Design, spec) -> tuple[dict, dict]:
@@ -101,7 +102,7 @@ def judged(design: dataset.Design, spec, statuses: np.ndarray, train: np.ndarray
     unknown = np.full(len(y), np.nan)
     for method, model, known in (("before", before, None), ("after", record, statuses[test]),
                                  ("unknown", record, unknown)):
-        _, lower, upper = intervals.interval_for(model, X, LEVEL, statuses=known)
+        _, lower, upper = intervals.interval_for(from_plain(model), X, LEVEL, statuses=known)
         found[method][0][test] = (lower <= y) & (y <= upper)
         found[method][1][test] = upper - lower
     distances, _ = domain.judge_rows(record["domain"], np.where(np.isnan(X), record["params"]["fill"], X))
@@ -173,7 +174,7 @@ def main() -> None:
     chosen = [name.strip() for name in args.models.split(",")]
     _, base = dataset.load_design(args.data, "year,status,hiv_aids", "life_expectancy")
     facts = {"year": base.X[:, 0], "status": base.X[:, 1], "hiv": base.X[:, 2] > 1,
-             "region": regions_of(base.groups)}
+             "region": regions_of(base.group_texts())}
     results = {}
     for name in chosen:
         label, kind, features = MODELS[name]
