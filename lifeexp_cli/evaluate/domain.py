@@ -13,7 +13,14 @@ and standard deviation then standardize). How far training
 rows lie from their own neighbours sets the scale: each reference row's d is computed leaving out
 itself and, when the rows carry groups (countries), every row of its own group, so that the distance
 of a training row is that of a country the reference has not seen, like a new input's. The threshold
-is the QUANTILE-th quantile of those distances; an input is out of domain when d(x) > threshold.
+is the QUANTILE-th quantile of those distances, and at least MIN_THRESHOLD; an input is out of domain
+when d(x) > threshold.
+
+The least threshold is there for a model of one or two features whose values repeat: WHO's BMI takes 608
+values over 2904 rows, most 0.1 apart, so 99% of its rows lie within 0.02 standard deviations of other
+countries' rows, and BMI 20.5, in the one-unit gap of the data between 19.9 and 21.0, would be "far from
+any training row" and the prediction "an extrapolation". Nearer than a tenth of a standard deviation
+(2 BMI units), an input is never far: it lies within the training data's own spread of each feature.
 
 The features that drive the distance are those with the largest share of the squared differences to
 the k nearest rows (the fewest features that make up DRIVING_SHARE of it, at most MAX_DRIVING).
@@ -34,6 +41,7 @@ from lifeexp_cli import limits
 METHOD = "nearest-rows"
 K = limits.MAX_DOMAIN_K
 QUANTILE = 0.99
+MIN_THRESHOLD = 0.1  # standard deviations: an input nearer than this to its nearest rows is never out of domain
 MAX_ROWS = limits.MAX_DOMAIN_ROWS  # reference rows at most ...
 MAX_CELLS = limits.MAX_DOMAIN_CELLS  # ... and numbers at most (about 360 KB in the model file)
 MIN_ROWS = 3  # fewer training rows: no check (the record keeps domain None)
@@ -105,7 +113,7 @@ def reference_and_distances(X, groups=None, seed: int = 0, sampled_from: int | N
             return np.arange(start, stop)[:, None] == np.arange(len(R))[None, :]
     own = neighbours.nearest(R, R, k, exclude)
     return {"method": METHOD, "k": int(k), "quantile": QUANTILE,
-            "threshold": float(np.quantile(own, QUANTILE)),
+            "threshold": max(float(np.quantile(own, QUANTILE)), MIN_THRESHOLD),
             "center": center.tolist(), "scale": scale.tolist(),
             "training_rows": int(sampled_from if sampled_from is not None else n),
             "leave_out": "group" if grouped else "row", "rows": R.tolist()}, own

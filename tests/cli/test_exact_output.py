@@ -59,7 +59,7 @@ PREDICT_JSON = """\
     "domain": {
       "in_domain": true,
       "distance": 0.0020192932834773637,
-      "threshold": 0.020223222234026436,
+      "threshold": 0.1,
       "features": []
     }
   }
@@ -202,13 +202,13 @@ COMPARE_JSON = """\
         "Tim": {
           "in_domain": true,
           "distance": 0.002541002977958651,
-          "threshold": 0.020223222234026436,
+          "threshold": 0.1,
           "features": []
         },
         "Tom": {
           "in_domain": true,
           "distance": 0.0019445046433486767,
-          "threshold": 0.020223222234026436,
+          "threshold": 0.1,
           "features": []
         }
       },
@@ -274,13 +274,13 @@ COMPARE_JSON = """\
         "Tim": {
           "in_domain": true,
           "distance": 0.003454229200403597,
-          "threshold": 0.09201324422140106,
+          "threshold": 0.1,
           "features": []
         },
         "Tom": {
           "in_domain": true,
           "distance": 0.0025847429813001003,
-          "threshold": 0.09201324422140106,
+          "threshold": 0.1,
           "features": []
         }
       },

@@ -93,6 +93,27 @@ def test_the_threshold_is_the_quantile_of_training_rows_leaving_their_country_ou
     assert ref["threshold"] == pytest.approx(np.quantile(own, 0.99), rel=1e-12)
 
 
+def test_a_value_in_a_small_gap_of_one_repeated_feature_is_not_far():
+    """WHO's BMI: few distinct values 0.1 apart over many countries, and no value between 19.9 and 21.0.
+    The training rows lie a few hundredths of a standard deviation from other countries' rows, so their
+    quantile alone would call 20.5 far; the least threshold (a tenth of a standard deviation) does not.
+    Well beyond the data, a value is far as before."""
+    rng = np.random.default_rng(5)
+    values = np.round(rng.uniform(15.0, 60.0, size=1600), 1)
+    values = values[(values < 20.0) | (values > 20.9)]
+    X, groups = values[:, None], (np.arange(len(values)) // 8).astype(str)
+    found = domain.reference(X, groups)
+    Z = (X - X.mean(axis=0)) / X.std(axis=0)
+    d = np.abs(Z - Z.T)
+    d[groups[:, None] == groups[None, :]] = np.inf
+    quantile = np.quantile(np.sort(d, axis=1)[:, :domain.K].mean(axis=1), domain.QUANTILE)
+    assert quantile < domain.MIN_THRESHOLD / 2 and found["threshold"] == domain.MIN_THRESHOLD
+    gap = domain.judge(found, [20.5], ["bmi"])
+    assert gap["in_domain"] and quantile < gap["distance"] < domain.MIN_THRESHOLD
+    far = domain.judge(found, [90.0], ["bmi"])
+    assert not far["in_domain"] and far["features"] == ["bmi"]
+
+
 def test_the_reference_is_bounded_for_any_data_size():
     rng = np.random.default_rng(0)
     for n, p in [(5000, 3), (3000, 50)]:
