@@ -155,7 +155,16 @@ def candidate_features(frame: pd.DataFrame, target: str | None) -> list[str]:
 
 
 def resolve_target(frame: pd.DataFrame, target: str) -> str:
-    return catalog.resolve(target, list(frame.columns), what="target column")
+    return checked_target(catalog.resolve(target, list(frame.columns), what="target column"))
+
+
+def checked_target(name: str) -> str:
+    """The target's column name, unless it is the country (names, not numbers: a usage error saying so)."""
+    if name == catalog.GROUP_COLUMN:
+        raise ParameterError("country holds the rows' country names, not numbers to predict: give {target} a "
+                             f"numeric column (default {catalog.DEFAULT_TARGET}; `lifeexp data info` lists them)",
+                             "target", name)
+    return name
 
 
 def resolve_features(frame: pd.DataFrame, spec: str | list[str], target: str) -> list[str]:
@@ -378,7 +387,7 @@ def design_for_model(table: Table, record: dict, use: str) -> Design:
 
 def header_columns(names: list[str], features: str | list[str], target: str) -> tuple[str, list[str] | None]:
     """Target and features by name or alias from the header; None for `all` (decided on the first chunk)."""
-    target_name = catalog.resolve(target, names, what="target column")
+    target_name = checked_target(catalog.resolve(target, names, what="target column"))
     if isinstance(features, str) and features.strip().lower() == "all":
         return target_name, None
     chosen = catalog.resolve_many(features, [n for n in names if n != target_name])

@@ -44,8 +44,10 @@ def check_solver(kind: str, solver: str) -> None:
     if kind not in KINDS:
         raise ParameterError(f"{{kind}} must be one of {', '.join(KINDS)}, got {{value!r}}", "kind", kind)
     if solver not in SOLVERS[kind]:
-        raise ParameterError(f"{{solver}} {{value}} does not apply to a {kind} model: "
-                             f"use one of {', '.join(solvers_for(kind))}", "solver", solver)
+        known = any(solver in names for names in SOLVERS.values())
+        what = f"does not apply to {kind} models" if known else "is not a solver"
+        raise ParameterError(f"{{solver}} {{value}} {what}: use one of {', '.join(solvers_for(kind))}",
+                             "solver", solver)
 
 
 def make_spec(kind: str = "linear", solver: str | None = None, *, scale: str | None = None, impute: str = "mean",

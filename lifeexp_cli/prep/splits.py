@@ -108,8 +108,12 @@ def holdout(groups: np.ndarray, test_size: float, method: str = "country", seed:
     units, index = _units(groups, method)
     n_test = int(round(test_size * len(units)))
     if n_test < 1 or n_test >= len(units):
-        raise ParameterError(f"{{{parameter}}} {{value}} leaves no rows on one side of the split: "
-                             "choose a size between them or use more data", parameter, test_size)
+        what = "countries" if method == "country" else "rows"
+        side = "held out" if n_test < 1 else "to train on"
+        n = len(units)  # sizes from 1/n to (n - 1)/n hold out from 1 to n - 1 of them
+        hint = f"give a size between {1 / n:.4g} and {(n - 1) / n:.4g}" if n >= 2 else f"use data with more {what}"
+        raise ParameterError(f"{{{parameter}}} {{value}} leaves no {what} {side} (of {len(units)}): {hint}",
+                             parameter, test_size)
     chosen = shuffled(len(units), seed)[:n_test]
     held = np.zeros(len(units), dtype=bool)
     held[chosen] = True

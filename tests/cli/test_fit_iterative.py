@@ -159,7 +159,7 @@ def test_unscaled_features_of_different_magnitude_warn(tmp_path, who_env):
         (["--solver", "momentum", "--init", "ones"], "--init must be one of random, zeros"),
         (["--solver", "sgd", "--val-size", "1.5"], "--val-size must be between 0 and 1"),
         (["--solver", "sgd", "--epochs", "0"], "--epochs must be >= 1"),
-        (["--solver", "rmsprop"], "--solver rmsprop does not apply to a linear model"),
+        (["--solver", "rmsprop"], "--solver rmsprop is not a solver: use one of lstsq"),
     ],
 )
 def test_bad_training_options_are_usage_errors(args, message, tmp_path):

@@ -195,7 +195,7 @@ def test_cross_validation_of_a_network(tmp_path, data_path):
     (["--weight-decay", "-1"], "--weight-decay must be a number >= 0"),
     (["--init", "zeros"], "--init zeros does not apply to --kind mlp"),
     (["--no-intercept"], "--no-intercept does not apply to --kind mlp"),
-    (["--solver", "lstsq"], "--solver lstsq does not apply to a mlp model"),
+    (["--solver", "lstsq"], "--solver lstsq does not apply to mlp models"),
     (["--val-size", "1.5"], "--val-size must be between 0 and 1"),
     (["--val-size", "-0.1"], "--val-size must be between 0 and 1"),
 ])

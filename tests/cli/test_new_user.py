@@ -216,3 +216,22 @@ def test_predict_without_any_feature_says_how_to_give_rows():
     assert "--bmi ..." in result.stderr
     for given in (["--bmi", "24.1"], ["--height", "1.8", "--weight", "80"]):
         assert "no feature given" not in run("predict", "--model", "tim-bmi", *given).stderr
+
+
+@pytest.mark.parametrize("command", [["fit"], ["fit", "--stream"], ["cv", "--folds", "3"]])
+def test_the_country_as_target_is_a_usage_error_saying_what_to_give(tmp_path, command):
+    data = who_shaped(tmp_path / "who.csv")
+    line = error_line(run(*command, "--data", data, "--target", "Country", "-F", "bmi"), 2)
+    assert "country holds the rows' country names, not numbers" in line
+    assert "--target a numeric column" in line and "life_expectancy" in line
+
+
+@pytest.mark.parametrize("command, option, example", [
+    (["corr"], "--png", "corr"), (["compare"], "--png", "compare"), (["plot", "--model", "tim-bmi"], "--out", "plot")])
+def test_a_picture_goes_to_a_png_name_said_before_any_work(tmp_path, command, option, example):
+    data = ["--data", who_shaped(tmp_path / "who.csv")] if command == ["corr"] else []
+    line = error_line(run(*command, *data, option, "x.jpg"), 2)
+    assert f"{option} x.jpg must name a .png file, e.g. {option} x.png" in line
+    line = error_line(run(*command, *data, option, tmp_path), 2)
+    assert f"is a directory: give a file name such as {tmp_path / (example + '.png')}" in line
+    assert not (tmp_path / "x.jpg").exists()

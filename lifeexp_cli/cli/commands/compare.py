@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from lifeexp_cli.cli import inputs, render
+from lifeexp_cli.cli import inputs, png_path, render
 from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, LevelOpt, NoHeaderOpt, QuietOpt, SeedOpt,
                                      CompareFoldsOpt, CompareModelsOpt, Split, SplitOpt, hidden_alias, old_spellings)
 
@@ -76,7 +76,7 @@ def compare(
     from lifeexp_cli.usecases import compare as usecase
 
     intervals.check_level(level)
-    check_png(png)
+    png_path.check(png, "--png", "compare")
     persons = people.gather(person or [], people_file)
     done = usecase.compare(model, persons, level=level, cv=cv, data=data, split=split.value, seed=seed,
                            ensemble=ensemble, read_table=inputs.read_table)
@@ -88,21 +88,6 @@ def compare(
         written = plots.write_compare(done.result, png, verdict.answer_text(done.result))
         render.info(f"Wrote {written}", quiet)
     show(done.result, output.value, not no_header, explain)
-
-
-def check_png(png: str | None) -> None:
-    """--png names a .png file that is not a folder: said before any work."""
-    from pathlib import Path
-
-    from lifeexp_cli.errors import UsageError
-
-    if png is None:
-        return
-    path = Path(png)
-    if path.is_dir():
-        raise UsageError(f"--png {png} is a directory: give a file name such as {path / 'compare.png'}")
-    if path.suffix.lower() != ".png":
-        raise UsageError(f"--png {png} must name a .png file, e.g. --png {path.stem or 'compare'}.png")
 
 
 def stderr_notes(result: "Comparison", explain: bool, level: float) -> list[str]:

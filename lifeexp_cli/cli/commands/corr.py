@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from lifeexp_cli.cli import render
+from lifeexp_cli.cli import png_path, render
 from lifeexp_cli.cli.inputs import read_table
 from lifeexp_cli.cli.options import ColumnsOpt, CorrTargetOpt, DataOpt, Format, FormatOpt, NoHeaderOpt, QuietOpt
 
@@ -102,6 +102,7 @@ def corr(
     """
     from lifeexp_cli.usecases import explore
 
+    png_path.check(png, "--png", "corr")
     found = explore.correlations(data, target=target, features=features, method=method.value, fill=fill.value,
                                  top=top, read_table=read_table)
     columns, r, n, target_name, ranking, pairs = found.columns, found.r, found.n, found.target, found.ranking, \

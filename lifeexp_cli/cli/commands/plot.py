@@ -10,9 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from lifeexp_cli.cli import render
+from lifeexp_cli.cli import png_path, render
 from lifeexp_cli.cli.options import DataOpt, ModelOpt, QuietOpt, hidden_alias, old_spellings
-from lifeexp_cli.errors import UsageError
 
 
 class Kind(str, Enum):
@@ -27,10 +26,7 @@ class Kind(str, Enum):
 def output_paths(out: str, kinds: list[str], every: bool) -> dict[str, Path]:
     """--out FILE.png for one kind; FILE-fit.png, FILE-loss.png, FILE-residuals.png for --kind all."""
     path = Path(out)
-    if path.suffix.lower() != ".png":
-        raise UsageError(f"--out {out} must name a .png file, e.g. --out {path.stem or 'plot'}.png")
-    if path.is_dir():
-        raise UsageError(f"--out {out} is a directory: give a file name such as {out}/plot.png")
+    png_path.check(out, "--out", "plot")
     if not every:
         return {kinds[0]: path}
     return {kind: path.with_name(f"{path.stem}-{kind}{path.suffix}") for kind in kinds}

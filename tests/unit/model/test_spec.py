@@ -16,8 +16,8 @@ def test_every_kind_and_solver_of_the_spec_has_a_fitter_and_no_other():
 @pytest.mark.parametrize("call,library,command_line", [
     (lambda: check_solver("tree", "lstsq"), "kind must be one of linear, mlp, got 'tree'",
      "--kind must be one of linear, mlp, got 'tree'"),
-    (lambda: check_solver("mlp", "lstsq"), "solver lstsq does not apply to a mlp model: use one of gd, sgd, "
-     "momentum, adam", "--solver lstsq does not apply to a mlp model: use one of gd, sgd, momentum, adam"),
+    (lambda: check_solver("mlp", "lstsq"), "solver lstsq does not apply to mlp models: use one of gd, sgd, "
+     "momentum, adam", "--solver lstsq does not apply to mlp models: use one of gd, sgd, momentum, adam"),
     (lambda: make_spec("mlp", intercept=False), "no_intercept does not apply to kind mlp: every unit of a "
      "network has a bias", "--no-intercept does not apply to --kind mlp: every unit of a network has a bias"),
     (lambda: make_spec("linear", network_options={"hidden": "4", "weight_decay": 0.1}),

@@ -166,3 +166,19 @@ def test_distinct_values_and_fold_codes_are_np_uniques_and_kfolds(seed):
         assert all(np.array_equal(np.flatnonzero(fold == f), test) for f, test in enumerate(folds))
         lazy = FoldRows(fold, 5)
         assert len(lazy) == 5 and all(np.array_equal(a, b) for a, b in zip(lazy, folds))
+
+
+@pytest.mark.parametrize("size, side", [(0.001, "held out"), (0.999, "to train on")])
+def test_a_test_size_that_empties_a_side_says_which_and_the_sizes_that_work(size, side):
+    groups = np.repeat(np.arange(40), 3)
+    with pytest.raises(UsageError) as caught:
+        splits.holdout(groups, size)
+    message = str(caught.value)
+    assert f"leaves no countries {side} (of 40): give a size between 0.025 and 0.975" in message
+    for edge in (0.025, 0.975):  # the sizes named work
+        held = splits.holdout(groups, edge)
+        assert 0 < len(np.unique(groups[held])) < 40
+    with pytest.raises(UsageError, match="leaves no rows held out .of 3.: give a size between 0.3333 and 0.6667"):
+        splits.holdout(np.arange(3), 0.01, "random")
+    with pytest.raises(UsageError, match="of 1.: use data with more countries"):
+        splits.holdout(np.zeros(5, int), 0.5)
