@@ -235,3 +235,14 @@ def test_a_picture_goes_to_a_png_name_said_before_any_work(tmp_path, command, op
     line = error_line(run(*command, *data, option, tmp_path), 2)
     assert f"is a directory: give a file name such as {tmp_path / (example + '.png')}" in line
     assert not (tmp_path / "x.jpg").exists()
+
+
+def test_data_where_says_when_the_file_it_names_is_not_there(tmp_path, monkeypatch):
+    monkeypatch.setenv("LIFEEXP_DATA", str(tmp_path / "gone.csv"))
+    text = run("data", "where").stdout
+    assert f"Missing: no file at {tmp_path / 'gone.csv'}" in text and "unset it to use the installed copy" in text
+    assert json.loads(run("data", "where", "-f", "json").stdout)["source_present"] is False
+    assert "Missing:" in run("data", "where", "--data", tmp_path / "nope.csv").stdout
+    there = who_shaped(tmp_path / "who.csv")
+    assert "Missing:" not in run("data", "where", "--data", there).stdout
+    assert json.loads(run("data", "where", "--data", there, "-f", "json").stdout)["source_present"] is True

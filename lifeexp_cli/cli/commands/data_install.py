@@ -53,7 +53,7 @@ def where(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoH
     from lifeexp_cli.usecases import data_source
 
     found = data_source.where(data)
-    report = {"source": found.source, "from": found.how, "env": found.env,
+    report = {"source": found.source, "from": found.how, "env": found.env, "source_present": present(found.source),
               "installed": {"path": found.installed_path, "present": found.installed_present,
                             "sha256": found.installed_sha256, "sha256_matches": found.sha256_matches}}
     if output.value == "json":
@@ -61,12 +61,20 @@ def where(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoH
         return
     if output.value == "csv":
         render.emit_csv([{"source": found.source, "from": found.how, "env": found.env,
+                          "source_present": present(found.source),
                           "installed_path": found.installed_path, "installed_present": found.installed_present,
                           "installed_sha256": found.installed_sha256,
                           "installed_sha256_matches": found.sha256_matches}], not no_header)
         return
     for line in lines(found):
         render.line(line)
+
+
+def present(source: str | None) -> bool | None:
+    """Whether the data file named is there to read (None: no file named, or stdin)."""
+    import os
+
+    return None if source is None or source == "-" else os.path.isfile(source)
 
 
 def lines(found) -> list[str]:
@@ -81,6 +89,12 @@ def lines(found) -> list[str]:
                "$" + DATA_ENV: f"${DATA_ENV} is set (no --data given)",
                "installed copy": f"the installed copy (no --data given, ${DATA_ENV} not set)"}
         used = [f"Data: {found.source}", f"Why: {why[found.how]}"]
+        if present(found.source) is False:
+            fix = {"--data": "give an existing file with --data",
+                   "$" + DATA_ENV: f"point ${DATA_ENV} at an existing file, or unset it to use the installed copy",
+                   "installed copy": "install it again with `lifeexp data install FILE`"}
+            used.append(f"Missing: no file at {found.source}, so commands that read data stop with an error; "
+                        f"{fix[found.how]}")
     state = "absent (install it with `lifeexp data install FILE`)"
     if found.installed_present:
         if found.installed_sha256 is None:
