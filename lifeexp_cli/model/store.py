@@ -358,8 +358,7 @@ def load(model: str | Path, *, tuples: bool = False) -> dict:
         ending = "give the .joblib file" if exc.kind == "a directory" else "give a model file (.joblib)"
         raise ModelError(f"model {path} is {exc.kind}: {ending}") from None
     except FileNotFoundError:
-        raise ModelError(f"no model {model!r} (looked for {path}): fit one with `lifeexp fit --name {Path(str(model)).stem}` "
-                         "or give a path with --model") from None
+        raise ModelError(not_found(str(model), path)) from None
     except OSError as exc:
         raise ModelError(f"cannot read model {path}: {exc.strerror}") from None
     if raw is None:
@@ -368,6 +367,17 @@ def load(model: str | Path, *, tuples: bool = False) -> dict:
     record = loads(raw, str(path), tuples=tuples)
     record["path"] = str(path)
     return record
+
+
+def not_found(model: str, path: Path) -> str:
+    """The message for a model that is not there: a path to check, or a name to fit (features and all), with
+    the shipped models' names."""
+    if path == Path(model) and (Path(model).suffix == ".joblib" or Path(model).parent != Path(".")):
+        return f"no model file {model}: check the path, or give a model's name with --model"
+    shipped = shipped_dir()
+    names = sorted(p.stem for p in shipped.glob("*.joblib")) if shipped is not None else []
+    return (f"no model {model!r} (looked for {path}): fit one (e.g. `lifeexp fit --features bmi --name {model}`), "
+            "or name a saved model with --model" + (f" (shipped: {', '.join(names)})" if names else ""))
 
 
 def load_record(model: str | Path) -> ModelRecord:

@@ -246,3 +246,11 @@ def test_data_where_says_when_the_file_it_names_is_not_there(tmp_path, monkeypat
     there = who_shaped(tmp_path / "who.csv")
     assert "Missing:" not in run("data", "where", "--data", there).stdout
     assert json.loads(run("data", "where", "--data", there, "-f", "json").stdout)["source_present"] is True
+
+
+def test_a_model_not_found_says_how_to_fit_it_or_which_are_shipped(tmp_path):
+    line = error_line(run("predict", "--model", "nosuch", "--bmi", "24"), 1)
+    assert "no model 'nosuch' (looked for models/nosuch.joblib)" in line
+    assert "`lifeexp fit --features bmi --name nosuch`" in line and "(shipped: tim, tim-bmi, tom, tom-gdp)" in line
+    line = error_line(run("predict", "--model", tmp_path / "gone.joblib", "--bmi", "24"), 1)
+    assert f"no model file {tmp_path / 'gone.joblib'}: check the path" in line
