@@ -10,6 +10,22 @@ import."""
 
 import sys
 
+
+def polars_gram(path: str, wanted: list[str]):
+    """(XᵀX, rows) of the complete rows of the `wanted` columns, read by polars in batches as float64."""
+    import numpy as np
+    import polars
+
+    frames = polars.scan_csv(path).select(polars.col(wanted).cast(polars.Float64))
+    gram, rows = np.zeros((len(wanted), len(wanted))), 0
+    for frame in frames.collect_batches(chunk_size=65_536):
+        X = frame.to_numpy(order="fortran")
+        X = X[~np.isnan(X).any(axis=1)]
+        gram += X.T @ X
+        rows += len(X)
+    return gram, rows
+
+
 if sys.argv[1] == "chunks":
     import pandas as pd
 
@@ -30,25 +46,12 @@ elif sys.argv[1] == "polars":
 
     print(polars.read_csv(sys.argv[2]).height)
 elif sys.argv[1] == "polars-stream":
-    import numpy as np
-    import polars
-
-    wanted = sys.argv[3].split(",")
-    frames = polars.scan_csv(sys.argv[2]).select(polars.col(wanted).cast(polars.Float64))
-    gram, rows = np.zeros((len(wanted), len(wanted))), 0
-    for frame in frames.collect_batches(chunk_size=65_536):
-        X = frame.to_numpy(order="fortran")
-        X = X[~np.isnan(X).any(axis=1)]
-        gram += X.T @ X
-        rows += len(X)
-    print(rows)
+    print(polars_gram(sys.argv[2], sys.argv[3].split(","))[1])
 elif sys.argv[1] == "polars-fit-floor":
     import hashlib
     import threading
 
     import joblib
-    import numpy as np
-    import polars
 
     import lifeexp_cli.cli.main  # noqa: F401  (lifeexp's start-up: what `lifeexp fit` imports before it reads)
 
@@ -61,14 +64,7 @@ elif sys.argv[1] == "polars-fit-floor":
 
     hasher = threading.Thread(target=hashing)
     hasher.start()
-    wanted = sys.argv[3].split(",")
-    frames = polars.scan_csv(sys.argv[2]).select(polars.col(wanted).cast(polars.Float64))
-    gram, rows = np.zeros((len(wanted), len(wanted))), 0
-    for frame in frames.collect_batches(chunk_size=65_536):
-        X = frame.to_numpy(order="fortran")
-        X = X[~np.isnan(X).any(axis=1)]
-        gram += X.T @ X
-        rows += len(X)
+    gram, rows = polars_gram(sys.argv[2], sys.argv[3].split(","))
     hasher.join()
     joblib.dump({"gram": gram, "rows": rows, "sha256": digest.hexdigest()}, sys.argv[4])
     print(rows)
