@@ -442,7 +442,7 @@ def one_error(run: subprocess.Popen, code: int) -> str:
 def left(tmp_path: Path) -> list[str]:
     """What a run left in tmp_path besides the inputs and the pause hook's files."""
     return sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")
-                  if not p.name.startswith("pause-") and p.parent.name != "pause-hook"
+                  if not p.name.startswith("pause-") and "pause-hook" not in p.relative_to(tmp_path).parts
                   and p.parent.name != "in" and p.name not in ("in", "m.joblib", "scheduler.json"))
 
 
