@@ -33,6 +33,11 @@ class Installed:
     rows: int
     replaced: bool  # an earlier installed copy was there (and is now replaced)
 
+    @property
+    def published(self) -> bool:
+        """Whether these are the bytes of the file as published (location.PUBLISHED_SHA256)."""
+        return self.sha256 == location.PUBLISHED_SHA256
+
 
 def missing_columns(names: list[str], source: str) -> None:
     """A DataError naming the WHO columns that `names` (canonical) lack."""

@@ -254,3 +254,13 @@ def test_a_model_not_found_says_how_to_fit_it_or_which_are_shipped(tmp_path):
     assert "`lifeexp fit --features bmi --name nosuch`" in line and "(shipped: tim, tim-bmi, tom, tom-gdp)" in line
     line = error_line(run("predict", "--model", tmp_path / "gone.joblib", "--bmi", "24"), 1)
     assert f"no model file {tmp_path / 'gone.joblib'}: check the path" in line
+
+
+def test_install_warns_when_the_file_is_not_the_published_one(tmp_path):
+    """A file with the WHO columns and rows but other bytes (edited, re-saved) is installed, with a warning
+    that fits on it may differ from the shipped models; the published bytes get none (tests/system)."""
+    result = run("data", "install", who_shaped(tmp_path / "edited.csv"), "-q")
+    assert result.exit_code == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert line.startswith("Warning: ") and "is not byte for byte the published file" in line
+    assert location.PUBLISHED_SHA256[:12] in line

@@ -69,6 +69,15 @@ def test_who_shape_and_fingerprint(table, data_path):
     assert table.warnings == []
 
 
+def test_the_data_is_the_published_file_and_installs_without_a_warning(data_path, tmp_path, monkeypatch):
+    from lifeexp_cli.data import location
+    from support.cli import run_cli
+
+    assert hashlib.sha256(data_path.read_bytes()).hexdigest() == location.PUBLISHED_SHA256
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert run_cli("data", "install", data_path, "-q").stderr == ""
+
+
 def test_status_becomes_0_or_1(table, raw_rows):
     status = dataset.numeric_column(table.frame, "status")
     assert set(np.unique(status)) == {0.0, 1.0}

@@ -30,6 +30,7 @@ def install(
 
         lifeexp data where
     """
+    from lifeexp_cli.data.location import PUBLISHED_SHA256
     from lifeexp_cli.usecases import data_source
 
     done = data_source.install(file)  # at most 4 MiB (data/install.py MAX_DATASET_BYTES): read at once, no byte bar
@@ -37,6 +38,10 @@ def install(
     verb = "Replaced the installed copy with" if done.replaced else "Installed"
     render.info(f"{verb} the WHO dataset ({done.rows} rows, sha256 {done.sha256}); every command now "
                 "reads it unless --data or $LIFEEXP_DATA says otherwise", quiet)
+    if not done.published:
+        render.warn(f"{file} is not byte for byte the published file (its sha256 differs from "
+                    f"{PUBLISHED_SHA256[:12]}…: edited, re-saved or re-encoded?): installed as it is, but fits on it "
+                    "may differ from the shipped models and the documented figures")
 
 
 def where(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoHeaderOpt = False):
