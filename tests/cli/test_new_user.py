@@ -264,3 +264,15 @@ def test_install_warns_when_the_file_is_not_the_published_one(tmp_path):
     (line,) = [line for line in result.stderr.splitlines() if line.strip()]
     assert line.startswith("Warning: ") and "is not byte for byte the published file" in line
     assert location.PUBLISHED_SHA256[:12] in line
+
+
+def test_compare_cross_validates_a_network_as_fit_and_cv_do(tmp_path):
+    """The same folds and the same training: a network's validation split is by country in fit --folds, in
+    cv and in compare --folds alike (compare's was by row, and its CV RMSE differed from the saved one)."""
+    data = who_shaped(tmp_path / "who.csv", rows=640)
+    fit = ["--kind", "mlp", "-F", "bmi,hiv", "--hidden", "4", "--epochs", "30", "--val-size", "0.2"]
+    saved = json.loads(run("fit", "--data", data, *fit, "--folds", "3", "--name", "net", "-q", "-f", "json").stdout)
+    again = json.loads(run("compare", "--model", "net", "--folds", "3", "--data", data, "-f", "json").stdout)
+    cv = json.loads(run("cv", "--data", data, *fit, "--folds", "3", "-f", "json").stdout)
+    (model,) = again["models"]
+    assert model["cv_rmse"] == saved["metrics"]["cv"]["rmse"] == cv["rmse"]

@@ -73,6 +73,7 @@ def cross_validate_records(records: list[dict], designs: list[Design], k: int, s
     folds = splits.kfold(designs[0].groups, k, split, seed) if designs else []
     for record, design in zip(records, designs):
         spec = from_record(record["spec"])
+        groups = design.groups if split == "country" else None  # a network's validation split, as fit and cv make it
         scores = cross_validation.scores_on_folds(design.y, folds, fold_predictor(design.X, design.y,
-                                                                                  record["features"], spec))
+                                                                                  record["features"], spec, groups))
         record["metrics"]["cv"] = {**metrics.summarize(scores), "k": k, "split": split, "seed": seed}
