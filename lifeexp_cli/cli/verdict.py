@@ -47,9 +47,12 @@ def answer_text(result: "Comparison") -> str:
         model = named(result, facts["model"] or facts["view"].get("model"))
         amount = f"{facts['difference']:.2f} years longer than {shorter}"
         ci = f"{facts['level']:.0%} CI {facts['lower']:.2f} to {facts['upper']:.2f}"
-        who = ("the most accurate model" if facts["ranked"] else "the only model" if len(facts["views"]) == 1
-               else "all models agree")
-        return first_fitting(f"{longer} is expected to live {amount} ({ci}; {model}, {who})",
+        apart = " telling them apart" if facts.get("blind") else ""
+        who = ("the most accurate model" if facts["ranked"] else f"the only model{apart}" if len(facts["views"]) == 1
+               else f"all models{apart} agree")
+        alone = [f"{longer} is expected to live {amount} ({ci}; only {model} can tell)"] \
+            if facts.get("blind") and len(facts["views"]) == 1 and not facts["ranked"] else []
+        return first_fitting(*alone, f"{longer} is expected to live {amount} ({ci}; {model}, {who})",
                              f"{longer} is expected to live {amount} ({ci}; {who})",
                              f"{longer} is expected to live {amount} ({ci})",
                              f"{longer} is expected to live {facts['difference']:.2f} years longer ({ci})")
@@ -67,7 +70,20 @@ def answer_text(result: "Comparison") -> str:
                              "Cannot tell who lives longer: a model gives no interval for the difference")
     if reason == "one_person":
         return "Only one person: nobody to compare with"
+    if reason == "same_inputs":
+        a, b = facts["pair"]
+        return first_fitting(f"Cannot tell who lives longer: no model takes an input in which {a} and {b} differ",
+                             "Cannot tell who lives longer: no model takes an input in which the two differ")
     return "Cannot tell who lives longer: no model gives the difference between the two people"
+
+
+def blind_line(result: "Comparison") -> str:
+    """The models that take none of the inputs in which the two people differ, and what that means."""
+    first, second = result.answer["pair"]
+    models = [named(result, m) for m in result.answer["blind"]]
+    one = len(models) == 1
+    return (f"{', '.join(models)} take{'s' if one else ''} none of the inputs in which {first} and {second} differ: "
+            f"{'it predicts' if one else 'each predicts'} the same for both, and is left out of who lives longer.")
 
 
 def answer_json(result: "Comparison") -> dict:
@@ -253,7 +269,7 @@ def method_words(v: dict) -> str:
 
 def caveat_lines(result: "Comparison") -> list[str]:
     """What stands behind the predictions, one line per model and kind."""
-    notes = []
+    notes = [blind_line(result)] if result.answer.get("blind") else []
     for r in result.models:
         p = len(r.features)
         for who, filled in r.imputed.items():

@@ -267,11 +267,20 @@ def pair_difference(record, result: ModelResult, detail: dict, pair: tuple[str, 
                          upper=None if found["lower"] is None else -found["lower"])
     else:
         return None
-    return {"first": a, "second": b, **found, "side": side(found["lower"], found["upper"])}
+    # Both people's inputs the same under this model (it takes none of the features in which they differ,
+    # each filled with its training mean): its difference is 0 by construction, not a view of who lives longer.
+    same = a in rows and b in rows and list(rows[a]) == list(rows[b])
+    return {"first": a, "second": b, **found, "side": side(found["lower"], found["upper"]), "same_inputs": same}
+
+
+def blind(result: ModelResult) -> bool:
+    """Whether a model takes none of the inputs in which the two people differ (`pair_difference`)."""
+    return bool(result.pair_difference and result.pair_difference.get("same_inputs"))
 
 
 def views(results: list[ModelResult]) -> list[dict]:
-    return [{"model": r.model, **r.pair_difference} for r in results if r.pair_difference]
+    """Each model's difference between the two people, but those of the models that cannot tell them apart."""
+    return [{"model": r.model, **r.pair_difference} for r in results if r.pair_difference and not blind(r)]
 
 
 def disagreeing(found: list[dict]) -> bool:
@@ -286,21 +295,27 @@ def disagreeing(found: list[dict]) -> bool:
 
 def people_answer(results: list[ModelResult], ranked: dict | None, pair: tuple[str, str] | None) -> dict:
     """Who lives longer, as facts: `longer` (a name, or None when the tool cannot tell), `shorter`,
-    `reason` ("agree", "disagree", "includes_zero", "no_interval", "one_person", "no_model"), `model`
-    (the most accurate model, whose view is `view`; None when the models cannot be ranked), `difference`,
+    `reason` ("agree", "disagree", "includes_zero", "no_interval", "one_person", "same_inputs": no model
+    takes an input in which the two differ, "no_model"), `model` (the most accurate model, whose view is
+    `view`; None when the models cannot be ranked, or the most accurate cannot tell the two apart), `difference`,
     `lower`, `upper`, `level` (how much longer, oriented towards `longer`, from `view`), `views` (every
-    model's first − second), `models` (the models behind the reason), `amounts_differ` and `ranked`."""
+    model's first − second, but the `blind` ones'), `models` (the models behind the reason), `amounts_differ`,
+    `ranked` and `blind` (the models that take none of the inputs in which the two differ: each predicts the
+    same for both, and is no view of who lives longer)."""
     best = reference(results, ranked)
+    unseeing = [r.model for r in results if blind(r)]
+    if best is not None and blind(best):  # the most accurate model cannot tell the two apart: no answer rests on it
+        best, ranked = None, None
     found = views(results)
     view = best.pair_difference if best else None
     facts = {"longer": None, "shorter": None, "reason": None, "model": best.model if best else None,
              "pair": list(pair) if pair else None, "view": view, "difference": None, "lower": None,
              "upper": None, "level": None, "views": found, "models": [], "amounts_differ": False,
-             "ranked": ranked is not None}
+             "ranked": ranked is not None, "blind": unseeing}
     if pair is None:
         return {**facts, "reason": "one_person"}
     if not found:
-        return {**facts, "reason": "no_model"}
+        return {**facts, "reason": "same_inputs" if unseeing else "no_model", "models": unseeing}
     if disagreeing(found):
         return {**facts, "reason": "disagree", "models": [v["model"] for v in found]}
     sides = {v["side"] for v in found}

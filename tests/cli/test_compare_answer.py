@@ -95,9 +95,12 @@ def test_explain_adds_the_rest_and_stderr_sums_up_the_caveats():
     people = ["--person", "ann:bmi=22,hiv=0.1", "--person", "bob:bmi=70,hiv=30"]
     plain = compare("-m", "tim", "-m", "tom", *people)
     warnings = [" ".join(w.split()) for w in ("\n" + plain.stderr).split("\nWarning: ")[1:]]  # wrapped at 80
-    assert len(warnings) == 2 and plain.stderr.startswith("Warning: ")
-    assert "ann, bob" in warnings[0] and "training means" in warnings[0] and "--explain" in warnings[0]
-    assert "bob" in warnings[1] and "unlike the training data" in warnings[1]
+    assert len(warnings) == 3 and plain.stderr.startswith("Warning: ")
+    # tom takes neither bmi nor hiv: it cannot tell ann from bob, and has no say in who lives longer
+    assert warnings[0] == ("tom takes none of the inputs in which ann and bob differ: it predicts the same for "
+                           "both, and is left out of who lives longer")
+    assert "ann, bob" in warnings[1] and "training means" in warnings[1] and "--explain" in warnings[1]
+    assert "bob" in warnings[2] and "unlike the training data" in warnings[2]
     assert "per fold" not in plain.stdout and "Caveats" not in plain.stdout
     explained = compare("-m", "tim", "-m", "tom", *people, "--explain")
     assert explained.stderr == ""  # --explain words every caveat on stdout instead

@@ -122,7 +122,8 @@ COMPARE_JSON = """\
       "upper": 0.49610923855034894,
       "se": 0.035518229818129785,
       "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
-      "side": 1
+      "side": 1,
+      "same_inputs": false
     },
     "difference": null,
     "lower": null,
@@ -139,7 +140,8 @@ COMPARE_JSON = """\
         "upper": 0.49610923855034894,
         "se": 0.035518229818129785,
         "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
-        "side": 1
+        "side": 1,
+        "same_inputs": false
       },
       {
         "model": "tom-gdp",
@@ -151,7 +153,8 @@ COMPARE_JSON = """\
         "upper": -0.8889962526203684,
         "se": 0.12206248912745435,
         "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
-        "side": -1
+        "side": -1,
+        "same_inputs": false
       }
     ],
     "models": [
@@ -159,7 +162,8 @@ COMPARE_JSON = """\
       "tom-gdp"
     ],
     "amounts_differ": false,
-    "ranked": true
+    "ranked": true,
+    "blind": []
   },
   "models": [
     {
@@ -231,7 +235,8 @@ COMPARE_JSON = """\
         "upper": 0.49610923855034894,
         "se": 0.035518229818129785,
         "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
-        "side": 1
+        "side": 1,
+        "same_inputs": false
       }
     },
     {
@@ -303,7 +308,8 @@ COMPARE_JSON = """\
         "upper": -0.8889962526203684,
         "se": 0.12206248912745435,
         "method": "cluster covariance of the coefficients, t with 182 degrees of freedom",
-        "side": -1
+        "side": -1,
+        "same_inputs": false
       }
     }
   ],

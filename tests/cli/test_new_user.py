@@ -276,3 +276,26 @@ def test_compare_cross_validates_a_network_as_fit_and_cv_do(tmp_path):
     cv = json.loads(run("cv", "--data", data, *fit, "--folds", "3", "-f", "json").stdout)
     (model,) = again["models"]
     assert model["cv_rmse"] == saved["metrics"]["cv"]["rmse"] == cv["rmse"]
+
+
+def test_a_model_that_cannot_tell_the_two_people_apart_has_no_say_in_the_answer():
+    """ann and bob differ only in bmi, hiv and adult mortality: tom (gdp, income, schooling) predicts the same
+    for both, a difference of 0 by construction. It used to make the models 'disagree'; now tim answers."""
+    people = ["--person", "ann:bmi=20,hiv=5,adult_mortality=300", "--person", "bob:bmi=30,hiv=0.1,adult_mortality=100"]
+    result = run("compare", "--model", "tim", "--model", "tom", *people, "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    answer = json.loads(result.stdout)["answer"]
+    assert answer["reason"] == "agree" and answer["longer"] == "bob" and answer["blind"] == ["tom"]
+    assert [v["model"] for v in answer["views"]] == ["tim"]
+    assert "tom takes none of the inputs in which ann and bob differ" in " ".join(result.stderr.split())
+    table = run("compare", "--model", "tim", "--model", "tom", *people).stdout
+    assert "bob is expected to live" in table and "disagree" not in table
+    neither = json.loads(run("compare", "--model", "tom", "--model", "tom-gdp", "--person", "ann:bmi=20",
+                             "--person", "bob:bmi=30", "-f", "json").stdout)["answer"]
+    assert neither["reason"] == "same_inputs" and neither["longer"] is None
+    assert neither["text"] == "Cannot tell who lives longer: no model takes an input in which ann and bob differ"
+    # The most accurate model (tom) cannot tell them apart: the answer rests on the one that can, and says so
+    alone = json.loads(run("compare", "--model", "tom", "--model", "tim-bmi", "--person", "ann:bmi=20", "--person",
+                           "bob:bmi=30", "-f", "json").stdout)["answer"]
+    assert alone["model"] is None and alone["blind"] == ["tom"] and alone["longer"] == "bob"
+    assert alone["text"].endswith("(90% CI 2.34 to 3.06; only tim-bmi can tell)")

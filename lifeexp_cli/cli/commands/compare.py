@@ -96,6 +96,10 @@ def stderr_notes(result: "Comparison", explain: bool, level: float) -> list[str]
     kind, which --explain then words model by model (and leaves off stderr); models without intervals
     in one line."""
     notes = [n for n in dict.fromkeys(result.warnings) if FILLED not in n and UNLIKE not in n]
+    if result.answer.get("blind") and not explain:  # --explain words it with the caveats
+        from lifeexp_cli.cli import verdict
+
+        notes.append(verdict.blind_line(result).rstrip("."))
     missing = [r.model for r in result.models if not r.intervals] if level else []
     if missing:
         notes.append(f"no prediction-interval calibration in {', '.join(missing)}: no intervals from "
