@@ -22,15 +22,19 @@ class HashingReader:
     def __init__(self, raw: IO[bytes]):
         import hashlib  # only a fit needs it; `predict` starts without
 
+        from lifeexp_cli.data.csv_text import Utf8Check
+
         self.raw = raw
         self.digest = hashlib.sha256()
         self.pending: list[bytes] = []
         self.eager = False
+        self.utf8 = Utf8Check()  # whether the bytes hashed so far are UTF-8 (`notes`)
+        self.encoding = "utf-8"  # what the reader decodes with (the header's: set by data/sources.py)
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
         if self.eager:
-            self.digest.update(data)
+            self._add(data)
         else:
             self.pending.append(data)
         return data
@@ -38,10 +42,16 @@ class HashingReader:
     def readline(self, size: int = -1) -> bytes:
         data = self.raw.readline(size)
         if self.eager:
-            self.digest.update(data)
+            self._add(data)
         else:
             self.pending.append(data)
         return data
+
+    def _add(self, data: bytes) -> None:
+        self.digest.update(data)
+        # Only text beyond ASCII is decoded to check it (or any text after a character cut by the last read).
+        if self.utf8.valid and (not data.isascii() or self.utf8.decoder.getstate()[0]):
+            self.utf8.feed(data)
 
     def readable(self) -> bool:
         return True
@@ -55,7 +65,17 @@ class HashingReader:
 
     def hash(self, blocks: list[bytes]) -> None:
         for block in blocks:
-            self.digest.update(block)
+            self._add(block)
+
+    def notes(self, source: str) -> list[str]:
+        """What the reading of a CSV must say of its text, as the in-memory read says it (data/dataset.py):
+        a Latin-1 header read as Latin-1, or UTF-8 header over other bytes, which became U+FFFD."""
+        if self.encoding == "latin-1":
+            return [f"{source} is not UTF-8; read it as Latin-1"]
+        if self.utf8.encoding() != "utf-8":
+            return [f"{source} is not UTF-8 after its header: its other bytes became U+FFFD (the replacement "
+                    "character); save it as UTF-8, or fit it with --no-stream (which reads it as Latin-1)"]
+        return []
 
     def hash_as_read(self) -> None:
         """From now on, hash every read at once (what was read before first); `take()` gives nothing more."""
@@ -65,7 +85,7 @@ class HashingReader:
     def finish(self) -> str:
         self.hash(self.take())
         while data := self.raw.read(BLOCK_BYTES):
-            self.digest.update(data)
+            self._add(data)
         return self.digest.hexdigest()
 
 

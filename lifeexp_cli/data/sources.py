@@ -31,6 +31,7 @@ def opened(source: str, features: str | list[str] | None, target: str, chunk_row
     with opening.open_source(source, progress=progress) as raw:
         stream = chunk_frames.HashingReader(raw)
         names, sep, encoding = csv_text.header(stream, opening.shown(source))
+        stream.encoding = encoding
         target_name, chosen = dataset.header_columns(names, features, target)
         wanted = None if chosen is None else [target_name, *chosen, *(e for e in extra if e in names)]
         parsed = chunk_frames.frames(stream, names, sep, encoding, wanted, chunk_rows, source=opening.shown(source))
@@ -48,6 +49,9 @@ class FileHash:
 
     def hash(self, blocks) -> None:
         pass
+
+    def notes(self, source: str) -> list[str]:
+        return []  # Parquet's text is UTF-8 by its format
 
     def finish(self) -> str:
         return parts.file_sha256(self.path)

@@ -299,3 +299,18 @@ def test_a_model_that_cannot_tell_the_two_people_apart_has_no_say_in_the_answer(
                            "bob:bmi=30", "-f", "json").stdout)["answer"]
     assert alone["model"] is None and alone["blind"] == ["tom"] and alone["longer"] == "bob"
     assert alone["text"].endswith("(90% CI 2.34 to 3.06; only tim-bmi can tell)")
+
+
+def test_a_streamed_fit_says_when_its_csv_is_not_utf8(tmp_path):
+    """As the in-memory read does: the streamed fit decodes with its header's encoding, and says so when the
+    rest of the file is not UTF-8 (those bytes became U+FFFD), in the record's warnings too."""
+    path = who_shaped(tmp_path / "who.csv", rows=200)
+    path.write_bytes(path.read_bytes().replace(b"C3,", "Curaçao,".encode("latin-1")))
+    result = run("fit", "--data", path, "-F", "bmi", "--stream", "-q", "-f", "json", "--out", tmp_path / "m.joblib")
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"{path} is not UTF-8 after its header: its other bytes became U+FFFD" in said
+    assert any("is not UTF-8 after its header" in w for w in json.loads(result.stdout)["warnings"])
+    plain = run("fit", "--data", who_shaped(tmp_path / "plain.csv", rows=200), "-F", "bmi", "--stream", "-q",
+                "--out", tmp_path / "p.joblib")
+    assert "UTF-8" not in plain.stderr

@@ -74,6 +74,7 @@ def fit_source(data: str | None, features: str | list[str], target: str, spec: S
             cache.close()
     if source == "-" and se is None and standard_errors.check_se(None, "file", first.columns) != "classical":
         fitted["warnings"].append(standard_errors.STDIN_NOTE)
+    fitted["warnings"] = list(first.notes) + fitted["warnings"]
     return fitted
 
 

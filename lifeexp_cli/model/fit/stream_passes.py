@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from lifeexp_cli.data import catalog, dataset
+from lifeexp_cli.data import catalog, dataset, opening
 from lifeexp_cli.data.sources import ChunkCache, feature_rows, frames_of, opened
 from lifeexp_cli.linear.stream import median, reservoir, state
 from lifeexp_cli.linear.stream.state import State
@@ -39,6 +39,7 @@ class Reduced:
     # The distinct country keys seen (uint64), or None: no country column. Only the calibration's folds
     # count them (its units): without folds (seed None) they are not gathered, and this is empty.
     groups: np.ndarray | None = None
+    notes: tuple[str, ...] = ()  # what reading the sources' text noticed (data/chunk_frames.py `notes`)
 
     def merge(self, other: Reduced) -> Reduced:
         """Both sources' rows together (this one's first): the states merged exactly, the counts added,
@@ -50,7 +51,7 @@ class Reduced:
         groups = None if self.groups is None or other.groups is None else np.union1d(self.groups, other.groups)
         return Reduced(stream_calibration.merged([self.state, other.state]), self.skipped + other.skipped,
                        self.chunks + other.chunks, self.hashes + other.hashes, self.features or other.features,
-                       self.target, self.columns, sample, folds, groups)
+                       self.target, self.columns, sample, folds, groups, self.notes + other.notes)
 
 
 def reduce_source(source: str, features: str | list[str], target: str, spec: Spec, chunk_rows: int,
@@ -111,11 +112,12 @@ def reduce_source(source: str, features: str | list[str], target: str, spec: Spe
         with threadpool_limits(limits=1, user_api="blas"):
             pipelined(chunks(), add)
         sha256 = hasher.finish()
+        notes = tuple(hasher.notes(opening.shown(source)))
     folds = None if seed is None else totals["folds"]
     whole = totals["state"] if folds is None else stream_calibration.merged(folds)
     countries = stream_calibration.distinct_keys(totals["groups"]) if grouped else None
     return Reduced(whole, totals["skipped"], totals["chunks"], [sha256], chosen, target_name, names,
-                   totals["sample"], folds, countries)
+                   totals["sample"], folds, countries, notes)
 
 
 def residual_part(source: str | ChunkCache, sol: StreamSolution, spec: Spec, features: list[str], target: str,

@@ -135,3 +135,23 @@ def test_leaving_early_stops_the_reading_thread(tmp_path, monkeypatch):
     # (the threads were stopped when the source closed: nothing is left running)
     import threading
     assert not [t for t in threading.enumerate() if t.name == "lifeexp-read"]
+
+
+@pytest.mark.parametrize("body, encoding, says", [
+    ("country,y\nAfghanistan,1\nCôte d'Ivoire,2\n".encode(), "utf-8", None),
+    ("country,y\nAfghanistán,1\n".encode("latin-1"), "utf-8", "is not UTF-8 after its header"),
+    ("countrý,y\nA,1\n".encode("latin-1"), "latin-1", "is not UTF-8; read it as Latin-1"),
+    # a UTF-8 character cut between two reads is UTF-8, and so is a file ending mid-way through none
+    (("country,y\n" + "é" * 200_000 + ",1\n").encode(), "utf-8", None),
+    (b"country,y\nA,1\n\xc3", "utf-8", "is not UTF-8 after its header"),  # cut off at the end
+])
+def test_what_reading_says_of_the_text_of_a_streamed_csv(body, encoding, says):
+    stream = chunk_frames.HashingReader(io.BytesIO(body))
+    stream.encoding = csv_text.header(stream, "x.csv").encoding
+    assert stream.encoding == encoding
+    stream.hash_as_read()
+    while stream.read(100_001):  # reads that cut characters in two
+        pass
+    assert stream.finish() == hashlib.sha256(body).hexdigest()
+    notes = stream.notes("x.csv")
+    assert notes == [] if says is None else len(notes) == 1 and notes[0].startswith("x.csv " + says)
