@@ -1,6 +1,6 @@
 """A CSV read in chunks for a streamed fit: pandas DataFrames of a number of rows after the header line
 (`frames`, pandas' C parser), the file read in a thread of its own (`ReadAhead`) where the row check and
-the SHA-256 (`HashingReader`) are done meanwhile.
+the SHA-256 (`HashingReader`, which also tells whether the text is UTF-8) are done meanwhile.
 """
 
 from __future__ import annotations
