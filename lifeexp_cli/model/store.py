@@ -93,10 +93,16 @@ def models_dir() -> Path:
     return Path(os.environ.get(MODELS_ENV) or MODELS_DIR)
 
 
+def names_a_file(model: str) -> bool:
+    """Whether --model names a file (a .joblib name, a path with a folder), not a saved model's name."""
+    given = Path(model)
+    return given.suffix == ".joblib" or given.parent != Path(".")
+
+
 def resolve(model: str) -> Path:
     """A path as given, else `NAME.joblib` in models_dir(), else the shipped model of that name."""
     given = Path(model)
-    if given.suffix == ".joblib" or given.parent != Path(".") or given.exists():
+    if names_a_file(model) or given.exists():
         return given
     local = models_dir() / f"{model}.joblib"
     if local.exists():
@@ -111,8 +117,7 @@ def shadowed(model: str) -> Path | None:
     """The shipped model that the name `model` would find were it not for a model of yours of that name in
     models_dir() (`resolve` looks there first), or None: `--model tim` then loads yours, and so does
     `compare` among its four."""
-    given = Path(model)
-    if given.suffix == ".joblib" or given.parent != Path(".") or given.exists():
+    if names_a_file(model) or Path(model).exists():
         return None
     local, shipped = models_dir() / f"{model}.joblib", shipped_dir()
     if shipped is None or not local.exists() or not (shipped / f"{model}.joblib").exists():
@@ -372,7 +377,7 @@ def load(model: str | Path, *, tuples: bool = False) -> dict:
 def not_found(model: str, path: Path) -> str:
     """The message for a model that is not there: a path to check, or a name to fit (features and all), with
     the shipped models' names."""
-    if path == Path(model) and (Path(model).suffix == ".joblib" or Path(model).parent != Path(".")):
+    if names_a_file(model):
         return f"no model file {model}: check the path, or give a model's name with --model"
     shipped = shipped_dir()
     names = sorted(p.stem for p in shipped.glob("*.joblib")) if shipped is not None else []

@@ -286,10 +286,9 @@ def fit_on_cluster(pattern: str, features: str | list[str], target: str, spec: S
         first = over.map_reduce(reduce_source, Reduced.merge, chosen, target_name, spec,
                                 chunk_rows, seed if intervals else None)
         data = {"sha256": parts.combined_sha256(first.hashes), "source": pattern, "files": files}
-        fitted = finish(first, over, spec, data, {"chunk_rows": chunk_rows, "engine": "dask", "parts": len(files)},
-                        se_type, seed, intervals=intervals)
-    fitted["warnings"] = list(first.notes) + fitted["warnings"]
-    return fitted
+        return finish(first, over, spec, data, {"chunk_rows": chunk_rows, "engine": "dask",
+                                                         "parts": len(files)}, se_type, seed,
+                               intervals=intervals)
 
 
 def predict_on_cluster(record: ModelRecord, pattern: str, out_dir: str, scheduler: str | None = None, level: float = 0,

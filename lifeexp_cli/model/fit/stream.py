@@ -74,7 +74,6 @@ def fit_source(data: str | None, features: str | list[str], target: str, spec: S
             cache.close()
     if source == "-" and se is None and standard_errors.check_se(None, "file", first.columns) != "classical":
         fitted["warnings"].append(standard_errors.STDIN_NOTE)
-    fitted["warnings"] = list(first.notes) + fitted["warnings"]
     return fitted
 
 
@@ -118,5 +117,5 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
                            {**streamed, "chunks": first.chunks, "passes": passes},
                            {"domain": domain_sample.finish(first.sample, sol.fill)[0],
                             "inference": inferred, "coefficient_covariance": covariance}, calibration)
-    fitted["warnings"] += notes
+    fitted["warnings"] = [*first.notes, *fitted["warnings"], *notes]  # what reading the text noticed first
     return fitted
