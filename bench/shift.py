@@ -1,7 +1,8 @@
 """Benchmark: do the 90% prediction intervals hold for new countries unlike the training ones?
 
 For Tim's model (linear, lstsq, on bmi, adult_mortality, hiv_aids), Tom's model (linear on gdp,
-income_composition_of_resources, schooling) and the default network (`fit --kind mlp --features all`):
+income_composition_of_resources, schooling) and the default network (`fit --kind mlp --features all`), and
+on request (`--models tim-bmi,tom-gdp`) the shipped one-feature models (BMI alone, GDP alone):
 coverage and mean width of the 90% intervals on rows the model never saw, when
 
 - random:     5 random country folds (seed 0), each held out once; "HIV>1" and "developed": its rows
@@ -54,7 +55,9 @@ QUICK_EPOCHS = 30  # --quick: the network trains for at most this many epochs
 SEED = 0
 MODELS = {"tim": ("Tim (linear)", "linear", "bmi,adult_mortality,hiv_aids"),
           "tom": ("Tom (linear)", "linear", "gdp,income_composition_of_resources,schooling"),
-          "mlp": ("network (mlp, all)", "mlp", "all")}
+          "mlp": ("network (mlp, all)", "mlp", "all"),
+          "tim-bmi": ("Tim, BMI alone (linear)", "linear", "bmi"),
+          "tom-gdp": ("Tom, GDP alone (linear)", "linear", "gdp")}
 
 
 def default_data() -> str:

@@ -16,7 +16,14 @@ one way the shift shows:
    countries, in standardized features) and d₀ the HINGE_QUANTILE-th quantile of those distances. The
    term is a hinge: rows as near the training data as most calibration rows keep the width the features
    give them, and only a row farther than d₀ is widened, by the factor (d/d₀)^c. c is fitted (c < 0 is
-   set to 0: distance never narrows an interval). σ(x, d) = exp(a + bᵀz + c·h), the feature part kept
+   set to 0: distance never narrows an interval). d₀ is at least domain.MIN_THRESHOLD (0.1 SD: nearer
+   than that a row lies within the data's own spread, evaluate/domain.py), and c is fitted only when at
+   least FAR_SHARE of the rows lie beyond d₀; with fewer, there is no distance term (c = 0). (Beyond the
+   HINGE_QUANTILE-th quantile lie about 15% of the rows: the rule bites where the floor lifts d₀ above it.)
+   In one feature whose values repeat (WHO's BMI, GDP), 85% of the rows lie within 0.005 SD of other
+   countries' rows: a d₀ that small made a gap of 0.04 SD between two BMI values "ten times farther"
+   and widened its interval twofold, and a d₀ floored at 0.1 left 5 rows beyond it, from which c came out
+   at 4.9 (intervals from −114 to 279 years at the edge of the data). σ(x, d) = exp(a + bᵀz + c·h), the feature part kept
    within its range over the calibration rows ± FEATURE_CLIP (as conformal.py does), the distance part
    at most DISTANCE_CLIP above its largest value over them: a far row is widened more than any
    calibration row was, but boundedly. The largest calibration distance is kept ("farthest"): beyond it
@@ -56,6 +63,7 @@ from lifeexp_cli.limits import MAX_LOG_SCALE
 METHOD = "shift-conformal"
 NORMALIZER = "log-abs-residual-linear-on-signed-log-features-and-distance-hinge"
 HINGE_QUANTILE = 0.85  # d₀: distances up to this quantile of the calibration rows' widen nothing
+FAR_SHARE = 0.05  # the distance term is fitted only when this share of the rows lies beyond d₀ (else c = 0)
 FEATURE_CLIP = conformal.SPREAD_CLIP  # the feature part of log σ: within ±1 of its range over the rows
 DISTANCE_CLIP = 1.0  # the distance part of log σ: at most 1 above its largest value over the rows
 WORST_RANK = 2  # the quantile of a group: the second largest of its folds' quantiles
@@ -173,10 +181,9 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
     n, p = X.shape
     m, s = column_moments(X, fill)
     distances = np.asarray(distances, dtype=float)
-    reference = quantile_of(distances, HINGE_QUANTILE) if len(distances) else 1.0
-    reference = reference if reference > 0 else 1.0
+    reference = hinge_reference(distances)
     residuals = residual_values(residuals)  # read a block at a time
-    R, h_top = tsqr.empty(p + 3), 0.0
+    R, h_top, far = tsqr.empty(p + 3), 0.0, 0
     step = n if n <= SOLVE_ROWS else BLOCK_ROWS
     for start in range(0, n, step):
         rows = slice(start, start + step)
@@ -184,12 +191,13 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
         block[:, p + 1] = hinge(distances[rows], reference)
         block[:, p + 2] = np.log(np.maximum(np.abs(residuals[rows]), conformal.LOG_FLOOR))
         h_top = max(h_top, float(block[:, p + 1].max(initial=0.0)))
+        far += int(np.count_nonzero(block[:, p + 1]))
         R = block if n <= SOLVE_ROWS else tsqr.update(R, block)  # one block: solved as it is, not its R
-    coef = least_squares(R[:, :p + 2], R[:, p + 2], n)
+    coef = least_squares(R[:, :p + 2], R[:, p + 2], n) if enough_far(far, n) else np.zeros(p + 2)
     c = float(coef[-1])
     if c > 0:
         coef = coef[:-1]
-    else:  # farther never narrower: without the term (h's column left out)
+    else:  # farther never narrower, nor learnt from a few rows: without the term (h's column left out)
         c, coef = 0.0, least_squares(R[:, :p + 1], R[:, p + 2], n)
     low, high = np.inf, -np.inf  # the range of [1, z]·[a, b] over the rows, a block at a time
     for start in range(0, n, BLOCK_ROWS):
@@ -200,6 +208,20 @@ def fit_error_size(X, residuals, distances, fill=None) -> dict:
             "clip": [bounded_log(low - FEATURE_CLIP), bounded_log(high + FEATURE_CLIP)],
             "distance": {"reference": reference, "coef": c, "most": bounded_log(distance_top + DISTANCE_CLIP),
                          "farthest": finite_most(distances)}}
+
+
+def hinge_reference(distances) -> float:
+    """d₀: the HINGE_QUANTILE-th quantile of the calibration rows' distances, at least domain.MIN_THRESHOLD
+    (1.0 without distances, or NaN among them) (numpy)."""
+    from lifeexp_cli.evaluate import domain
+
+    reference = quantile_of(distances, HINGE_QUANTILE) if len(distances) else 1.0
+    return max(reference, domain.MIN_THRESHOLD) if reference == reference else 1.0
+
+
+def enough_far(far: int, n: int) -> bool:
+    """Whether `far` of n calibration rows beyond d₀ are enough to fit the distance term's slope from."""
+    return far > 0 and far >= FAR_SHARE * n
 
 
 def finite_most(values) -> float:

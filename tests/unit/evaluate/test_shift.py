@@ -94,6 +94,45 @@ def test_the_distance_term_widens_far_rows_only():
                                         + shift.DISTANCE_CLIP) * (1 + 1e-12)
 
 
+def test_distances_within_the_datas_own_spread_are_no_shift():
+    # one feature whose values repeat (WHO's BMI): most rows lie within 0.005 SD of other countries' rows, a
+    # few within 0.05; 5 rows lie beyond 0.1 SD, and err far more. d₀ is floored at domain.MIN_THRESHOLD, and
+    # 5 rows are too few to fit the slope from: no distance term, so a gap of 0.04 SD widens nothing, and the
+    # edge of the data is not widened by a slope learnt from 5 rows.
+    rng = np.random.default_rng(4)
+    n = 3000
+    distances = np.where(rng.random(n) < 0.9, rng.uniform(0, 0.005, n), rng.uniform(0.005, 0.05, n))
+    distances[:5] = [0.12, 0.13, 0.14, 0.15, 0.16]
+    residuals = rng.normal(size=n)
+    residuals[:5] *= 40
+    calibration = shift.calibrate(residuals, rng.normal(size=(n, 1)), np.arange(n) // 15, np.arange(n) % 5, None,
+                                  distances)
+    terms = calibration["error_size"]["distance"]
+    assert np.quantile(distances, shift.HINGE_QUANTILE) < domain.MIN_THRESHOLD / 10
+    assert terms["reference"] == domain.MIN_THRESHOLD and terms["coef"] == 0.0
+    assert half_width(calibration, 0.9, None, 0.04) == pytest.approx(half_width(calibration, 0.9, None, 0.0))
+    assert half_width(calibration, 0.9, None, 5.0) == pytest.approx(half_width(calibration, 0.9, None, 0.0))
+    assert shift.beyond(calibration, 0.2) and not shift.beyond(calibration, 0.15)
+
+
+@pytest.mark.parametrize("far_rows, fitted", [(29, False), (300, True)])
+def test_the_distance_term_needs_enough_rows_beyond_the_reference(far_rows, fitted):
+    # d₀ floored at 0.1 SD, and rows beyond it that err more with distance: the slope is fitted from 300 of
+    # 3000 (10%, over FAR_SHARE), not from 29 (1%)
+    rng = np.random.default_rng(5)
+    n = 3000
+    distances = rng.uniform(0, 0.01, n)
+    distances[:far_rows] = rng.uniform(0.2, 2.0, far_rows)
+    residuals = rng.normal(size=n) * np.maximum(1.0, 10 * distances)
+    calibration = shift.calibrate(residuals, rng.normal(size=(n, 1)), np.arange(n) // 15, np.arange(n) % 5, None,
+                                  distances)
+    terms = calibration["error_size"]["distance"]
+    assert terms["reference"] == domain.MIN_THRESHOLD
+    assert (terms["coef"] > 0) is fitted
+    assert shift.enough_far(far_rows, n) is fitted
+    assert not shift.enough_far(int(shift.FAR_SHARE * n) - 1, n) and shift.enough_far(int(shift.FAR_SHARE * n), n)
+
+
 def test_distance_never_narrows():
     rng = np.random.default_rng(3)
     n = 1000
