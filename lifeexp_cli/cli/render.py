@@ -128,6 +128,14 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{n} {noun}s"
 
 
+def model_label(model: str) -> str:
+    """A model in a table by the name --model gave it (`tim`, not the file models/tim.joblib it found),
+    a file by its stem (`six` for models/six.joblib): how `compare` and `eval` name a model."""
+    from pathlib import PurePath
+
+    return PurePath(model).stem if "/" in model or model.endswith(".joblib") else model
+
+
 def with_interval(value: float, interval: dict | None) -> str:
     """A prediction with its interval, for tables: `71.5 [61.6, 81.3]` (the value alone without one)."""
     if interval is None:
