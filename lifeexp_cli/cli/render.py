@@ -107,7 +107,10 @@ def __getattr__(name: str):
 
 
 def fmt(value, digits: int = 4) -> str:
-    """Numbers with `digits` significant digits; None as an em dash."""
+    """Numbers with `digits` significant digits, and never fewer than a value's whole part: from 1 to a
+    million, a number the digits would round to a whole one (2007.5 as 2008) or write with an exponent
+    (11467.3 as 1.147e+04) keeps one decimal, so that only a whole number looks whole (`data describe`'s
+    mean year is 2007.5, not 2008). None as an em dash."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -117,7 +120,12 @@ def fmt(value, digits: int = 4) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
-        return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:.{digits}e}"
+        if abs(value) >= 1e6:
+            return f"{value:.{digits}e}"
+        text = f"{value:.{digits}g}"
+        if abs(value) >= 1 and ("e" in text or "." not in text):
+            return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+        return text
     return str(value)
 
 
