@@ -152,16 +152,32 @@ def with_interval(value: float, interval: dict | None) -> str:
 
 
 def warn(message: str) -> None:
-    _console("err").print(f"[yellow]Warning:[/yellow] {shown(message)}", highlight=False, markup=True)
+    said(f"[yellow]Warning:[/yellow] {shown(message)}")
 
 
 def info(message: str, quiet: bool = False) -> None:
     if not quiet:
-        _console("err").print(shown(message), highlight=False)
+        said(shown(message))
 
 
 def error(message: str) -> None:
-    _console("err").print(f"[bold red]Error:[/bold red] {shown(message)}", highlight=False)
+    said(f"[bold red]Error:[/bold red] {shown(message)}")
+
+
+def said(markup: str) -> None:
+    """A message on stderr (`error`, `warn`, `info`): one line in a pipe or a log; on a terminal, or with
+    $COLUMNS, wrapped between words at the width, each line without the space Rich leaves where it broke
+    it (`COLUMNS=60 lifeexp ... 2>&1 | cat -A` showed one at the end of every line but the last)."""
+    console = _console("err")
+    if console.soft_wrap:
+        console.print(markup, highlight=False)
+        return
+    from rich.text import Text
+
+    lines = console.render_str(markup, highlight=False).wrap(console, console.width)
+    for piece in lines:
+        piece.rstrip()
+    console.print(Text("\n").join(lines), highlight=False, soft_wrap=True)
 
 
 def line(text: str) -> None:
