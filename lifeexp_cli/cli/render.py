@@ -107,7 +107,10 @@ def __getattr__(name: str):
 
 
 def fmt(value, digits: int = 4) -> str:
-    """Numbers with `digits` significant digits; None as an em dash."""
+    """Numbers with `digits` significant digits, and never fewer than a value's whole part: from 1 to a
+    million, a number the digits would round to a whole one (2007.5 as 2008) or write with an exponent
+    (11467.3 as 1.147e+04) keeps one decimal, so that only a whole number looks whole (`data describe`'s
+    mean year is 2007.5, not 2008). None as an em dash."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -117,7 +120,12 @@ def fmt(value, digits: int = 4) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
-        return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:.{digits}e}"
+        if abs(value) >= 1e6:
+            return f"{value:.{digits}e}"
+        text = f"{value:.{digits}g}"
+        if abs(value) >= 1 and ("e" in text or "." not in text):
+            return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+        return text
     return str(value)
 
 
@@ -128,6 +136,14 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun[:-1]}ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else f"{n} {noun}s"
 
 
+def model_label(model: str) -> str:
+    """A model in a table by the name --model gave it (`tim`, not the file models/tim.joblib it found),
+    a file by its stem (`six` for models/six.joblib): how `compare` and `eval` name a model."""
+    from pathlib import PurePath
+
+    return PurePath(model).stem if "/" in model or model.endswith(".joblib") else model
+
+
 def with_interval(value: float, interval: dict | None) -> str:
     """A prediction with its interval, for tables: `71.5 [61.6, 81.3]` (the value alone without one)."""
     if interval is None:
@@ -136,16 +152,32 @@ def with_interval(value: float, interval: dict | None) -> str:
 
 
 def warn(message: str) -> None:
-    _console("err").print(f"[yellow]Warning:[/yellow] {shown(message)}", highlight=False, markup=True)
+    said(f"[yellow]Warning:[/yellow] {shown(message)}")
 
 
 def info(message: str, quiet: bool = False) -> None:
     if not quiet:
-        _console("err").print(shown(message), highlight=False)
+        said(shown(message))
 
 
 def error(message: str) -> None:
-    _console("err").print(f"[bold red]Error:[/bold red] {shown(message)}", highlight=False)
+    said(f"[bold red]Error:[/bold red] {shown(message)}")
+
+
+def said(markup: str) -> None:
+    """A message on stderr (`error`, `warn`, `info`): one line in a pipe or a log; on a terminal, or with
+    $COLUMNS, wrapped between words at the width, each line without the space Rich leaves where it broke
+    it (`COLUMNS=60 lifeexp ... 2>&1 | cat -A` showed one at the end of every line but the last)."""
+    console = _console("err")
+    if console.soft_wrap:
+        console.print(markup, highlight=False)
+        return
+    from rich.text import Text
+
+    lines = console.render_str(markup, highlight=False).wrap(console, console.width)
+    for piece in lines:
+        piece.rstrip()
+    console.print(Text("\n").join(lines), highlight=False, soft_wrap=True)
 
 
 def line(text: str) -> None:

@@ -323,10 +323,9 @@ def named(result: "Comparison", model: str) -> str:
 def table_labels(result: "Comparison") -> dict[str, str]:
     """The name each model has in the table: as given, or for a path its file's stem (`six` for
     models/six.joblib) when the stems differ from each other and from the names given."""
-    from pathlib import PurePath
+    from lifeexp_cli.cli import render
 
-    stems = {r.model: PurePath(r.model).stem if ("/" in r.model or r.model.endswith(".joblib")) else r.model
-             for r in result.models}
+    stems = {r.model: render.model_label(r.model) for r in result.models}
     return stems if len(set(stems.values())) == len(stems) else {r.model: r.model for r in result.models}
 
 

@@ -195,15 +195,18 @@ def to_original_units(center: np.ndarray, scale: np.ndarray, intercept: bool) ->
 @dataclass
 class Gathered:
     """The sums over rows at θ that the covariances need: rows, the residual sum of squares, the HC3
-    meat (se_type hc3) or the cluster scores (cluster). Blocks add up (`gather`), parts merge
-    (`merge_gathered`): an in-memory fit gathers its rows a block at a time, its clusters coded
-    (`CodedScores`), a stream chunk by chunk, its clusters keyed (a dict)."""
+    meat (se_type hc3) or the cluster scores (cluster); and the sum of absolute residuals, which they do
+    not need but a streamed fit's training MAE does (its residuals at θ are computed here and nowhere
+    else). Blocks add up (`gather`), parts merge (`merge_gathered`): an in-memory fit gathers its rows a
+    block at a time, its clusters coded (`CodedScores`), a stream chunk by chunk, its clusters keyed (a
+    dict)."""
 
     se_type: str
     n: int = 0
     rss: float = 0.0
     meat: np.ndarray | None = None
     scores: dict | CodedScores = field(default_factory=dict)
+    absolute: float = 0.0
 
 
 def gather(gathered: Gathered, design: np.ndarray, residuals: np.ndarray, R: np.ndarray | None = None,
@@ -220,14 +223,16 @@ def gather(gathered: Gathered, design: np.ndarray, residuals: np.ndarray, R: np.
         scores = scores.add(design, residuals, groups)
     elif g.se_type == "cluster":
         scores = merge_scores(dict(scores), cluster_scores(design, residuals, groups))
-    return Gathered(g.se_type, g.n + len(residuals), g.rss + float(residuals @ residuals), meat, scores)
+    return Gathered(g.se_type, g.n + len(residuals), g.rss + float(residuals @ residuals), meat, scores,
+                    g.absolute + float(np.abs(residuals).sum()))
 
 
 def merge_gathered(a: Gathered, b: Gathered) -> Gathered:
     """Both parts' rows (a cluster may span both)."""
     meat = b.meat if a.meat is None else a.meat if b.meat is None else a.meat + b.meat
     keyed = [s.keyed() if isinstance(s, CodedScores) else s for s in (a.scores, b.scores)]
-    return Gathered(a.se_type, a.n + b.n, a.rss + b.rss, meat, merge_scores(dict(keyed[0]), keyed[1]))
+    return Gathered(a.se_type, a.n + b.n, a.rss + b.rss, meat, merge_scores(dict(keyed[0]), keyed[1]),
+                    a.absolute + b.absolute)
 
 
 def identified(R: np.ndarray, n: int) -> bool:

@@ -116,8 +116,9 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
 
 @dataclass(frozen=True)
 class Evaluated:
-    """A saved model's scores on data: which rows (`scope`: "all rows", or "held-out rows" when the model
-    kept held-out rows of this same file), RMSE, MAE and R² (`scores`), rows scored, rows without a target."""
+    """A saved model's scores on data: the file read (`model`: where --model led, models/tim.joblib for
+    `tim`), which rows (`scope`: "all rows", or "held-out rows" when the model kept held-out rows of this
+    same file), RMSE, MAE and R² (`scores`), rows scored, rows without a target."""
 
     model: str
     scope: str

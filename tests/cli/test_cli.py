@@ -299,6 +299,28 @@ def test_eval_scores_the_models_own_held_out_rows(data_path, models):
     assert "held-out rows" in table.stdout and "RMSE" in table.stdout
 
 
+def table_cells(stdout: str) -> list[list[str]]:
+    """The cells of a bordered table's body rows."""
+    return [[cell.strip() for cell in line.split("│")[1:-1]] for line in stdout.splitlines() if line.startswith("│")]
+
+
+def test_eval_names_the_model_as_the_user_did(data_path, models, tmp_path):
+    """The table names the model as --model did (`tim`, not models/tim.joblib; a file by its stem, as
+    compare's table does); JSON and CSV give the file that was read."""
+    path, _ = models["tim3"]
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "mine.joblib").write_bytes(path.read_bytes())
+    for given, label, read in [("mine", "mine", "models/mine.joblib"), ("tim", "tim", str(store.resolve("tim"))),
+                               (str(path), "tim3", str(path))]:
+        table = ok(run("eval", "--model", given, "--data", data_path))
+        assert table_cells(table.stdout)[0][:2] == [label, "all rows"]
+        assert json.loads(ok(run("eval", "-m", given, "--data", data_path, "-f", "json")).stdout)["model"] == read
+        rows = list(csv.DictReader(io.StringIO(ok(run("eval", "-m", given, "--data", data_path, "-f", "csv")).stdout)))
+        assert rows[0]["model"] == read
+    compared = ok(run("compare", "--model", "mine", "--model", str(path)))
+    assert [row[0] for row in table_cells(compared.stdout)] == ["mine", "tim3"]
+
+
 def test_eval_on_data_without_the_models_features(models, tmp_path):
     path, _ = models["tim3"]
     small = tmp_path / "small.csv"

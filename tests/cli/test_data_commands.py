@@ -58,6 +58,34 @@ def test_data_describe_matches_pandas(data_path, who_env):
     assert rows["gdp"]["unit"] == "USD"
 
 
+def table_cells(stdout: str) -> dict[tuple[str, str], str]:
+    """{(row's first cell, column): cell} of the bordered tables in `stdout` (a wide one split in parts,
+    each repeating the first column)."""
+    cells, headers = {}, []
+    for line in stdout.splitlines():
+        if line.startswith("┃"):
+            headers = [cell.strip() for cell in line.split("┃")[1:-1]]
+        elif line.startswith("│"):
+            row = [cell.strip() for cell in line.split("│")[1:-1]]
+            cells.update({(row[0], header): cell for header, cell in zip(headers[1:], row[1:])})
+    return cells
+
+
+def test_describe_shows_the_fraction_of_large_numbers(tmp_path):
+    """Four significant digits showed the mean year 2007.5 as 2008: a number that is not whole keeps a
+    decimal (and 11500.1 no longer turns into 1.15e+04); JSON and CSV keep the raw numbers."""
+    csv = tmp_path / "years.csv"
+    csv.write_text("year,spend,cases\n2007,737.5,11000.25\n2008,739,12000\n")
+    cells = table_cells(run("data", "describe", "--data", str(csv), env={"COLUMNS": "200"}).stdout)
+    assert [cells["year", key] for key in ("mean", "min", "25%", "50%", "75%", "max")] == \
+        ["2007.5", "2007", "2007.2", "2007.5", "2007.8", "2008"]
+    assert cells["spend", "mean"] == "738.2" and cells["spend", "std"] == "1.061"
+    assert [cells["cases", key] for key in ("mean", "std", "min", "max")] == ["11500.1", "706.9", "11000.2", "12000"]
+    rows = {row["feature"]: row for row in json.loads(run("data", "describe", "--data", str(csv), "-f", "json").stdout)}
+    assert rows["year"]["mean"] == 2007.5 and rows["spend"]["mean"] == 738.25 and rows["cases"]["mean"] == 11500.125
+    assert run("data", "describe", "--data", str(csv), "-f", "csv").stdout.splitlines()[1].startswith("year,year,2,2007.5,")
+
+
 def test_data_commands_work_on_any_csv(tmp_path):
     csv = tmp_path / "any.csv"
     csv.write_text("name,height,weight\nann,1.6,55\nbob,1.8,\n")

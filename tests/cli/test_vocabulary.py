@@ -102,6 +102,26 @@ def test_single_and_batch_predict_name_their_columns_alike():
     assert one["interval"] == many["interval"] and one["domain"] == many["domain"]
 
 
+@pytest.mark.parametrize("values", [("24", "53", "0.1"), ("24.0", "+53", "1"), ("24.1", "53.50", "0")])
+def test_single_predict_echoes_its_inputs_as_batch_predict_does(values):
+    """A value written as an integer is echoed as one (JSON has one number type: `53`, not `53.0`), a
+    decimal as a decimal, in JSON as in CSV; the prediction is the same number either way."""
+    bmi, mortality, hiv = values
+    person = ["--model", "tim", "--bmi", bmi, "--adult-mortality", mortality, "--hiv", hiv]
+    rows = f"bmi,adult_mortality,hiv_aids\n{bmi},{mortality},{hiv}\n"
+    one = run_cli("predict", *person, "--format", "json").stdout
+    many = run_cli("predict", "--model", "tim", "--input", "-", "--format", "json", input=rows).stdout
+    one, many = json.loads(one)[0], json.loads(many)[0]
+    for name in ("bmi", "adult_mortality", "hiv_aids"):
+        assert (one[name], type(one[name])) == (many[name], type(many[name])), name
+    assert one["predicted_life_expectancy"] == many["predicted_life_expectancy"]
+    single = run_cli("predict", *person, "--format", "csv").stdout.splitlines()[1]
+    batch = run_cli("predict", "--model", "tim", "--input", "-", input=rows).stdout.splitlines()[1]
+    assert single.split(",")[:3] == [json.dumps(one[name]) for name in ("bmi", "adult_mortality", "hiv_aids")]
+    assert batch.split(",")[:3] == [bmi, mortality, hiv]  # batch CSV: the line as it came
+    assert single.split(",")[3:] == batch.split(",")[3:]
+
+
 def test_batch_json_names_the_features_that_make_a_row_unusual():
     single = json.loads(run_cli("predict", "--model", "tim", "--bmi", "70", "--adult-mortality", "20", "--hiv", "40",
                                 "--format", "json").stdout)[0]

@@ -143,3 +143,27 @@ def test_a_pipe_keeps_whole_lines_unless_columns_sets_a_width(tmp_path, monkeypa
     assert len(whole) == 1 and len(whole[0]) > 100 and whole[0].startswith("Error: no data")
     assert len(narrow) > 1 and max(cell_len(line.rstrip()) for line in narrow) <= 60
     assert " ".join(line.strip() for line in narrow) == whole[0]
+
+
+@pytest.mark.parametrize("args, code", [(["predict", "--model", "nosuchmodel", "--bmi", "3"], 1),
+                                        (["predict", "--model", "tim", "--bmi", "300", "--hiv", "0.1"], 0)],
+                         ids=["error", "warnings"])
+def test_wrapped_messages_end_their_lines_without_spaces(args, code, tmp_path, monkeypatch):
+    """Errors and warnings wrapped at $COLUMNS (or a terminal's width) leave no space where a line was
+    broken: each line ends in a word, and the lines joined with single spaces are the messages a pipe gets."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    before = dict(render._consoles)
+    try:
+        render._consoles.clear()  # a console takes its width from $COLUMNS when it is made
+        whole = run_cli(*args, code=code).stderr.splitlines()
+        render._consoles.clear()
+        narrow = run_cli(*args, env={"COLUMNS": "60"}, code=code).stderr.splitlines()
+    finally:
+        render._consoles.clear()
+        render._consoles.update(before)
+    assert len(narrow) > len(whole) and max(cell_len(line) for line in narrow) <= 60
+    assert [line for line in narrow if line != line.rstrip()] == []
+    assert " ".join(narrow).replace(" Warning: ", "\nWarning: ").splitlines() == whole
+    _, lines = in_terminal(args, tmp_path, columns=60)  # stdout's table there too
+    assert [line for line in lines if line != line.rstrip()] == []

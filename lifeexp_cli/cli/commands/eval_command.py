@@ -38,6 +38,6 @@ def eval_model(
     elif output.value == "csv":
         render.emit_csv([{"model": done.model, "on": scope, **scores, "rows": done.scored}], not no_header)
     else:
-        render.rows_output([{"model": done.model, "on": scope, "rows": done.scored,
+        render.rows_output([{"model": render.model_label(model), "on": scope, "rows": done.scored,
                              "RMSE": scores["rmse"], "MAE": scores["mae"], "R²": scores["r2"]}], "table")
         render.info(f"{render.count(done.dropped, 'row')} without a target {'was' if done.dropped == 1 else 'were'} skipped", quiet or not done.dropped)

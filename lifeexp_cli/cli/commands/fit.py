@@ -205,6 +205,8 @@ def show_fit(record, path: str, output: str, quiet: bool, asked: bool = False, h
         if record.inference:
             render.out.print(se_line(record.inference, asked, record.data.source == "-"), highlight=False)
     render.rows_output(metric_rows(record.metrics), "table", title="Metrics")
+    if (why := missing_mae(record)) is not None:
+        render.line(why)
     rows = record.rows
     imputed = ", ".join(f"{f} {n}" for f, n in rows.imputed.items() if n) or "none"
     render.line(f"Rows: {rows.train} used for training, {rows.test} held out, {rows.dropped} dropped "
@@ -317,6 +319,17 @@ def se_line(inference, asked: bool, from_stdin: bool = False) -> str:
                                              "second pass" if from_stdin else
                                              "the data has no country column with repeated rows to cluster by")
     return f"Standard errors: {what}: {why}"
+
+
+def missing_mae(record) -> str | None:
+    """Why a streamed fit's Metrics table has no training MAE, in one line (None when it has one): the MAE
+    needs every residual at the solution, which only the pass of clustered or HC3 standard errors computes."""
+    train = record.metrics.train
+    if record.streamed is None or train is None or train.mae is not None:
+        return None
+    if record.data.source == "-":
+        return "MAE —: stdin is read once, and the MAE needs a second pass over the residuals"
+    return "MAE —: a streamed fit sums it in the residual pass of --se cluster or hc3; this fit made none"
 
 
 def metric_rows(scores) -> list[dict]:

@@ -87,8 +87,10 @@ def feature_help(name: str) -> tuple[list[tuple[str, str]], str | None]:
 
 
 def feature_options(args: list[str]) -> dict[str, float]:
-    """`--adult-mortality 53 --hiv=0.1` -> {'adult-mortality': 53.0, 'hiv': 0.1}."""
+    """`--adult-mortality 53 --hiv=0.1` -> {'adult-mortality': 53, 'hiv': 0.1}: a value written as an
+    integer stays an int (`echoed` shows it as given), any other number is a float."""
     from lifeexp_cli.data.people import number
+    from lifeexp_cli.model.predict.prediction import INTEGER
 
     values: dict[str, float] = {}
     i = 0
@@ -104,8 +106,20 @@ def feature_options(args: list[str]) -> dict[str, float]:
         if key in values:
             raise UsageError(f"--{key} is given twice: give each feature once")
         values[key] = number(value, f"--{key}")
+        if INTEGER.fullmatch(value.strip()):
+            values[key] = int(values[key])  # exact: number() allows at most 1e15, well within a float's 2**53
         i += 1
     return values
+
+
+def echoed(record, given: dict, row: list[float]) -> dict:
+    """The inputs as JSON and CSV show them, in the model's feature order: a value given as an integer
+    (`--adult-mortality 53`) as an integer, as batch predict echoes a CSV's `53`; any other (a decimal, the
+    bmi of height and weight, a training mean) as the float the model took."""
+    from lifeexp_cli.data.people import feature_key
+
+    whole = {feature_key(typed) for typed, value in given.items() if isinstance(value, int)}
+    return {f: int(x) if f in whole else x for f, x in zip(record.features, row)}
 
 
 def predict(
@@ -194,7 +208,7 @@ def predict(
     target = record.target
     output_format = output.value if output else "table"
     key = "prediction" if output_format == "table" else f"predicted_{target}"
-    result = {**dict(zip(record.features, row)), key: value}
+    result = {**echoed(record, given, row), key: value}
     title = f"{record.path} predicts {target}"
     if output_format == "json":
         render.emit_json([{**result, "interval": interval, "domain": judged}])

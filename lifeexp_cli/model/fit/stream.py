@@ -3,9 +3,11 @@
 One pass reads the file (hashing it on the way) and feeds each chunk to `state.update`; median
 imputation adds passes for an exact median (so it needs a file, not stdin). Memory is bounded by the
 chunk size, whatever the number of rows. Not available here: cross-validation and held-out splits
-(they need the rows in memory) and the training MAE (it needs a second pass over the predictions);
-RMSE and R² come exactly from the factor. A file (not stdin) gets its prediction-interval calibration
-in one more pass (model/fit/stream_calibration.py). Only the first pass parses the file: it keeps the
+(they need the rows in memory). RMSE and R² come exactly from the factor; the training MAE needs every
+residual at the solution, which the pass of clustered or HC3 standard errors computes and sums for it,
+and is None without that pass (classical standard errors, stdin: it would take one more). A file (not
+stdin) gets its prediction-interval calibration in one more pass (model/fit/stream_calibration.py,
+shared with the standard errors'). Only the first pass parses the file: it keeps the
 used columns' arrays in a temporary file (data/sources.py `ChunkCache`, 8 bytes a cell) and the passes
 after it read those back. The passes are model/fit/stream_passes.py's, the solve
 model/fit/stream_solve.py's, the record model/fit/stream_record.py's.
@@ -107,6 +109,9 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
                                            streamed["chunk_rows"], gathering, models, seed)
         passes += 1
     inferred, covariance = standard_errors.solution_inference(sol, spec, features, se_type, tss, gathered)
+    # The training MAE from the residuals the standard errors gathered at the solution; without that pass
+    # (classical standard errors, stdin) it would take one more: it stays None.
+    mae = gathered.absolute / gathered.n if gathered is not None and gathered.n else None
     calibration = None
     if sample is not None:
         calibration, more = interval_calibration.finish(sample, sol.fill, folds=stream_calibration.FOLDS,
@@ -116,6 +121,6 @@ def finish(first: Reduced, over, spec: Spec, data: dict, streamed: dict, se_type
                            {**data, "rows": seen.rows + skipped},
                            {**streamed, "chunks": first.chunks, "passes": passes},
                            {"domain": domain_sample.finish(first.sample, sol.fill)[0],
-                            "inference": inferred, "coefficient_covariance": covariance}, calibration)
+                            "inference": inferred, "coefficient_covariance": covariance}, calibration, mae)
     fitted["warnings"] = [*first.notes, *fitted["warnings"], *notes]  # what reading the text noticed first
     return fitted

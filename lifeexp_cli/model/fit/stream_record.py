@@ -1,5 +1,6 @@
 """The model record of a streamed fit, from the state and its solution, as the in-memory fit builds it
-(`record.build_record`): training RMSE and R² exactly from the factor, ranges and means from the state,
+(`record.build_record`): training RMSE and R² exactly from the factor, the MAE when the pass at the
+solution summed it (model/fit/stream.py `finish`), ranges and means from the state,
 the domain check's reference (model/fit/domain_sample.py) and the standard errors
 (model/fit/standard_errors.py) handed in.
 """
@@ -22,8 +23,9 @@ def source_was_stdin(data: dict) -> bool:
 
 def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol: StreamSolution,
                   skipped: int, data: dict, streamed: dict, more: dict | None = None,
-                  calibration: dict | None = None) -> dict:
-    """The model record from the state and its solution (`record.build_record`, as the in-memory fit)."""
+                  calibration: dict | None = None, mae: float | None = None) -> dict:
+    """The model record from the state and its solution (`record.build_record`, as the in-memory fit);
+    `mae`: the training MAE, or None (no pass at the solution summed the absolute residuals)."""
     theta, cond, used = sol.solution.theta, sol.solution.condition_number, sol.used
     notes = solution_notes(seen, sol, spec, features)
     if source_was_stdin(data) and state.refinement_needed(sol.factor, theta):
@@ -32,7 +34,7 @@ def stream_record(seen: State, spec: Spec, features: list[str], target: str, sol
     params = solution_params(sol, spec)
     rss = state.residual_sum(sol.factor, theta)
     ss_tot = float(seen.y.m2[0])
-    train = {"rmse": float(np.sqrt(rss / used)), "mae": None,
+    train = {"rmse": float(np.sqrt(rss / used)), "mae": mae,
              "r2": 1.0 - rss / ss_tot if ss_tot > 0 else float("nan")}
     present = seen.present
     imputed = imputed_counts(seen, spec, features)

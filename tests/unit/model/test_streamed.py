@@ -67,11 +67,37 @@ def test_streamed_equals_in_memory(tmp_path, impute, scale, intercept, solver, c
     assert streamed["condition_number"] == pytest.approx(expected["condition_number"], rel=1e-9)
     assert streamed["metrics"]["train"]["rmse"] == pytest.approx(expected["metrics"]["train"]["rmse"], rel=1e-10)
     assert streamed["metrics"]["train"]["r2"] == pytest.approx(expected["metrics"]["train"]["r2"], rel=1e-10)
-    assert streamed["metrics"]["train"]["mae"] is None  # would need a second pass
+    # from the residuals the clustered standard errors gather in the pass at the solution
+    assert streamed["metrics"]["train"]["mae"] == pytest.approx(expected["metrics"]["train"]["mae"], rel=1e-10)
     assert without_intervals(streamed["warnings"]) == without_intervals(expected["warnings"])
     for name in FEATURES:
         assert_allclose(streamed["ranges"][name], expected["ranges"][name], rtol=0)
         assert streamed["means"][name] == pytest.approx(expected["means"][name], rel=1e-14)
+
+
+@pytest.mark.parametrize("se", ["cluster", "hc3", "classical"])
+@pytest.mark.parametrize("intervals", [True, False])
+def test_the_training_mae_comes_from_the_pass_the_standard_errors_make(tmp_path, se, intervals):
+    """The MAE is summed in the pass at the solution that clustered and HC3 standard errors make, and takes
+    no pass of its own: with classical ones (whose pass, if any, is the calibration's, which computes a
+    sample's residuals by other models) it is None, and the passes are as many either way."""
+    path = generated_csv(tmp_path / "gen.csv")
+    expected = in_memory(path, Spec())
+    streamed = streamed_fit.fit_source(str(path), FEATURES, "life", Spec(), 7, se=se, intervals=intervals)
+    assert streamed["streamed"]["passes"] == 1 + (intervals or se != "classical")
+    mae = streamed["metrics"]["train"]["mae"]
+    assert mae is None if se == "classical" else mae == pytest.approx(expected["metrics"]["train"]["mae"], rel=1e-10)
+
+
+def test_a_stream_from_stdin_has_no_training_mae(tmp_path, monkeypatch):
+    """stdin is read once: classical standard errors, no pass at the solution, no MAE."""
+    import io
+    import sys
+
+    path = generated_csv(tmp_path / "gen.csv")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
+    streamed = streamed_fit.fit_source("-", FEATURES, "life", Spec())
+    assert streamed["streamed"]["passes"] == 1 and streamed["metrics"]["train"]["mae"] is None
 
 
 def test_stream_errors_name_the_problem(tmp_path):
