@@ -45,16 +45,18 @@ def test_a_streamed_fit_shows_its_mae_or_says_why_it_has_none(data_path, tmp_pat
     memory = json.loads(run_cli(*out, "--no-stream", "--format", "json").stdout)["metrics"]["train"]
     for se in ([], ["--se", "hc3"]):
         table = run_cli(*out, "--stream", *se).stdout
-        assert metrics_cells(table)[2] == f"{memory['mae']:.4g}" and "MAE —" not in table
+        assert metrics_cells(table)[2] == f"{memory['mae']:.4g}" and "MAE not computed" not in table
         saved = store.load(str(tmp_path / "m.joblib"))["metrics"]["train"]
         assert saved["mae"] == pytest.approx(memory["mae"], rel=1e-12)
     classical = run_cli(*out, "--stream", "--se", "classical").stdout
     assert metrics_cells(classical)[2] == "—"
-    assert "MAE —: a streamed fit sums it in the residual pass of --se cluster or hc3; this fit made none" in \
+    assert ("MAE not computed: with --se classical a streamed fit computes no residuals at the solution "
+            "(--se cluster or hc3 does)") in \
         classical.splitlines()
     assert json.loads(run_cli(*out, "--stream", "--se", "classical", "-f", "json").stdout)["metrics"]["train"]["mae"] \
         is None
     piped = run_cli("fit", "--features", "bmi", "--data", "-", "--stream", "--out", tmp_path / "m.joblib",
                     input=data_path.read_bytes()).stdout
     assert metrics_cells(piped)[2] == "—"
-    assert "MAE —: stdin is read once, and the MAE needs a second pass over the residuals" in piped.splitlines()
+    assert ("MAE not computed: data from stdin is read once, and the MAE needs a second pass over it "
+                "(--data FILE computes it)") in piped.splitlines()

@@ -328,8 +328,10 @@ def missing_mae(record) -> str | None:
     if record.streamed is None or train is None or train.mae is not None:
         return None
     if record.data.source == "-":
-        return "MAE —: stdin is read once, and the MAE needs a second pass over the residuals"
-    return "MAE —: a streamed fit sums it in the residual pass of --se cluster or hc3; this fit made none"
+        return ("MAE not computed: data from stdin is read once, and the MAE needs a second pass over it "
+                "(--data FILE computes it)")
+    return ("MAE not computed: with --se classical a streamed fit computes no residuals at the solution "
+            "(--se cluster or hc3 does)")
 
 
 def metric_rows(scores) -> list[dict]:
