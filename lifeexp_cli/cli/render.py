@@ -144,6 +144,23 @@ def model_label(model: str) -> str:
     return PurePath(model).stem if "/" in model or model.endswith(".joblib") else model
 
 
+def in_unit(value: str, column: str) -> str:
+    """`value` followed by the unit of the column it measures, when lifeexp knows it (`5.895 years` for
+    life_expectancy): a target of the user's own CSV has none, and `price` was shown in years."""
+    from lifeexp_cli.data import catalog
+
+    unit = catalog.describe(column)[1]
+    return f"{value} {unit}" if unit else value
+
+
+def folds_text(document: dict) -> str:
+    """What the folds of a `cv` or `select` document hold, for a title: `countries`, `rows`, or `rows (the
+    data has no country column)` when --split country found none (both said "by countries" of such a file)."""
+    if document["folds_by"] == "country":
+        return "countries"
+    return "rows (the data has no country column)" if document["split"] == "country" else "rows"
+
+
 def with_interval(value: float, interval: dict | None) -> str:
     """A prediction with its interval, for tables: `71.5 [61.6, 81.3]` (the value alone without one)."""
     if interval is None:
