@@ -455,14 +455,15 @@ def byte_progress(label: str, total: int):
 def training_progress(epochs: int, quiet: bool = False, validation: bool = False):
     """One Rich progress bar on stderr for iterative training, reused by every fit of a run.
 
-    Yields progress(label) -> on_epoch(epoch, train_loss, val_loss), or None when quiet: each call to
+    Yields progress(label) -> on_epoch(epoch, train_loss, val_loss), or None when quiet or when stderr is
+    not a terminal (`fit --solver adam 2>log` began its log with an empty line): each call to
     progress restarts the bar under a new label ("fit", "fold 2/5"), so cross-validation draws one bar
     with a fold counter rather than one bar per fold.
 
     No time left is shown: early stopping (patience) ends most runs long before --epochs, so an estimate
     from the epoch count would be wrong by that much. The bar says "of at most" and shows time elapsed.
     """
-    if quiet:
+    if quiet or not _console("err").is_terminal:  # in a pipe or a log Rich draws no bar, only a blank line
         yield None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
