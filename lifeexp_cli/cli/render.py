@@ -144,6 +144,23 @@ def model_label(model: str) -> str:
     return PurePath(model).stem if "/" in model or model.endswith(".joblib") else model
 
 
+def in_unit(value: str, column: str) -> str:
+    """`value` followed by the unit of the column it measures, when lifeexp knows it (`5.895 years` for
+    life_expectancy): a target of the user's own CSV has none, and `price` was shown in years."""
+    from lifeexp_cli.data import catalog
+
+    unit = catalog.describe(column)[1]
+    return f"{value} {unit}" if unit else value
+
+
+def folds_text(document: dict) -> str:
+    """What the folds of a `cv` or `select` document hold, for a title: `countries`, `rows`, or `rows (the
+    data has no country column)` when --split country found none (both said "by countries" of such a file)."""
+    if document["folds_by"] == "country":
+        return "countries"
+    return "rows (the data has no country column)" if document["split"] == "country" else "rows"
+
+
 def with_interval(value: float, interval: dict | None) -> str:
     """A prediction with its interval, for tables: `71.5 [61.6, 81.3]` (the value alone without one)."""
     if interval is None:
@@ -438,14 +455,15 @@ def byte_progress(label: str, total: int):
 def training_progress(epochs: int, quiet: bool = False, validation: bool = False):
     """One Rich progress bar on stderr for iterative training, reused by every fit of a run.
 
-    Yields progress(label) -> on_epoch(epoch, train_loss, val_loss), or None when quiet: each call to
+    Yields progress(label) -> on_epoch(epoch, train_loss, val_loss), or None when quiet or when stderr is
+    not a terminal (`fit --solver adam 2>log` began its log with an empty line): each call to
     progress restarts the bar under a new label ("fit", "fold 2/5"), so cross-validation draws one bar
     with a fold counter rather than one bar per fold.
 
     No time left is shown: early stopping (patience) ends most runs long before --epochs, so an estimate
     from the epoch count would be wrong by that much. The bar says "of at most" and shows time elapsed.
     """
-    if quiet:
+    if quiet or not _console("err").is_terminal:  # in a pipe or a log Rich draws no bar, only a blank line
         yield None
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn

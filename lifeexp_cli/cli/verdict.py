@@ -168,13 +168,16 @@ def verdict_parts(result: "Comparison") -> list[str]:
 
 
 def verdict_lines(result: "Comparison", width: int = WIDTH) -> list[str]:
-    """The verdict under the table: the answer first, at most 8 lines of at most `width` characters."""
+    """The verdict under the table: the answer first, at most 8 lines of at most `width` characters, each
+    sentence whole. Over 8 lines (long names, a narrow terminal), the models' views go first, then the line
+    on what the data are (--explain has both); the answer, accuracy and the pointer to --explain stay. Cut
+    at 8 lines instead, `COLUMNS=60 lifeexp compare` ended on "...every caveat: lifeexp"."""
     parts = [answer_text(result), view_line(result), accuracy_line(result), DATA_LINE, EXPLAIN_LINE]
-    lines = [line for part in parts for line in wrapped(part, width)]
-    if len(lines) > MAX_LINES:  # long names: the views move to --explain
-        parts.remove(parts[1])
-        lines = [line for part in parts for line in wrapped(part, width)]
-    return lines[:MAX_LINES]
+    for optional in (1, 3):  # the views, then what the data are
+        if sum(len(wrapped(part, width)) for part in parts) <= MAX_LINES:
+            break
+        parts[optional] = ""
+    return [line for part in parts for line in wrapped(part, width)]
 
 
 # --- --explain: everything else, once ----------------------------------------------------------------

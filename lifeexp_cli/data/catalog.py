@@ -84,11 +84,29 @@ def resolve(name: str, available: list[str], what: str = "feature") -> str:
         return key
     if ALIASES.get(key) in available:
         return ALIASES[key]
-    known = list(available) + [a for a, target in ALIASES.items() if target in available]
-    close = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
-    close = list(dict.fromkeys(ALIASES.get(c, c) for c in close))
+    close = suggestions(key, available)
     hint = f"did you mean {', '.join(close)}?" if close else "run `lifeexp features` to list them"
     raise UsageError(f"unknown {what} {name!r}: {hint}")
+
+
+def suggestions(key: str, available: list[str]) -> list[str]:
+    """Up to three of `available` whose names or aliases are close to the canonical `key`."""
+    known = list(available) + [a for a, target in ALIASES.items() if target in available]
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.5)
+    return list(dict.fromkeys(ALIASES.get(c, c) for c in close))
+
+
+def resolve_target(name: str, available: list[str]) -> str:
+    """`resolve` for the column to predict. A name close to none of the columns is most often the default
+    target, life_expectancy, which a CSV of one's own lacks: the error then names the parameter that picks
+    the target and lists the columns, where `resolve` pointed to `lifeexp features` (the WHO file's)."""
+    key = canonical(name)
+    if key in available or ALIASES.get(key) in available or suggestions(key, available):
+        return resolve(name, available, what="target column")
+    columns = [c for c in available if c != GROUP_COLUMN]
+    listed = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
+    raise ParameterError(f"the data has no target column {name!r}: name one of its columns with {{target}} "
+                         f"({listed})", "target", name)
 
 
 def resolve_many(spec: str | list[str], available: list[str], what: str = "feature") -> list[str]:

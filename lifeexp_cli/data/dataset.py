@@ -155,7 +155,7 @@ def candidate_features(frame: pd.DataFrame, target: str | None) -> list[str]:
 
 
 def resolve_target(frame: pd.DataFrame, target: str) -> str:
-    return checked_target(catalog.resolve(target, list(frame.columns), what="target column"))
+    return checked_target(catalog.resolve_target(target, list(frame.columns)))
 
 
 def checked_target(name: str) -> str:
@@ -387,7 +387,7 @@ def design_for_model(table: Table, record: dict, use: str) -> Design:
 
 def header_columns(names: list[str], features: str | list[str], target: str) -> tuple[str, list[str] | None]:
     """Target and features by name or alias from the header; None for `all` (decided on the first chunk)."""
-    target_name = checked_target(catalog.resolve(target, names, what="target column"))
+    target_name = checked_target(catalog.resolve_target(target, names))
     if isinstance(features, str) and features.strip().lower() == "all":
         return target_name, None
     chosen = catalog.resolve_many(features, [n for n in names if n != target_name])

@@ -101,7 +101,7 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
         "fold_rmse": result["fold_rmse"], "path": result["path"], "skipped": result["skipped"],
         "stopped": result["stopped"], "candidates": names,
         "collinear_pairs": [{"a": a, "b": b, "r": v} for a, b, v in pairs],
-        "k": folds, "split": split, "seed": fold_seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
+        "k": folds, "split": split, "folds_by": scoring.folds_by(design, split), "seed": fold_seed, "spec": spec.describe(), "models_fitted": tried["sets"] * folds,
         "model": None,
     }
     notes = tuple(f"left out {', '.join(empty)}: no values in the rows with a target" for _ in empty[:1])

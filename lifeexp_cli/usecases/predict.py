@@ -28,6 +28,20 @@ def uncalibrated(record: ModelRecord, level: float) -> list[str]:
     return []
 
 
+def default_level(record: ModelRecord, level: float) -> tuple[float, list[str]]:
+    """The level of the intervals when the user asked for none: `level` (predict's default, 0.9), or 0 (no
+    intervals) with the note saying why when the model's calibration rests on too few rows for it (a fit on
+    a 7-row CSV): a default the user never typed must not refuse the prediction, as --level 0.9 asked does."""
+    from lifeexp_cli.model.predict import intervals, prediction
+
+    rows = intervals.shortfall(record, level)
+    if rows is None:
+        return level, []
+    return 0, [f"no prediction intervals: model {prediction.model_name(record)} was calibrated on "
+               f"{rows} rows, a {level:.0%} interval needs at least {intervals.rows_needed(level)}; "
+               f"--level {intervals.highest_level(rows):g} or lower gives them"]
+
+
 def predict_person(record: ModelRecord, person: dict[str, float], *, level: float = 0, strict: bool = False) -> Predicted:
     """The model's prediction for one person's values (names or aliases; height and weight give bmi), with
     its interval at `level` (0: none) and the domain judgement. `strict`: a left-out feature is an error

@@ -114,3 +114,35 @@ def test_compare_names_a_winner_only_when_the_gap_beats_the_spread():
 def test_compare_reads_data_only_with_cv():
     result = run("compare", "--data", "x.csv")
     assert result.exit_code == 2 and "--folds" in result.stderr
+
+
+HOUSES = ("size_m2,rooms,age,price\n50,2,10,100\n,3,,150\n80,,5,180\n120,4,30,\n65,2,12,130\n70,3,8,140\n"
+          "90,3,20,170\n100,4,25,200\n")
+
+
+def test_cv_and_select_on_a_file_without_countries_say_rows_and_no_unit(tmp_path):
+    """On a CSV with no country column and a target of its own, `cv` said "5-fold cross-validation by
+    countries", counted "test countries", and gave the price's RMSE in years; `select` said "folds by
+    countries" and "years" too."""
+    data = tmp_path / "houses.csv"
+    data.write_text(HOUSES)
+    table = run_cli("cv", "--data", data, "--target", "price", "--features", "rooms,age").stdout
+    assert "5-fold cross-validation by rows (the data has no country column): price ~ rooms, age" in table
+    assert "countries" not in table.replace("no country column", "") and "years" not in table
+    assert table.rstrip().splitlines()[-1].startswith("CV RMSE 35.527 ± 38.705 over 5 folds (seed 0;")
+    doc = json.loads(run_cli("cv", "--data", data, "--target", "price", "--features", "rooms,age",
+                             "--format", "json").stdout)
+    assert doc["split"] == "country" and doc["folds_by"] == "row"
+    chosen = run_cli("select", "--data", data, "--target", "price").stdout
+    assert "folds by rows (the data has no country column)" in chosen and "years" not in chosen
+    assert json.loads(run_cli("select", "--data", data, "--target", "price", "--format", "json").stdout)["folds_by"] \
+        == "row"
+
+
+def test_cv_on_the_who_file_holds_countries_and_speaks_in_years(who_env):
+    out = run_cli("cv", "--features", "bmi").stdout
+    assert "5-fold cross-validation by countries: life_expectancy ~ bmi" in out
+    assert "CV RMSE 7.964 ± 0.277 years over 5 folds" in out
+    assert json.loads(run_cli("cv", "--features", "bmi", "--format", "json").stdout)["folds_by"] == "country"
+    assert json.loads(run_cli("cv", "--features", "bmi", "--split", "random", "--format", "json").stdout)[
+        "folds_by"] == "row"

@@ -178,3 +178,27 @@ def test_a_streamed_fit_from_stdin_says_why_its_standard_errors_are_classical(wh
     assert "Standard errors: classical (independent errors of equal variance): the data came from stdin" in \
         result.stdout
     assert "no country column" not in result.stdout
+
+
+SEVEN_ROWS = "size,rooms,price\n50,2,100\n80,3,180\n120,4,250\n65,2,130\n70,3,140\n90,3,170\n100,4,200\n"
+
+
+def test_a_model_calibrated_on_too_few_rows_predicts_by_default_and_says_why_without_intervals(tmp_path):
+    """`fit` on a 7-row CSV stores a calibration (90% needs 9 rows); `predict` with no option then stopped
+    with exit 2 on "--level 0.9 needs at least 9 calibration rows", a level the user never typed."""
+    data, model = tmp_path / "houses.csv", tmp_path / "houses.joblib"
+    data.write_text(SEVEN_ROWS)
+    ok(run("fit", "--data", data, "--target", "price", "--features", "size,rooms", "--out", model, "--quiet"))
+    note = (f"no prediction intervals: model {model} was calibrated on 7 rows, a 90% interval needs at least 9; "
+            "--level 0.87 or lower gives them")
+    single = ok(run("predict", "--model", model, "--size", "60", "--rooms", "2", "--format", "json"))
+    (row,) = json.loads(single.stdout)
+    assert row["interval"] is None and row["predicted_price"] > 0
+    assert single.stderr.count("Warning:") == 1 and note in single.stderr.replace("\n", " ")
+    batch = ok(run("predict", "--model", model, "--input", "-", input="size,rooms\n60,2\n"))
+    assert batch.stdout.splitlines()[0] == "size,rooms,predicted_price,in_domain" and note in batch.stderr
+    asked = run("predict", "--model", model, "--size", "60", "--rooms", "2", "--level", "0.9")
+    assert asked.exit_code == 2 and "--level 0.9 needs at least 9 calibration rows" in asked.stderr
+    lower = json.loads(ok(run("predict", "--model", model, "--size", "60", "--rooms", "2", "--level", "0.8",
+                              "--format", "json")).stdout)
+    assert lower[0]["interval"]["level"] == 0.8

@@ -84,3 +84,12 @@ def test_rows_that_cannot_be_split_are_blocks_of_aligned_columns():
                                           "  meaning  development status: Developed = 1,"]
     assert lines[start + 4] == "           Developing = 0"
     assert max(len(line) for line in lines) <= 45
+
+
+def test_compare_at_60_columns_ends_on_the_whole_pointer_to_explain():
+    """`COLUMNS=60 lifeexp compare` ended its verdict on "...every caveat: lifeexp" (cut at 8 lines)."""
+    out = run(60, "compare")
+    below = out[out.rindex("┘") + 1:].strip().splitlines()
+    assert below[0].startswith("Cannot tell who lives longer")
+    assert " ".join(below).endswith("Each model's view, the folds and every caveat: lifeexp compare --explain.")
+    assert len(below) <= 8 and max(len(line) for line in below) <= 60

@@ -314,3 +314,23 @@ def test_a_streamed_fit_says_when_its_csv_is_not_utf8(tmp_path):
     plain = run("fit", "--data", who_shaped(tmp_path / "plain.csv", rows=200), "-F", "bmi", "--stream", "-q",
                 "--out", tmp_path / "p.joblib")
     assert "UTF-8" not in plain.stderr
+
+
+@pytest.mark.parametrize("command", [["fit", "--features", "rooms"], ["fit", "--features", "rooms", "--stream"],
+                                     ["cv", "--features", "rooms"], ["select"]], ids=" ".join)
+def test_a_csv_without_the_default_target_says_to_name_one_and_lists_its_columns(tmp_path, command):
+    """A CSV of one's own lacks life_expectancy: the error said "unknown target column 'life_expectancy':
+    run `lifeexp features` to list them", which lists the WHO file's columns and never names --target."""
+    data = tmp_path / "houses.csv"
+    data.write_text("city,size_m2,rooms,price\nA,50,2,100\nB,80,3,180\nC,120,4,250\nD,65,2,130\nE,70,3,140\n")
+    line = error_line(run(*command, "--data", data, "--out" if command[0] == "fit" else "--seed",
+                          tmp_path / "m.joblib" if command[0] == "fit" else "0"), 2)
+    assert line == ("Error: the data has no target column 'life_expectancy': name one of its columns with --target "
+                    "(city, size_m2, rooms, price)")
+
+
+def test_a_misspelt_target_still_gets_its_closest_columns(tmp_path):
+    data = tmp_path / "houses.csv"
+    data.write_text("size_m2,rooms,price\n50,2,100\n80,3,180\n")
+    line = error_line(run("corr", "--data", data, "--target", "prize"), 2)
+    assert line == "Error: unknown target column 'prize': did you mean price, size_m2?"

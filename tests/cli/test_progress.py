@@ -44,3 +44,17 @@ def test_the_training_bar_shows_no_time_left(terminal):
             on_epoch(epoch, 10.0 / epoch, None)
     text = terminal.getvalue()
     assert "of at most 1000" in text and "left" not in text
+
+
+def test_an_iterative_fit_in_a_pipe_draws_no_bar_and_no_blank_line(tmp_path):
+    """Rich draws no bar where stderr is not a terminal, but stopping it still wrote a newline:
+    `lifeexp fit --solver adam ... 2>log` began the log with an empty line, `cv --solver gd` too."""
+    from support.cli import run_cli
+
+    data = tmp_path / "line.csv"
+    data.write_text("x,y\n" + "".join(f"{i},{2 * i + 1 + (i % 3) * 0.1}\n" for i in range(40)))
+    fitted = run_cli("fit", "--data", data, "--target", "y", "--features", "x", "--solver", "gd", "--epochs", "20",
+                     "--out", tmp_path / "m.joblib")
+    scored = run_cli("cv", "--data", data, "--target", "y", "--features", "x", "--solver", "gd", "--epochs", "20")
+    for stderr in (fitted.stderr, scored.stderr):
+        assert not stderr.startswith("\n") and "\n\n" not in stderr and "━" not in stderr

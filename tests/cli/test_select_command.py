@@ -68,3 +68,17 @@ def test_select_table_and_errors(who_env):
     assert "Chosen:" in table.stdout and "step 1:" in table.stderr
     bad = run("select", "--max-features", "0")
     assert bad.exit_code == 2 and "--max-features" in bad.stderr
+
+
+HOUSES = ("city,size_m2,rooms,age,price,const\nA,50,2,10,100,1\nB,,3,,150,1\nC,80,,5,180,1\nE,120,4,30,,1\n"
+          "F,65,2,12,130,1\nG,70,3,8,140,1\nH,90,3,20,170,1\nI,100,4,25,200,1\n")
+
+
+def test_select_never_adds_a_constant_column_for_a_gain_of_rounding_size(tmp_path):
+    """A constant column changes no fold's fit: `select --target price` on this file chose `size_m2, const`,
+    the second for a gain of 1.8e-14 ± 9.7e-14 shown as a step in the table."""
+    csv = tmp_path / "houses.csv"
+    csv.write_text(HOUSES)
+    doc = json.loads(run_cli("select", "--data", csv, "--target", "price", "--format", "json").stdout)
+    assert doc["features"] == ["size_m2"] and [step["feature"] for step in doc["path"]] == ["size_m2"]
+    assert doc["stopped"] == "no remaining candidate lowers the CV RMSE"

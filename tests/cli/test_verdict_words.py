@@ -133,3 +133,17 @@ def test_a_clear_difference_under_the_only_model_and_no_caveat():
     assert verdict.caveat_lines(found) == []
     text = " ".join(verdict.explain_lines(found))
     assert "Caveats: - none" in text and "overlapping over 0% of the narrower" in text
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 70])
+def test_a_narrow_verdict_keeps_whole_sentences_and_the_pointer_to_explain(shipped, width):
+    """At 60 columns the verdict was cut at its 8th line: it ended on "...every caveat: lifeexp", the
+    command it points to lost; at 50 the pointer was gone while the views it promises had been dropped."""
+    lines = verdict.verdict_lines(shipped, width)
+    assert all(len(line) <= width for line in lines)
+    text = " ".join(lines)
+    assert text.startswith(verdict.answer_text(shipped))
+    assert text.endswith(verdict.EXPLAIN_LINE)
+    assert verdict.accuracy_line(shipped) in text
+    kept = [part for part in (verdict.view_line(shipped), verdict.DATA_LINE) if part in text]
+    assert len(lines) <= 8 or not kept  # over 8 lines only once everything optional has gone to --explain

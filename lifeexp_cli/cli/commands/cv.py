@@ -53,14 +53,17 @@ def show(document: dict, output: str, spec_text: str, header: bool = True) -> No
     if output == "csv":
         render.emit_csv(document["folds"], header)  # folds only: the mean and std are in the JSON
         return
-    by = "countries" if document["split"] == "country" else "rows"
-    rows = [[f["fold"], f["test_groups"] if by == "countries" else "", f["test_rows"], f["train_rows"],
+    by = render.folds_text(document)
+    grouped = document["folds_by"] == "country"
+    columns = ["fold", *(["test countries"] if grouped else []), "test rows", "train rows", "RMSE", "MAE", "R²"]
+    rows = [[f["fold"], *([f["test_groups"]] if grouped else []), f["test_rows"], f["train_rows"],
              f["rmse"], f["mae"], f["r2"]] for f in document["folds"]]
-    rows.append(["mean ± std", "", "", ""] + [f"{render.fmt(document[k])} ± {render.fmt(document[k + '_std'], 2)}"
-                                               for k in keys])
+    rows.append(["mean ± std", *([""] if grouped else []), "", ""] +
+                [f"{render.fmt(document[k])} ± {render.fmt(document[k + '_std'], 2)}" for k in keys])
     render.table(f"{document['k']}-fold cross-validation by {by}: {document['target']} ~ "
-                 f"{', '.join(document['features'])} ({spec_text})",
-                 ["fold", "test countries", "test rows", "train rows", "RMSE", "MAE", "R²"], rows)
-    render.line(f"CV RMSE {document['rmse']:.3f} ± {document['rmse_std']:.3f} years over {document['k']} folds "
+                 f"{', '.join(document['features'])} ({spec_text})", columns, rows)
+    spread = render.in_unit(f"{document['rmse']:.3f} ± {document['rmse_std']:.3f}", document["target"])
+    render.line(f"CV RMSE {spread} over {document['k']} folds "
                 f"(seed {document['seed']}; {render.count(document['rows'], 'row')} with a target, "
                 f"{document['dropped_target']} without)")
+

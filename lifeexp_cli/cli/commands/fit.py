@@ -265,7 +265,7 @@ def show_network(record) -> None:
     if run and run.val_loss_history:
         best = min(run.val_loss_history)
         epoch = run.val_loss_history.index(best) + 1
-        render.out.print(f"Best validation loss (MSE) {render.fmt(best)} (RMSE {best ** 0.5:.3g} years) at "
+        render.out.print(f"Best validation loss (MSE) {render.fmt(best)} (RMSE {render.in_unit(f'{best ** 0.5:.3g}', record.target)}) at "
                          f"epoch {epoch} of {run.epochs_run}", highlight=False)
 
 

@@ -188,6 +188,7 @@ def predict(
     given = feature_options(ctx.args)
     record = store.load_record(model or default_model(given, height, weight, input, quiet))
     check_feature_options(record, given, [o for p in ctx.command.params for o in p.opts if o.startswith("--")])
+    level = level_for(ctx, record, level)
     if input is not None:
         if given or height is not None or weight is not None:
             raise UsageError("give either --input or feature options, not both")
@@ -224,6 +225,22 @@ def predict(
         render.rows_output([{"input": k, "value": v} for k, v in result.items()], "table", title=title)
     else:
         render.rows_output([result], output_format, title=title, header=not no_header)
+
+
+def level_for(ctx: typer.Context, record, level: float) -> float:
+    """--level as given; not given, the default, or no intervals (warned) from a model calibrated on too few
+    rows for it: `fit` on a 7-row CSV, then `predict` with no option, stopped with exit 2 on a level the user
+    never typed."""
+    from typer._click.core import ParameterSource
+
+    from lifeexp_cli.usecases import predict as usecase
+
+    if ctx.get_parameter_source("level") is not ParameterSource.DEFAULT:
+        return level
+    level, notes = usecase.default_level(record, level)
+    for note in notes:
+        render.warn(note)
+    return level
 
 
 def flag(name: str) -> str:

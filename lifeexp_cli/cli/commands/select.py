@@ -86,8 +86,8 @@ def show(document: dict, output: str, spec_text: str, quiet: bool, header: bool 
     if output == "csv":
         render.emit_csv([{"step": i + 1, **step} for i, step in enumerate(document["path"])], header)
         return
-    by = "countries" if document["split"] == "country" else "rows"
-    render.table(f"Forward selection by {document['k']}-fold CV RMSE (folds by {by}; {spec_text})",
+    render.table(f"Forward selection by {document['k']}-fold CV RMSE (folds by {render.folds_text(document)}; "
+                 f"{spec_text})",
                  ["step", "feature added", "CV RMSE", "gain (paired over folds)"],
                  [[i + 1, step["feature"], f"{render.fmt(step['cv_rmse'])} ± {render.fmt(step['cv_rmse_std'], 2)}",
                    gain_text(step)] for i, step in enumerate(document["path"])])
@@ -97,7 +97,8 @@ def show(document: dict, output: str, spec_text: str, quiet: bool, header: bool 
                      [[s["step"], s["feature"], s["twin"], f"{s['r']:+.3f}",
                        f"{render.fmt(s['gain'], 3)} ± {render.fmt(s['gain_spread'], 2)}"]
                       for s in document["skipped"]])
-    render.line(f"Chosen: {', '.join(document['features'])} — CV RMSE {document['cv_rmse']:.3f} ± "
-                f"{document['cv_rmse_std']:.3f} years ({document['stopped']}; {render.count(document['models_fitted'], 'model')} fitted)")
+    spread = render.in_unit(f"{document['cv_rmse']:.3f} ± {document['cv_rmse_std']:.3f}", document["target"])
+    render.line(f"Chosen: {', '.join(document['features'])} — CV RMSE {spread} ({document['stopped']}; "
+                f"{render.count(document['models_fitted'], 'model')} fitted)")
     if document["model"]:
         render.info(f"Saved {document['model']}", quiet)

@@ -28,9 +28,15 @@ def cross_validate_spec(design: Design, spec: Spec, k: int, split: str = "countr
                                                                               spec, groups), progress)
     summary = metrics.summarize(scores)
     return {"target": design.target, "features": design.features, "spec": spec.describe(), "k": k,
-            "split": split, "seed": seed, "folds": fold_rows(design, folds, scores),
+            "split": split, "folds_by": folds_by(design, split), "seed": seed, "folds": fold_rows(design, folds, scores),
             **{key: summary[key] for key in ("rmse", "rmse_std", "mae", "mae_std", "r2", "r2_std")},
             "rows": len(design.y), "dropped_target": design.dropped_target}
+
+
+def folds_by(design: Design, split: str) -> str:
+    """What each fold holds whole: "country" (--split country on data with a country column), else "row"
+    (--split random, or data without a country column, where every row is its own group)."""
+    return "country" if split == "country" and not design.by_row else "row"
 
 
 def fold_rows(design: Design, folds: list[np.ndarray], scores: list[dict]) -> list[dict]:

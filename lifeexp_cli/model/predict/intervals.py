@@ -45,13 +45,38 @@ def quantile(record: ModelRecord, level: float, status=None) -> float:
     else:
         q, n = conformal.quantile(calibration, level), record.calibration.rows
     if q is None:
-        needed = max(1, math.floor(level / (1 - level)) - 2)
-        while conformal.rank_needed(level, needed) > needed:  # the fewest scores with ⌈(n+1)L⌉ ≤ n
-            needed += 1
-        highest = math.floor(conformal.max_level(n) * 100) / 100
-        raise ParameterError(f"{{level}} {{value}} needs at least {needed} calibration rows, the model was "
-                             f"calibrated on {n}: use {{level}} {highest:g} or lower", "level", level)
+        raise ParameterError(f"{{level}} {{value}} needs at least {rows_needed(level)} calibration rows, the model "
+                             f"was calibrated on {n}: use {{level}} {highest_level(n):g} or lower", "level", level)
     return q
+
+
+def rows_needed(level: float) -> int:
+    """The fewest calibration scores that give a finite interval at `level`: the least n with ⌈(n+1)L⌉ ≤ n."""
+    needed = max(1, math.floor(level / (1 - level)) - 2)
+    while conformal.rank_needed(level, needed) > needed:
+        needed += 1
+    return needed
+
+
+def highest_level(n: int) -> float:
+    """The highest level, in whole percent, that n calibration scores give an interval for."""
+    return math.floor(conformal.max_level(n) * 100) / 100
+
+
+def shortfall(record: ModelRecord, level: float) -> int | None:
+    """How many rows the record's calibration rests on when they are too few for intervals at `level` for
+    some row (any status, under shift-conformal), else None: a fit on a small CSV (7 rows) stores a
+    calibration that a 90% interval cannot use. None, too, at level 0 or without a calibration."""
+    if not level or not calibrated(record):
+        return None
+    statuses = (None, *shift.STATUSES.values()) if is_shift(record) else (None,)
+    for status in statuses:
+        try:
+            quantile(record, level, status)
+        except ParameterError:
+            return shift.group_rows(record.calibration.as_mapping(), status) if is_shift(record) \
+                else record.calibration.rows
+    return None
 
 
 def status_feature(record: ModelRecord, values):
