@@ -15,19 +15,23 @@ SHIPPED = ("tim-bmi", "tom-gdp", "tim", "tom")
 class Compared(NamedTuple):  # not a dataclass: making one costs `compare` a millisecond of start-up
     """The comparison (evaluate/comparison.py: `Comparison`, its `warnings` included; a model without
     intervals is one whose `intervals` are empty) and, per model name, each person's prediction interval
-    (None: none asked, or the model is not calibrated)."""
+    (None: none asked, or the model is not calibrated); `short`: the models calibrated, but on too few rows
+    for the default level (`compare`'s `chosen`), which give no intervals (a warning says so)."""
 
     result: object
     bounds: dict
+    short: list = []
 
 
 def compare(models: list[str] | None, persons: list[tuple[str, dict]], *, level: float = 0, cv: int | None = None,
             data: str | None = None, split: str = "country", seed: int = 0, ensemble: int | None = None,
-            read_table: Callable | None = None) -> Compared:
+            read_table: Callable | None = None, chosen: bool = True) -> Compared:
     """Each model's prediction for each person (name, {feature: value}), with intervals at `level`; with
     `cv` K, every model cross-validated again on `data` over the same K folds (networks as ensembles of
     `ensemble` members), which gives the paired comparison and the verdict. models None: the shipped ones.
-    read_table(data) -> Table reads the data (default dataset.read_table)."""
+    read_table(data) -> Table reads the data (default dataset.read_table). chosen: the level is the user's;
+    False (a default they never typed), a model calibrated on too few rows for it gives no intervals, with a
+    warning, instead of stopping the comparison (as `predict` does, usecases/predict.py `default_level`)."""
     from lifeexp_cli.errors import UsageError
     from lifeexp_cli.evaluate import comparison  # statistics: imported when comparing, not for --help
     from lifeexp_cli.model import store
@@ -46,11 +50,20 @@ def compare(models: list[str] | None, persons: list[tuple[str, dict]], *, level:
     records = [store.load_record(name) for name in names]
     if cv is not None:
         records = cross_validate_again(records, data, cv, split, seed, ensemble, read_table)
-    predictions, warnings, details = prediction.for_people(records, persons, level)
+    levels, notes = [level] * len(records), []
+    if level and not chosen:
+        from lifeexp_cli.usecases.predict import default_level
+
+        for i, record in enumerate(records):
+            levels[i], said = default_level(record, level)
+            notes += said
+    predictions, warnings, details = prediction.for_people(records, persons, levels)
+    warnings = notes + warnings
     if models is None:  # the lecture's four by name: say which of them are the user's own
         warnings = shadowing(names) + warnings
     result = comparison.compare_models(names, records, predictions, [who for who, _ in persons], warnings, details)
-    return Compared(result, dict(zip(names, [d["intervals"] for d in details])))
+    short = [name for name, used in zip(names, levels) if used != level]
+    return Compared(result, dict(zip(names, [d["intervals"] for d in details])), short)
 
 
 def shadowing(names: list[str]) -> list[str]:

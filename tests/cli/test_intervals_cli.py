@@ -202,3 +202,22 @@ def test_a_model_calibrated_on_too_few_rows_predicts_by_default_and_says_why_wit
     lower = json.loads(ok(run("predict", "--model", model, "--size", "60", "--rooms", "2", "--level", "0.8",
                               "--format", "json")).stdout)
     assert lower[0]["interval"]["level"] == 0.8
+
+
+def test_compare_with_a_model_calibrated_on_too_few_rows_compares_without_its_intervals(tmp_path, monkeypatch):
+    """`compare` with a model fitted on a 7-row CSV stopped with exit 2 on "--level 0.9 needs at least 9
+    calibration rows", a level the user never typed: the other models keep their intervals, that one gives
+    none and one warning says why (not that it has no calibration); --level 0.9 asked still stops."""
+    monkeypatch.chdir(tmp_path)  # model names resolve to the shipped models
+    data, model = tmp_path / "houses.csv", tmp_path / "houses.joblib"
+    data.write_text(SEVEN_ROWS)
+    ok(run("fit", "--data", data, "--target", "price", "--features", "size,rooms", "--out", model, "--quiet"))
+    done = ok(run("compare", "--model", "tim", "--model", model, "--format", "json"))
+    found = {m["model"]: m for m in json.loads(done.stdout)["models"]}
+    assert not found[str(model)]["intervals"] and set(found[str(model)]["predictions"]) == {"Tim", "Tom"}
+    assert all(interval["level"] == 0.9 for interval in found["tim"]["intervals"].values())
+    said = done.stderr.replace("\n", " ")
+    assert f"no prediction intervals: model {model} was calibrated on 7 rows" in said
+    assert "no prediction-interval calibration" not in said
+    asked = run("compare", "--model", "tim", "--model", model, "--level", "0.9")
+    assert asked.exit_code == 2 and "--level 0.9 needs at least 9 calibration rows" in asked.stderr

@@ -20,6 +20,7 @@ FILLED, UNLIKE = "not given, filled with the training mean", "unlike the trainin
 
 @old_spellings(old_cv=("--cv", "cv", "--folds"))
 def compare(
+    ctx: typer.Context,
     model: CompareModelsOpt = None,
     person: Annotated[Optional[list[str]], typer.Option(
         "--person", "-p", help="name:feature=value,...  e.g. ann:bmi=22,hiv=0.1,gdp=900; repeat for several. "
@@ -79,8 +80,8 @@ def compare(
     png_path.check(png, "--png", "compare")
     persons = people.gather(person or [], people_file)
     done = usecase.compare(model, persons, level=level, cv=cv, data=data, split=split.value, seed=seed,
-                           ensemble=ensemble, read_table=inputs.read_table)
-    for note in [] if quiet else stderr_notes(done.result, explain, level):
+                           ensemble=ensemble, read_table=inputs.read_table, chosen=level_chosen(ctx))
+    for note in [] if quiet else stderr_notes(done.result, explain, level, done.short):
         render.warn(note)
     if png:  # drawn first: a picture that cannot be written leaves stdout empty
         from lifeexp_cli.cli import plots, verdict  # matplotlib: paid for only when a picture is asked for
@@ -90,17 +91,25 @@ def compare(
     show(done.result, output.value, not no_header, explain)
 
 
-def stderr_notes(result: "Comparison", explain: bool, level: float) -> list[str]:
+def level_chosen(ctx: typer.Context) -> bool:
+    """Whether --level was given (not the default): a default never stops a comparison (usecases/compare.py)."""
+    from typer._click.core import ParameterSource
+
+    return ctx.get_parameter_source("level") is not ParameterSource.DEFAULT
+
+
+def stderr_notes(result: "Comparison", explain: bool, level: float, short: list = ()) -> list[str]:
     """The warnings for stderr, one line each: every note the facts do not hold, as it is; those they
     hold (inputs filled with training means, inputs unlike the training data) summed up in one line per
     kind, which --explain then words model by model (and leaves off stderr); models without intervals
-    in one line."""
+    in one line (but `short` ones, calibrated on too few rows for the default level: a warning of their own
+    says so)."""
     notes = [n for n in dict.fromkeys(result.warnings) if FILLED not in n and UNLIKE not in n]
     if result.answer.get("blind") and not explain:  # --explain words it with the caveats
         from lifeexp_cli.cli import verdict
 
         notes.append(verdict.blind_line(result).rstrip("."))
-    missing = [r.model for r in result.models if not r.intervals] if level else []
+    missing = [r.model for r in result.models if not r.intervals and r.model not in short] if level else []
     if missing:
         notes.append(f"no prediction-interval calibration in {', '.join(missing)}: no intervals from "
                      f"{'it' if len(missing) == 1 else 'them'}; refit with `lifeexp fit` (iterative solvers and "

@@ -477,18 +477,19 @@ def check_names(records: list[ModelRecord], persons: list[tuple[str, dict]]) -> 
             catalog.resolve(typed, sorted(known), what=f"feature for {who}")
 
 
-def for_people(records: list[ModelRecord], persons: list[tuple[str, dict]], level: float = 0) \
+def for_people(records: list[ModelRecord], persons: list[tuple[str, dict]], level: float | list[float] = 0) \
         -> tuple[list[dict[str, float]], list[str], list[dict]]:
     """Each model's prediction for each person ({person: years} per record, in order), the warnings
     (features filled with training means, values outside the training range, inputs unlike the training
     data), and per record what stands behind each prediction: {"rows": {person: input row}, "imputed":
     {person: [features filled]}, "domain": {person: judgement or None}, "intervals": {person: interval
-    at `level` or None}}. A person's value that no model uses and that is no known feature is a typo,
-    and an error."""
+    at `level` or None}}; `level` one for every record, or a list of one per record. A person's value that no
+    model uses and that is no known feature is a typo, and an error."""
     check_names(records, persons)
     warnings: list[str] = []
     predictions, details = [], []
-    for record in records:
+    levels = level if isinstance(level, list) else [level] * len(records)
+    for record, level in zip(records, levels):
         detail: dict = {"rows": {}, "imputed": {}, "domain": {}, "intervals": {}}
         predicted = {}
         for who, person in persons:
