@@ -142,9 +142,15 @@ def is_numeric_column(frame: pd.DataFrame, name: str) -> bool:
 
 
 def mostly_numeric(column: pd.Series) -> bool:
-    """More than half of the present cells are numbers: a numeric column with a few bad cells."""
+    """More than half of the present cells are numbers, or numbers written with a decimal comma (1,5): a
+    numeric column with a few bad cells, or one from a spreadsheet of a country that writes 1,5 for 1.5.
+    `numeric_column` then names its first bad cell (with the hint of a decimal comma)."""
     present = column.dropna()
-    return len(present) > 0 and pd.to_numeric(present, errors="coerce").notna().mean() > 0.5
+    if not len(present):
+        return False
+    if pd.to_numeric(present, errors="coerce").notna().mean() > 0.5:
+        return True
+    return present.astype(str).str.strip().str.fullmatch(r"[-+]?\d*,\d+").mean() > 0.5
 
 
 def candidate_features(frame: pd.DataFrame, target: str | None) -> list[str]:
@@ -469,6 +475,8 @@ def chosen_columns(frame: pd.DataFrame, features: str | None) -> list[str]:
     names = catalog.resolve_many(features, list(frame.columns), what="column")
     for name in names:
         if name not in usable:
+            if mostly_numeric(frame[name]):
+                numeric_column(frame, name)  # raises, naming the bad cell
             raise DataError(f"column {name} is not numeric: pick numeric columns (see `lifeexp data info`)")
     return names
 
@@ -480,6 +488,8 @@ def ranking_target(frame: pd.DataFrame, target: str | None) -> str | None:
         return catalog.DEFAULT_TARGET if known else None
     name = resolve_target(frame, target)
     if not is_numeric_column(frame, name):
+        if mostly_numeric(frame[name]):
+            numeric_column(frame, name)  # raises, naming the bad cell
         raise DataError(f"target column {name} is not numeric: pick a numeric --target")
     return name
 

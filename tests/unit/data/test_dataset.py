@@ -147,6 +147,25 @@ def test_decimal_comma_names_the_column(tmp_path, text):
         dataset.design(table, ["bmi"], "life_expectancy")
 
 
+def test_a_column_written_with_decimal_commas_throughout_names_its_first_cell(tmp_path):
+    """A semicolon CSV from a spreadsheet that writes 1,5 for 1.5: every cell of column a is text, so it was
+    "not numeric: pick numeric features", which hides the cause; as a feature, a column looked at or the
+    target, the error now names the first cell and the decimal comma."""
+    table = dataset.read_table(write(tmp_path / "semi.csv", "a;b;y\n1,5;2;3\n2,5;3;5\n3,5;4;6,5\n-0,5;5;8\n"))
+    frame = table.frame
+    cell = r"column {} has a non-numeric value '{}' in row 2 \(decimal comma\? use a dot\)"
+    with pytest.raises(DataError, match=cell.format("a", "1,5")):
+        dataset.resolve_features(frame, "a,b", "y")
+    with pytest.raises(DataError, match=cell.format("a", "1,5")):
+        dataset.chosen_columns(frame, "a")
+    with pytest.raises(DataError, match=r"column y has a non-numeric value '6,5' in row 4 \(decimal comma"):
+        dataset.ranking_target(frame, "y")
+    assert dataset.resolve_features(frame, "b", "a") == ["b"]
+    words = dataset.read_table(write(tmp_path / "words.csv", "a;y\nred;1\nblue;2\n")).frame
+    with pytest.raises(DataError, match="column a is not numeric: pick numeric features"):
+        dataset.resolve_features(words, "a", "y")
+
+
 def test_unknown_status_value(tmp_path):
     table = dataset.read_table(write(tmp_path / "status.csv", "Country,Life expectancy,Status\nA,55,Developed\n"
                                                               "B,50,Sometimes\n"))
