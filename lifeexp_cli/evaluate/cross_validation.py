@@ -57,9 +57,10 @@ def scores_on_folds(y: np.ndarray, folds: list[np.ndarray], fit_predict: FitPred
 
 
 def cross_validate(y: np.ndarray, groups: np.ndarray, fit_predict: FitPredict, k: int, split: str = "country",
-                   seed: int = 0, progress=None, predictions: np.ndarray | None = None) -> dict:
+                   seed: int = 0, progress=None, predictions: np.ndarray | None = None, *, by_row: bool = False) -> dict:
     """Mean and spread of RMSE, MAE, R² over k folds (whole groups per fold unless split='random');
-    predictions, if given, receives the out-of-fold predictions (`scores_on_folds`)."""
-    folds = FoldRows(splits.fold_codes(groups, k, split, seed), k)
+    predictions, if given, receives the out-of-fold predictions (`scores_on_folds`). by_row: the groups are
+    the rows themselves (splits.kfold)."""
+    folds = FoldRows(splits.fold_codes(groups, k, split, seed, by_row=by_row), k)
     return {**metrics.summarize(scores_on_folds(y, folds, fit_predict, progress, predictions)), "k": k,
             "split": split, "seed": seed}

@@ -55,20 +55,23 @@ def shuffled(n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(n)
 
 
-def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> list[np.ndarray]:
-    """Test-row indices of each of k folds; every row is in exactly one test fold."""
-    fold_of_row = fold_codes(groups, k, method, seed)
+def kfold(groups: np.ndarray, k: int, method: str = "country", seed: int = 0, *, by_row: bool = False) \
+        -> list[np.ndarray]:
+    """Test-row indices of each of k folds; every row is in exactly one test fold. by_row: the groups are
+    the rows themselves (data without a country column), as messages then say."""
+    fold_of_row = fold_codes(groups, k, method, seed, by_row=by_row)
     return [np.flatnonzero(fold_of_row == f) for f in range(k)]
 
 
-def fold_codes(groups: np.ndarray, k: int, method: str = "country", seed: int = 0) -> np.ndarray:
+def fold_codes(groups: np.ndarray, k: int, method: str = "country", seed: int = 0, *, by_row: bool = False) \
+        -> np.ndarray:
     """The fold of each row in `kfold`'s k folds, in the smallest unsigned type that holds k − 1 (a byte
-    for up to 256 folds): the folds without their lists of row indices (8 bytes a row)."""
+    for up to 256 folds): the folds without their lists of row indices (8 bytes a row). by_row: as `kfold`."""
     count, per_row = _unit_values(groups, method)
     if k < 2:
         raise ParameterError("{k} must be at least 2, got {value}", "k", k)
     if k > count:
-        what = "countries" if method == "country" else "rows"
+        what = "countries" if method == "country" and not by_row else "rows"
         raise ParameterError(f"{k} folds need at least {k} {what}, the data has {count}: use fewer folds", "k", k)
     order = shuffled(count, seed)
     fold_of_unit = np.empty(count, dtype=np.min_scalar_type(k - 1))

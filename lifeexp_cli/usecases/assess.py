@@ -83,7 +83,7 @@ def select(data, candidates, target: str, spec, *, folds: int = 5, split: str = 
             raise DataError("every candidate column is empty in the rows with a target: nothing to select")
     names = design.features
     selection.check_candidates(names)  # before the correlation matrix and the search, both quadratic
-    held_out = splits.kfold(design.groups, folds, split, fold_seed)
+    held_out = splits.kfold(design.groups, folds, split, fold_seed, by_row=design.by_row)
     r, _ = correlation.matrix(design.X)
     pairs = correlation.collinear_pairs(r, names)
     if pairs and on_pairs is not None:

@@ -142,7 +142,7 @@ def test_predict_picks_the_shipped_model_taking_exactly_those_features(args, nam
     assert json.loads(result.stdout) == json.loads(named.stdout)
 
 
-@pytest.mark.parametrize("args", [["--hiv", "3"], ["--bmi", "24", "--gdp", "5000"], ["--height", "1.8"], []])
+@pytest.mark.parametrize("args", [["--hiv", "3"], ["--bmi", "24", "--gdp", "5000"], ["--height", "1.8", "--weight", "80", "--gdp", "5000"], []])
 def test_predict_with_no_matching_shipped_model_lists_them(args):
     line = error_line(run("predict", *args), 2)
     for name, features in shipped.catalogue():
@@ -334,3 +334,25 @@ def test_a_misspelt_target_still_gets_its_closest_columns(tmp_path):
     data.write_text("size_m2,rooms,price\n50,2,100\n80,3,180\n")
     line = error_line(run("corr", "--data", data, "--target", "prize"), 2)
     assert line == "Error: unknown target column 'prize': did you mean price, size_m2?"
+
+
+@pytest.mark.parametrize("given, said", [
+    (["--bmi", "24", "--height", "1.8", "--weight", "80"], "give either --bmi or --height and --weight, not both"),
+    (["--bmi", "24", "--height", "1.8"], "give both --height (m) and --weight (kg) to compute BMI, or --bmi directly"),
+    (["--weight", "80"], "give both --height (m) and --weight (kg) to compute BMI, or --bmi directly"),
+])
+def test_predict_without_a_model_names_the_mix_up_of_bmi_height_and_weight(given, said):
+    """Without --model, --bmi with --height and --weight was "no shipped model takes exactly --bmi, --height,
+    --weight" and a list of the models; the mix-up is what `predict --model tim-bmi` says of it."""
+    assert error_line(run("predict", *given), 2) == f"Error: {said}"
+    assert error_line(run("predict", "--model", "tim-bmi", *given), 2) == f"Error: {said}"
+
+
+@pytest.mark.parametrize("command", [["cv", "--features", "a"], ["select"], ["fit", "--features", "a", "--folds", "5"]])
+def test_too_many_folds_for_a_file_without_countries_counts_its_rows(tmp_path, command):
+    """A CSV without a country column has each row as its own group: "5 folds need at least 5 countries, the
+    data has 2" named countries the file does not have."""
+    data = tmp_path / "two.csv"
+    data.write_text("a,b,y\n1,2,3\n2,3,5\n")
+    line = error_line(run(*command, "--data", data, "--target", "y"), 2)
+    assert line == "Error: 5 folds need at least 5 rows, the data has 2: use fewer folds"

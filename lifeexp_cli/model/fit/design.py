@@ -143,7 +143,7 @@ def fit_design(design: Design, spec: Spec, *, cv: int | None = None, test_size: 
     if cv is not None:
         fit_predict = fold_predictor(X, y, features, spec, design.groups if split == "country" else None, spreads)
         scores["cv"] = cross_validation.cross_validate(y, design.groups, fit_predict, cv, split, seed, progress,
-                                                       out_of_fold)
+                                                       out_of_fold, by_row=design.by_row)
     folds = cv or interval_calibration.FOLDS
     # The domain check's reference: the training rows as one chunk, chosen exactly (model/fit/domain_sample.py).
     sample = domain_sample.update(domain_sample.start(len(features)), X_train, groups_train,
@@ -210,7 +210,7 @@ def calibrate(design: Design, spec: Spec, held: np.ndarray, fill: list[float], o
     if not ok:
         return None, notes
     if reuse:  # the folds cross_validation.cross_validate used, each row's
-        fold = splits.fold_codes(design.groups, k, split, seed)
+        fold = splits.fold_codes(design.groups, k, split, seed, by_row=by_row)
     else:  # an exact linear fit: its fold models, each row's residual remade from them where it is read
         k = interval_calibration.FOLDS
         fold = splits.fold_codes(groups, k, "random" if by_row else "country", seed)

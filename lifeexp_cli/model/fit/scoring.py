@@ -22,7 +22,7 @@ from lifeexp_cli.prep import splits
 def cross_validate_spec(design: Design, spec: Spec, k: int, split: str = "country", seed: int = 0,
                         progress=None) -> dict:
     """The report of `lifeexp cv --format json`: per-fold rows and scores, their means and spreads."""
-    folds = splits.kfold(design.groups, k, split, seed)
+    folds = splits.kfold(design.groups, k, split, seed, by_row=design.by_row)
     groups = design.groups if split == "country" else None  # a validation split (val_size) by country
     scores = cross_validation.scores_on_folds(design.y, folds, fold_predictor(design.X, design.y, design.features,
                                                                               spec, groups), progress)
@@ -76,7 +76,7 @@ def cross_validate_records(records: list[dict], designs: list[Design], k: int, s
             spec = from_record(record["spec"])
             grown = replace(spec, options={**spec.options, "ensemble": ensemble})
             record["spec"]["options"] = completed(grown).options
-    folds = splits.kfold(designs[0].groups, k, split, seed) if designs else []
+    folds = splits.kfold(designs[0].groups, k, split, seed, by_row=designs[0].by_row) if designs else []
     for record, design in zip(records, designs):
         spec = from_record(record["spec"])
         groups = design.groups if split == "country" else None  # a network's validation split, as fit and cv make it
