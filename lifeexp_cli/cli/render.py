@@ -77,10 +77,20 @@ def _console(name: str):
             def size(self, value) -> None:
                 Console.size.fset(self, value)
 
+            def _render_buffer(self, buffer) -> str:
+                """What a print writes; in a pipe or a file, without the spaces Rich leaves at the end of
+                a line it wrapped (a title, the fit's equation, a note) or padded (a table without borders):
+                `COLUMNS=60 lifeexp fit ... | cat -A` showed them. A terminal's output is Rich's."""
+                text = Console._render_buffer(self, buffer)
+                return text if self.is_terminal or " \n" not in text else _TRAILING.sub("", text)
+
         console = Quiet(stderr=name == "err", emoji=False)  # emoji=False: ":x:" stays as typed
         console._width = None  # Rich keeps $COLUMNS as it was at this moment: let `size` read it each time
         _consoles[name] = console
     return _consoles[name]
+
+
+_TRAILING = re.compile(r" +(?=\n)")  # spaces at the end of a line
 
 
 def _columns_set() -> bool:

@@ -167,3 +167,21 @@ def test_wrapped_messages_end_their_lines_without_spaces(args, code, tmp_path, m
     assert " ".join(narrow).replace(" Warning: ", "\nWarning: ").splitlines() == whole
     _, lines = in_terminal(args, tmp_path, columns=60)  # stdout's table there too
     assert [line for line in lines if line != line.rstrip()] == []
+
+
+@pytest.mark.parametrize("args", [["fit", "--features", "bmi,adult_mortality,hiv", "--out", "m.joblib"], ["corr"],
+                                  ["compare"], ["compare", "--explain"]], ids=["fit", "corr", "compare", "explain"])
+@pytest.mark.parametrize("columns", ["40", "60"])
+def test_results_wrapped_at_columns_end_their_lines_without_spaces(args, columns, who_env, tmp_path, monkeypatch):
+    """stdout in a pipe with $COLUMNS: a wrapped table title, the fit's equation, a note under a table ended
+    in the space Rich broke the line at (`COLUMNS=60 lifeexp fit ... | cat -A`)."""
+    monkeypatch.chdir(tmp_path)
+    before = dict(render._consoles)
+    try:
+        render._consoles.clear()  # a console takes its width from $COLUMNS when it is made
+        out = run_cli(*args, env={"COLUMNS": columns}).stdout.splitlines()
+    finally:
+        render._consoles.clear()
+        render._consoles.update(before)
+    assert len(out) > 5 and max(cell_len(line) for line in out) <= int(columns)
+    assert [line for line in out if line != line.rstrip()] == []
