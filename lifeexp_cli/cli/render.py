@@ -120,7 +120,7 @@ def fmt(value, digits: int = 4) -> str:
     """Numbers with `digits` significant digits, and never fewer than a value's whole part: from 1 to a
     million, a number the digits would round to a whole one (2007.5 as 2008) or write with an exponent
     (11467.3 as 1.147e+04) keeps one decimal, so that only a whole number looks whole (`data describe`'s
-    mean year is 2007.5, not 2008). None as an em dash."""
+    mean year is 2007.5, not 2008). None and NaN as an em dash."""
     if value is None:
         return "—"
     if isinstance(value, bool):
@@ -128,6 +128,8 @@ def fmt(value, digits: int = 4) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if value != value:  # NaN: no value (R² of a fold of one row), as JSON's null and CSV's empty cell
+            return "—"
         if not math.isfinite(value):
             return str(value)
         if abs(value) >= 1e6:

@@ -146,3 +146,18 @@ def test_cv_on_the_who_file_holds_countries_and_speaks_in_years(who_env):
     assert json.loads(run_cli("cv", "--features", "bmi", "--format", "json").stdout)["folds_by"] == "country"
     assert json.loads(run_cli("cv", "--features", "bmi", "--split", "random", "--format", "json").stdout)[
         "folds_by"] == "row"
+
+
+def test_an_r2_without_a_value_is_a_dash_in_the_table_as_null_in_json(tmp_path):
+    """A fold of one row has no R² (no spread to explain): the table showed `nan`, and `nan ± nan` for the
+    mean, where JSON has null."""
+    data = tmp_path / "houses.csv"
+    data.write_text(HOUSES)
+    args = ("cv", "--data", data, "--target", "price", "--features", "rooms,age")
+    doc = json.loads(run_cli(*args, "--format", "json").stdout)
+    undefined = [f["fold"] for f in doc["folds"] if f["r2"] is None]
+    assert undefined and doc["r2"] is None
+    table = run_cli(*args).stdout
+    assert "nan" not in table
+    cells = {line.split("│")[1].strip(): line.split("│")[-2].strip() for line in table.splitlines() if "│" in line}
+    assert all(cells[str(fold)] == "—" for fold in undefined) and cells["mean ± std"] == "—"

@@ -59,7 +59,7 @@ def show(document: dict, output: str, spec_text: str, header: bool = True) -> No
     rows = [[f["fold"], *([f["test_groups"]] if grouped else []), f["test_rows"], f["train_rows"],
              f["rmse"], f["mae"], f["r2"]] for f in document["folds"]]
     rows.append(["mean ± std", *([""] if grouped else []), "", ""] +
-                [f"{render.fmt(document[k])} ± {render.fmt(document[k + '_std'], 2)}" for k in keys])
+                [mean_and_spread(document[k], document[k + "_std"]) for k in keys])
     render.table(f"{document['k']}-fold cross-validation by {by}: {document['target']} ~ "
                  f"{', '.join(document['features'])} ({spec_text})", columns, rows)
     spread = render.in_unit(f"{document['rmse']:.3f} ± {document['rmse_std']:.3f}", document["target"])
@@ -67,3 +67,9 @@ def show(document: dict, output: str, spec_text: str, header: bool = True) -> No
                 f"(seed {document['seed']}; {render.count(document['rows'], 'row')} with a target, "
                 f"{document['dropped_target']} without)")
 
+
+def mean_and_spread(mean, spread) -> str:
+    """`35.53 ± 38.7` for a table cell; an em dash when the mean has no value (R² over folds of one row)."""
+    if mean is None or mean != mean:
+        return render.fmt(None)
+    return f"{render.fmt(mean)} ± {render.fmt(spread, 2)}"
