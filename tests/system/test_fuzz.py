@@ -3,7 +3,8 @@
 Invariants: exit code in {0, 1, 2}; no traceback; with --format json and exit 0, stdout is one JSON
 document; no file appears except the model a successful `fit` was asked to write; a mutated model file
 either loads as a structurally valid model or is refused, and never runs code.
-`make test` runs about 200 examples of each; `make fuzz` (FUZZ_EXAMPLES) runs the long version.
+`make test` runs about 200 examples of each (a quarter of that where an example runs a command or two
+fits); `make fuzz` (FUZZ_EXAMPLES) runs the long version.
 """
 
 from __future__ import annotations
@@ -329,7 +330,7 @@ def fit_once(folder: Path, mode: str) -> tuple[int, list[str], dict | None]:
     return result.exit_code, errors, document
 
 
-@FUZZ
+@settings(FUZZ, max_examples=max(1, EXAMPLES // 4))  # a quarter: each example runs two fits
 @given(content=malformed_csv())
 def test_both_readers_agree_on_malformed_rows(tmp_path_factory, content):
     folder = tmp_path_factory.mktemp("rows")
