@@ -119,7 +119,17 @@ def shown(done: subprocess.CompletedProcess, options: dict, replacements: dict[s
         lines = lines[:options["head"]]
     if "tail" in options:
         lines = lines[-options["tail"]:]
+        if mid_sentence(lines):
+            raise RuntimeError(f"`{' '.join(done.args[3:])}`: tail {options['tail']} starts mid-sentence at "
+                               f"{lines[0]!r} (a line wrapped at 80 columns): show more lines")
     return "\n".join(lines) + "\n"
+
+
+def mid_sentence(lines: list[str]) -> bool:
+    """Whether the first of the last lines kept is the end of a sentence Rich wrapped at 80 columns: it starts
+    lower case ("without)", the end of cv's last line), where a line the tool begins starts with a capital."""
+    first = lines[0].lstrip() if lines else ""
+    return first[:1].islower()
 
 
 def tutorial_outputs(blocks: list[Block], data: Path, tested_only: bool = False) -> list[str | None]:

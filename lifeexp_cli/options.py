@@ -248,6 +248,9 @@ VARIANTS = {
                                    "tim-bmi, tom-gdp, tim, tom.", default=None, show_default=False),
     ("predict", "format"): _variant("format", help="Output: table, json or csv. Default: table for one person, csv "
                                     "with --input.", default=None, show_default=False),
+    ("features", "data"): _variant("data", help="CSV file whose columns to list, or - for stdin. Default: none: "
+                                   "the WHO dataset's documented features ($LIFEEXP_DATA is not read).",
+                                   default=None, show_default=False),
     ("corr", "target"): _variant("target", help="Rank the other columns by their correlation with this one. "
                                  "Default: life_expectancy when the file has it.", default=None, show_default=False),
 }

@@ -34,7 +34,8 @@ SHARED = {"DataOpt": "data", "FormatOpt": "format", "LevelOpt": "level", "NoHead
 # The same options as one command takes them, with its own default and help (lifeexp_cli/options.py: VARIANTS).
 VARIANTS = {"FitFoldsOpt": ("fit", "folds"), "CompareFoldsOpt": ("compare", "folds"),
             "PredictModelOpt": ("predict", "model"), "CompareModelsOpt": ("compare", "model"),
-            "PredictFormatOpt": ("predict", "format"), "CorrTargetOpt": ("corr", "target")}
+            "PredictFormatOpt": ("predict", "format"), "CorrTargetOpt": ("corr", "target"),
+            "FeaturesDataOpt": ("features", "data")}
 
 
 def __getattr__(name: str):

@@ -531,6 +531,16 @@ def test_features_json():
     assert by_name["life_expectancy"]["role"] == "target"
 
 
+def test_features_help_says_it_does_not_read_lifeexp_data(who_env, tmp_path):
+    """--data's help said "Default: $LIFEEXP_DATA, else the installed copy", but without --data features lists
+    the documented WHO features and reads no file: a user who set $LIFEEXP_DATA to their own CSV was misled."""
+    (tmp_path / "mine.csv").write_text("Life expectancy,BMI,note\n70,22,hello\n")
+    names = [r["name"] for r in json.loads(ok(run("features", "-f", "json", env={"LIFEEXP_DATA": str(tmp_path / "mine.csv")})).stdout)]
+    assert len(names) == 21 and "note" not in names
+    help_text = " ".join(ok(run("features", "--help")).stdout.split())
+    assert "$LIFEEXP_DATA is not read" in help_text and "installed copy" not in help_text
+
+
 def test_features_of_a_data_file(data_path, tmp_path):
     rows = json.loads(ok(run("features", "--data", data_path, "--format", "json")).stdout)
     roles = {r["name"]: r["role"] for r in rows}

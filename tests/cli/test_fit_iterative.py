@@ -177,12 +177,26 @@ def test_summary_shows_epochs_final_loss_and_sparkline(tmp_path, who_env):
     record = store.load(tmp_path / "m.joblib")
     run = record["training"]
     assert f"Training: gd, {run['epochs_run']} epochs (converged" in result.stdout
-    assert render.sparkline(run["loss_history"]) in result.stdout
+    assert render.sparkline([run["initial_loss"], *run["loss_history"]]) in result.stdout
     assert f"training loss (MSE) {render.fmt(run['final_loss'])}" in result.stdout
     # The iterative model predicts like any other.
     predicted = cli("predict", "--model", tmp_path / "m.joblib", "--bmi", "24.1", "--format", "json")
     assert predicted.exit_code == 0
     assert json.loads(predicted.stdout)[0]["predicted_life_expectancy"] == pytest.approx(58.91 + 0.2699 * 24.1, abs=0.01)
+
+
+def test_loss_line_starts_at_the_initial_loss_it_is_labelled_with(tmp_path, who_env):
+    """Adam at --lr 10 falls from 4992 to 67 in one epoch, then jumps about (up to 301). The line printed the
+    4992 at its left but drew epochs 1 on, scaled to them alone: the jump to 301 stood as tall as the 4992."""
+    result = cli("fit", "--features", TIM, "--solver", "adam", "--lr", "10", "--out", tmp_path / "m.joblib",
+                 "--quiet")
+    assert result.exit_code == 0, result.stderr
+    run = store.load(tmp_path / "m.joblib")["training"]
+    line = next(line for line in result.stdout.splitlines() if line.startswith("Loss: "))
+    spark = render.sparkline([run["initial_loss"], *run["loss_history"]])
+    assert line.startswith(f"Loss: {render.fmt(run['initial_loss'])} {spark} ")
+    assert spark[0] == "█" and "█" not in spark[1:]
+    assert f"(epochs 0 to {run['epochs_run']}, log scale)" in " ".join(result.stdout.split())
 
 
 def test_exact_solvers_report_null_training_keys(tmp_path, who_env):

@@ -108,3 +108,14 @@ def test_log_axis_ticks_are_plain_numbers_not_raw_tex(fitted):
     labels = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
     assert labels and not any("$" in t or "mathdefault" in t for t in labels)
     assert "1,000" in labels
+
+
+def test_loss_plot_of_an_ensemble_says_it_draws_the_first_network(who_like_csv, tmp_path):
+    """An ensemble's file keeps the first network's loss history: the title said only 'adam, 160 epochs'."""
+    path = tmp_path / "ens.joblib"
+    done = CliRunner().invoke(app, ["fit", "--data", str(who_like_csv), "--kind", "mlp", "-F", "bmi,hiv",
+                                    "--hidden", "4", "--epochs", "5", "--ensemble", "2", "--out", str(path), "-q"])
+    assert done.exit_code == 0, done.stderr
+    record = store.load_record(str(path))
+    title = plot_command.loss_picture(record, plot_data.loss_view(record)).axes[0].get_title()
+    assert title.endswith("the first of the ensemble's 2 networks"), title

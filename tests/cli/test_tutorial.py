@@ -85,3 +85,12 @@ def test_tutorial_output_is_true(outputs, index):
     block = BLOCKS[index]
     problem = same_output(block.expected, outputs[index])
     assert problem is None, f"docs/tutorial.md: `{block.command}` prints something else now ({problem}); run make docs"
+
+
+def test_no_output_cut_with_tail_starts_mid_sentence():
+    """`tail 1` of cv at 80 columns showed "without)", the end of its wrapped last line, not the CV RMSE."""
+    cut = [b for b in BLOCKS if "tail" in b.options]
+    assert cut, "the tutorial has outputs cut with tail"
+    starts = {b.command: b.expected.strip().splitlines()[0] for b in cut}
+    assert not [c for c, first in starts.items() if GENERATOR.mid_sentence([first])], starts
+    assert GENERATOR.mid_sentence(["without)"]) and not GENERATOR.mid_sentence(["CV RMSE 6.337 ± 0.794"])

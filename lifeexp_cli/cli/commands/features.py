@@ -4,10 +4,10 @@
 # annotation from its string on each start-up (measured: 5 ms for fit, cv and select together).
 
 from lifeexp_cli.cli import render
-from lifeexp_cli.cli.options import DataOpt, Format, FormatOpt, NoHeaderOpt
+from lifeexp_cli.cli.options import FeaturesDataOpt, Format, FormatOpt, NoHeaderOpt
 
 
-def features(data: DataOpt = None, output: FormatOpt = Format.table, no_header: NoHeaderOpt = False):
+def features(data: FeaturesDataOpt = None, output: FormatOpt = Format.table, no_header: NoHeaderOpt = False):
     """List every feature with its aliases, meaning and unit (from the WHO dataset's documentation).
     With --data, list the columns of that file instead, marking which can be features.
 

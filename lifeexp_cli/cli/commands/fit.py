@@ -246,8 +246,10 @@ def show_training(record) -> None:
     render.out.print(f"Training: {record.solver}, {run.epochs_run} epochs ({ending}); θ from the {kept} "
                      f"epoch ({run.kept_epoch}), training loss (MSE) {render.fmt(run.final_loss)}{val}",
                      highlight=False)
-    render.out.print(f"Loss: {render.fmt(run.initial_loss)} {render.sparkline(run.loss_history)} "
-                     f"{render.fmt(run.loss_history[-1])} (per epoch, log scale)", highlight=False)
+    # The curve starts at epoch 0, the initial loss printed at its left, so its heights are read against it.
+    render.out.print(f"Loss: {render.fmt(run.initial_loss)} {render.sparkline([run.initial_loss, *run.loss_history])} "
+                     f"{render.fmt(run.loss_history[-1])} (epochs 0 to {len(run.loss_history)}, log scale)",
+                     highlight=False)
 
 
 def show_network(record) -> None:

@@ -145,6 +145,8 @@ def loss_picture(record, view):
     run = view.training  # the record's Training
     ending = "converged" if run.converged else "not converged"
     title = f"{Path(record.path).stem}: {record.solver}, {run.epochs_run} epochs ({ending})"
+    if record.ensemble:  # the record keeps the first network's history only
+        title += f"\nthe first of the ensemble's {record.ensemble.members} networks"
     return plots.loss_figure(run.loss_history, run.val_loss_history, kept_epoch=run.kept_epoch,
                              title=title, unit=units_of(record)[1])
 
