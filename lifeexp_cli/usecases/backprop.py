@@ -1,4 +1,5 @@
-"""Learn backpropagation on the lecture's worked example: J(θ) = (ŷ − y)², ŷ = g(θ₀ + θ₁x)."""
+"""Learn backpropagation on the lecture's worked example: J(θ) = (ŷ − y)², ŷ = a(g), g = θ₀ + θ₁x (a the
+activation, ReLU in the lecture)."""
 
 from __future__ import annotations
 

@@ -157,3 +157,12 @@ def test_history_json_and_csv_carry_relu_active():
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [float(r["g"]) for r in rows] == pytest.approx([3.0, -1.0, -1.0, -1.0])
     assert [r["relu_active"] for r in rows] == ["true", "false", "false", "false"]
+
+
+def test_activation_help_names_g_as_the_graph_does():
+    """--help said "g in ŷ = g(θ₀ + θ₁x)", g the activation, where the printed graph's g is the node h + θ₀
+    under the activation: a student reading both would mix them up."""
+    text = " ".join(run_cli("backprop", "--help", env={"COLUMNS": "200"}).stdout.split())
+    assert "ŷ = a(g), where g = h + θ₀ and h = θ₁ · x" in text and "g in ŷ" not in text
+    graph = run_cli("backprop").stdout
+    assert "ŷ = ReLU(g)" in graph and "g = h + θ₀" in graph

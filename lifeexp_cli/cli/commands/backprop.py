@@ -205,7 +205,8 @@ def backprop(
     theta1: Annotated[float, typer.Option("--theta1", help="Starting weight θ₁ (try -3: a dead ReLU).")] = -1.0,
     lr: Annotated[float, typer.Option("--lr", help="Learning rate α.")] = 0.1,
     activation: Annotated[Activation, typer.Option(
-        "--activation", "-a", help="g in ŷ = g(θ₀ + θ₁x).", case_sensitive=False)] = Activation.relu,
+        "--activation", "-a", help="The activation a in ŷ = a(g), where g = h + θ₀ and h = θ₁ · x (the graph's "
+                                   "nodes).", case_sensitive=False)] = Activation.relu,
     steps: Annotated[Optional[int], typer.Option(
         "--steps", help="Also run N gradient-descent steps and show the loss falling.", show_default=False)]
     = None,
