@@ -424,17 +424,19 @@ def rows_with_unit_notes(rows: list[dict], output: str, title: str | None = None
 
 
 def sparkline(values: list[float]) -> str:
-    """A one-line picture of a curve (log-scaled, since losses fall by orders of magnitude)."""
-    finite = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    """A one-line picture of a curve (log-scaled, since losses fall by orders of magnitude); a loss of exactly
+    0 (backprop's example reaches it) is the lowest mark, not left out."""
+    finite = [v for v in values if v is not None and math.isfinite(v) and v >= 0]
     if not finite:
         return ""
     if len(finite) > 60:
         step = len(finite) / 60
         finite = [finite[int(i * step)] for i in range(60)] + [finite[-1]]
-    logs = [math.log10(v) for v in finite]
-    low, high = min(logs), max(logs)
+    logs = [math.log10(v) for v in finite if v > 0]
+    low, high = min(logs, default=0.0), max(logs, default=0.0)
     span = (high - low) or 1.0
-    return "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in logs)
+    return "".join(SPARKS[int((math.log10(v) - low) / span * (len(SPARKS) - 1))] if v > 0 else SPARKS[0]
+                   for v in finite)
 
 
 # The byte progress bar for the data files this run reads (`byte_progress`), or None: set once per command

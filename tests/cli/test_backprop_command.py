@@ -166,3 +166,10 @@ def test_activation_help_names_g_as_the_graph_does():
     assert "ŷ = a(g), where g = h + θ₀ and h = θ₁ · x" in text and "g in ŷ" not in text
     graph = run_cli("backprop").stdout
     assert "ŷ = ReLU(g)" in graph and "g = h + θ₀" in graph
+
+
+def test_the_loss_line_has_a_mark_for_every_step_a_loss_of_zero_too():
+    """The example reaches a loss of exactly 0 after one step: the line drew 2 marks for 6 losses (steps 0 to
+    5), leaving out the zeros a log scale cannot place; they are its lowest mark."""
+    last = run_cli("backprop", "--steps", "5").stdout.rstrip().splitlines()[-1]
+    assert last.startswith("Loss 4 → 0") and last.split()[-1] == "█▁▁▁▁▁"
