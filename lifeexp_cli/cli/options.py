@@ -108,6 +108,14 @@ def model_parameters() -> dict:
 
 # --- Old spellings, kept for one release as hidden options that print a note --------------------------
 
+def typed(ctx: typer.Context, name: str) -> bool:
+    """Whether the user gave the option `name` (not its default): a default they never typed, such as
+    --level 0.9 for a model calibrated on too few rows, must not stop predict or compare."""
+    from typer._click.core import ParameterSource
+
+    return ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+
+
 def deprecation_note(old: str, new: str, value=None) -> str:
     given = "" if value is None else f" {getattr(value, 'value', value)}"
     return f"{old}{given} is now {new}{given}; the old spelling goes in the next release"

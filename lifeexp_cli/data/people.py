@@ -26,15 +26,22 @@ def bmi(height_m: float, weight_kg: float) -> float:
     return weight_kg / height_m**2
 
 
+def check_bmi_parts(names) -> None:
+    """Height and weight come together, and not with bmi (names: the canonical features given): a usage
+    error otherwise. `with_bmi` checks a person's values, model/shipped.py the options before a model is chosen."""
+    parts = {"height", "weight"} & set(names)
+    if len(parts) == 1:
+        raise ParameterError("give both {height} (m) and {weight} (kg) to compute BMI, or {bmi} directly", "height")
+    if parts and "bmi" in names:
+        raise ParameterError("give either {bmi} or {height} and {weight}, not both", "bmi")
+
+
 def with_bmi(values: dict[str, float], warnings: list[str]) -> dict[str, float]:
     """Replace height and weight by the BMI they give; warn when it is implausible (height in cm?)."""
+    check_bmi_parts(values)
     values = dict(values)
     height, weight = values.pop("height", None), values.pop("weight", None)
-    if (height is None) != (weight is None):
-        raise ParameterError("give both {height} (m) and {weight} (kg) to compute BMI, or {bmi} directly", "height")
     if height is not None:
-        if "bmi" in values:
-            raise ParameterError("give either {bmi} or {height} and {weight}, not both", "bmi")
         values["bmi"] = bmi(height, weight)
         low, high = PLAUSIBLE_BMI
         if not low <= values["bmi"] <= high:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lifeexp_cli.data import catalog
+from lifeexp_cli.data import catalog, people
 from lifeexp_cli.errors import UsageError
 from lifeexp_cli.model import store
 
@@ -39,12 +39,7 @@ def given_features(options: list[str]) -> set[str]:
 def choose(options: list[str]) -> Path:
     """The shipped model whose features are exactly those named by `options`, or a usage error that
     lists the shipped models and their features."""
-    keys = {catalog.canonical(option) for option in options}
-    parts = set(BMI_PARTS) & keys  # the words of data/people.py `with_bmi`, which checks them with a --model
-    if len(parts) == 1:
-        raise UsageError("give both --height (m) and --weight (kg) to compute BMI, or --bmi directly")
-    if parts and "bmi" in {catalog.ALIASES.get(key, key) for key in keys}:
-        raise UsageError("give either --bmi or --height and --weight, not both")
+    people.check_bmi_parts({catalog.ALIASES.get(key, key) for key in map(catalog.canonical, options)})
     wanted = given_features(options)
     models = catalogue()
     for name, features in models:

@@ -9,7 +9,7 @@ import typer
 
 from lifeexp_cli.cli import inputs, png_path, render
 from lifeexp_cli.cli.options import (DataOpt, Format, FormatOpt, LevelOpt, NoHeaderOpt, QuietOpt, SeedOpt,
-                                     CompareFoldsOpt, CompareModelsOpt, Split, SplitOpt, hidden_alias, old_spellings)
+                                     CompareFoldsOpt, CompareModelsOpt, Split, SplitOpt, hidden_alias, old_spellings, typed)
 
 if TYPE_CHECKING:
     from lifeexp_cli.evaluate.comparison import Comparison, ModelResult
@@ -80,7 +80,7 @@ def compare(
     png_path.check(png, "--png", "compare")
     persons = people.gather(person or [], people_file)
     done = usecase.compare(model, persons, level=level, cv=cv, data=data, split=split.value, seed=seed,
-                           ensemble=ensemble, read_table=inputs.read_table, chosen=level_chosen(ctx))
+                           ensemble=ensemble, read_table=inputs.read_table, chosen=typed(ctx, "level"))
     for note in [] if quiet else stderr_notes(done.result, explain, level, done.short):
         render.warn(note)
     if png:  # drawn first: a picture that cannot be written leaves stdout empty
@@ -89,13 +89,6 @@ def compare(
         written = plots.write_compare(done.result, png, verdict.answer_text(done.result))
         render.info(f"Wrote {written}", quiet)
     show(done.result, output.value, not no_header, explain)
-
-
-def level_chosen(ctx: typer.Context) -> bool:
-    """Whether --level was given (not the default): a default never stops a comparison (usecases/compare.py)."""
-    from typer._click.core import ParameterSource
-
-    return ctx.get_parameter_source("level") is not ParameterSource.DEFAULT
 
 
 def stderr_notes(result: "Comparison", explain: bool, level: float, short: list = ()) -> list[str]:

@@ -11,7 +11,7 @@ from typer.core import TyperCommand
 
 from lifeexp_cli.cli import completion, render
 from lifeexp_cli.cli.options import (ConnectTimeoutOpt, Engine, EngineOpt, LevelOpt, ModelOpt, NoHeaderOpt,
-                                     PredictFormatOpt, PredictModelOpt, QuietOpt, SchedulerOpt)
+                                     PredictFormatOpt, PredictModelOpt, QuietOpt, SchedulerOpt, typed)
 from lifeexp_cli.errors import UsageError
 
 
@@ -231,11 +231,9 @@ def level_for(ctx: typer.Context, record, level: float) -> float:
     """--level as given; not given, the default, or no intervals (warned) from a model calibrated on too few
     rows for it: `fit` on a 7-row CSV, then `predict` with no option, stopped with exit 2 on a level the user
     never typed."""
-    from typer._click.core import ParameterSource
-
     from lifeexp_cli.usecases import predict as usecase
 
-    if ctx.get_parameter_source("level") is not ParameterSource.DEFAULT:
+    if typed(ctx, "level"):
         return level
     level, notes = usecase.default_level(record, level)
     for note in notes:
